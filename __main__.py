@@ -1,0 +1,20 @@
+"""Pulumi program: stack config -> model -> HybridPlatform -> stack outputs."""
+
+import pulumi
+
+from components.config import read_platform
+from components.platform import HybridPlatform, HybridPlatformArgs
+from hybrid.errors import ConfigError
+
+try:
+    platform, secrets = read_platform()
+except ConfigError as err:
+    # RunError is reported by the engine without a Python traceback.
+    raise pulumi.RunError(err.render()) from None
+
+hybrid = HybridPlatform(
+    "hybrid",
+    HybridPlatformArgs(platform=platform, secrets=secrets, stack=pulumi.get_stack()),
+)
+
+pulumi.export("networks", hybrid.network_outputs)

@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources of the hybrid GPU platform, one per concern."""

@@ -1,0 +1,26 @@
+"""Read the stack config into the pure model (the only place that touches pulumi.Config)."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.platform import PlatformSecrets
+from hybrid.model import Platform, load
+
+REQUIRED_OBJECTS = ("idc", "regions", "registration")
+OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement")
+
+
+def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, PlatformSecrets]:
+    """Build the model once from stack config; raise ConfigError naming every bad field."""
+    cfg = config or pulumi.Config()
+    raw = {"environment": cfg.require("environment")}
+    raw.update({key: cfg.require_object(key) for key in REQUIRED_OBJECTS})
+    raw.update({key: cfg.get_object(key) for key in OPTIONAL_OBJECTS})
+    platform = load(raw)
+    secrets = PlatformSecrets(
+        idc_kubeconfig=cfg.require_secret("idcKubeconfig"),
+        bootstrap_token=cfg.require_secret("bootstrapToken"),
+        ca_cert_hash=cfg.require_secret("caCertHash"),
+    )
+    return platform, secrets

@@ -1,0 +1,64 @@
+"""HybridPlatform: the top component that owns every concern of the platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_alicloud as alicloud
+
+from components.network import RegionNetwork, RegionNetworkArgs
+from hybrid.model import Platform
+
+
+@dataclass
+class PlatformSecrets:
+    """Secret stack config, kept as Pulumi secrets end to end."""
+
+    idc_kubeconfig: pulumi.Output[str]
+    bootstrap_token: pulumi.Output[str]
+    ca_cert_hash: pulumi.Output[str]
+
+
+@dataclass
+class HybridPlatformArgs:
+    platform: Platform
+    secrets: PlatformSecrets
+    stack: str
+
+
+class HybridPlatform(pulumi.ComponentResource):
+    """IDC cluster + cloud regions: networks, GPU pools, registration, CNI, virtual node, placement."""
+
+    def __init__(self, name: str, args: HybridPlatformArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("hybrid:platform:HybridPlatform", name, None, opts)
+        p = args.platform
+        self._tags = {"env": p.environment, "managed-by": "pulumi", "platform": "hybrid-gpu", "stack": args.stack}
+
+        self.providers: dict[str, alicloud.Provider] = {}
+        self.networks: dict[str, RegionNetwork] = {}
+        for region in p.regions:
+            self.providers[region.id] = alicloud.Provider(
+                f"alicloud-{region.id}",
+                region=region.id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            peers = [z.pod_vswitch_cidr for other in p.regions if other.id != region.id for z in other.zones if z.pod_vswitch_cidr]
+            self.networks[region.id] = RegionNetwork(
+                f"{region.id}",
+                RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment, peer_pod_cidrs=peers, tags=self._tags),
+                opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
+            )
+
+        self.network_outputs = pulumi.Output.all(**{
+            rid: pulumi.Output.all(
+                vpcId=n.vpc_id,
+                vswitchIds=n.vswitch_ids,
+                podVswitchIds=n.pod_vswitch_ids,
+                securityGroupId=n.security_group_id,
+                podSecurityGroupId=n.pod_security_group_id,
+            )
+            for rid, n in self.networks.items()
+        })
+        self.register_outputs({"networks": self.network_outputs})

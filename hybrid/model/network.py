@@ -1,0 +1,118 @@
+"""IDC cluster and cloud region networks."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from hybrid.errors import FieldError
+from hybrid.model.base import Cidr, Model, Name, RegionId, ZoneId
+from hybrid.model.gpu import GpuPool
+
+
+class ApiServer(Model):
+    host: str = Field(min_length=1, description="IDC apiserver address reachable from cloud nodes over the leased line.")
+    port: int = Field(default=6443, ge=1, le=65535)
+
+
+class Idc(Model):
+    """The on-premise cluster: control plane in the data center."""
+
+    name: Name
+    kubernetes_version: str = Field(pattern=r"^1\.[0-9]{2}\.[0-9]+$")
+    apiserver: ApiServer
+    node_cidrs: list[Cidr] = Field(min_length=1)
+    pod_cidr: Cidr
+    service_cidr: Cidr
+    extra_ranges: list[Cidr] = Field(default_factory=list, description="Other on-prem ranges routed over the leased line (storage, ...).")
+    leased_line: bool = True
+
+    @property
+    def ranges(self) -> list[tuple[str, str]]:
+        """(field name, CIDR) of every on-prem range reachable over the leased line."""
+        out = [(f"nodeCidrs[{i}]", c) for i, c in enumerate(self.node_cidrs)]
+        out.append(("podCidr", self.pod_cidr))
+        out += [(f"extraRanges[{i}]", c) for i, c in enumerate(self.extra_ranges)]
+        return out
+
+    @field_validator("service_cidr")
+    @classmethod
+    def _service_cidr_allowed(cls, v: str) -> str:
+        # ACK accepts Service CIDRs inside the RFC 1918 blocks with a /16../24 mask.
+        import netaddr
+
+        n = netaddr.IPNetwork(v)
+        parents = [netaddr.IPNetwork(p) for p in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+        if not (16 <= n.prefixlen <= 24 and any(n in p for p in parents)):
+            raise FieldError(
+                f"Service CIDR {v} is not accepted by ACK registration.",
+                "pick a /16../24 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, e.g. 172.21.0.0/20.",
+            )
+        return v
+
+
+class Zone(Model):
+    id: ZoneId
+    node_vswitch_cidr: Optional[Cidr] = None
+    pod_vswitch_cidr: Optional[Cidr] = None
+
+    @model_validator(mode="after")
+    def _node_needs_pod(self) -> "Zone":
+        if self.node_vswitch_cidr and not self.pod_vswitch_cidr:
+            raise FieldError(
+                f"zone {self.id} has a node vSwitch but no pod vSwitch, so Terway would hand out pod IPs from the node vSwitch.",
+                "add podVswitchCidr to this zone, or drop both CIDRs to let the planner carve them.",
+            )
+        return self
+
+
+class NodePortRange(Model):
+    start: int = Field(ge=1, le=65535, alias="from")
+    end: int = Field(ge=1, le=65535, alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "NodePortRange":
+        if self.start > self.end:
+            raise FieldError(f"from {self.start} is above to {self.end}.", "swap them, e.g. from: 30000, to: 32767.")
+        return self
+
+
+class AutoPlan(Model):
+    node_prefix: Optional[int] = Field(default=None, ge=16, le=29)
+    pod_prefix: Optional[int] = Field(default=None, ge=16, le=29)
+
+
+class Region(Model):
+    id: RegionId
+    vpc_cidr: Cidr
+    zones: list[Zone] = Field(min_length=1)
+    ipv6: bool = False
+    flow_logs: bool = False
+    node_port_range: Optional[NodePortRange] = None
+    auto_plan: AutoPlan = AutoPlan()
+    serverless_only: bool = Field(default=False, description="Region exists only for Serverless pods of ack-virtual-node: no GPU pools.")
+    gpu_pools: list[GpuPool] = Field(default_factory=list)
+
+    @field_validator("zones", mode="before")
+    @classmethod
+    def _zone_shorthand(cls, v):
+        # `zones: [cn-beijing-g, cn-beijing-h]` is shorthand for auto-planned zones.
+        if isinstance(v, list):
+            return [{"id": z} if isinstance(z, str) else z for z in v]
+        return v
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc_mask(cls, v: str) -> str:
+        prefix = int(v.split("/")[1])
+        if not 8 <= prefix <= 24:
+            raise FieldError(f"VPC CIDR {v} has a /{prefix} mask.", "Alibaba Cloud VPCs take /8../24; use e.g. a /16.")
+        return v
+
+    @property
+    def zone_ids(self) -> list[str]:
+        return [z.id for z in self.zones]
+
+
+Mode = Literal["dev", "staging", "prod"]

@@ -1,0 +1,220 @@
+"""The whole platform, built once from stack config, validated as a unit.
+
+``load(raw)`` runs three passes and raises :class:`ConfigError` listing every
+problem with its field path and fix:
+
+1. field validation by pydantic (types, formats, per-object rules);
+2. CIDR auto-planning for zones given without CIDRs;
+3. cross-field checks that need the whole picture (overlaps, references).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Literal, Mapping, Optional
+
+
+from pydantic import Field, ValidationError
+
+from hybrid.cidr import PlanningError, plan_zones
+from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
+from hybrid.model.base import Model, net, overlaps, zone_in_region
+from hybrid.model.cni import Cni
+from hybrid.model.network import Idc, Region
+from hybrid.model.placement import Placement
+from hybrid.model.registration import Registration
+from hybrid.model.virtual_node import VirtualNode
+
+# Stack-config keys (in the project namespace) that hold plain objects.
+CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement")
+# Stack-config keys that must be Pulumi secrets, with what they hold.
+SECRET_KEYS = {
+    "idcKubeconfig": "kubeconfig of the IDC cluster (admin), used by the Kubernetes provider",
+    "bootstrapToken": "short-lived kubeadm bootstrap token (abcdef.0123456789abcdef) for cloud nodes",
+    "caCertHash": "sha256:<hex> of the IDC cluster CA public key, for kubeadm join",
+}
+
+
+class Platform(Model):
+    environment: Literal["dev", "staging", "prod"]
+    idc: Idc
+    regions: list[Region] = Field(min_length=1)
+    registration: Registration
+    cni: Cni = Cni()
+    virtual_node: VirtualNode = VirtualNode()
+    placement: Placement = Placement()
+
+    def region(self, region_id: str) -> Region:
+        for r in self.regions:
+            if r.id == region_id:
+                return r
+        raise KeyError(region_id)
+
+
+def _pydantic_issues(err: ValidationError) -> list[ConfigIssue]:
+    issues = []
+    for e in err.errors():
+        ctx_err = (e.get("ctx") or {}).get("error")
+        if isinstance(ctx_err, FieldError):
+            msg, fix = str(ctx_err).split(" Fix: ")[0], ctx_err.fix
+        else:
+            msg, fix = e["msg"] + ".", _generic_fix(e)
+        issues.append(ConfigIssue(format_loc(e["loc"]), msg, fix))
+    return issues
+
+
+def _generic_fix(e: Mapping[str, Any]) -> str:
+    kind = e["type"]
+    if kind == "missing":
+        return "add this key to the stack config."
+    if kind == "extra_forbidden":
+        return "remove the key or fix its spelling (keys are camelCase)."
+    if kind == "literal_error":
+        return "use one of the values listed."
+    if kind.startswith(("greater", "less")):
+        return "use a value in the allowed range."
+    if kind == "string_pattern_mismatch":
+        return "match the pattern shown."
+    return "see the field's description in docs/config.md."
+
+
+# --- pass 2: auto-planning -------------------------------------------------
+
+def _autoplan(p: Platform) -> tuple[Platform, list[ConfigIssue]]:
+    issues: list[ConfigIssue] = []
+    regions = []
+    for ri, r in enumerate(p.regions):
+        todo = [z.id for z in r.zones if not z.node_vswitch_cidr and not z.pod_vswitch_cidr]
+        if not todo:
+            regions.append(r)
+            continue
+        used = [c for z in r.zones for c in (z.node_vswitch_cidr, z.pod_vswitch_cidr) if c]
+        try:
+            plans = {zp.zone: zp for zp in plan_zones(r.vpc_cidr, todo, used, r.auto_plan.node_prefix, r.auto_plan.pod_prefix)}
+        except PlanningError as e:
+            issues.append(ConfigIssue(f"regions[{ri}].vpcCidr", f"cannot plan vSwitches for zones {todo}: {e}.",
+                                      "use a larger vpcCidr, smaller autoPlan prefixes, or give the zones explicit CIDRs."))
+            regions.append(r)
+            continue
+        zones = [z.model_copy(update={"node_vswitch_cidr": plans[z.id].node_cidr, "pod_vswitch_cidr": plans[z.id].pod_cidr})
+                 if z.id in plans else z for z in r.zones]
+        regions.append(r.model_copy(update={"zones": zones}))
+    return p.model_copy(update={"regions": regions}), issues
+
+
+# --- pass 3: cross-field checks ------------------------------------------
+
+CrossCheck = Callable[[Platform], Iterable[ConfigIssue]]
+CROSS_CHECKS: list[CrossCheck] = []
+
+
+def cross_check(fn: CrossCheck) -> CrossCheck:
+    CROSS_CHECKS.append(fn)
+    return fn
+
+
+@cross_check
+def _idc_ranges(p: Platform) -> Iterable[ConfigIssue]:
+    ranges = p.idc.ranges
+    for i, (fa, a) in enumerate(ranges):
+        for fb, b in ranges[i + 1:]:
+            if overlaps(a, b):
+                yield ConfigIssue(f"idc.{fb}", f"{b} overlaps idc.{fa} {a}.", "give every on-prem range its own block.")
+        if overlaps(a, p.idc.service_cidr):
+            yield ConfigIssue("idc.serviceCidr", f"{p.idc.service_cidr} overlaps idc.{fa} {a}.", "pick a Service CIDR no on-prem range uses.")
+
+
+@cross_check
+def _regions(p: Platform) -> Iterable[ConfigIssue]:
+    seen: dict[str, int] = {}
+    for ri, r in enumerate(p.regions):
+        base = f"regions[{ri}]"
+        if r.id in seen:
+            yield ConfigIssue(f"{base}.id", f"region {r.id} is listed twice (also regions[{seen[r.id]}]).", "merge the two entries.")
+        seen.setdefault(r.id, ri)
+        if overlaps(r.vpc_cidr, p.idc.service_cidr):
+            yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps the cluster Service CIDR {p.idc.service_cidr}; ACK registration rejects this.",
+                              "move the VPC to a block that does not contain the Service CIDR.")
+        for field, c in p.idc.ranges:
+            if overlaps(r.vpc_cidr, c):
+                yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps on-prem range idc.{field} {c}, which the leased line routes.",
+                                  "pick a VPC block disjoint from every IDC range.")
+        for rj, other in enumerate(p.regions[:ri]):
+            if overlaps(r.vpc_cidr, other.vpc_cidr):
+                yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps regions[{rj}] ({other.id}) VPC {other.vpc_cidr}; regions share leased-line routing.",
+                                  "give each region a disjoint VPC block.")
+        yield from _zones(p, ri, r)
+
+
+def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:
+    base = f"regions[{ri}]"
+    vpc = net(r.vpc_cidr)
+    seen: set[str] = set()
+    blocks: list[tuple[str, str]] = []
+    for zi, z in enumerate(r.zones):
+        zp = f"{base}.zones[{zi}]"
+        if z.id in seen:
+            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is listed twice in region {r.id}.", "list each zone once.")
+        seen.add(z.id)
+        if not zone_in_region(z.id, r.id):
+            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not in region {r.id}.", f"use a zone of {r.id}, e.g. {r.id}-a.")
+        for field, c in (("nodeVswitchCidr", z.node_vswitch_cidr), ("podVswitchCidr", z.pod_vswitch_cidr)):
+            if not c:
+                continue
+            n = net(c)
+            if not 16 <= n.prefixlen <= 29:
+                yield ConfigIssue(f"{zp}.{field}", f"{c} has a /{n.prefixlen} mask; vSwitches take /16../29.", "use a mask between /16 and /29.")
+            if n not in vpc:
+                yield ConfigIssue(f"{zp}.{field}", f"{c} is not inside the VPC {r.vpc_cidr}.", f"pick a block inside {r.vpc_cidr}.")
+            for field_i, ic in p.idc.ranges:
+                if overlaps(c, ic):
+                    yield ConfigIssue(f"{zp}.{field}", f"{c} overlaps on-prem range idc.{field_i} {ic}.", "pick a block disjoint from every IDC range.")
+            for other_path, oc in blocks:
+                if overlaps(c, oc):
+                    yield ConfigIssue(f"{zp}.{field}", f"{c} overlaps {other_path} {oc}.", "give every vSwitch its own block.")
+            blocks.append((f"{zp}.{field}", c))
+    zone_ids = {z.id for z in r.zones if z.node_vswitch_cidr}
+    if r.serverless_only and r.gpu_pools:
+        yield ConfigIssue(f"{base}.gpuPools", f"region {r.id} is serverlessOnly but declares GPU pools.", "drop serverlessOnly or move the pools to another region.")
+    names: set[str] = set()
+    for pi, pool in enumerate(r.gpu_pools):
+        pp = f"{base}.gpuPools[{pi}]"
+        if pool.name in names:
+            yield ConfigIssue(f"{pp}.name", f"pool {pool.name} is declared twice in {r.id}.", "give each pool a unique name.")
+        names.add(pool.name)
+        for zi, zone in enumerate(pool.zones):
+            if zone not in zone_ids:
+                yield ConfigIssue(f"{pp}.zones[{zi}]", f"zone {zone} has no node vSwitch in region {r.id}.",
+                                  f"use one of {sorted(zone_ids)} or add {zone} to regions[{ri}].zones.")
+
+
+@cross_check
+def _registration(p: Platform) -> Iterable[ConfigIssue]:
+    ids = [r.id for r in p.regions]
+    reg = p.registration
+    if reg.region_id not in ids:
+        yield ConfigIssue("registration.regionId", f"{reg.region_id} is not one of the stack's regions {ids}.", "register the cluster in a region the stack declares.")
+    elif p.region(reg.region_id).serverless_only:
+        yield ConfigIssue("registration.regionId", f"{reg.region_id} is serverlessOnly.", "register in a region that hosts cloud nodes.")
+    if reg.agent.endpoint == "private" and not p.idc.leased_line:
+        yield ConfigIssue("registration.agent.endpoint", "the agent is set to the private endpoint but idc.leasedLine is false, so it could never connect.",
+                          "set agent.endpoint: public (with an apiserver ACL) or declare the leased line.")
+    if reg.agent.endpoint == "public" and p.idc.leased_line:
+        yield ConfigIssue("registration.agent.endpoint", "the agent uses the public endpoint although a leased line exists; node pools of registered clusters need the internal endpoint.",
+                          "set agent.endpoint: private.")
+
+
+def load(raw: Mapping[str, Any]) -> Platform:
+    """Validate raw stack config (camelCase keys, plain values) into a Platform."""
+    data = {k: v for k, v in raw.items() if v is not None}
+    try:
+        platform = Platform.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_pydantic_issues(err)) from None
+    platform, issues = _autoplan(platform)
+    for check in CROSS_CHECKS:
+        issues.extend(check(platform))
+    if issues:
+        raise ConfigError(issues)
+    return platform
+
+

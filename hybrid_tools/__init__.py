@@ -1,0 +1,1 @@
+"""Offline tooling around the Pulumi program: plan, policy gate, diff, CLI."""

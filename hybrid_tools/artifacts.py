@@ -1,0 +1,50 @@
+"""Extra plan artifacts beside resources.json / outputs.json.
+
+Each writer gets the validated model and the recorded program run and returns
+``{relative path: text}``. Writers must be deterministic and must never put a
+secret in clear text.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import yaml
+
+from hybrid.model import Platform
+from hybrid_tools.mockrun import ProgramRun, redact
+
+Writer = Callable[[Platform, ProgramRun], dict[str, str]]
+WRITERS: list[Writer] = []
+
+
+def writer(fn: Writer) -> Writer:
+    WRITERS.append(fn)
+    return fn
+
+
+def dump_yaml(doc) -> str:
+    return yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, width=120)
+
+
+def k8s_objects(run: ProgramRun) -> list[dict]:
+    """Every Kubernetes object the program declares, as the API server would receive it."""
+    objs = []
+    for reg in sorted(run.registrations.values(), key=lambda r: r.urn):
+        if not reg.custom or not reg.type.startswith("kubernetes:") or reg.type.startswith("kubernetes:yaml"):
+            continue
+        obj = redact(reg.inputs)
+        if "apiVersion" in obj and "kind" in obj:
+            objs.append(obj)
+    return objs
+
+
+def manifest_path(obj: dict) -> str:
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace") or "cluster"
+    return f"manifests/{ns}/{obj['kind'].lower()}-{meta.get('name', 'unnamed')}.yaml"
+
+
+@writer
+def manifests(_: Platform, run: ProgramRun) -> dict[str, str]:
+    return {manifest_path(o): dump_yaml(o) for o in k8s_objects(run)}

@@ -1,0 +1,187 @@
+"""Run the real Pulumi program under the SDK's mock runtime and record every registration.
+
+The recording monitor sees each ``RegisterResourceRequest`` exactly as the
+engine would: type token, name, parent URN, provider reference and the
+serialized inputs (camelCase, with secrets still wrapped in the engine's
+secret signature). Nothing here talks to a cloud.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import runpy
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pmocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+REDACTED = "[secret]"
+
+# Short id prefixes like the ones Alibaba Cloud hands out, so plans read naturally.
+_ID_PREFIX = {
+    "alicloud:vpc/network:Network": "vpc-",
+    "alicloud:vpc/switch:Switch": "vsw-",
+    "alicloud:ecs/securityGroup:SecurityGroup": "sg-",
+    "alicloud:ecs/instance:Instance": "i-",
+    "alicloud:ecs/ecsDisk:EcsDisk": "d-",
+}
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    provider: str
+    inputs: dict[str, Any]
+    protect: bool
+    dependencies: list[str]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def fake_id(type_: str, urn: str) -> str:
+    digest = hashlib.sha256(urn.encode()).hexdigest()[:20]
+    return _ID_PREFIX.get(type_, "") + digest
+
+
+def redact(value: Any) -> Any:
+    """Replace engine secret wrappers with ``"[secret]"``, resource refs with their URN."""
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return REDACTED
+        if sig == RESOURCE_SIG:
+            return value.get("urn", "")
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == UNKNOWN:
+        return "[unknown]"
+    return value
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Deterministic ids; state echoes the inputs plus what a provider would compute."""
+
+    def __init__(self, extra_state: Optional[Callable[[pulumi.runtime.MockResourceArgs], dict]] = None):
+        self._extra_state = extra_state
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        urn = f"{args.typ}::{args.name}"
+        state = dict(args.inputs)
+        if args.typ == "alicloud:vpc/network:Network" and args.inputs.get("enableIpv6"):
+            state["ipv6CidrBlock"] = "2408:4005:3c6:8b00::/56"
+        if self._extra_state is not None:
+            state.update(self._extra_state(args))
+        return fake_id(args.typ, urn), state
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+class RecordingMonitor(pmocks.MockMonitor):
+    def __init__(self, mocks: pulumi.runtime.Mocks, on_register: Optional[Callable[[int], None]] = None):
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+        self._lock = threading.Lock()
+        self._on_register = on_register
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = json_format.MessageToDict(request.object)
+            reg = Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                provider=request.provider,
+                inputs=inputs,
+                protect=bool(request.protect),
+                dependencies=sorted(request.dependencies),
+                options={
+                    k: v for k, v in {
+                        "deleteBeforeReplace": request.deleteBeforeReplace or None,
+                        "ignoreChanges": sorted(request.ignoreChanges) or None,
+                        "replaceOnChanges": sorted(request.replaceOnChanges) or None,
+                        "additionalSecretOutputs": sorted(request.additionalSecretOutputs) or None,
+                        "retainOnDelete": request.retainOnDelete or None,
+                    }.items() if v
+                },
+            )
+            with self._lock:
+                self.registrations[reg.urn] = reg
+                count = len(self.registrations)
+            if self._on_register is not None:
+                self._on_register(count)
+        return response
+
+
+@dataclass
+class ProgramRun:
+    registrations: dict[str, Registration]
+    outputs: dict[str, Any]  # name -> (value, is_secret)
+
+
+def _resolve(value: Any) -> tuple[Any, bool]:
+    out = pulumi.Output.from_input(value)
+
+    async def both():
+        return await out.future(with_unknowns=True), await out.is_secret()
+
+    return _sync_await(both())
+
+
+def run_program(
+    program: Path,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    mocks: Optional[pulumi.runtime.Mocks] = None,
+    on_register: Optional[Callable[[int], None]] = None,
+) -> ProgramRun:
+    """Execute ``program`` (a Pulumi ``__main__.py``) under mocks; return what it registered."""
+    mocks = mocks or PlanMocks()
+    monitor = RecordingMonitor(mocks, on_register)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    root = pulumi.runtime.get_root_resource()
+    program_dir = str(program.parent.resolve())
+    if program_dir not in sys.path:
+        sys.path.insert(0, program_dir)
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+    outputs = {name: _resolve(value) for name, value in sorted(root.outputs.items())}
+    _close_loop()
+    return ProgramRun(registrations=dict(monitor.registrations), outputs=outputs)
+
+
+def _close_loop() -> None:
+    """Close the SDK's event loop now, not at interpreter teardown (which warns)."""
+    import asyncio
+
+    loop = asyncio.get_event_loop()
+    if not loop.is_closed():
+        loop.close()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,147 @@
+"""Offline plan: the real program under Pulumi's mock runtime, written as reviewable artifacts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from hybrid.model import Platform, load
+from hybrid_tools import artifacts
+from hybrid_tools.mockrun import REDACTED, ProgramRun, canonical_json, redact, run_program
+from hybrid_tools.stackconfig import StackConfig, read_stack
+
+
+@dataclass
+class PlanResult:
+    stack: str
+    out_dir: Path
+    platform: Platform
+    run: ProgramRun
+    resources: list[dict[str, Any]]
+    seconds: float
+
+
+def resources_doc(run: ProgramRun) -> list[dict[str, Any]]:
+    docs = []
+    for reg in sorted(run.registrations.values(), key=lambda r: r.urn):
+        doc = {
+            "urn": reg.urn,
+            "type": reg.type,
+            "name": reg.name,
+            "parent": reg.parent or None,
+            "custom": reg.custom,
+            "provider": reg.provider.split("::")[-2] if reg.provider else None,
+            "inputs": redact(reg.inputs),
+        }
+        if reg.protect:
+            doc["protect"] = True
+        if reg.options:
+            doc["options"] = reg.options
+        docs.append(doc)
+    return docs
+
+
+def outputs_doc(run: ProgramRun) -> dict[str, Any]:
+    return {name: (REDACTED if secret else redact(value)) for name, (value, secret) in run.outputs.items()}
+
+
+def region_of(doc: dict[str, Any]) -> str:
+    prov = doc.get("provider") or ""
+    if prov.startswith("alicloud-"):
+        return prov[len("alicloud-"):]
+    if doc["type"].startswith("kubernetes:") or (doc["provider"] or "").startswith("idc"):
+        return "idc"
+    return "-"
+
+
+class Progress:
+    """A live resource counter on a terminal; a single closing line otherwise."""
+
+    def __init__(self, stream: TextIO, label: str):
+        self.stream, self.label = stream, label
+        self.tty = stream.isatty()
+        self.count = 0
+
+    def __call__(self, count: int) -> None:
+        self.count = count
+        if self.tty and count % 5 == 0:
+            self.stream.write(f"\r{self.label}: {count} resources registered")
+            self.stream.flush()
+
+    def done(self, seconds: float) -> None:
+        prefix = "\r" if self.tty else ""
+        self.stream.write(f"{prefix}{self.label}: {self.count} resources registered in {seconds:.2f}s\n")
+        self.stream.flush()
+
+
+def build_plan(stack: str, root: Path | None = None, config_file: Path | None = None,
+               progress: Progress | None = None) -> tuple[StackConfig, Platform, ProgramRun, float]:
+    cfg = read_stack(stack, root, config_file)
+    platform = load(cfg.raw)  # ConfigError before anything runs or is written
+    start = time.perf_counter()
+    run = run_program(cfg.program, cfg.project, cfg.stack, cfg.engine_config, cfg.secret_keys, on_register=progress)
+    return cfg, platform, run, time.perf_counter() - start
+
+
+def write_plan(stack: str, out_root: Path, platform: Platform, run: ProgramRun) -> tuple[Path, list[dict]]:
+    """Write every artifact into a temp dir, then swap it in: no partial plans."""
+    files: dict[str, str] = {}
+    resources = resources_doc(run)
+    files["resources.json"] = canonical_json(resources)
+    files["outputs.json"] = canonical_json(outputs_doc(run))
+    for w in artifacts.WRITERS:
+        for rel, text in w(platform, run).items():
+            if rel in files:
+                raise RuntimeError(f"two artifact writers produced {rel}")
+            files[rel] = text
+    out_root.mkdir(parents=True, exist_ok=True)
+    final = out_root / stack
+    tmp = Path(tempfile.mkdtemp(prefix=f".{stack}-", dir=out_root))
+    try:
+        (tmp / "manifests").mkdir()
+        for rel, text in sorted(files.items()):
+            p = tmp / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text)
+        if final.exists():
+            old = out_root / f".{stack}-old-{os.getpid()}"
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return final, resources
+
+
+def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float) -> str:
+    custom = [r for r in resources if r["custom"]]
+    by_type = Counter(r["type"] for r in custom)
+    by_region = Counter(region_of(r) for r in custom)
+    width = max((len(t) for t in by_type), default=10)
+    lines = [f"offline plan of stack {stack!r}: {len(custom)} resources in {len(resources) - len(custom)} components ({seconds:.2f}s)", ""]
+    lines.append(f"  {'type'.ljust(width)}  count")
+    lines += [f"  {t.ljust(width)}  {n:5d}" for t, n in sorted(by_type.items())]
+    lines.append("")
+    lines.append("  by region: " + ", ".join(f"{r} {n}" for r, n in sorted(by_region.items())))
+    lines.append(f"  artifacts: {out_dir}")
+    return "\n".join(lines)
+
+
+def main(stack: str, out_root: Path, config_file: Path | None = None, quiet: bool = False) -> PlanResult:
+    progress = Progress(sys.stderr, f"planning {stack}")
+    _, platform, run, seconds = build_plan(stack, config_file=config_file, progress=progress)
+    progress.done(seconds)
+    out_dir, resources = write_plan(stack, out_root, platform, run)
+    if not quiet:
+        print(summary(stack, out_dir, resources, seconds))
+    return PlanResult(stack, out_dir, platform, run, resources, seconds)

@@ -1,0 +1,83 @@
+"""Read a stack's config file the way the Pulumi CLI would hand it to the program."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hybrid.errors import ConfigError, ConfigIssue
+from hybrid.model import SECRET_KEYS
+
+# Offline stand-ins for the secret config a real stack sets with `pulumi config set --secret`.
+# They have the right shape (so renderers accept them) and never leave the mock runtime
+# unredacted: every artifact shows them as "[secret]".
+OFFLINE_SECRETS = {
+    "idcKubeconfig": (
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: idc\n  cluster:\n    server: https://idc.invalid:6443\n"
+        "contexts:\n- name: idc\n  context: {cluster: idc, user: offline}\ncurrent-context: idc\n"
+        "users:\n- name: offline\n  user: {token: offline-placeholder}\n"
+    ),
+    "bootstrapToken": "offpln.0000000000000000",
+    "caCertHash": "sha256:" + "0" * 64,
+}
+
+
+@dataclass
+class StackConfig:
+    project: str
+    stack: str
+    program: Path
+    raw: dict[str, Any]          # project-namespaced keys without the namespace
+    engine_config: dict[str, str]  # "ns:key" -> string, as the engine passes it
+    secret_keys: list[str]
+
+
+def project_root(start: Path | None = None) -> Path:
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "Pulumi.yaml").is_file():
+            return d
+    raise FileNotFoundError("no Pulumi.yaml in this directory or above; run from the project checkout")
+
+
+def read_stack(stack: str, root: Path | None = None, config_file: Path | None = None) -> StackConfig:
+    root = root or project_root()
+    project_doc = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project = project_doc["name"]
+    path = config_file or root / project_doc.get("stackConfigDir", ".") / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise ConfigError([ConfigIssue("stack", f"no config file {path} for stack {stack!r}.", "create it or pick an existing stack (dev, prod).")])
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError([ConfigIssue(str(path), f"is not valid YAML: {e}.", "fix the YAML syntax.")]) from None
+    config = doc.get("config") or {}
+    engine: dict[str, str] = {}
+    raw: dict[str, Any] = {}
+    secret_keys: list[str] = []
+    for full_key, value in config.items():
+        ns, _, key = full_key.partition(":")
+        if not key:
+            ns, key = project, full_key
+        full = f"{ns}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            # Encrypted with the stack's secrets provider: not readable offline.
+            engine[full] = OFFLINE_SECRETS.get(key, "offline-placeholder")
+            secret_keys.append(full)
+            continue
+        engine[full] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        if ns == project:
+            raw[key] = value
+    for key in SECRET_KEYS:
+        full = f"{project}:{key}"
+        if full not in engine:
+            engine[full] = OFFLINE_SECRETS[key]
+            secret_keys.append(full)
+        elif full not in secret_keys:
+            raise ConfigError([ConfigIssue(key, "is stored in plain text in the stack file.",
+                                           f"remove it and run `pulumi config set --secret {key} ...`.")])
+    return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys))
