@@ -61,6 +61,7 @@ class RegionNetwork(pulumi.ComponentResource):
         )
         self.node_vswitches = {z.id: self._create_vswitch(z.id, z.node_vswitch_cidr, "nodes") for z in r.zones if z.node_vswitch_cidr}
         self.pod_vswitches = {z.id: self._create_vswitch(z.id, z.pod_vswitch_cidr, "pods") for z in r.zones if z.pod_vswitch_cidr}
+        self.rules: list[alicloud.ecs.SecurityGroupRule] = []
         self.workers_sg = self._create_workers_sg()
         self.pods_sg = self._create_pods_sg()
         if r.flow_logs:
@@ -113,7 +114,7 @@ class RegionNetwork(pulumi.ComponentResource):
         )
 
     def _ingress(self, sg: alicloud.ecs.SecurityGroup, key: str, protocol: str, ports: str, cidr: str, why: str) -> None:
-        alicloud.ecs.SecurityGroupRule(
+        self.rules.append(alicloud.ecs.SecurityGroupRule(
             f"{self._name}-{key}-{protocol}-{_slug(cidr)}",
             security_group_id=sg.id,
             type="ingress",
@@ -125,10 +126,10 @@ class RegionNetwork(pulumi.ComponentResource):
             nic_type="intranet",
             description=why,
             opts=pulumi.ResourceOptions(parent=sg),
-        )
+        ))
 
     def _ingress_v6(self, sg: alicloud.ecs.SecurityGroup, key: str, protocol: str, ports: str, why: str) -> None:
-        alicloud.ecs.SecurityGroupRule(
+        self.rules.append(alicloud.ecs.SecurityGroupRule(
             f"{self._name}-{key}-{protocol}-vpc-ipv6",
             security_group_id=sg.id,
             type="ingress",
@@ -140,7 +141,7 @@ class RegionNetwork(pulumi.ComponentResource):
             nic_type="intranet",
             description=why + " (IPv6, VPC block only)",
             opts=pulumi.ResourceOptions(parent=sg),
-        )
+        ))
 
     def _create_workers_sg(self) -> alicloud.ecs.SecurityGroup:
         a = self._args

@@ -7,6 +7,7 @@ from typing import Optional
 
 import pulumi
 import pulumi_alicloud as alicloud
+import pulumi_kubernetes as k8s
 
 from components.network import RegionNetwork, RegionNetworkArgs
 from hybrid.model import Platform
@@ -36,6 +37,16 @@ class HybridPlatform(pulumi.ComponentResource):
         p = args.platform
         self._tags = {"env": p.environment, "managed-by": "pulumi", "platform": "hybrid-gpu", "stack": args.stack}
 
+        # The IDC cluster's apiserver, reached from where `pulumi up` runs (inside the DC).
+        # Everything Kubernetes-side (agent, CNI, examples) goes through this provider.
+        self.idc_provider = k8s.Provider(
+            "idc",
+            kubeconfig=args.secrets.idc_kubeconfig,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        # --- per-region networks (issue: foundation) ---------------------------
         self.providers: dict[str, alicloud.Provider] = {}
         self.networks: dict[str, RegionNetwork] = {}
         for region in p.regions:

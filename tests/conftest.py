@@ -1,0 +1,86 @@
+"""Shared fixtures: stack configs, and a fresh Pulumi mock runtime per test."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = "hybrid-gpu-platform"
+
+
+def stack_raw(stack: str) -> dict[str, Any]:
+    """The project-namespaced config of stacks/Pulumi.<stack>.yaml, namespace stripped."""
+    doc = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {k.split(":", 1)[1]: v for k, v in doc.items() if k.startswith(PROJECT + ":")}
+
+
+@pytest.fixture
+def dev_raw() -> dict[str, Any]:
+    return copy.deepcopy(stack_raw("dev"))
+
+
+@pytest.fixture
+def prod_raw() -> dict[str, Any]:
+    return copy.deepcopy(stack_raw("prod"))
+
+
+class Recorder:
+    """Mocks that record every resource's inputs (camelCase, as the engine sees them)."""
+
+    def __init__(self):
+        import pulumi
+        from hybrid_tools.mockrun import PlanMocks
+
+        self.resources: dict[str, Any] = {}
+        recorder = self
+
+        class _Mocks(PlanMocks):
+            def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+                rid, state = super().new_resource(args)
+                recorder.resources[f"{args.typ}::{args.name}"] = args
+                return rid, state
+
+        self.mocks = _Mocks()
+
+    def of_type(self, typ: str) -> list:
+        return sorted((a for a in self.resources.values() if a.typ == typ), key=lambda a: a.name)
+
+    def named(self, typ: str, name: str):
+        return self.resources[f"{typ}::{name}"]
+
+
+@pytest.fixture
+def pulumi_mocks():
+    """Fresh event loop and fresh mocks per test, with project and stack set.
+
+    Usage: ``rec = pulumi_mocks(config_raw, stack="dev")`` then build components and
+    return an Output chain from a ``@pulumi.runtime.test`` function.
+    """
+    import pulumi
+
+    from hybrid_tools.stackconfig import OFFLINE_SECRETS
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    def configure(raw: dict[str, Any] | None = None, stack: str = "dev") -> Recorder:
+        rec = Recorder()
+        config = {f"{PROJECT}:{k}": (v if isinstance(v, str) else json.dumps(v)) for k, v in (raw or {}).items()}
+        secret_keys = []
+        for key, value in OFFLINE_SECRETS.items():
+            config[f"{PROJECT}:{key}"] = value
+            secret_keys.append(f"{PROJECT}:{key}")
+        pulumi.runtime.set_all_config(config, secret_keys)
+        pulumi.runtime.set_mocks(rec.mocks, project=PROJECT, stack=stack, preview=False)
+        return rec
+
+    yield configure
+    loop.close()
+    asyncio.set_event_loop(asyncio.new_event_loop())
