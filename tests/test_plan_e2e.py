@@ -1,0 +1,72 @@
+"""The offline plan end to end, as a user runs it: both stacks, artifacts, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def _plan(stack: str, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hybrid_tools.cli", "plan", "--stack", stack, "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def _digest(d: Path) -> dict[str, str]:
+    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plan")
+    results = {s: _plan(s, out) for s in ("dev", "prod")}
+    return out, results
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_writes_artifacts(plans, stack):
+    out, results = plans
+    proc = results[stack]
+    assert proc.returncode == 0, proc.stderr
+    assert f"offline plan of stack '{stack}'" in proc.stdout
+    d = out / stack
+    resources = json.loads((d / "resources.json").read_text())
+    outputs = json.loads((d / "outputs.json").read_text())
+    assert (d / "manifests").is_dir()
+    assert resources == sorted(resources, key=lambda r: r["urn"])
+    types = {r["type"] for r in resources}
+    assert {"alicloud:vpc/network:Network", "alicloud:vpc/switch:Switch", "alicloud:ecs/securityGroup:SecurityGroup",
+            "hybrid:network:RegionNetwork", "hybrid:platform:HybridPlatform"} <= types
+    by_urn = {r["urn"] for r in resources}
+    assert all(r["parent"] in by_urn or r["parent"].endswith("pulumi:pulumi:Stack::" + f"hybrid-gpu-platform-{stack}")
+               for r in resources if r["parent"]), "every parent is a recorded resource or the stack"
+    assert set(outputs["networks"]) == {r["inputs"]["tags"]["region"] for r in resources if r["type"] == "alicloud:vpc/network:Network"}
+
+
+def test_secrets_never_in_clear(plans):
+    from hybrid_tools.stackconfig import OFFLINE_SECRETS
+
+    out, _ = plans
+    for stack in ("dev", "prod"):
+        for path in (out / stack).rglob("*"):
+            if path.is_file():
+                text = path.read_text()
+                for value in OFFLINE_SECRETS.values():
+                    for line in value.splitlines():
+                        if len(line) > 12:
+                            assert line not in text, f"{path} holds a secret in clear"
+        provider = [r for r in json.loads((out / stack / "resources.json").read_text()) if r["type"] == "pulumi:providers:kubernetes"]
+        assert provider and provider[0]["inputs"]["kubeconfig"] == "[secret]"
+
+
+def test_prod_plan_is_byte_identical_twice(plans, tmp_path):
+    out, _ = plans
+    again = _plan("prod", tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert _digest(out / "prod") == _digest(tmp_path / "prod")
