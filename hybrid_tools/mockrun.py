@@ -162,6 +162,7 @@ def run_program(
     mocks = mocks or PlanMocks()
     monitor = RecordingMonitor(mocks, on_register)
     pulumi.runtime.set_all_config(config, secret_keys)
+    pulumi.runtime.settings.ROOT.set(None)  # a fresh root Stack per run
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     root = pulumi.runtime.get_root_resource()
     program_dir = str(program.parent.resolve())

@@ -23,6 +23,7 @@ from hybrid.model.network import Idc, Region
 from hybrid.model.placement import Placement
 from hybrid.model.registration import Registration
 from hybrid.model.virtual_node import VirtualNode
+from hybrid.model.virtual_node import check as check_virtual_node
 
 # Stack-config keys (in the project namespace) that hold plain objects.
 CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement")
@@ -201,6 +202,9 @@ def _registration(p: Platform) -> Iterable[ConfigIssue]:
     if reg.agent.endpoint == "public" and p.idc.leased_line:
         yield ConfigIssue("registration.agent.endpoint", "the agent uses the public endpoint although a leased line exists; node pools of registered clusters need the internal endpoint.",
                           "set agent.endpoint: private.")
+
+
+cross_check(check_virtual_node)
 
 
 def load(raw: Mapping[str, Any]) -> Platform:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Iterable
 
+import netaddr
+from pydantic import Field, field_validator
+
+from hybrid.errors import ConfigIssue, FieldError
 from hybrid.model.base import Model, RegionId
+from hybrid.virtual_node import MIN_VERSION, parse_version
+
+# Alibaba Cloud API domains resolve into this block from inside a VPC.
+ALIBABA_SERVICE_BLOCK = "100.64.0.0/10"
 
 
 class VirtualNodeRegion(Model):
@@ -14,6 +22,51 @@ class VirtualNodeRegion(Model):
 
 class VirtualNode(Model):
     enabled: bool = True
-    version: str = Field(default="2.13.0", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
+    version: str = "2.13.0"
     regions: list[VirtualNodeRegion] = Field(default_factory=list)
+    # Uninstall behaviour, see components/virtual_node.py for why the default is True.
     cleanup_cloud_resources: bool = True
+    private_link_endpoints: bool = Field(default=False, description="PrivateLink endpoints for VPC/ACS/ECI APIs exist (needed when an IDC range is inside 100.64.0.0/10).")
+
+    @field_validator("version")
+    @classmethod
+    def _min_version(cls, v: str) -> str:
+        try:
+            parsed = parse_version(v)
+        except ValueError:
+            raise FieldError(f"{v!r} is not a MAJOR.MINOR.PATCH version.", "write it like 2.13.0.") from None
+        if parsed < MIN_VERSION:
+            floor = ".".join(map(str, MIN_VERSION))
+            raise FieldError(f"ack-virtual-node {v} has no multi-region Serverless support.", f"use {floor} or later.")
+        return v
+
+
+def check(platform) -> Iterable[ConfigIssue]:
+    """Cross-field rules; called from hybrid.model.platform."""
+    vn = platform.virtual_node
+    if not vn.enabled:
+        return
+    if not vn.regions:
+        yield ConfigIssue("virtualNode.regions", "the virtual node is enabled but lists no region.",
+                          "list at least one region, exactly one with default: true, or set enabled: false.")
+        return
+    defaults = [i for i, r in enumerate(vn.regions) if r.default]
+    if len(defaults) != 1:
+        where = ", ".join(f"regions[{i}]" for i in defaults) or "none"
+        yield ConfigIssue("virtualNode.regions", f"exactly one region must be the default; found {len(defaults)} ({where}).",
+                          "set default: true on exactly one region.")
+    stack_regions = {r.id for r in platform.regions}
+    seen: set[str] = set()
+    for i, r in enumerate(vn.regions):
+        if r.id in seen:
+            yield ConfigIssue(f"virtualNode.regions[{i}].id", f"region {r.id} is listed twice.", "list each region once.")
+        seen.add(r.id)
+        if r.id not in stack_regions:
+            yield ConfigIssue(f"virtualNode.regions[{i}].id", f"{r.id} is not one of the stack's regions {sorted(stack_regions)}; Serverless pods need its VPC, vSwitches and security group.",
+                              "add the region under regions (with serverlessOnly: true and a small VPC if it hosts no GPU pools).")
+    block = netaddr.IPNetwork(ALIBABA_SERVICE_BLOCK)
+    for field, cidr in platform.idc.ranges:
+        n = netaddr.IPNetwork(cidr)
+        if n.first <= block.last and block.first <= n.last and not vn.private_link_endpoints:
+            yield ConfigIssue(f"idc.{field}", f"{cidr} lies in {ALIBABA_SERVICE_BLOCK}, where Alibaba Cloud API domains resolve; ack-virtual-node calls would route to the IDC over the leased line.",
+                              "create PrivateLink endpoints for the VPC, ACS and ECI APIs and set virtualNode.privateLinkEndpoints: true.")
