@@ -9,7 +9,9 @@ import pulumi
 import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 
+from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.network import RegionNetwork, RegionNetworkArgs
+from hybrid.cloudinit import context_for
 from hybrid.model import Platform
 
 
@@ -61,6 +63,24 @@ class HybridPlatform(pulumi.ComponentResource):
                 RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment, peer_pod_cidrs=peers, tags=self._tags),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
             )
+
+        # --- cloud GPU node pools (issue 3): ECS workers that join the IDC cluster ---
+        self.gpu_pools: dict[str, GpuNodePool] = {}
+        for region in p.regions:
+            for pool in region.gpu_pools:
+                net = self.networks[region.id]
+                self.gpu_pools[f"{region.id}/{pool.name}"] = GpuNodePool(
+                    f"{region.id}-{pool.name}",
+                    GpuNodePoolArgs(
+                        context=context_for(p, region.id, pool),
+                        vswitch_ids=net.vswitch_ids,
+                        security_group_id=net.security_group_id,
+                        bootstrap_token=args.secrets.bootstrap_token,
+                        ca_cert_hash=args.secrets.ca_cert_hash,
+                        tags={**self._tags, "region": region.id},
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
+                )
 
         self.network_outputs = pulumi.Output.all(**{
             rid: pulumi.Output.all(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import Literal, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
 from hybrid.instance_types import KNOWN, InstanceSpec, is_gpu_type
@@ -18,7 +18,15 @@ class SystemDisk(Model):
     category: DiskCategory = "cloud_essd"
     size: int = Field(default=100, ge=20, le=2048, description="GiB")
     performance_level: Optional[Literal["PL0", "PL1", "PL2", "PL3"]] = None
+    # The system disk caches cloud-init user-data (with the bootstrap token): encrypted by default.
+    encrypted: bool = True
     kms_key_id: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _kms_needs_encryption(self) -> "SystemDisk":
+        if self.kms_key_id and not self.encrypted:
+            raise FieldError("kmsKeyId is set but encrypted is false.", "set encrypted: true or drop kmsKeyId.")
+        return self
 
 
 class DataDisk(Model):
@@ -57,8 +65,8 @@ class Billing(Model):
 
 
 class RateLimits(Model):
-    egress_mbit: int = Field(description="eth0 egress ceiling, Mbit/s")
-    ingress_mbit: int = Field(description="eth0 ingress ceiling, Mbit/s")
+    egress_mbit: int = Field(gt=0, description="eth0 egress ceiling, Mbit/s")
+    ingress_mbit: int = Field(gt=0, description="eth0 ingress ceiling, Mbit/s")
 
 
 class Taint(Model):
@@ -78,7 +86,21 @@ class Preload(Model):
     def _source_kind(cls, v: str) -> str:
         if not (v.startswith("rsync://") or v.startswith("/")):
             raise FieldError(f"preload source {v!r} is neither rsync:// nor an absolute path.", "use rsync://HOST/MODULE/PATH/ or a mounted directory such as /mnt/idc/datasets/x/.")
-        return v
+        return _plain_path(v)
+
+    @field_validator("target")
+    @classmethod
+    def _target_plain(cls, v: str) -> str:
+        return _plain_path(v)
+
+
+def _plain_path(v: str) -> str:
+    # The node reads these from a systemd EnvironmentFile and passes them to rsync as
+    # single words: keep them free of whitespace, quotes, backslashes and $.
+    bad = sorted({c for c in v if c.isspace() or c in "\"'\\$`"})
+    if bad:
+        raise FieldError(f"{v!r} contains {bad}.", "use a path without whitespace, quotes, backslashes or $.")
+    return v
 
 
 class InstanceSpecOverride(Model):
@@ -90,9 +112,12 @@ class InstanceSpecOverride(Model):
 
 
 class GpuPool(Model):
+    # Field order matters: the field validators below read earlier fields from
+    # ``info.data`` so that their errors carry the most specific path pydantic allows.
     name: Name
     zones: list[ZoneId] = Field(min_length=1)
     instance_type: str
+    instance_spec: Optional[InstanceSpecOverride] = None
     count: int = Field(ge=0, le=1000)
     image_id: str = Field(min_length=1)
     gpu_model_series: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
@@ -102,8 +127,7 @@ class GpuPool(Model):
     rate_limits: RateLimits
     taints: list[Taint] = Field(default_factory=list)
     preload: list[Preload] = Field(default_factory=list)
-    ram_role: Optional[str] = None
-    instance_spec: Optional[InstanceSpecOverride] = None
+    ram_role: Optional[str] = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
     @property
     def spec(self) -> InstanceSpec:
@@ -129,32 +153,80 @@ class GpuPool(Model):
             )
         return v
 
+    @field_validator("data_disk")
+    @classmethod
+    def _disk_sizes_differ(cls, v: DataDisk, info: ValidationInfo) -> DataDisk:
+        # The node finds its data disk by size (it is attached after first boot and
+        # its device name is not known in advance), so the two sizes must differ.
+        system = info.data.get("system_disk")
+        if system is not None and system.size == v.size:
+            raise FieldError(
+                f"size {v.size} GiB equals systemDisk.size, so the node could not tell the data disk apart.",
+                "give the data disk a different size than the system disk.",
+            )
+        return v
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _rates_within_bandwidth(cls, v: RateLimits, info: ValidationInfo) -> RateLimits:
+        bw = _bandwidth(info.data)
+        if bw is None:  # instance type invalid or unknown: reported on its own field
+            return v
+        for key, rate in (("egressMbit", v.egress_mbit), ("ingressMbit", v.ingress_mbit)):
+            if rate > bw:
+                raise FieldError(
+                    f"{key} = {rate} exceeds the {bw} Mbit/s bandwidth of {info.data['instance_type']}.",
+                    f"set {key} between 1 and {bw}.",
+                )
+        return v
+
+    @field_validator("preload")
+    @classmethod
+    def _preload_on_data_disk(cls, v: list[Preload], info: ValidationInfo) -> list[Preload]:
+        disk = info.data.get("data_disk")
+        limits = info.data.get("rate_limits")
+        names: set[str] = set()
+        targets: list[tuple[int, str]] = []
+        for i, p in enumerate(v):
+            if p.name in names:
+                raise FieldError(f"preload[{i}].name {p.name!r} is used twice.", "give every preload its own name.")
+            names.add(p.name)
+            target = posixpath.normpath(p.target)
+            if disk is not None:
+                mount = disk.mount_path
+                if not p.target.startswith("/") or not target.startswith(mount + "/"):
+                    raise FieldError(
+                        f"preload[{i}].target {p.target!r} is outside the data disk mount {mount}.",
+                        f"put the target under {mount}/, e.g. {mount}/datasets/{p.name}.",
+                    )
+            for j, other in targets:
+                if target == other or target.startswith(other + "/") or other.startswith(target + "/"):
+                    raise FieldError(
+                        f"preload[{i}].target {target} overlaps preload[{j}].target {other}.",
+                        "give every dataset its own directory; the completion markers would clash.",
+                    )
+            targets.append((i, target))
+            if limits is not None and p.rate_mbit > limits.ingress_mbit:
+                raise FieldError(
+                    f"preload[{i}].rateMbit {p.rate_mbit} exceeds rateLimits.ingressMbit {limits.ingress_mbit}.",
+                    "lower rateMbit to at most rateLimits.ingressMbit.",
+                )
+        return v
+
     @model_validator(mode="after")
-    def _checks(self) -> "GpuPool":
+    def _known_spec(self) -> "GpuPool":
         if self.instance_spec is None and self.instance_type not in KNOWN:
             raise FieldError(
                 f"instance type {self.instance_type} is not in the known-spec table.",
                 "add instanceSpec {vcpu, memoryGib, gpus, gpuModel, bandwidthMbit} to the pool.",
             )
-        bw = self.spec.bandwidth_mbit
-        for name in ("egress_mbit", "ingress_mbit"):
-            rate = getattr(self.rate_limits, name)
-            if not 0 < rate <= bw:
-                raise FieldError(
-                    f"rateLimits.{'egressMbit' if name == 'egress_mbit' else 'ingressMbit'} = {rate} is outside 1..{bw} Mbit/s (the bandwidth of {self.instance_type}).",
-                    f"set a rate between 1 and {bw}.",
-                )
-        mount = self.data_disk.mount_path
-        for p in self.preload:
-            target = posixpath.normpath(p.target)
-            if not p.target.startswith("/") or not target.startswith(mount + "/"):
-                raise FieldError(
-                    f"preload {p.name!r} targets {p.target!r}, outside the data disk mount {mount}.",
-                    f"put the target under {mount}/, e.g. {mount}/datasets/{p.name}.",
-                )
-            if p.rate_mbit > self.rate_limits.ingress_mbit:
-                raise FieldError(
-                    f"preload {p.name!r} rateMbit {p.rate_mbit} exceeds the node's ingress limit {self.rate_limits.ingress_mbit}.",
-                    "lower rateMbit to at most rateLimits.ingressMbit.",
-                )
         return self
+
+
+def _bandwidth(data: dict) -> Optional[int]:
+    """Bandwidth of the pool's instance type from already-validated fields, if known."""
+    spec = data.get("instance_spec")
+    if spec is not None:
+        return spec.bandwidth_mbit
+    known = KNOWN.get(data.get("instance_type", ""))
+    return known.bandwidth_mbit if known else None

@@ -1,0 +1,160 @@
+"""GpuNodePool: ECS GPU instances that join the IDC cluster as ordinary workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+import pulumi_alicloud as alicloud
+
+from hybrid.cloudinit import NodeContext, render_cloud_init
+from hybrid.model.gpu import GpuPool
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One instance position: the zone and its index within the zone."""
+
+    zone: str
+    index: int
+
+    @property
+    def suffix(self) -> str:
+        return f"{self.zone}-{self.index}"
+
+
+def plan_slots(zones: list[str], count: int) -> list[Slot]:
+    """Spread ``count`` instances round-robin over ``zones``.
+
+    Instance i goes to zone i mod len(zones) with index i div len(zones), so
+    raising or lowering the count only adds or removes the highest indexes:
+    existing instances keep their names (and their data disks).
+    """
+    return [Slot(zones[i % len(zones)], i // len(zones)) for i in range(count)]
+
+
+@dataclass
+class GpuNodePoolArgs:
+    context: NodeContext
+    vswitch_ids: pulumi.Output  # dict zone -> node vSwitch id
+    security_group_id: pulumi.Input[str]
+    bootstrap_token: pulumi.Output[str]
+    ca_cert_hash: pulumi.Output[str]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class GpuNodePool(pulumi.ComponentResource):
+    """One GPU pool of one region.
+
+    Per slot: an ``ecs.Instance`` (node vSwitch of its zone, the region's workers
+    security group, no public IP, cloud-init user-data as a secret) and a
+    separate, encrypted ``ecs.EcsDisk`` attached with ``EcsDiskAttachment``.
+    The disk is protected and not deleted with the instance, so preloaded
+    datasets survive an instance replacement; the node finds it again by its
+    filesystem label.
+    """
+
+    instance_ids: pulumi.Output[list]
+    disk_ids: pulumi.Output[list]
+
+    def __init__(self, name: str, args: GpuNodePoolArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("hybrid:gpu:GpuNodePool", name, None, opts)
+        self._name = name
+        self._args = args
+        pool = args.context.pool
+        self._pool = pool
+        self._tags = {**args.tags, "env": args.context.environment, "pool": pool.name, "managed-by": "pulumi"}
+
+        # Built from secret inputs and marked secret again: the engine, state and
+        # plan only ever see "[secret]"; the token is never in clear text there.
+        self.user_data = pulumi.Output.secret(
+            pulumi.Output.all(args.bootstrap_token, args.ca_cert_hash).apply(
+                lambda s: render_cloud_init(args.context, s[0], s[1]))
+        )
+
+        self.instances: list[alicloud.ecs.Instance] = []
+        self.disks: list[alicloud.ecs.EcsDisk] = []
+        self.attachments: list[alicloud.ecs.EcsDiskAttachment] = []
+        for slot in plan_slots(pool.zones, pool.count):
+            self._create_node(slot)
+
+        self.instance_ids = pulumi.Output.all(*[i.id for i in self.instances])
+        self.disk_ids = pulumi.Output.all(*[d.id for d in self.disks])
+        self.register_outputs({"instanceIds": self.instance_ids, "diskIds": self.disk_ids})
+
+    # -- children ---------------------------------------------------------
+
+    def _create_node(self, slot: Slot) -> None:
+        ctx, pool = self._args.context, self._pool
+        base = f"{self._name}-{slot.suffix}"
+        host = f"{pool.name}-{slot.suffix}"
+        tags = {**self._tags, "zone": slot.zone}
+        spot = pool.billing.strategy == "Spot"
+        sysdisk = pool.system_disk
+
+        disk = alicloud.ecs.EcsDisk(
+            f"{base}-data",
+            zone_id=slot.zone,
+            disk_name=f"hybrid-{ctx.environment}-{host}-data",
+            description=f"Data disk of {host}: preloaded datasets, kept across instance replacement.",
+            category=pool.data_disk.category,
+            size=pool.data_disk.size,
+            performance_level=pool.data_disk.performance_level,
+            encrypted=pool.data_disk.encrypted,
+            kms_key_id=pool.data_disk.kms_key_id,
+            delete_with_instance=False,
+            tags={**tags, "role": "data"},
+            # Training data lives here: a deletion must be a deliberate `pulumi state unprotect`.
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        instance = alicloud.ecs.Instance(
+            base,
+            instance_name=f"hybrid-{ctx.environment}-{host}",
+            host_name=host,  # also the Kubernetes node name
+            description=f"Cloud GPU worker of pool {pool.name} ({ctx.region_id}), joined to the IDC cluster.",
+            availability_zone=slot.zone,
+            vswitch_id=self._args.vswitch_ids.apply(lambda ids, z=slot.zone: ids[z]),
+            security_groups=[self._args.security_group_id],
+            instance_type=pool.instance_type,
+            image_id=pool.image_id,
+            instance_charge_type="PostPaid",
+            spot_strategy="SpotWithPriceLimit" if spot else "NoSpot",
+            spot_price_limit=pool.billing.spot_price_limit if spot else None,
+            internet_max_bandwidth_out=0,  # no public IP: traffic goes over the VPC and the leased line
+            system_disk_category=sysdisk.category,
+            system_disk_size=sysdisk.size,
+            system_disk_performance_level=sysdisk.performance_level,
+            system_disk_encrypted=sysdisk.encrypted,
+            system_disk_kms_key_id=sysdisk.kms_key_id,
+            user_data=self.user_data,
+            tags=tags,
+            volume_tags=tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The replacement reuses the host (= node) name: the old node must go first.
+                delete_before_replace=True,
+                # A changed user-data reboots every node (ECS applies it in place); a rotated
+                # bootstrap token must only reach new instances. Roll other cloud-init changes
+                # with `pulumi up --replace <urn>` one node at a time: the data disk stays.
+                ignore_changes=["userData"],
+            ),
+        )
+        attachment = alicloud.ecs.EcsDiskAttachment(
+            f"{base}-data-attach",
+            disk_id=disk.id,
+            instance_id=instance.id,
+            delete_with_instance=False,
+            # Detach from the old instance before attaching to its replacement.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+        )
+        if pool.ram_role:
+            alicloud.ecs.RamRoleAttachment(
+                f"{base}-ram-role",
+                instance_id=instance.id,
+                ram_role_name=pool.ram_role,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.instances.append(instance)
+        self.disks.append(disk)
+        self.attachments.append(attachment)
