@@ -18,3 +18,4 @@ hybrid = HybridPlatform(
 )
 
 pulumi.export("networks", hybrid.network_outputs)
+pulumi.export("placement", hybrid.placement_output)

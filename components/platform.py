@@ -92,4 +92,9 @@ class HybridPlatform(pulumi.ComponentResource):
             )
             for rid, n in self.networks.items()
         })
+
+        # --- placement (issue 7): pure calculation from the model, no resources ---
+        from hybrid.placement_platform import plan_placement
+
+        self.placement_output = plan_placement(p).output()
         self.register_outputs({"networks": self.network_outputs})

@@ -99,20 +99,37 @@ def _scale(resource: str) -> int:
     return 1000 if resource == CPU else 1
 
 
-@lru_cache(maxsize=65536)
-def _units(resource: str, value: Quantity, round_up: bool) -> int:
+# Node lists repeat the same few quantity strings endlessly; converting each
+# distinct (resource, value) once keeps 100k nodes well under a second.
+_FLOOR: dict[tuple[str, Quantity], int] = {}
+_CEIL: dict[tuple[str, Quantity], int] = {}
+_CACHE_LIMIT = 1 << 16
+
+
+def _convert(resource: str, value: Quantity, round_up: bool) -> int:
     exact = parse_quantity(value) * _scale(resource)
-    return math.ceil(exact) if round_up else math.floor(exact)
+    result = math.ceil(exact) if round_up else math.floor(exact)
+    cache = _CEIL if round_up else _FLOOR
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[(resource, value)] = result
+    return result
 
 
 def offered(resource: str, value: Quantity) -> int:
     """Allocatable amount in base units (millicores for cpu), rounded down."""
-    return _units(resource, value, False)
+    try:
+        return _FLOOR[(resource, value)]
+    except KeyError:
+        return _convert(resource, value, False)
 
 
 def used(resource: str, value: Quantity) -> int:
     """Allocated / allocating / requested amount in base units, rounded up."""
-    return _units(resource, value, True)
+    try:
+        return _CEIL[(resource, value)]
+    except KeyError:
+        return _convert(resource, value, True)
 
 
 def normalise_request(request: Resources) -> dict[str, int]:
@@ -140,17 +157,27 @@ def fit(request: Mapping[str, int], allocatable: Resources, *taken: Resources) -
     """
     best: int | None = None
     if PODS in allocatable:
-        free = offered(PODS, allocatable[PODS]) - sum(used(PODS, t[PODS]) for t in taken if PODS in t)
-        best = max(free, 0)
-    for name, amount in request.items():
-        if name not in allocatable:
+        free = offered(PODS, allocatable[PODS])
+        for t in taken:
+            if PODS in t:
+                free -= used(PODS, t[PODS])
+        best = free if free > 0 else 0
+        if best == 0:
             return 0
-        free = offered(name, allocatable[name]) - sum(used(name, t[name]) for t in taken if name in t)
-        n = max(free, 0) // amount
+    for name, amount in request.items():
+        have = allocatable.get(name)
+        if have is None:
+            return 0
+        free = offered(name, have)
+        for t in taken:
+            u = t.get(name)
+            if u is not None:
+                free -= used(name, u)
+        n = free // amount if free > 0 else 0
         if best is None or n < best:
-            best = n
-            if best == 0:
+            if n == 0:
                 return 0
+            best = n
     return best
 
 

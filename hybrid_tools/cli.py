@@ -27,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
     p.add_argument("--out", default="build/plan", help="output root; default build/plan")
     p.set_defaults(func=_plan)
+
+    from hybrid_tools import placement_cli
+
+    placement_cli.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,136 @@
+"""The ``hybrid-gpu placement`` JSON contract: validated input, computed output.
+
+Keys are snake_case exactly as the contract writes them (no camelCase
+aliases here, so an error path matches what the user typed). A cluster's
+capacity comes from the most precise source it gives: ``nodes``, else the
+aggregate ``allocatable`` (minus ``allocated`` and ``allocating``), else
+``available_replicas``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
+from hybrid.placement import Candidate, PlacementResult, place
+from hybrid.placement_capacity import (
+    AggregateCapacity,
+    CapacitySource,
+    FixedCapacity,
+    Node,
+    NodeCapacity,
+    QuantityError,
+    UnboundedCapacity,
+    normalise_request,
+    parse_quantity,
+)
+
+
+def _quantity(value: Any) -> Any:
+    try:
+        parse_quantity(value)
+    except QuantityError as err:
+        raise FieldError(str(err), "write a Kubernetes quantity such as 500m, 4, 16Gi or 1.5e3.") from None
+    return value
+
+
+Qty = Annotated[str | int | float, BeforeValidator(_quantity)]
+ResourceMap = dict[str, Qty]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class NodeInput(_Strict):
+    allocatable: ResourceMap
+    allocated: ResourceMap = Field(default_factory=dict)
+
+
+class ClusterInput(_Strict):
+    name: str = Field(min_length=1)
+    tier: int = Field(default=0, ge=0)
+    weight: int = Field(default=1, ge=0)
+    available_replicas: Optional[int] = Field(default=None, ge=0)
+    allocatable: Optional[ResourceMap] = None
+    allocated: ResourceMap = Field(default_factory=dict)
+    allocating: ResourceMap = Field(default_factory=dict)
+    nodes: Optional[list[NodeInput]] = None
+
+    @model_validator(mode="after")
+    def _has_capacity(self) -> "ClusterInput":
+        if self.available_replicas is None and self.allocatable is None and self.nodes is None:
+            raise FieldError(
+                f"cluster {self.name!r} gives no capacity.",
+                "add available_replicas, allocatable (with allocated/allocating) or nodes.",
+            )
+        return self
+
+    def source(self) -> CapacitySource:
+        """The most precise capacity source given."""
+        if self.nodes is not None:
+            return NodeCapacity(tuple(Node(n.allocatable, n.allocated) for n in self.nodes))
+        if self.allocatable is not None:
+            return AggregateCapacity(self.allocatable, self.allocated, self.allocating)
+        assert self.available_replicas is not None  # guaranteed by _has_capacity
+        return FixedCapacity(self.available_replicas)
+
+
+class PlacementInput(_Strict):
+    replicas: int = Field(ge=0)
+    strategy: Literal["static", "dynamic", "aggregated"] = "dynamic"
+    request: ResourceMap = Field(default_factory=dict)
+    clusters: list[ClusterInput]
+    previous: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    pending: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    tie_key: str = ""
+
+    @model_validator(mode="after")
+    def _unique(self) -> "PlacementInput":
+        seen: set[str] = set()
+        for c in self.clusters:
+            if c.name in seen:
+                raise FieldError(f"cluster {c.name!r} is listed twice in clusters.", "list each cluster once.")
+            seen.add(c.name)
+        return self
+
+
+def issues_of(err: ValidationError) -> list[ConfigIssue]:
+    """Pydantic errors as ConfigIssues with the field path the user wrote."""
+    out = []
+    for e in err.errors():
+        ctx_err = (e.get("ctx") or {}).get("error")
+        if isinstance(ctx_err, FieldError):
+            out.append(ConfigIssue(format_loc(e["loc"]), str(ctx_err).split(" Fix: ")[0], ctx_err.fix))
+        else:
+            fix = "add this key." if e["type"] == "missing" else (
+                "remove the key or fix its spelling." if e["type"] == "extra_forbidden" else "see docs/placement.md.")
+            out.append(ConfigIssue(format_loc(e["loc"]), e["msg"] + ".", fix))
+    return out
+
+
+def parse_input(raw: Any) -> PlacementInput:
+    try:
+        return PlacementInput.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(issues_of(err)) from None
+
+
+def compute(inp: PlacementInput) -> PlacementResult:
+    """Capacity per cluster, then the division. Raises ConfigError with field paths."""
+    request = normalise_request(inp.request)
+    candidates = []
+    issues = []
+    for i, c in enumerate(inp.clusters):
+        try:
+            cap = c.source().replicas_for(request)
+        except UnboundedCapacity as err:
+            issues.append(ConfigIssue(f"clusters[{i}]", f"capacity of {c.name!r} is unbounded: {err}.",
+                                      "request at least one resource, or give a pods limit in allocatable."))
+            continue
+        candidates.append(Candidate(c.name, cap, c.tier, c.weight))
+    if issues:
+        raise ConfigError(issues)
+    return place(inp.replicas, candidates, inp.strategy, inp.previous, inp.pending, inp.tie_key)

@@ -1,0 +1,271 @@
+"""Placement for the whole platform: the stack's clusters, every declared workload.
+
+Clusters (names are what ``weights`` / ``previous`` / ``pending`` refer to):
+
+========================  ====  ==============================================
+name                      tier  capacity from
+========================  ====  ==============================================
+``idc.name``              0     ``placement.idcCapacity`` totals (observed)
+``<region id>``           1     one node per GPU instance of the region's pools,
+                                allocatable = instance shape minus the system
+                                reservation below (modelled, starts empty)
+``<region>-serverless``   2     ``placement.serverlessReplicas[region]``
+========================  ====  ==============================================
+
+A region without GPU pools is no tier-1 cluster; a Serverless region must
+be one of ``virtualNode.regions``.
+
+Workloads are placed in the order they are declared. Replicas placed for
+one workload are deducted before the next is placed (aggregate: counted as
+allocating; nodes: bound first-fit; Serverless: taken from the quota), so
+two workloads are never promised the same GPU. For modelled clusters
+(cloud, Serverless) the replicas a workload already runs there are deducted
+too; the IDC figures are observed, so they already contain them.
+
+System reservation on cloud GPU nodes (what kubelet, the OS and the
+node-level DaemonSets keep), a tiered rule in the style managed Kubernetes
+services use, deliberately on the cautious side:
+
+* CPU: 6% of the first core, 1% of the second, 0.5% of cores 3-4, 0.25% above.
+* memory: 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8,
+  6% of the next 112, 2% above 128 GiB, plus 100 MiB eviction threshold.
+* DaemonSets (Terway, kube-proxy, CSI, NVIDIA device plugin, log agent, ...):
+  500m CPU, 1 GiB, 8 pods, counted as allocated.
+* pods: 110 per node.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from hybrid.errors import ConfigError, ConfigIssue
+from hybrid.instance_types import InstanceSpec
+from hybrid.model import Platform
+from hybrid.model.placement import Workload
+from hybrid.placement import Candidate, PlacementResult, place
+from hybrid.placement_capacity import (
+    AggregateCapacity,
+    CapacitySource,
+    FixedCapacity,
+    Node,
+    NodeCapacity,
+    UnboundedCapacity,
+    normalise_request,
+)
+
+TIER_IDC, TIER_CLOUD, TIER_SERVERLESS = 0, 1, 2
+TIER_NAMES = {TIER_IDC: "idc", TIER_CLOUD: "cloud", TIER_SERVERLESS: "serverless"}
+SERVERLESS_SUFFIX = "-serverless"
+MAX_PODS_PER_NODE = 110
+DAEMONSET_OVERHEAD = {"cpu": "500m", "memory": "1Gi", "pods": 8}
+GIB = 2**30
+MIB = 2**20
+ANNOTATION_PREFIX = "placement.hybrid-gpu.io"
+
+
+def reserved_cpu_millicores(vcpu: int) -> int:
+    """CPU kept for the system on a node with ``vcpu`` cores (tiered; see module doc)."""
+    tiers = [(1, 60), (1, 10), (2, 5)]  # (cores, millicores reserved per core)
+    left, reserved = vcpu, 0
+    for cores, per_core in tiers:
+        take = min(left, cores)
+        reserved += take * per_core
+        left -= take
+    return reserved + (left * 25 + 9) // 10  # 2.5m per further core, rounded up
+
+
+def reserved_memory_bytes(memory_gib: int) -> int:
+    """Memory kept for the system on a node with ``memory_gib`` GiB (tiered; see module doc)."""
+    tiers = [(4, 25), (4, 20), (8, 10), (112, 6)]  # (GiB, percent)
+    left, reserved = memory_gib * GIB, 0
+    for gib, pct in tiers:
+        take = min(left, gib * GIB)
+        reserved += take * pct // 100
+        left -= take
+    return reserved + left * 2 // 100 + 100 * MIB
+
+
+def node_of(spec: InstanceSpec) -> Node:
+    """A freshly joined GPU node of this shape, as the kube-scheduler would see it."""
+    allocatable = {
+        "cpu": f"{spec.vcpu * 1000 - reserved_cpu_millicores(spec.vcpu)}m",
+        "memory": spec.memory_gib * GIB - reserved_memory_bytes(spec.memory_gib),
+        "nvidia.com/gpu": spec.gpus,
+        "pods": MAX_PODS_PER_NODE,
+    }
+    return Node(allocatable, dict(DAEMONSET_OVERHEAD))
+
+
+@dataclass(frozen=True)
+class FleetCluster:
+    name: str
+    tier: int
+    source: CapacitySource
+    observed: bool  # True: figures already include what runs there today
+
+
+def fleet_clusters(p: Platform) -> list[FleetCluster]:
+    """The placement targets of the stack, in tier order then name."""
+    issues: list[ConfigIssue] = []
+    idc_cap = p.placement.idc_capacity
+    # An IDC without figures offers nothing until someone reports them.
+    idc_source: CapacitySource = (
+        AggregateCapacity(idc_cap.allocatable, idc_cap.allocated, idc_cap.allocating) if idc_cap else FixedCapacity(0)
+    )
+    clusters = [FleetCluster(p.idc.name, TIER_IDC, idc_source, observed=True)]
+    for region in sorted(p.regions, key=lambda r: r.id):
+        nodes = tuple(node_of(pool.spec) for pool in region.gpu_pools for _ in range(pool.count))
+        if region.gpu_pools:
+            clusters.append(FleetCluster(region.id, TIER_CLOUD, NodeCapacity(nodes), observed=False))
+    vk_regions = {r.id for r in p.virtual_node.regions} if p.virtual_node.enabled else set()
+    for region_id, replicas in sorted(p.placement.serverless_replicas.items()):
+        if region_id not in vk_regions:
+            issues.append(ConfigIssue(
+                f"placement.serverlessReplicas.{region_id}",
+                f"{region_id} is not a virtual-node region, so no Serverless pod can run there.",
+                "add the region to virtualNode.regions (with virtualNode.enabled: true) or drop this entry.",
+            ))
+            continue
+        clusters.append(FleetCluster(region_id + SERVERLESS_SUFFIX, TIER_SERVERLESS, FixedCapacity(replicas), observed=False))
+    if issues:
+        raise ConfigError(issues)
+    return clusters
+
+
+@dataclass(frozen=True)
+class WorkloadPlacement:
+    workload: Workload
+    result: PlacementResult
+    tiers: dict[str, int]  # cluster name -> tier
+
+    @property
+    def key(self) -> str:
+        w = self.workload
+        return w.name if w.namespace == "default" else f"{w.namespace}/{w.name}"
+
+
+@dataclass(frozen=True)
+class PlatformPlacement:
+    workloads: list[WorkloadPlacement]
+
+    def output(self) -> dict[str, Any]:
+        """Stack output ``placement``: per workload its weights, assignments and unplaced."""
+        return {
+            wp.key: {
+                "weights": dict(wp.result.weights),
+                "assignments": dict(wp.result.assignments),
+                "unplaced": wp.result.unplaced,
+            }
+            for wp in self.workloads
+        }
+
+    def policies(self) -> dict[str, dict[str, Any]]:
+        """``manifests/<ns>/propagationpolicy-<name>.yaml`` -> PropagationPolicy document."""
+        return {
+            f"manifests/{wp.workload.namespace}/propagationpolicy-{wp.workload.name}.yaml": propagation_policy(wp)
+            for wp in self.workloads
+        }
+
+
+def plan_placement(p: Platform) -> PlatformPlacement:
+    """Place every workload of the stack, in declared order, deducting as it goes."""
+    clusters = fleet_clusters(p)
+    names = {c.name for c in clusters}
+    state: dict[str, CapacitySource] = {c.name: c.source for c in clusters}
+    tiers = {c.name: c.tier for c in clusters}
+    issues: list[ConfigIssue] = []
+    done: list[WorkloadPlacement] = []
+    for wi, w in enumerate(p.placement.workloads):
+        base = f"placement.workloads[{wi}]"
+        unknown = sorted(set(w.weights) - names)
+        for name in unknown:
+            issues.append(ConfigIssue(f"{base}.weights.{name}", f"{name!r} is not a cluster of this stack.",
+                                      f"use one of {sorted(names)}."))
+        if unknown:
+            continue
+        request = normalise_request(w.request)
+        candidates = []
+        try:
+            for c in clusters:
+                running = w.previous.get(c.name, 0) - w.pending.get(c.name, 0)
+                if not c.observed and running > 0:
+                    state[c.name] = state[c.name].consume(request, running)
+                weight = w.weights.get(c.name, 0) if w.weights else 1
+                candidates.append(Candidate(c.name, state[c.name].replicas_for(request), c.tier, weight))
+        except UnboundedCapacity as err:
+            issues.append(ConfigIssue(f"{base}.request", f"capacity is unbounded: {err}.", "request at least cpu, memory or nvidia.com/gpu."))
+            continue
+        result = place(w.replicas, candidates, w.strategy, w.previous, w.pending, tie_key=f"{w.namespace}/{w.name}")
+        for c in clusters:
+            new = result.assignments[c.name] - result.kept[c.name]
+            if new > 0:
+                state[c.name] = state[c.name].consume(request, new)
+        done.append(WorkloadPlacement(w, result, tiers))
+    if issues:
+        raise ConfigError(issues)
+    return PlatformPlacement(done)
+
+
+# --- Karmada / ACK One Fleet PropagationPolicy -----------------------------------
+
+def _tier_groups(tiers: Mapping[str, int], names: list[str]) -> list[tuple[str, list[str]]]:
+    groups: dict[int, list[str]] = {}
+    for n in names:
+        groups.setdefault(tiers[n], []).append(n)
+    return [(TIER_NAMES.get(t, f"tier-{t}"), sorted(groups[t])) for t in sorted(groups)]
+
+
+def propagation_policy(wp: WorkloadPlacement) -> dict[str, Any]:
+    """The PropagationPolicy that makes ACK One Fleet (Karmada) run this placement.
+
+    ``dynamic``: ``dynamicWeight: AvailableReplicas`` with the IDC as the
+    primary cluster group and cloud, then Serverless, as ``overflowAffinities``
+    (Karmada >= 1.18), so the fleet keeps following capacity as it changes.
+
+    ``static`` and ``aggregated``: Karmada accepts overflow groups only with
+    dynamic weights, and its own static division ignores capacity and tiers.
+    The policy therefore lists the computed assignments as the static weight
+    list: with weights equal to the replica counts, Karmada's division
+    reproduces this plan exactly (every quotient is whole, nothing is left
+    to round).
+    """
+    w, r = wp.workload, wp.result
+    order = sorted(r.assignments, key=lambda n: (wp.tiers[n], n))
+    annotations = {
+        f"{ANNOTATION_PREFIX}/assignments": json.dumps({n: r.assignments[n] for n in order if r.assignments[n]}, sort_keys=True),
+        f"{ANNOTATION_PREFIX}/unplaced": str(r.unplaced),
+    }
+    replica_scheduling: dict[str, Any] = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted"}
+    placement: dict[str, Any]
+    if w.strategy == "dynamic":
+        groups = _tier_groups(wp.tiers, order)
+        primary_name, primary = groups[0]
+        term: dict[str, Any] = {"affinityName": primary_name, "clusterNames": primary}
+        if len(groups) > 1:
+            term["overflowAffinities"] = [{"affinityName": g, "clusterNames": names} for g, names in groups[1:]]
+        replica_scheduling["weightPreference"] = {"dynamicWeight": "AvailableReplicas"}
+        placement = {"clusterAffinities": [term], "replicaScheduling": replica_scheduling}
+    else:
+        weights = {n: r.assignments[n] for n in order if r.assignments[n] > 0}
+        if not weights:  # nothing placed (0 replicas or no room): keep the configured intent
+            weights = {n: r.weights[n] for n in order if r.weights[n] > 0} or {n: 1 for n in order}
+        replica_scheduling["weightPreference"] = {"staticWeightList": [
+            {"targetCluster": {"clusterNames": [n]}, "weight": weights[n]} for n in weights
+        ]}
+        placement = {"clusterAffinity": {"clusterNames": list(weights)}, "replicaScheduling": replica_scheduling}
+    return {
+        "apiVersion": "policy.karmada.io/v1alpha1",
+        "kind": "PropagationPolicy",
+        "metadata": {
+            "name": w.name,
+            "namespace": w.namespace,
+            "labels": {"app.kubernetes.io/managed-by": "pulumi", f"{ANNOTATION_PREFIX}/strategy": w.strategy},
+            "annotations": annotations,
+        },
+        "spec": {
+            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": w.kind, "name": w.name, "namespace": w.namespace}],
+            "placement": placement,
+        },
+    }

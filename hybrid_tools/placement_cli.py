@@ -1,0 +1,62 @@
+"""``hybrid-gpu placement --input FILE``: JSON in, JSON out.
+
+Prints ``{"assignments": {cluster: n}, "unplaced": n, "capacity": {cluster: n}}``
+(keys sorted, so the output is byte-for-byte reproducible). Bad input prints
+every problem with its field path on stderr and exits 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from hybrid.errors import ConfigError, ConfigIssue
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(issues: list[ConfigIssue], err: TextIO) -> int:
+    print(f"hybrid-gpu placement: invalid input ({len(issues)} problem(s)):", file=err)
+    for issue in issues:
+        print(f"  - {issue.render()}", file=err)
+    return EXIT_BAD_INPUT
+
+
+def run(path: str, out: TextIO | None = None, err: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    from hybrid.placement_input import compute, parse_input
+
+    # Streams are looked up per call so that redirected sys.std* are honoured.
+    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+
+    try:
+        if path == "-":
+            text = stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+    except OSError as e:
+        return _fail([ConfigIssue("--input", f"cannot read {path}: {e.strerror}.", "give a readable JSON file, or - for stdin.")], err)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        return _fail([ConfigIssue("<root>", f"not JSON: {e.msg} at line {e.lineno} column {e.colno}.", "fix the JSON syntax.")], err)
+    if not isinstance(raw, dict):
+        return _fail([ConfigIssue("<root>", "the input is not a JSON object.", "give an object with replicas, strategy, request and clusters.")], err)
+    try:
+        result = compute(parse_input(raw))
+    except ConfigError as e:
+        return _fail(list(e.issues), err)
+    out.write(json.dumps(result.contract(), sort_keys=True) + "\n")
+    return 0
+
+
+def _cmd(args: argparse.Namespace) -> int:
+    return run(args.input)
+
+
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser("placement", help="spread a workload's replicas over clusters (JSON in, JSON out)")
+    p.add_argument("--input", required=True, help="JSON file with replicas, strategy, request, clusters (- for stdin)")
+    p.set_defaults(func=_cmd)

@@ -1,0 +1,83 @@
+"""Placement of the stack's workloads: clusters from the model, outputs, PropagationPolicies."""
+
+from __future__ import annotations
+
+import pytest
+
+from hybrid.errors import ConfigError
+from hybrid.instance_types import KNOWN
+from hybrid.model import load
+from hybrid.placement_capacity import normalise_request
+from hybrid.placement_platform import fleet_clusters, node_of, plan_placement, reserved_cpu_millicores, reserved_memory_bytes
+
+
+def test_prod_clusters_and_tiers(prod_raw):
+    clusters = {c.name: c.tier for c in fleet_clusters(load(prod_raw))}
+    assert clusters == {"idc-bj": 0, "cn-beijing": 1, "cn-hangzhou": 1, "cn-zhangjiakou": 1,
+                        "cn-beijing-serverless": 2, "cn-hangzhou-serverless": 2, "cn-zhangjiakou-serverless": 2}
+
+
+def test_system_reservation():
+    assert reserved_cpu_millicores(1) == 60 and reserved_cpu_millicores(4) == 80 and reserved_cpu_millicores(32) == 150
+    assert reserved_memory_bytes(4) == 2**30 + 100 * 2**20
+    # A gn7e 4xA100 node hosts 2 replicas of 24 CPU / 160Gi / 1 GPU: CPU binds, not GPUs.
+    node = node_of(KNOWN["ecs.gn7e-c16g1.16xlarge"])
+    from hybrid.placement_capacity import NodeCapacity
+    assert NodeCapacity((node,)).replicas_for(normalise_request({"cpu": "24", "memory": "160Gi", "nvidia.com/gpu": 1})) == 2
+
+
+def test_prod_plan_fills_idc_then_cloud_then_serverless(prod_raw):
+    out = plan_placement(load(prod_raw)).output()
+    llm = out["llm-pretrain"]
+    assert llm["assignments"]["idc-bj"] == 16  # all 16 free IDC GPUs
+    assert llm["assignments"]["cn-beijing"] == 8  # 4 A10 nodes + 2 A100 nodes x 2
+    assert sum(llm["assignments"].values()) == 48 and llm["unplaced"] == 0
+    # batch-infer comes second: the IDC GPUs are gone, serverless quota is what llm-pretrain left.
+    bi = out["batch-infer"]
+    assert bi["assignments"]["idc-bj"] == 0
+    assert bi["assignments"]["cn-hangzhou-serverless"] + llm["assignments"]["cn-hangzhou-serverless"] <= 16
+    assert sum(bi["assignments"].values()) + bi["unplaced"] == 24
+
+
+def test_policies(prod_raw):
+    pols = plan_placement(load(prod_raw)).policies()
+    dyn = pols["manifests/default/propagationpolicy-llm-pretrain.yaml"]["spec"]["placement"]
+    assert dyn["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
+    term = dyn["clusterAffinities"][0]
+    assert term["clusterNames"] == ["idc-bj"]
+    assert [g["affinityName"] for g in term["overflowAffinities"]] == ["cloud", "serverless"]
+    static = pols["manifests/default/propagationpolicy-batch-infer.yaml"]["spec"]["placement"]
+    weights = {e["targetCluster"]["clusterNames"][0]: e["weight"] for e in static["replicaScheduling"]["weightPreference"]["staticWeightList"]}
+    assert sum(weights.values()) == 24 and all(v > 0 for v in weights.values())
+
+
+def test_previous_on_modelled_cluster_is_deducted(dev_raw):
+    dev_raw["placement"]["workloads"][0]["previous"] = {"cn-beijing": 1}
+    first = plan_placement(load(dev_raw)).output()["finetune-7b"]
+    assert first["assignments"]["cn-beijing"] >= 1
+
+
+def test_unknown_weight_cluster_and_serverless_region_are_named(prod_raw):
+    prod_raw["placement"]["workloads"][1]["weights"]["idc-sh"] = 1
+    with pytest.raises(ConfigError) as err:
+        plan_placement(load(prod_raw))
+    assert [i.path for i in err.value.issues] == ["placement.workloads[1].weights.idc-sh"]
+    prod_raw["placement"]["workloads"][1]["weights"].pop("idc-sh")
+    prod_raw["placement"]["serverlessReplicas"]["ap-southeast-1"] = 4
+    with pytest.raises(ConfigError) as err:
+        plan_placement(load(prod_raw))
+    assert [i.path for i in err.value.issues] == ["placement.serverlessReplicas.ap-southeast-1"]
+
+
+def test_model_rejects_bad_quantities_and_pending(prod_raw):
+    bad = prod_raw["placement"]["workloads"]
+    bad[0]["request"]["memory"] = "160Gb"
+    with pytest.raises(ConfigError) as err:
+        load(prod_raw)
+    assert [i.path for i in err.value.issues] == ["placement.workloads[0].request.memory"]
+    bad[0]["request"]["memory"] = "160Gi"
+    bad[0]["pending"] = {"idc-bj": 2}
+    with pytest.raises(ConfigError) as err:
+        load(prod_raw)
+    assert [i.path for i in err.value.issues] == ["placement.workloads[0]"]
+    assert "pending[idc-bj] = 2" in err.value.issues[0].message
