@@ -64,6 +64,41 @@ class HybridPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
             )
 
+        # --- dual CNI (issue 5): Calico on IDC nodes, Terway per cloud region ---
+        from components.cni import CniRegionInputs, DualCni, DualCniArgs
+
+        self.cni = DualCni(
+            "cni",
+            DualCniArgs(
+                cni=p.cni,
+                idc=p.idc,
+                provider=self.idc_provider,
+                regions=[CniRegionInputs(region_id=r.id, pod_vswitch_ids=self.networks[r.id].pod_vswitch_ids,
+                                         pod_security_group_id=self.networks[r.id].pod_security_group_id, ipv6=r.ipv6)
+                         for r in p.regions],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
+        )
+
+        # --- registered cluster and ACK agent (issue 4) ---------------------------
+        from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
+
+        reg_net = self.networks[p.registration.region_id]
+        self.registered_cluster = RegisteredCluster(
+            "ack",
+            RegisteredClusterArgs(
+                registration=p.registration,
+                vpc_id=reg_net.vpc_id,
+                vswitch_ids=reg_net.vswitch_ids,
+                security_group_id=reg_net.security_group_id,
+                service_cidr=p.idc.service_cidr,
+                idc_provider=self.idc_provider,
+                alicloud_provider=self.providers[p.registration.region_id],
+                tags=self._tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
         # --- cloud GPU node pools (issue 3): ECS workers that join the IDC cluster ---
         self.gpu_pools: dict[str, GpuNodePool] = {}
         for region in p.regions:

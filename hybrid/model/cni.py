@@ -4,31 +4,68 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from hybrid.model.base import Model
+from hybrid.errors import FieldError
+from hybrid.model.base import Model, Name
+
+_VERSION = r"^v[0-9]+\.[0-9]+\.[0-9]+$"
+_LABEL_KEY = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+_IMAGE_REF = r"^[a-z0-9.{}:/_-]+(:[A-Za-z0-9._-]+)?$"
 
 
 class NodeLabel(Model):
-    key: str = "alibabacloud.com/external"
-    value: str = "true"
+    """The label that marks cloud nodes (set by the GPU pools' kubelet)."""
+
+    key: str = Field(default="alibabacloud.com/external", pattern=_LABEL_KEY)
+    value: str = Field(default="true", pattern=r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 
 
 class Calico(Model):
-    install: Literal["manifest", "operator"] = "manifest"
-    version: str = Field(default="v3.28.2", pattern=r"^v[0-9]+\.[0-9]+\.[0-9]+$")
-    image_registry: str = "docker.io/calico"
-    namespace: str = "kube-system"
+    install: Literal["manifest", "operator"] = Field(
+        default="manifest",
+        description="manifest: this program owns the calico-node DaemonSet; operator: it patches the tigera Installation 'default'.",
+    )
+    version: str = Field(default="v3.28.2", pattern=_VERSION)
+    image_registry: str = Field(default="docker.io/calico", min_length=1, pattern=r"^[a-z0-9.:/_-]+$")
+    namespace: Name = "kube-system"
 
 
 class Terway(Model):
-    version: str = Field(default="v1.16.7", pattern=r"^v[0-9]+\.[0-9]+\.[0-9]+$")
-    image_registry: str = Field(default="registry-vpc.{region}.aliyuncs.com/acs", description="{region} is replaced by the registration region.")
-    cni_plugins_image: str = Field(default="registry-vpc.{region}.aliyuncs.com/acs/cni-plugins:v1.5.1", description="Image that carries the reference CNI plugins (loopback).")
+    version: str = Field(default="v1.16.7", pattern=_VERSION)
+    image_registry: str = Field(
+        default="registry-vpc.{region}.aliyuncs.com/acs", min_length=1, pattern=r"^[a-z0-9.{}:/_-]+$",
+        description="{region} is replaced by each cloud region's id: registry-vpc endpoints answer only inside their own region.",
+    )
+    cni_plugins_image: str = Field(
+        default="registry-vpc.{region}.aliyuncs.com/acs/cni-plugins:v1.5.1", pattern=_IMAGE_REF,
+        description="Image that carries the reference CNI plugins (loopback) and a POSIX shell; {region} as above.",
+    )
+    cni_plugins_dir: str = Field(default="/opt/cni/bin", pattern=r"^/[A-Za-z0-9/_.-]*$",
+                                 description="Directory inside cni_plugins_image that holds the loopback binary.")
     max_pool_size: int = Field(default=5, ge=0, le=100)
     min_pool_size: int = Field(default=0, ge=0, le=100)
     vswitch_selection_policy: Literal["random", "ordered"] = "ordered"
-    credential_secret: str = Field(default="terway-credential", description="Secret holding access-key-id/access-key-secret, mounted at /var/alibaba-addon-secret.")
+    credential_secret: Name = Field(
+        default="terway-credential",
+        description="Secret in kube-system with access-key-id/access-key-secret, mounted at /var/alibaba-addon-secret. "
+                    "Optional: without it Terway uses the ECS instance RAM role.",
+    )
+
+    @model_validator(mode="after")
+    def _pool_bounds(self) -> "Terway":
+        if self.min_pool_size > self.max_pool_size:
+            raise FieldError(
+                f"minPoolSize {self.min_pool_size} is above maxPoolSize {self.max_pool_size}; Terway would never settle its idle-IP pool.",
+                "set minPoolSize <= maxPoolSize, e.g. minPoolSize: 0, maxPoolSize: 5.",
+            )
+        return self
+
+    def registry(self, region: str) -> str:
+        return self.image_registry.replace("{region}", region)
+
+    def plugins_image(self, region: str) -> str:
+        return self.cni_plugins_image.replace("{region}", region)
 
 
 class Cni(Model):

@@ -1,0 +1,110 @@
+"""DualCni: Calico on IDC bare metal, Terway on cloud nodes, on the IDC cluster.
+
+The objects come from ``hybrid.cni`` (pure). Only Terway's ``eni-config`` data
+and the checksum annotation on its pod template depend on Outputs (pod vSwitch
+and security group ids); those are built with ``Output.all(...).apply`` and
+passed as inputs. Every resource is declared up front, never inside an apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from hybrid import cni as plan
+from hybrid.model.cni import Cni
+from hybrid.model.network import Idc
+
+
+@dataclass
+class CniRegionInputs:
+    """One cloud region as the network component exposes it."""
+
+    region_id: str
+    pod_vswitch_ids: pulumi.Input[dict]  # zone -> pod vSwitch id
+    pod_security_group_id: pulumi.Input[str]
+    ipv6: bool = False
+
+
+@dataclass
+class DualCniArgs:
+    cni: Cni
+    idc: Idc
+    # The IDC cluster's provider: every child is declared with it explicitly.
+    provider: k8s.Provider
+    regions: list[CniRegionInputs] = field(default_factory=list)
+
+
+# (apiVersion, kind) -> resource class; top-level fields besides apiVersion/kind/metadata become kwargs.
+_KINDS: dict[tuple[str, str], Any] = {
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
+    ("apps/v1", "DaemonSet"): k8s.apps.v1.DaemonSet,
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
+    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
+}
+_KWARG = {"roleRef": "role_ref", "automountServiceAccountToken": "automount_service_account_token"}
+
+
+class DualCni(pulumi.ComponentResource):
+    """calico-node (or the tigera Installation's affinity) plus one Terway per cloud region."""
+
+    def __init__(self, name: str, args: DualCniArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("hybrid:cni:DualCni", name, None, opts)
+        self._name = name
+        self._provider = args.provider
+        self.resources: dict[str, pulumi.CustomResource] = {}
+        cni, idc = args.cni, args.idc
+
+        if cni.calico.install == "manifest":
+            self._declare(plan.calico_node_daemonset(cni, idc))
+        else:
+            patch = plan.calico_installation_patch(cni)
+            self.resources["Installation/default"] = k8s.apiextensions.CustomResourcePatch(
+                f"{name}-calico-installation",
+                api_version=patch["apiVersion"],
+                kind=patch["kind"],
+                metadata=patch["metadata"],
+                spec=patch["spec"],
+                opts=pulumi.ResourceOptions(parent=self, provider=self._provider),
+            )
+
+        rbac = [self._declare(obj) for obj in plan.terway_rbac(cni)]
+
+        self.eni_configs: dict[str, pulumi.Output[dict]] = {}
+        for region in sorted(args.regions, key=lambda r: r.region_id):
+            rid = region.region_id
+            data = pulumi.Output.all(region.pod_vswitch_ids, region.pod_security_group_id).apply(
+                lambda a, rid=rid, ipv6=region.ipv6: plan.eni_config_data(
+                    cni, idc, plan.TerwayRegion(rid, dict(a[0]), (a[1],), ipv6)))
+            self.eni_configs[rid] = data
+            cm_obj = plan.terway_config_map(rid, {})
+            cm = self._declare(cm_obj, data=data)
+            checksum = data.apply(plan.config_checksum)
+            ds_spec = checksum.apply(lambda c, rid=rid: plan.terway_daemonset(cni, rid, c)["spec"])
+            ds_obj = plan.terway_daemonset(cni, rid, "")
+            # The DaemonSet mounts the ConfigMap and runs as the ServiceAccount: create those first.
+            self._declare(ds_obj, spec=ds_spec, depends_on=[cm, *rbac])
+
+        self.register_outputs({
+            "resources": sorted(self.resources),
+            "eniConfigs": self.eni_configs,
+        })
+
+    def _declare(self, obj: dict, depends_on: Optional[list] = None, **overrides: Any) -> pulumi.CustomResource:
+        kind = (obj["apiVersion"], obj["kind"])
+        cls = _KINDS[kind]
+        meta = obj["metadata"]
+        kwargs = {_KWARG.get(k, k): v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}
+        kwargs.update(overrides)
+        ns = meta.get("namespace")
+        res_name = f"{self._name}-{obj['kind'].lower()}-{(ns + '-') if ns else ''}{meta['name']}"
+        res = cls(res_name, metadata=meta, **kwargs,
+                  opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on or []))
+        self.resources[f"{obj['kind']}/{(ns + '/') if ns else ''}{meta['name']}"] = res
+        return res

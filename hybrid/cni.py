@@ -1,0 +1,604 @@
+"""Dual CNI objects as plain dicts: Calico on IDC bare metal, Terway on cloud nodes.
+
+Pure: takes validated models and plain ids, returns Kubernetes objects in the
+API's camelCase shape. ``components/cni.py`` turns them into pulumi-kubernetes
+resources; tests feed them to ``hybrid.k8s_affinity`` and to schema validation.
+
+Placement. Both CNIs write to ``/etc/cni/net.d`` and the runtime takes the
+first file alphabetically, so every node must get exactly one of them:
+
+* calico-node: the cloud-node label ``NotIn [value]`` (true also when the label
+  is absent, i.e. on every IDC machine) and ``type NotIn [virtual-kubelet]``;
+* terway-eniip-<region>: the cloud-node label ``In [value]``,
+  ``topology.kubernetes.io/region In [<region>]``, ``type NotIn
+  [virtual-kubelet]`` and Alibaba's opt-out label.
+
+Multi-region. Terway's ``eni_conf`` has one ``region_id``, one security group
+set and one zone->vSwitch map, and ``registry-vpc`` endpoints only answer
+inside their own region. So each cloud region gets its own ``eni-config-<region>``
+ConfigMap and ``terway-eniip-<region>`` DaemonSet (image from that region's
+registry); ServiceAccount and RBAC are shared. A cloud node whose region label
+is missing or names an undeclared region gets no CNI and stays NotReady: a loud
+failure instead of pod IPs from the wrong vSwitch.
+
+Terway's NetworkPolicy container (``policy``) is not deployed: it runs Felix
+against the ``crd.projectcalico.org`` datastore, which in this cluster belongs
+to the real Calico, and needs SYS_ADMIN/SYS_MODULE. ``disable_network_policy``
+is therefore ``"true"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from hybrid.model.cni import Cni
+from hybrid.model.network import Idc
+
+VIRTUAL_KUBELET = ("type", "virtual-kubelet")
+REGION_LABEL = "topology.kubernetes.io/region"
+TERWAY_OPT_OUT = "k8s.aliyun.com/ignore-by-terway"
+TERWAY_NS = "kube-system"
+TERWAY_SA = "terway"
+ENI_SOCKET = "/var/run/eni/eni.socket"
+CHECKSUM_ANNOTATION = "hybrid.example.com/eni-config-sha256"
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TerwayRegion:
+    """What Terway needs from one region's network, as plain ids."""
+
+    region_id: str
+    pod_vswitches: Mapping[str, str]  # zone id -> pod vSwitch id
+    security_group_ids: Sequence[str]  # security groups for pod ENIs (max 10)
+    ipv6: bool = False
+
+
+# --- waivers ---------------------------------------------------------------
+
+def annotate_waivers(obj: Obj, checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = ()) -> Obj:
+    """Record scanner waivers in the object itself, each with its reason."""
+    ann = obj["metadata"].setdefault("annotations", {})
+    for i, (check, reason) in enumerate(sorted(checkov), start=1):
+        if not reason.strip() or "=" in reason:
+            # checkov splits the annotation on '=': exactly one, between id and reason.
+            raise ValueError(f"waiver {check} on {obj['metadata']['name']} needs a reason without '='")
+        ann[f"checkov.io/skip{i}"] = f"{check}={reason}"
+    for check, reason in sorted(kube_linter):
+        if not reason.strip():
+            raise ValueError(f"waiver {check} on {obj['metadata']['name']} has no reason")
+        ann[f"ignore-check.kube-linter.io/{check}"] = reason
+    return obj
+
+
+def waivers(obj: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(object, check, reason) of every checkov and kube-linter waiver on an object."""
+    name = f"{obj['kind']}/{obj['metadata']['name']}"
+    out = []
+    for key, value in sorted(((obj.get("metadata") or {}).get("annotations") or {}).items()):
+        if key.startswith("checkov.io/skip"):
+            check, _, reason = value.partition("=")
+            out.append((name, check, reason))
+        elif key.startswith("ignore-check.kube-linter.io/"):
+            out.append((name, key.split("/", 1)[1], value))
+    return out
+
+
+# Reasons shared by both CNI DaemonSets.
+_HOST_NETWORK = "a CNI daemon configures the node's own network namespace, so it must run in it"
+_ROOT = "writes root-owned host paths (/opt/cni/bin, /etc/cni/net.d) and netlink state; no non-root mode exists upstream"
+_DIGEST = "pinned by version tag from stack config (cni.*.version); digests of the vendor registries are not reachable from the offline build"
+_PULL = "IfNotPresent on purpose: a CNI pod must restart from the node's image cache while pod networking (and so the registry) is down"
+_SA_TOKEN = "the daemon watches pods and nodes through the API server, so it needs its ServiceAccount token"
+_NO_NETPOL = "NetworkPolicies do not apply to hostNetwork pods, so none could select this daemon"
+_CPU_LIMIT = "no CPU limit on a node-critical CNI daemon: throttling delays pod network setup; requests reserve capacity"
+
+
+# --- affinity --------------------------------------------------------------
+
+def _expr(key: str, op: str, *values: str) -> Obj:
+    e: Obj = {"key": key, "operator": op}
+    if values:
+        e["values"] = list(values)
+    return e
+
+
+def calico_affinity(cni: Cni) -> Obj:
+    label = cni.cloud_node_label
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
+        "matchExpressions": [
+            _expr(label.key, "NotIn", label.value),
+            _expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
+            _expr("kubernetes.io/os", "In", "linux"),
+        ]}]}}}
+
+
+def terway_affinity(cni: Cni, region_id: str) -> Obj:
+    label = cni.cloud_node_label
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
+        "matchExpressions": [
+            _expr(label.key, "In", label.value),
+            _expr(REGION_LABEL, "In", region_id),
+            _expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
+            _expr(TERWAY_OPT_OUT, "NotIn", "true"),
+            _expr("kubernetes.io/os", "In", "linux"),
+            _expr("kubernetes.io/arch", "In", "amd64", "arm64"),
+        ]}]}}}
+
+
+# --- shared pieces ---------------------------------------------------------
+
+def _host_path(name: str, path: str, kind: str) -> Obj:
+    return {"name": name, "hostPath": {"path": path, "type": kind}}
+
+
+def _mount(name: str, path: str, read_only: bool = False) -> Obj:
+    m: Obj = {"name": name, "mountPath": path}
+    if read_only:
+        m["readOnly"] = True
+    return m
+
+
+def _field_env(name: str, path: str) -> Obj:
+    return {"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": path}}}
+
+
+def _cm_env(name: str, cm: str, key: str, optional: bool = False) -> Obj:
+    ref: Obj = {"name": cm, "key": key}
+    if optional:
+        ref["optional"] = True
+    return {"name": name, "valueFrom": {"configMapKeyRef": ref}}
+
+
+def _resources(cpu: str, memory: str, memory_limit: str) -> Obj:
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory_limit}}
+
+
+def _restricted(run_as_root: bool = True, add: Sequence[str] = (), read_only_root: bool = True) -> Obj:
+    """A container security context with nothing but the listed capabilities."""
+    ctx: Obj = {
+        "allowPrivilegeEscalation": False,
+        "privileged": False,
+        "readOnlyRootFilesystem": read_only_root,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    if add:
+        ctx["capabilities"]["add"] = list(add)
+    if run_as_root:
+        ctx["runAsUser"] = 0
+        ctx["runAsNonRoot"] = False
+    return ctx
+
+
+def _privileged() -> Obj:
+    return {"privileged": True, "runAsUser": 0}
+
+
+def _meta(name: str, namespace: str | None, labels: Mapping[str, str]) -> Obj:
+    m: Obj = {"name": name, "labels": dict(labels)}
+    if namespace:
+        m["namespace"] = namespace
+    return m
+
+
+# --- Terway ----------------------------------------------------------------
+
+def terway_labels(region_id: str | None = None) -> dict[str, str]:
+    labels = {"app": "terway-eniip", "app.kubernetes.io/name": "terway", "app.kubernetes.io/part-of": "hybrid-dual-cni"}
+    if region_id:
+        labels["app.kubernetes.io/instance"] = f"terway-eniip-{region_id}"
+    return labels
+
+
+def eni_conf(cni: Cni, idc: Idc, region: TerwayRegion) -> Obj:
+    """Terway's daemon config for one region; vSwitches come only from the network."""
+    t = cni.terway
+    if not region.pod_vswitches:
+        raise ValueError(f"region {region.region_id} has no pod vSwitches; Terway would use the node vSwitch")
+    if not 1 <= len(region.security_group_ids) <= 10:
+        raise ValueError(f"region {region.region_id}: Terway takes 1..10 security groups, got {len(region.security_group_ids)}")
+    return {
+        "version": "1",
+        "region_id": region.region_id,
+        "service_cidr": idc.service_cidr,
+        # One pod vSwitch per zone, every zone of the region: Terway looks up the node's zone here.
+        "vswitches": {zone: [vsw] for zone, vsw in sorted(region.pod_vswitches.items())},
+        "security_groups": sorted(region.security_group_ids),
+        "max_pool_size": t.max_pool_size,
+        "min_pool_size": t.min_pool_size,
+        "vswitch_selection_policy": t.vswitch_selection_policy,
+        "ip_stack": "dual" if region.ipv6 else "ipv4",
+        "enable_eni_trunking": False,
+        # No ipam_type: daemon-side IPAM, terway-controlplane is not deployed.
+    }
+
+
+def eni_config_data(cni: Cni, idc: Idc, region: TerwayRegion) -> dict[str, str]:
+    cni_conf = {"cniVersion": "0.4.0", "name": "terway", "type": "terway", "capabilities": {"bandwidth": True}}
+    return {
+        "eni_conf": json.dumps(eni_conf(cni, idc, region), indent=2, sort_keys=True) + "\n",
+        "10-terway.conf": json.dumps(cni_conf, indent=2, sort_keys=True) + "\n",
+        "disable_network_policy": "true",
+        "in_cluster_loadbalance": "true",
+    }
+
+
+def config_checksum(data: Mapping[str, str]) -> str:
+    """Goes into the pod template so a config change (a new zone) rolls Terway: it reads eni_conf only at start."""
+    return hashlib.sha256(json.dumps(dict(data), sort_keys=True).encode()).hexdigest()
+
+
+def eni_config_name(region_id: str) -> str:
+    return f"eni-config-{region_id}"
+
+
+def terway_config_map(region_id: str, data: Mapping[str, str]) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(eni_config_name(region_id), TERWAY_NS, terway_labels(region_id)),
+        "data": dict(data),
+    }
+
+
+def terway_rbac(cni: Cni) -> list[Obj]:
+    """ServiceAccount, ClusterRole and Role for terwayd in shared-ENI mode, no policy container.
+
+    Compared with the upstream chart this drops everything the policy/cilium
+    container needed (crd.projectcalico.org and cilium.io wildcards,
+    NetworkPolicies, EndpointSlices, ServiceAccounts): Terway must never write
+    Calico's CRDs in this cluster.
+    """
+    labels = terway_labels()
+    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(TERWAY_SA, TERWAY_NS, labels)}
+    cluster_role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": _meta("terway", None, labels),
+        "rules": [
+            {"apiGroups": [""], "resources": ["pods", "nodes", "namespaces", "services", "endpoints"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": [""], "resources": ["pods", "nodes", "nodes/status"], "verbs": ["patch"]},
+            {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+            {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["network.alibabacloud.com"], "resources": ["podenis", "nodes", "noderuntimes"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["network.alibabacloud.com"], "resources": ["nodes"], "verbs": ["patch", "update"]},
+            {"apiGroups": ["network.alibabacloud.com"], "resources": ["noderuntimes", "noderuntimes/status"], "verbs": ["create", "patch", "update"]},
+        ],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": _meta("terway", None, labels),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "terway"},
+        "subjects": [{"kind": "ServiceAccount", "name": TERWAY_SA, "namespace": TERWAY_NS}],
+    }
+    # Dynamic per-node config lives in ConfigMaps of kube-system only.
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": _meta("terway", TERWAY_NS, labels),
+        "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}],
+    }
+    role_binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": _meta("terway", TERWAY_NS, labels),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "terway"},
+        "subjects": [{"kind": "ServiceAccount", "name": TERWAY_SA, "namespace": TERWAY_NS}],
+    }
+    return [sa, cluster_role, binding, role, role_binding]
+
+
+def _loopback_script(source_dir: str) -> str:
+    # Copy beside the target, then rename: kubelet never sees a half-written plugin.
+    return (
+        "set -eu\n"
+        f"cp {source_dir}/loopback /host/opt/cni/bin/.loopback.tmp\n"
+        "chmod 0755 /host/opt/cni/bin/.loopback.tmp\n"
+        "mv -f /host/opt/cni/bin/.loopback.tmp /host/opt/cni/bin/loopback\n"
+    )
+
+
+def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
+    t = cni.terway
+    image = f"{t.registry(region_id)}/terway:{t.version}"
+    labels = terway_labels(region_id)
+    selector = {"app": labels["app"], "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"]}
+    cm = eni_config_name(region_id)
+    init_loopback = {
+        "name": "install-loopback",
+        "image": t.plugins_image(region_id),
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/bin/sh", "-c", _loopback_script(t.cni_plugins_dir)],
+        # Root owns /opt/cni/bin; writing there needs uid 0 but no capability.
+        "securityContext": _restricted(),
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}},
+        "volumeMounts": [_mount("cni-bin", "/host/opt/cni/bin")],
+    }
+    init_terway = {
+        "name": "terway-init",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/bin/init.sh"],
+        # Privileged only here: sysctl on the host's eth0 (rp_filter) and modprobe sch_htb.
+        "securityContext": _privileged(),
+        "env": [_field_env("K8S_NODE_NAME", "spec.nodeName"), _cm_env("DISABLE_POLICY", cm, "disable_network_policy", optional=True)],
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+        "volumeMounts": [
+            _mount("eni-config", "/etc/eni", read_only=True),
+            _mount("cni-bin", "/opt/cni/bin"),
+            _mount("cni", "/etc/cni/net.d"),
+            _mount("eni-run", "/var/run/eni"),
+            _mount("var-run-eni", "/var-run-eni"),
+            _mount("lib-modules", "/lib/modules", read_only=True),
+        ],
+    }
+    probe_cmd = {"exec": {"command": ["/bin/sh", "-c", f"test -S {ENI_SOCKET}"]}}
+    terwayd = {
+        "name": "terway",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/usr/bin/terwayd", "-log-level", "info", "-daemon-mode", "ENIMultiIP", "-config", "/etc/eni/eni_conf"],
+        # ENI, route and rule programming (NET_ADMIN); files of other owners under /var/lib/cni (DAC_OVERRIDE).
+        "securityContext": _restricted(add=["NET_ADMIN", "DAC_OVERRIDE"]),
+        "env": [_field_env("NODE_NAME", "spec.nodeName"), _field_env("POD_NAMESPACE", "metadata.namespace")],
+        "resources": _resources("100m", "128Mi", "512Mi"),
+        # terwayd serves the CNI plugin on a unix socket; no socket means no pod can get an IP.
+        "readinessProbe": {**probe_cmd, "periodSeconds": 10, "timeoutSeconds": 5},
+        "livenessProbe": {**probe_cmd, "initialDelaySeconds": 30, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 6},
+        "volumeMounts": [
+            _mount("eni-config", "/etc/eni", read_only=True),
+            _mount("eni-run", "/var/run/eni"),
+            _mount("lib-modules", "/lib/modules", read_only=True),
+            _mount("cni-terway", "/var/lib/cni/terway"),
+            _mount("cni", "/etc/cni/net.d", read_only=True),
+            _mount("host-cni", "/host-etc-net.d"),
+            _mount("addon-secret", "/var/alibaba-addon-secret", read_only=True),
+            _mount("tmp", "/tmp"),
+        ],
+    }
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": _meta(f"terway-eniip-{region_id}", TERWAY_NS, labels),
+        "spec": {
+            "selector": {"matchLabels": selector},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": {
+                "metadata": {"labels": labels, "annotations": {CHECKSUM_ANNOTATION: checksum}},
+                "spec": {
+                    "priorityClassName": "system-node-critical",
+                    "serviceAccountName": TERWAY_SA,
+                    "automountServiceAccountToken": True,
+                    "hostNetwork": True,
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    # Cloud GPU nodes carry pool taints and start NotReady: the CNI must tolerate all of them.
+                    "tolerations": [{"operator": "Exists"}],
+                    "affinity": terway_affinity(cni, region_id),
+                    "initContainers": [init_loopback, init_terway],
+                    "containers": [terwayd],
+                    "volumes": [
+                        {"name": "eni-config", "configMap": {"name": cm}},
+                        # Fresh cloud VMs have no /opt/cni/bin yet.
+                        _host_path("cni-bin", "/opt/cni/bin", "DirectoryOrCreate"),
+                        _host_path("host-cni", "/etc/cni/net.d", "DirectoryOrCreate"),
+                        _host_path("eni-run", "/var/run/eni", "DirectoryOrCreate"),
+                        _host_path("cni-terway", "/var/lib/cni/terway", "DirectoryOrCreate"),
+                        _host_path("lib-modules", "/lib/modules", "Directory"),
+                        {"name": "cni", "emptyDir": {}},
+                        {"name": "var-run-eni", "emptyDir": {}},
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                        {"name": "addon-secret", "secret": {"secretName": t.credential_secret, "optional": True, "defaultMode": 0o400}},
+                    ],
+                },
+            },
+        },
+    }
+    return annotate_waivers(
+        ds,
+        checkov=[
+            ("CKV_K8S_11", _CPU_LIMIT),
+            ("CKV_K8S_16", "terway-init only: sets rp_filter on the host's eth0 and loads sch_htb, which needs a writable /proc/sys and module loading"),
+            ("CKV_K8S_19", _HOST_NETWORK),
+            ("CKV_K8S_20", "terway-init is privileged, which the API rejects together with allowPrivilegeEscalation false; all other containers set it false"),
+            ("CKV_K8S_23", _ROOT),
+            ("CKV_K8S_37", "terwayd keeps NET_ADMIN (ENIs, routes, rules) and DAC_OVERRIDE (CNI state files); everything else is dropped"),
+            ("CKV_K8S_38", _SA_TOKEN),
+            ("CKV_K8S_40", _ROOT),
+            ("CKV_K8S_43", _DIGEST),
+            ("CKV_K8S_15", _PULL),
+            ("CKV_K8S_22", "terway-init runs the vendor init script unchanged; terwayd and install-loopback have read-only root filesystems"),
+            ("CKV_K8S_25", "terwayd adds NET_ADMIN and DAC_OVERRIDE after dropping ALL; nothing else is added"),
+            ("CKV_K8S_28", "terway-init is privileged (host sysctl); terwayd and install-loopback drop ALL including NET_RAW"),
+            ("CKV2_K8S_6", _NO_NETPOL),
+        ],
+        kube_linter=[
+            ("host-network", _HOST_NETWORK),
+            ("privileged-container", "terway-init only: host sysctl (rp_filter) and module loading"),
+            ("privilege-escalation-container", "terway-init is privileged; the other containers set allowPrivilegeEscalation false"),
+            ("run-as-non-root", _ROOT),
+            ("no-read-only-root-fs", "terway-init runs the vendor's init script that writes inside the image; terwayd and install-loopback are read-only"),
+            ("drop-net-raw-capability", "terway-init is privileged; terwayd and install-loopback drop ALL"),
+        ],
+    )
+
+
+# --- Calico ----------------------------------------------------------------
+
+CALICO_LABELS = {"k8s-app": "calico-node"}
+
+
+def calico_node_daemonset(cni: Cni, idc: Idc) -> Obj:
+    """calico-node in BGP mode (no IPIP, no VXLAN), kept off cloud and virtual nodes.
+
+    Takes over the DaemonSet of the existing manifest install (same name,
+    selector and ServiceAccount; ``calico-config`` ConfigMap, CRDs and RBAC stay
+    as installed). Left out on purpose: ``upgrade-ipam`` (host-local migration,
+    long done), ``mount-bpffs`` and the bpffs/nodeproc/sys-fs mounts (eBPF
+    dataplane only) and the policysync socket dir (Dikastes, unused).
+    """
+    c = cni.calico
+    node_image = f"{c.image_registry}/node:{c.version}"
+    cni_image = f"{c.image_registry}/cni:{c.version}"
+    services_endpoint = {"configMapRef": {"name": "kubernetes-services-endpoint", "optional": True}}
+    install_cni = {
+        "name": "install-cni",
+        "image": cni_image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/opt/cni/bin/install"],
+        "envFrom": [services_endpoint],
+        "env": [
+            {"name": "CNI_CONF_NAME", "value": "10-calico.conflist"},
+            _cm_env("CNI_NETWORK_CONFIG", "calico-config", "cni_network_config"),
+            _field_env("KUBERNETES_NODE_NAME", "spec.nodeName"),
+            _cm_env("CNI_MTU", "calico-config", "veth_mtu"),
+            {"name": "SLEEP", "value": "false"},
+        ],
+        # Upstream runs this privileged; copying binaries and writing a conflist needs only uid 0.
+        "securityContext": _restricted(read_only_root=False),
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
+        "volumeMounts": [_mount("cni-bin-dir", "/host/opt/cni/bin"), _mount("cni-net-dir", "/host/etc/cni/net.d")],
+    }
+    env = [
+        {"name": "DATASTORE_TYPE", "value": "kubernetes"},
+        {"name": "WAIT_FOR_DATASTORE", "value": "true"},
+        _field_env("NODENAME", "spec.nodeName"),
+        _cm_env("CALICO_NETWORKING_BACKEND", "calico-config", "calico_backend"),
+        {"name": "CLUSTER_TYPE", "value": "k8s,bgp"},
+        {"name": "IP", "value": "autodetect"},
+        # The BGP address is the node's InternalIP, not whichever NIC comes first on a bare-metal box.
+        {"name": "IP_AUTODETECTION_METHOD", "value": "kubernetes-internal-ip"},
+        {"name": "CALICO_IPV4POOL_CIDR", "value": idc.pod_cidr},
+        # Pure BGP: the route reflector announces pod routes to the switches, no overlay.
+        {"name": "CALICO_IPV4POOL_IPIP", "value": "Never"},
+        {"name": "CALICO_IPV4POOL_VXLAN", "value": "Never"},
+        {"name": "CALICO_IPV6POOL_VXLAN", "value": "Never"},
+        _cm_env("FELIX_IPINIPMTU", "calico-config", "veth_mtu"),
+        _cm_env("FELIX_VXLANMTU", "calico-config", "veth_mtu"),
+        _cm_env("FELIX_WIREGUARDMTU", "calico-config", "veth_mtu"),
+        {"name": "CALICO_DISABLE_FILE_LOGGING", "value": "true"},
+        {"name": "FELIX_DEFAULTENDPOINTTOHOSTACTION", "value": "ACCEPT"},
+        {"name": "FELIX_IPV6SUPPORT", "value": "false"},
+        {"name": "FELIX_HEALTHENABLED", "value": "true"},
+    ]
+    node = {
+        "name": "calico-node",
+        "image": node_image,
+        "imagePullPolicy": "IfNotPresent",
+        "envFrom": [services_endpoint],
+        "env": env,
+        # BIRD, iptables, routes and /proc/sys on the host: calico-node has no unprivileged mode.
+        "securityContext": _privileged(),
+        "resources": _resources("250m", "256Mi", "2Gi"),
+        "lifecycle": {"preStop": {"exec": {"command": ["/bin/calico-node", "-shutdown"]}}},
+        "livenessProbe": {"exec": {"command": ["/bin/calico-node", "-felix-live", "-bird-live"]},
+                          "periodSeconds": 10, "initialDelaySeconds": 10, "failureThreshold": 6, "timeoutSeconds": 10},
+        "readinessProbe": {"exec": {"command": ["/bin/calico-node", "-felix-ready", "-bird-ready"]},
+                           "periodSeconds": 10, "timeoutSeconds": 10},
+        "volumeMounts": [
+            _mount("cni-net-dir", "/host/etc/cni/net.d"),
+            _mount("lib-modules", "/lib/modules", read_only=True),
+            _mount("xtables-lock", "/run/xtables.lock"),
+            _mount("var-run-calico", "/var/run/calico"),
+            _mount("var-lib-calico", "/var/lib/calico"),
+        ],
+    }
+    meta = _meta("calico-node", c.namespace, CALICO_LABELS)
+    # The DaemonSet already exists (kubectl-applied): take over its fields instead of failing on conflicts.
+    meta["annotations"] = {"pulumi.com/patchForce": "true"}
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": meta,
+        "spec": {
+            "selector": {"matchLabels": dict(CALICO_LABELS)},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": {
+                "metadata": {"labels": dict(CALICO_LABELS)},
+                "spec": {
+                    "nodeSelector": {"kubernetes.io/os": "linux"},
+                    "affinity": calico_affinity(cni),
+                    "hostNetwork": True,
+                    "tolerations": [
+                        {"effect": "NoSchedule", "operator": "Exists"},
+                        {"key": "CriticalAddonsOnly", "operator": "Exists"},
+                        {"effect": "NoExecute", "operator": "Exists"},
+                    ],
+                    "serviceAccountName": "calico-node",
+                    "automountServiceAccountToken": True,
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "terminationGracePeriodSeconds": 0,
+                    "priorityClassName": "system-node-critical",
+                    "initContainers": [install_cni],
+                    "containers": [node],
+                    "volumes": [
+                        _host_path("lib-modules", "/lib/modules", "Directory"),
+                        _host_path("var-run-calico", "/var/run/calico", "DirectoryOrCreate"),
+                        _host_path("var-lib-calico", "/var/lib/calico", "DirectoryOrCreate"),
+                        _host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
+                        _host_path("cni-bin-dir", "/opt/cni/bin", "DirectoryOrCreate"),
+                        _host_path("cni-net-dir", "/etc/cni/net.d", "DirectoryOrCreate"),
+                    ],
+                },
+            },
+        },
+    }
+    return annotate_waivers(
+        ds,
+        checkov=[
+            ("CKV_K8S_11", _CPU_LIMIT),
+            ("CKV_K8S_16", "calico-node runs BIRD and Felix: host routes, iptables and /proc/sys need a privileged container"),
+            ("CKV_K8S_19", _HOST_NETWORK),
+            ("CKV_K8S_20", "calico-node is privileged, which the API rejects together with allowPrivilegeEscalation false; install-cni sets it false"),
+            ("CKV_K8S_22", "calico-node renders BIRD and Felix config inside the image; install-cni stages files before copying them to the host"),
+            ("CKV_K8S_23", _ROOT),
+            ("CKV_K8S_28", "calico-node is privileged (BIRD uses raw sockets); install-cni drops ALL"),
+            ("CKV_K8S_37", "calico-node is privileged; install-cni drops ALL and adds none"),
+            ("CKV_K8S_38", _SA_TOKEN),
+            ("CKV_K8S_40", _ROOT),
+            ("CKV_K8S_43", _DIGEST),
+            ("CKV_K8S_15", _PULL),
+            ("CKV2_K8S_6", _NO_NETPOL),
+        ],
+        kube_linter=[
+            ("host-network", _HOST_NETWORK),
+            ("privileged-container", "calico-node: BIRD, iptables and host sysctls"),
+            ("privilege-escalation-container", "calico-node is privileged; install-cni sets allowPrivilegeEscalation false"),
+            ("run-as-non-root", _ROOT),
+            ("no-read-only-root-fs", "calico-node and install-cni write inside their images (BIRD config, staged CNI files)"),
+            ("drop-net-raw-capability", "calico-node is privileged; install-cni drops ALL"),
+            ("non-existent-service-account", "calico-node's ServiceAccount and RBAC come with the cluster's Calico install, not with this program"),
+        ],
+    )
+
+
+def calico_installation_patch(cni: Cni) -> Obj:
+    """Operator installs: patch only the affinity of the tigera Installation 'default'."""
+    return {
+        "apiVersion": "operator.tigera.io/v1",
+        "kind": "Installation",
+        "metadata": {"name": "default"},
+        "spec": {"calicoNodeDaemonSet": {"spec": {"template": {"spec": {"affinity": calico_affinity(cni)}}}}},
+    }
+
+
+# --- everything ------------------------------------------------------------
+
+def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion]) -> list[Obj]:
+    """Every object of the dual CNI, in apply order, from plain values."""
+    objs: list[Obj] = []
+    objs.append(calico_node_daemonset(cni, idc) if cni.calico.install == "manifest" else calico_installation_patch(cni))
+    objs.extend(terway_rbac(cni))
+    seen: set[str] = set()
+    for region in sorted(regions, key=lambda r: r.region_id):
+        if region.region_id in seen:
+            raise ValueError(f"region {region.region_id} given twice")
+        seen.add(region.region_id)
+        data = eni_config_data(cni, idc, region)
+        objs.append(terway_config_map(region.region_id, data))
+        objs.append(terway_daemonset(cni, region.region_id, config_checksum(data)))
+    return objs
