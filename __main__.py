@@ -18,4 +18,4 @@ hybrid = HybridPlatform(
 )
 
 pulumi.export("networks", hybrid.network_outputs)
-pulumi.export("placement", hybrid.placement_output)
+pulumi.export("registeredClusterId", hybrid.registered_cluster.cluster_id)

@@ -87,6 +87,10 @@ class PlanMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         if args.typ == "alicloud:vpc/network:Network" and args.inputs.get("enableIpv6"):
             state["ipv6CidrBlock"] = "2408:4005:3c6:8b00::/56"
+        if args.typ == "pulumi-python:dynamic/ack:RegisteredCluster":
+            from hybrid_tools.agent_artifacts import registered_cluster_state  # registered cluster id + agent manifest
+
+            state.update(registered_cluster_state(args.name, args.inputs))
         if self._extra_state is not None:
             state.update(self._extra_state(args))
         return fake_id(args.typ, urn), state

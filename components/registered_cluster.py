@@ -1,0 +1,337 @@
+"""RegisteredCluster: the IDC cluster registered to ACK, its agent, the console's scope, an optional fleet.
+
+No pulumi-alicloud resource creates an ACK registered (``ExternalKubernetes``)
+cluster, so :class:`RegisteredClusterProvider` is a Pulumi dynamic provider over
+the official CS SDK (see :mod:`hybrid.ack_api`).
+
+How the agent manifest is applied: it is a secret known only after the cluster
+exists. Rather than a ``yaml.v2.ConfigGroup`` over that output (its objects
+would be invisible in preview and under mocks, and it would also apply the
+manifest's ``cluster-admin`` binding), the component declares a fixed set of
+typed Kubernetes objects whose contents come from the parsed manifest
+(:mod:`hybrid.agent`): plans show every object, RBAC stays ours, and a
+manifest of an unexpected shape fails with a clear error instead of being
+applied half-way. Only the credentials Secret carries secret values; the
+Deployment and ConfigMaps are checked to hold none and are shown in clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+import pulumi_alicloud as alicloud
+import pulumi_kubernetes as k8s
+from pulumi import dynamic
+
+from hybrid import agent
+from hybrid.model.registration import Registration
+
+DYNAMIC_TYPE = "pulumi-python:dynamic/ack:RegisteredCluster"
+
+# Inputs whose change needs a new registered cluster: ACK cannot move one to another
+# region or VPC, and the Service CIDR is fixed at creation.
+REPLACE_KEYS = ("region_id", "vpc_id", "service_cidr")
+# Inputs changed in place: ModifyCluster for these two ...
+MODIFY_KEYS = ("cluster_name", "deletion_protection")
+# ... and a fresh DescribeExternalAgent for these.
+AGENT_KEYS = ("agent_endpoint", "agent_mode")
+# Sent at creation only; a later change is not applied to the cluster (noted in the diff as no-op).
+CREATE_ONLY_KEYS = ("vswitch_ids", "security_group_id", "tags")
+OUTPUT_KEYS = ("cluster_id", "state", "agent_manifest")
+
+_PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+class RegisteredClusterProvider(dynamic.ResourceProvider):
+    """CRUD of an ACK registered cluster.
+
+    This object is pickled into the state and runs in the engine's dynamic
+    provider process; the SDK wrapper is imported inside the methods, with the
+    project root put on ``sys.path`` first, so nothing depends on how that
+    process was started. Credentials come from the alibabacloud-credentials
+    default chain of that process; the endpoint is ``cs.<region>.aliyuncs.com``
+    unless ``HYBRID_ACK_ENDPOINT`` (and ``HYBRID_ACK_PROTOCOL``) say otherwise.
+    """
+
+    def __init__(self, retry_base: float = 1.0, attempts: int = 5, read_timeout_ms: int = 30_000):
+        super().__init__()
+        self.retry_base = retry_base
+        self.attempts = attempts
+        self.read_timeout_ms = read_timeout_ms
+        self.project_root = _PROJECT_ROOT
+
+    # helpers ---------------------------------------------------------------
+    def _api(self, region_id: str):
+        import sys
+
+        if self.project_root not in sys.path:
+            sys.path.insert(0, self.project_root)
+        from hybrid import ack_api
+
+        return ack_api, ack_api.AckClient(region_id, retry=ack_api.RetryPolicy(attempts=self.attempts, base=self.retry_base),
+                                          read_timeout_ms=self.read_timeout_ms)
+
+    @staticmethod
+    def _spec(ack_api, props: dict[str, Any]):
+        return ack_api.ClusterSpec(
+            name=props["cluster_name"],
+            region_id=props["region_id"],
+            vpc_id=props["vpc_id"],
+            service_cidr=props.get("service_cidr") or None,
+            vswitch_ids=tuple(props.get("vswitch_ids") or ()),
+            security_group_id=props.get("security_group_id") or None,
+            deletion_protection=bool(props.get("deletion_protection", True)),
+            tags=dict(props.get("tags") or {}),
+        )
+
+    @staticmethod
+    def _inputs(props: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in props.items() if k not in OUTPUT_KEYS and not k.startswith("__")}
+
+    # CRUD ------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        failures = []
+        for key in ("cluster_name", "region_id", "vpc_id"):
+            if not news.get(key):
+                failures.append(dynamic.CheckFailure(key, f"{key} is required"))
+        if news.get("agent_endpoint") not in ("private", "public"):
+            failures.append(dynamic.CheckFailure("agent_endpoint", "must be private or public"))
+        if news.get("agent_mode") not in ("restricted", "admin"):
+            failures.append(dynamic.CheckFailure("agent_mode", "must be restricted or admin"))
+        return dynamic.CheckResult(news, failures)
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        import uuid
+
+        ack_api, client = self._api(props["region_id"])
+        cluster_id, manifest = client.register(
+            self._spec(ack_api, props),
+            private=props["agent_endpoint"] == "private",
+            mode=props["agent_mode"],
+            client_token=str(uuid.uuid4()),
+        )
+        outs = {**self._inputs(props), "cluster_id": cluster_id, "state": "waiting", "agent_manifest": manifest}
+        return dynamic.CreateResult(cluster_id, outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
+        ack_api, client = self._api(props["region_id"])
+        info = client.describe_cluster(id_)
+        if info is None:
+            return dynamic.ReadResult("", {})  # gone: the engine drops it from the state
+        if info.cluster_type != ack_api.CLUSTER_TYPE:
+            raise ValueError(f"cluster {id_} is of type {info.cluster_type!r}, not a registered ({ack_api.CLUSTER_TYPE}) cluster")
+        outs = dict(props)
+        # Refresh what the API reports; keep the agent manifest already applied, since a new
+        # DescribeExternalAgent call may mint new credentials and a refresh must not churn them.
+        outs.update(cluster_id=id_, cluster_name=info.name or props.get("cluster_name"),
+                    region_id=info.region_id or props.get("region_id"), vpc_id=info.vpc_id or props.get("vpc_id"),
+                    state=info.state)
+        if info.deletion_protection is not None:
+            outs["deletion_protection"] = info.deletion_protection
+        if not outs.get("agent_manifest"):
+            outs["agent_manifest"] = client.describe_agent(id_, outs["agent_endpoint"] == "private", outs["agent_mode"])
+        return dynamic.ReadResult(id_, outs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        changed = [k for k in (*REPLACE_KEYS, *MODIFY_KEYS, *AGENT_KEYS)
+                   if _normalized(olds.get(k)) != _normalized(news.get(k))]
+        replaces = [k for k in changed if k in REPLACE_KEYS]
+        return dynamic.DiffResult(changes=bool(changed), replaces=replaces, stables=["cluster_id"],
+                                  delete_before_replace=False)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        ack_api, client = self._api(news["region_id"])
+        name = news["cluster_name"] if olds.get("cluster_name") != news["cluster_name"] else None
+        protection = (bool(news["deletion_protection"])
+                      if olds.get("deletion_protection") != news.get("deletion_protection") else None)
+        if name is not None or protection is not None:
+            client.modify_cluster(id_, name=name, deletion_protection=protection)
+        manifest = olds.get("agent_manifest")
+        if any(olds.get(k) != news.get(k) for k in AGENT_KEYS) or not manifest:
+            manifest = client.describe_agent(id_, news["agent_endpoint"] == "private", news["agent_mode"])
+        outs = {**self._inputs(news), "cluster_id": id_, "state": olds.get("state", ""), "agent_manifest": manifest}
+        return dynamic.UpdateResult(outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        ack_api, client = self._api(props["region_id"])
+        try:
+            client.delete_cluster(id_)
+        except ack_api.AckApiError as err:
+            if "DeletionProtection" in err.code:
+                raise ack_api.AckApiError(
+                    err.operation, f"{err.detail}. Set registration.deletionProtection: false and run `pulumi up` "
+                    f"before deleting registered cluster {id_}", code=err.code, status=err.status,
+                    request_id=err.request_id) from err
+            raise
+
+
+def _normalized(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_normalized(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalized(v) for k, v in sorted(value.items())}
+    return value
+
+
+class RegisteredClusterResource(dynamic.Resource, module="ack", name="RegisteredCluster"):
+    """The registered cluster in ACK (type ``pulumi-python:dynamic/ack:RegisteredCluster``)."""
+
+    cluster_id: pulumi.Output[str]
+    state: pulumi.Output[str]
+    agent_manifest: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: Optional[pulumi.ResourceOptions] = None,
+                 provider: Optional[RegisteredClusterProvider] = None):
+        full = {**props, **{k: None for k in OUTPUT_KEYS}}
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["agent_manifest"]))
+        super().__init__(provider or RegisteredClusterProvider(), name, full, opts)
+
+
+@dataclass
+class RegisteredClusterArgs:
+    registration: Registration
+    vpc_id: pulumi.Input[str]
+    vswitch_ids: pulumi.Input[dict]          # zone -> node vSwitch id, in the registration region
+    security_group_id: pulumi.Input[str]
+    service_cidr: str                        # the IDC cluster's Service CIDR
+    idc_provider: k8s.Provider               # the IDC cluster, where the agent runs
+    alicloud_provider: Optional[alicloud.Provider] = None  # the registration region (fleet resources)
+    tags: dict[str, str] = field(default_factory=dict)
+    provider: Optional[RegisteredClusterProvider] = None   # tests pass a faster-retrying one
+
+
+class RegisteredCluster(pulumi.ComponentResource):
+    """Registers the IDC cluster to ACK and runs the agent in it with a bounded console scope."""
+
+    cluster_id: pulumi.Output[str]
+    agent_manifest: pulumi.Output[str]
+
+    def __init__(self, name: str, args: RegisteredClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("hybrid:ack:RegisteredCluster", name, None, opts)
+        self._name = name
+        self._args = args
+        reg = args.registration
+
+        self.cluster = RegisteredClusterResource(
+            f"{name}-cluster",
+            {
+                "cluster_name": reg.cluster_name,
+                "region_id": reg.region_id,
+                "vpc_id": args.vpc_id,
+                "service_cidr": args.service_cidr,
+                "vswitch_ids": pulumi.Output.from_input(args.vswitch_ids).apply(lambda ids: [ids[z] for z in sorted(ids)]),
+                "security_group_id": args.security_group_id,
+                "deletion_protection": reg.deletion_protection,
+                "tags": dict(sorted(args.tags.items())),
+                "agent_endpoint": reg.agent.endpoint,
+                "agent_mode": reg.agent.mode,
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+            provider=args.provider,
+        )
+        self.cluster_id = self.cluster.cluster_id
+        self.agent_manifest = pulumi.Output.secret(self.cluster.agent_manifest)
+        parts = self.agent_manifest.apply(agent.split_manifest)
+
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.idc_provider)
+        self._create_agent_identity(k8s_opts)
+        self.console_role = self._create_console_scope(reg.console_access, k8s_opts)
+        self.agent_deployment = self._create_agent_workload(parts, k8s_opts)
+        self.fleet = self._create_fleet(reg) if reg.fleet.enabled else None
+
+        self.register_outputs({
+            "clusterId": self.cluster_id,
+            "agentManifest": self.agent_manifest,
+            "fleetId": self.fleet.id if self.fleet else None,
+        })
+
+    # The agent's own identity and the permissions it needs for itself.
+    def _create_agent_identity(self, opts: pulumi.ResourceOptions) -> None:
+        n = self._name
+        meta = {"namespace": agent.NAMESPACE, "labels": _labels()}
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{n}-agent-sa", metadata={**meta, "name": agent.SERVICE_ACCOUNT}, opts=opts)
+        cluster_rules, ns_rules = agent.agent_self_rules()
+        self._self_role = k8s.rbac.v1.ClusterRole(
+            f"{n}-agent-self", metadata={"name": agent.AGENT_SELF_ROLE, "labels": _labels()}, rules=cluster_rules, opts=opts)
+        self._self_role_binding = k8s.rbac.v1.ClusterRoleBinding(
+            f"{n}-agent-self", metadata={"name": agent.AGENT_SELF_ROLE, "labels": _labels()},
+            role_ref=_role_ref("ClusterRole", agent.AGENT_SELF_ROLE), subjects=[_agent_subject()], opts=opts)
+        self._ns_role = k8s.rbac.v1.Role(
+            f"{n}-agent-config", metadata={**meta, "name": agent.AGENT_SELF_ROLE}, rules=ns_rules, opts=opts)
+        self._ns_role_binding = k8s.rbac.v1.RoleBinding(
+            f"{n}-agent-config", metadata={**meta, "name": agent.AGENT_SELF_ROLE},
+            role_ref=_role_ref("Role", agent.AGENT_SELF_ROLE), subjects=[_agent_subject()], opts=opts)
+
+    # What the ACK console may do through the agent: read-only unless the stack asks for admin.
+    def _create_console_scope(self, access: str, opts: pulumi.ResourceOptions) -> k8s.rbac.v1.ClusterRole:
+        n = self._name
+        labels = {**_labels(), "hybrid.example.com/console-access": access}
+        role = k8s.rbac.v1.ClusterRole(
+            f"{n}-console", metadata={"name": agent.CONSOLE_ROLE, "labels": labels},
+            rules=agent.console_rules(access), opts=opts)
+        self.console_binding = k8s.rbac.v1.ClusterRoleBinding(
+            f"{n}-console", metadata={"name": agent.CONSOLE_ROLE, "labels": labels},
+            role_ref=_role_ref("ClusterRole", agent.CONSOLE_ROLE), subjects=[_agent_subject()], opts=opts)
+        return role
+
+    # The agent itself: ConfigMaps, the credentials Secret and the Deployment, contents from the manifest.
+    def _create_agent_workload(self, parts: pulumi.Output, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+        n = self._name
+        meta = {"namespace": agent.NAMESPACE}
+        config_maps = [
+            k8s.core.v1.ConfigMap(
+                f"{n}-agent-{cm}", metadata={**meta, "name": cm, "labels": _labels()},
+                # Checked by split_manifest to hold no credential values.
+                data=pulumi.Output.unsecret(parts.apply(lambda p, cm=cm: p.config_maps[cm])),
+                opts=opts)
+            for cm in agent.CONFIG_MAPS
+        ]
+        # One secret Output per key: the key set is fixed, the values never leave the secret wrapper.
+        self.credentials = k8s.core.v1.Secret(
+            f"{n}-agent-credentials", metadata={**meta, "name": agent.CREDENTIALS_SECRET, "labels": _labels()},
+            type="Opaque",
+            string_data={key: pulumi.Output.secret(parts.apply(lambda p, key=key: p.credentials[key]))
+                         for key in agent.secret_keys()},
+            opts=opts)
+        depends = [self.service_account, self._self_role_binding, self._ns_role_binding, self.console_binding,
+                   self.credentials, *config_maps]
+        return k8s.apps.v1.Deployment(
+            f"{n}-agent", metadata={**meta, "name": agent.DEPLOYMENT,
+                                    "labels": pulumi.Output.unsecret(parts.apply(lambda p: {**p.deployment_labels, **_labels()}))},
+            spec=pulumi.Output.unsecret(parts.apply(lambda p: p.deployment_spec)),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)))
+
+    # Optional: the registered cluster as a member of an ACK One fleet.
+    def _create_fleet(self, reg: Registration) -> alicloud.ackone.Cluster:
+        n, a = self._name, self._args
+        opts = pulumi.ResourceOptions(parent=self, provider=a.alicloud_provider)
+        fleet = alicloud.ackone.Cluster(
+            f"{n}-fleet",
+            cluster_name=reg.fleet.name,
+            network=alicloud.ackone.ClusterNetworkArgs(
+                vpc_id=a.vpc_id,
+                vswitches=pulumi.Output.from_input(a.vswitch_ids).apply(lambda ids: [ids[z] for z in sorted(ids)]),
+            ),
+            # The provider documents that ArgoCD must be off for the fleet to be deletable;
+            # GitOps is not run through the fleet here.
+            argocd_enabled=False,
+            opts=opts)
+        self.membership = alicloud.ackone.MembershipAttachment(
+            f"{n}-fleet-member", cluster_id=fleet.id, sub_cluster_id=self.cluster_id, opts=opts)
+        return fleet
+
+
+def _labels() -> dict[str, str]:
+    return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "hybrid-ack-registration"}
+
+
+def _role_ref(kind: str, name: str) -> dict[str, str]:
+    return {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name}
+
+
+def _agent_subject() -> dict[str, str]:
+    return {"kind": "ServiceAccount", "name": agent.SERVICE_ACCOUNT, "namespace": agent.NAMESPACE}

@@ -1,0 +1,357 @@
+"""The ACK agent in the IDC cluster: its objects, its credentials, the console's scope.
+
+``DescribeExternalAgent`` returns a multi-document YAML manifest. The platform
+does not apply it blindly:
+
+* The workload part (the agent Deployment, its ConfigMaps and the Secret with
+  the token and certificates) is applied as a *fixed, known set* of objects
+  (:data:`WORKLOAD`) whose contents come from the fetched manifest. A manifest
+  that adds, drops or renames workload objects fails with an error listing the
+  difference, instead of being half-applied.
+* RBAC objects in the manifest are never applied. In admin mode the manifest
+  binds the Alibaba Cloud account to ``cluster-admin``; what the console may do
+  is decided here instead (:func:`console_rules`) and bound to the agent's
+  ServiceAccount.
+* Credentials written inline in the Deployment (env values that look like a
+  token, key or certificate) are moved into the Secret and referenced with
+  ``secretKeyRef``, so the Deployment spec itself holds nothing sensitive.
+
+The object names follow Alibaba's open-source ``alibabacloud-ack-connector``
+manifest and the console-generated agent (``ack-cluster-agent``, ServiceAccount
+``ack`` in ``kube-system``, ConfigMaps ``ack-agent-config`` and ``provider``).
+The credentials Secret name and its keys are *unconfirmed* (the connector reads
+``token``, ``cert``, ``key``, ``ca`` and ``url`` files from /ack-credentials):
+they live in this one table so a real manifest that differs is a one-line fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Literal, Mapping
+
+import yaml
+
+NAMESPACE = "kube-system"
+SERVICE_ACCOUNT = "ack"
+DEPLOYMENT = "ack-cluster-agent"
+CREDENTIALS_SECRET = "ack-cluster-agent-credentials"  # unconfirmed name
+CREDENTIAL_KEYS = ("ca", "cert", "key", "token", "url")  # unconfirmed key set
+CONFIG_MAPS = ("ack-agent-config", "provider")
+# Env vars of the agent Deployment that may carry a credential inline, and the Secret key each
+# moves to. Empty: neither the connector manifest nor the console's agent is known to do that.
+ENV_CREDENTIALS: dict[str, str] = {}
+REDACTED = "[redacted]"
+
+# The console's access scope: one ClusterRole bound to the agent's ServiceAccount.
+CONSOLE_ROLE = "hybrid-ack-console"
+# What the agent needs for itself (from the connector manifest): read its own ConfigMaps, list nodes.
+AGENT_SELF_ROLE = "ack-connector-default"
+
+ConsoleAccess = Literal["read-only", "admin"]
+
+
+@dataclass(frozen=True, order=True)
+class ObjectKey:
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
+
+
+WORKLOAD: tuple[ObjectKey, ...] = (
+    ObjectKey("ConfigMap", NAMESPACE, CONFIG_MAPS[0]),
+    ObjectKey("ConfigMap", NAMESPACE, CONFIG_MAPS[1]),
+    ObjectKey("Deployment", NAMESPACE, DEPLOYMENT),
+    ObjectKey("Secret", NAMESPACE, CREDENTIALS_SECRET),
+)
+_RBAC_KINDS = {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
+_SENSITIVE_ENV = re.compile(r"(TOKEN|SECRET|PASSWORD|PRIVATE|_KEY$|^KEY$|CERT|CA_DATA)", re.IGNORECASE)
+
+
+class AgentManifestError(ValueError):
+    """The fetched agent manifest does not have the shape this platform applies."""
+
+
+@dataclass(frozen=True)
+class AgentParts:
+    """The manifest split into what the component declares. Only ``credentials`` is sensitive."""
+
+    deployment_spec: dict[str, Any]
+    deployment_labels: dict[str, str]
+    config_maps: dict[str, dict[str, str]]
+    credentials: dict[str, str]
+    dropped: tuple[str, ...]  # RBAC objects not applied, for the log
+
+
+def key_of(obj: Mapping[str, Any]) -> ObjectKey:
+    meta = obj.get("metadata") or {}
+    return ObjectKey(str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name", "")))
+
+
+def parse_manifest(text: str) -> list[dict[str, Any]]:
+    """Every object of a multi-document YAML manifest; empty documents are skipped."""
+    try:
+        docs = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as e:
+        raise AgentManifestError(f"the agent manifest is not valid YAML: {e}") from None
+    objs = []
+    for i, doc in enumerate(docs):
+        if doc is None:
+            continue
+        if not isinstance(doc, dict) or not doc.get("kind") or not doc.get("apiVersion") or not (doc.get("metadata") or {}).get("name"):
+            raise AgentManifestError(f"document {i} of the agent manifest is not a Kubernetes object with apiVersion, kind and metadata.name")
+        objs.append(doc)
+    return objs
+
+
+def _secret_values(obj: Mapping[str, Any]) -> dict[str, str]:
+    import base64
+
+    values = {k: str(v) for k, v in (obj.get("stringData") or {}).items()}
+    for k, v in (obj.get("data") or {}).items():
+        try:
+            values[k] = base64.b64decode(str(v), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            raise AgentManifestError(f"Secret {key_of(obj)}: data.{k} is not base64 text") from None
+    return values
+
+
+def _externalize_env(spec: dict[str, Any], credentials: dict[str, str]) -> None:
+    """Move literal credential env values into the Secret (keys from ENV_CREDENTIALS); reference them instead.
+
+    A credential-looking env value not in the table is an error: the Secret's key
+    set is fixed at declaration time, so it cannot grow with the manifest.
+    """
+    pod = spec.get("template", {}).get("spec", {})
+    for container in [*pod.get("initContainers", []), *pod.get("containers", [])]:
+        for env in container.get("env", []) or []:
+            name = env.get("name", "")
+            if "value" not in env or env["value"] in ("", None) or not _SENSITIVE_ENV.search(name):
+                continue
+            if name not in ENV_CREDENTIALS:
+                raise AgentManifestError(
+                    f"the agent Deployment sets credential-like env {name} in clear. "
+                    "Fix: add it to ENV_CREDENTIALS in hybrid/agent.py so it moves into the Secret.")
+            credentials[ENV_CREDENTIALS[name]] = str(env.pop("value"))
+            env["valueFrom"] = {"secretKeyRef": {"name": CREDENTIALS_SECRET, "key": ENV_CREDENTIALS[name]}}
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _assert_no_leak(where: str, value: Any, credentials: Mapping[str, str]) -> None:
+    """Fail if a credential value appears anywhere in a part that is shown in clear."""
+    secrets = {k: v for k, v in credentials.items() if len(v) >= 8 and v != REDACTED}
+    for s in _strings(value):
+        for k, v in secrets.items():
+            if v in s:
+                raise AgentManifestError(f"{where} contains the value of credential {k!r}; it would be applied in clear. "
+                                         "Fix: reference the Secret instead (see ENV_CREDENTIALS in hybrid/agent.py).")
+
+
+def secret_keys() -> list[str]:
+    """The credentials Secret's fixed key set."""
+    return sorted({*CREDENTIAL_KEYS, *ENV_CREDENTIALS.values()})
+
+
+def split_manifest(text: str) -> AgentParts:
+    """Check the manifest against :data:`WORKLOAD` and split it; raise :class:`AgentManifestError` on a mismatch."""
+    objs = parse_manifest(text)
+    by_key: dict[ObjectKey, dict[str, Any]] = {}
+    dropped: list[str] = []
+    unexpected: list[str] = []
+    for obj in objs:
+        key = key_of(obj)
+        if key.kind in _RBAC_KINDS:
+            dropped.append(str(key))
+        elif key == ObjectKey("ServiceAccount", NAMESPACE, SERVICE_ACCOUNT):
+            continue  # declared by the component itself
+        elif key in WORKLOAD:
+            if key in by_key:
+                raise AgentManifestError(f"the agent manifest declares {key} twice")
+            by_key[key] = obj
+        else:
+            unexpected.append(str(key))
+    missing = [str(k) for k in WORKLOAD if k not in by_key]
+    if unexpected or missing:
+        raise AgentManifestError(
+            "the agent manifest from DescribeExternalAgent does not match the objects this platform applies "
+            f"(unexpected: {unexpected or 'none'}; missing: {missing or 'none'}). "
+            "Fix: compare it with WORKLOAD in hybrid/agent.py and update the table."
+        )
+    deployment = copy.deepcopy(by_key[ObjectKey("Deployment", NAMESPACE, DEPLOYMENT)])
+    spec = deployment.get("spec") or {}
+    sa = spec.get("template", {}).get("spec", {}).get("serviceAccountName")
+    if sa != SERVICE_ACCOUNT:
+        raise AgentManifestError(f"the agent Deployment runs as ServiceAccount {sa!r}, expected {SERVICE_ACCOUNT!r}")
+    secret = by_key[ObjectKey("Secret", NAMESPACE, CREDENTIALS_SECRET)]
+    credentials = _secret_values(secret)
+    extra = sorted(set(credentials) - set(CREDENTIAL_KEYS))
+    absent = sorted(set(CREDENTIAL_KEYS) - set(credentials))
+    if extra or absent:
+        raise AgentManifestError(f"the agent Secret's keys differ from {list(CREDENTIAL_KEYS)} "
+                                 f"(extra: {extra or 'none'}; absent: {absent or 'none'}). "
+                                 "Fix: update CREDENTIAL_KEYS in hybrid/agent.py.")
+    _externalize_env(spec, credentials)
+    config_maps = {}
+    for name in CONFIG_MAPS:
+        cm = by_key[ObjectKey("ConfigMap", NAMESPACE, name)]
+        config_maps[name] = {k: "" if v is None else str(v) for k, v in (cm.get("data") or {}).items()}
+    _assert_no_leak("the agent Deployment", spec, credentials)
+    _assert_no_leak("the agent Deployment labels", (deployment.get("metadata") or {}).get("labels") or {}, credentials)
+    _assert_no_leak("the agent ConfigMaps", config_maps, credentials)
+    return AgentParts(
+        deployment_spec=spec,
+        deployment_labels=dict((deployment.get("metadata") or {}).get("labels") or {}),
+        config_maps=config_maps,
+        credentials=credentials,
+        dropped=tuple(sorted(dropped)),
+    )
+
+
+def redact_manifest(text: str) -> str:
+    """The manifest with Secret values and credential-like env values replaced by ``[redacted]``."""
+    out = []
+    for obj in parse_manifest(text):
+        obj = copy.deepcopy(obj)
+        if obj.get("kind") == "Secret":
+            for field_ in ("data", "stringData"):
+                if obj.get(field_):
+                    obj[field_] = {k: REDACTED for k in obj[field_]}
+        for container in _containers(obj):
+            for env in container.get("env", []) or []:
+                if "value" in env and _SENSITIVE_ENV.search(env.get("name", "")):
+                    env["value"] = REDACTED
+        out.append(obj)
+    return yaml.safe_dump_all(out, sort_keys=True)
+
+
+def _containers(obj: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return [*pod.get("initContainers", []), *pod.get("containers", [])]
+
+
+# --- the console's access scope ---------------------------------------------------
+
+_READ = ["get", "list", "watch"]
+# Read-only: what the console shows (workloads, nodes, events, storage, networking),
+# without Secrets, without exec / attach / port-forward / proxy subresources.
+_READ_ONLY_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("",), ("configmaps", "endpoints", "events", "limitranges", "namespaces", "nodes", "persistentvolumeclaims",
+             "persistentvolumes", "pods", "pods/log", "replicationcontrollers", "resourcequotas", "serviceaccounts",
+             "services")),
+    (("apps",), ("daemonsets", "deployments", "replicasets", "statefulsets")),
+    (("batch",), ("cronjobs", "jobs")),
+    (("autoscaling",), ("horizontalpodautoscalers",)),
+    (("networking.k8s.io",), ("ingresses", "networkpolicies")),
+    (("policy",), ("poddisruptionbudgets",)),
+    (("storage.k8s.io",), ("storageclasses", "volumeattachments")),
+    (("events.k8s.io",), ("events",)),
+    (("metrics.k8s.io",), ("nodes", "pods")),
+    (("apiextensions.k8s.io",), ("customresourcedefinitions",)),
+)
+
+
+def console_rules(access: ConsoleAccess) -> list[dict[str, Any]]:
+    """PolicyRules (camelCase, as the API takes them) of the console's ClusterRole."""
+    if access == "admin":
+        return [
+            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+            {"nonResourceURLs": ["*"], "verbs": ["*"]},
+        ]
+    if access == "read-only":
+        return [{"apiGroups": list(groups), "resources": list(resources), "verbs": list(_READ)}
+                for groups, resources in _READ_ONLY_RULES]
+    raise ValueError(f"unknown console access {access!r}")
+
+
+def agent_self_rules() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(ClusterRole rules, kube-system Role rules) the agent needs for itself, whatever the console scope."""
+    cluster = [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}]
+    namespaced = [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": list(CONFIG_MAPS),
+                   "verbs": ["get", "list", "update", "watch"]}]
+    return cluster, namespaced
+
+
+def sample_manifest(cluster_id: str, region_id: str, private: bool, mode: str, token: str = REDACTED) -> str:
+    """A manifest with the recorded shape of ``DescribeExternalAgent`` (for the offline plan and tests).
+
+    Modelled on the open-source connector manifest: ServiceAccount, RBAC (with
+    the admin-mode ``cluster-admin`` binding), the two ConfigMaps, a Secret with
+    the credentials and the Deployment. Credential values are placeholders.
+    """
+    import base64
+
+    def b64(s: str) -> str:
+        return base64.b64encode(s.encode()).decode()
+
+    labels = {"app": DEPLOYMENT}
+    docs: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": SERVICE_ACCOUNT, "namespace": NAMESPACE}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": {"name": AGENT_SELF_ROLE, "labels": {"ack/creator": "ack"}},
+         "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": f"{AGENT_SELF_ROLE}-binding", "labels": {"ack/creator": "ack"}},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": AGENT_SELF_ROLE},
+         "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": NAMESPACE}]},
+    ]
+    if mode == "admin":
+        docs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                     "metadata": {"name": "1234567890123456-cluster-admin-clusterrolebinding"},
+                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                     "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "1234567890123456"}]})
+    docs += [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": CONFIG_MAPS[0], "namespace": NAMESPACE},
+         "data": {"addNodeScriptPath": "", "enableNodepool": "true", "isInit": "true"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": CONFIG_MAPS[1], "namespace": NAMESPACE},
+         "data": {"provider": ""}},
+        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+         "metadata": {"name": CREDENTIALS_SECRET, "namespace": NAMESPACE},
+         "data": {"ca": b64(REDACTED), "cert": b64(REDACTED), "key": b64(REDACTED), "token": b64(token),
+                  "url": b64(f"https://{cluster_id}.{region_id}.ack-stub.example.invalid:5533")}},
+        {"apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": {"name": DEPLOYMENT, "namespace": NAMESPACE, "labels": labels},
+         "spec": {
+             "replicas": 1,
+             "selector": {"matchLabels": labels},
+             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
+             "template": {
+                 "metadata": {"labels": labels},
+                 "spec": {
+                     "serviceAccountName": SERVICE_ACCOUNT,
+                     "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                         {"matchExpressions": [{"key": "type", "operator": "NotIn", "values": ["virtual-kubelet"]}]}]}}},
+                     "containers": [{
+                         "name": DEPLOYMENT,
+                         "image": f"registry-vpc.{region_id}.aliyuncs.com/acs/ack-cluster-agent:v1.0.0",
+                         "env": [
+                             {"name": "KUBERNETES_CLUSTER_ID", "value": cluster_id},
+                             {"name": "REGION", "value": region_id},
+                             {"name": "INTERNAL_ENDPOINT", "value": "true" if private else "false"},
+                             {"name": "ACK_AGENT_MODE", "value": mode},
+                         ],
+                         "volumeMounts": [{"name": "ack-credentials", "mountPath": "/ack-credentials", "readOnly": True}],
+                         "resources": {"requests": {"cpu": "100m", "memory": "100Mi"},
+                                       "limits": {"cpu": "100m", "memory": "256Mi"}},
+                         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                             "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
+                     }],
+                     "volumes": [{"name": "ack-credentials", "secret": {"secretName": CREDENTIALS_SECRET}}],
+                 },
+             },
+         }},
+    ]
+    return yaml.safe_dump_all(docs, sort_keys=True)

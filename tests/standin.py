@@ -1,0 +1,336 @@
+"""A local stand-in for the ACK CS API (2015-12-15, ROA style) on 127.0.0.1.
+
+The real SDK client is pointed at it (``HYBRID_ACK_ENDPOINT=127.0.0.1:<port>``,
+protocol http). For every request it checks what the real endpoint would:
+
+* method + path route to a known action, and ``x-acs-action`` / ``x-acs-version``
+  name that same action and 2015-12-15;
+* the ``Authorization`` header is an ACS3-HMAC-SHA256 signature that verifies:
+  it recomputes the canonical request (method, path, sorted query, the signed
+  headers, the body hash) and the HMAC with the test secret; ``host``,
+  ``x-acs-date``, ``x-acs-signature-nonce`` and ``x-acs-content-sha256`` must be
+  among the signed headers; the body hash must match the body; a nonce is never
+  accepted twice;
+* per action: the query (``PrivateIpAddress`` is the string "true"/"false",
+  ``AgentMode`` is admin/restricted) and the JSON body fields.
+
+A request that fails a check gets HTTP 400 with an Alibaba-style error body and
+is recorded in ``violations``; tests assert that list stays empty. Responses
+have the shape of recorded CS responses. Faults (throttling, 5xx, error bodies,
+slow answers) can be scripted per action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Optional
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from hybrid import agent
+
+ACCESS_KEY_ID = "LTAI-standin-test-key"
+ACCESS_KEY_SECRET = "standin-test-secret-0123456789"
+ALGORITHM = "ACS3-HMAC-SHA256"
+
+ROUTES = (
+    ("POST", re.compile(r"^/clusters$"), "CreateCluster"),
+    ("GET", re.compile(r"^/clusters/(?P<id>[a-z0-9]+)$"), "DescribeClusterDetail"),
+    ("DELETE", re.compile(r"^/clusters/(?P<id>[a-z0-9]+)$"), "DeleteCluster"),
+    ("PUT", re.compile(r"^/api/v2/clusters/(?P<id>[a-z0-9]+)$"), "ModifyCluster"),
+    ("GET", re.compile(r"^/k8s/(?P<id>[a-z0-9]+)/external/agent/deployment$"), "DescribeExternalAgent"),
+)
+_REQUIRED_SIGNED = {"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"}
+
+
+@dataclass
+class Fault:
+    status: int = 503
+    code: str = "ServiceUnavailable"
+    message: str = "The request has failed due to a temporary failure of the server."
+    delay: float = 0.0  # seconds to sleep before answering (longer than the client timeout = timeout)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Seen:
+    action: str
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    signed_headers: list[str]
+    status: int = 0
+
+
+class StandIn:
+    def __init__(self, region_id: str = "cn-beijing"):
+        self.region_id = region_id
+        self.clusters: dict[str, dict[str, Any]] = {}
+        self.requests: list[Seen] = []
+        self.violations: list[str] = []
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._nonces: set[str] = set()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # lifecycle
+    def __enter__(self) -> "StandIn":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    # scripting
+    def fail(self, action: str, fault: Fault, times: int = 1) -> None:
+        for _ in range(times):
+            self._faults[action].append(fault)
+
+    def calls(self, action: str) -> list[Seen]:
+        return [r for r in self.requests if r.action == action]
+
+    def add_cluster(self, **fields: Any) -> str:
+        cid = self._new_id()
+        self.clusters[cid] = {"cluster_id": cid, "cluster_type": "ExternalKubernetes", "state": "waiting",
+                              "region_id": self.region_id, "deletion_protection": False, **fields}
+        return cid
+
+    def _new_id(self) -> str:
+        return "c" + hashlib.sha256(f"standin-{next(self._ids)}".encode()).hexdigest()[:32]
+
+    # request handling
+    def _handler(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def _serve(self):
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, body, headers = standin.handle(self.command, self.path, dict(self.headers.items()), raw)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json;charset=utf-8")
+                self.send_header("content-length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        return Handler
+
+    def _error(self, status: int, code: str, message: str) -> tuple[int, dict, dict]:
+        rid = f"STANDIN-{len(self.requests):04d}"
+        return status, {"Code": code, "Message": message, "RequestId": rid, "HostId": self.endpoint}, {}
+
+    def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict, dict]:
+        headers = {k.lower(): v for k, v in headers.items()}
+        url = urlsplit(target)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        action, params = "", {}
+        for m, rx, name in ROUTES:
+            hit = rx.match(url.path)
+            if hit and m == method:
+                action, params = name, hit.groupdict()
+                break
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        seen = Seen(action or "?", method, url.path, query, body, [])
+        with self._lock:
+            self.requests.append(seen)
+        problems = self._check_signature(method, url.path, query, headers, raw, seen)
+        if not action:
+            problems.append(f"no route for {method} {url.path}")
+        elif headers.get("x-acs-action") != action:
+            problems.append(f"x-acs-action {headers.get('x-acs-action')!r} does not match {method} {url.path} ({action})")
+        if headers.get("x-acs-version") != "2015-12-15":
+            problems.append(f"x-acs-version is {headers.get('x-acs-version')!r}")
+        if not problems:
+            problems = getattr(self, f"_check_{action}")(query, body, headers)
+        if problems:
+            with self._lock:
+                self.violations.extend(f"{action or method + ' ' + url.path}: {p}" for p in problems)
+            seen.status = 400
+            return self._error(400, "StandIn.InvalidRequest", "; ".join(problems))
+        with self._lock:
+            fault = self._faults[action].popleft() if self._faults[action] else None
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            seen.status = fault.status
+            status, err, _ = self._error(fault.status, fault.code, fault.message)
+            return status, err, fault.headers
+        status, out = getattr(self, f"_do_{action}")(params, query, body)
+        seen.status = status
+        return status, out, {}
+
+    def _check_signature(self, method, path, query, headers, raw, seen) -> list[str]:
+        auth = headers.get("authorization", "")
+        m = re.fullmatch(rf"{ALGORITHM} Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{{64}})", auth)
+        if not m:
+            return [f"Authorization is not an {ALGORITHM} signature: {auth[:40]!r}"]
+        ak, signed, signature = m.group(1), m.group(2).split(";"), m.group(3)
+        seen.signed_headers = signed
+        problems = []
+        if ak != ACCESS_KEY_ID:
+            problems.append(f"signed with access key {ak!r}, not the one in the environment")
+        if signed != sorted(signed):
+            problems.append("SignedHeaders are not sorted")
+        missing = _REQUIRED_SIGNED - set(signed)
+        if missing:
+            problems.append(f"headers not signed: {sorted(missing)}")
+        payload_hash = hashlib.sha256(raw).hexdigest()
+        if headers.get("x-acs-content-sha256") != payload_hash:
+            problems.append("x-acs-content-sha256 does not match the body")
+        nonce = headers.get("x-acs-signature-nonce", "")
+        with self._lock:
+            if nonce in self._nonces:
+                problems.append(f"nonce {nonce} replayed")
+            self._nonces.add(nonce)
+        try:
+            sent = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            if abs((datetime.now(timezone.utc) - sent).total_seconds()) > 900:
+                problems.append("x-acs-date is more than 15 minutes off")
+        except ValueError:
+            problems.append(f"x-acs-date {headers.get('x-acs-date')!r} is not ISO 8601 UTC")
+        canonical_query = "&".join(f"{k}={quote(v, safe='~')}" for k, v in sorted(query.items()))
+        canonical_headers = "".join(f"{h}:{headers.get(h, '').strip()}\n" for h in signed)
+        canonical = "\n".join([method, path, canonical_query, canonical_headers, ";".join(signed), payload_hash])
+        to_sign = f"{ALGORITHM}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        expected = hmac.new(ACCESS_KEY_SECRET.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            problems.append("signature does not verify")
+        return problems
+
+    # per-action request checks
+    def _check_CreateCluster(self, query, body, headers) -> list[str]:
+        p = []
+        if not headers.get("content-type", "").startswith("application/json"):
+            p.append("body is not JSON")
+        if not isinstance(body, dict):
+            return p + ["no JSON object body"]
+        if body.get("cluster_type") != "ExternalKubernetes":
+            p.append(f"cluster_type is {body.get('cluster_type')!r}, not ExternalKubernetes")
+        for key in ("name", "region_id", "vpcid"):
+            if not body.get(key):
+                p.append(f"{key} is missing")
+        if "vpc_id" in body:
+            p.append("vpc_id is not a CreateCluster field (it is vpcid)")
+        if body.get("region_id") and body["region_id"] != self.region_id:
+            p.append(f"region_id {body['region_id']} sent to the {self.region_id} endpoint")
+        return p
+
+    def _check_DescribeExternalAgent(self, query, body, headers) -> list[str]:
+        p = []
+        if query.get("PrivateIpAddress") not in ("true", "false"):
+            p.append(f"PrivateIpAddress is {query.get('PrivateIpAddress')!r}, must be the string true/false")
+        if query.get("AgentMode") not in ("admin", "restricted"):
+            p.append(f"AgentMode is {query.get('AgentMode')!r}")
+        return p
+
+    def _check_ModifyCluster(self, query, body, headers) -> list[str]:
+        if not isinstance(body, dict) or not ({"cluster_name", "deletion_protection"} & set(body)):
+            return ["ModifyCluster without cluster_name or deletion_protection"]
+        return []
+
+    def _check_DescribeClusterDetail(self, query, body, headers) -> list[str]:
+        return [] if not query else [f"unexpected query {query}"]
+
+    def _check_DeleteCluster(self, query, body, headers) -> list[str]:
+        return []
+
+    # recorded-shape responses
+    def _rid(self) -> str:
+        return f"{len(self.requests):08d}-5A5A-4B4B-9C9C-STANDIN00000"
+
+    def _not_found(self, cid: str) -> tuple[int, dict]:
+        status, body, _ = self._error(404, "ErrorClusterNotFound", f"cluster {cid} not found")
+        return status, body
+
+    def _do_CreateCluster(self, params, query, body):
+        cid = self._new_id()
+        self.clusters[cid] = {
+            "cluster_id": cid, "name": body["name"], "region_id": body["region_id"], "vpc_id": body["vpcid"],
+            "cluster_type": "ExternalKubernetes", "state": "waiting", "service_cidr": body.get("service_cidr", ""),
+            "deletion_protection": bool(body.get("deletion_protection", False)),
+            "tags": body.get("tags", []), "created": "2025-01-01T00:00:00+08:00",
+        }
+        return 202, {"cluster_id": cid, "request_id": self._rid(), "task_id": f"T-{cid[:12]}"}
+
+    def _do_DescribeClusterDetail(self, params, query, body):
+        c = self.clusters.get(params["id"])
+        return (200, dict(c)) if c else self._not_found(params["id"])
+
+    def _do_DescribeExternalAgent(self, params, query, body):
+        c = self.clusters.get(params["id"])
+        if not c:
+            return self._not_found(params["id"])
+        manifest = agent.sample_manifest(c["cluster_id"], c["region_id"], query["PrivateIpAddress"] == "true",
+                                         query["AgentMode"], token=f"token-of-{c['cluster_id']}")
+        return 200, {"config": manifest}
+
+    def _do_ModifyCluster(self, params, query, body):
+        c = self.clusters.get(params["id"])
+        if not c:
+            return self._not_found(params["id"])
+        if "cluster_name" in body:
+            c["name"] = body["cluster_name"]
+        if "deletion_protection" in body:
+            c["deletion_protection"] = bool(body["deletion_protection"])
+        return 202, {"cluster_id": c["cluster_id"], "request_id": self._rid(), "task_id": ""}
+
+    def _do_DeleteCluster(self, params, query, body):
+        c = self.clusters.get(params["id"])
+        if not c:
+            return self._not_found(params["id"])
+        if c.get("deletion_protection"):
+            status, err, _ = self._error(400, "ErrDeletionProtection", "the cluster has deletion protection enabled")
+            return status, err
+        del self.clusters[params["id"]]
+        return 202, {"cluster_id": params["id"], "request_id": self._rid(), "task_id": f"T-del-{params['id'][:8]}"}
+
+
+def sdk_env(monkeypatch, standin: StandIn) -> None:
+    """Environment the provider sees: stand-in endpoint over http, test credentials, no proxies."""
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+                "ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CREDENTIALS_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HYBRID_ACK_ENDPOINT", standin.endpoint)
+    monkeypatch.setenv("HYBRID_ACK_PROTOCOL", "http")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
+    # The credentials chain would otherwise also probe ~/.alibabacloud and the ECS metadata server.
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+
+
+def the_clusters(standin: StandIn, name: Optional[str] = None) -> list[dict[str, Any]]:
+    return [c for c in standin.clusters.values() if name is None or c.get("name") == name]
