@@ -19,3 +19,4 @@ hybrid = HybridPlatform(
 
 pulumi.export("networks", hybrid.network_outputs)
 pulumi.export("registeredClusterId", hybrid.registered_cluster.cluster_id)
+pulumi.export("placement", hybrid.placement_output)

@@ -64,6 +64,22 @@ class HybridPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
             )
 
+        # --- dual CNI (issue 5): Calico on IDC nodes, Terway per cloud region ---
+        from components.cni import CniRegionInputs, DualCni, DualCniArgs
+
+        self.cni = DualCni(
+            "cni",
+            DualCniArgs(
+                cni=p.cni,
+                idc=p.idc,
+                provider=self.idc_provider,
+                regions=[CniRegionInputs(region_id=r.id, pod_vswitch_ids=self.networks[r.id].pod_vswitch_ids,
+                                         pod_security_group_id=self.networks[r.id].pod_security_group_id, ipv6=r.ipv6)
+                         for r in p.regions],
+            ),
+            opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
+        )
+
         # --- registered cluster and ACK agent (issue 4) ---------------------------
         from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
 
@@ -111,4 +127,9 @@ class HybridPlatform(pulumi.ComponentResource):
             )
             for rid, n in self.networks.items()
         })
+
+        # --- placement (issue 7): pure calculation from the model, no resources ---
+        from hybrid.placement_platform import plan_placement
+
+        self.placement_output = plan_placement(p).output()
         self.register_outputs({"networks": self.network_outputs})
