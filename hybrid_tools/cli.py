@@ -14,8 +14,27 @@ EXIT_BAD_INPUT = 2
 def _plan(args: argparse.Namespace) -> int:
     from hybrid_tools import plan
 
-    plan.main(args.stack, Path(args.out), Path(args.config) if args.config else None)
-    return 0
+    result = plan.main(args.stack, Path(args.out), Path(args.config) if args.config else None)
+    if args.no_policy:
+        return 0
+    from hybrid_tools import policy_gate
+
+    print()
+    report = policy_gate.gate_run(args.stack, result.platform, result.run, result.out_dir,
+                                  Path(args.policy_config) if args.policy_config else None)
+    return report.exit_code
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from hybrid_tools import policy_gate
+
+    return policy_gate.cli(args)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from hybrid_tools import diff
+
+    return diff.main(Path(args.base), Path(args.head), args.format, Path(args.output) if args.output else None)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +45,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
     p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
     p.add_argument("--out", default="build/plan", help="output root; default build/plan")
+    p.add_argument("--policy-config", help="policy config file; default policy/config/<stack>.json")
+    p.add_argument("--no-policy", action="store_true", help="skip the policy gate that runs after the plan")
     p.set_defaults(func=_plan)
+
+    p = sub.add_parser("policy", help="run the policy pack over the offline plan (analyzer gRPC protocol); exit 1 on a mandatory violation")
+    p.add_argument("--stack", default="dev", help="stack name; default dev")
+    p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    p.add_argument("--policy-config", help="policy config file; default policy/config/<stack>.json")
+    p.add_argument("--out", default="build/plan", help="output root for <stack>/policy.json; default build/plan")
+    p.add_argument("--write-config", action="store_true", help="refresh the stack-derived values in the policy config file and exit")
+    p.set_defaults(func=_policy)
+
+    p = sub.add_parser("diff", help="compare two offline plans (e.g. base branch vs PR)")
+    p.add_argument("base", help="base plan dir (build/plan/<stack> of the base branch)")
+    p.add_argument("head", help="head plan dir")
+    p.add_argument("--format", choices=("text", "md"), default="text", help="terminal text or Markdown for a PR comment")
+    p.add_argument("--output", help="write here instead of stdout")
+    p.set_defaults(func=_diff)
 
     from hybrid_tools import placement_cli
 

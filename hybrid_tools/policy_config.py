@@ -1,0 +1,83 @@
+"""Per-stack policy config (the file `pulumi preview --policy-pack-config` reads).
+
+A stack's policy config holds two kinds of values:
+
+* decisions, written by hand in ``policy/config/<stack>.json``: enforcement
+  levels and requirements such as ``requireFlowLogs`` or ``kmsKeyRequiredFor``.
+  They say what the stack *must* have, so they cannot come from the stack config
+  (the policy would then always agree with whatever the config says);
+* facts, derived from the validated stack config: the Service CIDR and IDC
+  ranges, the cloud-node label. Copying them by hand would drift, so
+  :func:`facts` computes them, ``hybrid-gpu policy --write-config`` writes them
+  into the file (keeping the decisions), the offline gate always overlays the
+  fresh facts, and a test fails when a checked-in file has drifted, so
+  ``pulumi preview`` in CI sees the same values the gate used.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from hybrid.model import Platform
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "policy" / "config"
+
+
+def default_path(stack: str) -> Path:
+    return CONFIG_DIR / f"{stack}.json"
+
+
+def facts(platform: Platform) -> dict[str, dict[str, Any]]:
+    """Policy properties that follow from the stack config, per policy name."""
+    label = platform.cni.cloud_node_label
+    return {
+        "vpc-no-cidr-overlap": {
+            "serviceCidr": platform.idc.service_cidr,
+            "idcRanges": [cidr for _, cidr in platform.idc.ranges],
+        },
+        "stack-gpu-cloud-node-label": {"labelKey": label.key, "labelValue": label.value},
+    }
+
+
+def load(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    doc = json.loads(path.read_text())
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}: a policy config is a JSON object of policy name -> level or settings")
+    return doc
+
+
+def _entry(value: Any) -> dict[str, Any]:
+    """A config entry as an object: a bare level string becomes {"enforcementLevel": level}."""
+    if isinstance(value, str):
+        return {"enforcementLevel": value}
+    return copy.deepcopy(value) if isinstance(value, dict) else {}
+
+
+def effective(doc: dict[str, Any], platform: Platform) -> dict[str, Any]:
+    """The file's decisions with the facts of this stack config laid over them."""
+    out = copy.deepcopy(doc)
+    for policy, props in facts(platform).items():
+        entry = _entry(out.get(policy))
+        entry.update(props)
+        out[policy] = entry
+    return out
+
+
+def drift(doc: dict[str, Any], platform: Platform) -> list[str]:
+    """Facts in ``doc`` that differ from what the stack config says (empty when in sync)."""
+    issues = []
+    for policy, props in facts(platform).items():
+        entry = _entry(doc.get(policy))
+        for key, want in props.items():
+            if entry.get(key) != want:
+                issues.append(f"{policy}.{key} is {entry.get(key)!r}, the stack config says {want!r}")
+    return issues
+
+
+def render(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
