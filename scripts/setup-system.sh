@@ -12,3 +12,12 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
 fi
+
+# checkov for the manifest scan (tests/test_cni_scan.py, scripts/checkov-scan.sh), in its own
+# venv: it pins an older `packaging` than pulumi. kube-linter is not installed: it is not
+# published on PyPI, npm or Debian, the only registries reachable here.
+CHECKOV_VERSION=3.3.30
+if ! .venv-checkov/bin/checkov --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
+  "${PYTHON:-python3}" -m venv .venv-checkov
+  .venv-checkov/bin/pip install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+fi
