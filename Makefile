@@ -2,13 +2,17 @@
 STACK ?= dev
 VENV := .venv/bin
 
-.PHONY: setup plan test bench preview up clean
+.PHONY: setup plan policy test bench preview up clean
 
 setup:
 	bash scripts/setup.sh
 
 plan: setup
 	$(VENV)/hybrid-gpu plan --stack $(STACK)
+
+# Offline policy gate: the policy pack over the offline plan, via the analyzer gRPC protocol.
+policy: setup
+	$(VENV)/hybrid-gpu policy --stack $(STACK)
 
 test:
 	bash scripts/setup.sh --with-system
@@ -20,10 +24,10 @@ bench: setup
 # Real path: needs the Pulumi CLI, a backend login and Alibaba Cloud credentials.
 # The --policy-pack flag cannot live in Pulumi.yaml, hence these targets.
 preview:
-	pulumi preview --stack $(STACK) --diff --policy-pack policy
+	pulumi preview --stack $(STACK) --diff --policy-pack policy --policy-pack-config policy/config/$(STACK).json
 
 up:
-	pulumi up --stack $(STACK) --policy-pack policy
+	pulumi up --stack $(STACK) --policy-pack policy --policy-pack-config policy/config/$(STACK).json
 
 clean:
 	rm -rf build

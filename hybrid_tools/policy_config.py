@@ -68,12 +68,17 @@ def effective(doc: dict[str, Any], platform: Platform) -> dict[str, Any]:
     return out
 
 
-def drift(doc: dict[str, Any], platform: Platform) -> list[str]:
-    """Facts in ``doc`` that differ from what the stack config says (empty when in sync)."""
+def drift(doc: dict[str, Any], platform: Platform, missing_ok: bool = False) -> list[str]:
+    """Facts in ``doc`` that differ from what the stack config says (empty when in sync).
+
+    ``missing_ok`` ignores facts the file leaves out (the gate fills them in anyway).
+    """
     issues = []
     for policy, props in facts(platform).items():
         entry = _entry(doc.get(policy))
         for key, want in props.items():
+            if missing_ok and key not in entry:
+                continue
             if entry.get(key) != want:
                 issues.append(f"{policy}.{key} is {entry.get(key)!r}, the stack config says {want!r}")
     return issues

@@ -33,7 +33,7 @@ from hybrid_tools.mockrun import RESOURCE_SIG, SIG_KEY, UNKNOWN, ProgramRun, can
 PACK_DIR = Path(__file__).resolve().parents[1] / "policy"
 STARTUP_SECONDS = 60
 
-LEVELS = {"advisory": 0, "mandatory": 1, "remediate": 2, "disabled": 3}  # pulumirpc.EnforcementLevel
+LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}  # pulumirpc.EnforcementLevel values
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
 
@@ -425,7 +425,7 @@ def gate_run(stack: str, platform, run: ProgramRun, out_dir: Path, policy_config
     if path.is_file():
         doc = pc.load(path)
         notes += [f"{path.name} is stale ({d}); the gate used the stack config's value. Run `hybrid-gpu policy --stack {stack} --write-config`."
-                  for d in pc.drift(doc, platform)]
+                  for d in pc.drift(doc, platform, missing_ok=True)]
     else:
         doc = {}
         notes.append(f"no policy config {path}; the pack's defaults apply.")

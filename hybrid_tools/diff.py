@@ -1,0 +1,317 @@
+"""``hybrid-gpu diff BASE HEAD``: what a change does to the offline plan, for a PR review.
+
+Compares two plan directories (``build/plan/<stack>`` of the base branch and of
+the PR): resources added, removed and changed (property by property, keyed by
+URN), properties whose change makes the provider replace or reboot the
+resource, resources whose URN moved (rename or re-parent: replaced unless an
+alias is added), manifests as unified diffs and the placement output. Secrets
+are ``"[secret]"`` on both sides, so a change inside a secret does not show.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+# Properties whose change forces a new resource, a reboot or a destructive in-place step,
+# by resource type (camelCase, as in resources.json). Taken from the provider schemas
+# (ForceNew arguments of the Terraform provider that pulumi-alicloud bridges) and the
+# Kubernetes API's immutable fields. `pulumi preview --diff` in CI is the authority;
+# this table makes the offline diff say so before any credentials are involved.
+EFFECTS: dict[str, dict[str, str]] = {
+    "alicloud:vpc/network:Network": {"cidrBlock": "replace", "enableIpv6": "replace", "resourceGroupId": "update"},
+    "alicloud:vpc/switch:Switch": {"cidrBlock": "replace", "zoneId": "replace", "vpcId": "replace", "availabilityZone": "replace",
+                                   "ipv6CidrBlockMask": "replace"},
+    "alicloud:ecs/securityGroup:SecurityGroup": {"vpcId": "replace", "securityGroupType": "replace"},
+    "alicloud:ecs/securityGroupRule:SecurityGroupRule": {
+        k: "replace" for k in ("type", "ipProtocol", "nicType", "policy", "portRange", "securityGroupId", "cidrIp",
+                               "ipv6CidrIp", "sourceSecurityGroupId", "prefixListId", "sourceGroupOwnerAccount", "priority")},
+    "alicloud:ecs/instance:Instance": {
+        "availabilityZone": "replace", "dataDisks": "replace", "instanceChargeType": "update", "vswitchId": "replace",
+        "imageId": "system disk re-created", "systemDiskCategory": "update", "userData": "reboot", "instanceType": "reboot",
+        "hostName": "reboot", "spotStrategy": "replace", "spotPriceLimit": "replace"},
+    "alicloud:ecs/ecsDisk:EcsDisk": {"zoneId": "replace", "availabilityZone": "replace", "encrypted": "replace",
+                                     "kmsKeyId": "replace", "snapshotId": "replace", "size": "grow only"},
+    "alicloud:ecs/ecsDiskAttachment:EcsDiskAttachment": {"diskId": "replace", "instanceId": "replace"},
+    "alicloud:vpc/flowLog:FlowLog": {"resourceId": "replace", "resourceType": "replace", "trafficType": "replace",
+                                     "projectName": "replace", "logStoreName": "replace"},
+    "alicloud:log/project:Project": {"projectName": "replace"},
+    "alicloud:log/store:Store": {"projectName": "replace", "logstoreName": "replace", "shardCount": "replace"},
+    "alicloud:cs/kubernetesAddon:KubernetesAddon": {"clusterId": "replace", "name": "replace", "version": "upgrade"},
+    "pulumi:providers:alicloud": {"region": "replaces every resource of this provider"},
+    "kubernetes:apps/v1:DaemonSet": {"spec.selector": "replace", "metadata.name": "replace", "metadata.namespace": "replace",
+                                     "spec.template": "rolling restart"},
+    "kubernetes:apps/v1:Deployment": {"spec.selector": "replace", "metadata.name": "replace", "metadata.namespace": "replace",
+                                      "spec.template": "rolling restart"},
+}
+K8S_DEFAULT = {"metadata.name": "replace", "metadata.namespace": "replace", "kind": "replace", "apiVersion": "replace"}
+SEVERE = ("replace", "system disk re-created", "replaces every resource of this provider")
+
+
+def effect(rtype: str, path: str) -> str:
+    table = EFFECTS.get(rtype) or (K8S_DEFAULT if rtype.startswith("kubernetes:") else {})
+    best = ""
+    for prop, eff in table.items():
+        if path == prop or path.startswith(prop + ".") or path.startswith(prop + "["):
+            if len(prop) > len(best):
+                best = prop
+    return table.get(best, "")
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": [1]}} -> {"a.b[0]": 1}; empty dicts/lists stay as leaves."""
+    if isinstance(value, dict) and value:
+        out = {}
+        for k in sorted(value):
+            out.update(flatten(value[k], f"{prefix}.{k}" if prefix else k))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for i, v in enumerate(value):
+            out.update(flatten(v, f"{prefix}[{i}]"))
+        return out
+    return {prefix: value}
+
+
+@dataclass
+class PropChange:
+    path: str
+    old: Any
+    new: Any
+    effect: str
+
+
+@dataclass
+class ResourceChange:
+    urn: str
+    type: str
+    name: str
+    kind: str  # added | removed | changed | moved
+    props: list[PropChange] = field(default_factory=list)
+    moved_from: str = ""
+
+    @property
+    def replaces(self) -> bool:
+        return self.kind == "moved" or any(p.effect in SEVERE for p in self.props)
+
+
+@dataclass
+class PlanDiff:
+    base: Path
+    head: Path
+    resources: list[ResourceChange]
+    manifests: dict[str, str]                 # rel path -> unified diff
+    placement: dict[str, list[tuple[str, Any, Any]]]  # workload -> [(cluster, old, new)]
+    outputs: list[PropChange]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.resources or self.manifests or self.placement or self.outputs)
+
+
+def _load(plan_dir: Path) -> tuple[dict[str, dict], dict, dict[str, str]]:
+    if not (plan_dir / "resources.json").is_file():
+        raise FileNotFoundError(f"{plan_dir} is not an offline plan (no resources.json); run `hybrid-gpu plan` first")
+    resources = {r["urn"]: r for r in json.loads((plan_dir / "resources.json").read_text())}
+    out_file = plan_dir / "outputs.json"
+    outputs = json.loads(out_file.read_text()) if out_file.is_file() else {}
+    manifests = {}
+    mdir = plan_dir / "manifests"
+    if mdir.is_dir():
+        for p in sorted(mdir.rglob("*")):
+            if p.is_file():
+                manifests[str(p.relative_to(plan_dir))] = p.read_text()
+    return resources, outputs, manifests
+
+
+def _prop_changes(rtype: str, old: dict, new: dict) -> list[PropChange]:
+    a, b = flatten(old), flatten(new)
+    changes = []
+    for path in sorted(set(a) | set(b)):
+        va, vb = a.get(path, _ABSENT), b.get(path, _ABSENT)
+        if va != vb:
+            changes.append(PropChange(path, va, vb, effect(rtype, path)))
+    return changes
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+_ABSENT = _Absent()
+
+
+def _doc_of(r: dict) -> dict:
+    """What a change to a resource can touch: its inputs plus its options."""
+    doc = {"inputs": r.get("inputs") or {}}
+    for k in ("protect", "options", "provider"):
+        if r.get(k):
+            doc[k] = r[k]
+    return doc
+
+
+def compute(base_dir: Path, head_dir: Path) -> PlanDiff:
+    base, base_out, base_m = _load(base_dir)
+    head, head_out, head_m = _load(head_dir)
+    changes: list[ResourceChange] = []
+    added = {u: head[u] for u in head.keys() - base.keys()}
+    removed = {u: base[u] for u in base.keys() - head.keys()}
+    # Same type and name under another URN (new parent or project/stack): Pulumi replaces it unless aliased.
+    by_key = {(r["type"], r["name"]): u for u, r in removed.items()}
+    for urn in sorted(added):
+        r = added[urn]
+        old_urn = by_key.pop((r["type"], r["name"]), None)
+        if old_urn is not None:
+            old = removed.pop(old_urn)
+            changes.append(ResourceChange(urn, r["type"], r["name"], "moved", moved_from=old_urn,
+                                          props=_prop_changes(r["type"], old.get("inputs") or {}, r.get("inputs") or {})))
+        else:
+            changes.append(ResourceChange(urn, r["type"], r["name"], "added"))
+    for urn in sorted(removed):
+        r = removed[urn]
+        changes.append(ResourceChange(urn, r["type"], r["name"], "removed"))
+    for urn in sorted(base.keys() & head.keys()):
+        old, new = _doc_of(base[urn]), _doc_of(head[urn])
+        if old == new:
+            continue
+        props = []
+        for pc in _prop_changes(head[urn]["type"], old["inputs"], new["inputs"]):
+            props.append(pc)
+        for key in ("protect", "options", "provider"):
+            if old.get(key) != new.get(key):
+                eff = "replaces (new provider)" if key == "provider" else ""
+                props.append(PropChange(f"<{key}>", old.get(key, _ABSENT), new.get(key, _ABSENT), eff))
+        changes.append(ResourceChange(urn, head[urn]["type"], head[urn]["name"], "changed", props=props))
+    order = {"removed": 0, "moved": 1, "changed": 2, "added": 3}
+    changes.sort(key=lambda c: (order[c.kind], c.type, c.name, c.urn))
+
+    manifests = {}
+    for rel in sorted(set(base_m) | set(head_m)):
+        a, b = base_m.get(rel, ""), head_m.get(rel, "")
+        if a != b:
+            manifests[rel] = "".join(difflib.unified_diff(a.splitlines(True), b.splitlines(True),
+                                                          f"base/{rel}" if a else "/dev/null", f"head/{rel}" if b else "/dev/null"))
+
+    placement: dict[str, list[tuple[str, Any, Any]]] = {}
+    pa, pb = base_out.get("placement") or {}, head_out.get("placement") or {}
+    if isinstance(pa, dict) and isinstance(pb, dict):
+        for wl in sorted(set(pa) | set(pb)):
+            ea = (pa.get(wl) or {}) if isinstance(pa.get(wl), dict) else {}
+            eb = (pb.get(wl) or {}) if isinstance(pb.get(wl), dict) else {}
+            aa, ab = ea.get("assignments") or {}, eb.get("assignments") or {}
+            rows = [(c, aa.get(c, 0), ab.get(c, 0)) for c in sorted(set(aa) | set(ab)) if aa.get(c, 0) != ab.get(c, 0)]
+            if ea.get("unplaced", 0) != eb.get("unplaced", 0):
+                rows.append(("(unplaced)", ea.get("unplaced", 0), eb.get("unplaced", 0)))
+            if wl not in pa or wl not in pb:
+                rows.insert(0, ("(workload)", "present" if wl in pa else _ABSENT, "present" if wl in pb else _ABSENT))
+            if rows:
+                placement[wl] = rows
+    other_a = {k: v for k, v in base_out.items() if k != "placement"}
+    other_b = {k: v for k, v in head_out.items() if k != "placement"}
+    outputs = _prop_changes("", other_a, other_b)
+    return PlanDiff(base_dir, head_dir, changes, manifests, placement, outputs)
+
+
+# --- rendering ----------------------------------------------------------------
+
+def _fmt(v: Any) -> str:
+    if v is _ABSENT:
+        return "(absent)"
+    text = json.dumps(v, sort_keys=True, ensure_ascii=False) if not isinstance(v, str) else v
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _short_type(t: str) -> str:
+    return t.rsplit(":", 1)[-1] if t.count(":") >= 2 else t
+
+
+def _counts(d: PlanDiff) -> str:
+    kinds = {k: sum(1 for c in d.resources if c.kind == k) for k in ("added", "changed", "removed", "moved")}
+    repl = sum(1 for c in d.resources if c.replaces)
+    return (f"{kinds['added']} to add, {kinds['changed']} to change, {kinds['removed']} to delete, {kinds['moved']} moved; "
+            f"{repl} replacement(s); {len(d.manifests)} manifest(s) changed; {len(d.placement)} workload placement(s) changed")
+
+
+def render_text(d: PlanDiff) -> str:
+    sym = {"added": "+", "removed": "-", "changed": "~", "moved": ">"}
+    lines = [f"plan diff {d.base} -> {d.head}", f"  {_counts(d)}"]
+    if d.empty:
+        lines.append("  no changes")
+        return "\n".join(lines) + "\n"
+    for c in d.resources:
+        flag = "  [REPLACE]" if c.replaces else ""
+        lines.append(f"{sym[c.kind]} {_short_type(c.type)} {c.name}{flag}")
+        if c.kind == "moved":
+            lines.append(f"    URN changed from {c.moved_from}: add an Alias or Pulumi replaces it")
+        for p in c.props:
+            eff = f"  ({p.effect})" if p.effect else ""
+            lines.append(f"    {p.path}: {_fmt(p.old)} -> {_fmt(p.new)}{eff}")
+    if d.placement:
+        lines.append("placement:")
+        for wl, rows in d.placement.items():
+            lines.append(f"  {wl}: " + ", ".join(f"{c} {_fmt(a)} -> {_fmt(b)}" for c, a, b in rows))
+    for p in d.outputs:
+        lines.append(f"output {p.path}: {_fmt(p.old)} -> {_fmt(p.new)}")
+    for rel, ud in d.manifests.items():
+        lines.append(f"manifest {rel}:")
+        lines += ["    " + line for line in ud.rstrip("\n").splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(v: Any) -> str:
+    return "`" + _fmt(v).replace("|", "\\|").replace("`", "'") + "`"
+
+
+def render_md(d: PlanDiff, max_manifest_lines: int = 200) -> str:
+    sym = {"added": "➕ add", "removed": "🗑️ delete", "changed": "✏️ change", "moved": "↪️ moved"}
+    out = ["### Offline plan diff", "", f"**{_counts(d)}**", ""]
+    if d.empty:
+        return "\n".join(out + ["No changes to the offline plan."]) + "\n"
+    if any(c.replaces for c in d.resources):
+        out += ["> [!WARNING]", "> This change replaces resources: "
+                + ", ".join(f"`{_short_type(c.type)} {c.name}`" for c in d.resources if c.replaces), ""]
+    if d.resources:
+        out += ["| | Type | Name | Replace |", "|---|---|---|---|"]
+        out += [f"| {sym[c.kind]} | `{_short_type(c.type)}` | `{c.name}` | {'**yes**' if c.replaces else ''} |" for c in d.resources]
+        out.append("")
+    detailed = [c for c in d.resources if c.props or c.kind == "moved"]
+    if detailed:
+        out += ["<details><summary>Property changes</summary>", ""]
+        for c in detailed:
+            out.append(f"**{_short_type(c.type)} `{c.name}`**" + (f" (URN moved from `{c.moved_from}`: add an Alias)" if c.kind == "moved" else ""))
+            out += ["", "| Property | Base | Head | Effect |", "|---|---|---|---|"]
+            out += [f"| `{p.path}` | {_md_cell(p.old)} | {_md_cell(p.new)} | {p.effect} |" for p in c.props]
+            out.append("")
+        out += ["</details>", ""]
+    if d.placement:
+        out += ["#### Placement", "", "| Workload | Cluster | Base | Head |", "|---|---|---|---|"]
+        for wl, rows in d.placement.items():
+            out += [f"| `{wl}` | `{c}` | {_fmt(a)} | {_fmt(b)} |" for c, a, b in rows]
+        out.append("")
+    if d.outputs:
+        out += ["#### Stack outputs", "", "| Output | Base | Head |", "|---|---|---|"]
+        out += [f"| `{p.path}` | {_md_cell(p.old)} | {_md_cell(p.new)} |" for p in d.outputs]
+        out.append("")
+    for rel, ud in d.manifests.items():
+        lines = ud.rstrip("\n").splitlines()
+        cut = len(lines) > max_manifest_lines
+        body = "\n".join(lines[:max_manifest_lines]) + (f"\n... {len(lines) - max_manifest_lines} more lines" if cut else "")
+        out += [f"<details><summary>manifest <code>{rel}</code></summary>", "", "```diff", body, "```", "", "</details>", ""]
+    return "\n".join(out)
+
+
+def main(base: Path, head: Path, fmt: str = "text", output: Optional[Path] = None) -> int:
+    d = compute(base, head)
+    text = render_md(d) if fmt == "md" else render_text(d)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,108 @@
+"""The policy gate end to end: a real pack process over the analyzer gRPC protocol."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hybrid_tools import policy_config as pc
+from hybrid_tools import policy_gate as pg
+from hybrid_tools.mockrun import SECRET_SIG, SIG_KEY, UNKNOWN
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    # One pack process for the whole module: starting Python + gRPC is the slow part.
+    with pg.PolicyAnalyzer() as a:
+        yield a
+
+
+@pytest.fixture(scope="module")
+def bad_plan():
+    from hybrid_tools.plan import build_plan
+
+    _, platform, run, _ = build_plan("bad", root=ROOT, config_file=FIXTURES / "Pulumi.bad.yaml")
+    return platform, run
+
+
+def test_bad_stack_fails_the_gate(analyzer, bad_plan, tmp_path, capsys):
+    platform, run = bad_plan
+    report = pg.gate_run("bad", platform, run, tmp_path, FIXTURES / "policy.bad.json", analyzer=analyzer)
+    assert report.exit_code == 1
+    found = {(v.policy, pg.short_urn(v.urn)) for v in report.mandatory}
+    assert ("sg-no-public-admin-ports", "SecurityGroupRule::cn-beijing-kubelet-tcp-0-0-0-0-2") in found
+    assert ("sg-no-public-all-ports", "SecurityGroupRule::cn-beijing-pod-tcp-0-0-0-0-2") in found
+    assert ("vpc-flow-logs", "Network::cn-beijing-vpc") in found
+    assert any(p == "ecs-disks-encrypted" and u.startswith("EcsDisk::") for p, u in found)
+    # the advisory level from the policy config reached the analyzer
+    assert {v.enforcement for v in report.violations if v.policy == "stack-placement-within-capacity"} <= {"advisory"}
+    doc = json.loads((tmp_path / "policy.json").read_text())
+    assert doc["summary"]["passed"] is False and doc["summary"]["mandatory"] == len(report.mandatory)
+    assert {p["name"] for p in doc["policies"]} == {p.name for p in report.policies} and len(doc["policies"]) == 16
+    table = capsys.readouterr().out
+    assert "FAIL" in table and "sg-no-public-admin-ports" in table
+
+
+def test_policy_json_is_deterministic(analyzer, bad_plan, tmp_path):
+    platform, run = bad_plan
+    a = pg.gate_run("bad", platform, run, tmp_path / "a", FIXTURES / "policy.bad.json", analyzer=analyzer)
+    b = pg.gate_run("bad", platform, run, tmp_path / "b", FIXTURES / "policy.bad.json", analyzer=analyzer)
+    assert a.to_json() == b.to_json()
+    assert (tmp_path / "a" / "policy.json").read_bytes() == (tmp_path / "b" / "policy.json").read_bytes()
+
+
+def _res(urn_name: str, rtype: str, props: dict) -> pg.EngineResource:
+    return pg.EngineResource(urn=f"urn:pulumi:t::p::{rtype}::{urn_name}", type=rtype, name=urn_name, custom=True, properties=props)
+
+
+def test_unknowns_and_secrets_over_the_wire(analyzer):
+    """What the engine sends at preview: an unknown must fail a mandatory rule, a secret is readable."""
+    inst = "alicloud:ecs/instance:Instance"
+    resources = [
+        _res("gpu-unknown", inst, {"instanceType": "ecs.gn7i-c8g1.2xlarge", "internetMaxBandwidthOut": UNKNOWN,
+                                   "systemDiskEncrypted": True, "dataDisks": [],
+                                   "userData": {SIG_KEY: SECRET_SIG, "value": "node-labels: alibabacloud.com/external=true\nLTAI5tAbCdEfGhIjKlMnOp"}}),
+    ]
+    report = pg.run_gate("t", resources, {}, analyzer=analyzer)
+    by_policy = {v.policy: v for v in report.violations}
+    assert by_policy["ecs-gpu-no-public-ip"].enforcement == "mandatory"
+    assert "unknown" in by_policy["ecs-gpu-no-public-ip"].message
+    assert "AccessKey ID" in by_policy["ecs-user-data-no-credentials"].message
+    assert "stack-gpu-cloud-node-label" not in by_policy
+    assert report.exit_code == 1
+
+
+def test_levels_and_config_are_validated_like_the_engine(analyzer):
+    with pytest.raises(pg.GateError, match="does not have"):
+        pg.run_gate("t", [], {"no-such-policy": "mandatory"}, analyzer=analyzer)
+    with pytest.raises(pg.GateError, match="kmsKeyRequiredFor"):
+        pg.run_gate("t", [], {"ecs-disks-encrypted": {"kmsKeyRequiredFor": ["boot"]}}, analyzer=analyzer)
+    rule = _res("r", "alicloud:ecs/securityGroupRule:SecurityGroupRule",
+                {"type": "ingress", "ipProtocol": "tcp", "portRange": "22/22", "cidrIp": "0.0.0.0/0"})
+    disabled = pg.run_gate("t", [rule], {"sg-no-public-admin-ports": "disabled"}, analyzer=analyzer)
+    assert all(v.policy != "sg-no-public-admin-ports" for v in disabled.violations)
+    advisory = pg.run_gate("t", [rule], {"all": "advisory"}, analyzer=analyzer)
+    assert advisory.violations and advisory.exit_code == 0
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_checked_in_policy_configs_match_the_stack_config(stack):
+    from hybrid.model import load
+    from hybrid_tools.stackconfig import read_stack
+
+    platform = load(read_stack(stack, ROOT).raw)
+    doc = pc.load(pc.default_path(stack))
+    assert doc, f"policy/config/{stack}.json is missing"
+    assert pc.drift(doc, platform) == [], f"run `hybrid-gpu policy --stack {stack} --write-config`"
+
+
+def test_level_numbers_match_the_protocol():
+    from pulumi.runtime import proto
+
+    assert pg.LEVELS == {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY,
+                         "disabled": proto.DISABLED, "remediate": proto.REMEDIATE}

@@ -1,0 +1,332 @@
+"""Each policy called directly with passing, failing and unknown inputs.
+
+Inputs go through pulumi-policy's own deserializer and unknown-checking proxy,
+so the rules see exactly what they see inside the analyzer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "policy"))
+
+import rules  # noqa: E402  (policy/rules.py; never import policy/__main__.py: it blocks)
+from pulumi_policy import PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs  # noqa: E402
+from pulumi_policy.deserialize import deserialize_properties  # noqa: E402
+from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
+
+U = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel
+SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+def P(d: dict):
+    return unknown_checking_proxy(deserialize_properties(d))
+
+
+def secret(v):
+    return {**SECRET, "value": v}
+
+
+def run_policy(name: str, rtype: str, props: dict, config: dict | None = None) -> list[str]:
+    """Run a resource policy the way the analyzer does; return the reported messages."""
+    pol = next(p for p in rules.POLICIES if p.name == name)
+    got: list[str] = []
+    opts = PolicyResourceOptions(False, [], None, [], None, [], None)
+    args = ResourceValidationArgs(rtype, P(props), f"urn:pulumi:t::p::{rtype}::x", "x", opts, None, config)
+    pol.validate(args, lambda msg, urn=None: got.append(msg))
+    return got
+
+
+def res(rtype: str, name: str, props: dict, deps: list | None = None) -> PolicyResource:
+    r = PolicyResource(rtype, P(props), f"urn:pulumi:t::p::{rtype}::{name}", name,
+                       PolicyResourceOptions(False, [], None, [], None, [], None), None, None, [], {})
+    r.dependencies = deps or []
+    return r
+
+
+def run_stack(name: str, resources: list, config: dict | None = None) -> list[tuple[str, str | None]]:
+    pol = next(p for p in rules.POLICIES if p.name == name)
+    got: list = []
+    pol.validate(StackValidationArgs(resources, config), lambda msg, urn=None: got.append((msg, urn)))
+    return got
+
+
+# --- metadata --------------------------------------------------------------------
+
+def test_every_policy_has_kebab_name_severity_level_and_imperative_description():
+    names = [p.name for p in rules.POLICIES]
+    assert len(names) == len(set(names)) == 16
+    for p in rules.POLICIES:
+        assert p.name == p.name.lower() and " " not in p.name and "_" not in p.name
+        assert p.severity is not None and p.enforcement_level is not None
+        assert p.description[0].isupper() and p.description.endswith("."), p.name
+        first = p.description.split()[0]
+        assert not first.endswith("s") or first in ("Pass",), f"{p.name}: description should start with a verb: {first}"
+
+
+# --- security groups ------------------------------------------------------------
+
+RULE = {"type": "ingress", "ipProtocol": "tcp", "portRange": "22/22", "cidrIp": "0.0.0.0/0", "policy": "accept", "securityGroupId": "sg-1"}
+
+
+@pytest.mark.parametrize("change,hit", [
+    ({}, True),
+    ({"portRange": "6443/6443"}, True),
+    ({"portRange": "2379/2380"}, True),
+    ({"portRange": "170/180"}, True),            # covers BGP 179
+    ({"portRange": "2375/2375"}, True),
+    ({"ipProtocol": "all", "portRange": "-1/-1"}, True),
+    ({"cidrIp": "0.0.0.0/1"}, True),             # broader than /8 counts as anywhere
+    ({"cidrIp": None, "ipv6CidrIp": "::/0", "portRange": "3389/3389"}, True),
+    ({"cidrIp": "10.0.0.0/8"}, False),
+    ({"portRange": "443/443"}, False),
+    ({"type": "egress"}, False),
+    ({"policy": "drop"}, False),
+    ({"ipProtocol": "icmp", "portRange": "-1/-1"}, False),
+])
+def test_sg_admin_ports(change, hit):
+    props = {k: v for k, v in {**RULE, **change}.items() if v is not None}
+    got = run_policy("sg-no-public-admin-ports", rules.SG_RULE, props)
+    assert bool(got) is hit, got
+    if hit:
+        assert got[0].startswith("Remove this ingress rule")
+
+
+def test_sg_admin_ports_extra_port_from_config():
+    props = {**RULE, "portRange": "9100/9100"}
+    assert run_policy("sg-no-public-admin-ports", rules.SG_RULE, props) == []
+    assert run_policy("sg-no-public-admin-ports", rules.SG_RULE, props, {"extraPorts": [9100]})
+
+
+def test_sg_unknown_source_is_reported_not_passed():
+    got = run_policy("sg-no-public-admin-ports", rules.SG_RULE, {**RULE, "cidrIp": U})
+    assert got and "unknown" in got[0]
+    got = run_policy("sg-no-public-all-ports", rules.SG_RULE, {**RULE, "cidrIp": U, "portRange": "1/65535"})
+    assert got and "unknown" in got[0]
+
+
+@pytest.mark.parametrize("change,hit", [
+    ({"ipProtocol": "all", "portRange": "-1/-1"}, True),   # the case checkov's port check passes
+    ({"ipProtocol": "tcp", "portRange": "1/65535"}, True),
+    ({"ipProtocol": "udp", "portRange": "-1/-1"}, True),
+    ({"ipProtocol": "gre", "portRange": "-1/-1"}, True),
+    ({"ipProtocol": "all", "portRange": "-1/-1", "cidrIp": "10.1.0.0/16"}, False),
+    ({"ipProtocol": "icmp", "portRange": "-1/-1"}, False),
+    ({"ipProtocol": "tcp", "portRange": "443/443"}, False),
+])
+def test_sg_all_ports(change, hit):
+    got = run_policy("sg-no-public-all-ports", rules.SG_RULE, {**RULE, **change})
+    assert bool(got) is hit, got
+
+
+# --- ECS ---------------------------------------------------------------------------
+
+GPU = {"instanceType": "ecs.gn7i-c32g1.8xlarge", "internetMaxBandwidthOut": 0, "systemDiskEncrypted": True,
+       "systemDiskKmsKeyId": "key-1", "vswitchId": "vsw-n1", "availabilityZone": "cn-beijing-g",
+       "dataDisks": [{"size": 500, "encrypted": True, "kmsKeyId": "key-1", "deleteWithInstance": False}],
+       "userData": secret("#cloud-config\nnode-labels: alibabacloud.com/external=true\ntoken: abcdef.0123456789abcdef\n")}
+
+
+def test_gpu_no_public_ip():
+    assert run_policy("ecs-gpu-no-public-ip", rules.INSTANCE, GPU) == []
+    assert run_policy("ecs-gpu-no-public-ip", rules.INSTANCE, {**GPU, "internetMaxBandwidthOut": 100})
+    assert run_policy("ecs-gpu-no-public-ip", rules.INSTANCE, {**GPU, "allocatePublicIp": True})
+    # a CPU instance is not this rule's business
+    assert run_policy("ecs-gpu-no-public-ip", rules.INSTANCE, {**GPU, "instanceType": "ecs.g7.xlarge", "internetMaxBandwidthOut": 5}) == []
+    got = run_policy("ecs-gpu-no-public-ip", rules.INSTANCE, {**GPU, "internetMaxBandwidthOut": U})
+    assert got and "unknown" in got[0]
+
+
+def test_disks_encrypted_and_kms():
+    kms = {"kmsKeyRequiredFor": ["system", "data"]}
+    assert run_policy("ecs-disks-encrypted", rules.INSTANCE, GPU, kms) == []
+    plain = {**GPU, "systemDiskKmsKeyId": None, "dataDisks": [{"size": 500, "encrypted": True, "deleteWithInstance": False}]}
+    plain = {k: v for k, v in plain.items() if v is not None}
+    assert run_policy("ecs-disks-encrypted", rules.INSTANCE, plain) == []          # KMS not asked for
+    assert len(run_policy("ecs-disks-encrypted", rules.INSTANCE, plain, kms)) == 2  # system + data
+    off = {**GPU, "systemDiskEncrypted": False, "dataDisks": [{"size": 1, "encrypted": False}]}
+    msgs = run_policy("ecs-disks-encrypted", rules.INSTANCE, off)
+    assert any("system disk" in m for m in msgs) and any("dataDisks[0]" in m for m in msgs)
+    assert run_policy("ecs-disks-encrypted", rules.ECS_DISK, {"encrypted": True, "kmsKeyId": "k"}, kms) == []
+    assert run_policy("ecs-disks-encrypted", rules.ECS_DISK, {"size": 20})  # encrypted defaults to false
+    assert "unknown" in run_policy("ecs-disks-encrypted", rules.ECS_DISK, {"encrypted": True, "kmsKeyId": U}, kms)[0]
+
+
+def test_data_disks_kept():
+    assert run_policy("ecs-data-disks-kept", rules.INSTANCE, GPU) == []
+    assert run_policy("ecs-data-disks-kept", rules.INSTANCE, {**GPU, "dataDisks": [{"size": 1}]})  # provider default deletes
+    assert run_policy("ecs-data-disks-kept", rules.INSTANCE, {**GPU, "dataDisks": [{"size": 1, "deleteWithInstance": True}]})
+    assert run_policy("ecs-data-disks-kept", rules.DISK_ATTACHMENT, {"diskId": "d", "deleteWithInstance": False}) == []
+    assert run_policy("ecs-data-disks-kept", rules.ECS_DISK, {"deleteWithInstance": True})
+    assert "unknown" in run_policy("ecs-data-disks-kept", rules.ECS_DISK, {"deleteWithInstance": U})[0]
+
+
+@pytest.mark.parametrize("text,hit", [
+    ("export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tAbCdEfGhIjKlMnOpQr\n", True),
+    ("access_key_secret = 'abcdEFGH1234abcdEFGH1234abcd'\n", True),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nxxx\n", True),
+    ("users:\n- name: u\n  user:\n    token: eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ\n", True),
+    ("chpasswd: {list: 'root:x'}\npassword: hunter2hunter2\n", True),
+    ("discovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n", False),
+    ("password: ${DB_PASSWORD}\n", False),
+    ("#cloud-config\npackages: [containerd]\n", False),
+])
+def test_user_data_credentials(text, hit):
+    assert bool(run_policy("ecs-user-data-no-credentials", rules.INSTANCE, {**GPU, "userData": secret(text)})) is hit
+    # ECS also takes base64 user data
+    b64 = base64.b64encode(text.encode()).decode()
+    assert bool(run_policy("ecs-user-data-no-credentials", rules.INSTANCE, {**GPU, "userData": b64})) is hit
+
+
+def test_user_data_bootstrap_token_can_be_forbidden_per_stack():
+    ud = secret("discovery:\n  bootstrapToken:\n    token: abcdef.0123456789abcdef\n")
+    assert run_policy("ecs-user-data-no-credentials", rules.INSTANCE, {**GPU, "userData": ud}, {"allowBootstrapToken": False})
+
+
+def test_user_data_unknown_is_reported():
+    assert "unknown" in run_policy("ecs-user-data-no-credentials", rules.INSTANCE, {**GPU, "userData": secret(U)})[0]
+
+
+# --- VPC (stack) -------------------------------------------------------------------
+
+def test_flow_logs_required_per_stack():
+    vpc = res(rules.VPC, "vpc", {"cidrBlock": "10.32.0.0/16", "id": "vpc-1"})
+    log = res(rules.FLOW_LOG, "fl", {"resourceType": "VPC", "resourceId": "vpc-1"})
+    assert run_stack("vpc-flow-logs", [vpc]) == []                                  # not asked for
+    assert run_stack("vpc-flow-logs", [vpc], {"requireFlowLogs": True})[0][1] == vpc.urn
+    assert run_stack("vpc-flow-logs", [vpc, log], {"requireFlowLogs": True}) == []
+    by_dep = res(rules.FLOW_LOG, "fl2", {"resourceType": "VPC", "resourceId": U}, deps=[vpc])
+    assert run_stack("vpc-flow-logs", [vpc, by_dep], {"requireFlowLogs": True}) == []  # unknown id, known dependency
+    unknown = res(rules.FLOW_LOG, "fl3", {"resourceType": "VPC", "resourceId": U})
+    got = run_stack("vpc-flow-logs", [vpc, unknown], {"requireFlowLogs": True})
+    assert got and "unknown" in got[0][0]
+
+
+def _eni(vswitches: dict, region="cn-beijing", name="eni-config") -> PolicyResource:
+    conf = {"region_id": region, "vswitches": vswitches}
+    return res(rules.CONFIGMAP, name, {"metadata": {"name": name, "namespace": "kube-system"}, "data": {"eni_conf": json.dumps(conf)}})
+
+
+def test_pod_vswitches_distinct():
+    inst = res(rules.INSTANCE, "n0", GPU)
+    assert run_stack("vpc-pod-vswitches-distinct", [inst, _eni({"cn-beijing-g": ["vsw-p1"]})]) == []
+    got = run_stack("vpc-pod-vswitches-distinct", [inst, _eni({"cn-beijing-g": ["vsw-n1"]})])
+    assert got and "vsw-n1" in got[0][0]
+    got = run_stack("vpc-pod-vswitches-distinct", [res(rules.INSTANCE, "n1", {**GPU, "vswitchId": U}), _eni({"cn-beijing-g": ["vsw-p1"]})])
+    assert got and "unknown" in got[0][0]
+
+
+def test_cidr_overlap():
+    cfg = {"serviceCidr": "172.21.0.0/20", "idcRanges": ["10.0.0.0/18", "10.128.0.0/14"]}
+    ok = [res(rules.VPC, "v", {"cidrBlock": "10.32.0.0/16"}), res(rules.VSWITCH, "s", {"cidrBlock": "10.32.0.0/22"})]
+    assert run_stack("vpc-no-cidr-overlap", ok, cfg) == []
+    bad = [res(rules.VSWITCH, "s2", {"cidrBlock": "172.21.4.0/22"}), res(rules.VPC, "v2", {"cidrBlock": "10.0.0.0/16"})]
+    got = run_stack("vpc-no-cidr-overlap", bad, cfg)
+    assert len(got) == 2 and {u for _, u in got} == {r.urn for r in bad}
+    assert "unknown" in run_stack("vpc-no-cidr-overlap", [res(rules.VSWITCH, "s3", {"cidrBlock": U})], cfg)[0][0]
+
+
+# --- Kubernetes --------------------------------------------------------------------
+
+def ds(name: str, terms: list | None, volumes=None, containers=None, annotations=None) -> dict:
+    spec = {"containers": containers or [{"name": "c", "image": "i"}], "volumes": volumes or [
+        {"name": "cni", "hostPath": {"path": "/etc/cni/net.d"}}]}
+    if terms is not None:
+        spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name, "annotations": annotations or {}},
+            "spec": {"template": {"metadata": {}, "spec": spec}}}
+
+
+NOT_VK = {"key": "type", "operator": "NotIn", "values": ["virtual-kubelet"]}
+
+
+def test_cni_off_virtual_kubelet():
+    assert run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET, ds("calico-node", [{"matchExpressions": [NOT_VK]}])) == []
+    assert run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET, ds("calico-node", None))
+    # two ORed terms: the second one lets the DaemonSet onto virtual nodes
+    two = [{"matchExpressions": [NOT_VK]}, {"matchExpressions": [{"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}]}]
+    assert "nodeSelectorTerms[1]" in run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET, ds("terway-eniip", two))[0]
+    # a non-CNI DaemonSet is out of scope
+    assert run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET, ds("node-exporter", None, volumes=[{"name": "p", "emptyDir": {}}])) == []
+    unknown = ds("calico-node", [{"matchExpressions": [NOT_VK]}])
+    unknown["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] = U
+    assert "unknown" in run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET, unknown)[0]
+
+
+def test_eni_config_covers_cloud_node_zones():
+    n_g = res(rules.INSTANCE, "g0", GPU)
+    n_h = res(rules.INSTANCE, "h0", {**GPU, "availabilityZone": "cn-beijing-h"})
+    assert run_stack("k8s-terway-eni-config-zones", [n_g, n_h, _eni({"cn-beijing-g": ["p1"], "cn-beijing-h": ["p2"]})]) == []
+    got = run_stack("k8s-terway-eni-config-zones", [n_g, n_h, _eni({"cn-beijing-g": ["p1"]}, name="eni-config-cn-beijing")])
+    assert len(got) == 1 and "cn-beijing-h" in got[0][0] and "eni-config-cn-beijing" in got[0][0]
+    assert run_stack("k8s-terway-eni-config-zones", [n_g])[0][0].startswith("Deploy Terway's eni-config")
+    # zone from the vSwitch when availabilityZone is not set; unknown when that cannot be resolved
+    sw = res(rules.VSWITCH, "sw", {"id": "vsw-n1", "zoneId": "cn-beijing-g"})
+    n_sw = res(rules.INSTANCE, "s0", {k: v for k, v in GPU.items() if k != "availabilityZone"})
+    assert run_stack("k8s-terway-eni-config-zones", [sw, n_sw, _eni({"cn-beijing-g": ["p1"]})]) == []
+    assert "unknown" in run_stack("k8s-terway-eni-config-zones", [n_sw, _eni({"cn-beijing-g": ["p1"]})])[0][0]
+
+
+def test_allowed_host_paths():
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, ds("calico-node", [])) == []
+    bad = ds("x", [], volumes=[{"name": "root", "hostPath": {"path": "/"}}, {"name": "esc", "hostPath": {"path": "/etc/cni/net.d/../../shadow"}}])
+    assert len(run_policy("k8s-allowed-host-paths", rules.DAEMONSET, bad)) == 2
+    docker = ds("x", [], volumes=[{"name": "d", "hostPath": {"path": "/var/run/docker.sock"}}])
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, docker)
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, docker, {"allowedHostPaths": ["/var/run/docker.sock"]}) == []
+
+
+def test_privileged_needs_waiver_with_reason():
+    priv = [{"name": "init", "image": "i", "securityContext": {"privileged": True}}]
+    assert run_policy("k8s-privileged-needs-waiver", rules.DAEMONSET, ds("t", [], containers=priv))
+    waived = ds("t", [], containers=priv, annotations={"checkov.io/skip4": "CKV_K8S_16=terway-init sets host sysctls and loads modules"})
+    assert run_policy("k8s-privileged-needs-waiver", rules.DAEMONSET, waived) == []
+    no_reason = ds("t", [], containers=priv, annotations={"checkov.io/skip4": "CKV_K8S_16="})
+    assert run_policy("k8s-privileged-needs-waiver", rules.DAEMONSET, no_reason)
+    kl = ds("t", [], containers=priv, annotations={"ignore-check.kube-linter.io/privileged-container": "calico-node: BIRD, iptables"})
+    assert run_policy("k8s-privileged-needs-waiver", rules.DAEMONSET, kl) == []
+
+
+def test_virtual_node_version_and_default_region():
+    conf = {"regions": [{"regionId": "cn-beijing", "default": True}, {"regionId": "cn-hangzhou", "default": False}]}
+    ok = {"name": "ack-virtual-node", "version": "2.13.0", "config": json.dumps(conf), "clusterId": "c"}
+    assert run_policy("ack-virtual-node-config", rules.ADDON, ok) == []
+    assert "Upgrade" in run_policy("ack-virtual-node-config", rules.ADDON, {**ok, "version": "2.12.3"})[0]
+    two = {"regions": [{"regionId": "cn-beijing", "default": True}, {"regionId": "cn-hangzhou", "default": "true"}]}
+    assert "exactly one" in run_policy("ack-virtual-node-config", rules.ADDON, {**ok, "config": json.dumps(two)})[0]
+    assert run_policy("ack-virtual-node-config", rules.ADDON, {**ok, "config": "{}"})
+    assert run_policy("ack-virtual-node-config", rules.ADDON, {**ok, "name": "terway-eniip", "version": "1.0.0"}) == []
+    assert "unknown" in run_policy("ack-virtual-node-config", rules.ADDON, {**ok, "version": U})[0]
+
+
+# --- stack ---------------------------------------------------------------------------
+
+def test_cloud_node_label_in_kubelet_config():
+    assert run_stack("stack-gpu-cloud-node-label", [res(rules.INSTANCE, "g", GPU)]) == []
+    unlabelled = {**GPU, "userData": secret("node-labels: alibabacloud.com/gpu=true")}
+    assert run_stack("stack-gpu-cloud-node-label", [res(rules.INSTANCE, "g", unlabelled)])
+    b64 = {**GPU, "userData": base64.b64encode(b"KUBELET_EXTRA_ARGS=--node-labels=x=y,alibabacloud.com/external=true").decode()}
+    assert run_stack("stack-gpu-cloud-node-label", [res(rules.INSTANCE, "g", b64)]) == []
+    assert "unknown" in run_stack("stack-gpu-cloud-node-label", [res(rules.INSTANCE, "g", {**GPU, "userData": secret(U)})])[0][0]
+
+
+def test_placement_within_capacity():
+    def stack(placement):
+        return res(rules.STACK, "p-s", {"placement": placement})
+    ok = {"w": {"assignments": {"idc": 4, "cn-beijing": 2}, "capacity": {"idc": 4, "cn-beijing": 10}, "unplaced": 0}}
+    assert run_stack("stack-placement-within-capacity", [stack(ok)]) == []
+    over = {"w": {"assignments": {"idc": 5}, "capacity": {"idc": 4}, "unplaced": 0}}
+    assert "Move 1 replica" in run_stack("stack-placement-within-capacity", [stack(over)])[0][0]
+    assert "capacity" in run_stack("stack-placement-within-capacity", [stack({"w": {"assignments": {"idc": 1}}})])[0][0]
+    assert "unknown" in run_stack("stack-placement-within-capacity", [stack(U)])[0][0]
+    assert run_stack("stack-placement-within-capacity", [res(rules.STACK, "p-s", {})]) == []  # no placement output at all
+
+
+def test_unknown_marker_refuses_truthiness():
+    with pytest.raises(TypeError):
+        bool(rules.UNKNOWN)
