@@ -76,7 +76,11 @@ class GpuNodePool(pulumi.ComponentResource):
         self.instances: list[alicloud.ecs.Instance] = []
         self.disks: list[alicloud.ecs.EcsDisk] = []
         self.attachments: list[alicloud.ecs.EcsDiskAttachment] = []
-        for slot in plan_slots(pool.zones, pool.count):
+        self.role_attachments: list[alicloud.ecs.RamRoleAttachment] = []
+        self.slots = plan_slots(pool.zones, pool.count)
+        # Resource name of each slot's instance; its disk and attachment add -data / -data-attach.
+        self.node_names = [f"{name}-{slot.suffix}" for slot in self.slots]
+        for slot in self.slots:
             self._create_node(slot)
 
         self.instance_ids = pulumi.Output.all(*[i.id for i in self.instances])
@@ -149,12 +153,12 @@ class GpuNodePool(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         if pool.ram_role:
-            alicloud.ecs.RamRoleAttachment(
+            self.role_attachments.append(alicloud.ecs.RamRoleAttachment(
                 f"{base}-ram-role",
                 instance_id=instance.id,
                 ram_role_name=pool.ram_role,
                 opts=pulumi.ResourceOptions(parent=self),
-            )
+            ))
         self.instances.append(instance)
         self.disks.append(disk)
         self.attachments.append(attachment)
