@@ -1,0 +1,86 @@
+"""The agent manifest split (pure): fixed object set, RBAC dropped, credentials kept out of clear parts."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import yaml
+
+from hybrid import agent
+
+
+def _docs(**kw) -> list[dict]:
+    return list(yaml.safe_load_all(agent.sample_manifest("c123", "cn-beijing", True, kw.get("mode", "restricted"),
+                                                          token="tok-0123456789abcdef")))
+
+
+def _dump(docs) -> str:
+    return yaml.safe_dump_all(docs)
+
+
+def test_split_keeps_the_workload_and_drops_the_manifest_rbac():
+    parts = agent.split_manifest(_dump(_docs(mode="admin")))
+    assert parts.credentials["token"] == "tok-0123456789abcdef"
+    assert set(parts.config_maps) == set(agent.CONFIG_MAPS)
+    assert parts.deployment_spec["template"]["spec"]["serviceAccountName"] == "ack"
+    assert "ClusterRoleBinding 1234567890123456-cluster-admin-clusterrolebinding" in parts.dropped
+    assert all(d.split()[0] in {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"} for d in parts.dropped)
+
+
+def test_unexpected_or_missing_objects_fail_with_the_difference():
+    docs = _docs() + [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "stub", "namespace": "kube-system"}}]
+    docs = [d for d in docs if not (d["kind"] == "ConfigMap" and d["metadata"]["name"] == "provider")]
+    with pytest.raises(agent.AgentManifestError) as err:
+        agent.split_manifest(_dump(docs))
+    assert "unexpected: ['Service kube-system/stub']" in str(err.value)
+    assert "missing: ['ConfigMap kube-system/provider']" in str(err.value)
+
+
+def test_a_credential_inline_in_the_deployment_is_refused():
+    docs = _docs()
+    deploy = next(d for d in docs if d["kind"] == "Deployment")
+    deploy["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "ACK_CONNECT_TOKEN", "value": "tok-0123456789abcdef"})
+    with pytest.raises(agent.AgentManifestError, match="credential-like env ACK_CONNECT_TOKEN"):
+        agent.split_manifest(_dump(docs))
+    deploy["spec"]["template"]["spec"]["containers"][0]["env"][-1] = {"name": "EXTRA_ARGS", "value": "--t=tok-0123456789abcdef"}
+    with pytest.raises(agent.AgentManifestError, match="contains the value of credential 'token'"):
+        agent.split_manifest(_dump(docs))
+
+
+def test_listed_env_credentials_move_into_the_secret(monkeypatch):
+    monkeypatch.setitem(agent.ENV_CREDENTIALS, "ACK_CONNECT_TOKEN", "env-token")
+    docs = _docs()
+    deploy = next(d for d in docs if d["kind"] == "Deployment")
+    deploy["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "ACK_CONNECT_TOKEN", "value": "tok-env-123456789"})
+    parts = agent.split_manifest(_dump(docs))
+    assert parts.credentials["env-token"] == "tok-env-123456789"
+    env = parts.deployment_spec["template"]["spec"]["containers"][0]["env"][-1]
+    assert env == {"name": "ACK_CONNECT_TOKEN", "valueFrom": {"secretKeyRef": {"name": agent.CREDENTIALS_SECRET, "key": "env-token"}}}
+    assert "env-token" in agent.secret_keys()
+
+
+def test_secret_keys_must_match_the_table():
+    docs = _docs()
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    secret["data"]["extra"] = base64.b64encode(b"x").decode()
+    del secret["data"]["ca"]
+    with pytest.raises(agent.AgentManifestError, match=r"extra: \['extra'\]; absent: \['ca'\]"):
+        agent.split_manifest(_dump(docs))
+
+
+def test_redacted_manifest_has_no_credential_left():
+    text = agent.redact_manifest(_dump(_docs()))
+    assert "tok-0123456789abcdef" not in text and base64.b64encode(b"tok-0123456789abcdef").decode() not in text
+    secret = next(d for d in yaml.safe_load_all(text) if d["kind"] == "Secret")
+    assert set(secret["data"].values()) == {agent.REDACTED}
+
+
+def test_console_rules_read_only_never_reach_secrets_or_exec():
+    rules = agent.console_rules("read-only")
+    assert {v for r in rules for v in r["verbs"]} == {"get", "list", "watch"}
+    resources = {x for r in rules for x in r["resources"]}
+    assert "secrets" not in resources and not {"pods/exec", "pods/attach", "pods/portforward", "*"} & resources
+    assert agent.console_rules("admin")[0] == {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}
+    with pytest.raises(ValueError):
+        agent.console_rules("write")

@@ -1,0 +1,225 @@
+"""RegisteredCluster under Pulumi mocks, the offline plan's agent manifests, and the registration config checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import kubernetes_validate
+import pulumi
+import pytest
+import yaml
+
+from hybrid import agent
+from hybrid.errors import ConfigError
+from hybrid.model import load
+
+DYN = "pulumi-python:dynamic/ack:RegisteredCluster"
+CR = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
+CRB = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+SECRET = "kubernetes:core/v1:Secret"
+DEPLOY = "kubernetes:apps/v1:Deployment"
+
+
+def _build(raw):
+    import pulumi_kubernetes as k8s
+
+    from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
+
+    p = load(raw)
+    idc = k8s.Provider("idc", kubeconfig="apiVersion: v1\nkind: Config\n")
+    rc = RegisteredCluster("ack", RegisteredClusterArgs(
+        registration=p.registration, vpc_id="vpc-test", vswitch_ids={"cn-beijing-h": "vsw-h", "cn-beijing-g": "vsw-g"},
+        security_group_id="sg-test", service_cidr=p.idc.service_cidr, idc_provider=idc, tags={"env": p.environment}))
+    return p, rc
+
+
+def _done(rc):
+    # Wait for every child the assertions look at (the Deployment depends on all the others).
+    return pulumi.Output.all(rc.cluster_id, rc.agent_deployment.id, rc.console_role.id, rc.credentials.id)
+
+
+@pulumi.runtime.test
+def test_registration_inputs_and_read_only_console_scope(pulumi_mocks, dev_raw):
+    rec = pulumi_mocks(dev_raw)
+    p, rc = _build(dev_raw)
+
+    def check(args):
+        cluster_id = args[0]
+        dyn = rec.named(DYN, "ack-cluster").inputs
+        assert (dyn["cluster_name"], dyn["region_id"], dyn["vpc_id"]) == ("idc-bj-dev", "cn-beijing", "vpc-test")
+        assert dyn["vswitch_ids"] == ["vsw-g", "vsw-h"]  # sorted by zone: stable input, no spurious diffs
+        assert (dyn["agent_endpoint"], dyn["agent_mode"], dyn["service_cidr"]) == ("private", "restricted", "172.21.0.0/20")
+        assert cluster_id.startswith("c") and len(cluster_id) == 33
+
+        role = rec.named(CR, "ack-console").inputs
+        assert role["metadata"]["name"] == agent.CONSOLE_ROLE
+        verbs = {v for r in role["rules"] for v in r["verbs"]}
+        resources = {res for r in role["rules"] for res in r["resources"]}
+        assert verbs == {"get", "list", "watch"}
+        assert "secrets" not in resources and not any(r.startswith("pods/exec") for r in resources) and "*" not in resources
+        binding = rec.named(CRB, "ack-console").inputs
+        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": agent.CONSOLE_ROLE}
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "ack", "namespace": "kube-system"}]
+        # The manifest's own RBAC (incl. any cluster-admin binding) is never declared.
+        assert not any(a.inputs.get("roleRef", {}).get("name") == "cluster-admin" for a in rec.of_type(CRB))
+        for a in rec.resources.values():
+            if a.typ.startswith("kubernetes:") and not a.typ.startswith("pulumi:"):
+                assert a.provider and "::idc::" in a.provider, a.name  # everything goes to the IDC cluster
+        assert rec.of_type("alicloud:ackone/cluster:Cluster") == []  # dev asks for no fleet
+
+    return _done(rc).apply(check)
+
+
+@pulumi.runtime.test
+def test_agent_workload_comes_from_the_manifest_with_credentials_only_in_the_secret(pulumi_mocks, dev_raw):
+    rec = pulumi_mocks(dev_raw)
+    _, rc = _build(dev_raw)
+
+    def check(args):
+        cluster_id = args[0]
+        secret = rec.named(SECRET, "ack-agent-credentials").inputs
+        assert secret["metadata"] == {"name": agent.CREDENTIALS_SECRET, "namespace": "kube-system",
+                                      "labels": secret["metadata"]["labels"]}
+        from hybrid_tools.mockrun import SECRET_SIG, SIG_KEY
+
+        wrapped = secret["stringData"]  # the engine sees the whole map as one secret
+        assert wrapped[SIG_KEY] == SECRET_SIG and sorted(wrapped["value"]) == agent.secret_keys()
+        deploy = rec.named(DEPLOY, "ack-agent").inputs
+        pod = deploy["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] == "ack"
+        env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+        assert env["KUBERNETES_CLUSTER_ID"] == cluster_id and env["INTERNAL_ENDPOINT"] == "true"
+        assert pod["volumes"] == [{"name": "ack-credentials", "secret": {"secretName": agent.CREDENTIALS_SECRET}}]
+
+    outs = pulumi.Output.all(rc.cluster_id, rc.agent_deployment.id, rc.credentials.id)
+    return outs.apply(check)
+
+
+@pulumi.runtime.test
+def test_admin_console_and_fleet_when_the_stack_asks(pulumi_mocks, prod_raw):
+    prod_raw["registration"]["consoleAccess"] = "admin"
+    prod_raw["registration"]["agent"]["mode"] = "admin"
+    rec = pulumi_mocks(prod_raw, stack="prod")
+    p, rc = _build(prod_raw)
+
+    def check(args):
+        cluster_id, fleet_id = args
+        role = rec.named(CR, "ack-console").inputs
+        assert role["rules"][0] == {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}
+        assert role["metadata"]["labels"]["hybrid.example.com/console-access"] == "admin"
+        assert rec.named(DYN, "ack-cluster").inputs["agent_mode"] == "admin"
+        fleet = rec.named("alicloud:ackone/cluster:Cluster", "ack-fleet").inputs
+        assert fleet["clusterName"] == "ai-fleet" and fleet["argocdEnabled"] is False
+        assert fleet["network"] == {"vpcId": "vpc-test", "vswitches": ["vsw-g", "vsw-h"]}
+        member = rec.named("alicloud:ackone/membershipAttachment:MembershipAttachment", "ack-fleet-member").inputs
+        assert (member["clusterId"], member["subClusterId"]) == (fleet_id, cluster_id)
+
+    return pulumi.Output.all(rc.cluster_id, rc.fleet.id, rc.membership.id, rc.agent_deployment.id).apply(lambda a: check(a[:2]))
+
+
+@pulumi.runtime.test
+def test_agent_manifest_output_is_secret(pulumi_mocks, dev_raw):
+    pulumi_mocks(dev_raw)
+    _, rc = _build(dev_raw)
+
+    async def secret_flags():
+        return await rc.agent_manifest.is_secret(), await rc.credentials.string_data.is_secret()
+
+    def check(flags):
+        assert flags == (True, True)
+
+    return pulumi.Output.from_input(secret_flags()).apply(check)
+
+
+# --- the offline plan -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def prod_plan(tmp_path_factory):
+    from hybrid_tools.plan import build_plan, write_plan
+
+    cfg, platform, run, _ = build_plan("prod")
+    out, resources = write_plan("prod", tmp_path_factory.mktemp("plan"), platform, run)
+    return platform, out, resources
+
+
+def _agent_manifests(out: Path) -> dict[str, dict]:
+    docs = {}
+    for f in sorted((out / "manifests").rglob("*.yaml")):
+        doc = yaml.safe_load(f.read_text())
+        if (doc.get("metadata", {}).get("labels") or {}).get("app.kubernetes.io/part-of") == "hybrid-ack-registration":
+            docs[str(f.relative_to(out))] = doc
+    return docs
+
+
+def test_plan_writes_the_agent_objects_and_they_validate(prod_plan):
+    platform, out, _ = prod_plan
+    docs = _agent_manifests(out)
+    assert sorted(docs) == [
+        "manifests/cluster/clusterrole-ack-connector-default.yaml",
+        "manifests/cluster/clusterrole-hybrid-ack-console.yaml",
+        "manifests/cluster/clusterrolebinding-ack-connector-default.yaml",
+        "manifests/cluster/clusterrolebinding-hybrid-ack-console.yaml",
+        "manifests/kube-system/configmap-ack-agent-config.yaml",
+        "manifests/kube-system/configmap-provider.yaml",
+        "manifests/kube-system/deployment-ack-cluster-agent.yaml",
+        "manifests/kube-system/role-ack-connector-default.yaml",
+        "manifests/kube-system/rolebinding-ack-connector-default.yaml",
+        "manifests/kube-system/secret-ack-cluster-agent-credentials.yaml",
+        "manifests/kube-system/serviceaccount-ack.yaml",
+    ]
+    version = ".".join(platform.idc.kubernetes_version.split(".")[:2])
+    for path, doc in docs.items():
+        if doc["kind"] == "Secret":
+            # The plan redacts the whole stringData map; the structure around it must still validate.
+            assert doc["stringData"] == "[secret]", path
+            doc = {**doc, "stringData": {k: "[secret]" for k in agent.secret_keys()}}
+        assert kubernetes_validate.validate(doc, version, strict=True) == version, path
+
+
+def test_plan_never_shows_agent_credentials(prod_plan):
+    _, out, resources = prod_plan
+    text = "\n".join(f.read_text() for f in out.rglob("*") if f.is_file())
+    assert "token-of-" not in text and "BEGIN CERTIFICATE" not in text
+    dyn = [r for r in resources if r["type"] == DYN]
+    assert len(dyn) == 1 and dyn[0]["inputs"]["__provider"] == "[secret]"
+    assert "agent_manifest" not in dyn[0]["inputs"] or dyn[0]["inputs"]["agent_manifest"] in (None, "[secret]")
+    outputs = json.loads((out / "outputs.json").read_text())
+    assert outputs["registeredClusterId"].startswith("c")
+
+
+def test_plan_shows_the_create_request(prod_plan):
+    _, out, _ = prod_plan
+    doc = json.loads((out / "registration" / "ack-cluster.json").read_text())
+    body = doc["CreateCluster"]["body"]
+    assert body["cluster_type"] == "ExternalKubernetes" and body["vpcid"].startswith("vpc-") and "vpc_id" not in body
+    assert doc["DescribeExternalAgent"]["query"] == {"AgentMode": "restricted", "PrivateIpAddress": "true"}
+
+
+# --- config checks ----------------------------------------------------------------------
+
+def _issues(raw) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        load(raw)
+    return [f"{i.path}: {i.message}" for i in err.value.issues]
+
+
+def test_config_checks_agent_endpoint_against_the_leased_line(dev_raw):
+    dev_raw["idc"]["leasedLine"] = False
+    assert any(i.startswith("registration.agent.endpoint: the agent is set to the private endpoint") for i in _issues(dev_raw))
+    dev_raw["idc"]["leasedLine"] = True
+    dev_raw["registration"]["agent"] = {"endpoint": "public"}
+    assert any(i.startswith("registration.agent.endpoint: the agent uses the public endpoint") for i in _issues(dev_raw))
+
+
+def test_config_checks_vpc_against_the_service_cidr(dev_raw):
+    dev_raw["regions"][0]["vpcCidr"] = "172.21.0.0/16"  # contains idc.serviceCidr 172.21.0.0/20
+    assert any("overlaps the cluster Service CIDR" in i for i in _issues(dev_raw))
+
+
+def test_config_checks_fleet_name_and_admin_agent_with_read_only_console(dev_raw):
+    dev_raw["registration"]["fleet"] = {"enabled": True}
+    assert _issues(dev_raw) == ["registration.fleet: fleet.enabled is true but no fleet name is given."]
+    dev_raw["registration"]["fleet"] = {"enabled": False}
+    dev_raw["registration"]["agent"] = {"mode": "admin"}
+    assert _issues(dev_raw) == ["registration: agent.mode is admin but consoleAccess is read-only."]
