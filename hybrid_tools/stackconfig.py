@@ -21,7 +21,7 @@ OFFLINE_SECRETS = {
         "contexts:\n- name: idc\n  context: {cluster: idc, user: offline}\ncurrent-context: idc\n"
         "users:\n- name: offline\n  user: {token: offline-placeholder}\n"
     ),
-    "bootstrapToken": "offpln.0000000000000000",
+    "bootstrapToken": "offpln.offlinebtoken0zz",
     "caCertHash": "sha256:" + "0" * 64,
 }
 
