@@ -1,5 +1,7 @@
 """Pulumi program: stack config -> model -> HybridPlatform -> stack outputs."""
 
+import json
+
 import pulumi
 
 from components.config import read_platform
@@ -20,3 +22,5 @@ hybrid = HybridPlatform(
 pulumi.export("networks", hybrid.network_outputs)
 pulumi.export("registeredClusterId", hybrid.registered_cluster.cluster_id)
 pulumi.export("placement", hybrid.placement_output)
+if hybrid.virtual_node is not None:
+    pulumi.export("virtualNodeConfig", hybrid.virtual_node.config.apply(json.loads))

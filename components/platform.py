@@ -117,6 +117,27 @@ class HybridPlatform(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
                 )
 
+        # --- ack-virtual-node (issue 6): Serverless pods in several regions ------------
+        # The addon is installed through the CS API of the registration region, on the
+        # registered cluster. It waits for the agent Deployment: pulumi-kubernetes only
+        # reports it created once its pods are Ready, i.e. the agent has dialled out and the
+        # cluster has left the "waiting" state in which addon installs are refused.
+        from components.virtual_node import VirtualNode, VirtualNodeArgs
+
+        self.virtual_node: Optional[VirtualNode] = None
+        if p.virtual_node.enabled:
+            self.virtual_node = VirtualNode(
+                "vnode",
+                VirtualNodeArgs(
+                    settings=p.virtual_node,
+                    idc=p.idc,
+                    cluster_id=self.registered_cluster.cluster_id,
+                    networks=self.networks,
+                    depends_on=[self.registered_cluster.agent_deployment],
+                ),
+                opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
+            )
+
         self.network_outputs = pulumi.Output.all(**{
             rid: pulumi.Output.all(
                 vpcId=n.vpc_id,

@@ -151,12 +151,14 @@ class PlatformPlacement:
     workloads: list[WorkloadPlacement]
 
     def output(self) -> dict[str, Any]:
-        """Stack output ``placement``: per workload its weights, assignments and unplaced."""
+        """Stack output ``placement``: per workload its weights, assignments, unplaced and the
+        capacity (replicas each cluster could host) that bounds the assignments."""
         return {
             wp.key: {
                 "weights": dict(wp.result.weights),
                 "assignments": dict(wp.result.assignments),
                 "unplaced": wp.result.unplaced,
+                "capacity": dict(wp.result.capacity),
             }
             for wp in self.workloads
         }

@@ -680,7 +680,8 @@ VN_SCHEMA = PolicyConfigSchema(
 
 # Spellings of the per-region flag in ack-virtual-node's config JSON. The console calls it
 # "default region"; the JSON key is *unconfirmed* (see ALIBABA-NOTES.md), so accept these.
-_VN_DEFAULT_KEYS = ("default", "isDefault", "IsDefault", "defaultRegion", "DefaultRegion", "default_region")
+_VN_DEFAULT_KEYS = ("default", "isDefault", "IsDefault", "IsDefaultRegion", "isDefaultRegion", "defaultRegion",
+                    "DefaultRegion", "default_region")
 _VN_REGION_KEYS = ("regionId", "RegionId", "region_id", "region", "id")
 
 

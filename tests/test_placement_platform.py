@@ -37,6 +37,11 @@ def test_prod_plan_fills_idc_then_cloud_then_serverless(prod_raw):
     assert bi["assignments"]["idc-bj"] == 0
     assert bi["assignments"]["cn-hangzhou-serverless"] + llm["assignments"]["cn-hangzhou-serverless"] <= 16
     assert sum(bi["assignments"].values()) + bi["unplaced"] == 24
+    # The output carries the capacity that bounds each assignment (the policy pack checks it).
+    for entry in out.values():
+        assert set(entry["capacity"]) == set(entry["assignments"])
+        assert all(entry["assignments"][c] <= entry["capacity"][c] for c in entry["capacity"])
+    assert llm["capacity"]["idc-bj"] == 16 and bi["capacity"]["idc-bj"] == 0
 
 
 def test_policies(prod_raw):

@@ -304,6 +304,30 @@ def test_virtual_node_version_and_default_region():
     assert "unknown" in run_policy("ack-virtual-node-config", rules.ADDON, {**ok, "version": U})[0]
 
 
+
+def test_virtual_node_rule_reads_the_config_the_program_writes():
+    """The rule must understand the spelling hybrid.virtual_node emits (its keys are unconfirmed
+    and may change in ADDON_KEYS): a real one- and three-region config passes, and the same
+    config with the default flag set twice or on no region fails."""
+    from hybrid.virtual_node import ADDON_KEYS, RegionEntry, addon_config_json
+
+    def entry(rid, default):
+        return RegionEntry(rid, f"vpc-{rid}", (f"vsw-{rid}-a",), f"sg-{rid}", default)
+
+    default_key, regions_key = ADDON_KEYS["default"].json, ADDON_KEYS["regions"].json
+    for ids in (["cn-beijing"], ["cn-beijing", "cn-hangzhou", "cn-zhangjiakou"]):
+        raw = addon_config_json("10.0.0.10", 6443, [entry(r, r == ids[0]) for r in ids])
+        ok = {"name": "ack-virtual-node", "version": "2.13.0", "config": raw, "clusterId": "c"}
+        assert run_policy("ack-virtual-node-config", rules.ADDON, ok) == []
+        for flags in ([True] * len(ids), [False] * len(ids)):
+            if flags == [True]:
+                continue  # one region flagged default is the valid case
+            conf = json.loads(raw)
+            for region, flag in zip(conf[regions_key], flags):
+                region[default_key] = flag
+            bad = run_policy("ack-virtual-node-config", rules.ADDON, {**ok, "config": json.dumps(conf)})
+            assert bad and "exactly one" in bad[0], (ids, flags, bad)
+
 # --- stack ---------------------------------------------------------------------------
 
 def test_cloud_node_label_in_kubelet_config():
