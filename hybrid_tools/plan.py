@@ -44,6 +44,8 @@ def resources_doc(run: ProgramRun) -> list[dict[str, Any]]:
             "provider": reg.provider.split("::")[-2] if reg.provider else None,
             "inputs": redact(reg.inputs),
         }
+        if reg.dependencies:
+            doc["dependencies"] = sorted(set(reg.dependencies))
         if reg.protect:
             doc["protect"] = True
         if reg.options:

@@ -79,3 +79,29 @@ def test_prod_plan_is_byte_identical_twice(plans, tmp_path):
     again = _plan("prod", tmp_path)
     assert again.returncode == 0, again.stderr
     assert _digest(out / "prod") == _digest(tmp_path / "prod")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_virtual_node_addon_in_the_platform(plans, stack):
+    """The addon hangs off the registered cluster, waits for the agent, and its exported
+    config points at the VPCs, pod vSwitches and pod security groups the plan creates."""
+    out, _ = plans
+    d = out / stack
+    resources = json.loads((d / "resources.json").read_text())
+    outputs = json.loads((d / "outputs.json").read_text())
+    addons = [r for r in resources if r["type"] == "alicloud:cs/kubernetesAddon:KubernetesAddon"]
+    assert [a["inputs"]["name"] for a in addons] == ["ack-virtual-node"]
+    addon = addons[0]
+    assert addon["inputs"]["clusterId"] == outputs["registeredClusterId"]
+    assert json.loads(addon["inputs"]["config"]) == outputs["virtualNodeConfig"]
+    agent = [r["urn"] for r in resources if r["type"] == "kubernetes:apps/v1:Deployment" and r["name"].endswith("-agent")]
+    assert len(agent) == 1 and agent[0] in addon["dependencies"]
+    conf = outputs["virtualNodeConfig"]
+    regions = conf["Regions"]
+    assert sum(r["IsDefaultRegion"] for r in regions) == 1
+    for r in regions:
+        net = outputs["networks"][r["RegionId"]]
+        assert r["VpcId"] == net["vpcId"]
+        assert r["VSwitchIds"] == [net["podVswitchIds"][z] for z in sorted(net["podVswitchIds"])]
+        assert r["SecurityGroupId"] == net["podSecurityGroupId"]
+    assert len(regions) == (3 if stack == "prod" else 1)
