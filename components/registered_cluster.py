@@ -297,10 +297,18 @@ class RegisteredCluster(pulumi.ComponentResource):
             string_data={key: pulumi.Output.secret(parts.apply(lambda p, key=key: p.credentials[key]))
                          for key in agent.secret_keys()},
             opts=opts)
+        # The agent only dials out (to the ACK stub and the apiserver): no ingress at all.
+        # Egress stays open, the stub's addresses are Alibaba's to change.
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{n}-agent-ingress", metadata={**meta, "name": f"{agent.DEPLOYMENT}-deny-ingress", "labels": _labels()},
+            spec={"podSelector": {"matchLabels": pulumi.Output.unsecret(
+                      parts.apply(lambda p: (p.deployment_spec.get("selector") or {}).get("matchLabels") or {}))},
+                  "policyTypes": ["Ingress"]},
+            opts=opts)
         depends = [self.service_account, self._self_role_binding, self._ns_role_binding, self.console_binding,
-                   self.credentials, *config_maps]
+                   self.credentials, self.network_policy, *config_maps]
         return k8s.apps.v1.Deployment(
-            f"{n}-agent", metadata={**meta, "name": agent.DEPLOYMENT,
+            f"{n}-agent", metadata={**meta, "name": agent.DEPLOYMENT, "annotations": agent.waiver_annotations(),
                                     "labels": pulumi.Output.unsecret(parts.apply(lambda p: {**p.deployment_labels, **_labels()}))},
             spec=pulumi.Output.unsecret(parts.apply(lambda p: p.deployment_spec)),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)))

@@ -84,3 +84,15 @@ def test_console_rules_read_only_never_reach_secrets_or_exec():
     assert agent.console_rules("admin")[0] == {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}
     with pytest.raises(ValueError):
         agent.console_rules("write")
+
+
+def test_harden_adds_pod_security_but_keeps_what_the_vendor_set():
+    spec = {"template": {"spec": {"securityContext": {"runAsNonRoot": False, "fsGroup": 65534}, "containers": []}}}
+    hardened = agent.harden(spec)
+    assert hardened["template"]["spec"]["securityContext"] == {
+        "runAsNonRoot": False, "fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert spec["template"]["spec"]["securityContext"] == {"runAsNonRoot": False, "fsGroup": 65534}  # input untouched
+    assert agent.harden({})["template"]["spec"]["securityContext"] == {
+        "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    notes = agent.waiver_annotations()
+    assert len(notes) == len(agent.AGENT_WAIVERS) and all("=" in v and len(v.split("=", 1)[1]) > 20 for v in notes.values())

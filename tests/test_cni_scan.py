@@ -87,27 +87,28 @@ def test_every_manifest_passes_kubernetes_schema_validation(prod_plan, capsys):
     assert validated >= len(_cni_paths())
 
 
-def test_checkov_has_no_unwaived_failure_on_cni_objects(prod_plan, checkov_report, capsys):
+def test_checkov_has_no_unwaived_failure_in_any_manifest(prod_plan, checkov_report, capsys):
+    """Zero unwaived failures over everything the plan writes to manifests/ (CNI, agent,
+    PropagationPolicies); every waiver carries a reason and is printed."""
     ours = {"/".join(p.split("/")[-2:]) for p in _cni_paths()}
 
-    def is_ours(c):
+    def is_cni(c):
         parts = Path(c["file_path"]).parts
         return "/".join(parts[-2:]) in ours
 
-    failed = checkov_report["failed"]
-    mine = [c for c in failed if is_ours(c)]
-    skipped = [c for c in checkov_report["skipped"] if is_ours(c)]
+    failed, skipped = checkov_report["failed"], checkov_report["skipped"]
     with capsys.disabled():
         print(f"\ncheckov --framework kubernetes over {prod_plan}: {len(checkov_report['passed'])} passed, "
-              f"{len(failed)} failed, {len(checkov_report['skipped'])} skipped")
-        print(f"  dual-CNI objects: {sum(is_ours(c) for c in checkov_report['passed'])} passed, {len(mine)} failed, {len(skipped)} skipped")
+              f"{len(failed)} failed, {len(skipped)} skipped")
+        print(f"  dual-CNI objects: {sum(is_cni(c) for c in checkov_report['passed'])} passed, "
+              f"{sum(is_cni(c) for c in failed)} failed, {sum(is_cni(c) for c in skipped)} skipped")
         for c in sorted(skipped, key=lambda c: (c["resource"], c["check_id"])):
             reason = (c.get("check_result") or {}).get("suppress_comment", "")
-            print(f"  waived {c['check_id']:<11} {c['resource'].split('.')[0]}.{c['resource'].split('.')[2] if c['resource'].count('.') > 1 else ''}: {reason}")
+            print(f"  waived {c['check_id']:<11} {c['resource']}: {reason}")
         for c in failed:
-            if not is_ours(c):
-                print(f"  (other owner) FAILED {c['check_id']} {c['resource']}")
-    assert not mine, [(c["check_id"], c["resource"]) for c in mine]
-    assert skipped, "expected the documented waivers to show up as skipped checks"
+            print(f"  FAILED {c['check_id']} {c['resource']} ({c['check_name']})")
+    assert not failed, [(c["check_id"], c["resource"]) for c in failed]
+    assert any(is_cni(c) for c in skipped), "expected the documented CNI waivers to show up as skipped checks"
+    assert any("ack-cluster-agent" in c["resource"] for c in skipped), "expected the agent's waivers (hybrid/agent.py)"
     for c in skipped:
         assert len((c.get("check_result") or {}).get("suppress_comment", "")) > 20, c["check_id"]

@@ -163,6 +163,7 @@ def test_plan_writes_the_agent_objects_and_they_validate(prod_plan):
         "manifests/kube-system/configmap-ack-agent-config.yaml",
         "manifests/kube-system/configmap-provider.yaml",
         "manifests/kube-system/deployment-ack-cluster-agent.yaml",
+        "manifests/kube-system/networkpolicy-ack-cluster-agent-deny-ingress.yaml",
         "manifests/kube-system/role-ack-connector-default.yaml",
         "manifests/kube-system/rolebinding-ack-connector-default.yaml",
         "manifests/kube-system/secret-ack-cluster-agent-credentials.yaml",
@@ -175,6 +176,16 @@ def test_plan_writes_the_agent_objects_and_they_validate(prod_plan):
             assert doc["stringData"] == "[secret]", path
             doc = {**doc, "stringData": {k: "[secret]" for k in agent.secret_keys()}}
         assert kubernetes_validate.validate(doc, version, strict=True) == version, path
+    # The NetworkPolicy selects exactly the agent's pods and admits no ingress.
+    netpol = docs["manifests/kube-system/networkpolicy-ack-cluster-agent-deny-ingress.yaml"]["spec"]
+    deployment = docs["manifests/kube-system/deployment-ack-cluster-agent.yaml"]
+    assert netpol["podSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+    assert netpol["policyTypes"] == ["Ingress"] and not netpol.get("ingress")
+    # Hardened pod, waivers for the rest, each with a reason.
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    waivers = {k: v for k, v in deployment["metadata"]["annotations"].items() if k.startswith("checkov.io/skip")}
+    assert sorted(v.split("=", 1)[0] for v in waivers.values()) == sorted(agent.AGENT_WAIVERS)
 
 
 def test_plan_never_shows_agent_credentials(prod_plan):
