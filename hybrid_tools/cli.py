@@ -37,6 +37,17 @@ def _diff(args: argparse.Namespace) -> int:
     return diff.main(Path(args.base), Path(args.head), args.format, Path(args.output) if args.output else None)
 
 
+def _config_docs(args: argparse.Namespace) -> int:
+    from hybrid_tools import configdoc
+
+    if args.write:
+        changed = configdoc.write()
+        print(f"{configdoc.DOC_PATH}: {'written' if changed else 'up to date'}")
+    else:
+        sys.stdout.write(configdoc.render())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hybrid-gpu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "md"), default="text", help="terminal text or Markdown for a PR comment")
     p.add_argument("--output", help="write here instead of stdout")
     p.set_defaults(func=_diff)
+
+    p = sub.add_parser("config-docs", help="print (or --write) docs/config.md, the stack config reference generated from the model")
+    p.add_argument("--write", action="store_true", help="write docs/config.md instead of printing it")
+    p.set_defaults(func=_config_docs)
 
     from hybrid_tools import placement_cli
 

@@ -75,7 +75,7 @@ def _generic_fix(e: Mapping[str, Any]) -> str:
         return "use a value in the allowed range."
     if kind == "string_pattern_mismatch":
         return "match the pattern shown."
-    return "see the field's description in docs/config.md."
+    return "see the field's type and limits in docs/config.md (the stack config reference)."
 
 
 # --- pass 2: auto-planning -------------------------------------------------

@@ -1,0 +1,25 @@
+"""docs/config.md is generated from the model and must not drift from it."""
+
+from __future__ import annotations
+
+from hybrid.model import CONFIG_KEYS, SECRET_KEYS, Platform
+from hybrid_tools import configdoc
+
+
+def test_checked_in_reference_matches_the_model():
+    assert configdoc.DOC_PATH.read_text() == configdoc.render(), "docs/config.md drifted: run hybrid-gpu config-docs --write"
+
+
+def test_reference_lists_every_key_type_and_limit():
+    text = configdoc.render()
+    schema = Platform.model_json_schema(by_alias=True)
+    for key in CONFIG_KEYS:
+        assert f"| `{key}` |" in text
+    for key in SECRET_KEYS:
+        assert f"`hybrid-gpu-platform:{key}`" in text
+    for name, node in schema["$defs"].items():
+        assert f"## {name}" in text
+        for prop in node.get("properties", {}):
+            assert f"| `{prop}` |" in text, (name, prop)
+    # limits come from the model, e.g. the pool size bound and required fields
+    assert "| `count` | integer | **required** | >= 0, <= 1000 |" in text
