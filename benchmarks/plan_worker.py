@@ -1,14 +1,18 @@
 """One measured run in a fresh process (the Pulumi runtime is process-global).
 
-    plan_worker.py plan STACK_FILE OUT_DIR DUMP   -> time the full offline plan; dump the inputs
-    plan_worker.py bare DUMP                     -> time registering the same resources as plain ones
+    plan_worker.py plan STACK_FILE OUT_DIR DUMP WARMUP_STACK -> time the full offline plan; dump the graph
+    plan_worker.py bare DUMP WARMUP_DUMP                     -> time replaying that graph as plain resources
 
-Prints one JSON line: {"seconds": s, "resources": n, "max_rss_mb": m}. Import time is excluded
-from both sides alike; everything from reading the config to the last artifact is in "plan".
+Prints one JSON line: {"seconds": s, "resources": n, "max_rss_mb": m}. Both sides run the
+same harness: SDK modules imported up front, then gc.freeze() (the imported modules are
+never garbage, so neither side's collections rescan them), then one warm-up run on a small
+input (lazy imports, linecache for the SDK's stack traces), then the measured run.
+Everything from reading the config to the last artifact is in "plan".
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import resource
@@ -34,27 +38,34 @@ for _mod in ("vpc", "ecs", "log", "cs", "ackone", "ram", "kms"):
 for _mod in ("core", "apps", "rbac", "yaml", "meta", "scheduling"):
     getattr(pulumi_kubernetes, _mod, None)
 from hybrid_tools import plan as plan_mod  # noqa: E402
-from hybrid_tools.mockrun import PlanMocks  # noqa: E402
+from hybrid_tools.mockrun import PlanMocks, RecordingMonitor, _close_loop, redact  # noqa: E402
+
+gc.freeze()
 
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_plan(stack_file: str, out_dir: str, dump: str) -> dict:
-    _plan_once(stack_file, out_dir)  # warm-up: lazy SDK imports, linecache for stack traces
+def run_plan(stack_file: str, out_dir: str, dump: str, warmup: str) -> dict:
+    _plan_once(warmup, out_dir + "-warmup")
     start = time.perf_counter()
-    resources = _plan_once(stack_file, out_dir)
+    run = _plan_once(stack_file, out_dir)
     seconds = time.perf_counter() - start
-    custom = [{"type": r["type"], "name": r["name"], "inputs": r["inputs"]} for r in resources if r["custom"]]
-    Path(dump).write_text(json.dumps(custom))
-    return {"seconds": seconds, "resources": len(custom), "max_rss_mb": _rss_mb()}
+    graph = [
+        {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
+         "provider": r.provider.rsplit("::", 1)[0] if r.provider else "", "inputs": redact(r.inputs),
+         "edges": r.property_dependencies}
+        for r in run.registrations.values()  # registration order: parents before children
+    ]
+    Path(dump).write_text(json.dumps(graph))
+    return {"seconds": seconds, "resources": sum(1 for g in graph if g["custom"]), "max_rss_mb": _rss_mb()}
 
 
-def _plan_once(stack_file: str, out_dir: str) -> list[dict]:
+def _plan_once(stack_file: str, out_dir: str):
     _, platform, run, _ = plan_mod.build_plan("bench", root=ROOT, config_file=Path(stack_file))
-    _, resources = plan_mod.write_plan("bench", Path(out_dir), platform, run)
-    return resources
+    plan_mod.write_plan("bench", Path(out_dir), platform, run)
+    return run
 
 
 def _snake(name: str) -> str:
@@ -78,32 +89,59 @@ def _sdk_class(token: str):
     return getattr(obj, cls, None)
 
 
-def run_bare(dump: str) -> dict:
-    """The same resources, as plain typed SDK resources: flat, same inputs, no model/components/applies."""
-    items = json.loads(Path(dump).read_text())
-    classes = {t: _sdk_class(t) for t in {i["type"] for i in items}}
-    _bare_once(items, classes)  # warm-up, as for the plan
+def run_bare(dump: str, warmup: str) -> dict:
+    """Replay the recorded graph: same resources, typed SDK classes, parents, providers and
+    inputs, and the same edges (an input that came from other resources waits for them, as
+    it must for the engine), but none of the program's own work (config, model, component
+    plumbing, renderers, stack outputs, artifacts)."""
+    graph = json.loads(Path(dump).read_text())
+    small = json.loads(Path(warmup).read_text())
+    classes = {t: _sdk_class(t) for t in {g["type"] for g in graph + small if g["custom"]}}
+    _bare_once(small, classes)  # warm-up, as for the plan
     start = time.perf_counter()
-    _bare_once(items, classes)
-    return {"seconds": time.perf_counter() - start, "resources": len(items), "max_rss_mb": _rss_mb()}
+    _bare_once(graph, classes)
+    return {"seconds": time.perf_counter() - start, "resources": sum(1 for g in graph if g["custom"]), "max_rss_mb": _rss_mb()}
 
 
-def _bare_once(items: list[dict], classes: dict) -> None:
+def _bare_once(graph: list[dict], classes: dict) -> None:
+    # The same mock runtime the plan runs under: PlanMocks behind the recording monitor.
+    mocks = PlanMocks()
     pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(PlanMocks(), project="bench", stack="bench", preview=False)
+    pulumi.runtime.set_mocks(mocks, project="bench", stack="bench", preview=False, monitor=RecordingMonitor(mocks))
 
     def program():
-        for i, item in enumerate(items):
-            cls = classes[item["type"]]
-            if cls is None:
-                pulumi.CustomResource(item["type"], f"r{i}", dict(item["inputs"]))
+        made: dict[str, pulumi.Resource] = {}
+
+        shared: dict[tuple, pulumi.Output] = {}
+
+        def value(g: dict, key: str):
+            urns = tuple(u for u in g["edges"].get(key, ()) if u in made)
+            literal = g["inputs"][key]
+            if not urns:
+                return literal
+            # One Output per (sources, value), shared by every consumer, as a program shares
+            # e.g. one security group id: the cheapest way to carry the edge.
+            cache_key = (urns, json.dumps(literal, sort_keys=True))
+            if cache_key not in shared:
+                shared[cache_key] = pulumi.Output.all(*[made[u].urn for u in urns]).apply(lambda _, v=literal: v)
+            return shared[cache_key]
+
+        for g in graph:
+            opts = pulumi.ResourceOptions(parent=made.get(g["parent"]), provider=made.get(g["provider"]))
+            inputs = {k: value(g, k) for k in g["inputs"]}
+            if not g["custom"]:
+                res = pulumi.ComponentResource(g["type"], g["name"], None, opts)
+            elif classes[g["type"]] is None:
+                res = pulumi.CustomResource(g["type"], g["name"], inputs, opts)
             else:
-                cls(f"r{i}", **{_snake(k): v for k, v in item["inputs"].items()})
+                res = classes[g["type"]](g["name"], opts=opts, **{_snake(k): v for k, v in inputs.items()})
+            made[g["urn"]] = res
 
     _sync_await(run_pulumi_func(program))
+    _close_loop()
 
 
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = run_plan(*sys.argv[2:5]) if mode == "plan" else run_bare(sys.argv[2])
+    result = run_plan(*sys.argv[2:6]) if mode == "plan" else run_bare(*sys.argv[2:4])
     print(json.dumps(result))

@@ -51,6 +51,8 @@ class Registration:
     protect: bool
     dependencies: list[str]
     options: dict[str, Any] = field(default_factory=dict)
+    # input property -> URNs of the resources its value came from (the graph's edges)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 def fake_id(type_: str, urn: str) -> str:
@@ -120,6 +122,7 @@ class RecordingMonitor(pmocks.MockMonitor):
                 inputs=inputs,
                 protect=bool(request.protect),
                 dependencies=sorted(request.dependencies),
+                property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
                 options={
                     k: v for k, v in {
                         "deleteBeforeReplace": request.deleteBeforeReplace or None,
