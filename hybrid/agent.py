@@ -33,6 +33,8 @@ from typing import Any, Iterable, Literal, Mapping
 
 import yaml
 
+from hybrid import yamlio
+
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "ack"
 DEPLOYMENT = "ack-cluster-agent"
@@ -125,7 +127,7 @@ def key_of(obj: Mapping[str, Any]) -> ObjectKey:
 def parse_manifest(text: str) -> list[dict[str, Any]]:
     """Every object of a multi-document YAML manifest; empty documents are skipped."""
     try:
-        docs = list(yaml.safe_load_all(text))
+        docs = yamlio.load_all(text)
     except yaml.YAMLError as e:
         raise AgentManifestError(f"the agent manifest is not valid YAML: {e}") from None
     objs = []
@@ -265,7 +267,7 @@ def redact_manifest(text: str) -> str:
                 if "value" in env and _SENSITIVE_ENV.search(env.get("name", "")):
                     env["value"] = REDACTED
         out.append(obj)
-    return yaml.safe_dump_all(out, sort_keys=True)
+    return yamlio.dump_all(out, sort_keys=True)
 
 
 def _containers(obj: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
@@ -384,4 +386,4 @@ def sample_manifest(cluster_id: str, region_id: str, private: bool, mode: str, t
              },
          }},
     ]
-    return yaml.safe_dump_all(docs, sort_keys=True)
+    return yamlio.dump_all(docs, sort_keys=True)

@@ -29,8 +29,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import yaml
-
+from hybrid import yamlio
 from hybrid.model.gpu import GpuPool
 
 if TYPE_CHECKING:
@@ -394,7 +393,7 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
             "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in ctx.pool.taints],
         },
     }
-    return yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, width=1000)
+    return yamlio.dump(doc, sort_keys=True, default_flow_style=False, width=yamlio.NO_WRAP)
 
 
 def render_join_script(ctx: NodeContext) -> str:
@@ -511,21 +510,9 @@ def render_cloud_init_redacted(ctx: NodeContext) -> str:
     return render_cloud_init(ctx, REDACTED, REDACTED)
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _str(dumper: yaml.SafeDumper, value: str):
-    # Multi-line file contents as literal blocks: the artifact reads like the files themselves.
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
 def _dump(doc: dict) -> str:
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=1000, allow_unicode=False)
+    # Multi-line file contents as literal blocks: the artifact reads like the files themselves.
+    return yamlio.dump(doc, yamlio.BlockDumper, sort_keys=False, default_flow_style=False, width=yamlio.NO_WRAP, allow_unicode=False)
 
 
 def context_for(platform: "Platform", region_id: str, pool: GpuPool) -> NodeContext:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-import yaml
+from hybrid import yamlio
 
 from hybrid.model import Platform
 from hybrid_tools.mockrun import ProgramRun, redact
@@ -24,7 +24,7 @@ def writer(fn: Writer) -> Writer:
 
 
 def dump_yaml(doc) -> str:
-    return yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, width=120)
+    return yamlio.dump(doc, yamlio.BlockDumper, sort_keys=True, default_flow_style=False, width=yamlio.NO_WRAP)
 
 
 def k8s_objects(run: ProgramRun) -> list[dict]:

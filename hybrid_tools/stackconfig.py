@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from hybrid import yamlio
+
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import SECRET_KEYS
 
@@ -46,13 +48,13 @@ def project_root(start: Path | None = None) -> Path:
 
 def read_stack(stack: str, root: Path | None = None, config_file: Path | None = None) -> StackConfig:
     root = root or project_root()
-    project_doc = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project_doc = yamlio.load((root / "Pulumi.yaml").read_text())
     project = project_doc["name"]
     path = config_file or root / project_doc.get("stackConfigDir", ".") / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         raise ConfigError([ConfigIssue("stack", f"no config file {path} for stack {stack!r}.", "create it or pick an existing stack (dev, prod).")])
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = yamlio.load(path.read_text()) or {}
     except yaml.YAMLError as e:
         raise ConfigError([ConfigIssue(str(path), f"is not valid YAML: {e}.", "fix the YAML syntax.")]) from None
     config = doc.get("config") or {}

@@ -81,6 +81,19 @@ def test_prod_plan_is_byte_identical_twice(plans, tmp_path):
     assert _digest(out / "prod") == _digest(tmp_path / "prod")
 
 
+def test_plan_bytes_do_not_depend_on_libyaml(plans, tmp_path, monkeypatch):
+    """The plan writes YAML through libyaml when PyYAML has it; a machine without it (pure
+    Python emitter) must still produce the same bytes."""
+    import yaml
+
+    assert yaml.__with_libyaml__, "this environment should exercise the libyaml path"
+    out, _ = plans
+    monkeypatch.setenv("HYBRID_PURE_YAML", "1")
+    pure = _plan("prod", tmp_path)
+    assert pure.returncode == 0, pure.stderr
+    assert _digest(out / "prod") == _digest(tmp_path / "prod")
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_virtual_node_addon_in_the_platform(plans, stack):
     """The addon hangs off the registered cluster, waits for the agent, and its exported
