@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
+from hybrid.model.placement import Quantity
 from hybrid.placement import Candidate, PlacementResult, place
 from hybrid.placement_capacity import (
     AggregateCapacity,
@@ -21,22 +22,12 @@ from hybrid.placement_capacity import (
     FixedCapacity,
     Node,
     NodeCapacity,
-    QuantityError,
     UnboundedCapacity,
     normalise_request,
-    parse_quantity,
 )
 
 
-def _quantity(value: Any) -> Any:
-    try:
-        parse_quantity(value)
-    except QuantityError as err:
-        raise FieldError(str(err), "write a Kubernetes quantity such as 500m, 4, 16Gi or 1.5e3.") from None
-    return value
-
-
-Qty = Annotated[str | int | float, BeforeValidator(_quantity)]
+Qty = Quantity  # one validator for quantities, shared with the stack config model
 ResourceMap = dict[str, Qty]
 
 
