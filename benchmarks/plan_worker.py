@@ -1,12 +1,12 @@
 """One measured run in a fresh process (the Pulumi runtime is process-global).
 
-    plan_worker.py plan STACK_FILE OUT_DIR DUMP WARMUP_STACK -> time the full offline plan; dump the graph
-    plan_worker.py bare DUMP WARMUP_DUMP                     -> time replaying that graph as plain resources
+    plan_worker.py plan STACK_FILE OUT_DIR DUMP WARMUP_STACK [REPEAT] -> time the full offline plan; dump the graph
+    plan_worker.py bare DUMP WARMUP_DUMP [REPEAT]                     -> time replaying that graph as plain resources
 
 Prints one JSON line: {"seconds": s, "resources": n, "max_rss_mb": m}. Both sides run the
 same harness: SDK modules imported up front, then gc.freeze() (the imported modules are
 never garbage, so neither side's collections rescan them), then one warm-up run on a small
-input (lazy imports, linecache for the SDK's stack traces), then the measured run.
+input (lazy imports, linecache for the SDK's stack traces), then REPEAT measured runs, best kept.
 Everything from reading the config to the last artifact is in "plan".
 """
 
@@ -47,11 +47,21 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_plan(stack_file: str, out_dir: str, dump: str, warmup: str) -> dict:
+def _best(fn, repeat: int):
+    """(best wall seconds, its CPU seconds, last result) over `repeat` runs."""
+    best = (float("inf"), 0.0, None)
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if wall < best[0]:
+            best = (wall, cpu, result)
+    return best
+
+
+def run_plan(stack_file: str, out_dir: str, dump: str, warmup: str, repeat: str = "1") -> dict:
     _plan_once(warmup, out_dir + "-warmup")
-    start = time.perf_counter()
-    run = _plan_once(stack_file, out_dir)
-    seconds = time.perf_counter() - start
+    seconds, cpu, run = _best(lambda: _plan_once(stack_file, out_dir), int(repeat))
     graph = [
         {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
          "provider": r.provider.rsplit("::", 1)[0] if r.provider else "", "inputs": redact(r.inputs),
@@ -59,7 +69,7 @@ def run_plan(stack_file: str, out_dir: str, dump: str, warmup: str) -> dict:
         for r in run.registrations.values()  # registration order: parents before children
     ]
     Path(dump).write_text(json.dumps(graph))
-    return {"seconds": seconds, "resources": sum(1 for g in graph if g["custom"]), "max_rss_mb": _rss_mb()}
+    return {"seconds": seconds, "cpu_seconds": cpu, "resources": sum(1 for g in graph if g["custom"]), "max_rss_mb": _rss_mb()}
 
 
 def _plan_once(stack_file: str, out_dir: str):
@@ -89,7 +99,7 @@ def _sdk_class(token: str):
     return getattr(obj, cls, None)
 
 
-def run_bare(dump: str, warmup: str) -> dict:
+def run_bare(dump: str, warmup: str, repeat: str = "1") -> dict:
     """Replay the recorded graph: same resources, typed SDK classes, parents, providers and
     inputs, and the same edges (an input that came from other resources waits for them, as
     it must for the engine), but none of the program's own work (config, model, component
@@ -98,9 +108,8 @@ def run_bare(dump: str, warmup: str) -> dict:
     small = json.loads(Path(warmup).read_text())
     classes = {t: _sdk_class(t) for t in {g["type"] for g in graph + small if g["custom"]}}
     _bare_once(small, classes)  # warm-up, as for the plan
-    start = time.perf_counter()
-    _bare_once(graph, classes)
-    return {"seconds": time.perf_counter() - start, "resources": sum(1 for g in graph if g["custom"]), "max_rss_mb": _rss_mb()}
+    seconds, cpu, _ = _best(lambda: _bare_once(graph, classes), int(repeat))
+    return {"seconds": seconds, "cpu_seconds": cpu, "resources": sum(1 for g in graph if g["custom"]), "max_rss_mb": _rss_mb()}
 
 
 def _bare_once(graph: list[dict], classes: dict) -> None:
@@ -143,5 +152,5 @@ def _bare_once(graph: list[dict], classes: dict) -> None:
 
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = run_plan(*sys.argv[2:6]) if mode == "plan" else run_bare(*sys.argv[2:4])
+    result = run_plan(*sys.argv[2:7]) if mode == "plan" else run_bare(*sys.argv[2:5])
     print(json.dumps(result))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import orjson
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pmocks
@@ -192,4 +193,7 @@ def _close_loop() -> None:
 
 
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Sorted keys, two-space indent, UTF-8: the bytes json.dumps(indent=2, sort_keys=True,
+    ensure_ascii=False) gives, written by orjson (the stdlib's indenting encoder is pure Python
+    and was a tenth of the plan's time). tests/test_plan_e2e.py holds the two equal."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"

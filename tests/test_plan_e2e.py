@@ -118,3 +118,13 @@ def test_virtual_node_addon_in_the_platform(plans, stack):
         assert r["VSwitchIds"] == [net["podVswitchIds"][z] for z in sorted(net["podVswitchIds"])]
         assert r["SecurityGroupId"] == net["podSecurityGroupId"]
     assert len(regions) == (3 if stack == "prod" else 1)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_json_artifacts_match_the_stdlib_encoding(plans, stack):
+    """canonical_json writes with orjson; the bytes must be what the stdlib's
+    json.dumps(indent=2, sort_keys=True, ensure_ascii=False) writes for the same data."""
+    out, _ = plans
+    for name in ("resources.json", "outputs.json", "policy.json"):
+        text = (out / stack / name).read_text()
+        assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n", name
