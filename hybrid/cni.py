@@ -187,6 +187,17 @@ def _meta(name: str, namespace: str | None, labels: Mapping[str, str]) -> Obj:
 
 # --- Terway ----------------------------------------------------------------
 
+def _terway_binding(role_kind: str, namespace: str | None, labels: Mapping[str, str]) -> Obj:
+    """(Cluster)RoleBinding of the Terway ServiceAccount to the (Cluster)Role named terway."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": f"{role_kind}Binding",
+        "metadata": _meta("terway", namespace, labels),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": "terway"},
+        "subjects": [{"kind": "ServiceAccount", "name": TERWAY_SA, "namespace": TERWAY_NS}],
+    }
+
+
 def terway_labels(region_id: str | None = None) -> dict[str, str]:
     labels = {"app": "terway-eniip", "app.kubernetes.io/name": "terway", "app.kubernetes.io/part-of": "hybrid-dual-cni"}
     if region_id:
@@ -269,13 +280,7 @@ def terway_rbac(cni: Cni) -> list[Obj]:
             {"apiGroups": ["network.alibabacloud.com"], "resources": ["noderuntimes", "noderuntimes/status"], "verbs": ["create", "patch", "update"]},
         ],
     }
-    binding = {
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "ClusterRoleBinding",
-        "metadata": _meta("terway", None, labels),
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "terway"},
-        "subjects": [{"kind": "ServiceAccount", "name": TERWAY_SA, "namespace": TERWAY_NS}],
-    }
+    binding = _terway_binding("ClusterRole", None, labels)
     # Dynamic per-node config lives in ConfigMaps of kube-system only.
     role = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
@@ -283,13 +288,7 @@ def terway_rbac(cni: Cni) -> list[Obj]:
         "metadata": _meta("terway", TERWAY_NS, labels),
         "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}],
     }
-    role_binding = {
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "RoleBinding",
-        "metadata": _meta("terway", TERWAY_NS, labels),
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "terway"},
-        "subjects": [{"kind": "ServiceAccount", "name": TERWAY_SA, "namespace": TERWAY_NS}],
-    }
+    role_binding = _terway_binding("Role", TERWAY_NS, labels)
     return [sa, cluster_role, binding, role, role_binding]
 
 
