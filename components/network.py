@@ -62,6 +62,7 @@ class RegionNetwork(pulumi.ComponentResource):
         self.node_vswitches = {z.id: self._create_vswitch(z.id, z.node_vswitch_cidr, "nodes") for z in r.zones if z.node_vswitch_cidr}
         self.pod_vswitches = {z.id: self._create_vswitch(z.id, z.pod_vswitch_cidr, "pods") for z in r.zones if z.pod_vswitch_cidr}
         self.rules: list[alicloud.ecs.SecurityGroupRule] = []
+        self.flow_log: Optional[alicloud.vpc.FlowLog] = None
         self.workers_sg = self._create_workers_sg()
         self.pods_sg = self._create_pods_sg()
         if r.flow_logs:
@@ -192,7 +193,7 @@ class RegionNetwork(pulumi.ComponentResource):
             shard_count=2,
             opts=pulumi.ResourceOptions(parent=project),
         )
-        alicloud.vpc.FlowLog(
+        self.flow_log = alicloud.vpc.FlowLog(
             f"{self._name}-flowlog",
             flow_log_name=f"hybrid-{a.environment}-{a.region.id}",
             resource_type="VPC",

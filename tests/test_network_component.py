@@ -86,4 +86,5 @@ def test_node_port_range_and_ipv6_only_when_configured(pulumi_mocks, dev_raw):
         flow = rec.of_type("alicloud:vpc/flowLog:FlowLog")
         assert len(flow) == 1 and flow[0].inputs["resourceType"] == "VPC" and flow[0].inputs["trafficType"] == "All"
 
-    return pulumi.Output.all(*[r.id for r in net.rules]).apply(check)
+    # The flow log registers after its log store: wait for it too, not only for the rules.
+    return pulumi.Output.all(*[r.id for r in net.rules], net.flow_log.id).apply(check)
