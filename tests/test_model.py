@@ -127,3 +127,19 @@ def test_plaintext_secret_in_stack_file_is_rejected(tmp_path, capsys):
     cfg = _write_stack(tmp_path, raw)
     assert main(["plan", "--stack", "bad", "--config", str(cfg), "--out", str(tmp_path / "p")]) == 2
     assert "bootstrapToken" in capsys.readouterr().err
+
+
+def test_load_shares_the_model_of_an_identical_config_only(dev_raw):
+    """`hybrid-gpu plan` validates the stack file, then the program loads it again: the second
+    load reuses the frozen model; any change to the config is validated afresh."""
+    first = load(dev_raw)
+    assert load(copy.deepcopy(dev_raw)) is first
+    changed = copy.deepcopy(dev_raw)
+    changed["regions"][0]["vpcCidr"] = "10.77.0.0/16"
+    other = load(changed)
+    assert other is not first and str(other.regions[0].vpc_cidr) == "10.77.0.0/16"
+    bad = copy.deepcopy(dev_raw)
+    bad["regions"][0]["vpcCidr"] = "10.77.0.0/33"
+    for _ in range(2):  # a rejected config is never cached: it fails every time
+        with pytest.raises(ConfigError, match=r"regions\[0\]\.vpcCidr"):
+            load(bad)
