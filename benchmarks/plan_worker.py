@@ -1,13 +1,18 @@
-"""One measured run in a fresh process (the Pulumi runtime is process-global).
+"""Measured runs in a fresh process (the Pulumi runtime is process-global).
 
-    plan_worker.py plan STACK_FILE OUT_DIR DUMP WARMUP_STACK [REPEAT] -> time the full offline plan; dump the graph
-    plan_worker.py bare DUMP WARMUP_DUMP [REPEAT]                     -> time replaying that graph as plain resources
+    plan_worker.py plan  STACK_FILE OUT_DIR DUMP WARMUP_STACK  -> one full offline plan; dump its graph; peak RSS
+    plan_worker.py bare  DUMP WARMUP_DUMP                       -> one replay of that graph as plain resources; peak RSS
+    plan_worker.py pairs STACK_FILE OUT_DIR DUMP WARMUP_STACK WARMUP_DUMP N
+                                                                -> N interleaved (plan, bare) timings in this process
 
-Prints one JSON line: {"seconds": s, "resources": n, "max_rss_mb": m}. Both sides run the
-same harness: SDK modules imported up front, then gc.freeze() (the imported modules are
-never garbage, so neither side's collections rescan them), then one warm-up run on a small
-input (lazy imports, linecache for the SDK's stack traces), then REPEAT measured runs, best kept.
-Everything from reading the config to the last artifact is in "plan".
+Prints one JSON line. Both sides run through the same runner, hybrid_tools.mockrun.run_program:
+the same mock runtime (PlanMocks behind the recording monitor), the program file executed
+with runpy as the Pulumi language host does, stack outputs resolved, the event loop closed.
+The plan's program is __main__.py; bare's is replay_program.py, which registers the recorded
+resources at module level. SDK modules are imported up front and gc.freeze()d (the imported
+modules are never garbage, so neither side's collections rescan them), and each side gets a
+warm-up run on the dev stack (lazy imports, linecache for the SDK's stack traces).
+"plan" covers everything from reading the stack file to the last artifact written.
 """
 
 from __future__ import annotations
@@ -24,8 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pulumi  # noqa: E402
-from pulumi.runtime.stack import run_pulumi_func  # noqa: E402
-from pulumi.runtime.sync_await import _sync_await  # noqa: E402
 
 import components.platform  # noqa: E402,F401  (import cost out of the timing, as for bare)
 import pulumi_alicloud  # noqa: E402
@@ -38,7 +41,11 @@ for _mod in ("vpc", "ecs", "log", "cs", "ackone", "ram", "kms"):
 for _mod in ("core", "apps", "rbac", "yaml", "meta", "scheduling"):
     getattr(pulumi_kubernetes, _mod, None)
 from hybrid_tools import plan as plan_mod  # noqa: E402
-from hybrid_tools.mockrun import PlanMocks, RecordingMonitor, _close_loop, redact  # noqa: E402
+from hybrid_tools.mockrun import PlanMocks, redact, run_program  # noqa: E402
+
+REPLAY_PROGRAM = ROOT / "benchmarks" / "replay_program.py"
+# What replay_program.py registers: set by _bare_once before each run.
+REPLAY: dict = {"graph": [], "classes": {}}
 
 gc.freeze()
 
@@ -47,21 +54,20 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _best(fn, repeat: int):
-    """(best wall seconds, its CPU seconds, last result) over `repeat` runs."""
-    best = (float("inf"), 0.0, None)
-    for _ in range(repeat):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        if wall < best[0]:
-            best = (wall, cpu, result)
-    return best
+def _timed(fn) -> tuple[float, object]:
+    gc.collect()  # the previous run's garbage is not this run's cost
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
 
 
-def run_plan(stack_file: str, out_dir: str, dump: str, warmup: str, repeat: str = "1") -> dict:
-    _plan_once(warmup, out_dir + "-warmup")
-    seconds, cpu, run = _best(lambda: _plan_once(stack_file, out_dir), int(repeat))
+def _plan_once(stack_file: str, out_dir: str):
+    _, platform, run, _ = plan_mod.build_plan("bench", root=ROOT, config_file=Path(stack_file))
+    plan_mod.write_plan("bench", Path(out_dir), platform, run)
+    return run
+
+
+def _dump_graph(run, dump: str) -> int:
     graph = [
         {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
          "provider": r.provider.rsplit("::", 1)[0] if r.provider else "", "inputs": redact(r.inputs),
@@ -69,13 +75,7 @@ def run_plan(stack_file: str, out_dir: str, dump: str, warmup: str, repeat: str 
         for r in run.registrations.values()  # registration order: parents before children
     ]
     Path(dump).write_text(json.dumps(graph))
-    return {"seconds": seconds, "cpu_seconds": cpu, "resources": sum(1 for g in graph if g["custom"]), "max_rss_mb": _rss_mb()}
-
-
-def _plan_once(stack_file: str, out_dir: str):
-    _, platform, run, _ = plan_mod.build_plan("bench", root=ROOT, config_file=Path(stack_file))
-    plan_mod.write_plan("bench", Path(out_dir), platform, run)
-    return run
+    return sum(1 for g in graph if g["custom"])
 
 
 def _snake(name: str) -> str:
@@ -99,58 +99,79 @@ def _sdk_class(token: str):
     return getattr(obj, cls, None)
 
 
-def run_bare(dump: str, warmup: str, repeat: str = "1") -> dict:
-    """Replay the recorded graph: same resources, typed SDK classes, parents, providers and
-    inputs, and the same edges (an input that came from other resources waits for them, as
-    it must for the engine), but none of the program's own work (config, model, component
-    plumbing, renderers, stack outputs, artifacts)."""
+def _load_graph(dump: str) -> tuple[list[dict], dict]:
     graph = json.loads(Path(dump).read_text())
-    small = json.loads(Path(warmup).read_text())
-    classes = {t: _sdk_class(t) for t in {g["type"] for g in graph + small if g["custom"]}}
-    _bare_once(small, classes)  # warm-up, as for the plan
-    seconds, cpu, _ = _best(lambda: _bare_once(graph, classes), int(repeat))
-    return {"seconds": seconds, "cpu_seconds": cpu, "resources": sum(1 for g in graph if g["custom"]), "max_rss_mb": _rss_mb()}
+    return graph, {t: _sdk_class(t) for t in {g["type"] for g in graph if g["custom"]}}
 
 
 def _bare_once(graph: list[dict], classes: dict) -> None:
-    # The same mock runtime the plan runs under: PlanMocks behind the recording monitor.
-    mocks = PlanMocks()
-    pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project="bench", stack="bench", preview=False, monitor=RecordingMonitor(mocks))
+    REPLAY["graph"], REPLAY["classes"] = graph, classes
+    run = run_program(REPLAY_PROGRAM, "bench", "bench", {}, [], mocks=PlanMocks())
+    if len(run.registrations) != len(graph):
+        raise SystemExit(f"bare replay registered {len(run.registrations)} of {len(graph)} resources")
 
-    def program():
-        made: dict[str, pulumi.Resource] = {}
 
-        shared: dict[tuple, pulumi.Output] = {}
+def replay() -> None:
+    """The bare program: the recorded resources, typed SDK classes, parents, providers and
+    inputs, and the same edges (an input that came from other resources waits for them, as
+    it must for the engine), but none of the program's own work (config, model, component
+    plumbing, renderers, stack outputs, artifacts)."""
+    graph, classes = REPLAY["graph"], REPLAY["classes"]
+    made: dict[str, pulumi.Resource] = {}
+    shared: dict[tuple, pulumi.Output] = {}
 
-        def value(g: dict, key: str):
-            urns = tuple(u for u in g["edges"].get(key, ()) if u in made)
-            literal = g["inputs"][key]
-            if not urns:
-                return literal
-            # One Output per (sources, value), shared by every consumer, as a program shares
-            # e.g. one security group id: the cheapest way to carry the edge.
-            cache_key = (urns, json.dumps(literal, sort_keys=True))
-            if cache_key not in shared:
-                shared[cache_key] = pulumi.Output.all(*[made[u].urn for u in urns]).apply(lambda _, v=literal: v)
-            return shared[cache_key]
+    def value(g: dict, key: str):
+        urns = tuple(u for u in g["edges"].get(key, ()) if u in made)
+        literal = g["inputs"][key]
+        if not urns:
+            return literal
+        # One Output per (sources, value), shared by every consumer, as a program shares
+        # e.g. one security group id: the cheapest way to carry the edge.
+        cache_key = (urns, json.dumps(literal, sort_keys=True))
+        if cache_key not in shared:
+            shared[cache_key] = pulumi.Output.all(*[made[u].urn for u in urns]).apply(lambda _, v=literal: v)
+        return shared[cache_key]
 
-        for g in graph:
-            opts = pulumi.ResourceOptions(parent=made.get(g["parent"]), provider=made.get(g["provider"]))
-            inputs = {k: value(g, k) for k in g["inputs"]}
-            if not g["custom"]:
-                res = pulumi.ComponentResource(g["type"], g["name"], None, opts)
-            elif classes[g["type"]] is None:
-                res = pulumi.CustomResource(g["type"], g["name"], inputs, opts)
-            else:
-                res = classes[g["type"]](g["name"], opts=opts, **{_snake(k): v for k, v in inputs.items()})
-            made[g["urn"]] = res
+    for g in graph:
+        opts = pulumi.ResourceOptions(parent=made.get(g["parent"]), provider=made.get(g["provider"]))
+        inputs = {k: value(g, k) for k in g["inputs"]}
+        if not g["custom"]:
+            res = pulumi.ComponentResource(g["type"], g["name"], None, opts)
+        elif classes[g["type"]] is None:
+            res = pulumi.CustomResource(g["type"], g["name"], inputs, opts)
+        else:
+            res = classes[g["type"]](g["name"], opts=opts, **{_snake(k): v for k, v in inputs.items()})
+        made[g["urn"]] = res
 
-    _sync_await(run_pulumi_func(program))
-    _close_loop()
+
+def run_plan(stack_file: str, out_dir: str, dump: str, warmup: str) -> dict:
+    _plan_once(warmup, out_dir + "-warmup")
+    seconds, run = _timed(lambda: _plan_once(stack_file, out_dir))
+    return {"seconds": seconds, "resources": _dump_graph(run, dump), "max_rss_mb": _rss_mb()}
+
+
+def run_bare(dump: str, warmup: str) -> dict:
+    small, graph = _load_graph(warmup), _load_graph(dump)
+    _bare_once(*small)
+    seconds, _ = _timed(lambda: _bare_once(*graph))
+    return {"seconds": seconds, "resources": sum(1 for g in graph[0] if g["custom"]), "max_rss_mb": _rss_mb()}
+
+
+def run_pairs(stack_file: str, out_dir: str, dump: str, warmup: str, warmup_dump: str, n: str) -> dict:
+    """n interleaved (plan, bare) runs in one process: a load spike on the shared machine hits
+    a pair rather than one side, and both sides share one interpreter's memory state."""
+    small, graph = _load_graph(warmup_dump), _load_graph(dump)
+    _plan_once(warmup, out_dir + "-warmup")
+    _bare_once(*small)
+    plans, bares = [], []
+    for _ in range(int(n)):
+        plans.append(_timed(lambda: _plan_once(stack_file, out_dir))[0])
+        bares.append(_timed(lambda: _bare_once(*graph))[0])
+    return {"plan": plans, "bare": bares}
 
 
 if __name__ == "__main__":
-    mode = sys.argv[1]
-    result = run_plan(*sys.argv[2:7]) if mode == "plan" else run_bare(*sys.argv[2:5])
+    sys.modules.setdefault("plan_worker", sys.modules["__main__"])  # replay_program.py imports this module
+    mode, args = sys.argv[1], sys.argv[2:]
+    result = {"plan": run_plan, "bare": run_bare, "pairs": run_pairs}[mode](*args)
     print(json.dumps(result))
