@@ -36,7 +36,7 @@ def test_eni_config_takes_every_zone_from_the_network(pulumi_mocks, dev_raw):
     net = nets["cn-beijing"]
 
     def check(args):
-        pod_vsw, sg, _ids = args
+        pod_vsw, sg, _ids, _node_vsw = args
         cm = rec.named(CM, "cni-configmap-kube-system-eni-config-cn-beijing").inputs
         conf = json.loads(cm["data"]["eni_conf"])
         assert set(pod_vsw) == {"cn-beijing-g", "cn-beijing-h"}
@@ -53,7 +53,8 @@ def test_eni_config_takes_every_zone_from_the_network(pulumi_mocks, dev_raw):
                 assert args_.provider and "::idc::" in args_.provider, args_.name
 
     ids = pulumi.Output.all(*[r.id for r in cni.resources.values()])
-    return pulumi.Output.all(net.pod_vswitch_ids, net.pod_security_group_id, ids).apply(check)
+    # The node vSwitch is read below as well: wait for it (nothing in the CNI depends on it).
+    return pulumi.Output.all(net.pod_vswitch_ids, net.pod_security_group_id, ids, net.vswitch_ids).apply(check)
 
 
 @pulumi.runtime.test
