@@ -17,6 +17,7 @@ warm-up run on the dev stack (lazy imports, linecache for the SDK's stack traces
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import re
@@ -174,4 +175,7 @@ if __name__ == "__main__":
     sys.modules.setdefault("plan_worker", sys.modules["__main__"])  # replay_program.py imports this module
     mode, args = sys.argv[1], sys.argv[2:]
     result = {"plan": run_plan, "bare": run_bare, "pairs": run_pairs}[mode](*args)
+    # run_program leaves a fresh loop set for the next run: close it now, not in interpreter
+    # teardown (where its self-pipe may already be gone and asyncio prints a stray error).
+    asyncio.get_event_loop().close()
     print(json.dumps(result))
