@@ -9,8 +9,11 @@ import pulumi
 import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 
+from components.cni import CniRegionInputs, DualCni, DualCniArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.network import RegionNetwork, RegionNetworkArgs
+from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
+from components.virtual_node import VirtualNode, VirtualNodeArgs
 from hybrid.cloudinit import context_for
 from hybrid.model import Platform
 
@@ -65,8 +68,6 @@ class HybridPlatform(pulumi.ComponentResource):
             )
 
         # --- dual CNI (issue 5): Calico on IDC nodes, Terway per cloud region ---
-        from components.cni import CniRegionInputs, DualCni, DualCniArgs
-
         self.cni = DualCni(
             "cni",
             DualCniArgs(
@@ -81,8 +82,6 @@ class HybridPlatform(pulumi.ComponentResource):
         )
 
         # --- registered cluster and ACK agent (issue 4) ---------------------------
-        from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
-
         reg_net = self.networks[p.registration.region_id]
         self.registered_cluster = RegisteredCluster(
             "ack",
@@ -122,8 +121,6 @@ class HybridPlatform(pulumi.ComponentResource):
         # registered cluster. It waits for the agent Deployment: pulumi-kubernetes only
         # reports it created once its pods are Ready, i.e. the agent has dialled out and the
         # cluster has left the "waiting" state in which addon installs are refused.
-        from components.virtual_node import VirtualNode, VirtualNodeArgs
-
         self.virtual_node: Optional[VirtualNode] = None
         if p.virtual_node.enabled:
             self.virtual_node = VirtualNode(

@@ -83,7 +83,6 @@ def harden(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-
 @dataclass(frozen=True, order=True)
 class ObjectKey:
     kind: str
