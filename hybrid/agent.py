@@ -33,13 +33,13 @@ from typing import Any, Iterable, Literal, Mapping
 
 import yaml
 
-from hybrid import yamlio
+from hybrid import unconfirmed, yamlio
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "ack"
 DEPLOYMENT = "ack-cluster-agent"
 CREDENTIALS_SECRET = "ack-cluster-agent-credentials"  # unconfirmed name
-CREDENTIAL_KEYS = ("ca", "cert", "key", "token", "url")  # unconfirmed key set
+CREDENTIAL_KEYS = tuple(unconfirmed.value("agent.credentialKeys").split(","))
 CONFIG_MAPS = ("ack-agent-config", "provider")
 # Env vars of the agent Deployment that may carry a credential inline, and the Secret key each
 # moves to. Empty: neither the connector manifest nor the console's agent is known to do that.

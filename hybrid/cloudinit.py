@@ -29,7 +29,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hybrid import yamlio
+from hybrid import unconfirmed, yamlio
 from hybrid.model.gpu import GpuPool
 
 if TYPE_CHECKING:
@@ -52,8 +52,7 @@ DATA_DISK_LABEL = "hybrid-data"  # ext4 label: lets a replacement instance find 
 METADATA = "http://100.100.100.200"
 # VPC-internal Alibaba mirror of pkgs.k8s.io: reachable from nodes without a public IP.
 K8S_APT_MIRROR = "https://mirrors.cloud.aliyuncs.com/kubernetes-new/core/stable"
-# Unconfirmed: pause image path in the regional ACS registry (VPC endpoint).
-PAUSE_IMAGE = "registry-vpc.@REGION@.aliyuncs.com/acs/pause:3.9"
+PAUSE_IMAGE = unconfirmed.value("cloudinit.pauseImage")
 
 # Our ingress redirect filter runs after any filters Terway attaches to eth0's clsact.
 TC_FILTER_PRIO = 65000

@@ -48,6 +48,14 @@ def _config_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unconfirmed(_: argparse.Namespace) -> int:
+    from hybrid import unconfirmed
+
+    for row in unconfirmed.table():
+        print(f"{row['key']}: {row['value']}\n  used by {row['usedBy']}; {row['why']}\n  confirm: {row['confirmBy']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hybrid-gpu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config-docs", help="print (or --write) docs/config.md, the stack config reference generated from the model")
     p.add_argument("--write", action="store_true", help="write docs/config.md instead of printing it")
     p.set_defaults(func=_config_docs)
+
+    p = sub.add_parser("unconfirmed", help="list the vendor-facing values no upstream source confirmed yet (hybrid/unconfirmed.py)")
+    p.set_defaults(func=_unconfirmed)
 
     from hybrid_tools import placement_cli
 

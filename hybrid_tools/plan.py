@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from hybrid import unconfirmed
 from hybrid.model import Platform, load
 from hybrid_tools import artifacts
 from hybrid_tools import agent_artifacts  # noqa: F401  (registers the registration/ writer)
@@ -102,6 +103,7 @@ def write_plan(stack: str, out_root: Path, platform: Platform, run: ProgramRun) 
     resources = resources_doc(run)
     files["resources.json"] = canonical_json(resources)
     files["outputs.json"] = canonical_json(outputs_doc(run))
+    files["unconfirmed.json"] = canonical_json(unconfirmed.table())
     for w in artifacts.WRITERS:
         for rel, text in w(platform, run).items():
             if rel in files:
@@ -140,6 +142,7 @@ def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float) ->
     lines.append("")
     lines.append("  by region: " + ", ".join(f"{r} {n}" for r, n in sorted(by_region.items())))
     lines.append(f"  artifacts: {out_dir}")
+    lines.append(f"  unconfirmed vendor values: {len(unconfirmed.UNCONFIRMED)} (unconfirmed.json; confirm before the first real run)")
     return "\n".join(lines)
 
 

@@ -1,0 +1,31 @@
+"""The unconfirmed-values table: complete by construction, written by the plan, printed by the CLI."""
+
+import json
+
+from hybrid import agent, cloudinit, unconfirmed
+from hybrid_tools import cli
+
+
+def test_users_take_their_values_from_the_table():
+    # The values below are what the modules render; they must be the table's, not copies.
+    assert cloudinit.PAUSE_IMAGE == unconfirmed.UNCONFIRMED["cloudinit.pauseImage"].value
+    assert ",".join(agent.CREDENTIAL_KEYS) == unconfirmed.UNCONFIRMED["agent.credentialKeys"].value
+
+
+def test_every_entry_says_why_and_how_to_confirm():
+    for key, entry in unconfirmed.UNCONFIRMED.items():
+        assert entry.value and entry.why and entry.confirm_by, key
+        assert entry.used_by.endswith(".py"), key
+
+
+def test_cli_lists_every_entry(capsys):
+    assert cli.main(["unconfirmed"]) == 0
+    out = capsys.readouterr().out
+    for key in unconfirmed.UNCONFIRMED:
+        assert key in out
+
+
+def test_table_is_json_ready():
+    rows = unconfirmed.table()
+    assert [r["key"] for r in rows] == sorted(unconfirmed.UNCONFIRMED)
+    json.dumps(rows)
