@@ -50,6 +50,8 @@ class RegionNetwork(pulumi.ComponentResource):
         r = args.region
         self._tags = {**args.tags, "region": r.id}
 
+        ll = r.leased_line
+        existing = ll.existing_vpc if ll is not None else None
         self.vpc = alicloud.vpc.Network(
             f"{name}-vpc",
             vpc_name=f"hybrid-{args.environment}-{r.id}",
@@ -57,10 +59,13 @@ class RegionNetwork(pulumi.ComponentResource):
             enable_ipv6=r.ipv6,
             description=f"Cloud GPU nodes of the {args.idc.name} cluster ({args.environment}).",
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self._adopt(existing.vpc_id if existing else None, ["vpcName", "description", "tags"]),
         )
         self.node_vswitches = {z.id: self._create_vswitch(z.id, z.node_vswitch_cidr, "nodes") for z in r.zones if z.node_vswitch_cidr}
         self.pod_vswitches = {z.id: self._create_vswitch(z.id, z.pod_vswitch_cidr, "pods") for z in r.zones if z.pod_vswitch_cidr}
+        self.attachment: Optional[alicloud.cen.TransitRouterVpcAttachment] = None
+        self.route_entries: dict[str, alicloud.vpc.RouteEntry] = {}
+        self.idc_routes = self._create_leased_line()
         self.rules: list[alicloud.ecs.SecurityGroupRule] = []
         self.flow_log: Optional[alicloud.vpc.FlowLog] = None
         self.workers_sg = self._create_workers_sg()
@@ -74,6 +79,7 @@ class RegionNetwork(pulumi.ComponentResource):
         self.security_group_id = self.workers_sg.id
         self.pod_security_group_id = self.pods_sg.id
         self.register_outputs({
+            "idcRoutes": self.idc_routes,
             "vpcId": self.vpc_id,
             "vswitchIds": self.vswitch_ids,
             "podVswitchIds": self.pod_vswitch_ids,
@@ -83,8 +89,25 @@ class RegionNetwork(pulumi.ComponentResource):
 
     # -- children ---------------------------------------------------------
 
+    def _adopt(self, import_id: Optional[str], ignore: list[str], parent: Optional[pulumi.Resource] = None) -> pulumi.ResourceOptions:
+        """Options of a child; for an existing object, import it and never change, replace or delete it.
+
+        Since pulumi 3.17x an import whose inputs differ updates the resource to the
+        program's inputs: names, descriptions and tags of an adopted object are
+        ignored so they stay as they are. ``protect`` turns a replacement (a CIDR
+        that does not match) into an error instead of a second VPC, and
+        ``retain_on_delete`` keeps it when the stack is destroyed
+        (``pulumi destroy --exclude-protected``).
+        """
+        if import_id is None:
+            return pulumi.ResourceOptions(parent=parent or self)
+        return pulumi.ResourceOptions(parent=parent or self, import_=import_id, protect=True, retain_on_delete=True,
+                                      ignore_changes=list(ignore))
+
     def _create_vswitch(self, zone: str, cidr: str, role: str) -> alicloud.vpc.Switch:
         r = self._args.region
+        ll = r.leased_line
+        existing = ll.existing_vswitch(zone, role) if ll is not None else None
         return alicloud.vpc.Switch(
             f"{self._name}-{zone}-{role}",
             vpc_id=self.vpc.id,
@@ -95,8 +118,67 @@ class RegionNetwork(pulumi.ComponentResource):
             enable_ipv6=r.ipv6 or None,
             ipv6_cidr_block_mask=(self._ipv6_mask(zone, role) if r.ipv6 else None),
             tags={**self._tags, "zone": zone, "role": role},
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self._adopt(existing, ["vswitchName", "description", "tags"]),
         )
+
+    def _create_leased_line(self) -> pulumi.Output[dict]:
+        """The region's path to the IDC; returns what each IDC range's route points at."""
+        a = self._args
+        ll = a.region.leased_line
+        if ll is None:  # the model only allows this while idc.leasedLine is false
+            return pulumi.Output.from_input({"kind": "none", "routes": {}})
+        if ll.transit_router is not None:
+            tr = ll.transit_router
+            # The transit router's VPC connection takes one vSwitch per zone; the node vSwitches
+            # serve, so the attachment is in every zone the nodes are.
+            self.attachment = alicloud.cen.TransitRouterVpcAttachment(
+                f"{self._name}-tr-attachment",
+                cen_id=tr.cen_id,
+                transit_router_id=tr.transit_router_id,
+                vpc_id=self.vpc.id,
+                zone_mappings=[alicloud.cen.TransitRouterVpcAttachmentZoneMappingArgs(zone_id=z, vswitch_id=v.id)
+                               for z, v in sorted(self.node_vswitches.items())],
+                transit_router_vpc_attachment_name=f"hybrid-{a.environment}-{a.region.id}",
+                transit_router_attachment_description=f"VPC of {a.region.id} to the leased line of {a.idc.name}.",
+                tags=self._tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if tr.route_table_id is not None:
+                alicloud.cen.TransitRouterRouteTableAssociation(
+                    f"{self._name}-tr-association",
+                    transit_router_attachment_id=self.attachment.id,
+                    transit_router_route_table_id=tr.route_table_id,
+                    opts=pulumi.ResourceOptions(parent=self.attachment),
+                )
+                alicloud.cen.TransitRouterRouteTablePropagation(
+                    f"{self._name}-tr-propagation",
+                    transit_router_attachment_id=self.attachment.id,
+                    transit_router_route_table_id=tr.route_table_id,
+                    opts=pulumi.ResourceOptions(parent=self.attachment),
+                )
+            route_table = self.vpc.route_table_id
+            hop_type, hop_id, managed = "Attachment", self.attachment.id, True
+        else:
+            ev = ll.existing_vpc
+            route_table = pulumi.Output.from_input(ev.route_table_id)
+            hop_type, hop_id, managed = ev.next_hop.type, pulumi.Output.from_input(ev.next_hop.id), ev.create_routes
+        if managed:
+            for field, cidr in a.idc.ranges:
+                self.route_entries[cidr] = alicloud.vpc.RouteEntry(
+                    f"{self._name}-idc-route-{_slug(cidr)}",
+                    route_table_id=route_table,
+                    destination_cidrblock=cidr,
+                    nexthop_type=hop_type,
+                    nexthop_id=hop_id,
+                    description=f"IDC idc.{field} over the leased line",
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+        return pulumi.Output.all(route_table, hop_id).apply(lambda v: {
+            "kind": ll.kind,
+            "routeTableId": v[0],
+            "nextHop": {"type": hop_type, "id": v[1]},
+            "routes": {cidr: "managed" if managed else "existing" for _, cidr in a.idc.ranges},
+        })
 
     def _ipv6_mask(self, zone: str, role: str) -> int:
         # The VPC gets a /56; each vSwitch a distinct /64 index (0..255), stable by zone order.

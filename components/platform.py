@@ -142,6 +142,7 @@ class HybridPlatform(pulumi.ComponentResource):
                 podVswitchIds=n.pod_vswitch_ids,
                 securityGroupId=n.security_group_id,
                 podSecurityGroupId=n.pod_security_group_id,
+                idcRoutes=n.idc_routes,
             )
             for rid, n in self.networks.items()
         })

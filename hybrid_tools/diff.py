@@ -149,10 +149,35 @@ _ABSENT = _Absent()
 def _doc_of(r: dict) -> dict:
     """What a change to a resource can touch: its inputs plus its options."""
     doc = {"inputs": r.get("inputs") or {}}
-    for k in ("protect", "options", "provider"):
-        if r.get(k):
-            doc[k] = r[k]
+    options = dict(r.get("options") or {})
+    if r.get("protect"):  # plans written before protect moved into options
+        options.setdefault("protect", True)
+    if options:
+        doc["options"] = options
+    if r.get("provider"):
+        doc["provider"] = r["provider"]
     return doc
+
+
+def _option_changes(old: dict, new: dict) -> list[PropChange]:
+    """One line per changed resource option (protect, retainOnDelete, ignoreChanges, import, ...) and provider."""
+    out = []
+    oo, no = old.get("options") or {}, new.get("options") or {}
+    for key in sorted(set(oo) | set(no)):
+        a, b = oo.get(key, _ABSENT), no.get(key, _ABSENT)
+        if a == b:
+            continue
+        eff = ""
+        if key == "retainOnDelete" and a is True:
+            eff = "no longer retained: destroy or removal deletes the object"
+        elif key == "protect" and a is True:
+            eff = "no longer protected: the engine may delete or replace it"
+        elif key == "import" and b is not _ABSENT:
+            eff = "the next up imports the existing object"
+        out.append(PropChange(f"<options.{key}>", a, b, eff))
+    if old and old.get("provider") != new.get("provider"):
+        out.append(PropChange("<provider>", old.get("provider", _ABSENT), new.get("provider", _ABSENT), "replaces (new provider)"))
+    return out
 
 
 def compute(base_dir: Path, head_dir: Path) -> PlanDiff:
@@ -171,7 +196,8 @@ def compute(base_dir: Path, head_dir: Path) -> PlanDiff:
             changes.append(ResourceChange(urn, r["type"], r["name"], "moved", moved_from=old_urn,
                                           props=_prop_changes(r["type"], old.get("inputs") or {}, r.get("inputs") or {})))
         else:
-            changes.append(ResourceChange(urn, r["type"], r["name"], "added"))
+            # A new resource's options matter as much as a changed one's (retainOnDelete, import, protect).
+            changes.append(ResourceChange(urn, r["type"], r["name"], "added", props=_option_changes({}, _doc_of(r))))
     for urn in sorted(removed):
         r = removed[urn]
         changes.append(ResourceChange(urn, r["type"], r["name"], "removed"))
@@ -182,10 +208,7 @@ def compute(base_dir: Path, head_dir: Path) -> PlanDiff:
         props = []
         for pc in _prop_changes(head[urn]["type"], old["inputs"], new["inputs"]):
             props.append(pc)
-        for key in ("protect", "options", "provider"):
-            if old.get(key) != new.get(key):
-                eff = "replaces (new provider)" if key == "provider" else ""
-                props.append(PropChange(f"<{key}>", old.get(key, _ABSENT), new.get(key, _ABSENT), eff))
+        props += _option_changes(old, new)
         changes.append(ResourceChange(urn, head[urn]["type"], head[urn]["name"], "changed", props=props))
     order = {"removed": 0, "moved": 1, "changed": 2, "added": 3}
     changes.sort(key=lambda c: (order[c.kind], c.type, c.name, c.urn))

@@ -37,6 +37,7 @@ _ID_PREFIX = {
     "alicloud:ecs/securityGroup:SecurityGroup": "sg-",
     "alicloud:ecs/instance:Instance": "i-",
     "alicloud:ecs/ecsDisk:EcsDisk": "d-",
+    "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": "tr-attach-",
 }
 
 
@@ -90,13 +91,17 @@ class PlanMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         if args.typ == "alicloud:vpc/network:Network" and args.inputs.get("enableIpv6"):
             state["ipv6CidrBlock"] = "2408:4005:3c6:8b00::/56"
+        if args.typ == "alicloud:vpc/network:Network":
+            # The system route table the VPC is created with (provider output route_table_id).
+            state.setdefault("routeTableId", "vtb-" + hashlib.sha256(urn.encode()).hexdigest()[:20])
         if args.typ == "pulumi-python:dynamic/ack:RegisteredCluster":
             from hybrid_tools.agent_artifacts import registered_cluster_state  # registered cluster id + agent manifest
 
             state.update(registered_cluster_state(args.name, args.inputs))
         if self._extra_state is not None:
             state.update(self._extra_state(args))
-        return fake_id(args.typ, urn), state
+        # An imported resource keeps the id it has in the cloud.
+        return (args.resource_id or fake_id(args.typ, urn)), state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         return {}
@@ -126,6 +131,8 @@ class RecordingMonitor(pmocks.MockMonitor):
                 property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
                 options={
                     k: v for k, v in {
+                        "protect": request.protect or None,
+                        "import": request.importId or None,
                         "deleteBeforeReplace": request.deleteBeforeReplace or None,
                         "ignoreChanges": sorted(request.ignoreChanges) or None,
                         "replaceOnChanges": sorted(request.replaceOnChanges) or None,

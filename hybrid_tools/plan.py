@@ -47,8 +47,6 @@ def resources_doc(run: ProgramRun) -> list[dict[str, Any]]:
         }
         if reg.dependencies:
             doc["dependencies"] = sorted(set(reg.dependencies))
-        if reg.protect:
-            doc["protect"] = True
         if reg.options:
             doc["options"] = reg.options
         docs.append(doc)

@@ -81,3 +81,31 @@ def test_effect_table_prefix_matching():
     assert diff.effect("kubernetes:apps/v1:DaemonSet", "spec.template.spec.containers[0].image") == "rolling restart"
     assert diff.effect("kubernetes:core/v1:ConfigMap", "metadata.name") == "replace"
     assert diff.effect(SW, "tags.role") == ""
+
+
+def test_option_changes_are_shown_one_per_option(tmp_path):
+    kept = _r("c", SW, "g-nodes", cidrBlock="10.32.0.0/22")
+    kept["options"] = {"retainOnDelete": True, "protect": True, "ignoreChanges": ["tags"]}
+    added = _r("c", SW, "h-nodes", cidrBlock="10.32.4.0/22")
+    added["options"] = {"import": "vsw-existing", "retainOnDelete": True}
+    base = _plan(tmp_path / "base", [kept], {}, {})
+    dropped = dict(kept, options={"ignoreChanges": ["tags", "vswitchName"]})
+    head = _plan(tmp_path / "head", [dropped, added], {}, {})
+    d = diff.compute(base, head)
+    g = next(c for c in d.resources if c.name == "g-nodes")
+    assert {(p.path, repr(p.new)) for p in g.props} == {
+        ("<options.retainOnDelete>", "(absent)"), ("<options.protect>", "(absent)"),
+        ("<options.ignoreChanges>", "['tags', 'vswitchName']")}
+    assert "destroy or removal deletes" in next(p.effect for p in g.props if p.path == "<options.retainOnDelete>")
+    h = next(c for c in d.resources if c.name == "h-nodes")
+    assert h.kind == "added" and not h.replaces
+    assert {(p.path, p.new) for p in h.props} == {("<options.import>", "vsw-existing"), ("<options.retainOnDelete>", True)}
+    text = diff.render_text(d)
+    assert "    <options.retainOnDelete>: true -> (absent)  (no longer retained: destroy or removal deletes the object)" in text
+    assert "    <options.import>: (absent) -> vsw-existing  (the next up imports the existing object)" in text
+
+    # A plan from before protect moved into options: the top-level flag still counts.
+    old_style = dict(kept, protect=True, options={"retainOnDelete": True, "ignoreChanges": ["tags"]})
+    base2 = _plan(tmp_path / "base2", [old_style], {}, {})
+    head2 = _plan(tmp_path / "head2", [kept], {}, {})
+    assert diff.compute(base2, head2).empty

@@ -201,7 +201,7 @@ def test_prod_plan_has_the_pools(prod_plan, prod_raw):
             atts = [r for r in kids if r["type"] == ATTACH]
             assert len(inst) == len(disks) == len(atts) == pool.count
             assert all(r["provider"] == f"alicloud-{region.id}" for r in kids)
-            assert all(r.get("protect") is True for r in disks)  # training data is protected
+            assert all((r.get("options") or {}).get("protect") is True for r in disks)  # training data is protected
             for r in inst:
                 assert r["inputs"]["userData"] == "[secret]"
                 assert r["options"]["deleteBeforeReplace"] is True and r["options"]["ignoreChanges"] == ["userData"]

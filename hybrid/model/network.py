@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from hybrid.errors import FieldError
 from hybrid.model.base import Cidr, Model, Name, RegionId, ZoneId
 from hybrid.model.gpu import GpuPool
+from hybrid.model.leased_line import LeasedLine
 
 
 class ApiServer(Model):
@@ -93,6 +94,26 @@ class Region(Model):
     auto_plan: AutoPlan = AutoPlan()
     serverless_only: bool = Field(default=False, description="Region exists only for Serverless pods of ack-virtual-node: no GPU pools.")
     gpu_pools: list[GpuPool] = Field(default_factory=list)
+    leased_line: Optional[LeasedLine] = Field(
+        default=None,
+        description="How this region's VPC reaches the IDC (transitRouter or existingVpc); required while idc.leasedLine is true. See docs/network.md.")
+
+    @model_validator(mode="after")
+    def _existing_vswitches_have_cidrs(self) -> "Region":
+        # An imported vSwitch must be declared with its real CIDR, or the import does not match.
+        ll = self.leased_line
+        if ll is None or ll.existing_vpc is None:
+            return self
+        zones = {z.id: z for z in self.zones}
+        for v in ll.existing_vpc.vswitches:
+            z = zones.get(v.zone)
+            cidr = None if z is None else (z.node_vswitch_cidr if v.role == "nodes" else z.pod_vswitch_cidr)
+            if cidr is None:
+                field = "nodeVswitchCidr" if v.role == "nodes" else "podVswitchCidr"
+                raise FieldError(
+                    f"existing {v.role} vSwitch {v.id} is in zone {v.zone}, which has no {field} in this region's zones.",
+                    f"add zone {v.zone} with {field} set to the vSwitch's CIDR.")
+        return self
 
     @field_validator("zones", mode="before")
     @classmethod

@@ -145,6 +145,10 @@ def _regions(p: Platform) -> Iterable[ConfigIssue]:
                 yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps regions[{rj}] ({other.id}) VPC {other.vpc_cidr}; regions share leased-line routing.",
                                   "give each region a disjoint VPC block.")
         yield from _zones(p, ri, r)
+        if p.idc.leased_line and r.leased_line is None:
+            yield ConfigIssue(f"{base}.leasedLine", f"region {r.id} has no path to the IDC: nothing attaches its VPC to the leased line, "
+                                                    "so its nodes cannot reach the IDC apiserver or pods.",
+                              "add leasedLine.transitRouter {cenId, transitRouterId} or leasedLine.existingVpc {vpcId, routeTableId, nextHop}; see docs/network.md.")
 
 
 def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:

@@ -1,0 +1,111 @@
+"""How one cloud region reaches the IDC: its VPC's attachment to the leased line.
+
+The leased line itself (Express Connect physical connection and the Virtual
+Border Router, VBR, with its BGP session to the IDC edge) is a prerequisite
+that this program does not create: see docs/network.md. Each region states how
+its VPC is wired to it, in one of two forms:
+
+* ``transitRouter``: the program creates the VPC and attaches it to an existing
+  CEN instance's Enterprise Edition transit router (the one the VBR is attached
+  to), then adds one VPC route entry per IDC range with the attachment as next
+  hop, and optionally associates the attachment with a transit-router route
+  table and propagates its routes there.
+* ``existingVpc``: the VPC (and optionally its vSwitches) already exists and is
+  already wired to the line; the program imports it by id and never deletes it.
+  ``nextHop`` names what the VPC's IDC routes point at; with
+  ``createRoutes: true`` the program adds those route entries itself.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field, model_validator
+
+from hybrid.errors import FieldError
+from hybrid.model.base import Model
+
+# Id shapes as the Alibaba Cloud consoles and APIs print them.
+_CEN_ID = r"^cen-[a-z0-9]+$"
+_TR_ID = r"^tr-[a-z0-9]+$"
+_VTB_ID = r"^vtb-[a-z0-9]+$"
+_VPC_ID = r"^vpc-[a-z0-9]+$"
+_VSW_ID = r"^vsw-[a-z0-9]+$"
+
+# Next-hop types of a VPC custom route entry that lead to the leased line; the
+# names are the `nexthop_type` values of pulumi-alicloud 4.0.0 `vpc.RouteEntry`.
+NextHopType = Literal["Attachment", "Ecr", "RouterInterface", "VpnGateway"]
+
+
+class TransitRouter(Model):
+    """Attach the region's new VPC to an existing transit router of an existing CEN instance."""
+
+    cen_id: str = Field(pattern=_CEN_ID, description="CEN instance that also holds the VBR of the leased line.")
+    transit_router_id: str = Field(pattern=_TR_ID, description="Enterprise Edition transit router of this region in that CEN instance.")
+    route_table_id: Optional[str] = Field(
+        default=None, pattern=_VTB_ID,
+        description="Transit-router route table to associate the VPC attachment with and propagate its routes to; "
+                    "omit to leave the attachment on the transit router's default route table settings.")
+
+
+class NextHop(Model):
+    type: NextHopType
+    id: str = Field(min_length=1, pattern=r"^[a-z]+-[a-z0-9-]+$", description="e.g. tr-attach-..., ecr-..., ri-...")
+
+
+class ExistingVswitch(Model):
+    zone: str = Field(min_length=1)
+    role: Literal["nodes", "pods"]
+    id: str = Field(pattern=_VSW_ID)
+
+
+class ExistingVpc(Model):
+    """A VPC that is already wired to the leased line, imported by id."""
+
+    vpc_id: str = Field(pattern=_VPC_ID)
+    route_table_id: str = Field(pattern=_VTB_ID, description="The VPC route table that holds (or gets) the IDC routes.")
+    next_hop: NextHop = Field(description="What the VPC's routes toward the IDC ranges point at.")
+    create_routes: bool = Field(
+        default=False,
+        description="false: the route entries toward the IDC ranges exist already (they are reported, not managed); "
+                    "true: the program adds one route entry per IDC range toward nextHop.")
+    vswitches: list[ExistingVswitch] = Field(
+        default_factory=list,
+        description="Existing vSwitches to import instead of creating them; each zone/role needs its CIDR in zones[].")
+
+    @model_validator(mode="after")
+    def _unique(self) -> "ExistingVpc":
+        seen: set[tuple[str, str]] = set()
+        for v in self.vswitches:
+            if (v.zone, v.role) in seen:
+                raise FieldError(f"vSwitch for zone {v.zone} role {v.role} is given twice.", "list each zone/role once.")
+            seen.add((v.zone, v.role))
+        return self
+
+
+class LeasedLine(Model):
+    """Exactly one of ``transitRouter`` or ``existingVpc``."""
+
+    transit_router: Optional[TransitRouter] = None
+    existing_vpc: Optional[ExistingVpc] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "LeasedLine":
+        if (self.transit_router is None) == (self.existing_vpc is None):
+            raise FieldError(
+                "a region's leased-line path needs exactly one of transitRouter or existingVpc.",
+                "give transitRouter {cenId, transitRouterId} to attach a new VPC, or existingVpc {vpcId, routeTableId, nextHop} to adopt one.",
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "transitRouter" if self.transit_router is not None else "existingVpc"
+
+    def existing_vswitch(self, zone: str, role: str) -> Optional[str]:
+        if self.existing_vpc is None:
+            return None
+        for v in self.existing_vpc.vswitches:
+            if v.zone == zone and v.role == role:
+                return v.id
+        return None
