@@ -14,6 +14,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from hybrid import calico as calico_plan
 from hybrid import cni as plan
 from hybrid.model.cni import Cni
 from hybrid.model.network import Idc
@@ -36,6 +37,8 @@ class DualCniArgs:
     # The IDC cluster's provider: every child is declared with it explicitly.
     provider: k8s.Provider
     regions: list[CniRegionInputs] = field(default_factory=list)
+    # Provider with upsertExistingObjects, for objects the IDC cluster already runs (Calico).
+    adopt_provider: Optional[k8s.Provider] = None
 
 
 # (apiVersion, kind) -> resource class; top-level fields besides apiVersion/kind/metadata become kwargs.
@@ -61,17 +64,20 @@ class DualCni(pulumi.ComponentResource):
         self.resources: dict[str, pulumi.CustomResource] = {}
         cni, idc = args.cni, args.idc
 
+        # The cluster already runs Calico: its objects are adopted (upsert) and never deleted,
+        # whatever happens to the stack (destroy, a change of calico.install).
+        adopt = pulumi.ResourceOptions(parent=self, provider=args.adopt_provider or self._provider, retain_on_delete=True)
         if cni.calico.install == "manifest":
-            self._declare(plan.calico_node_daemonset(cni, idc))
+            self._declare(plan.calico_node_daemonset(cni, idc), opts=adopt)
         else:
-            patch = plan.calico_installation_patch(cni)
+            patch = calico_plan.installation_patch(cni, idc)
             self.resources["Installation/default"] = k8s.apiextensions.CustomResourcePatch(
                 f"{name}-calico-installation",
                 api_version=patch["apiVersion"],
                 kind=patch["kind"],
                 metadata=patch["metadata"],
                 spec=patch["spec"],
-                opts=pulumi.ResourceOptions(parent=self, provider=self._provider),
+                opts=adopt,
             )
 
         rbac = [self._declare(obj) for obj in plan.terway_rbac(cni)]
@@ -96,7 +102,8 @@ class DualCni(pulumi.ComponentResource):
             "eniConfigs": self.eni_configs,
         })
 
-    def _declare(self, obj: dict, depends_on: Optional[list] = None, **overrides: Any) -> pulumi.CustomResource:
+    def _declare(self, obj: dict, depends_on: Optional[list] = None, opts: Optional[pulumi.ResourceOptions] = None,
+                 **overrides: Any) -> pulumi.CustomResource:
         kind = (obj["apiVersion"], obj["kind"])
         cls = _KINDS[kind]
         meta = obj["metadata"]
@@ -104,7 +111,8 @@ class DualCni(pulumi.ComponentResource):
         kwargs.update(overrides)
         ns = meta.get("namespace")
         res_name = f"{self._name}-{obj['kind'].lower()}-{(ns + '-') if ns else ''}{meta['name']}"
+        base = opts or pulumi.ResourceOptions(parent=self, provider=self._provider)
         res = cls(res_name, metadata=meta, **kwargs,
-                  opts=pulumi.ResourceOptions(parent=self, provider=self._provider, depends_on=depends_on or []))
+                  opts=pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(depends_on=depends_on or [])))
         self.resources[f"{obj['kind']}/{(ns + '/') if ns else ''}{meta['name']}"] = res
         return res

@@ -9,11 +9,13 @@ import pulumi
 import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 
+from components.calico import CalicoRouting, CalicoRoutingArgs
 from components.cni import CniRegionInputs, DualCni, DualCniArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.network import RegionNetwork, RegionNetworkArgs
 from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
 from components.virtual_node import VirtualNode, VirtualNodeArgs
+from hybrid.calico import CloudRange
 from hybrid.cloudinit import context_for
 from hybrid.model import Platform
 
@@ -50,6 +52,16 @@ class HybridPlatform(pulumi.ComponentResource):
             enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # The same cluster, for objects it already has (Calico): pulumi-kubernetes >= 4.29 fails a
+        # create of an existing object unless upsertExistingObjects is set. Only retained objects
+        # use it, so a rename without an alias can never delete what the cluster already ran.
+        self.idc_adopt_provider = k8s.Provider(
+            "idc-adopt",
+            kubeconfig=args.secrets.idc_kubeconfig,
+            enable_server_side_apply=True,
+            upsert_existing_objects=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
         # --- per-region networks (issue: foundation) ---------------------------
         self.providers: dict[str, alicloud.Provider] = {}
@@ -77,6 +89,19 @@ class HybridPlatform(pulumi.ComponentResource):
                 regions=[CniRegionInputs(region_id=r.id, pod_vswitch_ids=self.networks[r.id].pod_vswitch_ids,
                                          pod_security_group_id=self.networks[r.id].pod_security_group_id, ipv6=r.ipv6)
                          for r in p.regions],
+                adopt_provider=self.idc_adopt_provider,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
+        )
+        # BGP to the route reflectors, the IDC pod pool without overlay, no SNAT toward the cloud VPCs.
+        self.calico = CalicoRouting(
+            "calico",
+            CalicoRoutingArgs(
+                cni=p.cni,
+                idc=p.idc,
+                cloud=[CloudRange(r.id, r.vpc_cidr) for r in p.regions],
+                provider=self.idc_provider,
+                adopt_provider=self.idc_adopt_provider,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
         )

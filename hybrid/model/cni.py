@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from hybrid.errors import FieldError
 from hybrid.model.base import Model, Name
+from hybrid.model.bgp import CalicoBgp
 
 _VERSION = r"^v[0-9]+\.[0-9]+\.[0-9]+$"
 _LABEL_KEY = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
@@ -29,6 +30,7 @@ class Calico(Model):
     version: str = Field(default="v3.28.2", pattern=_VERSION)
     image_registry: str = Field(default="docker.io/calico", min_length=1, pattern=r"^[a-z0-9.:/_-]+$")
     namespace: Name = "kube-system"
+    bgp: CalicoBgp = CalicoBgp()
 
 
 class Terway(Model):

@@ -209,6 +209,16 @@ def _registration(p: Platform) -> Iterable[ConfigIssue]:
                           "set agent.endpoint: private.")
 
 
+@cross_check
+def _bgp_peers(p: Platform) -> Iterable[ConfigIssue]:
+    # Peers are reached from IDC nodes without the leased line: they sit in an on-prem range.
+    ranges = [c for f, c in p.idc.ranges if not f.startswith("podCidr")]
+    for i, peer in enumerate(p.cni.calico.bgp.peers):
+        if not any(net(f"{peer.peer_ip}/32") in net(c) for c in ranges):
+            yield ConfigIssue(f"cni.calico.bgp.peers[{i}].peerIp", f"{peer.peer_ip} is in none of idc.nodeCidrs / idc.extraRanges {ranges}.",
+                              "give the route reflector's or switch's on-prem address, or add its range to idc.extraRanges.")
+
+
 cross_check(check_virtual_node)
 
 
