@@ -50,6 +50,19 @@ def _pruned(obj, schema, path="") -> list[str]:
     return out
 
 
+def _int32(obj, schema, path="") -> list[str]:
+    """format: int32 integers within range (the API server checks the format; jsonschema does not know it)."""
+    out = []
+    if schema.get("format") == "int32" and isinstance(obj, int) and not -2**31 <= obj < 2**31:
+        out.append(f"{path}: {obj} is not an int32")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += _int32(v, (schema.get("properties") or {}).get(k, {}), f"{path}.{k}")
+    if isinstance(obj, list):
+        out += [e for i, v in enumerate(obj) for e in _int32(v, schema.get("items") or {}, f"{path}[{i}]")]
+    return out
+
+
 def crd_errors(obj: dict) -> list[str]:
     group, version, schema = _crd(obj["kind"])
     errs = []
@@ -58,6 +71,7 @@ def crd_errors(obj: dict) -> list[str]:
     meta_free = {k: v for k, v in obj.items() if k != "metadata"}  # metadata is the API server's ObjectMeta
     errs += [f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}" for e in Draft7Validator(schema).iter_errors(meta_free)]
     errs += [f"{p}: unknown field, the API server would drop it" for p in _pruned(meta_free, schema)]
+    errs += _int32(meta_free, schema)
     return errs
 
 
@@ -91,6 +105,8 @@ def test_the_schema_check_catches_mistakes(prod_raw):
     assert any("cidr" in e for e in crd_errors({**pool, "spec": {k: v for k, v in pool["spec"].items() if k != "cidr"}}))
     assert any("natOutGoing" in e for e in crd_errors({**pool, "spec": {**pool["spec"], "natOutGoing": True}}))
     assert any("apiVersion" in e for e in crd_errors({**pool, "apiVersion": "projectcalico.org/v3"}))
+    peer = next(o for o in _objects(prod_raw) if o["kind"] == "BGPPeer")
+    assert any("int32" in e for e in crd_errors({**peer, "spec": {**peer["spec"], "asNumber": 4200000000}}))
     prod_raw["cni"]["calico"]["install"] = "operator"
     inst = _objects(prod_raw)[-1]
     bad = json.loads(json.dumps(inst))
@@ -183,6 +199,7 @@ def test_operator_installation_carries_the_pod_pool(prod_raw):
     (lambda b: b.update(peers=[], nodeToNodeMesh=False), "cni.calico.bgp"),
     (lambda b: b["peers"][1].update(name="rr-a"), "cni.calico.bgp"),
     (lambda b: b["peers"][0].update(asNumber=0), "cni.calico.bgp.peers[0].asNumber"),
+    (lambda b: b["peers"][0].update(asNumber=4200000000), "cni.calico.bgp.peers[0].asNumber"),
 ])
 def test_bad_bgp_config_names_the_field(prod_raw, edit, field):
     edit(prod_raw["cni"]["calico"]["bgp"])

@@ -28,8 +28,9 @@ class BgpPeer(Model):
 
     name: Name = Field(description="Name of the BGPPeer object; reuse the existing object's name to adopt it.")
     peer_ip: str = Field(description="IPv4 address of the route reflector or switch (inside idc.nodeCidrs or idc.extraRanges).")
-    # 4-byte AS numbers (RFC 6793) go up to 2^32-1.
-    as_number: int = Field(ge=1, le=4294967295)
+    # Calico's CRDs type asNumber as an int32 (libcalico-go/config/crd/crd.projectcalico.org_bgppeers.yaml
+    # at v3.28.2), so 4-byte AS numbers above 2^31-1 cannot be written through them.
+    as_number: int = Field(ge=1, le=2147483647)
     node_selector: str = Field(
         default="all()", min_length=1,
         description="Calico selector of the IDC nodes that peer with it, e.g. all() for route reflectors, rack == 'r1' for a ToR switch.")
@@ -41,7 +42,7 @@ class BgpPeer(Model):
 
 
 class CalicoBgp(Model):
-    as_number: int = Field(default=64512, ge=1, le=4294967295,
+    as_number: int = Field(default=64512, ge=1, le=2147483647,
                            description="AS number of the IDC nodes (Calico's global default AS is 64512).")
     peers: list[BgpPeer] = Field(default_factory=list)
     node_to_node_mesh: Optional[bool] = Field(
