@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from hybrid_tools.mockrun import redact
-from hybrid_tools.plan import build_plan
+from hybrid_tools.plan import build_plan, resources_doc
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,14 +78,18 @@ def _key(reg) -> tuple[str, str, str, str]:
     return group, obj["kind"], meta.get("namespace", ""), meta["name"]
 
 
+_RUNS: dict = {}
+
+
 def _run(tmp_path, install: str):
-    raw = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
-    raw = copy.deepcopy(raw)
-    raw["config"]["hybrid-gpu-platform:cni"]["calico"]["install"] = install
-    cfg = tmp_path / f"Pulumi.prod-{install}.yaml"
-    cfg.write_text(yaml.safe_dump(raw))
-    _, _, run, _ = build_plan("prod", config_file=cfg)
-    return run
+    """The prod program's registrations with calico.install set; a private copy per caller."""
+    if install not in _RUNS:
+        raw = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
+        raw["config"]["hybrid-gpu-platform:cni"]["calico"]["install"] = install
+        cfg = tmp_path / f"Pulumi.prod-{install}.yaml"
+        cfg.write_text(yaml.safe_dump(raw))
+        _, _, _RUNS[install], _ = build_plan("prod", config_file=cfg)
+    return copy.deepcopy(_RUNS[install])
 
 
 def _replay(run, cluster: Cluster):
@@ -153,3 +157,17 @@ def test_up_fails_on_existing_objects_without_upsert(tmp_path):
     ds.provider = plain + "::" + ds.provider.rsplit("::", 1)[1]
     with pytest.raises(AlreadyExists):
         _replay(run, Cluster(EXISTING_MANIFEST))
+
+
+def test_resources_json_records_each_resources_options(tmp_path):
+    docs = {d["name"]: d for d in resources_doc(_run(tmp_path, "manifest"))}
+    # The adopted VPC of cn-hangzhou (stacks/Pulumi.prod.yaml): imported by id, protected, retained.
+    assert docs["cn-hangzhou-vpc"]["options"] == {
+        "import": "vpc-bp1k7mq9w2x3r4t5y6u7i", "protect": True, "retainOnDelete": True,
+        "ignoreChanges": ["description", "tags", "vpcName"]}
+    assert docs["cn-beijing-vpc"].get("options") is None  # created by the stack: no options
+    assert docs["cni-daemonset-kube-system-calico-node"]["options"] == {"retainOnDelete": True}
+    assert docs["cni-daemonset-kube-system-calico-node"]["provider"] == "idc-adopt"
+    assert docs["calico-ippool-cloud-cn-beijing-vpc"]["provider"] == "idc"
+    assert "options" not in docs["calico-ippool-cloud-cn-beijing-vpc"]
+    assert "protect" not in docs["cn-hangzhou-vpc"]  # one home: under options
