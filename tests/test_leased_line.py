@@ -55,6 +55,12 @@ def test_ids_are_checked(dev_raw, path, value):
     assert [i.path for i in _issues(dev_raw)] == [f"regions[0].leasedLine.{path[0]}.{path[1]}"]
 
 
+def test_transit_router_needs_a_node_vswitch(dev_raw):
+    dev_raw["regions"][0]["zones"] = [{"id": "cn-beijing-g", "podVswitchCidr": "10.40.32.0/19"}]
+    dev_raw["regions"][0]["gpuPools"] = []
+    assert [i.path for i in _issues(dev_raw)] == ["regions[0].leasedLine.transitRouter"]
+
+
 def test_imported_vswitch_needs_its_cidr(dev_raw):
     # cn-beijing-g is given as shorthand: the planner would pick a CIDR the existing vSwitch does not have.
     dev_raw["regions"][0]["leasedLine"] = {"existingVpc": {**EXISTING, "vswitches": [

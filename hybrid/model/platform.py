@@ -145,6 +145,9 @@ def _regions(p: Platform) -> Iterable[ConfigIssue]:
                 yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps regions[{rj}] ({other.id}) VPC {other.vpc_cidr}; regions share leased-line routing.",
                                   "give each region a disjoint VPC block.")
         yield from _zones(p, ri, r)
+        if r.leased_line is not None and r.leased_line.transit_router is not None and not any(z.node_vswitch_cidr for z in r.zones):
+            yield ConfigIssue(f"{base}.leasedLine.transitRouter", f"region {r.id} has no zone with a node vSwitch, and the transit router's VPC connection needs one vSwitch per zone.",
+                              "give at least one zone a nodeVswitchCidr (or list it by id to have one planned).")
         if p.idc.leased_line and r.leased_line is None:
             yield ConfigIssue(f"{base}.leasedLine", f"region {r.id} has no path to the IDC: nothing attaches its VPC to the leased line, "
                                                     "so its nodes cannot reach the IDC apiserver or pods.",
