@@ -22,5 +22,7 @@ hybrid = HybridPlatform(
 pulumi.export("networks", hybrid.network_outputs)
 pulumi.export("registeredClusterId", hybrid.registered_cluster.cluster_id)
 pulumi.export("placement", hybrid.placement_output)
+if hybrid.fleet_output is not None:
+    pulumi.export("fleet", hybrid.fleet_output)
 if hybrid.virtual_node is not None:
     pulumi.export("virtualNodeConfig", hybrid.virtual_node.config.apply(json.loads))

@@ -22,5 +22,7 @@ def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, Platfo
         idc_kubeconfig=cfg.require_secret("idcKubeconfig"),
         bootstrap_token=cfg.require_secret("bootstrapToken"),
         ca_cert_hash=cfg.require_secret("caCertHash"),
+        # Read only when the Karmada objects are applied: before that the Fleet may not exist yet.
+        fleet_kubeconfig=cfg.require_secret("fleetKubeconfig") if platform.registration.fleet.apply else None,
     )
     return platform, secrets

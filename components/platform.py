@@ -12,12 +12,14 @@ import pulumi_kubernetes as k8s
 from components.calico import CalicoRouting, CalicoRoutingArgs
 from components.cni import CniRegionInputs, DualCni, DualCniArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
+from components.fleet import FleetPlacement, FleetPlacementArgs
 from components.network import RegionNetwork, RegionNetworkArgs
 from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
 from components.virtual_node import VirtualNode, VirtualNodeArgs
 from hybrid.calico import CloudRange
 from hybrid.cloudinit import context_for
 from hybrid.model import Platform
+from hybrid.placement_platform import plan_placement
 
 
 @dataclass
@@ -27,6 +29,7 @@ class PlatformSecrets:
     idc_kubeconfig: pulumi.Output[str]
     bootstrap_token: pulumi.Output[str]
     ca_cert_hash: pulumi.Output[str]
+    fleet_kubeconfig: Optional[pulumi.Output[str]] = None  # with registration.fleet.apply only
 
 
 @dataclass
@@ -172,8 +175,27 @@ class HybridPlatform(pulumi.ComponentResource):
             for rid, n in self.networks.items()
         })
 
-        # --- placement (issue 7): pure calculation from the model, no resources ---
-        from hybrid.placement_platform import plan_placement
-
-        self.placement_output = plan_placement(p).output()
+        # --- placement: pure calculation from the model; applied on the Fleet when asked ---
+        placement = plan_placement(p)
+        self.placement_output = placement.output()
+        self.fleet_placement: Optional[FleetPlacement] = None
+        fleet = p.registration.fleet
+        if fleet.enabled and fleet.apply:
+            if args.secrets.fleet_kubeconfig is None:
+                raise ValueError("registration.fleet.apply needs the fleetKubeconfig secret")
+            # The Fleet's own apiserver (Karmada), where policies and FederatedHPAs live.
+            self.fleet_provider = k8s.Provider(
+                "fleet", kubeconfig=args.secrets.fleet_kubeconfig, enable_server_side_apply=True,
+                opts=pulumi.ResourceOptions(parent=self))
+            # ACK One names Fleet members by their cluster id (source: Alibaba Cloud help, "Propagation
+            # policies and override policies": clusterAffinity.clusterNames lists cluster IDs).
+            names: dict[str, pulumi.Input[str]] = {p.idc.name: self.registered_cluster.cluster_id, **dict(sorted(fleet.members.items()))}
+            self.fleet_placement = FleetPlacement(
+                "fleet",
+                FleetPlacementArgs(placement=placement, member_names=names, depends_on=self.registered_cluster.memberships),
+                opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.fleet_provider}),
+            )
+        self.fleet_output = None if not fleet.enabled else pulumi.Output.all(
+            fleetId=self.registered_cluster.fleet_id, applied=fleet.apply,
+            members=pulumi.Output.all(**{p.idc.name: self.registered_cluster.cluster_id, **fleet.members}))
         self.register_outputs({"networks": self.network_outputs})

@@ -240,12 +240,16 @@ class RegisteredCluster(pulumi.ComponentResource):
         self._create_agent_identity(k8s_opts)
         self.console_role = self._create_console_scope(reg.console_access, k8s_opts)
         self.agent_deployment = self._create_agent_workload(parts, k8s_opts)
-        self.fleet = self._create_fleet(reg) if reg.fleet.enabled else None
+        self.fleet: Optional[alicloud.ackone.Cluster] = None
+        self.fleet_id: Optional[pulumi.Output[str]] = None
+        self.memberships: list[alicloud.ackone.MembershipAttachment] = []
+        if reg.fleet.enabled:
+            self._create_fleet(reg)
 
         self.register_outputs({
             "clusterId": self.cluster_id,
             "agentManifest": self.agent_manifest,
-            "fleetId": self.fleet.id if self.fleet else None,
+            "fleetId": self.fleet_id,
         })
 
     # The agent's own identity and the permissions it needs for itself.
@@ -313,24 +317,34 @@ class RegisteredCluster(pulumi.ComponentResource):
             spec=pulumi.Output.unsecret(parts.apply(lambda p: p.deployment_spec)),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)))
 
-    # Optional: the registered cluster as a member of an ACK One fleet.
-    def _create_fleet(self, reg: Registration) -> alicloud.ackone.Cluster:
+    # Optional: an ACK One Fleet, created or referenced, with the registered cluster and the
+    # stack's other ACK clusters (registration.fleet.members) as members.
+    def _create_fleet(self, reg: Registration) -> None:
         n, a = self._name, self._args
         opts = pulumi.ResourceOptions(parent=self, provider=a.alicloud_provider)
-        fleet = alicloud.ackone.Cluster(
-            f"{n}-fleet",
-            cluster_name=reg.fleet.name,
-            network=alicloud.ackone.ClusterNetworkArgs(
-                vpc_id=a.vpc_id,
-                vswitches=pulumi.Output.from_input(a.vswitch_ids).apply(lambda ids: [ids[z] for z in sorted(ids)]),
-            ),
-            # The provider documents that ArgoCD must be off for the fleet to be deletable;
-            # GitOps is not run through the fleet here.
-            argocd_enabled=False,
-            opts=opts)
+        if reg.fleet.name:
+            self.fleet = alicloud.ackone.Cluster(
+                f"{n}-fleet",
+                cluster_name=reg.fleet.name,
+                network=alicloud.ackone.ClusterNetworkArgs(
+                    vpc_id=a.vpc_id,
+                    vswitches=pulumi.Output.from_input(a.vswitch_ids).apply(lambda ids: [ids[z] for z in sorted(ids)]),
+                ),
+                # The provider documents that ArgoCD must be off for the fleet to be deletable;
+                # GitOps is not run through the fleet here.
+                argocd_enabled=False,
+                opts=opts)
+            self.fleet_id = self.fleet.id
+        else:
+            self.fleet_id = pulumi.Output.from_input(reg.fleet.id)
+        # A registered cluster is attachable once its agent has connected (it leaves "waiting").
         self.membership = alicloud.ackone.MembershipAttachment(
-            f"{n}-fleet-member", cluster_id=fleet.id, sub_cluster_id=self.cluster_id, opts=opts)
-        return fleet
+            f"{n}-fleet-member", cluster_id=self.fleet_id, sub_cluster_id=self.cluster_id,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[self.agent_deployment])))
+        self.memberships = [self.membership] + [
+            alicloud.ackone.MembershipAttachment(f"{n}-fleet-member-{name}", cluster_id=self.fleet_id, sub_cluster_id=cluster_id, opts=opts)
+            for name, cluster_id in sorted(reg.fleet.members.items())
+        ]
 
 
 def _labels() -> dict[str, str]:

@@ -38,9 +38,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from hybrid.errors import ConfigError, ConfigIssue
+from hybrid.fleet import (
+    KARMADA_VERSION,
+    PROPAGATION_POLICY_API,
+    WeightChoice,
+    choose_static_weights,
+    federated_hpa,
+    priority_class,
+    priority_classes,
+    priority_propagation,
+)
 from hybrid.instance_types import InstanceSpec
 from hybrid.model import Platform
 from hybrid.model.placement import Workload
@@ -145,30 +155,68 @@ class WorkloadPlacement:
         w = self.workload
         return w.name if w.namespace == "default" else f"{w.namespace}/{w.name}"
 
+    def at(self, replicas: int) -> PlacementResult:
+        """The calculator's placement of this workload at another replica count, same
+        clusters, capacities (after the workloads placed before it) and previous state."""
+        r, w = self.result, self.workload
+        candidates = [Candidate(n, r.capacity[n], self.tiers[n], r.weights[n] if w.strategy == "static" else 1) for n in r.assignments]
+        return place(replicas, candidates, w.strategy, w.previous, w.pending, tie_key=f"{w.namespace}/{w.name}")
+
+    def replica_range(self) -> range:
+        a = self.workload.autoscaling
+        return range(a.min_replicas, a.max_replicas + 1) if a else range(self.workload.replicas, self.workload.replicas + 1)
+
+    def weight_choice(self) -> WeightChoice:
+        """Static weights for the PropagationPolicy (static / aggregated workloads)."""
+        plans = {n: (self.result if n == self.workload.replicas else self.at(n)).assignments for n in self.replica_range()}
+        return choose_static_weights(plans, self.workload.replicas)
+
 
 @dataclass(frozen=True)
 class PlatformPlacement:
     workloads: list[WorkloadPlacement]
+    applied: bool = False  # registration.fleet.apply: the Karmada objects are declared on the Fleet
 
     def output(self) -> dict[str, Any]:
-        """Stack output ``placement``: per workload its weights, assignments, unplaced and the
-        capacity (replicas each cluster could host) that bounds the assignments."""
+        """Stack output ``placement``: per workload its weights, assignments, unplaced, the
+        capacity (replicas each cluster could host) that bounds the assignments, and how
+        the Fleet runs it (``fleet``: policy form, whether applied, where Karmada's division
+        differs from the calculator's)."""
         return {
             wp.key: {
                 "weights": dict(wp.result.weights),
                 "assignments": dict(wp.result.assignments),
                 "unplaced": wp.result.unplaced,
                 "capacity": dict(wp.result.capacity),
+                "fleet": fleet_summary(wp, self.applied),
             }
             for wp in self.workloads
         }
 
+    def objects(self, names: Mapping[str, Any] | None = None, members: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Every Karmada / Kubernetes object the Fleet runs the placement with: per workload its
+        PropagationPolicy and FederatedHPA, the PriorityClasses and their ClusterPropagationPolicy.
+        ``names`` maps placement cluster names to Fleet member names (default: unchanged)."""
+        docs: list[dict[str, Any]] = []
+        for wp in self.workloads:
+            docs.append(propagation_policy(wp, names))
+            if wp.workload.autoscaling:
+                docs.append(federated_hpa(wp.workload))
+        classes = priority_classes([wp.workload for wp in self.workloads])
+        if classes:
+            docs.extend(priority_class(c) for c in classes)
+            if not members:
+                members = sorted({n for wp in self.workloads for n in wp.result.assignments})
+            docs.append(priority_propagation(classes, [names.get(m, m) if names else m for m in members]))
+        return docs
+
     def policies(self) -> dict[str, dict[str, Any]]:
-        """``manifests/<ns>/propagationpolicy-<name>.yaml`` -> PropagationPolicy document."""
-        return {
-            f"manifests/{wp.workload.namespace}/propagationpolicy-{wp.workload.name}.yaml": propagation_policy(wp)
-            for wp in self.workloads
-        }
+        """``manifests/<ns>/<kind>-<name>.yaml`` -> document, for every object of :meth:`objects`."""
+        out = {}
+        for doc in self.objects():
+            meta = doc["metadata"]
+            out[f"manifests/{meta.get('namespace') or 'cluster'}/{doc['kind'].lower()}-{meta['name']}.yaml"] = doc
+        return out
 
 
 def plan_placement(p: Platform) -> PlatformPlacement:
@@ -207,7 +255,8 @@ def plan_placement(p: Platform) -> PlatformPlacement:
         done.append(WorkloadPlacement(w, result, tiers))
     if issues:
         raise ConfigError(issues)
-    return PlatformPlacement(done)
+    fleet = p.registration.fleet
+    return PlatformPlacement(done, applied=fleet.enabled and fleet.apply)
 
 
 # --- Karmada / ACK One Fleet PropagationPolicy -----------------------------------
@@ -219,7 +268,27 @@ def _tier_groups(tiers: Mapping[str, int], names: list[str]) -> list[tuple[str, 
     return [(TIER_NAMES.get(t, f"tier-{t}"), sorted(groups[t])) for t in sorted(groups)]
 
 
-def propagation_policy(wp: WorkloadPlacement) -> dict[str, Any]:
+def fleet_summary(wp: WorkloadPlacement, applied: bool) -> dict[str, Any]:
+    """How the Fleet runs this workload, for the stack output."""
+    w = wp.workload
+    out: dict[str, Any] = {"applied": applied, "karmadaVersion": KARMADA_VERSION}
+    if w.strategy == "dynamic":
+        out["policy"] = "dynamicWeight: AvailableReplicas, overflowAffinities idc -> cloud -> serverless"
+        out["note"] = ("Karmada divides by the member clusters' live availableReplicas and fills the idc group before "
+                       "the cloud and serverless overflow groups, so its division at a replica count depends on live "
+                       "capacity, not on this plan's numbers; docs/placement.md does not tabulate it.")
+        return out
+    choice = wp.weight_choice()
+    out["policy"] = "staticWeightList"
+    out.update(choice.summary())
+    if choice.exact_at != tuple(wp.replica_range()):
+        out["note"] = ("Karmada's static weights divide every replica count in the same proportions and ignore tiers "
+                       "and capacity, so it cannot follow the calculator at every count; the weights are the calculator's "
+                       f"plan at {choice.from_replicas} replicas, the closest over the range (docs/placement.md).")
+    return out
+
+
+def propagation_policy(wp: WorkloadPlacement, names: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The PropagationPolicy that makes ACK One Fleet (Karmada) run this placement.
 
     ``dynamic``: ``dynamicWeight: AvailableReplicas`` with the IDC as the
@@ -228,12 +297,19 @@ def propagation_policy(wp: WorkloadPlacement) -> dict[str, Any]:
 
     ``static`` and ``aggregated``: Karmada accepts overflow groups only with
     dynamic weights, and its own static division ignores capacity and tiers.
-    The policy therefore lists the computed assignments as the static weight
-    list: with weights equal to the replica counts, Karmada's division
-    reproduces this plan exactly (every quotient is whole, nothing is left
-    to round).
+    The policy therefore lists a plan of the calculator as the static weight
+    list (weight = replicas; at that plan's replica count every Webster
+    quotient is whole and Karmada reproduces it exactly). For a workload the
+    FederatedHPA scales, the plan is the one whose division stays closest to
+    the calculator over min..max (:func:`hybrid.fleet.choose_static_weights`).
+
+    ``names`` maps placement cluster names to the Fleet's member names.
     """
     w, r = wp.workload, wp.result
+
+    def member(n: str) -> Any:
+        return names.get(n, n) if names else n
+
     order = sorted(r.assignments, key=lambda n: (wp.tiers[n], n))
     annotations = {
         f"{ANNOTATION_PREFIX}/assignments": json.dumps({n: r.assignments[n] for n in order if r.assignments[n]}, sort_keys=True),
@@ -244,21 +320,22 @@ def propagation_policy(wp: WorkloadPlacement) -> dict[str, Any]:
     if w.strategy == "dynamic":
         groups = _tier_groups(wp.tiers, order)
         primary_name, primary = groups[0]
-        term: dict[str, Any] = {"affinityName": primary_name, "clusterNames": primary}
+        term: dict[str, Any] = {"affinityName": primary_name, "clusterNames": [member(n) for n in primary]}
         if len(groups) > 1:
-            term["overflowAffinities"] = [{"affinityName": g, "clusterNames": names} for g, names in groups[1:]]
+            term["overflowAffinities"] = [{"affinityName": g, "clusterNames": [member(n) for n in group]} for g, group in groups[1:]]
         replica_scheduling["weightPreference"] = {"dynamicWeight": "AvailableReplicas"}
         placement = {"clusterAffinities": [term], "replicaScheduling": replica_scheduling}
     else:
-        weights = {n: r.assignments[n] for n in order if r.assignments[n] > 0}
+        chosen = wp.weight_choice().weights
+        weights = {n: chosen[n] for n in order if chosen.get(n, 0) > 0}
         if not weights:  # nothing placed (0 replicas or no room): keep the configured intent
             weights = {n: r.weights[n] for n in order if r.weights[n] > 0} or {n: 1 for n in order}
         replica_scheduling["weightPreference"] = {"staticWeightList": [
-            {"targetCluster": {"clusterNames": [n]}, "weight": weights[n]} for n in weights
+            {"targetCluster": {"clusterNames": [member(n)]}, "weight": weights[n]} for n in weights
         ]}
-        placement = {"clusterAffinity": {"clusterNames": list(weights)}, "replicaScheduling": replica_scheduling}
+        placement = {"clusterAffinity": {"clusterNames": [member(n) for n in weights]}, "replicaScheduling": replica_scheduling}
     return {
-        "apiVersion": "policy.karmada.io/v1alpha1",
+        "apiVersion": PROPAGATION_POLICY_API,
         "kind": "PropagationPolicy",
         "metadata": {
             "name": w.name,
@@ -271,3 +348,23 @@ def propagation_policy(wp: WorkloadPlacement) -> dict[str, Any]:
             "placement": placement,
         },
     }
+
+
+def check_fleet(p: Platform) -> list[ConfigIssue]:
+    """With ``fleet.apply``, every placement cluster a policy may name must be a Fleet member."""
+    fleet = p.registration.fleet
+    if not fleet.enabled:
+        return []
+    try:
+        names = [c.name for c in fleet_clusters(p)]
+    except ConfigError:
+        return []  # reported by the placement checks
+    issues = [ConfigIssue(f"registration.fleet.members.{m}", f"{m!r} is not a placement cluster of this stack.", f"use one of {sorted(names[1:])}.")
+              for m in sorted(set(fleet.members) - set(names))]
+    if fleet.apply:
+        for n in names[1:]:  # the first is the IDC, the registered cluster
+            if n not in fleet.members:
+                issues.append(ConfigIssue(
+                    "registration.fleet.members", f"placement cluster {n!r} has no Fleet member, so Karmada could not place its replicas.",
+                    f"attach the ACK cluster that runs {n} as fleet.members.{n}: <cluster id>, or set fleet.apply: false."))
+    return issues

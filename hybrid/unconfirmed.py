@@ -40,6 +40,28 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
             "DescribeExternalAgent manifest was not seen",
         confirm_by="compare with the Secret in the manifest DescribeExternalAgent returns for the cluster",
     ),
+    "fleet.karmadaVersion": Unconfirmed(
+        value="v1.18.2",
+        used_by="hybrid/fleet.py",
+        why="no Alibaba doc or release note found names the Karmada version an ACK One Fleet instance runs; "
+            "v1.18.2 is the newest patch of the first Karmada minor with overflowAffinities, which the dynamic "
+            "policies use (tests validate against its CRDs and its static-weight division)",
+        confirm_by="`kubectl --kubeconfig <fleet> get crd propagationpolicies.policy.karmada.io -o yaml` and compare "
+                   "with tests/data/karmada-v1.18.2/, or read the karmada-scheduler image tag in the Fleet console",
+    ),
+    "fleet.propagationPolicyApiVersion": Unconfirmed(
+        value="policy.karmada.io/v1alpha1",
+        used_by="hybrid/fleet.py",
+        why="Alibaba's 'Propagation policies and override policies' page shows policy.one.alibabacloud.com/v1alpha1 "
+            "and says the Fleet is compatible with the Karmada API; whether it serves policy.karmada.io itself was not seen",
+        confirm_by="`kubectl --kubeconfig <fleet> api-resources | grep -i propagationpolic`",
+    ),
+    "fleet.federatedHpaApiVersion": Unconfirmed(
+        value="autoscaling.karmada.io/v1alpha1",
+        used_by="hybrid/fleet.py",
+        why="no Alibaba doc found that lists FederatedHPA among the Fleet's APIs",
+        confirm_by="`kubectl --kubeconfig <fleet> api-resources | grep -i federatedhpa`",
+    ),
 }
 
 

@@ -23,6 +23,11 @@ OFFLINE_SECRETS = {
         "contexts:\n- name: idc\n  context: {cluster: idc, user: offline}\ncurrent-context: idc\n"
         "users:\n- name: offline\n  user: {token: offline-placeholder}\n"
     ),
+    "fleetKubeconfig": (
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: fleet\n  cluster:\n    server: https://fleet.invalid:6443\n"
+        "contexts:\n- name: fleet\n  context: {cluster: fleet, user: offline}\ncurrent-context: fleet\n"
+        "users:\n- name: offline\n  user: {token: offline-placeholder}\n"
+    ),
     "bootstrapToken": "offpln.offlinebtoken0zz",
     "caCertHash": "sha256:" + "0" * 64,
 }

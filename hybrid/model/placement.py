@@ -37,6 +37,37 @@ class IdcCapacity(Model):
     allocating: dict[str, Quantity] = Field(default_factory=dict)
 
 
+class ResourceMetric(Model):
+    """A FederatedHPA resource metric: average utilization of the pods' requests."""
+
+    resource: Literal["cpu", "memory"]
+    average_utilization: int = Field(ge=1, le=1000, description="Target percent of the request, e.g. 70.")
+
+
+class Autoscaling(Model):
+    """A Karmada FederatedHPA for the workload (applied on the Fleet)."""
+
+    min_replicas: int = Field(ge=1)
+    max_replicas: int = Field(ge=1, le=1000)
+    metrics: list[ResourceMetric] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _range(self) -> "Autoscaling":
+        if self.min_replicas > self.max_replicas:
+            raise FieldError(f"minReplicas {self.min_replicas} is more than maxReplicas {self.max_replicas}.",
+                             "lower minReplicas or raise maxReplicas.")
+        return self
+
+
+class Priority(Model):
+    """The PriorityClass the workload's pods use (declared on the Fleet, propagated to every member)."""
+
+    class_name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    value: int = Field(ge=-(10**9), le=10**9, description="Pod priority; above 1e9 is reserved for system classes.")
+    preemption_policy: Literal["PreemptLowerPriority", "Never"] = "PreemptLowerPriority"
+    description: str = ""
+
+
 class Workload(Model):
     name: Name
     replicas: int = Field(ge=0)
@@ -47,6 +78,8 @@ class Workload(Model):
     pending: dict[str, Count] = Field(default_factory=dict, description="Of previous, replicas not running (Pending); placed again.")
     namespace: Name = "default"
     kind: Literal["Deployment", "StatefulSet"] = "Deployment"
+    autoscaling: Optional[Autoscaling] = Field(default=None, description="A FederatedHPA scales the workload between minReplicas and maxReplicas.")
+    priority: Optional[Priority] = Field(default=None, description="PriorityClass of the workload's pods.")
 
     @model_validator(mode="after")
     def _pending_within_previous(self) -> "Workload":
@@ -56,6 +89,9 @@ class Workload(Model):
                     f"pending[{cluster}] = {n} is more than previous[{cluster}] = {self.previous.get(cluster, 0)}.",
                     "pending counts replicas of previous that are not running; lower it or raise previous.",
                 )
+        if self.autoscaling and not self.autoscaling.min_replicas <= self.replicas <= self.autoscaling.max_replicas:
+            raise FieldError(f"replicas {self.replicas} is outside autoscaling [{self.autoscaling.min_replicas}, {self.autoscaling.max_replicas}].",
+                             "plan for a replica count the FederatedHPA can reach.")
         return self
 
 
@@ -72,4 +108,12 @@ class Placement(Model):
             if key in seen:
                 raise FieldError(f"workload {w.namespace}/{w.name} is declared twice.", "give each workload a unique name within its namespace.")
             seen.add(key)
+        classes: dict[str, Priority] = {}
+        for w in self.workloads:
+            if w.priority is None:
+                continue
+            other = classes.setdefault(w.priority.class_name, w.priority)
+            if other != w.priority:
+                raise FieldError(f"PriorityClass {w.priority.class_name} is given two different definitions.",
+                                 "give every workload that shares a class the same value, preemptionPolicy and description.")
         return self

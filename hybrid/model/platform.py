@@ -33,6 +33,7 @@ SECRET_KEYS = {
     "idcKubeconfig": "kubeconfig of the IDC cluster (admin), used by the Kubernetes provider",
     "bootstrapToken": "short-lived kubeadm bootstrap token (abcdef.0123456789abcdef) for cloud nodes",
     "caCertHash": "sha256:<hex> of the IDC cluster CA public key, for kubeadm join",
+    "fleetKubeconfig": "kubeconfig of the ACK One Fleet instance (only read with registration.fleet.apply: true)",
 }
 
 
@@ -223,6 +224,13 @@ def _bgp_peers(p: Platform) -> Iterable[ConfigIssue]:
 
 
 cross_check(check_virtual_node)
+
+
+@cross_check
+def _fleet(p: Platform) -> Iterable[ConfigIssue]:
+    from hybrid.placement_platform import check_fleet  # placement builds on this module
+
+    return check_fleet(p)
 
 
 # Platforms are frozen, so a valid config's model can be shared: `hybrid-gpu plan` validates

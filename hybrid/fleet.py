@@ -1,0 +1,180 @@
+"""The Karmada objects the ACK One Fleet runs the placement with, and how far Karmada follows it.
+
+Pure code. For every workload of ``placement.workloads``:
+
+* a PropagationPolicy (rendered in :mod:`hybrid.placement_platform`), whose static
+  weights are chosen here for workloads that scale (see :func:`choose_static_weights`);
+* a FederatedHPA when the workload asks for ``autoscaling``;
+* the PriorityClass of ``priority``, plus one ClusterPropagationPolicy that copies the
+  classes to every member cluster (the pods run there, and a PriorityClass on the Fleet
+  alone is not seen by the members' schedulers).
+
+Karmada's static-weight division, as the Fleet applies it (source:
+karmada-io/karmada@v1.18.2:pkg/scheduler/core/assignment.go ``assignByStaticWeightStrategy``,
+pkg/util/helper/binding.go ``Dispenser.AllocateByWeight``, pkg/util/helper/webstermethod.go):
+the binding's replicas are divided afresh, without the previous result, by Webster over
+the weights of the candidate clusters with a weight above 0, seat by seat to the largest
+``weight / (2 * seats + 1)``; equal priorities go to fewer seats, then by cluster name,
+ascending or descending depending on the parity of the FNV-32a hash of the workload's UID.
+Capacity plays no part. The UID exists only once the workload is created, so both
+orders are considered here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from hybrid import unconfirmed
+from hybrid.model.placement import Priority, Workload
+from hybrid.placement import webster
+
+KARMADA_VERSION = unconfirmed.value("fleet.karmadaVersion")
+PROPAGATION_POLICY_API = unconfirmed.value("fleet.propagationPolicyApiVersion")
+FEDERATED_HPA_API = unconfirmed.value("fleet.federatedHpaApiVersion")
+# source: kubernetes API reference, scheduling.k8s.io/v1 PriorityClass (GA since 1.14)
+PRIORITY_CLASS_API = "scheduling.k8s.io/v1"
+PRIORITY_PROPAGATION_NAME = "hybrid-gpu-priority-classes"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi"}
+# Plan weights tried per replica count; beyond this range only min, planned and max are tried.
+_MAX_TRIED = 256
+
+
+def karmada_static_division(replicas: int, weights: Mapping[str, int], descending: bool = False) -> dict[str, int]:
+    """What Karmada assigns for ``replicas`` under a ``staticWeightList`` of these weights.
+
+    Same seat order as Karmada: largest priority, then fewer seats, then the name in
+    the UID's order. Clusters of weight 0 are not candidates; all weights 0 means equal.
+    """
+    positive = sorted(n for n, w in weights.items() if w > 0)
+    names = positive or sorted(weights)
+    votes = [weights[n] for n in names] if positive else [1] * len(names)
+    ranks = [len(names) - i for i in range(len(names))] if descending else list(range(len(names)))
+    seats = webster(replicas, votes, [replicas] * len(names), ranks)
+    return dict(zip(names, seats))
+
+
+def deviation(a: Mapping[str, int], b: Mapping[str, int]) -> int:
+    """Replicas placed differently: the L1 distance of two assignments."""
+    return sum(abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b))
+
+
+@dataclass(frozen=True)
+class WeightChoice:
+    """The static weights emitted for a workload, and how Karmada's division of them compares."""
+
+    weights: dict[str, int]        # placement cluster -> weight (> 0 only)
+    from_replicas: int             # the calculator's plan at this replica count gave the weights
+    exact_at: tuple[int, ...]      # replica counts where Karmada's division equals the calculator's, for either UID order
+    replica_range: tuple[int, int]
+    worst: int                     # largest deviation over the range
+
+    def summary(self) -> dict[str, Any]:
+        lo, hi = self.replica_range
+        return {
+            "weightsFromReplicas": self.from_replicas,
+            "replicaRange": [lo, hi],
+            "exactAt": compact(self.exact_at),
+            "differsAt": (hi - lo + 1) - len(self.exact_at),
+            "worstDeviation": self.worst,
+        }
+
+
+def compact(values: Iterable[int]) -> str:
+    """``1,2,3,5`` -> ``"1-3, 5"``."""
+    out: list[str] = []
+    run: list[int] = []
+    for v in sorted(values):
+        if run and v == run[-1] + 1:
+            run.append(v)
+            continue
+        if run:
+            out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [v]
+    if run:
+        out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ", ".join(out) or "none"
+
+
+def choose_static_weights(plans: Mapping[int, Mapping[str, int]], planned: int) -> WeightChoice:
+    """Pick the weights whose Karmada division stays closest to the calculator over the range.
+
+    ``plans`` maps every replica count the workload can run at (the FederatedHPA's
+    min..max, or only the planned count) to the calculator's assignment there. Each
+    plan is a candidate weight list. Score: the summed deviation over the range,
+    Karmada taken at its worse UID order; ties go to the planned count's own plan,
+    then to the nearest count. The planned count's plan reproduces itself exactly
+    (every Webster quotient is whole), so without autoscaling the choice is exact.
+    """
+    counts = sorted(plans)
+    tried = counts if len(counts) <= _MAX_TRIED else sorted({counts[0], planned, counts[-1]})
+    best: tuple | None = None
+    for source in tried:
+        weights = {k: v for k, v in plans[source].items() if v > 0}
+        if not weights:
+            continue
+        devs = {n: max(deviation(karmada_static_division(n, weights, d), plans[n]) for d in (False, True)) for n in counts}
+        score = (sum(devs.values()), source != planned, abs(source - planned), source)
+        if best is None or score < best[0]:
+            best = (score, source, weights, devs)
+    if best is None:  # nothing placed at any count: no weights to derive
+        return WeightChoice({}, planned, (), (counts[0], counts[-1]), 0)
+    _, source, weights, devs = best
+    return WeightChoice(weights, source, tuple(n for n in counts if devs[n] == 0), (counts[0], counts[-1]),
+                        max(devs.values()))
+
+
+# --- objects -----------------------------------------------------------------
+
+def federated_hpa(w: Workload) -> dict[str, Any]:
+    """Karmada FederatedHPA (schema: karmada-io/karmada@v1.18.2:charts/karmada/_crds/bases/autoscaling/
+    autoscaling.karmada.io_federatedhpas.yaml; metrics are autoscaling/v2 MetricSpecs)."""
+    a = w.autoscaling
+    assert a is not None
+    return {
+        "apiVersion": FEDERATED_HPA_API,
+        "kind": "FederatedHPA",
+        "metadata": {"name": w.name, "namespace": w.namespace, "labels": dict(MANAGED_BY)},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": w.kind, "name": w.name},
+            "minReplicas": a.min_replicas,
+            "maxReplicas": a.max_replicas,
+            "metrics": [
+                {"type": "Resource",
+                 "resource": {"name": m.resource, "target": {"type": "Utilization", "averageUtilization": m.average_utilization}}}
+                for m in a.metrics
+            ],
+        },
+    }
+
+
+def priority_class(pr: Priority) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "apiVersion": PRIORITY_CLASS_API,
+        "kind": "PriorityClass",
+        "metadata": {"name": pr.class_name, "labels": dict(MANAGED_BY)},
+        "value": pr.value,
+        "preemptionPolicy": pr.preemption_policy,
+        "globalDefault": False,
+    }
+    if pr.description:
+        doc["description"] = pr.description
+    return doc
+
+
+def priority_classes(workloads: Sequence[Workload]) -> list[Priority]:
+    """The distinct classes, sorted by name (the model holds shared classes identical)."""
+    return sorted({w.priority.class_name: w.priority for w in workloads if w.priority}.values(), key=lambda p: p.class_name)
+
+
+def priority_propagation(classes: Sequence[Priority], members: Sequence[Any]) -> dict[str, Any]:
+    """ClusterPropagationPolicy copying the PriorityClasses to every member cluster."""
+    return {
+        "apiVersion": PROPAGATION_POLICY_API,
+        "kind": "ClusterPropagationPolicy",
+        "metadata": {"name": PRIORITY_PROPAGATION_NAME, "labels": dict(MANAGED_BY)},
+        "spec": {
+            "resourceSelectors": [{"apiVersion": PRIORITY_CLASS_API, "kind": "PriorityClass", "name": c.class_name} for c in classes],
+            "placement": {"clusterAffinity": {"clusterNames": list(members)}},
+        },
+    }
