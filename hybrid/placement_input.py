@@ -1,10 +1,12 @@
 """The ``hybrid-gpu placement`` JSON contract: validated input, computed output.
 
-Keys are snake_case exactly as the contract writes them (no camelCase
-aliases here, so an error path matches what the user typed). A cluster's
+Keys are camelCase like the stack config (``availableReplicas``, ``tieKey``);
+the snake_case spelling (``available_replicas``, ``tie_key``) is accepted too.
+Error paths use the camelCase spelling. docs/placement.md has a complete
+example. A cluster's
 capacity comes from the most precise source it gives: ``nodes``, else the
 aggregate ``allocatable`` (minus ``allocated`` and ``allocating``), else
-``available_replicas``.
+``availableReplicas``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
 
 from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
 from hybrid.model.placement import Quantity
@@ -32,7 +35,7 @@ ResourceMap = dict[str, Qty]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, alias_generator=to_camel, populate_by_name=True)
 
 
 class NodeInput(_Strict):
@@ -55,7 +58,7 @@ class ClusterInput(_Strict):
         if self.available_replicas is None and self.allocatable is None and self.nodes is None:
             raise FieldError(
                 f"cluster {self.name!r} gives no capacity.",
-                "add available_replicas, allocatable (with allocated/allocating) or nodes.",
+                "add availableReplicas, allocatable (with allocated/allocating) or nodes.",
             )
         return self
 

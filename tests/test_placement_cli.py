@@ -82,3 +82,13 @@ def test_console_script_end_to_end(tmp_path):
     a = subprocess.run(cmd, capture_output=True, text=True)
     b = subprocess.run(cmd, capture_output=True, text=True)
     assert a.returncode == 0 and a.stdout == b.stdout  # byte-for-byte deterministic
+
+
+def test_camel_case_input_as_in_the_stack_config_and_snake_case_alias(capsys, monkeypatch):
+    camel = {"replicas": 4, "strategy": "static", "tieKey": "ns/w",
+             "clusters": [{"name": "a", "availableReplicas": 1}, {"name": "b", "available_replicas": 9}]}
+    rc, out, _ = run(camel, capsys, monkeypatch)
+    # a holds 1; the other 3 go to b.
+    assert rc == 0 and json.loads(out)["assignments"] == {"a": 1, "b": 3}
+    rc, _, err = run({"replicas": 1, "clusters": [{"name": "a", "availableReplicas": -1}]}, capsys, monkeypatch)
+    assert rc == 2 and "clusters[0].availableReplicas" in err

@@ -119,6 +119,23 @@ def test_admin_console_and_fleet_when_the_stack_asks(pulumi_mocks, prod_raw):
 
 
 @pulumi.runtime.test
+def test_referenced_fleet_gets_every_member_and_no_new_fleet(pulumi_mocks, prod_raw):
+    prod_raw["registration"]["fleet"] = {"enabled": True, "id": "cf1ee7000000000000000000000000001",
+                                         "members": {"cn-hangzhou": "c0a0000000000000000000000000000aa"}}
+    rec = pulumi_mocks(prod_raw, stack="prod")
+    _, rc = _build(prod_raw)
+
+    def check(cluster_id):
+        assert rec.of_type("alicloud:ackone/cluster:Cluster") == []  # referenced, not created
+        members = {(m.inputs["clusterId"], m.inputs["subClusterId"])
+                   for m in rec.of_type("alicloud:ackone/membershipAttachment:MembershipAttachment")}
+        assert members == {("cf1ee7000000000000000000000000001", cluster_id),
+                           ("cf1ee7000000000000000000000000001", "c0a0000000000000000000000000000aa")}
+
+    return pulumi.Output.all(rc.cluster_id, *[m.id for m in rc.memberships]).apply(lambda a: check(a[0]))
+
+
+@pulumi.runtime.test
 def test_agent_manifest_output_is_secret(pulumi_mocks, dev_raw):
     pulumi_mocks(dev_raw)
     _, rc = _build(dev_raw)
@@ -230,7 +247,11 @@ def test_config_checks_vpc_against_the_service_cidr(dev_raw):
 
 def test_config_checks_fleet_name_and_admin_agent_with_read_only_console(dev_raw):
     dev_raw["registration"]["fleet"] = {"enabled": True}
-    assert _issues(dev_raw) == ["registration.fleet: fleet.enabled is true but no fleet name is given."]
+    assert _issues(dev_raw) == ["registration.fleet: fleet.enabled is true but neither a fleet name nor an id is given."]
+    dev_raw["registration"]["fleet"] = {"enabled": True, "name": "f", "id": "c0123456789abcdef"}
+    assert _issues(dev_raw) == ["registration.fleet: fleet.name and fleet.id are both set."]
+    dev_raw["registration"]["fleet"] = {"apply": True}
+    assert _issues(dev_raw) == ["registration.fleet: fleet.apply or fleet.members is set but the fleet is not enabled."]
     dev_raw["registration"]["fleet"] = {"enabled": False}
     dev_raw["registration"]["agent"] = {"mode": "admin"}
     assert _issues(dev_raw) == ["registration: agent.mode is admin but consoleAccess is read-only."]
