@@ -201,17 +201,20 @@ def render_table() -> str:
             f"planned {w.replicas}); emitted `staticWeightList` {json.dumps(weights)} (the calculator's plan at "
             f"{sum(weights.values())} replicas). Cells: calculator / Karmada {KARMADA_VERSION} (`a\\|b`: depends on the "
             "workload's UID, ascending \\| descending names); bold where they differ. Last columns: replicas placed "
-            f"differently with the emitted weights, and with the plain snapshot of the plan at {w.replicas}.",
+            f"differently (at the worse UID order) with the emitted weights, and with the plain snapshot of the plan at {w.replicas}.",
             "",
             "| replicas | " + " | ".join(f"`{c}`" for c in clusters) + " | unplaced | differ (emitted) | differ (snapshot) |",
             "|---:|" + "---:|" * len(clusters) + "---:|---:|---:|",
         ]
+        totals = [0, 0]
         for n in wp.replica_range():
             calc = wp.at(n)
             k = [ref.divide_policy(n, policy, d) for d in (False, True)]
             cells = [_cell(calc.assignments[c], (k[0].get(c, 0), k[1].get(c, 0))) for c in clusters]
-            lines.append(f"| {n} | " + " | ".join(cells) + f" | {calc.unplaced} | {_worse(n, policy, calc.assignments)} | "
-                         f"{_worse(n, snapshot, calc.assignments)} |")
+            dev = [_worse(n, policy, calc.assignments), _worse(n, snapshot, calc.assignments)]
+            totals = [totals[0] + dev[0], totals[1] + dev[1]]
+            lines.append(f"| {n} | " + " | ".join(cells) + f" | {calc.unplaced} | {dev[0]} | {dev[1]} |")
+        lines.append("| total |" + " |" * len(clusters) + f" | **{totals[0]}** | **{totals[1]}** |")
         lines.append("")
     return "\n".join(lines)
 

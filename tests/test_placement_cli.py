@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from hybrid_tools.cli import main
 
@@ -92,3 +93,12 @@ def test_camel_case_input_as_in_the_stack_config_and_snake_case_alias(capsys, mo
     assert rc == 0 and json.loads(out)["assignments"] == {"a": 1, "b": 3}
     rc, _, err = run({"replicas": 1, "clusters": [{"name": "a", "availableReplicas": -1}]}, capsys, monkeypatch)
     assert rc == 2 and "clusters[0].availableReplicas" in err
+
+
+def test_the_documented_example_gives_the_documented_output(capsys, monkeypatch):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "placement.md").read_text().split("## CLI\n", 1)[1]
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    expected = doc.split("```text\n", 1)[1].split("```", 1)[0]
+    rc, out, _ = run(json.loads(example), capsys, monkeypatch)
+    assert rc == 0 and json.loads(out) == json.loads(expected)
+    assert "availableReplicas" in example and "tieKey" in example  # the camelCase spelling is what the doc shows
