@@ -292,6 +292,10 @@ def test_prod_declares_the_objects_on_the_fleet_with_member_ids(plans):
         doc = r["inputs"]
         if (doc["apiVersion"], doc["kind"]) in CRDS:
             assert crd_errors(doc) == [], doc["metadata"]["name"]
+        if doc["kind"] in ("PropagationPolicy", "ClusterPropagationPolicy"):
+            named = doc["spec"]["placement"]["clusterAffinity"]["clusterNames"] if "clusterAffinity" in doc["spec"]["placement"] else \
+                [n for t in doc["spec"]["placement"]["clusterAffinities"] for g in [t, *t.get("overflowAffinities", [])] for n in g["clusterNames"]]
+            assert named and set(named) <= set(members.values()), named  # Fleet members by cluster id
         if doc["kind"] == "PropagationPolicy":
             text = json.dumps(doc["spec"], sort_keys=True)
             for member_id, name in by_id.items():
