@@ -22,12 +22,12 @@ orders are considered here.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from hybrid import unconfirmed
 from hybrid.model.placement import Priority, Workload
-from hybrid.placement import webster
 
 KARMADA_VERSION = unconfirmed.value("fleet.karmadaVersion")
 PROPAGATION_POLICY_API = unconfirmed.value("fleet.propagationPolicyApiVersion")
@@ -36,22 +36,41 @@ FEDERATED_HPA_API = unconfirmed.value("fleet.federatedHpaApiVersion")
 PRIORITY_CLASS_API = "scheduling.k8s.io/v1"
 PRIORITY_PROPAGATION_NAME = "hybrid-gpu-priority-classes"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi"}
-# Plan weights tried per replica count; beyond this range only min, planned and max are tried.
-_MAX_TRIED = 256
+# Plans tried as weights, at most (evenly spread over the FederatedHPA's range, plus the planned count's).
+_MAX_TRIED = 64
 
 
-def karmada_static_division(replicas: int, weights: Mapping[str, int], descending: bool = False) -> dict[str, int]:
-    """What Karmada assigns for ``replicas`` under a ``staticWeightList`` of these weights.
+def karmada_static_divisions(upto: int, weights: Mapping[str, int], descending: bool = False) -> list[dict[str, int]]:
+    """What Karmada assigns under a ``staticWeightList`` of these weights, for every replica
+    count 0..``upto`` (index = count).
 
-    Same seat order as Karmada: largest priority, then fewer seats, then the name in
-    the UID's order. Clusters of weight 0 are not candidates; all weights 0 means equal.
+    Same seat order as Karmada: largest ``weight / (2 * seats + 1)`` (as float64), then
+    fewer seats, then the name in the UID's order. Karmada divides every count afresh, but
+    its seat order does not depend on the count, so the division at n + 1 is the one at n
+    plus one seat and one pass gives them all. Clusters of weight 0 are not candidates;
+    all weights 0 means equal weights.
     """
     positive = sorted(n for n, w in weights.items() if w > 0)
     names = positive or sorted(weights)
     votes = [weights[n] for n in names] if positive else [1] * len(names)
-    ranks = [len(names) - i for i in range(len(names))] if descending else list(range(len(names)))
-    seats = webster(replicas, votes, [replicas] * len(names), ranks)
-    return dict(zip(names, seats))
+    seats = [0] * len(names)
+    out = [dict.fromkeys(names, 0)]
+    if not names:
+        return out * (upto + 1)
+    heap = [(-float(v), 0, -i if descending else i) for i, v in enumerate(votes)]
+    heapq.heapify(heap)
+    for _ in range(upto):
+        _, s, rank = heap[0]
+        i = -rank if descending else rank
+        seats[i] = s + 1
+        heapq.heapreplace(heap, (-(float(votes[i]) / float(2 * seats[i] + 1)), seats[i], rank))
+        out.append(dict(zip(names, seats)))
+    return out
+
+
+def karmada_static_division(replicas: int, weights: Mapping[str, int], descending: bool = False) -> dict[str, int]:
+    """What Karmada assigns for ``replicas`` under a ``staticWeightList`` of these weights."""
+    return karmada_static_divisions(replicas, weights, descending)[replicas]
 
 
 def deviation(a: Mapping[str, int], b: Mapping[str, int]) -> int:
@@ -101,19 +120,22 @@ def choose_static_weights(plans: Mapping[int, Mapping[str, int]], planned: int) 
 
     ``plans`` maps every replica count the workload can run at (the FederatedHPA's
     min..max, or only the planned count) to the calculator's assignment there. Each
-    plan is a candidate weight list. Score: the summed deviation over the range,
-    Karmada taken at its worse UID order; ties go to the planned count's own plan,
-    then to the nearest count. The planned count's plan reproduces itself exactly
-    (every Webster quotient is whole), so without autoscaling the choice is exact.
+    plan is a candidate weight list (at most ``_MAX_TRIED``, evenly spread, plus the
+    planned count's). Score: the summed deviation over the range, Karmada taken at its
+    worse UID order; ties go to the planned count's own plan, then to the nearest
+    count. The planned count's plan reproduces itself exactly (every Webster quotient
+    is whole), so without autoscaling the choice is exact.
     """
     counts = sorted(plans)
-    tried = counts if len(counts) <= _MAX_TRIED else sorted({counts[0], planned, counts[-1]})
+    step = max(1, -(-len(counts) // _MAX_TRIED))
+    tried = sorted(set(counts[::step]) | {planned} & set(counts))
     best: tuple | None = None
     for source in tried:
         weights = {k: v for k, v in plans[source].items() if v > 0}
         if not weights:
             continue
-        devs = {n: max(deviation(karmada_static_division(n, weights, d), plans[n]) for d in (False, True)) for n in counts}
+        orders = [karmada_static_divisions(counts[-1], weights, d) for d in (False, True)]
+        devs = {n: max(deviation(o[n], plans[n]) for o in orders) for n in counts}
         score = (sum(devs.values()), source != planned, abs(source - planned), source)
         if best is None or score < best[0]:
             best = (score, source, weights, devs)

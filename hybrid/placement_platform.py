@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 from hybrid.errors import ConfigError, ConfigIssue
@@ -166,6 +167,7 @@ class WorkloadPlacement:
         a = self.workload.autoscaling
         return range(a.min_replicas, a.max_replicas + 1) if a else range(self.workload.replicas, self.workload.replicas + 1)
 
+    @cached_property
     def weight_choice(self) -> WeightChoice:
         """Static weights for the PropagationPolicy (static / aggregated workloads)."""
         plans = {n: (self.result if n == self.workload.replicas else self.at(n)).assignments for n in self.replica_range()}
@@ -278,7 +280,7 @@ def fleet_summary(wp: WorkloadPlacement, applied: bool) -> dict[str, Any]:
                        "the cloud and serverless overflow groups, so its division at a replica count depends on live "
                        "capacity, not on this plan's numbers; docs/placement.md does not tabulate it.")
         return out
-    choice = wp.weight_choice()
+    choice = wp.weight_choice
     out["policy"] = "staticWeightList"
     out.update(choice.summary())
     if choice.exact_at != tuple(wp.replica_range()):
@@ -326,7 +328,7 @@ def propagation_policy(wp: WorkloadPlacement, names: Mapping[str, Any] | None = 
         replica_scheduling["weightPreference"] = {"dynamicWeight": "AvailableReplicas"}
         placement = {"clusterAffinities": [term], "replicaScheduling": replica_scheduling}
     else:
-        chosen = wp.weight_choice().weights
+        chosen = wp.weight_choice.weights
         weights = {n: chosen[n] for n in order if chosen.get(n, 0) > 0}
         if not weights:  # nothing placed (0 replicas or no room): keep the configured intent
             weights = {n: r.weights[n] for n in order if r.weights[n] > 0} or {n: 1 for n in order}
