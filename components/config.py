@@ -8,7 +8,7 @@ from components.platform import PlatformSecrets
 from hybrid.model import Platform, load
 
 REQUIRED_OBJECTS = ("idc", "regions", "registration")
-OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement")
+OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing")
 
 
 def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, PlatformSecrets]:

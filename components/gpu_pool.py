@@ -64,7 +64,9 @@ class GpuNodePool(pulumi.ComponentResource):
         self._args = args
         pool = args.context.pool
         self._pool = pool
-        self._tags = {**args.tags, "env": args.context.environment, "pool": pool.name, "managed-by": "pulumi"}
+        self._tags = {**args.tags, "env": args.context.environment, "pool": pool.name, "managed-by": "pulumi",
+                      # owner, purpose, lease end and renewal: for the bill, the console and the policy pack
+                      **(pool.lease.tags() if pool.lease else {})}
 
         # Built from secret inputs and marked secret again: the engine, state and
         # plan only ever see "[secret]"; the token is never in clear text there.

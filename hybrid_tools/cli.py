@@ -14,7 +14,13 @@ EXIT_BAD_INPUT = 2
 def _plan(args: argparse.Namespace) -> int:
     from hybrid_tools import plan
 
-    result = plan.main(args.stack, Path(args.out), Path(args.config) if args.config else None)
+    if args.pricing_api:
+        from hybrid_tools import cost_cli
+
+        with cost_cli.pricing_api(args.pricing_endpoint, args.pricing_protocol):
+            result = plan.main(args.stack, Path(args.out), Path(args.config) if args.config else None)
+    else:
+        result = plan.main(args.stack, Path(args.out), Path(args.config) if args.config else None)
     if args.no_policy:
         return 0
     from hybrid_tools import policy_gate
@@ -66,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="build/plan", help="output root; default build/plan")
     p.add_argument("--policy-config", help="policy config file; default policy/config/<stack>.json")
     p.add_argument("--no-policy", action="store_true", help="skip the policy gate that runs after the plan")
+    from hybrid_tools import cost_cli
+
+    cost_cli.add_api_flags(p)
     p.set_defaults(func=_plan)
 
     p = sub.add_parser("policy", help="run the policy pack over the offline plan (analyzer gRPC protocol); exit 1 on a mandatory violation")
@@ -93,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hybrid_tools import placement_cli
 
     placement_cli.add_parser(sub)
+    cost_cli.add_parser(sub)
     return parser
 
 

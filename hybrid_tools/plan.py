@@ -16,6 +16,7 @@ from hybrid import unconfirmed
 from hybrid.model import Platform, load
 from hybrid_tools import artifacts
 from hybrid_tools import agent_artifacts  # noqa: F401  (registers the registration/ writer)
+from hybrid_tools import cost_artifacts  # noqa: F401  (registers the cost.json writer)
 from hybrid_tools import gpu_artifacts  # noqa: F401  (registers the cloud-init/ writer)
 from hybrid_tools import placement_artifacts  # noqa: F401  (registers the PropagationPolicy writer)
 from hybrid_tools import vnode_artifacts  # noqa: F401  (registers the examples/ writer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,13 @@ class StackConfig:
     secret_keys: list[str]
 
 
+def _yaml_scalar(value: Any) -> str:
+    # YAML reads an unquoted 2027-03-31 as a date; the Pulumi CLI passes it on as that string.
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a config value")
+
+
 def project_root(start: Path | None = None) -> Path:
     here = (start or Path.cwd()).resolve()
     for d in (here, *here.parents):
@@ -76,7 +84,7 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
             engine[full] = OFFLINE_SECRETS.get(key, "offline-placeholder")
             secret_keys.append(full)
             continue
-        engine[full] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        engine[full] = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=_yaml_scalar)
         if ns == project:
             raw[key] = value
     for key in SECRET_KEYS:

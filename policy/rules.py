@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as _dt
 import ipaddress
 import json
+import os
 import re
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -881,6 +883,93 @@ def check_placement(resources: list, config: Optional[Mapping] = None) -> list[S
     return out
 
 
+# === leases and owners of cloud GPU capacity ===================================
+# The pool model tags every GPU instance with its owner and lease (hybrid/model/lease.py,
+# same keys). "Today" is HYBRID_TODAY (YYYY-MM-DD) when set, else the UTC date.
+
+TAG_OWNER, TAG_LEASE_END = "owner", "lease-end"
+TODAY_ENV = "HYBRID_TODAY"
+
+LEASE_WINDOW_SCHEMA = PolicyConfigSchema(
+    properties={
+        "warnDays": {"type": "integer", "minimum": 0, "default": 30,
+                     "description": "Report GPU instances whose lease ends within this many days."},
+    },
+)
+
+
+def lease_today() -> _dt.date:
+    pinned = os.environ.get(TODAY_ENV, "").strip()
+    return _dt.date.fromisoformat(pinned) if pinned else _dt.datetime.now(_dt.timezone.utc).date()
+
+
+def _lease_end(props: Mapping) -> Any:
+    """(end date | None | UNKNOWN, problem message or None) of a GPU instance; (None, None) for other types."""
+    end = get(props, "tags", TAG_LEASE_END)
+    if end is UNKNOWN:
+        return UNKNOWN, _unknown(f"the {TAG_LEASE_END} tag")
+    if end is None:
+        return None, None
+    try:
+        return _dt.date.fromisoformat(str(end)), None
+    except ValueError:
+        return None, f"Set the {TAG_LEASE_END} tag to the lease's last day as YYYY-MM-DD: {end!r} is not a date."
+
+
+def _gpu(props: Mapping) -> Any:
+    itype = get(props, "instanceType")
+    if itype is UNKNOWN:
+        return UNKNOWN
+    return is_gpu_instance(itype)
+
+
+def check_lease_not_expired(props: Mapping, config: Optional[Mapping] = None, today: Optional[_dt.date] = None) -> list[str]:
+    gpu = _gpu(props)
+    if gpu is UNKNOWN:
+        return [_unknown("instanceType (needed to tell whether this is a GPU node)")]
+    if not gpu:
+        return []
+    end, problem = _lease_end(props)
+    if problem:
+        return [problem]
+    day = today or lease_today()
+    if end is not None and end < day:
+        owner = get(props, "tags", TAG_OWNER)
+        return [f"Release this GPU instance (set its pool's count to 0) or renew the lease (move lease.end forward): "
+                f"the lease of owner {owner if isinstance(owner, str) else 'unknown'} ended on {end.isoformat()}."]
+    return []
+
+
+def check_lease_ending_soon(props: Mapping, config: Optional[Mapping] = None, today: Optional[_dt.date] = None) -> list[str]:
+    if _gpu(props) is not True:
+        return []  # an unknown type is reported by the mandatory lease rule
+    end, problem = _lease_end(props)
+    if problem or end is None or end is UNKNOWN:
+        return []
+    day, days = today or lease_today(), int(_cfg(config, LEASE_WINDOW_SCHEMA)["warnDays"])
+    left = (end - day).days
+    if 0 <= left <= days:
+        owner = get(props, "tags", TAG_OWNER)
+        return [f"Renew or plan the release of this GPU instance: the lease of owner {owner if isinstance(owner, str) else 'unknown'} "
+                f"ends on {end.isoformat()}, in {left} day(s) (window {days})."]
+    return []
+
+
+def check_gpu_owner(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
+    gpu = _gpu(props)
+    if gpu is UNKNOWN:
+        return [_unknown("instanceType (needed to tell whether this is a GPU node)")]
+    if not gpu:
+        return []
+    owner = get(props, "tags", TAG_OWNER)
+    if owner is UNKNOWN:
+        return [_unknown(f"the {TAG_OWNER} tag")]
+    if not isinstance(owner, str) or not owner.strip():
+        return ["Give this GPU instance's pool a lease with an owner (lease.owner, lease.purpose, lease.end): "
+                "cloud GPU capacity without an owner has no one to renew or release it."]
+    return []
+
+
 # === wiring into pulumi-policy ==============================================
 
 ResourceCheck = Callable[..., list[str]]
@@ -973,6 +1062,19 @@ POLICIES = [
         name="stack-placement-within-capacity", severity=Severity.MEDIUM, enforcement_level=M,
         description="Place no workload's replicas above a cluster's stated capacity.",
         validate=_stack_validator(check_placement)),
+    # leases and owners of cloud GPU capacity
+    ResourceValidationPolicy(
+        name="ecs-gpu-lease-not-expired", severity=Severity.HIGH, enforcement_level=M,
+        description="Run no GPU instance past the end of its pool's lease: release it or renew the lease.",
+        validate=_resource_validator([INSTANCE], check_lease_not_expired)),
+    ResourceValidationPolicy(
+        name="ecs-gpu-lease-ending-soon", severity=Severity.LOW, enforcement_level=A,
+        description="Report GPU instances whose lease ends within the stack's warning window.",
+        config_schema=LEASE_WINDOW_SCHEMA, validate=_resource_validator([INSTANCE], check_lease_ending_soon)),
+    ResourceValidationPolicy(
+        name="ecs-gpu-owner-tagged", severity=Severity.MEDIUM, enforcement_level=M,
+        description="Tag every GPU instance with the team that owns its pool.",
+        validate=_resource_validator([INSTANCE], check_gpu_owner)),
 ]
 
 PACK_NAME = "hybrid-gpu-policies"

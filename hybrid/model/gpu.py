@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from hybrid.errors import FieldError
 from hybrid.instance_types import KNOWN, InstanceSpec, is_gpu_type
 from hybrid.model.base import Model, Name, ZoneId
+from hybrid.model.lease import Lease
 
 DiskCategory = Literal["cloud_essd", "cloud_auto", "cloud_essd_entry", "cloud_ssd", "cloud_efficiency"]
 
@@ -128,6 +129,7 @@ class GpuPool(Model):
     taints: list[Taint] = Field(default_factory=list)
     preload: list[Preload] = Field(default_factory=list)
     ram_role: Optional[str] = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    lease: Optional[Lease] = Field(default=None, description="Owner, purpose and lease end of the pool; the instances carry them as tags.")
 
     @property
     def spec(self) -> InstanceSpec:

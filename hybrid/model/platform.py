@@ -20,6 +20,8 @@ from hybrid.cidr import PlanningError, plan_zones
 from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
 from hybrid.model.base import Model, net, overlaps, zone_in_region
 from hybrid.model.cni import Cni
+from hybrid.model import lease as lease_model
+from hybrid.model import pricing as pricing_model
 from hybrid.model.network import Idc, Region
 from hybrid.model.placement import Placement
 from hybrid.model.registration import Registration
@@ -27,7 +29,7 @@ from hybrid.model.virtual_node import VirtualNode
 from hybrid.model.virtual_node import check as check_virtual_node
 
 # Stack-config keys (in the project namespace) that hold plain objects.
-CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement")
+CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing")
 # Stack-config keys that must be Pulumi secrets, with what they hold.
 SECRET_KEYS = {
     "idcKubeconfig": "kubeconfig of the IDC cluster (admin), used by the Kubernetes provider",
@@ -45,6 +47,7 @@ class Platform(Model):
     cni: Cni = Cni()
     virtual_node: VirtualNode = VirtualNode()
     placement: Placement = Placement()
+    pricing: Optional[pricing_model.Pricing] = None
 
     def region(self, region_id: str) -> Region:
         for r in self.regions:
@@ -224,6 +227,8 @@ def _bgp_peers(p: Platform) -> Iterable[ConfigIssue]:
 
 
 cross_check(check_virtual_node)
+cross_check(lease_model.check)
+cross_check(pricing_model.check)
 
 
 @cross_check
@@ -243,7 +248,8 @@ def load(raw: Mapping[str, Any]) -> Platform:
     """Validate raw stack config (camelCase keys, plain values) into a Platform."""
     data = {k: v for k, v in raw.items() if v is not None}
     try:
-        key = json.dumps(data, sort_keys=True)
+        # Leases are checked against today: a config valid yesterday may not be today.
+        key = json.dumps(data, sort_keys=True) + "@" + lease_model.today().isoformat()
     except (TypeError, ValueError):
         key = None  # not plain JSON: validation below reports it; nothing to cache
     if key is not None and key in _LOADED:

@@ -1,0 +1,189 @@
+"""What the cloud GPU pools cost: per pool and in total, per hour and per month.
+
+Every instance of a pool costs its instance price plus its system and data
+disk (size x price per GiB-hour). The prices come from a :data:`QuoteFn`: the
+stack's price table (:func:`table_quote`) or Alibaba's pricing API
+(``hybrid.pricing_api``). A Spot pool's instance price is its
+``spotPriceLimit`` whatever the source says: the most an hour can cost, so
+the totals are an upper bound wherever a Spot pool is in them.
+
+Sums are exact (Decimal) and rounded only for display and ``cost.json``:
+hourly figures to 4 places, monthly to 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Callable, Optional
+
+from hybrid.model import Platform
+from hybrid.model.gpu import GpuPool
+from hybrid.model.pricing import Pricing, disks_of
+
+HOURLY_PLACES, MONTHLY_PLACES = Decimal("0.0001"), Decimal("0.01")
+BASIS_LIST = "pay-as-you-go"
+BASIS_SPOT = "spot price limit (upper bound)"
+
+
+class PricingUnavailable(Exception):
+    """The price source cannot price this pool (no entry, API unreachable or refusing)."""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Prices of one instance of a pool, per hour. ``instance`` is None for Spot pools priced at their limit."""
+
+    instance: Optional[Decimal]
+    system_disk: Decimal
+    data_disk: Decimal
+    currency: str
+
+
+QuoteFn = Callable[[str, GpuPool], Quote]
+
+
+def hourly(x: Decimal) -> float:
+    return float(x.quantize(HOURLY_PLACES, rounding=ROUND_HALF_UP))
+
+
+def monthly(x: Decimal) -> float:
+    return float(x.quantize(MONTHLY_PLACES, rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class PoolCost:
+    region: str
+    pool: str
+    instance_type: str
+    count: int
+    billing: str
+    basis: str
+    instance: Decimal      # per instance-hour: list price or spot limit
+    system_disk: Decimal   # per instance-hour
+    data_disk: Decimal     # per instance-hour
+    owner: Optional[str] = None
+    lease_end: Optional[str] = None
+
+    @property
+    def per_instance_hour(self) -> Decimal:
+        return self.instance + self.system_disk + self.data_disk
+
+    @property
+    def hour(self) -> Decimal:
+        return self.per_instance_hour * self.count
+
+    def doc(self, hours_per_month: int) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "pool": self.pool,
+            "instanceType": self.instance_type,
+            "count": self.count,
+            "billing": self.billing,
+            "basis": self.basis,
+            "owner": self.owner,
+            "leaseEnd": self.lease_end,
+            "perInstanceHour": {"instance": hourly(self.instance), "systemDisk": hourly(self.system_disk),
+                                "dataDisk": hourly(self.data_disk), "total": hourly(self.per_instance_hour)},
+            "hourly": hourly(self.hour),
+            "monthly": monthly(self.hour * hours_per_month),
+        }
+
+
+@dataclass(frozen=True)
+class CostReport:
+    currency: str
+    source: str
+    hours_per_month: int
+    pools: list[PoolCost]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def hour(self) -> Decimal:
+        return sum((p.hour for p in self.pools), Decimal(0))
+
+    def doc(self) -> dict[str, Any]:
+        """``cost.json``: no date, no wall clock; same inputs, same bytes."""
+        return {
+            "currency": self.currency,
+            "source": self.source,
+            "hoursPerMonth": self.hours_per_month,
+            "upperBound": any(p.basis == BASIS_SPOT and p.count for p in self.pools),
+            "pools": [p.doc(self.hours_per_month) for p in self.pools],
+            "total": {"hourly": hourly(self.hour), "monthly": monthly(self.hour * self.hours_per_month)},
+        }
+
+    def table(self, stack: str) -> str:
+        cur, h = self.currency, self.hours_per_month
+        head = ("region", "pool", "instance type", "count", "billing", f"{cur}/instance-h", f"{cur}/h", f"{cur}/month")
+        rows = [(p.region, p.pool, p.instance_type, str(p.count), "spot <= limit" if p.basis == BASIS_SPOT else p.basis,
+                 f"{hourly(p.per_instance_hour):,.4f}", f"{hourly(p.hour):,.4f}", f"{monthly(p.hour * h):,.2f}")
+                for p in self.pools]
+        total = ("total", "", "", str(sum(p.count for p in self.pools)), "", "",
+                 f"{hourly(self.hour):,.4f}", f"{monthly(self.hour * h):,.2f}")
+        widths = [max(len(r[i]) for r in (head, *rows, total)) for i in range(len(head))]
+        right = {3, 5, 6, 7}
+
+        def line(r: tuple[str, ...]) -> str:
+            return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+
+        out = [f"cost of stack {stack!r}: {cur}, {h} hours a month; prices: {self.source}", "",
+               line(head), line(tuple("-" * w for w in widths)), *map(line, rows), line(tuple("-" * w for w in widths)), line(total)]
+        if any(p.basis == BASIS_SPOT and p.count for p in self.pools):
+            out += ["", "Spot pools are priced at their spotPriceLimit: the totals are an upper bound."]
+        out += [""] + [f"note: {n}" for n in self.notes] if self.notes else []
+        return "\n".join(out)
+
+
+def table_quote(pricing: Pricing) -> QuoteFn:
+    """Quotes from the stack's price table (the model has checked every entry exists)."""
+
+    def quote(region: str, pool: GpuPool) -> Quote:
+        prices = pricing.regions.get(region)
+        if prices is None:
+            raise PricingUnavailable(f"the price table has no region {region}")
+        parts = []
+        for _, category, level, size in disks_of(pool):
+            key = pricing.disk_key(region, category, level)
+            if key is None:
+                raise PricingUnavailable(f"the price table has no disk price for {category} in {region}")
+            parts.append(prices.disk_gib_hour[key] * size)
+        instance = None
+        if pool.billing.strategy != "Spot":
+            if pool.instance_type not in prices.instance_hour:
+                raise PricingUnavailable(f"the price table has no price for {pool.instance_type} in {region}")
+            instance = prices.instance_hour[pool.instance_type]
+        return Quote(instance, parts[0], parts[1], pricing.currency)
+
+    return quote
+
+
+def compute(platform: Platform, quote: Optional[QuoteFn] = None, source: Optional[str] = None,
+            currency: Optional[str] = None, notes: Optional[list[str]] = None) -> CostReport:
+    """Cost of every GPU pool of the stack (regions and pools in declared order)."""
+    pricing = platform.pricing
+    if quote is None:
+        if pricing is None:
+            raise PricingUnavailable("the stack has no price table (hybrid-gpu-platform:pricing)")
+        quote = table_quote(pricing)
+    pools = []
+    seen_currency = set()
+    for region in platform.regions:
+        for pool in region.gpu_pools:
+            q = quote(region.id, pool)
+            seen_currency.add(q.currency)
+            spot = pool.billing.strategy == "Spot"
+            instance = Decimal(str(pool.billing.spot_price_limit)) if spot else q.instance
+            if instance is None:
+                raise PricingUnavailable(f"no instance price for {pool.instance_type} in {region.id}")
+            lease = pool.lease
+            pools.append(PoolCost(
+                region.id, pool.name, pool.instance_type, pool.count, pool.billing.strategy,
+                BASIS_SPOT if spot else BASIS_LIST, instance, q.system_disk, q.data_disk,
+                owner=lease.owner if lease else None, lease_end=lease.end.isoformat() if lease else None,
+            ))
+    if len(seen_currency) > 1:
+        raise PricingUnavailable(f"prices come in several currencies {sorted(seen_currency)}")
+    cur = currency or (seen_currency.pop() if seen_currency else (pricing.currency if pricing else "CNY"))
+    src = source or (f"price table ({pricing.source})" if pricing else "price table")
+    return CostReport(cur, src, pricing.hours_per_month if pricing else 730, pools, list(notes or []))

@@ -1,0 +1,96 @@
+"""``hybrid-gpu cost --stack S``: what the stack's cloud GPU pools cost, per pool and in total.
+
+Prices come from the stack's price table (``hybrid-gpu-platform:pricing``) or,
+with ``--pricing-api``, from Alibaba's ECS pricing API (``hybrid.pricing_api``).
+When the API cannot be used (unreachable, no credentials, an error answer) the
+command says why on stderr and carries on with the price table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional, TextIO
+
+from hybrid.cost import CostReport, PricingUnavailable, compute
+from hybrid.errors import ConfigError, ConfigIssue
+from hybrid.model import Platform
+
+API_SOURCE = "Alibaba Cloud ECS DescribePrice (TradePrice); system disk inside the instance price"
+
+# Set for the duration of a plan run by `hybrid-gpu plan --pricing-api`: the cost.json writer
+# then asks the API first. Unset (the default), cost.json is priced from the stack config alone.
+_API: Optional[dict] = None
+
+
+@contextmanager
+def pricing_api(endpoint: Optional[str] = None, protocol: Optional[str] = None) -> Iterator[None]:
+    global _API
+    _API = {"endpoint": endpoint, "protocol": protocol}
+    try:
+        yield
+    finally:
+        _API = None
+
+
+def report(platform: Platform, use_api: bool = False, endpoint: Optional[str] = None, protocol: Optional[str] = None,
+           err: Optional[TextIO] = None) -> CostReport:
+    """The cost report; from the API when asked and it answers, else from the price table."""
+    err = err or sys.stderr
+    if use_api:
+        from hybrid.pricing_api import PricingClient
+
+        client = PricingClient(endpoint=endpoint, protocol=protocol)
+        try:
+            return compute(platform, client.quote, source=API_SOURCE)
+        except PricingUnavailable as e:
+            if platform.pricing is None:
+                raise ConfigError([ConfigIssue("pricing", f"{e}, and the stack has no price table to fall back on.",
+                                               "add hybrid-gpu-platform:pricing or make the pricing API reachable.")]) from None
+            print(f"hybrid-gpu cost: {e}; using the stack's price table instead.", file=err)
+    try:
+        return compute(platform)
+    except PricingUnavailable as e:
+        raise ConfigError([ConfigIssue("pricing", f"{e}.", "add hybrid-gpu-platform:pricing (see docs/cost.md) or use --pricing-api.")]) from None
+
+
+def artifact(platform: Platform) -> dict[str, str]:
+    """``cost.json`` for the plan; nothing when the stack has no price table and no API was asked."""
+    if platform.pricing is None and _API is None:
+        return {}
+    rep = report(platform, use_api=_API is not None, **(_API or {}))
+    return {"cost.json": json.dumps(rep.doc(), indent=2, sort_keys=True) + "\n"}
+
+
+def _cmd(args: argparse.Namespace) -> int:
+    from hybrid.model import load
+    from hybrid_tools.stackconfig import read_stack
+
+    cfg = read_stack(args.stack, None, Path(args.config) if args.config else None)
+    platform = load(cfg.raw)
+    rep = report(platform, args.pricing_api, args.pricing_endpoint, args.pricing_protocol)
+    if args.json:
+        sys.stdout.write(json.dumps(rep.doc(), indent=2, sort_keys=True) + "\n")
+    else:
+        print(rep.table(args.stack))
+    return 0
+
+
+def add_api_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pricing-api", action="store_true",
+                   help="price the pools through Alibaba's ECS pricing API (DescribePrice; credentials from the environment); "
+                        "falls back to the price table when it cannot be reached")
+    p.add_argument("--pricing-endpoint", help="host[:port] of the pricing API instead of the SDK's regional ECS endpoint")
+    p.add_argument("--pricing-protocol", choices=("https", "http"), help="protocol for --pricing-endpoint; default https")
+
+
+def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser("cost", help="hourly and monthly cost of the stack's cloud GPU pools, per pool and in total")
+    p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
+    p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    p.add_argument("--json", action="store_true", help="print cost.json instead of the table")
+    add_api_flags(p)
+    p.set_defaults(func=_cmd)

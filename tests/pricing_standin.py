@@ -1,0 +1,191 @@
+"""A local stand-in for the ECS pricing API (``DescribePrice``, 2014-05-26, RPC style) on 127.0.0.1.
+
+The real ``alibabacloud-ecs20140526`` client is pointed at it
+(``HYBRID_PRICING_ENDPOINT=127.0.0.1:<port>``, protocol http). The SDK sends an
+RPC-style action as ``POST /`` with the parameters in the query string
+(``DataDisk.1.Category``, ``SystemDisk.Size``, ...) and signs it with
+ACS3-HMAC-SHA256. For every request the stand-in checks, on its own:
+
+* ``POST /``, ``x-acs-action: DescribePrice``, ``x-acs-version: 2014-05-26``;
+* the ``Authorization`` header: access key id, sorted SignedHeaders that
+  include host, x-acs-action, x-acs-version, x-acs-date,
+  x-acs-signature-nonce and x-acs-content-sha256; the payload hash matches
+  the body; the date is within 15 minutes; no nonce twice; and the
+  signature recomputed here (canonical request = method, path, query sorted
+  by key with RFC 3986 encoding, the signed headers as ``name:value``
+  lines, the header list, the payload hash; string to sign = algorithm and
+  the SHA-256 of the canonical request; HMAC-SHA256 with the secret) is the
+  one sent;
+* the DescribePrice parameters this project relies on: ``RegionId``,
+  ``PriceUnit=Hour``, ``ResourceType`` ``instance`` with ``InstanceType`` or
+  ``disk`` with ``DataDisk.1.Category`` and ``DataDisk.1.Size``.
+
+A failed check answers HTTP 400 and lands in ``violations`` (tests assert it
+stays empty). Prices come from the stand-in's own table (``INSTANCE_HOUR``,
+``DISK_GIB_HOUR``), so a test can compute the expected figures by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, quote, urlsplit
+
+ACCESS_KEY_ID = "LTAI-pricing-standin-key"
+ACCESS_KEY_SECRET = "pricing-standin-secret-9876543210"
+SCHEME = "ACS3-HMAC-SHA256"
+MUST_SIGN = ("host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version")
+
+# The stand-in's own prices, per hour (instance) and per GiB-hour (disk, by category/level).
+INSTANCE_HOUR = {"ecs.gn7i-c32g1.8xlarge": "21.50", "ecs.gn6i-c16g1.4xlarge": "11.25", "ecs.gn7i-c8g1.2xlarge": "9.00"}
+SYSTEM_DISK_IN_INSTANCE = "0.10"  # what the stand-in adds to an instance quote for its system disk
+DISK_GIB_HOUR = {"cloud_essd/PL0": "0.0008", "cloud_essd/PL1": "0.0016", "cloud_essd/PL2": "0.0032", "cloud_essd": "0.0016"}
+
+
+@dataclass
+class Call:
+    query: dict[str, str]
+    status: int
+
+
+class PricingStandIn:
+    def __init__(self, currency: str = "CNY"):
+        self.currency = currency
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self._nonces: set[str] = set()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "PricingStandIn":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    def _handler(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _serve(self):
+                n = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(n) if n else b""
+                status, doc = standin.handle(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw)
+                data = json.dumps(doc).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json;charset=utf-8")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _serve
+
+        return Handler
+
+    def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict]:
+        url = urlsplit(target)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        problems = self.verify(method, url.path, query, headers, raw)
+        if method != "POST" or url.path != "/":
+            problems.append(f"{method} {url.path}: an RPC action is POST /")
+        if headers.get("x-acs-action") != "DescribePrice":
+            problems.append(f"x-acs-action is {headers.get('x-acs-action')!r}")
+        if headers.get("x-acs-version") != "2014-05-26":
+            problems.append(f"x-acs-version is {headers.get('x-acs-version')!r}")
+        price = None
+        if not problems:
+            problems, price = self._describe_price(query)
+        call = Call(query, 400 if problems else 200)
+        with self._lock:
+            self.calls.append(call)
+            self.violations.extend(problems)
+        if problems:
+            return 400, {"Code": "StandIn.InvalidRequest", "Message": "; ".join(problems), "RequestId": f"PSI-{len(self.calls)}"}
+        return 200, {"RequestId": f"PSI-{len(self.calls)}", "PriceInfo": {
+            "Price": {"OriginalPrice": float(price), "DiscountPrice": 0.0, "TradePrice": float(price), "Currency": self.currency},
+            "Rules": {"Rule": []}}}
+
+    def verify(self, method, path, query, headers, raw) -> list[str]:
+        auth = headers.get("authorization", "")
+        m = re.fullmatch(rf"{SCHEME} Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{{64}})", auth)
+        if not m:
+            return [f"Authorization is not {SCHEME}: {auth[:50]!r}"]
+        key_id, signed, sig = m.group(1), m.group(2).split(";"), m.group(3)
+        out = []
+        if key_id != ACCESS_KEY_ID:
+            out.append(f"access key {key_id!r} is not the one the client was given")
+        if signed != sorted(signed):
+            out.append("SignedHeaders not sorted")
+        missing = [h for h in MUST_SIGN if h not in signed]
+        if missing:
+            out.append(f"not signed: {missing}")
+        body_hash = hashlib.sha256(raw).hexdigest()
+        if headers.get("x-acs-content-sha256") != body_hash:
+            out.append("x-acs-content-sha256 is not the SHA-256 of the body")
+        nonce = headers.get("x-acs-signature-nonce", "")
+        with self._lock:
+            if not nonce or nonce in self._nonces:
+                out.append(f"nonce {nonce!r} missing or replayed")
+            self._nonces.add(nonce)
+        try:
+            when = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            if abs((datetime.now(timezone.utc) - when).total_seconds()) > 900:
+                out.append("x-acs-date more than 15 minutes off")
+        except ValueError:
+            out.append(f"x-acs-date {headers.get('x-acs-date')!r} is not ISO 8601 UTC")
+        pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in query.items())
+        canonical = "\n".join([
+            method, path, "&".join(f"{k}={v}" for k, v in pairs),
+            "".join(f"{h}:{headers.get(h, '').strip()}\n" for h in signed), ";".join(signed), body_hash,
+        ])
+        string_to_sign = SCHEME + "\n" + hashlib.sha256(canonical.encode()).hexdigest()
+        want = hmac.new(ACCESS_KEY_SECRET.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(want, sig):
+            out.append("signature does not verify")
+        return out
+
+    def _describe_price(self, q: dict[str, str]) -> tuple[list[str], str | None]:
+        from decimal import Decimal
+
+        p = []
+        if not q.get("RegionId"):
+            p.append("RegionId missing")
+        if q.get("PriceUnit") != "Hour":
+            p.append(f"PriceUnit is {q.get('PriceUnit')!r}, the project asks for Hour")
+        kind = q.get("ResourceType")
+        if kind == "instance":
+            itype = q.get("InstanceType")
+            if not itype:
+                return p + ["ResourceType=instance needs InstanceType"], None
+            if itype not in INSTANCE_HOUR:
+                return p + [f"no price for {itype}"], None
+            return p, str(Decimal(INSTANCE_HOUR[itype]) + Decimal(SYSTEM_DISK_IN_INSTANCE))
+        if kind == "disk":
+            cat, size = q.get("DataDisk.1.Category"), q.get("DataDisk.1.Size")
+            if not cat or not size:
+                return p + ["ResourceType=disk needs DataDisk.1.Category and DataDisk.1.Size"], None
+            level = q.get("DataDisk.1.PerformanceLevel")
+            rate = DISK_GIB_HOUR.get(f"{cat}/{level}" if level else cat)
+            if rate is None:
+                return p + [f"no price for disk {cat} {level}"], None
+            return p, str(Decimal(rate) * int(size))
+        return p + [f"ResourceType {kind!r} is not one this project asks for"], None
