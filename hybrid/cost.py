@@ -187,3 +187,63 @@ def compute(platform: Platform, quote: Optional[QuoteFn] = None, source: Optiona
     cur = currency or (seen_currency.pop() if seen_currency else (pricing.currency if pricing else "CNY"))
     src = source or (f"price table ({pricing.source})" if pricing else "price table")
     return CostReport(cur, src, pricing.hours_per_month if pricing else 730, pools, list(notes or []))
+
+
+# --- where the placement puts the money ---------------------------------------
+
+def _gpus(request: dict) -> Decimal:
+    from hybrid.placement_capacity import normalise_request
+
+    return Decimal(str(normalise_request(request).get("nvidia.com/gpu", 0)))
+
+
+def placement_costs(platform: Platform, report: CostReport) -> dict[str, Any]:
+    """Per workload: replicas per cluster with the marginal cost of one more replica-hour there.
+
+    IDC: 0 (the hardware is paid for whether a replica runs or not). A cloud
+    region: the GPU share of its pools, i.e. their hourly cost over their
+    GPUs, times the replica's GPUs. Serverless: ``serverlessGpuHour`` times
+    the replica's GPUs. ``idcSavesPerMonth`` prices the IDC's replicas at the
+    cheapest cloud tier the workload could otherwise use: what the IDC-first
+    rule keeps off the bill.
+    """
+    from hybrid.placement_platform import TIER_NAMES, plan_placement
+
+    per_gpu: dict[str, Decimal] = {}
+    for region in platform.regions:
+        cost = sum((p.hour for p in report.pools if p.region == region.id), Decimal(0))
+        gpus = sum(pool.spec.gpus * pool.count for pool in region.gpu_pools)
+        if gpus:
+            per_gpu[region.id] = cost / gpus
+    pricing = platform.pricing
+    for region_id in platform.placement.serverless_replicas:
+        prices = pricing.regions.get(region_id) if pricing else None
+        if prices is not None and prices.serverless_gpu_hour is not None:
+            per_gpu[region_id + "-serverless"] = prices.serverless_gpu_hour
+    out: dict[str, Any] = {}
+    h = report.hours_per_month
+    for wp in plan_placement(platform).workloads:
+        gpus = _gpus(wp.workload.request)
+        clusters, total, idc_replicas = {}, Decimal(0), 0
+        cloud_rates = []
+        for name in sorted(wp.result.assignments, key=lambda n: (wp.tiers[n], n)):
+            n, tier = wp.result.assignments[name], wp.tiers[name]
+            rate = Decimal(0) if tier == 0 else (per_gpu[name] * gpus if gpus and name in per_gpu else None)
+            if tier == 0:
+                idc_replicas += n
+            elif rate is not None and wp.result.capacity.get(name, 0) > 0:
+                cloud_rates.append(rate)
+            entry: dict[str, Any] = {"tier": TIER_NAMES.get(tier, str(tier)), "replicas": n,
+                                     "perReplicaHour": None if rate is None else hourly(rate)}
+            if rate is not None:
+                entry["monthly"] = monthly(rate * n * h)
+                total += rate * n
+            clusters[name] = entry
+        cheapest = min(cloud_rates) if cloud_rates else None
+        out[wp.key] = {
+            "gpusPerReplica": float(gpus),
+            "clusters": clusters,
+            "monthly": monthly(total * h),
+            "idcSavesPerMonth": None if cheapest is None else monthly(cheapest * idc_replicas * h),
+        }
+    return out

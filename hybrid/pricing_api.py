@@ -64,7 +64,15 @@ class PricingClient:
             # this module raises says what matters.
             logging.getLogger("credentials").setLevel(logging.CRITICAL)
             try:
-                credential = CredentialClient()
+                key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+                if key_id and secret:
+                    # An explicit AccessKey from the environment, read now (the default chain caches
+                    # what it found first for the whole process).
+                    from alibabacloud_credentials.models import Config as CredentialConfig
+
+                    credential = CredentialClient(CredentialConfig(type="access_key", access_key_id=key_id, access_key_secret=secret))
+                else:
+                    credential = CredentialClient()
             except Exception as exc:  # noqa: BLE001 - the credential chain raises plain Exceptions
                 raise PricingUnavailable(f"no Alibaba Cloud credentials for the pricing API ({_reason(exc)})") from None
             self._clients[region] = Client(Config(

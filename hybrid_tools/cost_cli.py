@@ -62,7 +62,26 @@ def artifact(platform: Platform) -> dict[str, str]:
     if platform.pricing is None and _API is None:
         return {}
     rep = report(platform, use_api=_API is not None, **(_API or {}))
-    return {"cost.json": json.dumps(rep.doc(), indent=2, sort_keys=True) + "\n"}
+    return {"cost.json": json.dumps(full_doc(platform, rep), indent=2, sort_keys=True) + "\n"}
+
+
+def full_doc(platform: Platform, rep: CostReport) -> dict:
+    from hybrid.cost import placement_costs
+
+    return {**rep.doc(), "placement": placement_costs(platform, rep)}
+
+
+def placement_table(platform: Platform, rep: CostReport) -> str:
+    from hybrid.cost import placement_costs
+
+    cur, lines = rep.currency, ["", "where the placement puts the money (marginal cost of one more replica; the IDC's is 0):"]
+    for wl, e in placement_costs(platform, rep).items():
+        parts = [f"{c} {v['replicas']} x {v['perReplicaHour'] if v['perReplicaHour'] is not None else '?'}/h"
+                 for c, v in e["clusters"].items() if v["replicas"]]
+        saves = f"; IDC-first saves {e['idcSavesPerMonth']:,.2f} {cur}/month" if e["idcSavesPerMonth"] else ""
+        lines.append(f"  {wl} ({e['gpusPerReplica']:g} GPU/replica): {', '.join(parts) or 'nothing placed'}; "
+                     f"{e['monthly']:,.2f} {cur}/month{saves}")
+    return "\n".join(lines)
 
 
 def _cmd(args: argparse.Namespace) -> int:
@@ -73,9 +92,10 @@ def _cmd(args: argparse.Namespace) -> int:
     platform = load(cfg.raw)
     rep = report(platform, args.pricing_api, args.pricing_endpoint, args.pricing_protocol)
     if args.json:
-        sys.stdout.write(json.dumps(rep.doc(), indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(json.dumps(full_doc(platform, rep), indent=2, sort_keys=True) + "\n")
     else:
         print(rep.table(args.stack))
+        print(placement_table(platform, rep))
     return 0
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from hybrid_tools import cost_diff
+
 # Properties whose change forces a new resource, a reboot or a destructive in-place step,
 # by resource type (camelCase, as in resources.json). Taken from the provider schemas
 # (ForceNew arguments of the Terraform provider that pulumi-alicloud bridges) and the
@@ -107,10 +109,11 @@ class PlanDiff:
     manifests: dict[str, str]                 # rel path -> unified diff
     placement: dict[str, list[tuple[str, Any, Any]]]  # workload -> [(cluster, old, new)]
     outputs: list[PropChange]
+    cost: list[str] = field(default_factory=list)  # hybrid_tools/cost_diff.py
 
     @property
     def empty(self) -> bool:
-        return not (self.resources or self.manifests or self.placement or self.outputs)
+        return not (self.resources or self.manifests or self.placement or self.outputs or self.cost)
 
 
 def _load(plan_dir: Path) -> tuple[dict[str, dict], dict, dict[str, str]]:
@@ -237,7 +240,7 @@ def compute(base_dir: Path, head_dir: Path) -> PlanDiff:
     other_a = {k: v for k, v in base_out.items() if k != "placement"}
     other_b = {k: v for k, v in head_out.items() if k != "placement"}
     outputs = _prop_changes("", other_a, other_b)
-    return PlanDiff(base_dir, head_dir, changes, manifests, placement, outputs)
+    return PlanDiff(base_dir, head_dir, changes, manifests, placement, outputs, cost_diff.lines(base_dir, head_dir))
 
 
 # --- rendering ----------------------------------------------------------------
@@ -281,6 +284,9 @@ def render_text(d: PlanDiff) -> str:
             lines.append(f"  {wl}: " + ", ".join(f"{c} {_fmt(a)} -> {_fmt(b)}" for c, a, b in rows))
     for p in d.outputs:
         lines.append(f"output {p.path}: {_fmt(p.old)} -> {_fmt(p.new)}")
+    if d.cost:
+        lines.append("cost:")
+        lines += [f"  {line}" for line in d.cost]
     for rel, ud in d.manifests.items():
         lines.append(f"manifest {rel}:")
         lines += ["    " + line for line in ud.rstrip("\n").splitlines()]
@@ -317,6 +323,8 @@ def render_md(d: PlanDiff, max_manifest_lines: int = 200) -> str:
         for wl, rows in d.placement.items():
             out += [f"| `{wl}` | `{c}` | {_fmt(a)} | {_fmt(b)} |" for c, a, b in rows]
         out.append("")
+    if d.cost:
+        out += ["#### Cost", ""] + [f"- `{line}`" for line in d.cost] + [""]
     if d.outputs:
         out += ["#### Stack outputs", "", "| Output | Base | Head |", "|---|---|---|"]
         out += [f"| `{p.path}` | {_md_cell(p.old)} | {_md_cell(p.new)} |" for p in d.outputs]

@@ -15,6 +15,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "hybrid-gpu-platform"
 
+# Leases are checked against "today": pin it so the suite does not change verdict with the
+# calendar (the stack files' leases end in 2027). Subprocesses (the policy pack) inherit it.
+TEST_TODAY = "2026-11-29"
+os.environ["HYBRID_TODAY"] = TEST_TODAY
+
 
 def stack_raw(stack: str) -> dict[str, Any]:
     """The project-namespaced config of stacks/Pulumi.<stack>.yaml, namespace stripped."""

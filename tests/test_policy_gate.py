@@ -44,7 +44,7 @@ def test_bad_stack_fails_the_gate(analyzer, bad_plan, tmp_path, capsys):
     assert not any(p == "sg-no-public-all-ports" for p, _ in found)
     doc = json.loads((tmp_path / "policy.json").read_text())
     assert doc["summary"]["passed"] is False and doc["summary"]["mandatory"] == len(report.mandatory)
-    assert {p["name"] for p in doc["policies"]} == {p.name for p in report.policies} and len(doc["policies"]) == 16
+    assert {p["name"] for p in doc["policies"]} == {p.name for p in report.policies} and len(doc["policies"]) == 19
     table = capsys.readouterr().out
     assert "FAIL" in table and "sg-no-public-admin-ports" in table
 
@@ -107,3 +107,20 @@ def test_level_numbers_match_the_protocol():
 
     assert pg.LEVELS == {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY,
                          "disabled": proto.DISABLED, "remediate": proto.REMEDIATE}
+
+
+def test_lease_rules_through_the_gate(monkeypatch, tmp_path):
+    """Planned inside the leases, gated later: past lease mandatory, ending soon advisory (prod's 30-day window)."""
+    from hybrid_tools.plan import build_plan
+
+    _, platform, run, _ = build_plan("prod", root=ROOT)  # HYBRID_TODAY from conftest: every lease valid
+    monkeypatch.setenv("HYBRID_TODAY", "2027-03-15")  # a10-overflow ended 2027-02-28; a100-burst ends 2027-03-31
+    with pg.PolicyAnalyzer() as a:
+        report = pg.gate_run("prod", platform, run, tmp_path, analyzer=a)
+    mandatory = {(v.policy, pg.short_urn(v.urn)) for v in report.mandatory}
+    assert ("ecs-gpu-lease-not-expired", "Instance::cn-zhangjiakou-a10-overflow-cn-zhangjiakou-a-0") in mandatory
+    assert {p for p, _ in mandatory} == {"ecs-gpu-lease-not-expired"}
+    advisory = {(v.policy, pg.short_urn(v.urn)) for v in report.violations if v.enforcement == "advisory"}
+    assert ("ecs-gpu-lease-ending-soon", "Instance::cn-beijing-a100-burst-cn-beijing-i-1") in advisory
+    assert not any("a10-train" in u for _, u in advisory)  # ends 2027-06-30: outside the window
+    assert report.exit_code == 1

@@ -60,7 +60,7 @@ def run_stack(name: str, resources: list, config: dict | None = None) -> list[tu
 
 def test_every_policy_has_kebab_name_severity_level_and_imperative_description():
     names = [p.name for p in rules.POLICIES]
-    assert len(names) == len(set(names)) == 16
+    assert len(names) == len(set(names)) == 19
     for p in rules.POLICIES:
         assert p.name == p.name.lower() and " " not in p.name and "_" not in p.name
         assert p.severity is not None and p.enforcement_level is not None
@@ -354,3 +354,46 @@ def test_placement_within_capacity():
 def test_unknown_marker_refuses_truthiness():
     with pytest.raises(TypeError):
         bool(rules.UNKNOWN)
+
+
+# --- leases and owners --------------------------------------------------------
+
+_GPU = "ecs.gn7i-c32g1.8xlarge"
+
+
+def _leased(end, owner="ml-platform"):
+    tags = {"pool": "a10", "lease-end": end}
+    if owner is not None:
+        tags["owner"] = owner
+    return P({"instanceType": _GPU, "tags": tags})
+
+
+def test_lease_not_expired():
+    import datetime as dt
+
+    day = dt.date(2027, 4, 1)
+    assert rules.check_lease_not_expired(_leased("2027-04-01"), today=day) == []  # the last day is inside
+    (msg,) = rules.check_lease_not_expired(_leased("2027-03-31"), today=day)
+    assert "ended on 2027-03-31" in msg and "ml-platform" in msg
+    assert "not a date" in rules.check_lease_not_expired(_leased("31.03.2027"), today=day)[0]
+    assert "unknown" in rules.check_lease_not_expired(P({"instanceType": _GPU, "tags": {"lease-end": U}}), today=day)[0]
+    assert rules.check_lease_not_expired(P({"instanceType": "ecs.g7.large", "tags": {"lease-end": "2020-01-01"}}), today=day) == []
+
+
+def test_lease_ending_soon_window_per_stack():
+    import datetime as dt
+
+    day = dt.date(2027, 3, 1)
+    # 30 days left: inside a 30-day window, outside a 14-day one
+    assert rules.check_lease_ending_soon(_leased("2027-03-31"), {"warnDays": 30}, today=day)
+    assert rules.check_lease_ending_soon(_leased("2027-03-31"), {"warnDays": 14}, today=day) == []
+    assert rules.check_lease_ending_soon(_leased("2027-03-31"), None, today=day)  # default 30
+    assert rules.check_lease_ending_soon(_leased("2027-02-28"), {"warnDays": 30}, today=day) == []  # past: the mandatory rule's
+
+
+def test_gpu_owner_tagged():
+    assert rules.check_gpu_owner(_leased("2027-03-31")) == []
+    assert "owner" in rules.check_gpu_owner(_leased("2027-03-31", owner=None))[0]
+    assert "owner" in rules.check_gpu_owner(_leased("2027-03-31", owner=" "))[0]
+    assert "unknown" in rules.check_gpu_owner(P({"instanceType": _GPU, "tags": {"owner": U}}))[0]
+    assert rules.check_gpu_owner(P({"instanceType": "ecs.g7.large", "tags": {}})) == []

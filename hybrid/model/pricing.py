@@ -30,7 +30,7 @@ Price = Annotated[Decimal, Field(ge=0)]
 class RegionPrices(Model):
     instance_hour: dict[str, Price] = Field(default_factory=dict, description="Instance type -> price per instance-hour (pay-as-you-go).")
     disk_gib_hour: dict[str, Price] = Field(default_factory=dict, description="Disk category, or category/performance level (cloud_essd/PL1) -> price per GiB-hour.")
-    serverless_gpu_hour: Optional[Price] = Field(default=None, description="Serverless GPU pods (ack-virtual-node): price per GPU-hour.")
+    serverless_gpu_hour: Optional[Price] = Field(default=None, description="Serverless GPU pods (ack-virtual-node): price per GPU-hour; without it the placement cost of the region's Serverless tier is unknown.")
 
 
 class Pricing(Model):
@@ -76,9 +76,3 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
                     want = f"{category}/{level}" if level else category
                     yield ConfigIssue(f"{base}.diskGibHour", f"no price for {want} ({where}.{field}).",
                                       f"add {want} (or {category}): <price per GiB-hour>.")
-    for region_id in sorted(p.placement.serverless_replicas):
-        prices = pricing.regions.get(region_id)
-        if prices is None or prices.serverless_gpu_hour is None:
-            yield ConfigIssue(f"pricing.regions.{region_id}.serverlessGpuHour",
-                              f"no Serverless GPU price for {region_id}, which placement.serverlessReplicas uses.",
-                              "add serverlessGpuHour: <price per GPU-hour>.")
