@@ -14,8 +14,9 @@ Per pool, per instance and hour (``Price.TradePrice``, the account's price
 after discounts):
 
 * pay-as-you-go pools: one ``instance`` quote with the pool's system disk
-  (the answer prices both together, so the system disk is inside
-  ``instance``) and one ``disk`` quote for the data disk;
+  (taken to price both together, so the system disk is inside ``instance``:
+  unconfirmed, see ``pricing.instanceQuoteIncludesSystemDisk`` in
+  hybrid/unconfirmed.py) and one ``disk`` quote for the data disk;
 * Spot pools: the instance is priced at its ``spotPriceLimit`` (the cost
   view's upper bound), so only the two disks are asked for, each as a
   ``disk`` quote.
@@ -32,6 +33,7 @@ import os
 from decimal import Decimal
 from typing import Any, Optional
 
+from hybrid import unconfirmed
 from hybrid.cost import PricingUnavailable, Quote
 from hybrid.model.gpu import GpuPool
 
@@ -40,6 +42,8 @@ API_VERSION = "2014-05-26"
 # instead of the SDK's regional ECS endpoint, e.g. "127.0.0.1:8080" with protocol "http".
 ENDPOINT_ENV = "HYBRID_PRICING_ENDPOINT"
 PROTOCOL_ENV = "HYBRID_PRICING_PROTOCOL"
+# Whether an instance quote already prices the system disk it is given (else it is asked for as a disk).
+SYSTEM_DISK_IN_INSTANCE_QUOTE = unconfirmed.value("pricing.instanceQuoteIncludesSystemDisk") == "true"
 
 
 class PricingClient:
@@ -116,13 +120,15 @@ class PricingClient:
     def quote(self, region: str, pool: GpuPool) -> Quote:
         s, d = pool.system_disk, pool.data_disk
         data, cur_d = self._price(region, resource_type="disk", disk=(d.category, d.performance_level, d.size))
-        if pool.billing.strategy == "Spot":
-            system, cur_i = self._price(region, resource_type="disk", disk=(s.category, s.performance_level, s.size))
-            instance = None
-        else:
+        spot = pool.billing.strategy == "Spot"
+        instance, system, cur_i = None, Decimal(0), cur_d
+        if not spot:
             instance, cur_i = self._price(region, resource_type="instance", instance_type=pool.instance_type,
                                           system_disk=(s.category, s.performance_level, s.size))
-            system = Decimal(0)  # priced inside the instance quote
+        if spot or not SYSTEM_DISK_IN_INSTANCE_QUOTE:
+            system, cur_s = self._price(region, resource_type="disk", disk=(s.category, s.performance_level, s.size))
+            if cur_s != cur_d:
+                raise PricingUnavailable(f"pricing API answered in two currencies ({cur_s}, {cur_d}) for {pool.name}")
         if cur_i != cur_d:
             raise PricingUnavailable(f"pricing API answered in two currencies ({cur_i}, {cur_d}) for {pool.name}")
         return Quote(instance, system, data, cur_i)

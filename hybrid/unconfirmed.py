@@ -62,6 +62,13 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         why="no Alibaba doc found that lists FederatedHPA among the Fleet's APIs",
         confirm_by="`kubectl --kubeconfig <fleet> api-resources | grep -i federatedhpa`",
     ),
+    "pricing.instanceQuoteIncludesSystemDisk": Unconfirmed(
+        value="true",
+        used_by="hybrid/pricing_api.py",
+        why="the DescribePrice reference says an instance quote takes SystemDisk.* but not whether its TradePrice "
+            "includes the system disk; with true the cost view adds no separate system-disk price for pay-as-you-go pools",
+        confirm_by="call DescribePrice (ResourceType=instance) for one type with SystemDisk.Size 40 and 500 and compare TradePrice",
+    ),
 }
 
 

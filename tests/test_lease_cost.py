@@ -62,7 +62,7 @@ def test_past_lease_exits_2_without_writing(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.parametrize("field,value,needle", [
     ("end", "2027-02-30", "not a date"),
-    ("end", "2027-03-31T00:00:00", "not a date"),
+    ("end", "2027-03-31T08:00:00Z", "not a date"),
     ("end", 1790000000, "not a date"),
     ("purpose", "x" * 129, "at most 128"),
     ("purpose", "see https://wiki/x", "http"),
@@ -76,6 +76,14 @@ def test_lease_fields_are_validated(prod_raw, field, value, needle):
     (issue,) = e.value.issues
     assert issue.path == f"regions[0].gpuPools[0].lease.{field}"
     assert needle in issue.render()
+
+
+def test_lease_end_forms(prod_raw):
+    import datetime as dt
+
+    for form in ("2027-06-30", dt.date(2027, 6, 30), "2027-06-30T00:00:00Z"):
+        _pool(prod_raw, "cn-beijing", "a10-train")["lease"]["end"] = form
+        assert load(prod_raw).regions[0].gpu_pools[0].lease.end == dt.date(2027, 6, 30)
 
 
 def test_bad_today_override_is_a_config_error(prod_raw, monkeypatch):

@@ -10,6 +10,9 @@ def test_users_take_their_values_from_the_table():
     # The values below are what the modules render; they must be the table's, not copies.
     assert cloudinit.PAUSE_IMAGE == unconfirmed.UNCONFIRMED["cloudinit.pauseImage"].value
     assert ",".join(agent.CREDENTIAL_KEYS) == unconfirmed.UNCONFIRMED["agent.credentialKeys"].value
+    from hybrid import pricing_api
+
+    assert pricing_api.SYSTEM_DISK_IN_INSTANCE_QUOTE is (unconfirmed.UNCONFIRMED["pricing.instanceQuoteIncludesSystemDisk"].value == "true")
 
 
 def test_every_entry_says_why_and_how_to_confirm():

@@ -56,9 +56,10 @@ def _iso_day(value: Any) -> Any:
         raise FieldError(f"{value} is a timestamp.", "give the day only, as YYYY-MM-DD.")
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    # A YAML layer that read an unquoted day as a timestamp hands on midnight UTC: that is the day.
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}(T00:00:00Z)?", value):
         try:
-            return date.fromisoformat(value)
+            return date.fromisoformat(value[:10])
         except ValueError:
             pass
     raise FieldError(f"{value!r} is not a date.", "write the lease's last day as YYYY-MM-DD, e.g. 2027-03-31.")
