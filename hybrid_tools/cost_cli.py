@@ -76,7 +76,7 @@ def placement_table(platform: Platform, rep: CostReport) -> str:
 
     cur, lines = rep.currency, ["", "where the placement puts the money (marginal cost of one more replica; the IDC's is 0):"]
     for wl, e in placement_costs(platform, rep).items():
-        parts = [f"{c} {v['replicas']} x {v['perReplicaHour'] if v['perReplicaHour'] is not None else '?'}/h"
+        parts = [f"{c} {v['replicas']} x " + (f"{v['perReplicaHour']:,.4f}/h" if v["perReplicaHour"] is not None else "(no price)")
                  for c, v in e["clusters"].items() if v["replicas"]]
         saves = f"; IDC-first saves {e['idcSavesPerMonth']:,.2f} {cur}/month" if e["idcSavesPerMonth"] else ""
         lines.append(f"  {wl} ({e['gpusPerReplica']:g} GPU/replica): {', '.join(parts) or 'nothing placed'}; "
