@@ -19,7 +19,7 @@ from hybrid.cost import CostReport, PricingUnavailable, compute
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import Platform
 
-API_SOURCE = "Alibaba Cloud ECS DescribePrice (TradePrice); system disk inside the instance price"
+API_SOURCE = "Alibaba Cloud ECS DescribePrice (TradePrice)"
 
 # Set for the duration of a plan run by `hybrid-gpu plan --pricing-api`: the cost.json writer
 # then asks the API first. Unset (the default), cost.json is priced from the stack config alone.
@@ -45,7 +45,10 @@ def report(platform: Platform, use_api: bool = False, endpoint: Optional[str] = 
 
         client = PricingClient(endpoint=endpoint, protocol=protocol)
         try:
-            return compute(platform, client.quote, source=API_SOURCE)
+            from hybrid.pricing_api import SYSTEM_DISK_IN_INSTANCE_QUOTE
+
+            how = "system disk inside the instance price" if SYSTEM_DISK_IN_INSTANCE_QUOTE else "system disk quoted as a disk"
+            return compute(platform, client.quote, source=f"{API_SOURCE}; {how}")
         except PricingUnavailable as e:
             if platform.pricing is None:
                 raise ConfigError([ConfigIssue("pricing", f"{e}, and the stack has no price table to fall back on.",
