@@ -39,6 +39,8 @@ class DualCniArgs:
     regions: list[CniRegionInputs] = field(default_factory=list)
     # Provider with upsertExistingObjects, for objects the IDC cluster already runs (Calico).
     adopt_provider: Optional[k8s.Provider] = None
+    # The Secret Terway's credentials come from (accessKey / credentialFile modes), if the program makes it.
+    credential_secret: Optional[pulumi.Resource] = None
 
 
 # (apiVersion, kind) -> resource class; top-level fields besides apiVersion/kind/metadata become kwargs.
@@ -95,7 +97,7 @@ class DualCni(pulumi.ComponentResource):
             ds_spec = checksum.apply(lambda c, rid=rid: plan.terway_daemonset(cni, rid, c)["spec"])
             ds_obj = plan.terway_daemonset(cni, rid, "")
             # The DaemonSet mounts the ConfigMap and runs as the ServiceAccount: create those first.
-            self._declare(ds_obj, spec=ds_spec, depends_on=[cm, *rbac])
+            self._declare(ds_obj, spec=ds_spec, depends_on=[cm, *rbac, *([args.credential_secret] if args.credential_secret else [])])
 
         self.register_outputs({
             "resources": sorted(self.resources),

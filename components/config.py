@@ -5,10 +5,12 @@ from __future__ import annotations
 import pulumi
 
 from components.platform import PlatformSecrets
-from hybrid.model import Platform, load
+from hybrid.errors import ConfigError, ConfigIssue
+from hybrid.model import OPTIONAL_SECRET_KEYS, Platform, load
+from hybrid.model.identity import required_secrets
 
 REQUIRED_OBJECTS = ("idc", "regions", "registration")
-OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing")
+OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity")
 
 
 def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, PlatformSecrets]:
@@ -25,4 +27,14 @@ def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, Platfo
         # Read only when the Karmada objects are applied: before that the Fleet may not exist yet.
         fleet_kubeconfig=cfg.require_secret("fleetKubeconfig") if platform.registration.fleet.apply else None,
     )
+    missing = []
+    for key in required_secrets(platform):
+        value = cfg.get_secret(key)
+        if value is None:
+            missing.append(ConfigIssue(key, f"is needed by the stack's settings ({OPTIONAL_SECRET_KEYS[key]}) but not set.",
+                                       f"run `pulumi config set --secret {key} ...`."))
+        else:
+            secrets.credentials[key] = value
+    if missing:
+        raise ConfigError(missing)
     return platform, secrets

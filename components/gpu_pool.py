@@ -134,6 +134,9 @@ class GpuNodePool(pulumi.ComponentResource):
             system_disk_encrypted=sysdisk.encrypted,
             system_disk_kms_key_id=sysdisk.kms_key_id,
             user_data=self.user_data,
+            # Security-enhanced metadata mode only: every metadata read needs a session token from a
+            # PUT first, so a request forged through a pod (SSRF) cannot read user-data or role credentials.
+            http_tokens="required",
             tags=tags,
             volume_tags=tags,
             opts=pulumi.ResourceOptions(

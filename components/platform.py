@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import pulumi
@@ -13,6 +13,8 @@ from components.calico import CalicoRouting, CalicoRoutingArgs
 from components.cni import CniRegionInputs, DualCni, DualCniArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
+from components.identity import CredentialSecret, CredentialSecretArgs, NodeRole, NodeRoleArgs
+from hybrid import identity
 from components.network import RegionNetwork, RegionNetworkArgs
 from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
 from components.virtual_node import VirtualNode, VirtualNodeArgs
@@ -30,6 +32,8 @@ class PlatformSecrets:
     bootstrap_token: pulumi.Output[str]
     ca_cert_hash: pulumi.Output[str]
     fleet_kubeconfig: Optional[pulumi.Output[str]] = None  # with registration.fleet.apply only
+    # Conditional secret config (hybrid.model.identity.CONDITIONAL_SECRET_KEYS) the settings need.
+    credentials: dict[str, pulumi.Output[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +86,34 @@ class HybridPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
             )
 
+        # --- credential Secrets, only from secret config (before the components that mount them) ---
+        k8s_opts = pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider})
+        creds = args.secrets.credentials
+        self.credential_secrets: dict[str, CredentialSecret] = {}
+        if p.virtual_node.enabled and p.virtual_node.credentials == "addonSecret":
+            self.credential_secrets["addon"] = CredentialSecret(
+                "addon-credentials",
+                CredentialSecretArgs(identity.ADDON_SECRET, identity.ADDON_SECRET_NAMESPACE,
+                                     {identity.ACCESS_KEY_ID: creds["addonAccessKeyId"],
+                                      identity.ACCESS_KEY_SECRET: creds["addonAccessKeySecret"]},
+                                     labels={"app.kubernetes.io/managed-by": "pulumi"}),
+                opts=k8s_opts)
+        if p.cni.terway.credentials == "accessKey":
+            self.credential_secrets["terway"] = CredentialSecret(
+                "terway-credentials",
+                CredentialSecretArgs(identity.TERWAY_AK_SECRET, identity.ADDON_SECRET_NAMESPACE,
+                                     {identity.ACCESS_KEY_ID: creds["terwayAccessKeyId"],
+                                      identity.ACCESS_KEY_SECRET: creds["terwayAccessKeySecret"]},
+                                     labels={"app.kubernetes.io/managed-by": "pulumi"}),
+                opts=k8s_opts)
+        elif p.cni.terway.credentials == "credentialFile":
+            self.credential_secrets["terway"] = CredentialSecret(
+                "terway-credentials",
+                CredentialSecretArgs(identity.TERWAY_TOKEN_SECRET, identity.ADDON_SECRET_NAMESPACE,
+                                     {identity.TERWAY_TOKEN_KEY: creds["terwayCredentialFile"]},
+                                     labels={"app.kubernetes.io/managed-by": "pulumi"}),
+                opts=k8s_opts)
+
         # --- dual CNI (issue 5): Calico on IDC nodes, Terway per cloud region ---
         self.cni = DualCni(
             "cni",
@@ -93,6 +125,7 @@ class HybridPlatform(pulumi.ComponentResource):
                                          pod_security_group_id=self.networks[r.id].pod_security_group_id, ipv6=r.ipv6)
                          for r in p.regions],
                 adopt_provider=self.idc_adopt_provider,
+                credential_secret=self.credential_secrets["terway"].secret if "terway" in self.credential_secrets else None,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
         )
@@ -144,6 +177,22 @@ class HybridPlatform(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
                 )
 
+        # --- identities: the GPU nodes' RAM role per region, credential Secrets ------------
+        self.node_roles: dict[str, NodeRole] = {}
+        if p.identity.node_role:
+            for region in p.regions:
+                # Pools with their own ramRole keep it (an instance carries one role).
+                pools = [self.gpu_pools[f"{region.id}/{pool.name}"] for pool in region.gpu_pools if not pool.ram_role]
+                instances = [(f"{gp._pool.name}-{slot.suffix}", inst.id)
+                             for gp in pools for slot, inst in zip(gp.slots, gp.instances)]
+                if not instances:
+                    continue
+                self.node_roles[region.id] = NodeRole(
+                    f"{region.id}-node-role",
+                    NodeRoleArgs(environment=p.environment, region_id=region.id, ipv6=region.ipv6,
+                                 instances=instances, tags={**self._tags, "region": region.id}),
+                    opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
+                )
         # --- ack-virtual-node (issue 6): Serverless pods in several regions ------------
         # The addon is installed through the CS API of the registration region, on the
         # registered cluster. It waits for the agent Deployment: pulumi-kubernetes only
@@ -158,7 +207,8 @@ class HybridPlatform(pulumi.ComponentResource):
                     idc=p.idc,
                     cluster_id=self.registered_cluster.cluster_id,
                     networks=self.networks,
-                    depends_on=[self.registered_cluster.agent_deployment],
+                    depends_on=[self.registered_cluster.agent_deployment,
+                                *[c.secret for k, c in self.credential_secrets.items() if k == "addon"]],
                 ),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
             )

@@ -34,6 +34,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from hybrid import identity
 from hybrid.model.cni import Cni
 from hybrid.model.network import Idc
 
@@ -225,6 +226,7 @@ def eni_conf(cni: Cni, idc: Idc, region: TerwayRegion) -> Obj:
         "ip_stack": "dual" if region.ipv6 else "ipv4",
         "enable_eni_trunking": False,
         # No ipam_type: daemon-side IPAM, terway-controlplane is not deployed.
+        **({"credential_path": identity.TERWAY_TOKEN_PATH} if t.credentials == "credentialFile" else {}),
     }
 
 
@@ -292,6 +294,29 @@ def terway_rbac(cni: Cni) -> list[Obj]:
     return [sa, cluster_role, binding, role, role_binding]
 
 
+def credential_volumes(mode: str) -> list[tuple[Obj, str]]:
+    """(volume, mount path) that give terwayd its credentials in ``mode``.
+
+    terwayd tries an AccessKey (files under /var/alibaba-addon-secret), then the encrypted
+    credential file named by ``credential_path``, then the ECS instance RAM role
+    (terway@release-1.16:daemon/builder.go, types/daemon/config.go). In instanceRole mode
+    nothing is mounted, so no AccessKey Secret that happens to exist can take precedence over
+    the node role. The Secrets are required (not optional): a missing one keeps the pod
+    Pending with a clear event instead of running without credentials.
+    """
+    if mode == "accessKey":
+        return [({"name": "terway-credential", "secret": {"secretName": identity.TERWAY_AK_SECRET, "defaultMode": 0o400}},
+                 identity.TERWAY_AK_MOUNT)]
+    if mode == "credentialFile":
+        return [({"name": "addon-token", "secret": {
+            "secretName": identity.TERWAY_TOKEN_SECRET, "defaultMode": 0o400,
+            "items": [{"key": identity.TERWAY_TOKEN_KEY, "path": identity.TERWAY_TOKEN_PATH.rsplit("/", 1)[1]}]}},
+                 identity.TERWAY_TOKEN_MOUNT)]
+    if mode == "instanceRole":
+        return []
+    raise ValueError(f"unknown Terway credential mode {mode!r}")
+
+
 def _loopback_script(source_dir: str) -> str:
     # Copy beside the target, then rename: kubelet never sees a half-written plugin.
     return (
@@ -356,8 +381,8 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
             _mount("cni-terway", "/var/lib/cni/terway"),
             _mount("cni", "/etc/cni/net.d", read_only=True),
             _mount("host-cni", "/host-etc-net.d"),
-            _mount("addon-secret", "/var/alibaba-addon-secret", read_only=True),
             _mount("tmp", "/tmp"),
+            *[_mount(v["name"], path, read_only=True) for v, path in credential_volumes(t.credentials)],
         ],
     }
     ds = {
@@ -391,7 +416,7 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
                         {"name": "cni", "emptyDir": {}},
                         {"name": "var-run-eni", "emptyDir": {}},
                         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
-                        {"name": "addon-secret", "secret": {"secretName": t.credential_secret, "optional": True, "defaultMode": 0o400}},
+                        *[v for v, _ in credential_volumes(t.credentials)],
                     ],
                 },
             },

@@ -69,6 +69,39 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
             "includes the system disk; with true the cost view adds no separate system-disk price for pay-as-you-go pools",
         confirm_by="call DescribePrice (ResourceType=instance) for one type with SystemDisk.Size 40 and 500 and compare TradePrice",
     ),
+    "ram.regionResource": Unconfirmed(
+        value="acs:@SERVICE@:@REGION@:*:*",
+        used_by="hybrid/identity.py",
+        why="Terway documents Resource \"*\" for its actions; the ARN form acs:<service>:<region>:<account>:<id> "
+            "is Alibaba's documented format, but whether every Terway action (e.g. ecs:DescribeInstanceTypes, "
+            "vpc:DescribeVSwitches) is authorised against a region-scoped ARN was not confirmed",
+        confirm_by="start Terway on one cloud node with only the node role; `kubectl logs` of terway-eniip shows "
+                   "no Forbidden.RAM / NoPermission for any action (else widen that statement and record why)",
+    ),
+    "vnode.ramPolicy": Unconfirmed(
+        value="AliyunECIFullAccess,AliyunVPCReadOnlyAccess",
+        used_by="hybrid/identity.py",
+        why="the multi-region Serverless guide's RAM step names the grant but its action list was not readable here; "
+            "these are the system policies Alibaba's ACK One permission table lists for ECI scheduling and VPC selection",
+        confirm_by="compare with the RAM step of Alibaba's 'Multi-region serverless computing power scheduling' guide "
+                   "before creating the addon RAM user",
+    ),
+    "vnode.configKeys": Unconfirmed(
+        value="EnableVpcInternalEndpoint,EnableMultiRegion,Regions,RegionId,VpcId,VSwitchIds,SecurityGroupId,IsDefaultRegion",
+        used_by="hybrid/virtual_node.py",
+        why="only APIServerHost/APIServerPort are confirmed JSON spellings; no public config_schema of "
+            "ack-virtual-node (cs.get_kubernetes_addon_metadata) names the others",
+        confirm_by="`pulumi.export(alicloud.cs.get_kubernetes_addon_metadata(cluster_id=..., name='ack-virtual-node', "
+                   "version='v2.13.0').config_schema)` and compare the property names",
+    ),
+    "agent.adminRules": Unconfirmed(
+        value="*/*/*,nonResourceURLs */*",
+        used_by="hybrid/agent.py",
+        why="Alibaba's RBAC page says administrator mode grants administrator permissions; its YAML for that mode "
+            "was not readable here (the connector manifest binds cluster-admin)",
+        confirm_by="compare with the administrator-mode YAML of https://www.alibabacloud.com/help/en/ack/"
+                   "distributed-cloud-container-platform-for-kubernetes/user-guide/rbac-permissions-required-by-ack-cluster-agent",
+    ),
 }
 
 

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Optional
 
+from hybrid import unconfirmed
+
 MIN_VERSION = (2, 13, 0)
 ADDON_NAME = "ack-virtual-node"
 
@@ -34,17 +36,14 @@ class Key:
     source: str
 
 
+_UNCONFIRMED = unconfirmed.value("vnode.configKeys").split(",")
 ADDON_KEYS: dict[str, Key] = {
     "apiserver_host": Key("APIServerHost", True, "team notes (console form and addon schema)"),
     "apiserver_port": Key("APIServerPort", True, "team notes (console form and addon schema)"),
-    "vpc_internal_endpoints": Key("EnableVpcInternalEndpoint", False, "console label 'use VPC internal endpoints'"),
-    "multi_region": Key("EnableMultiRegion", False, "console label 'enable multi-region'"),
-    "regions": Key("Regions", False, "console region table"),
-    "region_id": Key("RegionId", False, "console column 'Region ID'"),
-    "vpc_id": Key("VpcId", False, "console column 'VPC ID'"),
-    "vswitch_ids": Key("VSwitchIds", False, "console column 'vSwitch'"),
-    "security_group_id": Key("SecurityGroupId", False, "console column 'security group'"),
-    "default": Key("IsDefaultRegion", False, "console column 'default region'"),
+    # Spellings not confirmed by any source: they come from hybrid/unconfirmed.py, in this order.
+    **{name: Key(json_key, False, "hybrid/unconfirmed.py vnode.configKeys")
+       for name, json_key in zip(("vpc_internal_endpoints", "multi_region", "regions", "region_id", "vpc_id",
+                                  "vswitch_ids", "security_group_id", "default"), _UNCONFIRMED, strict=True)},
 }
 
 

@@ -13,7 +13,8 @@ import yaml
 from hybrid import yamlio
 
 from hybrid.errors import ConfigError, ConfigIssue
-from hybrid.model import SECRET_KEYS
+from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, load
+from hybrid.model.identity import required_secrets
 
 # Offline stand-ins for the secret config a real stack sets with `pulumi config set --secret`.
 # They have the right shape (so renderers accept them) and never leave the mock runtime
@@ -31,6 +32,11 @@ OFFLINE_SECRETS = {
     ),
     "bootstrapToken": "offpln.offlinebtoken0zz",
     "caCertHash": "sha256:" + "0" * 64,
+    "addonAccessKeyId": "LTAIofflineplaceholder",
+    "addonAccessKeySecret": "offline-placeholder-addon-ak-secret",
+    "terwayAccessKeyId": "LTAIofflineplaceholder",
+    "terwayAccessKeySecret": "offline-placeholder-terway-ak-secret",
+    "terwayCredentialFile": "offline-placeholder-credential-file",
 }
 
 
@@ -95,4 +101,19 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
         elif full not in secret_keys:
             raise ConfigError([ConfigIssue(key, "is stored in plain text in the stack file.",
                                            f"remove it and run `pulumi config set --secret {key} ...`.")])
+    for key in OPTIONAL_SECRET_KEYS:
+        full = f"{project}:{key}"
+        if full in engine and full not in secret_keys:
+            raise ConfigError([ConfigIssue(key, "is stored in plain text in the stack file.",
+                                           f"remove it and run `pulumi config set --secret {key} ...`.")])
+    try:
+        needed = required_secrets(load(raw))
+    except ConfigError:
+        needed = []  # the plan reports the invalid config itself, before anything runs
+    for key in needed:
+        full = f"{project}:{key}"
+        if full not in engine:
+            # Offline, as for the keys above: the operator sets these with `pulumi config set --secret`.
+            engine[full] = OFFLINE_SECRETS[key]
+            secret_keys.append(full)
     return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys))

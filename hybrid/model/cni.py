@@ -48,10 +48,12 @@ class Terway(Model):
     max_pool_size: int = Field(default=5, ge=0, le=100)
     min_pool_size: int = Field(default=0, ge=0, le=100)
     vswitch_selection_policy: Literal["random", "ordered"] = "ordered"
-    credential_secret: Name = Field(
-        default="terway-credential",
-        description="Secret in kube-system with access-key-id/access-key-secret, mounted at /var/alibaba-addon-secret. "
-                    "Optional: without it Terway uses the ECS instance RAM role.",
+    credentials: Literal["instanceRole", "accessKey", "credentialFile"] = Field(
+        default="instanceRole",
+        description="Where terwayd gets Alibaba Cloud credentials. instanceRole: the GPU nodes' RAM role (identity.nodeRole, "
+                    "or every pool's ramRole); accessKey: Secret terway-credential from the secret config "
+                    "terwayAccessKeyId/terwayAccessKeySecret; credentialFile: Secret addon.network.token from the secret "
+                    "config terwayCredentialFile.",
     )
 
     @model_validator(mode="after")

@@ -22,6 +22,8 @@ from hybrid.model.base import Model, net, overlaps, zone_in_region
 from hybrid.model.cni import Cni
 from hybrid.model import lease as lease_model
 from hybrid.model import pricing as pricing_model
+from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
+from hybrid.model.identity import check as check_identity
 from hybrid.model.network import Idc, Region
 from hybrid.model.placement import Placement
 from hybrid.model.registration import Registration
@@ -29,7 +31,7 @@ from hybrid.model.virtual_node import VirtualNode
 from hybrid.model.virtual_node import check as check_virtual_node
 
 # Stack-config keys (in the project namespace) that hold plain objects.
-CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing")
+CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity")
 # Stack-config keys that must be Pulumi secrets, with what they hold.
 SECRET_KEYS = {
     "idcKubeconfig": "kubeconfig of the IDC cluster (admin), used by the Kubernetes provider",
@@ -37,6 +39,8 @@ SECRET_KEYS = {
     "caCertHash": "sha256:<hex> of the IDC cluster CA public key, for kubeadm join",
     "fleetKubeconfig": "kubeconfig of the ACK One Fleet instance (only read with registration.fleet.apply: true)",
 }
+# Secret keys that only some settings need (hybrid.model.identity.required_secrets says which).
+OPTIONAL_SECRET_KEYS = dict(CONDITIONAL_SECRET_KEYS)
 
 
 class Platform(Model):
@@ -48,6 +52,7 @@ class Platform(Model):
     virtual_node: VirtualNode = VirtualNode()
     placement: Placement = Placement()
     pricing: Optional[pricing_model.Pricing] = None
+    identity: Identity = Identity()
 
     def region(self, region_id: str) -> Region:
         for r in self.regions:
@@ -229,6 +234,7 @@ def _bgp_peers(p: Platform) -> Iterable[ConfigIssue]:
 cross_check(check_virtual_node)
 cross_check(lease_model.check)
 cross_check(pricing_model.check)
+cross_check(check_identity)
 
 
 @cross_check

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Literal
 
 import netaddr
 from pydantic import Field, field_validator
@@ -22,7 +22,16 @@ class VirtualNodeRegion(Model):
 
 class VirtualNode(Model):
     enabled: bool = True
-    version: str = "2.13.0"
+    # As the CS API reports it, with the leading v: the provider compares the version as a plain
+    # string, so "2.13.0" against the API's "v2.13.0" would be a diff on every preview.
+    # source: aliyun/terraform-provider-alicloud alicloud/resource_alicloud_cs_kubernetes_addon_test.go
+    # (ack-virtual-node "v2.2.0" -> "v2.3.0", checked after import, i.e. as read back from the API).
+    version: str = "v2.13.0"
+    credentials: Literal["addonSecret", "external"] = Field(
+        default="addonSecret",
+        description="addonSecret: the program writes the Secret alibaba-addon-secret (kube-system) from the secret config "
+                    "addonAccessKeyId/addonAccessKeySecret; external: that Secret is managed outside this program (e.g. by onectl).",
+    )
     regions: list[VirtualNodeRegion] = Field(default_factory=list)
     # Uninstall behaviour, see components/virtual_node.py for why the default is True.
     cleanup_cloud_resources: bool = True
@@ -31,13 +40,16 @@ class VirtualNode(Model):
     @field_validator("version")
     @classmethod
     def _min_version(cls, v: str) -> str:
+        if not v.startswith("v"):
+            raise FieldError(f"{v!r} lacks the leading v with which the CS API reports addon versions; the provider compares "
+                             "the strings, so every preview would show a version change.", f"write it as v{v}.")
         try:
             parsed = parse_version(v)
         except ValueError:
-            raise FieldError(f"{v!r} is not a MAJOR.MINOR.PATCH version.", "write it like 2.13.0.") from None
+            raise FieldError(f"{v!r} is not a vMAJOR.MINOR.PATCH version.", "write it like v2.13.0.") from None
         if parsed < MIN_VERSION:
             floor = ".".join(map(str, MIN_VERSION))
-            raise FieldError(f"ack-virtual-node {v} has no multi-region Serverless support.", f"use {floor} or later.")
+            raise FieldError(f"ack-virtual-node {v} has no multi-region Serverless support.", f"use v{floor} or later.")
         return v
 
 

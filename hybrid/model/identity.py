@@ -1,0 +1,62 @@
+"""Cloud identities the platform creates, and the credential paths its components need."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from pydantic import Field
+
+from hybrid.errors import ConfigIssue
+from hybrid.model.base import Model
+
+
+class Identity(Model):
+    node_role: bool = Field(
+        default=True,
+        description="Create one RAM role per region (ECS trust, Terway's documented ENI actions only) and attach it to "
+                    "every GPU instance of the region's pools that sets no ramRole of its own.",
+    )
+
+
+# Secret stack config that a setting turns on: key -> what it holds. Never in clear in the stack file.
+CONDITIONAL_SECRET_KEYS = {
+    "addonAccessKeyId": "AccessKey id of the RAM user of ack-virtual-node (Secret alibaba-addon-secret)",
+    "addonAccessKeySecret": "AccessKey secret of that RAM user",
+    "terwayAccessKeyId": "AccessKey id of Terway's RAM user (cni.terway.credentials: accessKey)",
+    "terwayAccessKeySecret": "AccessKey secret of Terway's RAM user",
+    "terwayCredentialFile": "Terway's encrypted credential file (cni.terway.credentials: credentialFile)",
+}
+
+
+def required_secrets(platform) -> list[str]:
+    """The conditional secret keys this platform's settings need."""
+    keys = []
+    vn = platform.virtual_node
+    if vn.enabled and vn.credentials == "addonSecret":
+        keys += ["addonAccessKeyId", "addonAccessKeySecret"]
+    mode = platform.cni.terway.credentials
+    if mode == "accessKey":
+        keys += ["terwayAccessKeyId", "terwayAccessKeySecret"]
+    elif mode == "credentialFile":
+        keys.append("terwayCredentialFile")
+    return keys
+
+
+def check(platform) -> Iterable[ConfigIssue]:
+    """Every region whose nodes run Terway has a credential path (called from hybrid.model.platform).
+
+    terwayd tries an AccessKey, then a credential file, then the instance RAM role; with none,
+    every ENI call fails and no pod on that node gets an IP.
+    """
+    if platform.cni.terway.credentials != "instanceRole" or platform.identity.node_role:
+        return
+    for ri, region in enumerate(platform.regions):
+        for pi, pool in enumerate(region.gpu_pools):
+            if pool.count and not pool.ram_role:
+                yield ConfigIssue(
+                    f"regions[{ri}].gpuPools[{pi}].ramRole",
+                    f"Terway on the nodes of pool {pool.name} ({region.id}) has no credentials: cni.terway.credentials is "
+                    "instanceRole, identity.nodeRole is false and the pool names no ramRole.",
+                    "set identity.nodeRole: true (recommended), give the pool a ramRole with Terway's actions, "
+                    "or set cni.terway.credentials to accessKey or credentialFile with its secret config.",
+                )
