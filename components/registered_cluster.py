@@ -252,23 +252,31 @@ class RegisteredCluster(pulumi.ComponentResource):
             "fleetId": self.fleet_id,
         })
 
-    # The agent's own identity and the permissions it needs for itself.
+    # The agent's own identity and the permissions it needs for itself (hybrid.agent.AGENT_RULES,
+    # each rule with its source): a ClusterRole, and a Role per namespace.
     def _create_agent_identity(self, opts: pulumi.ResourceOptions) -> None:
         n = self._name
         meta = {"namespace": agent.NAMESPACE, "labels": _labels()}
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{n}-agent-sa", metadata={**meta, "name": agent.SERVICE_ACCOUNT}, opts=opts)
-        cluster_rules, ns_rules = agent.agent_self_rules()
+        rules = agent.agent_rules()
         self._self_role = k8s.rbac.v1.ClusterRole(
-            f"{n}-agent-self", metadata={"name": agent.AGENT_SELF_ROLE, "labels": _labels()}, rules=cluster_rules, opts=opts)
+            f"{n}-agent-self", metadata={"name": agent.AGENT_SELF_ROLE, "labels": _labels()}, rules=rules[""], opts=opts)
         self._self_role_binding = k8s.rbac.v1.ClusterRoleBinding(
             f"{n}-agent-self", metadata={"name": agent.AGENT_SELF_ROLE, "labels": _labels()},
             role_ref=_role_ref("ClusterRole", agent.AGENT_SELF_ROLE), subjects=[_agent_subject()], opts=opts)
-        self._ns_role = k8s.rbac.v1.Role(
-            f"{n}-agent-config", metadata={**meta, "name": agent.AGENT_SELF_ROLE}, rules=ns_rules, opts=opts)
-        self._ns_role_binding = k8s.rbac.v1.RoleBinding(
-            f"{n}-agent-config", metadata={**meta, "name": agent.AGENT_SELF_ROLE},
-            role_ref=_role_ref("Role", agent.AGENT_SELF_ROLE), subjects=[_agent_subject()], opts=opts)
+        self._ns_roles: dict[str, k8s.rbac.v1.Role] = {}
+        self._ns_role_bindings: dict[str, k8s.rbac.v1.RoleBinding] = {}
+        for ns in sorted(k for k in rules if k):
+            # kube-system keeps its historical resource name (a rename would replace the Role).
+            suffix = "config" if ns == agent.NAMESPACE else ns
+            ns_meta = {"namespace": ns, "labels": _labels(), "name": agent.AGENT_SELF_ROLE}
+            self._ns_roles[ns] = k8s.rbac.v1.Role(f"{n}-agent-{suffix}", metadata=ns_meta, rules=rules[ns], opts=opts)
+            self._ns_role_bindings[ns] = k8s.rbac.v1.RoleBinding(
+                f"{n}-agent-{suffix}", metadata=ns_meta,
+                role_ref=_role_ref("Role", agent.AGENT_SELF_ROLE), subjects=[_agent_subject()], opts=opts)
+        self._ns_role = self._ns_roles[agent.NAMESPACE]
+        self._ns_role_binding = self._ns_role_bindings[agent.NAMESPACE]
 
     # What the ACK console may do through the agent: read-only unless the stack asks for admin.
     def _create_console_scope(self, access: str, opts: pulumi.ResourceOptions) -> k8s.rbac.v1.ClusterRole:
@@ -300,7 +308,10 @@ class RegisteredCluster(pulumi.ComponentResource):
             type="Opaque",
             string_data={key: pulumi.Output.secret(parts.apply(lambda p, key=key: p.credentials[key]))
                          for key in agent.secret_keys()},
-            opts=opts)
+            # The connector writes the cert and key it obtains into this Secret (SECRET_NAME);
+            # those two keys are its from then on.
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                ignore_changes=[f"stringData.{k}" for k in agent.CONNECTOR_WRITES])))
         # The agent only dials out (to the ACK stub and the apiserver): no ingress at all.
         # Egress stays open, the stub's addresses are Alibaba's to change.
         self.network_policy = k8s.networking.v1.NetworkPolicy(
@@ -309,13 +320,19 @@ class RegisteredCluster(pulumi.ComponentResource):
                       parts.apply(lambda p: (p.deployment_spec.get("selector") or {}).get("matchLabels") or {}))},
                   "policyTypes": ["Ingress"]},
             opts=opts)
-        depends = [self.service_account, self._self_role_binding, self._ns_role_binding, self.console_binding,
+        depends = [self.service_account, self._self_role_binding, *self._ns_role_bindings.values(), self.console_binding,
                    self.credentials, self.network_policy, *config_maps]
         return k8s.apps.v1.Deployment(
-            f"{n}-agent", metadata={**meta, "name": agent.DEPLOYMENT, "annotations": agent.waiver_annotations(),
+            f"{n}-agent", metadata={**meta, "name": agent.DEPLOYMENT,
+                                    "annotations": pulumi.Output.unsecret(parts.apply(
+                                        lambda p: {**p.deployment_annotations, **agent.waiver_annotations()})),
                                     "labels": pulumi.Output.unsecret(parts.apply(lambda p: {**p.deployment_labels, **_labels()}))},
             spec=pulumi.Output.unsecret(parts.apply(lambda p: p.deployment_spec)),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)))
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                depends_on=depends,
+                # ACK upgrades the agent in place (new image, version annotations on the pod template);
+                # these fields are ACK's after creation, so `pulumi up` must not roll them back.
+                ignore_changes=list(agent.ACK_MANAGED_FIELDS))))
 
     # Optional: an ACK One Fleet, created or referenced, with the registered cluster and the
     # stack's other ACK clusters (registration.fleet.members) as members.

@@ -19,14 +19,26 @@ does not apply it blindly:
 The object names follow Alibaba's open-source ``alibabacloud-ack-connector``
 manifest and the console-generated agent (``ack-cluster-agent``, ServiceAccount
 ``ack`` in ``kube-system``, ConfigMaps ``ack-agent-config`` and ``provider``).
-The credentials Secret name and its keys are *unconfirmed* (the connector reads
-``token``, ``cert``, ``key``, ``ca`` and ``url`` files from /ack-credentials):
-they live in this one table so a real manifest that differs is a one-line fix.
+
+The credentials Secret: the connector writes the certificate and key it obtains back
+into the Secret named by its ``SECRET_NAME`` env, or else into every Opaque Secret of
+its namespace whose name starts with ``ack-credentials`` (which needs ``list`` on all
+Secrets). source: AliyunContainerService/alibabacloud-ack-connector@02a61c7:pkg/agent/convert.go
+(PutToSecrets), pkg/vars/vars.go. So the manifest's Secret (any ``ack-credentials*``
+name) is declared as :data:`CREDENTIALS_SECRET`, the agent container gets
+``SECRET_NAME`` pointing at it, and its RBAC allows get/update on that one Secret.
+The Secret's key set stays *unconfirmed* (hybrid/unconfirmed.py).
+
+Fields: every field of a workload object that the platform does not carry over
+(:data:`CARRIED`) fails the split with its path, so nothing of the manifest is dropped
+silently. RBAC objects are replaced by :func:`agent_rules`; a manifest rule that those
+do not cover fails the split too.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping
@@ -38,7 +50,14 @@ from hybrid import unconfirmed, yamlio
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "ack"
 DEPLOYMENT = "ack-cluster-agent"
-CREDENTIALS_SECRET = "ack-cluster-agent-credentials"  # unconfirmed name
+# The connector's lookup prefix (convert.go), used as the whole name; SECRET_NAME pins it.
+CREDENTIALS_PREFIX = "ack-credentials"
+CREDENTIALS_SECRET = CREDENTIALS_PREFIX
+SECRET_NAME_ENV = "SECRET_NAME"  # source: alibabacloud-ack-connector@02a61c7:pkg/vars/vars.go
+# Keys the connector writes back into that Secret (vars.TlsCrt / vars.TlsKey).
+CONNECTOR_WRITES = ("cert", "key")
+# Deployment fields ACK changes when it upgrades the agent; the component ignores them after creation.
+ACK_MANAGED_FIELDS = ("spec.template.spec.containers[0].image", "spec.template.metadata.annotations")
 CREDENTIAL_KEYS = tuple(unconfirmed.value("agent.credentialKeys").split(","))
 CONFIG_MAPS = ("ack-agent-config", "provider")
 # Env vars of the agent Deployment that may carry a credential inline, and the Secret key each
@@ -113,6 +132,7 @@ class AgentParts:
 
     deployment_spec: dict[str, Any]
     deployment_labels: dict[str, str]
+    deployment_annotations: dict[str, str]
     config_maps: dict[str, dict[str, str]]
     credentials: dict[str, str]
     dropped: tuple[str, ...]  # RBAC objects not applied, for the log
@@ -197,18 +217,70 @@ def secret_keys() -> list[str]:
     return sorted({*CREDENTIAL_KEYS, *ENV_CREDENTIALS.values()})
 
 
+# Fields of each workload kind that the component carries into what it declares. Anything
+# else in the manifest (annotations, binaryData, immutable, imagePullSecrets ...) would be lost.
+_COMMON = {"apiVersion", "kind", "metadata.name", "metadata.namespace"}
+CARRIED: dict[str, set[str]] = {
+    "ConfigMap": _COMMON | {"data"},
+    "Secret": _COMMON | {"data", "stringData", "type"},
+    "Deployment": _COMMON | {"metadata.labels", "metadata.annotations", "spec"},
+    # Declared by the component itself (name and namespace only).
+    "ServiceAccount": set(_COMMON),
+}
+
+
+def _dropped_fields(obj: Mapping[str, Any]) -> list[str]:
+    """Field paths of ``obj`` (top level and metadata) that :data:`CARRIED` does not take."""
+    carried = CARRIED[str(obj.get("kind"))]
+    paths = []
+    for k, v in obj.items():
+        if k == "metadata" and isinstance(v, Mapping):
+            paths += [f"metadata.{mk}" for mk, mv in v.items() if mv not in (None, {}, [], "")]
+        elif v not in (None, {}, [], ""):
+            paths.append(k)
+    return sorted(p for p in paths if p not in carried)
+
+
+def _workload_key(obj: Mapping[str, Any]) -> ObjectKey:
+    """The manifest's credentials Secret (any ``ack-credentials*`` name) maps to ours."""
+    key = key_of(obj)
+    if key.kind == "Secret" and key.namespace == NAMESPACE and key.name.startswith(CREDENTIALS_PREFIX):
+        return ObjectKey("Secret", NAMESPACE, CREDENTIALS_SECRET)
+    return key
+
+
+def _pin_secret_name(spec: dict[str, Any], manifest_secret: str) -> None:
+    """Point the pod's credentials volume at :data:`CREDENTIALS_SECRET` and set SECRET_NAME to it,
+    so the connector writes its cert/key into that Secret only (and needs no list on Secrets)."""
+    pod = spec.get("template", {}).get("spec", {})
+    for vol in pod.get("volumes", []) or []:
+        if (vol.get("secret") or {}).get("secretName") == manifest_secret:
+            vol["secret"]["secretName"] = CREDENTIALS_SECRET
+    for container in pod.get("containers", []) or []:
+        env = container.setdefault("env", [])
+        existing = [e for e in env if e.get("name") == SECRET_NAME_ENV]
+        if existing and existing[0].get("value") not in (manifest_secret, CREDENTIALS_SECRET):
+            raise AgentManifestError(f"the agent container {container.get('name')} sets {SECRET_NAME_ENV}="
+                                     f"{existing[0].get('value')!r}, not the credentials Secret {manifest_secret!r}")
+        for e in existing:
+            env.remove(e)
+        env.append({"name": SECRET_NAME_ENV, "value": CREDENTIALS_SECRET})
+
+
 def split_manifest(text: str) -> AgentParts:
     """Check the manifest against :data:`WORKLOAD` and split it; raise :class:`AgentManifestError` on a mismatch."""
     objs = parse_manifest(text)
     by_key: dict[ObjectKey, dict[str, Any]] = {}
+    rbac: list[dict[str, Any]] = []
     dropped: list[str] = []
     unexpected: list[str] = []
     for obj in objs:
-        key = key_of(obj)
+        key = _workload_key(obj)
         if key.kind in _RBAC_KINDS:
-            dropped.append(str(key))
+            dropped.append(str(key_of(obj)))
+            rbac.append(obj)
         elif key == ObjectKey("ServiceAccount", NAMESPACE, SERVICE_ACCOUNT):
-            continue  # declared by the component itself
+            by_key[key] = obj  # declared by the component itself; checked for dropped fields below
         elif key in WORKLOAD:
             if key in by_key:
                 raise AgentManifestError(f"the agent manifest declares {key} twice")
@@ -222,12 +294,28 @@ def split_manifest(text: str) -> AgentParts:
             f"(unexpected: {unexpected or 'none'}; missing: {missing or 'none'}). "
             "Fix: compare it with WORKLOAD in hybrid/agent.py and update the table."
         )
+    lost = [f"{key_of(o)}: {f}" for o in by_key.values() for f in _dropped_fields(o)]
+    if lost:
+        raise AgentManifestError(
+            f"the agent manifest sets fields the platform would not apply: {lost}. "
+            "Fix: carry them in hybrid/agent.py (CARRIED and the component) or confirm they may go.")
+    uncovered = uncovered_rules(rbac)
+    if uncovered:
+        raise AgentManifestError(
+            f"the agent manifest grants permissions the platform's agent RBAC lacks: {uncovered}. "
+            "Fix: add them to agent_rules in hybrid/agent.py with their source, or confirm the agent does not need them.")
     deployment = copy.deepcopy(by_key[ObjectKey("Deployment", NAMESPACE, DEPLOYMENT)])
     spec = deployment.get("spec") or {}
-    sa = spec.get("template", {}).get("spec", {}).get("serviceAccountName")
+    pod = spec.get("template", {}).get("spec", {})
+    sa = pod.get("serviceAccountName")
     if sa != SERVICE_ACCOUNT:
         raise AgentManifestError(f"the agent Deployment runs as ServiceAccount {sa!r}, expected {SERVICE_ACCOUNT!r}")
+    if len(pod.get("containers") or []) != 1:
+        # ACK upgrades the agent by image; the component leaves containers[0].image to ACK.
+        raise AgentManifestError(f"the agent Deployment has {len(pod.get('containers') or [])} containers, expected 1")
     secret = by_key[ObjectKey("Secret", NAMESPACE, CREDENTIALS_SECRET)]
+    if secret.get("type", "Opaque") != "Opaque":
+        raise AgentManifestError(f"the agent Secret is of type {secret.get('type')!r}; the connector only writes Opaque Secrets")
     credentials = _secret_values(secret)
     extra = sorted(set(credentials) - set(CREDENTIAL_KEYS))
     absent = sorted(set(CREDENTIAL_KEYS) - set(credentials))
@@ -236,16 +324,20 @@ def split_manifest(text: str) -> AgentParts:
                                  f"(extra: {extra or 'none'}; absent: {absent or 'none'}). "
                                  "Fix: update CREDENTIAL_KEYS in hybrid/agent.py.")
     _externalize_env(spec, credentials)
+    _pin_secret_name(spec, key_of(secret).name)  # after: SECRET_NAME holds a name, not a credential
     config_maps = {}
     for name in CONFIG_MAPS:
         cm = by_key[ObjectKey("ConfigMap", NAMESPACE, name)]
         config_maps[name] = {k: "" if v is None else str(v) for k, v in (cm.get("data") or {}).items()}
+    meta = deployment.get("metadata") or {}
     _assert_no_leak("the agent Deployment", spec, credentials)
-    _assert_no_leak("the agent Deployment labels", (deployment.get("metadata") or {}).get("labels") or {}, credentials)
+    _assert_no_leak("the agent Deployment labels", meta.get("labels") or {}, credentials)
+    _assert_no_leak("the agent Deployment annotations", meta.get("annotations") or {}, credentials)
     _assert_no_leak("the agent ConfigMaps", config_maps, credentials)
     return AgentParts(
         deployment_spec=harden(spec),
-        deployment_labels=dict((deployment.get("metadata") or {}).get("labels") or {}),
+        deployment_labels=dict(meta.get("labels") or {}),
+        deployment_annotations={str(k): str(v) for k, v in (meta.get("annotations") or {}).items()},
         config_maps=config_maps,
         credentials=credentials,
         dropped=tuple(sorted(dropped)),
@@ -298,22 +390,88 @@ _READ_ONLY_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 def console_rules(access: ConsoleAccess) -> list[dict[str, Any]]:
     """PolicyRules (camelCase, as the API takes them) of the console's ClusterRole."""
     if access == "admin":
-        return [
-            {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
-            {"nonResourceURLs": ["*"], "verbs": ["*"]},
-        ]
+        # Administrator mode: "administrator permissions" (Alibaba's RBAC page, see agent_rules).
+        return json.loads(unconfirmed.value("agent.adminRules"))
     if access == "read-only":
         return [{"apiGroups": list(groups), "resources": list(resources), "verbs": list(_READ)}
                 for groups, resources in _READ_ONLY_RULES]
     raise ValueError(f"unknown console access {access!r}")
 
 
+RBAC_PAGE = ("https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/"
+             "user-guide/rbac-permissions-required-by-ack-cluster-agent")
+CONNECTOR = "AliyunContainerService/alibabacloud-ack-connector@02a61c7"
+
+
+def _rule(resources: list[str], verbs: list[str], names: list[str] | None = None, group: str = "") -> dict[str, Any]:
+    rule: dict[str, Any] = {"apiGroups": [group], "resources": resources}
+    if names:
+        rule["resourceNames"] = names
+    rule["verbs"] = verbs
+    return rule
+
+
+# What the agent needs for itself in either mode: namespace ("" = cluster scope) -> [(rule, source)].
+AGENT_RULES: dict[str, list[tuple[dict[str, Any], str]]] = {
+    "": [
+        (_rule(["nodes"], ["list"]), f"{CONNECTOR}:manifests/alibabacloud-ack-connector.yaml (ClusterRole ack-connector-default)"),
+    ],
+    NAMESPACE: [
+        (_rule(["configmaps"], ["create"]), f"{RBAC_PAGE} (restricted mode, Role ack-agent-create-cm-role)"),
+        (_rule(["configmaps"], ["get", "list", "update", "watch"], list(CONFIG_MAPS)),
+         f"{RBAC_PAGE} (restricted mode, Role ack-agent-update-cm-role: get, update); list, watch: "
+         f"{CONNECTOR}:manifests/alibabacloud-ack-connector.yaml (Role ack-connector-default)"),
+        (_rule(["secrets"], ["get", "update"], [CREDENTIALS_SECRET]),
+         f"{CONNECTOR}:pkg/agent/convert.go (PutToSecrets with SECRET_NAME: Get, then Update)"),
+    ],
+    "kube-public": [
+        (_rule(["configmaps"], ["get"], ["kube-root-ca.crt"]), f"{RBAC_PAGE} (restricted mode, Role ack-agent-read-cm-role)"),
+    ],
+}
+
+
+def agent_rules() -> dict[str, list[dict[str, Any]]]:
+    """namespace ("" = cluster scope) -> PolicyRules the agent's ServiceAccount gets for itself."""
+    return {ns: [copy.deepcopy(r) for r, _ in rules] for ns, rules in AGENT_RULES.items()}
+
+
 def agent_self_rules() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(ClusterRole rules, kube-system Role rules) the agent needs for itself, whatever the console scope."""
-    cluster = [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}]
-    namespaced = [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": list(CONFIG_MAPS),
-                   "verbs": ["get", "list", "update", "watch"]}]
-    return cluster, namespaced
+    """(ClusterRole rules, kube-system Role rules); kept for callers that need only those two."""
+    rules = agent_rules()
+    return rules[""], rules[NAMESPACE]
+
+
+def _covers(rule: Mapping[str, Any], group: str, resource: str, verb: str, name: str | None) -> bool:
+    def has(values: Any, v: str) -> bool:
+        return "*" in (values or []) or v in (values or [])
+    names = rule.get("resourceNames") or []
+    return (has(rule.get("apiGroups"), group) and has(rule.get("resources"), resource) and has(rule.get("verbs"), verb)
+            and (not names or (name is not None and name in names)))
+
+
+def uncovered_rules(objs: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Permissions that Roles/ClusterRoles of a manifest grant and :func:`agent_rules` do not.
+
+    Bindings are not permissions; the admin-mode binding of the Alibaba account to
+    ``cluster-admin`` is replaced by the console ClusterRole (see the module docstring).
+    """
+    ours = agent_rules()
+    out = []
+    for obj in objs:
+        if obj.get("kind") not in ("Role", "ClusterRole"):
+            continue
+        ns = (obj.get("metadata") or {}).get("namespace") or ""
+        scope = ours[""] + (ours.get(ns, []) if ns else [])
+        for rule in obj.get("rules") or []:
+            for group in rule.get("apiGroups") or [""]:
+                for resource in rule.get("resources") or []:
+                    for verb in rule.get("verbs") or []:
+                        for name in (rule.get("resourceNames") or [None]):
+                            if not any(_covers(r, group, resource, verb, name) for r in scope):
+                                where = f"{ns}/" if ns else ""
+                                out.append(f"{obj['kind']} {where}{obj['metadata']['name']}: {verb} "
+                                           f"{group + '/' if group else ''}{resource}{'/' + name if name else ''}")
+    return sorted(set(out))
 
 
 def sample_manifest(cluster_id: str, region_id: str, private: bool, mode: str, token: str = REDACTED) -> str:
@@ -339,6 +497,12 @@ def sample_manifest(cluster_id: str, region_id: str, private: bool, mode: str, t
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": AGENT_SELF_ROLE},
          "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": NAMESPACE}]},
     ]
+    # The restricted-mode Roles of Alibaba's RBAC page (RBAC_PAGE), as a manifest would ship them.
+    for name, ns, rule in (("ack-agent-create-cm-role", NAMESPACE, _rule(["configmaps"], ["create"])),
+                           ("ack-agent-update-cm-role", NAMESPACE, _rule(["configmaps"], ["update", "get"], list(CONFIG_MAPS))),
+                           ("ack-agent-read-cm-role", "kube-public", _rule(["configmaps"], ["get"], ["kube-root-ca.crt"]))):
+        docs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                     "metadata": {"name": name, "namespace": ns, "labels": {"ack/creator": "ack"}}, "rules": [rule]})
     if mode == "admin":
         docs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
                      "metadata": {"name": "1234567890123456-cluster-admin-clusterrolebinding"},
@@ -350,7 +514,7 @@ def sample_manifest(cluster_id: str, region_id: str, private: bool, mode: str, t
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": CONFIG_MAPS[1], "namespace": NAMESPACE},
          "data": {"provider": ""}},
         {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-         "metadata": {"name": CREDENTIALS_SECRET, "namespace": NAMESPACE},
+         "metadata": {"name": f"{CREDENTIALS_PREFIX}-{cluster_id}", "namespace": NAMESPACE},
          "data": {"ca": b64(REDACTED), "cert": b64(REDACTED), "key": b64(REDACTED), "token": b64(token),
                   "url": b64(f"https://{cluster_id}.{region_id}.ack-stub.example.invalid:5533")}},
         {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -380,7 +544,7 @@ def sample_manifest(cluster_id: str, region_id: str, private: bool, mode: str, t
                          "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                                              "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
                      }],
-                     "volumes": [{"name": "ack-credentials", "secret": {"secretName": CREDENTIALS_SECRET}}],
+                     "volumes": [{"name": "ack-credentials", "secret": {"secretName": f"{CREDENTIALS_PREFIX}-{cluster_id}"}}],
                  },
              },
          }},

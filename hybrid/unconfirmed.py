@@ -95,7 +95,7 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
                    "version='v2.13.0').config_schema)` and compare the property names",
     ),
     "agent.adminRules": Unconfirmed(
-        value="*/*/*,nonResourceURLs */*",
+        value='[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]},{"nonResourceURLs":["*"],"verbs":["*"]}]',
         used_by="hybrid/agent.py",
         why="Alibaba's RBAC page says administrator mode grants administrator permissions; its YAML for that mode "
             "was not readable here (the connector manifest binds cluster-admin)",

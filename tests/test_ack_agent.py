@@ -55,7 +55,7 @@ def test_listed_env_credentials_move_into_the_secret(monkeypatch):
     deploy["spec"]["template"]["spec"]["containers"][0]["env"].append({"name": "ACK_CONNECT_TOKEN", "value": "tok-env-123456789"})
     parts = agent.split_manifest(_dump(docs))
     assert parts.credentials["env-token"] == "tok-env-123456789"
-    env = parts.deployment_spec["template"]["spec"]["containers"][0]["env"][-1]
+    env = next(e for e in parts.deployment_spec["template"]["spec"]["containers"][0]["env"] if e["name"] == "ACK_CONNECT_TOKEN")
     assert env == {"name": "ACK_CONNECT_TOKEN", "valueFrom": {"secretKeyRef": {"name": agent.CREDENTIALS_SECRET, "key": "env-token"}}}
     assert "env-token" in agent.secret_keys()
 
@@ -96,3 +96,80 @@ def test_harden_adds_pod_security_but_keeps_what_the_vendor_set():
         "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
     notes = agent.waiver_annotations()
     assert len(notes) == len(agent.AGENT_WAIVERS) and all("=" in v and len(v.split("=", 1)[1]) > 20 for v in notes.values())
+
+
+# --- the agent's own RBAC against Alibaba's page and the connector's source -----------------
+
+# Restricted mode as Alibaba's "RBAC permissions required by ack-cluster-agent" page lists it
+# (namespace, resource, resourceName or None, verb), typed from the page, not from the code.
+PAGE_RESTRICTED = [
+    ("kube-system", "configmaps", None, "create"),
+    ("kube-system", "configmaps", "ack-agent-config", "update"),
+    ("kube-system", "configmaps", "ack-agent-config", "get"),
+    ("kube-system", "configmaps", "provider", "update"),
+    ("kube-system", "configmaps", "provider", "get"),
+    ("kube-public", "configmaps", "kube-root-ca.crt", "get"),
+]
+
+
+def _allowed(rules, resource, name, verb):
+    for r in rules:
+        names = r.get("resourceNames") or []
+        if r["apiGroups"] == [""] and resource in r["resources"] and verb in r["verbs"] and (not names or name in names):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("ns,resource,name,verb", PAGE_RESTRICTED)
+def test_agent_rules_grant_everything_the_restricted_page_lists(ns, resource, name, verb):
+    rules = agent.agent_rules()
+    assert _allowed(rules.get(ns, []), resource, name, verb)
+
+
+def test_agent_may_update_only_its_credentials_secret():
+    # The connector Gets then Updates the Secret named by SECRET_NAME (convert.go PutToSecrets).
+    rules = [r for rs in agent.agent_rules().values() for r in rs if "secrets" in r["resources"]]
+    assert rules == [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["ack-credentials"], "verbs": ["get", "update"]}]
+    assert not _allowed(agent.agent_rules()["kube-system"], "secrets", "other", "get")
+    assert not _allowed(agent.agent_rules()["kube-system"], "secrets", None, "list")
+
+
+def test_split_points_the_connector_at_the_declared_secret():
+    parts = agent.split_manifest(_dump(_docs()))
+    pod = parts.deployment_spec["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    # The connector's lookup prefix is "ack-credentials" (pkg/agent/convert.go); the sample's Secret is ack-credentials-c123.
+    assert env["SECRET_NAME"] == "ack-credentials"
+    assert pod["volumes"] == [{"name": "ack-credentials", "secret": {"secretName": "ack-credentials"}}]
+
+
+def test_a_manifest_rule_the_platform_lacks_fails_the_split():
+    docs = _docs()
+    docs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                 "metadata": {"name": "ack-connector-user-impersonation"},
+                 "rules": [{"apiGroups": [""], "resources": ["users"], "verbs": ["impersonate"], "resourceNames": ["1234"]}]})
+    with pytest.raises(agent.AgentManifestError, match=r"ClusterRole ack-connector-user-impersonation: impersonate users/1234"):
+        agent.split_manifest(_dump(docs))
+
+
+@pytest.mark.parametrize("kind,field,value,path", [
+    ("ConfigMap", "binaryData", {"blob": "AAAA"}, "binaryData"),
+    ("Secret", "metadata", {"annotations": {"a": "b"}}, "metadata.annotations"),
+    ("Deployment", "status", {"replicas": 1}, "status"),
+    ("ServiceAccount", "imagePullSecrets", [{"name": "regcred"}], "imagePullSecrets"),
+])
+def test_a_field_the_platform_would_drop_fails_the_split(kind, field, value, path):
+    docs = _docs()
+    obj = next(d for d in docs if d["kind"] == kind)
+    if field == "metadata":
+        obj["metadata"].update(value)
+    else:
+        obj[field] = value
+    with pytest.raises(agent.AgentManifestError, match=f"{kind} kube-system/[a-z0-9-]+: {path}"):
+        agent.split_manifest(_dump(docs))
+
+
+def test_deployment_annotations_are_carried():
+    docs = _docs()
+    next(d for d in docs if d["kind"] == "Deployment")["metadata"]["annotations"] = {"ack.aliyun.com/version": "1.13.1"}
+    assert agent.split_manifest(_dump(docs)).deployment_annotations == {"ack.aliyun.com/version": "1.13.1"}

@@ -177,13 +177,15 @@ def test_plan_writes_the_agent_objects_and_they_validate(prod_plan):
         "manifests/cluster/clusterrole-hybrid-ack-console.yaml",
         "manifests/cluster/clusterrolebinding-ack-connector-default.yaml",
         "manifests/cluster/clusterrolebinding-hybrid-ack-console.yaml",
+        "manifests/kube-public/role-ack-connector-default.yaml",
+        "manifests/kube-public/rolebinding-ack-connector-default.yaml",
         "manifests/kube-system/configmap-ack-agent-config.yaml",
         "manifests/kube-system/configmap-provider.yaml",
         "manifests/kube-system/deployment-ack-cluster-agent.yaml",
         "manifests/kube-system/networkpolicy-ack-cluster-agent-deny-ingress.yaml",
         "manifests/kube-system/role-ack-connector-default.yaml",
         "manifests/kube-system/rolebinding-ack-connector-default.yaml",
-        "manifests/kube-system/secret-ack-cluster-agent-credentials.yaml",
+        "manifests/kube-system/secret-ack-credentials.yaml",
         "manifests/kube-system/serviceaccount-ack.yaml",
     ]
     version = ".".join(platform.idc.kubernetes_version.split(".")[:2])
