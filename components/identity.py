@@ -27,6 +27,7 @@ class NodeRoleArgs:
     environment: str
     region_id: str
     ipv6: bool
+    scope: str = "region"  # identity.nodeRoleScope
     # (resource-name suffix, instance id) of every instance the role goes on.
     instances: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
@@ -39,7 +40,7 @@ class NodeRole(pulumi.ComponentResource):
         super().__init__("hybrid:identity:NodeRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.role_name = identity.node_role_name(args.environment, args.region_id)
-        self.policy_document = identity.policy_json(identity.terway_policy(args.region_id, args.ipv6))
+        self.policy_document = identity.policy_json(identity.terway_policy(args.region_id, args.ipv6, args.scope))
         self.role = alicloud.ram.Role(
             f"{name}-role",
             role_name=self.role_name,
@@ -52,7 +53,8 @@ class NodeRole(pulumi.ComponentResource):
             f"{name}-policy",
             policy_name=identity.node_policy_name(args.environment, args.region_id),
             policy_document=self.policy_document,
-            description=f"Terway (ENIMultiIP) ENI management in {args.region_id}; actions as terway docs/ecs.md lists them.",
+            description=f"Terway (ENIMultiIP) ENI management in {args.region_id}; actions as terway docs/ecs.md lists them; "
+                        f"resources per identity.nodeRoleScope ({args.scope}).",
             # A changed document becomes a new default version; old versions are pruned instead of piling up to the limit.
             rotate_strategy="DeleteOldestNonDefaultVersionWhenLimitExceeded",
             tags=args.tags,

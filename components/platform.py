@@ -189,7 +189,7 @@ class HybridPlatform(pulumi.ComponentResource):
                     continue
                 self.node_roles[region.id] = NodeRole(
                     f"{region.id}-node-role",
-                    NodeRoleArgs(environment=p.environment, region_id=region.id, ipv6=region.ipv6,
+                    NodeRoleArgs(environment=p.environment, region_id=region.id, ipv6=region.ipv6, scope=p.identity.node_role_scope,
                                  instances=instances, tags={**self._tags, "region": region.id}),
                     opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
                 )

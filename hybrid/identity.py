@@ -55,15 +55,19 @@ def region_resource(service: str, region_id: str) -> str:
     return unconfirmed.value("ram.regionResource").replace("@SERVICE@", service).replace("@REGION@", region_id)
 
 
-def terway_policy(region_id: str, ipv6: bool) -> dict[str, Any]:
+def terway_policy(region_id: str, ipv6: bool, scope: str = "region") -> dict[str, Any]:
     """The node role's permission policy: Terway's documented actions, limited to one region.
 
     Terway documents ``Resource: "*"``; the role of region R only ever acts on ENIs, instances
-    and vSwitches in R, so each statement is narrowed to R's resources.
+    and vSwitches in R, so each statement is narrowed to R's resources (scope ``region``).
+    Scope ``all`` keeps Terway's ``"*"`` (identity.nodeRoleScope).
     """
+    if scope not in ("region", "all"):
+        raise ValueError(f"unknown node role scope {scope!r}")
     return {
         "Statement": [
-            {"Action": list(actions), "Effect": "Allow", "Resource": [region_resource(service, region_id)]}
+            {"Action": list(actions), "Effect": "Allow",
+             "Resource": [region_resource(service, region_id) if scope == "region" else "*"]}
             for service, actions in sorted(terway_actions(ipv6).items())
         ],
         "Version": "1",

@@ -883,8 +883,7 @@ def check_placement(resources: list, config: Optional[Mapping] = None) -> list[S
     return out
 
 
-# === leases and owners of cloud GPU capacity ===================================
-# The pool model tags every GPU instance with its owner and lease (hybrid/model/lease.py,
+# === leases and owners of cloud GPU capacity ============================# The pool model tags every GPU instance with its owner and lease (hybrid/model/lease.py,
 # same keys). "Today" is HYBRID_TODAY (YYYY-MM-DD) when set, else the UTC date.
 
 TAG_OWNER, TAG_LEASE_END = "owner", "lease-end"
@@ -968,6 +967,133 @@ def check_gpu_owner(props: Mapping, config: Optional[Mapping] = None) -> list[st
         return ["Give this GPU instance's pool a lease with an owner (lease.owner, lease.purpose, lease.end): "
                 "cloud GPU capacity without an owner has no one to renew or release it."]
     return []
+
+# === identities: RAM policies, AccessKeys, instance roles, RBAC on Secrets ==================
+
+RAM_POLICY = "alicloud:ram/policy:Policy"
+RAM_ACCESS_KEY = "alicloud:ram/accessKey:AccessKey"
+RAM_ROLE_ATTACHMENT = "alicloud:ecs/ramRoleAttachment:RamRoleAttachment"
+CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
+GPU_POOL_TOKEN = "hybrid:gpu:GpuNodePool"
+
+# An Alibaba AccessKey id (LTAI + 12..30 alphanumerics) or a key/value that names an AccessKey secret.
+_AK_ID_RE = re.compile(r"\bLTAI[0-9A-Za-z]{12,30}\b")
+_AK_KEY_RE = re.compile(r"(access[_-]?key[_-]?(id|secret)?|access[_-]?secret|accesskeysecret)$", re.IGNORECASE)
+
+
+def _as_list(v: Any) -> list:
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+def check_ram_policy_wildcards(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
+    doc = get(props, "policyDocument")
+    if doc is UNKNOWN:
+        return [_unknown("the RAM policy document")]
+    if doc is None:
+        doc = get(props, "document")  # the deprecated spelling
+    try:
+        parsed = json.loads(doc) if isinstance(doc, str) else plain(doc)
+    except json.JSONDecodeError:
+        return ["Fix the RAM policy document: it is not valid JSON."]
+    out = []
+    for i, st in enumerate(_as_list((parsed or {}).get("Statement") or [])):
+        if not isinstance(st, Mapping) or str(st.get("Effect", "Allow")) != "Allow":
+            continue
+        actions = [str(a) for a in _as_list(st.get("Action") or [])]
+        wild = [a for a in actions if "*" in a]
+        if wild:
+            out.append(f"List the RAM actions of statement {i} one by one: {wild} allow(s) every matching action, "
+                       "more than the component documents it needs.")
+        resources = [str(r) for r in _as_list(st.get("Resource") or [])]
+        bare = [r for r in resources if r == "*" or re.fullmatch(r"acs:\*:.*", r)]
+        if bare:
+            out.append(f"Scope the resources of statement {i} (e.g. acs:ecs:<region>:*:*): {bare} covers every resource "
+                       "of every service in every region. For the GPU node role set identity.nodeRoleScope: region.")
+    return out
+
+
+def _ak_findings(where: str, key: str, value: Any) -> list[str]:
+    if not isinstance(value, str) or not value or value == "[secret]":
+        return []
+    if _AK_ID_RE.search(value) or (_AK_KEY_RE.search(key) and len(value) >= 16):
+        return [f"Move the AccessKey in {where} into a Kubernetes Secret filled from secret stack config "
+                "(pulumi config set --secret): here it is stored and shown in clear."]
+    return []
+
+
+def check_access_keys_in_secrets(props: Mapping, config: Optional[Mapping] = None, resource_type: str = "") -> list[str]:
+    if resource_type == RAM_ACCESS_KEY:
+        return ["Do not create RAM AccessKeys in the program: their secret lands in the state. Create the RAM user's "
+                "key outside it and pass it in as secret stack config."]
+    out: list[str] = []
+    if resource_type == CONFIGMAP:
+        data = get(props, "data")
+        if data is UNKNOWN:
+            return [_unknown("the ConfigMap data")]
+        for k, v in sorted((plain(data) or {}).items()):
+            out += _ak_findings(f"ConfigMap data.{k}", k, v)
+            if isinstance(v, str) and v.strip().startswith("{"):
+                try:
+                    inner = json.loads(v)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(inner, Mapping):
+                    for ik, iv in sorted(inner.items()):
+                        out += _ak_findings(f"ConfigMap data.{k} ({ik})", ik, iv)
+        return out
+    spec = _pod_spec(props)
+    if spec is UNKNOWN:
+        return [_unknown("the pod spec")]
+    for c in [*(plain(get(spec, "initContainers")) or []), *(plain(get(spec, "containers")) or [])]:
+        for env in (c or {}).get("env") or []:
+            if "value" in env:
+                out += _ak_findings(f"env {env.get('name')} of container {c.get('name')}", str(env.get("name", "")), env.get("value"))
+    return out
+
+
+def _parent_chain(res: Any, by_urn: Mapping[str, Any]) -> list[str]:
+    """Type tokens of ``res``'s ancestors (the analyzer links parents present in the stack)."""
+    types, seen = [], set()
+    cur = getattr(res, "parent", None)
+    while cur is not None and cur.urn not in seen:
+        seen.add(cur.urn)
+        types.append(cur.resource_type)
+        cur = getattr(by_urn.get(cur.urn, cur), "parent", None)
+    return types
+
+
+def check_roles_on_gpu_pools_only(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
+    by_urn = {r.urn: r for r in resources}
+    out: list[StackFinding] = []
+    for att in (r for r in resources if r.resource_type == RAM_ROLE_ATTACHMENT):
+        targets = [by_urn[u] for u in _deps(att) if u in by_urn and by_urn[u].resource_type == INSTANCE]
+        if not targets:
+            out.append((f"Attach RAM role attachment {att.name} to an instance declared in this stack (its instanceId has "
+                        "no dependency on one): roles go only on GPU pool instances.", att.urn))
+        for inst in targets:
+            if GPU_POOL_TOKEN not in _parent_chain(inst, by_urn) or not is_gpu_instance(get(inst.props, "instanceType")):
+                out.append((f"Remove the RAM role from {inst.name}: only instances of a GPU pool ({GPU_POOL_TOKEN}) carry "
+                            "the node role, which holds Terway's ENI permissions.", att.urn))
+    for inst in (r for r in resources if r.resource_type == INSTANCE):
+        role = get(inst.props, "roleName")
+        if role not in (None, "", UNKNOWN) and GPU_POOL_TOKEN not in _parent_chain(inst, by_urn):
+            out.append((f"Remove roleName {role!r} from {inst.name}: only GPU pool instances carry a RAM role.", inst.urn))
+    return out
+
+
+def check_cluster_role_secret_wildcards(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
+    rules = get(props, "rules")
+    if rules is UNKNOWN:
+        return [_unknown("the ClusterRole rules")]
+    name = get(props, "metadata", "name")
+    out = []
+    for i, rule in enumerate(plain(rules) or []):
+        rule = rule or {}
+        groups, res, verbs = rule.get("apiGroups") or [], rule.get("resources") or [], rule.get("verbs") or []
+        if "*" in verbs and ({"", "*"} & set(groups)) and ({"secrets", "*"} & set(res)):
+            out.append(f"List the verbs of rule {i} of ClusterRole {name}: verbs '*' on {'every resource' if '*' in res else 'secrets'} "
+                       "lets its subject read and rewrite every Secret in the cluster.")
+    return out
 
 
 # === wiring into pulumi-policy ==============================================
@@ -1075,6 +1201,23 @@ POLICIES = [
         name="ecs-gpu-owner-tagged", severity=Severity.MEDIUM, enforcement_level=M,
         description="Tag every GPU instance with the team that owns its pool.",
         validate=_resource_validator([INSTANCE], check_gpu_owner)),
+    # identities
+    ResourceValidationPolicy(
+        name="ram-policy-no-wildcards", severity=Severity.CRITICAL, enforcement_level=M,
+        description="Grant RAM actions by name on scoped resources: no '*' in actions, no bare '*' resource.",
+        validate=_resource_validator([RAM_POLICY], check_ram_policy_wildcards)),
+    ResourceValidationPolicy(
+        name="access-keys-only-in-secrets", severity=Severity.CRITICAL, enforcement_level=M,
+        description="Keep AccessKeys in Kubernetes Secrets filled from secret config; never in ConfigMaps, env or RAM AccessKey resources.",
+        validate=_resource_validator([RAM_ACCESS_KEY, CONFIGMAP, *WORKLOAD_TYPES], check_access_keys_in_secrets, pass_type=True)),
+    StackValidationPolicy(
+        name="ecs-ram-roles-gpu-pools-only", severity=Severity.HIGH, enforcement_level=M,
+        description="Attach RAM roles only to instances of the GPU pools.",
+        validate=_stack_validator(check_roles_on_gpu_pools_only)),
+    ResourceValidationPolicy(
+        name="k8s-no-wildcard-verbs-on-secrets", severity=Severity.HIGH, enforcement_level=M,
+        description="Give no ClusterRole the verb '*' on Secrets.",
+        validate=_resource_validator([CLUSTER_ROLE], check_cluster_role_secret_wildcards)),
 ]
 
 PACK_NAME = "hybrid-gpu-policies"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,12 @@ class Identity(Model):
         default=True,
         description="Create one RAM role per region (ECS trust, Terway's documented ENI actions only) and attach it to "
                     "every GPU instance of the region's pools that sets no ramRole of its own.",
+    )
+    node_role_scope: Literal["region", "all"] = Field(
+        default="region",
+        description="Resources of the node role's policy. region: acs:<service>:<region>:*:* (narrower than Terway's doc); "
+                    "all: Resource \"*\" exactly as Terway documents it, which the ram-policy-no-wildcards policy rejects "
+                    "unless a stack waives it.",
     )
 
 
