@@ -1031,15 +1031,17 @@ def check_access_keys_in_secrets(props: Mapping, config: Optional[Mapping] = Non
         if data is UNKNOWN:
             return [_unknown("the ConfigMap data")]
         for k, v in sorted((plain(data) or {}).items()):
-            out += _ak_findings(f"ConfigMap data.{k}", k, v)
+            inner = None
             if isinstance(v, str) and v.strip().startswith("{"):
                 try:
                     inner = json.loads(v)
                 except json.JSONDecodeError:
-                    continue
-                if isinstance(inner, Mapping):
-                    for ik, iv in sorted(inner.items()):
-                        out += _ak_findings(f"ConfigMap data.{k} ({ik})", ik, iv)
+                    inner = None
+            if isinstance(inner, Mapping):  # e.g. Terway's eni_conf: look at its keys
+                for ik, iv in sorted(inner.items()):
+                    out += _ak_findings(f"ConfigMap data.{k} ({ik})", ik, iv)
+            else:
+                out += _ak_findings(f"ConfigMap data.{k}", k, v)
         return out
     spec = _pod_spec(props)
     if spec is UNKNOWN:

@@ -44,9 +44,31 @@ def test_bad_stack_fails_the_gate(analyzer, bad_plan, tmp_path, capsys):
     assert not any(p == "sg-no-public-all-ports" for p, _ in found)
     doc = json.loads((tmp_path / "policy.json").read_text())
     assert doc["summary"]["passed"] is False and doc["summary"]["mandatory"] == len(report.mandatory)
-    assert {p["name"] for p in doc["policies"]} == {p.name for p in report.policies} and len(doc["policies"]) == 19
+    assert {p["name"] for p in doc["policies"]} == {p.name for p in report.policies} and len(doc["policies"]) == 23
     table = capsys.readouterr().out
     assert "FAIL" in table and "sg-no-public-admin-ports" in table
+
+
+def test_bad_stack_fires_every_identity_rule(analyzer, bad_plan, tmp_path):
+    """The bad fixture (identity.nodeRoleScope all, admin console) plus what no stack config can
+    produce (an instance outside the GPU pools with a role, an AccessKey in a ConfigMap), through
+    the real pack: each identity rule fires, mandatory."""
+    platform, run = bad_plan
+    resources = pg.resources_from_run(run, pg.project_of(run), "bad")
+    inst = _res("web", "alicloud:ecs/instance:Instance", {"instanceType": "ecs.g7.large"})
+    attach = _res("web-role", "alicloud:ecs/ramRoleAttachment:RamRoleAttachment", {"instanceId": "i-web", "ramRoleName": "r"})
+    attach.dependencies = [inst.urn]
+    cm = _res("leaky", "kubernetes:core/v1:ConfigMap", {"data": {"eni_conf": json.dumps({"access_key": "LTAI5tQ2x8Yb3Kc7Hn9Wm1Zp"})}})
+    report = pg.run_gate("bad", [*resources, inst, attach, cm],
+                         pc.effective(pc.load(FIXTURES / "policy.bad.json"), platform), analyzer=analyzer)
+    found = {(v.policy, pg.short_urn(v.urn)) for v in report.mandatory}
+    assert ("ram-policy-no-wildcards", "Policy::cn-beijing-node-role-policy") in found
+    assert ("k8s-no-wildcard-verbs-on-secrets", "ClusterRole::ack-console") in found
+    assert ("ecs-ram-roles-gpu-pools-only", "RamRoleAttachment::web-role") in found
+    assert ("access-keys-only-in-secrets", "ConfigMap::leaky") in found
+    # the pack's own roles and Secrets pass: the only role finding is the stray attachment
+    assert [u for p, u in found if p == "ecs-ram-roles-gpu-pools-only"] == ["RamRoleAttachment::web-role"]
+    assert [u for p, u in found if p == "access-keys-only-in-secrets"] == ["ConfigMap::leaky"]
 
 
 def test_policy_json_is_deterministic(analyzer, bad_plan, tmp_path):

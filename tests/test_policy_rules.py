@@ -60,7 +60,7 @@ def run_stack(name: str, resources: list, config: dict | None = None) -> list[tu
 
 def test_every_policy_has_kebab_name_severity_level_and_imperative_description():
     names = [p.name for p in rules.POLICIES]
-    assert len(names) == len(set(names)) == 19
+    assert len(names) == len(set(names)) == 23
     for p in rules.POLICIES:
         assert p.name == p.name.lower() and " " not in p.name and "_" not in p.name
         assert p.severity is not None and p.enforcement_level is not None
@@ -397,3 +397,83 @@ def test_gpu_owner_tagged():
     assert "owner" in rules.check_gpu_owner(_leased("2027-03-31", owner=" "))[0]
     assert "unknown" in rules.check_gpu_owner(P({"instanceType": _GPU, "tags": {"owner": U}}))[0]
     assert rules.check_gpu_owner(P({"instanceType": "ecs.g7.large", "tags": {}})) == []
+
+
+# --- identities -----------------------------------------------------------------------
+
+def _ram(statements) -> dict:
+    return {"policyName": "p", "policyDocument": json.dumps({"Version": "1", "Statement": statements})}
+
+
+@pytest.mark.parametrize("statement,hit", [
+    ({"Effect": "Allow", "Action": ["ecs:CreateNetworkInterface"], "Resource": ["acs:ecs:cn-beijing:*:*"]}, None),
+    ({"Effect": "Allow", "Action": "*", "Resource": ["acs:ecs:cn-beijing:*:*"]}, "actions"),
+    ({"Effect": "Allow", "Action": ["ecs:*"], "Resource": ["acs:ecs:cn-beijing:*:*"]}, "actions"),
+    ({"Effect": "Allow", "Action": ["ecs:Describe*"], "Resource": ["acs:ecs:cn-beijing:*:*"]}, "actions"),
+    ({"Effect": "Allow", "Action": ["vpc:DescribeVSwitches"], "Resource": "*"}, "resources"),
+    ({"Effect": "Allow", "Action": ["vpc:DescribeVSwitches"], "Resource": ["acs:*:*:*:*"]}, "resources"),
+    ({"Effect": "Deny", "Action": "*", "Resource": "*"}, None),  # a deny with wildcards only narrows
+])
+def test_ram_policy_wildcards(statement, hit):
+    got = run_policy("ram-policy-no-wildcards", "alicloud:ram/policy:Policy", _ram([statement]))
+    if hit is None:
+        assert got == []
+    else:
+        assert len(got) == 1 and hit in got[0]
+
+
+def test_ram_policy_unknown_document_is_reported():
+    got = run_policy("ram-policy-no-wildcards", "alicloud:ram/policy:Policy", {"policyDocument": U})
+    assert got and "unknown" in got[0]
+
+
+def test_access_keys_only_in_secrets():
+    ak = "LTAI5tQ2x8Yb3Kc7Hn9Wm1Zp"
+    cm = "kubernetes:core/v1:ConfigMap"
+    # an AccessKey id inside Terway's eni_conf JSON, and a key named access_secret
+    hit = run_policy("access-keys-only-in-secrets", cm, {"data": {"eni_conf": json.dumps({"access_key": ak, "access_secret": "x" * 30})}})
+    assert len(hit) == 2 and all("Secret" in m for m in hit)
+    assert run_policy("access-keys-only-in-secrets", cm, {"data": {"eni_conf": json.dumps({"region_id": "cn-beijing"})}}) == []
+    dep = {"spec": {"template": {"spec": {"containers": [{"name": "c", "env": [
+        {"name": "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "value": "s" * 30}, {"name": "REGION", "value": "cn-beijing"}]}]}}}}
+    assert len(run_policy("access-keys-only-in-secrets", "kubernetes:apps/v1:Deployment", dep)) == 1
+    ref = {"spec": {"template": {"spec": {"containers": [{"name": "c", "env": [
+        {"name": "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}]}}}}
+    assert run_policy("access-keys-only-in-secrets", "kubernetes:apps/v1:Deployment", ref) == []
+    assert run_policy("access-keys-only-in-secrets", "alicloud:ram/accessKey:AccessKey", {"userName": "u"})
+
+
+def _with_parent(r: PolicyResource, parent: PolicyResource | None) -> PolicyResource:
+    r.parent = parent
+    return r
+
+
+def test_ram_roles_only_on_gpu_pool_instances():
+    pool = res("hybrid:gpu:GpuNodePool", "pool", {})
+    gpu = _with_parent(res(INSTANCE_T, "gpu", {"instanceType": "ecs.gn7i-c8g1.2xlarge"}), pool)
+    web = res(INSTANCE_T, "web", {"instanceType": "ecs.g7.large"})
+    ok = res(ATTACH_T, "ok", {"instanceId": "i-1", "ramRoleName": "r"}, deps=[gpu])
+    bad = res(ATTACH_T, "bad", {"instanceId": "i-2", "ramRoleName": "r"}, deps=[web])
+    stray = res(ATTACH_T, "stray", {"instanceId": "i-3", "ramRoleName": "r"})
+    got = run_stack("ecs-ram-roles-gpu-pools-only", [pool, gpu, web, ok, bad, stray])
+    urns = sorted(u.rsplit("::", 1)[1] for _, u in got)
+    assert urns == ["bad", "stray"]
+    inline = res(INSTANCE_T, "inline", {"instanceType": "ecs.g7.large", "roleName": "admin"})
+    assert [u.rsplit("::", 1)[1] for _, u in run_stack("ecs-ram-roles-gpu-pools-only", [inline])] == ["inline"]
+
+
+INSTANCE_T = "alicloud:ecs/instance:Instance"
+ATTACH_T = "alicloud:ecs/ramRoleAttachment:RamRoleAttachment"
+
+
+@pytest.mark.parametrize("rule,hit", [
+    ({"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}, True),
+    ({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, True),
+    ({"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["ack-credentials"], "verbs": ["get", "update"]}, False),
+    ({"apiGroups": ["apps"], "resources": ["*"], "verbs": ["*"]}, False),
+    ({"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}, False),
+])
+def test_cluster_role_wildcard_verbs_on_secrets(rule, hit):
+    got = run_policy("k8s-no-wildcard-verbs-on-secrets", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+                     {"metadata": {"name": "r"}, "rules": [rule]})
+    assert bool(got) is hit
