@@ -59,6 +59,10 @@ BAD_CONFIGS = [
     ("typo-key", [(("regions", 0, "vpcCIDR"), "10.40.0.0/16")], "regions[0].vpcCIDR", "Extra inputs"),
     ("missing-idc", [(("idc",), _DELETE)], "idc", "required"),
     ("two-regions-overlap", [(("regions",), None)], "regions[1].vpcCidr", "overlaps regions[0]"),
+    # Terway on a region's nodes with no credential path at all: no node role, no pool role, no AccessKey/file.
+    ("terway-no-credentials", [(("identity",), {"nodeRole": False})], "regions[0].gpuPools[0].ramRole", "no credentials"),
+    ("vnode-version-without-v", [(("virtualNode", "version"), "2.13.0")], "virtualNode.version", "leading v"),
+    ("node-role-scope-typo", [(("identity",), {"nodeRoleScope": "global"})], "identity.nodeRoleScope", "Input should be"),
 ]
 
 
