@@ -112,3 +112,25 @@ def test_addon_secret_is_secret_in_every_artifact(prod_plan_resources):
     assert secret["inputs"]["metadata"]["namespace"] == "kube-system" and secret["inputs"]["stringData"] == "[secret]"
     text = "\n".join(f.read_text() for f in out.rglob("*") if f.is_file())
     assert OFFLINE_SECRETS["addonAccessKeySecret"] not in text and OFFLINE_SECRETS["addonAccessKeyId"] not in text
+
+
+def test_missing_credential_secret_config_names_the_key(pulumi_mocks):
+    import pulumi
+
+    from components.config import read_platform
+    from hybrid.errors import ConfigError
+    from tests.conftest import PROJECT
+
+    raw = stack_raw("dev")
+    raw["cni"]["terway"]["credentials"] = "accessKey"
+    pulumi_mocks(raw)
+    # Only the always-required secrets and the addon key are set: Terway's AccessKey is missing.
+    config = {f"{PROJECT}:{k}": (v if isinstance(v, str) else json.dumps(v)) for k, v in raw.items()}
+    present = {"idcKubeconfig": "x", "bootstrapToken": "abcdef.0123456789abcdef", "caCertHash": "sha256:" + "0" * 64,
+               "addonAccessKeyId": "id", "addonAccessKeySecret": "s"}
+    config.update({f"{PROJECT}:{k}": v for k, v in present.items()})
+    pulumi.runtime.set_all_config(config, [f"{PROJECT}:{k}" for k in present])
+    with pytest.raises(ConfigError) as err:
+        read_platform()
+    assert [i.path for i in err.value.issues] == ["terwayAccessKeyId", "terwayAccessKeySecret"]
+    assert all("pulumi config set --secret" in i.fix for i in err.value.issues)
