@@ -257,3 +257,16 @@ def test_config_checks_fleet_name_and_admin_agent_with_read_only_console(dev_raw
     dev_raw["registration"]["fleet"] = {"enabled": False}
     dev_raw["registration"]["agent"] = {"mode": "admin"}
     assert _issues(dev_raw) == ["registration: agent.mode is admin but consoleAccess is read-only."]
+
+
+def test_ack_managed_fields_are_left_to_ack(prod_plan):
+    """ACK upgrades the agent's image and pod-template annotations; the connector writes cert/key into its Secret."""
+    _, _, resources = prod_plan
+    dep = next(r for r in resources if r["type"] == "kubernetes:apps/v1:Deployment" and r["name"] == "ack-agent")
+    assert set(dep["options"]["ignoreChanges"]) == {"spec.template.spec.containers[0].image", "spec.template.metadata.annotations"}
+    sec = next(r for r in resources if r["type"] == "kubernetes:core/v1:Secret" and r["name"] == "ack-agent-credentials")
+    assert set(sec["options"]["ignoreChanges"]) == {"stringData.cert", "stringData.key"}
+    assert sec["inputs"]["metadata"]["name"] == "ack-credentials"
+    roles = {(r["inputs"]["metadata"].get("namespace"), r["inputs"]["metadata"]["name"]) for r in resources
+             if r["type"] == "kubernetes:rbac.authorization.k8s.io/v1:Role" and r["parent"].endswith("RegisteredCluster::ack")}
+    assert roles == {("kube-system", "ack-connector-default"), ("kube-public", "ack-connector-default")}

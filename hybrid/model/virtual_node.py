@@ -40,9 +40,6 @@ class VirtualNode(Model):
     @field_validator("version")
     @classmethod
     def _min_version(cls, v: str) -> str:
-        if not v.startswith("v"):
-            raise FieldError(f"{v!r} lacks the leading v with which the CS API reports addon versions; the provider compares "
-                             "the strings, so every preview would show a version change.", f"write it as v{v}.")
         try:
             parsed = parse_version(v)
         except ValueError:
@@ -50,6 +47,9 @@ class VirtualNode(Model):
         if parsed < MIN_VERSION:
             floor = ".".join(map(str, MIN_VERSION))
             raise FieldError(f"ack-virtual-node {v} has no multi-region Serverless support.", f"use v{floor} or later.")
+        if not v.startswith("v"):
+            raise FieldError(f"{v!r} lacks the leading v with which the CS API reports addon versions; the provider compares "
+                             "the strings, so every preview would show a version change.", f"write it as v{v}.")
         return v
 
 
