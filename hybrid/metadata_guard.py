@@ -69,3 +69,21 @@ OnUnitActiveSec=1min
 [Install]
 WantedBy=timers.target
 """
+
+
+SCRIPT_PATH = "/usr/local/sbin/hybrid-metadata-guard"
+UNIT = "hybrid-metadata-guard"
+
+
+def cloud_init_write_files() -> list[dict[str, str]]:
+    """cloud-init ``write_files`` entries that install the guard (script, service, timer)."""
+    return [
+        {"path": SCRIPT_PATH, "permissions": "0755", "owner": "root:root", "content": SCRIPT},
+        {"path": f"/etc/systemd/system/{UNIT}.service", "permissions": "0644", "owner": "root:root", "content": SERVICE},
+        {"path": f"/etc/systemd/system/{UNIT}.timer", "permissions": "0644", "owner": "root:root", "content": TIMER},
+    ]
+
+
+def cloud_init_runcmd() -> list[list[str]]:
+    """``runcmd`` entries that start it; run them before kubeadm join, so no pod ever runs unguarded."""
+    return [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", f"{UNIT}.service", f"{UNIT}.timer"]]

@@ -10,10 +10,10 @@ power scheduling" for ACK One registered clusters) shows: use VPC internal endpo
 API server host and port, enable multi-region, and per region the Region ID, VPC ID,
 vSwitch IDs, security group and a default-region flag. Only ``APIServerHost`` and
 ``APIServerPort`` are confirmed JSON spellings (team notes: ../shared/ALIBABA-NOTES.md).
-The rest are *unconfirmed*: they live in ``ADDON_KEYS`` below and nowhere else, so
-a correction is a one-line change. Before the first real install, compare them with
-``alicloud.cs.get_kubernetes_addon_metadata(cluster_id, "ack-virtual-node", version)
-.config_schema`` (the addon's own JSON Schema) and flip ``confirmed``.
+The rest are *unconfirmed*: their spellings come from ``hybrid/unconfirmed.py``
+(``vnode.configKeys``), the one place for unconfirmed values. Before the first real install,
+compare them with ``alicloud.cs.get_kubernetes_addon_metadata(cluster_id, "ack-virtual-node",
+version).config_schema`` (the addon's own JSON Schema) and move the confirmed ones here.
 """
 
 from __future__ import annotations

@@ -99,3 +99,17 @@ def test_guard_cuts_pods_off_and_keeps_the_node(tmp_path, topology):
     assert jumps == [f"-A FORWARD -j {metadata_guard.CHAIN}"]
     assert _probe(pod).startswith("refused")  # the reset, not a hang
     assert _probe(node) == "open"  # host processes (terwayd, kubelet, cloud-init) are untouched
+
+
+def test_cloud_init_parts_pass_the_cloud_init_schema(tmp_path):
+    """The write_files/runcmd the join user-data will carry, validated by cloud-init itself."""
+    import yaml
+
+    if shutil.which("cloud-init") is None:
+        pytest.skip("cloud-init missing: run scripts/setup-system.sh")
+    doc = {"write_files": metadata_guard.cloud_init_write_files(), "runcmd": metadata_guard.cloud_init_runcmd()}
+    f = tmp_path / "user-data"
+    f.write_text("#cloud-config\n" + yaml.safe_dump(doc))
+    out = subprocess.run(["cloud-init", "schema", "--config-file", str(f)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert {w["path"] for w in doc["write_files"]} >= {"/usr/local/sbin/hybrid-metadata-guard"}
