@@ -114,23 +114,41 @@ def test_addon_secret_is_secret_in_every_artifact(prod_plan_resources):
     assert OFFLINE_SECRETS["addonAccessKeySecret"] not in text and OFFLINE_SECRETS["addonAccessKeyId"] not in text
 
 
-def test_missing_credential_secret_config_names_the_key(pulumi_mocks):
-    import pulumi
+class _Config:
+    """The part of pulumi.Config that read_platform uses, over plain values (no runtime, no Outputs)."""
 
+    def __init__(self, raw: dict, secrets: dict):
+        self.raw, self.secrets = raw, secrets
+
+    def require(self, key):
+        return self.raw[key]
+
+    def require_object(self, key):
+        return self.raw[key]
+
+    def get_object(self, key):
+        return self.raw.get(key)
+
+    def require_secret(self, key):
+        return self.secrets[key]
+
+    def get_secret(self, key):
+        return self.secrets.get(key)
+
+
+def test_missing_credential_secret_config_names_the_key():
     from components.config import read_platform
     from hybrid.errors import ConfigError
-    from tests.conftest import PROJECT
 
     raw = stack_raw("dev")
     raw["cni"]["terway"]["credentials"] = "accessKey"
-    pulumi_mocks(raw)
-    # Only the always-required secrets and the addon key are set: Terway's AccessKey is missing.
-    config = {f"{PROJECT}:{k}": (v if isinstance(v, str) else json.dumps(v)) for k, v in raw.items()}
+    # The always-required secrets and the addon key are set: Terway's AccessKey is missing.
     present = {"idcKubeconfig": "x", "bootstrapToken": "abcdef.0123456789abcdef", "caCertHash": "sha256:" + "0" * 64,
                "addonAccessKeyId": "id", "addonAccessKeySecret": "s"}
-    config.update({f"{PROJECT}:{k}": v for k, v in present.items()})
-    pulumi.runtime.set_all_config(config, [f"{PROJECT}:{k}" for k in present])
     with pytest.raises(ConfigError) as err:
-        read_platform()
+        read_platform(_Config(raw, present))
     assert [i.path for i in err.value.issues] == ["terwayAccessKeyId", "terwayAccessKeySecret"]
     assert all("pulumi config set --secret" in i.fix for i in err.value.issues)
+    # With them set, the platform loads and carries them.
+    _, secrets = read_platform(_Config(raw, {**present, "terwayAccessKeyId": "i", "terwayAccessKeySecret": "k"}))
+    assert sorted(secrets.credentials) == ["addonAccessKeyId", "addonAccessKeySecret", "terwayAccessKeyId", "terwayAccessKeySecret"]
