@@ -49,3 +49,17 @@ KNOWN: dict[str, InstanceSpec] = {
 
 def is_gpu_type(instance_type: str) -> bool:
     return instance_type.startswith(GPU_FAMILY_PREFIXES)
+
+
+def family(instance_type: str) -> str:
+    """``ecs.gn7i-c32g1.8xlarge`` -> ``gn7i``; ``ecs.ebmgn7ex.32xlarge`` -> ``ebmgn7ex``."""
+    rest = instance_type[len("ecs."):] if instance_type.startswith("ecs.") else instance_type
+    return rest.split(".")[0].split("-")[0]
+
+
+# GPU model of each family in KNOWN (every listed type of a family carries the same GPU).
+FAMILY_GPU: dict[str, str] = {family(t): s.gpu_model for t, s in KNOWN.items()}
+
+
+def family_gpu(instance_type: str) -> str | None:
+    return FAMILY_GPU.get(family(instance_type))

@@ -56,20 +56,42 @@ def _split_number(text: str) -> tuple[str, str]:
     return text[:i], text[i:]
 
 
+# Bounds that keep exact arithmetic cheap: Kubernetes itself caps quantities at 63-bit
+# integers (resource.Quantity), so nothing real needs more than 2**63 base units.
+# source: kubernetes/apimachinery pkg/api/resource/quantity.go (int64 scaled values)
+MAX_QUANTITY_CHARS = 64
+MAX_EXPONENT = 18
+MAX_VALUE = Fraction(2**63)
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(text: str) -> Fraction:
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise QuantityError(f"{text[:20]!r}... is longer than {MAX_QUANTITY_CHARS} characters.")
+    if not text.isascii():
+        # str.isdigit() accepts full-width and Arabic-Indic digits; Kubernetes does not.
+        raise QuantityError(f"{text!r} contains non-ASCII characters (only ASCII digits are quantities).")
     number, suffix = _split_number(text.strip())
     digits = number.lstrip("+-")
     if not digits or digits == "." or digits.count(".") > 1:
         raise QuantityError(f"{text!r} is not a Kubernetes quantity.")
     value = Fraction(number)
     if suffix in _BINARY:
-        return value * _BINARY[suffix]
+        return _bounded(text, value * _BINARY[suffix])
     if suffix in _DECIMAL:
-        return value * _DECIMAL[suffix]
+        return _bounded(text, value * _DECIMAL[suffix])
     if suffix[:1] in ("e", "E") and suffix[1:].lstrip("+-").isdigit():
-        return value * Fraction(10) ** int(suffix[1:])
+        exponent = int(suffix[1:])
+        if abs(exponent) > MAX_EXPONENT:
+            raise QuantityError(f"{text!r} has an exponent beyond +-{MAX_EXPONENT}.")
+        return _bounded(text, value * Fraction(10) ** exponent)
     raise QuantityError(f"{text!r} has an unknown suffix {suffix!r}.")
+
+
+def _bounded(text: object, value: Fraction) -> Fraction:
+    if abs(value) > MAX_VALUE:
+        raise QuantityError(f"{text!r} is above 2^63, more than Kubernetes can represent.")
+    return value
 
 
 def parse_quantity(value: Quantity) -> Fraction:
@@ -81,11 +103,11 @@ def parse_quantity(value: Quantity) -> Fraction:
     if isinstance(value, bool):
         raise QuantityError(f"{value!r} is a boolean, not a quantity.")
     if isinstance(value, int):
-        result = Fraction(value)
+        result = _bounded(value, Fraction(value))
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise QuantityError(f"{value!r} is not a finite number.")
-        result = Fraction(repr(value))
+        result = _bounded(value, Fraction(repr(value)))
     elif isinstance(value, str):
         result = _parse_text(value)
     else:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.alias_generators import to_camel
 
 from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
+from hybrid.model.base import LabelKey, PlainText
 from hybrid.model.placement import Quantity
 from hybrid.placement import Candidate, PlacementResult, place
 from hybrid.placement_capacity import (
@@ -30,12 +31,17 @@ from hybrid.placement_capacity import (
 )
 
 
+# Bounds that keep the division cheap and its numbers meaningful (no fleet runs a billion replicas).
+MAX_COUNT = 1_000_000
+MAX_TIER = 100
+
 Qty = Quantity  # one validator for quantities, shared with the stack config model
-ResourceMap = dict[str, Qty]
+ResourceMap = dict[LabelKey, Qty]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, alias_generator=to_camel, populate_by_name=True)
+    # Strict: "7" is not a replica count and true is not 1.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, alias_generator=to_camel, populate_by_name=True)
 
 
 class NodeInput(_Strict):
@@ -44,14 +50,14 @@ class NodeInput(_Strict):
 
 
 class ClusterInput(_Strict):
-    name: str = Field(min_length=1)
-    tier: int = Field(default=0, ge=0)
-    weight: int = Field(default=1, ge=0)
-    available_replicas: Optional[int] = Field(default=None, ge=0)
+    name: PlainText = Field(min_length=1)
+    tier: int = Field(default=0, ge=0, le=MAX_TIER)
+    weight: int = Field(default=1, ge=0, le=MAX_COUNT)
+    available_replicas: Optional[int] = Field(default=None, ge=0, le=MAX_COUNT)
     allocatable: Optional[ResourceMap] = None
     allocated: ResourceMap = Field(default_factory=dict)
     allocating: ResourceMap = Field(default_factory=dict)
-    nodes: Optional[list[NodeInput]] = None
+    nodes: Optional[list[NodeInput]] = Field(default=None, max_length=100_000)
 
     @model_validator(mode="after")
     def _has_capacity(self) -> "ClusterInput":
@@ -73,13 +79,13 @@ class ClusterInput(_Strict):
 
 
 class PlacementInput(_Strict):
-    replicas: int = Field(ge=0)
+    replicas: int = Field(ge=0, le=MAX_COUNT)
     strategy: Literal["static", "dynamic", "aggregated"] = "dynamic"
     request: ResourceMap = Field(default_factory=dict)
-    clusters: list[ClusterInput]
-    previous: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    pending: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
-    tie_key: str = ""
+    clusters: list[ClusterInput] = Field(max_length=1_000)
+    previous: dict[PlainText, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
+    pending: dict[PlainText, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
+    tie_key: PlainText = ""
 
     @model_validator(mode="after")
     def _unique(self) -> "PlacementInput":

@@ -110,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "stack", None) is not None:
+            from hybrid_tools.stackconfig import check_stack_name
+
+            check_stack_name(args.stack)  # before any path is built from it
         return args.func(args)
     except ConfigError as err:
         print(err.render(), file=sys.stderr)

@@ -12,6 +12,9 @@ import json
 import sys
 from typing import TextIO
 
+from pathlib import Path
+
+from hybrid import safeload
 from hybrid.errors import ConfigError, ConfigIssue
 
 EXIT_BAD_INPUT = 2
@@ -32,16 +35,16 @@ def run(path: str, out: TextIO | None = None, err: TextIO | None = None, stdin: 
 
     try:
         if path == "-":
-            text = stdin.read()
+            buf = getattr(stdin, "buffer", None)
+            if buf is not None:
+                text = safeload.decode(buf.read(safeload.MAX_BYTES + 1), "<stdin>")
+            else:
+                text = stdin.read(safeload.MAX_BYTES + 1)
         else:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-    except OSError as e:
-        return _fail([ConfigIssue("--input", f"cannot read {path}: {e.strerror}.", "give a readable JSON file, or - for stdin.")], err)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as e:
-        return _fail([ConfigIssue("<root>", f"not JSON: {e.msg} at line {e.lineno} column {e.colno}.", "fix the JSON syntax.")], err)
+            text = safeload.decode(safeload.read_bytes(Path(path)), path)
+        raw = safeload.loads_json(text, "<stdin>" if path == "-" else path)
+    except ConfigError as e:
+        return _fail(list(e.issues), err)
     if not isinstance(raw, dict):
         return _fail([ConfigIssue("<root>", "the input is not a JSON object.", "give an object with replicas, strategy, request and clusters.")], err)
     try:

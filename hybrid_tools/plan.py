@@ -21,7 +21,7 @@ from hybrid_tools import gpu_artifacts  # noqa: F401  (registers the cloud-init/
 from hybrid_tools import placement_artifacts  # noqa: F401  (registers the PropagationPolicy writer)
 from hybrid_tools import vnode_artifacts  # noqa: F401  (registers the examples/ writer)
 from hybrid_tools.mockrun import REDACTED, ProgramRun, canonical_json, redact, run_program
-from hybrid_tools.stackconfig import StackConfig, read_stack
+from hybrid_tools.stackconfig import StackConfig, check_stack_name, read_stack
 
 
 @dataclass
@@ -108,6 +108,7 @@ def write_plan(stack: str, out_root: Path, platform: Platform, run: ProgramRun) 
             if rel in files:
                 raise RuntimeError(f"two artifact writers produced {rel}")
             files[rel] = text
+    check_stack_name(stack)
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / stack
     tmp = Path(tempfile.mkdtemp(prefix=f".{stack}-", dir=out_root))
@@ -115,6 +116,8 @@ def write_plan(stack: str, out_root: Path, platform: Platform, run: ProgramRun) 
         (tmp / "manifests").mkdir()
         for rel, text in sorted(files.items()):
             p = tmp / rel
+            if not _inside(tmp, p):
+                raise ValueError(f"artifact path {rel!r} would leave the plan directory")
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(text)
         if final.exists():
@@ -128,6 +131,11 @@ def write_plan(stack: str, out_root: Path, platform: Platform, run: ProgramRun) 
         if tmp.exists():
             shutil.rmtree(tmp)
     return final, resources
+
+
+def _inside(root: Path, path: Path) -> bool:
+    """``path`` stays under ``root`` once '..' and symlinks are resolved."""
+    return path.resolve().is_relative_to(root.resolve()) and path.resolve() != root.resolve()
 
 
 def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float) -> str:

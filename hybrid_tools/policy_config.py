@@ -21,6 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hybrid import safeload
+from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import Platform
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "policy" / "config"
@@ -45,9 +47,10 @@ def facts(platform: Platform) -> dict[str, dict[str, Any]]:
 def load(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    doc = json.loads(path.read_text())
+    doc = safeload.load_json(path)
     if not isinstance(doc, dict):
-        raise ValueError(f"{path}: a policy config is a JSON object of policy name -> level or settings")
+        raise ConfigError([ConfigIssue("<root>", f"{path} is not a JSON object.",
+                                       "write an object of policy name -> enforcement level or settings.")])
     return doc
 
 

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from hybrid import yamlio
-
+from hybrid import safeload
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, load
 from hybrid.model.identity import required_secrets
+
+# A stack name becomes a file name (Pulumi.<stack>.yaml) and a directory under --out:
+# no separators, no dots, no leading '-', bounded length.
+STACK_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def check_stack_name(stack: str) -> str:
+    if not isinstance(stack, str) or not STACK_RE.fullmatch(stack):
+        shown = stack if len(stack) <= 40 else stack[:40] + "..."
+        raise ConfigError([ConfigIssue("--stack", f"{shown!r} is not a stack name.",
+                                       "use 1-63 lower-case letters, digits and '-', starting with a letter or digit (e.g. dev, prod).")])
+    return stack
 
 # Offline stand-ins for the secret config a real stack sets with `pulumi config set --secret`.
 # They have the right shape (so renderers accept them) and never leave the mock runtime
@@ -66,17 +76,25 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def read_stack(stack: str, root: Path | None = None, config_file: Path | None = None) -> StackConfig:
+    check_stack_name(stack)
     root = root or project_root()
-    project_doc = yamlio.load((root / "Pulumi.yaml").read_text())
+    project_doc = safeload.load_yaml(root / "Pulumi.yaml")
     project = project_doc["name"]
     path = config_file or root / project_doc.get("stackConfigDir", ".") / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        raise ConfigError([ConfigIssue("stack", f"no config file {path} for stack {stack!r}.", "create it or pick an existing stack (dev, prod).")])
-    try:
-        doc = yamlio.load(path.read_text()) or {}
-    except yaml.YAMLError as e:
-        raise ConfigError([ConfigIssue(str(path), f"is not valid YAML: {e}.", "fix the YAML syntax.")]) from None
-    config = doc.get("config") or {}
+        raise ConfigError([ConfigIssue("--stack", f"no config file {path} for stack {stack!r}.", "create it or pick an existing stack (dev, prod).")])
+    doc = safeload.load_yaml(path)
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise ConfigError([ConfigIssue("<root>", f"the top level of {path} is a {_kind(doc)}, not a mapping.",
+                                       "start the file with `config:` and the stack's keys under it.")])
+    config = doc.get("config")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ConfigError([ConfigIssue("config", f"is a {_kind(config)}, not a mapping ({path}).",
+                                       "put the stack's keys under config:, e.g. config: {hybrid-gpu-platform:environment: dev}.")])
     engine: dict[str, str] = {}
     raw: dict[str, Any] = {}
     secret_keys: list[str] = []
@@ -117,3 +135,7 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
             engine[full] = OFFLINE_SECRETS[key]
             secret_keys.append(full)
     return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys))
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), type(value).__name__)

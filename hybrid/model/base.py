@@ -3,24 +3,165 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
 import netaddr
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from hybrid import regions
 from hybrid.errors import FieldError
 
 
 class Model(BaseModel):
-    """Frozen, camelCase in config, unknown keys rejected (typos fail loudly)."""
+    """Frozen, camelCase in config, unknown keys rejected (typos fail loudly), strict
+    types: ``"7"`` is not an integer and ``true`` is not 1 (the program reads nested
+    config objects as JSON, so their numbers and booleans arrive typed)."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
         extra="forbid",
         frozen=True,
+        strict=True,
     )
+
+
+# --- strings that end up in scripts, unit files, labels and API fields -------
+
+def _control_chars(value: str) -> list[str]:
+    """Control, format and line/paragraph-separator characters (newline, NUL, ESC, U+202E, U+2028...)."""
+    return sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")})
+
+
+def _plain_text(value: str) -> str:
+    bad = _control_chars(value)
+    if bad:
+        raise FieldError(f"{value[:60]!r} contains control characters {bad[:5]}.", "remove line breaks, tabs and other control characters.")
+    return value
+
+
+PlainText = Annotated[str, Field(max_length=256), AfterValidator(_plain_text)]
+
+# Kubernetes label/taint syntax: optional DNS-subdomain prefix (<= 253) + '/' + name (<= 63);
+# values empty or <= 63 of [A-Za-z0-9_.-] starting and ending alphanumeric.
+# source: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+_LABEL_NAME_RE = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_DNS_SUBDOMAIN_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _label_key(value: str) -> str:
+    prefix, _, name = value.rpartition("/")
+    ok = bool(_LABEL_NAME_RE.fullmatch(name)) and (
+        not value.count("/") or (value.count("/") == 1 and len(prefix) <= 253 and bool(_DNS_SUBDOMAIN_RE.fullmatch(prefix))))
+    if not ok:
+        raise FieldError(f"{value[:80]!r} is not a Kubernetes label/taint key.",
+                         "use [prefix/]name: an optional DNS subdomain prefix, then up to 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric.")
+    return value
+
+
+def _label_value(value: str) -> str:
+    if value and not _LABEL_NAME_RE.fullmatch(value):
+        raise FieldError(f"{value[:80]!r} is not a Kubernetes label/taint value.",
+                         "use at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric (or empty).")
+    return value
+
+
+LabelKey = Annotated[str, AfterValidator(_label_key)]
+LabelValue = Annotated[str, AfterValidator(_label_value)]
+
+# Paths written into systemd units (Where=, mount units), fstab and shell: absolute, normalised,
+# no '..', only characters that need no quoting or escaping in any of those.
+_PATH_RE = re.compile(r"(/[A-Za-z0-9_.@+-]+)+")
+
+
+def _abs_path(value: str) -> str:
+    parts = value.split("/")
+    if not _PATH_RE.fullmatch(value) or len(value) > 255 or any(p in (".", "..") for p in parts):
+        raise FieldError(f"{value[:80]!r} is not a plain absolute path.",
+                         "use /dir/sub with letters, digits and _ . @ + - only, no '.' or '..' components, no trailing '/'.")
+    return value
+
+
+AbsPath = Annotated[str, AfterValidator(_abs_path)]
+
+# ECS image ids: ids such as m-bp1g7004ksh0oeuc**** and public image names such as
+# ubuntu_22_04_x64_20G_alibase_20240926.vhd (ECS DescribeImages ImageId examples).
+_IMAGE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def _image_id(value: str) -> str:
+    if not _IMAGE_ID_RE.fullmatch(value):
+        raise FieldError(f"{value[:80]!r} is not an ECS image id.", "use an id such as m-bp1abc... or ubuntu_22_04_x64_20G_alibase_20240926.vhd.")
+    return value
+
+
+ImageId = Annotated[str, AfterValidator(_image_id)]
+
+# A resource id of the vendor (KMS key id, ...): letters, digits and - _ : / . only.
+_VENDOR_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:/.-]{0,254}")
+
+
+def _vendor_id(value: str) -> str:
+    if not _VENDOR_ID_RE.fullmatch(value):
+        raise FieldError(f"{value[:80]!r} is not a resource id.", "use the id as the console shows it (letters, digits, - _ : / .).")
+    return value
+
+
+VendorId = Annotated[str, AfterValidator(_vendor_id)]
+
+
+# --- hosts and address ranges ------------------------------------------------
+
+_HOST_LABEL_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_DOTTED_RE = re.compile(r"[0-9.]+")
+
+
+def _host(value: str) -> str:
+    fix = "give an IPv4 address such as 10.0.0.10 or a DNS name such as apiserver.idc.example.com, without scheme, port or spaces."
+    if "://" in value or ":" in value or "/" in value or any(c.isspace() for c in value) or _control_chars(value):
+        raise FieldError(f"{value[:80]!r} is not a bare host (scheme, port, path or whitespace found).", fix)
+    if _DOTTED_RE.fullmatch(value):
+        octets = value.split(".")
+        if len(octets) != 4 or any(not o or len(o) > 3 or int(o) > 255 or (len(o) > 1 and o[0] == "0") for o in octets):
+            raise FieldError(f"{value!r} is not a valid IPv4 address.", fix)
+        kind = _special_kind(netaddr.IPNetwork(f"{value}/32"))
+        if kind:
+            raise FieldError(f"{value} is {kind}; cloud nodes cannot reach the apiserver there.", fix)
+        return value
+    labels = value.rstrip(".").split(".") if value else [""]
+    if len(value) > 253 or not all(_HOST_LABEL_RE.fullmatch(lbl) for lbl in labels) or labels[-1].isdigit():
+        raise FieldError(f"{value[:80]!r} is not a DNS name.", fix)
+    return value
+
+
+Host = Annotated[str, AfterValidator(_host)]
+
+# Blocks no VPC, vSwitch or routed on-prem range may use: the address plan would route
+# them nowhere useful. source: RFC 6890 special-purpose address registry.
+SPECIAL_BLOCKS = {
+    "0.0.0.0/8": "in 0.0.0.0/8 ('this network')",
+    "127.0.0.0/8": "loopback (127.0.0.0/8)",
+    "169.254.0.0/16": "link-local (169.254.0.0/16)",
+    "224.0.0.0/4": "multicast (224.0.0.0/4)",
+    "240.0.0.0/4": "reserved (240.0.0.0/4, incl. broadcast)",
+}
+
+
+def _special_kind(n: netaddr.IPNetwork) -> str:
+    for block, kind in SPECIAL_BLOCKS.items():
+        b = netaddr.IPNetwork(block)
+        if n.first <= b.last and b.first <= n.last:
+            return kind
+    return ""
+
+
+def _routable_cidr(value: str) -> str:
+    kind = _special_kind(netaddr.IPNetwork(value))
+    if kind:
+        raise FieldError(f"{value} overlaps {kind}.", "use a private block such as 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16.")
+    return value
 
 
 def _cidr(value: str) -> str:
@@ -41,28 +182,35 @@ def _cidr(value: str) -> str:
 
 
 Cidr = Annotated[str, AfterValidator(_cidr)]
+# A CIDR that traffic is routed to (VPC, vSwitch, on-prem range): not loopback, link-local,
+# multicast or reserved.
+RoutableCidr = Annotated[str, AfterValidator(_cidr), AfterValidator(_routable_cidr)]
 
-_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+(-[0-9]+)?$")
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+(-[0-9]+)?")
 
 
 def _region_id(value: str) -> str:
-    if not _REGION_RE.match(value):
+    if not _REGION_RE.fullmatch(value):
         raise FieldError(
-            f"{value!r} is not an Alibaba Cloud region id.",
+            f"{value[:80]!r} is not an Alibaba Cloud region id.",
             "use an id such as cn-beijing, cn-hangzhou or ap-southeast-1.",
         )
+    if not regions.known_region(value):
+        near = regions.closest(value)
+        raise FieldError(f"{value!r} is not an Alibaba Cloud region.",
+                         (f"did you mean {' or '.join(near)}? " if near else "") + "regions known: hybrid/regions.py.")
     return value
 
 
 RegionId = Annotated[str, AfterValidator(_region_id)]
 
-_ZONE_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+(-[0-9]+)?-?[a-z]$")
+_ZONE_RE = re.compile(r"[a-z]{2}(-[a-z]+)+(-[0-9]+)?-?[a-z]")
 
 
 def _zone_id(value: str) -> str:
-    if not _ZONE_RE.match(value):
+    if not _ZONE_RE.fullmatch(value):
         raise FieldError(
-            f"{value!r} is not an Alibaba Cloud zone id.",
+            f"{value[:80]!r} is not an Alibaba Cloud zone id.",
             "use an id such as cn-beijing-g or ap-southeast-1a.",
         )
     return value
@@ -79,13 +227,13 @@ def zone_in_region(zone: str, region: str) -> bool:
     return bool(re.fullmatch(r"-?[a-z]", rest))
 
 
-_DNS_LABEL_RE = re.compile(r"^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$")
+_DNS_LABEL_RE = re.compile(r"[a-z]([-a-z0-9]{0,30}[a-z0-9])?")
 
 
 def _dns_label(value: str) -> str:
-    if not _DNS_LABEL_RE.match(value):
+    if not _DNS_LABEL_RE.fullmatch(value):
         raise FieldError(
-            f"{value!r} is not a short DNS label.",
+            f"{value[:80]!r} is not a short DNS label.",
             "use 1-32 lower-case letters, digits and '-', starting with a letter.",
         )
     return value

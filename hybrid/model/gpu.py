@@ -8,23 +8,41 @@ from typing import Literal, Optional
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.instance_types import KNOWN, InstanceSpec, is_gpu_type
-from hybrid.model.base import Model, Name, ZoneId
+from hybrid.instance_types import KNOWN, InstanceSpec, family_gpu, is_gpu_type
+from hybrid.model.base import AbsPath, ImageId, LabelKey, LabelValue, Model, Name, PlainText, VendorId, ZoneId
 from hybrid.model.lease import Lease
 
 DiskCategory = Literal["cloud_essd", "cloud_auto", "cloud_essd_entry", "cloud_ssd", "cloud_efficiency"]
+PerformanceLevel = Literal["PL0", "PL1", "PL2", "PL3"]
+
+# Performance levels exist only for ESSDs (API value cloud_essd), each with a minimum size in GiB.
+# source: ECS "ESSDs" https://help.aliyun.com/document_detail/122389.html (capacity range per PL:
+# PL0 40-32768, PL1 20-32768, PL2 461-32768, PL3 1261-32768).
+ESSD_MIN_GIB = {"PL0": 40, "PL1": 20, "PL2": 461, "PL3": 1261}
+
+
+def _check_level(category: str, level: Optional[str], size: int) -> None:
+    if level is None:
+        return
+    if category != "cloud_essd":
+        raise FieldError(f"performanceLevel {level} is set on a {category} disk; only cloud_essd has performance levels.",
+                         "drop performanceLevel or use category: cloud_essd.")
+    if size < ESSD_MIN_GIB[level]:
+        raise FieldError(f"an ESSD at {level} needs at least {ESSD_MIN_GIB[level]} GiB; size is {size}.",
+                         f"raise size to {ESSD_MIN_GIB[level]} or pick a lower performance level.")
 
 
 class SystemDisk(Model):
     category: DiskCategory = "cloud_essd"
     size: int = Field(default=100, ge=20, le=2048, description="GiB")
-    performance_level: Optional[Literal["PL0", "PL1", "PL2", "PL3"]] = None
+    performance_level: Optional[PerformanceLevel] = None
     # The system disk caches cloud-init user-data (with the bootstrap token): encrypted by default.
     encrypted: bool = True
-    kms_key_id: Optional[str] = None
+    kms_key_id: Optional[VendorId] = None
 
     @model_validator(mode="after")
     def _kms_needs_encryption(self) -> "SystemDisk":
+        _check_level(self.category, self.performance_level, self.size)
         if self.kms_key_id and not self.encrypted:
             raise FieldError("kmsKeyId is set but encrypted is false.", "set encrypted: true or drop kmsKeyId.")
         return self
@@ -33,20 +51,14 @@ class SystemDisk(Model):
 class DataDisk(Model):
     category: DiskCategory = "cloud_essd"
     size: int = Field(ge=20, le=32768, description="GiB")
-    performance_level: Optional[Literal["PL0", "PL1", "PL2", "PL3"]] = None
+    performance_level: Optional[PerformanceLevel] = None
     encrypted: bool = True
-    kms_key_id: Optional[str] = None
-    mount_path: str = "/data"
-
-    @field_validator("mount_path")
-    @classmethod
-    def _abs(cls, v: str) -> str:
-        if not v.startswith("/") or posixpath.normpath(v) != v or v == "/":
-            raise FieldError(f"mount path {v!r} is not a normalised absolute directory.", "use a path such as /data.")
-        return v
+    kms_key_id: Optional[VendorId] = None
+    mount_path: AbsPath = "/data"
 
     @model_validator(mode="after")
     def _kms_needs_encryption(self) -> "DataDisk":
+        _check_level(self.category, self.performance_level, self.size)
         if self.kms_key_id and not self.encrypted:
             raise FieldError("kmsKeyId is set but encrypted is false.", "set encrypted: true or drop kmsKeyId.")
         return self
@@ -54,7 +66,8 @@ class DataDisk(Model):
 
 class Billing(Model):
     strategy: Literal["PayAsYouGo", "Spot"] = "PayAsYouGo"
-    spot_price_limit: Optional[float] = Field(default=None, gt=0, description="CNY per hour")
+    # Bounded so a typo (1e308, inf) is not read as "no limit"; the largest GPU instances cost a few hundred CNY/hour.
+    spot_price_limit: Optional[float] = Field(default=None, gt=0, le=10_000, allow_inf_nan=False, description="CNY per hour")
 
     @model_validator(mode="after")
     def _spot_limit(self) -> "Billing":
@@ -71,16 +84,16 @@ class RateLimits(Model):
 
 
 class Taint(Model):
-    key: str = Field(min_length=1)
-    value: str = ""
+    key: LabelKey
+    value: LabelValue = ""
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
 
 
 class Preload(Model):
     name: Name
-    source: str = Field(min_length=1, description="rsync:// URL or directory on the IDC storage reachable over the leased line.")
-    target: str
-    rate_mbit: int = Field(gt=0, description="copy rate limit, Mbit/s")
+    source: PlainText = Field(min_length=1, description="rsync:// URL or directory on the IDC storage reachable over the leased line.")
+    target: AbsPath
+    rate_mbit: int = Field(gt=0, le=1_000_000, description="copy rate limit, Mbit/s")
 
     @field_validator("source")
     @classmethod
@@ -105,29 +118,29 @@ def _plain_path(v: str) -> str:
 
 
 class InstanceSpecOverride(Model):
-    vcpu: int = Field(gt=0)
-    memory_gib: int = Field(gt=0)
-    gpus: int = Field(gt=0)
-    gpu_model: str
-    bandwidth_mbit: int = Field(gt=0)
+    vcpu: int = Field(gt=0, le=100_000)
+    memory_gib: int = Field(gt=0, le=100_000_000)
+    gpus: int = Field(gt=0, le=1_024)
+    gpu_model: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+    bandwidth_mbit: int = Field(gt=0, le=10_000_000)
 
 
 class GpuPool(Model):
     # Field order matters: the field validators below read earlier fields from
     # ``info.data`` so that their errors carry the most specific path pydantic allows.
     name: Name
-    zones: list[ZoneId] = Field(min_length=1)
-    instance_type: str
+    zones: list[ZoneId] = Field(min_length=1, max_length=32)
+    instance_type: str = Field(pattern=r"^ecs\.[a-z0-9]+(-[a-z0-9]+)?\.[a-z0-9]+$")
     instance_spec: Optional[InstanceSpecOverride] = None
     count: int = Field(ge=0, le=1000)
-    image_id: str = Field(min_length=1)
+    image_id: ImageId
     gpu_model_series: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
     system_disk: SystemDisk = SystemDisk()
     data_disk: DataDisk
     billing: Billing = Billing()
     rate_limits: RateLimits
-    taints: list[Taint] = Field(default_factory=list)
-    preload: list[Preload] = Field(default_factory=list)
+    taints: list[Taint] = Field(default_factory=list, max_length=32)
+    preload: list[Preload] = Field(default_factory=list, max_length=64)
     ram_role: Optional[str] = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     lease: Optional[Lease] = Field(default=None, description="Owner, purpose and lease end of the pool; the instances carry them as tags.")
 
@@ -143,6 +156,18 @@ class GpuPool(Model):
     def _unique_zones(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v):
             raise FieldError(f"zones {v} list a zone twice.", "list each zone once.")
+        return v
+
+    @field_validator("taints")
+    @classmethod
+    def _unique_taints(cls, v: list[Taint]) -> list[Taint]:
+        # The API server refuses a node whose taints repeat a key and effect.
+        seen: dict[tuple[str, str], int] = {}
+        for i, t in enumerate(v):
+            if (t.key, t.effect) in seen:
+                raise FieldError(f"taints[{i}] repeats taints[{seen[(t.key, t.effect)]}] ({t.key}:{t.effect}).",
+                                 "list each key and effect once.")
+            seen[(t.key, t.effect)] = i
         return v
 
     @field_validator("instance_type")
@@ -222,6 +247,13 @@ class GpuPool(Model):
                 f"instance type {self.instance_type} is not in the known-spec table.",
                 "add instanceSpec {vcpu, memoryGib, gpus, gpuModel, bandwidthMbit} to the pool.",
             )
+        family = family_gpu(self.instance_type)
+        if family is not None and self.instance_spec is not None and self.instance_spec.gpu_model != family:
+            raise FieldError(f"instanceSpec.gpuModel {self.instance_spec.gpu_model} contradicts {self.instance_type}, whose family carries {family}.",
+                             f"set instanceSpec.gpuModel: {family}.")
+        if self.gpu_model_series != self.spec.gpu_model:
+            raise FieldError(f"gpuModelSeries {self.gpu_model_series} contradicts {self.instance_type}, which carries {self.spec.gpu_model} GPUs.",
+                             f"set gpuModelSeries: {self.spec.gpu_model}.")
         return self
 
 

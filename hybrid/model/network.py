@@ -7,13 +7,15 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.model.base import Cidr, Model, Name, RegionId, ZoneId
+from hybrid.model.base import Cidr, Host, Model, Name, RegionId, RoutableCidr, ZoneId
+from hybrid.model.base import overlaps
 from hybrid.model.gpu import GpuPool
 from hybrid.model.leased_line import LeasedLine
+from hybrid.model.virtual_node import ALIBABA_SERVICE_BLOCK
 
 
 class ApiServer(Model):
-    host: str = Field(min_length=1, description="IDC apiserver address reachable from cloud nodes over the leased line.")
+    host: Host = Field(description="IDC apiserver address reachable from cloud nodes over the leased line: IPv4 address or DNS name, no scheme or port.")
     port: int = Field(default=6443, ge=1, le=65535)
 
 
@@ -23,10 +25,10 @@ class Idc(Model):
     name: Name
     kubernetes_version: str = Field(pattern=r"^1\.[0-9]{2}\.[0-9]+$")
     apiserver: ApiServer
-    node_cidrs: list[Cidr] = Field(min_length=1)
-    pod_cidr: Cidr
+    node_cidrs: list[RoutableCidr] = Field(min_length=1, max_length=64)
+    pod_cidr: RoutableCidr
     service_cidr: Cidr
-    extra_ranges: list[Cidr] = Field(default_factory=list, description="Other on-prem ranges routed over the leased line (storage, ...).")
+    extra_ranges: list[RoutableCidr] = Field(max_length=64, default_factory=list, description="Other on-prem ranges routed over the leased line (storage, ...).")
     leased_line: bool = True
 
     @property
@@ -55,8 +57,8 @@ class Idc(Model):
 
 class Zone(Model):
     id: ZoneId
-    node_vswitch_cidr: Optional[Cidr] = None
-    pod_vswitch_cidr: Optional[Cidr] = None
+    node_vswitch_cidr: Optional[RoutableCidr] = None
+    pod_vswitch_cidr: Optional[RoutableCidr] = None
 
     @model_validator(mode="after")
     def _node_needs_pod(self) -> "Zone":
@@ -68,6 +70,14 @@ class Zone(Model):
         return self
 
 
+# Ports a NodePort range must not cover: well-known ports (< 1024: ssh 22, BGP 179, ...) and the
+# control-plane and node ports Kubernetes documents (apiserver 6443, etcd 2379-2380, kubelet 10250,
+# kube-scheduler 10259, kube-controller-manager 10257, kube-proxy 10256).
+# source: https://kubernetes.io/docs/reference/networking/ports-and-protocols/
+RESERVED_PORTS = {6443: "kube-apiserver", 2379: "etcd", 2380: "etcd", 10250: "kubelet",
+                  10256: "kube-proxy", 10257: "kube-controller-manager", 10259: "kube-scheduler"}
+
+
 class NodePortRange(Model):
     start: int = Field(ge=1, le=65535, alias="from")
     end: int = Field(ge=1, le=65535, alias="to")
@@ -76,6 +86,13 @@ class NodePortRange(Model):
     def _ordered(self) -> "NodePortRange":
         if self.start > self.end:
             raise FieldError(f"from {self.start} is above to {self.end}.", "swap them, e.g. from: 30000, to: 32767.")
+        if self.start < 1024:
+            raise FieldError(f"the range {self.start}-{self.end} covers well-known ports below 1024 (ssh 22, BGP 179, ...).",
+                             "keep NodePorts at 1024 or above; the Kubernetes default is 30000-32767.")
+        hit = [f"{p} ({name})" for p, name in sorted(RESERVED_PORTS.items()) if self.start <= p <= self.end]
+        if hit:
+            raise FieldError(f"the range {self.start}-{self.end} covers control-plane ports {', '.join(hit)}.",
+                             "pick a range clear of them; the Kubernetes default is 30000-32767.")
         return self
 
 
@@ -86,14 +103,14 @@ class AutoPlan(Model):
 
 class Region(Model):
     id: RegionId
-    vpc_cidr: Cidr
-    zones: list[Zone] = Field(min_length=1)
+    vpc_cidr: RoutableCidr
+    zones: list[Zone] = Field(min_length=1, max_length=32)
     ipv6: bool = False
     flow_logs: bool = False
     node_port_range: Optional[NodePortRange] = None
     auto_plan: AutoPlan = AutoPlan()
     serverless_only: bool = Field(default=False, description="Region exists only for Serverless pods of ack-virtual-node: no GPU pools.")
-    gpu_pools: list[GpuPool] = Field(default_factory=list)
+    gpu_pools: list[GpuPool] = Field(default_factory=list, max_length=64)
     leased_line: Optional[LeasedLine] = Field(
         default=None,
         description="How this region's VPC reaches the IDC (transitRouter or existingVpc); required while idc.leasedLine is true. See docs/network.md.")
@@ -129,6 +146,10 @@ class Region(Model):
         prefix = int(v.split("/")[1])
         if not 8 <= prefix <= 24:
             raise FieldError(f"VPC CIDR {v} has a /{prefix} mask.", "Alibaba Cloud VPCs take /8../24; use e.g. a /16.")
+        if overlaps(v, ALIBABA_SERVICE_BLOCK):
+            raise FieldError(f"VPC CIDR {v} overlaps {ALIBABA_SERVICE_BLOCK}, which Alibaba Cloud reserves for its service addresses "
+                             "(API domains resolve there from inside a VPC, and VPC routing sends it to cloud services).",
+                             "use a block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16.")
         return v
 
     @property

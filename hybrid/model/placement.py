@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BeforeValidator, Field, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.model.base import Model, Name, RegionId
+from hybrid.model.base import LabelKey, Model, Name, PlainText, RegionId
 from hybrid.placement_capacity import QuantityError, parse_quantity
 
 
@@ -26,15 +26,17 @@ def _quantity(value: Any) -> Any:
 
 
 Quantity = Annotated[str | int | float, BeforeValidator(_quantity)]
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+# Resource names (cpu, memory, nvidia.com/gpu) follow the label-key grammar.
+Resources = dict[LabelKey, Quantity]
 
 
 class IdcCapacity(Model):
     """Cluster totals as the IDC reports them (kubectl / Karmada resourceSummary)."""
 
-    allocatable: dict[str, Quantity] = Field(default_factory=dict)
-    allocated: dict[str, Quantity] = Field(default_factory=dict)
-    allocating: dict[str, Quantity] = Field(default_factory=dict)
+    allocatable: Resources = Field(default_factory=dict)
+    allocated: Resources = Field(default_factory=dict)
+    allocating: Resources = Field(default_factory=dict)
 
 
 class ResourceMetric(Model):
@@ -70,12 +72,12 @@ class Priority(Model):
 
 class Workload(Model):
     name: Name
-    replicas: int = Field(ge=0)
+    replicas: int = Field(ge=0, le=1_000_000)
     strategy: Literal["static", "dynamic", "aggregated"] = "dynamic"
-    request: dict[str, Quantity] = Field(default_factory=dict, description="Per-replica requests, e.g. {cpu: 4, memory: 16Gi, nvidia.com/gpu: 1}.")
-    weights: dict[str, Count] = Field(default_factory=dict, description="Static weights per cluster; unlisted clusters get 0; none or all zero: equal.")
-    previous: dict[str, Count] = Field(default_factory=dict, description="Replicas each cluster runs today; kept on scale-out.")
-    pending: dict[str, Count] = Field(default_factory=dict, description="Of previous, replicas not running (Pending); placed again.")
+    request: Resources = Field(default_factory=dict, description="Per-replica requests, e.g. {cpu: 4, memory: 16Gi, nvidia.com/gpu: 1}.")
+    weights: dict[PlainText, Count] = Field(default_factory=dict, description="Static weights per cluster; unlisted clusters get 0; none or all zero: equal.")
+    previous: dict[PlainText, Count] = Field(default_factory=dict, description="Replicas each cluster runs today; kept on scale-out.")
+    pending: dict[PlainText, Count] = Field(default_factory=dict, description="Of previous, replicas not running (Pending); placed again.")
     namespace: Name = "default"
     kind: Literal["Deployment", "StatefulSet"] = "Deployment"
     autoscaling: Optional[Autoscaling] = Field(default=None, description="A FederatedHPA scales the workload between minReplicas and maxReplicas.")

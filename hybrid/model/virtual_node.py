@@ -11,7 +11,10 @@ from hybrid.errors import ConfigIssue, FieldError
 from hybrid.model.base import Model, RegionId
 from hybrid.virtual_node import MIN_VERSION, parse_version
 
-# Alibaba Cloud API domains resolve into this block from inside a VPC.
+# Alibaba Cloud API domains resolve into this block from inside a VPC, and a VPC routes it to
+# cloud services (reserved for them). source: ALIBABA-NOTES; https://www.alibabacloud.com/help/faq-detail/54484.htm
+# (a VPC uses 10/8, 172.16/12, 192.168/16 and 100.64.0.0/10 for private communication);
+# https://www.alibabacloud.com/help/en/eip/product-overview/security-hardening-for-eip-associating-with-nic-in-cut-through-mode-accessing-100-64-100
 ALIBABA_SERVICE_BLOCK = "100.64.0.0/10"
 
 
