@@ -15,7 +15,11 @@ def format_loc(loc: Loc) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            # A key the user wrote may hold anything; the path stays one printable line.
+            if not text.isprintable() or len(text) > 80:
+                text = repr(text[:80])
+            out += ("." if out else "") + text
     return out or "<root>"
 
 

@@ -105,3 +105,21 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped under HYBRID_STRICT=1 (a real checker did not run): {reason}"
+
+
+# --- fuzz counts in the CI log ---------------------------------------------------
+# tests/test_fuzz_input.py writes build/fuzz/<suite>.json; CI runs `pytest -q` without -s,
+# so the counts are printed here, after the run.
+
+_SESSION_START = __import__("time").time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    counts = ROOT / "build" / "fuzz"
+    docs = [json.loads(p.read_text()) for p in sorted(counts.glob("*.json")) if p.stat().st_mtime >= _SESSION_START] if counts.is_dir() else []
+    if docs:
+        terminalreporter.section("input fuzzing (fixed seed)")
+        for d in docs:
+            terminalreporter.write_line(
+                f"{d['suite']}: cases {d['cases']}, ok {d['ok']}, rejected {d['rejected']}, "
+                f"crashes {d['crashes']}, time-outs {d['timeouts']} ({d['seconds']}s)")

@@ -202,7 +202,7 @@ class GpuPool(Model):
         for key, rate in (("egressMbit", v.egress_mbit), ("ingressMbit", v.ingress_mbit)):
             if rate > bw:
                 raise FieldError(
-                    f"{key} = {rate} exceeds the {bw} Mbit/s bandwidth of {info.data['instance_type']}.",
+                    f"{key} = {rate} exceeds the {bw} Mbit/s bandwidth of {info.data.get('instance_type', 'the instance type')}.",
                     f"set {key} between 1 and {bw}.",
                 )
         return v

@@ -1,0 +1,342 @@
+"""Fixed-seed fuzzing of everything a user hands the CLI: stack configs generated from the
+model's JSON schema, hostile mutations of the dev and prod stacks, and placement requests.
+
+Every case must end in exit 0, or exit 2 with one line per problem naming a field path and a
+fix; never an exception, never past the time budget, and a rejected plan writes nothing.
+The counts land in build/fuzz/<suite>.json and in the pytest terminal summary (conftest.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import signal
+import sys
+import time
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis_jsonschema import from_schema
+
+from hybrid.errors import ConfigError
+from hybrid.model import Platform, load
+from hybrid.placement_input import PlacementInput
+from hybrid_tools import cli, placement_cli
+from hybrid_tools.stackconfig import read_stack
+from tests.conftest import PROJECT, ROOT
+
+BUDGET_S = 5.0  # per case, on a shared 2-core machine; a real case takes milliseconds
+COUNTS_DIR = ROOT / "build" / "fuzz"
+FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=False,
+                phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
+
+class TimedOut(Exception):
+    pass
+
+
+@contextmanager
+def budget(seconds: float = BUDGET_S):
+    def fire(*_):
+        raise TimedOut(f"over {seconds}s")
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+class Tally:
+    def __init__(self, suite: str):
+        self.suite = suite
+        self.c = Counter(cases=0, ok=0, rejected=0, crashes=0, timeouts=0)
+        self.failures: list[str] = []
+        self.start = time.perf_counter()
+
+    def record(self, what: str, detail: str = "") -> None:
+        self.c["cases"] += 1
+        self.c[what] += 1
+        if what in ("crashes", "timeouts") and len(self.failures) < 5:
+            self.failures.append(detail)
+
+    def write(self) -> dict:
+        doc = {"suite": self.suite, **self.c, "seconds": round(time.perf_counter() - self.start, 1)}
+        COUNTS_DIR.mkdir(parents=True, exist_ok=True)
+        (COUNTS_DIR / f"{self.suite}.json").write_text(json.dumps(doc, sort_keys=True) + "\n")
+        return doc
+
+    def assert_clean(self) -> None:
+        doc = self.write()
+        assert doc["crashes"] == 0 and doc["timeouts"] == 0, f"{doc}: {self.failures}"
+        assert doc["ok"] > 0 and doc["rejected"] > 0, f"the fuzzer exercised only one outcome: {doc}"
+
+
+def _well_formed(err: ConfigError) -> str | None:
+    """None when every problem is one line with a field path and a fix, else what is wrong."""
+    if not err.issues:
+        return "no issues"
+    for issue in err.issues:
+        line = issue.render()
+        if not issue.path or "\n" in line or not issue.fix:
+            return f"malformed issue line {line!r}"
+    return None
+
+
+def check_stack_bytes(data: bytes, tmp: Path, tally: Tally, via_cli: bool = False) -> None:
+    """The `hybrid-gpu plan` path up to the program: read the file, validate the model."""
+    cfg_file = tmp / "Pulumi.fuzz.yaml"
+    cfg_file.write_bytes(data)
+    try:
+        with budget():
+            platform = load(read_stack("fuzz", config_file=cfg_file).raw)
+        assert isinstance(platform, Platform)
+        tally.record("ok")
+        return
+    except ConfigError as err:
+        bad = _well_formed(err)
+        if bad:
+            tally.record("crashes", bad)
+            return
+    except TimedOut:
+        tally.record("timeouts", repr(data[:200]))
+        return
+    except Exception as exc:  # a crash the user would see as a traceback
+        tally.record("crashes", f"{type(exc).__name__}: {exc} on {data[:200]!r}")
+        return
+    if via_cli:
+        out = tmp / "out"
+        err_stream = io.StringIO()
+        real_err, sys.stderr = sys.stderr, err_stream
+        try:
+            rc = cli.main(["plan", "--stack", "fuzz", "--config", str(cfg_file), "--out", str(out), "--no-policy"])
+        finally:
+            sys.stderr = real_err
+        text = err_stream.getvalue()
+        if rc != 2 or "Traceback" in text or not text.startswith("invalid"):
+            tally.record("crashes", f"CLI rc={rc} stderr={text[:200]!r}")
+            return
+        if out.exists() and any(out.rglob("*")):
+            tally.record("crashes", f"rejected config wrote {sorted(out.rglob('*'))[:3]}")
+            return
+    tally.record("rejected")
+
+
+# --- generators ---------------------------------------------------------------
+
+def _stack_text(stack: str) -> str:
+    return (ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()
+
+
+HOSTILE_VALUES = [
+    "a\nExecStartPre=/bin/sh -c 'touch /tmp/pwned'", "$(touch /tmp/pwned)", "`id`", "x'\"; rm -rf /",
+    "\x00", "tab\there", "\u202egpj.exe", "line\u2028sep", "", " ", "1e999999999", "1e308", "inf", "nan",
+    "-1", "\uff11\uff12", "\u0661\u0662", "9" * 5000, 10 ** 30, True, False, None, 7, "7", 0, -5, 1.5, 1e308,
+    [], {}, ["x"], {"a": 1}, "999.1.1.1", "https://10.0.0.1", "10.0.0.1:6443", "10.0.0.1\n", "127.0.0.0/8",
+    "169.254.0.0/16", "224.0.0.0/4", "100.64.0.0/10", "0.0.0.0/0", "cn-bejing", "cn-beijing-z", "../x",
+    "/data/../etc", "/", "PL3", "cloud_auto", "a" * 300, "ecs.gn6i-c4g1.xlarge", "V100", "key=value:NoSchedule",
+]
+
+TEXT_ATTACKS = [
+    "dup_line", "tag_set", "tag_binary", "timestamp", "top_list", "top_string", "top_int", "alias_bomb",
+    "utf16", "bad_byte", "bom", "truncate", "int_key", "bool_key", "null_key", "long_int", "yes_bool",
+    "two_docs", "deep", "env_twice",
+]
+
+
+def _paths(doc, prefix=()):
+    """Every (path) to a value inside the stack's config."""
+    out = []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out.append(prefix + (k,))
+            out += _paths(v, prefix + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out.append(prefix + (i,))
+            out += _paths(v, prefix + (i,))
+    return out
+
+
+def _set(doc, path, value, delete=False):
+    node = doc
+    for p in path[:-1]:
+        node = node[p]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+
+
+def mutate_stack(stack: str, attack: str, rnd: random.Random) -> bytes:
+    text = _stack_text(stack)
+    lines = text.splitlines()
+    if attack == "value" or attack == "delete":
+        doc = yaml.safe_load(text)
+        path = rnd.choice(_paths(doc["config"]))
+        _set(doc["config"], path, rnd.choice(HOSTILE_VALUES), delete=attack == "delete")
+        return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode("utf-8", "surrogatepass")
+    i = rnd.randrange(len(lines))
+    scalar_lines = [j for j, ln in enumerate(lines) if ": " in ln and not ln.rstrip().endswith(":") and not ln.lstrip().startswith("#")]
+    j = rnd.choice(scalar_lines)
+    key, _, _ = lines[j].partition(": ")
+    if attack == "dup_line":
+        lines.insert(i, lines[i])
+    elif attack == "tag_set":
+        lines[j] = f"{key}: !!set {{a, b}}"
+    elif attack == "tag_binary":
+        lines[j] = f"{key}: !!binary aGVsbG8="
+    elif attack == "timestamp":
+        lines[j] = f"{key}: 2024-09-26 10:00:00"
+    elif attack == "top_list":
+        return b"- config\n- 1\n"
+    elif attack == "top_string":
+        return b"just a string\n"
+    elif attack == "top_int":
+        return b"42\n"
+    elif attack == "alias_bomb":
+        bomb = ["  x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        bomb += [f"  x{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 10)]
+        return (text.replace("config:\n", "config:\n  hybrid-gpu-platform:junk:\n" + "\n".join("  " + b for b in bomb) + "\n", 1)).encode()
+    elif attack == "utf16":
+        return text.encode("utf-16")
+    elif attack == "bad_byte":
+        raw = text.encode()
+        k = rnd.randrange(len(raw))
+        return raw[:k] + b"\xff\xfe" + raw[k:]
+    elif attack == "bom":
+        return b"\xef\xbb\xbf" + text.encode()
+    elif attack == "truncate":
+        raw = text.encode()
+        return raw[: rnd.randrange(len(raw))]
+    elif attack in ("int_key", "bool_key", "null_key"):
+        indent = len(lines[j]) - len(lines[j].lstrip(" -"))
+        lines.insert(j, " " * indent + {"int_key": "1", "bool_key": "true", "null_key": "~"}[attack] + ": x")
+    elif attack == "long_int":
+        lines[j] = f"{key}: {'7' * 5000}"
+    elif attack == "yes_bool":
+        lines[j] = f"{key}: yes"
+    elif attack == "two_docs":
+        lines.append("---\nconfig: {}")
+    elif attack == "deep":
+        lines[j] = f"{key}: " + "[" * 200 + "]" * 200
+    elif attack == "env_twice":
+        lines = [ln for ln in lines]
+        k = next(n for n, ln in enumerate(lines) if ln.strip().startswith(f"{PROJECT}:environment:"))
+        lines.insert(k + 1, f"  {PROJECT}:environment: prod")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _schema_stack(raw: dict) -> bytes:
+    doc = {"config": {f"{PROJECT}:{k}": v for k, v in raw.items()}}
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode("utf-8", "surrogatepass")
+
+
+PLATFORM_SCHEMA = Platform.model_json_schema(by_alias=True)
+PLACEMENT_SCHEMA = PlacementInput.model_json_schema()
+
+
+# --- the fuzz runs ------------------------------------------------------------
+
+STACK_CASES = 200
+SCHEMA_CASES = 30
+PLACEMENT_CASES = 120
+
+
+def test_fuzz_stack_mutations(tmp_path_factory):
+    tally = Tally("stack-mutations")
+    attacks = ["value"] * 6 + ["delete"] * 2 + TEXT_ATTACKS
+
+    @settings(FUZZ, max_examples=STACK_CASES)
+    @given(st.sampled_from(["dev", "prod"]), st.sampled_from(attacks), st.randoms(use_true_random=False))
+    def run(stack, attack, rnd):
+        tmp = tmp_path_factory.mktemp("m")
+        check_stack_bytes(mutate_stack(stack, attack, rnd), tmp, tally, via_cli=tally.c["cases"] % 10 == 0)
+
+    run()
+    # The unmutated stacks themselves are accepted.
+    for stack in ("dev", "prod"):
+        check_stack_bytes(_stack_text(stack).encode(), tmp_path_factory.mktemp("s"), tally)
+    tally.assert_clean()
+
+
+def test_fuzz_stack_from_schema(tmp_path_factory):
+    tally = Tally("stack-schema")
+
+    @settings(FUZZ, max_examples=SCHEMA_CASES)
+    @given(from_schema(PLATFORM_SCHEMA))
+    def run(raw):
+        check_stack_bytes(_schema_stack(raw), tmp_path_factory.mktemp("g"), tally)
+
+    run()
+    check_stack_bytes(_stack_text("dev").encode(), tmp_path_factory.mktemp("s"), tally)
+    tally.assert_clean()
+
+
+GOOD_REQUEST = {
+    "replicas": 12, "strategy": "dynamic",
+    "request": {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": 1},
+    "clusters": [
+        {"name": "idc-1", "tier": 0, "weight": 3,
+         "nodes": [{"allocatable": {"pods": 110, "cpu": "32", "memory": "256Gi", "nvidia.com/gpu": 4}}]},
+        {"name": "cn-hangzhou", "tier": 1, "available_replicas": 20},
+        {"name": "cn-beijing", "tier": 1, "allocatable": {"pods": 110, "cpu": "64", "memory": "512Gi", "nvidia.com/gpu": 8}},
+    ],
+    "previous": {"idc-1": 3},
+}
+
+
+def check_placement_text(text: str, tally: Tally) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with budget():
+            rc = placement_cli.run("-", out=out, err=err, stdin=io.StringIO(text))
+    except TimedOut:
+        tally.record("timeouts", text[:200])
+        return
+    except Exception as exc:
+        tally.record("crashes", f"{type(exc).__name__}: {exc} on {text[:200]!r}")
+        return
+    if rc == 0:
+        json.loads(out.getvalue())
+        tally.record("ok")
+    elif rc == 2 and err.getvalue().count("\n  - ") >= 1 and "Fix:" in err.getvalue():
+        tally.record("rejected")
+    else:
+        tally.record("crashes", f"rc={rc} err={err.getvalue()[:200]!r}")
+
+
+def mutate_request(rnd: random.Random) -> str:
+    doc = json.loads(json.dumps(GOOD_REQUEST))
+    kind = rnd.choice(["value", "value", "value", "delete", "text"])
+    if kind == "text":
+        text = json.dumps(doc)
+        return rnd.choice([
+            text.replace('"replicas": 12', '"replicas": 12, "replicas": 1'),
+            text.replace('"32"', '"1e999999999"'), text.replace("12", "9" * 5000), text.replace("12", "1e400"),
+            text.replace("12", "NaN"), text.replace("12", "Infinity"), "[" * 5000, "[]", '"x"', text[: rnd.randrange(len(text))],
+            text.replace('"32"', '"\uff13\uff12"'), text.replace('"32"', '"\u0663\u0662"'),
+        ])
+    path = rnd.choice(_paths(doc))
+    _set(doc, path, rnd.choice(HOSTILE_VALUES), delete=kind == "delete")
+    return json.dumps(doc)
+
+
+def test_fuzz_placement_requests():
+    tally = Tally("placement")
+
+    @settings(FUZZ, max_examples=PLACEMENT_CASES)
+    @given(st.one_of(st.randoms(use_true_random=False).map(mutate_request),
+                     from_schema(PLACEMENT_SCHEMA).map(json.dumps)))
+    def run(text):
+        check_placement_text(text, tally)
+
+    run()
+    check_placement_text(json.dumps(GOOD_REQUEST), tally)
+    tally.assert_clean()
