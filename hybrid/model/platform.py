@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Optional
 
 from pydantic import Field, ValidationError
 
+from hybrid import regions
 from hybrid.cidr import PlanningError, plan_zones
 from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
 from hybrid.model.base import Model, net, overlaps, zone_in_region
@@ -175,6 +176,10 @@ def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:
         seen.add(z.id)
         if not zone_in_region(z.id, r.id):
             yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not in region {r.id}.", f"use a zone of {r.id}, e.g. {r.id}-a.")
+        elif regions.zone_status(z.id, r.id) == "unknown":
+            known = sorted(regions.REGIONS[r.id] or ())
+            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not a zone of {r.id} ({', '.join(known)}).",
+                              "use one of those, or add the zone to hybrid/regions.py with its source if DescribeZones lists it.")
         for field, c in (("nodeVswitchCidr", z.node_vswitch_cidr), ("podVswitchCidr", z.pod_vswitch_cidr)):
             if not c:
                 continue
