@@ -26,8 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-import yaml
-
+from hybrid import safeload
 from hybrid_tools.mockrun import RESOURCE_SIG, SIG_KEY, UNKNOWN, ProgramRun, canonical_json
 
 PACK_DIR = Path(__file__).resolve().parents[1] / "policy"
@@ -262,7 +261,7 @@ def short_urn(urn: str) -> str:
 
 def pack_version(pack_dir: Path = PACK_DIR) -> str:
     # The engine takes the version from PulumiPolicy.yaml (Python packs report 0.0.1 themselves).
-    doc = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text()) or {}
+    doc = safeload.load_yaml(pack_dir / "PulumiPolicy.yaml") or {}
     return str(doc.get("version", "0.0.1"))
 
 

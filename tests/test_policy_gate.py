@@ -35,12 +35,12 @@ def test_bad_stack_fails_the_gate(analyzer, bad_plan, tmp_path, capsys):
     report = pg.gate_run("bad", platform, run, tmp_path, FIXTURES / "policy.bad.json", analyzer=analyzer)
     assert report.exit_code == 1
     found = {(v.policy, pg.short_urn(v.urn)) for v in report.mandatory}
-    assert ("sg-no-public-admin-ports", "SecurityGroupRule::cn-beijing-kubelet-tcp-0-0-0-0-2") in found
+    assert ("sg-no-public-admin-ports", "SecurityGroupRule::cn-beijing-kubelet-tcp-8-0-0-0-7") in found
     assert ("vpc-flow-logs", "Network::cn-beijing-vpc") in found
     assert any(p == "ecs-disks-encrypted" and u.startswith("EcsDisk::") for p, u in found)
     # the advisory level from the policy config reached the analyzer: reported, not blocking
     advisory = {(v.policy, pg.short_urn(v.urn)) for v in report.violations if v.enforcement == "advisory"}
-    assert ("sg-no-public-all-ports", "SecurityGroupRule::cn-beijing-pod-tcp-0-0-0-0-2") in advisory
+    assert ("sg-no-public-all-ports", "SecurityGroupRule::cn-beijing-pod-tcp-8-0-0-0-7") in advisory
     assert not any(p == "sg-no-public-all-ports" for p, _ in found)
     doc = json.loads((tmp_path / "policy.json").read_text())
     assert doc["summary"]["passed"] is False and doc["summary"]["mandatory"] == len(report.mandatory)

@@ -7,19 +7,18 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.model.base import Model, Name
+from hybrid.model.base import AbsPath, LabelKey, LabelValue, Model, Name
 from hybrid.model.bgp import CalicoBgp
 
 _VERSION = r"^v[0-9]+\.[0-9]+\.[0-9]+$"
-_LABEL_KEY = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 _IMAGE_REF = r"^[a-z0-9.{}:/_-]+(:[A-Za-z0-9._-]+)?$"
 
 
 class NodeLabel(Model):
     """The label that marks cloud nodes (set by the GPU pools' kubelet)."""
 
-    key: str = Field(default="alibabacloud.com/external", pattern=_LABEL_KEY)
-    value: str = Field(default="true", pattern=r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+    key: LabelKey = "alibabacloud.com/external"
+    value: LabelValue = Field(default="true", min_length=1)
 
 
 class Calico(Model):
@@ -28,7 +27,7 @@ class Calico(Model):
         description="manifest: this program owns the calico-node DaemonSet; operator: it patches the tigera Installation 'default'.",
     )
     version: str = Field(default="v3.28.2", pattern=_VERSION)
-    image_registry: str = Field(default="docker.io/calico", min_length=1, pattern=r"^[a-z0-9.:/_-]+$")
+    image_registry: str = Field(default="docker.io/calico", min_length=1, max_length=255, pattern=r"^[a-z0-9.:/_-]+$")
     namespace: Name = "kube-system"
     bgp: CalicoBgp = CalicoBgp()
 
@@ -36,15 +35,15 @@ class Calico(Model):
 class Terway(Model):
     version: str = Field(default="v1.16.7", pattern=_VERSION)
     image_registry: str = Field(
-        default="registry-vpc.{region}.aliyuncs.com/acs", min_length=1, pattern=r"^[a-z0-9.{}:/_-]+$",
+        default="registry-vpc.{region}.aliyuncs.com/acs", min_length=1, max_length=255, pattern=r"^[a-z0-9.{}:/_-]+$",
         description="{region} is replaced by each cloud region's id: registry-vpc endpoints answer only inside their own region.",
     )
     cni_plugins_image: str = Field(
-        default="registry-vpc.{region}.aliyuncs.com/acs/cni-plugins:v1.5.1", pattern=_IMAGE_REF,
+        default="registry-vpc.{region}.aliyuncs.com/acs/cni-plugins:v1.5.1", max_length=255, pattern=_IMAGE_REF,
         description="Image that carries the reference CNI plugins (loopback) and a POSIX shell; {region} as above.",
     )
-    cni_plugins_dir: str = Field(default="/opt/cni/bin", pattern=r"^/[A-Za-z0-9/_.-]*$",
-                                 description="Directory inside cni_plugins_image that holds the loopback binary.")
+    cni_plugins_dir: AbsPath = Field(default="/opt/cni/bin",
+                                     description="Directory inside cni_plugins_image that holds the loopback binary.")
     max_pool_size: int = Field(default=5, ge=0, le=100)
     min_pool_size: int = Field(default=0, ge=0, le=100)
     vswitch_selection_policy: Literal["random", "ordered"] = "ordered"

@@ -29,7 +29,7 @@ class VirtualNode(Model):
     # string, so "2.13.0" against the API's "v2.13.0" would be a diff on every preview.
     # source: aliyun/terraform-provider-alicloud alicloud/resource_alicloud_cs_kubernetes_addon_test.go
     # (ack-virtual-node "v2.2.0" -> "v2.3.0", checked after import, i.e. as read back from the API).
-    version: str = "v2.13.0"
+    version: str = Field(default="v2.13.0", max_length=32)
     credentials: Literal["addonSecret", "external"] = Field(
         default="addonSecret",
         description="addonSecret: the program writes the Secret alibaba-addon-secret (kube-system) from the secret config "
