@@ -39,7 +39,7 @@ from hybrid.errors import ConfigError, ConfigIssue, format_loc
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
 MAX_ALIASES = 32
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 MAX_INT_DIGITS = 18
 
 _T = "tag:yaml.org,2002:"
