@@ -14,6 +14,11 @@ EXIT_BAD_INPUT = 2
 def _plan(args: argparse.Namespace) -> int:
     from hybrid_tools import plan
 
+    if not args.no_policy:
+        from hybrid_tools import policy_config
+
+        # A bad policy config must stop the run before the plan is written, like a bad stack config.
+        policy_config.load(Path(args.policy_config) if args.policy_config else policy_config.default_path(args.stack))
     if args.pricing_api:
         from hybrid_tools import cost_cli
 

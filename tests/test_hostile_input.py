@@ -296,3 +296,15 @@ def test_output_paths_stay_under_out(tmp_path):
     assert not _inside(tmp_path, tmp_path / ".." / "x.yaml")
     (tmp_path / "link").symlink_to("/tmp")
     assert not _inside(tmp_path, tmp_path / "link" / "x")
+
+
+def test_bad_policy_config_stops_plan_before_writing(tmp_path, capsys):
+    bad = tmp_path / "policy.json"
+    bad.write_text('{"vpc-flow-logs": "advisory", "vpc-flow-logs": "mandatory"}')
+    cfg = tmp_path / "Pulumi.x.yaml"
+    cfg.write_text(DEV)
+    out = tmp_path / "out"
+    rc = cli.main(["plan", "--stack", "dev", "--config", str(cfg), "--out", str(out), "--policy-config", str(bad)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "appears twice" in err and "Traceback" not in err
+    assert not out.exists()

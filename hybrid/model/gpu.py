@@ -130,7 +130,7 @@ class GpuPool(Model):
     # ``info.data`` so that their errors carry the most specific path pydantic allows.
     name: Name
     zones: list[ZoneId] = Field(min_length=1, max_length=32)
-    instance_type: str = Field(pattern=r"^ecs\.[a-z0-9]+(-[a-z0-9]+)?\.[a-z0-9]+$")
+    instance_type: str = Field(max_length=64, pattern=r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")
     instance_spec: Optional[InstanceSpecOverride] = None
     count: int = Field(ge=0, le=1000)
     image_id: ImageId

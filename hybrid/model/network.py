@@ -23,7 +23,7 @@ class Idc(Model):
     """The on-premise cluster: control plane in the data center."""
 
     name: Name
-    kubernetes_version: str = Field(pattern=r"^1\.[0-9]{2}\.[0-9]+$")
+    kubernetes_version: str = Field(max_length=16, pattern=r"^1\.[0-9]{2}\.[0-9]+$")
     apiserver: ApiServer
     node_cidrs: list[RoutableCidr] = Field(min_length=1, max_length=64)
     pod_cidr: RoutableCidr
