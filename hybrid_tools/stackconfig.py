@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from hybrid import safeload
+from hybrid import regions, safeload
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, load
 from hybrid.model.identity import required_secrets
@@ -111,6 +111,8 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
         engine[full] = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=_yaml_scalar)
         if ns == project:
             raw[key] = value
+        else:
+            _check_foreign(full, value)
     for key in SECRET_KEYS:
         full = f"{project}:{key}"
         if full not in engine:
@@ -135,6 +137,15 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
             engine[full] = OFFLINE_SECRETS[key]
             secret_keys.append(full)
     return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys))
+
+
+def _check_foreign(full: str, value: Any) -> None:
+    """Keys of other namespaces (the alicloud provider's) go to the engine unmodelled: check what we know."""
+    if full == "alicloud:region" and not (isinstance(value, str) and regions.known_region(value)):
+        raise ConfigError([ConfigIssue(f"config.{full}", f"{str(value)[:60]!r} is not an Alibaba Cloud region.",
+                                       "use a region id such as cn-beijing (hybrid/regions.py lists them).")])
+    if isinstance(value, str) and not value.isprintable():
+        raise ConfigError([ConfigIssue(f"config.{full}", "contains control characters.", "remove line breaks and other control characters.")])
 
 
 def _kind(value: Any) -> str:

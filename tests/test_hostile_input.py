@@ -185,7 +185,7 @@ def test_idc_range_kinds(tmp_path, capsys, field, cidr, kind):
     expect(tmp_path, capsys, with_raw(lambda r: r["idc"].update({field: cidr})), f"idc.{field}", kind)
 
 
-@pytest.mark.parametrize("host", ["999.1.1.1", "https://10.8.0.10", "10.8.0.10:6443", "10.8.0.10\n", "127.0.0.1", "bad_host.example", "010.8.0.10"])
+@pytest.mark.parametrize("host", ["999.1.1.1", "https://10.8.0.10", "10.8.0.10:6443", "10.8.0.10\n", "127.0.0.1", "bad_host.example", "010.8.0.10", "1e999999999"])
 def test_apiserver_host(tmp_path, capsys, host):
     expect(tmp_path, capsys, with_raw(lambda r: r["idc"]["apiserver"].update(host=host)), "idc.apiserver.host")
 
@@ -196,6 +196,10 @@ def test_apiserver_dns_name_accepted():
     raw = copy.deepcopy(stack_raw("dev"))
     raw["idc"]["apiserver"]["host"] = "apiserver.idc.example.com"
     assert load(raw).idc.apiserver.host == "apiserver.idc.example.com"
+
+
+def test_provider_region_checked_too(tmp_path, capsys):
+    expect(tmp_path, capsys, DEV.replace("alicloud:region: cn-beijing", "alicloud:region: cn-bejing", 1), "config.alicloud:region")
 
 
 def test_region_that_does_not_exist(tmp_path, capsys):

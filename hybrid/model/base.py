@@ -131,7 +131,8 @@ def _host(value: str) -> str:
             raise FieldError(f"{value} is {kind}; cloud nodes cannot reach the apiserver there.", fix)
         return value
     labels = value.rstrip(".").split(".") if value else [""]
-    if len(value) > 253 or not all(_HOST_LABEL_RE.fullmatch(lbl) for lbl in labels) or labels[-1].isdigit():
+    # The last label (top-level domain, or a single-label name) starts with a letter (RFC 3696 s2).
+    if len(value) > 253 or not all(_HOST_LABEL_RE.fullmatch(lbl) for lbl in labels) or not labels[-1][:1].isalpha():
         raise FieldError(f"{value[:80]!r} is not a DNS name.", fix)
     return value
 
