@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.alias_generators import to_camel
 
 from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
-from hybrid.model.base import LabelKey, PlainText
+from hybrid.model.base import ClusterName, LabelKey, PlainText
 from hybrid.model.placement import Quantity
 from hybrid.placement import Candidate, PlacementResult, place
 from hybrid.placement_capacity import (
@@ -50,7 +50,7 @@ class NodeInput(_Strict):
 
 
 class ClusterInput(_Strict):
-    name: PlainText = Field(min_length=1)
+    name: ClusterName
     tier: int = Field(default=0, ge=0, le=MAX_TIER)
     weight: int = Field(default=1, ge=0, le=MAX_COUNT)
     available_replicas: Optional[int] = Field(default=None, ge=0, le=MAX_COUNT)
@@ -83,8 +83,8 @@ class PlacementInput(_Strict):
     strategy: Literal["static", "dynamic", "aggregated"] = "dynamic"
     request: ResourceMap = Field(default_factory=dict)
     clusters: list[ClusterInput] = Field(max_length=1_000)
-    previous: dict[PlainText, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
-    pending: dict[PlainText, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
+    previous: dict[ClusterName, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
+    pending: dict[ClusterName, Annotated[int, Field(ge=0, le=MAX_COUNT)]] = Field(default_factory=dict)
     tie_key: PlainText = ""
 
     @model_validator(mode="after")

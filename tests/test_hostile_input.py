@@ -312,3 +312,11 @@ def test_bad_policy_config_stops_plan_before_writing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "appears twice" in err and "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["\uff11\uff12", "", "A_b", "x" * 49, "a\nb"])
+def test_placement_cluster_names_follow_karmada(capsys, monkeypatch, name):
+    # Karmada: a member-cluster name is a DNS-1123 label of at most 48 characters.
+    text = json.dumps({"replicas": 1, "clusters": [{"name": name, "available_replicas": 1}], "pending": {name: 0}})
+    rc, _, err = run_placement(text, capsys, monkeypatch)
+    assert rc == 2 and "clusters[0].name" in err, err

@@ -243,6 +243,22 @@ def _dns_label(value: str) -> str:
 Name = Annotated[str, AfterValidator(_dns_label)]
 
 
+# Member-cluster names as Karmada accepts them: a DNS-1123 label of at most 48 characters.
+# source: karmada-io/karmada pkg/apis/cluster/validation/validation.go (clusterNameMaxLength = 48,
+# ValidateClusterName -> IsDNS1123Label)
+_CLUSTER_NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,46}[a-z0-9])?")
+
+
+def _cluster_name(value: str) -> str:
+    if not _CLUSTER_NAME_RE.fullmatch(value):
+        raise FieldError(f"{value[:80]!r} is not a cluster name.",
+                         "use 1-48 lower-case letters, digits and '-', starting and ending with a letter or digit (Karmada's rule).")
+    return value
+
+
+ClusterName = Annotated[str, AfterValidator(_cluster_name)]
+
+
 def net(cidr: str) -> netaddr.IPNetwork:
     return netaddr.IPNetwork(cidr)
 

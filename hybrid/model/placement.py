@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BeforeValidator, Field, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.model.base import LabelKey, Model, Name, PlainText, RegionId
+from hybrid.model.base import ClusterName, LabelKey, Model, Name, RegionId
 from hybrid.placement_capacity import QuantityError, parse_quantity
 
 
@@ -75,9 +75,9 @@ class Workload(Model):
     replicas: int = Field(ge=0, le=1_000_000)
     strategy: Literal["static", "dynamic", "aggregated"] = "dynamic"
     request: Resources = Field(default_factory=dict, description="Per-replica requests, e.g. {cpu: 4, memory: 16Gi, nvidia.com/gpu: 1}.")
-    weights: dict[PlainText, Count] = Field(default_factory=dict, description="Static weights per cluster; unlisted clusters get 0; none or all zero: equal.")
-    previous: dict[PlainText, Count] = Field(default_factory=dict, description="Replicas each cluster runs today; kept on scale-out.")
-    pending: dict[PlainText, Count] = Field(default_factory=dict, description="Of previous, replicas not running (Pending); placed again.")
+    weights: dict[ClusterName, Count] = Field(default_factory=dict, description="Static weights per cluster; unlisted clusters get 0; none or all zero: equal.")
+    previous: dict[ClusterName, Count] = Field(default_factory=dict, description="Replicas each cluster runs today; kept on scale-out.")
+    pending: dict[ClusterName, Count] = Field(default_factory=dict, description="Of previous, replicas not running (Pending); placed again.")
     namespace: Name = "default"
     kind: Literal["Deployment", "StatefulSet"] = "Deployment"
     autoscaling: Optional[Autoscaling] = Field(default=None, description="A FederatedHPA scales the workload between minReplicas and maxReplicas.")
