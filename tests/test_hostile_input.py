@@ -156,6 +156,8 @@ def _pool(raw):
     (lambda r: _pool(r)["dataDisk"].update(mountPath="/data/../etc"), "dataDisk.mountPath"),
     (lambda r: _pool(r)["dataDisk"].update(mountPath="/da ta"), "dataDisk.mountPath"),
     (lambda r: _pool(r)["preload"][0].update(source="/mnt/x\u2028y"), "preload[0].source"),
+    (lambda r: _pool(r)["preload"][0].update(source="rsync://h/m;reboot"), "preload[0].source"),
+    (lambda r: _pool(r)["preload"][0].update(source="/mnt/../etc/"), "preload[0].source"),
     (lambda r: _pool(r)["dataDisk"].update(kmsKeyId="key$(id)"), "dataDisk.kmsKeyId"),
 ])
 def test_control_characters_and_bad_grammar_never_reach_scripts(tmp_path, capsys, mutate, path):

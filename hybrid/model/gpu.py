@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Literal, Optional
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -100,12 +101,20 @@ class Preload(Model):
     def _source_kind(cls, v: str) -> str:
         if not (v.startswith("rsync://") or v.startswith("/")):
             raise FieldError(f"preload source {v!r} is neither rsync:// nor an absolute path.", "use rsync://HOST/MODULE/PATH/ or a mounted directory such as /mnt/idc/datasets/x/.")
-        return _plain_path(v)
+        _plain_path(v)
+        # rsync reads the trailing '/' (copy the contents), so it is allowed here, unlike AbsPath.
+        if not _SOURCE_RE.fullmatch(v) or "/../" in v + "/" or "/./" in v + "/":
+            raise FieldError(f"preload source {v[:80]!r} is not a plain rsync URL or path.",
+                             "use rsync://HOST[:PORT]/MODULE/PATH/ or /mnt/..., with letters, digits and _ . @ + - in names, no '.' or '..' components.")
+        return v
 
     @field_validator("target")
     @classmethod
     def _target_plain(cls, v: str) -> str:
         return _plain_path(v)
+
+
+_SOURCE_RE = re.compile(r"(rsync://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?(/[A-Za-z0-9_.@+-]+)+/?")
 
 
 def _plain_path(v: str) -> str:
