@@ -12,7 +12,7 @@ from typing import Optional
 from pydantic import Field, field_validator, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.model.base import Model, Name
+from hybrid.model.base import Model, Name, PlainText
 
 
 def _ipv4(value: str) -> str:
@@ -31,7 +31,7 @@ class BgpPeer(Model):
     # Calico's CRDs type asNumber as an int32 (libcalico-go/config/crd/crd.projectcalico.org_bgppeers.yaml
     # at v3.28.2), so 4-byte AS numbers above 2^31-1 cannot be written through them.
     as_number: int = Field(ge=1, le=2147483647)
-    node_selector: str = Field(
+    node_selector: PlainText = Field(
         default="all()", min_length=1,
         description="Calico selector of the IDC nodes that peer with it, e.g. all() for route reflectors, rack == 'r1' for a ToR switch.")
 

@@ -23,7 +23,7 @@ from typing import Literal, Optional
 from pydantic import Field, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.model.base import Model
+from hybrid.model.base import Model, ZoneId
 
 # Id shapes as the Alibaba Cloud consoles and APIs print them.
 _CEN_ID = r"^cen-[a-z0-9]+$"
@@ -54,7 +54,7 @@ class NextHop(Model):
 
 
 class ExistingVswitch(Model):
-    zone: str = Field(min_length=1)
+    zone: ZoneId
     role: Literal["nodes", "pods"]
     id: str = Field(pattern=_VSW_ID)
 
