@@ -85,6 +85,7 @@ def read_bytes(path: Path) -> bytes:
 # --- YAML -----------------------------------------------------------------
 
 _RESOLVER = Resolver()
+_NO_KEY = object()
 
 
 def _scalar(ev: yaml.ScalarEvent, where: str, loc: list) -> Any:
@@ -152,7 +153,7 @@ def loads_yaml(text: str, where: str) -> Any:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise LoadError(where, f"is above the {MAX_BYTES}-byte limit", "config files are a few KB; check that this is the right file.")
     anchors: dict[str, tuple[Any, int]] = {}
-    # Stack of open collections: [container, loc-part of the container, pending key, anchor, start line]
+    # Open collections, innermost last: [container, pending mapping key (or _NO_KEY), anchor, start event]
     stack: list[list[Any]] = []
     loc: list[str | int] = []
     docs = 0
@@ -173,17 +174,17 @@ def loads_yaml(text: str, where: str) -> Any:
         if isinstance(container, list):
             container.append(value)
             return
-        if top[2] is _NO_KEY:
+        if top[1] is _NO_KEY:
             if not isinstance(value, str) or not is_key_candidate:
                 shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
                 raise LoadError(line_of(ev), f"mapping key {shown[:40]} is not a string", "quote the key, e.g. \"1\": ..., or fix the indentation.", format_loc(loc[:-1]))
             if value in container:
                 raise LoadError(line_of(ev), f"key {value!r} appears twice in this mapping (the parser would silently keep the last)", "remove one of them.", format_loc([*loc[:-1], value]))
-            top[2] = value
+            top[1] = value
             loc[-1] = value
             return
-        container[top[2]] = value
-        top[2] = _NO_KEY
+        container[top[1]] = value
+        top[1] = _NO_KEY
 
     for ev in _events(text, where):
         if isinstance(ev, yaml.DocumentStartEvent):
@@ -195,7 +196,8 @@ def loads_yaml(text: str, where: str) -> Any:
             continue
         if stack and isinstance(stack[-1][0], list):
             loc[-1] = len(stack[-1][0])
-        here = loc if not stack or isinstance(stack[-1][0], list) or stack[-1][2] is not _NO_KEY else loc[:-1]
+        # Path of the value this event starts (a pending key's mapping when the event is a key).
+        here = loc if not stack or isinstance(stack[-1][0], list) or stack[-1][1] is not _NO_KEY else loc[:-1]
         nodes += 1
         if nodes > MAX_NODES:
             raise LoadError(line_of(ev), f"holds more than {MAX_NODES} values", "config files are small; check that this is the right file.")
@@ -223,15 +225,15 @@ def loads_yaml(text: str, where: str) -> Any:
             if ev.tag not in (None, "!", want):
                 raise LoadError(line_of(ev), f"a {'sequence' if seq else 'mapping'} tagged {ev.tag} (sets, ordered maps, pairs and custom tags are refused)",
                                 "drop the tag and write a plain list or mapping.", format_loc(here))
-            if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
+            if stack and isinstance(stack[-1][0], dict) and stack[-1][1] is _NO_KEY:
                 raise LoadError(line_of(ev), "a mapping key is a list or mapping", "use string keys only.", format_loc(loc[:-1]))
             if len(stack) >= MAX_DEPTH:
                 raise LoadError(line_of(ev), f"nests deeper than {MAX_DEPTH} levels", "flatten the structure.", format_loc(here))
-            stack.append([[] if seq else {}, None, _NO_KEY, ev.anchor, ev])
+            stack.append([[] if seq else {}, _NO_KEY, ev.anchor, ev])
             loc.append(0 if seq else "")
             continue
         if isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            container, _, _, anchor, start = stack.pop()
+            container, _, anchor, start = stack.pop()
             loc.pop()
             if anchor:
                 anchors[anchor] = (container, _size(container))
@@ -240,9 +242,6 @@ def loads_yaml(text: str, where: str) -> Any:
     if docs == 0:
         return None
     return result
-
-
-_NO_KEY = object()
 
 
 def load_yaml(path: Path) -> Any:
