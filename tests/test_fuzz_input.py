@@ -245,8 +245,8 @@ PLACEMENT_SCHEMA = PlacementInput.model_json_schema()
 # --- the fuzz runs ------------------------------------------------------------
 
 STACK_CASES = 200
-SCHEMA_CASES = 30
-PLACEMENT_CASES = 120
+SCHEMA_CASES = 20
+PLACEMENT_CASES = 100
 
 
 def test_fuzz_stack_mutations(tmp_path_factory):
