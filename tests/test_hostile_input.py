@@ -322,3 +322,10 @@ def test_placement_cluster_names_follow_karmada(capsys, monkeypatch, name):
     text = json.dumps({"replicas": 1, "clusters": [{"name": name, "available_replicas": 1}], "pending": {name: 0}})
     rc, _, err = run_placement(text, capsys, monkeypatch)
     assert rc == 2 and "clusters[0].name" in err, err
+
+
+@pytest.mark.parametrize("price,fragment", [('"20"', "is not a number"), ("true", "is not a number"), ('"\uff12\uff10"', "is not a number"),
+                                            ("1.0e+300", "less than or equal to 1000000")])
+def test_prices_are_plain_bounded_numbers(tmp_path, capsys, price, fragment):
+    text = (ROOT / "stacks" / "Pulumi.prod.yaml").read_text().replace("ecs.gn7i-c32g1.8xlarge: 20.00", f"ecs.gn7i-c32g1.8xlarge: {price}", 1)
+    expect(tmp_path, capsys, text, "pricing.regions.cn-beijing.instanceHour.ecs.gn7i-c32g1.8xlarge", fragment)

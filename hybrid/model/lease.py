@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal
 from pydantic import BeforeValidator, Field, field_validator
 
 from hybrid.errors import ConfigError, ConfigIssue, FieldError
-from hybrid.model.base import Model
+from hybrid.model.base import Model, PlainText
 
 if TYPE_CHECKING:
     from hybrid.model.platform import Platform
@@ -78,7 +78,7 @@ def _tag_value(v: str) -> str:
 
 class Lease(Model):
     owner: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", description="Team that asked for the pool and pays for it (a slug, e.g. ml-research).")
-    purpose: str = Field(min_length=1, description="What the capacity is for; at most 128 characters (an instance tag).")
+    purpose: PlainText = Field(min_length=1, description="What the capacity is for; at most 128 characters (an instance tag).")
     end: Day = Field(description="Last day of the lease (YYYY-MM-DD). Past it the plan stops unless count is 0.")
     renewal: Literal["request", "release"] = Field(
         default="request",

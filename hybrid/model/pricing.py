@@ -12,19 +12,33 @@ cost view can take them from Alibaba's pricing API instead
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Iterable, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Iterable, Literal, Optional
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
-from hybrid.errors import ConfigIssue
-from hybrid.model.base import Model, RegionId
+from hybrid.errors import ConfigIssue, FieldError
+from hybrid.model.base import Model, PlainText, RegionId
 
 if TYPE_CHECKING:
     from hybrid.model.gpu import GpuPool
     from hybrid.model.platform import Platform
 
-Price = Annotated[Decimal, Field(ge=0)]
+def _price(value: Any) -> Any:
+    # The model is strict, and a price arrives as a YAML/JSON number: take int and finite float
+    # (through its shortest repr, so 0.0015 stays 0.0015), never bool or text (Decimal would read
+    # full-width digits and '1e999999999').
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FieldError(f"{str(value)[:40]!r} is not a number.", "write a plain number such as 20.00.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FieldError(f"{value!r} is not a finite number.", "write a plain number such as 20.00.")
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+Price = Annotated[Decimal, BeforeValidator(_price), Field(ge=0, le=1_000_000)]
 
 
 class RegionPrices(Model):
@@ -35,7 +49,7 @@ class RegionPrices(Model):
 
 class Pricing(Model):
     currency: Literal["CNY", "USD"] = "CNY"
-    source: str = Field(min_length=1, description="Where the figures come from (price list and date, a quote, or 'example figures').")
+    source: PlainText = Field(min_length=1, description="Where the figures come from (price list and date, a quote, or 'example figures').")
     hours_per_month: int = Field(default=730, ge=1, le=744, description="Hours a month is billed for (730 = 8760 / 12).")
     regions: dict[RegionId, RegionPrices] = Field(default_factory=dict)
 
