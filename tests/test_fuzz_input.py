@@ -8,6 +8,7 @@ The counts land in build/fuzz/<suite>.json and in the pytest terminal summary (c
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -58,11 +59,13 @@ class Tally:
         self.suite = suite
         self.c = Counter(cases=0, ok=0, rejected=0, crashes=0, timeouts=0)
         self.failures: list[str] = []
+        self.log: list[str] = []  # one line per case: build/fuzz/<suite>.cases, to compare runs
         self.start = time.perf_counter()
 
     def record(self, what: str, detail: str = "") -> None:
         self.c["cases"] += 1
         self.c[what] += 1
+        self.log.append(f"{self.c['cases']}\t{what}\t{detail[:160]!r}")
         if what in ("crashes", "timeouts") and len(self.failures) < 5:
             self.failures.append(detail)
 
@@ -70,6 +73,7 @@ class Tally:
         doc = {"suite": self.suite, **self.c, "seconds": round(time.perf_counter() - self.start, 1)}
         COUNTS_DIR.mkdir(parents=True, exist_ok=True)
         (COUNTS_DIR / f"{self.suite}.json").write_text(json.dumps(doc, sort_keys=True) + "\n")
+        (COUNTS_DIR / f"{self.suite}.cases").write_text("\n".join(self.log) + "\n")
         return doc
 
     def assert_clean(self) -> None:
@@ -97,13 +101,14 @@ def check_stack_bytes(data: bytes, tmp: Path, tally: Tally, via_cli: bool = Fals
         with budget():
             platform = load(read_stack("fuzz", config_file=cfg_file).raw)
         assert isinstance(platform, Platform)
-        tally.record("ok")
+        tally.record("ok", hashlib.sha1(data).hexdigest()[:12])
         return
     except ConfigError as err:
         bad = _well_formed(err)
         if bad:
             tally.record("crashes", bad)
             return
+        first = err.issues[0].render()
     except TimedOut:
         tally.record("timeouts", repr(data[:200]))
         return
@@ -125,7 +130,7 @@ def check_stack_bytes(data: bytes, tmp: Path, tally: Tally, via_cli: bool = Fals
         if out.exists() and any(out.rglob("*")):
             tally.record("crashes", f"rejected config wrote {sorted(out.rglob('*'))[:3]}")
             return
-    tally.record("rejected")
+    tally.record("rejected", hashlib.sha1(data).hexdigest()[:12] + " " + first)
 
 
 # --- generators ---------------------------------------------------------------
