@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pulumi
+import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 
 from hybrid import calico as calico_plan
@@ -82,10 +83,12 @@ class DualCni(pulumi.ComponentResource):
                 opts=adopt,
             )
 
-        rbac = [self._declare(obj) for obj in plan.terway_rbac(cni)]
-
         self.eni_configs: dict[str, pulumi.Output[dict]] = {}
-        for region in sorted(args.regions, key=lambda r: r.region_id):
+        # install: addon: the registered cluster's terway-eniip component (TerwayAddon) brings its own
+        # DaemonSet, ConfigMap and RBAC; this component then declares no Terway object.
+        terway_regions = args.regions if cni.terway.install == "manifest" else []
+        rbac = [self._declare(obj) for obj in plan.terway_rbac(cni)] if terway_regions else []
+        for region in sorted(terway_regions, key=lambda r: r.region_id):
             rid = region.region_id
             data = pulumi.Output.all(region.pod_vswitch_ids, region.pod_security_group_id).apply(
                 lambda a, rid=rid, ipv6=region.ipv6: plan.eni_config_data(
@@ -118,3 +121,40 @@ class DualCni(pulumi.ComponentResource):
                   opts=pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(depends_on=depends_on or [])))
         self.resources[f"{obj['kind']}/{(ns + '/') if ns else ''}{meta['name']}"] = res
         return res
+
+
+@dataclass
+class TerwayAddonArgs:
+    cni: Cni
+    cluster_id: pulumi.Input[str]
+    region: CniRegionInputs  # the registration region, the only one the component serves
+    # What must exist first: the agent objects, so the registered cluster is connected ("running");
+    # addon installs on a cluster still "waiting" fail.
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class TerwayAddon(pulumi.ComponentResource):
+    """Terway as the registered cluster's terway-eniip component, through the CS API (install: addon).
+
+    ``cs.KubernetesAddon``: create = InstallClusterAddons, a config change = ModifyClusterAddon, a
+    version change = UpgradeClusterAddons. The config is computed from the region's pod vSwitch ids,
+    so a zone added to the region reaches Terway on the next ``pulumi up``. The provider merges the
+    config into the server's: a key dropped here keeps its old value there.
+    """
+
+    config: pulumi.Output[str]
+
+    def __init__(self, name: str, args: TerwayAddonArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("hybrid:cni:TerwayAddon", name, None, opts)
+        r = args.region
+        self.config = pulumi.Output.all(r.pod_vswitch_ids, r.pod_security_group_id).apply(
+            lambda a: plan.addon_config_json(args.cni, plan.TerwayRegion(r.region_id, dict(a[0]), (a[1],), r.ipv6)))
+        self.addon = alicloud.cs.KubernetesAddon(
+            f"{name}-addon",
+            cluster_id=args.cluster_id,
+            name=plan.ADDON_NAME,
+            version=plan.addon_version(args.cni),
+            config=self.config,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
+        )
+        self.register_outputs({"config": self.config, "addonId": self.addon.id})

@@ -10,7 +10,7 @@ import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 
 from components.calico import CalicoRouting, CalicoRoutingArgs
-from components.cni import CniRegionInputs, DualCni, DualCniArgs
+from components.cni import CniRegionInputs, DualCni, DualCniArgs, TerwayAddon, TerwayAddonArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
 from components.identity import CredentialSecret, CredentialSecretArgs, NodeRole, NodeRoleArgs
@@ -152,12 +152,30 @@ class HybridPlatform(pulumi.ComponentResource):
                 vswitch_ids=reg_net.vswitch_ids,
                 security_group_id=reg_net.security_group_id,
                 service_cidr=p.idc.service_cidr,
+                # Terway's pod vSwitches are CreateCluster parameters of a registered cluster.
+                pod_vswitch_ids=reg_net.pod_vswitch_ids if p.cni.terway.install == "addon" else None,
                 idc_provider=self.idc_provider,
                 alicloud_provider=self.providers[p.registration.region_id],
                 tags=self._tags,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+        # --- Terway as the registered cluster's component (cni.terway.install: addon) ---
+        self.terway_addon: Optional[TerwayAddon] = None
+        if p.cni.terway.install == "addon":
+            reg_region = p.region(p.registration.region_id)
+            self.terway_addon = TerwayAddon(
+                "terway",
+                TerwayAddonArgs(
+                    cni=p.cni,
+                    cluster_id=self.registered_cluster.cluster_id,
+                    region=CniRegionInputs(region_id=reg_region.id, pod_vswitch_ids=reg_net.pod_vswitch_ids,
+                                           pod_security_group_id=reg_net.pod_security_group_id, ipv6=reg_region.ipv6),
+                    depends_on=[self.registered_cluster.agent_deployment],
+                ),
+                opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
+            )
 
         # --- cloud GPU node pools (issue 3): ECS workers that join the IDC cluster ---
         self.gpu_pools: dict[str, GpuNodePool] = {}

@@ -39,7 +39,7 @@ MODIFY_KEYS = ("cluster_name", "deletion_protection")
 # ... and a fresh DescribeExternalAgent for these.
 AGENT_KEYS = ("agent_endpoint", "agent_mode")
 # Sent at creation only; a later change is not applied to the cluster (noted in the diff as no-op).
-CREATE_ONLY_KEYS = ("vswitch_ids", "security_group_id", "tags")
+CREATE_ONLY_KEYS = ("vswitch_ids", "security_group_id", "pod_vswitch_ids", "tags")
 OUTPUT_KEYS = ("cluster_id", "state", "agent_manifest")
 
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[1])
@@ -83,6 +83,7 @@ class RegisteredClusterProvider(dynamic.ResourceProvider):
             service_cidr=props.get("service_cidr") or None,
             vswitch_ids=tuple(props.get("vswitch_ids") or ()),
             security_group_id=props.get("security_group_id") or None,
+            pod_vswitch_ids=tuple(props.get("pod_vswitch_ids") or ()),
             deletion_protection=bool(props.get("deletion_protection", True)),
             tags=dict(props.get("tags") or {}),
         )
@@ -200,6 +201,8 @@ class RegisteredClusterArgs:
     idc_provider: k8s.Provider               # the IDC cluster, where the agent runs
     alicloud_provider: Optional[alicloud.Provider] = None  # the registration region (fleet resources)
     tags: dict[str, str] = field(default_factory=dict)
+    # zone -> Terway pod vSwitch id in the registration region, with cni.terway.install: addon only
+    pod_vswitch_ids: Optional[pulumi.Input[dict]] = None
     provider: Optional[RegisteredClusterProvider] = None   # tests pass a faster-retrying one
 
 
@@ -224,6 +227,8 @@ class RegisteredCluster(pulumi.ComponentResource):
                 "service_cidr": args.service_cidr,
                 "vswitch_ids": pulumi.Output.from_input(args.vswitch_ids).apply(lambda ids: [ids[z] for z in sorted(ids)]),
                 "security_group_id": args.security_group_id,
+                **({"pod_vswitch_ids": pulumi.Output.from_input(args.pod_vswitch_ids).apply(
+                    lambda ids: [ids[z] for z in sorted(ids)])} if args.pod_vswitch_ids is not None else {}),
                 "deletion_protection": reg.deletion_protection,
                 "tags": dict(sorted(args.tags.items())),
                 "agent_endpoint": reg.agent.endpoint,

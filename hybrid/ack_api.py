@@ -124,6 +124,8 @@ class ClusterSpec:
     service_cidr: Optional[str] = None
     vswitch_ids: tuple[str, ...] = ()
     security_group_id: Optional[str] = None
+    # Terway's pod vSwitches (cni.terway.install: addon), fixed at creation like the Service CIDR.
+    pod_vswitch_ids: tuple[str, ...] = ()
     deletion_protection: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -142,6 +144,10 @@ class ClusterSpec:
             body["vswitch_ids"] = list(self.vswitch_ids)
         if self.security_group_id:
             body["security_group_id"] = self.security_group_id
+        if self.pod_vswitch_ids:
+            # source: alibabacloud-cs20151215 7.2.3 models/_create_cluster_request.py (pod_vswitch_ids: the
+            # vSwitches Terway assigns pod IPs from, one per zone of the node vSwitches).
+            body["pod_vswitch_ids"] = list(self.pod_vswitch_ids)
         if self.tags:
             body["tags"] = [{"key": k, "value": v} for k, v in sorted(self.tags.items())]
         if client_token:

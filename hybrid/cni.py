@@ -14,7 +14,7 @@ first file alphabetically, so every node must get exactly one of them:
   [virtual-kubelet]`` and Alibaba's opt-out label.
 
 Multi-region. Terway's ``eni_conf`` has one ``region_id``, one security group
-set and one zone->vSwitch map, and ``registry-vpc`` endpoints only answer
+set and one zone->vSwitch map, and VPC-internal registry endpoints only answer
 inside their own region. So each cloud region gets its own ``eni-config-<region>``
 ConfigMap and ``terway-eniip-<region>`` DaemonSet (image from that region's
 registry); ServiceAccount and RBAC are shared. A cloud node whose region label
@@ -25,6 +25,13 @@ Terway's NetworkPolicy container (``policy``) is not deployed: it runs Felix
 against the ``crd.projectcalico.org`` datastore, which in this cluster belongs
 to the real Calico, and needs SYS_ADMIN/SYS_MODULE. ``disable_network_policy``
 is therefore ``"true"``.
+
+Two ways to install Terway (``cni.terway.install``). ``manifest``: the objects
+above, aligned with the v1.16 chart (terway@release-1.16:charts/terway) where it
+matters on these nodes: init script, host root, CNI file names. ``addon``: the
+registered cluster's ``terway-eniip`` component, installed and configured
+through the CS API (:func:`addon_config`); :func:`render` then returns no
+Terway object at all, since the component brings its own.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from hybrid import identity
+from hybrid import identity, unconfirmed
 from hybrid.model.cni import Cni
 from hybrid.model.network import Idc
 
@@ -43,7 +50,20 @@ REGION_LABEL = "topology.kubernetes.io/region"
 TERWAY_OPT_OUT = "k8s.aliyun.com/ignore-by-terway"
 TERWAY_NS = "kube-system"
 TERWAY_SA = "terway"
+# Every file terwayd and its CNI plugin keep under /var/run is in /var/run/eni (socket, lock,
+# node_capabilities: terway@release-1.16:cmd/terway/main.go, daemon/server.go, hack/init.sh), so
+# that directory is mounted rather than the chart's whole /var/run. The chart's device-plugins
+# mount is left out too: terwayd serves a device plugin only with ENI trunking or ERDMA
+# (daemon/daemon.go runDevicePlugin), both off here.
 ENI_SOCKET = "/var/run/eni/eni.socket"
+# source: terway@release-1.16:charts/terway/templates/terwayd/daemonset.yaml (terway-init command,
+# host-root volume at /host, which hack/init.sh chroots into).
+INIT_SCRIPT = "/usr/bin/init.sh"
+HOST_ROOT = "/host"
+# The ConfigMap key terway-cli reads (it must exist: cmd/terway-cli/common.go getAllConfig) and the
+# file terwayd writes on the host, removing the old name (daemon/server.go, terway@release-1.16).
+CNI_CONF_KEY = "10-terway.conf"
+HOST_CNI_FILE = "10-terway.conflist"
 CHECKSUM_ANNOTATION = "hybrid.example.com/eni-config-sha256"
 
 Obj = dict[str, Any]
@@ -234,7 +254,7 @@ def eni_config_data(cni: Cni, idc: Idc, region: TerwayRegion) -> dict[str, str]:
     cni_conf = {"cniVersion": "0.4.0", "name": "terway", "type": "terway", "capabilities": {"bandwidth": True}}
     return {
         "eni_conf": json.dumps(eni_conf(cni, idc, region), indent=2, sort_keys=True) + "\n",
-        "10-terway.conf": json.dumps(cni_conf, indent=2, sort_keys=True) + "\n",
+        CNI_CONF_KEY: json.dumps(cni_conf, indent=2, sort_keys=True) + "\n",
         "disable_network_policy": "true",
         "in_cluster_loadbalance": "true",
     }
@@ -347,8 +367,11 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
         "name": "terway-init",
         "image": image,
         "imagePullPolicy": "IfNotPresent",
-        "command": ["/bin/init.sh"],
-        # Privileged only here: sysctl on the host's eth0 (rp_filter) and modprobe sch_htb.
+        # source: terway@release-1.16:charts/terway/templates/terwayd/daemonset.yaml (terway-init command).
+        "command": [INIT_SCRIPT],
+        # Privileged only here: sysctl on the host's eth0 (rp_filter), modprobe sch_htb, and a chroot
+        # into the host root to disable eni.service and remove the image's ENI udev rules, which
+        # would otherwise configure the ENIs Terway attaches (terway@release-1.16:hack/init.sh).
         "securityContext": _privileged(),
         "env": [_field_env("K8S_NODE_NAME", "spec.nodeName"), _cm_env("DISABLE_POLICY", cm, "disable_network_policy", optional=True)],
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
@@ -359,6 +382,7 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
             _mount("eni-run", "/var/run/eni"),
             _mount("var-run-eni", "/var-run-eni"),
             _mount("lib-modules", "/lib/modules", read_only=True),
+            _mount("host-root", HOST_ROOT),
         ],
     }
     probe_cmd = {"exec": {"command": ["/bin/sh", "-c", f"test -S {ENI_SOCKET}"]}}
@@ -413,6 +437,8 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
                         _host_path("eni-run", "/var/run/eni", "DirectoryOrCreate"),
                         _host_path("cni-terway", "/var/lib/cni/terway", "DirectoryOrCreate"),
                         _host_path("lib-modules", "/lib/modules", "Directory"),
+                        # terway-init only (chart: volume host-root, path /, type Directory).
+                        _host_path("host-root", "/", "Directory"),
                         {"name": "cni", "emptyDir": {}},
                         {"name": "var-run-eni", "emptyDir": {}},
                         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
@@ -610,12 +636,83 @@ def calico_installation_patch(cni: Cni) -> Obj:
     }
 
 
+# --- Terway as the registered cluster's component (install: addon) ----------
+
+# source: alibabacloud-cs20151215 7.2.3 models/_create_cluster_request.py (addons: Terway is
+# [{"name": "terway-eniip", ...}]); aliyun/terraform-provider-alicloud@81c43b67
+# alicloud/resource_alicloud_cs_kubernetes_addon_test.go (TestAccAliCloudCSKubernetesAddon_terway_eniip).
+ADDON_NAME = "terway-eniip"
+
+# terraform-provider-alicloud@81c43b67, the two places that name terway-eniip config keys.
+_TF_DOC = "aliyun/terraform-provider-alicloud@81c43b67:website/docs/r/cs_managed_kubernetes.html.markdown"
+_TF_TEST = "aliyun/terraform-provider-alicloud@81c43b67:alicloud/resource_alicloud_cs_kubernetes_addon_test.go"
+
+
+@dataclass(frozen=True)
+class AddonKey:
+    json: str
+    source: str  # where the spelling comes from; "hybrid/unconfirmed.py" when no public source names it
+
+
+def addon_keys() -> dict[str, AddonKey]:
+    """The terway-eniip config keys the program sets, each with the source of its spelling."""
+    pod_vswitches, security_groups = unconfirmed.value("terway.addonConfigKeys").split(",")
+    return {
+        "ipvlan": AddonKey("IPVlan", _TF_DOC),
+        "network_policy": AddonKey("NetworkPolicy", _TF_DOC),
+        "eni_trunking": AddonKey("ENITrunking", _TF_DOC),
+        "max_pool_size": AddonKey("MaxPoolSize", _TF_TEST),
+        "pod_vswitches": AddonKey(pod_vswitches, "hybrid/unconfirmed.py terway.addonConfigKeys"),
+        "security_groups": AddonKey(security_groups, "hybrid/unconfirmed.py terway.addonConfigKeys"),
+    }
+
+
+def addon_version(cni: Cni) -> str:
+    """cni.terway.version in the form the CS API reports terway-eniip versions (a different form is a permanent diff)."""
+    return unconfirmed.value("terway.addonVersionForm").replace("@VERSION@", cni.terway.version.removeprefix("v"))
+
+
+def addon_config(cni: Cni, region: TerwayRegion) -> Obj:
+    """The terway-eniip component's config for the registration region, from the network's ids.
+
+    The pod vSwitches come from the region's network, ordered by zone: a zone added to the
+    region adds its pod vSwitch here, and the component's config follows on the next update
+    (the same fix the manifest path gets from eni_conf). Flags are strings, as the provider's
+    docs write them; MaxPoolSize a number, as its acceptance test does.
+    """
+    t = cni.terway
+    if not region.pod_vswitches:
+        raise ValueError(f"region {region.region_id} has no pod vSwitches; Terway would use the node vSwitch")
+    if not 1 <= len(region.security_group_ids) <= 10:
+        raise ValueError(f"region {region.region_id}: Terway takes 1..10 security groups, got {len(region.security_group_ids)}")
+    k = {name: key.json for name, key in addon_keys().items()}
+    return {
+        k["ipvlan"]: "true" if t.ipvlan else "false",
+        # Terway's policy container runs Felix on the crd.projectcalico.org datastore, which the IDC's
+        # Calico owns: off, as in the manifest path (disable_network_policy).
+        k["network_policy"]: "false",
+        # Trunking needs terway-controlplane's centralised IPAM; shared ENI as in the manifest path.
+        k["eni_trunking"]: "false",
+        k["max_pool_size"]: t.max_pool_size,
+        k["pod_vswitches"]: [vsw for _, vsw in sorted(region.pod_vswitches.items())],
+        k["security_groups"]: sorted(region.security_group_ids),
+    }
+
+
+def addon_config_json(cni: Cni, region: TerwayRegion) -> str:
+    """Canonical JSON (sorted keys, no spaces): the same network gives the same bytes, so no spurious diff."""
+    return json.dumps(addon_config(cni, region), sort_keys=True, separators=(",", ":"))
+
+
 # --- everything ------------------------------------------------------------
 
 def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion]) -> list[Obj]:
     """Every object of the dual CNI, in apply order, from plain values."""
     objs: list[Obj] = []
     objs.append(calico_node_daemonset(cni, idc) if cni.calico.install == "manifest" else calico_installation_patch(cni))
+    if cni.terway.install == "addon":
+        # The terway-eniip component brings its own DaemonSet, ConfigMap and RBAC (see addon_config).
+        return objs
     objs.extend(terway_rbac(cni))
     seen: set[str] = set()
     for region in sorted(regions, key=lambda r: r.region_id):

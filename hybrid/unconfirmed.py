@@ -27,6 +27,33 @@ class Unconfirmed:
 
 
 UNCONFIRMED: dict[str, Unconfirmed] = {
+    "terway.imageRegistry": Unconfirmed(
+        value="registry-@REGION@-vpc.ack.aliyuncs.com/acs",
+        used_by="hybrid/model/cni.py",
+        why="the Terway v1.16 chart (terway@release-1.16:charts/terway/values.yaml) pulls "
+            "registry-cn-hangzhou.ack.aliyuncs.com/acs/terway, the public endpoint of one region; the VPC-internal "
+            "endpoint of the same registry in each region (region id substituted, -vpc suffix) was not found in a "
+            "public source",
+        confirm_by="`crictl pull registry-<region>-vpc.ack.aliyuncs.com/acs/terway:v1.16.7` on one ECS node of every region",
+    ),
+    "terway.addonVersionForm": Unconfirmed(
+        value="v@VERSION@",
+        used_by="hybrid/cni.py",
+        why="the terway-eniip versions the CS API reports were not seen (the provider's acceptance test only checks "
+            "that version is set); other addons are reported v-prefixed (v2.10.5, v1.8.5.0-aliyun) and ACK tags "
+            "Terway images vX.Y.Z",
+        confirm_by="`alicloud.cs.get_kubernetes_addons(cluster_id=...)` (or DescribeClusterAddonsVersion) on the "
+                   "registered cluster and compare the terway-eniip version string",
+    ),
+    "terway.addonConfigKeys": Unconfirmed(
+        value="PodVswitchId,SecurityGroupIds",
+        used_by="hybrid/cni.py",
+        why="the terway-eniip config keys IPVlan, NetworkPolicy, ENITrunking and MaxPoolSize are in the provider's "
+            "docs and tests; the keys that carry the pod vSwitches and the pod security groups (the console's "
+            "Terway parameters) were not found in a public source",
+        confirm_by="`alicloud.cs.get_kubernetes_addon_metadata(cluster_id=..., name='terway-eniip', version=...)"
+                   ".config_schema` and compare the property names and shapes",
+    ),
     "cloudinit.pauseImage": Unconfirmed(
         value="registry-vpc.@REGION@.aliyuncs.com/acs/pause:3.9",
         used_by="hybrid/cloudinit.py",

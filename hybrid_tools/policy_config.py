@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hybrid import cni as cni_plan
 from hybrid import safeload
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import Platform
@@ -41,6 +42,8 @@ def facts(platform: Platform) -> dict[str, dict[str, Any]]:
             "idcRanges": [cidr for _, cidr in platform.idc.ranges],
         },
         "stack-gpu-cloud-node-label": {"labelKey": label.key, "labelValue": label.value},
+        "k8s-terway-eni-config-zones": {"terwayAddonName": cni_plan.ADDON_NAME,
+                                        "terwayAddonVswitchKey": cni_plan.addon_keys()["pod_vswitches"].json},
     }
 
 

@@ -604,8 +604,23 @@ HOST_PATH_SCHEMA = PolicyConfigSchema(
             ],
             "description": "hostPath volumes a workload may mount (a path or anything under it).",
         },
+        "hostRootInitContainers": {
+            "type": "array", "items": {"type": "string"}, "default": [],
+            "description": "Init containers (by name) that may mount the host root (/); no long-running container "
+                           "may. A vendor init step that chroots into the host (Terway's terway-init) needs it.",
+        },
     },
 )
+
+
+def _host_root_only_in_init(spec: Any, volume: Any, names: list[str]) -> bool:
+    """True when only the named init containers mount this volume (and at least one does)."""
+    users = []
+    for field in ("initContainers", "containers", "ephemeralContainers"):
+        for _, c in items(get(spec, field, default=[])):
+            if any(get(m, "name") == volume for _, m in items(get(c, "volumeMounts", default=[]))):
+                users.append((field, get(c, "name")))
+    return bool(users) and all(field == "initContainers" and name in names for field, name in users)
 
 
 def check_host_paths(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
@@ -626,6 +641,8 @@ def check_host_paths(props: Mapping, config: Optional[Mapping] = None) -> list[s
             out.append(_unknown(f"volumes[{i}].hostPath.path"))
             continue
         norm = "/" + "/".join(p for p in str(path).split("/") if p and p != ".")
+        if norm == "/" and _host_root_only_in_init(spec, get(vol, "name"), cfg["hostRootInitContainers"]):
+            continue
         if ".." in norm.split("/") or not any(norm == a or norm.startswith(a.rstrip("/") + "/") for a in allowed):
             out.append(f"Remove hostPath {path} (volume {get(vol, 'name')}) or add it to this stack's allowedHostPaths with a reason: "
                        "it is not on the allowed list.")
@@ -749,8 +766,33 @@ def check_virtual_node(props: Mapping, config: Optional[Mapping] = None) -> list
     return out
 
 
+ENI_ZONES_SCHEMA = PolicyConfigSchema(
+    properties={
+        "terwayAddonName": {"type": "string", "default": "terway-eniip",
+                            "description": "The CS addon name of Terway (install: addon)."},
+        "terwayAddonVswitchKey": {"type": "string", "default": "",
+                                  "description": "The key of the addon config that lists the pod vSwitch ids "
+                                                 "(generated from the program's addon key table)."},
+    },
+)
+
+
+def _addon_vswitches(addon: Any, key: str) -> Any:
+    """The pod vSwitch ids in a Terway addon's config JSON; UNKNOWN while the config is unknown."""
+    raw = get(addon.props, "config")
+    if raw is UNKNOWN:
+        return UNKNOWN
+    try:
+        conf = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except json.JSONDecodeError:
+        return {"__invalid__": raw}
+    ids = conf.get(key) if key and isinstance(conf, dict) else None
+    return [str(v) for v in ids] if isinstance(ids, list) else []
+
+
 def check_eni_config_zones(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
-    """Terway's eni-config must list a pod vSwitch for every zone that has cloud nodes."""
+    """Terway's eni-config (or its addon's config) must list a pod vSwitch for every zone that has cloud nodes."""
+    cfg = _cfg(config, ENI_ZONES_SCHEMA)
     switch_zone: dict[str, str] = {}
     for sw in (r for r in resources if r.resource_type == VSWITCH):
         sid, zone = get(sw.props, "id"), get(sw.props, "zoneId")
@@ -771,10 +813,26 @@ def check_eni_config_zones(resources: list, config: Optional[Mapping] = None) ->
         return out
     cms = [(cm, _eni_conf(cm)) for cm in resources if cm.resource_type == CONFIGMAP]
     cms = [(cm, c) for cm, c in cms if c is not None]
-    if not cms:
-        return out + [(f"Deploy Terway's eni-config ConfigMap: cloud nodes run in {', '.join(sorted(zones))} but none is declared.", None)]
-    # A zone is covered when an eni_conf of its region (or one without region_id) lists a vSwitch for it.
+    addons = [a for a in resources if a.resource_type == ADDON and get(a.props, "name") == cfg["terwayAddonName"]]
+    if not cms and not addons:
+        return out + [(f"Deploy Terway's eni-config ConfigMap or its {cfg['terwayAddonName']} addon: cloud nodes run in "
+                       f"{', '.join(sorted(zones))} but neither is declared.", None)]
+    # A zone is covered when an eni_conf of its region (or one without region_id) lists a vSwitch for it,
+    # or the Terway addon's config lists a vSwitch of that zone.
     covered: set[str] = set()
+    for addon in addons:
+        ids = _addon_vswitches(addon, cfg["terwayAddonVswitchKey"])
+        if ids is UNKNOWN:
+            out.append((_unknown(f"{cfg['terwayAddonName']} config"), addon.urn))
+            continue
+        if isinstance(ids, dict):
+            out.append((f"Fix the {cfg['terwayAddonName']} addon's config: it is not valid JSON.", addon.urn))
+            continue
+        for vsw in ids:
+            if vsw in switch_zone:
+                covered.add(switch_zone[vsw])
+            elif vsw in _UNKNOWN_SENTINELS:
+                out.append((_unknown("a pod vSwitch id in the addon config"), addon.urn))
     region_conf: dict[str, Any] = {}
     for cm, conf in cms:
         if conf is UNKNOWN:
@@ -791,7 +849,11 @@ def check_eni_config_zones(resources: list, config: Optional[Mapping] = None) ->
             region_conf.setdefault(str(region), cm)
     for zone in sorted(set(zones) - covered):
         cm = next((c for r, c in region_conf.items() if zone.startswith(r)), None)
-        where = f"eni_conf.vswitches of {cm.name}" if cm is not None else "an eni-config ConfigMap for its region"
+        if cm is None and addons:
+            cm = addons[0]
+            where = f"the {cfg['terwayAddonName']} addon's {cfg['terwayAddonVswitchKey'] or 'pod vSwitch'} list"
+        else:
+            where = f"eni_conf.vswitches of {cm.name}" if cm is not None else "an eni-config ConfigMap for its region"
         out.append((f"Add zone {zone} to {where}: nodes {', '.join(sorted(zones[zone]))} run there, and Terway would "
                     "silently fall back to the node vSwitch for their pods.", cm.urn if cm is not None else None))
     return out
@@ -1168,8 +1230,8 @@ POLICIES = [
         config_schema=VK_SCHEMA, validate=_resource_validator([DAEMONSET], check_cni_off_virtual_kubelet)),
     StackValidationPolicy(
         name="k8s-terway-eni-config-zones", severity=Severity.HIGH, enforcement_level=M,
-        description="List a Terway pod vSwitch in eni-config for every zone that runs cloud nodes.",
-        validate=_stack_validator(check_eni_config_zones)),
+        description="List a Terway pod vSwitch in eni-config (or the Terway addon's config) for every zone that runs cloud nodes.",
+        config_schema=ENI_ZONES_SCHEMA, validate=_stack_validator(check_eni_config_zones)),
     ResourceValidationPolicy(
         name="k8s-allowed-host-paths", severity=Severity.HIGH, enforcement_level=M,
         description="Mount only allowed hostPath directories into pods.",

@@ -146,7 +146,37 @@ def test_terway_daemonset_has_loopback_init_and_cni_bin_directory_or_create(prod
         assert "/host/opt/cni/bin/loopback" in init["command"][-1]
         assert {m["name"]: m["mountPath"] for m in init["volumeMounts"]} == {"cni-bin": "/host/opt/cni/bin"}
         images = {c["image"] for c in _containers(ds).values()} - {init["image"]}
-        assert images == {f"registry-vpc.{r.id}.aliyuncs.com/acs/terway:{p.cni.terway.version}"}
+        assert len(images) == 1
+        image = images.pop()
+        # The chart's repository (acs/terway) and tag, from this region's own registry endpoint.
+        # source: terway@release-1.16:charts/terway/values.yaml (terway.image.repository, tag v1.16.7)
+        host, _, repo = image.partition("/")
+        assert repo == "acs/terway:v1.16.7"
+        assert r.id in host and not any(o.id in host for o in p.regions if o.id != r.id)
+
+
+def test_terway_init_matches_the_v1_16_chart(prod_raw):
+    """terway-init runs the image's init script with the host root at /host, as the chart does.
+
+    source: terway@release-1.16:charts/terway/templates/terwayd/daemonset.yaml (command /usr/bin/init.sh,
+    volume host-root = hostPath / mounted at /host); hack/init.sh chroots into /host.
+    """
+    p, objs = _objects(prod_raw)
+    for r in p.regions:
+        ds = _daemonsets(objs)[f"terway-eniip-{r.id}"]
+        spec = ds["spec"]["template"]["spec"]
+        init = _containers(ds)["terway-init"]
+        assert init["command"] == ["/usr/bin/init.sh"]
+        mounts = {m["name"]: m["mountPath"] for m in init["volumeMounts"]}
+        vols = {v["name"]: v for v in spec["volumes"]}
+        root = next(name for name, v in vols.items() if v.get("hostPath", {}).get("path") == "/")
+        assert mounts[root] == "/host" and vols[root]["hostPath"]["type"] == "Directory"
+        # Only the privileged init step sees the host root; the daemon never does.
+        assert [c["name"] for c in spec["initContainers"] + spec["containers"]
+                if any(m["name"] == root for m in c.get("volumeMounts", []))] == ["terway-init"]
+        # terway-cli reads 10-terway.conf from the mounted ConfigMap (cmd/terway-cli/common.go: it must exist).
+        assert "10-terway.conf" in next(o for o in objs if o["metadata"]["name"] == f"eni-config-{r.id}")["data"]
+        assert {m["mountPath"] for m in init["volumeMounts"] if m["name"] == "eni-config"} == {"/etc/eni"}
 
 
 def test_least_privilege(prod_raw):
@@ -168,10 +198,12 @@ def test_least_privilege(prod_raw):
                 assert ctx["allowPrivilegeEscalation"] is False and ctx["capabilities"]["drop"] == ["ALL"], (name, cname)
                 assert set(ctx["capabilities"].get("add", [])) <= {"NET_ADMIN", "DAC_OVERRIDE"}, (name, cname)
         host_paths = {v["hostPath"]["path"] for v in spec["volumes"] if "hostPath" in v}
-        # Only CNI directories, the daemon's own state, kernel modules and the iptables lock.
-        assert host_paths <= {"/opt/cni/bin", "/etc/cni/net.d", "/var/run/eni", "/var/lib/cni/terway", "/lib/modules",
-                              "/var/run/calico", "/var/lib/calico", "/run/xtables.lock"}, (name, host_paths)
-        assert "/" not in host_paths and "/var/run" not in host_paths and "/var/run/" not in host_paths
+        # Only CNI directories, the daemon's own state, kernel modules and the iptables lock, plus
+        # the host root for terway-init alone (test_terway_init_matches_the_v1_16_chart).
+        assert host_paths - {"/"} <= {"/opt/cni/bin", "/etc/cni/net.d", "/var/run/eni", "/var/lib/cni/terway", "/lib/modules",
+                                      "/var/run/calico", "/var/lib/calico", "/run/xtables.lock"}, (name, host_paths)
+        assert ("/" in host_paths) == name.startswith("terway-eniip-")
+        assert "/var/run" not in host_paths and "/var/run/" not in host_paths
     terwayd = _containers(_daemonsets(objs)["terway-eniip-cn-beijing"])["terway"]
     assert terwayd["securityContext"]["readOnlyRootFilesystem"] is True
     assert "livenessProbe" in terwayd and "readinessProbe" in terwayd

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from hybrid import unconfirmed
 from hybrid.errors import FieldError
 from hybrid.model.base import AbsPath, LabelKey, LabelValue, Model, Name
 from hybrid.model.bgp import CalicoBgp
@@ -33,10 +34,32 @@ class Calico(Model):
 
 
 class Terway(Model):
-    version: str = Field(default="v1.16.7", pattern=_VERSION)
+    install: Literal["manifest", "addon"] = Field(
+        default="manifest",
+        description="manifest (default): this program renders one Terway DaemonSet and eni-config per cloud region, "
+                    "so several regions work, and owns every upgrade. addon: Terway is the registered cluster's "
+                    "terway-eniip component, installed and configured through the CS API (pod vSwitches at cluster "
+                    "creation, version and config through the addon); Alibaba maintains it, but one addon serves one "
+                    "region (a registered cluster has one VPC, and VPCs do not span regions), so it needs exactly one "
+                    "cloud region, the registration region, and a new registration (the pod vSwitches are CreateCluster "
+                    "fields). Manifest is the default because it covers multi-region stacks such as prod and works on "
+                    "an existing registration; see docs/cni.md.",
+    )
+    version: str = Field(
+        default="v1.16.7", pattern=_VERSION,
+        description="manifest: the Terway image tag (the v1.16 chart's tag); addon: the terway-eniip version given to "
+                    "the CS API. An upgrade is a bump of this value.",
+    )
     image_registry: str = Field(
-        default="registry-vpc.{region}.aliyuncs.com/acs", min_length=1, max_length=255, pattern=r"^[a-z0-9.{}:/_-]+$",
-        description="{region} is replaced by each cloud region's id: registry-vpc endpoints answer only inside their own region.",
+        default=unconfirmed.value("terway.imageRegistry").replace("@REGION@", "{region}"),
+        min_length=1, max_length=255, pattern=r"^[a-z0-9.{}:/_-]+$",
+        description="manifest mode: {region} is replaced by each cloud region's id, so every region pulls from "
+                    "its own registry endpoint.",
+    )
+    ipvlan: bool = Field(
+        default=False,
+        description="addon mode: the IPVlan option of the terway-eniip component (the IPvlan checkbox of registered "
+                    "cluster creation). Manifest mode renders the veth datapath only and rejects true.",
     )
     cni_plugins_image: str = Field(
         default="registry-vpc.{region}.aliyuncs.com/acs/cni-plugins:v1.5.1", max_length=255, pattern=_IMAGE_REF,
@@ -61,6 +84,11 @@ class Terway(Model):
             raise FieldError(
                 f"minPoolSize {self.min_pool_size} is above maxPoolSize {self.max_pool_size}; Terway would never settle its idle-IP pool.",
                 "set minPoolSize <= maxPoolSize, e.g. minPoolSize: 0, maxPoolSize: 5.",
+            )
+        if self.ipvlan and self.install == "manifest":
+            raise FieldError(
+                "ipvlan is true but install is manifest; the self-managed DaemonSet renders the veth datapath only.",
+                "set ipvlan: false, or install: addon to let the terway-eniip component set up IPvlan.",
             )
         return self
 

@@ -243,6 +243,25 @@ cross_check(check_identity)
 
 
 @cross_check
+def _terway_addon(p: Platform) -> Iterable[ConfigIssue]:
+    # One registered cluster = one VPC (CreateCluster takes one vpcid) and VPCs do not span regions;
+    # the terway-eniip component has one config, so it can serve the registration region only.
+    if p.cni.terway.install != "addon":
+        return
+    reg = p.registration.region_id
+    # Serverless-only regions run no cloud node, hence no Terway.
+    others = [r.id for r in p.regions if r.id != reg and not r.serverless_only]
+    if others:
+        yield ConfigIssue(
+            "cni.terway.install",
+            f"addon installs one Terway, the registered cluster's, for its region {reg}; regions also has cloud nodes in "
+            f"{', '.join(others)}, whose pod vSwitches and security groups that one component cannot use.",
+            "keep install: manifest (one Terway per region), or run cloud nodes only in the registration region "
+            "(other regions serverlessOnly: true).",
+        )
+
+
+@cross_check
 def _fleet(p: Platform) -> Iterable[ConfigIssue]:
     from hybrid.placement_platform import check_fleet  # placement builds on this module
 

@@ -1,0 +1,185 @@
+"""Terway the vendor's way (cni.terway.install: addon) beside the self-managed DaemonSets (manifest).
+
+Expectations are upstream facts written out by hand (the CS API's addon name, the provider's
+documented config keys, the chart's paths) or hand-built networks, never the renderer's own tables.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hybrid import cni as plan
+from hybrid.errors import ConfigError
+from hybrid.model import load
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "Pulumi.prod-addon.yaml"
+NS = "hybrid-gpu-platform:"
+HEADER = """\
+# prod in Terway addon mode (cni.terway.install: addon), for tests and `hybrid-gpu plan --config`.
+# Generated from stacks/Pulumi.prod.yaml by `python tests/test_terway_addon.py` (a test fails on drift):
+# the same stack, except that one addon serves one region, so cloud nodes run only in the registration
+# region: the other regions stay as serverlessOnly VPCs for ack-virtual-node, without their GPU pools,
+# Fleet members and placement weights. prod itself in addon mode is rejected naming cni.terway.install.
+"""
+
+
+def prod_addon(doc: dict) -> dict:
+    """prod's stack file turned into the addon-mode fixture."""
+    doc = copy.deepcopy(doc)
+    c = doc["config"]
+    reg = c[NS + "registration"]["regionId"]
+    gone = set()
+    for r in c[NS + "regions"]:
+        if r["id"] != reg:
+            r["serverlessOnly"] = True
+            r.pop("gpuPools", None)
+            gone.add(r["id"])
+    c[NS + "cni"]["terway"]["install"] = "addon"
+    members = c[NS + "registration"].get("fleet", {}).get("members", {})
+    for rid in gone:
+        members.pop(rid, None)
+    for w in c[NS + "placement"].get("workloads", []):
+        for rid in gone:
+            (w.get("weights") or {}).pop(rid, None)
+    return doc
+
+
+def _prod_doc() -> dict:
+    return yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
+
+
+def _raw(doc: dict) -> dict:
+    return {k[len(NS):]: v for k, v in doc["config"].items() if k.startswith(NS)}
+
+
+def test_fixture_is_prod_in_addon_mode():
+    assert yaml.safe_load(FIXTURE.read_text()) == prod_addon(_prod_doc()), \
+        "tests/fixtures/Pulumi.prod-addon.yaml drifted from prod: run `python tests/test_terway_addon.py`"
+
+
+def _addon_raw() -> dict:
+    return _raw(yaml.safe_load(FIXTURE.read_text()))
+
+
+def _region(p, rid):
+    """Plain ids as the network hands them over: one made-up pod vSwitch per zone."""
+    r = p.region(rid)
+    return plan.TerwayRegion(r.id, {z.id: f"vsw-pods-{z.id}" for z in r.zones}, [f"sg-pods-{r.id}"], r.ipv6)
+
+
+# --- the model ----------------------------------------------------------------
+
+def test_prod_in_addon_mode_is_one_problem_naming_the_field():
+    raw = _raw(_prod_doc())
+    raw["cni"]["terway"]["install"] = "addon"
+    with pytest.raises(ConfigError) as err:
+        load(raw)
+    issues = err.value.issues
+    assert [i.path for i in issues] == ["cni.terway.install"]
+    assert "cn-hangzhou" in issues[0].message and "cn-zhangjiakou" in issues[0].message
+    assert "cn-beijing," not in issues[0].message  # the registration region is the one it can serve
+
+
+def test_manifest_is_the_default_and_prod_keeps_it():
+    assert load(_raw(_prod_doc())).cni.terway.install == "manifest"
+    minimal = _raw(_prod_doc())
+    minimal["cni"]["terway"].pop("install", None)
+    assert load(minimal).cni.terway.install == "manifest"
+
+
+def test_ipvlan_needs_the_addon():
+    raw = _raw(_prod_doc())
+    raw["cni"]["terway"]["ipvlan"] = True
+    with pytest.raises(ConfigError) as err:
+        load(raw)
+    assert [i.path for i in err.value.issues] == ["cni.terway"]
+    assert "ipvlan" in err.value.issues[0].message
+    addon = _addon_raw()
+    addon["cni"]["terway"]["ipvlan"] = True
+    assert load(addon).cni.terway.ipvlan is True
+
+
+# --- rendering ------------------------------------------------------------------
+
+def test_addon_mode_renders_no_terway_object_of_its_own():
+    p = load(_addon_raw())
+    objs = plan.render(p.cni, p.idc, [_region(p, r.id) for r in p.regions])
+    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [("DaemonSet", "calico-node")]
+    # The same stack in manifest mode does render them: the difference is the install mode alone.
+    manifest = load({**_addon_raw(), "cni": {**_addon_raw()["cni"], "terway": {**_addon_raw()["cni"]["terway"],
+                                                                                    "install": "manifest"}}})
+    names = {o["metadata"]["name"] for o in plan.render(manifest.cni, manifest.idc, [_region(manifest, "cn-beijing")])}
+    assert {"terway-eniip-cn-beijing", "eni-config-cn-beijing", "terway"} <= names
+
+
+def test_addon_config_has_every_zones_pod_vswitch_and_the_documented_flags():
+    p = load(_addon_raw())
+    conf = json.loads(plan.addon_config_json(p.cni, _region(p, "cn-beijing")))
+    # Spellings and value types as aliyun/terraform-provider-alicloud writes them for terway-eniip
+    # (website/docs/r/cs_managed_kubernetes.html.markdown, resource_alicloud_cs_kubernetes_addon_test.go).
+    assert conf["IPVlan"] == "false" and conf["NetworkPolicy"] == "false" and conf["ENITrunking"] == "false"
+    assert conf["MaxPoolSize"] == 5
+    vsw_key, sg_key = plan.addon_keys()["pod_vswitches"].json, plan.addon_keys()["security_groups"].json
+    # prod's registration region has three zones (stacks/Pulumi.prod.yaml), each with its pod vSwitch.
+    assert conf[vsw_key] == ["vsw-pods-cn-beijing-g", "vsw-pods-cn-beijing-h", "vsw-pods-cn-beijing-i"]
+    assert conf[sg_key] == ["sg-pods-cn-beijing"]
+    assert set(conf) == {"IPVlan", "NetworkPolicy", "ENITrunking", "MaxPoolSize", vsw_key, sg_key}
+
+
+def test_unconfirmed_addon_keys_come_from_the_one_table():
+    from hybrid import unconfirmed
+
+    keys = plan.addon_keys()
+    assert unconfirmed.value("terway.addonConfigKeys").split(",") == [keys["pod_vswitches"].json, keys["security_groups"].json]
+    for name, key in keys.items():
+        assert key.source, name
+
+
+def test_addon_zone_added_reaches_the_config():
+    raw = _addon_raw()
+    raw["regions"][0]["zones"].append("cn-beijing-j")
+    p = load(raw)
+    before = json.loads(plan.addon_config_json(load(_addon_raw()).cni, _region(load(_addon_raw()), "cn-beijing")))
+    after = json.loads(plan.addon_config_json(p.cni, _region(p, "cn-beijing")))
+    key = plan.addon_keys()["pod_vswitches"].json
+    assert set(after[key]) - set(before[key]) == {"vsw-pods-cn-beijing-j"}
+
+
+def test_addon_version_is_the_stack_version_in_the_cs_form():
+    raw = _addon_raw()
+    raw["cni"]["terway"]["version"] = "v1.16.8"
+    assert plan.addon_version(load(raw).cni) == "v1.16.8"
+
+
+def test_addon_config_refuses_a_region_without_pod_vswitches():
+    p = load(_addon_raw())
+    with pytest.raises(ValueError, match="no pod vSwitches"):
+        plan.addon_config(p.cni, plan.TerwayRegion("cn-beijing", {}, ["sg-1"]))
+
+
+# --- the registered cluster -------------------------------------------------------
+
+def test_create_cluster_body_carries_the_pod_vswitches_the_sdk_knows():
+    from alibabacloud_cs20151215 import models
+
+    from hybrid.ack_api import ClusterSpec
+
+    spec = ClusterSpec(name="idc-bj", region_id="cn-beijing", vpc_id="vpc-1", service_cidr="172.21.0.0/20",
+                       pod_vswitch_ids=("vsw-pods-g", "vsw-pods-h"))
+    body = spec.create_body()
+    assert body["pod_vswitch_ids"] == ["vsw-pods-g", "vsw-pods-h"]
+    # The official SDK keeps the field through its own model (an unknown key would be dropped).
+    assert models.CreateClusterRequest().from_map(body).to_map()["pod_vswitch_ids"] == ["vsw-pods-g", "vsw-pods-h"]
+    assert "pod_vswitch_ids" not in ClusterSpec(name="x", region_id="cn-beijing", vpc_id="vpc-1").create_body()
+
+
+if __name__ == "__main__":  # regenerate the fixture
+    FIXTURE.write_text(HEADER + yaml.safe_dump(prod_addon(_prod_doc()), sort_keys=False, width=120))
+    sys.exit(0)
