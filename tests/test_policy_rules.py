@@ -272,6 +272,43 @@ def test_eni_config_covers_cloud_node_zones():
     assert "unknown" in run_stack("k8s-terway-eni-config-zones", [n_sw, _eni({"cn-beijing-g": ["p1"]})])[0][0]
 
 
+def test_terway_addon_config_covers_cloud_node_zones():
+    """Addon mode: the zones come from the vSwitches the terway-eniip config lists, resolved through the VPC."""
+    n_g = res(rules.INSTANCE, "g0", GPU)
+    n_h = res(rules.INSTANCE, "h0", {**GPU, "availabilityZone": "cn-beijing-h"})
+    sws = [res(rules.VSWITCH, "pg", {"id": "vsw-pg", "zoneId": "cn-beijing-g"}),
+           res(rules.VSWITCH, "ph", {"id": "vsw-ph", "zoneId": "cn-beijing-h"})]
+    cfg = {"terwayAddonName": "terway-eniip", "terwayAddonVswitchKey": "PodVswitchId"}
+
+    def addon(ids, name="terway-eniip"):
+        return res(rules.ADDON, name, {"name": name, "config": json.dumps({"PodVswitchId": ids, "IPVlan": "false"})})
+
+    assert run_stack("k8s-terway-eni-config-zones", [n_g, n_h, *sws, addon(["vsw-pg", "vsw-ph"])], cfg) == []
+    got = run_stack("k8s-terway-eni-config-zones", [n_g, n_h, *sws, addon(["vsw-pg"])], cfg)
+    assert len(got) == 1 and "cn-beijing-h" in got[0][0] and "terway-eniip" in got[0][0]
+    # Another addon listing vSwitches (ack-virtual-node) is not Terway.
+    got = run_stack("k8s-terway-eni-config-zones", [n_g, *sws, addon(["vsw-pg"], name="ack-virtual-node")], cfg)
+    assert got and got[0][0].startswith("Deploy Terway's eni-config")
+    unknown = res(rules.ADDON, "terway-eniip", {"name": "terway-eniip", "config": U})
+    assert "unknown" in run_stack("k8s-terway-eni-config-zones", [n_g, *sws, unknown], cfg)[0][0]
+
+
+def test_host_root_only_for_named_init_containers():
+    root = [{"name": "host-root", "hostPath": {"path": "/", "type": "Directory"}}]
+    init = [{"name": "terway-init", "image": "i", "volumeMounts": [{"name": "host-root", "mountPath": "/host"}]}]
+    allow = {"hostRootInitContainers": ["terway-init"]}
+    ok = ds("terway-eniip-cn-beijing", [], volumes=root)
+    ok["spec"]["template"]["spec"]["initContainers"] = init
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, ok, allow) == []
+    # Not named in the stack's policy config: refused.
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, ok)
+    # The daemon itself mounting the host root: refused even with the init container named.
+    daemon = ds("terway-eniip-cn-beijing", [], volumes=root,
+                containers=[{"name": "terway", "image": "i", "volumeMounts": [{"name": "host-root", "mountPath": "/host"}]}])
+    daemon["spec"]["template"]["spec"]["initContainers"] = init
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, daemon, allow)
+
+
 def test_allowed_host_paths():
     assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, ds("calico-node", [])) == []
     bad = ds("x", [], volumes=[{"name": "root", "hostPath": {"path": "/"}}, {"name": "esc", "hostPath": {"path": "/etc/cni/net.d/../../shadow"}}])

@@ -180,6 +180,69 @@ def test_create_cluster_body_carries_the_pod_vswitches_the_sdk_knows():
     assert "pod_vswitch_ids" not in ClusterSpec(name="x", region_id="cn-beijing", vpc_id="vpc-1").create_body()
 
 
+# --- the whole program under the mock runtime (hybrid-gpu plan) ---------------------
+
+SWITCH = "alicloud:vpc/switch:Switch"
+ADDON = "alicloud:cs/kubernetesAddon:KubernetesAddon"
+
+
+def _plan(doc: dict, tmp: Path):
+    from hybrid_tools.plan import build_plan
+
+    path = tmp / "Pulumi.prod.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    _, platform, run, _ = build_plan("prod", root=ROOT, config_file=path)
+    return platform, list(run.registrations.values())
+
+
+def _pod_vswitch_ids(regs, region: str) -> dict[str, str]:
+    """zone -> the id the mock runtime gives that zone's pod vSwitch (hybrid_tools.mockrun.fake_id)."""
+    from hybrid_tools.mockrun import fake_id
+
+    # The mock keys its ids on "<type>::<name>" (PlanMocks.new_resource).
+    return {r.inputs["zoneId"]: fake_id(SWITCH, f"{SWITCH}::{r.name}") for r in regs
+            if r.type == SWITCH and r.name.startswith(f"{region}-") and r.name.endswith("-pods")}
+
+
+@pytest.fixture(scope="module")
+def addon_plans(tmp_path_factory):
+    doc = yaml.safe_load(FIXTURE.read_text())
+    grown = copy.deepcopy(doc)
+    grown["config"][NS + "regions"][0]["zones"].append("cn-beijing-j")  # auto-planned pod and node vSwitch
+    return _plan(doc, tmp_path_factory.mktemp("addon")), _plan(grown, tmp_path_factory.mktemp("grown"))
+
+
+def test_prod_addon_plan_has_the_addon_with_every_zone_and_no_terway_object(addon_plans):
+    (p, regs), _ = addon_plans
+    addons = [r for r in regs if r.type == ADDON and r.inputs.get("name") == "terway-eniip"]
+    assert len(addons) == 1
+    addon = addons[0]
+    conf = json.loads(addon.inputs["config"])
+    pods = _pod_vswitch_ids(regs, "cn-beijing")
+    assert sorted(pods) == ["cn-beijing-g", "cn-beijing-h", "cn-beijing-i"]
+    assert conf[plan.addon_keys()["pod_vswitches"].json] == [pods[z] for z in sorted(pods)]
+    assert addon.inputs["version"] == "v1.16.7"
+    # Installed once the agent is running (addon installs on a "waiting" cluster fail).
+    assert any(d.endswith("kubernetes:apps/v1:Deployment::ack-agent") for d in addon.dependencies)
+    # The registered cluster is created with the same pod vSwitches (CreateCluster pod_vswitch_ids).
+    cluster = next(r for r in regs if r.type == "pulumi-python:dynamic/ack:RegisteredCluster")
+    assert cluster.inputs["pod_vswitch_ids"] == [pods[z] for z in sorted(pods)]
+    # No Terway object of the program's own: no DaemonSet, ConfigMap, ServiceAccount or RBAC named for it.
+    k8s = [r for r in regs if r.type.startswith("kubernetes:") and not r.type.startswith("pulumi:providers")]
+    terway = [r.name for r in k8s if "terway" in r.name or "eni-config" in r.name]
+    assert terway == []
+    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSet"] == ["cni-daemonset-kube-system-calico-node"]
+
+
+def test_prod_addon_zone_added_reaches_the_addon_config(addon_plans):
+    _, (p, regs) = addon_plans
+    addon = next(r for r in regs if r.type == ADDON and r.inputs.get("name") == "terway-eniip")
+    pods = _pod_vswitch_ids(regs, "cn-beijing")
+    assert "cn-beijing-j" in pods
+    listed = json.loads(addon.inputs["config"])[plan.addon_keys()["pod_vswitches"].json]
+    assert pods["cn-beijing-j"] in listed and len(listed) == 4
+
+
 if __name__ == "__main__":  # regenerate the fixture
     FIXTURE.write_text(HEADER + yaml.safe_dump(prod_addon(_prod_doc()), sort_keys=False, width=120))
     sys.exit(0)
