@@ -437,11 +437,11 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
                         _host_path("eni-run", "/var/run/eni", "DirectoryOrCreate"),
                         _host_path("cni-terway", "/var/lib/cni/terway", "DirectoryOrCreate"),
                         _host_path("lib-modules", "/lib/modules", "Directory"),
-                        # terway-init only (chart: volume host-root, path /, type Directory).
-                        _host_path("host-root", "/", "Directory"),
                         {"name": "cni", "emptyDir": {}},
                         {"name": "var-run-eni", "emptyDir": {}},
                         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+                        # terway-init only (chart: volume host-root, path /, type Directory).
+                        _host_path("host-root", "/", "Directory"),
                         *[v for v, _ in credential_volumes(t.credentials)],
                     ],
                 },
@@ -452,7 +452,7 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
         ds,
         checkov=[
             ("CKV_K8S_11", _CPU_LIMIT),
-            ("CKV_K8S_16", "terway-init only: sets rp_filter on the host's eth0 and loads sch_htb, which needs a writable /proc/sys and module loading"),
+            ("CKV_K8S_16", "terway-init only: sets rp_filter on the host's eth0, loads sch_htb and chroots into the host root to disable the image's ENI auto-configuration, which needs a writable /proc/sys, module loading and the host's systemd"),
             ("CKV_K8S_19", _HOST_NETWORK),
             ("CKV_K8S_20", "terway-init is privileged, which the API rejects together with allowPrivilegeEscalation false; all other containers set it false"),
             ("CKV_K8S_23", _ROOT),
@@ -468,7 +468,7 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
         ],
         kube_linter=[
             ("host-network", _HOST_NETWORK),
-            ("privileged-container", "terway-init only: host sysctl (rp_filter) and module loading"),
+            ("privileged-container", "terway-init only: host sysctl (rp_filter), module loading and the chroot into the host root"),
             ("privilege-escalation-container", "terway-init is privileged; the other containers set allowPrivilegeEscalation false"),
             ("run-as-non-root", _ROOT),
             ("no-read-only-root-fs", "terway-init runs the vendor's init script that writes inside the image; terwayd and install-loopback are read-only"),

@@ -36,14 +36,13 @@ class Calico(Model):
 class Terway(Model):
     install: Literal["manifest", "addon"] = Field(
         default="manifest",
-        description="manifest (default): this program renders one Terway DaemonSet and eni-config per cloud region, "
-                    "so several regions work, and owns every upgrade. addon: Terway is the registered cluster's "
-                    "terway-eniip component, installed and configured through the CS API (pod vSwitches at cluster "
-                    "creation, version and config through the addon); Alibaba maintains it, but one addon serves one "
-                    "region (a registered cluster has one VPC, and VPCs do not span regions), so it needs exactly one "
-                    "cloud region, the registration region, and a new registration (the pod vSwitches are CreateCluster "
-                    "fields). Manifest is the default because it covers multi-region stacks such as prod and works on "
-                    "an existing registration; see docs/cni.md.",
+        description="manifest (default): this program renders one Terway DaemonSet and eni-config per cloud region "
+                    "and owns every upgrade. addon: Terway is the registered cluster's terway-eniip component, "
+                    "installed and configured through the CS API and maintained by Alibaba; one component serves "
+                    "one region (a registered cluster has one VPC, and VPCs do not span regions), so cloud nodes may "
+                    "run only in the registration region, and its pod vSwitches are CreateCluster fields, set on a "
+                    "new registration only. The default is manifest because it serves multi-region stacks such as "
+                    "prod and existing registrations; see docs/cni.md.",
     )
     version: str = Field(
         default="v1.16.7", pattern=_VERSION,
