@@ -192,7 +192,7 @@ def _plan(doc: dict, tmp: Path):
     path = tmp / "Pulumi.prod.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     _, platform, run, _ = build_plan("prod", root=ROOT, config_file=path)
-    return platform, list(run.registrations.values())
+    return platform, list(run.registrations.values()), run
 
 
 def _pod_vswitch_ids(regs, region: str) -> dict[str, str]:
@@ -209,11 +209,14 @@ def addon_plans(tmp_path_factory):
     doc = yaml.safe_load(FIXTURE.read_text())
     grown = copy.deepcopy(doc)
     grown["config"][NS + "regions"][0]["zones"].append("cn-beijing-j")  # auto-planned pod and node vSwitch
-    return _plan(doc, tmp_path_factory.mktemp("addon")), _plan(grown, tmp_path_factory.mktemp("grown"))
+    bumped = copy.deepcopy(doc)
+    bumped["config"][NS + "cni"]["terway"]["version"] = "v1.16.8"
+    return (_plan(doc, tmp_path_factory.mktemp("addon")), _plan(grown, tmp_path_factory.mktemp("grown")),
+            _plan(bumped, tmp_path_factory.mktemp("bumped")))
 
 
 def test_prod_addon_plan_has_the_addon_with_every_zone_and_no_terway_object(addon_plans):
-    (p, regs), _ = addon_plans
+    (p, regs, _), _, _ = addon_plans
     addons = [r for r in regs if r.type == ADDON and r.inputs.get("name") == "terway-eniip"]
     assert len(addons) == 1
     addon = addons[0]
@@ -235,12 +238,26 @@ def test_prod_addon_plan_has_the_addon_with_every_zone_and_no_terway_object(addo
 
 
 def test_prod_addon_zone_added_reaches_the_addon_config(addon_plans):
-    _, (p, regs) = addon_plans
+    _, (p, regs, _), _ = addon_plans
     addon = next(r for r in regs if r.type == ADDON and r.inputs.get("name") == "terway-eniip")
     pods = _pod_vswitch_ids(regs, "cn-beijing")
     assert "cn-beijing-j" in pods
     listed = json.loads(addon.inputs["config"])[plan.addon_keys()["pod_vswitches"].json]
     assert pods["cn-beijing-j"] in listed and len(listed) == 4
+
+
+def test_addon_upgrade_is_a_version_bump_shown_by_diff(addon_plans, tmp_path):
+    from hybrid_tools import diff
+    from hybrid_tools.plan import write_plan
+
+    (p0, _, run0), _, (p1, _, run1) = addon_plans
+    base, _ = write_plan("prod", tmp_path / "base", p0, run0)
+    head, _ = write_plan("prod", tmp_path / "head", p1, run1)
+    d = diff.compute(base, head)
+    changed = [(c.kind, c.type, c.name) for c in d.resources]
+    assert changed == [("changed", ADDON, "terway-addon")] and d.manifests == {}
+    (prop,) = d.resources[0].props
+    assert (prop.path, prop.old, prop.new, prop.effect) == ("version", "v1.16.7", "v1.16.8", "upgrade")
 
 
 if __name__ == "__main__":  # regenerate the fixture
