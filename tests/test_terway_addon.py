@@ -106,6 +106,19 @@ def test_ipvlan_needs_the_addon():
     assert load(addon).cni.terway.ipvlan is True
 
 
+def test_addon_mode_needs_the_label_the_component_schedules_on():
+    raw = _addon_raw()
+    raw["cni"]["cloudNodeLabel"] = {"key": "hybrid.example.com/cloud", "value": "true"}
+    with pytest.raises(ConfigError) as err:
+        load(raw)
+    assert [i.path for i in err.value.issues] == ["cni.cloudNodeLabel"]
+    # Alibaba's doc: the component runs on alibabacloud.com/external=true nodes.
+    assert "alibabacloud.com/external=true" in err.value.issues[0].message
+    manifest = copy.deepcopy(raw)
+    manifest["cni"]["terway"]["install"] = "manifest"
+    assert load(manifest).cni.cloud_node_label.key == "hybrid.example.com/cloud"
+
+
 # --- rendering ------------------------------------------------------------------
 
 def test_addon_mode_renders_no_terway_object_of_its_own():

@@ -242,6 +242,11 @@ cross_check(pricing_model.check)
 cross_check(check_identity)
 
 
+# source: https://www.alibabacloud.com/help/en/doc-detail/208052.html ("Terway is scheduled only to nodes
+# with this label by default").
+ADDON_NODE_LABEL = ("alibabacloud.com/external", "true")
+
+
 @cross_check
 def _terway_addon(p: Platform) -> Iterable[ConfigIssue]:
     # One registered cluster = one VPC (CreateCluster takes one vpcid) and VPCs do not span regions;
@@ -258,6 +263,16 @@ def _terway_addon(p: Platform) -> Iterable[ConfigIssue]:
             f"{', '.join(others)}, whose pod vSwitches and security groups that one component cannot use.",
             "keep install: manifest (one Terway per region), or run cloud nodes only in the registration region "
             "(other regions serverlessOnly: true).",
+        )
+    # The component schedules its DaemonSet on alibabacloud.com/external=true nodes (Alibaba, "Deploy and
+    # configure the Terway plugin"); Calico stays off the nodes carrying the stack's cloud-node label.
+    label = p.cni.cloud_node_label
+    if (label.key, label.value) != ADDON_NODE_LABEL:
+        yield ConfigIssue(
+            "cni.cloudNodeLabel",
+            f"is {label.key}={label.value}, but the terway-eniip component runs only on {ADDON_NODE_LABEL[0]}="
+            f"{ADDON_NODE_LABEL[1]} nodes: cloud nodes would get no CNI.",
+            f"set cloudNodeLabel to key {ADDON_NODE_LABEL[0]}, value \"{ADDON_NODE_LABEL[1]}\", or keep install: manifest.",
         )
 
 
