@@ -193,6 +193,20 @@ def test_create_cluster_body_carries_the_pod_vswitches_the_sdk_knows():
     assert "pod_vswitch_ids" not in ClusterSpec(name="x", region_id="cn-beijing", vpc_id="vpc-1").create_body()
 
 
+def test_pod_vswitches_are_create_only_on_the_registered_cluster():
+    """A later change (a zone added, or a stack switched to addon mode) never replaces the cluster."""
+    from components.registered_cluster import RegisteredClusterProvider
+
+    olds = {"cluster_name": "idc-bj", "region_id": "cn-beijing", "vpc_id": "vpc-1", "service_cidr": "172.21.0.0/20",
+            "deletion_protection": True, "agent_endpoint": "private", "agent_mode": "restricted",
+            "pod_vswitch_ids": ["vsw-g", "vsw-h"]}
+    for news in ({**olds, "pod_vswitch_ids": ["vsw-g", "vsw-h", "vsw-j"]}, {k: v for k, v in olds.items() if k != "pod_vswitch_ids"}):
+        d = RegisteredClusterProvider().diff("c1", olds, news)
+        assert not d.changes and not d.replaces
+    # ... while the Service CIDR, also fixed at creation, does force a new cluster.
+    assert RegisteredClusterProvider().diff("c1", olds, {**olds, "service_cidr": "172.22.0.0/20"}).replaces == ["service_cidr"]
+
+
 # --- the whole program under the mock runtime (hybrid-gpu plan) ---------------------
 
 SWITCH = "alicloud:vpc/switch:Switch"
