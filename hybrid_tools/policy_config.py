@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hybrid import cni as cni_plan
+from hybrid import identity
 from hybrid import safeload
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import Platform
@@ -44,6 +45,7 @@ def facts(platform: Platform) -> dict[str, dict[str, Any]]:
         "stack-gpu-cloud-node-label": {"labelKey": label.key, "labelValue": label.value},
         "k8s-terway-eni-config-zones": {"terwayAddonName": cni_plan.ADDON_NAME,
                                         "terwayAddonVswitchKey": cni_plan.addon_keys()["pod_vswitches"].json},
+        "k8s-terway-credentials": {"terwayAddonName": cni_plan.ADDON_NAME, "addonSecretName": identity.ADDON_SECRET},
     }
 
 

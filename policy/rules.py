@@ -859,6 +859,64 @@ def check_eni_config_zones(resources: list, config: Optional[Mapping] = None) ->
     return out
 
 
+K8S_SECRET = "kubernetes:core/v1:Secret"
+
+TERWAY_CREDENTIALS_SCHEMA = PolicyConfigSchema(
+    properties={
+        "terwayAddonName": {"type": "string", "default": "terway-eniip",
+                            "description": "The CS addon name of Terway (install: addon)."},
+        "addonSecretName": {"type": "string", "default": "alibaba-addon-secret",
+                            "description": "The kube-system Secret registered-cluster components read their AccessKey from."},
+    },
+)
+
+
+def _terway_daemonsets(resources: list) -> list:
+    return [r for r in resources if r.resource_type == DAEMONSET
+            and isinstance(get(r.props, "metadata", "name"), str) and get(r.props, "metadata", "name").startswith("terway")]
+
+
+def check_terway_credentials(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
+    """Every cloud GPU node that Terway serves has a credential path: a RAM role, or an AccessKey Secret Terway reads.
+
+    terwayd tries an AccessKey, then a credential file, then the instance's RAM role; with none of
+    them every ENI call fails and no pod on the node gets an IP. Manifest mode: a Secret the Terway
+    DaemonSets mount and the stack declares. Addon mode: the Secret registered-cluster components
+    read (alibaba-addon-secret). Otherwise each GPU instance needs a RAM role.
+    """
+    cfg = _cfg(config, TERWAY_CREDENTIALS_SCHEMA)
+    daemonsets = _terway_daemonsets(resources)
+    addons = [a for a in resources if a.resource_type == ADDON and get(a.props, "name") == cfg["terwayAddonName"]]
+    if not daemonsets and not addons:
+        return []
+    out: list[StackFinding] = []
+    secrets = {get(r.props, "metadata", "name") for r in resources if r.resource_type == K8S_SECRET}
+    mounted = set()
+    for ds in daemonsets:
+        for _, vol in items(get(_pod_spec(ds.props), "volumes", default=[])):
+            name = get(vol, "secret", "secretName")
+            if isinstance(name, str):
+                mounted.add(name)
+    if mounted & secrets or (addons and cfg["addonSecretName"] in secrets):
+        return []
+    roled = {u for att in resources if att.resource_type == RAM_ROLE_ATTACHMENT for u in _deps(att)}
+    for inst in (r for r in resources if r.resource_type == INSTANCE):
+        itype = get(inst.props, "instanceType")
+        if itype is UNKNOWN:
+            out.append((_unknown("instanceType"), inst.urn))
+            continue
+        if not is_gpu_instance(itype) or inst.urn in roled:
+            continue
+        role = get(inst.props, "roleName")
+        if role is UNKNOWN:
+            out.append((_unknown("the instance's roleName"), inst.urn))
+        elif not role:
+            out.append((f"Give Terway credentials on {inst.name}: attach a RAM role with Terway's ENI actions "
+                        "(identity.nodeRole) or declare the AccessKey Secret Terway reads; with neither, every ENI "
+                        "call fails and no pod on the node gets an IP.", inst.urn))
+    return out
+
+
 # === stack ===================================================================
 
 LABEL_SCHEMA = PolicyConfigSchema(
@@ -1232,6 +1290,10 @@ POLICIES = [
         name="k8s-terway-eni-config-zones", severity=Severity.HIGH, enforcement_level=M,
         description="List a Terway pod vSwitch in eni-config (or the Terway addon's config) for every zone that runs cloud nodes.",
         config_schema=ENI_ZONES_SCHEMA, validate=_stack_validator(check_eni_config_zones)),
+    StackValidationPolicy(
+        name="k8s-terway-credentials", severity=Severity.HIGH, enforcement_level=M,
+        description="Give Terway credentials on every cloud GPU node: a RAM role, or the AccessKey Secret it reads.",
+        config_schema=TERWAY_CREDENTIALS_SCHEMA, validate=_stack_validator(check_terway_credentials)),
     ResourceValidationPolicy(
         name="k8s-allowed-host-paths", severity=Severity.HIGH, enforcement_level=M,
         description="Mount only allowed hostPath directories into pods.",

@@ -60,7 +60,7 @@ def run_stack(name: str, resources: list, config: dict | None = None) -> list[tu
 
 def test_every_policy_has_kebab_name_severity_level_and_imperative_description():
     names = [p.name for p in rules.POLICIES]
-    assert len(names) == len(set(names)) == 23
+    assert len(names) == len(set(names)) == 24
     for p in rules.POLICIES:
         assert p.name == p.name.lower() and " " not in p.name and "_" not in p.name
         assert p.severity is not None and p.enforcement_level is not None
@@ -291,6 +291,30 @@ def test_terway_addon_config_covers_cloud_node_zones():
     assert got and got[0][0].startswith("Deploy Terway's eni-config")
     unknown = res(rules.ADDON, "terway-eniip", {"name": "terway-eniip", "config": U})
     assert "unknown" in run_stack("k8s-terway-eni-config-zones", [n_g, *sws, unknown], cfg)[0][0]
+
+
+def test_terway_credentials_present_in_both_modes():
+    gpu = res(rules.INSTANCE, "g0", GPU)
+    cpu = res(rules.INSTANCE, "bastion", {**GPU, "instanceType": "ecs.g7.large"})
+    terway_ds = res(rules.DAEMONSET, "terway-eniip-cn-beijing", ds("terway-eniip-cn-beijing", []))
+    addon = res(rules.ADDON, "terway-addon", {"name": "terway-eniip", "config": "{}"})
+    role = res(rules.RAM_ROLE_ATTACHMENT, "g0-role", {"ramRoleName": "r"}, deps=[gpu])
+    for terway in (terway_ds, addon):
+        got = run_stack("k8s-terway-credentials", [gpu, cpu, terway])
+        assert [u for _, u in got] == [gpu.urn] and "RAM role" in got[0][0]  # the CPU instance runs no Terway
+        assert run_stack("k8s-terway-credentials", [gpu, terway, role]) == []
+    # Manifest: a credential Secret the Terway DaemonSet mounts and the stack declares.
+    mounting = ds("terway-eniip-cn-beijing", [], volumes=[{"name": "c", "secret": {"secretName": "terway-credential"}}])
+    secret = res(rules.K8S_SECRET, "terway-credential", {"metadata": {"name": "terway-credential", "namespace": "kube-system"}})
+    assert run_stack("k8s-terway-credentials", [gpu, res(rules.DAEMONSET, "t", mounting), secret]) == []
+    assert run_stack("k8s-terway-credentials", [gpu, res(rules.DAEMONSET, "t", mounting)])  # mounted but never declared
+    # Addon: the Secret registered-cluster components read; a Secret of another name does not count.
+    addon_secret = res(rules.K8S_SECRET, "a", {"metadata": {"name": "alibaba-addon-secret", "namespace": "kube-system"}})
+    assert run_stack("k8s-terway-credentials", [gpu, addon, addon_secret]) == []
+    assert run_stack("k8s-terway-credentials", [gpu, addon, secret])
+    # No Terway in the stack: nothing to check.
+    assert run_stack("k8s-terway-credentials", [gpu]) == []
+    assert "unknown" in run_stack("k8s-terway-credentials", [res(rules.INSTANCE, "u", {**GPU, "roleName": U}), addon])[0][0]
 
 
 def test_host_root_only_for_named_init_containers():

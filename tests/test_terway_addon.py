@@ -119,6 +119,16 @@ def test_addon_mode_needs_the_label_the_component_schedules_on():
     assert load(manifest).cni.cloud_node_label.key == "hybrid.example.com/cloud"
 
 
+@pytest.mark.parametrize("mode", ["accessKey", "credentialFile"])
+def test_addon_mode_takes_the_node_role_not_the_manifest_secrets(mode):
+    raw = _addon_raw()
+    raw["cni"]["terway"]["credentials"] = mode
+    with pytest.raises(ConfigError) as err:
+        load(raw)
+    assert [i.path for i in err.value.issues] == ["cni.terway.credentials"]
+    assert load(_addon_raw()).cni.terway.credentials == "instanceRole" and load(_addon_raw()).identity.node_role
+
+
 # --- rendering ------------------------------------------------------------------
 
 def test_addon_mode_renders_no_terway_object_of_its_own():

@@ -264,6 +264,15 @@ def _terway_addon(p: Platform) -> Iterable[ConfigIssue]:
             "keep install: manifest (one Terway per region), or run cloud nodes only in the registration region "
             "(other regions serverlessOnly: true).",
         )
+    # The Secrets of credentials accessKey / credentialFile are mounted by the self-managed DaemonSet only.
+    mode = p.cni.terway.credentials
+    if mode != "instanceRole":
+        yield ConfigIssue(
+            "cni.terway.credentials",
+            f"is {mode}, whose Secret only the self-managed Terway DaemonSet mounts; the terway-eniip component "
+            "uses the nodes' RAM role (or the alibaba-addon-secret Secret registered-cluster components read).",
+            "set credentials: instanceRole with identity.nodeRole: true, or keep install: manifest.",
+        )
     # The component schedules its DaemonSet on alibabacloud.com/external=true nodes (Alibaba, "Deploy and
     # configure the Terway plugin"); Calico stays off the nodes carrying the stack's cloud-node label.
     label = p.cni.cloud_node_label
