@@ -61,7 +61,8 @@ class Terway(Model):
                     "cluster creation). Manifest mode renders the veth datapath only and rejects true.",
     )
     cni_plugins_image: str = Field(
-        default="registry-vpc.{region}.aliyuncs.com/acs/cni-plugins:v1.5.1", max_length=255, pattern=_IMAGE_REF,
+        default=unconfirmed.value("terway.cniPluginsImage").replace("@REGION@", "{region}"), max_length=255,
+        pattern=_IMAGE_REF,
         description="Image that carries the reference CNI plugins (loopback) and a POSIX shell; {region} as above.",
     )
     cni_plugins_dir: AbsPath = Field(default="/opt/cni/bin",
