@@ -27,19 +27,16 @@ import pulumi_kubernetes as k8s
 from pulumi import dynamic
 
 from hybrid import agent
+# Inputs whose change needs a new registered cluster (shared with the plan diff).
+from hybrid.ack_api import REPLACE_KEYS
 from hybrid.model.registration import Registration
 
 DYNAMIC_TYPE = "pulumi-python:dynamic/ack:RegisteredCluster"
 
-# Inputs whose change needs a new registered cluster: ACK cannot move one to another
-# region or VPC, and the Service CIDR is fixed at creation.
-REPLACE_KEYS = ("region_id", "vpc_id", "service_cidr")
 # Inputs changed in place: ModifyCluster for these two ...
 MODIFY_KEYS = ("cluster_name", "deletion_protection")
 # ... and a fresh DescribeExternalAgent for these.
 AGENT_KEYS = ("agent_endpoint", "agent_mode")
-# Sent at creation only; a later change is not applied to the cluster (noted in the diff as no-op).
-CREATE_ONLY_KEYS = ("vswitch_ids", "security_group_id", "pod_vswitch_ids", "tags")
 OUTPUT_KEYS = ("cluster_id", "state", "agent_manifest")
 
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[1])

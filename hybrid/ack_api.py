@@ -24,6 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
 CLUSTER_TYPE = "ExternalKubernetes"
+
+# Inputs of the registered-cluster resource (components/registered_cluster.py) by what a change does.
+# A new cluster: ACK cannot move one to another region or VPC, and the Service CIDR is fixed at creation.
+REPLACE_KEYS = ("region_id", "vpc_id", "service_cidr")
+# Sent with CreateCluster only; a later change is not applied to the cluster (ModifyCluster has no such fields).
+CREATE_ONLY_KEYS = ("vswitch_ids", "security_group_id", "pod_vswitch_ids", "tags")
 API_VERSION = "2015-12-15"
 
 # Set by tests (and usable for a private API gateway) to send every call elsewhere

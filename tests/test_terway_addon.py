@@ -297,6 +297,22 @@ def test_addon_upgrade_is_a_version_bump_shown_by_diff(addon_plans, tmp_path):
     assert (prop.path, prop.old, prop.new, prop.effect) == ("version", "v1.16.7", "v1.16.8", "upgrade")
 
 
+def test_addon_zone_added_in_diff_changes_the_config_and_never_the_cluster(addon_plans, tmp_path):
+    from hybrid_tools import diff
+    from hybrid_tools.plan import write_plan
+
+    (p0, _, run0), (p1, regs1, run1), _ = addon_plans
+    d = diff.compute(write_plan("prod", tmp_path / "base", p0, run0)[0], write_plan("prod", tmp_path / "head", p1, run1)[0])
+    by_name = {c.name: c for c in d.resources}
+    new_vsw = _pod_vswitch_ids(regs1, "cn-beijing")["cn-beijing-j"]
+    (config,) = [pc for pc in by_name["terway-addon"].props if pc.path == "config"]
+    assert new_vsw not in config.old and new_vsw in config.new
+    cluster = by_name["ack-cluster"]
+    assert {pc.path: pc.effect for pc in cluster.props if pc.path.startswith("pod_vswitch_ids")} == {
+        "pod_vswitch_ids[3]": "creation only, not applied"}
+    assert not any(pc.effect == "replace" for c in d.resources for pc in c.props)
+
+
 if __name__ == "__main__":  # regenerate the fixture
     FIXTURE.write_text(HEADER + yaml.safe_dump(prod_addon(_prod_doc()), sort_keys=False, width=120))
     sys.exit(0)
