@@ -28,10 +28,8 @@ from pulumi import dynamic
 
 from hybrid import agent
 # Inputs whose change needs a new registered cluster (shared with the plan diff).
-from hybrid.ack_api import REPLACE_KEYS
+from hybrid.ack_api import DYNAMIC_MODULE, DYNAMIC_NAME, REPLACE_KEYS
 from hybrid.model.registration import Registration
-
-DYNAMIC_TYPE = "pulumi-python:dynamic/ack:RegisteredCluster"
 
 # Inputs changed in place: ModifyCluster for these two ...
 MODIFY_KEYS = ("cluster_name", "deletion_protection")
@@ -174,8 +172,8 @@ def _normalized(value: Any) -> Any:
     return value
 
 
-class RegisteredClusterResource(dynamic.Resource, module="ack", name="RegisteredCluster"):
-    """The registered cluster in ACK (type ``pulumi-python:dynamic/ack:RegisteredCluster``)."""
+class RegisteredClusterResource(dynamic.Resource, module=DYNAMIC_MODULE, name=DYNAMIC_NAME):
+    """The registered cluster in ACK (type :data:`hybrid.ack_api.DYNAMIC_TYPE`)."""
 
     cluster_id: pulumi.Output[str]
     state: pulumi.Output[str]

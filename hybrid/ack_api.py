@@ -32,6 +32,13 @@ REPLACE_KEYS = ("region_id", "vpc_id", "service_cidr")
 CREATE_ONLY_KEYS = ("vswitch_ids", "security_group_id", "pod_vswitch_ids", "tags")
 API_VERSION = "2015-12-15"
 
+# The Pulumi dynamic resource that holds a registered cluster: the Python SDK builds
+# its type token as "pulumi-python:dynamic/<module>:<name>" from these two (state
+# carries the token, so changing either replaces every registered cluster).
+DYNAMIC_MODULE = "ack"
+DYNAMIC_NAME = "RegisteredCluster"
+DYNAMIC_TYPE = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:{DYNAMIC_NAME}"
+
 # Set by tests (and usable for a private API gateway) to send every call elsewhere
 # than cs.<region>.aliyuncs.com, e.g. "127.0.0.1:8080" with protocol "http".
 ENDPOINT_ENV = "HYBRID_ACK_ENDPOINT"

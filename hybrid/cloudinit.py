@@ -31,12 +31,10 @@ from typing import TYPE_CHECKING
 
 from hybrid import unconfirmed, yamlio
 from hybrid.model.gpu import GpuPool
+from hybrid.redaction import REDACTED
 
 if TYPE_CHECKING:
     from hybrid.model import Platform
-
-# Visible stand-in for secret values in plan artifacts (same marker as resources.json).
-REDACTED = "[secret]"
 
 # Label keys set by the kubelet at registration (all allowed by the NodeRestriction
 # admission plugin, which only forbids the kubernetes.io / k8s.io namespaces).

@@ -1,6 +1,6 @@
-"""Offline plan support for the registered cluster (issue 4).
+"""Offline plan support for the registered cluster.
 
-* :func:`registered_cluster_state`: what the mock runtime answers for the
+* :func:`registered_cluster_response`: what the mock runtime answers for the
   dynamic ``RegisteredCluster`` resource - a deterministic cluster id and an
   agent manifest of the recorded ``DescribeExternalAgent`` shape whose token
   and certificates are already redacted, so nothing sensitive exists even
@@ -20,17 +20,19 @@ import json
 from typing import Any, Mapping
 
 from hybrid import agent
-from hybrid.ack_api import ClusterSpec
+from hybrid.ack_api import DYNAMIC_TYPE, ClusterSpec
 from hybrid.model import Platform
-from hybrid_tools.artifacts import writer
 from hybrid_tools.mockrun import REDACTED, UNKNOWN, ProgramRun, redact
-
-DYNAMIC_TYPE = "pulumi-python:dynamic/ack:RegisteredCluster"
 
 
 def planned_cluster_id(name: str) -> str:
     """A stable id with the shape of ACK cluster ids ('c' + 32 hex)."""
     return "c" + hashlib.sha256(f"registered-cluster:{name}".encode()).hexdigest()[:32]
+
+
+def registered_cluster_response(args) -> dict[str, Any]:
+    """Mock responder (``pulumi.runtime.MockResourceArgs`` in, provider outputs out)."""
+    return registered_cluster_state(args.name, args.inputs)
 
 
 def registered_cluster_state(args_name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,7 +49,6 @@ def _plain(value: Any) -> Any:
     return "[unknown]" if value == UNKNOWN else value
 
 
-@writer
 def registration_requests(_: Platform, run: ProgramRun) -> dict[str, str]:
     out: dict[str, str] = {}
     for reg in sorted(run.registrations.values(), key=lambda r: r.urn):

@@ -1,8 +1,11 @@
-"""Extra plan artifacts beside resources.json / outputs.json.
+"""Extra plan artifacts beside resources.json / outputs.json: shared helpers and the
+generic ``manifests/`` writer.
 
 Each writer gets the validated model and the recorded program run and returns
 ``{relative path: text}``. Writers must be deterministic and must never put a
-secret in clear text.
+secret in clear text. The plan calls exactly the writers listed in
+:data:`hybrid_tools.plan.WRITERS` (tests/test_architecture.py fails on a
+writer that is defined but not listed).
 """
 
 from __future__ import annotations
@@ -15,12 +18,6 @@ from hybrid.model import Platform
 from hybrid_tools.mockrun import ProgramRun, redact
 
 Writer = Callable[[Platform, ProgramRun], dict[str, str]]
-WRITERS: list[Writer] = []
-
-
-def writer(fn: Writer) -> Writer:
-    WRITERS.append(fn)
-    return fn
 
 
 def dump_yaml(doc) -> str:
@@ -45,6 +42,5 @@ def manifest_path(obj: dict) -> str:
     return f"manifests/{ns}/{obj['kind'].lower()}-{meta.get('name', 'unnamed')}.yaml"
 
 
-@writer
 def manifests(_: Platform, run: ProgramRun) -> dict[str, str]:
     return {manifest_path(o): dump_yaml(o) for o in k8s_objects(run)}

@@ -15,7 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import orjson
 import pulumi
@@ -24,11 +24,12 @@ from pulumi.runtime import mocks as pmocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from hybrid.redaction import REDACTED  # the visible stand-in for secrets in artifacts
+
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-REDACTED = "[secret]"
 
 # Short id prefixes like the ones Alibaba Cloud hands out, so plans read naturally.
 _ID_PREFIX = {
@@ -80,11 +81,17 @@ def redact(value: Any) -> Any:
     return value
 
 
+# What a provider would compute for one resource type, given the inputs: merged into
+# the mock's state. The plan passes its table (hybrid_tools.plan.MOCK_RESPONDERS); this
+# module knows no resource type beyond the id prefixes above.
+Responder = Callable[[pulumi.runtime.MockResourceArgs], dict]
+
+
 class PlanMocks(pulumi.runtime.Mocks):
     """Deterministic ids; state echoes the inputs plus what a provider would compute."""
 
-    def __init__(self, extra_state: Optional[Callable[[pulumi.runtime.MockResourceArgs], dict]] = None):
-        self._extra_state = extra_state
+    def __init__(self, responders: Optional[Mapping[str, Responder]] = None):
+        self._responders = dict(responders or {})
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         urn = f"{args.typ}::{args.name}"
@@ -94,12 +101,9 @@ class PlanMocks(pulumi.runtime.Mocks):
         if args.typ == "alicloud:vpc/network:Network":
             # The system route table the VPC is created with (provider output route_table_id).
             state.setdefault("routeTableId", "vtb-" + hashlib.sha256(urn.encode()).hexdigest()[:20])
-        if args.typ == "pulumi-python:dynamic/ack:RegisteredCluster":
-            from hybrid_tools.agent_artifacts import registered_cluster_state  # registered cluster id + agent manifest
-
-            state.update(registered_cluster_state(args.name, args.inputs))
-        if self._extra_state is not None:
-            state.update(self._extra_state(args))
+        responder = self._responders.get(args.typ)
+        if responder is not None:
+            state.update(responder(args))
         # An imported resource keeps the id it has in the cloud.
         return (args.resource_id or fake_id(args.typ, urn)), state
 
@@ -153,6 +157,19 @@ class RecordingMonitor(pmocks.MockMonitor):
 class ProgramRun:
     registrations: dict[str, Registration]
     outputs: dict[str, Any]  # name -> (value, is_secret)
+    # The secret config values the run was given: what a writer that opens a recorded
+    # secret (e.g. an instance's user-data) must find nowhere in its artifact.
+    secret_values: tuple[str, ...] = ()
+
+
+def secret_payload(value: Any) -> Optional[str]:
+    """The clear text inside a recorded secret wrapper (None if ``value`` is not one).
+
+    Only for writers that redact it again before anything is written."""
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        inner = value.get("value")
+        return inner if isinstance(inner, str) else None
+    return None
 
 
 def _resolve(value: Any) -> tuple[Any, bool]:
@@ -186,7 +203,8 @@ def run_program(
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
     outputs = {name: _resolve(value) for name, value in sorted(root.outputs.items())}
     _close_loop()
-    return ProgramRun(registrations=dict(monitor.registrations), outputs=outputs)
+    secrets = tuple(sorted({config[k] for k in secret_keys if config.get(k)}, key=lambda v: (-len(v), v)))
+    return ProgramRun(registrations=dict(monitor.registrations), outputs=outputs, secret_values=secrets)
 
 
 def _close_loop() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from hybrid.model import Platform
 from hybrid.placement_platform import plan_placement
-from hybrid_tools.artifacts import dump_yaml, writer
+from hybrid_tools.artifacts import dump_yaml
 from hybrid_tools.mockrun import ProgramRun
 
 NOT_APPLIED = "not-applied"
@@ -24,7 +24,6 @@ README = (
 )
 
 
-@writer
 def propagation_policies(platform: Platform, _: ProgramRun) -> dict[str, str]:
     placement = plan_placement(platform)
     if placement.applied:

@@ -13,15 +13,37 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hybrid import unconfirmed
+from hybrid.ack_api import DYNAMIC_TYPE
 from hybrid.model import Platform, load
-from hybrid_tools import artifacts
-from hybrid_tools import agent_artifacts  # noqa: F401  (registers the registration/ writer)
-from hybrid_tools import cost_artifacts  # noqa: F401  (registers the cost.json writer)
-from hybrid_tools import gpu_artifacts  # noqa: F401  (registers the cloud-init/ writer)
-from hybrid_tools import placement_artifacts  # noqa: F401  (registers the PropagationPolicy writer)
-from hybrid_tools import vnode_artifacts  # noqa: F401  (registers the examples/ writer)
-from hybrid_tools.mockrun import REDACTED, ProgramRun, canonical_json, redact, run_program
+from hybrid_tools import agent_artifacts, artifacts, cost_artifacts, gpu_artifacts, placement_artifacts, vnode_artifacts
+from hybrid_tools.artifacts import Writer
+from hybrid_tools.mockrun import REDACTED, PlanMocks, ProgramRun, Responder, canonical_json, redact, run_program
 from hybrid_tools.stackconfig import StackConfig, check_stack_name, read_stack
+
+# Every artifact beside resources.json / outputs.json / unconfirmed.json, in one place
+# (tests/test_architecture.py fails on a writer that is defined but not listed).
+# Read from the recorded run: what the engine would be sent.
+RECORDED_WRITERS: tuple[Writer, ...] = (
+    artifacts.manifests,                    # manifests/: every declared Kubernetes object
+    agent_artifacts.registration_requests,  # registration/: the registered cluster's API calls
+    gpu_artifacts.gpu_cloud_init,           # cloud-init/: the instances' recorded user-data
+)
+# Computed from the model; the program declares none of these as resources.
+NOT_DECLARED_WRITERS: tuple[Writer, ...] = (
+    placement_artifacts.propagation_policies,  # Fleet PropagationPolicies
+    vnode_artifacts.serverless_examples,       # examples/: sample Serverless Deployments
+    cost_artifacts.cost,                       # cost.json: the pools' price estimate
+)
+WRITERS: tuple[Writer, ...] = RECORDED_WRITERS + NOT_DECLARED_WRITERS
+
+# What the mock runtime answers, per type token, beyond echoing the inputs.
+MOCK_RESPONDERS: dict[str, Responder] = {
+    DYNAMIC_TYPE: agent_artifacts.registered_cluster_response,
+}
+
+
+def plan_mocks() -> PlanMocks:
+    return PlanMocks(MOCK_RESPONDERS)
 
 
 @dataclass
@@ -92,7 +114,8 @@ def build_plan(stack: str, root: Path | None = None, config_file: Path | None = 
     cfg = read_stack(stack, root, config_file)
     platform = load(cfg.raw)  # ConfigError before anything runs or is written
     start = time.perf_counter()
-    run = run_program(cfg.program, cfg.project, cfg.stack, cfg.engine_config, cfg.secret_keys, on_register=progress)
+    run = run_program(cfg.program, cfg.project, cfg.stack, cfg.engine_config, cfg.secret_keys,
+                      mocks=plan_mocks(), on_register=progress)
     return cfg, platform, run, time.perf_counter() - start
 
 
@@ -103,7 +126,7 @@ def write_plan(stack: str, out_root: Path, platform: Platform, run: ProgramRun) 
     files["resources.json"] = canonical_json(resources)
     files["outputs.json"] = canonical_json(outputs_doc(run))
     files["unconfirmed.json"] = canonical_json(unconfirmed.table())
-    for w in artifacts.WRITERS:
+    for w in WRITERS:
         for rel, text in w(platform, run).items():
             if rel in files:
                 raise RuntimeError(f"two artifact writers produced {rel}")

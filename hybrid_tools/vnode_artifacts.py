@@ -1,10 +1,14 @@
-"""Plan artifact: example Serverless Deployments under examples/."""
+"""Plan artifact: example Serverless Deployments under examples/.
+
+Not declared resources: samples computed from the model for users to copy;
+the program applies none of them (they live in examples/, apart from manifests/).
+"""
 
 from __future__ import annotations
 
 from hybrid.model import Platform
 from hybrid.virtual_node import example_deployment, examples
-from hybrid_tools.artifacts import dump_yaml, writer
+from hybrid_tools.artifacts import dump_yaml
 from hybrid_tools.mockrun import ProgramRun
 
 
@@ -19,6 +23,5 @@ def example_objects(platform: Platform) -> list[dict]:
     return [example_deployment(ex, regions, default) for ex in examples(default, others, series)]
 
 
-@writer
 def serverless_examples(platform: Platform, _: ProgramRun) -> dict[str, str]:
     return {f"examples/deployment-{o['metadata']['name']}.yaml": dump_yaml(o) for o in example_objects(platform)}

@@ -43,6 +43,7 @@ class Recorder:
     def __init__(self):
         import pulumi
         from hybrid_tools.mockrun import PlanMocks
+        from hybrid_tools.plan import MOCK_RESPONDERS
 
         self.resources: dict[str, Any] = {}
         recorder = self
@@ -53,7 +54,7 @@ class Recorder:
                 recorder.resources[f"{args.typ}::{args.name}"] = args
                 return rid, state
 
-        self.mocks = _Mocks()
+        self.mocks = _Mocks(MOCK_RESPONDERS)
 
     def of_type(self, typ: str) -> list:
         return sorted((a for a in self.resources.values() if a.typ == typ), key=lambda a: a.name)
