@@ -45,7 +45,8 @@ from typing import Any, Iterable, Literal, Mapping
 
 import yaml
 
-from hybrid import unconfirmed, yamlio
+from hybrid import unconfirmed, waivers, yamlio
+from hybrid.redaction import REDACTED
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "ack"
@@ -63,7 +64,6 @@ CONFIG_MAPS = ("ack-agent-config", "provider")
 # Env vars of the agent Deployment that may carry a credential inline, and the Secret key each
 # moves to. Empty: neither the connector manifest nor the console's agent is known to do that.
 ENV_CREDENTIALS: dict[str, str] = {}
-REDACTED = "[redacted]"
 
 # The console's access scope: one ClusterRole bound to the agent's ServiceAccount.
 CONSOLE_ROLE = "hybrid-ack-console"
@@ -88,7 +88,7 @@ AGENT_WAIVERS: dict[str, str] = {
 
 def waiver_annotations() -> dict[str, str]:
     """``checkov.io/skip<N>: <check>=<reason>`` annotations for :data:`AGENT_WAIVERS`."""
-    return {f"checkov.io/skip{i}": f"{check}={reason}" for i, (check, reason) in enumerate(sorted(AGENT_WAIVERS.items()), 1)}
+    return waivers.checkov_annotations(AGENT_WAIVERS.items(), DEPLOYMENT)
 
 
 def harden(spec: dict[str, Any]) -> dict[str, Any]:
@@ -345,7 +345,7 @@ def split_manifest(text: str) -> AgentParts:
 
 
 def redact_manifest(text: str) -> str:
-    """The manifest with Secret values and credential-like env values replaced by ``[redacted]``."""
+    """The manifest with Secret values and credential-like env values replaced by the redaction marker."""
     out = []
     for obj in parse_manifest(text):
         obj = copy.deepcopy(obj)

@@ -39,9 +39,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from hybrid import identity, unconfirmed
+from hybrid import waivers as waivers_mod
 from hybrid.model.cni import Cni
 from hybrid.model.network import Idc
 
@@ -79,34 +80,10 @@ class TerwayRegion:
     ipv6: bool = False
 
 
-# --- waivers ---------------------------------------------------------------
+# --- waivers: one format for every object, in hybrid/waivers.py -----------
 
-def annotate_waivers(obj: Obj, checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = ()) -> Obj:
-    """Record scanner waivers in the object itself, each with its reason."""
-    ann = obj["metadata"].setdefault("annotations", {})
-    for i, (check, reason) in enumerate(sorted(checkov), start=1):
-        if not reason.strip() or "=" in reason:
-            # checkov splits the annotation on '=': exactly one, between id and reason.
-            raise ValueError(f"waiver {check} on {obj['metadata']['name']} needs a reason without '='")
-        ann[f"checkov.io/skip{i}"] = f"{check}={reason}"
-    for check, reason in sorted(kube_linter):
-        if not reason.strip():
-            raise ValueError(f"waiver {check} on {obj['metadata']['name']} has no reason")
-        ann[f"ignore-check.kube-linter.io/{check}"] = reason
-    return obj
-
-
-def waivers(obj: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(object, check, reason) of every checkov and kube-linter waiver on an object."""
-    name = f"{obj['kind']}/{obj['metadata']['name']}"
-    out = []
-    for key, value in sorted(((obj.get("metadata") or {}).get("annotations") or {}).items()):
-        if key.startswith("checkov.io/skip"):
-            check, _, reason = value.partition("=")
-            out.append((name, check, reason))
-        elif key.startswith("ignore-check.kube-linter.io/"):
-            out.append((name, key.split("/", 1)[1], value))
-    return out
+annotate_waivers = waivers_mod.annotate
+waivers = waivers_mod.found
 
 
 # Reasons shared by both CNI DaemonSets.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 Loc = Sequence[str | int]
 
@@ -55,3 +55,34 @@ class FieldError(ValueError):
     def __init__(self, message: str, fix: str):
         self.fix = fix
         super().__init__(f"{message} Fix: {fix}")
+
+
+def validation_issues(errors: Iterable[Mapping[str, Any]], *, key_style: str, reference: str) -> list[ConfigIssue]:
+    """Pydantic errors (``ValidationError.errors()``) as issues with the path the user wrote.
+
+    A :class:`FieldError` raised in a validator keeps its own message and fix; other
+    errors get a fix by kind. ``key_style`` says how keys are spelled (for a misspelt
+    key), ``reference`` where the fields are documented."""
+    out = []
+    for e in errors:
+        ctx_err = (e.get("ctx") or {}).get("error")
+        if isinstance(ctx_err, FieldError):
+            msg, fix = str(ctx_err).split(" Fix: ")[0], ctx_err.fix
+        else:
+            msg, fix = e["msg"] + ".", _generic_fix(e["type"], key_style, reference)
+        out.append(ConfigIssue(format_loc(e["loc"]), msg, fix))
+    return out
+
+
+def _generic_fix(kind: str, key_style: str, reference: str) -> str:
+    if kind == "missing":
+        return "add this key."
+    if kind == "extra_forbidden":
+        return f"remove the key or fix its spelling (keys are {key_style})."
+    if kind == "literal_error":
+        return "use one of the values listed."
+    if kind.startswith(("greater", "less")):
+        return "use a value in the allowed range."
+    if kind == "string_pattern_mismatch":
+        return "match the pattern shown."
+    return f"see the field's type and limits in {reference}."

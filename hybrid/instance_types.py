@@ -8,6 +8,7 @@ here can still be used by giving ``instanceSpec`` on the pool.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -20,7 +21,12 @@ class InstanceSpec:
     bandwidth_mbit: int
 
 
-GPU_FAMILY_PREFIXES = ("ecs.gn", "ecs.ebmgn", "ecs.sgn", "ecs.vgn")
+# GPU-accelerated ECS families: gn<N> (compute), ebmgn<N> (bare metal), sgn<N> / vgn<N>
+# (vGPU). The model and the policy pack (policy/rules.py imports this) use this one test.
+# source: help.aliyun.com/en/eci/user-guide/create-an-instance-by-specifying-the-gpu-type
+# (families gn5..gn8is, sgn7i-vws, vgn6i/7i-vws); ebmgn7ex from the instance-family pages above.
+GPU_FAMILIES = ("gn", "ebmgn", "sgn", "vgn")
+_GPU_TYPE_RE = re.compile(rf"^ecs\.({'|'.join(GPU_FAMILIES)})[0-9]")
 
 KNOWN: dict[str, InstanceSpec] = {
     # gn6i: NVIDIA T4
@@ -48,7 +54,7 @@ KNOWN: dict[str, InstanceSpec] = {
 
 
 def is_gpu_type(instance_type: str) -> bool:
-    return instance_type.startswith(GPU_FAMILY_PREFIXES)
+    return bool(_GPU_TYPE_RE.match(instance_type))
 
 
 def family(instance_type: str) -> str:

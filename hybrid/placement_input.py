@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
-from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
+from hybrid.errors import ConfigError, ConfigIssue, FieldError, validation_issues
 from hybrid.model.base import ClusterName, LabelKey, PlainText
 from hybrid.model.placement import Quantity
 from hybrid.placement import Candidate, PlacementResult, place
@@ -99,16 +99,7 @@ class PlacementInput(_Strict):
 
 def issues_of(err: ValidationError) -> list[ConfigIssue]:
     """Pydantic errors as ConfigIssues with the field path the user wrote."""
-    out = []
-    for e in err.errors():
-        ctx_err = (e.get("ctx") or {}).get("error")
-        if isinstance(ctx_err, FieldError):
-            out.append(ConfigIssue(format_loc(e["loc"]), str(ctx_err).split(" Fix: ")[0], ctx_err.fix))
-        else:
-            fix = "add this key." if e["type"] == "missing" else (
-                "remove the key or fix its spelling." if e["type"] == "extra_forbidden" else "see docs/placement.md.")
-            out.append(ConfigIssue(format_loc(e["loc"]), e["msg"] + ".", fix))
-    return out
+    return validation_issues(err.errors(), key_style="camelCase", reference="docs/placement.md")
 
 
 def parse_input(raw: Any) -> PlacementInput:

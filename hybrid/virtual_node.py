@@ -25,7 +25,10 @@ from typing import Iterable, Literal, Optional
 
 from hybrid import unconfirmed
 
-MIN_VERSION = (2, 13, 0)
+# The lowest addon version with the PrivateLink (VPC-internal) endpoints the platform uses;
+# the model's floor and default, and the policy pack's minVersion default (policy/rules.py).
+MIN_VERSION_TEXT = "2.13.0"
+MIN_VERSION = tuple(int(p) for p in MIN_VERSION_TEXT.split("."))
 ADDON_NAME = "ack-virtual-node"
 
 

@@ -12,8 +12,11 @@ reads one. If that exception escaped, pulumi-policy would turn it into an
 goes through :func:`get`, which returns :data:`UNKNOWN` instead, and each rule
 reports "cannot be verified" as a violation at its own enforcement level.
 
-Only the standard library and pulumi-policy are imported: the pack runs in the
-engine's policy-pack environment, which need not have the project's packages.
+Besides the standard library and pulumi-policy, the pack imports facts from the
+project's pure ``hybrid`` package (GPU families, the ack-virtual-node floor): its
+PulumiPolicy.yaml runs it with the project's venv (``../.venv``), where the project
+is installed editable, so ``import hybrid`` works with cwd policy/ as the engine
+starts it (tests/test_policy_gate.py starts it that way).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.proxy import UnknownValueError
+
+from hybrid.instance_types import is_gpu_type
+from hybrid.virtual_node import MIN_VERSION_TEXT
 
 
 class _Unknown:
@@ -143,12 +149,9 @@ WORKLOAD_TYPES = [
     "kubernetes:core/v1:Pod",
 ]
 
-# ECS GPU families: gn*, ebmgn*, sgn*, vgn*, gi* (e.g. ecs.gn7i-c32g1.8xlarge, ecs.ebmgn7ex.32xlarge).
-_GPU_TYPE_RE = re.compile(r"^ecs\.(gn|ebmgn|sgn|vgn|gi|ebmgi)[0-9]")
-
-
 def is_gpu_instance(instance_type: Any) -> bool:
-    return isinstance(instance_type, str) and bool(_GPU_TYPE_RE.match(instance_type))
+    """ECS GPU families, as the model knows them (hybrid/instance_types.py)."""
+    return isinstance(instance_type, str) and is_gpu_type(instance_type)
 
 
 # === security group rules ===================================================
@@ -693,8 +696,8 @@ def check_privileged_waived(props: Mapping, config: Optional[Mapping] = None) ->
 
 
 VN_SCHEMA = PolicyConfigSchema(
-    properties={"minVersion": {"type": "string", "pattern": r"^[0-9]+\.[0-9]+\.[0-9]+$", "default": "2.13.0",
-                               "description": "Lowest ack-virtual-node version (PrivateLink endpoints need 2.13.0)."}},
+    properties={"minVersion": {"type": "string", "pattern": r"^[0-9]+\.[0-9]+\.[0-9]+$", "default": MIN_VERSION_TEXT,
+                               "description": f"Lowest ack-virtual-node version (PrivateLink endpoints need {MIN_VERSION_TEXT})."}},
 )
 
 # Spellings of the per-region flag in ack-virtual-node's config JSON. The console calls it

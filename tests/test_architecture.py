@@ -50,3 +50,25 @@ def test_every_artifact_writer_is_listed():
     assert len(defined) >= 5  # the scan found the writers
     assert defined - listed == set(), "artifact writers defined but not in hybrid_tools.plan.WRITERS"
     assert len(plan.WRITERS) == len(set(plan.WRITERS))
+
+
+def test_policy_pack_imports_the_project_in_its_own_venv():
+    """The pack as the engine starts it: the virtualenv PulumiPolicy.yaml names, cwd
+    policy/, no PYTHONPATH. rules.py imports facts from ``hybrid``; this proves it can."""
+    import os
+    import subprocess
+
+    import pytest
+    import yaml
+
+    pack = ROOT / "policy"
+    venv = (pack / yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())["runtime"]["options"]["virtualenv"]).resolve()
+    python = venv / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"no virtualenv at {venv} (scripts/setup.sh creates it)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    code = "import rules, hybrid; print(hybrid.__file__); print(rules.is_gpu_instance('ecs.gn7i-c8g1.2xlarge'))"
+    out = subprocess.run([str(python), "-c", code], cwd=pack, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    where, gpu = out.stdout.split()
+    assert Path(where).resolve() == (ROOT / "hybrid" / "__init__.py").resolve() and gpu == "True"

@@ -6,6 +6,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
+from hybrid.cidr import MAX_VSWITCH_PREFIX, MIN_VSWITCH_PREFIX
 from hybrid.errors import FieldError
 from hybrid.model.base import Cidr, Host, Model, Name, RegionId, RoutableCidr, ZoneId
 from hybrid.model.base import overlaps
@@ -97,8 +98,8 @@ class NodePortRange(Model):
 
 
 class AutoPlan(Model):
-    node_prefix: Optional[int] = Field(default=None, ge=16, le=29)
-    pod_prefix: Optional[int] = Field(default=None, ge=16, le=29)
+    node_prefix: Optional[int] = Field(default=None, ge=MIN_VSWITCH_PREFIX, le=MAX_VSWITCH_PREFIX)
+    pod_prefix: Optional[int] = Field(default=None, ge=MIN_VSWITCH_PREFIX, le=MAX_VSWITCH_PREFIX)
 
 
 class Region(Model):

@@ -17,8 +17,8 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Optional
 from pydantic import Field, ValidationError
 
 from hybrid import regions
-from hybrid.cidr import PlanningError, plan_zones
-from hybrid.errors import ConfigError, ConfigIssue, FieldError, format_loc
+from hybrid.cidr import MAX_VSWITCH_PREFIX, MIN_VSWITCH_PREFIX, PlanningError, plan_zones
+from hybrid.errors import ConfigError, ConfigIssue, validation_issues
 from hybrid.model.base import Model, net, overlaps, zone_in_region
 from hybrid.model.cni import Cni
 from hybrid.model import lease as lease_model
@@ -63,30 +63,7 @@ class Platform(Model):
 
 
 def _pydantic_issues(err: ValidationError) -> list[ConfigIssue]:
-    issues = []
-    for e in err.errors():
-        ctx_err = (e.get("ctx") or {}).get("error")
-        if isinstance(ctx_err, FieldError):
-            msg, fix = str(ctx_err).split(" Fix: ")[0], ctx_err.fix
-        else:
-            msg, fix = e["msg"] + ".", _generic_fix(e)
-        issues.append(ConfigIssue(format_loc(e["loc"]), msg, fix))
-    return issues
-
-
-def _generic_fix(e: Mapping[str, Any]) -> str:
-    kind = e["type"]
-    if kind == "missing":
-        return "add this key to the stack config."
-    if kind == "extra_forbidden":
-        return "remove the key or fix its spelling (keys are camelCase)."
-    if kind == "literal_error":
-        return "use one of the values listed."
-    if kind.startswith(("greater", "less")):
-        return "use a value in the allowed range."
-    if kind == "string_pattern_mismatch":
-        return "match the pattern shown."
-    return "see the field's type and limits in docs/config.md (the stack config reference)."
+    return validation_issues(err.errors(), key_style="camelCase", reference="docs/config.md (the stack config reference)")
 
 
 # --- pass 2: auto-planning -------------------------------------------------
@@ -184,8 +161,9 @@ def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:
             if not c:
                 continue
             n = net(c)
-            if not 16 <= n.prefixlen <= 29:
-                yield ConfigIssue(f"{zp}.{field}", f"{c} has a /{n.prefixlen} mask; vSwitches take /16../29.", "use a mask between /16 and /29.")
+            if not MIN_VSWITCH_PREFIX <= n.prefixlen <= MAX_VSWITCH_PREFIX:
+                lo, hi = MIN_VSWITCH_PREFIX, MAX_VSWITCH_PREFIX
+                yield ConfigIssue(f"{zp}.{field}", f"{c} has a /{n.prefixlen} mask; vSwitches take /{lo}../{hi}.", f"use a mask between /{lo} and /{hi}.")
             if n not in vpc:
                 yield ConfigIssue(f"{zp}.{field}", f"{c} is not inside the VPC {r.vpc_cidr}.", f"pick a block inside {r.vpc_cidr}.")
             for field_i, ic in p.idc.ranges:

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from hybrid.errors import ConfigIssue, FieldError
 from hybrid.model.base import Model, RegionId
-from hybrid.virtual_node import MIN_VERSION, parse_version
+from hybrid.virtual_node import MIN_VERSION, MIN_VERSION_TEXT, parse_version
 
 # Alibaba Cloud API domains resolve into this block from inside a VPC, and a VPC routes it to
 # cloud services (reserved for them). source: ALIBABA-NOTES; https://www.alibabacloud.com/help/faq-detail/54484.htm
@@ -48,7 +48,7 @@ class VirtualNode(Model):
         except ValueError:
             raise FieldError(f"{v!r} is not a vMAJOR.MINOR.PATCH version.", "write it like v2.13.0.") from None
         if parsed < MIN_VERSION:
-            floor = ".".join(map(str, MIN_VERSION))
+            floor = MIN_VERSION_TEXT
             raise FieldError(f"ack-virtual-node {v} has no multi-region Serverless support.", f"use v{floor} or later.")
         if not v.startswith("v"):
             raise FieldError(f"{v!r} lacks the leading v with which the CS API reports addon versions; the provider compares "

@@ -1,0 +1,54 @@
+"""Scanner waivers recorded in the object itself, each with its reason (one format for every object).
+
+checkov reads ``checkov.io/skip<N>: <check>=<reason>`` annotations and splits them on
+``=``; kube-linter reads ``ignore-check.kube-linter.io/<check>: <reason>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+CHECKOV_PREFIX = "checkov.io/skip"
+KUBE_LINTER_PREFIX = "ignore-check.kube-linter.io/"
+
+
+def checkov_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
+    """``checkov.io/skip<N>`` annotations for (check, reason) pairs, numbered in check order."""
+    out = {}
+    for i, (check, reason) in enumerate(sorted(waived), start=1):
+        if not reason.strip() or "=" in reason:
+            # checkov splits the annotation on '=': exactly one, between id and reason.
+            raise ValueError(f"waiver {check} on {owner} needs a reason without '='")
+        out[f"{CHECKOV_PREFIX}{i}"] = f"{check}={reason}"
+    return out
+
+
+def kube_linter_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
+    out = {}
+    for check, reason in sorted(waived):
+        if not reason.strip():
+            raise ValueError(f"waiver {check} on {owner} has no reason")
+        out[f"{KUBE_LINTER_PREFIX}{check}"] = reason
+    return out
+
+
+def annotate(obj: dict, checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = ()) -> dict:
+    """Write the waivers into ``obj``'s annotations; returns ``obj``."""
+    owner = obj["metadata"]["name"]
+    ann = obj["metadata"].setdefault("annotations", {})
+    ann.update(checkov_annotations(checkov, owner))
+    ann.update(kube_linter_annotations(kube_linter, owner))
+    return obj
+
+
+def found(obj: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(object, check, reason) of every checkov and kube-linter waiver on an object."""
+    name = f"{obj['kind']}/{obj['metadata']['name']}"
+    out = []
+    for key, value in sorted(((obj.get("metadata") or {}).get("annotations") or {}).items()):
+        if key.startswith(CHECKOV_PREFIX):
+            check, _, reason = value.partition("=")
+            out.append((name, check, reason))
+        elif key.startswith(KUBE_LINTER_PREFIX):
+            out.append((name, key[len(KUBE_LINTER_PREFIX):], value))
+    return out
