@@ -15,7 +15,7 @@ from typing import Callable
 from hybrid import yamlio
 
 from hybrid.model import Platform
-from hybrid_tools.mockrun import ProgramRun, redact
+from hybrid_tools.mockrun import REDACTED, ProgramRun, redact, secret_payload
 
 Writer = Callable[[Platform, ProgramRun], dict[str, str]]
 
@@ -31,9 +31,22 @@ def k8s_objects(run: ProgramRun) -> list[dict]:
         if not reg.custom or not reg.type.startswith("kubernetes:") or reg.type.startswith("kubernetes:yaml"):
             continue
         obj = redact(reg.inputs)
+        if obj.get("kind") == "Secret":
+            obj.update(_secret_maps(reg.inputs))
         if "apiVersion" in obj and "kind" in obj:
             objs.append(obj)
     return objs
+
+
+def _secret_maps(inputs: dict) -> dict:
+    """A Secret's data/stringData recorded as one Pulumi secret: the keys with every value
+    redacted, so the manifest is still a valid Secret (keys are names, not secrets)."""
+    out = {}
+    for field in ("data", "stringData"):
+        payload = secret_payload(inputs.get(field))
+        if isinstance(payload, dict):
+            out[field] = {k: REDACTED for k in sorted(payload)}
+    return out
 
 
 def manifest_path(obj: dict) -> str:

@@ -30,7 +30,7 @@ def redact_text(text: str, secrets: tuple[str, ...]) -> str:
 def _user_data(inputs: dict[str, Any], secrets: tuple[str, ...]) -> str:
     recorded = inputs.get("userData")
     clear = secret_payload(recorded)
-    if clear is None:
+    if not isinstance(clear, str):
         # User-data must reach the engine as a secret: it carries the join token.
         raise RuntimeError("an instance's userData was recorded in clear text; it must be a Pulumi secret")
     return redact_text(clear, secrets)

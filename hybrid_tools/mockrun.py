@@ -162,13 +162,12 @@ class ProgramRun:
     secret_values: tuple[str, ...] = ()
 
 
-def secret_payload(value: Any) -> Optional[str]:
-    """The clear text inside a recorded secret wrapper (None if ``value`` is not one).
+def secret_payload(value: Any) -> Any:
+    """The clear value inside a recorded secret wrapper (None if ``value`` is not one).
 
     Only for writers that redact it again before anything is written."""
     if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
-        inner = value.get("value")
-        return inner if isinstance(inner, str) else None
+        return value.get("value")
     return None
 
 
