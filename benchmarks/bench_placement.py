@@ -1,4 +1,4 @@
-"""Benchmark of the placement calculator (issue 7). Prints its figures; exits 1 past a target.
+"""Benchmark of the placement calculator. Prints its figures; exits 1 past a target.
 
 Targets: 10,000 replicas over 1,000 clusters in < 50 ms (each strategy);
 capacity from 100,000 nodes in < 1 s; memory growing linearly with the

@@ -8,9 +8,9 @@ work. So the ratio is what the program adds: config and model, component plumbin
 renderers, stack outputs, artifacts.
 
 Gates, for the prod stack and a generated stack of 1,000 cloud GPU nodes (3,603 resources):
-* time: plan / bare <= 1.25 (the issue's target), both stacks;
+* time: plan / bare <= 1.25 (the program may add at most a quarter to what registering costs), both stacks;
 * memory: the plan's own share (plan peak RSS - bare peak RSS) <= 100 MB, and prod < 500 MB.
-  The issue's absolute "< 500 MB" cannot hold at 1,000 nodes: the bare replay alone peaks
+  An absolute "< 500 MB" cannot hold at 1,000 nodes: the bare replay alone peaks
   near 700 MB, because the Python SDK gives every property of every resource its own Output
   with four futures and a task (an ecs.Instance has about a hundred properties). Printed, so
   the gap stays visible.

@@ -344,23 +344,6 @@ def split_manifest(text: str) -> AgentParts:
     )
 
 
-def redact_manifest(text: str) -> str:
-    """The manifest with Secret values and credential-like env values replaced by the redaction marker."""
-    out = []
-    for obj in parse_manifest(text):
-        obj = copy.deepcopy(obj)
-        if obj.get("kind") == "Secret":
-            for field_ in ("data", "stringData"):
-                if obj.get(field_):
-                    obj[field_] = {k: REDACTED for k in obj[field_]}
-        for container in _containers(obj):
-            for env in container.get("env", []) or []:
-                if "value" in env and _SENSITIVE_ENV.search(env.get("name", "")):
-                    env["value"] = REDACTED
-        out.append(obj)
-    return yamlio.dump_all(out, sort_keys=True)
-
-
 def _containers(obj: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
     pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
     return [*pod.get("initContainers", []), *pod.get("containers", [])]

@@ -86,10 +86,6 @@ def tc_burst_bytes(rate_mbit: int) -> int:
     return max(rate_mbit * 125, TC_MIN_BURST)
 
 
-def ifb_name(dev: str) -> str:
-    return ("ifb-" + dev)[:15]  # IFNAMSIZ - 1
-
-
 def render_tc_script(egress_mbit: int, ingress_mbit: int, default_dev: str = "eth0") -> str:
     """Bash script ``hybrid-tc [DEV]``: shape DEV's egress and ingress; safe to run any number of times."""
     if egress_mbit <= 0 or ingress_mbit <= 0:
@@ -248,11 +244,6 @@ WantedBy=multi-user.target
 # --- preload ----------------------------------------------------------------
 
 PRELOAD_MARKER = ".hybrid-preload-complete"
-
-
-def rsync_bwlimit(rate_mbit: int) -> str:
-    """rsync's --bwlimit value: the KB suffix is 1000 bytes, so Mbit/s * 125 is exact."""
-    return f"{rate_mbit * 125}KB"
 
 
 def render_preload_script() -> str:
@@ -501,10 +492,6 @@ def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str)
         "runcmd": runcmd,
     }
     return "#cloud-config\n" + _dump(doc)
-
-
-def render_cloud_init_redacted(ctx: NodeContext) -> str:
-    return render_cloud_init(ctx, REDACTED, REDACTED)
 
 
 def _dump(doc: dict) -> str:

@@ -2,7 +2,7 @@
 
 Pure: takes validated models and plain ids, returns Kubernetes objects in the
 API's camelCase shape. ``components/cni.py`` turns them into pulumi-kubernetes
-resources; tests feed them to ``hybrid.k8s_affinity`` and to schema validation.
+resources; tests feed them to a scheduler stand-in (tests/k8s_affinity.py) and to schema validation.
 
 Placement. Both CNIs write to ``/etc/cni/net.d`` and the runtime takes the
 first file alphabetically, so every node must get exactly one of them:

@@ -41,11 +41,10 @@ import hashlib
 import heapq
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from hybrid.errors import ConfigError, ConfigIssue
 
-Strategy = Literal["static", "dynamic", "aggregated"]
 STRATEGIES: tuple[str, ...] = ("static", "dynamic", "aggregated")
 
 # Float priorities w / (2s + 1) order exactly as the fractions do while

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Optional
+from typing import Iterable, Optional
 
 from hybrid import unconfirmed
 
@@ -50,19 +50,11 @@ ADDON_KEYS: dict[str, Key] = {
 }
 
 
-def unconfirmed_keys() -> list[str]:
-    return sorted(k.json for k in ADDON_KEYS.values() if not k.confirmed)
-
-
 def parse_version(version: str) -> tuple[int, int, int]:
     m = re.fullmatch(r"v?([0-9]+)\.([0-9]+)\.([0-9]+)", version)
     if not m:
         raise ValueError(f"{version!r} is not a MAJOR.MINOR.PATCH version")
     return int(m[1]), int(m[2]), int(m[3])
-
-
-def version_supported(version: str) -> bool:
-    return parse_version(version) >= MIN_VERSION
 
 
 @dataclass(frozen=True)
@@ -109,8 +101,6 @@ def addon_config_json(apiserver_host: str, apiserver_port: int, regions: Iterabl
 
 # --- pod labels --------------------------------------------------------------
 
-ComputeClass = Literal["general-purpose", "performance", "gpu", "gpu-hpn"]
-ComputeQos = Literal["default", "best-effort"]
 GPU_CLASSES = ("gpu", "gpu-hpn")
 CPU_CLASSES = ("general-purpose", "performance")
 REGION_LABEL = "alibabacloud.com/serverless-region-id"

@@ -1247,7 +1247,7 @@ def _stack_validator(check: StackCheck):
 M, A = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
 
 # (policy name, severity, default enforcement, description, config schema, validator, kind)
-# Scanner equivalents are listed in policy/README.md and the closing note of issue 8.
+# Scanner equivalents (checkov and KICS ids per policy) are listed in policy/README.md.
 POLICIES = [
     ResourceValidationPolicy(
         name="sg-no-public-admin-ports", severity=Severity.CRITICAL, enforcement_level=M,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hybrid.k8s_affinity import Node, SelectorError, placement, requirement_matches, term_matches, toleration_matches
+from tests.k8s_affinity import Node, SelectorError, placement, requirement_matches, term_matches, toleration_matches
 
 
 def _spec(*terms, tolerations=None, node_selector=None):

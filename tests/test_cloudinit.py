@@ -9,8 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from hybrid.cloudinit import (REDACTED, context_for, kubeadm_api_version, render_cloud_init,
-                              render_cloud_init_redacted, static_node_labels)
+from hybrid.cloudinit import REDACTED, context_for, kubeadm_api_version, render_cloud_init, static_node_labels
 from hybrid.model import load
 
 TOKEN = "q7w8e9.0a1b2c3d4e5f6a7b"
@@ -42,7 +41,7 @@ def test_every_pool_passes_cloud_init_schema(cloud_init_bin, tmp_path, stack, re
     ctxs = contexts(raw)
     assert ctxs
     for ctx in ctxs:
-        for variant, text in (("real", render_cloud_init(ctx, TOKEN, CA_HASH)), ("redacted", render_cloud_init_redacted(ctx))):
+        for variant, text in (("real", render_cloud_init(ctx, TOKEN, CA_HASH)), ("redacted", render_cloud_init(ctx, REDACTED, REDACTED))):
             f = tmp_path / f"{ctx.region_id}-{ctx.pool.name}-{variant}.yaml"
             f.write_text(text)
             out = schema(cloud_init_bin, f)
@@ -123,7 +122,7 @@ def test_runcmd_order_and_preload_units(prod_raw):
 def test_redaction_and_determinism(prod_raw):
     for ctx in contexts(prod_raw):
         real = render_cloud_init(ctx, TOKEN, CA_HASH)
-        redacted = render_cloud_init_redacted(ctx)
+        redacted = render_cloud_init(ctx, REDACTED, REDACTED)
         assert TOKEN in real and CA_HASH in real
         assert TOKEN not in redacted and CA_HASH not in redacted and "ab" * 32 not in redacted
         assert redacted.count(REDACTED) == 2

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hybrid import cni as plan
-from hybrid.k8s_affinity import Node, placement, required_affinity_matches
+from tests.k8s_affinity import Node, placement, required_affinity_matches
 from hybrid.model import load
 
 VK_TAINT = {"key": "virtual-kubelet.io/provider", "value": "alibabacloud", "effect": "NoSchedule"}

@@ -20,7 +20,12 @@ import uuid
 
 import pytest
 
-from hybrid.cloudinit import ifb_name, render_tc_script
+from hybrid.cloudinit import render_tc_script
+
+def ifb_name(dev: str) -> str:
+    # The ifb device the script creates: "ifb-<dev>" cut to IFNAMSIZ - 1 = 15 characters.
+    return ("ifb-" + dev)[:15]
+
 
 EGRESS_MBIT = 40
 INGRESS_MBIT = 24

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
@@ -158,4 +158,3 @@ class Region(Model):
         return [z.id for z in self.zones]
 
 
-Mode = Literal["dev", "staging", "prod"]

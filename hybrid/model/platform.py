@@ -10,9 +10,7 @@ problem with its field path and fix:
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable, Iterable, Literal, Mapping, Optional
-
 
 from pydantic import Field, ValidationError
 
@@ -270,28 +268,9 @@ def _fleet(p: Platform) -> Iterable[ConfigIssue]:
     return check_fleet(p)
 
 
-# Platforms are frozen, so a valid config's model can be shared: `hybrid-gpu plan` validates
-# the stack file before the program runs, and the program loads the same config again.
-_LOADED: dict[str, Platform] = {}
-_LOADED_MAX = 8
-
-
 def load(raw: Mapping[str, Any]) -> Platform:
     """Validate raw stack config (camelCase keys, plain values) into a Platform."""
-    data = {k: v for k, v in raw.items() if v is not None}
-    try:
-        # Leases are checked against today: a config valid yesterday may not be today.
-        key = json.dumps(data, sort_keys=True) + "@" + lease_model.today().isoformat()
-    except (TypeError, ValueError):
-        key = None  # not plain JSON: validation below reports it; nothing to cache
-    if key is not None and key in _LOADED:
-        return _LOADED[key]
-    platform = _validate(data)
-    if key is not None:
-        if len(_LOADED) >= _LOADED_MAX:
-            _LOADED.pop(next(iter(_LOADED)))
-        _LOADED[key] = platform
-    return platform
+    return _validate({k: v for k, v in raw.items() if v is not None})
 
 
 def _validate(data: dict[str, Any]) -> Platform:
