@@ -2,7 +2,7 @@
 STACK ?= dev
 VENV := .venv/bin
 
-.PHONY: setup plan policy test bench preview up clean
+.PHONY: setup plan policy test bench mutate preview up clean
 
 setup:
 	bash scripts/setup.sh
@@ -20,6 +20,11 @@ test:
 
 bench: setup
 	$(VENV)/python benchmarks/run_all.py
+
+# Mutation score of a bounded set of modules with their fast tests (docs/architecture.md
+# records the score; a drop means a test stopped checking behaviour). Minutes, not seconds.
+mutate: setup
+	$(VENV)/python scripts/mutate.py
 
 # Real path: needs the Pulumi CLI, a backend login and Alibaba Cloud credentials.
 # The --policy-pack flag cannot live in Pulumi.yaml, hence these targets.

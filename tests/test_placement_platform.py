@@ -59,9 +59,17 @@ def test_policies(prod_raw):
 
 
 def test_previous_on_modelled_cluster_is_deducted(dev_raw):
-    dev_raw["placement"]["workloads"][0]["previous"] = {"cn-beijing": 1}
-    first = plan_placement(load(dev_raw)).output()["finetune-7b"]
-    assert first["assignments"]["cn-beijing"] >= 1
+    """Hand-computed: dev's cn-beijing pool is one ecs.gn7i-c8g1.2xlarge (8 vCPU, 30 GiB,
+    1 A10), so it hosts exactly one replica of 6 CPU / 24Gi / 1 GPU; the Serverless quota
+    is 8. Replicas already running on a modelled cluster use that room up."""
+    fresh = plan_placement(load(dev_raw)).output()["finetune-7b"]
+    assert fresh["capacity"]["cn-beijing"] == 1 and fresh["capacity"]["cn-beijing-serverless"] == 8
+    dev_raw["placement"]["workloads"][0]["previous"] = {"cn-beijing": 1, "cn-beijing-serverless": 3}
+    out = plan_placement(load(dev_raw)).output()["finetune-7b"]
+    assert out["capacity"]["cn-beijing"] == 0  # the one slot holds the running replica
+    assert out["capacity"]["cn-beijing-serverless"] == 5  # 8 - 3 running
+    assert out["assignments"]["cn-beijing"] >= 1  # the running replica is kept
+    assert sum(out["assignments"].values()) + out["unplaced"] == 6
 
 
 def test_unknown_weight_cluster_and_serverless_region_are_named(prod_raw):

@@ -149,6 +149,30 @@ def test_agent_manifest_output_is_secret(pulumi_mocks, dev_raw):
     return pulumi.Output.from_input(secret_flags()).apply(check)
 
 
+@pulumi.runtime.test
+def test_engine_is_asked_to_keep_the_agent_manifest_secret_in_state(pulumi_mocks, dev_raw):
+    """The registered cluster's own output holds the agent manifest with its token and
+    certificates: the engine stores it encrypted only if the registration names it in
+    additionalSecretOutputs (wrapping the component's copy in Output.secret does not
+    reach the state of the dynamic resource)."""
+    pulumi_mocks(dev_raw)
+    monitor = pulumi.runtime.settings.get_monitor()
+    asked: dict[str, list[str]] = {}
+    register = monitor.RegisterResource
+
+    def recording(request):
+        asked[request.type] = sorted(request.additionalSecretOutputs)
+        return register(request)
+
+    monitor.RegisterResource = recording
+    _, rc = _build(dev_raw)
+
+    def check(_):
+        assert asked[DYN] == ["agent_manifest"]
+
+    return _done(rc).apply(check)
+
+
 # --- the offline plan -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
