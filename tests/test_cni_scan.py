@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from hybrid import cni as plan
 from hybrid.model import load
 from hybrid_tools.artifacts import manifest_path
+from tests.k8s_validate import validate_files
 from tests.conftest import ROOT, stack_raw
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -59,21 +59,10 @@ def checkov_report(prod_plan) -> dict:
 
 
 def test_every_manifest_passes_kubernetes_schema_validation(prod_plan, capsys):
-    import kubernetes_validate as kv
-
     version = load(stack_raw(STACK)).idc.kubernetes_version
     files = sorted(prod_plan.rglob("*.yaml"))
     assert _cni_paths() <= {str(f.relative_to(prod_plan)) for f in files}
-    validated, no_schema, errors = 0, [], []
-    for f in files:
-        obj = yaml.safe_load(f.read_text())
-        try:
-            kv.validate(obj, version, strict=True)
-            validated += 1
-        except kv.SchemaNotFoundError:
-            no_schema.append(str(f.relative_to(prod_plan)))  # custom resources: no upstream schema
-        except kv.ValidationError as e:
-            errors.append(f"{f.relative_to(prod_plan)}: {e.message} at {list(e.path)}")
+    validated, errors, no_schema = validate_files(files, prod_plan, version)
     with capsys.disabled():
         print(f"\nkubernetes-validate {version} (strict): {validated} objects valid, {len(errors)} invalid, "
               f"{len(no_schema)} custom resources without schema {no_schema}")

@@ -8,6 +8,7 @@ import yaml
 
 from hybrid.model import load
 from tests.conftest import ROOT, stack_raw
+from tests.k8s_validate import validate_files
 
 # Kinds served by CRDs (ACK One Fleet / Karmada): kubernetes-validate has no schema for them.
 CUSTOM_KINDS = {"PropagationPolicy", "ClusterPropagationPolicy", "OverridePolicy"}
@@ -23,23 +24,12 @@ def planned(request, tmp_path_factory):
 
 
 def test_every_manifest_and_example_is_valid_strict(planned, capsys):
-    import kubernetes_validate as kv
-
     stack, out = planned
     version = load(stack_raw(stack)).idc.kubernetes_version
     files = sorted([*(out / "manifests").rglob("*"), *(out / "examples").rglob("*")])
     files = [f for f in files if f.is_file()]
     assert len(files) >= 10
-    valid, invalid, custom = 0, [], []
-    for f in files:
-        obj = yaml.safe_load(f.read_text())
-        try:
-            kv.validate(obj, version, strict=True)
-            valid += 1
-        except kv.SchemaNotFoundError:
-            custom.append(obj["kind"])
-        except kv.ValidationError as e:
-            invalid.append(f"{f.relative_to(out)}: {e.message} at {list(e.path)}")
+    valid, invalid, custom = validate_files(files, out, version)
     with capsys.disabled():
         print(f"\n{stack}: kubernetes-validate {version} strict over {len(files)} files in manifests/ and examples/: "
               f"{valid} valid, {len(invalid)} invalid, {len(custom)} custom resources ({sorted(set(custom))})")
