@@ -96,3 +96,38 @@ def test_model_rejects_bad_quantities_and_pending(prod_raw):
         load(prod_raw)
     assert [i.path for i in err.value.issues] == ["placement.workloads[0]"]
     assert "pending[idc-bj] = 2" in err.value.issues[0].message
+
+
+def test_reservation_tiers_by_hand():
+    # CPU: 60m for core 1, 10m for core 2, 5m each for cores 3-4, 2.5m each above (rounded up).
+    assert [reserved_cpu_millicores(n) for n in (2, 3, 5, 8)] == [70, 75, 83, 90]
+    # Memory: 25% of 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112, 2% above, + 100 MiB.
+    mib = 2**20
+    for gib, want_mib in ((8, 1024 + 819.2 + 100), (16, 1024 + 819.2 + 819.2 + 100),
+                          (128, 2662.4 + 6881.28 + 100), (256, 2662.4 + 6881.28 + 2621.44 + 100)):
+        assert abs(reserved_memory_bytes(gib) - want_mib * mib) < 4, gib
+
+
+def test_node_of_subtracts_the_reservation():
+    node = node_of(KNOWN["ecs.gn7i-c8g1.2xlarge"])  # 8 vCPU, 30 GiB, 1 GPU
+    alloc = node.allocatable
+    assert alloc["cpu"] == "7910m"  # 8000m - 90m
+    assert alloc["memory"] == 30 * 2**30 - reserved_memory_bytes(30) and alloc["pods"] == 110
+
+
+def test_observed_idc_is_not_deducted_and_pending_replicas_are_not_running(dev_raw):
+    # IDC figures are observed (they already contain what runs there); a pending replica
+    # is placed but not running yet, so only previous - pending uses modelled room.
+    dev_raw["placement"]["workloads"][0]["previous"] = {"idc-bj-dev": 2, "cn-beijing-serverless": 3}
+    dev_raw["placement"]["workloads"][0]["pending"] = {"cn-beijing-serverless": 1}
+    out = plan_placement(load(dev_raw)).output()["finetune-7b"]
+    assert out["capacity"]["idc-bj-dev"] == 4 and out["capacity"]["cn-beijing-serverless"] == 6
+
+
+def test_a_second_workload_sees_what_the_first_left(dev_raw):
+    # finetune-7b takes idc 4, cn-beijing 1, Serverless 1 (see the fresh dev case above).
+    first = dict(dev_raw["placement"]["workloads"][0])
+    dev_raw["placement"]["workloads"].append({**first, "name": "finetune-7b-b"})
+    out = plan_placement(load(dev_raw)).output()
+    assert out["finetune-7b"]["assignments"] == {"cn-beijing": 1, "cn-beijing-serverless": 1, "idc-bj-dev": 4}
+    assert out["finetune-7b-b"]["capacity"] == {"cn-beijing": 0, "cn-beijing-serverless": 7, "idc-bj-dev": 0}
