@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.fleet import (
@@ -53,7 +53,6 @@ from hybrid.fleet import (
     priority_propagation,
 )
 from hybrid.instance_types import InstanceSpec
-from hybrid.model import Platform
 from hybrid.model.placement import Workload
 from hybrid.placement import Candidate, PlacementResult, place
 from hybrid.placement_capacity import (
@@ -65,6 +64,11 @@ from hybrid.placement_capacity import (
     UnboundedCapacity,
     normalise_request,
 )
+
+if TYPE_CHECKING:
+    # Annotations only: the model's fleet cross check calls check_fleet, so a runtime
+    # import of the model here would make the two modules import each other.
+    from hybrid.model import Platform
 
 TIER_IDC, TIER_CLOUD, TIER_SERVERLESS = 0, 1, 2
 TIER_NAMES = {TIER_IDC: "idc", TIER_CLOUD: "cloud", TIER_SERVERLESS: "serverless"}
