@@ -38,7 +38,8 @@ def _run(*regs, secrets=(TOKEN, CA)):
 
 
 def test_cloud_init_is_the_recorded_user_data_with_the_secrets_redacted():
-    out = gpu_artifacts.gpu_cloud_init(None, _run(_instance("a-0"), _instance("a-1"), _instance("b-0", pool="q")))
+    disk = _reg("alicloud:ecs/ecsDisk:EcsDisk", "d", {"size": 500})  # sorts before the instances
+    out = gpu_artifacts.gpu_cloud_init(None, _run(disk, _instance("a-0"), _instance("a-1"), _instance("b-0", pool="q")))
     assert sorted(out) == ["cloud-init/cn-x-p.yaml", "cloud-init/cn-x-q.yaml"]
     doc = yaml.safe_load(out["cloud-init/cn-x-p.yaml"])
     join = yaml.safe_load(doc["write_files"][0]["content"])
@@ -85,3 +86,20 @@ def test_manifest_secret_keeps_keys_and_hides_values():
     doc = yaml.safe_load(out["manifests/ns/secret-s.yaml"])
     assert doc["stringData"] == {"ca": "[secret]", "token": "[secret]"} and doc["data"] == {"key": "[secret]"}
     assert yaml.safe_load(out["manifests/cluster/configmap-c.yaml"])["data"] == {"a": "b"}
+
+
+def test_dump_yaml_is_sorted_block_style_with_literal_blocks_and_no_wrapping():
+    words = " ".join(["word"] * 40)  # longer than any default line width
+    text = artifacts.dump_yaml({"b": 1, "a": {"s": "x\ny\n", "l": [1, 2]}, "long": words})
+    assert text == f"a:\n  l:\n  - 1\n  - 2\n  s: |\n    x\n    y\nb: 1\nlong: {words}\n"
+
+
+def test_only_declared_kubernetes_objects_reach_manifests():
+    skip_first = _reg("aaa:component:Thing", "c", {"apiVersion": "v1", "kind": "ConfigMap"}, custom=False)
+    group = _reg("kubernetes:yaml/v2:ConfigGroup", "g", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "g"}})
+    no_api = _reg("kubernetes:core/v1:ConfigMap", "n", {"kind": "ConfigMap", "metadata": {"name": "n"}})
+    no_kind = _reg("kubernetes:core/v1:ConfigMap", "k", {"apiVersion": "v1", "metadata": {"name": "k"}})
+    unnamed = _reg("kubernetes:core/v1:ConfigMap", "u", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}})
+    ok = _reg("kubernetes:core/v1:ConfigMap", "z", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "z"}})
+    out = artifacts.manifests(None, _run(skip_first, group, no_api, no_kind, unnamed, ok))
+    assert sorted(out) == ["manifests/cluster/configmap-unnamed.yaml", "manifests/cluster/configmap-z.yaml"]
