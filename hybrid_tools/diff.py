@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from hybrid.ack_api import CREATE_ONLY_KEYS, REPLACE_KEYS
+from hybrid.ack_api import CREATE_ONLY_KEYS, DYNAMIC_TYPE, REPLACE_KEYS
 from hybrid_tools import cost_diff
 
 # Properties whose change forces a new resource, a reboot or a destructive in-place step,
@@ -46,8 +46,7 @@ EFFECTS: dict[str, dict[str, str]] = {
     "alicloud:log/store:Store": {"projectName": "replace", "logstoreName": "replace", "shardCount": "replace"},
     "alicloud:cs/kubernetesAddon:KubernetesAddon": {"clusterId": "replace", "name": "replace", "version": "upgrade"},
     # The registered cluster's dynamic provider (components/registered_cluster.py).
-    "pulumi-python:dynamic/ack:RegisteredCluster": {**{k: "replace" for k in REPLACE_KEYS},
-                                                    **{k: "creation only, not applied" for k in CREATE_ONLY_KEYS}},
+    DYNAMIC_TYPE: {**{k: "replace" for k in REPLACE_KEYS}, **{k: "creation only, not applied" for k in CREATE_ONLY_KEYS}},
     "pulumi:providers:alicloud": {"region": "replaces every resource of this provider"},
     "kubernetes:apps/v1:DaemonSet": {"spec.selector": "replace", "metadata.name": "replace", "metadata.namespace": "replace",
                                      "spec.template": "rolling restart"},
