@@ -33,7 +33,8 @@ class ConfigIssue:
         text = f"{self.path}: {self.message}"
         if self.fix:
             text += f" Fix: {self.fix}"
-        return text
+        # One line per problem, also when the message quotes a multi-line parser error.
+        return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 class ConfigError(Exception):

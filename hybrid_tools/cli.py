@@ -7,18 +7,19 @@ import sys
 from pathlib import Path
 
 from hybrid.errors import ConfigError
+from hybrid_tools.errors import InputError
 
 EXIT_BAD_INPUT = 2
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from hybrid_tools import plan
+    from hybrid_tools import plan, policy_gate
 
-    if not args.no_policy:
+    if not args.no_policy:  # a bad policy config fails before minutes of planning, with nothing written
         from hybrid_tools import policy_config
 
-        # A bad policy config must stop the run before the plan is written, like a bad stack config.
-        policy_config.load(Path(args.policy_config) if args.policy_config else policy_config.default_path(args.stack))
+        policy_gate.load_policy_config(Path(args.policy_config) if args.policy_config else policy_config.default_path(args.stack),
+                                       explicit=args.policy_config is not None)
     if args.pricing_api:
         from hybrid_tools import cost_cli
 
@@ -28,7 +29,6 @@ def _plan(args: argparse.Namespace) -> int:
         result = plan.main(args.stack, Path(args.out), Path(args.config) if args.config else None)
     if args.no_policy:
         return 0
-    from hybrid_tools import policy_gate
 
     print()
     report = policy_gate.gate_run(args.stack, result.platform, result.run, result.out_dir,
@@ -111,17 +111,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def expected_failure(err: BaseException) -> str | None:
+    """The text for a failure a user can cause by what they type, or None for a defect.
+
+    The one place that decides what exits 2: bad stack config (one line per field), and one
+    line for a bad policy config, a plan directory that is not one, a path that cannot be
+    read or written, a file that is not UTF-8 text."""
+    if isinstance(err, ConfigError):
+        return err.render()
+    if isinstance(err, InputError):
+        return f"hybrid-gpu: {err}"
+    if isinstance(err, OSError) and err.filename is not None:
+        return f"hybrid-gpu: {err.filename}: {err.strerror or err}. Fix: check the path and its permissions."
+    if isinstance(err, FileNotFoundError):  # no filename: a lookup such as the project root
+        return f"hybrid-gpu: {err}."
+    if isinstance(err, UnicodeDecodeError):
+        return f"hybrid-gpu: an input file is not UTF-8 text ({err.reason} at byte {err.start}). Fix: save it as UTF-8."
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # usage errors: argparse prints one usage line and exits 2
     try:
         if getattr(args, "stack", None) is not None:
             from hybrid_tools.stackconfig import check_stack_name
 
             check_stack_name(args.stack)  # before any path is built from it
         return args.func(args)
-    except ConfigError as err:
-        print(err.render(), file=sys.stderr)
+    except (ConfigError, InputError, OSError, UnicodeDecodeError) as err:
+        text = expected_failure(err)
+        if text is None:
+            raise
+        print(text, file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

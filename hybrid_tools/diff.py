@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from hybrid.ack_api import CREATE_ONLY_KEYS, DYNAMIC_TYPE, REPLACE_KEYS
 from hybrid_tools import cost_diff
+from hybrid_tools.errors import InputError
 
 # Properties whose change forces a new resource, a reboot or a destructive in-place step,
 # by resource type (camelCase, as in resources.json). Taken from the provider schemas
@@ -119,12 +120,25 @@ class PlanDiff:
         return not (self.resources or self.manifests or self.placement or self.outputs or self.cost)
 
 
+def _json_file(path: Path, kind: type) -> Any:
+    """A plan artifact as JSON of the expected top-level kind, or an InputError naming the file."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{path}: not a plan artifact ({e}). Fix: re-run `hybrid-gpu plan` to rewrite it.") from None
+    if not isinstance(doc, kind) or (kind is list and not all(isinstance(r, dict) and "urn" in r for r in doc)):
+        raise InputError(f"{path}: not a plan artifact (unexpected shape). Fix: re-run `hybrid-gpu plan` to rewrite it.")
+    return doc
+
+
 def _load(plan_dir: Path) -> tuple[dict[str, dict], dict, dict[str, str]]:
+    if not plan_dir.is_dir():
+        raise InputError(f"{plan_dir}: no such plan directory. Fix: run `hybrid-gpu plan --stack <stack> --out <root>` and pass <root>/<stack>.")
     if not (plan_dir / "resources.json").is_file():
-        raise FileNotFoundError(f"{plan_dir} is not an offline plan (no resources.json); run `hybrid-gpu plan` first")
-    resources = {r["urn"]: r for r in json.loads((plan_dir / "resources.json").read_text())}
+        raise InputError(f"{plan_dir}: not an offline plan (no resources.json). Fix: run `hybrid-gpu plan` and pass its output directory.")
+    resources = {r["urn"]: r for r in _json_file(plan_dir / "resources.json", list)}
     out_file = plan_dir / "outputs.json"
-    outputs = json.loads(out_file.read_text()) if out_file.is_file() else {}
+    outputs = _json_file(out_file, dict) if out_file.is_file() else {}
     manifests = {}
     mdir = plan_dir / "manifests"
     if mdir.is_dir():

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from hybrid import safeload
+from hybrid_tools.errors import InputError
 from hybrid_tools.mockrun import RESOURCE_SIG, SIG_KEY, UNKNOWN, ProgramRun, canonical_json
 
 PACK_DIR = Path(__file__).resolve().parents[1] / "policy"
@@ -39,6 +40,10 @@ SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critic
 
 class GateError(RuntimeError):
     """The pack could not be started or configured (not a policy violation)."""
+
+
+class PolicyConfigError(GateError, InputError):
+    """The policy config a user wrote is unreadable or invalid for the pack: exit 2, one line."""
 
 
 # --- engine-form resources --------------------------------------------------
@@ -280,7 +285,7 @@ def configure(stub, info, config_doc: dict[str, Any]) -> dict[str, str]:
     known = {p.name: p for p in info.policies}
     unknown = sorted(set(config_doc) - set(known) - {"all"})
     if unknown:
-        raise GateError(f"policy config names policies the pack does not have: {', '.join(unknown)}")
+        raise PolicyConfigError(f"policy config names policies the pack does not have: {', '.join(unknown)}")
     all_level = config_doc.get("all")
     if isinstance(all_level, dict):
         all_level = all_level.get("enforcementLevel")
@@ -291,7 +296,7 @@ def configure(stub, info, config_doc: dict[str, Any]) -> dict[str, str]:
         entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
         level = entry.pop("enforcementLevel", None) or all_level or LEVEL_NAMES[pol.enforcementLevel]
         if level not in LEVELS:
-            raise GateError(f"{name}: enforcementLevel {level!r} is not one of {', '.join(LEVELS)}")
+            raise PolicyConfigError(f"{name}: enforcementLevel {level!r} is not one of {', '.join(LEVELS)}")
         schema = json.loads(json.dumps(_message_dict(pol.configSchema.properties)))
         props = {k: v["default"] for k, v in schema.items() if isinstance(v, dict) and "default" in v}
         props.update(entry)
@@ -316,7 +321,7 @@ def _validate(name: str, props: dict, schema: dict, required: list[str]) -> None
     full = {"type": "object", "properties": schema, "required": required}
     errors = sorted(jsonschema.Draft7Validator(full).iter_errors(props), key=lambda e: list(e.path))
     if errors:
-        raise GateError(f"policy config of {name}: " + "; ".join(f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}" for e in errors))
+        raise PolicyConfigError(f"policy config of {name}: " + "; ".join(f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}" for e in errors))
 
 
 def _options(r: EngineResource):
@@ -414,22 +419,48 @@ def project_of(run: ProgramRun, default: str = "hybrid-gpu-platform") -> str:
     return default
 
 
+def load_policy_config(path: Path, explicit: bool) -> dict[str, Any]:
+    """The policy config file as a dict ({} when the default file is absent).
+
+    A path the user named must exist; any file must be a readable JSON object. Checked before
+    the plan runs, so a typo costs no planning time and writes nothing."""
+    from hybrid_tools import policy_config as pc
+
+    if path.exists() and not path.is_file():
+        raise PolicyConfigError(f"{path}: not a file. Fix: pass the policy config JSON file itself.")
+    if not path.exists():
+        if explicit:
+            raise PolicyConfigError(f"{path}: no such policy config file. Fix: pass an existing file, or leave --policy-config out "
+                                    "to use policy/config/<stack>.json.")
+        return {}
+    try:
+        return pc.load(path)
+    except OSError as e:
+        raise PolicyConfigError(f"{path}: cannot read the policy config ({e.strerror}). Fix: pass a readable JSON file.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise PolicyConfigError(f"{path}: the policy config is not JSON ({e}). Fix: correct the JSON syntax.") from None
+    except ValueError as e:
+        raise PolicyConfigError(f"{e}. Fix: write a JSON object of policy name -> level or settings.") from None
+
+
 def gate_run(stack: str, platform, run: ProgramRun, out_dir: Path, policy_config: Optional[Path] = None,
              analyzer: Optional[PolicyAnalyzer] = None, stream=None) -> GateReport:
     """Gate one planned stack: effective config, analysis, ``policy.json``, table. Returns the report."""
     from hybrid_tools import policy_config as pc
 
     path = policy_config or pc.default_path(stack)
+    doc = load_policy_config(path, explicit=policy_config is not None)
     notes = []
     if path.is_file():
-        doc = pc.load(path)
         notes += [f"{path.name} is stale ({d}); the gate used the stack config's value. Run `hybrid-gpu policy --stack {stack} --write-config`."
                   for d in pc.drift(doc, platform, missing_ok=True)]
     else:
-        doc = {}
         notes.append(f"no policy config {path}; the pack's defaults apply.")
     config_doc = pc.effective(doc, platform)
-    report = run_gate(stack, resources_from_run(run, project_of(run), stack), config_doc, analyzer=analyzer, notes=notes)
+    try:
+        report = run_gate(stack, resources_from_run(run, project_of(run), stack), config_doc, analyzer=analyzer, notes=notes)
+    except PolicyConfigError as e:
+        raise PolicyConfigError(f"{path}: {e}") from None
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "policy.json").write_text(report.to_json())
     print(report.table(), file=stream or sys.stdout)
@@ -448,10 +479,12 @@ def cli(args) -> int:
         from hybrid_tools.stackconfig import read_stack
 
         platform = load(read_stack(args.stack, config_file=config_file).raw)
+        doc = load_policy_config(path, explicit=False)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(pc.render(pc.effective(pc.load(path), platform)))
+        path.write_text(pc.render(pc.effective(doc, platform)))
         print(f"wrote {path}")
         return 0
+    load_policy_config(path, explicit=args.policy_config is not None)  # fail before minutes of planning
     progress = plan.Progress(sys.stderr, f"planning {args.stack}")
     _, platform, run_, seconds = plan.build_plan(args.stack, config_file=config_file, progress=progress)
     progress.done(seconds)
