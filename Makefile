@@ -2,7 +2,7 @@
 STACK ?= dev
 VENV := .venv/bin
 
-.PHONY: setup plan policy test bench mutate preview up clean
+.PHONY: setup plan policy test bench mutate cli-check preview up drift clean
 
 setup:
 	bash scripts/setup.sh
@@ -26,13 +26,24 @@ bench: setup
 mutate: setup
 	$(VENV)/python scripts/mutate.py
 
-# Real path: needs the Pulumi CLI, a backend login and Alibaba Cloud credentials.
-# The --policy-pack flag cannot live in Pulumi.yaml, hence these targets.
-preview:
+# Real path: from a machine inside the data center, with the Pulumi CLI of the version pinned in
+# requirements.txt, PULUMI_BACKEND_URL (the OSS state bucket), PULUMI_CONFIG_PASSPHRASE and
+# Alibaba Cloud credentials: docs/pipeline.md. The --policy-pack flag cannot live in Pulumi.yaml.
+PULUMI_VERSION := $(shell sed -n 's/^pulumi==//p' requirements.txt)
+
+cli-check:
+	@v=$$(pulumi version 2>/dev/null); [ "$$v" = "v$(PULUMI_VERSION)" ] || { echo "need Pulumi CLI v$(PULUMI_VERSION) (the SDK pin), found '$$v': curl -fsSL https://get.pulumi.com | sh -s -- --version $(PULUMI_VERSION)"; exit 1; }
+	@[ -n "$$PULUMI_BACKEND_URL" ] || { echo "set PULUMI_BACKEND_URL to the OSS state bucket (docs/pipeline.md)"; exit 1; }
+
+preview: setup cli-check
 	pulumi preview --stack $(STACK) --diff --policy-pack policy --policy-pack-config policy/config/$(STACK).json
 
-up:
+up: setup cli-check
 	pulumi up --stack $(STACK) --policy-pack policy --policy-pack-config policy/config/$(STACK).json
+
+# Refresh in preview mode; exit 1 naming what drifted (the nightly drift workflow runs the same).
+drift: setup cli-check
+	bash scripts/drift.sh $(STACK)
 
 clean:
 	rm -rf build

@@ -5,12 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 stamp=.venv/.installed-$(cat requirements.txt requirements-dev.txt policy/requirements.txt pyproject.toml | sha256sum | cut -c1-16)
+# Says what it does: a first install takes minutes with no other sign of life.
 if [ ! -f "$stamp" ]; then
-  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv with $("$PY" --version 2>&1)"
+    "$PY" -m venv .venv
+  fi
+  echo "setup: installing the pinned packages of requirements-dev.txt into .venv (pulumi SDKs, policy pack, test tools; a first install takes a few minutes)"
   .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+  echo "setup: installing this project into .venv (editable: the hybrid-gpu command)"
   .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
   rm -f .venv/.installed-*; touch "$stamp"
+  echo "setup: .venv ready"
+else
+  echo "setup: .venv up to date (pins unchanged)"
 fi
 if [ "${1:-}" = "--with-system" ]; then
+  echo "setup: system tools the tests drive (scripts/setup-system.sh)"
   bash scripts/setup-system.sh
 fi

@@ -1,8 +1,9 @@
-"""The CI workflows shipped for users: actionlint clean, and wired the way the README promises."""
+"""The CI workflows shipped for users: actionlint clean, and wired the way docs/pipeline.md says."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+SELF_HOSTED = ["self-hosted", "linux", "x64", "hybrid-idc"]
+# Every secret a job can see, by name; hosted jobs must see none but the workflow token.
+SECRET_RE = re.compile(r"secrets\.([A-Za-z0-9_]+)")
 
 
 def _actionlint() -> str | None:
@@ -22,32 +26,105 @@ def _actionlint() -> str | None:
     return None
 
 
+def _load(name: str) -> dict:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+
+
+def _jobs() -> list[tuple[str, str, dict]]:
+    return [(wf.name, name, job) for wf in WORKFLOWS for name, job in yaml.safe_load(wf.read_text())["jobs"].items()]
+
+
+def _pulumi_steps(job: dict) -> list[dict]:
+    return [s for s in job.get("steps", []) if str(s.get("uses", "")).startswith("pulumi/actions@")]
+
+
+def _touches_real_state(job: dict) -> bool:
+    return bool(_pulumi_steps(job)) or any("drift.sh" in s.get("run", "") for s in job.get("steps", []))
+
+
 def test_actionlint_is_clean():
     exe = _actionlint()
     if exe is None:
         pytest.skip("no actionlint binary (bash scripts/setup-system.sh installs it in .venv-tools)")
-    proc = subprocess.run([exe, "-color=false", *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([exe, "-color=false", *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def _steps(doc: dict) -> list[dict]:
-    return [s for job in doc["jobs"].values() for s in job.get("steps", [])]
+def test_cli_version_in_every_workflow_equals_the_sdk_pin():
+    pin = re.search(r"^pulumi==([0-9.]+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+    steps = [s for _, _, job in _jobs() for s in _pulumi_steps(job)]
+    assert len(steps) >= 3  # preview, up, the drift job's install
+    # `pulumi-version` is the input of pulumi/actions@v7 (its action.yml); absent, it installs the newest 3.x.
+    assert [str(s.get("with", {}).get("pulumi-version")) for s in steps] == [pin] * len(steps)
 
 
-def test_pr_workflow_runs_tests_gate_diff_and_preview_with_policy_pack():
-    doc = yaml.safe_load((ROOT / ".github/workflows/pr.yml").read_text())
+def test_jobs_against_real_state_run_inside_the_network_with_an_environment():
+    real = [(wf, name, job) for wf, name, job in _jobs() if _touches_real_state(job)]
+    assert {(wf, name) for wf, name, _ in real} == {("pr.yml", "preview"), ("main.yml", "up"), ("drift.yml", "drift")}
+    for wf, name, job in real:
+        assert job["runs-on"] == SELF_HOSTED, (wf, name)
+        assert "environment" in job, (wf, name)
+        # Every credential comes through the job's env from the environment, never inline elsewhere.
+        used = set(SECRET_RE.findall(yaml.safe_dump(job.get("env", {}))))
+        assert used == {"PULUMI_CONFIG_PASSPHRASE", "STATE_ACCESS_KEY_ID", "STATE_ACCESS_KEY_SECRET",
+                        "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"}, (wf, name)
+        assert job["env"]["PULUMI_BACKEND_URL"] == "${{ vars.PULUMI_BACKEND_URL }}"
+    envs = {name: job["environment"] for _, name, job in real}
+    # Previews and drift get the read-only environment; only `up` on main gets the deploy one.
+    assert envs == {"preview": "preview-${{ matrix.stack }}", "drift": "preview-${{ matrix.stack }}", "up": "${{ matrix.stack }}"}
+
+
+def test_offline_jobs_run_hosted_and_see_no_secret():
+    offline = [(wf, name, job) for wf, name, job in _jobs() if not _touches_real_state(job)]
+    assert {(wf, name) for wf, name, _ in offline} == {("pr.yml", "test"), ("pr.yml", "offline-plan"), ("main.yml", "test")}
+    for wf, name, job in offline:
+        assert str(job["runs-on"]).startswith("ubuntu-"), (wf, name)
+        assert "environment" not in job
+        assert set(SECRET_RE.findall(yaml.safe_dump(job))) <= {"GITHUB_TOKEN"}, (wf, name)
+
+
+def test_no_pulumi_cloud_token_anywhere():
+    # One backend: the OSS bucket. A Pulumi Cloud token next to it would be a second story.
+    for wf in WORKFLOWS:
+        assert "PULUMI_ACCESS_TOKEN" not in wf.read_text(), wf.name
+    readme = (ROOT / "README.md").read_text()
+    assert "pulumi login --local" not in readme and "PULUMI_BACKEND_URL='s3://" in readme
+    assert "s3ForcePathStyle=true" not in readme  # OSS denies path-style requests
+
+
+def test_pr_and_main_test_jobs_run_exactly_ci_run():
+    for name in ("pr.yml", "main.yml"):
+        runs = [s.get("run", "") for s in _load(name)["jobs"]["test"]["steps"] if "run" in s]
+        assert runs == ["bash .ci/run"], name
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "export HYBRID_STRICT=1" in ci and "make test" in ci
+    make = (ROOT / "Makefile").read_text()
+    assert re.search(r"^test:\n\tbash scripts/setup.sh --with-system\n", make, re.M)
+
+
+def test_pr_workflow_runs_gate_diff_and_preview_with_policy_pack():
+    doc = _load("pr.yml")
     assert "pull_request" in doc[True]  # YAML 1.1 reads the bare key `on` as True
-    runs = "\n".join(s.get("run", "") for s in _steps(doc))
-    assert "pytest" in runs and "hybrid-gpu plan" in runs and "hybrid-gpu diff" in runs and "--format md" in runs
-    preview = [s for s in _steps(doc) if str(s.get("uses", "")).startswith("pulumi/actions@")]
-    assert preview and all(s["with"]["command"] == "preview" and s["with"]["policyPacks"] == "policy" and s["with"]["diff"] is True
-                           for s in preview)
+    runs = "\n".join(s.get("run", "") for job in doc["jobs"].values() for s in job.get("steps", []))
+    assert "hybrid-gpu plan" in runs and "hybrid-gpu diff" in runs and "--format md" in runs
+    preview = doc["jobs"]["preview"]
+    assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    steps = _pulumi_steps(preview)
+    assert [(s["with"]["command"], s["with"]["policyPacks"], s["with"]["diff"]) for s in steps] == [("preview", "policy", True)]
 
 
 def test_main_workflow_runs_up_only_on_main_per_stack():
-    doc = yaml.safe_load((ROOT / ".github/workflows/main.yml").read_text())
+    doc = _load("main.yml")
     assert doc[True]["push"]["branches"] == ["main"]
     up = doc["jobs"]["up"]
     assert up["strategy"]["matrix"]["stack"] == ["dev", "prod"] and up["strategy"]["max-parallel"] == 1
-    cmds = [s["with"]["command"] for s in up["steps"] if str(s.get("uses", "")).startswith("pulumi/actions@")]
-    assert cmds == ["up"]
+    assert [s["with"]["command"] for s in _pulumi_steps(up)] == ["up"]
+
+
+def test_drift_workflow_is_scheduled_and_runs_the_drift_script():
+    doc = _load("drift.yml")
+    assert doc[True]["schedule"] and "workflow_dispatch" in doc[True]
+    job = doc["jobs"]["drift"]
+    assert job["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    assert [s["with"] for s in _pulumi_steps(job)] == [{"pulumi-version": _pulumi_steps(job)[0]["with"]["pulumi-version"]}]  # install only
+    assert any(s.get("run") == 'bash scripts/drift.sh "${{ matrix.stack }}"' for s in job["steps"])
