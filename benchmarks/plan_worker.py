@@ -65,7 +65,31 @@ def _timed(fn) -> tuple[float, object]:
 def _plan_once(stack_file: str, out_dir: str):
     _, platform, run, _ = plan_mod.build_plan("bench", root=ROOT, config_file=Path(stack_file))
     plan_mod.write_plan("bench", Path(out_dir), platform, run)
+    LAST_PLAN["platform"], LAST_PLAN["run"] = platform, run
     return run
+
+
+# The last plan's model and recorded run, for the policy gate measured right after it.
+LAST_PLAN: dict = {}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its waited-for children (the policy pack process)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _gate_once(out_dir: str) -> None:
+    """The policy gate as `hybrid-gpu plan` runs it after the plan: its own pack process
+    (started and stopped: every PR pays the start-up), the pack's default config for the stack."""
+    import io
+
+    from hybrid_tools import policy_gate
+
+    report = policy_gate.gate_run("bench", LAST_PLAN["platform"], LAST_PLAN["run"], Path(out_dir) / "gate",
+                                  stream=io.StringIO())
+    if report.resources != len(LAST_PLAN["run"].registrations) + 1:
+        raise SystemExit(f"gate analyzed {report.resources} resources, the plan registered {len(LAST_PLAN['run'].registrations)}")
 
 
 def _dump_graph(run, dump: str) -> int:
@@ -160,15 +184,26 @@ def run_bare(dump: str, warmup: str) -> dict:
 
 def run_pairs(stack_file: str, out_dir: str, dump: str, warmup: str, warmup_dump: str, n: str) -> dict:
     """n interleaved (plan, bare) runs in one process: a load spike on the shared machine hits
-    a pair rather than one side, and both sides share one interpreter's memory state."""
+    a pair rather than one side, and both sides share one interpreter's memory state.
+
+    After each plan, the policy gate over it, in CPU seconds (this process plus the pack
+    process) against the plan's own CPU seconds: CPU, not wall time, because the gate's two
+    processes take turns and the machine's other load would otherwise count as gate cost."""
     small, graph = _load_graph(warmup_dump), _load_graph(dump)
     _plan_once(warmup, out_dir + "-warmup")
+    _gate_once(out_dir + "-warmup")
     _bare_once(*small)
-    plans, bares = [], []
+    plans, bares, plan_cpu, gate_cpu = [], [], [], []
     for _ in range(int(n)):
+        c0 = _cpu()
         plans.append(_timed(lambda: _plan_once(stack_file, out_dir))[0])
+        c1 = _cpu()
+        _gate_once(out_dir)
+        c2 = _cpu()
+        plan_cpu.append(c1 - c0)
+        gate_cpu.append(c2 - c1)
         bares.append(_timed(lambda: _bare_once(*graph))[0])
-    return {"plan": plans, "bare": bares}
+    return {"plan": plans, "bare": bares, "plan_cpu": plan_cpu, "gate_cpu": gate_cpu}
 
 
 if __name__ == "__main__":

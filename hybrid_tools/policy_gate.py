@@ -271,10 +271,12 @@ def pack_version(pack_dir: Path = PACK_DIR) -> str:
 
 
 def _struct(d: dict[str, Any]):
+    """``d`` as a protobuf Struct. Engine-form values are already plain JSON types (wire_value
+    turned tuples into lists and resource references into strings), so no JSON round trip."""
     from google.protobuf import struct_pb2
 
     s = struct_pb2.Struct()
-    s.update(json.loads(json.dumps(d)))  # plain JSON types only
+    s.update(d)
     return s
 
 
@@ -338,35 +340,37 @@ def _options(r: EngineResource):
     )
 
 
-def _provider(r: EngineResource, by_urn: dict[str, EngineResource]):
-    from pulumi.runtime import proto
-
-    p = by_urn.get(r.provider)
-    if p is None:
-        return None
-    return proto.AnalyzerProviderResource(type=p.type, urn=p.urn, name=p.name, properties=_struct(p.properties))
-
-
 def analyze(stub, resources: list[EngineResource]) -> tuple[list, int]:
-    """Analyze each resource, then the stack. Returns (diagnostics with their urn, not-applicable count)."""
+    """Analyze each resource, then the stack. Returns (diagnostics with their urn, not-applicable count).
+
+    Each resource's properties are converted to a Struct once: the stack analysis copies it
+    (a C-level copy) and adds the id. A provider's message is built once and shared by all the
+    resources it manages (a fleet has thousands per provider)."""
     from pulumi.runtime import proto
 
     by_urn = {r.urn: r for r in resources}
+    providers: dict[str, Any] = {}
     diags: list[tuple[Any, str]] = []
     not_applicable = 0
     stack_resources = []
     for r in resources:
-        provider = _provider(r, by_urn)
-        kwargs = {"provider": provider} if provider is not None else {}
-        req = proto.AnalyzeRequest(type=r.type, properties=_struct(r.properties), urn=r.urn, name=r.name,
-                                   options=_options(r), **kwargs)
-        resp = stub.Analyze(req)
+        p = by_urn.get(r.provider)
+        if p is not None and p.urn not in providers:
+            providers[p.urn] = proto.AnalyzerProviderResource(type=p.type, urn=p.urn, name=p.name, properties=_struct(p.properties))
+        kwargs = {"provider": providers[p.urn]} if p is not None else {}
+        props, options = _struct(r.properties), _options(r)
+        resp = stub.Analyze(proto.AnalyzeRequest(type=r.type, properties=props, urn=r.urn, name=r.name, options=options, **kwargs))
         diags += [(d, d.urn or r.urn) for d in resp.diagnostics]
         not_applicable += len(resp.not_applicable)
         # Stack analysis sees the resource's state (outputs); offline, the inputs plus the id a provider returns.
-        state = dict(r.properties, id=r.id) if r.id else r.properties
+        if r.id:
+            state = type(props)()
+            state.CopyFrom(props)
+            state["id"] = r.id
+        else:
+            state = props
         stack_resources.append(proto.AnalyzerResource(
-            type=r.type, properties=_struct(state), urn=r.urn, name=r.name, options=_options(r),
+            type=r.type, properties=state, urn=r.urn, name=r.name, options=options,
             parent=r.parent, dependencies=r.dependencies, **kwargs))
     resp = stub.AnalyzeStack(proto.AnalyzeStackRequest(resources=stack_resources))
     diags += [(d, d.urn) for d in resp.diagnostics]

@@ -146,3 +146,24 @@ def test_lease_rules_through_the_gate(monkeypatch, tmp_path):
     assert ("ecs-gpu-lease-ending-soon", "Instance::cn-beijing-a100-burst-cn-beijing-i-1") in advisory
     assert not any("a10-train" in u for _, u in advisory)  # ends 2027-06-30: outside the window
     assert report.exit_code == 1
+
+
+def test_analyzer_memo_changes_no_verdict(analyzer, bad_plan, tmp_path):
+    """policy/analyzer_memo.py (one conversion per resource, type-filtered resource policies)
+    against pulumi-policy unpatched: the same pack rules, the same findings on the bad stack."""
+    import shutil
+
+    platform, run = bad_plan
+    plain = tmp_path / "pack"
+    plain.mkdir()
+    shutil.copy(ROOT / "policy" / "rules.py", plain / "rules.py")
+    shutil.copy(ROOT / "policy" / "PulumiPolicy.yaml", plain / "PulumiPolicy.yaml")
+    main = (ROOT / "policy" / "__main__.py").read_text()
+    assert "analyzer_memo.install()" in main
+    (plain / "__main__.py").write_text(main.replace("import analyzer_memo\n", "").replace("analyzer_memo.install()", "pass"))
+    with pg.PolicyAnalyzer(pack_dir=plain) as unpatched:
+        want = pg.gate_run("bad", platform, run, tmp_path / "plain", FIXTURES / "policy.bad.json", analyzer=unpatched)
+    got = pg.gate_run("bad", platform, run, tmp_path / "memo", FIXTURES / "policy.bad.json", analyzer=analyzer)
+    assert want.violations and got.violations == want.violations
+    # Every kind of finding is in the comparison: resource policies on each type they match, and stack policies.
+    assert {v.policy for v in want.violations} >= {"sg-no-public-admin-ports", "ecs-disks-encrypted", "vpc-flow-logs"}
