@@ -162,15 +162,21 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float) -> str:
+    # One count throughout: every registered resource, as the progress line and the policy gate
+    # count them; split here into what the cloud or cluster gets, providers and components.
     custom = [r for r in resources if r["custom"]]
+    providers = sum(1 for r in custom if r["type"].startswith("pulumi:providers:"))
     by_type = Counter(r["type"] for r in custom)
     by_region = Counter(region_of(r) for r in custom)
     width = max((len(t) for t in by_type), default=10)
-    lines = [f"offline plan of stack {stack!r}: {len(custom)} resources in {len(resources) - len(custom)} components ({seconds:.2f}s)", ""]
+    lines = [f"offline plan of stack {stack!r}: {len(resources)} resources registered in {seconds:.2f}s = "
+             f"{len(custom) - providers} cloud and Kubernetes objects + {providers} providers + "
+             f"{len(resources) - len(custom)} components", ""]
     lines.append(f"  {'type'.ljust(width)}  count")
     lines += [f"  {t.ljust(width)}  {n:5d}" for t, n in sorted(by_type.items())]
     lines.append("")
-    lines.append("  by region: " + ", ".join(f"{r} {n}" for r, n in sorted(by_region.items())))
+    lines.append("  by region (objects and providers): "
+                 + ", ".join(f"{'no region' if r == '-' else r} {n}" for r, n in sorted(by_region.items())))
     lines.append(f"  artifacts: {out_dir}")
     lines.append(f"  unconfirmed vendor values: {len(unconfirmed.UNCONFIRMED)} (unconfirmed.json; confirm before the first real run)")
     return "\n".join(lines)

@@ -236,7 +236,7 @@ class GateReport:
         })
 
     def table(self) -> str:
-        head = f"policy gate: stack {self.stack!r}, pack {self.pack}@{self.pack_version} ({len(self.policies)} policies), {self.resources} resources analyzed"
+        head = f"policy gate: stack {self.stack!r}, pack {self.pack}@{self.pack_version} ({len(self.policies)} policies), {self.resources} resources analyzed (the plan's {self.resources - 1} and the stack)"
         lines = [head] + [f"  note: {n}" for n in self.config_notes]
         if not self.violations:
             lines.append("  no violations")
