@@ -287,7 +287,8 @@ def configure(stub, info, config_doc: dict[str, Any]) -> dict[str, str]:
     known = {p.name: p for p in info.policies}
     unknown = sorted(set(config_doc) - set(known) - {"all"})
     if unknown:
-        raise PolicyConfigError(f"policy config names policies the pack does not have: {', '.join(unknown)}")
+        raise PolicyConfigError(f"policy config names policies the pack does not have: {', '.join(unknown)}. "
+                                "Fix: use the names in policy/README.md (or `all`).")
     all_level = config_doc.get("all")
     if isinstance(all_level, dict):
         all_level = all_level.get("enforcementLevel")
@@ -298,7 +299,7 @@ def configure(stub, info, config_doc: dict[str, Any]) -> dict[str, str]:
         entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
         level = entry.pop("enforcementLevel", None) or all_level or LEVEL_NAMES[pol.enforcementLevel]
         if level not in LEVELS:
-            raise PolicyConfigError(f"{name}: enforcementLevel {level!r} is not one of {', '.join(LEVELS)}")
+            raise PolicyConfigError(f"{name}: enforcementLevel {level!r} is not one of {', '.join(LEVELS)}. Fix: use one of them.")
         schema = json.loads(json.dumps(_message_dict(pol.configSchema.properties)))
         props = {k: v["default"] for k, v in schema.items() if isinstance(v, dict) and "default" in v}
         props.update(entry)
@@ -323,7 +324,8 @@ def _validate(name: str, props: dict, schema: dict, required: list[str]) -> None
     full = {"type": "object", "properties": schema, "required": required}
     errors = sorted(jsonschema.Draft7Validator(full).iter_errors(props), key=lambda e: list(e.path))
     if errors:
-        raise PolicyConfigError(f"policy config of {name}: " + "; ".join(f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}" for e in errors))
+        raise PolicyConfigError(f"policy config of {name}: " + "; ".join(f"{'.'.join(map(str, e.path)) or '<root>'}: {e.message}" for e in errors)
+                                + ". Fix: give values of the types the policy's config schema states (policy/README.md).")
 
 
 def _options(r: EngineResource):
