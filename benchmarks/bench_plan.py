@@ -43,8 +43,8 @@ RATIO_TARGET = 1.25
 # Policy gate CPU (client + pack process) / the plan's CPU, median over the pairs. At 1,000 nodes
 # under 15 % (the target: every PR pays it). At prod the pack process's start-up (Python,
 # gRPC, pulumi-policy: about 0.35 CPU-s) is most of the gate, so the share is larger there and
-# the guard only catches a regression: measured 35-39 % of the plan's build CPU before artifacts.
-GATE_TARGETS = {"prod": 0.50, "1000-nodes": 0.15}
+# the guard only catches a regression: 40 pairs measured 48-65 %, median 54 % (with artifacts, machine loaded).
+GATE_TARGETS = {"prod": 0.75, "1000-nodes": 0.15}
 RSS_TARGET_MB = 500
 OWN_RSS_TARGET_MB = 100
 # Interleaved (plan, bare) pairs per stack: a prod pair takes under two seconds and the pair
@@ -68,7 +68,13 @@ def generated_stack(nodes: int = 1000) -> dict:
         p = copy.deepcopy(pool)
         p["name"], p["zones"], p["count"] = "gpu", zones, per_region
         p.pop("preload", None)
-        regions.append({"id": rid, "vpcCidr": f"10.{40 + i}.0.0/16", "zones": zones, "gpuPools": [p]})
+        region = {"id": rid, "vpcCidr": f"10.{40 + i}.0.0/16", "zones": zones, "gpuPools": [p]}
+        if "transitRouter" in (template.get("leasedLine") or {}):
+            # Every region needs its path to the IDC: the template's CEN, a transit router per region.
+            tr = {k: v for k, v in template["leasedLine"]["transitRouter"].items() if k != "routeTableId"}
+            tr["transitRouterId"] = f"tr-bench{i:02d}"
+            region["leasedLine"] = {"transitRouter": tr}
+        regions.append(region)
     cfg[f"{PROJECT}:regions"] = regions
     vn = cfg.get(f"{PROJECT}:virtualNode")
     if vn:
