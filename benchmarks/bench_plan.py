@@ -88,7 +88,7 @@ def generated_stack(nodes: int = 1000) -> dict:
 
 
 def _worker(*args: str) -> dict:
-    proc = subprocess.run([sys.executable, str(WORKER), *args], capture_output=True, text=True, cwd=ROOT, timeout=900)
+    proc = subprocess.run([sys.executable, str(WORKER), *args], capture_output=True, text=True, cwd=ROOT, timeout=1800)
     if proc.returncode != 0:
         raise SystemExit(f"worker {args[0]} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
