@@ -77,7 +77,7 @@ CASES = [
     ("diff: base plan dir missing", ["diff", "{tmp}/no-such-plan", "{empty_plan}"], "no such plan directory"),
     ("diff: dir is not a plan", ["diff", "{empty_plan}", "{empty_plan}"], "no resources.json"),
     ("diff: resources.json corrupt", ["diff", "{corrupt_plan}", "{corrupt_plan}"], "not a plan artifact"),
-    ("placement: input missing", ["placement", "--input", "{tmp}/nope.json"], "cannot read"),
+    ("placement: input missing", ["placement", "--input", "{tmp}/nope.json"], "cannot be read"),
     ("placement: input not JSON", ["placement", "--input", "{placement_not_json}"], "not JSON"),
     ("placement: input not UTF-8", ["placement", "--input", "{placement_latin1}"], "UTF-8"),
     ("plan: --out is a file", ["plan", "--stack", "dev", "--no-policy", "--out", "{a_file}"], "a-file"),
