@@ -63,8 +63,11 @@ def generated_stack(nodes: int = 1000) -> dict:
     names = ["cn-beijing", "cn-hangzhou", "cn-zhangjiakou", "cn-shanghai", "cn-shenzhen",
              "cn-qingdao", "cn-huhehaote", "cn-wulanchabu", "cn-chengdu", "cn-heyuan"]
     per_region = nodes // len(names)
+    from hybrid.regions import REGIONS
+
     for i, rid in enumerate(names):
-        zones = [f"{rid}-a", f"{rid}-b"]
+        # Two zones the region table knows (the model rejects any other).
+        zones = sorted(REGIONS.get(rid) or ())[:2] if REGIONS.get(rid) else [f"{rid}-a", f"{rid}-b"]
         p = copy.deepcopy(pool)
         p["name"], p["zones"], p["count"] = "gpu", zones, per_region
         p.pop("preload", None)
@@ -76,6 +79,15 @@ def generated_stack(nodes: int = 1000) -> dict:
             region["leasedLine"] = {"transitRouter": tr}
         regions.append(region)
     cfg[f"{PROJECT}:regions"] = regions
+    pricing = cfg.get(f"{PROJECT}:pricing")
+    if pricing and template["id"] in (pricing.get("regions") or {}):
+        # Every region's pool needs a price: the template region's price list for each.
+        pricing["regions"] = {rid: copy.deepcopy(pricing["regions"][template["id"]]) for rid in names}
+    fleet = (cfg.get(f"{PROJECT}:registration") or {}).get("fleet")
+    if fleet:
+        # Members name prod's clusters; the generated regions have none attached: declare nothing on the Fleet.
+        fleet["apply"] = False
+        fleet.pop("members", None)
     vn = cfg.get(f"{PROJECT}:virtualNode")
     if vn:
         vn["regions"] = [{"id": names[0], "default": True}]
