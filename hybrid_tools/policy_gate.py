@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from hybrid import safeload
+from hybrid.errors import ConfigError
 from hybrid_tools.errors import InputError
 from hybrid_tools.mockrun import RESOURCE_SIG, SIG_KEY, UNKNOWN, ProgramRun, canonical_json
 
@@ -441,6 +442,8 @@ def load_policy_config(path: Path, explicit: bool) -> dict[str, Any]:
         return {}
     try:
         return pc.load(path)
+    except ConfigError as e:  # the safe loader's verdict on the file: a policy config, not the stack's
+        raise PolicyConfigError("policy config " + "; ".join(i.render() for i in e.issues)) from None
     except OSError as e:
         raise PolicyConfigError(f"{path}: cannot read the policy config ({e.strerror}). Fix: pass a readable JSON file.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
