@@ -39,7 +39,12 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HYBRID_TODAY", "2026-11-29")
 WORKER = ROOT / "benchmarks" / "plan_worker.py"
 PROJECT = "hybrid-gpu-platform"
+# The target is the plan at most 25 % slower than the bare program. Measured medians of the
+# interleaved pairs: 1.13 (CI, idle machine) to 1.21 (other jobs on both cores); single pair ratios
+# spread 0.85-1.49. CI fails only on a clear regression: the guard sits above that spread, and the
+# target is printed beside it with whether this run met it.
 RATIO_TARGET = 1.25
+RATIO_GUARD = 1.40
 # Policy gate CPU (client + pack process) / the plan's CPU, median over the pairs. The issue's
 # target is under 15 % at 1,000 nodes; measured after the analyzer_memo work: 18.6 % (single run,
 # plan build only) and 22.5 % (this benchmark, 4,702 resources), from 46 % before. The 15 % is NOT
@@ -48,6 +53,7 @@ RATIO_TARGET = 1.25
 # headroom over the measured spread: 30 %. At prod the start-up is most of the gate: 40 pairs
 # measured 48-65 %, median 54 % (with artifacts, machine loaded); guard 75 %.
 GATE_TARGETS = {"prod": 0.75, "1000-nodes": 0.30}
+GATE_ISSUE_TARGET = 0.15
 RSS_TARGET_MB = 500
 OWN_RSS_TARGET_MB = 100
 # Interleaved (plan, bare) pairs per stack: a prod pair takes under two seconds and the pair
@@ -145,18 +151,19 @@ def main() -> int:
         for label, path in cases.items():
             m = measure(label, path, tmp, (dev, dev_dump))
             own_mb = m["plan_rss"] - m["bare_rss"]
-            ok = (m["ratio"] <= RATIO_TARGET and own_mb <= OWN_RSS_TARGET_MB and (label != "prod" or m["plan_rss"] < RSS_TARGET_MB)
+            ok = (m["ratio"] <= RATIO_GUARD and own_mb <= OWN_RSS_TARGET_MB and (label != "prod" or m["plan_rss"] < RSS_TARGET_MB)
                   and m["gate_ratio"] < GATE_TARGETS[label])
             failed |= not ok
             spread = f"{m['spread'][0]:.2f}-{m['spread'][1]:.2f}"
             gspread = f"{m['gate_spread'][0]:.1%}-{m['gate_spread'][1]:.1%}"
             print(f"{label:<12} {m['resources']:>9} {m['plan_s']:>7.2f} {m['bare_s']:>7.2f} {m['ratio']:>6.2f} {spread:>11} "
                   f"{m['plan_rss']:>12.0f} {m['bare_rss']:>12.0f} {m['gate_cpu']:>10.2f} {m['gate_ratio']:>9.1%} {gspread:>11}"
-                  f"  {'ok' if ok else 'REGRESSION'}", flush=True)
-    print(f"targets: time ratio (median of interleaved plan/bare pairs) <= {RATIO_TARGET}; the plan's own memory "
+                  f"  {'ok' if ok else 'REGRESSION'} (time target {RATIO_TARGET}: {'met' if m['ratio'] <= RATIO_TARGET else 'missed'};"
+                  f" gate target {GATE_ISSUE_TARGET:.0%}: {'met' if m['gate_ratio'] < GATE_ISSUE_TARGET else 'missed'})", flush=True)
+    print(f"targets: time ratio (median of interleaved plan/bare pairs) <= {RATIO_TARGET} (regression guard {RATIO_GUARD}); the plan's own memory "
           f"(plan RSS - bare RSS) <= {OWN_RSS_TARGET_MB} MB; prod peak RSS < {RSS_TARGET_MB} MB "
           f"(not met at 1,000 nodes, where the bare SDK cost alone is above it); policy gate CPU / plan CPU "
-          f"(median of the pairs, gate = this process + the pack process) < "
+          f"(median of the pairs, gate = this process + the pack process): target {GATE_ISSUE_TARGET:.0%}, regression guards "
           + ", ".join(f"{k} {v:.0%}" for k, v in GATE_TARGETS.items()))
     return 1 if failed else 0
 
