@@ -29,7 +29,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hybrid import unconfirmed, yamlio
+from hybrid import shtemplate, unconfirmed, yamlio
 from hybrid.model.gpu import GpuPool
 from hybrid.redaction import REDACTED
 
@@ -52,13 +52,18 @@ METADATA = "http://100.100.100.200"
 K8S_APT_MIRROR = "https://mirrors.cloud.aliyuncs.com/kubernetes-new/core/stable"
 PAUSE_IMAGE = unconfirmed.value("cloudinit.pauseImage")
 
-# Our ingress redirect filter runs after any filters Terway attaches to eth0's clsact.
+# Our redirect filters run after any filters Terway attaches to an ENI's clsact.
 TC_FILTER_PRIO = 65000
 TC_MIN_BURST = 64 * 1024
+# ENIs as the Alibaba Linux images name them: eth0 primary, eth1.. the secondary ENIs Terway attaches.
+ENI_GLOB = "eth*"
+IFB_EGRESS = "hybrid-idc-out"
+IFB_INGRESS = "hybrid-idc-in"
 
 SCRIPT_DIR = "/usr/local/sbin"
 UNIT_DIR = "/etc/systemd/system"
 CONF_DIR = "/etc/hybrid"
+UDEV_RULE = "/etc/udev/rules.d/90-hybrid-tc.rules"
 
 _TOKEN_RE = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
 _CA_HASH_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -76,7 +81,7 @@ class NodeContext:
     kubernetes_version: str
     cloud_label_key: str
     cloud_label_value: str
-    interface: str = "eth0"
+    idc_ranges: tuple[str, ...]  # every range the leased line carries: what hybrid-tc caps
 
 
 # --- tc ---------------------------------------------------------------------
@@ -86,79 +91,35 @@ def tc_burst_bytes(rate_mbit: int) -> int:
     return max(rate_mbit * 125, TC_MIN_BURST)
 
 
-def render_tc_script(egress_mbit: int, ingress_mbit: int, default_dev: str = "eth0") -> str:
-    """Bash script ``hybrid-tc [DEV]``: shape DEV's egress and ingress; safe to run any number of times."""
+def render_tc_script(egress_mbit: int, ingress_mbit: int, idc_ranges: list[str], eni_glob: str = ENI_GLOB) -> str:
+    """Bash script ``hybrid-tc [DEV ...]``: cap traffic to/from ``idc_ranges`` on every ENI; idempotent."""
     if egress_mbit <= 0 or ingress_mbit <= 0:
         raise ValueError("rates must be positive")
-    return f"""#!/bin/bash
-# Shape a network interface to the GPU pool's limits.
-#   egress : HTB root qdisc on DEV, one class at {egress_mbit} Mbit/s.
-#   ingress: every packet arriving on DEV is redirected (clsact ingress hook,
-#            u32 match-all, mirred) to an ifb device whose HTB root holds
-#            {ingress_mbit} Mbit/s; TCP senders back off on the queue there.
-# Each step checks what is already in place, so a second run changes nothing and
-# a run after Terway or anything else replaced a qdisc restores the shaping.
-set -euo pipefail
-DEV=${{1:-{default_dev}}}
-EGRESS_MBIT={egress_mbit}
-EGRESS_BURST={tc_burst_bytes(egress_mbit)}
-INGRESS_MBIT={ingress_mbit}
-INGRESS_BURST={tc_burst_bytes(ingress_mbit)}
-PRIO={TC_FILTER_PRIO}
-IFB="ifb-${{DEV}}"
-IFB=${{IFB:0:15}}
-
-ip link show dev "$DEV" >/dev/null
-
-shape() {{  # shape DEVICE MBIT BURST_BYTES
-  local dev=$1 mbit=$2 burst=$3
-  if ! tc qdisc show dev "$dev" root | grep -q '^qdisc htb 1: root'; then
-    tc qdisc replace dev "$dev" root handle 1: htb default 10
-  fi
-  # "replace" on an identical class is a no-op change, and corrects a drifted rate.
-  tc class replace dev "$dev" parent 1: classid 1:10 htb rate "${{mbit}}mbit" ceil "${{mbit}}mbit" \\
-    burst "${{burst}}b" cburst "${{burst}}b" quantum 60000
-  if ! tc qdisc show dev "$dev" | grep -Eq '^qdisc [a-z_]+ 10: parent 1:10'; then
-    # fq_codel keeps latency low under the cap; plain pfifo where the kernel lacks it.
-    tc qdisc add dev "$dev" parent 1:10 handle 10: fq_codel 2>/dev/null \\
-      || tc qdisc add dev "$dev" parent 1:10 handle 10: pfifo limit 10000
-  fi
-}}
-
-shape "$DEV" "$EGRESS_MBIT" "$EGRESS_BURST"
-
-if ! ip link show dev "$IFB" >/dev/null 2>&1; then
-  ip link add "$IFB" type ifb
-fi
-ip link set dev "$IFB" up
-shape "$IFB" "$INGRESS_MBIT" "$INGRESS_BURST"
-
-# clsact offers the same ingress hook as the ingress qdisc and lets Terway keep its filters.
-if ! tc qdisc show dev "$DEV" | grep -Eq '^qdisc (clsact|ingress) ffff:'; then
-  tc qdisc add dev "$DEV" clsact
-fi
-if ! tc filter show dev "$DEV" ingress prio "$PRIO" 2>/dev/null | grep -q "Egress Redirect to device $IFB)"; then
-  tc filter replace dev "$DEV" ingress protocol all prio "$PRIO" handle 800::800 u32 \\
-    match u32 0 0 action mirred egress redirect dev "$IFB"
-fi
-echo "hybrid-tc: $DEV egress ${{EGRESS_MBIT}}Mbit, ingress ${{INGRESS_MBIT}}Mbit via $IFB"
-"""
+    if not idc_ranges:
+        raise ValueError("no IDC ranges to shape")
+    return shtemplate.render(
+        "hybrid-tc.sh",
+        EGRESS_MBIT=egress_mbit, EGRESS_BURST=tc_burst_bytes(egress_mbit),
+        INGRESS_MBIT=ingress_mbit, INGRESS_BURST=tc_burst_bytes(ingress_mbit),
+        IDC_RANGES=list(idc_ranges), ENI_GLOB=eni_glob, PRIO=TC_FILTER_PRIO,
+        IFB_EGRESS=IFB_EGRESS, IFB_INGRESS=IFB_INGRESS,
+    )
 
 
-def _tc_units(dev: str) -> dict[str, str]:
+def _tc_units() -> dict[str, str]:
     service = f"""[Unit]
-Description=Shape {dev} to the GPU pool's egress/ingress rate limits
+Description=Cap the node's traffic to and from the IDC ranges on every ENI
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 Type=oneshot
-ExecStart={SCRIPT_DIR}/hybrid-tc {dev}
+ExecStart={SCRIPT_DIR}/hybrid-tc
 
 [Install]
 WantedBy=multi-user.target
 """
-    # Terway may replace host qdiscs after it starts: re-assert the shaping periodically.
+    # Terway may replace qdiscs of host interfaces after it starts: re-assert periodically.
     timer = """[Unit]
 Description=Re-assert the GPU pool's tc shaping
 
@@ -171,6 +132,14 @@ Unit=hybrid-tc.service
 WantedBy=timers.target
 """
     return {"hybrid-tc.service": service, "hybrid-tc.timer": timer}
+
+
+def tc_udev_rule(eni_glob: str = ENI_GLOB) -> str:
+    """udev rule: an ENI that appears (Terway attaches secondary ENIs at run time) starts hybrid-tc."""
+    # SYSTEMD_WANTS on a tagged net device makes its .device unit pull in the service
+    # (systemd.device(5)); the oneshot service runs again for each new ENI.
+    return (f'ACTION=="add", SUBSYSTEM=="net", KERNEL=="{eni_glob}", '
+            'TAG+="systemd", ENV{SYSTEMD_WANTS}+="hybrid-tc.service"\n')
 
 
 # --- data disk --------------------------------------------------------------
@@ -466,11 +435,12 @@ def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str)
     files = [
         _file(f"{CONF_DIR}/kubeadm-join.yaml.tmpl", render_join_config(ctx, bootstrap_token, ca_cert_hash), "0600"),
         _file(f"{SCRIPT_DIR}/hybrid-join", render_join_script(ctx), "0755"),
-        _file(f"{SCRIPT_DIR}/hybrid-tc", render_tc_script(pool.rate_limits.egress_mbit, pool.rate_limits.ingress_mbit, ctx.interface), "0755"),
+        _file(f"{SCRIPT_DIR}/hybrid-tc", render_tc_script(pool.rate_limits.egress_mbit, pool.rate_limits.ingress_mbit, list(ctx.idc_ranges)), "0755"),
+        _file(UDEV_RULE, tc_udev_rule()),
         _file(f"{SCRIPT_DIR}/hybrid-data-disk", render_data_disk_script(pool.data_disk.size, pool.data_disk.mount_path), "0755"),
         _file(f"{UNIT_DIR}/hybrid-data-disk.service", _data_disk_unit()),
     ]
-    files += [_file(f"{UNIT_DIR}/{name}", text) for name, text in sorted(_tc_units(ctx.interface).items())]
+    files += [_file(f"{UNIT_DIR}/{name}", text) for name, text in sorted(_tc_units().items())]
     if pool.preload:
         files.append(_file(f"{SCRIPT_DIR}/hybrid-preload", render_preload_script(), "0755"))
         files.append(_file(f"{UNIT_DIR}/hybrid-preload@.service", _preload_unit(pool.data_disk.mount_path)))
@@ -504,4 +474,4 @@ def context_for(platform: "Platform", region_id: str, pool: GpuPool) -> NodeCont
     label = platform.cni.cloud_node_label
     idc = platform.idc
     return NodeContext(region_id, platform.environment, pool, idc.apiserver.host, idc.apiserver.port,
-                       idc.kubernetes_version, label.key, label.value)
+                       idc.kubernetes_version, label.key, label.value, tuple(c for _, c in idc.ranges))
