@@ -10,7 +10,7 @@ from hybrid.model import OPTIONAL_SECRET_KEYS, Platform, load
 from hybrid.model.identity import required_secrets
 
 REQUIRED_OBJECTS = ("idc", "regions", "registration")
-OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity")
+OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity", "gpu")
 
 
 def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, PlatformSecrets]:

@@ -25,7 +25,6 @@ place), so reviewers read exactly what instances receive.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -51,6 +50,8 @@ METADATA = "http://100.100.100.200"
 # VPC-internal Alibaba mirror of pkgs.k8s.io: reachable from nodes without a public IP.
 K8S_APT_MIRROR = "https://mirrors.cloud.aliyuncs.com/kubernetes-new/core/stable"
 PAUSE_IMAGE = unconfirmed.value("cloudinit.pauseImage")
+TOOLKIT_APT_REPO = unconfirmed.value("gpu.toolkitAptRepo")
+TOOLKIT_GPG_KEY = unconfirmed.value("gpu.toolkitGpgKey")
 
 # Our redirect filters run after any filters Terway attaches to an ENI's clsact.
 TC_FILTER_PRIO = 65000
@@ -64,6 +65,7 @@ SCRIPT_DIR = "/usr/local/sbin"
 UNIT_DIR = "/etc/systemd/system"
 CONF_DIR = "/etc/hybrid"
 UDEV_RULE = "/etc/udev/rules.d/90-hybrid-tc.rules"
+KUBEADM_PATCHES_DIR = CONF_DIR + "/kubeadm-patches"
 
 _TOKEN_RE = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
 _CA_HASH_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -146,51 +148,8 @@ def tc_udev_rule(eni_glob: str = ENI_GLOB) -> str:
 
 def render_data_disk_script(size_gib: int, mount_path: str, timeout_s: int = 1800) -> str:
     """Bash script: wait for the data disk, format it only if blank, mount it by label."""
-    return f"""#!/bin/bash
-# Mount the pool's data disk at {mount_path}.
-# The disk is a separate ECS disk attached after the instance boots, and it is
-# re-attached to a replacement instance with its data: so wait for it, look for
-# our filesystem label first, and format only a disk with no signature at all.
-set -euo pipefail
-MOUNT={shlex.quote(mount_path)}
-LABEL={DATA_DISK_LABEL}
-SIZE_BYTES={size_gib * 1024 ** 3}
-DEADLINE=$((SECONDS + {timeout_s}))
-
-if mountpoint -q "$MOUNT"; then exit 0; fi
-
-find_disk() {{
-  local dev name size type root
-  dev=$(blkid -L "$LABEL" 2>/dev/null || true)
-  if [ -n "$dev" ]; then echo "$dev"; return 0; fi
-  root=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)" | head -n1)
-  while read -r name size type; do
-    if [ "$type" = disk ] && [ "$size" = "$SIZE_BYTES" ] && [ "$name" != "$root" ]; then
-      echo "/dev/$name"; return 0
-    fi
-  done < <(lsblk -dnbo NAME,SIZE,TYPE)
-  return 1
-}}
-
-until dev=$(find_disk); do
-  if [ "$SECONDS" -ge "$DEADLINE" ]; then
-    echo "hybrid-data-disk: no {size_gib} GiB data disk appeared" >&2; exit 1
-  fi
-  sleep 5
-done
-if [ -z "$(blkid -o value -s TYPE "$dev" 2>/dev/null || true)" ]; then
-  if [ "$(lsblk -no NAME "$dev" | wc -l)" -gt 1 ]; then
-    echo "hybrid-data-disk: $dev has partitions but no filesystem; refusing to format" >&2; exit 1
-  fi
-  mkfs.ext4 -q -m 0 -L "$LABEL" "$dev"
-fi
-mkdir -p "$MOUNT"
-if ! grep -q "^LABEL=$LABEL " /etc/fstab; then
-  echo "LABEL=$LABEL $MOUNT ext4 defaults,noatime,nofail,x-systemd.device-timeout=60s 0 2" >> /etc/fstab
-fi
-mount "$MOUNT"
-echo "hybrid-data-disk: $dev mounted at $MOUNT"
-"""
+    return shtemplate.render("hybrid-data-disk.sh", MOUNT=mount_path, LABEL=DATA_DISK_LABEL,
+                             SIZE_BYTES=size_gib * 1024 ** 3, SIZE_GIB=size_gib, TIMEOUT_S=timeout_s)
 
 
 def _data_disk_unit() -> str:
@@ -217,79 +176,27 @@ PRELOAD_MARKER = ".hybrid-preload-complete"
 
 def render_preload_script() -> str:
     """Bash script ``hybrid-preload NAME SOURCE TARGET RATE_MBIT``."""
-    return f"""#!/bin/bash
-# Copy one dataset from the IDC storage (rsync:// over the leased line, or a
-# mounted directory) onto the data disk.
-#   rate-limited: rsync --bwlimit at RATE_MBIT (KB = 1000 bytes, so Mbit*125 KB/s);
-#   resumable   : completed files are skipped on the next run, and an interrupted
-#                 file continues from its partial copy (--partial-dir, delta mode);
-#   idempotent  : on success a marker records a manifest digest of the source and
-#                 of the target; a later run that finds both unchanged copies nothing.
-set -euo pipefail
-if [ $# -ne 4 ]; then echo "usage: $0 NAME SOURCE TARGET RATE_MBIT" >&2; exit 64; fi
-NAME=$1 SOURCE=${{2%/}}/ TARGET=${{3%/}} RATE_MBIT=$4
-MARKER="$TARGET/{PRELOAD_MARKER}"
-export LC_ALL=C
-
-mkdir -p "$TARGET"
-exec 9>"$TARGET/.hybrid-preload-lock"
-if ! flock -n 9; then echo "preload $NAME: another run holds the lock" >&2; exit 75; fi
-
-source_manifest() {{  # names, sizes and mtimes as the source reports them; no data read
-  rsync -r --list-only "$SOURCE" | sort | sha256sum | cut -d' ' -f1
-}}
-target_manifest() {{
-  find "$TARGET" -mindepth 1 -name '.hybrid-preload-*' -prune -o -printf '%P\\t%y\\t%s\\t%T@\\n' \\
-    | sort | sha256sum | cut -d' ' -f1
-}}
-marker_field() {{ sed -n "s/^$1=//p" "$MARKER"; }}
-
-if [ -f "$MARKER" ]; then
-  if [ "$(target_manifest)" = "$(marker_field target-manifest)" ]; then
-    if ! current=$(source_manifest 2>/dev/null); then
-      echo "preload $NAME: complete; source unreachable, keeping the copy"; exit 0
-    fi
-    if [ "$current" = "$(marker_field source-manifest)" ]; then
-      echo "preload $NAME: complete, skipped (marker manifests match)"; exit 0
-    fi
-    echo "preload $NAME: source changed since the marker; syncing again"
-  else
-    echo "preload $NAME: target changed since the marker; syncing again"
-  fi
-  rm -f "$MARKER"
-fi
-
-before=$(source_manifest)
-rsync -a --partial --partial-dir=.hybrid-preload-partial --no-whole-file \\
-  --exclude='/.hybrid-preload-*' --bwlimit="$((RATE_MBIT * 125))KB" --stats \\
-  "$SOURCE" "$TARGET/"
-if [ "$(source_manifest)" != "$before" ]; then
-  echo "preload $NAME: source changed during the copy; run again" >&2; exit 75
-fi
-tmp="$MARKER.tmp"
-{{
-  echo "name=$NAME"
-  echo "source=$SOURCE"
-  echo "source-manifest=$before"
-  echo "target-manifest=$(target_manifest)"
-}} > "$tmp"
-mv "$tmp" "$MARKER"
-echo "preload $NAME: complete"
-"""
+    return shtemplate.render("hybrid-preload.sh", PRELOAD_MARKER=PRELOAD_MARKER)
 
 
-def _preload_unit(mount_path: str) -> str:
+def render_preload_run_script() -> str:
+    """Bash script ``hybrid-preload-run NAME``: hybrid-preload with the settings file of dataset NAME."""
+    return shtemplate.render("hybrid-preload-run.sh", PRELOAD_CONF_DIR=f"{CONF_DIR}/preload",
+                             PRELOAD_BIN=f"{SCRIPT_DIR}/hybrid-preload")
+
+
+def _preload_unit() -> str:
+    # No configured value appears in a unit: the settings are in the quoted file the
+    # wrapper reads, so nothing a config carries can add a line to the unit.
     return f"""[Unit]
 Description=Preload dataset %i onto the data disk (rate-limited, resumable)
 Requires=hybrid-data-disk.service
 After=hybrid-data-disk.service network-online.target
 Wants=network-online.target
-RequiresMountsFor={mount_path}
 
 [Service]
 Type=oneshot
-EnvironmentFile={CONF_DIR}/preload/%i.env
-ExecStart={SCRIPT_DIR}/hybrid-preload ${{NAME}} ${{SOURCE}} ${{TARGET}} ${{RATE_MBIT}}
+ExecStart={SCRIPT_DIR}/hybrid-preload-run %i
 Restart=on-failure
 RestartSec=60
 Nice=10
@@ -324,14 +231,23 @@ def node_labels_arg(ctx: NodeContext) -> str:
 
 
 def kubeadm_api_version(kubernetes_version: str) -> str:
+    # kubeadm's v1beta4 config API is served from Kubernetes 1.31 on; 1.30 reads v1beta3
+    # (source: kubernetes/kubernetes@v1.31.0:cmd/kubeadm/app/apis/kubeadm/v1beta4/doc.go, "introduced in v1.31").
     minor = int(kubernetes_version.split(".")[1])
     return "kubeadm.k8s.io/v1beta4" if minor >= 31 else "kubeadm.k8s.io/v1beta3"
 
 
 def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str) -> str:
-    """kubeadm JoinConfiguration with @PLACEHOLDERS@ for values read from the metadata service."""
+    """kubeadm JoinConfiguration with @PLACEHOLDERS@ for values read from the metadata service.
+
+    The provider id goes into the KubeletConfiguration (``providerID``) through a kubeadm
+    patch of target ``kubeletconfiguration`` that hybrid-join writes at boot (kubeadm >= 1.25,
+    kubernetes/kubernetes PR 110405; ``patches.directory`` is a JoinConfiguration field in
+    v1beta3 and v1beta4). Node labels stay a kubelet flag: KubeletConfiguration has no
+    field for them (only ``--node-labels``).
+    """
     api = kubeadm_api_version(ctx.kubernetes_version)
-    args = {"node-labels": node_labels_arg(ctx), "provider-id": "@REGION@.@INSTANCE_ID@"}
+    args = {"node-labels": node_labels_arg(ctx)}
     extra = ([{"name": k, "value": v} for k, v in sorted(args.items())] if api.endswith("v1beta4") else args)
     doc = {
         "apiVersion": api,
@@ -349,65 +265,83 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
             # An explicit empty list means "no taints" to kubeadm.
             "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in ctx.pool.taints],
         },
+        "patches": {"directory": KUBEADM_PATCHES_DIR},
     }
     return yamlio.dump(doc, sort_keys=True, default_flow_style=False, width=yamlio.NO_WRAP)
 
 
 def render_join_script(ctx: NodeContext) -> str:
     version = ctx.kubernetes_version
-    minor = ".".join(version.split(".")[:2])
-    return f"""#!/bin/bash
-# Install containerd, kubelet and kubeadm {version} and join the IDC cluster as a
-# cloud GPU worker. Runs once: a node that already has a kubelet.conf is left alone.
-set -euo pipefail
-if [ -f /etc/kubernetes/kubelet.conf ]; then echo "hybrid-join: already joined"; exit 0; fi
-if ! mountpoint -q {shlex.quote(ctx.pool.data_disk.mount_path)}; then
-  echo "hybrid-join: data disk not mounted; not joining" >&2; exit 1
-fi
+    return shtemplate.render(
+        "hybrid-join.sh",
+        KUBE_VERSION=version, KUBE_MINOR=".".join(version.split(".")[:2]), K8S_APT_MIRROR=K8S_APT_MIRROR,
+        PAUSE_IMAGE=PAUSE_IMAGE, DATA_MOUNT=ctx.pool.data_disk.mount_path, CONF_DIR=CONF_DIR,
+        METADATA=METADATA, PREFLIGHT_PACKAGES=list(preflight_packages(version)),
+    )
 
-# Instance facts from the metadata service (token mode works with and without IMDSv2 enforcement).
-MD_TOKEN=$(curl -fsS --retry 10 --retry-connrefused -X PUT \\
-  -H "X-aliyun-ecs-metadata-token-ttl-seconds: 300" {METADATA}/latest/api/token)
-meta() {{ curl -fsS --retry 10 -H "X-aliyun-ecs-metadata-token: $MD_TOKEN" "{METADATA}/latest/meta-data/$1"; }}
-REGION=$(meta region-id)
-ZONE=$(meta zone-id)
-INSTANCE_ID=$(meta instance-id)
-INSTANCE_TYPE=$(meta instance/instance-type)
 
-# Kernel prerequisites for kubelet and the CNI.
-swapoff -a
-sed -i '/\\sswap\\s/d' /etc/fstab
-printf 'overlay\\nbr_netfilter\\n' > /etc/modules-load.d/k8s.conf
-modprobe overlay
-modprobe br_netfilter
-printf 'net.ipv4.ip_forward = 1\\nnet.bridge.bridge-nf-call-iptables = 1\\nnet.bridge.bridge-nf-call-ip6tables = 1\\n' \\
-  > /etc/sysctl.d/90-k8s.conf
-sysctl --system >/dev/null
+def preflight_packages(kubernetes_version: str) -> tuple[str, ...]:
+    """Debian packages for the executables kubeadm's preflight looks for on a joining node.
 
-# containerd with the systemd cgroup driver, pause image from the regional VPC registry.
-mkdir -p /etc/containerd
-containerd config default > /etc/containerd/config.toml
-sed -i -e 's/SystemdCgroup = false/SystemdCgroup = true/' \\
-  -e "s#sandbox_image = .*#sandbox_image = \\"{PAUSE_IMAGE.replace('@REGION@', '$REGION')}\\"#" /etc/containerd/config.toml
-systemctl restart containerd
+    kubeadm's addExecChecks (kubernetes/kubernetes: cmd/kubeadm/app/preflight/checks_linux.go,
+    conntrack condition added by PR 126952) requires conntrack below 1.32.0, and ip, iptables,
+    mount, nsenter; it warns without ebtables, ethtool, socat, tc. The 1.30 kubelet/kubeadm
+    packages do not depend on conntrack (ALIBABA-NOTES). mount and nsenter come with
+    util-linux, ip and tc with iproute2.
+    """
+    minor = int(kubernetes_version.split(".")[1])
+    pkgs = ["ebtables", "ethtool", "iproute2", "iptables", "socat", "util-linux"]
+    if minor < 32:
+        pkgs.append("conntrack")
+    return tuple(sorted(pkgs))
 
-# kubelet/kubeadm pinned to the IDC cluster's version.
-install -d -m 0755 /etc/apt/keyrings
-curl -fsSL {K8S_APT_MIRROR}/v{minor}/deb/Release.key | gpg --dearmor --yes -o /etc/apt/keyrings/kubernetes.gpg
-echo "deb [signed-by=/etc/apt/keyrings/kubernetes.gpg] {K8S_APT_MIRROR}/v{minor}/deb/ /" \\
-  > /etc/apt/sources.list.d/kubernetes.list
-apt-get update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q kubelet={version}-* kubeadm={version}-*
-apt-mark hold kubelet kubeadm
 
-sed -e "s/@REGION@/$REGION/g" -e "s/@ZONE@/$ZONE/g" -e "s/@INSTANCE_ID@/$INSTANCE_ID/g" \\
-  -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" {CONF_DIR}/kubeadm-join.yaml.tmpl > {CONF_DIR}/kubeadm-join.yaml
-chmod 0600 {CONF_DIR}/kubeadm-join.yaml
-kubeadm join --config {CONF_DIR}/kubeadm-join.yaml
-# The bootstrap token is spent: drop the local copies.
-rm -f {CONF_DIR}/kubeadm-join.yaml {CONF_DIR}/kubeadm-join.yaml.tmpl
-echo "hybrid-join: joined as $REGION.$INSTANCE_ID ($ZONE, $INSTANCE_TYPE)"
+# --- NVIDIA driver and container toolkit ---------------------------------------
+
+def render_gpu_driver_script(ctx: NodeContext) -> str:
+    pool = ctx.pool
+    if pool.driver is None:  # the model rejects this; a renderer must not guess
+        raise ValueError(f"pool {pool.name} has no driver path")
+    return shtemplate.render(
+        "hybrid-gpu-driver.sh",
+        DRIVER_SOURCE=pool.driver.source, DRIVER_BRANCH=pool.driver.branch, EXPECT_GPUS=pool.spec.gpus,
+        TOOLKIT_VERSION=pool.driver.toolkit_version, TOOLKIT_APT_REPO=TOOLKIT_APT_REPO,
+        TOOLKIT_GPG_KEY=TOOLKIT_GPG_KEY, STATE_DIR="/var/lib/hybrid",
+    )
+
+
+def _node_units() -> dict[str, str]:
+    """Driver and join as boot-time oneshots: a reboot half-way (driver load) resumes where it stopped."""
+    driver = f"""[Unit]
+Description=NVIDIA driver and container toolkit for the GPU pool
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart={SCRIPT_DIR}/hybrid-gpu-driver
+TimeoutStartSec=40min
+
+[Install]
+WantedBy=multi-user.target
 """
+    join = f"""[Unit]
+Description=Join the IDC Kubernetes cluster as a cloud GPU worker
+Requires=hybrid-data-disk.service hybrid-gpu-driver.service
+After=hybrid-data-disk.service hybrid-gpu-driver.service network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart={SCRIPT_DIR}/hybrid-join
+TimeoutStartSec=40min
+
+[Install]
+WantedBy=multi-user.target
+"""
+    return {"hybrid-gpu-driver.service": driver, "hybrid-join.service": join}
 
 
 # --- the cloud-config document -----------------------------------------------
@@ -424,8 +358,9 @@ def _file(path: str, content: str, permissions: str = "0644") -> dict:
 
 
 def preload_env(name: str, source: str, target: str, rate_mbit: int) -> str:
-    # systemd EnvironmentFile syntax; the model forbids quotes, spaces and $ in these values.
-    return f'NAME="{name}"\nSOURCE="{source}"\nTARGET="{target}"\nRATE_MBIT="{rate_mbit}"\n'
+    """The settings file of one dataset: shell assignments, each value quoted (read by hybrid-preload-run)."""
+    values = {"NAME": name, "SOURCE": source, "TARGET": target, "RATE_MBIT": rate_mbit}
+    return "".join(shtemplate.assignment(k, v) + "\n" for k, v in values.items())
 
 
 def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str) -> str:
@@ -435,23 +370,26 @@ def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str)
     files = [
         _file(f"{CONF_DIR}/kubeadm-join.yaml.tmpl", render_join_config(ctx, bootstrap_token, ca_cert_hash), "0600"),
         _file(f"{SCRIPT_DIR}/hybrid-join", render_join_script(ctx), "0755"),
+        _file(f"{SCRIPT_DIR}/hybrid-gpu-driver", render_gpu_driver_script(ctx), "0755"),
         _file(f"{SCRIPT_DIR}/hybrid-tc", render_tc_script(pool.rate_limits.egress_mbit, pool.rate_limits.ingress_mbit, list(ctx.idc_ranges)), "0755"),
         _file(UDEV_RULE, tc_udev_rule()),
         _file(f"{SCRIPT_DIR}/hybrid-data-disk", render_data_disk_script(pool.data_disk.size, pool.data_disk.mount_path), "0755"),
         _file(f"{UNIT_DIR}/hybrid-data-disk.service", _data_disk_unit()),
     ]
-    files += [_file(f"{UNIT_DIR}/{name}", text) for name, text in sorted(_tc_units().items())]
+    files += [_file(f"{UNIT_DIR}/{name}", text) for name, text in sorted({**_tc_units(), **_node_units()}.items())]
     if pool.preload:
         files.append(_file(f"{SCRIPT_DIR}/hybrid-preload", render_preload_script(), "0755"))
-        files.append(_file(f"{UNIT_DIR}/hybrid-preload@.service", _preload_unit(pool.data_disk.mount_path)))
+        files.append(_file(f"{SCRIPT_DIR}/hybrid-preload-run", render_preload_run_script(), "0755"))
+        files.append(_file(f"{UNIT_DIR}/hybrid-preload@.service", _preload_unit()))
         for p in pool.preload:
-            files.append(_file(f"{CONF_DIR}/preload/{p.name}.env", preload_env(p.name, p.source, p.target, p.rate_mbit)))
+            files.append(_file(f"{CONF_DIR}/preload/{p.name}.env", preload_env(p.name, p.source, p.target, p.rate_mbit), "0600"))
     runcmd: list[list[str]] = [
         ["systemctl", "daemon-reload"],
         # Shape first, so package downloads and the join already respect the limits.
         ["systemctl", "enable", "--now", "hybrid-tc.service", "hybrid-tc.timer"],
         ["systemctl", "enable", "--now", "hybrid-data-disk.service"],
-        [f"{SCRIPT_DIR}/hybrid-join"],
+        # Driver, then join: enabled so that a reboot (driver load) runs them again.
+        ["systemctl", "enable", "--now", "hybrid-gpu-driver.service", "hybrid-join.service"],
     ]
     if pool.preload:
         runcmd.append(["systemctl", "enable", "--now", "--no-block", *[f"hybrid-preload@{p.name}.service" for p in pool.preload]])

@@ -69,6 +69,28 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         why="no public source names the VPC-internal path of the pause image in the regional ACS registry",
         confirm_by="`crictl pull` the rendered reference on one ECS node of the region",
     ),
+    "gpu.devicePluginImage": Unconfirmed(
+        value="registry-vpc.{region}.aliyuncs.com/acs/k8s-device-plugin",
+        used_by="hybrid/model/gpu_driver.py",
+        why="the device plugin's upstream image is nvcr.io/nvidia/k8s-device-plugin (deployments/static/"
+            "nvidia-device-plugin.yml at v0.17.4), which a VPC without NAT cannot reach; no public source names "
+            "an Alibaba VPC registry path that mirrors it at this tag",
+        confirm_by="`crictl pull` the rendered reference on one ECS node of the region, or mirror nvcr.io into "
+                   "your ACR instance and set gpu.devicePlugin.image to it",
+    ),
+    "gpu.toolkitAptRepo": Unconfirmed(
+        value="https://mirrors.cloud.aliyuncs.com/libnvidia-container/stable/deb/amd64",
+        used_by="hybrid/cloudinit.py",
+        why="NVIDIA publishes the toolkit apt repository at nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) "
+            "(install guide); the VPC-internal Alibaba mirror path of it was not found in a public source",
+        confirm_by="`curl -fsI <value>/Packages` from an ECS instance of the region without a public IP",
+    ),
+    "gpu.toolkitGpgKey": Unconfirmed(
+        value="https://mirrors.cloud.aliyuncs.com/libnvidia-container/gpgkey",
+        used_by="hybrid/cloudinit.py",
+        why="upstream key is nvidia.github.io/libnvidia-container/gpgkey; its VPC-internal mirror path is unconfirmed",
+        confirm_by="fetch it from an ECS instance and compare the fingerprint with NVIDIA's published key",
+    ),
     "agent.credentialKeys": Unconfirmed(
         value="ca,cert,key,token,url",
         used_by="hybrid/agent.py",

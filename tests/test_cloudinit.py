@@ -56,20 +56,66 @@ def test_schema_check_is_real(cloud_init_bin, tmp_path):
     assert out.returncode != 0 and "runcmd" in out.stderr and "'path' is a required property" in out.stderr
 
 
-def test_embedded_scripts_are_valid_bash(prod_raw, tmp_path):
-    for ctx in contexts(prod_raw):
+SCRIPTS = {"/usr/local/sbin/hybrid-tc", "/usr/local/sbin/hybrid-join", "/usr/local/sbin/hybrid-data-disk",
+           "/usr/local/sbin/hybrid-gpu-driver"}
+PRELOAD_SCRIPTS = {"/usr/local/sbin/hybrid-preload", "/usr/local/sbin/hybrid-preload-run"}
+
+
+@pytest.fixture(scope="module")
+def shellcheck_bin():
+    path = shutil.which("shellcheck")
+    if path is None:
+        if os.geteuid() != 0:
+            pytest.skip("shellcheck not installed and not root (CI installs it via scripts/setup-system.sh)")
+        pytest.fail("shellcheck missing: run scripts/setup-system.sh")
+    return path
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_script_of_every_pool_is_valid_bash_and_shellcheck_clean(stack, request, tmp_path, shellcheck_bin):
+    raw = request.getfixturevalue(f"{stack}_raw")
+    for ctx in contexts(raw):
         doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
         scripts = [f for f in doc["write_files"] if f["content"].startswith("#!/bin/bash")]
-        want = {"/usr/local/sbin/hybrid-tc", "/usr/local/sbin/hybrid-join", "/usr/local/sbin/hybrid-data-disk"}
-        if ctx.pool.preload:
-            want.add("/usr/local/sbin/hybrid-preload")
-        assert {f["path"] for f in scripts} == want
+        assert {f["path"] for f in scripts} == SCRIPTS | (PRELOAD_SCRIPTS if ctx.pool.preload else set())
+        paths = []
         for f in scripts:
-            p = tmp_path / os.path.basename(f["path"])
+            p = tmp_path / f"{ctx.region_id}-{ctx.pool.name}-{os.path.basename(f['path'])}"
             p.write_text(f["content"])
+            paths.append(str(p))
             out = subprocess.run(["bash", "-n", str(p)], capture_output=True, text=True)
             assert out.returncode == 0, f"{f['path']}: {out.stderr}"
             assert f["permissions"] == "0755"
+        out = subprocess.run([shellcheck_bin, "--severity=style", *paths], capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout + out.stderr
+        print(f"shellcheck clean: {stack} {ctx.region_id}/{ctx.pool.name}: {len(paths)} scripts")
+
+
+def test_shellcheck_is_real(shellcheck_bin, tmp_path):
+    """Control: the same call flags an unquoted expansion."""
+    p = tmp_path / "bad.sh"
+    p.write_text("#!/bin/bash\nrm -rf $1/x\n")
+    out = subprocess.run([shellcheck_bin, "--severity=style", str(p)], capture_output=True, text=True)
+    assert out.returncode != 0 and "SC2086" in out.stdout
+
+
+def test_metadata_reads_carry_a_session_token(prod_raw):
+    """Security-hardening mode: every metadata read sends the token a PUT obtained first
+    (Alibaba ECS "Instance metadata": PUT /latest/api/token with X-aliyun-ecs-metadata-token-ttl-seconds,
+    then GET with X-aliyun-ecs-metadata-token)."""
+    for ctx in contexts(prod_raw):
+        doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
+        for f in doc["write_files"]:
+            text = f["content"].replace("\\\n", " ")  # join continuation lines
+            if "100.100.100.200" not in text and "$METADATA" not in text:
+                continue
+            curls = [line for line in text.splitlines() if "curl" in line and ("METADATA" in line or "100.100.100.200" in line)]
+            token_put = [c for c in curls if "-X PUT" in c]
+            assert len(token_put) == 1 and "/latest/api/token" in token_put[0]
+            for c in curls:
+                if c not in token_put:
+                    assert "X-aliyun-ecs-metadata-token: $MD_TOKEN" in c, c
+            assert "X-aliyun-ecs-metadata-token-ttl-seconds: 300" in text
 
 
 def test_join_config_labels_provider_id_and_taints(prod_raw):
@@ -83,7 +129,8 @@ def test_join_config_labels_provider_id_and_taints(prod_raw):
     boot = join["discovery"]["bootstrapToken"]
     assert boot == {"apiServerEndpoint": "10.0.0.10:6443", "token": TOKEN, "caCertHashes": [CA_HASH]}
     args = join["nodeRegistration"]["kubeletExtraArgs"]
-    assert args["provider-id"] == "@REGION@.@INSTANCE_ID@"  # <region>.<instance-id>, filled from metadata at boot
+    # providerID through KubeletConfiguration: a kubeadm patch the join script writes at boot
+    assert "provider-id" not in args and join["patches"] == {"directory": "/etc/hybrid/kubeadm-patches"}
     labels = dict(kv.split("=", 1) for kv in args["node-labels"].split(","))
     cloud = p.cni.cloud_node_label
     assert labels[cloud.key] == cloud.value == "true"
@@ -97,7 +144,11 @@ def test_join_config_labels_provider_id_and_taints(prod_raw):
     script = files["/usr/local/sbin/hybrid-join"]["content"]
     for key in ("region-id", "zone-id", "instance-id", "instance/instance-type"):
         assert f'meta {key})' in script
-    assert "kubelet=1.30.4-* kubeadm=1.30.4-*" in script and "/v1.30/deb/" in script
+    assert "printf 'providerID: %s.%s\\n' \"$REGION\" \"$INSTANCE_ID\" > \"$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml\"" in script
+    assert "KUBE_VERSION=1.30.4\n" in script and "KUBE_MINOR=1.30\n" in script
+    # kubeadm < 1.32 preflight requires conntrack (checks_linux.go addExecChecks)
+    assert "PREFLIGHT_PACKAGES=(conntrack ebtables ethtool iproute2 iptables socat util-linux)" in script
+    assert "nvidia-ctk runtime configure --runtime=containerd --set-as-default" in script
     # untainted pool: an explicit empty list (kubeadm's "no taints")
     t4 = next(c for c in contexts(prod_raw) if c.pool.name == "t4-infer")
     assert yaml.safe_load(yaml.safe_load(render_cloud_init(t4, TOKEN, CA_HASH))["write_files"][0]["content"])["nodeRegistration"]["taints"] == []
@@ -107,14 +158,16 @@ def test_runcmd_order_and_preload_units(prod_raw):
     ctx = next(c for c in contexts(prod_raw) if c.pool.name == "a10-train")
     doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
     flat = [" ".join(c) for c in doc["runcmd"]]
-    order = [next(i for i, c in enumerate(flat) if key in c) for key in ("hybrid-tc.timer", "hybrid-data-disk", "hybrid-join", "hybrid-preload@")]
+    order = [next(i for i, c in enumerate(flat) if key in c) for key in ("hybrid-tc.timer", "hybrid-data-disk", "hybrid-gpu-driver.service hybrid-join.service", "hybrid-preload@")]
     assert order == sorted(order)
     assert "hybrid-preload@imagenet-1k.service" in flat[-1]
     files = {f["path"]: f["content"] for f in doc["write_files"]}
     env = files["/etc/hybrid/preload/imagenet-1k.env"]
-    assert 'SOURCE="rsync://10.1.0.20/datasets/imagenet-1k/"' in env and 'TARGET="/data/datasets/imagenet-1k"' in env
-    assert 'RATE_MBIT="3000"' in env
+    assert env == "NAME=imagenet-1k\nSOURCE=rsync://10.1.0.20/datasets/imagenet-1k/\nTARGET=/data/datasets/imagenet-1k\nRATE_MBIT=3000\n"
     assert "EGRESS_MBIT=4000" in files["/usr/local/sbin/hybrid-tc"] and "INGRESS_MBIT=10000" in files["/usr/local/sbin/hybrid-tc"]
+    # every IDC range of prod: node CIDRs, pod CIDR, extra ranges
+    assert "IDC_RANGES=(10.0.0.0/18 10.128.0.0/14 10.1.0.0/20 10.2.0.0/24)" in files["/usr/local/sbin/hybrid-tc"]
+    assert 'KERNEL=="eth*"' in files["/etc/udev/rules.d/90-hybrid-tc.rules"]
     assert f"SIZE_BYTES={2048 * 1024 ** 3}" in files["/usr/local/sbin/hybrid-data-disk"]
     assert "OnUnitActiveSec" in files["/etc/systemd/system/hybrid-tc.timer"]  # re-asserted after Terway
 
@@ -156,4 +209,4 @@ def test_v1beta4_uses_named_extra_args(dev_raw):
     doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
     join = yaml.safe_load(doc["write_files"][0]["content"])
     assert join["apiVersion"] == "kubeadm.k8s.io/v1beta4"
-    assert [a["name"] for a in join["nodeRegistration"]["kubeletExtraArgs"]] == ["node-labels", "provider-id"]
+    assert [a["name"] for a in join["nodeRegistration"]["kubeletExtraArgs"]] == ["node-labels"]

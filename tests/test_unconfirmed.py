@@ -3,12 +3,16 @@
 import json
 
 from hybrid import agent, cloudinit, unconfirmed
+from hybrid.model import gpu_driver
 from hybrid_tools import cli
 
 
 def test_users_take_their_values_from_the_table():
     # The values below are what the modules render; they must be the table's, not copies.
     assert cloudinit.PAUSE_IMAGE == unconfirmed.UNCONFIRMED["cloudinit.pauseImage"].value
+    assert cloudinit.TOOLKIT_APT_REPO == unconfirmed.UNCONFIRMED["gpu.toolkitAptRepo"].value
+    assert cloudinit.TOOLKIT_GPG_KEY == unconfirmed.UNCONFIRMED["gpu.toolkitGpgKey"].value
+    assert gpu_driver.DevicePlugin().image == unconfirmed.UNCONFIRMED["gpu.devicePluginImage"].value
     assert ",".join(agent.CREDENTIAL_KEYS) == unconfirmed.UNCONFIRMED["agent.credentialKeys"].value
     from hybrid import pricing_api
 

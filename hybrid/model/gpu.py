@@ -12,6 +12,7 @@ from hybrid.errors import FieldError
 from hybrid.instance_types import KNOWN, InstanceSpec, family_gpu, is_gpu_type
 from hybrid.model.base import AbsPath, ImageId, LabelKey, LabelValue, Model, Name, PlainText, VendorId, ZoneId
 from hybrid.model.lease import Lease
+from hybrid.model.gpu_driver import GpuDriver, check_driver
 
 DiskCategory = Literal["cloud_essd", "cloud_auto", "cloud_essd_entry", "cloud_ssd", "cloud_efficiency"]
 PerformanceLevel = Literal["PL0", "PL1", "PL2", "PL3"]
@@ -143,6 +144,8 @@ class GpuPool(Model):
     instance_spec: Optional[InstanceSpecOverride] = None
     count: int = Field(ge=0, le=1000)
     image_id: ImageId
+    driver: Optional[GpuDriver] = Field(default=None, validate_default=True,
+                                        description="NVIDIA driver path; required (every pool is a GPU instance type).")
     gpu_model_series: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
     system_disk: SystemDisk = SystemDisk()
     data_disk: DataDisk
@@ -188,6 +191,11 @@ class GpuPool(Model):
                 "use a GPU family such as ecs.gn7i-c32g1.8xlarge, ecs.gn6i-*, ecs.gn7e-* or ecs.ebmgn7ex-*.",
             )
         return v
+
+    @field_validator("driver")
+    @classmethod
+    def _driver_path(cls, v: Optional[GpuDriver], info: ValidationInfo) -> Optional[GpuDriver]:
+        return check_driver(v, info.data.get("instance_type"))
 
     @field_validator("data_disk")
     @classmethod

@@ -23,6 +23,7 @@ from hybrid.model import lease as lease_model
 from hybrid.model import pricing as pricing_model
 from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
+from hybrid.model.gpu_driver import GpuSupport
 from hybrid.model.network import Idc, Region
 from hybrid.model.placement import Placement
 from hybrid.model.registration import Registration
@@ -30,7 +31,7 @@ from hybrid.model.virtual_node import VirtualNode
 from hybrid.model.virtual_node import check as check_virtual_node
 
 # Stack-config keys (in the project namespace) that hold plain objects.
-CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity")
+CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu")
 # Stack-config keys that must be Pulumi secrets, with what they hold.
 SECRET_KEYS = {
     "idcKubeconfig": "kubeconfig of the IDC cluster (admin), used by the Kubernetes provider",
@@ -52,6 +53,7 @@ class Platform(Model):
     placement: Placement = Placement()
     pricing: Optional[pricing_model.Pricing] = None
     identity: Identity = Identity()
+    gpu: GpuSupport = GpuSupport()
 
     def region(self, region_id: str) -> Region:
         for r in self.regions:

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Install kubelet and kubeadm at the IDC cluster's version and join it as a cloud
+# GPU worker. Runs on every boot (systemd oneshot); a node that already has a
+# kubelet.conf is left alone.
+set -euo pipefail
+# hybrid:params KUBE_VERSION KUBE_MINOR K8S_APT_MIRROR PAUSE_IMAGE DATA_MOUNT CONF_DIR METADATA PREFLIGHT_PACKAGES
+export DEBIAN_FRONTEND=noninteractive
+if [ -f /etc/kubernetes/kubelet.conf ]; then echo "hybrid-join: already joined"; exit 0; fi
+if ! mountpoint -q -- "$DATA_MOUNT"; then
+  echo "hybrid-join: data disk not mounted; not joining" >&2; exit 1
+fi
+
+# Instance facts from the metadata service, in security-hardening mode: a session token
+# first (PUT, TTL header), then every read carries it. Works whether or not the instance
+# enforces the mode (http_tokens=required).
+MD_TOKEN=$(curl -fsS --retry 10 --retry-connrefused -X PUT \
+  -H "X-aliyun-ecs-metadata-token-ttl-seconds: 300" "$METADATA/latest/api/token")
+meta() { curl -fsS --retry 10 -H "X-aliyun-ecs-metadata-token: $MD_TOKEN" "$METADATA/latest/meta-data/$1"; }
+REGION=$(meta region-id)
+ZONE=$(meta zone-id)
+INSTANCE_ID=$(meta instance-id)
+INSTANCE_TYPE=$(meta instance/instance-type)
+# These go into sed and YAML below: accept only the shapes the metadata service returns.
+for v in "$REGION" "$ZONE" "$INSTANCE_ID" "$INSTANCE_TYPE"; do
+  if ! [[ $v =~ ^[a-z0-9][a-z0-9.-]*$ ]]; then echo "hybrid-join: unexpected metadata value" >&2; exit 1; fi
+done
+
+# Kernel prerequisites for kubelet and the CNI (kubeadm preflight reads ip_forward and bridge-nf).
+swapoff -a
+sed -i '/\sswap\s/d' /etc/fstab
+printf 'overlay\nbr_netfilter\n' > /etc/modules-load.d/k8s.conf
+modprobe overlay
+modprobe br_netfilter
+printf 'net.ipv4.ip_forward = 1\nnet.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\n' \
+  > /etc/sysctl.d/90-k8s.conf
+sysctl --system >/dev/null
+
+# kubelet/kubeadm pinned to the IDC cluster's version, and the tools kubeadm's preflight
+# requires on this version that the packages do not pull in.
+install -d -m 0755 /etc/apt/keyrings
+curl -fsSL "$K8S_APT_MIRROR/v$KUBE_MINOR/deb/Release.key" | gpg --dearmor --yes -o /etc/apt/keyrings/kubernetes.gpg
+printf 'deb [signed-by=/etc/apt/keyrings/kubernetes.gpg] %s/v%s/deb/ /\n' "$K8S_APT_MIRROR" "$KUBE_MINOR" \
+  > /etc/apt/sources.list.d/kubernetes.list
+apt-get update -q
+apt-get install -y -q "kubelet=$KUBE_VERSION-*" "kubeadm=$KUBE_VERSION-*" "${PREFLIGHT_PACKAGES[@]}"
+apt-mark hold kubelet kubeadm
+
+# containerd: systemd cgroups, the pause image from the regional VPC registry, and the
+# NVIDIA runtime as the default runtime, so the device plugin and GPU pods see the GPUs.
+mkdir -p /etc/containerd
+containerd config default > /etc/containerd/config.toml
+sed -i -e 's/SystemdCgroup = false/SystemdCgroup = true/' \
+  -e "s#sandbox_image = .*#sandbox_image = \"${PAUSE_IMAGE//@REGION@/$REGION}\"#" /etc/containerd/config.toml
+nvidia-ctk runtime configure --runtime=containerd --set-as-default
+systemctl restart containerd
+
+# The join configuration and the kubelet patch carry the instance facts.
+sed -e "s/@REGION@/$REGION/g" -e "s/@ZONE@/$ZONE/g" -e "s/@INSTANCE_ID@/$INSTANCE_ID/g" \
+  -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" "$CONF_DIR/kubeadm-join.yaml.tmpl" > "$CONF_DIR/kubeadm-join.yaml"
+chmod 0600 "$CONF_DIR/kubeadm-join.yaml"
+install -d -m 0700 "$CONF_DIR/kubeadm-patches"
+printf 'providerID: %s.%s\n' "$REGION" "$INSTANCE_ID" > "$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml"
+kubeadm join --config "$CONF_DIR/kubeadm-join.yaml"
+# The bootstrap token is spent: drop the local copies.
+rm -f "$CONF_DIR/kubeadm-join.yaml" "$CONF_DIR/kubeadm-join.yaml.tmpl"
+echo "hybrid-join: joined as $REGION.$INSTANCE_ID ($ZONE, $INSTANCE_TYPE)"
