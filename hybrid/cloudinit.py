@@ -219,14 +219,26 @@ def static_node_labels(ctx: NodeContext) -> dict[str, str]:
     }
 
 
+_LABEL_KEY_RE = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_LABEL_VALUE_RE = re.compile(r"^(@[A-Z_]+@|([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?)$")
+_UNIT_INSTANCE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
 def node_labels_arg(ctx: NodeContext) -> str:
-    """The kubelet ``--node-labels`` value, with @REGION@/@ZONE@/@INSTANCE_TYPE@ filled in at boot."""
+    """The kubelet ``--node-labels`` value, with @REGION@/@ZONE@/@INSTANCE_TYPE@ filled in at boot.
+
+    The flag is a comma-separated list with no quoting, so a key or value outside the
+    Kubernetes label grammar is refused here (the model checks first; this is the last line).
+    """
     labels = {
         **static_node_labels(ctx),
         LABEL_REGION: "@REGION@",
         LABEL_ZONE: "@ZONE@",
         LABEL_INSTANCE_TYPE: "@INSTANCE_TYPE@",
     }
+    for k, v in labels.items():
+        if not (_LABEL_KEY_RE.match(k) and len(k) <= 316 and _LABEL_VALUE_RE.match(v) and len(v) <= 63):
+            raise ValueError(f"node label {k!r}={v!r} is outside the Kubernetes label grammar")
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
@@ -382,6 +394,9 @@ def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str)
         files.append(_file(f"{SCRIPT_DIR}/hybrid-preload-run", render_preload_run_script(), "0755"))
         files.append(_file(f"{UNIT_DIR}/hybrid-preload@.service", _preload_unit()))
         for p in pool.preload:
+            # The name becomes a file name and a systemd instance name: one safe word only.
+            if not _UNIT_INSTANCE_RE.match(p.name):
+                raise ValueError(f"preload name {p.name!r} is not a lower-case word (a-z, 0-9, -)")
             files.append(_file(f"{CONF_DIR}/preload/{p.name}.env", preload_env(p.name, p.source, p.target, p.rate_mbit), "0600"))
     runcmd: list[list[str]] = [
         ["systemctl", "daemon-reload"],

@@ -65,6 +65,12 @@ def render(name: str, **params: Value) -> str:
     if sorted(want) != sorted(params):
         missing, extra = sorted(set(want) - set(params)), sorted(set(params) - set(want))
         raise ValueError(f"{name}: parameters missing {missing}, unexpected {extra}")
-    header = "\n".join([BEGIN, *(assignment(k, params[k]) for k in want), END])
+    lines = [BEGIN]
+    for k in want:
+        line = assignment(k, params[k])
+        if "$" in line or "`" in line:  # literal on purpose: tell shellcheck (SC2016) it is meant
+            lines.append("# shellcheck disable=SC2016  # single-quoted: taken literally, never expanded")
+        lines.append(line)
+    header = "\n".join([*lines, END])
     m = PARAMS_RE.search(text)
     return text[: m.start()] + header + text[m.end():]
