@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from components.calico import CalicoRouting, CalicoRoutingArgs
 from components.cni import CniRegionInputs, DualCni, DualCniArgs, TerwayAddon, TerwayAddonArgs
+from components.device_plugin import GpuDevicePlugin, GpuDevicePluginArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
 from components.identity import CredentialSecret, CredentialSecretArgs, NodeRole, NodeRoleArgs
@@ -139,6 +140,13 @@ class HybridPlatform(pulumi.ComponentResource):
                 provider=self.idc_provider,
                 adopt_provider=self.idc_adopt_provider,
             ),
+            opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
+        )
+
+        # --- GPUs as nvidia.com/gpu: device plugin on cloud GPU nodes (or the cluster's GPU Operator) ---
+        self.device_plugin = GpuDevicePlugin(
+            "gpu",
+            GpuDevicePluginArgs(platform=p, provider=self.idc_provider),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
         )
 
