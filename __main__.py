@@ -20,6 +20,7 @@ hybrid = HybridPlatform(
 )
 
 pulumi.export("networks", hybrid.network_outputs)
+pulumi.export("gpuPools", hybrid.gpu_pool_outputs)
 pulumi.export("registeredClusterId", hybrid.registered_cluster.cluster_id)
 pulumi.export("placement", hybrid.placement_output)
 if hybrid.fleet_output is not None:

@@ -9,29 +9,10 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from hybrid.cloudinit import NodeContext, render_cloud_init
+from hybrid.gpu_nodes import Slot, host_name, plan_slots
+
+__all__ = ["GpuNodePool", "GpuNodePoolArgs", "Slot", "plan_slots"]
 from hybrid.model.gpu import GpuPool
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One instance position: the zone and its index within the zone."""
-
-    zone: str
-    index: int
-
-    @property
-    def suffix(self) -> str:
-        return f"{self.zone}-{self.index}"
-
-
-def plan_slots(zones: list[str], count: int) -> list[Slot]:
-    """Spread ``count`` instances round-robin over ``zones``.
-
-    Instance i goes to zone i mod len(zones) with index i div len(zones), so
-    raising or lowering the count only adds or removes the highest indexes:
-    existing instances keep their names (and their data disks).
-    """
-    return [Slot(zones[i % len(zones)], i // len(zones)) for i in range(count)]
 
 
 @dataclass
@@ -64,6 +45,7 @@ class GpuNodePool(pulumi.ComponentResource):
         self._args = args
         pool = args.context.pool
         self._pool = pool
+        self.pool = pool  # the validated pool model (read by the platform for its outputs)
         self._tags = {**args.tags, "env": args.context.environment, "pool": pool.name, "managed-by": "pulumi",
                       # owner, purpose, lease end and renewal: for the bill, the console and the policy pack
                       **(pool.lease.tags() if pool.lease else {})}
@@ -87,14 +69,19 @@ class GpuNodePool(pulumi.ComponentResource):
 
         self.instance_ids = pulumi.Output.all(*[i.id for i in self.instances])
         self.disk_ids = pulumi.Output.all(*[d.id for d in self.disks])
-        self.register_outputs({"instanceIds": self.instance_ids, "diskIds": self.disk_ids})
+        # Hand-off: what `hybrid-gpu wait-gpus` and operators look for in the cluster.
+        self.nodes = pulumi.Output.all(*[
+            pulumi.Output.all(instanceId=i.id, privateIp=i.private_ip, nodeName=host_name(pool, slot), zone=slot.zone)
+            for i, slot in zip(self.instances, self.slots)
+        ])
+        self.register_outputs({"instanceIds": self.instance_ids, "diskIds": self.disk_ids, "nodes": self.nodes})
 
     # -- children ---------------------------------------------------------
 
     def _create_node(self, slot: Slot) -> None:
         ctx, pool = self._args.context, self._pool
         base = f"{self._name}-{slot.suffix}"
-        host = f"{pool.name}-{slot.suffix}"
+        host = host_name(pool, slot)
         tags = {**self._tags, "zone": slot.zone}
         spot = pool.billing.strategy == "Spot"
         sysdisk = pool.system_disk

@@ -219,6 +219,16 @@ class HybridPlatform(pulumi.ComponentResource):
                                  instances=instances, tags={**self._tags, "region": region.id}),
                     opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
                 )
+
+        self.gpu_pool_outputs = pulumi.Output.all(**{
+            key: pulumi.Output.all(
+                instanceType=pool_res.pool.instance_type,
+                gpusPerNode=pool_res.pool.spec.gpus,
+                nodes=pool_res.nodes,
+            )
+            for key, pool_res in sorted(self.gpu_pools.items())
+        })
+
         # --- ack-virtual-node (issue 6): Serverless pods in several regions ------------
         # The addon is installed through the CS API of the registration region, on the
         # registered cluster. It waits for the agent Deployment: pulumi-kubernetes only

@@ -233,3 +233,22 @@ def test_prod_plan_cloud_init_artifacts(prod_plan, prod_raw):
         assert ["systemctl", "enable", "--now", "hybrid-tc.service", "hybrid-tc.timer"] in doc["runcmd"]
         assert text == (other / "cloud-init" / name).read_text()  # deterministic
     assert (d / "resources.json").read_bytes() == (other / "resources.json").read_bytes()
+
+
+def test_prod_plan_exports_each_pools_nodes(prod_plan, prod_raw):
+    """Stack output gpuPools: per pool the instance ids of the plan's instances, the node names the
+    hosts register under, and the private IPs (known once the provider created the instances)."""
+    d, _, _ = prod_plan
+    resources = json.loads((d / "resources.json").read_text())
+    out = json.loads((d / "outputs.json").read_text())["gpuPools"]
+    # hand-read from stacks/Pulumi.prod.yaml
+    assert sorted(out) == ["cn-beijing/a10-train", "cn-beijing/a100-burst", "cn-hangzhou/t4-infer", "cn-zhangjiakou/a10-overflow"]
+    assert out["cn-beijing/a100-burst"]["gpusPerNode"] == 4
+    assert [n["nodeName"] for n in out["cn-beijing/a10-train"]["nodes"]] == [
+        "a10-train-cn-beijing-g-0", "a10-train-cn-beijing-h-0", "a10-train-cn-beijing-g-1", "a10-train-cn-beijing-h-1"]
+    hosts = {r["inputs"]["hostName"]: r for r in resources if r["type"] == INSTANCE}
+    for pool in out.values():
+        for n in pool["nodes"]:
+            inst = hosts[n["nodeName"]]  # the instance whose host name is the node name
+            assert n["zone"] == inst["inputs"]["availabilityZone"]
+            assert n["instanceId"].startswith("i-") and "privateIp" in n

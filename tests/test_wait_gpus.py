@@ -1,0 +1,161 @@
+"""`hybrid-gpu wait-gpus` against a fake apiserver on 127.0.0.1 serving /api/v1/nodes."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import yaml
+
+from hybrid.gpu_nodes import expected_nodes
+from hybrid.model import load
+from hybrid_tools import wait_gpus
+from hybrid_tools.cli import main
+
+TOKEN = "test-token-123"
+
+
+def node(name, ready="True", gpus=None):
+    status = {"conditions": [{"type": "Ready", "status": ready, "reason": "KubeletReady" if ready == "True" else "KubeletNotReady"}],
+              "allocatable": {"cpu": "8", "memory": "30Gi"}}
+    if gpus is not None:
+        status["allocatable"]["nvidia.com/gpu"] = str(gpus)
+    return {"metadata": {"name": name}, "status": status}
+
+
+class FakeApi:
+    """Serves a NodeList that tests change between polls; rejects requests without the token."""
+
+    def __init__(self):
+        self.items: list = []
+        self.requests = 0
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                api.requests += 1
+                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                if self.path != "/api/v1/nodes":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                body = json.dumps({"kind": "NodeList", "apiVersion": "v1", "items": api.items}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def api():
+    a = FakeApi()
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def kubeconfig(tmp_path, api):
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "idc",
+        "clusters": [{"name": "idc", "cluster": {"server": api.url}}],
+        "users": [{"name": "admin", "user": {"token": TOKEN}}],
+        "contexts": [{"name": "idc", "context": {"cluster": "idc", "user": "admin"}}],
+    }))
+    return str(path)
+
+
+def test_expected_nodes_of_dev_are_the_instance_host_names(dev_raw):
+    # dev: one a10-dev instance in cn-beijing-g, ecs.gn7i-c8g1.2xlarge has 1 GPU
+    assert [(e.pool, e.name, e.gpus) for e in expected_nodes(load(dev_raw))] == [("cn-beijing/a10-dev", "a10-dev-cn-beijing-g-0", 1)]
+
+
+def test_all_ready_with_gpus_exits_0(api, kubeconfig, capsys):
+    api.items = [node("a10-dev-cn-beijing-g-0", gpus=1), node("idc-node-1", gpus=8)]
+    assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", kubeconfig, "--timeout", "5", "--interval", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "ok        a10-dev-cn-beijing-g-0  cn-beijing/a10-dev: Ready, nvidia.com/gpu 1" in out
+    assert "all 1 node(s) Ready" in out
+
+
+def test_timeout_names_missing_not_ready_and_gpu_less_nodes(api, kubeconfig, capsys):
+    # prod a10-train: 4 nodes of 1 GPU; a100-burst: 2 nodes of 4 GPUs (hand-counted from stacks/Pulumi.prod.yaml)
+    api.items = [
+        node("a10-train-cn-beijing-g-0", gpus=1),
+        node("a10-train-cn-beijing-h-0", ready="False", gpus=1),
+        node("a10-train-cn-beijing-g-1"),                 # joined, no device plugin yet
+        node("a100-burst-cn-beijing-i-0", gpus=2),        # fewer GPUs than the type has
+    ]
+    rc = main(["wait-gpus", "--stack", "prod", "--kubeconfig", kubeconfig, "--pool", "cn-beijing/a10-train",
+               "--pool", "cn-beijing/a100-burst", "--timeout", "0.5", "--interval", "0.1"])
+    out = capsys.readouterr().out
+    print(out)
+    assert rc == 1
+    lines = {line.split()[1]: line.split()[0] for line in out.splitlines() if not line.startswith("wait-gpus")}
+    assert lines == {
+        "a10-train-cn-beijing-g-0": "ok",
+        "a10-train-cn-beijing-h-0": "not-ready",
+        "a10-train-cn-beijing-g-1": "no-gpus",
+        "a10-train-cn-beijing-h-1": "missing",
+        "a100-burst-cn-beijing-i-0": "no-gpus",
+        "a100-burst-cn-beijing-i-1": "missing",
+    }
+    assert "nvidia.com/gpu allocatable 2, expected 4" in out
+    assert "timed out after 0.5s: 5 of 6 node(s) not serving GPUs" in out
+    assert api.requests >= 2  # it polled
+
+
+def test_nodes_that_come_up_while_waiting(api, kubeconfig, dev_raw):
+    api.items = []
+    calls = []
+
+    def fetch():
+        calls.append(1)
+        if len(calls) == 3:
+            api.items = [node("a10-dev-cn-beijing-g-0", gpus=1)]
+        return wait_gpus.Client(kubeconfig).get("/api/v1/nodes")
+
+    out = io.StringIO()
+    assert wait_gpus.wait(expected_nodes(load(dev_raw)), fetch, 10, 0.05, out=out) == 0
+    assert len(calls) == 3  # two polls with nothing, the third sees the node
+
+
+def test_unauthorized_is_reported(api, kubeconfig, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    doc = yaml.safe_load(open(kubeconfig))
+    doc["users"][0]["user"]["token"] = "wrong"
+    bad.write_text(yaml.safe_dump(doc))
+    assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", str(bad), "--timeout", "0.2", "--interval", "0.1"]) == 1
+    assert "401" in capsys.readouterr().out
+
+
+def test_bad_inputs_exit_2(kubeconfig, tmp_path, capsys):
+    assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", kubeconfig, "--pool", "cn-beijing/nope"]) == 2
+    assert "not a pool of stack dev" in capsys.readouterr().err
+    assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", str(tmp_path / "none")]) == 2
+    exec_cfg = tmp_path / "exec"
+    doc = yaml.safe_load(open(kubeconfig))
+    doc["users"][0]["user"] = {"exec": {"command": "aliyun"}}
+    exec_cfg.write_text(yaml.safe_dump(doc))
+    assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", str(exec_cfg)]) == 2
