@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import kubernetes_validate as kv
+import pulumi
 import pytest
 import yaml
 
@@ -78,3 +79,26 @@ def test_device_plugin_settings_with_gpu_operator_are_refused(prod_raw):
     prod_raw["gpu"] = {"provider": "gpu-operator", "devicePlugin": {"version": "v0.17.4"}}
     with pytest.raises(ConfigError, match="gpu: devicePlugin is set but provider is gpu-operator"):
         load(prod_raw)
+
+
+@pulumi.runtime.test
+def test_component_declares_daemonsets_or_reads_the_operators_cluster_policy(pulumi_mocks, prod_raw):
+    import pulumi_kubernetes as k8s
+
+    from components.device_plugin import GpuDevicePlugin, GpuDevicePluginArgs
+
+    rec = pulumi_mocks(prod_raw, stack="prod")
+    provider = k8s.Provider("idc", kubeconfig="x")
+    plugin = GpuDevicePlugin("gpu", GpuDevicePluginArgs(platform=load(prod_raw), provider=provider))
+    op_raw = {**prod_raw, "gpu": {"provider": "gpu-operator"}}
+    operator = GpuDevicePlugin("gpu-op", GpuDevicePluginArgs(platform=load(op_raw), provider=provider))
+
+    def check(_):
+        ds = rec.of_type("kubernetes:apps/v1:DaemonSet")
+        assert [a.name for a in ds] == ["gpu-nvidia-device-plugin-cn-beijing", "gpu-nvidia-device-plugin-cn-hangzhou",
+                                        "gpu-nvidia-device-plugin-cn-zhangjiakou"]
+        assert operator.daemonsets == {} and plugin.cluster_policy is None
+        read = rec.of_type("kubernetes:nvidia.com/v1:ClusterPolicy")
+        assert [(a.name, a.resource_id) for a in read] == [("gpu-op-cluster-policy", "cluster-policy")]
+
+    return pulumi.Output.all(*[d.id for d in plugin.daemonsets.values()], operator.cluster_policy.id).apply(check)
