@@ -77,3 +77,35 @@ def test_cli_exit_2_for_a_pool_without_driver(tmp_path):
     assert proc.returncode == 2
     assert "regions[0].gpuPools[1].driver: ecs.gn7e-c16g1.16xlarge is a GPU instance type" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "plan").exists()
+
+
+@pytest.mark.parametrize("key,ok", [
+    ("alibabacloud.com/external", True),          # the prod label
+    ("topology.kubernetes.io/zone", True),        # kubeletLabels
+    ("node.kubernetes.io/gpu", True),             # kubeletLabelNamespaces
+    ("x.kubelet.kubernetes.io/a", True),
+    ("node-role.kubernetes.io/gpu", False),       # kubernetes.io namespace, not allowed
+    ("node-restriction.kubernetes.io/cloud", False),
+    ("example.k8s.io/cloud", False),
+])
+def test_kubelet_settable_labels(key, ok):
+    from hybrid.model.gpu_driver import kubelet_may_set
+
+    assert kubelet_may_set(key) is ok
+
+
+def test_cloud_node_label_the_kubelet_may_not_set_is_rejected(dev_raw):
+    dev_raw["cni"]["cloudNodeLabel"]["key"] = "node-role.kubernetes.io/cloud"
+    [line] = problems(dev_raw)
+    assert line.startswith("cni.cloudNodeLabel.key: node-role.kubernetes.io/cloud is in the kubernetes.io / k8s.io namespace")
+
+
+def test_every_label_the_join_sets_is_settable_by_the_kubelet(prod_raw):
+    from hybrid.cloudinit import context_for, node_labels_arg
+    from hybrid.model.gpu_driver import kubelet_may_set
+
+    p = load(prod_raw)
+    for r in p.regions:
+        for pool in r.gpu_pools:
+            keys = [kv.split("=", 1)[0] for kv in node_labels_arg(context_for(p, r.id, pool)).split(",")]
+            assert keys and all(kubelet_may_set(k) for k in keys), keys

@@ -110,3 +110,28 @@ class GpuSupport(Model):
         if self.provider == "gpu-operator" and "device_plugin" in self.model_fields_set:
             raise FieldError("devicePlugin is set but provider is gpu-operator.", "drop devicePlugin or set provider: device-plugin.")
         return self
+
+
+# Label keys a kubelet may set on its own Node under the NodeRestriction admission plugin
+# (kubernetes/kubernetes staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go: kubeletLabels
+# and kubeletLabelNamespaces; plugin/pkg/admission/noderestriction refuses other keys in the
+# kubernetes.io and k8s.io namespaces and everything under node-restriction.kubernetes.io).
+KUBELET_LABELS = frozenset({
+    "kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch",
+    "topology.kubernetes.io/zone", "topology.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
+    "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type",
+    "beta.kubernetes.io/os", "beta.kubernetes.io/arch",
+})
+KUBELET_LABEL_NAMESPACES = ("kubelet.kubernetes.io", "node.kubernetes.io")
+
+
+def kubelet_may_set(key: str) -> bool:
+    """Whether NodeRestriction lets a kubelet register its Node with label ``key``."""
+    if key in KUBELET_LABELS:
+        return True
+    ns = key.split("/", 1)[0] if "/" in key else ""
+    if any(ns == a or ns.endswith("." + a) for a in KUBELET_LABEL_NAMESPACES):
+        return True
+    restricted = ("kubernetes.io", "k8s.io")
+    return not any(ns == r or ns.endswith("." + r) for r in restricted)

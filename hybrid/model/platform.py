@@ -23,7 +23,7 @@ from hybrid.model import lease as lease_model
 from hybrid.model import pricing as pricing_model
 from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
-from hybrid.model.gpu_driver import GpuSupport
+from hybrid.model.gpu_driver import GpuSupport, kubelet_may_set
 from hybrid.model.network import Idc, Region
 from hybrid.model.placement import Placement
 from hybrid.model.registration import Registration
@@ -268,6 +268,16 @@ def _fleet(p: Platform) -> Iterable[ConfigIssue]:
     from hybrid.placement_platform import check_fleet  # placement builds on this module
 
     return check_fleet(p)
+
+
+@cross_check
+def _cloud_label_settable(p: Platform) -> Iterable[ConfigIssue]:
+    key = p.cni.cloud_node_label.key
+    if p.regions and any(r.gpu_pools for r in p.regions) and not kubelet_may_set(key):
+        yield ConfigIssue("cni.cloudNodeLabel.key",
+                          f"{key} is in the kubernetes.io / k8s.io namespace, which the NodeRestriction admission plugin "
+                          "does not let a kubelet set on its own Node; the GPU nodes would fail to register.",
+                          "use a key outside those namespaces (e.g. alibabacloud.com/external) or under node.kubernetes.io/.")
 
 
 def load(raw: Mapping[str, Any]) -> Platform:
