@@ -156,7 +156,11 @@ def test_concurrent_runs_do_not_collide(preload):
     _, src, dst, run, start = preload
     write_random(src / "big.bin", 2 * MiB)
     first = start(8)
-    time.sleep(0.5)
+    # Wait until the first run holds its lock (a fixed sleep raced on a loaded machine).
+    lock, deadline = dst / ".hybrid-preload-lock", time.monotonic() + 20
+    while not (lock.exists() and subprocess.run(["flock", "-n", str(lock), "true"]).returncode != 0):
+        assert time.monotonic() < deadline and first.poll() is None, "the first run never took the lock"
+        time.sleep(0.02)
     second = run(8)
     assert second.returncode == 75 and "holds the lock" in second.stderr
     first.wait(timeout=30)
