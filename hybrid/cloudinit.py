@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hybrid import shtemplate, unconfirmed, yamlio
+from hybrid import metadata_guard, shtemplate, unconfirmed, yamlio
 from hybrid.model.gpu import GpuPool
 from hybrid.redaction import REDACTED
 
@@ -389,6 +389,8 @@ def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str)
         _file(f"{UNIT_DIR}/hybrid-data-disk.service", _data_disk_unit()),
     ]
     files += [_file(f"{UNIT_DIR}/{name}", text) for name, text in sorted({**_tc_units(), **_node_units()}.items())]
+    # Pods must never reach the metadata service (user-data, role credentials): guard before the join.
+    files += metadata_guard.cloud_init_write_files()
     if pool.preload:
         files.append(_file(f"{SCRIPT_DIR}/hybrid-preload", render_preload_script(), "0755"))
         files.append(_file(f"{SCRIPT_DIR}/hybrid-preload-run", render_preload_run_script(), "0755"))
@@ -403,6 +405,7 @@ def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str)
         # Shape first, so package downloads and the join already respect the limits.
         ["systemctl", "enable", "--now", "hybrid-tc.service", "hybrid-tc.timer"],
         ["systemctl", "enable", "--now", "hybrid-data-disk.service"],
+        ["systemctl", "enable", "--now", f"{metadata_guard.UNIT}.service", f"{metadata_guard.UNIT}.timer"],
         # Driver, then join: enabled so that a reboot (driver load) runs them again.
         ["systemctl", "enable", "--now", "hybrid-gpu-driver.service", "hybrid-join.service"],
     ]

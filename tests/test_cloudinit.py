@@ -105,17 +105,22 @@ def test_metadata_reads_carry_a_session_token(prod_raw):
     then GET with X-aliyun-ecs-metadata-token)."""
     for ctx in contexts(prod_raw):
         doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
+        callers = []
         for f in doc["write_files"]:
             text = f["content"].replace("\\\n", " ")  # join continuation lines
             if "100.100.100.200" not in text and "$METADATA" not in text:
                 continue
             curls = [line for line in text.splitlines() if "curl" in line and ("METADATA" in line or "100.100.100.200" in line)]
+            if not curls:  # mentions the address without calling it (the metadata guard's firewall rules)
+                continue
+            callers.append(f["path"])
             token_put = [c for c in curls if "-X PUT" in c]
             assert len(token_put) == 1 and "/latest/api/token" in token_put[0]
             for c in curls:
                 if c not in token_put:
                     assert "X-aliyun-ecs-metadata-token: $MD_TOKEN" in c, c
             assert "X-aliyun-ecs-metadata-token-ttl-seconds: 300" in text
+        assert callers == ["/usr/local/sbin/hybrid-join"]
 
 
 def test_join_config_labels_provider_id_and_taints(prod_raw):
@@ -158,10 +163,13 @@ def test_runcmd_order_and_preload_units(prod_raw):
     ctx = next(c for c in contexts(prod_raw) if c.pool.name == "a10-train")
     doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
     flat = [" ".join(c) for c in doc["runcmd"]]
-    order = [next(i for i, c in enumerate(flat) if key in c) for key in ("hybrid-tc.timer", "hybrid-data-disk", "hybrid-gpu-driver.service hybrid-join.service", "hybrid-preload@")]
+    order = [next(i for i, c in enumerate(flat) if key in c) for key in ("hybrid-tc.timer", "hybrid-data-disk", "hybrid-metadata-guard.timer",
+                                                                         "hybrid-gpu-driver.service hybrid-join.service", "hybrid-preload@")]
     assert order == sorted(order)
     assert "hybrid-preload@imagenet-1k.service" in flat[-1]
     files = {f["path"]: f["content"] for f in doc["write_files"]}
+    # the metadata guard is installed and started before any pod can run (before the join)
+    assert "/usr/local/sbin/hybrid-metadata-guard" in files and "/etc/systemd/system/hybrid-metadata-guard.timer" in files
     env = files["/etc/hybrid/preload/imagenet-1k.env"]
     assert env == "NAME=imagenet-1k\nSOURCE=rsync://10.1.0.20/datasets/imagenet-1k/\nTARGET=/data/datasets/imagenet-1k\nRATE_MBIT=3000\n"
     assert "EGRESS_MBIT=4000" in files["/usr/local/sbin/hybrid-tc"] and "INGRESS_MBIT=10000" in files["/usr/local/sbin/hybrid-tc"]
