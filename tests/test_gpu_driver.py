@@ -60,6 +60,7 @@ def test_vgpu_family_is_refused(dev_raw):
 def test_install_on_a_family_missing_from_the_table_is_refused_image_accepted(dev_raw):
     p = pool(dev_raw)
     p["instanceType"] = "ecs.ebmgn7ex.32xlarge"
+    p["gpuModelSeries"] = "A100"
     p["rateLimits"] = {"egressMbit": 500, "ingressMbit": 2000}
     assert any("lists no driver branch for family ebmgn7ex" in line for line in problems(copy.deepcopy(dev_raw)))
     p["driver"] = {"source": "image", "branch": "535"}
