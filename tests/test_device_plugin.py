@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from hybrid import device_plugin
-from hybrid.k8s_affinity import Node, placement
+from tests.k8s_affinity import Node, placement
 from hybrid.model import load
 
 UPSTREAM = yaml.safe_load((Path(__file__).parent / "data" / "nvidia-k8s-device-plugin-v0.17.4" / "nvidia-device-plugin.yml").read_text())

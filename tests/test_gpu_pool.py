@@ -216,8 +216,8 @@ def test_prod_plan_cloud_init_artifacts(prod_plan, prod_raw):
 
     Expectations from outside the renderer: one file per pool of the stack file, a
     kubeadm JoinConfiguration whose token and CA hash are the marker, and tc shaping of
-    eth0 (the primary ENI's name on the ECS images the pools use) through the service
-    the runcmd enables."""
+    every ENI (eth*, as the ECS images the pools use name them) through the service the
+    runcmd enables."""
     d, other, _ = prod_plan
     pools = {(r["id"], pool["name"]) for r in prod_raw["regions"] for pool in r.get("gpuPools", [])}
     names = sorted(f.name for f in (d / "cloud-init").iterdir())
@@ -229,7 +229,9 @@ def test_prod_plan_cloud_init_artifacts(prod_plan, prod_raw):
         join = yaml.safe_load(files["/etc/hybrid/kubeadm-join.yaml.tmpl"])
         discovery = join["discovery"]["bootstrapToken"]
         assert discovery["token"] == "[secret]" and discovery["caCertHashes"] == ["[secret]"]
-        assert "ExecStart=/usr/local/sbin/hybrid-tc eth0\n" in files["/etc/systemd/system/hybrid-tc.service"]
+        # every ENI (eth*), not eth0 only: the service runs the script without a device, a udev rule per new ENI
+        assert "ExecStart=/usr/local/sbin/hybrid-tc\n" in files["/etc/systemd/system/hybrid-tc.service"]
+        assert 'KERNEL=="eth*"' in files["/etc/udev/rules.d/90-hybrid-tc.rules"]
         assert ["systemctl", "enable", "--now", "hybrid-tc.service", "hybrid-tc.timer"] in doc["runcmd"]
         assert text == (other / "cloud-init" / name).read_text()  # deterministic
     assert (d / "resources.json").read_bytes() == (other / "resources.json").read_bytes()
