@@ -122,7 +122,7 @@ def test_existing_vpc_is_imported_and_routes_are_reported(pulumi_mocks, dev_raw)
     net = _build(dev_raw)
 
     def check(args):
-        vpc_id, pod_vsw, routes = args
+        vpc_id, pod_vsw, routes, _node_vsw = args
         # The import id reaches the engine, and dependants see the existing VPC's id.
         assert rec.named(VPC, "cn-beijing-vpc").resource_id == "vpc-2zeexisting0001" == vpc_id
         assert rec.named(SW, "cn-beijing-cn-beijing-g-pods").resource_id == "vsw-2zeexistingpods" == pod_vsw["cn-beijing-g"]
@@ -132,7 +132,8 @@ def test_existing_vpc_is_imported_and_routes_are_reported(pulumi_mocks, dev_raw)
                           "nextHop": {"type": "Ecr", "id": "ecr-abc123"},
                           "routes": {c: "existing" for c in DEV_IDC_RANGES}}
 
-    return pulumi.Output.all(net.vpc_id, net.pod_vswitch_ids, net.idc_routes).apply(check)
+    # Wait for the node vSwitch too: the check reads its registration.
+    return pulumi.Output.all(net.vpc_id, net.pod_vswitch_ids, net.idc_routes, net.vswitch_ids).apply(check)
 
 
 @pulumi.runtime.test
