@@ -21,6 +21,8 @@ hybrid = HybridPlatform(
 
 pulumi.export("networks", hybrid.network_outputs)
 pulumi.export("gpuPools", hybrid.gpu_pool_outputs)
+if hybrid.elastic is not None:
+    pulumi.export("elasticPools", hybrid.elastic_outputs)
 pulumi.export("registeredClusterId", hybrid.registered_cluster.cluster_id)
 pulumi.export("placement", hybrid.placement_output)
 if hybrid.fleet_output is not None:

@@ -12,10 +12,11 @@ import pulumi_kubernetes as k8s
 from components.calico import CalicoRouting, CalicoRoutingArgs
 from components.cni import CniRegionInputs, DualCni, DualCniArgs, TerwayAddon, TerwayAddonArgs
 from components.device_plugin import GpuDevicePlugin, GpuDevicePluginArgs
+from components.elastic import ElasticPools, ElasticPoolsArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
 from components.identity import CredentialSecret, CredentialSecretArgs, NodeRole, NodeRoleArgs
-from hybrid import identity
+from hybrid import agent, elastic, identity
 from components.network import RegionNetwork, RegionNetworkArgs
 from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
 from components.virtual_node import VirtualNode, VirtualNodeArgs
@@ -91,7 +92,9 @@ class HybridPlatform(pulumi.ComponentResource):
         k8s_opts = pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider})
         creds = args.secrets.credentials
         self.credential_secrets: dict[str, CredentialSecret] = {}
-        if p.virtual_node.enabled and p.virtual_node.credentials == "addonSecret":
+        # alibaba-addon-secret: read by ack-virtual-node (addonSecret mode) and by the cluster-autoscaler
+        # of the elastic pools (Alibaba's registered-cluster auto scaling guide, Step 1).
+        if (p.virtual_node.enabled and p.virtual_node.credentials == "addonSecret") or elastic.elastic_pools(p):
             self.credential_secrets["addon"] = CredentialSecret(
                 "addon-credentials",
                 CredentialSecretArgs(identity.ADDON_SECRET, identity.ADDON_SECRET_NAMESPACE,
@@ -165,6 +168,8 @@ class HybridPlatform(pulumi.ComponentResource):
                 idc_provider=self.idc_provider,
                 alicloud_provider=self.providers[p.registration.region_id],
                 tags=self._tags,
+                agent_config=({agent.NODE_SCRIPT_KEY: elastic.script_url(elastic.bucket_name(p), p.registration.region_id)}
+                              if elastic.elastic_pools(p) else {}),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -211,7 +216,8 @@ class HybridPlatform(pulumi.ComponentResource):
                 pools = [self.gpu_pools[f"{region.id}/{pool.name}"] for pool in region.gpu_pools if not pool.ram_role]
                 instances = [(f"{gp._pool.name}-{slot.suffix}", inst.id)
                              for gp in pools for slot, inst in zip(gp.slots, gp.instances)]
-                if not instances:
+                # The registration region's role also goes on the elastic pools' nodes (ACK attaches it).
+                if not instances and not (region.elastic_pools and region.id == p.registration.region_id):
                     continue
                 self.node_roles[region.id] = NodeRole(
                     f"{region.id}-node-role",
@@ -219,6 +225,37 @@ class HybridPlatform(pulumi.ComponentResource):
                                  instances=instances, tags={**self._tags, "region": region.id}),
                     opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
                 )
+
+        # --- elastic GPU pools: ACK node pools on the registered cluster, autoscaled ---------
+        self.elastic: Optional[ElasticPools] = None
+        if elastic.elastic_pools(p):
+            reg_role = self.node_roles.get(p.registration.region_id)
+            self.elastic = ElasticPools(
+                "elastic",
+                ElasticPoolsArgs(
+                    platform=p,
+                    cluster_id=self.registered_cluster.cluster_id,
+                    vswitch_ids=reg_net.vswitch_ids,
+                    security_group_id=reg_net.security_group_id,
+                    bootstrap_token=args.secrets.credentials["elasticBootstrapToken"],
+                    ca_cert_hash=args.secrets.ca_cert_hash,
+                    # The region's GPU node role (Terway's ENI actions); the component adds the script read.
+                    node_role_name=reg_role.role.role_name if reg_role else None,
+                    depends_on=[self.registered_cluster.agent_config_maps[agent.AGENT_CONFIG],
+                                self.registered_cluster.agent_deployment,
+                                *([reg_role.policy_attachment] if reg_role else []),
+                                *[c.secret for k, c in self.credential_secrets.items() if k == "addon"]],
+                    tags=self._tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
+            )
+        self.elastic_outputs = {
+            "scriptUrl": self.elastic.script_url if self.elastic else None,
+            "nodePools": {ref.pool.name: {"region": ref.region_id, "minSize": ref.pool.min_size, "maxSize": ref.pool.max_size,
+                                          "gpusPerNode": ref.pool.gpus_per_node, "instanceTypes": list(ref.pool.instance_types)}
+                          for ref in elastic.elastic_pools(p)},
+            "snapshots": elastic.snapshot_table(p),
+        }
 
         self.gpu_pool_outputs = pulumi.Output.all(**{
             key: pulumi.Output.all(

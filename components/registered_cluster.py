@@ -199,6 +199,8 @@ class RegisteredClusterArgs:
     # zone -> Terway pod vSwitch id in the registration region, with cni.terway.install: addon only
     pod_vswitch_ids: Optional[pulumi.Input[dict]] = None
     provider: Optional[RegisteredClusterProvider] = None   # tests pass a faster-retrying one
+    # Keys the platform sets in ack-agent-config on top of ACK's own (e.g. addNodeScriptPath).
+    agent_config: dict[str, str] = field(default_factory=dict)
 
 
 class RegisteredCluster(pulumi.ComponentResource):
@@ -294,14 +296,17 @@ class RegisteredCluster(pulumi.ComponentResource):
     def _create_agent_workload(self, parts: pulumi.Output, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
         n = self._name
         meta = {"namespace": agent.NAMESPACE}
-        config_maps = [
-            k8s.core.v1.ConfigMap(
+        extra = {agent.AGENT_CONFIG: dict(self._args.agent_config)}
+        self.agent_config_maps = {
+            cm: k8s.core.v1.ConfigMap(
                 f"{n}-agent-{cm}", metadata={**meta, "name": cm, "labels": _labels()},
-                # Checked by split_manifest to hold no credential values.
-                data=pulumi.Output.unsecret(parts.apply(lambda p, cm=cm: p.config_maps[cm])),
+                # Checked by split_manifest to hold no credential values. ACK's keys stay; the
+                # platform's keys (ack-agent-config only) are set over them.
+                data=pulumi.Output.unsecret(parts.apply(lambda p, cm=cm: agent.config_map_data(p, cm, extra.get(cm, {})))),
                 opts=opts)
             for cm in agent.CONFIG_MAPS
-        ]
+        }
+        config_maps = list(self.agent_config_maps.values())
         # One secret Output per key: the key set is fixed, the values never leave the secret wrapper.
         self.credentials = k8s.core.v1.Secret(
             f"{n}-agent-credentials", metadata={**meta, "name": agent.CREDENTIALS_SECRET, "labels": _labels()},

@@ -61,6 +61,11 @@ CONNECTOR_WRITES = ("cert", "key")
 ACK_MANAGED_FIELDS = ("spec.template.spec.containers[0].image", "spec.template.metadata.annotations")
 CREDENTIAL_KEYS = tuple(unconfirmed.value("agent.credentialKeys").split(","))
 CONFIG_MAPS = ("ack-agent-config", "provider")
+AGENT_CONFIG = CONFIG_MAPS[0]
+# The key of ack-agent-config that holds the URL of the elastic pools' node script
+# (AliyunContainerService/alibabacloud-ack-connector@e401e7dd:pkg/tcp_tunnel/base/types.go,
+# ConfigMapScriptPathKey; https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/create-a-node-pool, Step 3).
+NODE_SCRIPT_KEY = "addNodeScriptPath"
 # Env vars of the agent Deployment that may carry a credential inline, and the Secret key each
 # moves to. Empty: neither the connector manifest nor the console's agent is known to do that.
 ENV_CREDENTIALS: dict[str, str] = {}
@@ -342,6 +347,11 @@ def split_manifest(text: str) -> AgentParts:
         credentials=credentials,
         dropped=tuple(sorted(dropped)),
     )
+
+
+def config_map_data(parts: AgentParts, name: str, extra: Mapping[str, str]) -> dict[str, str]:
+    """The data of agent ConfigMap ``name``: ACK's keys from the manifest, the platform's keys over them."""
+    return {**parts.config_maps[name], **extra}
 
 
 def _containers(obj: Mapping[str, Any]) -> Iterable[dict[str, Any]]:

@@ -249,7 +249,13 @@ def kubeadm_api_version(kubernetes_version: str) -> str:
     return "kubeadm.k8s.io/v1beta4" if minor >= 31 else "kubeadm.k8s.io/v1beta3"
 
 
-def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str) -> str:
+# Placeholders the elastic node script fills from the environment ACK gives it (hybrid.elastic).
+ELASTIC_NODE_NAME = "@NODE_NAME@"
+ELASTIC_EXTRA_LABELS = "@EXTRA_LABELS@"
+ELASTIC_TAINTS = "@TAINTS@"
+
+
+def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str, elastic: bool = False) -> str:
     """kubeadm JoinConfiguration with @PLACEHOLDERS@ for values read from the metadata service.
 
     The provider id goes into the KubeletConfiguration (``providerID``) through a kubeadm
@@ -257,9 +263,12 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
     kubernetes/kubernetes PR 110405; ``patches.directory`` is a JoinConfiguration field in
     v1beta3 and v1beta4). Node labels stay a kubelet flag: KubeletConfiguration has no
     field for them (only ``--node-labels``).
+
+    ``elastic``: the node name, extra labels and taints are placeholders the elastic node
+    script fills from the variables ACK injects at scale-out.
     """
     api = kubeadm_api_version(ctx.kubernetes_version)
-    args = {"node-labels": node_labels_arg(ctx)}
+    args = {"node-labels": node_labels_arg(ctx) + (ELASTIC_EXTRA_LABELS if elastic else "")}
     extra = ([{"name": k, "value": v} for k, v in sorted(args.items())] if api.endswith("v1beta4") else args)
     doc = {
         "apiVersion": api,
@@ -275,7 +284,8 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
             "criSocket": "unix:///run/containerd/containerd.sock",
             "kubeletExtraArgs": extra,
             # An explicit empty list means "no taints" to kubeadm.
-            "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in ctx.pool.taints],
+            "taints": ELASTIC_TAINTS if elastic else [{"key": t.key, "value": t.value, "effect": t.effect} for t in ctx.pool.taints],
+            **({"name": ELASTIC_NODE_NAME} if elastic else {}),
         },
         "patches": {"directory": KUBEADM_PATCHES_DIR},
     }
@@ -375,12 +385,16 @@ def preload_env(name: str, source: str, target: str, rate_mbit: int) -> str:
     return "".join(shtemplate.assignment(k, v) + "\n" for k, v in values.items())
 
 
-def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str) -> str:
-    """The ``#cloud-config`` user-data of every instance of the pool (byte-identical per pool)."""
-    _check_secrets(bootstrap_token, ca_cert_hash)
+# Packages every node installs before its boot units run (cloud-init's ``packages``; the
+# elastic node script installs the same list).
+NODE_PACKAGES = ("ca-certificates", "containerd", "curl", "gpg", "iproute2", "rsync", "util-linux")
+
+
+def node_files(ctx: NodeContext, join_config: str) -> list[dict]:
+    """Every file a node of the pool needs (path, content, permissions): scripts, units, settings, join template."""
     pool = ctx.pool
     files = [
-        _file(f"{CONF_DIR}/kubeadm-join.yaml.tmpl", render_join_config(ctx, bootstrap_token, ca_cert_hash), "0600"),
+        _file(f"{CONF_DIR}/kubeadm-join.yaml.tmpl", join_config, "0600"),
         _file(f"{SCRIPT_DIR}/hybrid-join", render_join_script(ctx), "0755"),
         _file(f"{SCRIPT_DIR}/hybrid-gpu-driver", render_gpu_driver_script(ctx), "0755"),
         _file(f"{SCRIPT_DIR}/hybrid-tc", render_tc_script(pool.rate_limits.egress_mbit, pool.rate_limits.ingress_mbit, list(ctx.idc_ranges)), "0755"),
@@ -400,20 +414,33 @@ def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str)
             if not _UNIT_INSTANCE_RE.match(p.name):
                 raise ValueError(f"preload name {p.name!r} is not a lower-case word (a-z, 0-9, -)")
             files.append(_file(f"{CONF_DIR}/preload/{p.name}.env", preload_env(p.name, p.source, p.target, p.rate_mbit), "0600"))
-    runcmd: list[list[str]] = [
-        ["systemctl", "daemon-reload"],
+    return files
+
+
+def boot_steps(pool: GpuPool) -> list[list[str]]:
+    """The ``systemctl enable`` arguments of the boot, in order (after a daemon-reload)."""
+    steps = [
         # Shape first, so package downloads and the join already respect the limits.
-        ["systemctl", "enable", "--now", "hybrid-tc.service", "hybrid-tc.timer"],
-        ["systemctl", "enable", "--now", "hybrid-data-disk.service"],
-        ["systemctl", "enable", "--now", f"{metadata_guard.UNIT}.service", f"{metadata_guard.UNIT}.timer"],
+        ["--now", "hybrid-tc.service", "hybrid-tc.timer"],
+        ["--now", "hybrid-data-disk.service"],
+        ["--now", f"{metadata_guard.UNIT}.service", f"{metadata_guard.UNIT}.timer"],
         # Driver, then join: enabled so that a reboot (driver load) runs them again.
-        ["systemctl", "enable", "--now", "hybrid-gpu-driver.service", "hybrid-join.service"],
+        ["--now", "hybrid-gpu-driver.service", "hybrid-join.service"],
     ]
     if pool.preload:
-        runcmd.append(["systemctl", "enable", "--now", "--no-block", *[f"hybrid-preload@{p.name}.service" for p in pool.preload]])
+        steps.append(["--now", "--no-block", *[f"hybrid-preload@{p.name}.service" for p in pool.preload]])
+    return steps
+
+
+def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str) -> str:
+    """The ``#cloud-config`` user-data of every instance of the pool (byte-identical per pool)."""
+    _check_secrets(bootstrap_token, ca_cert_hash)
+    files = node_files(ctx, render_join_config(ctx, bootstrap_token, ca_cert_hash))
+    runcmd: list[list[str]] = [["systemctl", "daemon-reload"]]
+    runcmd += [["systemctl", "enable", *step] for step in boot_steps(ctx.pool)]
     doc = {
         "package_update": True,
-        "packages": ["ca-certificates", "containerd", "curl", "gpg", "iproute2", "rsync", "util-linux"],
+        "packages": list(NODE_PACKAGES),
         "write_files": files,
         "runcmd": runcmd,
     }

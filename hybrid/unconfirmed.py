@@ -160,6 +160,33 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="compare with the administrator-mode YAML of https://www.alibabacloud.com/help/en/ack/"
                    "distributed-cloud-container-platform-for-kubernetes/user-guide/rbac-permissions-required-by-ack-cluster-agent",
     ),
+    "elastic.scriptFetch": Unconfirmed(
+        value="node RAM role",
+        used_by="hybrid/elastic.py",
+        why="Alibaba's registered-cluster node-pool guide registers an OSS URL in ack-agent-config addNodeScriptPath "
+            "and says 'you can use a signed URL'; how ACK's node initialisation downloads it (plain GET, or signed with "
+            "the instance's RAM role) is not documented. The program publishes a private object and grants the elastic "
+            "nodes' RAM role oss:GetObject on it",
+        confirm_by="scale a test pool to 1 and read /var/log/acs/init.log (the path Alibaba's custom-image guide shows): "
+                   "a 403 on the script means ACK fetches it unsigned; then put a signed URL in addNodeScriptPath instead",
+    ),
+    "elastic.unneededField": Unconfirmed(
+        value="unneeded_duration",
+        used_by="hybrid/elastic.py",
+        why="cluster-autoscaler's flag is --scale-down-unneeded-time; pulumi-alicloud 4.0.0 describes cs.AutoscalingConfig "
+            "unneeded_duration as the wait after a scale-out and cool_down_duration as the delay before a scale-in, the "
+            "reverse of the ACK console's 'scale-in delay'. The CS API reference mapping each field to a flag was not found",
+        confirm_by="after `pulumi up`, read the cluster-autoscaler Deployment's args in kube-system of the registered "
+                   "cluster and check --scale-down-unneeded-time carries registration.autoscaler.scaleDownUnneededMinutes",
+    ),
+    "elastic.autoscalingConfigRegistered": Unconfirmed(
+        value="cs.AutoscalingConfig",
+        used_by="components/elastic.py",
+        why="Alibaba's registered-cluster page enables node scaling in the console (Node Pools > Node Scaling > Enable); "
+            "that the same CreateAutoscalingConfig call the provider makes is accepted for an ExternalKubernetes cluster "
+            "was not confirmed in a public source",
+        confirm_by="`pulumi preview` against the registered cluster, then compare the console's Node Scaling settings",
+    ),
 }
 
 

@@ -15,7 +15,8 @@ from typing import Any, TextIO
 from hybrid import unconfirmed
 from hybrid.ack_api import DYNAMIC_TYPE
 from hybrid.model import Platform, load
-from hybrid_tools import agent_artifacts, artifacts, cost_artifacts, gpu_artifacts, placement_artifacts, vnode_artifacts
+from hybrid_tools import (agent_artifacts, artifacts, cost_artifacts, elastic_artifacts, gpu_artifacts, placement_artifacts,
+                          vnode_artifacts)
 from hybrid_tools.artifacts import Writer
 from hybrid_tools.mockrun import REDACTED, PlanMocks, ProgramRun, Responder, canonical_json, redact, run_program
 from hybrid_tools.stackconfig import StackConfig, check_stack_name, read_stack
@@ -27,6 +28,7 @@ RECORDED_WRITERS: tuple[Writer, ...] = (
     artifacts.manifests,                    # manifests/: every declared Kubernetes object
     agent_artifacts.registration_requests,  # registration/: the registered cluster's API calls
     gpu_artifacts.gpu_cloud_init,           # cloud-init/: the instances' recorded user-data
+    elastic_artifacts.elastic_pools,        # elastic/: the recorded node script object, its bundles unpacked, snapshots
 )
 # Computed from the model; the program declares none of these as resources.
 NOT_DECLARED_WRITERS: tuple[Writer, ...] = (

@@ -41,6 +41,7 @@ OFFLINE_SECRETS = {
         "users:\n- name: offline\n  user: {token: offline-placeholder}\n"
     ),
     "bootstrapToken": "offpln.offlinebtoken0zz",
+    "elasticBootstrapToken": "offels.offlineetoken0zz",
     "caCertHash": "sha256:" + "0" * 64,
     "addonAccessKeyId": "LTAIofflineplaceholder",
     "addonAccessKeySecret": "offline-placeholder-addon-ak-secret",

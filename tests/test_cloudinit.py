@@ -149,7 +149,11 @@ def test_join_config_labels_provider_id_and_taints(prod_raw):
     script = files["/usr/local/sbin/hybrid-join"]["content"]
     for key in ("region-id", "zone-id", "instance-id", "instance/instance-type"):
         assert f'meta {key})' in script
-    assert "printf 'providerID: %s.%s\\n' \"$REGION\" \"$INSTANCE_ID\" > \"$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml\"" in script
+    # <region>.<instance-id> from the metadata service, unless the elastic node script left the
+    # provider id ACK gave the node in $CONF_DIR/provider-id.
+    assert 'PROVIDER_ID="$REGION.$INSTANCE_ID"' in script
+    assert 'if [ -s "$CONF_DIR/provider-id" ]; then PROVIDER_ID=$(<"$CONF_DIR/provider-id"); fi' in script
+    assert "printf 'providerID: %s\\n' \"$PROVIDER_ID\" > \"$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml\"" in script
     assert "KUBE_VERSION=1.30.4\n" in script and "KUBE_MINOR=1.30\n" in script
     # kubeadm < 1.32 preflight requires conntrack (checks_linux.go addExecChecks)
     assert "PREFLIGHT_PACKAGES=(conntrack ebtables ethtool iproute2 iptables socat util-linux)" in script

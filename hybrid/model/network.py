@@ -10,6 +10,7 @@ from hybrid.cidr import MAX_VSWITCH_PREFIX, MIN_VSWITCH_PREFIX
 from hybrid.errors import FieldError
 from hybrid.model.base import Cidr, Host, Model, Name, RegionId, RoutableCidr, ZoneId
 from hybrid.model.base import overlaps
+from hybrid.model.elastic import ElasticPool
 from hybrid.model.gpu import GpuPool
 from hybrid.model.leased_line import LeasedLine
 from hybrid.model.virtual_node import ALIBABA_SERVICE_BLOCK
@@ -112,6 +113,8 @@ class Region(Model):
     auto_plan: AutoPlan = AutoPlan()
     serverless_only: bool = Field(default=False, description="Region exists only for Serverless pods of ack-virtual-node: no GPU pools.")
     gpu_pools: list[GpuPool] = Field(default_factory=list, max_length=64)
+    elastic_pools: list[ElasticPool] = Field(default_factory=list, max_length=16,
+                                             description="ACK node pools that scale with demand (registration region only)")
     leased_line: Optional[LeasedLine] = Field(
         default=None,
         description="How this region's VPC reaches the IDC (transitRouter or existingVpc); required while idc.leasedLine is true. See docs/network.md.")

@@ -30,6 +30,9 @@ from hybrid.model.registration import Registration
 from hybrid.model.virtual_node import VirtualNode
 from hybrid.model.virtual_node import check as check_virtual_node
 
+# The node label that names a node's pool (hybrid.cloudinit.LABEL_POOL; the model cannot import the renderer).
+LABEL_POOL_KEY = "hybrid.example.com/gpu-pool"
+
 # Stack-config keys (in the project namespace) that hold plain objects.
 CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu")
 # Stack-config keys that must be Pulumi secrets, with what they hold.
@@ -186,6 +189,36 @@ def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:
             if zone not in zone_ids:
                 yield ConfigIssue(f"{pp}.zones[{zi}]", f"zone {zone} has no node vSwitch in region {r.id}.",
                                   f"use one of {sorted(zone_ids)} or add {zone} to regions[{ri}].zones.")
+
+
+@cross_check
+def _elastic_pools(p: Platform) -> Iterable[ConfigIssue]:
+    # A registered cluster's node pools live in the cluster's region and VPC: "Region: fixed to
+    # the cluster's region; VPC: fixed to the cluster's VPC"
+    # (https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/create-and-manage-node-pools).
+    for ri, r in enumerate(p.regions):
+        base = f"regions[{ri}]"
+        if r.elastic_pools and r.id != p.registration.region_id:
+            yield ConfigIssue(f"{base}.elasticPools", f"region {r.id} is not the registration region {p.registration.region_id}; "
+                              "node pools of a registered cluster live in the cluster's region and VPC.",
+                              f"move the elastic pools to the region {p.registration.region_id} entry, or use gpuPools here.")
+        if r.elastic_pools and r.serverless_only:
+            yield ConfigIssue(f"{base}.elasticPools", f"region {r.id} is serverlessOnly but declares elastic pools.", "drop serverlessOnly or the pools.")
+        zone_ids = {z.id for z in r.zones if z.node_vswitch_cidr}
+        fixed = {pool.name for pool in r.gpu_pools}
+        names: set[str] = set()
+        for pi, pool in enumerate(r.elastic_pools):
+            pp = f"{base}.elasticPools[{pi}]"
+            if pool.name in fixed or pool.name in names:
+                yield ConfigIssue(f"{pp}.name", f"pool {pool.name} is declared twice in {r.id} (gpuPools and elasticPools share the pool label).",
+                                  "give each pool a unique name.")
+            names.add(pool.name)
+            for zi, zone in enumerate(pool.zones):
+                if zone not in zone_ids:
+                    yield ConfigIssue(f"{pp}.zones[{zi}]", f"zone {zone} has no node vSwitch in region {r.id}.",
+                                      f"use one of {sorted(zone_ids)} or add {zone} to regions[{ri}].zones.")
+            if pool.labels.get(LABEL_POOL_KEY, pool.name) != pool.name:
+                yield ConfigIssue(f"{pp}.labels", f"label {LABEL_POOL_KEY} is set by the platform to the pool name.", "drop it from labels.")
 
 
 @cross_check

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from hybrid.errors import FieldError
 from hybrid.model.base import Model, Name, RegionId
+from hybrid.model.elastic import Autoscaler
 
 
 class Agent(Model):
@@ -58,6 +59,7 @@ class Registration(Model):
     console_access: Literal["read-only", "admin"] = Field(default="read-only", description="ClusterRole bound to the agent: what the ACK console may do in the IDC cluster.")
     deletion_protection: bool = True
     fleet: Fleet = Fleet()
+    autoscaler: Autoscaler = Field(default_factory=Autoscaler, description="cluster autoscaling; installed only when a region declares elasticPools")
 
     @model_validator(mode="after")
     def _agent_mode_matches_access(self) -> "Registration":

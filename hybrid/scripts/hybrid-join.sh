@@ -20,8 +20,12 @@ REGION=$(meta region-id)
 ZONE=$(meta zone-id)
 INSTANCE_ID=$(meta instance-id)
 INSTANCE_TYPE=$(meta instance/instance-type)
+PROVIDER_ID="$REGION.$INSTANCE_ID"
+# A node ACK created for an elastic pool takes the provider id the cluster gave it (the node
+# script wrote it here from ALIBABA_CLOUD_PROVIDER_ID).
+if [ -s "$CONF_DIR/provider-id" ]; then PROVIDER_ID=$(<"$CONF_DIR/provider-id"); fi
 # These go into sed and YAML below: accept only the shapes the metadata service returns.
-for v in "$REGION" "$ZONE" "$INSTANCE_ID" "$INSTANCE_TYPE"; do
+for v in "$REGION" "$ZONE" "$INSTANCE_ID" "$INSTANCE_TYPE" "$PROVIDER_ID"; do
   if ! [[ $v =~ ^[a-z0-9][a-z0-9.-]*$ ]]; then echo "hybrid-join: unexpected metadata value" >&2; exit 1; fi
 done
 
@@ -59,8 +63,8 @@ sed -e "s/@REGION@/$REGION/g" -e "s/@ZONE@/$ZONE/g" -e "s/@INSTANCE_ID@/$INSTANC
   -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" "$CONF_DIR/kubeadm-join.yaml.tmpl" > "$CONF_DIR/kubeadm-join.yaml"
 chmod 0600 "$CONF_DIR/kubeadm-join.yaml"
 install -d -m 0700 "$CONF_DIR/kubeadm-patches"
-printf 'providerID: %s.%s\n' "$REGION" "$INSTANCE_ID" > "$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml"
+printf 'providerID: %s\n' "$PROVIDER_ID" > "$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml"
 kubeadm join --config "$CONF_DIR/kubeadm-join.yaml"
 # The bootstrap token is spent: drop the local copies.
 rm -f "$CONF_DIR/kubeadm-join.yaml" "$CONF_DIR/kubeadm-join.yaml.tmpl"
-echo "hybrid-join: joined as $REGION.$INSTANCE_ID ($ZONE, $INSTANCE_TYPE)"
+echo "hybrid-join: joined as $PROVIDER_ID ($ZONE, $INSTANCE_TYPE)"

@@ -1,0 +1,213 @@
+"""Elastic GPU pools: the node script, where it is published, and what the cloud side needs (pure).
+
+ACK adds an instance to a node pool of the registered cluster, then runs the custom node
+script whose URL is the ``addNodeScriptPath`` key of the ``ack-agent-config`` ConfigMap in
+``kube-system`` (key name: AliyunContainerService/alibabacloud-ack-connector@e401e7dd:
+pkg/tcp_tunnel/base/types.go, ``ConfigMapScriptPathKey``; usage:
+https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/create-a-node-pool,
+"Step 3"). The script gets the node's provider id, name, labels and taints in
+``ALIBABA_CLOUD_*`` variables (same page, "Step 1 (A)").
+
+One script serves every elastic pool of the cluster: it carries one bundle per pool, the files
+:func:`hybrid.cloudinit.node_files` renders for a fixed pool (so driver path, data disk, tc
+shaping, preload and join are the fixed pools' own scripts and units), plus the boot order.
+The join template has placeholders for the node name, the extra labels and the taints; the
+script fills them from the environment (``hybrid/scripts/hybrid-elastic-node.sh``).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import tarfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hybrid import cloudinit, shtemplate, unconfirmed
+from hybrid.model.elastic import Autoscaler, ElasticPool
+
+if TYPE_CHECKING:
+    from hybrid.model import Platform
+
+SCRIPT_TEMPLATE = "hybrid-elastic-node.sh"
+SCRIPT_KEY = "elastic/hybrid-elastic-node.sh"
+BOOT_STEPS_FILE = f"{cloudinit.CONF_DIR}/elastic/boot-steps"
+
+@dataclass(frozen=True)
+class ElasticPoolRef:
+    region_id: str
+    pool: ElasticPool
+
+
+def elastic_pools(platform: "Platform") -> list[ElasticPoolRef]:
+    return [ElasticPoolRef(r.id, p) for r in platform.regions for p in r.elastic_pools]
+
+
+def context_for(platform: "Platform", ref: ElasticPoolRef) -> cloudinit.NodeContext:
+    return cloudinit.context_for(platform, ref.region_id, ref.pool.node_pool())
+
+
+def node_pool_labels(platform: "Platform", ref: ElasticPoolRef) -> dict[str, str]:
+    """Labels the node pool declares: the platform's node labels and the pool's own.
+
+    ACK hands them to the node script in ALIBABA_CLOUD_LABELS (the pool label is how the script
+    finds its pool), and cluster-autoscaler builds the template node of a pool that has no node
+    yet from the node pool's labels and taints: a pod selecting the GPU series or the pool
+    triggers a scale-out only if the label is declared here.
+    """
+    return {**cloudinit.static_node_labels(context_for(platform, ref)), **ref.pool.labels}
+
+
+def boot_steps_text(ref: ElasticPoolRef) -> str:
+    return "".join(" ".join(step) + "\n" for step in cloudinit.boot_steps(ref.pool.node_pool()))
+
+
+def _tar_gz(files: list[dict]) -> bytes:
+    """Deterministic tar.gz of the files (fixed owner and mtime, sorted): same config, same bytes."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        dirs: set[str] = set()
+        for f in sorted(files, key=lambda f: f["path"]):
+            parts = f["path"].strip("/").split("/")
+            for i in range(1, len(parts)):
+                d = "/".join(parts[:i])
+                if d not in dirs:
+                    dirs.add(d)
+                    info = tarfile.TarInfo(d)
+                    info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 0
+                    tar.addfile(info)
+            data = f["content"].encode()
+            info = tarfile.TarInfo("/".join(parts))
+            info.size, info.mode, info.mtime = len(data), int(f["permissions"], 8), 0
+            tar.addfile(info, io.BytesIO(data))
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, compresslevel=9) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def pool_files(platform: "Platform", ref: ElasticPoolRef, bootstrap_token: str, ca_cert_hash: str) -> list[dict]:
+    ctx = context_for(platform, ref)
+    files = cloudinit.node_files(ctx, cloudinit.render_join_config(ctx, bootstrap_token, ca_cert_hash, elastic=True))
+    files.append({"path": BOOT_STEPS_FILE, "content": boot_steps_text(ref), "owner": "root:root", "permissions": "0644"})
+    return files
+
+
+def render_node_script(platform: "Platform", bootstrap_token: str, ca_cert_hash: str) -> str:
+    """The one node script of the cluster's elastic pools (holds the bootstrap token: a secret)."""
+    cloudinit._check_secrets(bootstrap_token, ca_cert_hash)
+    refs = elastic_pools(platform)
+    if not refs:
+        raise ValueError("no elastic pools: nothing to render")
+    bundles = [base64.b64encode(_tar_gz(pool_files(platform, ref, bootstrap_token, ca_cert_hash))).decode()
+               for ref in refs]
+    return shtemplate.render(SCRIPT_TEMPLATE, POOLS=[ref.pool.name for ref in refs], BUNDLES=bundles,
+                             POOL_LABEL=cloudinit.LABEL_POOL, PACKAGES=list(cloudinit.NODE_PACKAGES),
+                             CONF_DIR=cloudinit.CONF_DIR)
+
+
+def render_node_script_redacted(platform: "Platform") -> str:
+    return render_node_script(platform, cloudinit.REDACTED, cloudinit.REDACTED)
+
+
+# --- where the script lives ----------------------------------------------------------
+
+def bucket_name(platform: "Platform") -> str:
+    """Private bucket of the node script, in the registration region (bucket names are global)."""
+    return f"hybrid-{platform.environment}-{platform.registration.cluster_name}-node-scripts"[:63].rstrip("-")
+
+
+def script_url(bucket: str, region_id: str) -> str:
+    """The VPC-internal OSS endpoint of the script: the form Alibaba's guide registers
+    (``https://<bucket>.oss-<region>-internal.aliyuncs.com/<key>``, "Step 2" of the page above)."""
+    return f"https://{bucket}.oss-{region_id}-internal.aliyuncs.com/{SCRIPT_KEY}"
+
+
+# How ACK's node initialisation downloads addNodeScriptPath is not documented beyond "you can
+# use a signed URL": whether it signs with the node's RAM role is the one open point.
+SCRIPT_FETCH = unconfirmed.value("elastic.scriptFetch")
+
+
+def script_read_policy(bucket: str) -> dict[str, Any]:
+    """RAM policy for the elastic nodes' role: read the node script object and nothing else."""
+    return {"Version": "1", "Statement": [{
+        "Effect": "Allow", "Action": ["oss:GetObject"], "Resource": [f"acs:oss:*:*:{bucket}/{SCRIPT_KEY}"]}]}
+
+
+# --- cluster autoscaler ----------------------------------------------------------------
+
+# The custom policy Alibaba's "Enable auto scaling for node pools" page for ACK One registered
+# clusters grants the RAM user whose AccessKey goes into kube-system/alibaba-addon-secret
+# (https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/enable-auto-scaling-for-the-node-pool,
+# "Step 1"). The page's list was read up to cs:DescribeTaskInfo; the remaining actions are those of
+# ACK's AliyunCSManagedAutoScalerRole policy for the same component
+# (AliyunContainerService/ack-ram-tool, package scanaddon, "AliyunCSManagedAutoScalerRole").
+AUTOSCALER_ACTIONS = (
+    "ess:DescribeScalingGroups", "ess:DescribeScalingInstances", "ess:DescribeScalingActivities",
+    "ess:DescribeScalingConfigurations", "ess:DescribeScalingRules", "ess:DescribeScheduledTasks",
+    "ess:DescribeLifecycleHooks", "ess:DescribeNotificationConfigurations", "ess:DescribeNotificationTypes",
+    "ess:DescribeRegions", "ess:CreateScalingRule", "ess:ModifyScalingGroup", "ess:RemoveInstances",
+    "ess:ExecuteScalingRule", "ess:ModifyScalingRule", "ess:DeleteScalingRule", "ecs:DescribeInstanceTypes",
+    "ess:DetachInstances", "ess:CompleteLifecycleAction", "ess:ScaleWithAdjustment", "ess:DescribePatternTypes",
+    "vpc:DescribeVSwitches", "cs:DeleteClusterNodes", "cs:DescribeClusterNodes", "cs:DescribeClusterNodePools",
+    "cs:DescribeClusterNodePoolDetail", "cs:DescribeTaskInfo",
+    # from ack-ram-tool's AliyunCSManagedAutoScalerRole list (the page's tail was not read)
+    "cs:ScaleClusterNodePool", "cs:RemoveNodePoolNodes", "ecs:DescribeAvailableResource",
+    "ecs:DescribeInstanceTypeFamilies", "ecs:DescribeInstances", "ecs:DescribeImages",
+)
+# ACK's name of the component (ack-ram-tool scanaddon CheckAddons: "cluster-autoscaler").
+AUTOSCALER_ADDON = "cluster-autoscaler"
+
+
+def autoscaler_policy() -> dict[str, Any]:
+    return {"Version": "1", "Statement": [{"Effect": "Allow", "Action": list(AUTOSCALER_ACTIONS), "Resource": ["*"]}]}
+
+
+def autoscaling_config(a: Autoscaler) -> dict[str, Any]:
+    """Arguments of ``cs.AutoscalingConfig`` (CreateAutoscalingConfig) for the cluster.
+
+    Which CS field drives cluster-autoscaler's ``--scale-down-unneeded-time`` and which
+    ``--scale-down-delay-after-add`` is unconfirmed (the provider's descriptions of
+    ``unneeded_duration`` and ``cool_down_duration`` read the other way round than the console's):
+    see ``elastic.unneededField`` in hybrid/unconfirmed.py.
+    """
+    unneeded_field = unconfirmed.value("elastic.unneededField")
+    delay_field = "cool_down_duration" if unneeded_field == "unneeded_duration" else "unneeded_duration"
+    return {
+        "scaler_type": "cluster-autoscaler",
+        "scale_down_enabled": True,
+        unneeded_field: f"{a.scale_down_unneeded_minutes}m",
+        delay_field: f"{a.scale_down_delay_after_add_minutes}m",
+        "utilization_threshold": _ratio(a.utilization_threshold),
+        "gpu_utilization_threshold": _ratio(a.gpu_utilization_threshold),
+        "scan_interval": f"{a.scan_interval_seconds}s",
+        "expander": a.expander,
+        # Elastic nodes hold datasets on the data disk (host paths): without this the
+        # autoscaler would never remove them (provider default false, documented as "never
+        # delete nodes with pods with local storage").
+        "skip_nodes_with_local_storage": False,
+    }
+
+
+def _ratio(x: float) -> str:
+    return f"{x:g}"
+
+
+# --- what the plan shows ------------------------------------------------------------------
+
+def snapshot_table(platform: "Platform") -> list[dict[str, Any]]:
+    """Which elastic pool creates its nodes' data disks from which snapshot (stack output)."""
+    return [{
+        "region": ref.region_id,
+        "pool": ref.pool.name,
+        "snapshotId": ref.pool.data_disk.snapshot_id or "",
+        "dataDiskGib": ref.pool.data_disk.size,
+        "mountPath": ref.pool.data_disk.mount_path,
+        "preload": [p.name for p in ref.pool.preload],
+    } for ref in elastic_pools(platform)]
+
+
+def canonical(doc: Any) -> str:
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
