@@ -1,0 +1,143 @@
+"""The elastic pools' node script, run as ACK runs it: the injected ALIBABA_CLOUD_* variables set.
+
+Side-effecting commands (apt-get, systemctl) are PATH shims that record their arguments; the
+files land under HYBRID_ROOT. The expectations are the variables' documented forms
+(https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/create-a-node-pool,
+"Step 1 (A)") and the fixed pools' own cloud-init, not the script's constants.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from hybrid import cloudinit, elastic
+from hybrid.model import load
+from tests.conftest import stack_raw
+
+TOKEN = "q7w8e9.0a1b2c3d4e5f6a7b"
+CA_HASH = "sha256:" + "ab" * 32
+# As Alibaba's table shows them: system labels first, then the node pool's own.
+PROVIDER_ID = "cn-beijing.i-2zeabc123def456gh789"
+NODE_NAME = "cn-beijing.10.32.4.17"
+LABELS = ("alibabacloud.com/nodepool-id=np0e2031e952c4492bab32f512ce142aa,ack.aliyun.com=cc3df6d939b0d4463b493b82d0d670aa,"
+          "alibabacloud.com/instance-id=i-2zeabc123def456gh789,alibabacloud.com/external=true,"
+          "hybrid.example.com/gpu-pool=a10-elastic,alibabacloud.com/gpu-model-series=A10,hybrid.example.com/capacity=elastic")
+TAINTS = "hybrid.example.com/cloud=true:PreferNoSchedule,dedicated:NoSchedule"
+
+
+@pytest.fixture(scope="module")
+def platform():
+    return load(stack_raw("prod"))
+
+
+@pytest.fixture(scope="module")
+def script(platform, tmp_path_factory):
+    path = tmp_path_factory.mktemp("script") / "node.sh"
+    path.write_text(elastic.render_node_script(platform, TOKEN, CA_HASH))
+    return path
+
+
+def _shims(tmp_path):
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    log = tmp_path / "calls.log"
+    for name in ("apt-get", "systemctl"):
+        f = bin_ / name
+        f.write_text(f'#!/bin/bash\nprintf "%s\\n" "{name} $*" >> "{log}"\n')
+        f.chmod(0o755)
+    return bin_, log
+
+
+def run(script, tmp_path, **env_over):
+    bin_, log = _shims(tmp_path)
+    root = tmp_path / "root"
+    env = {"PATH": f"{bin_}:{os.environ['PATH']}", "HYBRID_ROOT": str(root),
+           "ALIBABA_CLOUD_PROVIDER_ID": PROVIDER_ID, "ALIBABA_CLOUD_NODE_NAME": NODE_NAME,
+           "ALIBABA_CLOUD_LABELS": LABELS, "ALIBABA_CLOUD_TAINTS": TAINTS}
+    env.update({k: v for k, v in env_over.items() if v is not None})
+    for k in [k for k, v in env_over.items() if v is None]:
+        env.pop(k)
+    out = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
+    calls = log.read_text().splitlines() if log.exists() else []
+    return out, root, calls
+
+
+def test_join_configuration_carries_the_injected_identity(script, tmp_path):
+    out, root, calls = run(script, tmp_path)
+    assert out.returncode == 0, out.stderr
+    join = yaml.safe_load((root / "etc/hybrid/kubeadm-join.yaml.tmpl").read_text())
+    reg = join["nodeRegistration"]
+    assert reg["name"] == NODE_NAME
+    args = reg["kubeletExtraArgs"]
+    node_labels = dict(a["value"] for a in args if a["name"] == "node-labels") if isinstance(args, list) else args["node-labels"]
+    labels = dict(kv.split("=", 1) for kv in node_labels.split(","))
+    # every injected label, with its value
+    for kv in LABELS.split(","):
+        k, v = kv.split("=", 1)
+        assert labels[k] == v
+    # and the ones the metadata service fills at join (hybrid-join substitutes them)
+    assert labels["topology.kubernetes.io/region"] == "@REGION@"
+    assert reg["taints"] == [
+        {"key": "hybrid.example.com/cloud", "value": "true", "effect": "PreferNoSchedule"},
+        {"key": "dedicated", "value": "", "effect": "NoSchedule"},
+    ]
+    # the real token went to the node, the provider id the cluster gave is the kubelet's
+    assert join["discovery"]["bootstrapToken"]["token"] == TOKEN
+    assert (root / "etc/hybrid/provider-id").read_text() == PROVIDER_ID + "\n"
+    patch = yaml.safe_load((root / "etc/hybrid/kubeadm-patches/kubeletconfiguration+merge.yaml").read_text())
+    assert patch == {"providerID": PROVIDER_ID}
+
+
+def test_files_and_boot_order_are_the_fixed_pools_cloud_init(script, tmp_path, platform):
+    """Same scripts, units and settings as a fixed pool of the same shape; same systemctl sequence as its runcmd."""
+    out, root, calls = run(script, tmp_path)
+    assert out.returncode == 0, out.stderr
+    ref = elastic.elastic_pools(platform)[0]
+    ctx = cloudinit.context_for(platform, ref.region_id, ref.pool.node_pool())
+    doc = yaml.safe_load(cloudinit.render_cloud_init(ctx, TOKEN, CA_HASH))
+    for f in doc["write_files"]:
+        if f["path"].endswith("kubeadm-join.yaml.tmpl"):
+            continue
+        on_disk = root / f["path"].lstrip("/")
+        assert on_disk.read_text() == f["content"], f["path"]
+        assert oct(on_disk.stat().st_mode & 0o777) == oct(int(f["permissions"], 8)), f["path"]
+    expected = [" ".join(cmd) for cmd in doc["runcmd"]]
+    systemctl = [c for c in calls if c.startswith("systemctl ")]
+    assert systemctl == expected
+    apt = [c for c in calls if c.startswith("apt-get install")]
+    assert apt == ["apt-get install -y -q " + " ".join(doc["packages"])]
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"ALIBABA_CLOUD_PROVIDER_ID": None}, "ALIBABA_CLOUD_PROVIDER_ID"),
+    ({"ALIBABA_CLOUD_NODE_NAME": "Bad_Name"}, "ALIBABA_CLOUD_NODE_NAME"),
+    ({"ALIBABA_CLOUD_LABELS": LABELS + ",x=$(reboot)"}, "label"),
+    ({"ALIBABA_CLOUD_TAINTS": "k=v:Sometimes"}, "taint"),
+    ({"ALIBABA_CLOUD_LABELS": LABELS.replace("gpu-pool=a10-elastic", "gpu-pool=other")}, "no elastic pool"),
+])
+def test_refuses_bad_or_foreign_input_before_touching_the_node(script, tmp_path, override, message):
+    out, root, calls = run(script, tmp_path, **override)
+    assert out.returncode != 0
+    assert message in out.stderr
+    assert calls == [] and not (root / "etc").exists()
+
+
+def test_rendered_script_is_shellcheck_clean(script):
+    sc = shutil.which("shellcheck")
+    if sc is None:
+        pytest.skip("shellcheck not installed (scripts/setup-system.sh installs it)")
+    out = subprocess.run([sc, "-s", "bash", str(script)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout
+
+
+def test_script_is_deterministic_and_redacted_in_the_plan(platform):
+    a = elastic.render_node_script(platform, TOKEN, CA_HASH)
+    assert a == elastic.render_node_script(copy.deepcopy(platform), TOKEN, CA_HASH)
+    red = elastic.render_node_script_redacted(platform)
+    assert TOKEN not in red and CA_HASH not in red

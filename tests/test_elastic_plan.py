@@ -1,0 +1,216 @@
+"""prod's elastic pool in the offline plan: the node pool, the script object, the ConfigMap entry, the autoscaler.
+
+Every input of the elastic resources is checked against the installed pulumi-alicloud 4.0.0 SDK's
+argument classes (generated from the provider schema): unknown names and wrong primitive types fail.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+ELASTIC_TYPES = {
+    "alicloud:cs/nodePool:NodePool", "alicloud:oss/bucket:Bucket", "alicloud:oss/bucketAcl:BucketAcl",
+    "alicloud:oss/bucketObject:BucketObject", "alicloud:ram/policy:Policy", "alicloud:ram/role:Role",
+    "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment", "alicloud:ram/userPolicyAttachment:UserPolicyAttachment",
+    "alicloud:cs/kubernetesAddon:KubernetesAddon", "alicloud:cs/autoscalingConfig:AutoscalingConfig",
+}
+# Alibaba's custom policy for node auto scaling of ACK One registered clusters, as far as the page was
+# read (https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/enable-auto-scaling-for-the-node-pool).
+DOC_AUTOSCALER_ACTIONS = """ess:DescribeScalingGroups ess:DescribeScalingInstances ess:DescribeScalingActivities
+ess:DescribeScalingConfigurations ess:DescribeScalingRules ess:DescribeScheduledTasks ess:DescribeLifecycleHooks
+ess:DescribeNotificationConfigurations ess:DescribeNotificationTypes ess:DescribeRegions ess:CreateScalingRule
+ess:ModifyScalingGroup ess:RemoveInstances ess:ExecuteScalingRule ess:ModifyScalingRule ess:DeleteScalingRule
+ecs:DescribeInstanceTypes ess:DetachInstances ess:CompleteLifecycleAction ess:ScaleWithAdjustment ess:DescribePatternTypes
+vpc:DescribeVSwitches cs:DeleteClusterNodes cs:DescribeClusterNodes cs:DescribeClusterNodePools
+cs:DescribeClusterNodePoolDetail""".split()
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("plan")
+    proc = subprocess.run([sys.executable, "-m", "hybrid_tools.cli", "plan", "--stack", "prod", "--out", str(out), "--no-policy"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out / "prod"
+
+
+@pytest.fixture(scope="module")
+def resources(plan):
+    return json.loads((plan / "resources.json").read_text())
+
+
+def _one(resources, type_, name=None):
+    found = [r for r in resources if r["type"] == type_ and (name is None or r["name"] == name)]
+    assert len(found) == 1, [r["name"] for r in found]
+    return found[0]
+
+
+# --- the SDK's argument classes as a schema ------------------------------------------------
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _args_class(type_token: str):
+    """The resource's own Args class (pulumi_alicloud.<mod>.<resource_module>.<Resource>Args)."""
+    _, mod, resource = type_token.split(":")
+    package, name = mod.split("/")
+    module = importlib.import_module(f"pulumi_alicloud.{package}.{_snake(name)}")
+    # The generator names it <Resource>InitArgs where <Resource>Args is taken by a nested type.
+    cls = getattr(module, resource + "Args", None) or getattr(module, resource + "InitArgs")
+    return cls, importlib.import_module(f"pulumi_alicloud.{package}._inputs")
+
+
+def _check(value, annotation: str, inputs_module, where: str, errors: list[str]) -> None:
+    if value == "[secret]":
+        return
+    s = annotation[len("typing.Union["):] if annotation.startswith("typing.Union[") else annotation
+    if s.startswith("typing.Sequence["):
+        if not isinstance(value, list):
+            errors.append(f"{where}: expected a list, got {value!r}")
+            return
+        for i, v in enumerate(value):
+            _check(v, s[len("typing.Sequence["):], inputs_module, f"{where}[{i}]", errors)
+        return
+    if s.startswith("typing.Mapping["):
+        if not isinstance(value, dict):
+            errors.append(f"{where}: expected a map")
+        return
+    nested = re.match(r"ForwardRef\('(\w+Args)'\)", s)
+    if nested:
+        if not isinstance(value, dict):
+            errors.append(f"{where}: expected an object")
+            return
+        _check_args(value, getattr(inputs_module, nested.group(1)), inputs_module, where, errors)
+        return
+    prim = re.match(r"(str|int|bool|float)\b", s)
+    assert prim, f"{where}: unhandled annotation {annotation}"
+    kind = prim.group(1)
+    ok = {"str": isinstance(value, str), "bool": isinstance(value, bool),
+          "int": isinstance(value, int) and not isinstance(value, bool),
+          "float": isinstance(value, (int, float)) and not isinstance(value, bool)}[kind]
+    if not ok:
+        errors.append(f"{where}: {value!r} is not {kind}")
+
+
+def _check_args(props: dict, cls, inputs_module, where: str, errors: list[str]) -> None:
+    params = inspect.signature(cls.__init__).parameters
+    for key, value in props.items():
+        arg = _snake(key)
+        if arg not in params or arg == "__self__":
+            errors.append(f"{where}.{key}: not an argument of {cls.__name__}")
+            continue
+        _check(value, str(params[arg].annotation), inputs_module, f"{where}.{key}", errors)
+
+
+def test_schema_checker_catches_wrong_names_and_types():
+    """Control: the checker rejects a misspelt argument, a bool as string and a nested typo."""
+    cls, inputs = _args_class("alicloud:cs/nodePool:NodePool")
+    errors: list[str] = []
+    _check_args({"clusterId": "c", "instanceType": ["x"], "onDemandBaseCapacity": 1,
+                 "scalingConfig": {"enable": "true", "maxSise": 3}}, cls, inputs, "np", errors)
+    assert sorted(errors) == sorted([
+        "np.instanceType: not an argument of NodePoolArgs",
+        "np.onDemandBaseCapacity: 1 is not str",
+        "np.scalingConfig.enable: 'true' is not bool",
+        "np.scalingConfig.maxSise: not an argument of NodePoolScalingConfigArgs",
+    ])
+
+
+def test_elastic_resources_are_schema_valid(resources):
+    seen = set()
+    errors: list[str] = []
+    for r in resources:
+        if r["type"] in ELASTIC_TYPES and "ElasticPools" in r["urn"]:
+            seen.add(r["type"])
+            cls, inputs = _args_class(r["type"])
+            _check_args(r["inputs"], cls, inputs, r["name"], errors)
+    assert seen == ELASTIC_TYPES
+    assert errors == []
+
+
+# --- what the issue asks to see --------------------------------------------------------------
+
+def test_node_pool_on_the_registered_cluster(resources):
+    np_ = _one(resources, "alicloud:cs/nodePool:NodePool")
+    cluster = _one(resources, "pulumi-python:dynamic/ack:RegisteredCluster")
+    i = np_["inputs"]
+    assert i["clusterId"] == cluster["outputs"]["cluster_id"] if "outputs" in cluster else i["clusterId"]
+    assert cluster["urn"] in np_["dependencies"]
+    assert i["scalingConfig"] == {"enable": True, "minSize": 0, "maxSize": 8, "type": "gpu"}
+    assert i["instanceTypes"] == ["ecs.gn7i-c32g1.8xlarge", "ecs.gn7i-c48g1.12xlarge", "ecs.gn7i-c16g1.4xlarge"]
+    assert i["multiAzPolicy"] == "PRIORITY"
+    assert (i["onDemandBaseCapacity"], i["onDemandPercentageAboveBaseCapacity"], i["spotStrategy"]) == ("1", "25", "SpotWithPriceLimit")
+    assert {s["priceLimit"] for s in i["spotPriceLimits"]} == {"20"}
+    assert i["dataDisks"][0]["snapshotId"] == "s-2zeimagenet1kdata0001" and i["dataDisks"][0]["autoFormat"] == "false"
+    labels = {x["key"]: x["value"] for x in i["labels"]}
+    assert labels["hybrid.example.com/gpu-pool"] == "a10-elastic" and labels["hybrid.example.com/capacity"] == "elastic"
+    assert i["taints"] == [{"key": "hybrid.example.com/cloud", "value": "true", "effect": "PreferNoSchedule"}]
+    # zones in the stack's order of preference: h, g, i
+    nets = {r["name"]: r for r in resources if r["type"] == "alicloud:vpc/switch:Switch"}
+    assert len(i["vswitchIds"]) == 3
+    # created only once ack-agent-config carries the script path
+    cm = _one(resources, "kubernetes:core/v1:ConfigMap", "ack-agent-ack-agent-config")
+    assert cm["urn"] in np_["dependencies"]
+    assert nets  # the vSwitches exist in the plan
+
+
+def test_script_object_private_encrypted_secret(resources):
+    obj = _one(resources, "alicloud:oss/bucketObject:BucketObject")["inputs"]
+    bucket = _one(resources, "alicloud:oss/bucket:Bucket")["inputs"]
+    acl = _one(resources, "alicloud:oss/bucketAcl:BucketAcl")["inputs"]
+    assert obj["acl"] == "private" and acl["acl"] == "private"
+    assert obj["serverSideEncryption"] == "AES256" and bucket["serverSideEncryptionRule"] == {"sseAlgorithm": "AES256"}
+    assert obj["content"] == "[secret]"  # it carries the join token
+    read = _one(resources, "alicloud:ram/policy:Policy", "elastic-script-read")["inputs"]
+    doc = json.loads(read["policyDocument"])
+    assert doc["Statement"] == [{"Effect": "Allow", "Action": ["oss:GetObject"],
+                                 "Resource": [f"acs:oss:*:*:{bucket['bucket']}/{obj['key']}"]}]
+    attach = _one(resources, "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment", "elastic-script-read")["inputs"]
+    np_ = _one(resources, "alicloud:cs/nodePool:NodePool")["inputs"]
+    assert attach["roleName"] == np_["ramRoleName"]
+
+
+def test_configmap_entry_keeps_acks_keys(plan, resources):
+    obj = _one(resources, "alicloud:oss/bucketObject:BucketObject")["inputs"]
+    bucket = _one(resources, "alicloud:oss/bucket:Bucket")["inputs"]["bucket"]
+    cm = yaml.safe_load((plan / "manifests/kube-system/configmap-ack-agent-config.yaml").read_text())
+    # The form of Alibaba's example: https://<bucket>.oss-<region>-internal.aliyuncs.com/<object>
+    assert cm["data"]["addNodeScriptPath"] == f"https://{bucket}.oss-cn-beijing-internal.aliyuncs.com/{obj['key']}"
+    # ACK's initial keys of ack-agent-config (Alibaba's registered-cluster guide) stay
+    assert cm["data"]["enableNodepool"] == "true" and cm["data"]["isInit"] == "true"
+
+
+def test_autoscaler_component_and_permissions(resources):
+    addon = _one(resources, "alicloud:cs/kubernetesAddon:KubernetesAddon", "elastic-autoscaler-addon")["inputs"]
+    assert addon["name"] == "cluster-autoscaler"
+    cfg = _one(resources, "alicloud:cs/autoscalingConfig:AutoscalingConfig")["inputs"]
+    assert cfg["scaleDownEnabled"] is True and cfg["unneededDuration"] == "120m" and cfg["coolDownDuration"] == "10m"
+    assert cfg["gpuUtilizationThreshold"] == "0.5" and cfg["skipNodesWithLocalStorage"] is False
+    pol = json.loads(_one(resources, "alicloud:ram/policy:Policy", "elastic-autoscaler")["inputs"]["policyDocument"])
+    actions = pol["Statement"][0]["Action"]
+    assert set(DOC_AUTOSCALER_ACTIONS) <= set(actions)
+    assert all(not a.endswith("*") for a in actions)
+    user = _one(resources, "alicloud:ram/userPolicyAttachment:UserPolicyAttachment")["inputs"]
+    assert user["userName"] == "hybrid-prod-autoscaler"
+
+
+def test_plan_shows_which_pool_uses_which_snapshot(plan):
+    outputs = json.loads((plan / "outputs.json").read_text())
+    assert outputs["elasticPools"]["snapshots"] == [{
+        "region": "cn-beijing", "pool": "a10-elastic", "snapshotId": "s-2zeimagenet1kdata0001",
+        "dataDiskGib": 2048, "mountPath": "/data", "preload": ["imagenet-1k"]}]
+    assert yaml.safe_load((plan / "elastic/snapshots.yaml").read_text()) == outputs["elasticPools"]["snapshots"]
+    script = (plan / "elastic/hybrid-elastic-node.sh").read_text()
+    assert "offels.offlineetoken0zz" not in script  # the offline placeholder token is redacted too
