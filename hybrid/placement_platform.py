@@ -9,7 +9,11 @@ name                      tier  capacity from
 ``<region id>``           1     one node per GPU instance of the region's pools,
                                 allocatable = instance shape minus the system
                                 reservation below (modelled, starts empty)
-``<region>-serverless``   2     ``placement.serverlessReplicas[region]``
+``<region>-elastic``      2     the region's elastic pools at their maxSize:
+                                nodes that do not exist yet, of the pool's
+                                smallest instance type (ACK may pick any type
+                                in the list), same reservation as tier 1
+``<region>-serverless``   3     ``placement.serverlessReplicas[region]``
 ========================  ====  ==============================================
 
 A region without GPU pools is no tier-1 cluster; a Serverless region must
@@ -52,7 +56,7 @@ from hybrid.fleet import (
     priority_classes,
     priority_propagation,
 )
-from hybrid.instance_types import InstanceSpec
+from hybrid.instance_types import KNOWN, InstanceSpec
 from hybrid.model.placement import Workload
 from hybrid.placement import Candidate, PlacementResult, place
 from hybrid.placement_capacity import (
@@ -70,8 +74,9 @@ if TYPE_CHECKING:
     # import of the model here would make the two modules import each other.
     from hybrid.model import Platform
 
-TIER_IDC, TIER_CLOUD, TIER_SERVERLESS = 0, 1, 2
-TIER_NAMES = {TIER_IDC: "idc", TIER_CLOUD: "cloud", TIER_SERVERLESS: "serverless"}
+TIER_IDC, TIER_CLOUD, TIER_ELASTIC, TIER_SERVERLESS = 0, 1, 2, 3
+TIER_NAMES = {TIER_IDC: "idc", TIER_CLOUD: "cloud", TIER_ELASTIC: "elastic", TIER_SERVERLESS: "serverless"}
+ELASTIC_SUFFIX = "-elastic"
 SERVERLESS_SUFFIX = "-serverless"
 MAX_PODS_PER_NODE = 110
 DAEMONSET_OVERHEAD = {"cpu": "500m", "memory": "1Gi", "pods": 8}
@@ -113,6 +118,11 @@ def node_of(spec: InstanceSpec) -> Node:
     return Node(allocatable, dict(DAEMONSET_OVERHEAD))
 
 
+def _smallest(instance_types: list[str]) -> InstanceSpec:
+    """The instance type of the list that leaves the least room (GPUs are equal within a pool)."""
+    return min((KNOWN[t] for t in instance_types), key=lambda s: (s.gpus, s.vcpu, s.memory_gib))
+
+
 @dataclass(frozen=True)
 class FleetCluster:
     name: str
@@ -134,6 +144,11 @@ def fleet_clusters(p: Platform) -> list[FleetCluster]:
         nodes = tuple(node_of(pool.spec) for pool in region.gpu_pools for _ in range(pool.count))
         if region.gpu_pools:
             clusters.append(FleetCluster(region.id, TIER_CLOUD, NodeCapacity(nodes), observed=False))
+    for region in sorted(p.regions, key=lambda r: r.id):
+        # Capacity that does not exist until the autoscaler adds it: up to maxSize nodes per pool.
+        nodes = tuple(node_of(_smallest(pool.instance_types)) for pool in region.elastic_pools for _ in range(pool.max_size))
+        if region.elastic_pools:
+            clusters.append(FleetCluster(region.id + ELASTIC_SUFFIX, TIER_ELASTIC, NodeCapacity(nodes), observed=False))
     vk_regions = {r.id for r in p.virtual_node.regions} if p.virtual_node.enabled else set()
     for region_id, replicas in sorted(p.placement.serverless_replicas.items()):
         if region_id not in vk_regions:

@@ -24,7 +24,7 @@ def test_prod_has_one_elastic_pool_and_dev_none(prod_raw, dev_raw):
     assert pools == [("cn-beijing", "a10-elastic")]
     assert not any(r.elastic_pools for r in dev.regions)
     pool = prod.region("cn-beijing").elastic_pools[0]
-    # gn7i-c32g1.8xlarge, -c48g1.12xlarge, -c16g1.4xlarge: one A10 each (Alibaba's gn7i table)
+    # gn7i-c32g1.8xlarge, -c48g1.12xlarge, -c56g1.14xlarge: one A10 each (Alibaba's gn7i table)
     assert pool.gpus_per_node == 1
 
 
@@ -51,6 +51,7 @@ BAD = [
     ("mixed-gpu-counts", _mixed_gpus, "regions[0].elasticPools[0].instanceTypes", "GPU count"),
     ("cpu-type", lambda p: p.update(instanceTypes=["ecs.g7.xlarge"]), "regions[0].elasticPools[0].instanceTypes", "not a GPU"),
     ("label-grammar", lambda p: p["labels"].update({"team": "a b"}), "regions[0].elasticPools[0].labels", "grammar"),
+    ("label-noderestriction", lambda p: p["labels"].update({"node-role.kubernetes.io/gpu": ""}), "regions[0].elasticPools[0].labels", "NodeRestriction"),
     ("zone-without-vswitch", lambda p: p.update(zones=["cn-beijing-k"]), "regions[0].elasticPools[0].zones[0]", "no node vSwitch"),
     ("rate-above-smallest-bandwidth", lambda p: p["rateLimits"].update(ingressMbit=17000), "regions[0].elasticPools[0].rateLimits", "16000"),
     ("preload-off-disk", _preload_off_disk, "regions[0].elasticPools[0]", "outside the data disk"),

@@ -149,7 +149,7 @@ def test_node_pool_on_the_registered_cluster(resources):
     assert i["clusterId"] == cluster["outputs"]["cluster_id"] if "outputs" in cluster else i["clusterId"]
     assert cluster["urn"] in np_["dependencies"]
     assert i["scalingConfig"] == {"enable": True, "minSize": 0, "maxSize": 8, "type": "gpu"}
-    assert i["instanceTypes"] == ["ecs.gn7i-c32g1.8xlarge", "ecs.gn7i-c48g1.12xlarge", "ecs.gn7i-c16g1.4xlarge"]
+    assert i["instanceTypes"] == ["ecs.gn7i-c32g1.8xlarge", "ecs.gn7i-c48g1.12xlarge", "ecs.gn7i-c56g1.14xlarge"]
     assert i["multiAzPolicy"] == "PRIORITY"
     assert (i["onDemandBaseCapacity"], i["onDemandPercentageAboveBaseCapacity"], i["spotStrategy"]) == ("1", "25", "SpotWithPriceLimit")
     assert {s["priceLimit"] for s in i["spotPriceLimits"]} == {"20"}

@@ -13,8 +13,29 @@ from hybrid.placement_platform import fleet_clusters, node_of, plan_placement, r
 
 def test_prod_clusters_and_tiers(prod_raw):
     clusters = {c.name: c.tier for c in fleet_clusters(load(prod_raw))}
-    assert clusters == {"idc-bj": 0, "cn-beijing": 1, "cn-hangzhou": 1, "cn-zhangjiakou": 1,
-                        "cn-beijing-serverless": 2, "cn-hangzhou-serverless": 2, "cn-zhangjiakou-serverless": 2}
+    assert clusters == {"idc-bj": 0, "cn-beijing": 1, "cn-hangzhou": 1, "cn-zhangjiakou": 1, "cn-beijing-elastic": 2,
+                        "cn-beijing-serverless": 3, "cn-hangzhou-serverless": 3, "cn-zhangjiakou-serverless": 3}
+
+
+def test_elastic_tier_is_capacity_up_to_max_size(prod_raw):
+    """llm-pretrain (24 CPU, 160 GiB, 1 GPU) after the IDC's 16 free GPUs and cn-beijing's 8 fixed slots:
+    the elastic pool's smallest type, gn7i-c32g1.8xlarge (32 vCPU, 188 GiB, 1 A10), hosts one replica per
+    node (by hand: 188 GiB - 10.6 GiB reserved - 1 GiB DaemonSets leaves room for one 160 GiB pod), times
+    maxSize 8 -> 8 replicas on nodes that do not exist yet, placed before Serverless."""
+    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    assert out["capacity"]["cn-beijing-elastic"] == 8
+    assert out["assignments"]["cn-beijing-elastic"] == 8
+    serverless = sum(v for k, v in out["assignments"].items() if k.endswith("-serverless"))
+    assert serverless == 48 - 16 - 8 - 8
+    # raising maxSize raises the tier's capacity; the smallest type bounds it, not the first listed
+    pool = prod_raw["regions"][0]["elasticPools"][0]
+    pool["maxSize"] = 10
+    pool["instanceTypes"] = ["ecs.gn7i-c48g1.12xlarge", "ecs.gn7i-c16g1.4xlarge"]  # c16g1: 16 vCPU, too small for 24 CPU
+    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    assert out["capacity"]["cn-beijing-elastic"] == 0
+    pool["instanceTypes"] = ["ecs.gn7i-c48g1.12xlarge"]
+    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    assert out["capacity"]["cn-beijing-elastic"] == 10
 
 
 def test_system_reservation():
@@ -52,7 +73,8 @@ def test_policies(prod_raw):
     assert dyn["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
     term = dyn["clusterAffinities"][0]
     assert term["clusterNames"] == ["idc-bj"]
-    assert [g["affinityName"] for g in term["overflowAffinities"]] == ["cloud", "serverless"]
+    assert [g["affinityName"] for g in term["overflowAffinities"]] == ["cloud", "elastic", "serverless"]
+    assert [g["clusterNames"] for g in term["overflowAffinities"]][1] == ["cn-beijing-elastic"]
     static = pols["manifests/default/propagationpolicy-batch-infer.yaml"]["spec"]["placement"]
     weights = {e["targetCluster"]["clusterNames"][0]: e["weight"] for e in static["replicaScheduling"]["weightPreference"]["staticWeightList"]}
     assert sum(weights.values()) == 24 and all(v > 0 for v in weights.values())

@@ -137,6 +137,14 @@ class ElasticPool(Model):
         for k, val in v.items():
             if not (_LABEL_KEY.match(k) and len(k) <= 316):
                 raise FieldError(f"label key {k!r} is outside the Kubernetes label grammar.", "use prefix/name with a-z, 0-9, '-', '.', '_'.")
+            prefix = k.split("/")[0] if "/" in k else ""
+            # The kubelet registers the node with these labels; the NodeRestriction admission plugin
+            # lets it set labels in the kubernetes.io / k8s.io namespaces only under
+            # kubelet.kubernetes.io/ and node.kubernetes.io/ (Kubernetes admission-controllers docs, NodeRestriction).
+            restricted = any(prefix == d or prefix.endswith("." + d) for d in ("kubernetes.io", "k8s.io"))
+            if restricted and not any(prefix == d or prefix.endswith("." + d) for d in ("kubelet.kubernetes.io", "node.kubernetes.io")):
+                raise FieldError(f"label key {k!r} is in a namespace the kubelet may not set (NodeRestriction).",
+                                 "use your own prefix, e.g. example.com/" + k.split("/")[-1] + ".")
             if not (_LABEL_VALUE.match(val) and len(val) <= 63):
                 raise FieldError(f"label {k}={val!r}: the value is outside the Kubernetes label grammar.", "use at most 63 of A-Z a-z 0-9 - _ . (alphanumeric at both ends).")
         return v
