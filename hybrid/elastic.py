@@ -184,9 +184,10 @@ def autoscaling_config(a: Autoscaler) -> dict[str, Any]:
         "gpu_utilization_threshold": _ratio(a.gpu_utilization_threshold),
         "scan_interval": f"{a.scan_interval_seconds}s",
         "expander": a.expander,
-        # Elastic nodes hold datasets on the data disk (host paths): without this the
-        # autoscaler would never remove them (provider default false, documented as "never
-        # delete nodes with pods with local storage").
+        # Pods reading datasets from the data disk use hostPath volumes, which cluster-autoscaler
+        # counts as local storage that blocks a node's removal unless this is off
+        # (kubernetes/autoscaler@0024f2540ece:cluster-autoscaler/FAQ.md, "What types of pods can
+        # prevent CA from removing a node?"); the keep window is scale-down-unneeded-time instead.
         "skip_nodes_with_local_storage": False,
     }
 
