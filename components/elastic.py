@@ -190,8 +190,8 @@ class ElasticPools(pulumi.ComponentResource):
         self.autoscaler_policy = alicloud.ram.Policy(
             f"{n}-autoscaler",
             policy_name=f"hybrid-{p.environment}-cluster-autoscaler",
-            policy_document=elastic.canonical(elastic.autoscaler_policy()),
-            description="cluster-autoscaler of the registered cluster: Alibaba's documented custom policy.",
+            policy_document=elastic.canonical(elastic.autoscaler_policy(p.registration.region_id)),
+            description="cluster-autoscaler of the registered cluster: Alibaba's documented actions, in the cluster's region.",
             rotate_strategy="DeleteOldestNonDefaultVersionWhenLimitExceeded",
             tags=self._tags,
             opts=child,

@@ -332,6 +332,9 @@ def propagation_policy(wp: WorkloadPlacement, names: Mapping[str, Any] | None = 
         return names.get(n, n) if names else n
 
     order = sorted(r.assignments, key=lambda n: (wp.tiers[n], n))
+    # Elastic pools are node pools of the registered cluster: on the Fleet their replicas are the
+    # IDC member's. Its weight is the sum; a group holding only clusters already named is dropped.
+    host = fleet_host(wp.tiers)
     annotations = {
         f"{ANNOTATION_PREFIX}/assignments": json.dumps({n: r.assignments[n] for n in order if r.assignments[n]}, sort_keys=True),
         f"{ANNOTATION_PREFIX}/unplaced": str(r.unplaced),
@@ -339,7 +342,12 @@ def propagation_policy(wp: WorkloadPlacement, names: Mapping[str, Any] | None = 
     replica_scheduling: dict[str, Any] = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted"}
     placement: dict[str, Any]
     if w.strategy == "dynamic":
-        groups = _tier_groups(wp.tiers, order)
+        groups, named = [], set()
+        for g, group in _tier_groups(wp.tiers, order):
+            group = [c for c in dict.fromkeys(host(n) for n in group) if c not in named]
+            named.update(group)
+            if group:
+                groups.append((g, group))
         primary_name, primary = groups[0]
         term: dict[str, Any] = {"affinityName": primary_name, "clusterNames": [member(n) for n in primary]}
         if len(groups) > 1:
@@ -351,6 +359,10 @@ def propagation_policy(wp: WorkloadPlacement, names: Mapping[str, Any] | None = 
         weights = {n: chosen[n] for n in order if chosen.get(n, 0) > 0}
         if not weights:  # nothing placed (0 replicas or no room): keep the configured intent
             weights = {n: r.weights[n] for n in order if r.weights[n] > 0} or {n: 1 for n in order}
+        merged: dict[str, int] = {}
+        for n, v in weights.items():
+            merged[host(n)] = merged.get(host(n), 0) + v
+        weights = merged
         replica_scheduling["weightPreference"] = {"staticWeightList": [
             {"targetCluster": {"clusterNames": [member(n)]}, "weight": weights[n]} for n in weights
         ]}
@@ -371,13 +383,20 @@ def propagation_policy(wp: WorkloadPlacement, names: Mapping[str, Any] | None = 
     }
 
 
+def fleet_host(tiers: Mapping[str, int]):
+    """Placement cluster -> the placement cluster whose Fleet member runs it (elastic -> the IDC)."""
+    idc = next(n for n, t in tiers.items() if t == TIER_IDC)
+    return lambda n: idc if tiers[n] == TIER_ELASTIC else n
+
+
 def check_fleet(p: Platform) -> list[ConfigIssue]:
     """With ``fleet.apply``, every placement cluster a policy may name must be a Fleet member."""
     fleet = p.registration.fleet
     if not fleet.enabled:
         return []
     try:
-        names = [c.name for c in fleet_clusters(p)]
+        # Elastic clusters run on the registered cluster, which is always a member.
+        names = [c.name for c in fleet_clusters(p) if c.tier != TIER_ELASTIC]
     except ConfigError:
         return []  # reported by the placement checks
     issues = [ConfigIssue(f"registration.fleet.members.{m}", f"{m!r} is not a placement cluster of this stack.", f"use one of {sorted(names[1:])}.")

@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 
 ELASTIC_TYPES = {
     "alicloud:cs/nodePool:NodePool", "alicloud:oss/bucket:Bucket", "alicloud:oss/bucketAcl:BucketAcl",
-    "alicloud:oss/bucketObject:BucketObject", "alicloud:ram/policy:Policy", "alicloud:ram/role:Role",
+    "alicloud:oss/bucketObject:BucketObject", "alicloud:ram/policy:Policy",
     "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment", "alicloud:ram/userPolicyAttachment:UserPolicyAttachment",
     "alicloud:cs/kubernetesAddon:KubernetesAddon", "alicloud:cs/autoscalingConfig:AutoscalingConfig",
 }
@@ -179,7 +179,9 @@ def test_script_object_private_encrypted_secret(resources):
                                  "Resource": [f"acs:oss:*:*:{bucket['bucket']}/{obj['key']}"]}]
     attach = _one(resources, "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment", "elastic-script-read")["inputs"]
     np_ = _one(resources, "alicloud:cs/nodePool:NodePool")["inputs"]
-    assert attach["roleName"] == np_["ramRoleName"]
+    # the registration region's GPU node role (identity work): Terway's ENI actions plus the script read
+    role = _one(resources, "alicloud:ram/role:Role", "cn-beijing-node-role-role")["inputs"]
+    assert attach["roleName"] == np_["ramRoleName"] == role["roleName"]
 
 
 def test_configmap_entry_keeps_acks_keys(plan, resources):
@@ -199,9 +201,13 @@ def test_autoscaler_component_and_permissions(resources):
     assert cfg["scaleDownEnabled"] is True and cfg["unneededDuration"] == "120m" and cfg["coolDownDuration"] == "10m"
     assert cfg["gpuUtilizationThreshold"] == "0.5" and cfg["skipNodesWithLocalStorage"] is False
     pol = json.loads(_one(resources, "alicloud:ram/policy:Policy", "elastic-autoscaler")["inputs"]["policyDocument"])
-    actions = pol["Statement"][0]["Action"]
+    actions = [a for st in pol["Statement"] for a in st["Action"]]
     assert set(DOC_AUTOSCALER_ACTIONS) <= set(actions)
     assert all(not a.endswith("*") for a in actions)
+    # every statement limited to the registered cluster's region, one per service
+    for st in pol["Statement"]:
+        service = {a.split(":")[0] for a in st["Action"]}
+        assert len(service) == 1 and st["Resource"] == [f"acs:{service.pop()}:cn-beijing:*:*"]
     user = _one(resources, "alicloud:ram/userPolicyAttachment:UserPolicyAttachment")["inputs"]
     assert user["userName"] == "hybrid-prod-autoscaler"
 

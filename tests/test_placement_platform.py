@@ -73,11 +73,25 @@ def test_policies(prod_raw):
     assert dyn["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
     term = dyn["clusterAffinities"][0]
     assert term["clusterNames"] == ["idc-bj"]
-    assert [g["affinityName"] for g in term["overflowAffinities"]] == ["cloud", "elastic", "serverless"]
-    assert [g["clusterNames"] for g in term["overflowAffinities"]][1] == ["cn-beijing-elastic"]
+    # cn-beijing-elastic is a node pool of the registered (IDC) cluster: on the Fleet it is that member,
+    # already in the primary group, so no separate overflow group names it
+    assert [g["affinityName"] for g in term["overflowAffinities"]] == ["cloud", "serverless"]
     static = pols["manifests/default/propagationpolicy-batch-infer.yaml"]["spec"]["placement"]
     weights = {e["targetCluster"]["clusterNames"][0]: e["weight"] for e in static["replicaScheduling"]["weightPreference"]["staticWeightList"]}
     assert sum(weights.values()) == 24 and all(v > 0 for v in weights.values())
+
+
+def test_static_policy_gives_the_elastic_replicas_to_the_registered_cluster(prod_raw):
+    """A static llm-pretrain: 16 IDC + 8 elastic replicas both run on the registered cluster -> weight 24 there."""
+    prod_raw["placement"]["workloads"][0]["strategy"] = "static"
+    plan = plan_placement(load(prod_raw))
+    wp = plan.workloads[0]
+    assert wp.result.assignments["idc-bj"] == 16 and wp.result.assignments["cn-beijing-elastic"] == 8
+    pol = plan.policies()["manifests/default/propagationpolicy-llm-pretrain.yaml"]["spec"]["placement"]
+    weights = {e["targetCluster"]["clusterNames"][0]: e["weight"] for e in pol["replicaScheduling"]["weightPreference"]["staticWeightList"]}
+    assert "cn-beijing-elastic" not in weights and "cn-beijing-elastic" not in pol["clusterAffinity"]["clusterNames"]
+    assert weights["idc-bj"] == wp.weight_choice.weights["idc-bj"] + wp.weight_choice.weights["cn-beijing-elastic"]
+    assert sum(weights.values()) == sum(wp.weight_choice.weights.values())
 
 
 def test_previous_on_modelled_cluster_is_deducted(dev_raw):
