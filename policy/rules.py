@@ -138,6 +138,10 @@ VPC = "alicloud:vpc/network:Network"
 VSWITCH = "alicloud:vpc/switch:Switch"
 FLOW_LOG = "alicloud:vpc/flowLog:FlowLog"
 ADDON = "alicloud:cs/kubernetesAddon:KubernetesAddon"
+NODE_POOL = "alicloud:cs/nodePool:NodePool"
+OSS_OBJECT = "alicloud:oss/bucketObject:BucketObject"
+OSS_BUCKET = "alicloud:oss/bucket:Bucket"
+OSS_BUCKET_ACL = "alicloud:oss/bucketAcl:BucketAcl"
 DAEMONSET = "kubernetes:apps/v1:DaemonSet"
 CONFIGMAP = "kubernetes:core/v1:ConfigMap"
 STACK = "pulumi:pulumi:Stack"
@@ -274,7 +278,38 @@ def check_sg_all_ports(props: Mapping, config: Optional[Mapping] = None) -> list
 
 # === ECS ====================================================================
 
-def check_gpu_no_public_ip(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
+def _node_pool_gpu_type(props: Mapping) -> Any:
+    """A node pool's first GPU instance type, None without one, UNKNOWN when a type is unknown."""
+    types = get(props, "instanceTypes", default=[])
+    if types is UNKNOWN:
+        return UNKNOWN
+    for _, t in items(types):
+        if t is UNKNOWN:
+            return UNKNOWN
+        if is_gpu_instance(t):
+            return t
+    return None
+
+
+def check_gpu_no_public_ip(props: Mapping, config: Optional[Mapping] = None, resource_type: str = INSTANCE) -> list[str]:
+    if resource_type == NODE_POOL:  # an ACK node pool: its instance types, its instances' public IP
+        itype = _node_pool_gpu_type(props)
+        if itype is UNKNOWN:
+            return [_unknown("instanceTypes (needed to tell whether this is a GPU node pool)")]
+        if itype is None:
+            return []
+        out = []
+        bw = get(props, "internetMaxBandwidthOut", default=0)
+        if bw is UNKNOWN:
+            out.append(_unknown("internetMaxBandwidthOut"))
+        elif (bw or 0) > 0:
+            out.append(f"Set internetMaxBandwidthOut to 0 on GPU node pool ({itype}): {bw} Mbit/s gives every node a public IP.")
+        eip = get(props, "scalingConfig", "isBondEip", default=False)
+        if eip is UNKNOWN:
+            out.append(_unknown("scalingConfig.isBondEip"))
+        elif eip is True:
+            out.append(f"Drop scalingConfig.isBondEip from GPU node pool ({itype}): GPU nodes take no public address.")
+        return out
     itype = get(props, "instanceType")
     if itype is UNKNOWN:
         return [_unknown("instanceType (needed to tell whether this is a GPU node)")]
@@ -324,6 +359,21 @@ def check_disks_encrypted(props: Mapping, config: Optional[Mapping] = None, reso
     need = set(cfg["kmsKeyRequiredFor"])
     if resource_type == ECS_DISK:
         return _disk_findings("data disk", get(props, "encrypted", default=False), get(props, "kmsKeyId"), "data" in need)
+    if resource_type == NODE_POOL:
+        # cs.NodePool spells it systemDiskKmsKey, and a data disk's encrypted as the string "true"
+        # (pulumi-alicloud 4.0.0 cs/node_pool.py, cs/_inputs.py NodePoolDataDiskArgs).
+        out = _disk_findings("system disk", get(props, "systemDiskEncrypted", default=False), get(props, "systemDiskKmsKey"), "system" in need)
+        disks = get(props, "dataDisks", default=[])
+        if disks is UNKNOWN:
+            return out + [_unknown("dataDisks")]
+        for i, disk in items(disks):
+            if disk is UNKNOWN:
+                out.append(_unknown(f"dataDisks[{i}]"))
+                continue
+            enc = get(disk, "encrypted", default="false")
+            enc = enc if enc is UNKNOWN else enc in ("true", True)
+            out += _disk_findings(f"data disk dataDisks[{i}]", enc, get(disk, "kmsKeyId"), "data" in need)
+        return out
     out = _disk_findings("system disk", get(props, "systemDiskEncrypted", default=False), get(props, "systemDiskKmsKeyId"), "system" in need)
     disks = get(props, "dataDisks", default=[])
     if disks is UNKNOWN:
@@ -333,6 +383,32 @@ def check_disks_encrypted(props: Mapping, config: Optional[Mapping] = None, reso
             out.append(_unknown(f"dataDisks[{i}]"))
             continue
         out += _disk_findings(f"data disk dataDisks[{i}]", get(disk, "encrypted", default=False), get(disk, "kmsKeyId"), "data" in need)
+    return out
+
+
+def check_oss_private(props: Mapping, config: Optional[Mapping] = None, resource_type: str = OSS_OBJECT) -> list[str]:
+    """OSS objects and buckets stay private and encrypted (the elastic node script carries a join token)."""
+    if resource_type == OSS_BUCKET_ACL:
+        acl = get(props, "acl")
+        if acl is UNKNOWN:
+            return [_unknown("acl")]
+        return [] if acl == "private" else [f"Set the bucket ACL to private (it is {acl!r}): node scripts and datasets are not public."]
+    if resource_type == OSS_BUCKET:
+        sse = get(props, "serverSideEncryptionRule", "sseAlgorithm")
+        if sse is UNKNOWN:
+            return [_unknown("serverSideEncryptionRule.sseAlgorithm")]
+        return [] if sse else ["Turn on default server-side encryption for the bucket: set serverSideEncryptionRule.sseAlgorithm (AES256 or KMS)."]
+    out = []
+    acl = get(props, "acl", default="private")  # the provider's default is private
+    if acl is UNKNOWN:
+        out.append(_unknown("acl"))
+    elif acl not in ("private", "default"):
+        out.append(f"Set the object ACL to private (it is {acl!r}): the object must be readable only through RAM.")
+    sse = get(props, "serverSideEncryption")
+    if sse is UNKNOWN:
+        out.append(_unknown("serverSideEncryption"))
+    elif not sse:
+        out.append("Encrypt the object at rest: set serverSideEncryption to AES256 or KMS.")
     return out
 
 
@@ -1272,11 +1348,15 @@ POLICIES = [
     ResourceValidationPolicy(
         name="ecs-gpu-no-public-ip", severity=Severity.HIGH, enforcement_level=M,
         description="Keep GPU instances off the internet: give them no public IP.",
-        validate=_resource_validator([INSTANCE], check_gpu_no_public_ip)),
+        validate=_resource_validator([INSTANCE, NODE_POOL], check_gpu_no_public_ip, pass_type=True)),
     ResourceValidationPolicy(
         name="ecs-disks-encrypted", severity=Severity.HIGH, enforcement_level=M,
         description="Encrypt system and data disks, with a customer KMS key where the stack requires one.",
-        config_schema=ENCRYPTION_SCHEMA, validate=_resource_validator([INSTANCE, ECS_DISK], check_disks_encrypted, pass_type=True)),
+        config_schema=ENCRYPTION_SCHEMA, validate=_resource_validator([INSTANCE, ECS_DISK, NODE_POOL], check_disks_encrypted, pass_type=True)),
+    ResourceValidationPolicy(
+        name="oss-private-encrypted", severity=Severity.HIGH, enforcement_level=M,
+        description="Keep OSS buckets and objects private and encrypted at rest (the elastic node script carries a join token).",
+        validate=_resource_validator([OSS_BUCKET, OSS_BUCKET_ACL, OSS_OBJECT], check_oss_private, pass_type=True)),
     ResourceValidationPolicy(
         name="ecs-data-disks-kept", severity=Severity.MEDIUM, enforcement_level=M,
         description="Keep data disks when their instance is released: set deleteWithInstance to false.",

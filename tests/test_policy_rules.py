@@ -157,6 +157,46 @@ def test_disks_encrypted_and_kms():
     assert "unknown" in run_policy("ecs-disks-encrypted", rules.ECS_DISK, {"encrypted": True, "kmsKeyId": U}, kms)[0]
 
 
+# An elastic GPU node pool as the program declares it (camelCase inputs, cs.NodePool).
+NODE_POOL = {"clusterId": "c1", "instanceTypes": ["ecs.gn7i-c32g1.8xlarge"], "internetMaxBandwidthOut": 0,
+             "scalingConfig": {"enable": True, "minSize": 0, "maxSize": 8, "type": "gpu"},
+             "systemDiskEncrypted": True, "systemDiskKmsKey": "key-1",
+             "dataDisks": [{"size": 2048, "encrypted": "true", "kmsKeyId": "key-1", "snapshotId": "s-1"}]}
+
+
+def test_gpu_node_pool_no_public_ip():
+    assert run_policy("ecs-gpu-no-public-ip", rules.NODE_POOL, NODE_POOL) == []
+    assert run_policy("ecs-gpu-no-public-ip", rules.NODE_POOL, {**NODE_POOL, "internetMaxBandwidthOut": 10})
+    assert run_policy("ecs-gpu-no-public-ip", rules.NODE_POOL, {**NODE_POOL, "scalingConfig": {**NODE_POOL["scalingConfig"], "isBondEip": True}})
+    # a CPU pool is not this rule's business; an unknown type list is reported, not passed
+    assert run_policy("ecs-gpu-no-public-ip", rules.NODE_POOL, {**NODE_POOL, "instanceTypes": ["ecs.g7.xlarge"], "internetMaxBandwidthOut": 5}) == []
+    assert "unknown" in run_policy("ecs-gpu-no-public-ip", rules.NODE_POOL, {**NODE_POOL, "instanceTypes": U})[0]
+
+
+def test_node_pool_disks_encrypted():
+    kms = {"kmsKeyRequiredFor": ["system", "data"]}
+    assert run_policy("ecs-disks-encrypted", rules.NODE_POOL, NODE_POOL, kms) == []
+    # the provider takes the data disk flag as a string: "false" is off, so is a missing flag
+    off = {**NODE_POOL, "dataDisks": [{"size": 40, "encrypted": "false"}, {"size": 40}]}
+    msgs = run_policy("ecs-disks-encrypted", rules.NODE_POOL, off)
+    assert any("dataDisks[0]" in m for m in msgs) and any("dataDisks[1]" in m for m in msgs)
+    nokms = {**NODE_POOL, "systemDiskKmsKey": None}
+    nokms = {k: v for k, v in nokms.items() if v is not None}
+    assert len(run_policy("ecs-disks-encrypted", rules.NODE_POOL, nokms, kms)) == 1
+
+
+def test_oss_private_encrypted():
+    obj = {"bucket": "b", "key": "elastic/hybrid-elastic-node.sh", "acl": "private", "serverSideEncryption": "AES256", "content": "x"}
+    assert run_policy("oss-private-encrypted", rules.OSS_OBJECT, obj) == []
+    assert run_policy("oss-private-encrypted", rules.OSS_OBJECT, {**obj, "acl": "public-read"})
+    assert run_policy("oss-private-encrypted", rules.OSS_OBJECT, {k: v for k, v in obj.items() if k != "serverSideEncryption"})
+    assert run_policy("oss-private-encrypted", rules.OSS_BUCKET_ACL, {"bucket": "b", "acl": "private"}) == []
+    assert run_policy("oss-private-encrypted", rules.OSS_BUCKET_ACL, {"bucket": "b", "acl": "public-read-write"})
+    assert run_policy("oss-private-encrypted", rules.OSS_BUCKET, {"bucket": "b", "serverSideEncryptionRule": {"sseAlgorithm": "AES256"}}) == []
+    assert run_policy("oss-private-encrypted", rules.OSS_BUCKET, {"bucket": "b"})
+    assert "unknown" in run_policy("oss-private-encrypted", rules.OSS_BUCKET_ACL, {"bucket": "b", "acl": U})[0]
+
+
 def test_data_disks_kept():
     assert run_policy("ecs-data-disks-kept", rules.INSTANCE, GPU) == []
     assert run_policy("ecs-data-disks-kept", rules.INSTANCE, {**GPU, "dataDisks": [{"size": 1}]})  # provider default deletes
