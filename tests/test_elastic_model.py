@@ -50,7 +50,7 @@ BAD = [
     ("spot-without-limit", _spot_unlimited, "regions[0].elasticPools[0].billing", "spotPriceLimit"),
     ("mixed-gpu-counts", _mixed_gpus, "regions[0].elasticPools[0].instanceTypes", "GPU count"),
     ("cpu-type", lambda p: p.update(instanceTypes=["ecs.g7.xlarge"]), "regions[0].elasticPools[0].instanceTypes", "not a GPU"),
-    ("label-grammar", lambda p: p["labels"].update({"team": "a b"}), "regions[0].elasticPools[0].labels", "grammar"),
+    ("label-grammar", lambda p: p["labels"].update({"team": "a b"}), "regions[0].elasticPools[0].labels.team", "label/taint value"),
     ("label-noderestriction", lambda p: p["labels"].update({"node-role.kubernetes.io/gpu": ""}), "regions[0].elasticPools[0].labels", "NodeRestriction"),
     ("zone-without-vswitch", lambda p: p.update(zones=["cn-beijing-k"]), "regions[0].elasticPools[0].zones[0]", "no node vSwitch"),
     ("rate-above-smallest-bandwidth", lambda p: p["rateLimits"].update(ingressMbit=17000), "regions[0].elasticPools[0].rateLimits", "16000"),

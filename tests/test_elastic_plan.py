@@ -63,13 +63,13 @@ def _snake(name: str) -> str:
 
 
 def _args_class(type_token: str):
-    """The resource's own Args class (pulumi_alicloud.<mod>.<resource_module>.<Resource>Args)."""
+    """The resource's own Args class, from the SDK package (importing its submodules directly
+    breaks the package's exports for later importers)."""
     _, mod, resource = type_token.split(":")
-    package, name = mod.split("/")
-    module = importlib.import_module(f"pulumi_alicloud.{package}.{_snake(name)}")
+    package = importlib.import_module(f"pulumi_alicloud.{mod.split('/')[0]}")
     # The generator names it <Resource>InitArgs where <Resource>Args is taken by a nested type.
-    cls = getattr(module, resource + "Args", None) or getattr(module, resource + "InitArgs")
-    return cls, importlib.import_module(f"pulumi_alicloud.{package}._inputs")
+    init = getattr(package, resource + "InitArgs", None)
+    return init or getattr(package, resource + "Args"), package._inputs
 
 
 def _check(value, annotation: str, inputs_module, where: str, errors: list[str]) -> None:

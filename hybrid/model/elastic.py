@@ -10,22 +10,15 @@ shapes a node (driver, data disk, rate limits, taints, preload) means the same t
 
 from __future__ import annotations
 
-import re
-from typing import Optional
+from typing import Annotated, Optional
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
 from hybrid.instance_types import KNOWN, is_gpu_type
-from hybrid.model.base import Model, Name, ZoneId
+from hybrid.model.base import ImageId, LabelKey, LabelValue, Model, Name, ZoneId
 from hybrid.model.gpu import DataDisk, GpuPool, Preload, RateLimits, SystemDisk, Taint
-from hybrid.model.gpu_driver import GpuDriver, check_driver
-
-# Kubernetes label grammar (a qualified key, a value of at most 63 characters); the node pool's
-# labels reach the kubelet's --node-labels through ALIBABA_CLOUD_LABELS, a comma-separated list.
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
-
+from hybrid.model.gpu_driver import GpuDriver, check_driver, kubelet_may_set
 
 class ElasticDataDisk(DataDisk):
     # ACK creates each node's data disk from this snapshot; the disk is then as large as the
@@ -61,20 +54,21 @@ class Billing(Model):
 
 class ElasticPool(Model):
     name: Name
-    zones: list[ZoneId] = Field(min_length=1, description="in order of preference (PRIORITY multi-zone policy)")
-    instance_types: list[str] = Field(min_length=1, max_length=10, description="in order of preference, for stock shortages")
+    zones: list[ZoneId] = Field(min_length=1, max_length=32, description="in order of preference (PRIORITY multi-zone policy)")
+    instance_types: list[Annotated[str, Field(max_length=64, pattern=r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")]] = Field(
+        min_length=1, max_length=10, description="in order of preference, for stock shortages")
     min_size: int = Field(ge=0, le=1000)
     max_size: int = Field(ge=1, le=1000)
-    image_id: str = Field(min_length=1)
+    image_id: ImageId
     driver: Optional[GpuDriver] = Field(default=None, validate_default=True)
     gpu_model_series: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
     system_disk: SystemDisk = SystemDisk()
     data_disk: ElasticDataDisk
     billing: Billing = Billing()
     rate_limits: RateLimits
-    labels: dict[str, str] = Field(default_factory=dict, description="node pool labels (beside the platform's own)")
-    taints: list[Taint] = Field(default_factory=list)
-    preload: list[Preload] = Field(default_factory=list, description="tops up the snapshot's data over the leased line")
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict, max_length=32, description="node pool labels (beside the platform's own)")
+    taints: list[Taint] = Field(default_factory=list, max_length=32)
+    preload: list[Preload] = Field(default_factory=list, max_length=64, description="tops up the snapshot's data over the leased line")
 
     @field_validator("zones")
     @classmethod
@@ -134,19 +128,11 @@ class ElasticPool(Model):
     @field_validator("labels")
     @classmethod
     def _labels(cls, v: dict[str, str]) -> dict[str, str]:
-        for k, val in v.items():
-            if not (_LABEL_KEY.match(k) and len(k) <= 316):
-                raise FieldError(f"label key {k!r} is outside the Kubernetes label grammar.", "use prefix/name with a-z, 0-9, '-', '.', '_'.")
-            prefix = k.split("/")[0] if "/" in k else ""
-            # The kubelet registers the node with these labels; the NodeRestriction admission plugin
-            # lets it set labels in the kubernetes.io / k8s.io namespaces only under
-            # kubelet.kubernetes.io/ and node.kubernetes.io/ (Kubernetes admission-controllers docs, NodeRestriction).
-            restricted = any(prefix == d or prefix.endswith("." + d) for d in ("kubernetes.io", "k8s.io"))
-            if restricted and not any(prefix == d or prefix.endswith("." + d) for d in ("kubelet.kubernetes.io", "node.kubernetes.io")):
+        # The kubelet registers the node with these labels (ALIBABA_CLOUD_LABELS -> --node-labels).
+        for k in v:
+            if not kubelet_may_set(k):
                 raise FieldError(f"label key {k!r} is in a namespace the kubelet may not set (NodeRestriction).",
                                  "use your own prefix, e.g. example.com/" + k.split("/")[-1] + ".")
-            if not (_LABEL_VALUE.match(val) and len(val) <= 63):
-                raise FieldError(f"label {k}={val!r}: the value is outside the Kubernetes label grammar.", "use at most 63 of A-Z a-z 0-9 - _ . (alphanumeric at both ends).")
         return v
 
     @property
