@@ -39,6 +39,11 @@ def _unpack(bundle: str) -> list[tuple[str, str]]:
         return [(m.name, tar.extractfile(m).read().decode()) for m in tar.getmembers() if m.isfile()]
 
 
+def _whole(x: Any) -> Any:
+    """Recorded numbers come back as floats; a disk size is a whole number of GiB."""
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
 def elastic_pools(_: Platform, run: ProgramRun) -> dict[str, str]:
     out: dict[str, str] = {}
     pools: list[dict[str, Any]] = []
@@ -48,7 +53,7 @@ def elastic_pools(_: Platform, run: ProgramRun) -> dict[str, str]:
             disks = reg.inputs.get("dataDisks") or [{}]
             labels = {x["key"]: x.get("value", "") for x in reg.inputs.get("labels") or []}
             pools.append({"nodePool": reg.inputs.get("nodePoolName"), "pool": tags.get("pool"),
-                          "snapshotId": disks[0].get("snapshotId", ""), "dataDiskGib": disks[0].get("size"),
+                          "snapshotId": disks[0].get("snapshotId", ""), "dataDiskGib": _whole(disks[0].get("size")),
                           "labels": labels})
         if reg.type != OBJECT_TYPE or "content" not in reg.inputs:
             continue

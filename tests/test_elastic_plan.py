@@ -218,6 +218,22 @@ def test_plan_shows_which_pool_uses_which_snapshot(plan):
     assert outputs["elasticPools"]["snapshots"] == [{
         "region": "cn-beijing", "pool": "a10-elastic", "snapshotId": "s-2zeimagenet1kdata0001",
         "dataDiskGib": 2048, "mountPath": "/data", "preload": ["imagenet-1k"]}]
-    assert yaml.safe_load((plan / "elastic/snapshots.yaml").read_text()) == outputs["elasticPools"]["snapshots"]
+    # the artifact is read from the recorded node pool: same pool, snapshot and size as the model says
+    recorded = yaml.safe_load((plan / "elastic/snapshots.yaml").read_text())
+    assert [(r["pool"], r["snapshotId"], r["dataDiskGib"]) for r in recorded] == [("a10-elastic", "s-2zeimagenet1kdata0001", 2048)]
+
+
+def test_node_script_artifacts_read_from_the_recorded_object_and_redacted(plan):
+    from hybrid_tools.stackconfig import OFFLINE_SECRETS
     script = (plan / "elastic/hybrid-elastic-node.sh").read_text()
-    assert "offels.offlineetoken0zz" not in script  # the offline placeholder token is redacted too
+    assert "POOLS=(a10-elastic)" in script and "BUNDLES=(...)" in script
+    join = yaml.safe_load((plan / "elastic/a10-elastic/etc/hybrid/kubeadm-join.yaml.tmpl").read_text())
+    assert join["discovery"]["bootstrapToken"]["token"] == "[secret]"
+    assert join["nodeRegistration"]["name"] == "@NODE_NAME@"
+    # the metadata guard and the preload come with the bundle, as on a fixed pool's nodes
+    assert (plan / "elastic/a10-elastic/usr/local/sbin/hybrid-metadata-guard").exists()
+    assert (plan / "elastic/a10-elastic/etc/hybrid/preload/imagenet-1k.env").exists()
+    for f in (plan / "elastic").rglob("*"):
+        if f.is_file():
+            text = f.read_text()
+            assert OFFLINE_SECRETS["elasticBootstrapToken"] not in text and OFFLINE_SECRETS["caCertHash"] not in text, f

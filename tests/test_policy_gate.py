@@ -44,7 +44,7 @@ def test_bad_stack_fails_the_gate(analyzer, bad_plan, tmp_path, capsys):
     assert not any(p == "sg-no-public-all-ports" for p, _ in found)
     doc = json.loads((tmp_path / "policy.json").read_text())
     assert doc["summary"]["passed"] is False and doc["summary"]["mandatory"] == len(report.mandatory)
-    assert {p["name"] for p in doc["policies"]} == {p.name for p in report.policies} and len(doc["policies"]) == 24
+    assert {p["name"] for p in doc["policies"]} == {p.name for p in report.policies} and len(doc["policies"]) == 25
     table = capsys.readouterr().out
     assert "FAIL" in table and "sg-no-public-admin-ports" in table
 

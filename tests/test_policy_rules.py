@@ -60,7 +60,7 @@ def run_stack(name: str, resources: list, config: dict | None = None) -> list[tu
 
 def test_every_policy_has_kebab_name_severity_level_and_imperative_description():
     names = [p.name for p in rules.POLICIES]
-    assert len(names) == len(set(names)) == 24
+    assert len(names) == len(set(names)) == 25
     for p in rules.POLICIES:
         assert p.name == p.name.lower() and " " not in p.name and "_" not in p.name
         assert p.severity is not None and p.enforcement_level is not None
