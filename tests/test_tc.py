@@ -247,11 +247,14 @@ def test_measured_cap_holds_on_both_interfaces(site, tmp_path):
           f"{both[0]:.1f} + {both[1]:.1f} = {sum(both):.1f} Mbit/s (cap {EGRESS_MBIT})"
           f"\nfrom the IDC : primary {down_primary:.1f}, secondary {down_secondary:.1f} Mbit/s (cap {INGRESS_MBIT})"
           f"\nnon-IDC destination on the secondary: {other:.0f} Mbit/s (unshaped)")
+    # The cap is the upper bound, and it holds however busy the machine is. The lower bound only
+    # proves the shaped path still carries traffic: a sender starved of CPU on a loaded 2-core
+    # machine fell below 0.8 of the cap, so it is loose on purpose (the unshaped control runs >5x above).
     for rate in (up_primary, up_secondary):
-        assert 0.8 * EGRESS_MBIT <= rate <= 1.1 * EGRESS_MBIT
-    assert 0.8 * EGRESS_MBIT <= sum(both) <= 1.15 * EGRESS_MBIT
+        assert 0.5 * EGRESS_MBIT <= rate <= 1.1 * EGRESS_MBIT
+    assert 0.5 * EGRESS_MBIT <= sum(both) <= 1.15 * EGRESS_MBIT
     for rate in (down_primary, down_secondary):
-        assert 0.8 * INGRESS_MBIT <= rate <= 1.1 * INGRESS_MBIT
+        assert 0.5 * INGRESS_MBIT <= rate <= 1.1 * INGRESS_MBIT
     assert other > 5 * EGRESS_MBIT
 
 
