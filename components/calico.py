@@ -26,8 +26,9 @@ class CalicoRoutingArgs:
     cni: Cni
     idc: Idc
     cloud: list[plan.CloudRange]
-    provider: k8s.Provider
-    adopt_provider: k8s.Provider
+    # The second Kubernetes provider, for objects the cluster already has (upsertExistingObjects);
+    # the IDC cluster's ordinary provider comes through ``opts.providers`` (one per package).
+    adopt_provider: Optional[k8s.Provider] = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -46,7 +47,7 @@ class CalicoRouting(pulumi.ComponentResource):
                 spec=obj["spec"],
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    provider=args.adopt_provider if adopt else args.provider,
+                    provider=args.adopt_provider if adopt else None,
                     retain_on_delete=adopt,
                     depends_on=args.depends_on,
                 ),

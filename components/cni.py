@@ -15,6 +15,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 
+from components.contracts import RegionNetworkOutputs, RegisteredClusterOutputs
 from hybrid import calico as calico_plan
 from hybrid import cni as plan
 from hybrid.model.cni import Cni
@@ -22,23 +23,13 @@ from hybrid.model.network import Idc
 
 
 @dataclass
-class CniRegionInputs:
-    """One cloud region as the network component exposes it."""
-
-    region_id: str
-    pod_vswitch_ids: pulumi.Input[dict]  # zone -> pod vSwitch id
-    pod_security_group_id: pulumi.Input[str]
-    ipv6: bool = False
-
-
-@dataclass
 class DualCniArgs:
     cni: Cni
     idc: Idc
-    # The IDC cluster's provider: every child is declared with it explicitly.
-    provider: k8s.Provider
-    regions: list[CniRegionInputs] = field(default_factory=list)
-    # Provider with upsertExistingObjects, for objects the IDC cluster already runs (Calico).
+    regions: list[RegionNetworkOutputs] = field(default_factory=list)
+    # Calico's objects already exist in the IDC cluster: they go through this second Kubernetes
+    # provider (upsertExistingObjects). ``opts.providers`` holds one provider per package, the IDC
+    # cluster's own one; this is the only provider an Args carries, and only for that reason.
     adopt_provider: Optional[k8s.Provider] = None
     # The Secret Terway's credentials come from (accessKey / credentialFile modes), if the program makes it.
     credential_secret: Optional[pulumi.Resource] = None
@@ -58,18 +49,20 @@ _KWARG = {"roleRef": "role_ref", "automountServiceAccountToken": "automount_serv
 
 
 class DualCni(pulumi.ComponentResource):
-    """calico-node (or the tigera Installation's affinity) plus one Terway per cloud region."""
+    """calico-node (or the tigera Installation's affinity) plus one Terway per cloud region.
+
+    The IDC cluster's Kubernetes provider comes through ``opts.providers``; children inherit it.
+    """
 
     def __init__(self, name: str, args: DualCniArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("hybrid:cni:DualCni", name, None, opts)
         self._name = name
-        self._provider = args.provider
         self.resources: dict[str, pulumi.CustomResource] = {}
         cni, idc = args.cni, args.idc
 
         # The cluster already runs Calico: its objects are adopted (upsert) and never deleted,
         # whatever happens to the stack (destroy, a change of calico.install).
-        adopt = pulumi.ResourceOptions(parent=self, provider=args.adopt_provider or self._provider, retain_on_delete=True)
+        adopt = pulumi.ResourceOptions(parent=self, provider=args.adopt_provider, retain_on_delete=True)
         if cni.calico.install == "manifest":
             self._declare(plan.calico_node_daemonset(cni, idc), opts=adopt)
         else:
@@ -116,7 +109,7 @@ class DualCni(pulumi.ComponentResource):
         kwargs.update(overrides)
         ns = meta.get("namespace")
         res_name = f"{self._name}-{obj['kind'].lower()}-{(ns + '-') if ns else ''}{meta['name']}"
-        base = opts or pulumi.ResourceOptions(parent=self, provider=self._provider)
+        base = opts or pulumi.ResourceOptions(parent=self)
         res = cls(res_name, metadata=meta, **kwargs,
                   opts=pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(depends_on=depends_on or [])))
         self.resources[f"{obj['kind']}/{(ns + '/') if ns else ''}{meta['name']}"] = res
@@ -126,11 +119,8 @@ class DualCni(pulumi.ComponentResource):
 @dataclass
 class TerwayAddonArgs:
     cni: Cni
-    cluster_id: pulumi.Input[str]
-    region: CniRegionInputs  # the registration region, the only one the component serves
-    # What must exist first: the agent objects, so the registered cluster is connected ("running");
-    # addon installs on a cluster still "waiting" fail.
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    cluster: RegisteredClusterOutputs  # installed once the agent is connected
+    region: RegionNetworkOutputs  # the registration region, the only one the component serves
 
 
 class TerwayAddon(pulumi.ComponentResource):
@@ -151,10 +141,10 @@ class TerwayAddon(pulumi.ComponentResource):
             lambda a: plan.addon_config_json(args.cni, plan.TerwayRegion(r.region_id, dict(a[0]), (a[1],), r.ipv6)))
         self.addon = alicloud.cs.KubernetesAddon(
             f"{name}-addon",
-            cluster_id=args.cluster_id,
+            cluster_id=args.cluster.cluster_id,
             name=plan.ADDON_NAME,
             version=plan.addon_version(args.cni),
             config=self.config,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.cluster.connected]),
         )
         self.register_outputs({"config": self.config, "addonId": self.addon.id})

@@ -15,13 +15,13 @@ from hybrid.model import Platform
 @dataclass
 class GpuDevicePluginArgs:
     platform: Platform
-    provider: k8s.Provider
 
 
 class GpuDevicePlugin(pulumi.ComponentResource):
     """One NVIDIA device plugin DaemonSet per cloud region with GPU pools, or, with
     ``gpu.provider: gpu-operator``, a read of the cluster's existing ClusterPolicy: a
-    preview or update fails at that read when the operator the stack relies on is absent."""
+    preview or update fails at that read when the operator the stack relies on is absent.
+    The IDC cluster's Kubernetes provider comes through ``opts.providers``."""
 
     def __init__(self, name: str, args: GpuDevicePluginArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("hybrid:gpu:DevicePlugin", name, None, opts)
@@ -36,7 +36,7 @@ class GpuDevicePlugin(pulumi.ComponentResource):
                     f"{name}-{meta['name']}",
                     metadata=meta,
                     spec=obj["spec"],
-                    opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
+                    opts=pulumi.ResourceOptions(parent=self),
                 )
         else:
             # nvidia.com/v1 ClusterPolicy is the GPU Operator's cluster-scoped custom resource.
@@ -45,6 +45,6 @@ class GpuDevicePlugin(pulumi.ComponentResource):
                 id=p.gpu.gpu_operator_cluster_policy,
                 api_version="nvidia.com/v1",
                 kind="ClusterPolicy",
-                opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
+                opts=pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs({"daemonSets": sorted(self.daemonsets)})

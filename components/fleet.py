@@ -9,20 +9,22 @@ plan writes under ``not-applied/`` when the stack does not apply them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.contracts import RegisteredClusterOutputs
 from hybrid.placement_platform import PlatformPlacement
 
 
 @dataclass
 class FleetPlacementArgs:
     placement: PlatformPlacement
-    # placement cluster name -> Fleet member name (ACK One names members by cluster id)
-    member_names: Mapping[str, pulumi.Input[str]]
-    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)  # the memberships
+    cluster: RegisteredClusterOutputs  # the IDC cluster's member; objects wait for the memberships
+    idc_name: str  # the IDC cluster's name in the placement
+    # the stack's other Fleet members: placement cluster name -> cluster id
+    members: Mapping[str, str] = field(default_factory=dict)
 
 
 class FleetPlacement(pulumi.ComponentResource):
@@ -30,11 +32,14 @@ class FleetPlacement(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FleetPlacementArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("hybrid:fleet:Placement", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
-        members = list(args.member_names.values())
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.cluster.memberships))
+        # placement cluster name -> Fleet member name: ACK One names members by their cluster id
+        # (source: Alibaba Cloud help, "Propagation policies and override policies":
+        # clusterAffinity.clusterNames lists cluster IDs).
+        names: dict[str, pulumi.Input[str]] = {args.idc_name: args.cluster.cluster_id, **dict(sorted(args.members.items()))}
         self.objects: list[pulumi.CustomResource] = []
         classes: list[pulumi.Resource] = []
-        for doc in args.placement.objects(names=args.member_names, members=members):
+        for doc in args.placement.objects(names=names, members=list(names.values())):
             self.objects.append(self._declare(name, doc, child, classes))
         self.register_outputs({"objects": len(self.objects)})
 

@@ -8,18 +8,15 @@ from typing import Optional
 import pulumi
 import pulumi_alicloud as alicloud
 
+from components.contracts import GpuPoolOutputs, RegionNetworkOutputs
 from hybrid.cloudinit import NodeContext, render_cloud_init
 from hybrid.gpu_nodes import Slot, host_name, plan_slots
-
-__all__ = ["GpuNodePool", "GpuNodePoolArgs", "Slot", "plan_slots"]
-from hybrid.model.gpu import GpuPool
 
 
 @dataclass
 class GpuNodePoolArgs:
     context: NodeContext
-    vswitch_ids: pulumi.Output  # dict zone -> node vSwitch id
-    security_group_id: pulumi.Input[str]
+    network: RegionNetworkOutputs  # the pool's region: node vSwitch per zone, workers security group
     bootstrap_token: pulumi.Output[str]
     ca_cert_hash: pulumi.Output[str]
     tags: dict[str, str] = field(default_factory=dict)
@@ -45,7 +42,6 @@ class GpuNodePool(pulumi.ComponentResource):
         self._args = args
         pool = args.context.pool
         self._pool = pool
-        self.pool = pool  # the validated pool model (read by the platform for its outputs)
         self._tags = {**args.tags, "env": args.context.environment, "pool": pool.name, "managed-by": "pulumi",
                       # owner, purpose, lease end and renewal: for the bill, the console and the policy pack
                       **(pool.lease.tags() if pool.lease else {})}
@@ -74,6 +70,12 @@ class GpuNodePool(pulumi.ComponentResource):
             pulumi.Output.all(instanceId=i.id, privateIp=i.private_ip, nodeName=host_name(pool, slot), zone=slot.zone)
             for i, slot in zip(self.instances, self.slots)
         ])
+        self.outputs = GpuPoolOutputs(
+            instance_type=pool.instance_type,
+            gpus_per_node=pool.spec.gpus,
+            instances=tuple((f"{pool.name}-{slot.suffix}", i.id) for slot, i in zip(self.slots, self.instances)),
+            nodes=self.nodes,
+        )
         self.register_outputs({"instanceIds": self.instance_ids, "diskIds": self.disk_ids, "nodes": self.nodes})
 
     # -- children ---------------------------------------------------------
@@ -107,8 +109,8 @@ class GpuNodePool(pulumi.ComponentResource):
             host_name=host,  # also the Kubernetes node name
             description=f"Cloud GPU worker of pool {pool.name} ({ctx.region_id}), joined to the IDC cluster.",
             availability_zone=slot.zone,
-            vswitch_id=self._args.vswitch_ids.apply(lambda ids, z=slot.zone: ids[z]),
-            security_groups=[self._args.security_group_id],
+            vswitch_id=self._args.network.vswitch_ids.apply(lambda ids, z=slot.zone: ids[z]),
+            security_groups=[self._args.network.security_group_id],
             instance_type=pool.instance_type,
             image_id=pool.image_id,
             instance_charge_type="PostPaid",

@@ -8,6 +8,7 @@ from typing import Optional
 import pulumi
 import pulumi_alicloud as alicloud
 
+from components.contracts import RegionNetworkOutputs
 from hybrid.model.network import Idc, Region
 
 KUBELET_PORT = 10250
@@ -37,11 +38,7 @@ class RegionNetwork(pulumi.ComponentResource):
     vSwitches. Neither has a rule from 0.0.0.0/0 or ::/0; egress stays default.
     """
 
-    vpc_id: pulumi.Output[str]
-    vswitch_ids: pulumi.Output[dict]
-    pod_vswitch_ids: pulumi.Output[dict]
-    security_group_id: pulumi.Output[str]
-    pod_security_group_id: pulumi.Output[str]
+    outputs: RegionNetworkOutputs
 
     def __init__(self, name: str, args: RegionNetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("hybrid:network:RegionNetwork", name, None, opts)
@@ -73,18 +70,24 @@ class RegionNetwork(pulumi.ComponentResource):
         if r.flow_logs:
             self._create_flow_log()
 
-        self.vpc_id = self.vpc.id
-        self.vswitch_ids = pulumi.Output.all(**{z: v.id for z, v in self.node_vswitches.items()})
-        self.pod_vswitch_ids = pulumi.Output.all(**{z: v.id for z, v in self.pod_vswitches.items()})
-        self.security_group_id = self.workers_sg.id
-        self.pod_security_group_id = self.pods_sg.id
+        self.outputs = RegionNetworkOutputs(
+            region_id=r.id,
+            ipv6=r.ipv6,
+            vpc_id=self.vpc.id,
+            vswitch_ids=pulumi.Output.all(**{z: v.id for z, v in self.node_vswitches.items()}),
+            pod_vswitch_ids=pulumi.Output.all(**{z: v.id for z, v in self.pod_vswitches.items()}),
+            security_group_id=self.workers_sg.id,
+            pod_security_group_id=self.pods_sg.id,
+            idc_routes=self.idc_routes,
+        )
+        o = self.outputs
         self.register_outputs({
-            "idcRoutes": self.idc_routes,
-            "vpcId": self.vpc_id,
-            "vswitchIds": self.vswitch_ids,
-            "podVswitchIds": self.pod_vswitch_ids,
-            "securityGroupId": self.security_group_id,
-            "podSecurityGroupId": self.pod_security_group_id,
+            "idcRoutes": o.idc_routes,
+            "vpcId": o.vpc_id,
+            "vswitchIds": o.vswitch_ids,
+            "podVswitchIds": o.pod_vswitch_ids,
+            "securityGroupId": o.security_group_id,
+            "podSecurityGroupId": o.pod_security_group_id,
         })
 
     # -- children ---------------------------------------------------------

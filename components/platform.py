@@ -10,7 +10,8 @@ import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 
 from components.calico import CalicoRouting, CalicoRoutingArgs
-from components.cni import CniRegionInputs, DualCni, DualCniArgs, TerwayAddon, TerwayAddonArgs
+from components.contracts import GpuPoolOutputs, RegionNetworkOutputs
+from components.cni import DualCni, DualCniArgs, TerwayAddon, TerwayAddonArgs
 from components.device_plugin import GpuDevicePlugin, GpuDevicePluginArgs
 from components.elastic import ElasticPools, ElasticPoolsArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
@@ -72,9 +73,9 @@ class HybridPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        # --- per-region networks (issue: foundation) ---------------------------
+        # --- per-region networks: one alicloud provider per region, its VPC, vSwitches, security groups ---
         self.providers: dict[str, alicloud.Provider] = {}
-        self.networks: dict[str, RegionNetwork] = {}
+        self.networks: dict[str, RegionNetworkOutputs] = {}
         for region in p.regions:
             self.providers[region.id] = alicloud.Provider(
                 f"alicloud-{region.id}",
@@ -86,7 +87,7 @@ class HybridPlatform(pulumi.ComponentResource):
                 f"{region.id}",
                 RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment, peer_pod_cidrs=peers, tags=self._tags),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
-            )
+            ).outputs
 
         # --- credential Secrets, only from secret config (before the components that mount them) ---
         k8s_opts = pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider})
@@ -118,16 +119,13 @@ class HybridPlatform(pulumi.ComponentResource):
                                      labels={"app.kubernetes.io/managed-by": "pulumi"}),
                 opts=k8s_opts)
 
-        # --- dual CNI (issue 5): Calico on IDC nodes, Terway per cloud region ---
+        # --- dual CNI: Calico on IDC nodes, Terway per cloud region ---------------------------
         self.cni = DualCni(
             "cni",
             DualCniArgs(
                 cni=p.cni,
                 idc=p.idc,
-                provider=self.idc_provider,
-                regions=[CniRegionInputs(region_id=r.id, pod_vswitch_ids=self.networks[r.id].pod_vswitch_ids,
-                                         pod_security_group_id=self.networks[r.id].pod_security_group_id, ipv6=r.ipv6)
-                         for r in p.regions],
+                regions=[self.networks[r.id] for r in p.regions],
                 adopt_provider=self.idc_adopt_provider,
                 credential_secret=self.credential_secrets["terway"].secret if "terway" in self.credential_secrets else None,
             ),
@@ -140,7 +138,6 @@ class HybridPlatform(pulumi.ComponentResource):
                 cni=p.cni,
                 idc=p.idc,
                 cloud=[CloudRange(r.id, r.vpc_cidr) for r in p.regions],
-                provider=self.idc_provider,
                 adopt_provider=self.idc_adopt_provider,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
@@ -149,73 +146,60 @@ class HybridPlatform(pulumi.ComponentResource):
         # --- GPUs as nvidia.com/gpu: device plugin on cloud GPU nodes (or the cluster's GPU Operator) ---
         self.device_plugin = GpuDevicePlugin(
             "gpu",
-            GpuDevicePluginArgs(platform=p, provider=self.idc_provider),
+            GpuDevicePluginArgs(platform=p),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
         )
 
-        # --- registered cluster and ACK agent (issue 4) ---------------------------
+        # --- registered cluster, ACK agent, console scope, optional Fleet ----------------------
         reg_net = self.networks[p.registration.region_id]
         self.registered_cluster = RegisteredCluster(
             "ack",
             RegisteredClusterArgs(
                 registration=p.registration,
-                vpc_id=reg_net.vpc_id,
-                vswitch_ids=reg_net.vswitch_ids,
-                security_group_id=reg_net.security_group_id,
+                network=reg_net,
                 service_cidr=p.idc.service_cidr,
-                # Terway's pod vSwitches are CreateCluster parameters of a registered cluster.
-                pod_vswitch_ids=reg_net.pod_vswitch_ids if p.cni.terway.install == "addon" else None,
-                idc_provider=self.idc_provider,
-                alicloud_provider=self.providers[p.registration.region_id],
+                terway_pod_vswitches=p.cni.terway.install == "addon",
                 tags=self._tags,
                 agent_config=({agent.NODE_SCRIPT_KEY: elastic.script_url(elastic.bucket_name(p), p.registration.region_id)}
                               if elastic.elastic_pools(p) else {}),
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider,
+                                                                "alicloud": self.providers[p.registration.region_id]}),
         )
+        cluster = self.registered_cluster.outputs
 
         # --- Terway as the registered cluster's component (cni.terway.install: addon) ---
         self.terway_addon: Optional[TerwayAddon] = None
         if p.cni.terway.install == "addon":
-            reg_region = p.region(p.registration.region_id)
             self.terway_addon = TerwayAddon(
                 "terway",
-                TerwayAddonArgs(
-                    cni=p.cni,
-                    cluster_id=self.registered_cluster.cluster_id,
-                    region=CniRegionInputs(region_id=reg_region.id, pod_vswitch_ids=reg_net.pod_vswitch_ids,
-                                           pod_security_group_id=reg_net.pod_security_group_id, ipv6=reg_region.ipv6),
-                    depends_on=[self.registered_cluster.agent_deployment],
-                ),
+                TerwayAddonArgs(cni=p.cni, cluster=cluster, region=reg_net),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
             )
 
-        # --- cloud GPU node pools (issue 3): ECS workers that join the IDC cluster ---
-        self.gpu_pools: dict[str, GpuNodePool] = {}
+        # --- fixed cloud GPU node pools: ECS workers that join the IDC cluster ------------------
+        self.gpu_pools: dict[str, GpuPoolOutputs] = {}
         for region in p.regions:
             for pool in region.gpu_pools:
-                net = self.networks[region.id]
                 self.gpu_pools[f"{region.id}/{pool.name}"] = GpuNodePool(
                     f"{region.id}-{pool.name}",
                     GpuNodePoolArgs(
                         context=context_for(p, region.id, pool),
-                        vswitch_ids=net.vswitch_ids,
-                        security_group_id=net.security_group_id,
+                        network=self.networks[region.id],
                         bootstrap_token=args.secrets.bootstrap_token,
                         ca_cert_hash=args.secrets.ca_cert_hash,
                         tags={**self._tags, "region": region.id},
                     ),
                     opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
-                )
+                ).outputs
 
-        # --- identities: the GPU nodes' RAM role per region, credential Secrets ------------
+        # --- identities: the GPU nodes' RAM role per region ------------------------------------
         self.node_roles: dict[str, NodeRole] = {}
         if p.identity.node_role:
             for region in p.regions:
                 # Pools with their own ramRole keep it (an instance carries one role).
-                pools = [self.gpu_pools[f"{region.id}/{pool.name}"] for pool in region.gpu_pools if not pool.ram_role]
-                instances = [(f"{gp._pool.name}-{slot.suffix}", inst.id)
-                             for gp in pools for slot, inst in zip(gp.slots, gp.instances)]
+                instances = [inst for pool in region.gpu_pools if not pool.ram_role
+                             for inst in self.gpu_pools[f"{region.id}/{pool.name}"].instances]
                 # The registration region's role also goes on the elastic pools' nodes (ACK attaches it).
                 if not instances and not (region.elastic_pools and region.id == p.registration.region_id):
                     continue
@@ -258,19 +242,13 @@ class HybridPlatform(pulumi.ComponentResource):
         }
 
         self.gpu_pool_outputs = pulumi.Output.all(**{
-            key: pulumi.Output.all(
-                instanceType=pool_res.pool.instance_type,
-                gpusPerNode=pool_res.pool.spec.gpus,
-                nodes=pool_res.nodes,
-            )
-            for key, pool_res in sorted(self.gpu_pools.items())
+            key: pulumi.Output.all(instanceType=out.instance_type, gpusPerNode=out.gpus_per_node, nodes=out.nodes)
+            for key, out in sorted(self.gpu_pools.items())
         })
 
-        # --- ack-virtual-node (issue 6): Serverless pods in several regions ------------
-        # The addon is installed through the CS API of the registration region, on the
-        # registered cluster. It waits for the agent Deployment: pulumi-kubernetes only
-        # reports it created once its pods are Ready, i.e. the agent has dialled out and the
-        # cluster has left the "waiting" state in which addon installs are refused.
+        # --- ack-virtual-node: Serverless pods in several regions ----------------------------
+        # Installed through the CS API of the registration region, on the registered cluster,
+        # once its agent is connected (RegisteredClusterOutputs.connected).
         self.virtual_node: Optional[VirtualNode] = None
         if p.virtual_node.enabled:
             self.virtual_node = VirtualNode(
@@ -278,10 +256,9 @@ class HybridPlatform(pulumi.ComponentResource):
                 VirtualNodeArgs(
                     settings=p.virtual_node,
                     idc=p.idc,
-                    cluster_id=self.registered_cluster.cluster_id,
+                    cluster=cluster,
                     networks=self.networks,
-                    depends_on=[self.registered_cluster.agent_deployment,
-                                *[c.secret for k, c in self.credential_secrets.items() if k == "addon"]],
+                    depends_on=[c.secret for k, c in self.credential_secrets.items() if k == "addon"],
                 ),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
             )
@@ -310,12 +287,9 @@ class HybridPlatform(pulumi.ComponentResource):
             self.fleet_provider = k8s.Provider(
                 "fleet", kubeconfig=args.secrets.fleet_kubeconfig, enable_server_side_apply=True,
                 opts=pulumi.ResourceOptions(parent=self))
-            # ACK One names Fleet members by their cluster id (source: Alibaba Cloud help, "Propagation
-            # policies and override policies": clusterAffinity.clusterNames lists cluster IDs).
-            names: dict[str, pulumi.Input[str]] = {p.idc.name: self.registered_cluster.cluster_id, **dict(sorted(fleet.members.items()))}
             self.fleet_placement = FleetPlacement(
                 "fleet",
-                FleetPlacementArgs(placement=placement, member_names=names, depends_on=self.registered_cluster.memberships),
+                FleetPlacementArgs(placement=placement, cluster=cluster, idc_name=p.idc.name, members=fleet.members),
                 opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.fleet_provider}),
             )
         self.fleet_output = None if not fleet.enabled else pulumi.Output.all(

@@ -26,6 +26,7 @@ import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 from pulumi import dynamic
 
+from components.contracts import RegionNetworkOutputs, RegisteredClusterOutputs
 from hybrid import agent
 # Inputs whose change needs a new registered cluster (shared with the plan diff).
 from hybrid.ack_api import DYNAMIC_MODULE, DYNAMIC_NAME, REPLACE_KEYS
@@ -189,22 +190,23 @@ class RegisteredClusterResource(dynamic.Resource, module=DYNAMIC_MODULE, name=DY
 @dataclass
 class RegisteredClusterArgs:
     registration: Registration
-    vpc_id: pulumi.Input[str]
-    vswitch_ids: pulumi.Input[dict]          # zone -> node vSwitch id, in the registration region
-    security_group_id: pulumi.Input[str]
+    network: RegionNetworkOutputs            # the registration region's network
     service_cidr: str                        # the IDC cluster's Service CIDR
-    idc_provider: k8s.Provider               # the IDC cluster, where the agent runs
-    alicloud_provider: Optional[alicloud.Provider] = None  # the registration region (fleet resources)
     tags: dict[str, str] = field(default_factory=dict)
-    # zone -> Terway pod vSwitch id in the registration region, with cni.terway.install: addon only
-    pod_vswitch_ids: Optional[pulumi.Input[dict]] = None
+    # Terway's pod vSwitches are CreateCluster parameters of a registered cluster whose Terway is
+    # its component (cni.terway.install: addon).
+    terway_pod_vswitches: bool = False
     provider: Optional[RegisteredClusterProvider] = None   # tests pass a faster-retrying one
     # Keys the platform sets in ack-agent-config on top of ACK's own (e.g. addNodeScriptPath).
     agent_config: dict[str, str] = field(default_factory=dict)
 
 
 class RegisteredCluster(pulumi.ComponentResource):
-    """Registers the IDC cluster to ACK and runs the agent in it with a bounded console scope."""
+    """Registers the IDC cluster to ACK and runs the agent in it with a bounded console scope.
+
+    Providers through ``opts.providers``: ``kubernetes`` for the IDC cluster, where the agent
+    runs; ``alicloud`` for the registration region (the Fleet's resources).
+    """
 
     cluster_id: pulumi.Output[str]
     agent_manifest: pulumi.Output[str]
@@ -214,18 +216,18 @@ class RegisteredCluster(pulumi.ComponentResource):
         self._name = name
         self._args = args
         reg = args.registration
+        net = args.network
 
         self.cluster = RegisteredClusterResource(
             f"{name}-cluster",
             {
                 "cluster_name": reg.cluster_name,
                 "region_id": reg.region_id,
-                "vpc_id": args.vpc_id,
+                "vpc_id": net.vpc_id,
                 "service_cidr": args.service_cidr,
-                "vswitch_ids": pulumi.Output.from_input(args.vswitch_ids).apply(lambda ids: [ids[z] for z in sorted(ids)]),
-                "security_group_id": args.security_group_id,
-                **({"pod_vswitch_ids": pulumi.Output.from_input(args.pod_vswitch_ids).apply(
-                    lambda ids: [ids[z] for z in sorted(ids)])} if args.pod_vswitch_ids is not None else {}),
+                "vswitch_ids": net.vswitch_ids.apply(_by_zone),
+                "security_group_id": net.security_group_id,
+                **({"pod_vswitch_ids": net.pod_vswitch_ids.apply(_by_zone)} if args.terway_pod_vswitches else {}),
                 "deletion_protection": reg.deletion_protection,
                 "tags": dict(sorted(args.tags.items())),
                 "agent_endpoint": reg.agent.endpoint,
@@ -238,7 +240,7 @@ class RegisteredCluster(pulumi.ComponentResource):
         self.agent_manifest = pulumi.Output.secret(self.cluster.agent_manifest)
         parts = self.agent_manifest.apply(agent.split_manifest)
 
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.idc_provider)
+        k8s_opts = pulumi.ResourceOptions(parent=self)
         self._create_agent_identity(k8s_opts)
         self.console_role = self._create_console_scope(reg.console_access, k8s_opts)
         self.agent_deployment = self._create_agent_workload(parts, k8s_opts)
@@ -247,6 +249,8 @@ class RegisteredCluster(pulumi.ComponentResource):
         self.memberships: list[alicloud.ackone.MembershipAttachment] = []
         if reg.fleet.enabled:
             self._create_fleet(reg)
+        self.outputs = RegisteredClusterOutputs(cluster_id=self.cluster_id, connected=self.agent_deployment,
+                                                memberships=tuple(self.memberships))
 
         self.register_outputs({
             "clusterId": self.cluster_id,
@@ -343,14 +347,14 @@ class RegisteredCluster(pulumi.ComponentResource):
     # stack's other ACK clusters (registration.fleet.members) as members.
     def _create_fleet(self, reg: Registration) -> None:
         n, a = self._name, self._args
-        opts = pulumi.ResourceOptions(parent=self, provider=a.alicloud_provider)
+        opts = pulumi.ResourceOptions(parent=self)
         if reg.fleet.name:
             self.fleet = alicloud.ackone.Cluster(
                 f"{n}-fleet",
                 cluster_name=reg.fleet.name,
                 network=alicloud.ackone.ClusterNetworkArgs(
-                    vpc_id=a.vpc_id,
-                    vswitches=pulumi.Output.from_input(a.vswitch_ids).apply(lambda ids: [ids[z] for z in sorted(ids)]),
+                    vpc_id=a.network.vpc_id,
+                    vswitches=a.network.vswitch_ids.apply(_by_zone),
                 ),
                 # The provider documents that ArgoCD must be off for the fleet to be deletable;
                 # GitOps is not run through the fleet here.
@@ -367,6 +371,11 @@ class RegisteredCluster(pulumi.ComponentResource):
             alicloud.ackone.MembershipAttachment(f"{n}-fleet-member-{name}", cluster_id=self.fleet_id, sub_cluster_id=cluster_id, opts=opts)
             for name, cluster_id in sorted(reg.fleet.members.items())
         ]
+
+
+def _by_zone(ids: dict[str, str]) -> list[str]:
+    """vSwitch ids in zone order (the APIs take a list)."""
+    return [ids[z] for z in sorted(ids)]
 
 
 def _labels() -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Optional
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.network import RegionNetwork
+from components.contracts import RegionNetworkOutputs, RegisteredClusterOutputs
 from hybrid.model.network import Idc
 from hybrid.model.virtual_node import VirtualNode as VirtualNodeSettings
 from hybrid.virtual_node import ADDON_NAME, RegionEntry, addon_config_json
@@ -18,17 +18,16 @@ from hybrid.virtual_node import ADDON_NAME, RegionEntry, addon_config_json
 class VirtualNodeArgs:
     settings: VirtualNodeSettings
     idc: Idc
-    cluster_id: pulumi.Input[str]
-    networks: dict[str, RegionNetwork]
-    # Resources that must exist before the addon installs: the agent objects, so the
-    # registered cluster is connected ("running") and not still "waiting".
+    cluster: RegisteredClusterOutputs  # installed once the agent is connected
+    networks: dict[str, RegionNetworkOutputs]  # region id -> its network
+    # What else must exist before the addon installs (the credential Secret it reads, if any).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
 class VirtualNode(pulumi.ComponentResource):
     """Installs ack-virtual-node with one Serverless region entry per configured region.
 
-    Each entry's VPC, vSwitches and security group come from that region's RegionNetwork:
+    Each entry's VPC, vSwitches and security group come from that region's network outputs:
     the pod vSwitches (Serverless pods are pods, their IPs belong there) and the pod
     security group (which already admits IDC node and pod traffic). No id is typed by hand.
     """
@@ -54,7 +53,7 @@ class VirtualNode(pulumi.ComponentResource):
         self.config = pulumi.Output.all(*per_region).apply(render)
         self.addon = alicloud.cs.KubernetesAddon(
             f"{name}-addon",
-            cluster_id=args.cluster_id,
+            cluster_id=args.cluster.cluster_id,
             name=ADDON_NAME,
             version=s.version,
             config=self.config,
@@ -64,6 +63,6 @@ class VirtualNode(pulumi.ComponentResource):
             # more than a restart of pods that lose their node anyway. Stacks that must keep
             # them (e.g. a migration) set virtualNode.cleanupCloudResources: false deliberately.
             cleanup_cloud_resources=s.cleanup_cloud_resources,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.cluster.connected, *args.depends_on]),
         )
         self.register_outputs({"config": self.config, "addonId": self.addon.id})

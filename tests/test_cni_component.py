@@ -15,15 +15,15 @@ DS = "kubernetes:apps/v1:DaemonSet"
 def _build(raw):
     import pulumi_kubernetes as k8s
 
-    from components.cni import CniRegionInputs, DualCni, DualCniArgs
+    from components.cni import DualCni, DualCniArgs
     from components.network import RegionNetwork, RegionNetworkArgs
 
     p = load(raw)
     provider = k8s.Provider("idc", kubeconfig="{}")
-    nets = {r.id: RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)) for r in p.regions}
+    nets = {r.id: RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs
+            for r in p.regions}
     cni = DualCni("cni", DualCniArgs(
-        cni=p.cni, idc=p.idc, provider=provider,
-        regions=[CniRegionInputs(r.id, nets[r.id].pod_vswitch_ids, nets[r.id].pod_security_group_id, r.ipv6) for r in p.regions],
+        cni=p.cni, idc=p.idc, regions=[nets[r.id] for r in p.regions],
     ), opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
     return p, nets, cni
 

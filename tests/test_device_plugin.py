@@ -89,9 +89,10 @@ def test_component_declares_daemonsets_or_reads_the_operators_cluster_policy(pul
 
     rec = pulumi_mocks(prod_raw, stack="prod")
     provider = k8s.Provider("idc", kubeconfig="x")
-    plugin = GpuDevicePlugin("gpu", GpuDevicePluginArgs(platform=load(prod_raw), provider=provider))
+    on_idc = pulumi.ResourceOptions(providers={"kubernetes": provider})
+    plugin = GpuDevicePlugin("gpu", GpuDevicePluginArgs(platform=load(prod_raw)), opts=on_idc)
     op_raw = {**prod_raw, "gpu": {"provider": "gpu-operator"}}
-    operator = GpuDevicePlugin("gpu-op", GpuDevicePluginArgs(platform=load(op_raw), provider=provider))
+    operator = GpuDevicePlugin("gpu-op", GpuDevicePluginArgs(platform=load(op_raw)), opts=on_idc)
 
     def check(_):
         ds = rec.of_type("kubernetes:apps/v1:DaemonSet")

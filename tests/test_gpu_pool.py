@@ -27,13 +27,12 @@ def _build(raw, region_index=0):
 
     p = load(raw)
     region = p.regions[region_index]
-    net = RegionNetwork(region.id, RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment))
+    net = RegionNetwork(region.id, RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment)).outputs
     cfg = pulumi.Config()
     pools = [
         GpuNodePool(f"{region.id}-{pool.name}", GpuNodePoolArgs(
             context=context_for(p, region.id, pool),
-            vswitch_ids=net.vswitch_ids,
-            security_group_id=net.security_group_id,
+            network=net,
             bootstrap_token=cfg.require_secret("bootstrapToken"),
             ca_cert_hash=cfg.require_secret("caCertHash"),
             tags={"env": p.environment},
@@ -116,7 +115,7 @@ def test_ram_role_attached_only_when_configured(pulumi_mocks, dev_raw):
 
 
 def test_slot_names_are_stable_when_count_changes():
-    from components.gpu_pool import plan_slots
+    from hybrid.gpu_nodes import plan_slots
 
     zones = ["cn-beijing-g", "cn-beijing-h"]
     four = [s.suffix for s in plan_slots(zones, 4)]

@@ -110,7 +110,7 @@ def test_transit_router_attachment_and_a_route_per_idc_range(pulumi_mocks, dev_r
             assert assoc.inputs == {"transitRouterAttachmentId": routes["nextHop"]["id"],
                                     "transitRouterRouteTableId": "vtb-trtable0001"}
 
-    return pulumi.Output.all(net.vpc_id, net.vswitch_ids, net.idc_routes, *[e.id for e in net.route_entries.values()]).apply(check)
+    return pulumi.Output.all(net.outputs.vpc_id, net.outputs.vswitch_ids, net.outputs.idc_routes, *[e.id for e in net.route_entries.values()]).apply(check)
 
 
 @pulumi.runtime.test
@@ -133,7 +133,7 @@ def test_existing_vpc_is_imported_and_routes_are_reported(pulumi_mocks, dev_raw)
                           "routes": {c: "existing" for c in DEV_IDC_RANGES}}
 
     # Wait for the node vSwitch too: the check reads its registration.
-    return pulumi.Output.all(net.vpc_id, net.pod_vswitch_ids, net.idc_routes, net.vswitch_ids).apply(check)
+    return pulumi.Output.all(net.outputs.vpc_id, net.outputs.pod_vswitch_ids, net.outputs.idc_routes, net.outputs.vswitch_ids).apply(check)
 
 
 @pulumi.runtime.test
@@ -149,7 +149,7 @@ def test_existing_vpc_can_get_its_routes_created(pulumi_mocks, dev_raw):
         assert set(routes["routes"].values()) == {"managed"}
 
     # Wait for the route entries themselves, not only for the output.
-    return pulumi.Output.all(net.idc_routes, *[e.id for e in net.route_entries.values()]).apply(lambda a: check(a[0]))
+    return pulumi.Output.all(net.outputs.idc_routes, *[e.id for e in net.route_entries.values()]).apply(lambda a: check(a[0]))
 
 
 def test_prod_gives_every_region_a_path(prod_raw):

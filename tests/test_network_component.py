@@ -37,7 +37,7 @@ def test_vpc_and_vswitches_get_planned_cidrs(pulumi_mocks, dev_raw):
         assert set(vsw) == set(pod_vsw) == {zone.id}
         assert vsw[zone.id].startswith("vsw-") and vsw[zone.id] != pod_vsw[zone.id]
 
-    return pulumi.Output.all(net.vswitch_ids, net.pod_vswitch_ids, net.vpc_id).apply(check)
+    return pulumi.Output.all(net.outputs.vswitch_ids, net.outputs.pod_vswitch_ids, net.outputs.vpc_id).apply(check)
 
 
 @pulumi.runtime.test
@@ -65,7 +65,7 @@ def test_security_groups_are_least_privilege(pulumi_mocks, dev_raw):
         assert p.idc.extra_ranges[0] not in pod_sources  # storage ranges never reach pods
 
     rules_done = pulumi.Output.all(*[r.id for r in net.rules])
-    return pulumi.Output.all(net.security_group_id, net.pod_security_group_id, rules_done).apply(lambda a: check(a[:2]))
+    return pulumi.Output.all(net.outputs.security_group_id, net.outputs.pod_security_group_id, rules_done).apply(lambda a: check(a[:2]))
 
 
 @pulumi.runtime.test

@@ -24,13 +24,19 @@ DEPLOY = "kubernetes:apps/v1:Deployment"
 def _build(raw):
     import pulumi_kubernetes as k8s
 
+    from components.contracts import RegionNetworkOutputs
     from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
 
     p = load(raw)
     idc = k8s.Provider("idc", kubeconfig="apiVersion: v1\nkind: Config\n")
+    known = pulumi.Output.from_input
+    net = RegionNetworkOutputs(
+        region_id="cn-beijing", ipv6=False, vpc_id=known("vpc-test"),
+        vswitch_ids=known({"cn-beijing-h": "vsw-h", "cn-beijing-g": "vsw-g"}), pod_vswitch_ids=known({}),
+        security_group_id=known("sg-test"), pod_security_group_id=known("sg-pods"), idc_routes=known({}))
     rc = RegisteredCluster("ack", RegisteredClusterArgs(
-        registration=p.registration, vpc_id="vpc-test", vswitch_ids={"cn-beijing-h": "vsw-h", "cn-beijing-g": "vsw-g"},
-        security_group_id="sg-test", service_cidr=p.idc.service_cidr, idc_provider=idc, tags={"env": p.environment}))
+        registration=p.registration, network=net, service_cidr=p.idc.service_cidr, tags={"env": p.environment}),
+        opts=pulumi.ResourceOptions(providers={"kubernetes": idc}))
     return p, rc
 
 

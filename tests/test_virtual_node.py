@@ -18,12 +18,16 @@ ADDON = "alicloud:cs/kubernetesAddon:KubernetesAddon"
 
 
 def _build(raw, rec):
+    from components.contracts import RegisteredClusterOutputs
     from components.network import RegionNetwork, RegionNetworkArgs
     from components.virtual_node import VirtualNode, VirtualNodeArgs
 
     p = load(raw)
-    nets = {r.id: RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)) for r in p.regions}
-    vn = VirtualNode("vnode", VirtualNodeArgs(settings=p.virtual_node, idc=p.idc, cluster_id="c-registered", networks=nets))
+    nets = {r.id: RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs
+            for r in p.regions}
+    agent = pulumi.CustomResource("test:index:Agent", "agent")
+    cluster = RegisteredClusterOutputs(cluster_id=pulumi.Output.from_input("c-registered"), connected=agent)
+    vn = VirtualNode("vnode", VirtualNodeArgs(settings=p.virtual_node, idc=p.idc, cluster=cluster, networks=nets))
     return p, nets, vn
 
 

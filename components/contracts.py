@@ -1,0 +1,49 @@
+"""What one component hands to another: one frozen output type per concern.
+
+A component reads another concern only through these values, never through the other
+component's object; providers travel through ``opts`` (``providers={...}``), never here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class RegionNetworkOutputs:
+    """One cloud region's network ids, as RegionNetwork declares them."""
+
+    region_id: str
+    ipv6: bool
+    vpc_id: pulumi.Output[str]
+    vswitch_ids: pulumi.Output[dict]        # zone -> node vSwitch id
+    pod_vswitch_ids: pulumi.Output[dict]    # zone -> Terway pod vSwitch id
+    security_group_id: pulumi.Output[str]   # workers: the instances' primary ENI
+    pod_security_group_id: pulumi.Output[str]  # pods: the ENIs Terway creates
+    idc_routes: pulumi.Output[dict]         # what each IDC range's route points at
+
+
+@dataclass(frozen=True)
+class RegisteredClusterOutputs:
+    """The registered cluster as the components installed on it see it."""
+
+    cluster_id: pulumi.Output[str]
+    # The agent's Deployment: pulumi-kubernetes reports it created once its pods are Ready, i.e.
+    # the agent has dialled out and the cluster left "waiting", where CS API addon installs fail.
+    connected: pulumi.Resource
+    # The Fleet memberships (empty without registration.fleet): Fleet objects wait for them.
+    memberships: tuple[pulumi.Resource, ...] = ()
+
+
+@dataclass(frozen=True)
+class GpuPoolOutputs:
+    """One fixed GPU pool's instances, for the node role and the stack's hand-off output."""
+
+    instance_type: str
+    gpus_per_node: int
+    # (the pool's name and slot, e.g. "a100-cn-beijing-h-0"; the instance id) per instance
+    instances: tuple[tuple[str, pulumi.Output[str]], ...]
+    # instanceId, privateIp, nodeName and zone per node: what `hybrid-gpu wait-gpus` looks for
+    nodes: pulumi.Output[list]
