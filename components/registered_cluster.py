@@ -180,11 +180,10 @@ class RegisteredClusterResource(dynamic.Resource, module=DYNAMIC_MODULE, name=DY
     state: pulumi.Output[str]
     agent_manifest: pulumi.Output[str]
 
-    def __init__(self, name: str, props: dict[str, Any], opts: Optional[pulumi.ResourceOptions] = None,
-                 provider: Optional[RegisteredClusterProvider] = None):
+    def __init__(self, name: str, props: dict[str, Any], opts: Optional[pulumi.ResourceOptions] = None):
         full = {**props, **{k: None for k in OUTPUT_KEYS}}
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["agent_manifest"]))
-        super().__init__(provider or RegisteredClusterProvider(), name, full, opts)
+        super().__init__(RegisteredClusterProvider(), name, full, opts)
 
 
 @dataclass
@@ -196,7 +195,6 @@ class RegisteredClusterArgs:
     # Terway's pod vSwitches are CreateCluster parameters of a registered cluster whose Terway is
     # its component (cni.terway.install: addon).
     terway_pod_vswitches: bool = False
-    provider: Optional[RegisteredClusterProvider] = None   # tests pass a faster-retrying one
     # Keys the platform sets in ack-agent-config on top of ACK's own (e.g. addNodeScriptPath).
     agent_config: dict[str, str] = field(default_factory=dict)
 
@@ -234,7 +232,6 @@ class RegisteredCluster(pulumi.ComponentResource):
                 "agent_mode": reg.agent.mode,
             },
             opts=pulumi.ResourceOptions(parent=self),
-            provider=args.provider,
         )
         self.cluster_id = self.cluster.cluster_id
         self.agent_manifest = pulumi.Output.secret(self.cluster.agent_manifest)
