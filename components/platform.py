@@ -1,6 +1,8 @@
-"""HybridPlatform: the top component that owns every concern of the platform."""
+"""HybridPlatform: the top component that owns every concern of the platform, and ``build``."""
 
 from __future__ import annotations
+
+import json
 
 from dataclasses import dataclass, field
 from typing import Optional
@@ -296,3 +298,22 @@ class HybridPlatform(pulumi.ComponentResource):
             fleetId=self.registered_cluster.fleet_id, applied=fleet.apply,
             members=pulumi.Output.all(**{p.idc.name: self.registered_cluster.cluster_id, **fleet.members}))
         self.register_outputs({"networks": self.network_outputs})
+
+
+def build(platform: Platform, secrets: PlatformSecrets, stack: str) -> HybridPlatform:
+    """The program once the config is read: the platform and the stack outputs.
+
+    ``__main__.py`` calls it under the engine; tests call it in-process under Pulumi's mocks.
+    """
+    hybrid = HybridPlatform("hybrid", HybridPlatformArgs(platform=platform, secrets=secrets, stack=stack))
+    pulumi.export("networks", hybrid.network_outputs)
+    pulumi.export("gpuPools", hybrid.gpu_pool_outputs)
+    if hybrid.elastic is not None:
+        pulumi.export("elasticPools", hybrid.elastic_outputs)
+    pulumi.export("registeredClusterId", hybrid.registered_cluster.cluster_id)
+    pulumi.export("placement", hybrid.placement_output)
+    if hybrid.fleet_output is not None:
+        pulumi.export("fleet", hybrid.fleet_output)
+    if hybrid.virtual_node is not None:
+        pulumi.export("virtualNodeConfig", hybrid.virtual_node.config.apply(json.loads))
+    return hybrid

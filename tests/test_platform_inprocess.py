@@ -1,0 +1,93 @@
+"""The whole platform built in-process under Pulumi's mocks through ``components.platform.build``,
+the function ``__main__.py`` calls, against counts worked out by hand from stacks/Pulumi.dev.yaml."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pulumi
+
+# Dev, read by hand: one region (cn-beijing) with one zone (g) and a transit-router path to the
+# IDC without a route table id; one GPU pool of count 1 without its own ramRole; Calico from
+# its manifest, Terway from manifests (the defaults); ack-virtual-node on (credentials default:
+# addonSecret); no Fleet. IDC ranges routed over the line: nodeCidrs (1) + podCidr + extraRanges (1).
+EXPECTED_DEV = {
+    # components: the platform; one network per region; the CNI and Calico's routing; the device
+    # plugin; the registered cluster; one GpuNodePool per pool; the node role of the one region
+    # with pools; the addon credential Secret (addonSecret); ack-virtual-node. No TerwayAddon
+    # (install: manifest), no FleetPlacement (no Fleet).
+    "hybrid:platform:HybridPlatform": 1,
+    "hybrid:network:RegionNetwork": 1,
+    "hybrid:cni:DualCni": 1,
+    "hybrid:calico:Routing": 1,
+    "hybrid:gpu:DevicePlugin": 1,
+    "hybrid:ack:RegisteredCluster": 1,
+    "hybrid:gpu:GpuNodePool": 1,
+    "hybrid:identity:NodeRole": 1,
+    "hybrid:identity:CredentialSecret": 1,
+    "hybrid:vnode:VirtualNode": 1,
+    # providers: one alicloud per region; the IDC cluster's kubernetes provider and its adopt twin
+    "pulumi:providers:alicloud": 1,
+    "pulumi:providers:kubernetes": 2,
+    # network: VPC, a node and a pod vSwitch in the one zone, workers and pods security groups
+    "alicloud:vpc/network:Network": 1,
+    "alicloud:vpc/switch:Switch": 2,
+    "alicloud:ecs/securityGroup:SecurityGroup": 2,
+    # workers: kubelet from the IDC node range, the IDC pod range and the VPC (3) + ICMP from the
+    # node range (1); pods: tcp and udp from the node range, the pod range, the zone's pod vSwitch (6)
+    "alicloud:ecs/securityGroupRule:SecurityGroupRule": 10,
+    "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": 1,
+    "alicloud:vpc/routeEntry:RouteEntry": 3,
+    # the pool's one node: instance, its data disk and the attachment
+    "alicloud:ecs/instance:Instance": 1,
+    "alicloud:ecs/ecsDisk:EcsDisk": 1,
+    "alicloud:ecs/ecsDiskAttachment:EcsDiskAttachment": 1,
+    # the region's node role, its Terway policy, their attachment, the role on the one instance
+    "alicloud:ram/role:Role": 1,
+    "alicloud:ram/policy:Policy": 1,
+    "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment": 1,
+    "alicloud:ecs/ramRoleAttachment:RamRoleAttachment": 1,
+    # ack-virtual-node
+    "alicloud:cs/kubernetesAddon:KubernetesAddon": 1,
+    # the registered cluster (dynamic provider)
+    "pulumi-python:dynamic/ack:RegisteredCluster": 1,
+    # calico-node, Terway for the one region, the device plugin for the one region with GPU pools
+    "kubernetes:apps/v1:DaemonSet": 3,
+    # the ACK agent
+    "kubernetes:apps/v1:Deployment": 1,
+    # Terway's eni-config for the region + the agent's two ConfigMaps
+    "kubernetes:core/v1:ConfigMap": 3,
+    # the agent's credentials + alibaba-addon-secret for ack-virtual-node
+    "kubernetes:core/v1:Secret": 2,
+    # Terway's and the agent's
+    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
+    # Terway; the agent's own; the console's scope
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 3,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 3,
+    # Terway's in kube-system; the agent's in kube-system and kube-public
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": 3,
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
+    # Calico: the BGP configuration; the IDC pod pool and the region's VPC as a no-NAT pool
+    "kubernetes:crd.projectcalico.org/v1:BGPConfiguration": 1,
+    "kubernetes:crd.projectcalico.org/v1:IPPool": 2,
+}
+
+
+@pulumi.runtime.test
+def test_dev_platform_builds_in_process_with_the_resources_the_stack_asks_for(pulumi_mocks, dev_raw):
+    from components.config import read_platform
+    from components.platform import build
+
+    rec = pulumi_mocks(dev_raw, stack="dev")
+    platform, secrets = read_platform()
+    hybrid = build(platform, secrets, "dev")
+
+    def check(_):
+        counts = Counter(args.typ for args in rec.resources.values())
+        assert dict(sorted(counts.items())) == dict(sorted(EXPECTED_DEV.items()))
+
+    # Every leaf the assertions count exists once these have resolved.
+    return pulumi.Output.all(hybrid.network_outputs, hybrid.gpu_pool_outputs, hybrid.virtual_node.config,
+                             hybrid.registered_cluster.agent_deployment.id,
+                             *[a.id for role in hybrid.node_roles.values() for a in role.instance_attachments]).apply(check)
