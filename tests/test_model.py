@@ -147,3 +147,18 @@ def test_load_validates_every_time(dev_raw):
     for _ in range(2):
         with pytest.raises(ConfigError, match=r"regions\[0\]\.vpcCidr"):
             load(bad)
+
+
+@pytest.mark.parametrize("kind", ["SystemDisk", "DataDisk"])
+def test_every_disk_kind_follows_the_essd_performance_level_rule(kind):
+    # ECS "ESSDs": PL2 needs 461 GiB at least; performance levels exist only for cloud_essd.
+    import hybrid.model.gpu as gpu
+    from hybrid.errors import FieldError
+
+    disk = getattr(gpu, kind)
+    assert disk(category="cloud_essd", size=461, performance_level="PL2").performance_level == "PL2"
+    for bad in (dict(category="cloud_essd", size=460, performance_level="PL2"),
+                dict(category="cloud_auto", size=500, performance_level="PL1"),
+                dict(size=500, encrypted=False, kms_key_id="key-1234")):
+        with pytest.raises((FieldError, ValueError)):
+            disk(**bad)

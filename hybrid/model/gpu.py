@@ -10,60 +10,20 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
 from hybrid.instance_types import KNOWN, InstanceSpec, family_gpu, is_gpu_type
-from hybrid.model.base import AbsPath, ImageId, LabelKey, LabelValue, Model, Name, PlainText, VendorId, ZoneId
+from hybrid.model.base import AbsPath, ImageId, LabelKey, LabelValue, Model, Name, PlainText, ZoneId
+from hybrid.model.disk import Disk
 from hybrid.model.lease import Lease
 from hybrid.model.gpu_driver import GpuDriver, check_driver
 
-DiskCategory = Literal["cloud_essd", "cloud_auto", "cloud_essd_entry", "cloud_ssd", "cloud_efficiency"]
-PerformanceLevel = Literal["PL0", "PL1", "PL2", "PL3"]
 
-# Performance levels exist only for ESSDs (API value cloud_essd), each with a minimum size in GiB.
-# source: ECS "ESSDs" https://help.aliyun.com/document_detail/122389.html (capacity range per PL:
-# PL0 40-32768, PL1 20-32768, PL2 461-32768, PL3 1261-32768).
-ESSD_MIN_GIB = {"PL0": 40, "PL1": 20, "PL2": 461, "PL3": 1261}
-
-
-def _check_level(category: str, level: Optional[str], size: int) -> None:
-    if level is None:
-        return
-    if category != "cloud_essd":
-        raise FieldError(f"performanceLevel {level} is set on a {category} disk; only cloud_essd has performance levels.",
-                         "drop performanceLevel or use category: cloud_essd.")
-    if size < ESSD_MIN_GIB[level]:
-        raise FieldError(f"an ESSD at {level} needs at least {ESSD_MIN_GIB[level]} GiB; size is {size}.",
-                         f"raise size to {ESSD_MIN_GIB[level]} or pick a lower performance level.")
-
-
-class SystemDisk(Model):
-    category: DiskCategory = "cloud_essd"
+class SystemDisk(Disk):
+    # Encrypted by default (Disk): the system disk caches cloud-init user-data with the bootstrap token.
     size: int = Field(default=100, ge=20, le=2048, description="GiB")
-    performance_level: Optional[PerformanceLevel] = None
-    # The system disk caches cloud-init user-data (with the bootstrap token): encrypted by default.
-    encrypted: bool = True
-    kms_key_id: Optional[VendorId] = None
-
-    @model_validator(mode="after")
-    def _kms_needs_encryption(self) -> "SystemDisk":
-        _check_level(self.category, self.performance_level, self.size)
-        if self.kms_key_id and not self.encrypted:
-            raise FieldError("kmsKeyId is set but encrypted is false.", "set encrypted: true or drop kmsKeyId.")
-        return self
 
 
-class DataDisk(Model):
-    category: DiskCategory = "cloud_essd"
+class DataDisk(Disk):
     size: int = Field(ge=20, le=32768, description="GiB")
-    performance_level: Optional[PerformanceLevel] = None
-    encrypted: bool = True
-    kms_key_id: Optional[VendorId] = None
     mount_path: AbsPath = "/data"
-
-    @model_validator(mode="after")
-    def _kms_needs_encryption(self) -> "DataDisk":
-        _check_level(self.category, self.performance_level, self.size)
-        if self.kms_key_id and not self.encrypted:
-            raise FieldError("kmsKeyId is set but encrypted is false.", "set encrypted: true or drop kmsKeyId.")
-        return self
 
 
 class Billing(Model):
