@@ -16,13 +16,13 @@ from components.contracts import GpuPoolOutputs, RegionNetworkOutputs
 from components.cni import DualCni, DualCniArgs, TerwayAddon, TerwayAddonArgs
 from components.device_plugin import GpuDevicePlugin, GpuDevicePluginArgs
 from components.elastic import ElasticPools, ElasticPoolsArgs
-from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
+from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.identity import CredentialSecret, CredentialSecretArgs, NodeRole, NodeRoleArgs
-from hybrid import agent, elastic, identity
 from components.network import RegionNetwork, RegionNetworkArgs
 from components.registered_cluster import RegisteredCluster, RegisteredClusterArgs
 from components.virtual_node import VirtualNode, VirtualNodeArgs
+from hybrid import agent, elastic, identity
 from hybrid.calico import CloudRange
 from hybrid.cloudinit import context_for
 from hybrid.model import Platform
@@ -56,6 +56,7 @@ class HybridPlatform(pulumi.ComponentResource):
         p = args.platform
         self._tags = {"env": p.environment, "managed-by": "pulumi", "platform": "hybrid-gpu", "stack": args.stack}
 
+        # --- the IDC cluster: its Kubernetes providers ---
         # The IDC cluster's apiserver, reached from where `pulumi up` runs (inside the DC).
         # Everything Kubernetes-side (agent, CNI, examples) goes through this provider.
         self.idc_provider = k8s.Provider(
@@ -121,7 +122,7 @@ class HybridPlatform(pulumi.ComponentResource):
                                      labels={"app.kubernetes.io/managed-by": "pulumi"}),
                 opts=k8s_opts)
 
-        # --- dual CNI: Calico on IDC nodes, Terway per cloud region ---------------------------
+        # --- dual CNI: Calico on IDC nodes, Terway per cloud region ---
         self.cni = DualCni(
             "cni",
             DualCniArgs(
@@ -152,7 +153,7 @@ class HybridPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
         )
 
-        # --- registered cluster, ACK agent, console scope, optional Fleet ----------------------
+        # --- registered cluster, ACK agent, console scope, optional Fleet ---
         reg_net = self.networks[p.registration.region_id]
         self.registered_cluster = RegisteredCluster(
             "ack",
@@ -179,7 +180,7 @@ class HybridPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
             )
 
-        # --- fixed cloud GPU node pools: ECS workers that join the IDC cluster ------------------
+        # --- fixed cloud GPU node pools: ECS workers that join the IDC cluster ---
         self.gpu_pools: dict[str, GpuPoolOutputs] = {}
         for region in p.regions:
             for pool in region.gpu_pools:
@@ -195,7 +196,7 @@ class HybridPlatform(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
                 ).outputs
 
-        # --- identities: the GPU nodes' RAM role per region ------------------------------------
+        # --- identities: the GPU nodes' RAM role per region ---
         self.node_roles: dict[str, NodeRole] = {}
         if p.identity.node_role:
             for region in p.regions:
@@ -212,7 +213,7 @@ class HybridPlatform(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
                 )
 
-        # --- elastic GPU pools: ACK node pools on the registered cluster, autoscaled ---------
+        # --- elastic GPU pools: ACK node pools on the registered cluster, autoscaled ---
         self.elastic: Optional[ElasticPools] = None
         if elastic.elastic_pools(p):
             reg_role = self.node_roles.get(p.registration.region_id)
@@ -235,20 +236,8 @@ class HybridPlatform(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
             )
-        self.elastic_outputs = {
-            "scriptUrl": self.elastic.script_url if self.elastic else None,
-            "nodePools": {ref.pool.name: {"region": ref.region_id, "minSize": ref.pool.min_size, "maxSize": ref.pool.max_size,
-                                          "gpusPerNode": ref.pool.gpus_per_node, "instanceTypes": list(ref.pool.instance_types)}
-                          for ref in elastic.elastic_pools(p)},
-            "snapshots": elastic.snapshot_table(p),
-        }
 
-        self.gpu_pool_outputs = pulumi.Output.all(**{
-            key: pulumi.Output.all(instanceType=out.instance_type, gpusPerNode=out.gpus_per_node, nodes=out.nodes)
-            for key, out in sorted(self.gpu_pools.items())
-        })
-
-        # --- ack-virtual-node: Serverless pods in several regions ----------------------------
+        # --- ack-virtual-node: Serverless pods in several regions ---
         # Installed through the CS API of the registration region, on the registered cluster,
         # once its agent is connected (RegisteredClusterOutputs.connected).
         self.virtual_node: Optional[VirtualNode] = None
@@ -264,18 +253,6 @@ class HybridPlatform(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
             )
-
-        self.network_outputs = pulumi.Output.all(**{
-            rid: pulumi.Output.all(
-                vpcId=n.vpc_id,
-                vswitchIds=n.vswitch_ids,
-                podVswitchIds=n.pod_vswitch_ids,
-                securityGroupId=n.security_group_id,
-                podSecurityGroupId=n.pod_security_group_id,
-                idcRoutes=n.idc_routes,
-            )
-            for rid, n in self.networks.items()
-        })
 
         # --- placement: pure calculation from the model; applied on the Fleet when asked ---
         placement = plan_placement(p)
@@ -294,6 +271,30 @@ class HybridPlatform(pulumi.ComponentResource):
                 FleetPlacementArgs(placement=placement, cluster=cluster, idc_name=p.idc.name, members=fleet.members),
                 opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.fleet_provider}),
             )
+
+        # --- stack outputs (exported by build) ---
+        self.network_outputs = pulumi.Output.all(**{
+            rid: pulumi.Output.all(
+                vpcId=n.vpc_id,
+                vswitchIds=n.vswitch_ids,
+                podVswitchIds=n.pod_vswitch_ids,
+                securityGroupId=n.security_group_id,
+                podSecurityGroupId=n.pod_security_group_id,
+                idcRoutes=n.idc_routes,
+            )
+            for rid, n in self.networks.items()
+        })
+        self.gpu_pool_outputs = pulumi.Output.all(**{
+            key: pulumi.Output.all(instanceType=out.instance_type, gpusPerNode=out.gpus_per_node, nodes=out.nodes)
+            for key, out in sorted(self.gpu_pools.items())
+        })
+        self.elastic_outputs = {
+            "scriptUrl": self.elastic.script_url if self.elastic else None,
+            "nodePools": {ref.pool.name: {"region": ref.region_id, "minSize": ref.pool.min_size, "maxSize": ref.pool.max_size,
+                                          "gpusPerNode": ref.pool.gpus_per_node, "instanceTypes": list(ref.pool.instance_types)}
+                          for ref in elastic.elastic_pools(p)},
+            "snapshots": elastic.snapshot_table(p),
+        }
         self.fleet_output = None if not fleet.enabled else pulumi.Output.all(
             fleetId=self.registered_cluster.fleet_id, applied=fleet.apply,
             members=pulumi.Output.all(**{p.idc.name: self.registered_cluster.cluster_id, **fleet.members}))

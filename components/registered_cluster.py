@@ -271,7 +271,7 @@ class RegisteredCluster(pulumi.ComponentResource):
         self._ns_roles: dict[str, k8s.rbac.v1.Role] = {}
         self._ns_role_bindings: dict[str, k8s.rbac.v1.RoleBinding] = {}
         for ns in sorted(k for k in rules if k):
-            # kube-system keeps its historical resource name (a rename would replace the Role).
+            # kube-system keeps the resource name its Role was first created under (a rename would replace the Role).
             suffix = "config" if ns == agent.NAMESPACE else ns
             ns_meta = {"namespace": ns, "labels": _labels(), "name": agent.AGENT_SELF_ROLE}
             self._ns_roles[ns] = k8s.rbac.v1.Role(f"{n}-agent-{suffix}", metadata=ns_meta, rules=rules[ns], opts=opts)

@@ -354,11 +354,6 @@ def config_map_data(parts: AgentParts, name: str, extra: Mapping[str, str]) -> d
     return {**parts.config_maps[name], **extra}
 
 
-def _containers(obj: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
-    pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    return [*pod.get("initContainers", []), *pod.get("containers", [])]
-
-
 # --- the console's access scope ---------------------------------------------------
 
 _READ = ["get", "list", "watch"]
@@ -426,12 +421,6 @@ AGENT_RULES: dict[str, list[tuple[dict[str, Any], str]]] = {
 def agent_rules() -> dict[str, list[dict[str, Any]]]:
     """namespace ("" = cluster scope) -> PolicyRules the agent's ServiceAccount gets for itself."""
     return {ns: [copy.deepcopy(r) for r, _ in rules] for ns, rules in AGENT_RULES.items()}
-
-
-def agent_self_rules() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(ClusterRole rules, kube-system Role rules); kept for callers that need only those two."""
-    rules = agent_rules()
-    return rules[""], rules[NAMESPACE]
 
 
 def _covers(rule: Mapping[str, Any], group: str, resource: str, verb: str, name: str | None) -> bool:

@@ -61,10 +61,8 @@ ENI_SOCKET = "/var/run/eni/eni.socket"
 # host-root volume at /host, which hack/init.sh chroots into).
 INIT_SCRIPT = "/usr/bin/init.sh"
 HOST_ROOT = "/host"
-# The ConfigMap key terway-cli reads (it must exist: cmd/terway-cli/common.go getAllConfig) and the
-# file terwayd writes on the host, removing the old name (daemon/server.go, terway@release-1.16).
+# The ConfigMap key terway-cli reads (it must exist: cmd/terway-cli/common.go getAllConfig, terway@release-1.16).
 CNI_CONF_KEY = "10-terway.conf"
-HOST_CNI_FILE = "10-terway.conflist"
 CHECKSUM_ANNOTATION = "hybrid.example.com/eni-config-sha256"
 
 Obj = dict[str, Any]

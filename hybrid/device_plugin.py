@@ -16,7 +16,7 @@ names the region's VPC registry endpoint.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.cni import REGION_LABEL, _DIGEST, _PULL, _expr, annotate_waivers
@@ -125,7 +125,3 @@ def render(platform: Platform) -> list[Obj]:
     if platform.gpu.provider != "device-plugin":
         return []
     return [daemonset(platform, r.id) for r in platform.regions if r.gpu_pools]
-
-
-def regions_with_pools(platform: Platform) -> Sequence[str]:
-    return [r.id for r in platform.regions if r.gpu_pools]

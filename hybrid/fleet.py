@@ -68,11 +68,6 @@ def karmada_static_divisions(upto: int, weights: Mapping[str, int], descending: 
     return out
 
 
-def karmada_static_division(replicas: int, weights: Mapping[str, int], descending: bool = False) -> dict[str, int]:
-    """What Karmada assigns for ``replicas`` under a ``staticWeightList`` of these weights."""
-    return karmada_static_divisions(replicas, weights, descending)[replicas]
-
-
 def deviation(a: Mapping[str, int], b: Mapping[str, int]) -> int:
     """Replicas placed differently: the L1 distance of two assignments."""
     return sum(abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b))

@@ -82,8 +82,3 @@ def cloud_init_write_files() -> list[dict[str, str]]:
         {"path": f"/etc/systemd/system/{UNIT}.service", "permissions": "0644", "owner": "root:root", "content": SERVICE},
         {"path": f"/etc/systemd/system/{UNIT}.timer", "permissions": "0644", "owner": "root:root", "content": TIMER},
     ]
-
-
-def cloud_init_runcmd() -> list[list[str]]:
-    """``runcmd`` entries that start it; run them before kubeadm join, so no pod ever runs unguarded."""
-    return [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", f"{UNIT}.service", f"{UNIT}.timer"]]

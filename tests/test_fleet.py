@@ -22,12 +22,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hybrid.errors import ConfigError
-from hybrid.fleet import KARMADA_VERSION, karmada_static_division
+from hybrid.fleet import KARMADA_VERSION, karmada_static_divisions
 from hybrid.model import load
 from hybrid.placement import Candidate, place
 from hybrid.placement_platform import plan_placement
 from tests import karmada_reference as ref
 from tests.conftest import ROOT, stack_raw
+
+
+def karmada_static_division(replicas: int, weights, descending: bool = False) -> dict[str, int]:
+    """What Karmada assigns for ``replicas`` under a ``staticWeightList`` of these weights."""
+    return karmada_static_divisions(replicas, weights, descending)[replicas]
+
 
 CRD_DIR = ROOT / "tests" / "data" / f"karmada-{KARMADA_VERSION}"
 CRDS = {

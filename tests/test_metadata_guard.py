@@ -107,7 +107,9 @@ def test_cloud_init_parts_pass_the_cloud_init_schema(tmp_path):
 
     if shutil.which("cloud-init") is None:
         pytest.skip("cloud-init missing: run scripts/setup-system.sh")
-    doc = {"write_files": metadata_guard.cloud_init_write_files(), "runcmd": metadata_guard.cloud_init_runcmd()}
+    unit = metadata_guard.UNIT
+    runcmd = [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", f"{unit}.service", f"{unit}.timer"]]
+    doc = {"write_files": metadata_guard.cloud_init_write_files(), "runcmd": runcmd}
     f = tmp_path / "user-data"
     f.write_text("#cloud-config\n" + yaml.safe_dump(doc))
     out = subprocess.run(["cloud-init", "schema", "--config-file", str(f)], capture_output=True, text=True)
