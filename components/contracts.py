@@ -24,6 +24,12 @@ class RegionNetworkOutputs:
     pod_security_group_id: pulumi.Output[str]  # pods: the ENIs Terway creates
     idc_routes: pulumi.Output[dict]         # what each IDC range's route points at
 
+    def exported(self) -> dict[str, pulumi.Output]:
+        """The ids under their stack-output names (the component's outputs and the stack's ``networks``)."""
+        return {"vpcId": self.vpc_id, "vswitchIds": self.vswitch_ids, "podVswitchIds": self.pod_vswitch_ids,
+                "securityGroupId": self.security_group_id, "podSecurityGroupId": self.pod_security_group_id,
+                "idcRoutes": self.idc_routes}
+
 
 @dataclass(frozen=True)
 class RegisteredClusterOutputs:

@@ -80,15 +80,7 @@ class RegionNetwork(pulumi.ComponentResource):
             pod_security_group_id=self.pods_sg.id,
             idc_routes=self.idc_routes,
         )
-        o = self.outputs
-        self.register_outputs({
-            "idcRoutes": o.idc_routes,
-            "vpcId": o.vpc_id,
-            "vswitchIds": o.vswitch_ids,
-            "podVswitchIds": o.pod_vswitch_ids,
-            "securityGroupId": o.security_group_id,
-            "podSecurityGroupId": o.pod_security_group_id,
-        })
+        self.register_outputs(self.outputs.exported())
 
     # -- children ---------------------------------------------------------
 

@@ -96,31 +96,24 @@ class HybridPlatform(pulumi.ComponentResource):
         k8s_opts = pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider})
         creds = args.secrets.credentials
         self.credential_secrets: dict[str, CredentialSecret] = {}
+
+        def credential_secret(user: str, secret_name: str, data: dict[str, pulumi.Output[str]]) -> None:
+            self.credential_secrets[user] = CredentialSecret(
+                f"{user}-credentials",
+                CredentialSecretArgs(secret_name, identity.ADDON_SECRET_NAMESPACE, data,
+                                     labels={"app.kubernetes.io/managed-by": "pulumi"}),
+                opts=k8s_opts)
+
         # alibaba-addon-secret: read by ack-virtual-node (addonSecret mode) and by the cluster-autoscaler
         # of the elastic pools (Alibaba's registered-cluster auto scaling guide, Step 1).
         if (p.virtual_node.enabled and p.virtual_node.credentials == "addonSecret") or elastic.elastic_pools(p):
-            self.credential_secrets["addon"] = CredentialSecret(
-                "addon-credentials",
-                CredentialSecretArgs(identity.ADDON_SECRET, identity.ADDON_SECRET_NAMESPACE,
-                                     {identity.ACCESS_KEY_ID: creds["addonAccessKeyId"],
-                                      identity.ACCESS_KEY_SECRET: creds["addonAccessKeySecret"]},
-                                     labels={"app.kubernetes.io/managed-by": "pulumi"}),
-                opts=k8s_opts)
+            credential_secret("addon", identity.ADDON_SECRET, {identity.ACCESS_KEY_ID: creds["addonAccessKeyId"],
+                                                               identity.ACCESS_KEY_SECRET: creds["addonAccessKeySecret"]})
         if p.cni.terway.credentials == "accessKey":
-            self.credential_secrets["terway"] = CredentialSecret(
-                "terway-credentials",
-                CredentialSecretArgs(identity.TERWAY_AK_SECRET, identity.ADDON_SECRET_NAMESPACE,
-                                     {identity.ACCESS_KEY_ID: creds["terwayAccessKeyId"],
-                                      identity.ACCESS_KEY_SECRET: creds["terwayAccessKeySecret"]},
-                                     labels={"app.kubernetes.io/managed-by": "pulumi"}),
-                opts=k8s_opts)
+            credential_secret("terway", identity.TERWAY_AK_SECRET, {identity.ACCESS_KEY_ID: creds["terwayAccessKeyId"],
+                                                                    identity.ACCESS_KEY_SECRET: creds["terwayAccessKeySecret"]})
         elif p.cni.terway.credentials == "credentialFile":
-            self.credential_secrets["terway"] = CredentialSecret(
-                "terway-credentials",
-                CredentialSecretArgs(identity.TERWAY_TOKEN_SECRET, identity.ADDON_SECRET_NAMESPACE,
-                                     {identity.TERWAY_TOKEN_KEY: creds["terwayCredentialFile"]},
-                                     labels={"app.kubernetes.io/managed-by": "pulumi"}),
-                opts=k8s_opts)
+            credential_secret("terway", identity.TERWAY_TOKEN_SECRET, {identity.TERWAY_TOKEN_KEY: creds["terwayCredentialFile"]})
 
         # --- dual CNI: Calico on IDC nodes, Terway per cloud region ---
         self.cni = DualCni(
@@ -273,17 +266,7 @@ class HybridPlatform(pulumi.ComponentResource):
             )
 
         # --- stack outputs (exported by build) ---
-        self.network_outputs = pulumi.Output.all(**{
-            rid: pulumi.Output.all(
-                vpcId=n.vpc_id,
-                vswitchIds=n.vswitch_ids,
-                podVswitchIds=n.pod_vswitch_ids,
-                securityGroupId=n.security_group_id,
-                podSecurityGroupId=n.pod_security_group_id,
-                idcRoutes=n.idc_routes,
-            )
-            for rid, n in self.networks.items()
-        })
+        self.network_outputs = pulumi.Output.all(**{rid: pulumi.Output.all(**n.exported()) for rid, n in self.networks.items()})
         self.gpu_pool_outputs = pulumi.Output.all(**{
             key: pulumi.Output.all(instanceType=out.instance_type, gpusPerNode=out.gpus_per_node, nodes=out.nodes)
             for key, out in sorted(self.gpu_pools.items())
