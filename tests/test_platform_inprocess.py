@@ -73,7 +73,9 @@ EXPECTED_DEV = {
 }
 
 
-def test_dev_platform_builds_in_process_with_the_resources_the_stack_asks_for(pulumi_mocks, dev_raw):
+def _run(pulumi_mocks, raw):
+    """build() as the engine runs a program: returns once every registration and Output has
+    settled, so resources that wait on others (the addons wait on the agent) are there too."""
     from pulumi.runtime.mocks import SETTINGS
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
@@ -81,7 +83,7 @@ def test_dev_platform_builds_in_process_with_the_resources_the_stack_asks_for(pu
     from components.config import read_platform
     from components.platform import build
 
-    rec = pulumi_mocks(dev_raw, stack="dev")
+    rec = pulumi_mocks(raw, stack="dev")
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
 
@@ -89,8 +91,28 @@ def test_dev_platform_builds_in_process_with_the_resources_the_stack_asks_for(pu
         platform, secrets = read_platform()
         build(platform, secrets, "dev")
 
-    # As the engine runs a program: returns once every registration and Output has settled,
-    # so resources that wait on others (the addons wait on the agent) are counted too.
     _sync_await(run_pulumi_func(program))
+    return rec
+
+
+def test_dev_platform_builds_in_process_with_the_resources_the_stack_asks_for(pulumi_mocks, dev_raw):
+    rec = _run(pulumi_mocks, dev_raw)
     counts = Counter(args.typ for args in rec.resources.values())
     assert dict(sorted(counts.items())) == dict(sorted(EXPECTED_DEV.items()))
+
+
+def test_terway_access_key_mode_adds_the_secret_terway_reads(pulumi_mocks, dev_raw):
+    # Terway's chart mounts Secret terway-credential (kube-system) at /var/alibaba-addon-secret
+    # and reads access-key-id / access-key-secret there (terway@release-1.16:
+    # charts/terway/templates/terwayd/daemonset.yaml, types/daemon/config.go).
+    dev_raw["cni"]["terway"]["credentials"] = "accessKey"
+    from hybrid_tools.mockrun import secret_payload
+
+    rec = _run(pulumi_mocks, dev_raw)
+    secrets = {a.inputs["metadata"]["name"]: a.inputs for a in rec.of_type("kubernetes:core/v1:Secret")}
+    terway = secrets["terway-credential"]
+    assert terway["metadata"]["namespace"] == "kube-system"
+    data = secret_payload(terway["stringData"]) or terway["stringData"]
+    assert sorted(data) == ["access-key-id", "access-key-secret"]
+    # the values are the secret config's (hybrid_tools.stackconfig.OFFLINE_SECRETS under the mocks)
+    assert data["access-key-id"] == "LTAIofflineplaceholder"
