@@ -192,32 +192,26 @@ class RegionNetwork(pulumi.ComponentResource):
         )
 
     def _ingress(self, sg: alicloud.ecs.SecurityGroup, key: str, protocol: str, ports: str, cidr: str, why: str) -> None:
+        self._rule(sg, f"{self._name}-{key}-{protocol}-{_slug(cidr)}", protocol, ports, why, cidr_ip=cidr)
+
+    def _ingress_v6(self, sg: alicloud.ecs.SecurityGroup, key: str, protocol: str, ports: str, why: str) -> None:
+        self._rule(sg, f"{self._name}-{key}-{protocol}-vpc-ipv6", protocol, ports, why + " (IPv6, VPC block only)",
+                   ipv6_cidr_ip=self.vpc.ipv6_cidr_block)
+
+    def _rule(self, sg: alicloud.ecs.SecurityGroup, name: str, protocol: str, ports: str, why: str,
+              cidr_ip: Optional[str] = None, ipv6_cidr_ip: Optional[pulumi.Input[str]] = None) -> None:
         self.rules.append(alicloud.ecs.SecurityGroupRule(
-            f"{self._name}-{key}-{protocol}-{_slug(cidr)}",
+            name,
             security_group_id=sg.id,
             type="ingress",
             ip_protocol=protocol,
             port_range=ports,
-            cidr_ip=cidr,
+            cidr_ip=cidr_ip,
+            ipv6_cidr_ip=ipv6_cidr_ip,
             policy="accept",
             priority=1,
             nic_type="intranet",
             description=why,
-            opts=pulumi.ResourceOptions(parent=sg),
-        ))
-
-    def _ingress_v6(self, sg: alicloud.ecs.SecurityGroup, key: str, protocol: str, ports: str, why: str) -> None:
-        self.rules.append(alicloud.ecs.SecurityGroupRule(
-            f"{self._name}-{key}-{protocol}-vpc-ipv6",
-            security_group_id=sg.id,
-            type="ingress",
-            ip_protocol=protocol,
-            port_range=ports,
-            ipv6_cidr_ip=self.vpc.ipv6_cidr_block,
-            policy="accept",
-            priority=1,
-            nic_type="intranet",
-            description=why + " (IPv6, VPC block only)",
             opts=pulumi.ResourceOptions(parent=sg),
         ))
 

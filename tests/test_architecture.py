@@ -72,3 +72,24 @@ def test_policy_pack_imports_the_project_in_its_own_venv():
     assert out.returncode == 0, out.stderr
     where, gpu = out.stdout.split()
     assert Path(where).resolve() == (ROOT / "hybrid" / "__init__.py").resolve() and gpu == "True"
+
+
+def test_components_read_each_other_only_through_contracts():
+    # Only the composer (platform.py) and the config reader import components; every other
+    # component may import the frozen output types of components/contracts.py, nothing else.
+    import ast
+
+    composers = {"platform.py", "config.py", "__init__.py"}
+    found = {}
+    for path in sorted((ROOT / "components").glob("*.py")):
+        mods = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                mods.add(node.module)
+            elif isinstance(node, ast.Import):
+                mods.update(a.name for a in node.names)
+        found[path.name] = {m for m in mods if m.split(".")[0] == "components"}
+    assert found["cni.py"] >= {"components.contracts"}  # the walk saw the imports
+    bad = {name: sorted(m - {"components.contracts"}) for name, m in found.items()
+           if name not in composers and m - {"components.contracts"}}
+    assert bad == {}
