@@ -93,6 +93,19 @@ def pulumi_mocks():
     asyncio.set_event_loop(asyncio.new_event_loop())
 
 
+def require_tool(name: str) -> str:
+    """The path of a checker the test drives; skip without it on a developer machine, fail
+    without it as root (CI installs every one: scripts/setup-system.sh)."""
+    import shutil
+
+    path = shutil.which(name)
+    if path is None:
+        if os.geteuid() != 0:
+            pytest.skip(f"{name} not installed and not root (CI installs it via scripts/setup-system.sh)")
+        pytest.fail(f"{name} missing: run scripts/setup-system.sh")
+    return path
+
+
 # --- no silent skips in CI ---------------------------------------------------------
 # Some tests drive real tools (cloud-init, tc in a netns, rsync, checkov, actionlint) and
 # skip on a developer machine that lacks them. `.ci/run` sets HYBRID_STRICT=1 after

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -11,6 +10,7 @@ import yaml
 
 from hybrid.cloudinit import REDACTED, context_for, kubeadm_api_version, render_cloud_init, static_node_labels
 from hybrid.model import load
+from tests.conftest import require_tool
 
 TOKEN = "q7w8e9.0a1b2c3d4e5f6a7b"
 CA_HASH = "sha256:" + "ab" * 32
@@ -23,12 +23,7 @@ def contexts(raw):
 
 @pytest.fixture(scope="module")
 def cloud_init_bin():
-    path = shutil.which("cloud-init")
-    if path is None:
-        if os.geteuid() != 0:
-            pytest.skip("cloud-init not installed and not root (CI installs it via scripts/setup-system.sh)")
-        pytest.fail("cloud-init missing: run scripts/setup-system.sh")
-    return path
+    return require_tool("cloud-init")
 
 
 def schema(bin_: str, path) -> subprocess.CompletedProcess:
@@ -63,12 +58,7 @@ PRELOAD_SCRIPTS = {"/usr/local/sbin/hybrid-preload", "/usr/local/sbin/hybrid-pre
 
 @pytest.fixture(scope="module")
 def shellcheck_bin():
-    path = shutil.which("shellcheck")
-    if path is None:
-        if os.geteuid() != 0:
-            pytest.skip("shellcheck not installed and not root (CI installs it via scripts/setup-system.sh)")
-        pytest.fail("shellcheck missing: run scripts/setup-system.sh")
-    return path
+    return require_tool("shellcheck")
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

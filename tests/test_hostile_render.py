@@ -9,7 +9,6 @@ the values byte for byte, and a canary file that any injection would create must
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -18,6 +17,7 @@ import yaml
 from hybrid import shtemplate
 from hybrid.cloudinit import context_for, preload_env, render_cloud_init, render_preload_run_script
 from hybrid.model import load
+from tests.conftest import require_tool
 
 TOKEN = "q7w8e9.0a1b2c3d4e5f6a7b"
 CA_HASH = "sha256:" + "ab" * 32
@@ -37,12 +37,7 @@ def hostile(canary) -> list[str]:
 
 @pytest.fixture(scope="module")
 def shellcheck_bin():
-    path = shutil.which("shellcheck")
-    if path is None:
-        if os.geteuid() != 0:
-            pytest.skip("shellcheck not installed and not root (CI installs it via scripts/setup-system.sh)")
-        pytest.fail("shellcheck missing: run scripts/setup-system.sh")
-    return path
+    return require_tool("shellcheck")
 
 
 def run_header(rendered: str, names: list[str], tmp_path) -> dict[str, list[str]]:
