@@ -39,6 +39,8 @@ class RegisteredClusterOutputs:
     # The agent's Deployment: pulumi-kubernetes reports it created once its pods are Ready, i.e.
     # the agent has dialled out and the cluster left "waiting", where CS API addon installs fail.
     connected: pulumi.Resource
+    # The ack-agent-config ConfigMap, carrying the platform's keys (addNodeScriptPath for elastic pools).
+    agent_config: pulumi.Resource
     # The Fleet memberships (empty without registration.fleet): Fleet objects wait for them.
     memberships: tuple[pulumi.Resource, ...] = ()
 
@@ -53,3 +55,12 @@ class GpuPoolOutputs:
     instances: tuple[tuple[str, pulumi.Output[str]], ...]
     # instanceId, privateIp, nodeName and zone per node: what `hybrid-gpu wait-gpus` looks for
     nodes: pulumi.Output[list]
+
+
+@dataclass(frozen=True)
+class NodeRoleOutputs:
+    """A region's GPU node RAM role, for other node kinds that carry it (elastic pools)."""
+
+    role_name: pulumi.Output[str]
+    # The role's policy attachment: nodes must not start before the role carries its policy.
+    ready: pulumi.Resource

@@ -20,6 +20,7 @@ from typing import Optional
 import pulumi
 import pulumi_alicloud as alicloud
 
+from components.contracts import NodeRoleOutputs, RegionNetworkOutputs, RegisteredClusterOutputs
 from hybrid import elastic
 from hybrid.model import Platform
 
@@ -27,14 +28,15 @@ from hybrid.model import Platform
 @dataclass
 class ElasticPoolsArgs:
     platform: Platform
-    cluster_id: pulumi.Input[str]
-    vswitch_ids: pulumi.Input[dict]          # zone -> node vSwitch id, registration region
-    security_group_id: pulumi.Input[str]
+    # Node pools wait for its agent_config (it carries addNodeScriptPath) and for the agent.
+    cluster: RegisteredClusterOutputs
+    network: RegionNetworkOutputs            # the registration region's: node vSwitches, workers security group
     bootstrap_token: pulumi.Output[str]      # elasticBootstrapToken (no expiry)
     ca_cert_hash: pulumi.Output[str]
-    # The nodes' RAM role; None: the component declares one (ECS trust only).
-    node_role_name: Optional[pulumi.Input[str]] = None
-    # The agent ConfigMap that carries addNodeScriptPath: node pools wait for it.
+    # The region's GPU node role (Terway's ENI actions), the component adds the script read;
+    # None: the component declares a role (ECS trust only).
+    node_role: Optional[NodeRoleOutputs] = None
+    # What else must exist first (the alibaba-addon-secret the autoscaler reads).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -56,6 +58,9 @@ class ElasticPools(pulumi.ComponentResource):
         self._tags = {**args.tags, "env": env, "managed-by": "pulumi", "role": "elastic"}
         child = pulumi.ResourceOptions(parent=self)
         region = p.registration.region_id
+        role = args.node_role
+        # What the node pools and the autoscaler wait for.
+        self._waits = [args.cluster.agent_config, args.cluster.connected, *([role.ready] if role else []), *args.depends_on]
 
         # --- the node script ---------------------------------------------------------
         self.bucket_name = elastic.bucket_name(p)
@@ -87,7 +92,7 @@ class ElasticPools(pulumi.ComponentResource):
 
         # --- who may read it: the elastic nodes' role -----------------------------------
         self.role = None
-        role_name = args.node_role_name
+        role_name = role.role_name if role else None
         if role_name is None:
             self.role = alicloud.ram.Role(
                 f"{name}-node-role",
@@ -117,7 +122,7 @@ class ElasticPools(pulumi.ComponentResource):
         )
 
         # --- the node pools ------------------------------------------------------------
-        ready = [*args.depends_on, self.script, self.script_policy_attachment]
+        ready = [*self._waits, self.script, self.script_policy_attachment]
         self.node_pools: dict[str, alicloud.cs.NodePool] = {}
         for ref in elastic.elastic_pools(p):
             self.node_pools[ref.pool.name] = self._create_node_pool(ref, role_name, ready)
@@ -141,10 +146,10 @@ class ElasticPools(pulumi.ComponentResource):
         labels = elastic.node_pool_labels(p, ref)
         return alicloud.cs.NodePool(
             f"{self._name}-{pool.name}",
-            cluster_id=a.cluster_id,
+            cluster_id=a.cluster.cluster_id,
             node_pool_name=f"hybrid-{p.environment}-{pool.name}",
             # Zones in order of preference: PRIORITY takes the next vSwitch when a zone is out of stock.
-            vswitch_ids=pulumi.Output.from_input(a.vswitch_ids).apply(lambda ids, zones=tuple(pool.zones): [ids[z] for z in zones]),
+            vswitch_ids=a.network.vswitch_ids.apply(lambda ids, zones=tuple(pool.zones): [ids[z] for z in zones]),
             multi_az_policy="PRIORITY",
             instance_types=list(pool.instance_types),
             image_id=pool.image_id,
@@ -176,7 +181,7 @@ class ElasticPools(pulumi.ComponentResource):
             )],
             labels=[alicloud.cs.NodePoolLabelArgs(key=k, value=v) for k, v in sorted(labels.items())],
             taints=[alicloud.cs.NodePoolTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in pool.taints],
-            security_group_ids=[a.security_group_id],
+            security_group_ids=[a.network.security_group_id],
             ram_role_name=role_name,
             internet_max_bandwidth_out=0,
             tags={**self._tags, "pool": pool.name},
@@ -207,14 +212,14 @@ class ElasticPools(pulumi.ComponentResource):
             )
         self.autoscaler_addon = alicloud.cs.KubernetesAddon(
             f"{n}-autoscaler-addon",
-            cluster_id=self._args.cluster_id,
+            cluster_id=self._args.cluster.cluster_id,
             name=elastic.AUTOSCALER_ADDON,
             cleanup_cloud_resources=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._args.depends_on, *self.node_pools.values()]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._waits, *self.node_pools.values()]),
         )
         self.autoscaling_config = alicloud.cs.AutoscalingConfig(
             f"{n}-autoscaling",
-            cluster_id=self._args.cluster_id,
+            cluster_id=self._args.cluster.cluster_id,
             **elastic.autoscaling_config(a),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.autoscaler_addon]),
         )

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
 
+from components.contracts import NodeRoleOutputs
 from hybrid import identity
 
 
@@ -77,6 +78,7 @@ class NodeRole(pulumi.ComponentResource):
             )
             for suffix, instance_id in args.instances
         ]
+        self.outputs = NodeRoleOutputs(role_name=self.role.role_name, ready=self.policy_attachment)
         self.register_outputs({"roleName": self.role.role_name, "policyName": self.policy.policy_name})
 
 

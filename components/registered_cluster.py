@@ -247,6 +247,7 @@ class RegisteredCluster(pulumi.ComponentResource):
         if reg.fleet.enabled:
             self._create_fleet(reg)
         self.outputs = RegisteredClusterOutputs(cluster_id=self.cluster_id, connected=self.agent_deployment,
+                                                agent_config=self.agent_config_maps[agent.AGENT_CONFIG],
                                                 memberships=tuple(self.memberships))
 
         self.register_outputs({

@@ -26,7 +26,7 @@ def _build(raw, rec):
     nets = {r.id: RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs
             for r in p.regions}
     agent = pulumi.CustomResource("test:index:Agent", "agent")
-    cluster = RegisteredClusterOutputs(cluster_id=pulumi.Output.from_input("c-registered"), connected=agent)
+    cluster = RegisteredClusterOutputs(cluster_id=pulumi.Output.from_input("c-registered"), connected=agent, agent_config=agent)
     vn = VirtualNode("vnode", VirtualNodeArgs(settings=p.virtual_node, idc=p.idc, cluster=cluster, networks=nets))
     return p, nets, vn
 
