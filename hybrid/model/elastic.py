@@ -16,8 +16,8 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 
 from hybrid.errors import FieldError
 from hybrid.instance_types import KNOWN, is_gpu_type
-from hybrid.model.base import ImageId, LabelKey, LabelValue, Model, Name, ZoneId
-from hybrid.model.gpu import DataDisk, GpuPool, Preload, RateLimits, SystemDisk, Taint
+from hybrid.model.base import ImageId, LabelKey, LabelValue, Model, Name
+from hybrid.model.gpu import DataDisk, GpuPool, Preload, RateLimits, SystemDisk, Taint, ZoneList
 from hybrid.model.gpu_driver import GpuDriver, check_driver, kubelet_may_set
 
 class ElasticDataDisk(DataDisk):
@@ -54,7 +54,7 @@ class Billing(Model):
 
 class ElasticPool(Model):
     name: Name
-    zones: list[ZoneId] = Field(min_length=1, max_length=32, description="in order of preference (PRIORITY multi-zone policy)")
+    zones: ZoneList = Field(min_length=1, max_length=32, description="in order of preference (PRIORITY multi-zone policy)")
     instance_types: list[Annotated[str, Field(max_length=64, pattern=r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")]] = Field(
         min_length=1, max_length=10, description="in order of preference, for stock shortages")
     min_size: int = Field(ge=0, le=1000)
@@ -69,13 +69,6 @@ class ElasticPool(Model):
     labels: dict[LabelKey, LabelValue] = Field(default_factory=dict, max_length=32, description="node pool labels (beside the platform's own)")
     taints: list[Taint] = Field(default_factory=list, max_length=32)
     preload: list[Preload] = Field(default_factory=list, max_length=64, description="tops up the snapshot's data over the leased line")
-
-    @field_validator("zones")
-    @classmethod
-    def _unique_zones(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise FieldError(f"zones {v} list a zone twice.", "list each zone once.")
-        return v
 
     @field_validator("instance_types")
     @classmethod
@@ -145,9 +138,7 @@ class ElasticPool(Model):
         ``count`` is 0 (ACK creates the instances) and the instance type is the first preference;
         every type of the pool has the same GPUs, and the rate limits fit the smallest bandwidth.
         """
-        disk = DataDisk(category=self.data_disk.category, size=self.data_disk.size,
-                        performance_level=self.data_disk.performance_level, encrypted=self.data_disk.encrypted,
-                        kms_key_id=self.data_disk.kms_key_id, mount_path=self.data_disk.mount_path)
+        disk = DataDisk(**{k: getattr(self.data_disk, k) for k in DataDisk.model_fields})
         return GpuPool(name=self.name, zones=self.zones, instance_type=self.instance_types[0], count=0,
                        image_id=self.image_id, driver=self.driver, gpu_model_series=self.gpu_model_series,
                        system_disk=self.system_disk, data_disk=disk, rate_limits=self.rate_limits,

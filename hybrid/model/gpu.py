@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
 from hybrid.instance_types import KNOWN, InstanceSpec, family_gpu, is_gpu_type
@@ -14,6 +14,16 @@ from hybrid.model.base import AbsPath, ImageId, LabelKey, LabelValue, Model, Nam
 from hybrid.model.disk import Disk
 from hybrid.model.lease import Lease
 from hybrid.model.gpu_driver import GpuDriver, check_driver
+
+
+def _zones_once(v: list[str]) -> list[str]:
+    if len(set(v)) != len(v):
+        raise FieldError(f"zones {v} list a zone twice.", "list each zone once.")
+    return v
+
+
+# A pool's zones (fixed and elastic pools), each once.
+ZoneList = Annotated[list[ZoneId], AfterValidator(_zones_once)]
 
 
 class SystemDisk(Disk):
@@ -99,7 +109,7 @@ class GpuPool(Model):
     # Field order matters: the field validators below read earlier fields from
     # ``info.data`` so that their errors carry the most specific path pydantic allows.
     name: Name
-    zones: list[ZoneId] = Field(min_length=1, max_length=32)
+    zones: ZoneList = Field(min_length=1, max_length=32)
     instance_type: str = Field(max_length=64, pattern=r"^ecs\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")
     instance_spec: Optional[InstanceSpecOverride] = None
     count: int = Field(ge=0, le=1000)
@@ -122,13 +132,6 @@ class GpuPool(Model):
             s = self.instance_spec
             return InstanceSpec(s.vcpu, s.memory_gib, s.gpus, s.gpu_model, s.bandwidth_mbit)
         return KNOWN[self.instance_type]
-
-    @field_validator("zones")
-    @classmethod
-    def _unique_zones(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise FieldError(f"zones {v} list a zone twice.", "list each zone once.")
-        return v
 
     @field_validator("taints")
     @classmethod
