@@ -108,10 +108,6 @@ def render_node_script(platform: "Platform", bootstrap_token: str, ca_cert_hash:
                              CONF_DIR=cloudinit.CONF_DIR)
 
 
-def render_node_script_redacted(platform: "Platform") -> str:
-    return render_node_script(platform, cloudinit.REDACTED, cloudinit.REDACTED)
-
-
 # --- where the script lives ----------------------------------------------------------
 
 def bucket_name(platform: "Platform") -> str:

@@ -139,5 +139,5 @@ def test_rendered_script_is_shellcheck_clean(script):
 def test_script_is_deterministic_and_redacted_in_the_plan(platform):
     a = elastic.render_node_script(platform, TOKEN, CA_HASH)
     assert a == elastic.render_node_script(copy.deepcopy(platform), TOKEN, CA_HASH)
-    red = elastic.render_node_script_redacted(platform)
+    red = elastic.render_node_script(platform, cloudinit.REDACTED, cloudinit.REDACTED)
     assert TOKEN not in red and CA_HASH not in red
