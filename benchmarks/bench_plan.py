@@ -53,7 +53,7 @@ RATIO_GUARD = 1.40
 # headroom over the measured spread: 30 %. At prod the start-up is most of the gate: 40 pairs
 # measured 48-65 %, median 54 % (with artifacts, machine loaded); guard 75 %.
 GATE_TARGETS = {"prod": 0.75, "1000-nodes": 0.30}
-GATE_ISSUE_TARGET = 0.15
+GATE_ISSUE_TARGET = 0.15  # at 1,000 nodes; prod has no gate target, only its guard
 RSS_TARGET_MB = 500
 OWN_RSS_TARGET_MB = 100
 # Interleaved (plan, bare) pairs per stack: a prod pair takes under two seconds and the pair
@@ -154,12 +154,14 @@ def main() -> int:
             ok = (m["ratio"] <= RATIO_GUARD and own_mb <= OWN_RSS_TARGET_MB and (label != "prod" or m["plan_rss"] < RSS_TARGET_MB)
                   and m["gate_ratio"] < GATE_TARGETS[label])
             failed |= not ok
+            targets = [f"time target {RATIO_TARGET}: {'met' if m['ratio'] <= RATIO_TARGET else 'missed'}"]
+            if label == "1000-nodes":
+                targets.append(f"gate target {GATE_ISSUE_TARGET:.0%}: {'met' if m['gate_ratio'] < GATE_ISSUE_TARGET else 'missed'}")
             spread = f"{m['spread'][0]:.2f}-{m['spread'][1]:.2f}"
             gspread = f"{m['gate_spread'][0]:.1%}-{m['gate_spread'][1]:.1%}"
             print(f"{label:<12} {m['resources']:>9} {m['plan_s']:>7.2f} {m['bare_s']:>7.2f} {m['ratio']:>6.2f} {spread:>11} "
                   f"{m['plan_rss']:>12.0f} {m['bare_rss']:>12.0f} {m['gate_cpu']:>10.2f} {m['gate_ratio']:>9.1%} {gspread:>11}"
-                  f"  {'ok' if ok else 'REGRESSION'} (time target {RATIO_TARGET}: {'met' if m['ratio'] <= RATIO_TARGET else 'missed'};"
-                  f" gate target {GATE_ISSUE_TARGET:.0%}: {'met' if m['gate_ratio'] < GATE_ISSUE_TARGET else 'missed'})", flush=True)
+                  f"  {'ok' if ok else 'REGRESSION'} ({'; '.join(targets)})", flush=True)
     print(f"targets: time ratio (median of interleaved plan/bare pairs) <= {RATIO_TARGET} (regression guard {RATIO_GUARD}); the plan's own memory "
           f"(plan RSS - bare RSS) <= {OWN_RSS_TARGET_MB} MB; prod peak RSS < {RSS_TARGET_MB} MB "
           f"(not met at 1,000 nodes, where the bare SDK cost alone is above it); policy gate CPU / plan CPU "
