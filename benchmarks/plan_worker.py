@@ -42,7 +42,7 @@ for _mod in ("vpc", "ecs", "log", "cs", "ackone", "ram", "kms"):
 for _mod in ("core", "apps", "rbac", "yaml", "meta", "scheduling"):
     getattr(pulumi_kubernetes, _mod, None)
 from hybrid_tools import plan as plan_mod  # noqa: E402
-from hybrid_tools.mockrun import PlanMocks, redact, run_program  # noqa: E402
+from hybrid_tools.mockrun import PlanMocks, redact, run_program, secret_payload  # noqa: E402
 
 REPLAY_PROGRAM = ROOT / "benchmarks" / "replay_program.py"
 # What replay_program.py registers: set by _bare_once before each run.
@@ -92,10 +92,21 @@ def _gate_once(out_dir: str) -> None:
         raise SystemExit(f"gate analyzed {report.resources} resources, the plan registered {len(LAST_PLAN['run'].registrations)}")
 
 
+# A top-level secret input is replayed as a secret of the same (offline placeholder) value, so
+# the bare program carries what the plan carries: the instances' user-data is ~26 KB each, and
+# replaying it as "[secret]" would book its whole memory cost to the plan tool.
+_SECRET_KEY = "__replay_secret__"
+
+
+def _replayable(inputs: dict) -> dict:
+    return {k: ({_SECRET_KEY: redact(secret_payload(v))} if secret_payload(v) is not None else redact(v))
+            for k, v in inputs.items()}
+
+
 def _dump_graph(run, dump: str) -> int:
     graph = [
         {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-         "provider": r.provider.rsplit("::", 1)[0] if r.provider else "", "inputs": redact(r.inputs),
+         "provider": r.provider.rsplit("::", 1)[0] if r.provider else "", "inputs": _replayable(r.inputs),
          "edges": r.property_dependencies}
         for r in run.registrations.values()  # registration order: parents before children
     ]
@@ -148,6 +159,11 @@ def replay() -> None:
     def value(g: dict, key: str):
         urns = tuple(u for u in g["edges"].get(key, ()) if u in made)
         literal = g["inputs"][key]
+        if isinstance(literal, dict) and _SECRET_KEY in literal:
+            payload = literal[_SECRET_KEY]
+            if not urns:
+                return pulumi.Output.secret(payload)
+            return pulumi.Output.secret(pulumi.Output.all(*[made[u].urn for u in urns]).apply(lambda _, v=payload: v))
         if not urns:
             return literal
         # One Output per (sources, value), shared by every consumer, as a program shares
