@@ -50,9 +50,10 @@ RATIO_GUARD = 1.40
 # plan build only) and 22.5 % (this benchmark, 4,702 resources), from 46 % before. The 15 % is NOT
 # met: what is left is one gRPC round trip and one conversion per resource on each side (the
 # analyzer protocol), plus the pack process's start-up. So the guard is a regression guard with
-# headroom over the measured spread: 30 %. At prod the start-up is most of the gate: 40 pairs
+# headroom over the measured spread: medians of later full runs 16.1, 17.9 and 23.5 % with single
+# pairs up to 28.8 % while other jobs shared the machine, hence 35 %. At prod the start-up is most of the gate: 40 pairs
 # measured 48-65 %, median 54 % (with artifacts, machine loaded); guard 75 %.
-GATE_TARGETS = {"prod": 0.75, "1000-nodes": 0.30}
+GATE_TARGETS = {"prod": 0.75, "1000-nodes": 0.35}
 GATE_ISSUE_TARGET = 0.15  # at 1,000 nodes; prod has no gate target, only its guard
 RSS_TARGET_MB = 500
 OWN_RSS_TARGET_MB = 100
