@@ -152,21 +152,26 @@ def render_data_disk_script(size_gib: int, mount_path: str, timeout_s: int = 180
                              SIZE_BYTES=size_gib * 1024 ** 3, SIZE_GIB=size_gib, TIMEOUT_S=timeout_s)
 
 
-def _data_disk_unit() -> str:
+def _oneshot_unit(description: str, ordering: str, script: str) -> str:
+    """A boot-time oneshot that stays "active" once done, so later units can require it."""
     return f"""[Unit]
-Description=Find, format if blank, and mount the GPU pool's data disk
-Wants=local-fs.target
-After=local-fs.target
+Description={description}
+{ordering}
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart={SCRIPT_DIR}/hybrid-data-disk
+ExecStart={SCRIPT_DIR}/{script}
 TimeoutStartSec=40min
 
 [Install]
 WantedBy=multi-user.target
 """
+
+
+def _data_disk_unit() -> str:
+    return _oneshot_unit("Find, format if blank, and mount the GPU pool's data disk",
+                         "Wants=local-fs.target\nAfter=local-fs.target", "hybrid-data-disk")
 
 
 # --- preload ----------------------------------------------------------------
@@ -334,35 +339,12 @@ def render_gpu_driver_script(ctx: NodeContext) -> str:
 
 def _node_units() -> dict[str, str]:
     """Driver and join as boot-time oneshots: a reboot half-way (driver load) resumes where it stopped."""
-    driver = f"""[Unit]
-Description=NVIDIA driver and container toolkit for the GPU pool
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart={SCRIPT_DIR}/hybrid-gpu-driver
-TimeoutStartSec=40min
-
-[Install]
-WantedBy=multi-user.target
-"""
-    join = f"""[Unit]
-Description=Join the IDC Kubernetes cluster as a cloud GPU worker
-Requires=hybrid-data-disk.service hybrid-gpu-driver.service
-After=hybrid-data-disk.service hybrid-gpu-driver.service network-online.target
-Wants=network-online.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart={SCRIPT_DIR}/hybrid-join
-TimeoutStartSec=40min
-
-[Install]
-WantedBy=multi-user.target
-"""
+    driver = _oneshot_unit("NVIDIA driver and container toolkit for the GPU pool",
+                           "Wants=network-online.target\nAfter=network-online.target", "hybrid-gpu-driver")
+    join = _oneshot_unit("Join the IDC Kubernetes cluster as a cloud GPU worker",
+                         "Requires=hybrid-data-disk.service hybrid-gpu-driver.service\n"
+                         "After=hybrid-data-disk.service hybrid-gpu-driver.service network-online.target\n"
+                         "Wants=network-online.target", "hybrid-join")
     return {"hybrid-gpu-driver.service": driver, "hybrid-join.service": join}
 
 
