@@ -362,19 +362,10 @@ def check_disks_encrypted(props: Mapping, config: Optional[Mapping] = None, reso
     if resource_type == NODE_POOL:
         # cs.NodePool spells it systemDiskKmsKey, and a data disk's encrypted as the string "true"
         # (pulumi-alicloud 4.0.0 cs/node_pool.py, cs/_inputs.py NodePoolDataDiskArgs).
-        out = _disk_findings("system disk", get(props, "systemDiskEncrypted", default=False), get(props, "systemDiskKmsKey"), "system" in need)
-        disks = get(props, "dataDisks", default=[])
-        if disks is UNKNOWN:
-            return out + [_unknown("dataDisks")]
-        for i, disk in items(disks):
-            if disk is UNKNOWN:
-                out.append(_unknown(f"dataDisks[{i}]"))
-                continue
-            enc = get(disk, "encrypted", default="false")
-            enc = enc if enc is UNKNOWN else enc in ("true", True)
-            out += _disk_findings(f"data disk dataDisks[{i}]", enc, get(disk, "kmsKeyId"), "data" in need)
-        return out
-    out = _disk_findings("system disk", get(props, "systemDiskEncrypted", default=False), get(props, "systemDiskKmsKeyId"), "system" in need)
+        system_kms, string_flags = "systemDiskKmsKey", True
+    else:
+        system_kms, string_flags = "systemDiskKmsKeyId", False
+    out = _disk_findings("system disk", get(props, "systemDiskEncrypted", default=False), get(props, system_kms), "system" in need)
     disks = get(props, "dataDisks", default=[])
     if disks is UNKNOWN:
         return out + [_unknown("dataDisks")]
@@ -382,7 +373,10 @@ def check_disks_encrypted(props: Mapping, config: Optional[Mapping] = None, reso
         if disk is UNKNOWN:
             out.append(_unknown(f"dataDisks[{i}]"))
             continue
-        out += _disk_findings(f"data disk dataDisks[{i}]", get(disk, "encrypted", default=False), get(disk, "kmsKeyId"), "data" in need)
+        enc = get(disk, "encrypted", default="false" if string_flags else False)
+        if string_flags and enc is not UNKNOWN:
+            enc = enc in ("true", True)
+        out += _disk_findings(f"data disk dataDisks[{i}]", enc, get(disk, "kmsKeyId"), "data" in need)
     return out
 
 
