@@ -61,6 +61,8 @@ class RegionNetwork(pulumi.ComponentResource):
         self.node_vswitches = {z.id: self._create_vswitch(z.id, z.node_vswitch_cidr, "nodes") for z in r.zones if z.node_vswitch_cidr}
         self.pod_vswitches = {z.id: self._create_vswitch(z.id, z.pod_vswitch_cidr, "pods") for z in r.zones if z.pod_vswitch_cidr}
         self.attachment: Optional[alicloud.cen.TransitRouterVpcAttachment] = None
+        # The TR route table's association and propagation, when the stack names the table.
+        self.tr_route_table_links: list[pulumi.CustomResource] = []
         self.route_entries: dict[str, alicloud.vpc.RouteEntry] = {}
         self.idc_routes = self._create_leased_line()
         self.rules: list[alicloud.ecs.SecurityGroupRule] = []
@@ -139,18 +141,17 @@ class RegionNetwork(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             if tr.route_table_id is not None:
-                alicloud.cen.TransitRouterRouteTableAssociation(
+                self.tr_route_table_links = [alicloud.cen.TransitRouterRouteTableAssociation(
                     f"{self._name}-tr-association",
                     transit_router_attachment_id=self.attachment.id,
                     transit_router_route_table_id=tr.route_table_id,
                     opts=pulumi.ResourceOptions(parent=self.attachment),
-                )
-                alicloud.cen.TransitRouterRouteTablePropagation(
+                ), alicloud.cen.TransitRouterRouteTablePropagation(
                     f"{self._name}-tr-propagation",
                     transit_router_attachment_id=self.attachment.id,
                     transit_router_route_table_id=tr.route_table_id,
                     opts=pulumi.ResourceOptions(parent=self.attachment),
-                )
+                )]
             route_table = self.vpc.route_table_id
             hop_type, hop_id, managed = "Attachment", self.attachment.id, True
         else:

@@ -110,7 +110,9 @@ def test_transit_router_attachment_and_a_route_per_idc_range(pulumi_mocks, dev_r
             assert assoc.inputs == {"transitRouterAttachmentId": routes["nextHop"]["id"],
                                     "transitRouterRouteTableId": "vtb-trtable0001"}
 
-    return pulumi.Output.all(net.outputs.vpc_id, net.outputs.vswitch_ids, net.outputs.idc_routes, *[e.id for e in net.route_entries.values()]).apply(check)
+    # Wait for every resource the check reads, the TR route-table links included.
+    return pulumi.Output.all(net.outputs.vpc_id, net.outputs.vswitch_ids, net.outputs.idc_routes, *[e.id for e in net.route_entries.values()],
+                             *[link.id for link in net.tr_route_table_links]).apply(check)
 
 
 @pulumi.runtime.test
