@@ -343,12 +343,23 @@ def _options(r: EngineResource):
     )
 
 
+# Analyze requests kept in flight at once. The engine sends one per resource as its registration
+# arrives; offline every resource is known up front, so the gate pipelines them over the one
+# channel (the pack's server runs them on its thread pool; the servicer keeps no state between
+# requests). Measured at 1,000 GPU nodes (4,750 requests): the round trips' CPU, client + pack,
+# 3.0 s one at a time, 2.0 s with 16-64 in flight, no better beyond.
+IN_FLIGHT = 32
+
+
 def analyze(stub, resources: list[EngineResource]) -> tuple[list, int]:
     """Analyze each resource, then the stack. Returns (diagnostics with their urn, not-applicable count).
 
     Each resource's properties are converted to a Struct once: the stack analysis copies it
     (a C-level copy) and adds the id. A provider's message is built once and shared by all the
-    resources it manages (a fleet has thousands per provider)."""
+    resources it manages (a fleet has thousands per provider). Responses are read in resource
+    order, whatever order they complete in."""
+    from collections import deque
+
     from pulumi.runtime import proto
 
     by_urn = {r.urn: r for r in resources}
@@ -356,25 +367,40 @@ def analyze(stub, resources: list[EngineResource]) -> tuple[list, int]:
     diags: list[tuple[Any, str]] = []
     not_applicable = 0
     stack_resources = []
-    for r in resources:
-        p = by_urn.get(r.provider)
-        if p is not None and p.urn not in providers:
-            providers[p.urn] = proto.AnalyzerProviderResource(type=p.type, urn=p.urn, name=p.name, properties=_struct(p.properties))
-        kwargs = {"provider": providers[p.urn]} if p is not None else {}
-        props, options = _struct(r.properties), _options(r)
-        resp = stub.Analyze(proto.AnalyzeRequest(type=r.type, properties=props, urn=r.urn, name=r.name, options=options, **kwargs))
-        diags += [(d, d.urn or r.urn) for d in resp.diagnostics]
+    pending: deque = deque()
+
+    def settle(call, urn: str) -> None:
+        nonlocal not_applicable
+        resp = call.result()
+        diags.extend((d, d.urn or urn) for d in resp.diagnostics)
         not_applicable += len(resp.not_applicable)
-        # Stack analysis sees the resource's state (outputs); offline, the inputs plus the id a provider returns.
-        if r.id:
-            state = type(props)()
-            state.CopyFrom(props)
-            state["id"] = r.id
-        else:
-            state = props
-        stack_resources.append(proto.AnalyzerResource(
-            type=r.type, properties=state, urn=r.urn, name=r.name, options=options,
-            parent=r.parent, dependencies=r.dependencies, **kwargs))
+
+    try:
+        for r in resources:
+            p = by_urn.get(r.provider)
+            if p is not None and p.urn not in providers:
+                providers[p.urn] = proto.AnalyzerProviderResource(type=p.type, urn=p.urn, name=p.name, properties=_struct(p.properties))
+            kwargs = {"provider": providers[p.urn]} if p is not None else {}
+            props, options = _struct(r.properties), _options(r)
+            request = proto.AnalyzeRequest(type=r.type, properties=props, urn=r.urn, name=r.name, options=options, **kwargs)
+            pending.append((stub.Analyze.future(request), r.urn))
+            if len(pending) >= IN_FLIGHT:
+                settle(*pending.popleft())
+            # Stack analysis sees the resource's state (outputs); offline, the inputs plus the id a provider returns.
+            if r.id:
+                state = type(props)()
+                state.CopyFrom(props)
+                state["id"] = r.id
+            else:
+                state = props
+            stack_resources.append(proto.AnalyzerResource(
+                type=r.type, properties=state, urn=r.urn, name=r.name, options=options,
+                parent=r.parent, dependencies=r.dependencies, **kwargs))
+        while pending:
+            settle(*pending.popleft())
+    finally:
+        for call, _ in pending:  # a failed request: do not leave the others running
+            call.cancel()
     resp = stub.AnalyzeStack(proto.AnalyzeStackRequest(resources=stack_resources))
     diags += [(d, d.urn) for d in resp.diagnostics]
     not_applicable += len(resp.not_applicable)

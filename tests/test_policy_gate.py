@@ -148,22 +148,38 @@ def test_lease_rules_through_the_gate(monkeypatch, tmp_path):
     assert report.exit_code == 1
 
 
-def test_analyzer_memo_changes_no_verdict(analyzer, bad_plan, tmp_path):
-    """policy/analyzer_memo.py (one conversion per resource, type-filtered resource policies)
-    against pulumi-policy unpatched: the same pack rules, the same findings on the bad stack."""
-    import shutil
+def test_pipelined_requests_fail_as_one_and_leave_nothing_running():
+    """The gate keeps IN_FLIGHT Analyze requests open; when one fails the error surfaces and the
+    ones still open are cancelled, not left running against a pack that is being stopped."""
+    import grpc
 
-    platform, run = bad_plan
-    plain = tmp_path / "pack"
-    plain.mkdir()
-    shutil.copy(ROOT / "policy" / "rules.py", plain / "rules.py")
-    shutil.copy(ROOT / "policy" / "PulumiPolicy.yaml", plain / "PulumiPolicy.yaml")
-    main = (ROOT / "policy" / "__main__.py").read_text()
-    assert "analyzer_memo.install()" in main
-    (plain / "__main__.py").write_text(main.replace("import analyzer_memo\n", "").replace("analyzer_memo.install()", "pass"))
-    with pg.PolicyAnalyzer(pack_dir=plain) as unpatched:
-        want = pg.gate_run("bad", platform, run, tmp_path / "plain", FIXTURES / "policy.bad.json", analyzer=unpatched)
-    got = pg.gate_run("bad", platform, run, tmp_path / "memo", FIXTURES / "policy.bad.json", analyzer=analyzer)
-    assert want.violations and got.violations == want.violations
-    # Every kind of finding is in the comparison: resource policies on each type they match, and stack policies.
-    assert {v.policy for v in want.violations} >= {"sg-no-public-admin-ports", "ecs-disks-encrypted", "vpc-flow-logs"}
+    calls = []
+
+    class Call:
+        def __init__(self, n):
+            self.n, self.cancelled = n, False
+
+        def result(self):
+            if self.n == 3:
+                raise grpc.RpcError("pack died")
+            from pulumi.runtime import proto
+            return proto.AnalyzeResponse()
+
+        def cancel(self):
+            self.cancelled = True
+
+    class Stub:
+        class Analyze:
+            @staticmethod
+            def future(request):
+                calls.append(Call(len(calls)))
+                return calls[-1]
+
+        def AnalyzeStack(self, request):  # never reached
+            raise AssertionError("stack analysed after a failed request")
+
+    resources = [_res(f"r{i}", "x:index:Thing", {}) for i in range(pg.IN_FLIGHT + 10)]
+    with pytest.raises(grpc.RpcError):
+        pg.analyze(Stub(), resources)
+    assert len(calls) == pg.IN_FLIGHT + 3  # the fourth result is read once IN_FLIGHT + 3 are open
+    assert [c.n for c in calls if c.cancelled] == list(range(4, pg.IN_FLIGHT + 3))
