@@ -128,3 +128,40 @@ def test_drift_workflow_is_scheduled_and_runs_the_drift_script():
     assert job["strategy"]["matrix"]["stack"] == ["dev", "prod"]
     assert [s["with"] for s in _pulumi_steps(job)] == [{"pulumi-version": _pulumi_steps(job)[0]["with"]["pulumi-version"]}]  # install only
     assert any(s.get("run") == 'bash scripts/drift.sh "${{ matrix.stack }}"' for s in job["steps"])
+
+
+def _job_table():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("job_table", ROOT / "scripts" / "job_table.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_doc_job_table_is_the_one_derived_from_the_workflows():
+    jt = _job_table()
+    assert jt.documented() == jt.render(), "docs/pipeline.md's job table drifted: run python scripts/job_table.py --write"
+
+
+def test_job_table_rows_against_the_yaml_by_hand():
+    """The deriving script itself, checked on the facts a reviewer looks for first (written out
+    here, not computed): which job runs where, with which environment and which secrets."""
+    creds = ["`ALIBABA_CLOUD_ACCESS_KEY_ID`", "`ALIBABA_CLOUD_ACCESS_KEY_SECRET`", "`PULUMI_CONFIG_PASSPHRASE`",
+             "`STATE_ACCESS_KEY_ID`", "`STATE_ACCESS_KEY_SECRET`", "variable `PULUMI_BACKEND_URL`"]
+    idc = "`[self-hosted, linux, x64, hybrid-idc]`"
+    hosted = "`ubuntu-24.04` (GitHub-hosted)"
+    expected = {
+        "pr / test": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
+        "pr / offline-plan (stack: dev, prod)": (hosted, "none", ["GITHUB_TOKEN (contents: read, pull-requests: write)"]),
+        "pr / preview (stack: dev, prod)": (idc, "`preview-${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read, pull-requests: write)", *creds]),
+        "main / test": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
+        "main / up (stack: dev, prod)": (idc, "`${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read)", *creds]),
+        "drift / drift (stack: dev, prod)": (idc, "`preview-${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read)", *creds]),
+    }
+    rows = {r[0]: r for r in _job_table().rows()}
+    assert {k: (r[2], r[3], r[4].split(", ")) for k, r in rows.items()} == {
+        k: (runner, env, ", ".join(seen).split(", ")) for k, (runner, env, seen) in expected.items()}
+    assert rows["drift / drift (stack: dev, prod)"][5].endswith('`bash scripts/drift.sh "${{ matrix.stack }}"`')
+    assert "(CLI 3.272.0)" in rows["main / up (stack: dev, prod)"][5] and "pulumi up --policy-pack policy" in rows["main / up (stack: dev, prod)"][5]
+    assert rows["pr / test"][5].endswith("`bash .ci/run`")
