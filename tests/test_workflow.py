@@ -90,6 +90,18 @@ def test_no_pulumi_cloud_token_anywhere():
     readme = (ROOT / "README.md").read_text()
     assert "pulumi login --local" not in readme and "PULUMI_BACKEND_URL='s3://" in readme
     assert "s3ForcePathStyle=true" not in readme  # OSS denies path-style requests
+    # The same URL everywhere: every action step logs in to the repository variable, the Makefile
+    # and the drift script read PULUMI_BACKEND_URL, nobody logs in to a local or default backend.
+    for _, name, job in _jobs():
+        for step in _pulumi_steps(job):
+            if "command" in step.get("with", {}):
+                assert step["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}", name
+    commands = [ln.strip() for path in ("Makefile", "README.md", "scripts/drift.sh", "scripts/ci-env-check.sh", *map(str, WORKFLOWS))
+                for ln in (ROOT / path).read_text().splitlines()]
+    logins = [ln for ln in commands if ln.startswith("pulumi login")]
+    assert logins == ['pulumi login "$PULUMI_BACKEND_URL"                    '
+                      '# the OSS state bucket; CI logs in to the same URL (vars.PULUMI_BACKEND_URL)']
+    assert not [ln for ln in commands if "--local" in ln or "PULUMI_ACCESS_TOKEN" in ln]
 
 
 def test_pr_and_main_test_jobs_run_exactly_ci_run():
