@@ -56,6 +56,8 @@ def test_cli_version_in_every_workflow_equals_the_sdk_pin():
     assert len(steps) >= 3  # preview, up, the drift job's install
     # `pulumi-version` is the input of pulumi/actions@v7 (its action.yml); absent, it installs the newest 3.x.
     assert [str(s.get("with", {}).get("pulumi-version")) for s in steps] == [pin] * len(steps)
+    # The README's install line for a machine in the data center names the same version.
+    assert re.findall(r"get\.pulumi\.com \| sh -s -- --version ([0-9.]+)", (ROOT / "README.md").read_text()) == [pin]
 
 
 def test_jobs_against_real_state_run_inside_the_network_with_an_environment():
@@ -177,3 +179,19 @@ def test_job_table_rows_against_the_yaml_by_hand():
     assert rows["drift / drift (stack: dev, prod)"][5].endswith('`bash scripts/drift.sh "${{ matrix.stack }}"`')
     assert "(CLI 3.272.0)" in rows["main / up (stack: dev, prod)"][5] and "pulumi up --policy-pack policy" in rows["main / up (stack: dev, prod)"][5]
     assert rows["pr / test"][5].endswith("`bash .ci/run`")
+
+
+@pytest.mark.parametrize("reported,ok", [("v3.272.0", True), ("v3.271.0", False), ("", False)])
+def test_make_refuses_a_local_cli_of_another_version(tmp_path, reported, ok):
+    """`make preview/up/drift` go through cli-check: a stand-in `pulumi version` of the pin passes,
+    any other version (or none) fails naming the pin. 3.272.0 written out: requirements.txt's pin."""
+    from tests.conftest import require_tool
+
+    make = require_tool("make")
+    (tmp_path / "pulumi").write_text(f"#!/bin/sh\n[ \"$1\" = version ] && echo '{reported}'\n")
+    (tmp_path / "pulumi").chmod(0o755)
+    env = dict(os.environ, PATH=f"{tmp_path}{os.pathsep}{os.environ['PATH']}", PULUMI_BACKEND_URL="s3://bucket")
+    proc = subprocess.run([make, "-s", "cli-check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode == 0) is ok, proc.stdout + proc.stderr
+    if not ok:
+        assert "need Pulumi CLI v3.272.0" in proc.stdout
