@@ -45,9 +45,14 @@ class ConfigError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = [f"invalid stack config ({len(self.issues)} problem(s)):"]
-        lines += [f"  - {issue.render()}" for issue in self.issues]
-        return "\n".join(lines)
+        return render_issues("invalid stack config", self.issues)
+
+
+def render_issues(what: str, issues: Sequence[ConfigIssue]) -> str:
+    """One line per problem: ``what: <problem>`` alone, or a count line and one ``  - `` line each."""
+    if len(issues) == 1:
+        return f"{what}: {issues[0].render()}"
+    return "\n".join([f"{what} ({len(issues)} problems):", *(f"  - {issue.render()}" for issue in issues)])
 
 
 class FieldError(ValueError):

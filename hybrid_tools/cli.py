@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from hybrid.errors import ConfigError
@@ -12,33 +16,53 @@ from hybrid_tools.errors import InputError
 EXIT_BAD_INPUT = 2
 
 
+def check_out_root(out: Path) -> None:
+    """The output root can hold the plan: checked before minutes of planning, not after."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, not a directory. Fix: pass a directory (created if missing), e.g. build/plan.")
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise InputError(f"--out {out}: {existing} is a file, not a directory. Fix: pass a directory path, e.g. build/plan.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: {existing} is not writable. Fix: pass a directory you can write, e.g. build/plan.")
+
+
 def _plan(args: argparse.Namespace) -> int:
-    from hybrid_tools import plan, policy_gate
+    from hybrid_tools import cost_cli, plan, policy_config, policy_gate
 
+    check_out_root(Path(args.out))
+    config_file = Path(args.config) if args.config else None
+    policy_path = Path(args.policy_config) if args.policy_config else None
     if not args.no_policy:  # a bad policy config fails before minutes of planning, with nothing written
-        from hybrid_tools import policy_config
-
-        policy_gate.load_policy_config(Path(args.policy_config) if args.policy_config else policy_config.default_path(args.stack),
-                                       explicit=args.policy_config is not None)
-    if args.pricing_api:
-        from hybrid_tools import cost_cli
-
-        with cost_cli.pricing_api(args.pricing_endpoint, args.pricing_protocol):
-            result = plan.main(args.stack, Path(args.out), Path(args.config) if args.config else None)
-    else:
-        result = plan.main(args.stack, Path(args.out), Path(args.config) if args.config else None)
-    if args.no_policy:
+        policy_gate.load_policy_config(policy_path or policy_config.default_path(args.stack), explicit=policy_path is not None)
+    pricing = cost_cli.pricing_api(args.pricing_endpoint, args.pricing_protocol) if args.pricing_api else contextlib.nullcontext()
+    with pricing:
+        progress = plan.Progress(sys.stderr, f"planning {args.stack}")
+        _, platform, run, seconds = plan.build_plan(args.stack, config_file=config_file, progress=progress)
+        progress.done(seconds)
+        report, table = None, io.StringIO()
+        if not args.no_policy:
+            # The gate runs before anything is written: a policy config the pack rejects (an
+            # unknown policy, a value against its schema) leaves the output root untouched.
+            with tempfile.TemporaryDirectory() as gate_dir:
+                report = policy_gate.gate_run(args.stack, platform, run, Path(gate_dir), policy_path, stream=table)
+                verdict = (Path(gate_dir) / "policy.json").read_bytes()
+        out_dir, resources = plan.write_plan(args.stack, Path(args.out), platform, run)
+    if report is not None:
+        (out_dir / "policy.json").write_bytes(verdict)
+    print(plan.summary(args.stack, out_dir, resources, seconds))
+    if report is None:
         return 0
-
     print()
-    report = policy_gate.gate_run(args.stack, result.platform, result.run, result.out_dir,
-                                  Path(args.policy_config) if args.policy_config else None)
+    print(table.getvalue(), end="")
     return report.exit_code
 
 
 def _policy(args: argparse.Namespace) -> int:
     from hybrid_tools import policy_gate
 
+    if not args.write_config:
+        check_out_root(Path(args.out))
     return policy_gate.cli(args)
 
 
@@ -67,8 +91,16 @@ def _unconfirmed(_: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line too: the problem and where the usage is, not the usage block."""
+
+    def error(self, message: str):  # type: ignore[override]
+        text = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {text}. Fix: see {self.prog} --help.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hybrid-gpu", description=__doc__)
+    parser = _Parser(prog="hybrid-gpu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("plan", help="run the program offline under Pulumi mocks and write build/plan/<stack>/")
@@ -133,7 +165,7 @@ def expected_failure(err: BaseException) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)  # usage errors: argparse prints one usage line and exits 2
+    args = parser.parse_args(argv)  # a usage error: one line and exit 2 (_Parser.error)
     try:
         if getattr(args, "stack", None) is not None:
             from hybrid_tools.stackconfig import check_stack_name

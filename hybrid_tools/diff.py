@@ -144,7 +144,11 @@ def _load(plan_dir: Path) -> tuple[dict[str, dict], dict, dict[str, str]]:
     if mdir.is_dir():
         for p in sorted(mdir.rglob("*")):
             if p.is_file():
-                manifests[str(p.relative_to(plan_dir))] = p.read_text()
+                try:
+                    manifests[str(p.relative_to(plan_dir))] = p.read_text(encoding="utf-8")
+                except UnicodeDecodeError as e:
+                    raise InputError(f"{p}: not a plan manifest (not UTF-8: byte {e.object[e.start]:#04x} at offset {e.start}). "
+                                     "Fix: re-run `hybrid-gpu plan` to rewrite it.") from None
     return resources, outputs, manifests
 
 

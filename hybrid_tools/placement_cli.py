@@ -15,15 +15,13 @@ from typing import TextIO
 from pathlib import Path
 
 from hybrid import safeload
-from hybrid.errors import ConfigError, ConfigIssue
+from hybrid.errors import ConfigError, ConfigIssue, render_issues
 
 EXIT_BAD_INPUT = 2
 
 
 def _fail(issues: list[ConfigIssue], err: TextIO) -> int:
-    print(f"hybrid-gpu placement: invalid input ({len(issues)} problem(s)):", file=err)
-    for issue in issues:
-        print(f"  - {issue.render()}", file=err)
+    print(render_issues("hybrid-gpu placement: invalid input", issues), file=err)
     return EXIT_BAD_INPUT
 
 

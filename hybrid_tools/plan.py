@@ -176,6 +176,8 @@ def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float) ->
              f"{len(resources) - len(custom)} components", ""]
     lines.append(f"  {'type'.ljust(width)}  count")
     lines += [f"  {t.ljust(width)}  {n:5d}" for t, n in sorted(by_type.items())]
+    components = len(resources) - len(custom)
+    lines.append(f"  {'objects + providers'.ljust(width)}  {len(custom):5d}   (the {components} components group them and have no row)")
     lines.append("")
     lines.append("  by region (objects and providers): "
                  + ", ".join(f"{'no region' if r == '-' else r} {n}" for r, n in sorted(by_region.items())))

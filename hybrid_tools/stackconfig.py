@@ -82,6 +82,11 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
     project_doc = safeload.load_yaml(root / "Pulumi.yaml")
     project = project_doc["name"]
     path = config_file or root / project_doc.get("stackConfigDir", ".") / f"Pulumi.{stack}.yaml"
+    if config_file is not None and config_file.is_dir():
+        raise ConfigError([ConfigIssue("--config", f"{path} is a directory, not a stack config file.",
+                                       "pass the Pulumi.<stack>.yaml file itself.")])
+    if config_file is not None and not path.is_file():
+        raise ConfigError([ConfigIssue("--config", f"no such file {path}.", "pass an existing stack config file, or leave --config out to use stacks/Pulumi.<stack>.yaml.")])
     if not path.is_file():
         raise ConfigError([ConfigIssue("--stack", f"no config file {path} for stack {stack!r}.", "create it or pick an existing stack (dev, prod).")])
     doc = safeload.load_yaml(path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import os
 import ssl
 import sys
@@ -75,16 +76,41 @@ class Client:
     """GET against the apiserver of a kubeconfig's current context."""
 
     def __init__(self, kubeconfig: str):
+        where = f"--kubeconfig {kubeconfig}"
         try:
-            doc = yaml.safe_load(open(kubeconfig, encoding="utf-8"))
-            ctx_name = doc["current-context"]
-            ctx = next(c["context"] for c in doc["contexts"] if c["name"] == ctx_name)
-            cluster = next(c["cluster"] for c in doc["clusters"] if c["name"] == ctx["cluster"])
-            user = next((u["user"] for u in doc.get("users", []) if u["name"] == ctx.get("user")), {}) or {}
-        except (OSError, yaml.YAMLError, KeyError, StopIteration, TypeError) as err:
-            raise KubeconfigError(f"cannot read the current context of {kubeconfig}: {err!r}") from None
+            with open(kubeconfig, "rb") as f:
+                doc = yaml.safe_load(f.read().decode("utf-8"))
+        except OSError as err:
+            raise KubeconfigError(f"{where}: cannot be read: {err.strerror or err}. Fix: pass a readable kubeconfig file.") from None
+        except UnicodeDecodeError as err:
+            raise KubeconfigError(f"{where}: is not UTF-8 (byte {err.object[err.start]:#04x} at offset {err.start}). "
+                                  "Fix: save it as UTF-8.") from None
+        except yaml.YAMLError as err:
+            problem = " ".join(str(getattr(err, "problem", None) or err).split())
+            mark = getattr(err, "problem_mark", None)
+            at = f" (line {mark.line + 1})" if mark is not None else ""
+            raise KubeconfigError(f"{where}: is not valid YAML{at}: {problem}. Fix: pass a kubeconfig file.") from None
+
+        def find(kind: str, name: Any) -> dict:
+            entries = doc.get(kind) if isinstance(doc.get(kind), list) else []
+            hit = next((e for e in entries if isinstance(e, dict) and e.get("name") == name), None)
+            return hit if isinstance(hit, dict) else {}
+
+        if not isinstance(doc, dict) or not doc.get("current-context"):
+            raise KubeconfigError(f"{where}: no current-context. Fix: kubectl config use-context <context> (or pass another kubeconfig).")
+        ctx = find("contexts", doc["current-context"]).get("context")
+        if not isinstance(ctx, dict):
+            raise KubeconfigError(f"{where}: current-context {doc['current-context']!r} is not in contexts. Fix: kubectl config use-context <context>.")
+        cluster = find("clusters", ctx.get("cluster")).get("cluster")
+        if not isinstance(cluster, dict) or not isinstance(cluster.get("server"), str):
+            raise KubeconfigError(f"{where}: context {doc['current-context']!r} names cluster {ctx.get('cluster')!r}, which has no server "
+                                  "in clusters. Fix: add the cluster's server URL (kubectl config set-cluster).")
+        user = find("users", ctx.get("user")).get("user") or {}
+        if not isinstance(user, dict):
+            raise KubeconfigError(f"{where}: user {ctx.get('user')!r} is not a mapping. Fix: give it a token or client certificate.")
         if "exec" in user or "auth-provider" in user:
-            raise KubeconfigError("kubeconfig users with exec or auth-provider plugins are not supported; use a token or client certificate")
+            raise KubeconfigError(f"{where}: kubeconfig users with exec or auth-provider plugins are not supported. "
+                                  "Fix: use a token or client certificate.")
         self.server = cluster["server"].rstrip("/")
         self.headers = {"Accept": "application/json"}
         if user.get("token"):
@@ -92,18 +118,25 @@ class Client:
         self._tmp = tempfile.TemporaryDirectory(prefix="hybrid-wait-")
         self.context: Optional[ssl.SSLContext] = None
         if self.server.startswith("https://"):
-            ctx_ssl = ssl.create_default_context()
-            if cluster.get("insecure-skip-tls-verify"):
-                ctx_ssl.check_hostname = False
-                ctx_ssl.verify_mode = ssl.CERT_NONE
-            elif cluster.get("certificate-authority-data"):
-                ctx_ssl.load_verify_locations(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
-            elif cluster.get("certificate-authority"):
-                ctx_ssl.load_verify_locations(cafile=cluster["certificate-authority"])
-            cert, key = self._pem(user, "client-certificate"), self._pem(user, "client-key")
-            if cert and key:
-                ctx_ssl.load_cert_chain(cert, key)
-            self.context = ctx_ssl
+            try:
+                self.context = self._tls(cluster, user)
+            except (OSError, ValueError, TypeError) as err:  # ssl.SSLError and binascii.Error included
+                raise KubeconfigError(f"{where}: the TLS settings of the current context cannot be used ({err}). "
+                                      "Fix: check certificate-authority(-data), client-certificate(-data) and client-key(-data).") from None
+
+    def _tls(self, cluster: dict, user: dict) -> ssl.SSLContext:
+        ctx_ssl = ssl.create_default_context()
+        if cluster.get("insecure-skip-tls-verify"):
+            ctx_ssl.check_hostname = False
+            ctx_ssl.verify_mode = ssl.CERT_NONE
+        elif cluster.get("certificate-authority-data"):
+            ctx_ssl.load_verify_locations(cadata=base64.b64decode(cluster["certificate-authority-data"], validate=True).decode())
+        elif cluster.get("certificate-authority"):
+            ctx_ssl.load_verify_locations(cafile=cluster["certificate-authority"])
+        cert, key = self._pem(user, "client-certificate"), self._pem(user, "client-key")
+        if cert and key:
+            ctx_ssl.load_cert_chain(cert, key)
+        return ctx_ssl
 
     def _pem(self, user: dict, field: str) -> Optional[str]:
         if user.get(f"{field}-data"):
@@ -165,8 +198,9 @@ def run(args: argparse.Namespace) -> int:
 
     from hybrid_tools.stackconfig import read_stack
 
-    if args.timeout <= 0 or args.interval <= 0:
-        print("wait-gpus: --timeout and --interval must be positive", file=sys.stderr)
+    if not (0 < args.timeout < math.inf and 0 < args.interval < math.inf):  # nan fails both
+        print(f"wait-gpus: --timeout {args.timeout:g} --interval {args.interval:g}: both must be positive numbers of seconds. "
+              "Fix: e.g. --timeout 1800 --interval 10.", file=sys.stderr)
         return EXIT_BAD_INPUT
     stack = read_stack(args.stack, config_file=Path(args.config) if args.config else None)
     expected = expected_nodes(load(stack.raw))
@@ -174,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
         known = sorted({e.pool for e in expected})
         unknown = [p for p in args.pool if p not in known]
         if unknown:
-            print(f"wait-gpus: --pool {', '.join(unknown)} is not a pool of stack {args.stack}; pools: {', '.join(known)}", file=sys.stderr)
+            print(f"wait-gpus: --pool {', '.join(unknown)} is not a pool of stack {args.stack}. Fix: pick from {', '.join(known)}.", file=sys.stderr)
             return EXIT_BAD_INPUT
         expected = [e for e in expected if e.pool in args.pool]
     try:

@@ -21,9 +21,11 @@ for stack in "$@"; do
   out=$(pulumi refresh --stack "$stack" --preview-only --expect-no-changes --diff \
           --non-interactive --color never --suppress-progress 2>&1)
   rc=$?
-  # A refresh preview marks each resource it would change with ~ (update), - (gone from the
-  # cloud) or +- / -+ (replace) in front of its type token. The lines decide, not only the exit
-  # code: the CLI documents --expect-no-changes as checked after a refresh is applied.
+  # A refresh preview marks each resource it would change with ~ (update) or - (gone from the
+  # cloud) in front of "<type>: (<op>)", then [id=...] and [urn=...] lines (the CLI's diff
+  # display: pulumi/pulumi pkg/backend/display/object_diff.go getResourcePropertiesSummary; a
+  # standalone refresh's steps become same/update/delete, display/diff.go). The lines decide as
+  # well as the exit code: a CLI older than the exit-code taxonomy exits 255 on any error.
   # Each such line is printed with the [urn=...] line under it, which names the resource.
   changes=$(printf '%s\n' "$out" | awk '
     /^[[:space:]]*(~|-|\+-|-\+|\+)[[:space:]]+[A-Za-z0-9_.-]+:[^[:space:]]*:[^[:space:]]+/ { print; want = 1; next }
@@ -33,10 +35,16 @@ for stack in "$@"; do
     echo "stack $stack: no drift"
     continue
   fi
-  if [ -n "$changes" ]; then
+  # Exit 7 is the CLI's code for "--expect-no-changes and there were changes" (ExitNoChanges in
+  # pulumi/pulumi pkg/cmd/pulumi/cmd/exit_codes.go): drift even if no resource line was recognised.
+  if [ -n "$changes" ] || [ "$rc" -eq 7 ]; then
     drifted+=("$stack")
     echo "stack $stack: DRIFT (the cloud differs from the state; a refresh would change these):"
-    printf '%s\n' "$changes" | sed -E 's/^[[:space:]]+/  /; s/^  \[urn=/      [urn=/'
+    if [ -n "$changes" ]; then
+      printf '%s\n' "$changes" | sed -E 's/^[[:space:]]+/  /; s/^  \[urn=/      [urn=/'
+    else
+      echo "  (the CLI exited 7, changes proposed, but no resource line was recognised: read the full preview below)"
+    fi
     # The property-level lines follow each resource in the diff: keep them in the job log.
     echo "--- full refresh preview of $stack ---"
     printf '%s\n' "$out"

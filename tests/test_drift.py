@@ -13,10 +13,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "drift.sh"
 
-# What `pulumi refresh --preview-only --diff` prints when the cloud moved: a hand-written
-# sample in the CLI's diff display (resource line with its operation marker and type token,
-# then [id=...] and [urn=...], then property lines), with one rule widened to the internet
-# in the console and one GPU instance released outside Pulumi.
+# What `pulumi refresh --preview-only --expect-no-changes --diff` prints when the cloud moved: a
+# hand-written sample in the CLI's diff display, with one rule widened to the internet in the
+# console and one GPU instance released outside Pulumi. Format, from pulumi/pulumi@1b5949891b
+# (3.260.0-dev; the pin is 3.272.0):
+# - each resource: indentation, the op's prefix ("~ " update, "- " delete: pkg/resource/deploy/
+#   step.go RawPrefix), "<type>: (<op>)", then "[id=...]" and "[urn=...]" one level deeper
+#   (pkg/backend/display/object_diff.go getResourcePropertiesSummary, printStepHeader);
+# - a standalone refresh's steps become same / update / delete (pkg/backend/display/diff.go);
+# - with changes, `refresh` returns NoChangesExpectedError{Operation: "refresh"}
+#   (pkg/cmd/pulumi/operations/refresh.go), printed as "no changes were expected for refresh but
+#   changes were proposed" (pkg/backend/backenderr/backenderr.go) and exit code 7, ExitNoChanges;
+#   an unclassified error exits 1, a missing stack 6 (pkg/cmd/pulumi/cmd/exit_codes.go).
+# pulumi docs (pulumi_refresh): --preview-only "Only show a preview of the refresh, but don't
+# perform the refresh itself"; --expect-no-changes "Return an error if any changes occur".
 DRIFTED = """Previewing refresh (prod):
   pulumi:pulumi:Stack: (same)
     [urn=urn:pulumi:prod::hybrid-gpu-platform::pulumi:pulumi:Stack::hybrid-gpu-platform-prod]
@@ -32,7 +42,7 @@ Resources:
     - 1 to delete
     2 changes. 170 unchanged
 
-error: no changes were expected but changes were proposed
+error: no changes were expected for refresh but changes were proposed
 """
 CLEAN = """Previewing refresh (dev):
   pulumi:pulumi:Stack: (same)
@@ -69,7 +79,7 @@ def _run(tmp_path: Path, answers: dict[str, tuple[str, int]], *stacks: str) -> s
 
 
 def test_drift_fails_and_names_each_drifted_resource(tmp_path):
-    proc = _run(tmp_path, {"dev": (CLEAN, 0), "prod": (DRIFTED, 255)})
+    proc = _run(tmp_path, {"dev": (CLEAN, 0), "prod": (DRIFTED, 7)})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
     assert "stack dev: no drift" in out
@@ -102,15 +112,28 @@ def test_no_drift_passes_and_refreshes_in_preview_mode_only(tmp_path):
 
 
 def test_changes_on_a_zero_exit_still_count_as_drift(tmp_path):
-    proc = _run(tmp_path, {"prod": (DRIFTED.replace("error: no changes were expected but changes were proposed\n", ""), 0)}, "prod")
+    proc = _run(tmp_path, {"prod": (DRIFTED.replace("error: no changes were expected for refresh but changes were proposed\n", ""), 0)}, "prod")
     assert proc.returncode == 1 and "stack prod: DRIFT" in proc.stdout
 
 
 def test_a_failed_refresh_is_an_error_not_drift(tmp_path):
-    proc = _run(tmp_path, {"dev": (BROKEN, 255)}, "dev")
+    proc = _run(tmp_path, {"dev": (BROKEN, 1)}, "dev")
     assert proc.returncode == 2
     assert "DRIFT" not in proc.stdout
-    assert "refresh preview FAILED (exit 255)" in proc.stderr and "incorrect passphrase" in proc.stderr
+    assert "refresh preview FAILED (exit 1)" in proc.stderr and "incorrect passphrase" in proc.stderr
+
+
+def test_a_missing_stack_is_an_error_not_drift(tmp_path):
+    proc = _run(tmp_path, {"prod": ("error: no stack named 'prod' found\n", 6)}, "prod")
+    assert proc.returncode == 2 and "DRIFT" not in proc.stdout and "FAILED (exit 6)" in proc.stderr
+
+
+def test_exit_7_is_drift_even_when_no_resource_line_is_recognised(tmp_path):
+    # e.g. a display the pattern does not know: the CLI's own verdict still fails the job.
+    odd = "Previewing refresh (prod):\n  something changed\nerror: no changes were expected for refresh but changes were proposed\n"
+    proc = _run(tmp_path, {"prod": (odd, 7)}, "prod")
+    assert proc.returncode == 1 and "stack prod: DRIFT" in proc.stdout and "exited 7" in proc.stdout
+    assert "something changed" in proc.stdout  # the full preview is in the log
 
 
 def test_drift_script_is_shellcheck_clean():

@@ -314,6 +314,14 @@ GOOD_REQUEST = {
 }
 
 
+def _problem_lines(text: str) -> list[str]:
+    """One line when there is one problem; else a count line and one "  - " line per problem."""
+    lines = text.splitlines()
+    if len(lines) == 1:
+        return lines if lines[0].startswith("hybrid-gpu placement: invalid input: ") else []
+    return [ln for ln in lines[1:] if ln.startswith("  - ")] if len(lines) - 1 == len([ln for ln in lines if ln.startswith("  - ")]) else []
+
+
 def check_placement_text(text: str, tally: Tally) -> None:
     out, err = io.StringIO(), io.StringIO()
     try:
@@ -328,7 +336,7 @@ def check_placement_text(text: str, tally: Tally) -> None:
     if rc == 0:
         json.loads(out.getvalue())
         tally.record("ok")
-    elif rc == 2 and err.getvalue().count("\n  - ") >= 1 and "Fix:" in err.getvalue():
+    elif rc == 2 and _problem_lines(err.getvalue()) and "Fix:" in err.getvalue():
         tally.record("rejected")
     else:
         tally.record("crashes", f"rc={rc} err={err.getvalue()[:200]!r}")

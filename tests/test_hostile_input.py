@@ -45,8 +45,10 @@ def expect(tmp_path, capsys, data, *fragments):
     assert rc == 2, err
     for f in fragments:
         assert f in err, f"{f!r} not in {err}"
-    # one line per problem, each with a path and a fix
-    problems = [ln for ln in err.splitlines() if ln.startswith("  - ")]
+    # one line per problem, each with a path and a fix: the line itself when there is one problem,
+    # else a count line and one "  - " line each
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    problems = [ln for ln in lines if ln.startswith("  - ")] if len(lines) > 1 else lines
     assert problems and all(": " in p and "Fix:" in p for p in problems), err
     return err
 

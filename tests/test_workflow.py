@@ -56,6 +56,8 @@ def test_cli_version_in_every_workflow_equals_the_sdk_pin():
     assert len(steps) >= 3  # preview, up, the drift job's install
     # `pulumi-version` is the input of pulumi/actions@v7 (its action.yml); absent, it installs the newest 3.x.
     assert [str(s.get("with", {}).get("pulumi-version")) for s in steps] == [pin] * len(steps)
+    # The README's install line for a machine in the data center names the same version.
+    assert re.findall(r"get\.pulumi\.com \| sh -s -- --version ([0-9.]+)", (ROOT / "README.md").read_text()) == [pin]
 
 
 def test_jobs_against_real_state_run_inside_the_network_with_an_environment():
@@ -90,6 +92,18 @@ def test_no_pulumi_cloud_token_anywhere():
     readme = (ROOT / "README.md").read_text()
     assert "pulumi login --local" not in readme and "PULUMI_BACKEND_URL='s3://" in readme
     assert "s3ForcePathStyle=true" not in readme  # OSS denies path-style requests
+    # The same URL everywhere: every action step logs in to the repository variable, the Makefile
+    # and the drift script read PULUMI_BACKEND_URL, nobody logs in to a local or default backend.
+    for _, name, job in _jobs():
+        for step in _pulumi_steps(job):
+            if "command" in step.get("with", {}):
+                assert step["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}", name
+    commands = [ln.strip() for path in ("Makefile", "README.md", "scripts/drift.sh", "scripts/ci-env-check.sh", *map(str, WORKFLOWS))
+                for ln in (ROOT / path).read_text().splitlines()]
+    logins = [ln for ln in commands if ln.startswith("pulumi login")]
+    assert logins == ['pulumi login "$PULUMI_BACKEND_URL"                    '
+                      '# the OSS state bucket; CI logs in to the same URL (vars.PULUMI_BACKEND_URL)']
+    assert not [ln for ln in commands if "--local" in ln or "PULUMI_ACCESS_TOKEN" in ln]
 
 
 def test_pr_and_main_test_jobs_run_exactly_ci_run():
@@ -128,3 +142,56 @@ def test_drift_workflow_is_scheduled_and_runs_the_drift_script():
     assert job["strategy"]["matrix"]["stack"] == ["dev", "prod"]
     assert [s["with"] for s in _pulumi_steps(job)] == [{"pulumi-version": _pulumi_steps(job)[0]["with"]["pulumi-version"]}]  # install only
     assert any(s.get("run") == 'bash scripts/drift.sh "${{ matrix.stack }}"' for s in job["steps"])
+
+
+def _job_table():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("job_table", ROOT / "scripts" / "job_table.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_doc_job_table_is_the_one_derived_from_the_workflows():
+    jt = _job_table()
+    assert jt.documented() == jt.render(), "docs/pipeline.md's job table drifted: run python scripts/job_table.py --write"
+
+
+def test_job_table_rows_against_the_yaml_by_hand():
+    """The deriving script itself, checked on the facts a reviewer looks for first (written out
+    here, not computed): which job runs where, with which environment and which secrets."""
+    creds = ["`ALIBABA_CLOUD_ACCESS_KEY_ID`", "`ALIBABA_CLOUD_ACCESS_KEY_SECRET`", "`PULUMI_CONFIG_PASSPHRASE`",
+             "`STATE_ACCESS_KEY_ID`", "`STATE_ACCESS_KEY_SECRET`", "variable `PULUMI_BACKEND_URL`"]
+    idc = "`[self-hosted, linux, x64, hybrid-idc]`"
+    hosted = "`ubuntu-24.04` (GitHub-hosted)"
+    expected = {
+        "pr / test": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
+        "pr / offline-plan (stack: dev, prod)": (hosted, "none", ["GITHUB_TOKEN (contents: read, pull-requests: write)"]),
+        "pr / preview (stack: dev, prod)": (idc, "`preview-${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read, pull-requests: write)", *creds]),
+        "main / test": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
+        "main / up (stack: dev, prod)": (idc, "`${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read)", *creds]),
+        "drift / drift (stack: dev, prod)": (idc, "`preview-${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read)", *creds]),
+    }
+    rows = {r[0]: r for r in _job_table().rows()}
+    assert {k: (r[2], r[3], r[4].split(", ")) for k, r in rows.items()} == {
+        k: (runner, env, ", ".join(seen).split(", ")) for k, (runner, env, seen) in expected.items()}
+    assert rows["drift / drift (stack: dev, prod)"][5].endswith('`bash scripts/drift.sh "${{ matrix.stack }}"`')
+    assert "(CLI 3.272.0)" in rows["main / up (stack: dev, prod)"][5] and "pulumi up --policy-pack policy" in rows["main / up (stack: dev, prod)"][5]
+    assert rows["pr / test"][5].endswith("`bash .ci/run`")
+
+
+@pytest.mark.parametrize("reported,ok", [("v3.272.0", True), ("v3.271.0", False), ("", False)])
+def test_make_refuses_a_local_cli_of_another_version(tmp_path, reported, ok):
+    """`make preview/up/drift` go through cli-check: a stand-in `pulumi version` of the pin passes,
+    any other version (or none) fails naming the pin. 3.272.0 written out: requirements.txt's pin."""
+    from tests.conftest import require_tool
+
+    make = require_tool("make")
+    (tmp_path / "pulumi").write_text(f"#!/bin/sh\n[ \"$1\" = version ] && echo '{reported}'\n")
+    (tmp_path / "pulumi").chmod(0o755)
+    env = dict(os.environ, PATH=f"{tmp_path}{os.pathsep}{os.environ['PATH']}", PULUMI_BACKEND_URL="s3://bucket")
+    proc = subprocess.run([make, "-s", "cli-check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert (proc.returncode == 0) is ok, proc.stdout + proc.stderr
+    if not ok:
+        assert "need Pulumi CLI v3.272.0" in proc.stdout
