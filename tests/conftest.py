@@ -136,4 +136,4 @@ def pytest_terminal_summary(terminalreporter):
         for d in docs:
             terminalreporter.write_line(
                 f"{d['suite']}: cases {d['cases']}, ok {d['ok']}, rejected {d['rejected']}, "
-                f"crashes {d['crashes']}, time-outs {d['timeouts']} ({d['seconds']}s)")
+                f"crashes {d['crashes']}, time-outs {d['timeouts']}, inputs {d.get('inputs', '?')} ({d['seconds']}s)")

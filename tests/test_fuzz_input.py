@@ -2,7 +2,10 @@
 model's JSON schema, hostile mutations of the dev and prod stacks, and placement requests.
 
 Hostile mutations draw from a seeded ``random.Random``; schema-generated cases come from
-Hypothesis with ``derandomize=True``.
+Hypothesis with ``derandomize=True`` and a pinned constants pool (``pinned_constants``).
+The cases are a function of the stack files, the schema and the generator code: the summary's
+``inputs`` digest says whether two runs fed the same cases, so a count that moved with an edit
+to a stack is told apart from a count that moved on its own.
 Every case must end in exit 0, or exit 2 with one line per problem naming a field path and a
 fix; never an exception, never past the time budget, and a rejected plan writes nothing.
 The counts land in build/fuzz/<suite>.json and in the pytest terminal summary (conftest.py).
@@ -13,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import pkgutil
 import random
 import signal
 import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -62,7 +67,11 @@ class Tally:
         self.c = Counter(cases=0, ok=0, rejected=0, crashes=0, timeouts=0)
         self.failures: list[str] = []
         self.log: list[str] = []  # one line per case: build/fuzz/<suite>.cases, to compare runs
+        self.inputs = hashlib.sha256()  # over every case's input bytes, in order
         self.start = time.perf_counter()
+
+    def feed(self, data: bytes) -> None:
+        self.inputs.update(hashlib.sha256(data).digest())
 
     def record(self, what: str, detail: str = "") -> None:
         self.c["cases"] += 1
@@ -72,7 +81,8 @@ class Tally:
             self.failures.append(detail)
 
     def write(self) -> dict:
-        doc = {"suite": self.suite, **self.c, "seconds": round(time.perf_counter() - self.start, 1)}
+        doc = {"suite": self.suite, **self.c, "inputs": self.inputs.hexdigest()[:12],
+               "seconds": round(time.perf_counter() - self.start, 1)}
         COUNTS_DIR.mkdir(parents=True, exist_ok=True)
         (COUNTS_DIR / f"{self.suite}.json").write_text(json.dumps(doc, sort_keys=True) + "\n")
         (COUNTS_DIR / f"{self.suite}.cases").write_text("\n".join(self.log) + "\n")
@@ -97,6 +107,7 @@ def _well_formed(err: ConfigError) -> str | None:
 
 def check_stack_bytes(data: bytes, tmp: Path, tally: Tally, via_cli: bool = False) -> None:
     """The `hybrid-gpu plan` path up to the program: read the file, validate the model."""
+    tally.feed(data)
     cfg_file = tmp / "Pulumi.fuzz.yaml"
     cfg_file.write_bytes(data)
     try:
@@ -249,6 +260,86 @@ PLATFORM_SCHEMA = Platform.model_json_schema(by_alias=True)
 PLACEMENT_SCHEMA = PlacementInput.model_json_schema()
 
 
+# --- Hypothesis with a pinned constants pool ------------------------------------
+# Hypothesis draws about 5 % of its values from literals it harvests out of every project module
+# in sys.modules at draw time (hypothesis 6.155: internal/conjecture/providers.py,
+# _get_local_constants). What is imported by then depends on the tests run before in the same
+# process (cli.main imports the plan machinery and the components lazily), so "derandomized"
+# cases drifted with test order and selection. The pool is pinned to the modules the cases are
+# judged by, every one of them imported: the same cases whatever ran before.
+
+CONSTANT_MODULES = ("hybrid", "hybrid_tools.stackconfig", "hybrid_tools.placement_cli")
+
+
+def _constant_module_names() -> list[str]:
+    names = []
+    for top in CONSTANT_MODULES:
+        mod = import_module(top)
+        names.append(top)
+        if hasattr(mod, "__path__"):
+            names += [m.name for m in pkgutil.walk_packages(mod.__path__, top + ".")]
+    return sorted(names)
+
+
+_PINNED = None
+
+
+def _pinned_pool():
+    global _PINNED
+    if _PINNED is None:
+        from hypothesis.internal.constants_ast import Constants, constants_from_module
+        from hypothesis.internal.floats import float_to_int
+        from sortedcontainers import SortedSet
+
+        pool = Constants()
+        for name in _constant_module_names():
+            pool |= constants_from_module(import_module(name))
+        # Sorted, as Hypothesis keeps its own pool: a plain set of str iterates in PYTHONHASHSEED order.
+        _PINNED = Constants(integers=SortedSet(pool.integers), floats=SortedSet(pool.floats, key=float_to_int),
+                            bytes=SortedSet(pool.bytes), strings=SortedSet(pool.strings))
+    return _PINNED
+
+
+@contextmanager
+def pinned_constants():
+    from hypothesis.internal.conjecture import providers
+
+    pool = _pinned_pool()
+    real = providers._get_local_constants
+    providers.CONSTANTS_CACHE.cache.clear()  # per-choice-type views of the pool it had before
+    providers._get_local_constants = lambda: pool
+    try:
+        yield
+    finally:
+        providers._get_local_constants = real
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
+def generated(strategy, n: int) -> list:
+    """The first ``n`` values Hypothesis generates from ``strategy`` under FUZZ, pool pinned.
+
+    Generated first, judged after: generation never depends on a case's outcome (no shrinking,
+    no targeting), and the list can be compared between runs."""
+    values = []
+
+    @settings(FUZZ, max_examples=n)
+    @given(strategy)
+    def collect(value):
+        values.append(value)
+
+    with pinned_constants():
+        collect()
+    return values
+
+
+def schema_sections():
+    return st.sampled_from(sorted(PLATFORM_SCHEMA["properties"])).flatmap(_section)
+
+
+def placement_texts():
+    return from_schema(PLACEMENT_SCHEMA).map(json.dumps)
+
+
 # --- the fuzz runs ------------------------------------------------------------
 
 STACK_CASES = 200
@@ -260,14 +351,20 @@ PLACEMENT_SCHEMA_CASES = 30
 SEED = 20261129  # mutations draw from random.Random(SEED): the same cases on every run, in any test order
 
 
-def test_fuzz_stack_mutations(tmp_path_factory):
-    tally = Tally("stack-mutations")
+def stack_mutation_cases() -> list[bytes]:
     attacks = ["value"] * 6 + ["delete"] * 2 + TEXT_ATTACKS
     rng = random.Random(SEED)
+    cases = []
     for _ in range(STACK_CASES):
         stack, attack = rng.choice(["dev", "prod"]), rng.choice(attacks)
-        data = mutate_stack(stack, attack, random.Random(rng.getrandbits(64)))
-        check_stack_bytes(data, tmp_path_factory.mktemp("m"), tally, via_cli=tally.c["cases"] % 10 == 0)
+        cases.append(mutate_stack(stack, attack, random.Random(rng.getrandbits(64))))
+    return cases
+
+
+def test_fuzz_stack_mutations(tmp_path_factory):
+    tally = Tally("stack-mutations")
+    for n, data in enumerate(stack_mutation_cases()):
+        check_stack_bytes(data, tmp_path_factory.mktemp("m"), tally, via_cli=n % 10 == 0)
     # The unmutated stacks themselves are accepted.
     for stack in ("dev", "prod"):
         check_stack_bytes(_stack_text(stack).encode(), tmp_path_factory.mktemp("s"), tally)
@@ -286,17 +383,10 @@ def _section(key: str):
 
 def test_fuzz_stack_from_schema(tmp_path_factory):
     tally = Tally("stack-schema")
-    sections = st.sampled_from(sorted(PLATFORM_SCHEMA["properties"])).flatmap(_section)
-
-    @settings(FUZZ, max_examples=SCHEMA_CASES)
-    @given(sections)
-    def run(section):
-        key, value = section
+    for key, value in generated(schema_sections(), SCHEMA_CASES):
         raw = stack_raw("dev")
         raw[key] = value
         check_stack_bytes(_schema_stack(raw), tmp_path_factory.mktemp("g"), tally)
-
-    run()
     check_stack_bytes(_stack_text("dev").encode(), tmp_path_factory.mktemp("s"), tally)
     tally.assert_clean()
 
@@ -323,6 +413,7 @@ def _problem_lines(text: str) -> list[str]:
 
 
 def check_placement_text(text: str, tally: Tally) -> None:
+    tally.feed(text.encode("utf-8", "surrogatepass"))
     out, err = io.StringIO(), io.StringIO()
     try:
         with budget():
@@ -358,17 +449,58 @@ def mutate_request(rnd: random.Random) -> str:
     return json.dumps(doc)
 
 
+def placement_mutation_cases() -> list[str]:
+    rng = random.Random(SEED)
+    return [mutate_request(random.Random(rng.getrandbits(64))) for _ in range(PLACEMENT_MUTATIONS)]
+
+
 def test_fuzz_placement_requests():
     tally = Tally("placement")
-    rng = random.Random(SEED)
-    for _ in range(PLACEMENT_MUTATIONS):
-        check_placement_text(mutate_request(random.Random(rng.getrandbits(64))), tally)
-
-    @settings(FUZZ, max_examples=PLACEMENT_SCHEMA_CASES)
-    @given(from_schema(PLACEMENT_SCHEMA).map(json.dumps))
-    def run(text):
+    for text in placement_mutation_cases():
         check_placement_text(text, tally)
-
-    run()
+    for text in generated(placement_texts(), PLACEMENT_SCHEMA_CASES):
+        check_placement_text(text, tally)
     check_placement_text(json.dumps(GOOD_REQUEST), tally)
     tally.assert_clean()
+
+
+# --- the cases are the same on every run ----------------------------------------
+
+def case_digests(schema_cases: int) -> dict[str, str]:
+    """A digest of each generator's case list (the schema sections cut to ``schema_cases``: they
+    cost ~0.2 s each to generate)."""
+    def digest(values) -> str:
+        return hashlib.sha256(json.dumps(values, sort_keys=True, default=repr).encode()).hexdigest()[:16]
+
+    return {
+        "stack-mutations": digest([d.decode("utf-8", "backslashreplace") for d in stack_mutation_cases()]),
+        "placement-mutations": digest(placement_mutation_cases()),
+        "placement-schema": digest(generated(placement_texts(), PLACEMENT_SCHEMA_CASES)),
+        "stack-schema": digest(generated(schema_sections(), schema_cases)),
+    }
+
+
+_DIGESTS = """
+import json, sys
+if sys.argv[1] == "after-plan":  # what cli.main imports before a plan: many more literals in sys.modules
+    import components.platform, hybrid_tools.plan
+from tests.test_fuzz_input import case_digests
+print(json.dumps(case_digests(10)))
+"""
+
+
+def test_every_generator_gives_the_same_cases_whatever_ran_before_and_whatever_the_hash_seed():
+    import os
+    import subprocess
+
+    runs = {}
+    procs = {(seed, mode): subprocess.Popen([sys.executable, "-c", _DIGESTS, mode], cwd=ROOT, text=True,
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                            env={**os.environ, "PYTHONHASHSEED": seed})
+             for seed, mode in (("1", "fresh"), ("2", "after-plan"))}
+    for key, proc in procs.items():
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+        runs[key] = json.loads(out)
+    fresh, after_plan = runs.values()
+    assert fresh == after_plan, runs
