@@ -7,7 +7,7 @@ import copy
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 import yaml
@@ -91,6 +91,33 @@ def pulumi_mocks():
     yield configure
     loop.close()
     asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def settle(program: Callable[[], Any]) -> Any:
+    """Run ``program`` under the mocks ``pulumi_mocks`` set up, as the engine runs a Pulumi
+    program, and return what it returned with every Output in it (also inside tuples, lists
+    and dicts) resolved.
+
+    It returns only once the run has settled: the SDK's end-of-program wait
+    (``run_pulumi_func``) has seen every registration RPC and every Output finish. Checks
+    that read what the mocks recorded go after this call, never inside an ``apply``: an
+    apply runs as soon as the Outputs it names resolve, while resources outside that chain
+    (a child parented to another resource, a rule, a link nobody exports) may still be
+    registering, and a check like "no such resource" passes vacuously."""
+    import pulumi
+    from pulumi.runtime.settings import SETTINGS
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        box["value"] = _sync_await(pulumi.Output.from_input(program()).future())
+
+    _sync_await(run_pulumi_func(run))
+    return box["value"]
 
 
 def require_tool(name: str) -> str:
