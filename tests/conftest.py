@@ -67,8 +67,8 @@ class Recorder:
 def pulumi_mocks():
     """Fresh event loop and fresh mocks per test, with project and stack set.
 
-    Usage: ``rec = pulumi_mocks(config_raw, stack="dev")`` then build components and
-    return an Output chain from a ``@pulumi.runtime.test`` function.
+    Usage: ``rec = pulumi_mocks(config_raw, stack="dev")``, then build the components inside
+    ``settle(...)`` and check what ``rec`` recorded after it returns.
     """
     import pulumi
 

@@ -7,6 +7,7 @@ import json
 import pulumi
 
 from hybrid.model import load
+from tests.conftest import settle
 
 CM = "kubernetes:core/v1:ConfigMap"
 DS = "kubernetes:apps/v1:DaemonSet"
@@ -28,47 +29,40 @@ def _build(raw):
     return p, nets, cni
 
 
-@pulumi.runtime.test
 def test_eni_config_takes_every_zone_from_the_network(pulumi_mocks, dev_raw):
     dev_raw["regions"][0]["zones"].append("cn-beijing-h")
     rec = pulumi_mocks(dev_raw)
-    p, nets, cni = _build(dev_raw)
-    net = nets["cn-beijing"]
 
-    def check(args):
-        pod_vsw, sg, _ids, _node_vsw = args
-        cm = rec.named(CM, "cni-configmap-kube-system-eni-config-cn-beijing").inputs
-        conf = json.loads(cm["data"]["eni_conf"])
-        assert set(pod_vsw) == {"cn-beijing-g", "cn-beijing-h"}
-        assert conf["vswitches"] == {z: [v] for z, v in pod_vsw.items()}
-        assert conf["security_groups"] == [sg] and sg.startswith("sg-")
-        assert all(v.startswith("vsw-") for v in pod_vsw.values())
-        node_vsw = rec.named("alicloud:vpc/switch:Switch", "cn-beijing-cn-beijing-g-nodes")
-        assert node_vsw.inputs["cidrBlock"] not in json.dumps(conf)
-        ds = rec.named(DS, "cni-daemonset-kube-system-terway-eniip-cn-beijing").inputs
-        assert ds["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] == "eni-config-cn-beijing"
-        assert ds["spec"]["template"]["metadata"]["annotations"]["hybrid.example.com/eni-config-sha256"]
-        for args_ in rec.resources.values():
-            if args_.typ.startswith("kubernetes:") and args_.typ != "pulumi:providers:kubernetes":
-                assert args_.provider and "::idc::" in args_.provider, args_.name
+    def program():
+        net = _build(dev_raw)[1]["cn-beijing"]
+        return net.pod_vswitch_ids, net.pod_security_group_id
 
-    ids = pulumi.Output.all(*[r.id for r in cni.resources.values()])
-    # The node vSwitch is read below as well: wait for it (nothing in the CNI depends on it).
-    return pulumi.Output.all(net.pod_vswitch_ids, net.pod_security_group_id, ids, net.vswitch_ids).apply(check)
+    pod_vsw, sg = settle(program)
+    cm = rec.named(CM, "cni-configmap-kube-system-eni-config-cn-beijing").inputs
+    conf = json.loads(cm["data"]["eni_conf"])
+    assert set(pod_vsw) == {"cn-beijing-g", "cn-beijing-h"}
+    assert conf["vswitches"] == {z: [v] for z, v in pod_vsw.items()}
+    assert conf["security_groups"] == [sg] and sg.startswith("sg-")
+    assert all(v.startswith("vsw-") for v in pod_vsw.values())
+    node_vsw = rec.named("alicloud:vpc/switch:Switch", "cn-beijing-cn-beijing-g-nodes")
+    assert node_vsw.inputs["cidrBlock"] not in json.dumps(conf)
+    ds = rec.named(DS, "cni-daemonset-kube-system-terway-eniip-cn-beijing").inputs
+    assert ds["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] == "eni-config-cn-beijing"
+    assert ds["spec"]["template"]["metadata"]["annotations"]["hybrid.example.com/eni-config-sha256"]
+    for args_ in rec.resources.values():
+        if args_.typ.startswith("kubernetes:") and args_.typ != "pulumi:providers:kubernetes":
+            assert args_.provider and "::idc::" in args_.provider, args_.name
 
 
-@pulumi.runtime.test
 def test_one_terway_per_region_and_calico_once(pulumi_mocks, prod_raw):
     rec = pulumi_mocks(prod_raw, stack="prod")
-    p, _, cni = _build(prod_raw)
+    p = load(prod_raw)
+    settle(lambda: [r.id for r in _build(prod_raw)[2].resources.values()])
 
-    def check(_):
-        names = sorted(a.name for a in rec.of_type(DS))
-        assert names == ["cni-daemonset-kube-system-calico-node"] + [f"cni-daemonset-kube-system-terway-eniip-{r.id}" for r in sorted(p.regions, key=lambda r: r.id)]
-        calico = rec.named(DS, "cni-daemonset-kube-system-calico-node").inputs
-        exprs = calico["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"]
-        assert {"key": "alibabacloud.com/external", "operator": "NotIn", "values": ["true"]} in exprs
-        assert len(rec.of_type(CM)) == len(p.regions)
-        assert len(rec.of_type("kubernetes:core/v1:ServiceAccount")) == 1
-
-    return pulumi.Output.all(*[r.id for r in cni.resources.values()]).apply(check)
+    names = sorted(a.name for a in rec.of_type(DS))
+    assert names == ["cni-daemonset-kube-system-calico-node"] + [f"cni-daemonset-kube-system-terway-eniip-{r.id}" for r in sorted(p.regions, key=lambda r: r.id)]
+    calico = rec.named(DS, "cni-daemonset-kube-system-calico-node").inputs
+    exprs = calico["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"]
+    assert {"key": "alibabacloud.com/external", "operator": "NotIn", "values": ["true"]} in exprs
+    assert len(rec.of_type(CM)) == len(p.regions)
+    assert len(rec.of_type("kubernetes:core/v1:ServiceAccount")) == 1

@@ -12,6 +12,7 @@ import yaml
 from hybrid import device_plugin
 from tests.k8s_affinity import Node, placement
 from hybrid.model import load
+from tests.conftest import settle
 
 UPSTREAM = yaml.safe_load((Path(__file__).parent / "data" / "nvidia-k8s-device-plugin-v0.17.4" / "nvidia-device-plugin.yml").read_text())
 
@@ -81,25 +82,25 @@ def test_device_plugin_settings_with_gpu_operator_are_refused(prod_raw):
         load(prod_raw)
 
 
-@pulumi.runtime.test
 def test_component_declares_daemonsets_or_reads_the_operators_cluster_policy(pulumi_mocks, prod_raw):
     import pulumi_kubernetes as k8s
 
     from components.device_plugin import GpuDevicePlugin, GpuDevicePluginArgs
 
     rec = pulumi_mocks(prod_raw, stack="prod")
-    provider = k8s.Provider("idc", kubeconfig="x")
-    on_idc = pulumi.ResourceOptions(providers={"kubernetes": provider})
-    plugin = GpuDevicePlugin("gpu", GpuDevicePluginArgs(platform=load(prod_raw)), opts=on_idc)
-    op_raw = {**prod_raw, "gpu": {"provider": "gpu-operator"}}
-    operator = GpuDevicePlugin("gpu-op", GpuDevicePluginArgs(platform=load(op_raw)), opts=on_idc)
 
-    def check(_):
-        ds = rec.of_type("kubernetes:apps/v1:DaemonSet")
-        assert [a.name for a in ds] == ["gpu-nvidia-device-plugin-cn-beijing", "gpu-nvidia-device-plugin-cn-hangzhou",
-                                        "gpu-nvidia-device-plugin-cn-zhangjiakou"]
-        assert operator.daemonsets == {} and plugin.cluster_policy is None
-        read = rec.of_type("kubernetes:nvidia.com/v1:ClusterPolicy")
-        assert [(a.name, a.resource_id) for a in read] == [("gpu-op-cluster-policy", "cluster-policy")]
+    def program():
+        provider = k8s.Provider("idc", kubeconfig="x")
+        on_idc = pulumi.ResourceOptions(providers={"kubernetes": provider})
+        plugin = GpuDevicePlugin("gpu", GpuDevicePluginArgs(platform=load(prod_raw)), opts=on_idc)
+        op_raw = {**prod_raw, "gpu": {"provider": "gpu-operator"}}
+        operator = GpuDevicePlugin("gpu-op", GpuDevicePluginArgs(platform=load(op_raw)), opts=on_idc)
+        return plugin, operator
 
-    return pulumi.Output.all(*[d.id for d in plugin.daemonsets.values()], operator.cluster_policy.id).apply(check)
+    plugin, operator = settle(program)
+    ds = rec.of_type("kubernetes:apps/v1:DaemonSet")
+    assert [a.name for a in ds] == ["gpu-nvidia-device-plugin-cn-beijing", "gpu-nvidia-device-plugin-cn-hangzhou",
+                                    "gpu-nvidia-device-plugin-cn-zhangjiakou"]
+    assert operator.daemonsets == {} and plugin.cluster_policy is None
+    read = rec.of_type("kubernetes:nvidia.com/v1:ClusterPolicy")
+    assert [(a.name, a.resource_id) for a in read] == [("gpu-op-cluster-policy", "cluster-policy")]

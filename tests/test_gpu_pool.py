@@ -13,7 +13,7 @@ import yaml
 
 from hybrid.errors import ConfigError
 from hybrid.model import load
-from tests.conftest import ROOT
+from tests.conftest import ROOT, settle
 
 INSTANCE = "alicloud:ecs/instance:Instance"
 DISK = "alicloud:ecs/ecsDisk:EcsDisk"
@@ -42,76 +42,69 @@ def _build(raw, region_index=0):
     return p, region, net, pools
 
 
-@pulumi.runtime.test
 def test_instances_have_the_real_inputs(pulumi_mocks, prod_raw):
     from hybrid_tools.mockrun import SECRET_SIG, SIG_KEY
     from hybrid_tools.stackconfig import OFFLINE_SECRETS
 
     rec = pulumi_mocks(prod_raw, stack="prod")
-    p, region, net, pools = _build(prod_raw)
+    region = load(prod_raw).regions[0]
 
-    def check(args):
-        vsw, sg, ids, secret_flags = args
-        assert all(secret_flags), "user_data must be a secret Output"
-        for comp, pool, (inst_ids, disk_ids) in zip(pools, region.gpu_pools, ids):
-            inst = [a for a in rec.of_type(INSTANCE) if a.name.startswith(f"{region.id}-{pool.name}-")]
-            disks = [a for a in rec.of_type(DISK) if a.name.startswith(f"{region.id}-{pool.name}-")]
-            assert len(inst) == len(disks) == len(inst_ids) == len(disk_ids) == pool.count
-            for a in inst:
-                i = a.inputs
-                zone = i["availabilityZone"]
-                assert zone in pool.zones
-                assert i["instanceType"] == pool.instance_type
-                assert i["vswitchId"] == vsw[zone]  # the node vSwitch of the instance's own zone
-                assert i["securityGroups"] == [sg]  # the region's workers group
-                assert i["internetMaxBandwidthOut"] == 0 and "allocatePublicIp" not in i
-                assert i["imageId"] == pool.image_id and i["instanceChargeType"] == "PostPaid"
-                if pool.billing.strategy == "Spot":
-                    assert (i["spotStrategy"], i["spotPriceLimit"]) == ("SpotWithPriceLimit", pool.billing.spot_price_limit)
-                else:
-                    assert i["spotStrategy"] == "NoSpot" and "spotPriceLimit" not in i
-                assert i["systemDiskEncrypted"] is True
-                # The engine receives user-data wrapped as a secret, holding the real token.
-                ud = i["userData"]
-                assert isinstance(ud, dict) and ud.get(SIG_KEY) == SECRET_SIG, ud
-                assert ud["value"].startswith("#cloud-config\n")
-                assert OFFLINE_SECRETS["bootstrapToken"] in ud["value"]
-                tags = {k: i["tags"][k] for k in ("env", "pool", "managed-by")}
-                assert tags == {"env": "prod", "pool": pool.name, "managed-by": "pulumi"}
-            for d in disks:
-                x = d.inputs
-                assert x["encrypted"] is True and x["kmsKeyId"] == pool.data_disk.kms_key_id
-                assert x["size"] == pool.data_disk.size and x["category"] == pool.data_disk.category
-                assert x["deleteWithInstance"] is False
-            # slot k's disk is attached to slot k's instance, and both sit in the same zone
-            for base, inst_id, disk_id in zip(comp.node_names, inst_ids, disk_ids):
-                a = rec.named(ATTACH, f"{base}-data-attach")
-                assert (a.inputs["instanceId"], a.inputs["diskId"]) == (inst_id, disk_id)
-                assert rec.named(DISK, f"{base}-data").inputs["zoneId"] == rec.named(INSTANCE, base).inputs["availabilityZone"]
-                assert a.inputs["deleteWithInstance"] is False
+    def program():
+        _, _, net, pools = _build(prod_raw)
+        return (pools, net.vswitch_ids, net.security_group_id,
+                [pulumi.Output.all(c.instance_ids, c.disk_ids) for c in pools],
+                [pulumi.Output.from_input(c.user_data.is_secret()) for c in pools])
 
-    secrets = [pulumi.Output.from_input(c.user_data.is_secret()) for c in pools]
-    ids = pulumi.Output.all(*[pulumi.Output.all(c.instance_ids, c.disk_ids) for c in pools])
-    attached = pulumi.Output.all(*[a.id for c in pools for a in c.attachments])
-    return pulumi.Output.all(net.vswitch_ids, net.security_group_id, ids, pulumi.Output.all(*secrets), attached).apply(
-        lambda a: check(a[:4]))
+    pools, vsw, sg, ids, secret_flags = settle(program)
+    assert all(secret_flags), "user_data must be a secret Output"
+    for comp, pool, (inst_ids, disk_ids) in zip(pools, region.gpu_pools, ids):
+        inst = [a for a in rec.of_type(INSTANCE) if a.name.startswith(f"{region.id}-{pool.name}-")]
+        disks = [a for a in rec.of_type(DISK) if a.name.startswith(f"{region.id}-{pool.name}-")]
+        assert len(inst) == len(disks) == len(inst_ids) == len(disk_ids) == pool.count
+        for a in inst:
+            i = a.inputs
+            zone = i["availabilityZone"]
+            assert zone in pool.zones
+            assert i["instanceType"] == pool.instance_type
+            assert i["vswitchId"] == vsw[zone]  # the node vSwitch of the instance's own zone
+            assert i["securityGroups"] == [sg]  # the region's workers group
+            assert i["internetMaxBandwidthOut"] == 0 and "allocatePublicIp" not in i
+            assert i["imageId"] == pool.image_id and i["instanceChargeType"] == "PostPaid"
+            if pool.billing.strategy == "Spot":
+                assert (i["spotStrategy"], i["spotPriceLimit"]) == ("SpotWithPriceLimit", pool.billing.spot_price_limit)
+            else:
+                assert i["spotStrategy"] == "NoSpot" and "spotPriceLimit" not in i
+            assert i["systemDiskEncrypted"] is True
+            # The engine receives user-data wrapped as a secret, holding the real token.
+            ud = i["userData"]
+            assert isinstance(ud, dict) and ud.get(SIG_KEY) == SECRET_SIG, ud
+            assert ud["value"].startswith("#cloud-config\n")
+            assert OFFLINE_SECRETS["bootstrapToken"] in ud["value"]
+            tags = {k: i["tags"][k] for k in ("env", "pool", "managed-by")}
+            assert tags == {"env": "prod", "pool": pool.name, "managed-by": "pulumi"}
+        for d in disks:
+            x = d.inputs
+            assert x["encrypted"] is True and x["kmsKeyId"] == pool.data_disk.kms_key_id
+            assert x["size"] == pool.data_disk.size and x["category"] == pool.data_disk.category
+            assert x["deleteWithInstance"] is False
+        # slot k's disk is attached to slot k's instance, and both sit in the same zone
+        for base, inst_id, disk_id in zip(comp.node_names, inst_ids, disk_ids):
+            a = rec.named(ATTACH, f"{base}-data-attach")
+            assert (a.inputs["instanceId"], a.inputs["diskId"]) == (inst_id, disk_id)
+            assert rec.named(DISK, f"{base}-data").inputs["zoneId"] == rec.named(INSTANCE, base).inputs["availabilityZone"]
+            assert a.inputs["deleteWithInstance"] is False
 
 
-@pulumi.runtime.test
 def test_ram_role_attached_only_when_configured(pulumi_mocks, dev_raw):
     dev_raw["regions"][0]["gpuPools"][0]["ramRole"] = "hybrid-gpu-node"
     dev_raw["regions"][0]["gpuPools"][0]["count"] = 2
     rec = pulumi_mocks(dev_raw)
-    _, _, _, pools = _build(dev_raw)
-    assert len(pools[0].role_attachments) == 2
+    (inst_ids,) = settle(lambda: [_build(dev_raw)[3][0].instance_ids])
 
-    def check(inst_ids):
-        atts = rec.of_type("alicloud:ecs/ramRoleAttachment:RamRoleAttachment")
-        assert sorted(a.inputs["instanceId"] for a in atts) == sorted(inst_ids)
-        assert {a.inputs["ramRoleName"] for a in atts} == {"hybrid-gpu-node"}
-
-    roles = pulumi.Output.all(*[a.id for a in pools[0].role_attachments])
-    return pulumi.Output.all(pools[0].instance_ids, roles).apply(lambda a: check(a[0]))
+    atts = rec.of_type("alicloud:ecs/ramRoleAttachment:RamRoleAttachment")
+    assert len(inst_ids) == 2
+    assert sorted(a.inputs["instanceId"] for a in atts) == sorted(inst_ids)
+    assert {a.inputs["ramRoleName"] for a in atts} == {"hybrid-gpu-node"}
 
 
 def test_slot_names_are_stable_when_count_changes():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 
-import pulumi
 import pytest
 
 from hybrid.errors import ConfigError
 from hybrid.model import load
+from tests.conftest import settle
 
 ROUTE = "alicloud:vpc/routeEntry:RouteEntry"
 ATTACH = "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment"
@@ -78,80 +78,66 @@ def _build(raw):
     return RegionNetwork(region.id, RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment))
 
 
-@pulumi.runtime.test
+def _outputs(net, *names: str) -> list:
+    return [getattr(net.outputs, n) for n in names]
+
+
 def test_transit_router_attachment_and_a_route_per_idc_range(pulumi_mocks, dev_raw):
     dev_raw["regions"][0]["zones"].append("cn-beijing-h")
     dev_raw["regions"][0]["leasedLine"]["transitRouter"]["routeTableId"] = "vtb-trtable0001"
     rec = pulumi_mocks(dev_raw)
-    net = _build(dev_raw)
+    vpc_id, node_vsw, routes = settle(lambda: _outputs(_build(dev_raw), "vpc_id", "vswitch_ids", "idc_routes"))
 
-    def check(args):
-        vpc_id, node_vsw, routes = args[:3]
-        att = rec.named(ATTACH, "cn-beijing-tr-attachment")
-        assert att.inputs["cenId"] == "cen-dev0hybrid0gpu0line"
-        assert att.inputs["transitRouterId"] == "tr-2zedev0hybrid0tr0001"
-        assert att.inputs["vpcId"] == vpc_id
-        assert {(m["zoneId"], m["vswitchId"]) for m in att.inputs["zoneMappings"]} == set(node_vsw.items())
-        assert len(node_vsw) == 2
-        vpc_rt = rec.named(VPC, "cn-beijing-vpc")
-        entries = [a.inputs for a in rec.of_type(ROUTE)]
-        assert {e["destinationCidrblock"] for e in entries} == DEV_IDC_RANGES
-        assert len(entries) == len(DEV_IDC_RANGES)
-        for e in entries:
-            assert e["nexthopType"] == "Attachment"
-            assert e["nexthopId"] == routes["nextHop"]["id"]
-            assert e["routeTableId"] == routes["routeTableId"]
-        assert routes["nextHop"]["id"].startswith("tr-attach-")
-        assert routes["routeTableId"].startswith("vtb-") and not vpc_rt.resource_id
-        assert routes["routes"] == {c: "managed" for c in DEV_IDC_RANGES}
-        for kind in ("transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation",
-                     "transitRouterRouteTablePropagation:TransitRouterRouteTablePropagation"):
-            (assoc,) = rec.of_type(f"alicloud:cen/{kind}")
-            assert assoc.inputs == {"transitRouterAttachmentId": routes["nextHop"]["id"],
-                                    "transitRouterRouteTableId": "vtb-trtable0001"}
-
-    # Wait for every resource the check reads, the TR route-table links included.
-    return pulumi.Output.all(net.outputs.vpc_id, net.outputs.vswitch_ids, net.outputs.idc_routes, *[e.id for e in net.route_entries.values()],
-                             *[link.id for link in net.tr_route_table_links]).apply(check)
+    att = rec.named(ATTACH, "cn-beijing-tr-attachment")
+    assert att.inputs["cenId"] == "cen-dev0hybrid0gpu0line"
+    assert att.inputs["transitRouterId"] == "tr-2zedev0hybrid0tr0001"
+    assert att.inputs["vpcId"] == vpc_id
+    assert {(m["zoneId"], m["vswitchId"]) for m in att.inputs["zoneMappings"]} == set(node_vsw.items())
+    assert len(node_vsw) == 2
+    vpc_rt = rec.named(VPC, "cn-beijing-vpc")
+    entries = [a.inputs for a in rec.of_type(ROUTE)]
+    assert {e["destinationCidrblock"] for e in entries} == DEV_IDC_RANGES
+    assert len(entries) == len(DEV_IDC_RANGES)
+    for e in entries:
+        assert e["nexthopType"] == "Attachment"
+        assert e["nexthopId"] == routes["nextHop"]["id"]
+        assert e["routeTableId"] == routes["routeTableId"]
+    assert routes["nextHop"]["id"].startswith("tr-attach-")
+    assert routes["routeTableId"].startswith("vtb-") and not vpc_rt.resource_id
+    assert routes["routes"] == {c: "managed" for c in DEV_IDC_RANGES}
+    for kind in ("transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation",
+                 "transitRouterRouteTablePropagation:TransitRouterRouteTablePropagation"):
+        (assoc,) = rec.of_type(f"alicloud:cen/{kind}")
+        assert assoc.inputs == {"transitRouterAttachmentId": routes["nextHop"]["id"],
+                                "transitRouterRouteTableId": "vtb-trtable0001"}
 
 
-@pulumi.runtime.test
 def test_existing_vpc_is_imported_and_routes_are_reported(pulumi_mocks, dev_raw):
     dev_raw["regions"][0]["zones"] = [{"id": "cn-beijing-g", "nodeVswitchCidr": "10.40.0.0/22", "podVswitchCidr": "10.40.32.0/19"}]
     dev_raw["regions"][0]["leasedLine"] = {"existingVpc": {**EXISTING, "vswitches": [
         {"zone": "cn-beijing-g", "role": "pods", "id": "vsw-2zeexistingpods"}]}}
     rec = pulumi_mocks(dev_raw)
-    net = _build(dev_raw)
+    vpc_id, pod_vsw, routes = settle(lambda: _outputs(_build(dev_raw), "vpc_id", "pod_vswitch_ids", "idc_routes"))
 
-    def check(args):
-        vpc_id, pod_vsw, routes, _node_vsw = args
-        # The import id reaches the engine, and dependants see the existing VPC's id.
-        assert rec.named(VPC, "cn-beijing-vpc").resource_id == "vpc-2zeexisting0001" == vpc_id
-        assert rec.named(SW, "cn-beijing-cn-beijing-g-pods").resource_id == "vsw-2zeexistingpods" == pod_vsw["cn-beijing-g"]
-        assert rec.named(SW, "cn-beijing-cn-beijing-g-nodes").resource_id == ""  # not listed: created
-        assert not rec.of_type(ATTACH) and not rec.of_type(ROUTE)  # createRoutes false: the routes exist
-        assert routes == {"kind": "existingVpc", "routeTableId": "vtb-2zeexisting0001",
-                          "nextHop": {"type": "Ecr", "id": "ecr-abc123"},
-                          "routes": {c: "existing" for c in DEV_IDC_RANGES}}
-
-    # Wait for the node vSwitch too: the check reads its registration.
-    return pulumi.Output.all(net.outputs.vpc_id, net.outputs.pod_vswitch_ids, net.outputs.idc_routes, net.outputs.vswitch_ids).apply(check)
+    # The import id reaches the engine, and dependants see the existing VPC's id.
+    assert rec.named(VPC, "cn-beijing-vpc").resource_id == "vpc-2zeexisting0001" == vpc_id
+    assert rec.named(SW, "cn-beijing-cn-beijing-g-pods").resource_id == "vsw-2zeexistingpods" == pod_vsw["cn-beijing-g"]
+    assert rec.named(SW, "cn-beijing-cn-beijing-g-nodes").resource_id == ""  # not listed: created
+    assert not rec.of_type(ATTACH) and not rec.of_type(ROUTE)  # createRoutes false: the routes exist
+    assert routes == {"kind": "existingVpc", "routeTableId": "vtb-2zeexisting0001",
+                      "nextHop": {"type": "Ecr", "id": "ecr-abc123"},
+                      "routes": {c: "existing" for c in DEV_IDC_RANGES}}
 
 
-@pulumi.runtime.test
 def test_existing_vpc_can_get_its_routes_created(pulumi_mocks, dev_raw):
     dev_raw["regions"][0]["leasedLine"] = {"existingVpc": {**EXISTING, "createRoutes": True}}
     rec = pulumi_mocks(dev_raw)
-    net = _build(dev_raw)
+    (routes,) = settle(lambda: _outputs(_build(dev_raw), "idc_routes"))
 
-    def check(routes):
-        entries = [a.inputs for a in rec.of_type(ROUTE)]
-        assert {(e["destinationCidrblock"], e["nexthopType"], e["nexthopId"], e["routeTableId"]) for e in entries} == {
-            (c, "Ecr", "ecr-abc123", "vtb-2zeexisting0001") for c in DEV_IDC_RANGES}
-        assert set(routes["routes"].values()) == {"managed"}
-
-    # Wait for the route entries themselves, not only for the output.
-    return pulumi.Output.all(net.outputs.idc_routes, *[e.id for e in net.route_entries.values()]).apply(lambda a: check(a[0]))
+    entries = [a.inputs for a in rec.of_type(ROUTE)]
+    assert {(e["destinationCidrblock"], e["nexthopType"], e["nexthopId"], e["routeTableId"]) for e in entries} == {
+        (c, "Ecr", "ecr-abc123", "vtb-2zeexisting0001") for c in DEV_IDC_RANGES}
+    assert set(routes["routes"].values()) == {"managed"}
 
 
 def test_prod_gives_every_region_a_path(prod_raw):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pulumi
 import pytest
 
 from hybrid.model import load
+from tests.conftest import settle
 
 SGR = "alicloud:ecs/securityGroupRule:SecurityGroupRule"
 
@@ -19,72 +19,63 @@ def _build(raw, rec):
                                                           peer_pod_cidrs=["10.99.0.0/19"]))
 
 
-@pulumi.runtime.test
+def _outputs(net, *names: str) -> list:
+    return [getattr(net.outputs, n) for n in names]
+
+
 def test_vpc_and_vswitches_get_planned_cidrs(pulumi_mocks, dev_raw):
     rec = pulumi_mocks(dev_raw)
-    p, net = _build(dev_raw, rec)
+    p = load(dev_raw)
     zone = p.regions[0].zones[0]
+    vsw, pod_vsw, vpc_id = settle(lambda: _outputs(_build(dev_raw, rec)[1], "vswitch_ids", "pod_vswitch_ids", "vpc_id"))
 
-    def check(args):
-        vsw, pod_vsw, vpc_id = args
-        vpc = rec.named("alicloud:vpc/network:Network", "cn-beijing-vpc").inputs
-        assert vpc["cidrBlock"] == "10.40.0.0/16"
-        assert vpc["tags"]["region"] == "cn-beijing"
-        nodes = rec.named("alicloud:vpc/switch:Switch", f"cn-beijing-{zone.id}-nodes").inputs
-        pods = rec.named("alicloud:vpc/switch:Switch", f"cn-beijing-{zone.id}-pods").inputs
-        assert (nodes["cidrBlock"], nodes["zoneId"], nodes["vpcId"]) == (zone.node_vswitch_cidr, zone.id, vpc_id)
-        assert (pods["cidrBlock"], pods["zoneId"]) == (zone.pod_vswitch_cidr, zone.id)
-        assert set(vsw) == set(pod_vsw) == {zone.id}
-        assert vsw[zone.id].startswith("vsw-") and vsw[zone.id] != pod_vsw[zone.id]
-
-    return pulumi.Output.all(net.outputs.vswitch_ids, net.outputs.pod_vswitch_ids, net.outputs.vpc_id).apply(check)
+    vpc = rec.named("alicloud:vpc/network:Network", "cn-beijing-vpc").inputs
+    assert vpc["cidrBlock"] == "10.40.0.0/16"
+    assert vpc["tags"]["region"] == "cn-beijing"
+    nodes = rec.named("alicloud:vpc/switch:Switch", f"cn-beijing-{zone.id}-nodes").inputs
+    pods = rec.named("alicloud:vpc/switch:Switch", f"cn-beijing-{zone.id}-pods").inputs
+    assert (nodes["cidrBlock"], nodes["zoneId"], nodes["vpcId"]) == (zone.node_vswitch_cidr, zone.id, vpc_id)
+    assert (pods["cidrBlock"], pods["zoneId"]) == (zone.pod_vswitch_cidr, zone.id)
+    assert set(vsw) == set(pod_vsw) == {zone.id}
+    assert vsw[zone.id].startswith("vsw-") and vsw[zone.id] != pod_vsw[zone.id]
 
 
-@pulumi.runtime.test
 def test_security_groups_are_least_privilege(pulumi_mocks, dev_raw):
     rec = pulumi_mocks(dev_raw)
-    p, net = _build(dev_raw, rec)
+    p = load(dev_raw)
+    workers_sg, pods_sg = settle(lambda: _outputs(_build(dev_raw, rec)[1], "security_group_id", "pod_security_group_id"))
 
-    def check(ids):
-        workers_sg, pods_sg = ids
-        rules = [a.inputs for a in rec.of_type(SGR)]
-        assert rules, "no security group rules were declared"
-        for r in rules:
-            assert r["type"] == "ingress" and r["policy"] == "accept"
-            assert r.get("cidrIp") not in ("0.0.0.0/0", None) or r.get("ipv6CidrIp")
-            assert r.get("ipv6CidrIp") != "::/0"
-            assert not (r["ipProtocol"] == "all")
-            assert r["portRange"] != "-1/-1" or r["ipProtocol"] == "icmp"
-        worker_rules = [r for r in rules if r["securityGroupId"] == workers_sg]
-        kubelet = sorted(r["cidrIp"] for r in worker_rules if r["portRange"] == "10250/10250")
-        assert kubelet == sorted([*p.idc.node_cidrs, p.idc.pod_cidr, p.regions[0].vpc_cidr])
-        assert {r["portRange"] for r in worker_rules} == {"10250/10250", "-1/-1"}  # no NodePort unless configured
-        assert not any(r["portRange"] in ("22/22", "179/179", "6443/6443") for r in rules)
-        pod_sources = {r["cidrIp"] for r in rules if r["securityGroupId"] == pods_sg}
-        assert pod_sources == {*p.idc.node_cidrs, p.idc.pod_cidr, p.regions[0].zones[0].pod_vswitch_cidr, "10.99.0.0/19"}
-        assert p.idc.extra_ranges[0] not in pod_sources  # storage ranges never reach pods
-
-    rules_done = pulumi.Output.all(*[r.id for r in net.rules])
-    return pulumi.Output.all(net.outputs.security_group_id, net.outputs.pod_security_group_id, rules_done).apply(lambda a: check(a[:2]))
+    rules = [a.inputs for a in rec.of_type(SGR)]
+    assert rules, "no security group rules were declared"
+    for r in rules:
+        assert r["type"] == "ingress" and r["policy"] == "accept"
+        assert r.get("cidrIp") not in ("0.0.0.0/0", None) or r.get("ipv6CidrIp")
+        assert r.get("ipv6CidrIp") != "::/0"
+        assert not (r["ipProtocol"] == "all")
+        assert r["portRange"] != "-1/-1" or r["ipProtocol"] == "icmp"
+    worker_rules = [r for r in rules if r["securityGroupId"] == workers_sg]
+    kubelet = sorted(r["cidrIp"] for r in worker_rules if r["portRange"] == "10250/10250")
+    assert kubelet == sorted([*p.idc.node_cidrs, p.idc.pod_cidr, p.regions[0].vpc_cidr])
+    assert {r["portRange"] for r in worker_rules} == {"10250/10250", "-1/-1"}  # no NodePort unless configured
+    assert not any(r["portRange"] in ("22/22", "179/179", "6443/6443") for r in rules)
+    pod_sources = {r["cidrIp"] for r in rules if r["securityGroupId"] == pods_sg}
+    assert pod_sources == {*p.idc.node_cidrs, p.idc.pod_cidr, p.regions[0].zones[0].pod_vswitch_cidr, "10.99.0.0/19"}
+    assert p.idc.extra_ranges[0] not in pod_sources  # storage ranges never reach pods
 
 
-@pulumi.runtime.test
 def test_node_port_range_and_ipv6_only_when_configured(pulumi_mocks, dev_raw):
     dev_raw["regions"][0]["nodePortRange"] = {"from": 30000, "to": 32767}
     dev_raw["regions"][0]["ipv6"] = True
     dev_raw["regions"][0]["flowLogs"] = True
     rec = pulumi_mocks(dev_raw)
-    p, net = _build(dev_raw, rec)
+    p = load(dev_raw)
+    settle(lambda: _build(dev_raw, rec)[1].outputs.vpc_id)
 
-    def check(_):
-        rules = [a.inputs for a in rec.of_type(SGR)]
-        nodeports = [r for r in rules if r["portRange"] == "30000/32767"]
-        assert {(r["ipProtocol"], r["cidrIp"]) for r in nodeports} == {
-            (proto, c) for proto in ("tcp", "udp") for c in (*p.idc.node_cidrs, p.idc.pod_cidr, p.regions[0].vpc_cidr)}
-        v6 = [r for r in rules if "ipv6CidrIp" in r]
-        assert v6 and all(r["ipv6CidrIp"] == "2408:4005:3c6:8b00::/56" for r in v6)
-        flow = rec.of_type("alicloud:vpc/flowLog:FlowLog")
-        assert len(flow) == 1 and flow[0].inputs["resourceType"] == "VPC" and flow[0].inputs["trafficType"] == "All"
-
-    # The flow log registers after its log store: wait for it too, not only for the rules.
-    return pulumi.Output.all(*[r.id for r in net.rules], net.flow_log.id).apply(check)
+    rules = [a.inputs for a in rec.of_type(SGR)]
+    nodeports = [r for r in rules if r["portRange"] == "30000/32767"]
+    assert {(r["ipProtocol"], r["cidrIp"]) for r in nodeports} == {
+        (proto, c) for proto in ("tcp", "udp") for c in (*p.idc.node_cidrs, p.idc.pod_cidr, p.regions[0].vpc_cidr)}
+    v6 = [r for r in rules if "ipv6CidrIp" in r]
+    assert v6 and all(r["ipv6CidrIp"] == "2408:4005:3c6:8b00::/56" for r in v6)
+    flow = rec.of_type("alicloud:vpc/flowLog:FlowLog")
+    assert len(flow) == 1 and flow[0].inputs["resourceType"] == "VPC" and flow[0].inputs["trafficType"] == "All"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tests.conftest import settle
+
 
 # Dev, read by hand: one region (cn-beijing) with one zone (g) and a transit-router path to the
 # IDC without a route table id; one GPU pool of count 1 without its own ramRole; Calico from
@@ -76,22 +78,16 @@ EXPECTED_DEV = {
 def _run(pulumi_mocks, raw):
     """build() as the engine runs a program: returns once every registration and Output has
     settled, so resources that wait on others (the addons wait on the agent) are there too."""
-    from pulumi.runtime.mocks import SETTINGS
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
-
     from components.config import read_platform
     from components.platform import build
 
     rec = pulumi_mocks(raw, stack="dev")
-    SETTINGS.rpc_manager.clear()
-    SETTINGS.outputs.clear()
 
     def program() -> None:
         platform, secrets = read_platform()
         build(platform, secrets, "dev")
 
-    _sync_await(run_pulumi_func(program))
+    settle(program)
     return rec
 
 

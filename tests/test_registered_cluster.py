@@ -13,6 +13,7 @@ import yaml
 from hybrid import agent
 from hybrid.errors import ConfigError
 from hybrid.model import load
+from tests.conftest import settle
 
 DYN = "pulumi-python:dynamic/ack:RegisteredCluster"
 CR = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
@@ -40,122 +41,100 @@ def _build(raw):
     return p, rc
 
 
-def _done(rc):
-    # Wait for every child the assertions look at (the Deployment depends on all the others).
-    return pulumi.Output.all(rc.cluster_id, rc.agent_deployment.id, rc.console_role.id, rc.credentials.id)
-
-
-@pulumi.runtime.test
 def test_registration_inputs_and_read_only_console_scope(pulumi_mocks, dev_raw):
     rec = pulumi_mocks(dev_raw)
-    p, rc = _build(dev_raw)
+    cluster_id = settle(lambda: _build(dev_raw)[1].cluster_id)
 
-    def check(args):
-        cluster_id = args[0]
-        dyn = rec.named(DYN, "ack-cluster").inputs
-        assert (dyn["cluster_name"], dyn["region_id"], dyn["vpc_id"]) == ("idc-bj-dev", "cn-beijing", "vpc-test")
-        assert dyn["vswitch_ids"] == ["vsw-g", "vsw-h"]  # sorted by zone: stable input, no spurious diffs
-        assert (dyn["agent_endpoint"], dyn["agent_mode"], dyn["service_cidr"]) == ("private", "restricted", "172.21.0.0/20")
-        assert cluster_id.startswith("c") and len(cluster_id) == 33
+    dyn = rec.named(DYN, "ack-cluster").inputs
+    assert (dyn["cluster_name"], dyn["region_id"], dyn["vpc_id"]) == ("idc-bj-dev", "cn-beijing", "vpc-test")
+    assert dyn["vswitch_ids"] == ["vsw-g", "vsw-h"]  # sorted by zone: stable input, no spurious diffs
+    assert (dyn["agent_endpoint"], dyn["agent_mode"], dyn["service_cidr"]) == ("private", "restricted", "172.21.0.0/20")
+    assert cluster_id.startswith("c") and len(cluster_id) == 33
 
-        role = rec.named(CR, "ack-console").inputs
-        assert role["metadata"]["name"] == agent.CONSOLE_ROLE
-        verbs = {v for r in role["rules"] for v in r["verbs"]}
-        resources = {res for r in role["rules"] for res in r["resources"]}
-        assert verbs == {"get", "list", "watch"}
-        assert "secrets" not in resources and not any(r.startswith("pods/exec") for r in resources) and "*" not in resources
-        binding = rec.named(CRB, "ack-console").inputs
-        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": agent.CONSOLE_ROLE}
-        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "ack", "namespace": "kube-system"}]
-        # The manifest's own RBAC (incl. any cluster-admin binding) is never declared.
-        assert not any(a.inputs.get("roleRef", {}).get("name") == "cluster-admin" for a in rec.of_type(CRB))
-        for a in rec.resources.values():
-            if a.typ.startswith("kubernetes:") and not a.typ.startswith("pulumi:"):
-                assert a.provider and "::idc::" in a.provider, a.name  # everything goes to the IDC cluster
-        assert rec.of_type("alicloud:ackone/cluster:Cluster") == []  # dev asks for no fleet
-
-    return _done(rc).apply(check)
+    role = rec.named(CR, "ack-console").inputs
+    assert role["metadata"]["name"] == agent.CONSOLE_ROLE
+    verbs = {v for r in role["rules"] for v in r["verbs"]}
+    resources = {res for r in role["rules"] for res in r["resources"]}
+    assert verbs == {"get", "list", "watch"}
+    assert "secrets" not in resources and not any(r.startswith("pods/exec") for r in resources) and "*" not in resources
+    binding = rec.named(CRB, "ack-console").inputs
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": agent.CONSOLE_ROLE}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "ack", "namespace": "kube-system"}]
+    # The manifest's own RBAC (incl. any cluster-admin binding) is never declared.
+    assert not any(a.inputs.get("roleRef", {}).get("name") == "cluster-admin" for a in rec.of_type(CRB))
+    for a in rec.resources.values():
+        if a.typ.startswith("kubernetes:") and not a.typ.startswith("pulumi:"):
+            assert a.provider and "::idc::" in a.provider, a.name  # everything goes to the IDC cluster
+    assert rec.of_type("alicloud:ackone/cluster:Cluster") == []  # dev asks for no fleet
 
 
-@pulumi.runtime.test
 def test_agent_workload_comes_from_the_manifest_with_credentials_only_in_the_secret(pulumi_mocks, dev_raw):
+    from hybrid_tools.mockrun import SECRET_SIG, SIG_KEY
+
     rec = pulumi_mocks(dev_raw)
-    _, rc = _build(dev_raw)
+    cluster_id = settle(lambda: _build(dev_raw)[1].cluster_id)
 
-    def check(args):
-        cluster_id = args[0]
-        secret = rec.named(SECRET, "ack-agent-credentials").inputs
-        assert secret["metadata"] == {"name": agent.CREDENTIALS_SECRET, "namespace": "kube-system",
-                                      "labels": secret["metadata"]["labels"]}
-        from hybrid_tools.mockrun import SECRET_SIG, SIG_KEY
-
-        wrapped = secret["stringData"]  # the engine sees the whole map as one secret
-        assert wrapped[SIG_KEY] == SECRET_SIG and sorted(wrapped["value"]) == agent.secret_keys()
-        deploy = rec.named(DEPLOY, "ack-agent").inputs
-        pod = deploy["spec"]["template"]["spec"]
-        assert pod["serviceAccountName"] == "ack"
-        env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
-        assert env["KUBERNETES_CLUSTER_ID"] == cluster_id and env["INTERNAL_ENDPOINT"] == "true"
-        assert pod["volumes"] == [{"name": "ack-credentials", "secret": {"secretName": agent.CREDENTIALS_SECRET}}]
-
-    outs = pulumi.Output.all(rc.cluster_id, rc.agent_deployment.id, rc.credentials.id)
-    return outs.apply(check)
+    secret = rec.named(SECRET, "ack-agent-credentials").inputs
+    assert secret["metadata"] == {"name": agent.CREDENTIALS_SECRET, "namespace": "kube-system",
+                                  "labels": secret["metadata"]["labels"]}
+    wrapped = secret["stringData"]  # the engine sees the whole map as one secret
+    assert wrapped[SIG_KEY] == SECRET_SIG and sorted(wrapped["value"]) == agent.secret_keys()
+    deploy = rec.named(DEPLOY, "ack-agent").inputs
+    pod = deploy["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "ack"
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    assert env["KUBERNETES_CLUSTER_ID"] == cluster_id and env["INTERNAL_ENDPOINT"] == "true"
+    assert pod["volumes"] == [{"name": "ack-credentials", "secret": {"secretName": agent.CREDENTIALS_SECRET}}]
 
 
-@pulumi.runtime.test
 def test_admin_console_and_fleet_when_the_stack_asks(pulumi_mocks, prod_raw):
     prod_raw["registration"]["consoleAccess"] = "admin"
     prod_raw["registration"]["agent"]["mode"] = "admin"
     rec = pulumi_mocks(prod_raw, stack="prod")
-    p, rc = _build(prod_raw)
 
-    def check(args):
-        cluster_id, fleet_id = args
-        role = rec.named(CR, "ack-console").inputs
-        assert role["rules"][0] == {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}
-        assert role["metadata"]["labels"]["hybrid.example.com/console-access"] == "admin"
-        assert rec.named(DYN, "ack-cluster").inputs["agent_mode"] == "admin"
-        fleet = rec.named("alicloud:ackone/cluster:Cluster", "ack-fleet").inputs
-        assert fleet["clusterName"] == "ai-fleet" and fleet["argocdEnabled"] is False
-        assert fleet["network"] == {"vpcId": "vpc-test", "vswitches": ["vsw-g", "vsw-h"]}
-        member = rec.named("alicloud:ackone/membershipAttachment:MembershipAttachment", "ack-fleet-member").inputs
-        assert (member["clusterId"], member["subClusterId"]) == (fleet_id, cluster_id)
+    def program():
+        rc = _build(prod_raw)[1]
+        return rc.cluster_id, rc.fleet.id
 
-    return pulumi.Output.all(rc.cluster_id, rc.fleet.id, rc.membership.id, rc.agent_deployment.id).apply(lambda a: check(a[:2]))
+    cluster_id, fleet_id = settle(program)
+    role = rec.named(CR, "ack-console").inputs
+    assert role["rules"][0] == {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}
+    assert role["metadata"]["labels"]["hybrid.example.com/console-access"] == "admin"
+    assert rec.named(DYN, "ack-cluster").inputs["agent_mode"] == "admin"
+    fleet = rec.named("alicloud:ackone/cluster:Cluster", "ack-fleet").inputs
+    assert fleet["clusterName"] == "ai-fleet" and fleet["argocdEnabled"] is False
+    assert fleet["network"] == {"vpcId": "vpc-test", "vswitches": ["vsw-g", "vsw-h"]}
+    member = rec.named("alicloud:ackone/membershipAttachment:MembershipAttachment", "ack-fleet-member").inputs
+    assert (member["clusterId"], member["subClusterId"]) == (fleet_id, cluster_id)
 
 
-@pulumi.runtime.test
 def test_referenced_fleet_gets_every_member_and_no_new_fleet(pulumi_mocks, prod_raw):
     prod_raw["registration"]["fleet"] = {"enabled": True, "id": "cf1ee7000000000000000000000000001",
                                          "members": {"cn-hangzhou": "c0a0000000000000000000000000000aa"}}
     rec = pulumi_mocks(prod_raw, stack="prod")
-    _, rc = _build(prod_raw)
+    cluster_id = settle(lambda: _build(prod_raw)[1].cluster_id)
 
-    def check(cluster_id):
-        assert rec.of_type("alicloud:ackone/cluster:Cluster") == []  # referenced, not created
-        members = {(m.inputs["clusterId"], m.inputs["subClusterId"])
-                   for m in rec.of_type("alicloud:ackone/membershipAttachment:MembershipAttachment")}
-        assert members == {("cf1ee7000000000000000000000000001", cluster_id),
-                           ("cf1ee7000000000000000000000000001", "c0a0000000000000000000000000000aa")}
-
-    return pulumi.Output.all(rc.cluster_id, *[m.id for m in rc.memberships]).apply(lambda a: check(a[0]))
+    assert rec.of_type("alicloud:ackone/cluster:Cluster") == []  # referenced, not created
+    members = {(m.inputs["clusterId"], m.inputs["subClusterId"])
+               for m in rec.of_type("alicloud:ackone/membershipAttachment:MembershipAttachment")}
+    assert members == {("cf1ee7000000000000000000000000001", cluster_id),
+                       ("cf1ee7000000000000000000000000001", "c0a0000000000000000000000000000aa")}
 
 
-@pulumi.runtime.test
 def test_agent_manifest_output_is_secret(pulumi_mocks, dev_raw):
     pulumi_mocks(dev_raw)
-    _, rc = _build(dev_raw)
 
-    async def secret_flags():
-        return await rc.agent_manifest.is_secret(), await rc.credentials.string_data.is_secret()
+    def program():
+        rc = _build(dev_raw)[1]
 
-    def check(flags):
-        assert flags == (True, True)
+        async def secret_flags():
+            return await rc.agent_manifest.is_secret(), await rc.credentials.string_data.is_secret()
 
-    return pulumi.Output.from_input(secret_flags()).apply(check)
+        return pulumi.Output.from_input(secret_flags())
+
+    assert settle(program) == (True, True)
 
 
-@pulumi.runtime.test
 def test_engine_is_asked_to_keep_the_agent_manifest_secret_in_state(pulumi_mocks, dev_raw):
     """The registered cluster's own output holds the agent manifest with its token and
     certificates: the engine stores it encrypted only if the registration names it in
@@ -171,12 +150,8 @@ def test_engine_is_asked_to_keep_the_agent_manifest_secret_in_state(pulumi_mocks
         return register(request)
 
     monitor.RegisterResource = recording
-    _, rc = _build(dev_raw)
-
-    def check(_):
-        assert asked[DYN] == ["agent_manifest"]
-
-    return _done(rc).apply(check)
+    settle(lambda: _build(dev_raw)[1].cluster_id)
+    assert asked[DYN] == ["agent_manifest"]
 
 
 # --- the offline plan -----------------------------------------------------------------
