@@ -55,8 +55,6 @@ class GpuNodePool(pulumi.ComponentResource):
 
         self.instances: list[alicloud.ecs.Instance] = []
         self.disks: list[alicloud.ecs.EcsDisk] = []
-        self.attachments: list[alicloud.ecs.EcsDiskAttachment] = []
-        self.role_attachments: list[alicloud.ecs.RamRoleAttachment] = []
         self.slots = plan_slots(pool.zones, pool.count)
         # Resource name of each slot's instance; its disk and attachment add -data / -data-attach.
         self.node_names = [f"{name}-{slot.suffix}" for slot in self.slots]
@@ -138,7 +136,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 ignore_changes=["userData"],
             ),
         )
-        attachment = alicloud.ecs.EcsDiskAttachment(
+        alicloud.ecs.EcsDiskAttachment(
             f"{base}-data-attach",
             disk_id=disk.id,
             instance_id=instance.id,
@@ -147,12 +145,11 @@ class GpuNodePool(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         if pool.ram_role:
-            self.role_attachments.append(alicloud.ecs.RamRoleAttachment(
+            alicloud.ecs.RamRoleAttachment(
                 f"{base}-ram-role",
                 instance_id=instance.id,
                 ram_role_name=pool.ram_role,
                 opts=pulumi.ResourceOptions(parent=self),
-            ))
+            )
         self.instances.append(instance)
         self.disks.append(disk)
-        self.attachments.append(attachment)

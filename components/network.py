@@ -61,12 +61,7 @@ class RegionNetwork(pulumi.ComponentResource):
         self.node_vswitches = {z.id: self._create_vswitch(z.id, z.node_vswitch_cidr, "nodes") for z in r.zones if z.node_vswitch_cidr}
         self.pod_vswitches = {z.id: self._create_vswitch(z.id, z.pod_vswitch_cidr, "pods") for z in r.zones if z.pod_vswitch_cidr}
         self.attachment: Optional[alicloud.cen.TransitRouterVpcAttachment] = None
-        # The TR route table's association and propagation, when the stack names the table.
-        self.tr_route_table_links: list[pulumi.CustomResource] = []
-        self.route_entries: dict[str, alicloud.vpc.RouteEntry] = {}
         self.idc_routes = self._create_leased_line()
-        self.rules: list[alicloud.ecs.SecurityGroupRule] = []
-        self.flow_log: Optional[alicloud.vpc.FlowLog] = None
         self.workers_sg = self._create_workers_sg()
         self.pods_sg = self._create_pods_sg()
         if r.flow_logs:
@@ -140,18 +135,19 @@ class RegionNetwork(pulumi.ComponentResource):
                 tags=self._tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            if tr.route_table_id is not None:
-                self.tr_route_table_links = [alicloud.cen.TransitRouterRouteTableAssociation(
+            if tr.route_table_id is not None:  # the TR route table's association and propagation
+                alicloud.cen.TransitRouterRouteTableAssociation(
                     f"{self._name}-tr-association",
                     transit_router_attachment_id=self.attachment.id,
                     transit_router_route_table_id=tr.route_table_id,
                     opts=pulumi.ResourceOptions(parent=self.attachment),
-                ), alicloud.cen.TransitRouterRouteTablePropagation(
+                )
+                alicloud.cen.TransitRouterRouteTablePropagation(
                     f"{self._name}-tr-propagation",
                     transit_router_attachment_id=self.attachment.id,
                     transit_router_route_table_id=tr.route_table_id,
                     opts=pulumi.ResourceOptions(parent=self.attachment),
-                )]
+                )
             route_table = self.vpc.route_table_id
             hop_type, hop_id, managed = "Attachment", self.attachment.id, True
         else:
@@ -160,7 +156,7 @@ class RegionNetwork(pulumi.ComponentResource):
             hop_type, hop_id, managed = ev.next_hop.type, pulumi.Output.from_input(ev.next_hop.id), ev.create_routes
         if managed:
             for field, cidr in a.idc.ranges:
-                self.route_entries[cidr] = alicloud.vpc.RouteEntry(
+                alicloud.vpc.RouteEntry(
                     f"{self._name}-idc-route-{_slug(cidr)}",
                     route_table_id=route_table,
                     destination_cidrblock=cidr,
@@ -201,7 +197,7 @@ class RegionNetwork(pulumi.ComponentResource):
 
     def _rule(self, sg: alicloud.ecs.SecurityGroup, name: str, protocol: str, ports: str, why: str,
               cidr_ip: Optional[str] = None, ipv6_cidr_ip: Optional[pulumi.Input[str]] = None) -> None:
-        self.rules.append(alicloud.ecs.SecurityGroupRule(
+        alicloud.ecs.SecurityGroupRule(
             name,
             security_group_id=sg.id,
             type="ingress",
@@ -214,7 +210,7 @@ class RegionNetwork(pulumi.ComponentResource):
             nic_type="intranet",
             description=why,
             opts=pulumi.ResourceOptions(parent=sg),
-        ))
+        )
 
     def _create_workers_sg(self) -> alicloud.ecs.SecurityGroup:
         a = self._args
@@ -265,7 +261,7 @@ class RegionNetwork(pulumi.ComponentResource):
             shard_count=2,
             opts=pulumi.ResourceOptions(parent=project),
         )
-        self.flow_log = alicloud.vpc.FlowLog(
+        alicloud.vpc.FlowLog(
             f"{self._name}-flowlog",
             flow_log_name=f"hybrid-{a.environment}-{a.region.id}",
             resource_type="VPC",
