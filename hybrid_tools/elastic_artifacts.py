@@ -31,7 +31,21 @@ _ARRAY_RE = re.compile(r"^(POOLS|BUNDLES)=\((.*)\)$", re.M)
 def _arrays(script: str) -> dict[str, list[str]]:
     """The POOLS and BUNDLES arrays of the rendered header (shlex-quoted words)."""
     head = script[script.index(shtemplate.BEGIN):script.index(shtemplate.END)]
-    return {m.group(1): shlex.split(m.group(2)) for m in _ARRAY_RE.finditer(head)}
+    return {m.group(1): _words(m.group(2)) for m in _ARRAY_RE.finditer(head)}
+
+
+# shlex's whitespace, and the characters that make it do more than split on it.
+_BLANKS_RE = re.compile(r"[ \t\r\n]+")
+_QUOTING = frozenset("'\"\\")
+
+
+def _words(text: str) -> list[str]:
+    """``shlex.split(text)``. Words shlex.quote left bare (base64 bundles: tens of KB that shlex
+    reads a character at a time) are only split on shlex's whitespace, which is all shlex does
+    with a text without quotes or backslashes."""
+    if _QUOTING.isdisjoint(text):
+        return [w for w in _BLANKS_RE.split(text) if w]
+    return shlex.split(text)
 
 
 def _unpack(bundle: str) -> list[tuple[str, str]]:

@@ -237,3 +237,40 @@ def test_node_script_artifacts_read_from_the_recorded_object_and_redacted(plan):
         if f.is_file():
             text = f.read_text()
             assert OFFLINE_SECRETS["elasticBootstrapToken"] not in text and OFFLINE_SECRETS["caCertHash"] not in text, f
+
+
+# What the artifact writer splits the header's arrays with must be shlex.split, for any text:
+# words shlex.quote left bare, quoted words, escapes, every kind of whitespace.
+_WORD_CHARS = "ab=+/09-_.@%:,\x00\x0b\x0c\x1c\x85\u00a0é'\"\\$` \t\r\n"
+
+
+@pytest.mark.parametrize("fixed", ["", "  ", "a10-elastic", "a b\tc\r\nd", "H4sI+/= x\x0by\x0cz\u00a0w",
+                                   "'a b' c", "a\\ b", '"x y"z'])
+def test_array_words_are_shlex_split(fixed):
+    import shlex
+
+    from hybrid_tools.elastic_artifacts import _words
+
+    assert _words(fixed) == shlex.split(fixed)
+
+
+def test_array_words_are_shlex_split_for_any_text():
+    import shlex
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from hybrid_tools.elastic_artifacts import _words
+
+    @settings(max_examples=400, derandomize=True, deadline=None)
+    @given(st.text(alphabet=_WORD_CHARS, max_size=40))
+    def check(text):
+        try:
+            expected = shlex.split(text)
+        except ValueError:  # unbalanced quote or trailing escape: shlex raises, and so must _words
+            with pytest.raises(ValueError):
+                _words(text)
+            return
+        assert _words(text) == expected
+
+    check()
