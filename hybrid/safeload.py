@@ -94,32 +94,38 @@ def _scalar(ev: yaml.ScalarEvent, where: str, loc: list) -> Any:
         tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, ev.implicit)
     tag = {"!!str": _T + "str", "!!int": _T + "int", "!!float": _T + "float", "!!bool": _T + "bool", "!!null": _T + "null"}.get(tag, tag)
     value = ev.value
-    line = f"{where} line {ev.start_mark.line + 1}"
-    path = format_loc(loc)
-    quote = f"quote it (\"{value[:40]}\") if it is a string" if len(value) <= 40 else "quote it if it is a string"
+
+    # Where and how to say it, built only for a problem (a stack file has hundreds of scalars).
+    def problem(message: str, fix: str) -> LoadError:
+        return LoadError(f"{where} line {ev.start_mark.line + 1}", message, fix, format_loc(loc))
+
+    def quote() -> str:
+        return f"quote it (\"{value[:40]}\") if it is a string" if len(value) <= 40 else "quote it if it is a string"
+
     if tag not in _SCALAR_TAGS:
         kind = "a timestamp" if tag == _T + "timestamp" else ("a merge key" if tag == _T + "merge" else f"tag {tag}")
-        raise LoadError(line, f"{value[:40]!r} is {kind}; only strings, numbers, true/false and null are accepted", f"{quote}.", path)
+        raise problem(f"{value[:40]!r} is {kind}; only strings, numbers, true/false and null are accepted", f"{quote()}.")
     if tag == _T + "str":
         return value
     if tag == _T + "null":
         return None
     if tag == _T + "bool":
         if value not in _BOOLS:
-            raise LoadError(line, f"{value!r} is a YAML 1.1 boolean", f"write true or false, or {quote}.", path)
+            raise problem(f"{value!r} is a YAML 1.1 boolean", f"write true or false, or {quote()}.")
         return _BOOLS[value]
     if tag == _T + "int":
         if not _INT_RE.match(value):
-            raise LoadError(line, f"{value[:40]!r} is not a plain decimal integer (hex, octal, 1:20 and 1_000 spellings are refused)", f"write it in decimal, or {quote}.", path)
+            raise problem(f"{value[:40]!r} is not a plain decimal integer (hex, octal, 1:20 and 1_000 spellings are refused)",
+                          f"write it in decimal, or {quote()}.")
         if len(value.lstrip("+-")) > MAX_INT_DIGITS:
-            raise LoadError(line, f"integer with {len(value.lstrip('+-'))} digits", f"use at most {MAX_INT_DIGITS} digits.", path)
+            raise problem(f"integer with {len(value.lstrip('+-'))} digits", f"use at most {MAX_INT_DIGITS} digits.")
         return int(value)
     # float
     if not _FLOAT_RE.match(value) or len(value) > 64:
-        raise LoadError(line, f"{value[:40]!r} is not a finite decimal number (.inf, .nan and 1_0.5 are refused)", f"write a number such as 6.5, or {quote}.", path)
+        raise problem(f"{value[:40]!r} is not a finite decimal number (.inf, .nan and 1_0.5 are refused)", f"write a number such as 6.5, or {quote()}.")
     number = float(value)
     if not math.isfinite(number):
-        raise LoadError(line, f"{value[:40]!r} overflows a float", "use a realistic number.", path)
+        raise problem(f"{value[:40]!r} overflows a float", "use a realistic number.")
     return number
 
 
