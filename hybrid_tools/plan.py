@@ -114,7 +114,8 @@ class Progress:
 def build_plan(stack: str, root: Path | None = None, config_file: Path | None = None,
                progress: Progress | None = None) -> tuple[StackConfig, Platform, ProgramRun, float]:
     cfg = read_stack(stack, root, config_file)
-    platform = load(cfg.raw)  # ConfigError before anything runs or is written
+    # ConfigError before anything runs or is written; read_stack has the model of a valid config.
+    platform = cfg.platform if cfg.platform is not None else load(cfg.raw)
     start = time.perf_counter()
     run = run_program(cfg.program, cfg.project, cfg.stack, cfg.engine_config, cfg.secret_keys,
                       mocks=plan_mocks(), on_register=progress)

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from hybrid import regions, safeload
 from hybrid.errors import ConfigError, ConfigIssue
-from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, load
+from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, Platform, load
 from hybrid.model.identity import required_secrets
 
 # A stack name becomes a file name (Pulumi.<stack>.yaml) and a directory under --out:
@@ -59,6 +59,9 @@ class StackConfig:
     raw: dict[str, Any]          # project-namespaced keys without the namespace
     engine_config: dict[str, str]  # "ns:key" -> string, as the engine passes it
     secret_keys: list[str]
+    # load(raw), made here to find the secrets the settings need; None when raw is invalid
+    # (load(raw) then raises the ConfigError naming every problem).
+    platform: Optional[Platform] = None
 
 
 def _yaml_scalar(value: Any) -> str:
@@ -132,8 +135,10 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
         if full in engine and full not in secret_keys:
             raise ConfigError([ConfigIssue(key, "is stored in plain text in the stack file.",
                                            f"remove it and run `pulumi config set --secret {key} ...`.")])
+    platform = None
     try:
-        needed = required_secrets(load(raw))
+        platform = load(raw)
+        needed = required_secrets(platform)
     except ConfigError:
         needed = []  # the plan reports the invalid config itself, before anything runs
     for key in needed:
@@ -142,7 +147,7 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
             # Offline, as for the keys above: the operator sets these with `pulumi config set --secret`.
             engine[full] = OFFLINE_SECRETS[key]
             secret_keys.append(full)
-    return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys))
+    return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys), platform)
 
 
 def _check_foreign(full: str, value: Any) -> None:
