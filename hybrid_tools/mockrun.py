@@ -171,7 +171,40 @@ def secret_payload(value: Any) -> Any:
     return None
 
 
+_NOT_PLAIN = object()
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> Any:
+    """What ``Output.from_input(value)`` resolves to when ``value`` is plain data (str keys,
+    lists, tuples, scalars): the same containers rebuilt, an empty one itself. Else _NOT_PLAIN.
+    A stack output such as the placement is hundreds of plain values, and from_input gives
+    each its own Output and tasks."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind not in (dict, list, tuple):
+        return _NOT_PLAIN
+    if not value:
+        return value
+    if kind is dict:
+        out = {}
+        for k, v in value.items():
+            item = _plain(v)
+            if type(k) is not str or item is _NOT_PLAIN:  # from_input passes the keys as keywords
+                return _NOT_PLAIN
+            out[k] = item
+        return out
+    items = [_plain(v) for v in value]
+    if any(item is _NOT_PLAIN for item in items):
+        return _NOT_PLAIN
+    return items if kind is list else tuple(items)
+
+
 def _resolve(value: Any) -> tuple[Any, bool]:
+    plain = _plain(value)
+    if plain is not _NOT_PLAIN:
+        return plain, False  # plain data is known and never secret
     out = pulumi.Output.from_input(value)
 
     async def both():

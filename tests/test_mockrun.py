@@ -1,0 +1,79 @@
+"""The offline runner's reading of stack outputs: plain data resolves exactly as the SDK's
+Output.from_input resolves it (same containers and types), anything else goes through the SDK."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@pytest.fixture
+def loop():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _sdk(value):
+    """(value, is_secret) as the SDK resolves ``value``: Output.from_input, awaited."""
+    import pulumi
+    from pulumi.runtime.sync_await import _sync_await
+
+    out = pulumi.Output.from_input(value)
+
+    async def both():
+        return await out.future(with_unknowns=True), await out.is_secret()
+
+    return _sync_await(both())
+
+
+def _typed(value):
+    """``value`` with every node's exact type beside it (so 1, 1.0 and True, [x] and (x,) differ)."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5))
+_PLAIN = st.recursive(_SCALAR, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.lists(inner, max_size=4).map(tuple),
+    st.dictionaries(st.text(max_size=4), inner, max_size=4)), max_leaves=25)
+
+
+@pytest.mark.parametrize("value", [{}, [], (), "", 0, 0.0, False, None, {"a": ()}, {"w": {"x": [1, 2.5, (3, "t")]}},
+                                   [{"k": [True, None]}], ((),)])
+def test_plain_outputs_resolve_as_the_sdk_resolves_them(loop, value):
+    from hybrid_tools.mockrun import _resolve
+
+    assert _typed(_resolve(value)) == _typed(_sdk(value))
+
+
+def test_any_plain_output_resolves_as_the_sdk_resolves_it(loop):
+    from hybrid_tools.mockrun import _resolve
+
+    @settings(max_examples=150, derandomize=True, deadline=None)
+    @given(_PLAIN)
+    def check(value):
+        assert _typed(_resolve(value)) == _typed(_sdk(value))
+
+    check()
+
+
+def test_outputs_holding_outputs_go_through_the_sdk(loop):
+    import pulumi
+
+    from hybrid_tools.mockrun import _NOT_PLAIN, _plain, _resolve
+
+    secret = {"scriptUrl": pulumi.Output.secret("oss://b/k"), "n": [1, (2,)]}
+    assert _plain(secret) is _NOT_PLAIN
+    assert _resolve(secret) == ({"scriptUrl": "oss://b/k", "n": [1, (2,)]}, True)
+    assert _resolve({"a": pulumi.Output.from_input(3)}) == ({"a": 3}, False)
+    # a non-string key is not plain: from_input passes the keys as keywords
+    assert _plain({1: "x"}) is _NOT_PLAIN
