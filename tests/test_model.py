@@ -162,3 +162,34 @@ def test_every_disk_kind_follows_the_essd_performance_level_rule(kind):
                 dict(size=500, encrypted=False, kms_key_id="key-1234")):
         with pytest.raises((FieldError, ValueError)):
             disk(**bad)
+
+
+# Address ranges worked out by hand: a block overlaps another when they share any address,
+# wherever each starts (the cross checks compare every pair of a stack's CIDRs).
+@pytest.mark.parametrize("a, b, expected", [
+    ("10.0.0.0/16", "10.0.128.0/17", True),    # the second is the upper half of the first
+    ("10.0.128.0/17", "10.0.0.0/16", True),
+    ("10.0.0.0/17", "10.0.128.0/17", False),   # adjacent halves: 10.0.127.255 / 10.0.128.0
+    ("10.0.255.255/32", "10.0.0.0/16", True),  # the last address of the /16
+    ("10.1.0.0/16", "10.0.0.0/16", False),
+    ("172.21.0.0/20", "172.21.15.0/24", True),
+    ("172.21.16.0/24", "172.21.0.0/20", False),  # first address after the /20
+])
+def test_cidr_overlap_by_hand(a, b, expected):
+    from hybrid.model.base import overlaps
+
+    assert overlaps(a, b) is expected
+    assert overlaps(a, b) is expected  # again, now from parsed ranges
+
+
+@pytest.mark.parametrize("cidr, kind", [
+    ("127.0.0.0/8", "loopback"), ("169.254.10.0/24", "link-local"), ("239.1.0.0/16", "multicast"),
+    ("250.0.0.0/8", "reserved"), ("0.0.0.0/8", "this network"), ("10.0.0.0/8", ""), ("223.255.255.0/24", ""),
+])
+def test_special_blocks_by_hand(cidr, kind):
+    import netaddr
+
+    from hybrid.model.base import _special_kind
+
+    found = _special_kind(netaddr.IPNetwork(cidr))
+    assert (kind in found) if kind else found == ""

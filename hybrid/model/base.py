@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Annotated
@@ -150,10 +151,13 @@ SPECIAL_BLOCKS = {
 }
 
 
+# Their first and last addresses, parsed once (every CIDR and address of a stack is checked against them).
+_SPECIAL_RANGES = tuple((netaddr.IPNetwork(block).first, netaddr.IPNetwork(block).last, kind) for block, kind in SPECIAL_BLOCKS.items())
+
+
 def _special_kind(n: netaddr.IPNetwork) -> str:
-    for block, kind in SPECIAL_BLOCKS.items():
-        b = netaddr.IPNetwork(block)
-        if n.first <= b.last and b.first <= n.last:
+    for first, last, kind in _SPECIAL_RANGES:
+        if n.first <= last and first <= n.last:
             return kind
     return ""
 
@@ -263,6 +267,14 @@ def net(cidr: str) -> netaddr.IPNetwork:
     return netaddr.IPNetwork(cidr)
 
 
+@functools.lru_cache(maxsize=4096)
+def _span(cidr: str) -> tuple[int, int]:
+    """First and last address of ``cidr``: the cross checks compare each CIDR with every
+    other, so each string is parsed once."""
+    n = net(cidr)
+    return n.first, n.last
+
+
 def overlaps(a: str, b: str) -> bool:
-    x, y = net(a), net(b)
-    return x.first <= y.last and y.first <= x.last
+    (a_first, a_last), (b_first, b_last) = _span(a), _span(b)
+    return a_first <= b_last and b_first <= a_last
