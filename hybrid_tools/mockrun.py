@@ -205,6 +205,16 @@ def _resolve(value: Any) -> tuple[Any, bool]:
     plain = _plain(value)
     if plain is not _NOT_PLAIN:
         return plain, False  # plain data is known and never secret
+    if isinstance(value, pulumi.Output):
+        # A known Output of plain data: its value read as above, its secrecy its own.
+        async def known():
+            if not await value.is_known():
+                return _NOT_PLAIN, False
+            return _plain(await value.future()), await value.is_secret()
+
+        plain, secret = _sync_await(known())
+        if plain is not _NOT_PLAIN:
+            return plain, secret
     out = pulumi.Output.from_input(value)
 
     async def both():

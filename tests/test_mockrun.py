@@ -77,3 +77,38 @@ def test_outputs_holding_outputs_go_through_the_sdk(loop):
     assert _resolve({"a": pulumi.Output.from_input(3)}) == ({"a": 3}, False)
     # a non-string key is not plain: from_input passes the keys as keywords
     assert _plain({1: "x"}) is _NOT_PLAIN
+
+
+def test_any_known_output_of_plain_data_resolves_as_the_sdk_resolves_it(loop):
+    import pulumi
+
+    from hybrid_tools.mockrun import _resolve
+
+    @settings(max_examples=100, derandomize=True, deadline=None)
+    @given(_PLAIN, st.booleans(), st.booleans())
+    def check(value, secret, nested):
+        out = pulumi.Output.secret(value) if secret else pulumi.Output.from_input(value)
+        if nested:  # an Output of a mapping that holds this Output, as the stack outputs build them
+            out = pulumi.Output.all(inner=out, n=1)
+        # each side gets its own Output: from_input must not find one already resolved by the other
+        again = pulumi.Output.secret(value) if secret else pulumi.Output.from_input(value)
+        if nested:
+            again = pulumi.Output.all(inner=again, n=1)
+        assert _typed(_resolve(out)) == _typed(_sdk(again))
+
+    check()
+
+
+def test_unknown_output_resolves_as_the_sdk_resolves_it(loop):
+    import pulumi
+
+    from hybrid_tools.mockrun import _resolve
+
+    def unknown():
+        fut = {k: loop.create_future() for k in ("value", "known", "secret")}
+        fut["value"].set_result(None)
+        fut["known"].set_result(False)
+        fut["secret"].set_result(True)
+        return pulumi.Output(set(), fut["value"], fut["known"], fut["secret"])
+
+    assert _resolve(unknown()) == _sdk(unknown())
