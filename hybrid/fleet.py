@@ -70,7 +70,10 @@ def karmada_static_divisions(upto: int, weights: Mapping[str, int], descending: 
 
 def deviation(a: Mapping[str, int], b: Mapping[str, int]) -> int:
     """Replicas placed differently: the L1 distance of two assignments."""
-    return sum(abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b))
+    total = 0
+    for k in a.keys() | b.keys():
+        total += abs(a.get(k, 0) - b.get(k, 0))
+    return total
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,12 @@ def choose_static_weights(plans: Mapping[int, Mapping[str, int]], planned: int) 
         weights = {k: v for k, v in plans[source].items() if v > 0}
         if not weights:
             continue
-        orders = [karmada_static_divisions(counts[-1], weights, d) for d in (False, True)]
-        devs = {n: max(deviation(o[n], plans[n]) for o in orders) for n in counts}
+        ascending, descending = (karmada_static_divisions(counts[-1], weights, d) for d in (False, True))
+        devs = {}
+        for n in counts:
+            # The two UID orders divide alike at most counts: one deviation then serves both.
+            dev = deviation(ascending[n], plans[n])
+            devs[n] = dev if ascending[n] == descending[n] else max(dev, deviation(descending[n], plans[n]))
         score = (sum(devs.values()), source != planned, abs(source - planned), source)
         if best is None or score < best[0]:
             best = (score, source, weights, devs)
