@@ -59,9 +59,15 @@ class HybridPlatform(pulumi.ComponentResource):
         # --- the IDC cluster: its Kubernetes providers ---
         # The IDC cluster's apiserver, reached from where `pulumi up` runs (inside the DC).
         # Everything Kubernetes-side (agent, CNI, examples) goes through this provider.
+        # clusterIdentifier: the provider is replaced (and every object it manages with it) only
+        # when this changes, not when the kubeconfig's server or credentials do (a new apiserver
+        # address or a rotated credential is the same cluster): pulumi-kubernetes DiffConfig,
+        # pulumi/pulumi-kubernetes@v4.32.0-27-g94977969d:provider/pkg/provider/provider.go.
+        idc_identity = f"idc/{p.idc.name}"
         self.idc_provider = k8s.Provider(
             "idc",
             kubeconfig=args.secrets.idc_kubeconfig,
+            cluster_identifier=idc_identity,
             enable_server_side_apply=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -71,6 +77,7 @@ class HybridPlatform(pulumi.ComponentResource):
         self.idc_adopt_provider = k8s.Provider(
             "idc-adopt",
             kubeconfig=args.secrets.idc_kubeconfig,
+            cluster_identifier=idc_identity,
             enable_server_side_apply=True,
             upsert_existing_objects=True,
             opts=pulumi.ResourceOptions(parent=self),
@@ -252,7 +259,8 @@ class HybridPlatform(pulumi.ComponentResource):
                 raise ValueError("registration.fleet.apply needs the fleetKubeconfig secret")
             # The Fleet's own apiserver (Karmada), where policies and FederatedHPAs live.
             self.fleet_provider = k8s.Provider(
-                "fleet", kubeconfig=args.secrets.fleet_kubeconfig, enable_server_side_apply=True,
+                "fleet", kubeconfig=args.secrets.fleet_kubeconfig, cluster_identifier=f"fleet/{fleet.name or fleet.id}",
+                enable_server_side_apply=True,
                 opts=pulumi.ResourceOptions(parent=self))
             self.fleet_placement = FleetPlacement(
                 "fleet",

@@ -171,3 +171,25 @@ def test_resources_json_records_each_resources_options(tmp_path):
     assert docs["calico-ippool-cloud-cn-beijing-vpc"]["provider"] == "idc"
     assert "options" not in docs["calico-ippool-cloud-cn-beijing-vpc"]
     assert "protect" not in docs["cn-hangzhou-vpc"]  # one home: under options
+
+
+def test_kubernetes_providers_are_replaced_only_with_their_cluster(monkeypatch):
+    """A replaced Kubernetes provider takes every object it manages with it. pulumi-kubernetes
+    replaces a provider when its kubeconfig's active cluster changes (a new apiserver address
+    counts), unless clusterIdentifier is set: then only when the identifier changes, never when
+    the identifier stays the same (pulumi/pulumi-kubernetes@v4.32.0-27-g94977969d
+    provider/pkg/provider/provider.go DiffConfig). So each provider names its cluster, the two
+    IDC providers the same one, and the name does not follow the kubeconfig."""
+    from hybrid_tools import stackconfig
+
+    def identifiers():
+        _, _, run, _ = build_plan("prod")
+        return {r.name: r.inputs.get("clusterIdentifier") for r in run.registrations.values()
+                if r.type == "pulumi:providers:kubernetes"}
+
+    before = identifiers()
+    assert before == {"idc": "idc/idc-bj", "idc-adopt": "idc/idc-bj", "fleet": "fleet/ai-fleet"}
+    for key in ("idcKubeconfig", "fleetKubeconfig"):  # the same clusters behind a new address
+        monkeypatch.setitem(stackconfig.OFFLINE_SECRETS, key,
+                            stackconfig.OFFLINE_SECRETS[key].replace(".invalid:6443", "-vip.invalid:443"))
+    assert identifiers() == before
