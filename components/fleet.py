@@ -1,7 +1,7 @@
 """FleetPlacement: the placement's Karmada objects declared on the ACK One Fleet.
 
 Declared only with ``registration.fleet.apply``, through a Kubernetes provider for the
-Fleet's apiserver (the ``fleetKubeconfig`` secret). The documents come from
+Fleet's apiserver (the kubeconfig file HYBRID_FLEET_KUBECONFIG names). The documents come from
 :meth:`hybrid.placement_platform.PlatformPlacement.objects`, the same ones the offline
 plan writes under ``not-applied/`` when the stack does not apply them.
 """

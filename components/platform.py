@@ -31,12 +31,13 @@ from hybrid.placement_platform import plan_placement
 
 @dataclass
 class PlatformSecrets:
-    """Secret stack config, kept as Pulumi secrets end to end."""
+    """What the program reads besides the model: the secret stack config, kept as Pulumi secrets
+    end to end, and the paths of the clusters' kubeconfig files (hybrid.model.KUBECONFIG_ENV)."""
 
-    idc_kubeconfig: pulumi.Output[str]
+    idc_kubeconfig: str  # a path: the file's credentials never enter the program or the state
     bootstrap_token: pulumi.Output[str]
     ca_cert_hash: pulumi.Output[str]
-    fleet_kubeconfig: Optional[pulumi.Output[str]] = None  # with registration.fleet.apply only
+    fleet_kubeconfig: Optional[str] = None  # a path; with registration.fleet.apply only
     # Conditional secret config (hybrid.model.identity.CONDITIONAL_SECRET_KEYS) the settings need.
     credentials: dict[str, pulumi.Output[str]] = field(default_factory=dict)
 
@@ -256,7 +257,7 @@ class HybridPlatform(pulumi.ComponentResource):
         fleet = p.registration.fleet
         if fleet.enabled and fleet.apply:
             if args.secrets.fleet_kubeconfig is None:
-                raise ValueError("registration.fleet.apply needs the fleetKubeconfig secret")
+                raise ValueError("registration.fleet.apply needs HYBRID_FLEET_KUBECONFIG")
             # The Fleet's own apiserver (Karmada), where policies and FederatedHPAs live.
             self.fleet_provider = k8s.Provider(
                 "fleet", kubeconfig=args.secrets.fleet_kubeconfig, cluster_identifier=f"fleet/{fleet.name or fleet.id}",

@@ -19,7 +19,7 @@ from hybrid_tools import (agent_artifacts, artifacts, cost_artifacts, elastic_ar
                           vnode_artifacts)
 from hybrid_tools.artifacts import Writer
 from hybrid_tools.mockrun import REDACTED, PlanMocks, ProgramRun, Responder, canonical_json, redact, run_program
-from hybrid_tools.stackconfig import StackConfig, check_stack_name, read_stack
+from hybrid_tools.stackconfig import StackConfig, check_stack_name, offline_kubeconfigs, read_stack
 
 # Every artifact beside resources.json / outputs.json / unconfirmed.json, in one place
 # (tests/test_architecture.py fails on a writer that is defined but not listed).
@@ -117,8 +117,9 @@ def build_plan(stack: str, root: Path | None = None, config_file: Path | None = 
     # ConfigError before anything runs or is written; read_stack has the model of a valid config.
     platform = cfg.platform if cfg.platform is not None else load(cfg.raw)
     start = time.perf_counter()
-    run = run_program(cfg.program, cfg.project, cfg.stack, cfg.engine_config, cfg.secret_keys,
-                      mocks=plan_mocks(), on_register=progress)
+    with offline_kubeconfigs():
+        run = run_program(cfg.program, cfg.project, cfg.stack, cfg.engine_config, cfg.secret_keys,
+                          mocks=plan_mocks(), on_register=progress)
     return cfg, platform, run, time.perf_counter() - start
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,20 +28,32 @@ def check_stack_name(stack: str) -> str:
                                        "use 1-63 lower-case letters, digits and '-', starting with a letter or digit (e.g. dev, prod).")])
     return stack
 
+# Offline stand-ins for the kubeconfig paths (hybrid.model.KUBECONFIG_ENV): the plan sets them for
+# the run whatever the caller's environment holds, so the artifacts do not depend on it.
+OFFLINE_KUBECONFIGS = {
+    "HYBRID_IDC_KUBECONFIG": "/offline/hybrid-idc.kubeconfig",
+    "HYBRID_FLEET_KUBECONFIG": "/offline/hybrid-fleet.kubeconfig",
+}
+
+
+@contextlib.contextmanager
+def offline_kubeconfigs():
+    saved = {k: os.environ.get(k) for k in OFFLINE_KUBECONFIGS}
+    os.environ.update(OFFLINE_KUBECONFIGS)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 # Offline stand-ins for the secret config a real stack sets with `pulumi config set --secret`.
 # They have the right shape (so renderers accept them) and never leave the mock runtime
 # unredacted: every artifact shows them as "[secret]".
 OFFLINE_SECRETS = {
-    "idcKubeconfig": (
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: idc\n  cluster:\n    server: https://idc.invalid:6443\n"
-        "contexts:\n- name: idc\n  context: {cluster: idc, user: offline}\ncurrent-context: idc\n"
-        "users:\n- name: offline\n  user: {token: offline-placeholder}\n"
-    ),
-    "fleetKubeconfig": (
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: fleet\n  cluster:\n    server: https://fleet.invalid:6443\n"
-        "contexts:\n- name: fleet\n  context: {cluster: fleet, user: offline}\ncurrent-context: fleet\n"
-        "users:\n- name: offline\n  user: {token: offline-placeholder}\n"
-    ),
     "bootstrapToken": "offpln.offlinebtoken0zz",
     "elasticBootstrapToken": "offels.offlineetoken0zz",
     "caCertHash": "sha256:" + "0" * 64,

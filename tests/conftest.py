@@ -64,7 +64,7 @@ class Recorder:
 
 
 @pytest.fixture
-def pulumi_mocks():
+def pulumi_mocks(monkeypatch):
     """Fresh event loop and fresh mocks per test, with project and stack set.
 
     Usage: ``rec = pulumi_mocks(config_raw, stack="dev")``, then build the components inside
@@ -72,7 +72,10 @@ def pulumi_mocks():
     """
     import pulumi
 
-    from hybrid_tools.stackconfig import OFFLINE_SECRETS
+    from hybrid_tools.stackconfig import OFFLINE_KUBECONFIGS, OFFLINE_SECRETS
+
+    for name, path in OFFLINE_KUBECONFIGS.items():
+        monkeypatch.setenv(name, path)
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

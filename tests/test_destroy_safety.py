@@ -189,7 +189,6 @@ def test_kubernetes_providers_are_replaced_only_with_their_cluster(monkeypatch):
 
     before = identifiers()
     assert before == {"idc": "idc/idc-bj", "idc-adopt": "idc/idc-bj", "fleet": "fleet/ai-fleet"}
-    for key in ("idcKubeconfig", "fleetKubeconfig"):  # the same clusters behind a new address
-        monkeypatch.setitem(stackconfig.OFFLINE_SECRETS, key,
-                            stackconfig.OFFLINE_SECRETS[key].replace(".invalid:6443", "-vip.invalid:443"))
+    for name in stackconfig.OFFLINE_KUBECONFIGS:  # other kubeconfig files for the same clusters
+        monkeypatch.setitem(stackconfig.OFFLINE_KUBECONFIGS, name, f"/elsewhere/{name.lower()}")
     assert identifiers() == before

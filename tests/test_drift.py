@@ -50,7 +50,7 @@ CLEAN = """Previewing refresh (dev):
 Resources:
     60 unchanged
 """
-BROKEN = "error: failed to decrypt encrypted configuration value 'idcKubeconfig': incorrect passphrase\n"
+BROKEN = "error: failed to decrypt encrypted configuration value 'bootstrapToken': incorrect passphrase\n"
 
 STANDIN = """#!/usr/bin/env bash
 # Stand-in for the Pulumi CLI: logs its arguments, answers per stack from $STANDIN_DIR.

@@ -288,7 +288,7 @@ def test_prod_declares_the_objects_on_the_fleet_with_member_ids(plans):
         ("PropagationPolicy", "batch-infer"), ("PropagationPolicy", "llm-pretrain")]
     assert {r["provider"] for r in declared} == {"fleet"}
     (provider,) = [r for r in resources if r["type"] == "pulumi:providers:kubernetes" and r["name"] == "fleet"]
-    assert provider["inputs"]["kubeconfig"] == "[secret]"
+    assert provider["inputs"]["kubeconfig"] == "/offline/hybrid-fleet.kubeconfig"  # a path, never the credentials
     members = outputs["fleet"]["members"]
     assert outputs["fleet"]["applied"] is True and members["idc-bj"] == outputs["registeredClusterId"]
     # The declared policies are the calculator's, with placement names turned into member ids.

@@ -139,14 +139,15 @@ class _Config:
         return self.secrets.get(key)
 
 
-def test_missing_credential_secret_config_names_the_key():
+def test_missing_credential_secret_config_names_the_key(monkeypatch):
     from components.config import read_platform
     from hybrid.errors import ConfigError
 
     raw = stack_raw("dev")
     raw["cni"]["terway"]["credentials"] = "accessKey"
     # The always-required secrets and the addon key are set: Terway's AccessKey is missing.
-    present = {"idcKubeconfig": "x", "bootstrapToken": "abcdef.0123456789abcdef", "caCertHash": "sha256:" + "0" * 64,
+    monkeypatch.setenv("HYBRID_IDC_KUBECONFIG", "/k/idc.yaml")
+    present = {"bootstrapToken": "abcdef.0123456789abcdef", "caCertHash": "sha256:" + "0" * 64,
                "addonAccessKeyId": "id", "addonAccessKeySecret": "s"}
     with pytest.raises(ConfigError) as err:
         read_platform(_Config(raw, present))
@@ -155,3 +156,29 @@ def test_missing_credential_secret_config_names_the_key():
     # With them set, the platform loads and carries them.
     _, secrets = read_platform(_Config(raw, {**present, "terwayAccessKeyId": "i", "terwayAccessKeySecret": "k"}))
     assert sorted(secrets.credentials) == ["addonAccessKeyId", "addonAccessKeySecret", "terwayAccessKeyId", "terwayAccessKeySecret"]
+
+
+def test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named(monkeypatch):
+    """The Kubernetes providers get the path of a kubeconfig file from the job's environment
+    (never the credentials: they would sit in the state under the passphrase every preview
+    decrypts). Unset, the program stops with the variable's name and the fix; the Fleet's only
+    when the Karmada objects are applied."""
+    from components.config import read_platform
+    from hybrid.errors import ConfigError
+
+    present = {"bootstrapToken": "abcdef.0123456789abcdef", "caCertHash": "sha256:" + "0" * 64,
+               "addonAccessKeyId": "id", "addonAccessKeySecret": "s"}
+    monkeypatch.delenv("HYBRID_IDC_KUBECONFIG", raising=False)
+    monkeypatch.delenv("HYBRID_FLEET_KUBECONFIG", raising=False)
+    with pytest.raises(ConfigError) as err:
+        read_platform(_Config(stack_raw("dev"), present))
+    (issue,) = err.value.issues
+    assert issue.path == "HYBRID_IDC_KUBECONFIG" and "export HYBRID_IDC_KUBECONFIG=" in issue.fix
+    monkeypatch.setenv("HYBRID_IDC_KUBECONFIG", "/run/idc.kubeconfig")
+    _, secrets = read_platform(_Config(stack_raw("dev"), present))
+    assert secrets.idc_kubeconfig == "/run/idc.kubeconfig" and secrets.fleet_kubeconfig is None
+    prod = stack_raw("prod")
+    assert prod["registration"]["fleet"]["apply"] is True
+    with pytest.raises(ConfigError) as err:
+        read_platform(_Config(prod, {**present, "elasticBootstrapToken": "abcdef.0123456789abcdef"}))
+    assert [i.path for i in err.value.issues] == ["HYBRID_FLEET_KUBECONFIG"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,11 +57,8 @@ def test_secrets_never_in_clear(tmp_path, monkeypatch):
 
     token_id, token_secret = "q7zk2m", "v4n8x1c5b9l3p6r0"
     ca_hash = "sha256:" + hashlib.sha256(b"test-chosen CA").hexdigest()
-    kube_token = "kt-" + hashlib.sha256(b"test-chosen kubeconfig token").hexdigest()
-    kubeconfig = stackconfig.OFFLINE_SECRETS["idcKubeconfig"].replace("offline-placeholder", kube_token)
     monkeypatch.setitem(stackconfig.OFFLINE_SECRETS, "bootstrapToken", f"{token_id}.{token_secret}")
     monkeypatch.setitem(stackconfig.OFFLINE_SECRETS, "caCertHash", ca_hash)
-    monkeypatch.setitem(stackconfig.OFFLINE_SECRETS, "idcKubeconfig", kubeconfig)
     _, platform, run, _ = plan.build_plan("prod", root=ROOT)
     assert f"{token_id}.{token_secret}" in run.secret_values  # the run really used them
     d, _ = plan.write_plan("prod", tmp_path, platform, run)
@@ -68,10 +66,24 @@ def test_secrets_never_in_clear(tmp_path, monkeypatch):
     assert len(files) > 10 and any(p.parent.name == "cloud-init" for p in files)
     for path in files:
         text = path.read_text()
-        for value in (token_secret, ca_hash, ca_hash.split(":")[1], kube_token):
+        for value in (token_secret, ca_hash, ca_hash.split(":")[1]):
             assert value not in text, f"{path} holds a secret in clear: {value}"
-    provider = [r for r in json.loads((d / "resources.json").read_text()) if r["type"] == "pulumi:providers:kubernetes"]
-    assert provider and provider[0]["inputs"]["kubeconfig"] == "[secret]"
+    # The Kubernetes providers hold the path of a kubeconfig file, never its credentials.
+    providers = [r for r in json.loads((d / "resources.json").read_text()) if r["type"] == "pulumi:providers:kubernetes"]
+    assert sorted(r["inputs"]["kubeconfig"] for r in providers) == [
+        "/offline/hybrid-fleet.kubeconfig", "/offline/hybrid-idc.kubeconfig", "/offline/hybrid-idc.kubeconfig"]
+
+
+def test_artifacts_do_not_depend_on_the_callers_kubeconfig_paths(tmp_path, monkeypatch):
+    from hybrid_tools import plan
+
+    _, platform, run, _ = plan.build_plan("dev", root=ROOT)
+    first, _ = plan.write_plan("dev", tmp_path / "a", platform, run)
+    monkeypatch.setenv("HYBRID_IDC_KUBECONFIG", "/home/someone/.kube/idc.yaml")
+    _, platform, run, _ = plan.build_plan("dev", root=ROOT)
+    second, _ = plan.write_plan("dev", tmp_path / "b", platform, run)
+    assert (first / "resources.json").read_bytes() == (second / "resources.json").read_bytes()
+    assert os.environ["HYBRID_IDC_KUBECONFIG"] == "/home/someone/.kube/idc.yaml"  # restored after the run
 
 
 def test_prod_plan_is_byte_identical_twice(plans, tmp_path):

@@ -161,8 +161,8 @@ def test_doc_job_table_is_the_one_derived_from_the_workflows():
 def test_job_table_rows_against_the_yaml_by_hand():
     """The deriving script itself, checked on the facts a reviewer looks for first (written out
     here, not computed): which job runs where, with which environment and which secrets."""
-    creds = ["`ALIBABA_CLOUD_ACCESS_KEY_ID`", "`ALIBABA_CLOUD_ACCESS_KEY_SECRET`", "`PULUMI_CONFIG_PASSPHRASE`",
-             "`STATE_ACCESS_KEY_ID`", "`STATE_ACCESS_KEY_SECRET`", "variable `PULUMI_BACKEND_URL`"]
+    creds = ["`ALIBABA_CLOUD_ACCESS_KEY_ID`", "`ALIBABA_CLOUD_ACCESS_KEY_SECRET`", "`FLEET_KUBECONFIG`", "`IDC_KUBECONFIG`",
+             "`PULUMI_CONFIG_PASSPHRASE`", "`STATE_ACCESS_KEY_ID`", "`STATE_ACCESS_KEY_SECRET`", "variable `PULUMI_BACKEND_URL`"]
     idc = "`[self-hosted, linux, x64, hybrid-idc]`"
     hosted = "`ubuntu-24.04` (GitHub-hosted)"
     expected = {
@@ -195,3 +195,45 @@ def test_make_refuses_a_local_cli_of_another_version(tmp_path, reported, ok):
     assert (proc.returncode == 0) is ok, proc.stdout + proc.stderr
     if not ok:
         assert "need Pulumi CLI v3.272.0" in proc.stdout
+
+
+def _bash(script: str, env: dict, tmp_path):
+    from tests.conftest import require_tool
+
+    bash = require_tool("bash")
+    return subprocess.run([bash, str(ROOT / "scripts" / script)], env={"PATH": os.environ["PATH"], **env},
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+
+def test_kubeconfigs_are_written_where_the_providers_read_them(tmp_path):
+    """scripts/ci-kubeconfigs.sh as a job runs it: the environment's kubeconfig secrets become
+    owner-only files under RUNNER_TEMP, their paths exported through GITHUB_ENV; the env check
+    then passes, and fails naming the variable when the file is gone."""
+    temp, genv = tmp_path / "temp", tmp_path / "github_env"
+    temp.mkdir()
+    genv.write_text("")
+    base = {"RUNNER_TEMP": str(temp), "GITHUB_ENV": str(genv)}
+    proc = _bash("ci-kubeconfigs.sh", {**base, "IDC_KUBECONFIG": "apiVersion: v1\nkind: Config", "FLEET_KUBECONFIG": "fleet: x"}, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    exported = dict(line.split("=", 1) for line in genv.read_text().splitlines())
+    assert exported == {"HYBRID_IDC_KUBECONFIG": str(temp / "hybrid-idc.kubeconfig"),
+                        "HYBRID_FLEET_KUBECONFIG": str(temp / "hybrid-fleet.kubeconfig")}
+    idc = temp / "hybrid-idc.kubeconfig"
+    assert idc.read_text() == "apiVersion: v1\nkind: Config\n" and (idc.stat().st_mode & 0o777) == 0o600
+    check_env = {"PULUMI_BACKEND_URL": "s3://state?endpoint=oss-cn-beijing.aliyuncs.com", "PULUMI_CONFIG_PASSPHRASE": "p",
+                 "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s", "ALIBABA_CLOUD_ACCESS_KEY_ID": "a",
+                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s", **exported}
+    assert _bash("ci-env-check.sh", check_env, tmp_path).returncode == 0
+    idc.unlink()
+    gone = _bash("ci-env-check.sh", check_env, tmp_path)
+    assert gone.returncode == 1 and "HYBRID_IDC_KUBECONFIG names" in gone.stdout
+    missing = _bash("ci-kubeconfigs.sh", base, tmp_path)
+    assert missing.returncode == 1 and "IDC_KUBECONFIG is not set" in missing.stdout
+
+
+@pytest.mark.parametrize("script", ["ci-kubeconfigs.sh", "ci-env-check.sh"])
+def test_ci_scripts_are_shellcheck_clean(script):
+    from tests.conftest import require_tool
+
+    proc = subprocess.run([require_tool("shellcheck"), str(ROOT / "scripts" / script)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout

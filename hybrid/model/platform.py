@@ -37,10 +37,15 @@ LABEL_POOL_KEY = "hybrid.example.com/gpu-pool"
 CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu")
 # Stack-config keys that must be Pulumi secrets, with what they hold.
 SECRET_KEYS = {
-    "idcKubeconfig": "kubeconfig of the IDC cluster (admin), used by the Kubernetes provider",
     "bootstrapToken": "short-lived kubeadm bootstrap token (abcdef.0123456789abcdef) for cloud nodes",
     "caCertHash": "sha256:<hex> of the IDC cluster CA public key, for kubeadm join",
-    "fleetKubeconfig": "kubeconfig of the ACK One Fleet instance (only read with registration.fleet.apply: true)",
+}
+# The clusters' kubeconfigs are files named by these environment variables, not stack config: the
+# Kubernetes providers get the path, so no credential enters the state, and each job (a preview with
+# a read-only kubeconfig, an update with the deploy one) brings its own file to the same path.
+KUBECONFIG_ENV = {
+    "HYBRID_IDC_KUBECONFIG": "path of the IDC cluster's kubeconfig file, for the Kubernetes providers",
+    "HYBRID_FLEET_KUBECONFIG": "path of the ACK One Fleet's kubeconfig file (only read with registration.fleet.apply: true)",
 }
 # Secret keys that only some settings need (hybrid.model.identity.required_secrets says which).
 OPTIONAL_SECRET_KEYS = dict(CONDITIONAL_SECRET_KEYS)

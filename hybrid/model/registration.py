@@ -24,7 +24,7 @@ class Fleet(Model):
 
     ``name`` creates a Fleet instance, ``id`` references an existing one. ``apply``
     declares the Karmada objects (PropagationPolicies, FederatedHPAs, PriorityClasses)
-    on the Fleet through its kubeconfig, the ``fleetKubeconfig`` secret: that
+    on the Fleet through its kubeconfig, the file HYBRID_FLEET_KUBECONFIG names: that
     kubeconfig exists only once the Fleet does, so a first ``pulumi up`` creates the
     Fleet with ``apply: false`` and the next one applies. Without ``apply`` the plan
     writes the objects under ``not-applied/``.
@@ -34,7 +34,7 @@ class Fleet(Model):
     name: Optional[Name] = Field(default=None, description="Create an ACK One Fleet instance of this name.")
     id: Optional[Annotated[str, StringConstraints(pattern=_ACK_CLUSTER_ID)]] = Field(
         default=None, description="Reference an existing Fleet instance by its cluster id instead of creating one.")
-    apply: bool = Field(default=False, description="Declare the Karmada objects on the Fleet (needs the fleetKubeconfig secret).")
+    apply: bool = Field(default=False, description="Declare the Karmada objects on the Fleet (needs the Fleet's kubeconfig file, HYBRID_FLEET_KUBECONFIG).")
     members: dict[Name, Annotated[str, StringConstraints(pattern=_ACK_CLUSTER_ID)]] = Field(
         default_factory=dict,
         description="Other ACK clusters to attach as Fleet members, keyed by their placement cluster name "
