@@ -7,7 +7,7 @@ policies, a stack of 3,600 resources costs about 58,000 conversions where 7,200 
 1,000 GPU nodes that was most of the policy gate's cost, and the engine pays it on every
 ``pulumi preview`` too.
 
-:func:`install` wraps those two servicer methods so that, for the duration of one request,
+:func:`install` wraps ``Analyze`` so that, for the duration of one request,
 the three conversion steps, and the resource's options and provider objects, are memoized on
 the identity of their input (the protobuf runtime
 hands out the same Python object for the same sub-message, and the memo keeps each input
@@ -26,8 +26,8 @@ request and shared by the stack policies, and each resource's properties (and it
 are converted, with pulumi-policy's own functions, the first time a rule reads them: a rule
 that looks only at DaemonSets never pays for a thousand instances. Everything else in that
 method (levels, violation reports, the unknown-value and not-applicable diagnostics) is
-pulumi-policy's behaviour, checked against the unpatched servicer request by request in
-tests/test_policy_gate.py. It is installed only on the pulumi-policy version it was checked
+pulumi-policy's behaviour, checked against the unpatched servicer answer by answer in
+tests/test_analyzer_patch.py. It is installed only on the pulumi-policy version it was checked
 against (``CHECKED_VERSION``); any other version runs unpatched.
 """
 

@@ -291,6 +291,14 @@ def _node_pool_gpu_type(props: Mapping) -> Any:
     return None
 
 
+def _public_bandwidth(props: Mapping, finding: Callable[[Any], str]) -> list[str]:
+    """internetMaxBandwidthOut above 0 (a public IP per node): ``finding(bw)``; unknown: cannot be verified."""
+    bw = get(props, "internetMaxBandwidthOut", default=0)
+    if bw is UNKNOWN:
+        return [_unknown("internetMaxBandwidthOut")]
+    return [finding(bw)] if (bw or 0) > 0 else []
+
+
 def check_gpu_no_public_ip(props: Mapping, config: Optional[Mapping] = None, resource_type: str = INSTANCE) -> list[str]:
     if resource_type == NODE_POOL:  # an ACK node pool: its instance types, its instances' public IP
         itype = _node_pool_gpu_type(props)
@@ -298,12 +306,7 @@ def check_gpu_no_public_ip(props: Mapping, config: Optional[Mapping] = None, res
             return [_unknown("instanceTypes (needed to tell whether this is a GPU node pool)")]
         if itype is None:
             return []
-        out = []
-        bw = get(props, "internetMaxBandwidthOut", default=0)
-        if bw is UNKNOWN:
-            out.append(_unknown("internetMaxBandwidthOut"))
-        elif (bw or 0) > 0:
-            out.append(f"Set internetMaxBandwidthOut to 0 on GPU node pool ({itype}): {bw} Mbit/s gives every node a public IP.")
+        out = _public_bandwidth(props, lambda bw: f"Set internetMaxBandwidthOut to 0 on GPU node pool ({itype}): {bw} Mbit/s gives every node a public IP.")
         eip = get(props, "scalingConfig", "isBondEip", default=False)
         if eip is UNKNOWN:
             out.append(_unknown("scalingConfig.isBondEip"))
@@ -315,13 +318,8 @@ def check_gpu_no_public_ip(props: Mapping, config: Optional[Mapping] = None, res
         return [_unknown("instanceType (needed to tell whether this is a GPU node)")]
     if not is_gpu_instance(itype):
         return []
-    out = []
-    bw = get(props, "internetMaxBandwidthOut", default=0)
-    if bw is UNKNOWN:
-        out.append(_unknown("internetMaxBandwidthOut"))
-    elif (bw or 0) > 0:
-        out.append(f"Set internetMaxBandwidthOut to 0 on GPU node {itype}: {bw} Mbit/s gives it a public IP; "
-                   "reach it over the leased line and egress through a NAT gateway.")
+    out = _public_bandwidth(props, lambda bw: f"Set internetMaxBandwidthOut to 0 on GPU node {itype}: {bw} Mbit/s gives it a public IP; "
+                            "reach it over the leased line and egress through a NAT gateway.")
     pub = get(props, "allocatePublicIp", default=False)
     if pub is UNKNOWN:
         out.append(_unknown("allocatePublicIp"))
