@@ -4,7 +4,8 @@
 # credentials never enter the program or the state. preview-* environments hold a read-only
 # kubeconfig, dev/prod the deploy one; the path is the same in every job (docs/pipeline.md).
 # Inputs: IDC_KUBECONFIG (required), FLEET_KUBECONFIG (optional: stacks that apply the Fleet
-# objects), RUNNER_TEMP (emptied by the runner at the start and end of every job), GITHUB_ENV.
+# objects), RUNNER_TEMP ("emptied at the beginning and end of each job": GitHub's default variables,
+# https://docs.github.com/en/actions/reference/variables-reference), GITHUB_ENV.
 set -euo pipefail
 : "${RUNNER_TEMP:?not set: run this inside a GitHub Actions job}"
 : "${GITHUB_ENV:?not set: run this inside a GitHub Actions job}"
