@@ -8,7 +8,8 @@ import pulumi
 
 from components.platform import PlatformSecrets
 from hybrid.errors import ConfigError, ConfigIssue
-from hybrid.model import KUBECONFIG_ENV, OPTIONAL_SECRET_KEYS, Platform, load
+from hybrid.model import KUBECONFIG_ENV, OPTIONAL_SECRET_KEYS, Platform
+from hybrid.placement_platform import load_platform
 from hybrid.model.identity import required_secrets
 
 REQUIRED_OBJECTS = ("idc", "regions", "registration")
@@ -21,7 +22,7 @@ def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, Platfo
     raw = {"environment": cfg.require("environment")}
     raw.update({key: cfg.require_object(key) for key in REQUIRED_OBJECTS})
     raw.update({key: cfg.get_object(key) for key in OPTIONAL_OBJECTS})
-    platform = load(raw)
+    platform = load_platform(raw)
     missing = []
     # The Fleet's kubeconfig only when the Karmada objects are applied: before that the Fleet may not exist yet.
     wanted = ["HYBRID_IDC_KUBECONFIG"] + (["HYBRID_FLEET_KUBECONFIG"] if platform.registration.fleet.apply else [])

@@ -23,7 +23,7 @@ class FleetPlacementArgs:
     placement: PlatformPlacement
     cluster: RegisteredClusterOutputs  # the IDC cluster's member; objects wait for the memberships
     idc_name: str  # the IDC cluster's name in the placement
-    # the stack's other Fleet members: placement cluster name -> cluster id
+    # the stack's other Fleet members: member name -> cluster id
     members: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -39,7 +39,7 @@ class FleetPlacement(pulumi.ComponentResource):
         names: dict[str, pulumi.Input[str]] = {args.idc_name: args.cluster.cluster_id, **dict(sorted(args.members.items()))}
         self.objects: list[pulumi.CustomResource] = []
         classes: list[pulumi.Resource] = []
-        for doc in args.placement.objects(names=names, members=list(names.values())):
+        for doc in args.placement.objects(names=names):
             self.objects.append(self._declare(name, doc, child, classes))
         self.register_outputs({"objects": len(self.objects)})
 

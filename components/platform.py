@@ -253,6 +253,7 @@ class HybridPlatform(pulumi.ComponentResource):
         # --- placement: pure calculation from the model; applied on the Fleet when asked ---
         placement = plan_placement(p)
         self.placement_output = placement.output()
+        self.placement_topology = placement.topology.output()
         self.fleet_placement: Optional[FleetPlacement] = None
         fleet = p.registration.fleet
         if fleet.enabled and fleet.apply:
@@ -265,7 +266,7 @@ class HybridPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self))
             self.fleet_placement = FleetPlacement(
                 "fleet",
-                FleetPlacementArgs(placement=placement, cluster=cluster, idc_name=p.idc.name, members=fleet.members),
+                FleetPlacementArgs(placement=placement, cluster=cluster, idc_name=p.idc.name, members={n: m.cluster_id for n, m in fleet.members.items()}),
                 opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.fleet_provider}),
             )
 
@@ -284,7 +285,7 @@ class HybridPlatform(pulumi.ComponentResource):
         }
         self.fleet_output = None if not fleet.enabled else pulumi.Output.all(
             fleetId=self.registered_cluster.fleet_id, applied=fleet.apply,
-            members=pulumi.Output.all(**{p.idc.name: self.registered_cluster.cluster_id, **fleet.members}))
+            members=pulumi.Output.all(**{p.idc.name: self.registered_cluster.cluster_id, **{n: m.cluster_id for n, m in fleet.members.items()}}))
         self.register_outputs({"networks": self.network_outputs})
 
 
@@ -300,6 +301,7 @@ def build(platform: Platform, secrets: PlatformSecrets, stack: str) -> HybridPla
         pulumi.export("elasticPools", hybrid.elastic_outputs)
     pulumi.export("registeredClusterId", hybrid.registered_cluster.cluster_id)
     pulumi.export("placement", hybrid.placement_output)
+    pulumi.export("placementTopology", hybrid.placement_topology)
     if hybrid.fleet_output is not None:
         pulumi.export("fleet", hybrid.fleet_output)
     if hybrid.virtual_node is not None:

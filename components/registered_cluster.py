@@ -367,7 +367,7 @@ class RegisteredCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[self.agent_deployment])))
         self.memberships = [self.membership] + [
             alicloud.ackone.MembershipAttachment(f"{n}-fleet-member-{name}", cluster_id=self.fleet_id, sub_cluster_id=cluster_id, opts=opts)
-            for name, cluster_id in sorted(reg.fleet.members.items())
+            for name, member in sorted(reg.fleet.members.items()) for cluster_id in [member.cluster_id]
         ]
 
 

@@ -27,10 +27,20 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from hybrid import unconfirmed
+from hybrid.errors import ConfigIssue
 from hybrid.model.placement import Priority, Workload
 
 KARMADA_VERSION = unconfirmed.value("fleet.karmadaVersion")
-PROPAGATION_POLICY_API = unconfirmed.value("fleet.propagationPolicyApiVersion")
+# The two policy forms a Fleet accepts. ack: Alibaba Cloud help, "Propagation policies and override
+# policies" (application-distribution-policy): apiVersion policy.one.alibabacloud.com/v1alpha1, the
+# Karmada PropagationPolicy fields. karmada: Karmada's own group, served by the Fleet unconfirmed.
+POLICY_APIS = {"ack": "policy.one.alibabacloud.com/v1alpha1",
+               "karmada": unconfirmed.value("fleet.propagationPolicyApiVersion")}
+# First Karmada release with each placement field the forms use. clusterAffinities: v1.5.0 release
+# notes ("Multiple Scheduling Groups"); overflowAffinities: v1.18.0 (CHANGELOG-1.18).
+FIELD_SINCE = {"clusterAffinities": (1, 5, 0), "overflowAffinities": (1, 18, 0)}
+# Karmada versions whose CRDs the program's objects are checked against (tests/data/karmada-<v>/).
+SCHEMA_VERSIONS = ("v1.18.2",)
 FEDERATED_HPA_API = unconfirmed.value("fleet.federatedHpaApiVersion")
 # source: kubernetes API reference, scheduling.k8s.io/v1 PriorityClass (GA since 1.14)
 PRIORITY_CLASS_API = "scheduling.k8s.io/v1"
@@ -148,6 +158,79 @@ def choose_static_weights(plans: Mapping[int, Mapping[str, int]], planned: int) 
                         max(devs.values()))
 
 
+def policy_api_version(policy_api: str) -> str:
+    return POLICY_APIS[policy_api]
+
+
+def _version(v: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(x) for x in v.lstrip("v").split("."))
+    return major, minor, patch
+
+
+def form_issues(policy_api: str, karmada_version: str, overflow: bool, has_members: bool) -> list[ConfigIssue]:
+    """The configured policy form against what the stated Karmada version and the chosen API have."""
+    path = "registration.fleet"
+    issues = []
+    if karmada_version not in SCHEMA_VERSIONS:
+        issues.append(ConfigIssue(f"{path}.karmadaVersion", f"{karmada_version} is not a Karmada version whose CRDs the "
+                                                            "program checks its objects against.",
+                                  f"use one of {list(SCHEMA_VERSIONS)} (or vendor that version's CRDs under tests/data/)."))
+    elif has_members and _version(karmada_version) < FIELD_SINCE["clusterAffinities"]:
+        issues.append(ConfigIssue(f"{path}.karmadaVersion", f"Karmada {karmada_version} has no clusterAffinities (v1.5.0+).",
+                                  "state the Fleet's real Karmada version (v1.5.0 or later)."))
+    if overflow and policy_api != "karmada":
+        issues.append(ConfigIssue(f"{path}.overflow", "overflowAffinities is not in ACK's documented policy fields.",
+                                  "set policyApi: karmada, or drop overflow (ACK's form is ordered clusterAffinities)."))
+    elif overflow and _version(karmada_version) < FIELD_SINCE["overflowAffinities"]:
+        issues.append(ConfigIssue(f"{path}.overflow", f"Karmada {karmada_version} has no overflowAffinities (v1.18.0+).",
+                                  "drop overflow, or state a Karmada version of v1.18.0 or later."))
+    return issues
+
+
+def _webster(n: int, weights: Mapping[str, int], descending: bool) -> dict[str, int]:
+    return karmada_static_divisions(n, weights, descending)[n]
+
+
+def _both(n: int, weights: Mapping[str, int]) -> dict[str, Any]:
+    """Webster division at ``n`` for both UID orders: an int where they agree, ``"a|b"`` where not."""
+    a, d = _webster(n, weights, False), _webster(n, weights, True)
+    return {k: a[k] if a[k] == d[k] else f"{a[k]}|{d[k]}" for k in sorted(a)}
+
+
+def engine_division(n: int, groups: Sequence[tuple[str, Sequence[str]]], weights: Mapping[str, int], overflow: bool,
+                    static: bool = False, aggregated: bool = False) -> dict[str, Any]:
+    """What Karmada v1.18.2 assigns for a fresh binding of ``n`` replicas.
+
+    static: Webster over the weights (assignment.go ``assignByStaticWeightStrategy``).
+    Otherwise ``weights`` are the members' available replicas and the groups are tried in order
+    (scheduler.go ``scheduleResourceBindingWithClusterAffinities``): the first group whose
+    available replicas cover ``n`` takes them all (assignment.go ``dynamicDivideReplicas``
+    refuses a group short of replicas), divided by Webster over the available replicas
+    (``helper.SpreadReplicasByTargetClusters``); Aggregated first keeps the fewest clusters that
+    cover ``n``, largest available first (``resortAvailableClusters``). No group covers ``n``:
+    the binding is unschedulable and keeps its previous result. ``overflow`` is not modelled.
+    """
+    if static:
+        return _both(n, weights)
+    if overflow:
+        return {"modelled": False}
+    for name, members in groups:
+        avail = {m: weights.get(m, 0) for m in members}
+        if sum(avail.values()) < n:
+            continue
+        if aggregated:
+            kept, total = {}, 0
+            for m in sorted(avail, key=lambda m: (-avail[m], m)):
+                if total >= n:
+                    break
+                kept[m] = avail[m]
+                total += avail[m]
+            avail = kept
+        positive = {m: v for m, v in avail.items() if v > 0}
+        return {"group": name, **(_both(n, positive) if n else dict.fromkeys(sorted(avail), 0))}
+    return {"unschedulable": f"no group has {n} available replicas"}
+
+
 # --- objects -----------------------------------------------------------------
 
 def federated_hpa(w: Workload) -> dict[str, Any]:
@@ -191,10 +274,10 @@ def priority_classes(workloads: Sequence[Workload]) -> list[Priority]:
     return sorted({w.priority.class_name: w.priority for w in workloads if w.priority}.values(), key=lambda p: p.class_name)
 
 
-def priority_propagation(classes: Sequence[Priority], members: Sequence[Any]) -> dict[str, Any]:
+def priority_propagation(classes: Sequence[Priority], members: Sequence[Any], api_version: str) -> dict[str, Any]:
     """ClusterPropagationPolicy copying the PriorityClasses to every member cluster."""
     return {
-        "apiVersion": PROPAGATION_POLICY_API,
+        "apiVersion": api_version,
         "kind": "ClusterPropagationPolicy",
         "metadata": {"name": PRIORITY_PROPAGATION_NAME, "labels": dict(MANAGED_BY)},
         "spec": {

@@ -136,6 +136,16 @@ def _fill_in_order(seats: int, order: Iterable[int], caps: Sequence[int], n: int
     return out
 
 
+def pending_problem(previous: Mapping[str, int], pending: Mapping[str, int]) -> tuple[str, str] | None:
+    """The rule ``pending`` obeys wherever it is given (stack model and CLI): it counts replicas of
+    ``previous`` that are not running, so it can exceed it nowhere. (message, fix) or None."""
+    for cluster, n in sorted(pending.items()):
+        if n > previous.get(cluster, 0):
+            return (f"pending[{cluster}] = {n} is more than previous[{cluster}] = {previous.get(cluster, 0)}.",
+                    "pending counts replicas of previous that are not running; lower it or raise previous.")
+    return None
+
+
 def _check(replicas: int, candidates: Sequence[Candidate], strategy: str,
            previous: Mapping[str, int], pending: Mapping[str, int]) -> None:
     issues: list[ConfigIssue] = []

@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_camel
 from hybrid.errors import ConfigError, ConfigIssue, FieldError, validation_issues
 from hybrid.model.base import ClusterName, LabelKey, PlainText
 from hybrid.model.placement import Quantity
-from hybrid.placement import Candidate, PlacementResult, place
+from hybrid.placement import Candidate, PlacementResult, pending_problem, place
 from hybrid.placement_capacity import (
     AggregateCapacity,
     CapacitySource,
@@ -94,6 +94,9 @@ class PlacementInput(_Strict):
             if c.name in seen:
                 raise FieldError(f"cluster {c.name!r} is listed twice in clusters.", "list each cluster once.")
             seen.add(c.name)
+        problem = pending_problem(self.previous, self.pending)  # the stack model's rule (hybrid/model/placement.py)
+        if problem:
+            raise FieldError(*problem)
         return self
 
 

@@ -107,11 +107,20 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="`kubectl --kubeconfig <fleet> get crd propagationpolicies.policy.karmada.io -o yaml` and compare "
                    "with tests/data/karmada-v1.18.2/, or read the karmada-scheduler image tag in the Fleet console",
     ),
+    "fleet.ackAutoScalingField": Unconfirmed(
+        value="spec.autoScaling.ecsProvision",
+        used_by="hybrid/placement_platform.py",
+        why="Alibaba's 'Elastic scheduling with multi-cluster priorities' page names autoScaling.ecsProvision: true "
+            "in its how-it-works list; the full YAML showing where autoScaling sits in the policy was not seen",
+        confirm_by="`kubectl --kubeconfig <fleet> explain propagationpolicies.spec.autoScaling --api-version "
+                   "policy.one.alibabacloud.com/v1alpha1`",
+    ),
     "fleet.propagationPolicyApiVersion": Unconfirmed(
         value="policy.karmada.io/v1alpha1",
         used_by="hybrid/fleet.py",
-        why="Alibaba's 'Propagation policies and override policies' page shows policy.one.alibabacloud.com/v1alpha1 "
-            "and says the Fleet is compatible with the Karmada API; whether it serves policy.karmada.io itself was not seen",
+        why="used only with fleet.policyApi: karmada (the default ack form uses the documented group). Alibaba's "
+            "'Propagation policies and override policies' page shows policy.one.alibabacloud.com/v1alpha1 and says the "
+            "Fleet is compatible with the Karmada API; whether it serves policy.karmada.io itself was not seen",
         confirm_by="`kubectl --kubeconfig <fleet> api-resources | grep -i propagationpolic`",
     ),
     "fleet.federatedHpaApiVersion": Unconfirmed(

@@ -88,11 +88,11 @@ def placement_table(platform: Platform, rep: CostReport) -> str:
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from hybrid.model import load
+    from hybrid.placement_platform import load_platform
     from hybrid_tools.stackconfig import read_stack
 
     cfg = read_stack(args.stack, None, Path(args.config) if args.config else None)
-    platform = load(cfg.raw)
+    platform = load_platform(cfg.raw)
     rep = report(platform, args.pricing_api, args.pricing_endpoint, args.pricing_protocol)
     if args.json:
         sys.stdout.write(json.dumps(full_doc(platform, rep), indent=2, sort_keys=True) + "\n")

@@ -14,7 +14,8 @@ from typing import Any, TextIO
 
 from hybrid import unconfirmed
 from hybrid.ack_api import DYNAMIC_TYPE
-from hybrid.model import Platform, load
+from hybrid.model import Platform
+from hybrid.placement_platform import load_platform
 from hybrid_tools import (agent_artifacts, artifacts, cost_artifacts, elastic_artifacts, gpu_artifacts, placement_artifacts,
                           vnode_artifacts)
 from hybrid_tools.artifacts import Writer
@@ -115,7 +116,7 @@ def build_plan(stack: str, root: Path | None = None, config_file: Path | None = 
                progress: Progress | None = None) -> tuple[StackConfig, Platform, ProgramRun, float]:
     cfg = read_stack(stack, root, config_file)
     # ConfigError before anything runs or is written; read_stack has the model of a valid config.
-    platform = cfg.platform if cfg.platform is not None else load(cfg.raw)
+    platform = cfg.platform if cfg.platform is not None else load_platform(cfg.raw)
     start = time.perf_counter()
     with offline_kubeconfigs():
         run = run_program(cfg.program, cfg.project, cfg.stack, cfg.engine_config, cfg.secret_keys,

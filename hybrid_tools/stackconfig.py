@@ -13,7 +13,8 @@ from typing import Any, Optional
 
 from hybrid import regions, safeload
 from hybrid.errors import ConfigError, ConfigIssue
-from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, Platform, load
+from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, Platform
+from hybrid.placement_platform import load_platform
 from hybrid.model.identity import required_secrets
 
 # A stack name becomes a file name (Pulumi.<stack>.yaml) and a directory under --out:
@@ -151,7 +152,7 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
                                            f"remove it and run `pulumi config set --secret {key} ...`.")])
     platform = None
     try:
-        platform = load(raw)
+        platform = load_platform(raw)
         needed = required_secrets(platform)
     except ConfigError:
         needed = []  # the plan reports the invalid config itself, before anything runs

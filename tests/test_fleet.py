@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hybrid.errors import ConfigError
-from hybrid.fleet import KARMADA_VERSION, karmada_static_divisions
+from hybrid.fleet import KARMADA_VERSION, engine_division, karmada_static_divisions
 from hybrid.model import load
 from hybrid.placement import Candidate, place
-from hybrid.placement_platform import plan_placement
+from hybrid.placement_platform import load_platform, plan_placement
 from tests import karmada_reference as ref
 from tests.conftest import ROOT, stack_raw
 
@@ -68,25 +68,90 @@ def _validator(api_version: str, kind: str) -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(_strict(served["schema"]["openAPIV3Schema"]))
 
 
+# ACK's documented form (Alibaba Cloud help): "Propagation policies and override policies"
+# (application-distribution-policy) gives apiVersion policy.one.alibabacloud.com/v1alpha1 and calls the
+# policies "based on the open source Karmada project and compatible with the Karmada API"; "Elastic
+# scheduling with multi-cluster priorities" adds autoScaling.ecsProvision. So an ACK object is the
+# Karmada object under ACK's group, plus that one documented field.
+ACK_API = "policy.one.alibabacloud.com/v1alpha1"
+ACK_EXTRA = {"autoScaling": {"ecsProvision": bool}}
+# Fields ACK's two pages show in their examples and parameter tables: an ACK policy uses no others.
+ACK_DOCUMENTED = {
+    "spec.resourceSelectors[].apiVersion", "spec.resourceSelectors[].kind", "spec.resourceSelectors[].name",
+    "spec.resourceSelectors[].namespace", "spec.placement.clusterAffinity.clusterNames",
+    "spec.placement.clusterAffinities[].affinityName", "spec.placement.clusterAffinities[].clusterNames",
+    "spec.placement.replicaScheduling.replicaSchedulingType", "spec.placement.replicaScheduling.replicaDivisionPreference",
+    "spec.placement.replicaScheduling.weightPreference.dynamicWeight",
+    "spec.placement.replicaScheduling.weightPreference.staticWeightList[].targetCluster.clusterNames",
+    "spec.placement.replicaScheduling.weightPreference.staticWeightList[].weight", "spec.autoScaling.ecsProvision",
+}
+
+
+def _paths(obj, prefix=""):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, f"{prefix}.{k}" if prefix else k)
+    elif isinstance(obj, list) and obj and isinstance(obj[0], dict):
+        for v in obj:
+            yield from _paths(v, prefix + "[]")
+    else:
+        yield prefix
+
+
 def crd_errors(doc: dict) -> list[str]:
+    if doc["apiVersion"] == ACK_API:
+        spec = dict(doc["spec"])
+        errors = [f"spec/{k}: not the documented {{ecsProvision: bool}}" for k, shape in ACK_EXTRA.items()
+                  if k in spec and not (set(spec[k]) == set(shape) and all(isinstance(spec[k][f], t) for f, t in shape.items()))]
+        errors += [f"{p}: not a field ACK documents" for p in _paths({"spec": spec}) if p not in ACK_DOCUMENTED]
+        for k in ACK_EXTRA:
+            spec.pop(k, None)
+        return errors + crd_errors({**doc, "apiVersion": "policy.karmada.io/v1alpha1", "spec": spec})
     v = _validator(doc["apiVersion"], doc["kind"])
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(doc)]
 
 
-def test_every_karmada_object_of_both_stacks_matches_the_crd_schema():
+def _prod_with(**fleet):
+    raw = stack_raw("prod")
+    raw["registration"]["fleet"].update(fleet)
+    return raw
+
+
+FORMS = {"ack": {}, "karmada": {"policyApi": "karmada"}, "karmada-overflow": {"policyApi": "karmada", "overflow": True}}
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_every_fleet_object_of_each_policy_form_matches_its_schema(form):
     seen = set()
-    for stack in ("dev", "prod"):
-        for doc in plan_placement(load(stack_raw(stack))).objects():
-            if (doc["apiVersion"], doc["kind"]) not in CRDS:
-                assert doc["kind"] == "PriorityClass"  # built-in kind: kubernetes-validate (tests/test_cni_scan.py)
-                continue
-            assert crd_errors(doc) == [], (stack, doc["kind"], doc["metadata"]["name"])
-            seen.add(doc["kind"])
-    assert seen == {"PropagationPolicy", "ClusterPropagationPolicy", "FederatedHPA"}
+    docs = plan_placement(load(_prod_with(**FORMS[form]))).objects()
+    for doc in docs:
+        if doc["kind"] == "PriorityClass":
+            continue  # built-in kind: kubernetes-validate (tests/test_cni_scan.py)
+        assert crd_errors(doc) == [], (form, doc["kind"], doc["metadata"]["name"], crd_errors(doc))
+        seen.add((doc["apiVersion"], doc["kind"]))
+    api = ACK_API if form == "ack" else "policy.karmada.io/v1alpha1"
+    assert seen == {(api, "PropagationPolicy"), (api, "ClusterPropagationPolicy"), ("autoscaling.karmada.io/v1alpha1", "FederatedHPA")}
+    llm = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-pretrain")["spec"]
+    terms = llm["placement"]["clusterAffinities"]
+    if form == "karmada-overflow":
+        assert [(t["affinityName"], t["clusterNames"], [o["clusterNames"] for o in t["overflowAffinities"]]) for t in terms] == [
+            ("hybrid", ["idc-bj"], [["ack-sh-infer", "ack-wlcb-train"]])]
+    else:  # ACK's IDC-first form: the hybrid cluster alone, then with the other members
+        assert [(t["affinityName"], t["clusterNames"]) for t in terms] == [
+            ("hybrid", ["idc-bj"]), ("members", ["idc-bj", "ack-sh-infer", "ack-wlcb-train"])]
+    assert ("autoScaling" in llm) == (form == "ack")
+
+
+def test_dev_without_a_fleet_has_only_in_cluster_tiering():
+    pp = plan_placement(load(stack_raw("dev")))
+    assert pp.objects() == [] and pp.policies() == {}
+    (patch,) = pp.tiering().values()
+    assert patch["kind"] == "Deployment" and patch["metadata"]["name"] == "finetune-7b"
+    assert pp.output()["finetune-7b"]["fleet"] is None
 
 
 def test_the_schema_check_rejects_what_karmada_would_reject_or_drop():
-    docs = {d["kind"]: d for d in plan_placement(load(stack_raw("prod"))).objects()}
+    docs = {d["kind"]: d for d in plan_placement(load(_prod_with(policyApi="karmada"))).objects()}
     pp = copy.deepcopy(docs["PropagationPolicy"])
     pp["spec"]["placement"]["replicaScheduling"]["replicaDivisionPreference"] = "Proportional"  # not in the enum
     pp["spec"]["placement"]["clusterAffinity"]["clusterName"] = ["x"]  # typo: would be pruned
@@ -95,6 +160,13 @@ def test_the_schema_check_rejects_what_karmada_would_reject_or_drop():
     hpa = copy.deepcopy(docs["FederatedHPA"])
     del hpa["spec"]["maxReplicas"]  # required
     assert any("maxReplicas" in e for e in crd_errors(hpa))
+    # the ACK form: a field ACK does not document, or a wrong autoScaling, is refused too
+    ack = {d["metadata"]["name"]: d for d in plan_placement(load(stack_raw("prod"))).objects() if d["kind"] == "PropagationPolicy"}
+    llm = copy.deepcopy(ack["llm-pretrain"])
+    llm["spec"]["autoScaling"] = {"ecsProvision": "yes"}
+    llm["spec"]["placement"]["clusterAffinities"][1]["overflowAffinities"] = [{"affinityName": "x", "clusterNames": ["y"]}]
+    errors = crd_errors(llm)
+    assert any("ecsProvision" in e for e in errors) and any("overflowAffinities" in e for e in errors)
 
 
 # --- Karmada's static division: the reference itself, then the program's model of it ----
@@ -138,11 +210,36 @@ def test_a_plan_as_static_weights_is_reproduced_exactly_at_its_replica_count(clu
         assert {k: v for k, v in got.items() if v} == {k: v for k, v in plan.items() if v}
 
 
+# --- Karmada's dynamic / aggregated division with ordered groups, by hand ----------------
+
+def test_engine_division_of_ordered_groups_by_hand():
+    """prod's llm-pretrain figures. Groups [idc] then [idc, sh, wlcb], available 88 / 12 / 16.
+    48: the first group covers it -> all 48 there. 112: the first group (88) does not -> the
+    second (116) takes all, Webster over 88:12:16 (divisor 1.035: 85.0, 11.6, 15.5 -> 85, 12, 15).
+    117: no group covers it -> unschedulable. Aggregated 100: the fewest members covering it,
+    largest first (88 + 16 = 104), then Webster 88:16 (divisor 1.04: 84.6, 15.4 -> 85, 15)."""
+    groups = [("hybrid", ["idc"]), ("members", ["idc", "sh", "wlcb"])]
+    avail = {"idc": 88, "sh": 12, "wlcb": 16}
+    assert engine_division(48, groups, avail, False) == {"group": "hybrid", "idc": 48}
+    assert engine_division(112, groups, avail, False) == {"group": "members", "idc": 85, "sh": 12, "wlcb": 15}
+    assert "unschedulable" in engine_division(117, groups, avail, False)
+    assert engine_division(100, groups, avail, False, aggregated=True) == {"group": "members", "idc": 85, "wlcb": 15}
+    # the output carries the same figures for prod
+    out = plan_placement(load(stack_raw("prod"))).output()["llm-pretrain"]["fleet"]
+    assert out["availableReplicas"] == {"idc-bj": 88, "ack-sh-infer": 12, "ack-wlcb-train": 16}
+    assert out["engine"]["112"] == {"group": "members", "idc-bj": 85, "ack-sh-infer": 12, "ack-wlcb-train": 15}
+
+
 # --- the emitted policy over the FederatedHPA's range --------------------------------
 
 def _scaled(stack: str = "prod"):
     pp = plan_placement(load(stack_raw(stack)))
     return pp, [wp for wp in pp.workloads if wp.workload.autoscaling and wp.workload.strategy != "dynamic"]
+
+
+def _calc(wp, n):
+    """The calculator's plan at n, per Fleet member (the hybrid cluster's tiers summed)."""
+    return wp.by_member(wp.at(n).assignments, "idc-bj")
 
 
 def _policy_of(pp, wp):
@@ -174,7 +271,7 @@ def test_emitted_weights_are_the_closest_plan_over_the_range():
     for wp in scaled:
         policy = _policy_of(pp, wp)
         rng = list(wp.replica_range())
-        calc = {n: wp.at(n).assignments for n in rng}
+        calc = {n: _calc(wp, n) for n in rng}
         emitted = sum(_worse(n, policy, calc[n]) for n in rng)
         for source in rng:  # every other plan of the range, as weights
             if any(calc[source].values()):
@@ -196,9 +293,9 @@ def render_table() -> str:
     for wp in scaled:
         w = wp.workload
         policy = _policy_of(pp, wp)
-        snapshot = _snapshot_policy(policy, wp.result.assignments)
-        clusters = [n for n in sorted(wp.result.assignments, key=lambda n: (wp.tiers[n], n))
-                    if any(wp.at(m).assignments[n] for m in wp.replica_range())
+        snapshot = _snapshot_policy(policy, _calc(wp, w.replicas))
+        members = pp.fleet_members
+        clusters = [n for n in members if any(_calc(wp, m).get(n) for m in wp.replica_range())
                     or n in policy["spec"]["placement"]["clusterAffinity"]["clusterNames"]]
         weights = {e["targetCluster"]["clusterNames"][0]: e["weight"]
                    for e in policy["spec"]["placement"]["replicaScheduling"]["weightPreference"]["staticWeightList"]}
@@ -214,12 +311,12 @@ def render_table() -> str:
         ]
         totals = [0, 0]
         for n in wp.replica_range():
-            calc = wp.at(n)
+            calc, unplaced = _calc(wp, n), wp.at(n).unplaced
             k = [ref.divide_policy(n, policy, d) for d in (False, True)]
-            cells = [_cell(calc.assignments[c], (k[0].get(c, 0), k[1].get(c, 0))) for c in clusters]
-            dev = [_worse(n, policy, calc.assignments), _worse(n, snapshot, calc.assignments)]
+            cells = [_cell(calc.get(c, 0), (k[0].get(c, 0), k[1].get(c, 0))) for c in clusters]
+            dev = [_worse(n, policy, calc), _worse(n, snapshot, calc)]
             totals = [totals[0] + dev[0], totals[1] + dev[1]]
-            lines.append(f"| {n} | " + " | ".join(cells) + f" | {calc.unplaced} | {dev[0]} | {dev[1]} |")
+            lines.append(f"| {n} | " + " | ".join(cells) + f" | {unplaced} | {dev[0]} | {dev[1]} |")
         lines.append("| total |" + " |" * len(clusters) + f" | **{totals[0]}** | **{totals[1]}** |")
         lines.append("")
     return "\n".join(lines)
@@ -237,22 +334,61 @@ def test_docs_table_is_current():
 
 def _issues(raw) -> list[str]:
     with pytest.raises(ConfigError) as err:
-        load(raw)
+        load_platform(raw)
     return [f"{i.path}: {i.message}" for i in err.value.issues]
 
 
-def test_config_checks_for_the_fleet_target_and_workloads(prod_raw):
-    raw = copy.deepcopy(prod_raw)
-    raw["registration"]["fleet"]["members"].pop("cn-hangzhou")
-    raw["registration"]["fleet"]["members"]["cn-shanghai"] = "c0123456789abcdef"
-    assert sorted(_issues(raw)) == [
-        "registration.fleet.members.cn-shanghai: 'cn-shanghai' is not a placement cluster of this stack.",
-        "registration.fleet.members: placement cluster 'cn-hangzhou' has no Fleet member, so Karmada could not place its replicas.",
-    ]
-    raw["registration"]["fleet"]["apply"] = False  # not applied: an unmapped cluster is fine
-    raw["registration"]["fleet"]["members"].pop("cn-shanghai")
-    load(raw)
+def _cli(raw, tmp_path) -> subprocess.CompletedProcess:
+    """``hybrid-gpu plan`` on a copy of the prod stack with this config."""
+    stack = tmp_path / "Pulumi.prod.yaml"
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
+    doc["config"] = {**doc["config"], **{f"hybrid-gpu-platform:{k}": v for k, v in raw.items() if k in ("registration",)}}
+    stack.write_text(yaml.safe_dump(doc))
+    return subprocess.run([sys.executable, "-m", "hybrid_tools.cli", "plan", "--stack", "prod", "--config", str(stack),
+                           "--out", str(tmp_path / "out"), "--no-policy"], capture_output=True, text=True, cwd=ROOT, timeout=300)
 
+
+def test_members_are_other_clusters_never_tiers_of_the_hybrid_one(prod_raw):
+    members = prod_raw["registration"]["fleet"]["members"]
+    sh = members["ack-sh-infer"]
+    for name, what in [("cn-hangzhou", "a region whose pools join the hybrid cluster"),
+                       ("cn-beijing-serverless", "a Serverless tier of the hybrid cluster"),
+                       ("cn-beijing-elastic", "an elastic tier of the hybrid cluster"),
+                       ("idc-bj", "the IDC cluster, always a member")]:
+        raw = copy.deepcopy(prod_raw)
+        raw["registration"]["fleet"]["members"][name] = {"clusterId": "c0123456789abcdef", "availableReplicas": 4}
+        (issue,) = _issues(raw)
+        assert issue.startswith(f"registration.fleet.members.{name}: '{name}' is {what}, not another cluster"), issue
+    raw = copy.deepcopy(prod_raw)
+    raw["registration"]["fleet"]["members"]["ack-sh-again"] = dict(sh)
+    assert _issues(raw) == [f"registration.fleet.members.ack-sh-infer.clusterId: {sh['clusterId']} is already member 'ack-sh-again'."]
+    raw = copy.deepcopy(prod_raw)
+    raw["registration"]["fleet"]["members"]["ack-sh-infer"]["clusterId"] = "cls-123"  # not an ACK cluster id
+    assert [i.split(":")[0] for i in _issues(raw)] == ["registration.fleet.members.ack-sh-infer.clusterId"]
+
+
+@pytest.mark.parametrize("fleet, expected", [
+    ({"overflow": True}, ["registration.fleet.overflow: overflowAffinities is not in ACK's documented policy fields."]),
+    ({"policyApi": "karmada", "overflow": True, "karmadaVersion": "v1.17.3"},
+     ["registration.fleet.karmadaVersion: v1.17.3 is not a Karmada version whose CRDs the program checks its objects against.",
+      "registration.fleet.overflow: Karmada v1.17.3 has no overflowAffinities (v1.18.0+)."]),
+    ({"karmadaVersion": "1.18.2"}, ["registration.fleet.karmadaVersion"]),
+    ({"policyApi": "openkruise"}, ["registration.fleet.policyApi"]),
+])
+def test_a_policy_form_the_version_or_api_lacks_is_refused(prod_raw, fleet, expected):
+    prod_raw["registration"]["fleet"].update(fleet)
+    got = _issues(prod_raw)
+    assert (got if expected[0].endswith(".") else [i.split(":")[0] for i in got]) == expected
+
+
+def test_the_plan_cli_refuses_a_bad_member_with_exit_2_and_writes_nothing(prod_raw, tmp_path):
+    prod_raw["registration"]["fleet"]["members"]["cn-hangzhou"] = {"clusterId": "c0123456789abcdef", "availableReplicas": 4}
+    proc = _cli(prod_raw, tmp_path)
+    assert proc.returncode == 2 and "registration.fleet.members.cn-hangzhou" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_config_checks_for_the_workloads(prod_raw):
     raw = copy.deepcopy(prod_raw)
     bi = raw["placement"]["workloads"][1]
     bi["autoscaling"]["minReplicas"] = 40
@@ -284,19 +420,21 @@ def test_prod_declares_the_objects_on_the_fleet_with_member_ids(plans):
     declared = [r for r in resources if r["custom"] and r["inputs"].get("kind") in fleet_kinds]
     assert sorted((r["inputs"]["kind"], r["inputs"]["metadata"]["name"]) for r in declared) == [
         ("ClusterPropagationPolicy", "hybrid-gpu-priority-classes"), ("FederatedHPA", "batch-infer"),
-        ("PriorityClass", "gpu-batch"), ("PriorityClass", "gpu-training"),
+        ("FederatedHPA", "llm-pretrain"), ("PriorityClass", "gpu-batch"), ("PriorityClass", "gpu-training"),
         ("PropagationPolicy", "batch-infer"), ("PropagationPolicy", "llm-pretrain")]
     assert {r["provider"] for r in declared} == {"fleet"}
     (provider,) = [r for r in resources if r["type"] == "pulumi:providers:kubernetes" and r["name"] == "fleet"]
     assert provider["inputs"]["kubeconfig"] == "/offline/hybrid-fleet.kubeconfig"  # a path, never the credentials
     members = outputs["fleet"]["members"]
     assert outputs["fleet"]["applied"] is True and members["idc-bj"] == outputs["registeredClusterId"]
+    # the Fleet's members: the hybrid (IDC) cluster and the other ACK clusters, never its regions or tiers
+    assert sorted(members) == ["ack-sh-infer", "ack-wlcb-train", "idc-bj"]
     # The declared policies are the calculator's, with placement names turned into member ids.
     by_id = {v: k for k, v in members.items()}
     expected = {d["metadata"]["name"]: d for d in plan_placement(load(stack_raw("prod"))).objects() if d["kind"] == "PropagationPolicy"}
     for r in declared:
         doc = r["inputs"]
-        if (doc["apiVersion"], doc["kind"]) in CRDS:
+        if doc["kind"] != "PriorityClass":
             assert crd_errors(doc) == [], doc["metadata"]["name"]
         if doc["kind"] in ("PropagationPolicy", "ClusterPropagationPolicy"):
             named = doc["spec"]["placement"]["clusterAffinity"]["clusterNames"] if "clusterAffinity" in doc["spec"]["placement"] else \
@@ -310,16 +448,21 @@ def test_prod_declares_the_objects_on_the_fleet_with_member_ids(plans):
     assert not (d / "not-applied").exists()
 
 
-def test_dev_writes_the_objects_marked_not_applied(plans):
+def test_dev_without_a_fleet_writes_in_cluster_tiering_only(plans):
     d = plans / "dev"
-    files = sorted(str(p.relative_to(d)) for p in (d / "not-applied").rglob("*") if p.is_file())
-    assert files == ["not-applied/README.md", "not-applied/manifests/default/propagationpolicy-finetune-7b.yaml"]
-    assert (d / "not-applied" / "README.md").read_text().startswith("NOT APPLIED")
+    assert not (d / "not-applied").exists()
+    files = sorted(str(p.relative_to(d)) for p in (d / "tiering").rglob("*") if p.is_file())
+    assert files == ["tiering/README.md", "tiering/default/deployment-finetune-7b.yaml"]
     assert not list((d / "manifests").rglob("propagationpolicy-*"))
     resources = json.loads((d / "resources.json").read_text())
-    assert not [r for r in resources if "karmada" in r["type"] or r["name"] == "fleet"]
-    doc = yaml.safe_load((d / "not-applied/manifests/default/propagationpolicy-finetune-7b.yaml").read_text())
-    assert crd_errors(doc) == []
+    assert not [r for r in resources if "karmada" in r["type"] or r["name"] == "fleet"
+                or r["inputs"].get("kind") in ("PropagationPolicy", "FederatedHPA", "ClusterPropagationPolicy")]
+
+
+def test_prod_applies_without_writing_not_applied_objects(plans):
+    assert not (plans / "prod" / "not-applied").exists()
+    assert sorted(p.name for p in (plans / "prod" / "tiering" / "default").iterdir()) == [
+        "deployment-batch-infer.yaml", "deployment-llm-pretrain.yaml"]
 
 
 if __name__ == "__main__":

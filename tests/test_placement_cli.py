@@ -70,6 +70,16 @@ def test_duplicate_cluster_and_unbounded_capacity(capsys, monkeypatch):
     assert rc == 2 and "clusters[0]" in err and "unbounded" in err
 
 
+def test_pending_beyond_previous_is_refused_as_the_stack_model_refuses_it(capsys, monkeypatch):
+    """Same rule as placement.workloads[].pending in the stack (tests/test_placement_platform.py)."""
+    bad = {"replicas": 2, "clusters": [{"name": "a", "availableReplicas": 3}], "previous": {"a": 1}, "pending": {"a": 3}}
+    rc, out, err = run(bad, capsys, monkeypatch)
+    assert rc == 2 and out == "" and "pending[a] = 3 is more than previous[a] = 1" in err and "Traceback" not in err
+    bad["pending"] = {"b": 1}  # pending on a cluster that runs nothing
+    rc, _, err = run(bad, capsys, monkeypatch)
+    assert rc == 2 and "pending[b] = 1 is more than previous[b] = 0" in err
+
+
 def test_not_json_and_missing_file(capsys, monkeypatch):
     rc, _, err = run("{", capsys, monkeypatch)
     assert rc == 2 and "not JSON" in err

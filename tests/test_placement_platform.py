@@ -13,20 +13,36 @@ from hybrid.placement_platform import fleet_clusters, node_of, plan_placement, r
 
 def test_prod_clusters_and_tiers(prod_raw):
     clusters = {c.name: c.tier for c in fleet_clusters(load(prod_raw))}
+    # tiers 0-3 are inside the hybrid (IDC) cluster; only the other ACK clusters are members (tier 4)
     assert clusters == {"idc-bj": 0, "cn-beijing": 1, "cn-hangzhou": 1, "cn-zhangjiakou": 1, "cn-beijing-elastic": 2,
-                        "cn-beijing-serverless": 3, "cn-hangzhou-serverless": 3, "cn-zhangjiakou-serverless": 3}
+                        "cn-beijing-serverless": 3, "cn-hangzhou-serverless": 3, "cn-zhangjiakou-serverless": 3,
+                        "ack-sh-infer": 4, "ack-wlcb-train": 4}
+    hosts = {c.name: c.host for c in fleet_clusters(load(prod_raw))}
+    assert {h for n, h in hosts.items() if not n.startswith("ack-")} == {"idc-bj"}
+
+
+def test_elastic_tier_counts_existing_nodes_when_a_virtual_node_takes_pending_pods(prod_raw):
+    """prod has Serverless tiers: a pod that tolerates the virtual node never stays Pending, so
+    cluster-autoscaler adds no elastic node for it; the tier counts its minSize (0) nodes only."""
+    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    assert out["capacity"]["cn-beijing-elastic"] == 0 and out["assignments"]["cn-beijing-elastic"] == 0
+    prod_raw["regions"][0]["elasticPools"][0]["minSize"] = 2
+    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    assert out["capacity"]["cn-beijing-elastic"] == 2  # one replica per node (see below), 2 nodes exist
 
 
 def test_elastic_tier_is_capacity_up_to_max_size(prod_raw):
-    """llm-pretrain (24 CPU, 160 GiB, 1 GPU) after the IDC's 16 free GPUs and cn-beijing's 8 fixed slots:
+    """Without Serverless tiers (pods can stay Pending and make the autoscaler add nodes): llm-pretrain (24 CPU, 160 GiB, 1 GPU) after the IDC's 16 free GPUs and cn-beijing's 8 fixed slots:
     the elastic pool's smallest type, gn7i-c32g1.8xlarge (32 vCPU, 188 GiB, 1 A10), hosts one replica per
     node (by hand: 188 GiB - 10.6 GiB reserved - 1 GiB DaemonSets leaves room for one 160 GiB pod), times
-    maxSize 8 -> 8 replicas on nodes that do not exist yet, placed before Serverless."""
+    maxSize 8 -> 8 replicas on nodes that do not exist yet, placed before the other Fleet members."""
+    prod_raw["placement"]["serverlessReplicas"] = {}
+    for w in prod_raw["placement"]["workloads"]:
+        w["weights"] = {k: v for k, v in w.get("weights", {}).items() if not k.endswith("-serverless")}
     out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
     assert out["capacity"]["cn-beijing-elastic"] == 8
     assert out["assignments"]["cn-beijing-elastic"] == 8
-    serverless = sum(v for k, v in out["assignments"].items() if k.endswith("-serverless"))
-    assert serverless == 48 - 16 - 8 - 8
+    assert out["assignments"]["ack-sh-infer"] + out["assignments"]["ack-wlcb-train"] == 48 - 16 - 8 - 8
     # raising maxSize raises the tier's capacity; the smallest type bounds it, not the first listed
     pool = prod_raw["regions"][0]["elasticPools"][0]
     pool["maxSize"] = 10
@@ -53,6 +69,9 @@ def test_prod_plan_fills_idc_then_cloud_then_serverless(prod_raw):
     assert llm["assignments"]["idc-bj"] == 16  # all 16 free IDC GPUs
     assert llm["assignments"]["cn-beijing"] == 8  # 4 A10 nodes + 2 A100 nodes x 2
     assert sum(llm["assignments"].values()) == 48 and llm["unplaced"] == 0
+    # Serverless (64 quota) takes the rest before any other Fleet member
+    assert sum(v for k, v in llm["assignments"].items() if k.endswith("-serverless")) == 48 - 16 - 8
+    assert llm["assignments"]["ack-sh-infer"] == llm["assignments"]["ack-wlcb-train"] == 0
     # batch-infer comes second: the IDC GPUs are gone, serverless quota is what llm-pretrain left.
     bi = out["batch-infer"]
     assert bi["assignments"]["idc-bj"] == 0
@@ -65,33 +84,40 @@ def test_prod_plan_fills_idc_then_cloud_then_serverless(prod_raw):
     assert llm["capacity"]["idc-bj"] == 16 and bi["capacity"]["idc-bj"] == 0
 
 
-def test_policies(prod_raw):
+def test_policies_name_fleet_members_only(prod_raw):
     # Without a FederatedHPA the weights are the plan itself (with one: tests/test_fleet.py).
     prod_raw["placement"]["workloads"][1].pop("autoscaling")
-    pols = plan_placement(load(prod_raw)).policies()
-    dyn = pols["manifests/default/propagationpolicy-llm-pretrain.yaml"]["spec"]["placement"]
-    assert dyn["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
-    term = dyn["clusterAffinities"][0]
-    assert term["clusterNames"] == ["idc-bj"]
-    # cn-beijing-elastic is a node pool of the registered (IDC) cluster: on the Fleet it is that member,
-    # already in the primary group, so no separate overflow group names it
-    assert [g["affinityName"] for g in term["overflowAffinities"]] == ["cloud", "serverless"]
+    pp = plan_placement(load(prod_raw))
+    pols = pp.policies()
+    dyn = pols["manifests/default/propagationpolicy-llm-pretrain.yaml"]["spec"]
+    assert dyn["placement"]["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
+    assert dyn["autoScaling"] == {"ecsProvision": True}
+    named = {n for t in dyn["placement"]["clusterAffinities"] for n in t["clusterNames"]}
+    assert named == {"idc-bj", "ack-sh-infer", "ack-wlcb-train"}  # never a region or a tier
     static = pols["manifests/default/propagationpolicy-batch-infer.yaml"]["spec"]["placement"]
     weights = {e["targetCluster"]["clusterNames"][0]: e["weight"] for e in static["replicaScheduling"]["weightPreference"]["staticWeightList"]}
-    assert sum(weights.values()) == 24 and all(v > 0 for v in weights.values())
+    # batch-infer at 24: every replica inside the hybrid cluster (cloud pools + Serverless), one member weight
+    assert weights == {"idc-bj": 24}
+    cpp = pols["manifests/cluster/clusterpropagationpolicy-hybrid-gpu-priority-classes.yaml"]["spec"]["placement"]
+    assert cpp["clusterAffinity"]["clusterNames"] == ["idc-bj", "ack-sh-infer", "ack-wlcb-train"]
 
 
-def test_static_policy_gives_the_elastic_replicas_to_the_registered_cluster(prod_raw):
-    """A static llm-pretrain: 16 IDC + 8 elastic replicas both run on the registered cluster -> weight 24 there."""
-    prod_raw["placement"]["workloads"][0]["strategy"] = "static"
+def test_static_weights_sum_the_hybrid_tiers_into_one_member(prod_raw):
+    """A static llm-pretrain at 48: 16 IDC + 8 cn-beijing + 24 Serverless replicas all run in the
+    hybrid cluster -> one weight of 48 there; at 120 (by hand: 16 + 8 + 64 Serverless = 88 in the
+    hybrid cluster, 12 + 16 on the members, 4 unplaced) the members appear."""
+    w = prod_raw["placement"]["workloads"][0]
+    w["strategy"] = "static"
+    w.pop("autoscaling")
+    plan = plan_placement(load(prod_raw))
+    assert plan.workloads[0].weight_choice.weights == {"idc-bj": 48}
+    w["replicas"] = 120
+    w["weights"] = {}
+    prod_raw["placement"]["workloads"] = [w]
     plan = plan_placement(load(prod_raw))
     wp = plan.workloads[0]
-    assert wp.result.assignments["idc-bj"] == 16 and wp.result.assignments["cn-beijing-elastic"] == 8
-    pol = plan.policies()["manifests/default/propagationpolicy-llm-pretrain.yaml"]["spec"]["placement"]
-    weights = {e["targetCluster"]["clusterNames"][0]: e["weight"] for e in pol["replicaScheduling"]["weightPreference"]["staticWeightList"]}
-    assert "cn-beijing-elastic" not in weights and "cn-beijing-elastic" not in pol["clusterAffinity"]["clusterNames"]
-    assert weights["idc-bj"] == wp.weight_choice.weights["idc-bj"] + wp.weight_choice.weights["cn-beijing-elastic"]
-    assert sum(weights.values()) == sum(wp.weight_choice.weights.values())
+    assert wp.by_member(wp.result.assignments, "idc-bj") == {"idc-bj": 88, "ack-sh-infer": 12, "ack-wlcb-train": 16}
+    assert wp.result.unplaced == 4
 
 
 def test_previous_on_modelled_cluster_is_deducted(dev_raw):
@@ -113,7 +139,13 @@ def test_unknown_weight_cluster_and_serverless_region_are_named(prod_raw):
     with pytest.raises(ConfigError) as err:
         plan_placement(load(prod_raw))
     assert [i.path for i in err.value.issues] == ["placement.workloads[1].weights.idc-sh"]
+    # previous / pending may name a cluster that left: its replicas are placed again
     prod_raw["placement"]["workloads"][1]["weights"].pop("idc-sh")
+    prod_raw["placement"]["workloads"][1]["previous"] = {"cn-shanghai": 2}
+    prod_raw["placement"]["workloads"][1]["pending"] = {"cn-shanghai": 1}
+    assert sum(plan_placement(load(prod_raw)).output()["batch-infer"]["assignments"].values()) == 24
+    prod_raw["placement"]["workloads"][1]["previous"] = {}
+    prod_raw["placement"]["workloads"][1]["pending"] = {}
     prod_raw["placement"]["serverlessReplicas"]["ap-southeast-1"] = 4
     with pytest.raises(ConfigError) as err:
         plan_placement(load(prod_raw))
@@ -167,3 +199,34 @@ def test_a_second_workload_sees_what_the_first_left(dev_raw):
     out = plan_placement(load(dev_raw)).output()
     assert out["finetune-7b"]["assignments"] == {"cn-beijing": 1, "cn-beijing-serverless": 1, "idc-bj-dev": 4}
     assert out["finetune-7b-b"]["capacity"] == {"cn-beijing": 0, "cn-beijing-serverless": 7, "idc-bj-dev": 0}
+
+
+def test_tiering_patch_ranks_the_tiers_of_the_hybrid_cluster_in_order(prod_raw):
+    """The patch's preferred node-affinity terms, scored as kube-scheduler's NodeAffinity plugin
+    sums them (the weights of the matching terms), on nodes labelled as they join: an IDC node
+    (no cloud label), a fixed-pool and an elastic-pool node (cloud label + pool label, set by the
+    kubelet's --node-labels), the virtual node (type=virtual-kubelet, tainted). Every one of them
+    must also admit the pod (tolerations), or the tier could never be used."""
+    from hybrid.cloudinit import LABEL_POOL
+    from tests.k8s_affinity import Node, placement, term_matches
+
+    pp = plan_placement(load(prod_raw))
+    patch = pp.tiering()["tiering/default/deployment-llm-pretrain.yaml"]
+    spec = patch["spec"]["template"]["spec"]
+    terms = spec["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    pool_taint = {"key": "hybrid.example.com/cloud", "value": "true", "effect": "PreferNoSchedule"}
+    nodes = {
+        "idc": Node("idc-gpu-01", {"kubernetes.io/os": "linux"}),
+        "cloud": Node("cloud-a10", {"alibabacloud.com/external": "true", LABEL_POOL: "a10-train"}, [pool_taint]),
+        "elastic": Node("elastic-a10", {"alibabacloud.com/external": "true", LABEL_POOL: "a10-elastic"}, [pool_taint]),
+        "virtual": Node("virtual-kubelet-cn-beijing-g", {"type": "virtual-kubelet"},
+                        [{"key": "virtual-kubelet.io/provider", "value": "alibabacloud", "effect": "NoSchedule"}]),
+    }
+    score = {k: sum(t["weight"] for t in terms if term_matches(t["preference"], n)) for k, n in nodes.items()}
+    assert score["idc"] > score["cloud"] > score["elastic"] > score["virtual"] == 0, score
+    assert all(placement(spec, n)[0] for n in nodes.values())
+    # dev (no elastic pools): no elastic term, still IDC before cloud before the virtual node
+    from tests.conftest import stack_raw
+    dev = plan_placement(load(stack_raw("dev"))).tiering()["tiering/default/deployment-finetune-7b.yaml"]
+    dev_terms = dev["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert [t["weight"] for t in dev_terms] == [100, 50]

@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from hybrid.errors import FieldError
 from hybrid.model.base import ClusterName, LabelKey, Model, Name, RegionId
+from hybrid.placement import pending_problem
 from hybrid.placement_capacity import QuantityError, parse_quantity
 
 
@@ -85,12 +86,9 @@ class Workload(Model):
 
     @model_validator(mode="after")
     def _pending_within_previous(self) -> "Workload":
-        for cluster, n in self.pending.items():
-            if n > self.previous.get(cluster, 0):
-                raise FieldError(
-                    f"pending[{cluster}] = {n} is more than previous[{cluster}] = {self.previous.get(cluster, 0)}.",
-                    "pending counts replicas of previous that are not running; lower it or raise previous.",
-                )
+        problem = pending_problem(self.previous, self.pending)
+        if problem:
+            raise FieldError(*problem)
         if self.autoscaling and not self.autoscaling.min_replicas <= self.replicas <= self.autoscaling.max_replicas:
             raise FieldError(f"replicas {self.replicas} is outside autoscaling [{self.autoscaling.min_replicas}, {self.autoscaling.max_replicas}].",
                              "plan for a replica count the FederatedHPA can reach.")

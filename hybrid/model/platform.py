@@ -302,13 +302,6 @@ def _terway_addon(p: Platform) -> Iterable[ConfigIssue]:
 
 
 @cross_check
-def _fleet(p: Platform) -> Iterable[ConfigIssue]:
-    from hybrid.placement_platform import check_fleet  # placement builds on this module
-
-    return check_fleet(p)
-
-
-@cross_check
 def _cloud_label_settable(p: Platform) -> Iterable[ConfigIssue]:
     key = p.cni.cloud_node_label.key
     if p.regions and any(r.gpu_pools for r in p.regions) and not kubelet_may_set(key):

@@ -6,8 +6,9 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import Field, StringConstraints, model_validator
 
+from hybrid import unconfirmed
 from hybrid.errors import FieldError
-from hybrid.model.base import Model, Name, RegionId
+from hybrid.model.base import ClusterName, Model, Name, RegionId
 from hybrid.model.elastic import Autoscaler
 
 
@@ -17,6 +18,21 @@ class Agent(Model):
 
 
 _ACK_CLUSTER_ID = r"^c[0-9a-z]{8,40}$"
+AckClusterId = Annotated[str, StringConstraints(pattern=_ACK_CLUSTER_ID)]
+_KARMADA_VERSION = r"^v[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}$"
+
+
+class FleetMember(Model):
+    """An ACK cluster the stack does not build, attached to the Fleet as a member of its own.
+
+    Cloud pools, elastic pools and virtual nodes of this platform are nodes of the hybrid (IDC)
+    cluster, so they are never members: the IDC member's available replicas include them.
+    """
+
+    cluster_id: AckClusterId = Field(description="The member's ACK cluster id (the Fleet names members by cluster id).")
+    available_replicas: int = Field(ge=0, le=1_000_000,
+                                    description="Replicas of a workload the member can host, as its operator reports them "
+                                                "(the program does not build the member, so it does not model it).")
 
 
 class Fleet(Model):
@@ -35,10 +51,18 @@ class Fleet(Model):
     id: Optional[Annotated[str, StringConstraints(pattern=_ACK_CLUSTER_ID)]] = Field(
         default=None, description="Reference an existing Fleet instance by its cluster id instead of creating one.")
     apply: bool = Field(default=False, description="Declare the Karmada objects on the Fleet (needs the Fleet's kubeconfig file, HYBRID_FLEET_KUBECONFIG).")
-    members: dict[Name, Annotated[str, StringConstraints(pattern=_ACK_CLUSTER_ID)]] = Field(
+    members: dict[ClusterName, FleetMember] = Field(
         default_factory=dict,
-        description="Other ACK clusters to attach as Fleet members, keyed by their placement cluster name "
-                    "(a region id or <region>-serverless); the IDC cluster is always a member.")
+        description="Other ACK clusters attached as Fleet members, by a name of your choice (not the IDC's name, nor a "
+                    "region or tier of the hybrid cluster); the registered IDC cluster is always a member.")
+    policy_api: Literal["ack", "karmada"] = Field(
+        default="ack", description="Policy form: ack = policy.one.alibabacloud.com/v1alpha1, ACK's IDC-first groups with "
+                                   "autoScaling.ecsProvision; karmada = policy.karmada.io/v1alpha1 at karmadaVersion.")
+    karmada_version: Annotated[str, StringConstraints(pattern=_KARMADA_VERSION)] = Field(
+        default=unconfirmed.value("fleet.karmadaVersion"),
+        description="Karmada version the Fleet runs; a form it lacks is refused.")
+    overflow: bool = Field(default=False, description="policyApi karmada: overflowAffinities (Karmada >= v1.18.0) instead of "
+                                                      "ordered clusterAffinities groups.")
 
     @model_validator(mode="after")
     def _name_when_enabled(self) -> "Fleet":
