@@ -27,8 +27,17 @@ def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, Platfo
     # The Fleet's kubeconfig only when the Karmada objects are applied: before that the Fleet may not exist yet.
     wanted = ["HYBRID_IDC_KUBECONFIG"] + (["HYBRID_FLEET_KUBECONFIG"] if platform.registration.fleet.apply else [])
     paths = {name: os.environ.get(name, "") for name in wanted}
+    fleet = platform.registration.fleet
     for name, path in paths.items():
-        if not path:
+        if not path and name == "HYBRID_FLEET_KUBECONFIG" and fleet.name:
+            # The Fleet is created by this stack: its kubeconfig cannot exist before the first run.
+            missing.append(ConfigIssue(
+                "registration.fleet.apply",
+                f"is true, but the Fleet {fleet.name} is created by this stack and HYBRID_FLEET_KUBECONFIG is not set: "
+                "its kubeconfig exists only once the Fleet does.",
+                "first run with apply: false (creates the Fleet and its members), then save the Fleet's kubeconfig, "
+                "export HYBRID_FLEET_KUBECONFIG=<file> and set apply: true (docs/placement.md, First run)."))
+        elif not path:
             missing.append(ConfigIssue(name, f"is not set: the {KUBECONFIG_ENV[name]}.",
                                        f"export {name}=<path of the kubeconfig file> (CI writes the environment's secret "
                                        "to a file and sets it; see docs/pipeline.md)."))

@@ -181,4 +181,12 @@ def test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named(m
     assert prod["registration"]["fleet"]["apply"] is True
     with pytest.raises(ConfigError) as err:
         read_platform(_Config(prod, {**present, "elasticBootstrapToken": "abcdef.0123456789abcdef"}))
+    # prod creates its Fleet: the field to change on the first run is named, with the two phases
+    (issue,) = err.value.issues
+    assert issue.path == "registration.fleet.apply" and "apply: false" in issue.fix and "HYBRID_FLEET_KUBECONFIG" in issue.fix
+    # a Fleet referenced by id exists already: only the file is missing
+    prod["registration"]["fleet"].pop("name")
+    prod["registration"]["fleet"]["id"] = "c0123456789abcdef0"
+    with pytest.raises(ConfigError) as err:
+        read_platform(_Config(prod, {**present, "elasticBootstrapToken": "abcdef.0123456789abcdef"}))
     assert [i.path for i in err.value.issues] == ["HYBRID_FLEET_KUBECONFIG"]
