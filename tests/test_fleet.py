@@ -319,7 +319,44 @@ def render_table() -> str:
             lines.append(f"| {n} | " + " | ".join(cells) + f" | {unplaced} | {dev[0]} | {dev[1]} |")
         lines.append("| total |" + " |" * len(clusters) + f" | **{totals[0]}** | **{totals[1]}** |")
         lines.append("")
+    lines += _dynamic_tables(pp)
     return "\n".join(lines)
+
+
+def _dynamic_tables(pp) -> list[str]:
+    """Dynamic workloads: calculator vs Karmada at the range's ends, the planned count and where
+    the engine changes group (the hybrid cluster's available replicas, then all members')."""
+    lines = []
+    for wp in pp.workloads:
+        w = wp.workload
+        if w.strategy != "dynamic" or not w.autoscaling:
+            continue
+        out = pp.output()[wp.key]["fleet"]
+        avail = out["availableReplicas"]
+        groups = [(g, names) for g, names in out["groups"].items()]
+        rng = wp.replica_range()
+        hyb, total = avail["idc-bj"], sum(avail.values())
+        counts = sorted({rng[0], w.replicas, rng[-1], hyb, hyb + 1, total, total + 1} & set(rng))
+        members = pp.fleet_members
+        lines += [
+            f"**prod `{wp.key}`** (dynamic, FederatedHPA {rng[0]}..{rng[-1]}, planned {w.replicas}); emitted "
+            f"`{out['form']}`, groups {json.dumps(out['groups'])}; available replicas {json.dumps(avail)}. "
+            "Cells: calculator / Karmada (`hybrid.fleet.engine_division`).",
+            "",
+            "| replicas | " + " | ".join(f"`{m}`" for m in members) + " | Karmada's group |",
+            "|---:|" + "---:|" * len(members) + "---|",
+        ]
+        for n in counts:
+            calc = _calc(wp, n)
+            eng = engine_division(n, groups, avail, False)
+            if "unschedulable" in eng:
+                lines.append(f"| {n} | " + " | ".join(f"**{calc.get(m, 0)} / -**" for m in members) + " | none: unschedulable |")
+                continue
+            cells = [f"{calc.get(m, 0)} / {eng.get(m, 0)}" if calc.get(m, 0) == eng.get(m, 0) else f"**{calc.get(m, 0)} / {eng.get(m, 0)}**"
+                     for m in members]
+            lines.append(f"| {n} | " + " | ".join(cells) + f" | `{eng['group']}` |")
+        lines.append("")
+    return lines
 
 
 def _doc_table(text: str) -> str:
