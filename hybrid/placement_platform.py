@@ -67,6 +67,7 @@ from hybrid.fleet import (
 )
 # LABEL_POOL: the node label naming a node's pool (kubelet --node-labels, hybrid/cloudinit.py).
 from hybrid.cloudinit import LABEL_POOL
+from hybrid.cni import VIRTUAL_KUBELET
 from hybrid.instance_types import KNOWN, InstanceSpec
 from hybrid.model.placement import Workload
 from hybrid.placement import Candidate, PlacementResult, place
@@ -443,11 +444,13 @@ def plan_placement(p: Platform) -> PlatformPlacement:
 # (kubernetes/kubernetes@v1.30.4:pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go Score,
 # NormalizeScore), so the IDC scores 100, fixed cloud pools 50, elastic pools 10, the virtual node 0.
 TIER_WEIGHTS = {TIER_IDC: 100, TIER_CLOUD: 50, TIER_ELASTIC: 10}
-# The virtual node's taint and label: ack-virtual-node registers its node with
-# `virtual-kubelet.io/provider=alibabacloud:NoSchedule` and label `type=virtual-kubelet`
-# (Alibaba Cloud help, "Schedule pods to elastic container instances": the toleration pods need).
+# The virtual node's taint and label: "Virtual nodes in an ACK cluster carry a default taint:
+# virtual-kubelet.io/provider=alibabacloud:NoSchedule" (Alibaba Cloud help, "Specify resource allocation
+# for ECS and ECI", configure-eci-scaling); label type=virtual-kubelet (hybrid/cni.py VIRTUAL_KUBELET).
+# That page's "prioritize ECS" strategy relies on ACK's kube-scheduler (managed Pro); the registered
+# cluster runs upstream kube-scheduler, hence plain preferences here.
 VK_TAINT_KEY = "virtual-kubelet.io/provider"
-VK_LABEL = ("type", "virtual-kubelet")
+VK_LABEL = VIRTUAL_KUBELET
 
 
 def _present(wp: WorkloadPlacement) -> set[int]:

@@ -1,9 +1,9 @@
-"""Workloads whose replicas the placement calculator spreads over clusters.
+"""Workloads whose replicas the placement calculator spreads over the topology.
 
-Cluster names the workloads may refer to (weights, previous, pending):
-the IDC cluster (``idc.name``, tier 0), every region with GPU pools (its
-region id, tier 1) and every ``serverlessReplicas`` region as
-``<region>-serverless`` (tier 2). See docs/placement.md.
+Cluster names the workloads may refer to (weights, previous, pending): the tiers of the
+hybrid (IDC) cluster, i.e. the IDC (``idc.name``), every region with GPU pools (its region
+id), ``<region>-elastic`` and ``<region>-serverless``, and the other Fleet members
+(``registration.fleet.members`` keys). See docs/placement.md, "The topology".
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Workload(Model):
     replicas: int = Field(ge=0, le=1_000_000)
     strategy: Literal["static", "dynamic", "aggregated"] = "dynamic"
     request: Resources = Field(default_factory=dict, description="Per-replica requests, e.g. {cpu: 4, memory: 16Gi, nvidia.com/gpu: 1}.")
-    weights: dict[ClusterName, Count] = Field(default_factory=dict, description="Static weights per cluster; unlisted clusters get 0; none or all zero: equal.")
+    weights: dict[ClusterName, Count] = Field(default_factory=dict, description="Static weights per tier or member, dividing replicas inside a tier; unlisted clusters get 0; none or all zero: equal.")
     previous: dict[ClusterName, Count] = Field(default_factory=dict, description="Replicas each cluster runs today; kept on scale-out.")
     pending: dict[ClusterName, Count] = Field(default_factory=dict, description="Of previous, replicas not running (Pending); placed again.")
     namespace: Name = "default"
