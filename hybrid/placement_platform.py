@@ -533,7 +533,8 @@ def fleet_summary(wp: WorkloadPlacement, t: Topology, applied: bool) -> dict[str
     w = wp.workload
     counts = sorted({wp.replica_range()[0], w.replicas, wp.replica_range()[-1]})
     hybrid = t.hybrid
-    out: dict[str, Any] = {"applied": applied, "apiVersion": policy_api_version(t.policy_api), "karmadaVersion": t.karmada_version}
+    out: dict[str, Any] = {"applied": applied, "apiVersion": policy_api_version(t.policy_api), "karmadaVersion": t.karmada_version,
+                           "replicaCounts": {"min": counts[0], "current": w.replicas, "max": counts[-1]}}
     if not t.members:
         out["form"] = f"every replica to the hybrid cluster {hybrid} (the Fleet's only member)"
         out["engine"] = {str(n): {hybrid: n} for n in counts}
