@@ -481,8 +481,9 @@ def tiering_patch(wp: WorkloadPlacement, t: Topology) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1", "kind": w.kind,
         "metadata": {"name": w.name, "namespace": w.namespace,
-                     "annotations": {f"{ANNOTATION_PREFIX}/tiers": ",".join(
-                         TIER_NAMES[c.tier] for c in t.tiers if c.tier in _present(wp) or c.tier == TIER_IDC)}},
+                     # the tiers that can host this workload, in fill order (for review)
+                     "annotations": {f"{ANNOTATION_PREFIX}/tiers": ",".join(dict.fromkeys(
+                         TIER_NAMES[c.tier] for c in t.tiers if c.tier in _present(wp) or c.tier == TIER_IDC))}},
         "spec": {"template": {"spec": spec}},
     }
 
