@@ -142,6 +142,18 @@ def test_every_fleet_object_of_each_policy_form_matches_its_schema(form):
     assert ("autoScaling" in llm) == (form == "ack")
 
 
+def test_a_fleet_without_other_members_sends_everything_to_the_hybrid_cluster():
+    raw = _prod_with(members={})
+    raw["placement"]["workloads"][1]["weights"].pop("ack-sh-infer")
+    pp = plan_placement(load(raw))
+    for doc in pp.objects():
+        if doc["kind"] == "PropagationPolicy":
+            assert doc["spec"]["placement"]["clusterAffinity"]["clusterNames"] == ["idc-bj"], doc["metadata"]["name"]
+            assert crd_errors(doc) == []
+    fleet = pp.output()["llm-pretrain"]["fleet"]
+    assert fleet["engine"] == {"16": {"idc-bj": 16}, "48": {"idc-bj": 48}, "112": {"idc-bj": 112}}
+
+
 def test_dev_without_a_fleet_has_only_in_cluster_tiering():
     pp = plan_placement(load(stack_raw("dev")))
     assert pp.objects() == [] and pp.policies() == {}
