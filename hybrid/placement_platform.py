@@ -472,7 +472,10 @@ def tiering_patch(wp: WorkloadPlacement, t: Topology) -> dict[str, Any]:
         if t.pools.get(tier):
             terms.append({"weight": TIER_WEIGHTS[tier], "preference": {"matchExpressions": [
                 {"key": LABEL_POOL, "operator": "In", "values": list(t.pools[tier])}]}})
-    tolerations = [{"key": x["key"], "operator": "Equal", "value": x["value"], "effect": x["effect"]} for x in t.taints]
+    # Only taints that block: an untolerated PreferNoSchedule taint on cloud pools lowers their
+    # TaintToleration score, which works for the IDC-first order.
+    tolerations = [{"key": x["key"], "operator": "Equal", "value": x["value"], "effect": x["effect"]}
+                   for x in t.taints if x["effect"] in ("NoSchedule", "NoExecute")]
     if any(c.tier == TIER_SERVERLESS for c in t.tiers):
         tolerations.append({"key": VK_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"})
     spec: dict[str, Any] = {"affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": terms}}}
@@ -496,8 +499,8 @@ def in_cluster_summary(wp: WorkloadPlacement, t: Topology) -> dict[str, Any]:
         f"elastic pools {TIER_WEIGHTS[TIER_ELASTIC]}, virtual node 0): tiering/{wp.workload.namespace}/"
         f"{wp.workload.kind.lower()}-{wp.workload.name}.yaml",
     ]
-    if t.taints or serverless:
-        mechanisms.append("tolerations for the pools' taints" + (" and the virtual node" if serverless else ""))
+    if serverless or any(x["effect"] != "PreferNoSchedule" for x in t.taints):
+        mechanisms.append("tolerations for the pools' blocking taints" + (" and the virtual node" if serverless else ""))
     caveats = [
         "preferences are scores, not a fill order: kube-scheduler adds other plugins' scores (resource fit, spread, "
         "taint toleration), so a pod may land in a later tier while an earlier one has room",

@@ -225,6 +225,8 @@ def test_tiering_patch_ranks_the_tiers_of_the_hybrid_cluster_in_order(prod_raw):
     score = {k: sum(t["weight"] for t in terms if term_matches(t["preference"], n)) for k, n in nodes.items()}
     assert score["idc"] > score["cloud"] > score["elastic"] > score["virtual"] == 0, score
     assert all(placement(spec, n)[0] for n in nodes.values())
+    # the pools' PreferNoSchedule taint stays untolerated: it lowers cloud nodes' score, IDC-first
+    assert all(t["effect"] != "PreferNoSchedule" for t in spec["tolerations"])
     # dev (no elastic pools): no elastic term, still IDC before cloud before the virtual node
     from tests.conftest import stack_raw
     dev = plan_placement(load(stack_raw("dev"))).tiering()["tiering/default/deployment-finetune-7b.yaml"]
