@@ -249,11 +249,13 @@ def chart(rep: usage.UsageReport, path: Path) -> None:
     for ax, u in zip(axes[:, 0], pools):
         s = rep.series.get(u.pool, {})
         if u.kind == "fixed":
-            ax.plot(when, [u.gpus] * len(when), color="black", linestyle="--", label="paid")
+            ax.plot(when, [u.gpus] * len(when), color="black", linestyle="--", linewidth=1.5, label="paid", zorder=5)
         for what, label, colour in ((gm.PRESENT, "reporting", "tab:blue"), (gm.ALLOCATED, "allocated", "tab:orange"),
                                     (gm.BUSY, f"busy (> {rep.threshold:g} %)", "tab:green")):
-            ax.plot(when, s.get(what, [0.0] * len(when)), label=label, color=colour, drawstyle="steps-pre")
-        idle = "-" if u.idle_share is None else f"{u.idle_share:.0%}"
+            # Each value is the mean over the step that ends at its time: steps-pre draws it over that step.
+            ax.plot(when, s.get(what, [0.0] * len(when)), label=label, color=colour, drawstyle="steps-pre",
+                    linewidth=2.5 if what == gm.PRESENT else 1.5)
+        idle = "-" if u.idle_share is None else f"{u.idle_share:.1%}"
         ax.set_title(f"{u.pool} ({u.owner}): idle {idle}, {rep.currency}/busy GPU-h "
                      f"{'-' if u.cost_per_busy_hour is None else f'{float(u.cost_per_busy_hour):,.2f}'}", fontsize=10)
         ax.set_ylabel("GPUs")
