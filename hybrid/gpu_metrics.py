@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from hybrid import waivers as waivers_mod
+
 from hybrid.model import Platform
 
 Obj = dict[str, Any]
@@ -129,3 +131,122 @@ def rules_text(p: Platform) -> str:
 
 def scrape_text(p: Platform) -> str:
     return yaml.safe_dump({"scrape_configs": [scrape_job(p)]}, sort_keys=False, width=1000)
+
+
+# --- the exporter on the GPU nodes ---------------------------------------------------------
+
+PORT = 9400                                   # deployment/values.yaml service.port, address ":9400"
+POD_RESOURCES = "/var/lib/kubelet/pod-resources"  # values.yaml kubeletPath: the kubelet's GPU -> pod map
+COUNTERS = "/etc/dcgm-exporter/default-counters.csv"  # values.yaml arguments ["-f", <this>]
+IDC_POOL = "idc"
+CONFIGMAP = "gpu-usage-prometheus"
+
+_ROOT = ("the exporter reads the kubelet's root-owned pod-resources socket to map GPUs to pods; upstream runs it as "
+         "user 0 (deployment/values.yaml securityContext); SYS_ADMIN is left out: it is for profiling metrics only")
+_NO_API = "the pod makes no API call (pod labels off): no ServiceAccount token is mounted"
+_READ_ONLY = "upstream leaves the root filesystem writable (readOnlyRootFilesystem commented out); DCGM's writes were not verified"
+_PULL_EXP = "IfNotPresent as upstream (deployment/values.yaml image.pullPolicy): a restart must not depend on the registry"
+_DIGEST_EXP = "pinned by the version tag of deployment/values.yaml (metrics.exporter.version); registry digests are not reachable from the offline build"
+_NO_NETPOL = "Prometheus in another namespace scrapes port 9400; the cluster's NetworkPolicy model is the IDC's own"
+
+
+def image(p: Platform, region_id: str) -> str:
+    """The one place the exporter's image reference is built (image path checks read it here)."""
+    e = p.metrics.exporter
+    return e.image.replace("{region}", region_id) + ":" + e.version
+
+
+def _pools(p: Platform) -> list[tuple[str, str, str, list]]:
+    """(pool, lease owner or '', region, taints) of every GPU pool the exporter covers."""
+    out = []
+    for r in p.regions:
+        for pool in r.gpu_pools:
+            out.append((pool.name, pool.lease.owner if pool.lease else "", r.id, list(pool.taints)))
+        for pool in r.elastic_pools:
+            out.append((pool.name, "", r.id, list(pool.taints)))
+    return out
+
+
+def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list, selector: dict[str, str] | None = None) -> Obj:
+    m = p.metrics
+    labels = {"app.kubernetes.io/name": APP, "app.kubernetes.io/managed-by": "pulumi", POD_LABEL_POOL: pool}
+    if owner:
+        labels[POD_LABEL_OWNER] = owner
+    if selector is None:
+        terms = [{"key": POD_LABEL_POOL, "operator": "In", "values": [pool]}]
+    else:
+        terms = [{"key": k, "operator": "In", "values": [v]} for k, v in sorted(selector.items())]
+    tolerations = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    seen = set()
+    for t in taints:
+        if (t.key, t.value, t.effect) not in seen:
+            seen.add((t.key, t.value, t.effect))
+            tolerations.append({"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect})
+    probe = {"httpGet": {"path": "/health", "port": PORT, "scheme": "HTTP"}, "initialDelaySeconds": 45, "periodSeconds": 5}
+    container = {
+        "name": "exporter",
+        "image": image(p, region_id),
+        "imagePullPolicy": "IfNotPresent",
+        "args": ["-f", COUNTERS],
+        "env": [
+            {"name": "DCGM_EXPORTER_KUBERNETES", "value": "true"},   # GPU -> namespace/pod/container labels
+            {"name": "DCGM_EXPORTER_LISTEN", "value": f":{PORT}"},
+            {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+        ],
+        "ports": [{"name": "metrics", "containerPort": PORT, "protocol": "TCP"}],
+        "securityContext": {"runAsNonRoot": False, "runAsUser": 0, "allowPrivilegeEscalation": False,
+                            "capabilities": {"drop": ["ALL"]}},
+        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
+        "livenessProbe": probe,
+        "readinessProbe": {k: v for k, v in probe.items() if k != "periodSeconds"},
+        "volumeMounts": [{"name": "pod-gpu-resources", "mountPath": POD_RESOURCES, "readOnly": True}],
+    }
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": f"{APP}-{pool}", "namespace": m.namespace, "labels": dict(labels)},
+        "spec": {
+            "selector": {"matchLabels": dict(labels)},
+            "updateStrategy": {"type": "RollingUpdate"},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {
+                    "priorityClassName": "system-node-critical",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [{"matchExpressions": terms}]}}},
+                    "tolerations": tolerations,
+                    "containers": [container],
+                    "volumes": [{"name": "pod-gpu-resources", "hostPath": {"path": POD_RESOURCES, "type": "Directory"}}],
+                },
+            },
+        },
+    }
+    return waivers_mod.annotate(ds, checkov=[
+        ("CKV_K8S_15", _PULL_EXP),
+        ("CKV_K8S_22", _READ_ONLY),
+        ("CKV_K8S_23", _ROOT),
+        ("CKV_K8S_40", _ROOT),
+        ("CKV_K8S_43", _DIGEST_EXP),
+        ("CKV2_K8S_6", _NO_NETPOL),
+    ])
+
+
+def objects(p: Platform) -> list[Obj]:
+    """The Kubernetes objects of GPU metrics (empty unless metrics.enabled), for the IDC cluster."""
+    m = p.metrics
+    if not m.enabled:
+        return []
+    out: list[Obj] = [{"apiVersion": "v1", "kind": "Namespace",
+                       "metadata": {"name": m.namespace, "labels": {"app.kubernetes.io/managed-by": "pulumi"}}}]
+    for pool, owner, region_id, taints in _pools(p):
+        out.append(daemonset(p, pool, owner, region_id, taints))
+    if m.idc_node_selector:
+        out.append(daemonset(p, IDC_POOL, "", p.registration.region_id, [], selector=dict(m.idc_node_selector)))
+    # The scrape job and the rules for the Prometheus that scrapes (in-cluster: mount it; managed: the
+    # same job goes to ARMS as a custom job, the rules file is imported there).
+    out.append({"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": CONFIGMAP, "namespace": m.namespace, "labels": {"app.kubernetes.io/managed-by": "pulumi"}},
+                "data": {SCRAPE_FILE: scrape_text(p), RULES_FILE: rules_text(p)}})
+    return out
