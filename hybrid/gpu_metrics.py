@@ -173,7 +173,9 @@ def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list, 
     if owner:
         labels[POD_LABEL_OWNER] = owner
     if selector is None:
-        terms = [{"key": POD_LABEL_POOL, "operator": "In", "values": [pool]}]
+        # Pool names are unique within a region: the region label keeps two regions' pools apart.
+        terms = [{"key": POD_LABEL_POOL, "operator": "In", "values": [pool]},
+                 {"key": "topology.kubernetes.io/region", "operator": "In", "values": [region_id]}]
     else:
         terms = [{"key": k, "operator": "In", "values": [v]} for k, v in sorted(selector.items())]
     tolerations = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
