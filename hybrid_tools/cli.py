@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hybrid_tools import usage_cli
 
     usage_cli.add_parser(sub)
+    from hybrid_tools import lease_cli
+
+    lease_cli.add_parser(sub)
     return parser
 
 

@@ -193,3 +193,17 @@ def test_prometheus_without_the_rules(tmp_path):
         server.stop()
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert "no recording rule pool_owner:hybrid_gpu_present:count (and 6 more)" in r.stderr and "gpu-usage.rules.yml" in r.stderr
+
+
+def test_lease_summary_carries_the_usage(prom, tmp_path):
+    import shutil
+
+    cfg = tmp_path / "Pulumi.prod.yaml"
+    shutil.copy(ROOT / "stacks" / "Pulumi.prod.yaml", cfg)
+    r = run("lease", "renew", "a10-train", "--stack", "prod", "--config", str(cfg), "--until", "2027-12-31",
+            "--prometheus", prom.url, "--since", "7d", "--range-end", END)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[1] == ("usage 2026-11-22T00:00:00Z .. 2026-11-29T00:00:00Z: busy 420.00 of 672.00 GPU-h paid "
+                        "(busy share 62.5%), CNY 37.16 per busy GPU-h")
+    assert lines[2].startswith("recommendation: renew (count 4 -> 4)")
