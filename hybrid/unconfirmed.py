@@ -95,6 +95,15 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="load gpu-usage.rules.yml through the ARMS console's recording rules page and run "
                    "`hybrid-gpu usage --prometheus <instance URL>`, which names any missing rule",
     ),
+    "metrics.armsCustomJobKubernetesSd": Unconfirmed(
+        value="kubernetes_sd_configs (role pod) inside an ARMS environment custom job",
+        used_by="components/gpu_metrics.py",
+        why="the custom-job page (alibabacloud.com/help/en/prometheus/developer-reference/use-terraform-to-manage-"
+            "custom-jobs-for-environment-instances) shows config_yaml with scrape_configs and static_configs only; no "
+            "public source says the managed collector in a registered cluster runs Kubernetes pod discovery for a custom job",
+        confirm_by="apply the stack with metrics.prometheus: managed and check the ARMS targets page lists one "
+                   "dcgm-exporter target per GPU node, with pool and owner labels",
+    ),
     "gpu.toolkitAptRepo": Unconfirmed(
         value="https://mirrors.cloud.aliyuncs.com/libnvidia-container/stable/deb/amd64",
         used_by="hybrid/cloudinit.py",
