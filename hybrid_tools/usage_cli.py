@@ -101,6 +101,11 @@ def rule_settings(prom: Prometheus, rules_path: str) -> tuple[int, float]:
     return interval, float(m.group(1))
 
 
+def window(step_s: int) -> str:
+    """The range of one step's window, ``[t - step + 1ms, t]``: consecutive windows share no sample."""
+    return f"{step_s * 1000 - 1}ms"
+
+
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -151,13 +156,13 @@ def build(args: argparse.Namespace, err=sys.stderr) -> usage.UsageReport:
                          f"Fix: load the stack's {rules_path} into Prometheus (or set the stack's threshold to {threshold:g}).")
     per_sample = interval / 3600
 
-    window = f"{step * 1000 - 1}ms"
+    win = window(step)
     times = [start + step * (i + 1) for i in range(since // step)]
     series: dict[str, dict[str, list[float]]] = {}
     totals: dict[tuple[str, str], dict[str, float]] = {}
     for what in (gm.PRESENT, gm.BUSY, gm.ALLOCATED, gm.USED):
         name = gm.record_name("pool_owner", what)
-        for s in prom.query_range(f"sum_over_time({name}[{window}])", times[0], times[-1], step):
+        for s in prom.query_range(f"sum_over_time({name}[{win}])", times[0], times[-1], step):
             pool, owner = s["metric"].get(gm.POOL, ""), s["metric"].get(gm.OWNER, "")
             per_t = {round(float(t)): float(v) * per_sample for t, v in s["values"]}
             gpu_h = [per_t.get(round(t), 0.0) for t in times]
@@ -222,7 +227,7 @@ def build(args: argparse.Namespace, err=sys.stderr) -> usage.UsageReport:
     namespaces: dict[tuple[str, str], dict[str, float]] = {}
     for what in (gm.ALLOCATED, gm.BUSY, gm.USED):
         name = gm.record_name("namespace_workload", what)
-        for s in prom.query(f"sum_over_time({name}[{since * 1000 - 1}ms])", end):
+        for s in prom.query(f"sum_over_time({name}[{window(since)}])", end):
             key = (s["metric"].get("namespace", ""), s["metric"].get("workload", ""))
             namespaces.setdefault(key, {})[what] = float(s["value"][1]) * per_sample
     ns_rows = [usage.NamespaceUsage(ns, wl, v.get(gm.ALLOCATED, 0.0), v.get(gm.BUSY, 0.0), v.get(gm.USED, 0.0))

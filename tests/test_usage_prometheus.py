@@ -12,7 +12,8 @@ a10-train (4 x 1 A10, lease owner ml-platform, 23.222 CNY per instance-hour from
 a100-burst (2 x 4 A100, owner llm-research, Spot limit: 72.438 CNY per instance-hour):
   a100-burst-0 four GPUs held by llm-research/pretrain-0 at 0 %, a100-burst-1 four free GPUs at 0 %
 
-Rule evaluations every 60 s at minutes 1..10080 of the week (the range is (start, end]):
+Rule evaluations every 60 s, 10080 of them in the range (start, end] (promtool, like a live server, puts
+them at a fixed offset inside the minute, here :20.328; each sees the raw sample of its minute):
   busy (> 10 %)  = 168 + 84 + 168 + 0 = 420 GPU-h; paid = 4 x 168 = 672; idle = 1 - 420/672 = 37.5 %
   cost = 4 x 23.222 x 168 = 15,605.18 CNY; per busy GPU-h = 15,605.184 / 420 = 37.1552
   reporting = 3 x 168 + (5040 + 5) / 60 = 588.0833 GPU-h: a series that stops without a staleness
@@ -102,6 +103,17 @@ def prom(tmp_path_factory):
 def usage(prom, *extra: str) -> subprocess.CompletedProcess:
     return run("usage", "--stack", "prod", "--prometheus", prom.url, "--since", "7d", "--end", END,
                "--pool", "a10-train", "--pool", "a100-burst", "--lease-days", "150", *extra)
+
+
+def test_windows_count_each_sample_once(prom):
+    # The raw series sits on whole minutes, so every window boundary holds a sample: a window of a
+    # full hour (both ends included in Prometheus 2.x) would count 10080 + 168 samples over the week.
+    from hybrid_tools.usage_cli import Prometheus, window
+
+    api = Prometheus(prom.url)
+    got = api.query_range(f'count_over_time(DCGM_FI_DEV_GPU_UTIL{{node="a10-train-0"}}[{window(3600)}])',
+                          T0 + 3600, T0 + 60 * MIN, 3600)
+    assert sum(float(v) for _, v in got[0]["values"]) == MIN
 
 
 def test_rules_file_passes_promtool(tmp_path):
