@@ -219,3 +219,11 @@ def test_lease_summary_carries_the_usage(prom, tmp_path):
     assert lines[1] == ("usage 2026-11-22T00:00:00Z .. 2026-11-29T00:00:00Z: busy 420.00 of 672.00 GPU-h paid "
                         "(busy share 62.5%), CNY 37.16 per busy GPU-h")
     assert lines[2].startswith("recommendation: renew (count 4 -> 4)")
+
+
+def test_a_stack_threshold_other_than_the_loaded_rules(prom, tmp_path):
+    cfg = tmp_path / "Pulumi.prod.yaml"
+    cfg.write_text((ROOT / "stacks" / "Pulumi.prod.yaml").read_text().replace("busyThresholdPercent: 10", "busyThresholdPercent: 20"))
+    r = run("usage", "--stack", "prod", "--config", str(cfg), "--prometheus", prom.url, "--since", "7d", "--end", END)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "busy above 10 %, the stack says metrics.busyThresholdPercent 20" in r.stderr
