@@ -185,6 +185,10 @@ def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list, 
             seen.add((t.key, t.value, t.effect))
             tolerations.append({"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect})
     probe = {"httpGet": {"path": "/health", "port": PORT, "scheme": "HTTP"}, "initialDelaySeconds": 45, "periodSeconds": 5}
+    # No nvidia.com/gpu request (that would take the GPUs from the workloads): the image sets
+    # NVIDIA_VISIBLE_DEVICES=all (github:NVIDIA/dcgm-exporter docker/Dockerfile) and the cloud nodes'
+    # containerd runs the NVIDIA runtime by default (hybrid/scripts/hybrid-join.sh, nvidia-ctk
+    # --set-as-default), which makes every GPU visible to it; the IDC's nodes need the same.
     container = {
         "name": "exporter",
         "image": image(p, region_id),
