@@ -161,7 +161,7 @@ class HybridPlatform(pulumi.ComponentResource):
             GpuMetricsArgs(platform=p),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider,
                                                                 "alicloud": self.providers[p.registration.region_id]}),
-        )
+        ) if p.metrics.enabled else None
 
         # --- registered cluster, ACK agent, console scope, optional Fleet ---
         reg_net = self.networks[p.registration.region_id]
