@@ -15,6 +15,7 @@ from components.calico import CalicoRouting, CalicoRoutingArgs
 from components.contracts import GpuPoolOutputs, RegionNetworkOutputs
 from components.cni import DualCni, DualCniArgs, TerwayAddon, TerwayAddonArgs
 from components.device_plugin import GpuDevicePlugin, GpuDevicePluginArgs
+from components.gpu_metrics import GpuMetrics, GpuMetricsArgs
 from components.elastic import ElasticPools, ElasticPoolsArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
@@ -153,6 +154,14 @@ class HybridPlatform(pulumi.ComponentResource):
             GpuDevicePluginArgs(platform=p),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
         )
+
+        # --- GPU metrics: dcgm-exporter per GPU pool, scrape job and recording rules (metrics.enabled) ---
+        self.gpu_metrics = GpuMetrics(
+            "gpu-metrics",
+            GpuMetricsArgs(platform=p),
+            opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider,
+                                                                "alicloud": self.providers[p.registration.region_id]}),
+        ) if p.metrics.enabled else None
 
         # --- registered cluster, ACK agent, console scope, optional Fleet ---
         reg_net = self.networks[p.registration.region_id]

@@ -78,6 +78,32 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="`crictl pull` the rendered reference on one ECS node of the region, or mirror nvcr.io into "
                    "your ACR instance and set gpu.devicePlugin.image to it",
     ),
+    "metrics.exporterImage": Unconfirmed(
+        value="registry-vpc.{region}.aliyuncs.com/acs/dcgm-exporter",
+        used_by="hybrid/model/metrics.py",
+        why="dcgm-exporter's upstream image is nvcr.io/nvidia/k8s/dcgm-exporter (NVIDIA/dcgm-exporter "
+            "deployment/values.yaml, tag 4.5.3-4.8.2-distroless), which a VPC without NAT cannot reach; no public "
+            "source names an Alibaba VPC registry path that mirrors it at this tag",
+        confirm_by="`crictl pull` the rendered reference on one ECS node of the region, or mirror nvcr.io into "
+                   "your ACR instance and set metrics.exporter.image to it",
+    ),
+    "metrics.managedRecordingRules": Unconfirmed(
+        value="recording rules imported into the ARMS Prometheus instance by the operator",
+        used_by="hybrid/gpu_metrics.py",
+        why="pulumi-alicloud 4.0.0 declares ARMS scrape jobs (arms.EnvCustomJob) but no resource for recording "
+            "rules; no public source shows an API that loads a Prometheus rules file into a managed instance",
+        confirm_by="load gpu-usage.rules.yml through the ARMS console's recording rules page and run "
+                   "`hybrid-gpu usage --prometheus <instance URL>`, which names any missing rule",
+    ),
+    "metrics.armsCustomJobKubernetesSd": Unconfirmed(
+        value="kubernetes_sd_configs (role pod) inside an ARMS environment custom job",
+        used_by="components/gpu_metrics.py",
+        why="the custom-job page (alibabacloud.com/help/en/prometheus/developer-reference/use-terraform-to-manage-"
+            "custom-jobs-for-environment-instances) shows config_yaml with scrape_configs and static_configs only; no "
+            "public source says the managed collector in a registered cluster runs Kubernetes pod discovery for a custom job",
+        confirm_by="apply the stack with metrics.prometheus: managed and check the ARMS targets page lists one "
+                   "dcgm-exporter target per GPU node, with pool and owner labels",
+    ),
     "gpu.toolkitAptRepo": Unconfirmed(
         value="https://mirrors.cloud.aliyuncs.com/libnvidia-container/stable/deb/amd64",
         used_by="hybrid/cloudinit.py",

