@@ -3,7 +3,7 @@
 # GPU worker. Runs on every boot (systemd oneshot); a node that already has a
 # kubelet.conf is left alone.
 set -euo pipefail
-# hybrid:params KUBE_VERSION KUBE_MINOR K8S_APT_MIRROR PAUSE_IMAGE DATA_MOUNT CONF_DIR METADATA PREFLIGHT_PACKAGES
+# hybrid:params KUBE_VERSION KUBE_MINOR K8S_APT_MIRROR CERTS_D PAUSE_IMAGE DATA_MOUNT CONF_DIR METADATA PREFLIGHT_PACKAGES
 export DEBIAN_FRONTEND=noninteractive
 if [ -f /etc/kubernetes/kubelet.conf ]; then echo "hybrid-join: already joined"; exit 0; fi
 if ! mountpoint -q -- "$DATA_MOUNT"; then
@@ -49,12 +49,18 @@ apt-get update -q
 apt-get install -y -q "kubelet=$KUBE_VERSION-*" "kubeadm=$KUBE_VERSION-*" "${PREFLIGHT_PACKAGES[@]}"
 apt-mark hold kubelet kubeadm
 
-# containerd: systemd cgroups, the pause image from the regional VPC registry, and the
-# NVIDIA runtime as the default runtime, so the device plugin and GPU pods see the GPUs.
+# containerd: systemd cgroups, the pause image from the regional VPC registry, registry hosts
+# from CERTS_D (one hosts.toml per registry: the mirrors the VPC reaches), and the NVIDIA
+# runtime as the default runtime, so the device plugin and GPU pods see the GPUs.
 mkdir -p /etc/containerd
 containerd config default > /etc/containerd/config.toml
 sed -i -e 's/SystemdCgroup = false/SystemdCgroup = true/' \
-  -e "s#sandbox_image = .*#sandbox_image = \"${PAUSE_IMAGE//@REGION@/$REGION}\"#" /etc/containerd/config.toml
+  -e "s#sandbox_image = .*#sandbox_image = \"${PAUSE_IMAGE//@REGION@/$REGION}\"#" \
+  -e "s#config_path = \"\"#config_path = \"$CERTS_D\"#" /etc/containerd/config.toml
+# Without config_path containerd ignores the hosts.toml files and pulls from the upstreams.
+if ! grep -qF "config_path = \"$CERTS_D\"" /etc/containerd/config.toml; then
+  echo "hybrid-join: containerd's default config has no registry config_path to set" >&2; exit 1
+fi
 nvidia-ctk runtime configure --runtime=containerd --set-as-default
 systemctl restart containerd
 
