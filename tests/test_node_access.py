@@ -194,3 +194,20 @@ def test_reachability_json_is_written_by_the_plan_and_deterministic(prod_raw):
     assert a == json.dumps(report(load(prod_raw)), sort_keys=True)
     r = p.region("cn-beijing")
     assert all(resolve(p, r, n) is not None for n in needs(p, r))
+
+
+def test_terway_reaches_the_apiserver_without_kube_proxy(prod_raw):
+    from hybrid import cni as cni_plan
+
+    p = load(prod_raw)
+    ds = cni_plan.terway_daemonset(p.cni, "cn-hangzhou", "x", p.node_access.control_plane_endpoint)
+    spec = ds["spec"]["template"]["spec"]
+    want = [{"name": "KUBERNETES_SERVICE_HOST", "value": "k8s-api.idc-bj.corp.internal"},
+            {"name": "KUBERNETES_SERVICE_PORT", "value": "6443"}]
+    # both the init container (terway-cli nodeconfig talks to the apiserver) and terwayd
+    for c in [*spec["initContainers"], *spec["containers"]]:
+        if c["name"] in ("terway-init", "terway"):
+            assert [e for e in c["env"] if e["name"].startswith("KUBERNETES_SERVICE_")] == want, c["name"]
+    # the name resolves on the node: a hostNetwork pod gets the node's /etc/hosts (cn-hangzhou: dns.hosts)
+    assert spec["hostNetwork"] is True
+    assert p.node_access.region("cn-hangzhou").dns.hosts["k8s-api.idc-bj.corp.internal"] == "10.0.0.10"

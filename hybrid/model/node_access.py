@@ -496,6 +496,28 @@ def _check_images(p: "Platform") -> Iterable[ConfigIssue]:
         yield ConfigIssue("cni.terway.cniPluginsImage", f"{e}.", "use REGISTRY/REPOSITORY:TAG.")
 
 
+# --- the apiserver without kube-proxy ---------------------------------------------
+
+def apiserver_service_env(endpoint: Optional[str]) -> list[dict]:
+    """``KUBERNETES_SERVICE_HOST`` / ``_PORT`` pointing a hostNetwork agent at the apiserver itself.
+
+    Terway release-1.16 builds its client with controller-runtime's ``ctrl.GetConfigOrDie()``
+    (pkg/k8s/k8s.go), which falls back to client-go's ``rest.InClusterConfig`` (controller-runtime
+    pkg/client/config/config.go ``loadConfig``); that reads exactly these two variables
+    (k8s.io/client-go rest/config.go ``InClusterConfig``). The kubelet sets them to the
+    ``kubernetes`` Service's ClusterIP, which only works once kube-proxy runs on the node; a
+    container's own ``env`` entries take precedence over the Service variables the kubelet adds
+    (kubelet ``makeEnvironmentVariables``). The Terway v1.16 chart has no value for this, so the
+    variables go into the pod spec, as Calico's operator does with its
+    ``kubernetes-services-endpoint`` ConfigMap. A hostNetwork pod gets the node's /etc/hosts, so an
+    IDC name in ``dns.hosts`` resolves there too.
+    """
+    if not endpoint:
+        return []
+    host, _, port = endpoint.rpartition(":")
+    return [{"name": "KUBERNETES_SERVICE_HOST", "value": host}, {"name": "KUBERNETES_SERVICE_PORT", "value": port}]
+
+
 # --- the report --------------------------------------------------------------------
 
 def _path_doc(path: Optional[Path]) -> Optional[dict]:
