@@ -76,6 +76,12 @@ SCRIPT_DIR = "/usr/local/sbin"
 UNIT_DIR = "/etc/systemd/system"
 CONF_DIR = "/etc/hybrid"
 UDEV_RULE = "/etc/udev/rules.d/90-hybrid-tc.rules"
+# NVIDIA/nvidia-docker#1671 (the workaround NVIDIA/nvidia-container-toolkit#48 links): run the symlink
+# creation when the nvidia driver binds; NVIDIA suggests /lib/udev/rules.d/71-nvidia-dev-char.rules,
+# /etc/udev/rules.d is the administrator's copy of the same directory (udev(7)).
+UDEV_DEV_CHAR_RULE = "/etc/udev/rules.d/71-nvidia-dev-char.rules"
+DEV_CHAR_RULE = ('ACTION=="add", DEVPATH=="/bus/pci/drivers/nvidia", '
+                 'RUN+="/usr/bin/nvidia-ctk system create-dev-char-symlinks --create-all"\n')
 KUBEADM_PATCHES_DIR = CONF_DIR + "/kubeadm-patches"
 
 _TOKEN_RE = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
@@ -396,6 +402,7 @@ def node_files(ctx: NodeContext, join_config: str) -> list[dict]:
         _file(f"{SCRIPT_DIR}/hybrid-gpu-driver", render_gpu_driver_script(ctx), "0755"),
         _file(f"{SCRIPT_DIR}/hybrid-tc", render_tc_script(pool.rate_limits.egress_mbit, pool.rate_limits.ingress_mbit, list(ctx.idc_ranges)), "0755"),
         _file(UDEV_RULE, tc_udev_rule()),
+        _file(UDEV_DEV_CHAR_RULE, DEV_CHAR_RULE),
         _file(f"{SCRIPT_DIR}/hybrid-data-disk", render_data_disk_script(pool.data_disk.size, pool.data_disk.mount_path), "0755"),
         _file(f"{UNIT_DIR}/hybrid-data-disk.service", _data_disk_unit()),
     ]
