@@ -47,6 +47,12 @@ LABEL_INSTANCE_TYPE = "node.kubernetes.io/instance-type"
 LABEL_GPU_SERIES = "alibabacloud.com/gpu-model-series"
 LABEL_POOL = "hybrid.example.com/gpu-pool"
 LABEL_ENVIRONMENT = "hybrid.example.com/environment"
+# The ECS host name of a fixed pool's slot (stable across replacement), while the Node's name is
+# the instance's: ``<region>.<instance-id>``, the form ACK gives elastic nodes (ALIBABA_CLOUD_NODE_NAME).
+# A replacement instance registers a new Node instead of reusing the old one, whose providerID
+# (immutable once set) names the gone instance.
+LABEL_HOST = "hybrid.example.com/host"
+FIXED_NODE_NAME = "@REGION@.@INSTANCE_ID@"
 
 DATA_DISK_LABEL = "hybrid-data"  # ext4 label: lets a replacement instance find its disk again
 # Endpoints the nodes contact by default; their one home is the reachability model.
@@ -292,7 +298,8 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
     script fills from the variables ACK injects at scale-out.
     """
     api = kubeadm_api_version(ctx.kubernetes_version)
-    args = {"node-labels": node_labels_arg(ctx) + (ELASTIC_EXTRA_LABELS if elastic else "")}
+    extra_labels = ELASTIC_EXTRA_LABELS if elastic else f",{LABEL_HOST}=@HOSTNAME@"
+    args = {"node-labels": node_labels_arg(ctx) + extra_labels}
     extra = ([{"name": k, "value": v} for k, v in sorted(args.items())] if api.endswith("v1beta4") else args)
     doc = {
         "apiVersion": api,
@@ -309,7 +316,7 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
             "kubeletExtraArgs": extra,
             # An explicit empty list means "no taints" to kubeadm.
             "taints": ELASTIC_TAINTS if elastic else [{"key": t.key, "value": t.value, "effect": t.effect} for t in ctx.pool.taints],
-            **({"name": ELASTIC_NODE_NAME} if elastic else {}),
+            "name": ELASTIC_NODE_NAME if elastic else FIXED_NODE_NAME,
         },
         "patches": {"directory": KUBEADM_PATCHES_DIR},
     }

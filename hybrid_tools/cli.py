@@ -136,11 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("unconfirmed", help="list the vendor-facing values no upstream source confirmed yet (hybrid/unconfirmed.py)")
     p.set_defaults(func=_unconfirmed)
 
-    from hybrid_tools import placement_cli, wait_gpus
+    from hybrid_tools import placement_cli, preflight_cli, wait_gpus
 
     placement_cli.add_parser(sub)
     cost_cli.add_parser(sub)
     wait_gpus.add_parser(sub)
+    preflight_cli.add_parser(sub)
     return parser
 
 

@@ -158,6 +158,11 @@ CASES = [
     ("cost: stack config unreadable", ["cost", "--config", "{stack_noperm}"], "Permission denied ({stack_noperm})"),
     ("cost: stack config fails the model", ["cost", "--config", "{overlap}"], "regions[0].vpcCidr"),
     # --- wait-gpus ---
+    ("preflight: region without GPU nodes", ["preflight", "--stack", "dev", "--region", "cn-shanghai"], "--region cn-shanghai has no GPU nodes"),
+    ("preflight: bad --timeout", ["preflight", "--stack", "dev", "--region", "cn-beijing", "--timeout", "0"], "--timeout 0"),
+    ("preflight: --write-node-bundle is a file", ["preflight", "--stack", "dev", "--region", "cn-beijing", "--write-node-bundle", "{a_file}"],
+     "--write-node-bundle {a_file}: is a file"),
+    ("preflight: unknown stack", ["preflight", "--stack", "nosuch", "--region", "cn-beijing"], "Pulumi.nosuch.yaml"),
     ("wait-gpus: unknown stack", ["wait-gpus", "--stack", "nosuch", "--kubeconfig", "{kube_no_context}"], "Pulumi.nosuch.yaml"),
     ("wait-gpus: bad --stack value", ["wait-gpus", "--stack", "Prod", "--kubeconfig", "{kube_no_context}"], "'Prod' is not a stack name"),
     ("wait-gpus: stack config is a directory", ["wait-gpus", "--config", "{a_dir}"], "--config: {a_dir} is a directory"),

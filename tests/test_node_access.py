@@ -211,3 +211,15 @@ def test_terway_reaches_the_apiserver_without_kube_proxy(prod_raw):
     # the name resolves on the node: a hostNetwork pod gets the node's /etc/hosts (cn-hangzhou: dns.hosts)
     assert spec["hostNetwork"] is True
     assert p.node_access.region("cn-hangzhou").dns.hosts["k8s-api.idc-bj.corp.internal"] == "10.0.0.10"
+
+
+def test_a_fixed_node_is_named_after_its_instance(prod_raw):
+    p = load(prod_raw)
+    ctx = _ctx(p, "cn-hangzhou", "t4-infer")
+    join = yaml.safe_load(cloudinit.render_join_config(ctx, "[secret]", "[secret]"))
+    # hybrid-join fills @REGION@ and @INSTANCE_ID@ from the metadata service: cn-hangzhou.i-...
+    assert join["nodeRegistration"]["name"] == "@REGION@.@INSTANCE_ID@"
+    labels = join["nodeRegistration"]["kubeletExtraArgs"]["node-labels"]
+    assert "hybrid.example.com/host=@HOSTNAME@" in labels.split(",")
+    script = cloudinit.render_join_script(ctx)
+    assert 's/@HOSTNAME@/$HOST/g' in script and 's/@INSTANCE_ID@/$INSTANCE_ID/g' in script

@@ -20,12 +20,13 @@ REGION=$(meta region-id)
 ZONE=$(meta zone-id)
 INSTANCE_ID=$(meta instance-id)
 INSTANCE_TYPE=$(meta instance/instance-type)
+HOST=$(hostname)
 PROVIDER_ID="$REGION.$INSTANCE_ID"
 # A node ACK created for an elastic pool takes the provider id the cluster gave it (the node
 # script wrote it here from ALIBABA_CLOUD_PROVIDER_ID).
 if [ -s "$CONF_DIR/provider-id" ]; then PROVIDER_ID=$(<"$CONF_DIR/provider-id"); fi
 # These go into sed and YAML below: accept only the shapes the metadata service returns.
-for v in "$REGION" "$ZONE" "$INSTANCE_ID" "$INSTANCE_TYPE" "$PROVIDER_ID"; do
+for v in "$REGION" "$ZONE" "$INSTANCE_ID" "$INSTANCE_TYPE" "$PROVIDER_ID" "$HOST"; do
   if ! [[ $v =~ ^[a-z0-9][a-z0-9.-]*$ ]]; then echo "hybrid-join: unexpected metadata value" >&2; exit 1; fi
 done
 
@@ -66,7 +67,7 @@ systemctl restart containerd
 
 # The join configuration and the kubelet patch carry the instance facts.
 sed -e "s/@REGION@/$REGION/g" -e "s/@ZONE@/$ZONE/g" -e "s/@INSTANCE_ID@/$INSTANCE_ID/g" \
-  -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" "$CONF_DIR/kubeadm-join.yaml.tmpl" > "$CONF_DIR/kubeadm-join.yaml"
+  -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" -e "s/@HOSTNAME@/$HOST/g" "$CONF_DIR/kubeadm-join.yaml.tmpl" > "$CONF_DIR/kubeadm-join.yaml"
 chmod 0600 "$CONF_DIR/kubeadm-join.yaml"
 install -d -m 0700 "$CONF_DIR/kubeadm-patches"
 printf 'providerID: %s\n' "$PROVIDER_ID" > "$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml"
