@@ -223,3 +223,17 @@ def test_a_fixed_node_is_named_after_its_instance(prod_raw):
     assert "hybrid.example.com/host=@HOSTNAME@" in labels.split(",")
     script = cloudinit.render_join_script(ctx)
     assert 's/@HOSTNAME@/$HOST/g' in script and 's/@INSTANCE_ID@/$INSTANCE_ID/g' in script
+
+
+def test_elastic_nodes_without_terway_credentials_are_refused(prod_raw):
+    # identity.nodeRole false: fixed pools could name a ramRole, the elastic node pool's role only reads its script
+    prod_raw["identity"] = {"nodeRole": False}
+    for r in prod_raw["regions"]:
+        for pool in r.get("gpuPools", []):
+            pool["ramRole"] = "hybrid-gpu-node"
+    issues = refused(prod_raw)
+    hit = [i for i in issues if i.startswith("cni.terway.credentials:")]
+    assert len(hit) == 1 and "a10-elastic" in hit[0] and "Fix:" in hit[0], issues
+    # with an AccessKey for Terway every kind of GPU node has credentials
+    prod_raw["cni"]["terway"]["credentials"] = "accessKey"
+    load(prod_raw)
