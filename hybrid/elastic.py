@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hybrid import cloudinit, identity, shtemplate, unconfirmed
-from hybrid.model.elastic import SCRIPT_KEY, Autoscaler, ElasticPool, bucket_name, script_url
+# bucket_name and script_url live with the model (the reachability list needs them); components use them from here.
+from hybrid.model.elastic import SCRIPT_KEY, Autoscaler, ElasticPool, bucket_name, script_url  # noqa: F401
 
 if TYPE_CHECKING:
     from hybrid.model import Platform

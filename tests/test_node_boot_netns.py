@@ -25,7 +25,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -90,7 +89,7 @@ def _gpg(home: Path, *args: str, input_: bytes | None = None) -> bytes:
 
 def _release(entries: dict[str, bytes], suite: str, components: tuple[str, ...] | None) -> bytes:
     date = time.strftime("%a, %d %b %Y %H:%M:%S UTC", time.gmtime(time.time() - 3600))
-    head = [f"Origin: stand-in", f"Label: stand-in", f"Suite: {suite}", f"Codename: {suite}", f"Date: {date}", "Architectures: amd64"]
+    head = ["Origin: stand-in", "Label: stand-in", f"Suite: {suite}", f"Codename: {suite}", f"Date: {date}", "Architectures: amd64"]
     if components:
         head.append("Components: " + " ".join(components))
     lines = head + ["SHA256:"] + [f" {hashlib.sha256(b).hexdigest()} {len(b)} {name}" for name, b in sorted(entries.items())]
