@@ -91,8 +91,8 @@ def _mirrors(raw, region):
      "idc.apiserver.host:", "192.168.50.10:6443"),
     ("controlPlaneEndpoint not declared", lambda r: r["nodeAccess"].pop("controlPlaneEndpoint"),
      "nodeAccess.controlPlaneEndpoint:", "cluster-info"),
-    ("a region without GPU nodes", lambda r: r["nodeAccess"]["regions"].update({"cn-shanghai": {}}),
-     "nodeAccess.regions.cn-shanghai:", "not a region with GPU nodes"),
+    ("a region the stack does not have", lambda r: r["nodeAccess"]["regions"].update({"cn-shanghai": {}}),
+     "nodeAccess.regions.cn-shanghai:", "not a region of this stack"),
     ("rsync source outside the IDC", lambda r: r["regions"][2]["gpuPools"][0].update(preload=[{
         "name": "x", "source": "rsync://203.0.113.9/d/", "target": "/data/x", "rateMbit": 100}]),
      "preload.source:", "rsync://203.0.113.9"),

@@ -450,17 +450,20 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         yield from bad_images
         return
     regions = gpu_regions(p)
-    ids = {r.id for r in regions}
+    declared = {r.id for r in p.regions}
     for rid in p.node_access.regions:
-        if rid not in ids:
-            yield ConfigIssue(f"nodeAccess.regions.{rid}", f"{rid} is not a region with GPU nodes (gpuPools or elasticPools).",
-                              "drop the entry, or fix the region id.")
+        # An entry for a declared region without GPU nodes is kept for when it gets some.
+        if rid not in declared:
+            yield ConfigIssue(f"nodeAccess.regions.{rid}", f"{rid} is not a region of this stack.",
+                              f"use one of {', '.join(sorted(declared))}, or drop the entry.")
     if regions and p.node_access.control_plane_endpoint is None:
         yield ConfigIssue("nodeAccess.controlPlaneEndpoint",
                           "not declared: after discovery the kubelet uses the server: of kube-public/cluster-info (the IDC's "
                           "controlPlaneEndpoint), and the plan cannot tell whether the nodes reach it.",
                           "set it to HOST:PORT from `kubectl -n kube-public get cm cluster-info -o yaml` (the server: line).")
     for r in regions:
+        if p.idc.leased_line and r.leased_line is None:
+            continue  # no path to the IDC at all: reported on regions[].leasedLine, everything else follows from it
         for fi, z in enumerate(p.node_access.region(r.id).dns.forward_zones):
             for f in z.forwarders:
                 if resolve_host(p, r, f, True) is None:
