@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in "ip:iproute2" "tc:iproute2" "cloud-init:cloud-init" "rsync:rsync" "flock:util-linux" "setpriv:util-linux" "iptables:iptables" "shellcheck:shellcheck"; do
+for pair in "ip:iproute2" "tc:iproute2" "cloud-init:cloud-init" "rsync:rsync" "flock:util-linux" "setpriv:util-linux" "iptables:iptables" "shellcheck:shellcheck" \
+    "unshare:util-linux" "openssl:openssl" "gpg:gnupg" "curl:curl"; do  # the last four: preflight and boot tests in network namespaces
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
