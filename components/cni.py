@@ -33,6 +33,8 @@ class DualCniArgs:
     adopt_provider: Optional[k8s.Provider] = None
     # The Secret Terway's credentials come from (accessKey / credentialFile modes), if the program makes it.
     credential_secret: Optional[pulumi.Resource] = None
+    # HOST:PORT Terway reaches the apiserver at without kube-proxy (nodeAccess.controlPlaneEndpoint).
+    apiserver: Optional[str] = None
 
 
 # (apiVersion, kind) -> resource class; top-level fields besides apiVersion/kind/metadata become kwargs.
@@ -90,8 +92,8 @@ class DualCni(pulumi.ComponentResource):
             cm_obj = plan.terway_config_map(rid, {})
             cm = self._declare(cm_obj, data=data)
             checksum = data.apply(plan.config_checksum)
-            ds_spec = checksum.apply(lambda c, rid=rid: plan.terway_daemonset(cni, rid, c)["spec"])
-            ds_obj = plan.terway_daemonset(cni, rid, "")
+            ds_spec = checksum.apply(lambda c, rid=rid: plan.terway_daemonset(cni, rid, c, args.apiserver)["spec"])
+            ds_obj = plan.terway_daemonset(cni, rid, "", args.apiserver)
             # The DaemonSet mounts the ConfigMap and runs as the ServiceAccount: create those first.
             self._declare(ds_obj, spec=ds_spec, depends_on=[cm, *rbac, *([args.credential_secret] if args.credential_secret else [])])
 

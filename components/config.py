@@ -13,7 +13,7 @@ from hybrid.placement_platform import load_platform
 from hybrid.model.identity import required_secrets
 
 REQUIRED_OBJECTS = ("idc", "regions", "registration")
-OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity", "gpu", "metrics")
+OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity", "gpu", "metrics", "nodeAccess")
 
 
 def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, PlatformSecrets]:

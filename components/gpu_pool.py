@@ -65,7 +65,9 @@ class GpuNodePool(pulumi.ComponentResource):
         self.disk_ids = pulumi.Output.all(*[d.id for d in self.disks])
         # Hand-off: what `hybrid-gpu wait-gpus` and operators look for in the cluster.
         self.nodes = pulumi.Output.all(*[
-            pulumi.Output.all(instanceId=i.id, privateIp=i.private_ip, nodeName=host_name(pool, slot), zone=slot.zone)
+            # The Node is named after the instance (hybrid.cloudinit.FIXED_NODE_NAME); the host name stays the slot's.
+            pulumi.Output.all(instanceId=i.id, privateIp=i.private_ip, nodeName=pulumi.Output.concat(self._args.context.region_id, ".", i.id),
+                              hostName=host_name(pool, slot), zone=slot.zone)
             for i, slot in zip(self.instances, self.slots)
         ])
         self.outputs = GpuPoolOutputs(
@@ -104,7 +106,7 @@ class GpuNodePool(pulumi.ComponentResource):
         instance = alicloud.ecs.Instance(
             base,
             instance_name=f"hybrid-{ctx.environment}-{host}",
-            host_name=host,  # also the Kubernetes node name
+            host_name=host,  # the node's label hybrid.example.com/host; the Node name is <region>.<instance id>
             description=f"Cloud GPU worker of pool {pool.name} ({ctx.region_id}), joined to the IDC cluster.",
             availability_zone=slot.zone,
             vswitch_id=self._args.network.vswitch_ids.apply(lambda ids, z=slot.zone: ids[z]),

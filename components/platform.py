@@ -133,6 +133,7 @@ class HybridPlatform(pulumi.ComponentResource):
                 regions=[self.networks[r.id] for r in p.regions],
                 adopt_provider=self.idc_adopt_provider,
                 credential_secret=self.credential_secrets["terway"].secret if "terway" in self.credential_secrets else None,
+                apiserver=p.node_access.control_plane_endpoint,
             ),
             opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.idc_provider}),
         )

@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
-from hybrid import metadata_guard, shtemplate, unconfirmed, yamlio
+from hybrid import imageref, metadata_guard, shtemplate, yamlio
+from hybrid.model import node_access
 from hybrid.model.gpu import GpuPool
+from hybrid.model.node_access import RegionAccess
 from hybrid.redaction import REDACTED
 
 if TYPE_CHECKING:
@@ -44,14 +47,28 @@ LABEL_INSTANCE_TYPE = "node.kubernetes.io/instance-type"
 LABEL_GPU_SERIES = "alibabacloud.com/gpu-model-series"
 LABEL_POOL = "hybrid.example.com/gpu-pool"
 LABEL_ENVIRONMENT = "hybrid.example.com/environment"
+# The ECS host name of a fixed pool's slot (stable across replacement), while the Node's name is
+# the instance's: ``<region>.<instance-id>``, the form ACK gives elastic nodes (ALIBABA_CLOUD_NODE_NAME).
+# A replacement instance registers a new Node instead of reusing the old one, whose providerID
+# (immutable once set) names the gone instance.
+LABEL_HOST = "hybrid.example.com/host"
+FIXED_NODE_NAME = "@REGION@.@INSTANCE_ID@"
 
 DATA_DISK_LABEL = "hybrid-data"  # ext4 label: lets a replacement instance find its disk again
-METADATA = "http://100.100.100.200"
-# VPC-internal Alibaba mirror of pkgs.k8s.io: reachable from nodes without a public IP.
-K8S_APT_MIRROR = "https://mirrors.cloud.aliyuncs.com/kubernetes-new/core/stable"
-PAUSE_IMAGE = unconfirmed.value("cloudinit.pauseImage")
-TOOLKIT_APT_REPO = unconfirmed.value("gpu.toolkitAptRepo")
-TOOLKIT_GPG_KEY = unconfirmed.value("gpu.toolkitGpgKey")
+# Endpoints the nodes contact by default; their one home is the reachability model.
+METADATA = node_access.METADATA
+K8S_APT_MIRROR = node_access.K8S_APT_MIRROR
+PAUSE_IMAGE = node_access.PAUSE_IMAGE
+TOOLKIT_APT_REPO = node_access.TOOLKIT_APT_REPO
+TOOLKIT_GPG_KEY = node_access.TOOLKIT_GPG_KEY
+UBUNTU_APT_MIRROR = node_access.UBUNTU_APT_MIRROR
+# containerd 1.x reads one hosts.toml per registry host namespace under the CRI registry
+# config_path (containerd/containerd docs/hosts.md, "CRI" and "Registry Host Namespace").
+CONTAINERD_CERTS_D = "/etc/containerd/certs.d"
+# apt waits this long for the dpkg lock instead of failing at once when another apt (the
+# image's unattended-upgrades at first boot) holds it (apt.conf(5): DPkg::Lock::Timeout, apt >= 1.9.11).
+APT_LOCK_TIMEOUT_S = 600
+APT_LOCK_CONF = "/etc/apt/apt.conf.d/90hybrid-lock-timeout"
 
 # Our redirect filters run after any filters Terway attaches to an ENI's clsact.
 TC_FILTER_PRIO = 65000
@@ -65,6 +82,12 @@ SCRIPT_DIR = "/usr/local/sbin"
 UNIT_DIR = "/etc/systemd/system"
 CONF_DIR = "/etc/hybrid"
 UDEV_RULE = "/etc/udev/rules.d/90-hybrid-tc.rules"
+# NVIDIA/nvidia-docker#1671 (the workaround NVIDIA/nvidia-container-toolkit#48 links): run the symlink
+# creation when the nvidia driver binds; NVIDIA suggests /lib/udev/rules.d/71-nvidia-dev-char.rules,
+# /etc/udev/rules.d is the administrator's copy of the same directory (udev(7)).
+UDEV_DEV_CHAR_RULE = "/etc/udev/rules.d/71-nvidia-dev-char.rules"
+DEV_CHAR_RULE = ('ACTION=="add", DEVPATH=="/bus/pci/drivers/nvidia", '
+                 'RUN+="/usr/bin/nvidia-ctk system create-dev-char-symlinks --create-all"\n')
 KUBEADM_PATCHES_DIR = CONF_DIR + "/kubeadm-patches"
 
 _TOKEN_RE = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
@@ -84,6 +107,8 @@ class NodeContext:
     cloud_label_key: str
     cloud_label_value: str
     idc_ranges: tuple[str, ...]  # every range the leased line carries: what hybrid-tc caps
+    access: RegionAccess = RegionAccess()  # how the region's nodes reach things (nodeAccess)
+    registries: tuple[str, ...] = ()  # registry host namespaces the node's pods pull from
 
 
 # --- tc ---------------------------------------------------------------------
@@ -273,7 +298,8 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
     script fills from the variables ACK injects at scale-out.
     """
     api = kubeadm_api_version(ctx.kubernetes_version)
-    args = {"node-labels": node_labels_arg(ctx) + (ELASTIC_EXTRA_LABELS if elastic else "")}
+    extra_labels = ELASTIC_EXTRA_LABELS if elastic else f",{LABEL_HOST}=@HOSTNAME@"
+    args = {"node-labels": node_labels_arg(ctx) + extra_labels}
     extra = ([{"name": k, "value": v} for k, v in sorted(args.items())] if api.endswith("v1beta4") else args)
     doc = {
         "apiVersion": api,
@@ -290,7 +316,7 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
             "kubeletExtraArgs": extra,
             # An explicit empty list means "no taints" to kubeadm.
             "taints": ELASTIC_TAINTS if elastic else [{"key": t.key, "value": t.value, "effect": t.effect} for t in ctx.pool.taints],
-            **({"name": ELASTIC_NODE_NAME} if elastic else {}),
+            "name": ELASTIC_NODE_NAME if elastic else FIXED_NODE_NAME,
         },
         "patches": {"directory": KUBEADM_PATCHES_DIR},
     }
@@ -301,7 +327,8 @@ def render_join_script(ctx: NodeContext) -> str:
     version = ctx.kubernetes_version
     return shtemplate.render(
         "hybrid-join.sh",
-        KUBE_VERSION=version, KUBE_MINOR=".".join(version.split(".")[:2]), K8S_APT_MIRROR=K8S_APT_MIRROR,
+        KUBE_VERSION=version, KUBE_MINOR=".".join(version.split(".")[:2]),
+        K8S_APT_MIRROR=ctx.access.apt.kubernetes or K8S_APT_MIRROR, CERTS_D=CONTAINERD_CERTS_D,
         PAUSE_IMAGE=PAUSE_IMAGE, DATA_MOUNT=ctx.pool.data_disk.mount_path, CONF_DIR=CONF_DIR,
         METADATA=METADATA, PREFLIGHT_PACKAGES=list(preflight_packages(version)),
     )
@@ -332,8 +359,9 @@ def render_gpu_driver_script(ctx: NodeContext) -> str:
     return shtemplate.render(
         "hybrid-gpu-driver.sh",
         DRIVER_SOURCE=pool.driver.source, DRIVER_BRANCH=pool.driver.branch, EXPECT_GPUS=pool.spec.gpus,
-        TOOLKIT_VERSION=pool.driver.toolkit_version, TOOLKIT_APT_REPO=TOOLKIT_APT_REPO,
-        TOOLKIT_GPG_KEY=TOOLKIT_GPG_KEY, STATE_DIR="/var/lib/hybrid",
+        TOOLKIT_VERSION=pool.driver.toolkit_version,
+        TOOLKIT_APT_REPO=ctx.access.apt.nvidia_container_toolkit or TOOLKIT_APT_REPO,
+        TOOLKIT_GPG_KEY=ctx.access.apt.nvidia_container_toolkit_key or TOOLKIT_GPG_KEY, STATE_DIR="/var/lib/hybrid",
     )
 
 
@@ -381,10 +409,16 @@ def node_files(ctx: NodeContext, join_config: str) -> list[dict]:
         _file(f"{SCRIPT_DIR}/hybrid-gpu-driver", render_gpu_driver_script(ctx), "0755"),
         _file(f"{SCRIPT_DIR}/hybrid-tc", render_tc_script(pool.rate_limits.egress_mbit, pool.rate_limits.ingress_mbit, list(ctx.idc_ranges)), "0755"),
         _file(UDEV_RULE, tc_udev_rule()),
+        _file(UDEV_DEV_CHAR_RULE, DEV_CHAR_RULE),
         _file(f"{SCRIPT_DIR}/hybrid-data-disk", render_data_disk_script(pool.data_disk.size, pool.data_disk.mount_path), "0755"),
         _file(f"{UNIT_DIR}/hybrid-data-disk.service", _data_disk_unit()),
     ]
     files += [_file(f"{UNIT_DIR}/{name}", text) for name, text in sorted({**_tc_units(), **_node_units()}.items())]
+    files.append(_file(APT_LOCK_CONF, f'DPkg::Lock::Timeout "{APT_LOCK_TIMEOUT_S}";\n'))
+    files.append(_file(f"{CONF_DIR}/ubuntu-mirror", ubuntu_mirror(ctx) + "\n"))
+    if ctx.access.dns.hosts:
+        files.append(_file(f"{CONF_DIR}/hosts", etc_hosts(ctx)))
+    files += containerd_hosts_files(ctx)
     # Pods must never reach the metadata service (user-data, role credentials): guard before the join.
     files += metadata_guard.cloud_init_write_files()
     if pool.preload:
@@ -397,6 +431,54 @@ def node_files(ctx: NodeContext, join_config: str) -> list[dict]:
                 raise ValueError(f"preload name {p.name!r} is not a lower-case word (a-z, 0-9, -)")
             files.append(_file(f"{CONF_DIR}/preload/{p.name}.env", preload_env(p.name, p.source, p.target, p.rate_mbit), "0600"))
     return files
+
+
+def ubuntu_mirror(ctx: NodeContext) -> str:
+    """The Ubuntu archive the node's apt uses (primary and security): one the region's VPC reaches."""
+    return ctx.access.apt.ubuntu or UBUNTU_APT_MIRROR
+
+
+def etc_hosts(ctx: NodeContext) -> str:
+    """/etc/hosts lines for the IDC names the VPC's DNS does not resolve (nodeAccess dns.hosts)."""
+    lines = [f"{ip} {name}" for name, ip in sorted(ctx.access.dns.hosts.items())]
+    return "# hybrid: IDC names (nodeAccess dns.hosts)\n" + "".join(line + "\n" for line in lines)
+
+
+def _toml_str(value: str) -> str:
+    # Validated URLs and host names carry no quote, backslash or control character, so a
+    # TOML basic string is the value between double quotes.
+    if any(c in value for c in '"\\') or any(ord(c) < 32 for c in value):
+        raise ValueError(f"{value!r} cannot be a TOML basic string here")
+    return f'"{value}"'
+
+
+def upstream_server(registry: str) -> str:
+    # docker.io's API is served by registry-1.docker.io (containerd docs/hosts.md, the docker.io examples).
+    return "https://registry-1.docker.io" if registry == imageref.DEFAULT_DOMAIN else f"https://{registry}"
+
+
+def hosts_toml(ctx: NodeContext, registry: str) -> str:
+    """containerd hosts.toml of one registry host namespace (containerd/containerd docs/hosts.md).
+
+    A mirror is a ``[host]`` tried first, trusted to pull and resolve (the "Private Mirror" row
+    of the capabilities table); a mirror URL with a path is the API root (``override_path``).
+    ``server`` stays the upstream, the fallback once every host failed (reachable only with
+    egress natGateway). A registry without a mirror gets its upstream alone: the node pulls
+    from it directly (an Alibaba VPC endpoint), and the file says so.
+    """
+    lines = [f"server = {_toml_str(upstream_server(registry))}"]
+    found = ctx.access.mirror(registry)
+    if found is not None:
+        endpoint = found[1].endpoint
+        lines += ["", f"[host.{_toml_str(endpoint)}]", '  capabilities = ["pull", "resolve"]']
+        if urlsplit(endpoint).path not in ("", "/"):
+            lines.append("  override_path = true")
+    return "\n".join(lines) + "\n"
+
+
+def containerd_hosts_files(ctx: NodeContext) -> list[dict]:
+    """One hosts.toml per registry the node's pods pull from."""
+    return [_file(f"{CONTAINERD_CERTS_D}/{reg}/hosts.toml", hosts_toml(ctx, reg)) for reg in ctx.registries]
 
 
 def boot_steps(pool: GpuPool) -> list[list[str]]:
@@ -420,12 +502,24 @@ def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str)
     files = node_files(ctx, render_join_config(ctx, bootstrap_token, ca_cert_hash))
     runcmd: list[list[str]] = [["systemctl", "daemon-reload"]]
     runcmd += [["systemctl", "enable", *step] for step in boot_steps(ctx.pool)]
-    doc = {
+    doc: dict = {
+        # Only mirrors the region's VPC reaches (nodeAccess); the image's own sources are replaced.
+        # cloud-init cc_apt_configure: primary/security per arch, preserve_sources_list false.
+        "apt": {
+            "preserve_sources_list": False,
+            "primary": [{"arches": ["default"], "uri": ubuntu_mirror(ctx)}],
+            "security": [{"arches": ["default"], "uri": ubuntu_mirror(ctx)}],
+        },
         "package_update": True,
         "packages": list(NODE_PACKAGES),
         "write_files": files,
         "runcmd": runcmd,
     }
+    if ctx.access.dns.hosts:
+        # cloud-init leaves /etc/hosts alone with manage_etc_hosts false (cc_update_etc_hosts), so the
+        # appended IDC names survive reboots.
+        doc["manage_etc_hosts"] = False
+        doc["write_files"] = files + [{**_file("/etc/hosts", etc_hosts(ctx)), "append": True}]
     return "#cloud-config\n" + _dump(doc)
 
 
@@ -438,5 +532,7 @@ def context_for(platform: "Platform", region_id: str, pool: GpuPool) -> NodeCont
     """The render context of one pool of a validated platform."""
     label = platform.cni.cloud_node_label
     idc = platform.idc
+    registries = tuple(sorted({imageref.parse(img).registry for img, _, _ in node_access.images(platform, region_id)}))
     return NodeContext(region_id, platform.environment, pool, idc.apiserver.host, idc.apiserver.port,
-                       idc.kubernetes_version, label.key, label.value, tuple(c for _, c in idc.ranges))
+                       idc.kubernetes_version, label.key, label.value, tuple(c for _, c in idc.ranges),
+                       platform.node_access.region(region_id), registries)

@@ -39,12 +39,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from hybrid import identity, unconfirmed
 from hybrid import waivers as waivers_mod
 from hybrid.model.cni import Cni
 from hybrid.model.network import Idc
+from hybrid.model.node_access import apiserver_service_env
 
 VIRTUAL_KUBELET = ("type", "virtual-kubelet")
 REGION_LABEL = "topology.kubernetes.io/region"
@@ -322,8 +323,10 @@ def _loopback_script(source_dir: str) -> str:
     )
 
 
-def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
+def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optional[str] = None) -> Obj:
+    """``apiserver``: HOST:PORT Terway talks to directly (nodeAccess.controlPlaneEndpoint), so it starts without kube-proxy."""
     t = cni.terway
+    service_env = apiserver_service_env(apiserver)
     image = f"{t.registry(region_id)}/terway:{t.version}"
     labels = terway_labels(region_id)
     selector = {"app": labels["app"], "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"]}
@@ -348,7 +351,8 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
         # into the host root to disable eni.service and remove the image's ENI udev rules, which
         # would otherwise configure the ENIs Terway attaches (terway@release-1.16:hack/init.sh).
         "securityContext": _privileged(),
-        "env": [_field_env("K8S_NODE_NAME", "spec.nodeName"), _cm_env("DISABLE_POLICY", cm, "disable_network_policy", optional=True)],
+        "env": [_field_env("K8S_NODE_NAME", "spec.nodeName"), _cm_env("DISABLE_POLICY", cm, "disable_network_policy", optional=True),
+                *service_env],
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
         "volumeMounts": [
             _mount("eni-config", "/etc/eni", read_only=True),
@@ -368,7 +372,7 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
         "command": ["/usr/bin/terwayd", "-log-level", "info", "-daemon-mode", "ENIMultiIP", "-config", "/etc/eni/eni_conf"],
         # ENI, route and rule programming (NET_ADMIN); files of other owners under /var/lib/cni (DAC_OVERRIDE).
         "securityContext": _restricted(add=["NET_ADMIN", "DAC_OVERRIDE"]),
-        "env": [_field_env("NODE_NAME", "spec.nodeName"), _field_env("POD_NAMESPACE", "metadata.namespace")],
+        "env": [_field_env("NODE_NAME", "spec.nodeName"), _field_env("POD_NAMESPACE", "metadata.namespace"), *service_env],
         "resources": _resources("100m", "128Mi", "512Mi"),
         # terwayd serves the CNI plugin on a unix socket; no socket means no pod can get an IP.
         "readinessProbe": {**probe_cmd, "periodSeconds": 10, "timeoutSeconds": 5},
@@ -681,7 +685,7 @@ def addon_config_json(cni: Cni, region: TerwayRegion) -> str:
 
 # --- everything ------------------------------------------------------------
 
-def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion]) -> list[Obj]:
+def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion], apiserver: Optional[str] = None) -> list[Obj]:
     """Every object of the dual CNI, in apply order, from plain values."""
     objs: list[Obj] = []
     objs.append(calico_node_daemonset(cni, idc) if cni.calico.install == "manifest" else calico_installation_patch(cni))
@@ -696,5 +700,5 @@ def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion]) -> list[Obj]:
         seen.add(region.region_id)
         data = eni_config_data(cni, idc, region)
         objs.append(terway_config_map(region.region_id, data))
-        objs.append(terway_daemonset(cni, region.region_id, config_checksum(data)))
+        objs.append(terway_daemonset(cni, region.region_id, config_checksum(data), apiserver))
     return objs

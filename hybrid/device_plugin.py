@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from hybrid import imageref
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.cni import REGION_LABEL, _DIGEST, _PULL, _expr, annotate_waivers
 from hybrid.model import Platform
 from hybrid.model.gpu import Taint
+from hybrid.model.network import Region
 
 Obj = dict[str, Any]
 
@@ -64,8 +66,15 @@ def tolerations(taints: Iterable[Taint]) -> list[Obj]:
 
 
 def image(platform: Platform, region_id: str) -> str:
+    """The repository (``{region}`` filled in) with the version as its tag; a reference that
+    already carries a tag or digest is refused, never extended (the model reports it first)."""
     dp = platform.gpu.device_plugin
-    return dp.image.replace("{region}", region_id) + ":" + dp.version
+    return imageref.with_tag(dp.image.replace("{region}", region_id), dp.version)
+
+
+def gpu_regions(platform: Platform) -> list[Region]:
+    """Regions with GPU nodes of either kind: fixed pools and elastic pools (ACK node pools)."""
+    return [r for r in platform.regions if r.gpu_pools or r.elastic_pools]
 
 
 def daemonset(platform: Platform, region_id: str) -> Obj:
@@ -100,7 +109,8 @@ def daemonset(platform: Platform, region_id: str) -> Obj:
                     "automountServiceAccountToken": False,
                     "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                     "affinity": affinity(platform, region_id),
-                    "tolerations": tolerations(t for p in region.gpu_pools for t in p.taints),
+                    # Every GPU taint of the region, fixed and elastic pools alike.
+                    "tolerations": tolerations(t for p in [*region.gpu_pools, *region.elastic_pools] for t in p.taints),
                     "containers": [container],
                     "volumes": [{"name": "kubelet-device-plugins-dir",
                                  "hostPath": {"path": DEVICE_PLUGIN_DIR, "type": "Directory"}}],
@@ -121,7 +131,7 @@ def daemonset(platform: Platform, region_id: str) -> Obj:
 
 
 def render(platform: Platform) -> list[Obj]:
-    """Device plugin DaemonSets of every region with GPU pools (none when a GPU Operator is relied on)."""
+    """Device plugin DaemonSets of every region with GPU nodes (none when a GPU Operator is relied on)."""
     if platform.gpu.provider != "device-plugin":
         return []
-    return [daemonset(platform, r.id) for r in platform.regions if r.gpu_pools]
+    return [daemonset(platform, r.id) for r in gpu_regions(platform)]

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hybrid import cloudinit, identity, shtemplate, unconfirmed
-from hybrid.model.elastic import Autoscaler, ElasticPool
+# bucket_name and script_url live with the model (the reachability list needs them); components use them from here.
+from hybrid.model.elastic import SCRIPT_KEY, Autoscaler, ElasticPool, bucket_name, script_url  # noqa: F401
 
 if TYPE_CHECKING:
     from hybrid.model import Platform
 
 SCRIPT_TEMPLATE = "hybrid-elastic-node.sh"
-SCRIPT_KEY = "elastic/hybrid-elastic-node.sh"
 BOOT_STEPS_FILE = f"{cloudinit.CONF_DIR}/elastic/boot-steps"
 
 @dataclass(frozen=True)
@@ -109,17 +109,6 @@ def render_node_script(platform: "Platform", bootstrap_token: str, ca_cert_hash:
 
 
 # --- where the script lives ----------------------------------------------------------
-
-def bucket_name(platform: "Platform") -> str:
-    """Private bucket of the node script, in the registration region (bucket names are global)."""
-    return f"hybrid-{platform.environment}-{platform.registration.cluster_name}-node-scripts"[:63].rstrip("-")
-
-
-def script_url(bucket: str, region_id: str) -> str:
-    """The VPC-internal OSS endpoint of the script: the form Alibaba's guide registers
-    (``https://<bucket>.oss-<region>-internal.aliyuncs.com/<key>``, "Step 2" of the page above)."""
-    return f"https://{bucket}.oss-{region_id}-internal.aliyuncs.com/{SCRIPT_KEY}"
-
 
 # How ACK's node initialisation downloads addNodeScriptPath is not documented beyond "you can
 # use a signed URL": whether it signs with the node's RAM role is the one open point.

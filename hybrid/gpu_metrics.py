@@ -151,9 +151,7 @@ _NO_NETPOL = "Prometheus in another namespace scrapes port 9400; the cluster's N
 
 
 def image(p: Platform, region_id: str) -> str:
-    """The one place the exporter's image reference is built (image path checks read it here)."""
-    e = p.metrics.exporter
-    return e.image.replace("{region}", region_id) + ":" + e.version
+    return p.metrics.exporter.reference(region_id)
 
 
 def _pools(p: Platform) -> list[tuple[str, str, str, list]]:

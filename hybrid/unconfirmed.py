@@ -65,7 +65,7 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
     ),
     "cloudinit.pauseImage": Unconfirmed(
         value="registry-vpc.@REGION@.aliyuncs.com/acs/pause:3.9",
-        used_by="hybrid/cloudinit.py",
+        used_by="hybrid/model/node_access.py",
         why="no public source names the VPC-internal path of the pause image in the regional ACS registry",
         confirm_by="`crictl pull` the rendered reference on one ECS node of the region",
     ),
@@ -104,16 +104,25 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="apply the stack with metrics.prometheus: managed and check the ARMS targets page lists one "
                    "dcgm-exporter target per GPU node, with pool and owner labels",
     ),
+    "nodeAccess.ubuntuMirror": Unconfirmed(
+        value="http://mirrors.cloud.aliyuncs.com/ubuntu",
+        used_by="hybrid/model/node_access.py",
+        why="Alibaba's mirror site names mirrors.cloud.aliyuncs.com as the address for ECS instances in a VPC; the Ubuntu "
+            "path under it (and that it serves the restricted component with the NVIDIA server driver branches) was not "
+            "confirmed from a public source",
+        confirm_by="`apt-get update` with `deb <value> jammy main restricted` from an ECS instance of the region without a "
+                   "public IP, or set nodeAccess.regions.<id>.apt.ubuntu to your own mirror",
+    ),
     "gpu.toolkitAptRepo": Unconfirmed(
         value="https://mirrors.cloud.aliyuncs.com/libnvidia-container/stable/deb/amd64",
-        used_by="hybrid/cloudinit.py",
+        used_by="hybrid/model/node_access.py",
         why="NVIDIA publishes the toolkit apt repository at nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) "
             "(install guide); the VPC-internal Alibaba mirror path of it was not found in a public source",
         confirm_by="`curl -fsI <value>/Packages` from an ECS instance of the region without a public IP",
     ),
     "gpu.toolkitGpgKey": Unconfirmed(
         value="https://mirrors.cloud.aliyuncs.com/libnvidia-container/gpgkey",
-        used_by="hybrid/cloudinit.py",
+        used_by="hybrid/model/node_access.py",
         why="upstream key is nvidia.github.io/libnvidia-container/gpgkey; its VPC-internal mirror path is unconfirmed",
         confirm_by="fetch it from an ECS instance and compare the fingerprint with NVIDIA's published key",
     ),

@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("unconfirmed", help="list the vendor-facing values no upstream source confirmed yet (hybrid/unconfirmed.py)")
     p.set_defaults(func=_unconfirmed)
 
-    from hybrid_tools import placement_cli, wait_gpus
+    from hybrid_tools import placement_cli, preflight_cli, wait_gpus
 
     placement_cli.add_parser(sub)
     cost_cli.add_parser(sub)
@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hybrid_tools import lease_cli
 
     lease_cli.add_parser(sub)
+    preflight_cli.add_parser(sub)
     return parser
 
 

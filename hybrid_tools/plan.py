@@ -17,7 +17,7 @@ from hybrid.ack_api import DYNAMIC_TYPE
 from hybrid.model import Platform
 from hybrid.placement_platform import load_platform
 from hybrid_tools import (agent_artifacts, artifacts, cost_artifacts, elastic_artifacts, gpu_artifacts, placement_artifacts,
-                          vnode_artifacts)
+                          reach_artifacts, vnode_artifacts)
 from hybrid_tools.artifacts import Writer
 from hybrid_tools.mockrun import REDACTED, PlanMocks, ProgramRun, Responder, canonical_json, redact, run_program
 from hybrid_tools.stackconfig import StackConfig, check_stack_name, offline_kubeconfigs, read_stack
@@ -36,6 +36,7 @@ NOT_DECLARED_WRITERS: tuple[Writer, ...] = (
     placement_artifacts.propagation_policies,  # Fleet PropagationPolicies
     vnode_artifacts.serverless_examples,       # examples/: sample Serverless Deployments
     cost_artifacts.cost,                       # cost.json: the pools' price estimate
+    reach_artifacts.reachability,              # reachability.json: every endpoint a cloud GPU node contacts and its path
 )
 WRITERS: tuple[Writer, ...] = RECORDED_WRITERS + NOT_DECLARED_WRITERS
 

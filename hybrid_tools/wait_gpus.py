@@ -24,6 +24,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
+from hybrid.cloudinit import LABEL_HOST
 from hybrid.gpu_nodes import ExpectedNode, expected_nodes
 from hybrid.model import load
 
@@ -51,7 +52,15 @@ def _quantity(v: Any) -> int:
 
 def evaluate(expected: list[ExpectedNode], node_list: dict) -> list[NodeState]:
     """State of each expected node in a NodeList document."""
-    by_name = {n.get("metadata", {}).get("name"): n for n in node_list.get("items", [])}
+    # A fixed pool's Node is named after its instance (<region>.<instance-id>); the slot's host name,
+    # which the stack config knows, is its label hybrid.example.com/host (hybrid.cloudinit.LABEL_HOST).
+    by_name: dict = {}
+    for n in node_list.get("items", []):
+        meta = n.get("metadata", {})
+        by_name.setdefault(meta.get("name"), n)
+        host = (meta.get("labels") or {}).get(LABEL_HOST)
+        if host:
+            by_name[host] = n
     out = []
     for e in expected:
         node = by_name.get(e.name)

@@ -42,12 +42,38 @@ def test_carries_the_upstream_manifest_facts(prod_raw):
     assert spec["volumes"][0]["hostPath"] == up["volumes"][0]["hostPath"]
     for key, value in up_ctr["securityContext"].items():
         assert ctr["securityContext"][key] == value
-    # same image name and tag as upstream, on the region's VPC registry
-    up_repo, up_tag = up_ctr["image"].rsplit(":", 1)
-    repo, tag = ctr["image"].rsplit(":", 1)
-    assert tag == up_tag == "v0.17.4" and repo.rsplit("/", 1)[1] == up_repo.rsplit("/", 1)[1]
-    assert repo.startswith("registry-vpc.cn-hangzhou.")
+    # prod names NVIDIA's own image; its nodes reach nvcr.io through their nodeAccess mirror
+    assert ctr["image"] == up_ctr["image"] == "nvcr.io/nvidia/k8s-device-plugin:v0.17.4"
     assert ds["spec"]["updateStrategy"] == UPSTREAM["spec"]["updateStrategy"]
+
+
+def test_default_image_is_the_regions_vpc_registry(prod_raw):
+    del prod_raw["gpu"]["devicePlugin"]["image"]
+    for r in prod_raw["nodeAccess"]["regions"].values():
+        r["registryMirrors"] = [m for m in r.get("registryMirrors", []) if m["upstream"] != "nvcr.io"]
+    ctr = objs(prod_raw)["nvidia-device-plugin-cn-hangzhou"]["spec"]["template"]["spec"]["containers"][0]
+    assert ctr["image"] == "registry-vpc.cn-hangzhou.aliyuncs.com/acs/k8s-device-plugin:v0.17.4"
+
+
+def test_a_tag_is_never_appended_to_a_tagged_image(prod_raw):
+    from hybrid.errors import ConfigError
+
+    prod_raw["gpu"]["devicePlugin"]["image"] = "nvcr.io/nvidia/k8s-device-plugin:v0.17.4"
+    with pytest.raises(ConfigError, match=r"gpu\.devicePlugin\.image: .*already carries a tag"):
+        load(prod_raw)
+
+
+def test_elastic_only_region_gets_a_plugin_tolerating_the_elastic_taints(prod_raw):
+    # cn-beijing without fixed pools: only the elastic pool's nodes are GPU nodes there.
+    prod_raw["regions"][0]["gpuPools"] = []
+    del prod_raw["registration"]["fleet"]["members"]["cn-beijing"]  # no fixed pools: no cloud placement cluster there
+    prod_raw["placement"]["workloads"] = [w for w in prod_raw["placement"]["workloads"] if "cn-beijing" not in w.get("weights", {})]
+    taint = {"key": "hybrid.example.com/elastic", "value": "true", "effect": "NoSchedule"}
+    prod_raw["regions"][0]["elasticPools"][0]["taints"] = [taint]
+    ds = objs(prod_raw)["nvidia-device-plugin-cn-beijing"]
+    node = Node("elastic", {"alibabacloud.com/external": "true", "topology.kubernetes.io/region": "cn-beijing",
+                            "hybrid.example.com/gpu-pool": "a10-elastic"}, [taint])
+    assert placement(ds["spec"]["template"]["spec"], node) == (True, "")
 
 
 def test_runs_only_on_cloud_gpu_nodes_of_its_region_and_tolerates_the_pool_taints(prod_raw):

@@ -112,6 +112,13 @@ def test_files_and_boot_order_are_the_fixed_pools_cloud_init(script, tmp_path, p
     assert systemctl == expected
     apt = [c for c in calls if c.startswith("apt-get install")]
     assert apt == ["apt-get install -y -q " + " ".join(doc["packages"])]
+    # apt uses the mirror cloud-init gives a fixed pool (primary and security), the image's sources replaced
+    mirror = doc["apt"]["primary"][0]["uri"]
+    assert mirror == doc["apt"]["security"][0]["uri"] == "http://mirrors.cloud.aliyuncs.com/ubuntu"
+    codename = next(line.split("=", 1)[1].strip('"') for line in open("/etc/os-release").read().splitlines()
+                    if line.startswith("VERSION_CODENAME="))
+    assert (root / "etc/apt/sources.list").read_text().splitlines() == [
+        f"deb {mirror} {codename}{suffix} main restricted universe multiverse" for suffix in ("", "-updates", "-security")]
 
 
 @pytest.mark.parametrize("override, message", [

@@ -59,9 +59,9 @@ def test_carries_the_upstream_chart_facts(prod_raw):
 
 
 def test_image_registry_is_one_setting(prod_raw):
-    p = load(enabled(prod_raw, exporter={"image": "acr-vpc.example.com/mirror/dcgm-exporter"}))
+    p = load(enabled(prod_raw, exporter={"image": "10.1.0.30:5000/mirror/dcgm-exporter"}))  # the IDC registry, over the leased line
     imgs = {c["image"] for o in gpu_metrics.objects(p) if o["kind"] == "DaemonSet" for c in o["spec"]["template"]["spec"]["containers"]}
-    assert imgs == {"acr-vpc.example.com/mirror/dcgm-exporter:4.5.3-4.8.2-distroless"}
+    assert imgs == {"10.1.0.30:5000/mirror/dcgm-exporter:4.5.3-4.8.2-distroless"}
     default = load(prod_raw)
     assert gpu_metrics.image(default, "cn-hangzhou") == "registry-vpc.cn-hangzhou.aliyuncs.com/acs/dcgm-exporter:4.5.3-4.8.2-distroless"
 

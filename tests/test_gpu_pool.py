@@ -238,11 +238,13 @@ def test_prod_plan_exports_each_pools_nodes(prod_plan, prod_raw):
     # hand-read from stacks/Pulumi.prod.yaml
     assert sorted(out) == ["cn-beijing/a10-train", "cn-beijing/a100-burst", "cn-hangzhou/t4-infer", "cn-zhangjiakou/a10-overflow"]
     assert out["cn-beijing/a100-burst"]["gpusPerNode"] == 4
-    assert [n["nodeName"] for n in out["cn-beijing/a10-train"]["nodes"]] == [
+    assert [n["hostName"] for n in out["cn-beijing/a10-train"]["nodes"]] == [
         "a10-train-cn-beijing-g-0", "a10-train-cn-beijing-h-0", "a10-train-cn-beijing-g-1", "a10-train-cn-beijing-h-1"]
     hosts = {r["inputs"]["hostName"]: r for r in resources if r["type"] == INSTANCE}
-    for pool in out.values():
+    for region_pool, pool in out.items():
         for n in pool["nodes"]:
-            inst = hosts[n["nodeName"]]  # the instance whose host name is the node name
+            inst = hosts[n["hostName"]]  # the instance whose host name is the slot's
             assert n["zone"] == inst["inputs"]["availabilityZone"]
             assert n["instanceId"].startswith("i-") and "privateIp" in n
+            # the Node is the instance's: a replacement (new id) registers a new Node
+            assert n["nodeName"] == f"{region_pool.split('/')[0]}.{n['instanceId']}"

@@ -199,6 +199,8 @@ def test_apiserver_dns_name_accepted():
 
     raw = copy.deepcopy(stack_raw("dev"))
     raw["idc"]["apiserver"]["host"] = "apiserver.idc.example.com"
+    # the name must resolve on the nodes (nodeAccess dns), like any IDC name they contact
+    raw["nodeAccess"]["regions"]["cn-beijing"]["dns"] = {"hosts": {"apiserver.idc.example.com": "10.8.0.10"}}
     assert load(raw).idc.apiserver.host == "apiserver.idc.example.com"
 
 

@@ -45,6 +45,7 @@ def prod_addon(doc: dict) -> dict:
     members = c[NS + "registration"].get("fleet", {}).get("members", {})
     for rid in gone:
         members.pop(rid, None)
+        c.get(NS + "nodeAccess", {}).get("regions", {}).pop(rid, None)
     for w in c[NS + "placement"].get("workloads", []):
         for rid in gone:
             (w.get("weights") or {}).pop(rid, None)

@@ -112,10 +112,10 @@ def test_model_rules(dev_raw, edit, field, word):
 
 
 def test_idc_range_in_alibaba_service_block_is_flagged(dev_raw):
-    dev_raw["idc"]["extraRanges"] = ["100.100.0.0/16"]
+    dev_raw["idc"]["extraRanges"].append("100.100.0.0/16")  # beside the range of dev's IDC mirror and rsync source
     with pytest.raises(ConfigError) as info:
         load(dev_raw)
-    assert any(i.path == "idc.extraRanges[0]" and "PrivateLink" in i.fix for i in info.value.issues)
+    assert any(i.path == "idc.extraRanges[1]" and "PrivateLink" in i.fix for i in info.value.issues)
     dev_raw["virtualNode"]["privateLinkEndpoints"] = True
     assert load(dev_raw).virtual_node.private_link_endpoints
 

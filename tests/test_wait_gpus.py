@@ -159,3 +159,12 @@ def test_bad_inputs_exit_2(kubeconfig, tmp_path, capsys):
     doc["users"][0]["user"] = {"exec": {"command": "aliyun"}}
     exec_cfg.write_text(yaml.safe_dump(doc))
     assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", str(exec_cfg)]) == 2
+
+
+def test_nodes_named_after_their_instance_are_found_by_their_host_label(dev_raw):
+    # hybrid-join names the Node <region>.<instance-id> and labels it with the slot's host name
+    expected = expected_nodes(load(dev_raw))
+    n = node("cn-beijing.i-2zeabcdef0123456789", gpus=expected[0].gpus)
+    n["metadata"]["labels"] = {"hybrid.example.com/host": expected[0].name}
+    states = wait_gpus.evaluate(expected, {"items": [n]})
+    assert [s.status for s in states] == ["ok"]

@@ -10,7 +10,7 @@ shapes a node (driver, data disk, rate limits, taints, preload) means the same t
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -19,6 +19,24 @@ from hybrid.instance_types import KNOWN, is_gpu_type
 from hybrid.model.base import ImageId, LabelKey, LabelValue, Model, Name
 from hybrid.model.gpu import DataDisk, GpuPool, Preload, RateLimits, SystemDisk, Taint, ZoneList
 from hybrid.model.gpu_driver import GpuDriver, check_driver, kubelet_may_set
+
+if TYPE_CHECKING:
+    from hybrid.model.platform import Platform
+
+# Object key of the one node script every elastic pool's nodes run (hybrid/elastic.py renders it).
+SCRIPT_KEY = "elastic/hybrid-elastic-node.sh"
+
+
+def bucket_name(platform: "Platform") -> str:
+    """Private bucket of the node script, in the registration region (bucket names are global)."""
+    return f"hybrid-{platform.environment}-{platform.registration.cluster_name}-node-scripts"[:63].rstrip("-")
+
+
+def script_url(bucket: str, region_id: str) -> str:
+    """The VPC-internal OSS endpoint of the script: the form Alibaba's guide registers
+    (``https://<bucket>.oss-<region>-internal.aliyuncs.com/<key>``, "Step 2" of
+    alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/create-a-node-pool)."""
+    return f"https://{bucket}.oss-{region_id}-internal.aliyuncs.com/{SCRIPT_KEY}"
 
 class ElasticDataDisk(DataDisk):
     # ACK creates each node's data disk from this snapshot; the disk is then as large as the

@@ -75,3 +75,13 @@ def check(platform) -> Iterable[ConfigIssue]:
                     "set identity.nodeRole: true (recommended), give the pool a ramRole with Terway's actions, "
                     "or set cni.terway.credentials to accessKey or credentialFile with its secret config.",
                 )
+        for ei, epool in enumerate(region.elastic_pools):
+            # Elastic nodes get the node pool's role: without identity.nodeRole that is the elastic
+            # component's own role, which may read the node script and nothing else (components/elastic.py).
+            yield ConfigIssue(
+                "cni.terway.credentials",
+                f"Terway on the nodes of elastic pool {epool.name} ({region.id}, regions[{ri}].elasticPools[{ei}]) has no credentials: "
+                "cni.terway.credentials is instanceRole and identity.nodeRole is false, so the node pool's RAM role only reads the node script.",
+                "set identity.nodeRole: true (the node pool then uses the GPU node role), or cni.terway.credentials: accessKey or "
+                "credentialFile with its secret config.",
+            )

@@ -29,6 +29,10 @@ class Exporter(Model):
     version: str = Field(default=DCGM_EXPORTER_TAG, pattern=r"^[0-9]+\.[0-9]+\.[0-9]+-[0-9]+\.[0-9]+\.[0-9]+(-[a-z0-9]+)?$",
                          description="Image tag (DCGM version - exporter version - flavour).")
 
+    def reference(self, region_id: str) -> str:
+        """The one place the exporter's image reference is built: the DaemonSets and the nodes' reachability read it."""
+        return self.image.replace("{region}", region_id) + ":" + self.version
+
 
 class ManagedPrometheus(Model):
     environment_id: str = Field(pattern=r"^env-[A-Za-z0-9]{1,64}$",

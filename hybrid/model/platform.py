@@ -26,6 +26,8 @@ from hybrid.model.identity import check as check_identity
 from hybrid.model.gpu_driver import GpuSupport, kubelet_may_set
 from hybrid.model.metrics import Metrics
 from hybrid.model.network import Idc, Region
+from hybrid.model.node_access import NodeAccess
+from hybrid.model.node_access import check as check_node_access
 from hybrid.model.placement import Placement
 from hybrid.model.registration import Registration
 from hybrid.model.virtual_node import VirtualNode
@@ -35,7 +37,8 @@ from hybrid.model.virtual_node import check as check_virtual_node
 LABEL_POOL_KEY = "hybrid.example.com/gpu-pool"
 
 # Stack-config keys (in the project namespace) that hold plain objects.
-CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu", "metrics")
+CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu",
+               "metrics", "nodeAccess")
 # Stack-config keys that must be Pulumi secrets, with what they hold.
 SECRET_KEYS = {
     "bootstrapToken": "short-lived kubeadm bootstrap token (abcdef.0123456789abcdef) for cloud nodes",
@@ -64,6 +67,7 @@ class Platform(Model):
     identity: Identity = Identity()
     gpu: GpuSupport = GpuSupport()
     metrics: Metrics = Metrics()
+    node_access: NodeAccess = Field(default=NodeAccess(), description="How cloud GPU nodes reach what they need (docs/gpu-nodes.md).")
 
     def region(self, region_id: str) -> Region:
         for r in self.regions:
@@ -311,6 +315,12 @@ def _cloud_label_settable(p: Platform) -> Iterable[ConfigIssue]:
                           f"{key} is in the kubernetes.io / k8s.io namespace, which the NodeRestriction admission plugin "
                           "does not let a kubelet set on its own Node; the GPU nodes would fail to register.",
                           "use a key outside those namespaces (e.g. alibabacloud.com/external) or under node.kubernetes.io/.")
+
+
+@cross_check
+def _node_access(p: Platform) -> Iterable[ConfigIssue]:
+    # Every endpoint a cloud GPU node contacts has a path, every image reference parses.
+    return check_node_access(p)
 
 
 def load(raw: Mapping[str, Any]) -> Platform:

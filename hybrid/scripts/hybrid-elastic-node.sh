@@ -73,6 +73,17 @@ printf '%s\n' "$provider_id" > "$conf/provider-id"
 install -d -m 0700 "$conf/kubeadm-patches"
 printf 'providerID: %s\n' "$provider_id" > "$conf/kubeadm-patches/kubeletconfiguration+merge.yaml"
 
+# apt and names as a fixed pool's cloud-init sets them: the Ubuntu mirror the VPC reaches
+# (the image's own sources replaced), the IDC host entries, then the packages.
+mirror=$(<"$conf/ubuntu-mirror")
+codename=$(sed -n 's/^VERSION_CODENAME="\{0,1\}\([a-z]*\)"\{0,1\}$/\1/p' /etc/os-release)
+[[ $codename =~ ^[a-z]+$ ]] || die "no release codename in /etc/os-release"
+rm -f "$ROOT/etc/apt/sources.list.d/ubuntu.sources"
+printf 'deb %s %s main restricted universe multiverse\ndeb %s %s-updates main restricted universe multiverse\ndeb %s %s-security main restricted universe multiverse\n' \
+  "$mirror" "$codename" "$mirror" "$codename" "$mirror" "$codename" > "$ROOT/etc/apt/sources.list"
+if [ -f "$conf/hosts" ] && ! grep -qxF "$(head -n1 "$conf/hosts")" "$ROOT/etc/hosts"; then
+  cat "$conf/hosts" >> "$ROOT/etc/hosts"
+fi
 apt-get update -q
 apt-get install -y -q "${PACKAGES[@]}"
 systemctl daemon-reload

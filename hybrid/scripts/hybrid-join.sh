@@ -3,7 +3,7 @@
 # GPU worker. Runs on every boot (systemd oneshot); a node that already has a
 # kubelet.conf is left alone.
 set -euo pipefail
-# hybrid:params KUBE_VERSION KUBE_MINOR K8S_APT_MIRROR PAUSE_IMAGE DATA_MOUNT CONF_DIR METADATA PREFLIGHT_PACKAGES
+# hybrid:params KUBE_VERSION KUBE_MINOR K8S_APT_MIRROR CERTS_D PAUSE_IMAGE DATA_MOUNT CONF_DIR METADATA PREFLIGHT_PACKAGES
 export DEBIAN_FRONTEND=noninteractive
 if [ -f /etc/kubernetes/kubelet.conf ]; then echo "hybrid-join: already joined"; exit 0; fi
 if ! mountpoint -q -- "$DATA_MOUNT"; then
@@ -20,12 +20,13 @@ REGION=$(meta region-id)
 ZONE=$(meta zone-id)
 INSTANCE_ID=$(meta instance-id)
 INSTANCE_TYPE=$(meta instance/instance-type)
+HOST=$(hostname)
 PROVIDER_ID="$REGION.$INSTANCE_ID"
 # A node ACK created for an elastic pool takes the provider id the cluster gave it (the node
 # script wrote it here from ALIBABA_CLOUD_PROVIDER_ID).
 if [ -s "$CONF_DIR/provider-id" ]; then PROVIDER_ID=$(<"$CONF_DIR/provider-id"); fi
 # These go into sed and YAML below: accept only the shapes the metadata service returns.
-for v in "$REGION" "$ZONE" "$INSTANCE_ID" "$INSTANCE_TYPE" "$PROVIDER_ID"; do
+for v in "$REGION" "$ZONE" "$INSTANCE_ID" "$INSTANCE_TYPE" "$PROVIDER_ID" "$HOST"; do
   if ! [[ $v =~ ^[a-z0-9][a-z0-9.-]*$ ]]; then echo "hybrid-join: unexpected metadata value" >&2; exit 1; fi
 done
 
@@ -49,18 +50,24 @@ apt-get update -q
 apt-get install -y -q "kubelet=$KUBE_VERSION-*" "kubeadm=$KUBE_VERSION-*" "${PREFLIGHT_PACKAGES[@]}"
 apt-mark hold kubelet kubeadm
 
-# containerd: systemd cgroups, the pause image from the regional VPC registry, and the
-# NVIDIA runtime as the default runtime, so the device plugin and GPU pods see the GPUs.
+# containerd: systemd cgroups, the pause image from the regional VPC registry, registry hosts
+# from CERTS_D (one hosts.toml per registry: the mirrors the VPC reaches), and the NVIDIA
+# runtime as the default runtime, so the device plugin and GPU pods see the GPUs.
 mkdir -p /etc/containerd
 containerd config default > /etc/containerd/config.toml
 sed -i -e 's/SystemdCgroup = false/SystemdCgroup = true/' \
-  -e "s#sandbox_image = .*#sandbox_image = \"${PAUSE_IMAGE//@REGION@/$REGION}\"#" /etc/containerd/config.toml
+  -e "s#sandbox_image = .*#sandbox_image = \"${PAUSE_IMAGE//@REGION@/$REGION}\"#" \
+  -e "s#config_path = \"\"#config_path = \"$CERTS_D\"#" /etc/containerd/config.toml
+# Without config_path containerd ignores the hosts.toml files and pulls from the upstreams.
+if ! grep -qF "config_path = \"$CERTS_D\"" /etc/containerd/config.toml; then
+  echo "hybrid-join: containerd's default config has no registry config_path to set" >&2; exit 1
+fi
 nvidia-ctk runtime configure --runtime=containerd --set-as-default
 systemctl restart containerd
 
 # The join configuration and the kubelet patch carry the instance facts.
 sed -e "s/@REGION@/$REGION/g" -e "s/@ZONE@/$ZONE/g" -e "s/@INSTANCE_ID@/$INSTANCE_ID/g" \
-  -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" "$CONF_DIR/kubeadm-join.yaml.tmpl" > "$CONF_DIR/kubeadm-join.yaml"
+  -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" -e "s/@HOSTNAME@/$HOST/g" "$CONF_DIR/kubeadm-join.yaml.tmpl" > "$CONF_DIR/kubeadm-join.yaml"
 chmod 0600 "$CONF_DIR/kubeadm-join.yaml"
 install -d -m 0700 "$CONF_DIR/kubeadm-patches"
 printf 'providerID: %s\n' "$PROVIDER_ID" > "$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml"
