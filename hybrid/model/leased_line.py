@@ -18,10 +18,12 @@ its VPC is wired to it, in one of two forms:
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Optional
 
 from pydantic import Field, model_validator
 
+from hybrid import unconfirmed
 from hybrid.errors import FieldError
 from hybrid.model.base import Model, ZoneId
 
@@ -48,9 +50,30 @@ class TransitRouter(Model):
                     "omit to leave the attachment on the transit router's default route table settings.")
 
 
+# The id each next-hop type takes (CreateRouteEntry NextHopId): a transit-router attachment
+# tr-attach-... (pulumi_alicloud 4.0.0 cen/get_child_instance_route_entry_to_attachments.py:153), a
+# router interface ri-... (cloudfirewall/firewall_vpc_firewall.py:329), a VPN gateway vpn-...
+# (vpn/route_entry.py:350), an Express Connect Router ecr-... (unconfirmed: hybrid/unconfirmed.py
+# ids.ecrPrefix). hybrid_tools/provider_ids.py checks the plan against the same forms.
+NEXT_HOP_ID: dict[str, str] = {
+    "Attachment": r"tr-attach-[a-z0-9]+",
+    "Ecr": unconfirmed.value("ids.ecrPrefix") + "[a-z0-9]+",
+    "RouterInterface": r"ri-[a-z0-9]+",
+    "VpnGateway": r"vpn-[a-z0-9]+",
+}
+
+
 class NextHop(Model):
     type: NextHopType
     id: str = Field(min_length=1, pattern=r"^[a-z]+-[a-z0-9-]+$", description="e.g. tr-attach-..., ecr-..., ri-...")
+
+    @model_validator(mode="after")
+    def _id_of_type(self) -> "NextHop":
+        form = NEXT_HOP_ID[self.type]
+        if not re.fullmatch(form, self.id):
+            raise FieldError(f"next hop id {self.id} is not the id of a {self.type} next hop ({form}).",
+                             f"give the id of the {self.type} the routes point at, or the type of {self.id}.")
+        return self
 
 
 class ExistingVswitch(Model):
