@@ -192,7 +192,7 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         used_by="hybrid_tools/provider_ids.py",
         why="a VPC route entry's provider id carries the VPC's vRouter id (terraform-provider-alicloud@v1.285.0 "
             "alicloud/resource_alicloud_route_entry.go:145); no vRouter id example was found in the provider's source "
-            "or the pulumi-alicloud 4.0.0 SDK docs, so the offline plan's vrt- prefix is from memory of the console",
+            "or the pulumi-alicloud 4.0.0 SDK docs, the vrt- prefix is the console's form, not confirmed in a public source",
         confirm_by="`aliyun vpc DescribeVpcs --VpcId <vpc id>` and read VRouterId",
     ),
     "ids.flowLogPrefix": Unconfirmed(
