@@ -191,6 +191,125 @@ def check(registrations: Mapping[str, Any], unknown: str = "") -> Report:
             if key not in covered and (reg.type, key) not in NO_ID:
                 findings.append(Finding(reg.urn, key, "(another resource's output)",
                                         "listed in hybrid_tools/references.py (REFERENCES with its id kind, or NO_ID with a reason)"))
+    k8s = check_kubernetes(registrations)
+    return Report(checked + k8s.checked, findings + k8s.findings)
+
+
+# -- Kubernetes objects that name other objects ---------------------------------------------
+# A pod template's ServiceAccount, ConfigMap and Secret (and the key it reads), a binding's role
+# and ServiceAccount subjects name objects by name in the same cluster (and namespace): each must
+# be declared by the program (with that key), be one of Kubernetes' own, or be listed below with
+# the reason it exists before the program runs. Optional references (``optional: true``) are not
+# required to resolve (Kubernetes API reference: ConfigMapKeySelector / SecretKeySelector).
+
+# Objects the program relies on without declaring them: (cluster, kind, namespace, name) -> (keys, reason).
+EXISTING: dict[tuple[str, str, str, str], tuple[frozenset[str], str]] = {
+    ("idc", "ServiceAccount", "kube-system", "calico-node"): (
+        frozenset(), "installed with Calico's manifest (projectcalico/calico manifests/calico.yaml, ServiceAccount "
+                     "calico-node); the program adopts the calico-node DaemonSet, not its ServiceAccount"),
+    ("idc", "ConfigMap", "kube-system", "calico-config"): (
+        frozenset({"calico_backend", "veth_mtu", "cni_network_config", "typha_service_name"}),
+        "installed with Calico's manifest (projectcalico/calico manifests/calico.yaml, ConfigMap calico-config: "
+        "typha_service_name, calico_backend, veth_mtu, cni_network_config)"),
+}
+
+# Kubernetes' default ClusterRoles (kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles).
+BUILTIN_CLUSTER_ROLES = frozenset({"cluster-admin", "admin", "edit", "view"})
+
+
+def _cluster(registrations: Mapping[str, Any], provider_ref: str) -> str:
+    """The cluster an object lands in: its provider's clusterIdentifier's kind ("idc", "fleet")."""
+    urn = provider_ref.rsplit("::", 1)[0] if provider_ref.count("::") > 3 else provider_ref
+    prov = registrations.get(urn)
+    ident = str((prov.inputs if prov is not None else {}).get("clusterIdentifier") or urn)
+    return ident.split("/", 1)[0]
+
+
+def _plain_secret(value: Any) -> Any:
+    from hybrid_tools.mockrun import SECRET_SIG, SIG_KEY
+
+    if isinstance(value, Mapping) and value.get(SIG_KEY) == SECRET_SIG:
+        return value.get("value")
+    return value
+
+
+def _keys(reg: Any) -> frozenset[str]:
+    keys: set[str] = set()
+    for field_ in ("data", "stringData", "binaryData"):
+        doc = _plain_secret(reg.inputs.get(field_))
+        if isinstance(doc, Mapping):
+            keys.update(str(k) for k in doc)
+    return frozenset(keys)
+
+
+def check_kubernetes(registrations: Mapping[str, Any]) -> Report:
+    declared: dict[tuple[str, str, str, str], Any] = {}
+    objects = [r for r in registrations.values() if r.custom and r.type.startswith("kubernetes:")]
+    for reg in objects:
+        meta = reg.inputs.get("metadata") or {}
+        kind = reg.type.rsplit(":", 1)[1]
+        declared[(_cluster(registrations, reg.provider), kind, meta.get("namespace") or "", meta.get("name") or "")] = reg
+    checked, findings = 0, []
+
+    def need(reg: Any, where: str, cluster: str, kind: str, ns: str, name: str, key: str | None = None,
+             optional: bool = False) -> None:
+        nonlocal checked
+        checked += 1
+        ident = (cluster, kind, ns, name)
+        if ident in declared:
+            keys = _keys(declared[ident]) if kind in ("ConfigMap", "Secret") else None
+        elif ident in EXISTING:
+            keys = EXISTING[ident][0] if kind in ("ConfigMap", "Secret") else None
+        elif kind == "ClusterRole" and name in BUILTIN_CLUSTER_ROLES:
+            return
+        else:
+            if not optional:
+                place = f" in namespace {ns}" if ns else ""
+                findings.append(Finding(reg.urn, where, name, f"the name of a {kind} declared{place} in the {cluster} cluster "
+                                                              "(or listed in hybrid_tools/references.py EXISTING with its reason)"))
+            return
+        if key is not None and keys is not None and key not in keys and not optional:
+            findings.append(Finding(reg.urn, where, key, f"a key of {kind} {ns}/{name} ({', '.join(sorted(keys)) or 'none'})"))
+
+    for reg in sorted(objects, key=lambda r: r.urn):
+        cluster = _cluster(registrations, reg.provider)
+        kind = reg.type.rsplit(":", 1)[1]
+        ns = (reg.inputs.get("metadata") or {}).get("namespace") or ""
+        if kind in ("RoleBinding", "ClusterRoleBinding"):
+            ref = reg.inputs.get("roleRef") or {}
+            need(reg, "roleRef.name", cluster, ref.get("kind", ""), ns if ref.get("kind") == "Role" else "", ref.get("name", ""))
+            for i, sub in enumerate(reg.inputs.get("subjects") or []):
+                if sub.get("kind") == "ServiceAccount":
+                    need(reg, f"subjects[{i}].name", cluster, "ServiceAccount", sub.get("namespace") or ns, sub.get("name", ""))
+        pod = ((reg.inputs.get("spec") or {}).get("template") or {}).get("spec")
+        if not isinstance(pod, Mapping):
+            continue
+        base = "spec.template.spec"
+        if pod.get("serviceAccountName"):
+            need(reg, f"{base}.serviceAccountName", cluster, "ServiceAccount", ns, pod["serviceAccountName"])
+        for group in ("initContainers", "containers"):
+            for ci, c in enumerate(pod.get(group) or []):
+                for ei, env in enumerate(c.get("env") or []):
+                    src = env.get("valueFrom") or {}
+                    for sel, target in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                        if sel in src:
+                            r = src[sel]
+                            need(reg, f"{base}.{group}[{ci}].env[{ei}].valueFrom.{sel}", cluster, target, ns, r.get("name", ""),
+                                 r.get("key"), bool(r.get("optional")))
+                for ei, env in enumerate(c.get("envFrom") or []):
+                    for sel, target in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                        if sel in env:
+                            r = env[sel]
+                            need(reg, f"{base}.{group}[{ci}].envFrom[{ei}].{sel}", cluster, target, ns, r.get("name", ""),
+                                 None, bool(r.get("optional")))
+        for vi, vol in enumerate(pod.get("volumes") or []):
+            for sel, target, name_key in (("configMap", "ConfigMap", "name"), ("secret", "Secret", "secretName")):
+                if sel in vol:
+                    v = vol[sel]
+                    items = v.get("items") or [{}]
+                    for it in items:
+                        need(reg, f"{base}.volumes[{vi}].{sel}", cluster, target, ns, v.get(name_key, ""), it.get("key"),
+                             bool(v.get("optional")))
     return Report(checked, findings)
 
 

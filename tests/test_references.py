@@ -70,3 +70,68 @@ def test_every_table_entry_is_exercised_by_some_plan():
                 if ref.type == reg.type and any(True for _ in references.walk(reg.inputs, ref.path.split("."), "")):
                     seen.add(ref)
     assert set(references.REFERENCES) - seen == set()
+
+
+# -- Kubernetes objects naming other objects ------------------------------------------------
+
+PROV = "urn:pulumi:s::p::pulumi:providers:kubernetes::idc"
+FLEET = "urn:pulumi:s::p::pulumi:providers:kubernetes::fleet"
+
+
+def _k8s(kind, name, ns="kube-system", provider=PROV, **inputs):
+    api = {"ConfigMap": "core/v1", "Secret": "core/v1", "ServiceAccount": "core/v1", "DaemonSet": "apps/v1",
+           "RoleBinding": "rbac.authorization.k8s.io/v1", "ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
+           "Role": "rbac.authorization.k8s.io/v1"}[kind]
+    reg = _reg(f"kubernetes:{api}:{kind}", {"metadata": {"name": name, **({"namespace": ns} if ns else {})}, **inputs},
+               name=f"{kind}-{name}-{provider[-4:]}")
+    reg.provider = provider + "::00000000-0000-0000-0000-000000000000"
+    return reg
+
+
+def _providers():
+    return [_reg("pulumi:providers:kubernetes", {"clusterIdentifier": "idc/x"}, name="idc"),
+            _reg("pulumi:providers:kubernetes", {"clusterIdentifier": "fleet/y"}, name="fleet")]
+
+
+def _run(*regs):
+    provs = _providers()
+    provs[0].urn, provs[1].urn = PROV, FLEET
+    return references.check_kubernetes({r.urn: r for r in [*provs, *regs]})
+
+
+def _ds(env=None, volumes=None, sa=None):
+    pod = {"containers": [{"name": "c", "env": env or []}], "volumes": volumes or []}
+    if sa:
+        pod["serviceAccountName"] = sa
+    return _k8s("DaemonSet", "d", spec={"template": {"spec": pod}})
+
+
+def test_a_config_map_key_the_config_map_lacks_is_named():
+    cm = _k8s("ConfigMap", "cfg", data={"a": "1"})
+    ds = _ds(env=[{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "b"}}}])
+    [finding] = _run(cm, ds).findings
+    assert finding.value == "b" and "a key of ConfigMap kube-system/cfg (a)" == finding.expected
+
+
+def test_an_undeclared_secret_is_named_unless_optional():
+    ds = _ds(volumes=[{"name": "v", "secret": {"secretName": "creds"}}])
+    [finding] = _run(ds).findings
+    assert finding.path == "spec.template.spec.volumes[0].secret" and "Secret declared in namespace kube-system" in finding.expected
+    optional = _ds(volumes=[{"name": "v", "secret": {"secretName": "creds", "optional": True}}])
+    assert _run(optional).findings == []
+
+
+def test_an_object_in_another_cluster_does_not_resolve():
+    sa = _k8s("ServiceAccount", "agent", provider=FLEET)
+    [finding] = _run(sa, _ds(sa="agent")).findings
+    assert "idc cluster" in finding.expected
+
+
+def test_bindings_need_their_role_and_service_account():
+    binding = _k8s("RoleBinding", "b", roleRef={"kind": "Role", "name": "r"},
+                   subjects=[{"kind": "ServiceAccount", "name": "sa", "namespace": "kube-system"}])
+    assert sorted(f.path for f in _run(binding).findings) == ["roleRef.name", "subjects[0].name"]
+    ok = [_k8s("Role", "r"), _k8s("ServiceAccount", "sa"), binding,
+          _k8s("ClusterRoleBinding", "c", ns=None, roleRef={"kind": "ClusterRole", "name": "view"})]
+    report = _run(*ok)
+    assert report.findings == [] and report.checked == 3
