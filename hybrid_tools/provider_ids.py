@@ -216,6 +216,13 @@ K8S_NAMESPACED: dict[str, bool] = {
     "policy.karmada.io/v1alpha1:PropagationPolicy": True,
     "policy.karmada.io/v1alpha1:ClusterPropagationPolicy": False,
     "autoscaling.karmada.io/v1alpha1:FederatedHPA": True,
+    # Calico operator mode patches the operator's Installation "default" (cluster-scoped: tigera
+    # operator CRD operator.tigera.io_installations, scope Cluster); a Patch resource's id is the
+    # patched object's fqObjName like any other.
+    "operator.tigera.io/v1:InstallationPatch": False,
+    # GPU operator mode reads the ClusterPolicy (NVIDIA gpu-operator CRD nvidia.com_clusterpolicies,
+    # scope Cluster); a read keeps the id it was asked for.
+    "nvidia.com/v1:ClusterPolicy": False,
 }
 
 
