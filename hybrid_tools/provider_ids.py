@@ -189,9 +189,9 @@ DYNAMIC: dict[str, Entry] = {
                         {"cluster_id": "ack cluster"}, "hybrid/ack_api.py CreateCluster response cluster_id"),
 }
 
-# Providers get a UUID from the engine (pulumi/pulumi pkg/resource/deploy/providers/registry.go: the
-# registry's Create returns uuid.NewV4() as the provider's id).
-PROVIDER_SOURCE = "pulumi/pulumi pkg/resource/deploy/providers/registry.go Create: uuid.NewV4()"
+# Provider resources get their id from the engine, which the program never reads (no input takes
+# one); the plan gives a name-derived UUID. The engine's form was not checked in its source here.
+PROVIDER_SOURCE = "engine-assigned; read by nothing in the program (form not checked against pulumi/pulumi)"
 
 K8S_FQ = "pulumi-kubernetes@94977969d provider/pkg/provider/provider.go:1891 fqObjName; util.go:113 fqName"
 # Kind -> namespaced? (the API's scope: Kubernetes API reference; Calico's crd.projectcalico.org CRDs
