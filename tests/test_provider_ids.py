@@ -94,3 +94,24 @@ def test_the_registered_cluster_id_is_its_cluster_id():
 
     rid, state = plan_mocks().new_resource(_args(DYNAMIC_TYPE, "reg", {"region_id": "cn-beijing"}))
     assert re.fullmatch(r"c[0-9a-f]{32}", rid) and rid == state["cluster_id"]
+
+
+def test_prod_outputs_carry_each_nodes_private_ip_in_its_zones_node_vswitch():
+    import ipaddress
+
+    from tests.conftest import stack_raw
+
+    # The node vSwitch CIDRs as stacks/Pulumi.prod.yaml writes them (zones given with CIDRs).
+    cidrs = {z["id"]: z["nodeVswitchCidr"] for r in stack_raw("prod")["regions"] for z in r["zones"]
+             if isinstance(z, dict) and "nodeVswitchCidr" in z}
+    _, _, run, _ = build_plan("prod", root=ROOT)
+    nodes = [n for pool in run.outputs["gpuPools"][0].values() for n in pool["nodes"]]
+    checked = [n for n in nodes if n["zone"] in cidrs]
+    assert len(checked) >= 10
+    for n in nodes:
+        assert re.fullmatch(r"i-[0-9a-f]{20}", n["instanceId"]) and n["privateIp"]
+    for n in checked:
+        net = ipaddress.ip_network(cidrs[n["zone"]])
+        ip = ipaddress.ip_address(n["privateIp"])
+        assert ip in net and ip != net.network_address and int(ip) < int(net.broadcast_address) - 2, n
+    assert len({n["privateIp"] for n in nodes}) == len(nodes)
