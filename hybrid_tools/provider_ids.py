@@ -32,6 +32,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from hybrid import unconfirmed
 from hybrid.ack_api import DYNAMIC_TYPE
+from hybrid.model.leased_line import ID_FORMS, NEXT_HOP_ID  # the forms the stack's ids are checked for
 
 TF = "terraform-provider-alicloud@v1.285.0"
 SDK = "pulumi_alicloud 4.0.0"
@@ -60,16 +61,16 @@ _FLEET, _ECR = unconfirmed.value("ids.fleetClusterId"), unconfirmed.value("ids.e
 # The kinds of bare ids the program passes between resources. The generated body is 20 hex
 # characters (Alibaba's bodies are 17-25 lowercase letters and digits; hex is a subset).
 KINDS: dict[str, IdKind] = {
-    "vpc": IdKind(r"vpc-[a-z0-9]+", "vpc-", 20, "vpc-abcexample", f"{SDK} oss/access_point.py:258"),
-    "vswitch": IdKind(r"vsw-[a-z0-9]+", "vsw-", 20, "vsw-xxxxxxxxxxxxxxxxxxxxx", f"{SDK} nas/file_system.py:1090"),
+    "vpc": IdKind(ID_FORMS["vpc"], "vpc-", 20, "vpc-abcexample", f"{SDK} oss/access_point.py:258"),
+    "vswitch": IdKind(ID_FORMS["vswitch"], "vsw-", 20, "vsw-xxxxxxxxxxxxxxxxxxxxx", f"{SDK} nas/file_system.py:1090"),
     "security group": IdKind(r"sg-[a-z0-9]+", "sg-", 20, "sg-zxcvj0lasdf102350asdf9a", f"{SDK} ecs/launch_template.py:1793"),
-    "route table": IdKind(r"vtb-[a-z0-9]+", "vtb-", 20, "vtb-bp1lj0ddg846856chpzrv", f"{SDK} cloudfirewall/firewall_vpc_firewall.py:327"),
+    "route table": IdKind(ID_FORMS["route table"], "vtb-", 20, "vtb-bp1lj0ddg846856chpzrv", f"{SDK} cloudfirewall/firewall_vpc_firewall.py:327"),
     "vrouter": IdKind(_VRT + "[a-z0-9]+", _VRT, 20, _VRT + "...", "hybrid/unconfirmed.py ids.vrouterPrefix"),
     "instance": IdKind(r"i-[a-z0-9]+", "i-", 20, "i-abc12345678", f"{SDK} ecs/instance.py:3482"),
     "disk": IdKind(r"d-[a-z0-9]+", "d-", 20, "d-abc12345678", f"{SDK} ecs/disk.py:945"),
-    "cen": IdKind(r"cen-[a-z0-9]+", "cen-", 20, "cen-ervw0g12b5jbw*", f"{SDK} cloudfirewall/vpc_firewall_control_policy_order.py:37"),
-    "transit router": IdKind(r"tr-[a-z0-9]+", "tr-", 20, "tr-bb81adb2d8184bc290a5", f"{SDK} cloudfirewall/vpc_firewall_ips_config.py:320"),
-    "transit router attachment": IdKind(r"tr-attach-[a-z0-9]+", "tr-attach-", 20, "tr-attach-f1fd1y50rql00emvej",
+    "cen": IdKind(ID_FORMS["cen"], "cen-", 20, "cen-ervw0g12b5jbw*", f"{SDK} cloudfirewall/vpc_firewall_control_policy_order.py:37"),
+    "transit router": IdKind(ID_FORMS["transit router"], "tr-", 20, "tr-bb81adb2d8184bc290a5", f"{SDK} cloudfirewall/vpc_firewall_ips_config.py:320"),
+    "transit router attachment": IdKind(NEXT_HOP_ID["Attachment"], "tr-attach-", 20, "tr-attach-f1fd1y50rql00emvej",
                                         f"{SDK} cen/get_child_instance_route_entry_to_attachments.py:153"),
     "flow log": IdKind(_FL + "[a-z0-9]+", _FL, 20, _FL + "...", "hybrid/unconfirmed.py ids.flowLogPrefix"),
     # ACK cluster ids: 'c' + 32 hex (tf alicloud/resource_alicloud_cs_kubernetes_node_pool_test.go:2518).
@@ -77,9 +78,9 @@ KINDS: dict[str, IdKind] = {
                           f"{TF} alicloud/resource_alicloud_cs_kubernetes_node_pool_test.go:2518"),
     "ack one fleet": IdKind(_FLEET + "[0-9a-f]{32}", _FLEET, 32, _FLEET + "...", "hybrid/unconfirmed.py ids.fleetClusterId"),
     "node pool": IdKind(_NP + "[0-9a-f]{32}", _NP, 32, _NP + "...", "hybrid/unconfirmed.py ids.nodePoolId"),
-    "express connect router": IdKind(_ECR + "[a-z0-9]+", _ECR, 20, _ECR + "...", "hybrid/unconfirmed.py ids.ecrPrefix"),
-    "router interface": IdKind(r"ri-[a-z0-9]+", "ri-", 20, "ri-bp1uobww3aputjlwwkyrh", f"{SDK} cloudfirewall/firewall_vpc_firewall.py:329"),
-    "vpn gateway": IdKind(r"vpn-[a-z0-9]+", "vpn-", 20, "vpn-abc123456", f"{SDK} vpn/route_entry.py:350"),
+    "express connect router": IdKind(NEXT_HOP_ID["Ecr"], _ECR, 20, _ECR + "...", "hybrid/unconfirmed.py ids.ecrPrefix"),
+    "router interface": IdKind(NEXT_HOP_ID["RouterInterface"], "ri-", 20, "ri-bp1uobww3aputjlwwkyrh", f"{SDK} cloudfirewall/firewall_vpc_firewall.py:329"),
+    "vpn gateway": IdKind(NEXT_HOP_ID["VpnGateway"], "vpn-", 20, "vpn-abc123456", f"{SDK} vpn/route_entry.py:350"),
     # Names that are ids (RAM roles and policies, log projects and stores, OSS buckets): the API
     # takes the name; a composite id (with ':') where a name belongs is the mistake to catch.
     "name": IdKind(r"[A-Za-z0-9][A-Za-z0-9._-]*", "", 0, "hybrid-prod-gpu-node-cn-beijing", "RAM/SLS/OSS name rules"),
