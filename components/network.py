@@ -138,18 +138,20 @@ class RegionNetwork(pulumi.ComponentResource):
             if tr.route_table_id is not None:  # the TR route table's association and propagation
                 alicloud.cen.TransitRouterRouteTableAssociation(
                     f"{self._name}-tr-association",
-                    transit_router_attachment_id=self.attachment.id,
+                    transit_router_attachment_id=self.attachment.transit_router_attachment_id,
                     transit_router_route_table_id=tr.route_table_id,
                     opts=pulumi.ResourceOptions(parent=self.attachment),
                 )
                 alicloud.cen.TransitRouterRouteTablePropagation(
                     f"{self._name}-tr-propagation",
-                    transit_router_attachment_id=self.attachment.id,
+                    transit_router_attachment_id=self.attachment.transit_router_attachment_id,
                     transit_router_route_table_id=tr.route_table_id,
                     opts=pulumi.ResourceOptions(parent=self.attachment),
                 )
             route_table = self.vpc.route_table_id
-            hop_type, hop_id, managed = "Attachment", self.attachment.id, True
+            # The bare tr-attach-... id: the attachment's provider id is "<cen id>:<attachment id>"
+            # (hybrid_tools/provider_ids.py), which neither NextHopId nor the route table calls take.
+            hop_type, hop_id, managed = "Attachment", self.attachment.transit_router_attachment_id, True
         else:
             ev = ll.existing_vpc
             route_table = pulumi.Output.from_input(ev.route_table_id)
@@ -165,11 +167,14 @@ class RegionNetwork(pulumi.ComponentResource):
                     description=f"IDC idc.{field} over the leased line",
                     opts=pulumi.ResourceOptions(parent=self),
                 )
-        return pulumi.Output.all(route_table, hop_id).apply(lambda v: {
+        # The attachment's provider id ("<cen id>:<attachment id>": what `pulumi import` takes) beside the hop.
+        attachment_id = self.attachment.id if self.attachment is not None else None
+        return pulumi.Output.all(route_table, hop_id, attachment_id).apply(lambda v: {
             "kind": ll.kind,
             "routeTableId": v[0],
             "nextHop": {"type": hop_type, "id": v[1]},
             "routes": {cidr: "managed" if managed else "existing" for _, cidr in a.idc.ranges},
+            **({"attachmentId": v[2]} if v[2] is not None else {}),
         })
 
     def _ipv6_mask(self, zone: str, role: str) -> int:

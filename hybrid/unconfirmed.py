@@ -231,6 +231,43 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
             "was not confirmed in a public source",
         confirm_by="`pulumi preview` against the registered cluster, then compare the console's Node Scaling settings",
     ),
+    "ids.vrouterPrefix": Unconfirmed(
+        value="vrt-",
+        used_by="hybrid_tools/provider_ids.py",
+        why="a VPC route entry's provider id carries the VPC's vRouter id (terraform-provider-alicloud@v1.285.0 "
+            "alicloud/resource_alicloud_route_entry.go:145); no vRouter id example was found in the provider's source "
+            "or the pulumi-alicloud 4.0.0 SDK docs, the vrt- prefix is the console's form, not confirmed in a public source",
+        confirm_by="`aliyun vpc DescribeVpcs --VpcId <vpc id>` and read VRouterId",
+    ),
+    "ids.flowLogPrefix": Unconfirmed(
+        value="fl-",
+        used_by="hybrid_tools/provider_ids.py",
+        why="alicloud_vpc_flow_log's id is the API's FlowLogId (resource_alicloud_vpc_flow_log.go:174); no example "
+            "of one was found in the provider's source or the SDK docs",
+        confirm_by="`aliyun vpc DescribeFlowLogs --RegionId <region>` and read FlowLogId",
+    ),
+    "ids.nodePoolId": Unconfirmed(
+        value="np",
+        used_by="hybrid_tools/provider_ids.py",
+        why="cs.NodePool's node_pool_id is the CS API's nodepool_id (resource_alicloud_cs_kubernetes_node_pool.go:1888); "
+            "the offline plan gives 'np' + 32 hex, the form of the console's node pool ids, not found in a public source",
+        confirm_by="`aliyun cs GET /clusters/<cluster id>/nodepools` and read nodepool_info.nodepool_id",
+    ),
+    "ids.fleetClusterId": Unconfirmed(
+        value="c",
+        used_by="hybrid_tools/provider_ids.py",
+        why="ackone.Cluster's id is the ACK One API's ClusterId (resource_alicloud_ack_one_cluster.go:140); the offline "
+            "plan gives it the form of ACK cluster ids ('c' + 32 hex), not confirmed for ACK One Fleet instances",
+        confirm_by="`aliyun adcp DescribeHubClusters` and read ClusterId",
+    ),
+    "ids.ecrPrefix": Unconfirmed(
+        value="ecr-",
+        used_by="hybrid_tools/provider_ids.py",
+        why="the id a route entry with nexthop_type Ecr takes (an Express Connect Router); no example found in the "
+            "provider's source or the SDK docs",
+        confirm_by="`aliyun expressconnectrouter ListExpressConnectRouter` and read EcrId",
+    ),
+
 }
 
 

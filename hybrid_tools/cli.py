@@ -50,7 +50,7 @@ def _plan(args: argparse.Namespace) -> int:
         out_dir, resources = plan.write_plan(args.stack, Path(args.out), platform, run)
     if report is not None:
         (out_dir / "policy.json").write_bytes(verdict)
-    print(plan.summary(args.stack, out_dir, resources, seconds))
+    print(plan.summary(args.stack, out_dir, resources, seconds, plan.references_line(run)))
     if report is None:
         return 0
     print()

@@ -25,21 +25,12 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from hybrid.redaction import REDACTED  # the visible stand-in for secrets in artifacts
+from hybrid_tools import provider_ids
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-# Short id prefixes like the ones Alibaba Cloud hands out, so plans read naturally.
-_ID_PREFIX = {
-    "alicloud:vpc/network:Network": "vpc-",
-    "alicloud:vpc/switch:Switch": "vsw-",
-    "alicloud:ecs/securityGroup:SecurityGroup": "sg-",
-    "alicloud:ecs/instance:Instance": "i-",
-    "alicloud:ecs/ecsDisk:EcsDisk": "d-",
-    "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": "tr-attach-",
-}
 
 
 @dataclass
@@ -59,8 +50,13 @@ class Registration:
 
 
 def fake_id(type_: str, urn: str) -> str:
-    digest = hashlib.sha256(urn.encode()).hexdigest()[:20]
-    return _ID_PREFIX.get(type_, "") + digest
+    """The id PlanMocks gives a resource named ``urn`` (``<type>::<name>``) of ``type_``: the
+    provider's form from hybrid_tools.provider_ids for a type it knows (composite ids need the
+    inputs: see PlanMocks), a bare digest for any other type."""
+    entry = provider_ids.entry(type_)
+    if entry is not None and not entry.template:
+        return provider_ids.KINDS[entry.id].generate(urn)
+    return hashlib.sha256(urn.encode()).hexdigest()[:20]
 
 
 def redact(value: Any) -> Any:
@@ -82,30 +78,55 @@ def redact(value: Any) -> Any:
 
 
 # What a provider would compute for one resource type, given the inputs: merged into
-# the mock's state. The plan passes its table (hybrid_tools.plan.MOCK_RESPONDERS); this
-# module knows no resource type beyond the id prefixes above.
+# the mock's state. The plan passes its table (hybrid_tools.plan.MOCK_RESPONDERS); the ids
+# and computed attributes of every type come from hybrid_tools.provider_ids.
 Responder = Callable[[pulumi.runtime.MockResourceArgs], dict]
 
 
 class PlanMocks(pulumi.runtime.Mocks):
-    """Deterministic ids; state echoes the inputs plus what a provider would compute."""
+    """Answers as the real providers do (hybrid_tools.provider_ids): the id in the provider's form
+    (composite ids included), the computed attributes the program reads, deterministic from the
+    resource's type, name and inputs; an imported resource keeps its import id. A type the table
+    does not know gets a bare digest and is listed in ``unknown_types`` (the plan fails on it)."""
 
     def __init__(self, responders: Optional[Mapping[str, Responder]] = None):
         self._responders = dict(responders or {})
+        self._states: dict[str, dict] = {}           # id -> state: what a later resource refers to
+        self._ips: dict[str, set[str]] = {}          # vSwitch id -> private IPs handed out
+        self._lock = threading.Lock()
+        self.unknown_types: set[str] = set()
+
+    def _lookup(self, rid: str) -> Optional[dict]:
+        return self._states.get(rid)
+
+    def _taken(self, vswitch_id: str) -> set[str]:
+        return self._ips.setdefault(vswitch_id, set())
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        urn = f"{args.typ}::{args.name}"
+        seed = f"{args.typ}::{args.name}"
         state = dict(args.inputs)
-        if args.typ == "alicloud:vpc/network:Network" and args.inputs.get("enableIpv6"):
-            state["ipv6CidrBlock"] = "2408:4005:3c6:8b00::/56"
-        if args.typ == "alicloud:vpc/network:Network":
-            # The system route table the VPC is created with (provider output route_table_id).
-            state.setdefault("routeTableId", "vtb-" + hashlib.sha256(urn.encode()).hexdigest()[:20])
         responder = self._responders.get(args.typ)
         if responder is not None:
             state.update(responder(args))
-        # An imported resource keeps the id it has in the cloud.
-        return (args.resource_id or fake_id(args.typ, urn)), state
+        with self._lock:
+            if args.custom is False:  # a component: no provider answers for it
+                rid = fake_id(args.typ, seed)
+            elif provider_ids.known(args.typ):
+                rid, computed = provider_ids.answer(args.typ, seed, state, self._lookup, self._taken)
+                for key, value in computed.items():
+                    state.setdefault(key, value)
+                if "privateIp" in computed:
+                    self._taken(str(state.get("vswitchId"))).add(computed["privateIp"])
+            else:
+                self.unknown_types.add(args.typ)
+                rid = fake_id(args.typ, seed)
+            # An imported resource keeps the id it has in the cloud.
+            rid = args.resource_id or rid
+            self._states[rid] = state
+            if args.typ == "alicloud:vpc/network:Network" and "routeTableId" in state:
+                # A route entry finds its VPC (and the vRouter in its id) by the route table.
+                self._states.setdefault(str(state["routeTableId"]), state)
+        return rid, state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         return {}

@@ -19,7 +19,8 @@ from hybrid.placement_platform import load_platform
 from hybrid_tools import (agent_artifacts, artifacts, cost_artifacts, elastic_artifacts, gpu_artifacts, placement_artifacts,
                           reach_artifacts, vnode_artifacts)
 from hybrid_tools.artifacts import Writer
-from hybrid_tools.mockrun import REDACTED, PlanMocks, ProgramRun, Responder, canonical_json, redact, run_program
+from hybrid_tools import references
+from hybrid_tools.mockrun import UNKNOWN, REDACTED, PlanMocks, ProgramRun, Responder, canonical_json, redact, run_program
 from hybrid_tools.stackconfig import StackConfig, check_stack_name, offline_kubeconfigs, read_stack
 
 # Every artifact beside resources.json / outputs.json / unconfirmed.json, in one place
@@ -48,6 +49,10 @@ MOCK_RESPONDERS: dict[str, Responder] = {
 
 def plan_mocks() -> PlanMocks:
     return PlanMocks(MOCK_RESPONDERS)
+
+
+class UnknownResourceType(RuntimeError):
+    """The program declared a type whose provider answers the offline plan does not know."""
 
 
 @dataclass
@@ -93,6 +98,11 @@ def region_of(doc: dict[str, Any]) -> str:
     return "-"
 
 
+def references_line(run: ProgramRun) -> str:
+    report = references.check(run.registrations, UNKNOWN)
+    return f"{report.checked} checked, {len(report.findings)} wrong (hybrid_tools/references.py)"
+
+
 class Progress:
     """A live resource counter on a terminal; a single closing line otherwise."""
 
@@ -119,9 +129,17 @@ def build_plan(stack: str, root: Path | None = None, config_file: Path | None = 
     # ConfigError before anything runs or is written; read_stack has the model of a valid config.
     platform = cfg.platform if cfg.platform is not None else load_platform(cfg.raw)
     start = time.perf_counter()
+    mocks = plan_mocks()
     with offline_kubeconfigs():
         run = run_program(cfg.program, cfg.project, cfg.stack, cfg.engine_config, cfg.secret_keys,
-                          mocks=plan_mocks(), on_register=progress)
+                          mocks=mocks, on_register=progress)
+    if mocks.unknown_types:
+        # The offline world would be made up for these: each needs its entry (id form, computed
+        # attributes, provider source) in hybrid_tools/provider_ids.py.
+        raise UnknownResourceType("resource types without an entry in hybrid_tools/provider_ids.py: "
+                                  + ", ".join(sorted(mocks.unknown_types)))
+    # Every reference between resources in the form its API parameter takes; else no plan.
+    references.raise_on_findings(references.check(run.registrations, UNKNOWN))
     return cfg, platform, run, time.perf_counter() - start
 
 
@@ -175,7 +193,7 @@ def _inside(root: Path, path: Path, resolved_root: Path | None = None) -> bool:
     return resolved.is_relative_to(top) and resolved != top
 
 
-def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float) -> str:
+def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float, references_line: str = "not checked") -> str:
     # One count throughout: every registered resource, as the progress line and the policy gate
     # count them; split here into what the cloud or cluster gets, providers and components.
     custom = [r for r in resources if r["custom"]]
@@ -193,6 +211,7 @@ def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float) ->
     lines.append("")
     lines.append("  by region (objects and providers): "
                  + ", ".join(f"{'no region' if r == '-' else r} {n}" for r, n in sorted(by_region.items())))
+    lines.append(f"  references between resources: {references_line}")
     lines.append(f"  artifacts: {out_dir}")
     lines.append(f"  unconfirmed vendor values: {len(unconfirmed.UNCONFIRMED)} (unconfirmed.json; confirm before the first real run)")
     return "\n".join(lines)
@@ -204,5 +223,5 @@ def main(stack: str, out_root: Path, config_file: Path | None = None, quiet: boo
     progress.done(seconds)
     out_dir, resources = write_plan(stack, out_root, platform, run)
     if not quiet:
-        print(summary(stack, out_dir, resources, seconds))
+        print(summary(stack, out_dir, resources, seconds, references_line(run)))
     return PlanResult(stack, out_dir, platform, run, resources, seconds)

@@ -18,19 +18,30 @@ its VPC is wired to it, in one of two forms:
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Optional
 
 from pydantic import Field, model_validator
 
+from hybrid import unconfirmed
 from hybrid.errors import FieldError
 from hybrid.model.base import Model, ZoneId
 
-# Id shapes as the Alibaba Cloud consoles and APIs print them.
-_CEN_ID = r"^cen-[a-z0-9]+$"
-_TR_ID = r"^tr-[a-z0-9]+$"
-_VTB_ID = r"^vtb-[a-z0-9]+$"
-_VPC_ID = r"^vpc-[a-z0-9]+$"
-_VSW_ID = r"^vsw-[a-z0-9]+$"
+# Id shapes of the ids a stack gives, a prefix and a non-empty body of lowercase letters and digits,
+# from id examples in the pulumi-alicloud 4.0.0 SDK's docs: cen-ervw0g12b5jbw*
+# (cloudfirewall/vpc_firewall_control_policy_order.py:37), tr-bb81adb2d8184bc290a5
+# (cloudfirewall/vpc_firewall_ips_config.py:320), vtb-bp1lj0ddg846856chpzrv (route tables, VPC and
+# transit-router ones alike; cloudfirewall/firewall_vpc_firewall.py:327), vpc-abcexample
+# (oss/access_point.py:258), vsw-xxxxxxxxxxxxxxxxxxxxx (nas/file_system.py:1090). The offline plan's
+# reference check uses the same forms (hybrid_tools/provider_ids.py KINDS).
+ID_FORMS: dict[str, str] = {
+    "cen": r"cen-[a-z0-9]+",
+    "transit router": r"tr-[a-z0-9]+",
+    "route table": r"vtb-[a-z0-9]+",
+    "vpc": r"vpc-[a-z0-9]+",
+    "vswitch": r"vsw-[a-z0-9]+",
+}
+_CEN_ID, _TR_ID, _VTB_ID, _VPC_ID, _VSW_ID = (f"^{ID_FORMS[k]}$" for k in ("cen", "transit router", "route table", "vpc", "vswitch"))
 
 # Next-hop types of a VPC custom route entry that lead to the leased line; the
 # names are the `nexthop_type` values of pulumi-alicloud 4.0.0 `vpc.RouteEntry`.
@@ -48,9 +59,30 @@ class TransitRouter(Model):
                     "omit to leave the attachment on the transit router's default route table settings.")
 
 
+# The id each next-hop type takes (CreateRouteEntry NextHopId): a transit-router attachment
+# tr-attach-... (pulumi_alicloud 4.0.0 cen/get_child_instance_route_entry_to_attachments.py:153), a
+# router interface ri-... (cloudfirewall/firewall_vpc_firewall.py:329), a VPN gateway vpn-...
+# (vpn/route_entry.py:350), an Express Connect Router ecr-... (unconfirmed: hybrid/unconfirmed.py
+# ids.ecrPrefix). hybrid_tools/provider_ids.py checks the plan against the same forms.
+NEXT_HOP_ID: dict[str, str] = {
+    "Attachment": r"tr-attach-[a-z0-9]+",
+    "Ecr": unconfirmed.value("ids.ecrPrefix") + "[a-z0-9]+",
+    "RouterInterface": r"ri-[a-z0-9]+",
+    "VpnGateway": r"vpn-[a-z0-9]+",
+}
+
+
 class NextHop(Model):
     type: NextHopType
     id: str = Field(min_length=1, pattern=r"^[a-z]+-[a-z0-9-]+$", description="e.g. tr-attach-..., ecr-..., ri-...")
+
+    @model_validator(mode="after")
+    def _id_of_type(self) -> "NextHop":
+        form = NEXT_HOP_ID[self.type]
+        if not re.fullmatch(form, self.id):
+            raise FieldError(f"next hop id {self.id} is not the id of a {self.type} next hop ({form}).",
+                             f"give the id of the {self.type} the routes point at, or the type of {self.id}.")
+        return self
 
 
 class ExistingVswitch(Model):

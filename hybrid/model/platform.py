@@ -155,6 +155,35 @@ def _regions(p: Platform) -> Iterable[ConfigIssue]:
                               "add leasedLine.transitRouter {cenId, transitRouterId} or leasedLine.existingVpc {vpcId, routeTableId, nextHop}; see docs/network.md.")
 
 
+@cross_check
+def _regional_ids(p: Platform) -> Iterable[ConfigIssue]:
+    """Ids of regional resources belong to one region each: a transit router and a VPC are regional
+    (CEN CreateTransitRouter and VPC CreateVpc take a RegionId), and a vSwitch has one zone and one CIDR."""
+    first: dict[tuple[str, str], str] = {}
+
+    def once(kind: str, rid: str, path: str, what: str, fix: str) -> Iterable[ConfigIssue]:
+        if (kind, rid) in first:
+            yield ConfigIssue(path, f"{what} {rid} is also given at {first[(kind, rid)]}.", fix)
+        else:
+            first[(kind, rid)] = path
+
+    for ri, r in enumerate(p.regions):
+        ll = r.leased_line
+        if ll is None:
+            continue
+        base = f"regions[{ri}].leasedLine"
+        if ll.transit_router is not None:
+            yield from once("tr", ll.transit_router.transit_router_id, f"{base}.transitRouter.transitRouterId",
+                            "transit router", "a transit router is regional: give each region the transit router of its own region.")
+        if ll.existing_vpc is not None:
+            ev = ll.existing_vpc
+            yield from once("vpc", ev.vpc_id, f"{base}.existingVpc.vpcId", "VPC",
+                            "a VPC is regional: give each region its own VPC.")
+            for vi, v in enumerate(ev.vswitches):
+                yield from once("vsw", v.id, f"{base}.existingVpc.vswitches[{vi}].id", "vSwitch",
+                                "a vSwitch has one zone and one CIDR: import each existing vSwitch once.")
+
+
 def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:
     base = f"regions[{ri}]"
     vpc = net(r.vpc_cidr)
