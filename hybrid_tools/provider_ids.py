@@ -217,6 +217,11 @@ K8S_NAMESPACED: dict[str, bool] = {
     "policy.karmada.io/v1alpha1:PropagationPolicy": True,
     "policy.karmada.io/v1alpha1:ClusterPropagationPolicy": False,
     "autoscaling.karmada.io/v1alpha1:FederatedHPA": True,
+    # ACK One Fleet's policy API (docs/placement.md: Alibaba's application-distribution page) has
+    # Karmada's kinds and their scopes.
+    "policy.one.alibabacloud.com/v1alpha1:PropagationPolicy": True,
+    "policy.one.alibabacloud.com/v1alpha1:ClusterPropagationPolicy": False,
+    "core/v1:Namespace": False,
     # Calico operator mode patches the operator's Installation "default" (cluster-scoped: tigera
     # operator CRD operator.tigera.io_installations, scope Cluster); a Patch resource's id is the
     # patched object's fqObjName like any other.

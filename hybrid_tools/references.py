@@ -100,6 +100,8 @@ NO_ID: dict[tuple[str, str], str] = {
     ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "spec"): "waits on the registered cluster's agent manifest",
     ("kubernetes:policy.karmada.io/v1alpha1:PropagationPolicy", "spec"): "Fleet member cluster names, waiting on the memberships",
     ("kubernetes:policy.karmada.io/v1alpha1:ClusterPropagationPolicy", "spec"): "Fleet member cluster names, waiting on the memberships",
+    ("kubernetes:policy.one.alibabacloud.com/v1alpha1:PropagationPolicy", "spec"): "Fleet member cluster names, waiting on the memberships",
+    ("kubernetes:policy.one.alibabacloud.com/v1alpha1:ClusterPropagationPolicy", "spec"): "Fleet member cluster names, waiting on the memberships",
 }
 
 
