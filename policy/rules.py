@@ -1311,9 +1311,6 @@ def _resource_validator(types: list[str], check: ResourceCheck, pass_type: bool 
         kwargs = {"resource_type": args.resource_type} if pass_type else {}
         for msg in check(args.props, args.get_config(), **kwargs):
             report_violation(msg, None)
-    # The only types this validator looks at: analyzer_memo skips the policy for any other type
-    # before pulumi-policy prepares its arguments (the validator would return at once anyway).
-    validate.resource_types = frozenset(types)  # type: ignore[attr-defined]
     return validate
 
 
