@@ -1083,8 +1083,10 @@ def check_placement(resources: list, config: Optional[Mapping] = None) -> list[S
     return out
 
 
-# === leases and owners of cloud GPU capacity ============================# The pool model tags every GPU instance with its owner and lease (hybrid/model/lease.py,
-# same keys). "Today" is HYBRID_TODAY (YYYY-MM-DD) when set, else the UTC date.
+# === leases and owners of cloud GPU capacity ============================
+# The pool model tags every GPU instance with its owner and lease (hybrid/model/lease.py, same
+# keys). The model never reads the calendar; this rule does, at preview and up: "today" is the
+# UTC date, or HYBRID_TODAY (YYYY-MM-DD) when set, so tests and reruns can pin it.
 
 TAG_OWNER, TAG_LEASE_END = "owner", "lease-end"
 TODAY_ENV = "HYBRID_TODAY"
@@ -1098,8 +1100,14 @@ LEASE_WINDOW_SCHEMA = PolicyConfigSchema(
 
 
 def lease_today() -> _dt.date:
+    """The day leases are judged on; a ValueError naming TODAY_ENV when its value is no date."""
     pinned = os.environ.get(TODAY_ENV, "").strip()
-    return _dt.date.fromisoformat(pinned) if pinned else _dt.datetime.now(_dt.timezone.utc).date()
+    if not pinned:
+        return _dt.datetime.now(_dt.timezone.utc).date()
+    try:
+        return _dt.date.fromisoformat(pinned)
+    except ValueError:
+        raise ValueError(f"Set {TODAY_ENV} to YYYY-MM-DD or unset it: {pinned!r} is not a date.") from None
 
 
 def _lease_end(props: Mapping) -> Any:
@@ -1131,8 +1139,13 @@ def check_lease_not_expired(props: Mapping, config: Optional[Mapping] = None, to
     end, problem = _lease_end(props)
     if problem:
         return [problem]
-    day = today or lease_today()
-    if end is not None and end < day:
+    if end is None:
+        return []
+    try:
+        day = today or lease_today()
+    except ValueError as e:
+        return [str(e)]
+    if end < day:
         owner = get(props, "tags", TAG_OWNER)
         return [f"Release this GPU instance (set its pool's count to 0) or renew the lease (move lease.end forward): "
                 f"the lease of owner {owner if isinstance(owner, str) else 'unknown'} ended on {end.isoformat()}."]
@@ -1145,7 +1158,11 @@ def check_lease_ending_soon(props: Mapping, config: Optional[Mapping] = None, to
     end, problem = _lease_end(props)
     if problem or end is None or end is UNKNOWN:
         return []
-    day, days = today or lease_today(), int(_cfg(config, LEASE_WINDOW_SCHEMA)["warnDays"])
+    try:
+        day = today or lease_today()
+    except ValueError:
+        return []  # reported by the mandatory lease rule
+    days = int(_cfg(config, LEASE_WINDOW_SCHEMA)["warnDays"])
     left = (end - day).days
     if 0 <= left <= days:
         owner = get(props, "tags", TAG_OWNER)

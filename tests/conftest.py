@@ -15,8 +15,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "hybrid-gpu-platform"
 
-# Leases are checked against "today": pin it so the suite does not change verdict with the
-# calendar (the stack files' leases end in 2027). Subprocesses (the policy pack) inherit it.
+# The policy pack judges leases against "today": pin it so the suite does not change verdict
+# with the calendar (the stack files' leases end in 2027). The pack's processes inherit it.
 TEST_TODAY = "2026-11-29"
 os.environ["HYBRID_TODAY"] = TEST_TODAY
 
