@@ -292,7 +292,8 @@ class AckClient:
                     raise err.with_attempts(attempt) from exc
                 last = err
                 self.retry.sleep(self.retry.delay(attempt - 1))
-        raise last  # pragma: no cover - the loop always returns or raises
+        assert last is not None  # pragma: no cover - the loop always returns or raises
+        raise last  # pragma: no cover
 
     def _runtime(self):
         from darabonba.runtime import RuntimeOptions

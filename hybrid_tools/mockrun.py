@@ -9,7 +9,6 @@ secret signature). Nothing here talks to a cloud.
 from __future__ import annotations
 
 import hashlib
-import json
 import runpy
 import sys
 import threading

@@ -24,7 +24,6 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from hypothesis_jsonschema import from_schema

@@ -6,9 +6,7 @@ the pricing stand-in's), never by the code under test.
 
 from __future__ import annotations
 
-import copy
 import json
-import os
 import sys
 from decimal import Decimal
 from pathlib import Path
