@@ -25,12 +25,12 @@ import base64
 import binascii
 import datetime as _dt
 import functools
-import ipaddress
 import json
 import os
 import re
 from typing import Any, Callable, Iterable, Mapping, Optional
 
+from netaddr import AddrFormatError, IPNetwork
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -190,8 +190,8 @@ def _open_sources(props: Mapping, cfg: Mapping) -> tuple[list[str], list[str]]:
         if not cidr:
             continue
         try:
-            net = ipaddress.ip_network(str(cidr), strict=False)
-        except ValueError:
+            net = IPNetwork(str(cidr))
+        except AddrFormatError:
             continue
         if net.prefixlen < limit:
             wide.append(f"{key} {cidr}")
@@ -586,7 +586,7 @@ OVERLAP_SCHEMA = PolicyConfigSchema(
 def check_cidr_overlap(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     cfg = _cfg(config, OVERLAP_SCHEMA)
     reserved = ([("the Service CIDR", cfg["serviceCidr"])] if cfg.get("serviceCidr") else []) + [("IDC range", c) for c in cfg["idcRanges"]]
-    nets = [(label, c, ipaddress.ip_network(c, strict=False)) for label, c in reserved]
+    nets = [(label, c, IPNetwork(c)) for label, c in reserved]
     out: list[StackFinding] = []
     for r in resources:
         if r.resource_type not in (VPC, VSWITCH):
@@ -597,9 +597,9 @@ def check_cidr_overlap(resources: list, config: Optional[Mapping] = None) -> lis
             continue
         if not cidr:
             continue
-        mine = ipaddress.ip_network(cidr, strict=False)
+        mine = IPNetwork(cidr)
         for label, c, other in nets:
-            if mine.overlaps(other):
+            if mine in other or other in mine:  # two CIDR blocks overlap only when one holds the other
                 kind = "VPC" if r.resource_type == VPC else "vSwitch"
                 out.append((f"Move {kind} {r.name} off {c}: its {cidr} overlaps {label} {c}, so traffic to it would be routed to the wrong side.", r.urn))
     return out
