@@ -11,7 +11,7 @@ jobs the SDK leaves to the caller:
 * no orphaned clusters: when registration fails after ``CreateCluster``
   returned an id, the cluster is deleted again, or the error carries its id.
 
-No ``pulumi`` import here (tests/test_purity.py). The SDK itself is imported
+No ``pulumi`` import here (the import contracts in pyproject.toml). The SDK itself is imported
 lazily so that importing :mod:`hybrid` stays cheap.
 """
 
