@@ -44,6 +44,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from hybrid.instance_types import is_gpu_type
+from hybrid.redaction import REDACTED  # what a plan shows in place of a secret
 from hybrid.virtual_node import MIN_VERSION_TEXT
 
 
@@ -1230,7 +1231,7 @@ def check_ram_policy_wildcards(props: Mapping, config: Optional[Mapping] = None)
 
 
 def _ak_findings(where: str, key: str, value: Any) -> list[str]:
-    if not isinstance(value, str) or not value or value == "[secret]":
+    if not isinstance(value, str) or not value or value == REDACTED:
         return []
     if _AK_ID_RE.search(value) or (_AK_KEY_RE.search(key) and len(value) >= 16):
         return [f"Move the AccessKey in {where} into a Kubernetes Secret filled from secret stack config "
