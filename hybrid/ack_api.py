@@ -11,7 +11,7 @@ jobs the SDK leaves to the caller:
 * no orphaned clusters: when registration fails after ``CreateCluster``
   returned an id, the cluster is deleted again, or the error carries its id.
 
-No ``pulumi`` import here (tests/test_purity.py). The SDK itself is imported
+No ``pulumi`` import here (the import contracts in pyproject.toml). The SDK itself is imported
 lazily so that importing :mod:`hybrid` stays cheap.
 """
 
@@ -292,7 +292,8 @@ class AckClient:
                     raise err.with_attempts(attempt) from exc
                 last = err
                 self.retry.sleep(self.retry.delay(attempt - 1))
-        raise last  # pragma: no cover - the loop always returns or raises
+        assert last is not None  # pragma: no cover - the loop always returns or raises
+        raise last  # pragma: no cover
 
     def _runtime(self):
         from darabonba.runtime import RuntimeOptions

@@ -391,7 +391,7 @@ def _file(path: str, content: str, permissions: str = "0644") -> dict:
 
 def preload_env(name: str, source: str, target: str, rate_mbit: int) -> str:
     """The settings file of one dataset: shell assignments, each value quoted (read by hybrid-preload-run)."""
-    values = {"NAME": name, "SOURCE": source, "TARGET": target, "RATE_MBIT": rate_mbit}
+    values: dict[str, str | int] = {"NAME": name, "SOURCE": source, "TARGET": target, "RATE_MBIT": rate_mbit}
     return "".join(shtemplate.assignment(k, v) + "\n" for k, v in values.items())
 
 

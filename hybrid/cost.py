@@ -212,9 +212,9 @@ def placement_costs(platform: Platform, report: CostReport) -> dict[str, Any]:
     per_gpu: dict[str, Decimal] = {}
     for region in platform.regions:
         cost = sum((p.hour for p in report.pools if p.region == region.id), Decimal(0))
-        gpus = sum(pool.spec.gpus * pool.count for pool in region.gpu_pools)
-        if gpus:
-            per_gpu[region.id] = cost / gpus
+        region_gpus = sum(pool.spec.gpus * pool.count for pool in region.gpu_pools)
+        if region_gpus:
+            per_gpu[region.id] = cost / region_gpus
     pricing = platform.pricing
     for region_id in platform.placement.serverless_replicas:
         prices = pricing.regions.get(region_id) if pricing else None

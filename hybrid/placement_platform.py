@@ -88,7 +88,7 @@ TIER_NAMES = {TIER_IDC: "idc", TIER_CLOUD: "cloud", TIER_ELASTIC: "elastic", TIE
 ELASTIC_SUFFIX = "-elastic"
 SERVERLESS_SUFFIX = "-serverless"
 MAX_PODS_PER_NODE = 110
-DAEMONSET_OVERHEAD = {"cpu": "500m", "memory": "1Gi", "pods": 8}
+DAEMONSET_OVERHEAD: dict[str, str | int | float] = {"cpu": "500m", "memory": "1Gi", "pods": 8}
 GIB = 2**30
 MIB = 2**20
 ANNOTATION_PREFIX = "placement.hybrid-gpu.io"
@@ -118,7 +118,7 @@ def reserved_memory_bytes(memory_gib: int) -> int:
 
 def node_of(spec: InstanceSpec) -> Node:
     """A freshly joined GPU node of this shape, as the kube-scheduler would see it."""
-    allocatable = {
+    allocatable: dict[str, str | int | float] = {
         "cpu": f"{spec.vcpu * 1000 - reserved_cpu_millicores(spec.vcpu)}m",
         "memory": spec.memory_gib * GIB - reserved_memory_bytes(spec.memory_gib),
         "nvidia.com/gpu": spec.gpus,

@@ -73,4 +73,5 @@ def render(name: str, **params: Value) -> str:
         lines.append(line)
     header = "\n".join([*lines, END])
     m = PARAMS_RE.search(text)
+    assert m is not None  # declared() found exactly one such line
     return text[: m.start()] + header + text[m.end():]

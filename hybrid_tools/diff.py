@@ -61,7 +61,7 @@ SEVERE = ("replace", "system disk re-created", "replaces every resource of this 
 def effect(rtype: str, path: str) -> str:
     table = EFFECTS.get(rtype) or (K8S_DEFAULT if rtype.startswith("kubernetes:") else {})
     best = ""
-    for prop, eff in table.items():
+    for prop in table:
         if path == prop or path.startswith(prop + ".") or path.startswith(prop + "["):
             if len(prop) > len(best):
                 best = prop

@@ -76,8 +76,8 @@ def elastic_pools(_: Platform, run: ProgramRun) -> dict[str, str]:
             raise RuntimeError("the node script object's content was recorded in clear text; it must be a Pulumi secret")
         arrays = _arrays(script)
         names, bundles = arrays["POOLS"], arrays["BUNDLES"]
-        shown = _ARRAY_RE.sub(lambda m: m.group(0) if m.group(1) == "POOLS" else
-                              f"BUNDLES=(...)  # {len(bundles)} bundle(s), unpacked under elastic/<pool>/", script)
+        summary = f"BUNDLES=(...)  # {len(bundles)} bundle(s), unpacked under elastic/<pool>/"
+        shown = _ARRAY_RE.sub(lambda m, summary=summary: m.group(0) if m.group(1) == "POOLS" else summary, script)
         out["elastic/hybrid-elastic-node.sh"] = redact_text(shown, run.secret_values)
         for name, bundle in zip(names, bundles):
             for path, text in _unpack(bundle):

@@ -9,7 +9,6 @@ secret signature). Nothing here talks to a cloud.
 from __future__ import annotations
 
 import hashlib
-import json
 import runpy
 import sys
 import threading
@@ -21,8 +20,6 @@ import orjson
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pmocks
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from hybrid.redaction import REDACTED  # the visible stand-in for secrets in artifacts
 from hybrid_tools import provider_ids
@@ -222,26 +219,27 @@ def _plain(value: Any) -> Any:
     return items if kind is list else tuple(items)
 
 
-def _resolve(value: Any) -> tuple[Any, bool]:
+async def _resolve(value: Any) -> tuple[Any, bool]:
+    """(value, is_secret) of a stack output, as ``Output.from_input(value)`` resolves it.
+
+    Read through public Output APIs only: ``apply`` (with unknowns) hands over the value,
+    ``is_secret`` of that applied Output waits for it to have run."""
     plain = _plain(value)
     if plain is not _NOT_PLAIN:
         return plain, False  # plain data is known and never secret
     if isinstance(value, pulumi.Output):
         # A known Output of plain data: its value read as above, its secrecy its own.
-        async def known():
-            if not await value.is_known():
-                return _NOT_PLAIN, False
-            return _plain(await value.future()), await value.is_secret()
-
-        plain, secret = _sync_await(known())
+        seen, secret = await _read(value)
+        plain = _plain(seen)
         if plain is not _NOT_PLAIN:
             return plain, secret
-    out = pulumi.Output.from_input(value)
+    return await _read(pulumi.Output.from_input(value))
 
-    async def both():
-        return await out.future(with_unknowns=True), await out.is_secret()
 
-    return _sync_await(both())
+async def _read(out: pulumi.Output) -> tuple[Any, bool]:
+    seen: list[Any] = []
+    secret = await out.apply(seen.append, run_with_unknowns=True).is_secret()
+    return seen[0], secret
 
 
 def run_program(
@@ -253,21 +251,34 @@ def run_program(
     mocks: Optional[pulumi.runtime.Mocks] = None,
     on_register: Optional[Callable[[int], None]] = None,
 ) -> ProgramRun:
-    """Execute ``program`` (a Pulumi ``__main__.py``) under mocks; return what it registered."""
+    """Execute ``program`` (a Pulumi ``__main__.py``) under mocks; return what it registered.
+
+    ``pulumi.runtime.test`` runs it as the engine does: it returns once every registration
+    and every Output the run started has finished."""
     mocks = mocks or PlanMocks()
     monitor = RecordingMonitor(mocks, on_register)
     pulumi.runtime.set_all_config(config, secret_keys)
-    pulumi.runtime.settings.ROOT.set(None)  # a fresh root Stack per run
+    pulumi.runtime.reset_options(project=project, stack=stack, preview=False)  # a fresh root Stack per run
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     root = pulumi.runtime.get_root_resource()
     program_dir = str(program.parent.resolve())
     if program_dir not in sys.path:
         sys.path.insert(0, program_dir)
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
-    outputs = {name: _resolve(value) for name, value in sorted(root.outputs.items())}
+    outputs: dict[str, Any] = {}
+
+    async def read_outputs() -> None:
+        for name, value in sorted(root.outputs.items()):
+            outputs[name] = await _resolve(value)
+
+    @pulumi.runtime.test
+    def run():
+        runpy.run_path(str(program), run_name="__main__")
+        return read_outputs()
+
+    run()
     _close_loop()
     secrets = tuple(sorted({config[k] for k in secret_keys if config.get(k)}, key=lambda v: (-len(v), v)))
-    return ProgramRun(registrations=dict(monitor.registrations), outputs=outputs, secret_values=secrets)
+    return ProgramRun(registrations=dict(monitor.registrations), outputs=dict(sorted(outputs.items())), secret_values=secrets)
 
 
 def _close_loop() -> None:

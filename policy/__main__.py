@@ -7,10 +7,7 @@ both start this file as a separate process. The rules live in ``rules.py``.
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-import analyzer_memo
 from rules import PACK_NAME, POLICIES
-
-analyzer_memo.install()  # one conversion of each resource per request, not one per policy
 
 PolicyPack(
     name=PACK_NAME,

@@ -25,12 +25,12 @@ import base64
 import binascii
 import datetime as _dt
 import functools
-import ipaddress
 import json
 import os
 import re
 from typing import Any, Callable, Iterable, Mapping, Optional
 
+from netaddr import AddrFormatError, IPNetwork
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -44,6 +44,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from hybrid.instance_types import is_gpu_type
+from hybrid.redaction import REDACTED  # what a plan shows in place of a secret
 from hybrid.virtual_node import MIN_VERSION_TEXT
 
 
@@ -190,8 +191,8 @@ def _open_sources(props: Mapping, cfg: Mapping) -> tuple[list[str], list[str]]:
         if not cidr:
             continue
         try:
-            net = ipaddress.ip_network(str(cidr), strict=False)
-        except ValueError:
+            net = IPNetwork(str(cidr))
+        except AddrFormatError:
             continue
         if net.prefixlen < limit:
             wide.append(f"{key} {cidr}")
@@ -586,7 +587,7 @@ OVERLAP_SCHEMA = PolicyConfigSchema(
 def check_cidr_overlap(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     cfg = _cfg(config, OVERLAP_SCHEMA)
     reserved = ([("the Service CIDR", cfg["serviceCidr"])] if cfg.get("serviceCidr") else []) + [("IDC range", c) for c in cfg["idcRanges"]]
-    nets = [(label, c, ipaddress.ip_network(c, strict=False)) for label, c in reserved]
+    nets = [(label, c, IPNetwork(c)) for label, c in reserved]
     out: list[StackFinding] = []
     for r in resources:
         if r.resource_type not in (VPC, VSWITCH):
@@ -597,9 +598,9 @@ def check_cidr_overlap(resources: list, config: Optional[Mapping] = None) -> lis
             continue
         if not cidr:
             continue
-        mine = ipaddress.ip_network(cidr, strict=False)
+        mine = IPNetwork(cidr)
         for label, c, other in nets:
-            if mine.overlaps(other):
+            if mine in other or other in mine:  # two CIDR blocks overlap only when one holds the other
                 kind = "VPC" if r.resource_type == VPC else "vSwitch"
                 out.append((f"Move {kind} {r.name} off {c}: its {cidr} overlaps {label} {c}, so traffic to it would be routed to the wrong side.", r.urn))
     return out
@@ -1086,8 +1087,10 @@ def check_placement(resources: list, config: Optional[Mapping] = None) -> list[S
     return out
 
 
-# === leases and owners of cloud GPU capacity ============================# The pool model tags every GPU instance with its owner and lease (hybrid/model/lease.py,
-# same keys). "Today" is HYBRID_TODAY (YYYY-MM-DD) when set, else the UTC date.
+# === leases and owners of cloud GPU capacity ============================
+# The pool model tags every GPU instance with its owner and lease (hybrid/model/lease.py, same
+# keys). The model never reads the calendar; this rule does, at preview and up: "today" is the
+# UTC date, or HYBRID_TODAY (YYYY-MM-DD) when set, so tests and reruns can pin it.
 
 TAG_OWNER, TAG_LEASE_END = "owner", "lease-end"
 TODAY_ENV = "HYBRID_TODAY"
@@ -1101,8 +1104,14 @@ LEASE_WINDOW_SCHEMA = PolicyConfigSchema(
 
 
 def lease_today() -> _dt.date:
+    """The day leases are judged on; a ValueError naming TODAY_ENV when its value is no date."""
     pinned = os.environ.get(TODAY_ENV, "").strip()
-    return _dt.date.fromisoformat(pinned) if pinned else _dt.datetime.now(_dt.timezone.utc).date()
+    if not pinned:
+        return _dt.datetime.now(_dt.timezone.utc).date()
+    try:
+        return _dt.date.fromisoformat(pinned)
+    except ValueError:
+        raise ValueError(f"Set {TODAY_ENV} to YYYY-MM-DD or unset it: {pinned!r} is not a date.") from None
 
 
 def _lease_end(props: Mapping) -> Any:
@@ -1134,8 +1143,13 @@ def check_lease_not_expired(props: Mapping, config: Optional[Mapping] = None, to
     end, problem = _lease_end(props)
     if problem:
         return [problem]
-    day = today or lease_today()
-    if end is not None and end < day:
+    if end is None:
+        return []
+    try:
+        day = today or lease_today()
+    except ValueError as e:
+        return [str(e)]
+    if end < day:
         owner = get(props, "tags", TAG_OWNER)
         return [f"Release this GPU instance (set its pool's count to 0) or renew the lease (move lease.end forward): "
                 f"the lease of owner {owner if isinstance(owner, str) else 'unknown'} ended on {end.isoformat()}."]
@@ -1148,7 +1162,11 @@ def check_lease_ending_soon(props: Mapping, config: Optional[Mapping] = None, to
     end, problem = _lease_end(props)
     if problem or end is None or end is UNKNOWN:
         return []
-    day, days = today or lease_today(), int(_cfg(config, LEASE_WINDOW_SCHEMA)["warnDays"])
+    try:
+        day = today or lease_today()
+    except ValueError:
+        return []  # reported by the mandatory lease rule
+    days = int(_cfg(config, LEASE_WINDOW_SCHEMA)["warnDays"])
     left = (end - day).days
     if 0 <= left <= days:
         owner = get(props, "tags", TAG_OWNER)
@@ -1216,7 +1234,7 @@ def check_ram_policy_wildcards(props: Mapping, config: Optional[Mapping] = None)
 
 
 def _ak_findings(where: str, key: str, value: Any) -> list[str]:
-    if not isinstance(value, str) or not value or value == "[secret]":
+    if not isinstance(value, str) or not value or value == REDACTED:
         return []
     if _AK_ID_RE.search(value) or (_AK_KEY_RE.search(key) and len(value) >= 16):
         return [f"Move the AccessKey in {where} into a Kubernetes Secret filled from secret stack config "
@@ -1314,9 +1332,6 @@ def _resource_validator(types: list[str], check: ResourceCheck, pass_type: bool 
         kwargs = {"resource_type": args.resource_type} if pass_type else {}
         for msg in check(args.props, args.get_config(), **kwargs):
             report_violation(msg, None)
-    # The only types this validator looks at: analyzer_memo skips the policy for any other type
-    # before pulumi-policy prepares its arguments (the validator would return at once anyway).
-    validate.resource_types = frozenset(types)  # type: ignore[attr-defined]
     return validate
 
 

@@ -15,8 +15,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "hybrid-gpu-platform"
 
-# Leases are checked against "today": pin it so the suite does not change verdict with the
-# calendar (the stack files' leases end in 2027). Subprocesses (the policy pack) inherit it.
+# The policy pack judges leases against "today": pin it so the suite does not change verdict
+# with the calendar (the stack files' leases end in 2027). The pack's processes inherit it.
 TEST_TODAY = "2026-11-29"
 os.environ["HYBRID_TODAY"] = TEST_TODAY
 
@@ -101,25 +101,21 @@ def settle(program: Callable[[], Any]) -> Any:
     program, and return what it returned with every Output in it (also inside tuples, lists
     and dicts) resolved.
 
-    It returns only once the run has settled: the SDK's end-of-program wait
-    (``run_pulumi_func``) has seen every registration RPC and every Output finish. Checks
+    It returns only once the run has settled: the public ``pulumi.runtime.test`` wrapper
+    returns after every registration RPC and every Output of the run has finished. Checks
     that read what the mocks recorded go after this call, never inside an ``apply``: an
     apply runs as soon as the Outputs it names resolve, while resources outside that chain
     (a child parented to another resource, a rule, a link nobody exports) may still be
     registering, and a check like "no such resource" passes vacuously."""
     import pulumi
-    from pulumi.runtime.settings import SETTINGS
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
 
-    SETTINGS.rpc_manager.clear()
-    SETTINGS.outputs.clear()
     box: dict[str, Any] = {}
 
-    def run() -> None:
-        box["value"] = _sync_await(pulumi.Output.from_input(program()).future())
+    @pulumi.runtime.test
+    def run():
+        return pulumi.Output.from_input(program()).apply(lambda value: box.update(value=value))
 
-    _sync_await(run_pulumi_func(run))
+    run()
     return box["value"]
 
 

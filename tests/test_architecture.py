@@ -1,35 +1,71 @@
-"""Structure the code relies on: no import cycles, every artifact writer listed."""
+"""Structure the code relies on: the import contracts of the layers, every artifact writer listed."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from hybrid_tools import import_cycles
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_no_import_cycles_among_project_packages():
-    g = import_cycles.graph(ROOT)
-    assert "hybrid_tools.mockrun" in g and "policy:rules" in g  # the walk saw the code
-    assert import_cycles.cycles(g) == []
+def _lint_imports(cwd: Path, extra_path: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if extra_path:
+        env["PYTHONPATH"] = extra_path
+    lint = Path(sys.executable).parent / "lint-imports"
+    return subprocess.run([str(lint), "--no-cache"], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_cycle_check_finds_a_lazy_import_cycle(tmp_path):
-    # The shape of the cycle this check was written for: a module importing, inside a
-    # function, one that imports it back at top level.
-    for pkg in (*import_cycles.PACKAGES, *import_cycles.FLAT_DIRS):
-        (tmp_path / pkg).mkdir()
-    (tmp_path / "hybrid_tools" / "__init__.py").write_text("")
-    (tmp_path / "hybrid_tools" / "a.py").write_text("def f():\n    from hybrid_tools.b import g\n")
-    (tmp_path / "hybrid_tools" / "b.py").write_text("from . import a\n")
-    (tmp_path / "hybrid_tools" / "c.py").write_text(
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from hybrid_tools import b\n")
-    (tmp_path / "hybrid_tools" / "d.py").write_text("import hybrid_tools.c\n")
-    assert import_cycles.cycles(import_cycles.graph(tmp_path)) == [["hybrid_tools.a", "hybrid_tools.b"]]
-    assert import_cycles.main(tmp_path) == 1
+def test_import_contracts_hold():
+    """The layer contracts of pyproject.toml ([tool.importlinter]), checked by import-linter."""
+    out = _lint_imports(ROOT)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    assert "Contracts: 4 kept, 0 broken." in out.stdout
+
+
+# A tree holding the imports the contracts' ignore lists name (an ignore that matches nothing
+# is an error), then one breach per contract.
+_FAKE = {
+    "hybrid/__init__.py": "",
+    "hybrid/model/__init__.py": "",
+    "hybrid/model/platform.py": "def f():\n    from hybrid import placement_platform\n",
+    "hybrid/placement_platform.py": "",
+    "components/__init__.py": "",
+    "components/contracts.py": "",
+    "components/a.py": "from components import contracts\n",
+    "components/b.py": "",
+    "components/platform.py": "from components import a\n",
+    "components/config.py": "from components import b\n",
+    "hybrid_tools/__init__.py": "",
+    "hybrid_tools/p.py": "",
+    "hybrid_tools/q.py": "",
+}
+_BREACHES = {
+    "Layers: hybrid_tools over components over pure hybrid": {"hybrid/cidr.py": "import components.b\n"},
+    "Pure hybrid never imports a Pulumi SDK": {"hybrid/cidr.py": "def f():\n    import pulumi_alicloud\n"},
+    "Components read each other only through components.contracts": {"components/b.py": "from components import a\n"},
+    "No import cycle between sibling modules or packages": {"hybrid_tools/p.py": "from hybrid_tools import q\n",
+                                                            "hybrid_tools/q.py": "def f():\n    from hybrid_tools import p\n"},
+}
+
+
+@pytest.mark.parametrize("contract", sorted(_BREACHES))
+def test_each_import_contract_catches_its_breach(tmp_path, contract):
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    for rel, text in {**_FAKE, **_BREACHES[contract]}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    out = _lint_imports(tmp_path, str(tmp_path))
+    assert out.returncode == 1, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "Contracts: 3 kept, 1 broken." in out.stdout, out.stdout[-3000:]
+    broken = [ln.split(" BROKEN")[0] for ln in out.stdout.splitlines() if " BROKEN" in ln]
+    assert broken == [contract], broken
 
 
 def _writer_like(fn) -> bool:
@@ -72,24 +108,3 @@ def test_policy_pack_imports_the_project_in_its_own_venv():
     assert out.returncode == 0, out.stderr
     where, gpu = out.stdout.split()
     assert Path(where).resolve() == (ROOT / "hybrid" / "__init__.py").resolve() and gpu == "True"
-
-
-def test_components_read_each_other_only_through_contracts():
-    # Only the composer (platform.py) and the config reader import components; every other
-    # component may import the frozen output types of components/contracts.py, nothing else.
-    import ast
-
-    composers = {"platform.py", "config.py", "__init__.py"}
-    found = {}
-    for path in sorted((ROOT / "components").glob("*.py")):
-        mods = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                mods.add(node.module)
-            elif isinstance(node, ast.Import):
-                mods.update(a.name for a in node.names)
-        found[path.name] = {m for m in mods if m.split(".")[0] == "components"}
-    assert found["cni.py"] >= {"components.contracts"}  # the walk saw the imports
-    bad = {name: sorted(m - {"components.contracts"}) for name, m in found.items()
-           if name not in composers and m - {"components.contracts"}}
-    assert bad == {}

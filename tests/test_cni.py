@@ -97,7 +97,9 @@ def test_adding_a_zone_adds_its_pod_vswitch_to_terway(dev_raw):
     assert after["vswitches"] == {"cn-beijing-g": ["vsw-pods-cn-beijing-g"], "cn-beijing-h": ["vsw-pods-cn-beijing-h"]}
     assert set(after["vswitches"]) == set(p1.regions[0].zone_ids)
     # terwayd reads eni_conf only at start: the new zone changes the pod template, so Terway rolls.
-    ann = lambda objs: _daemonsets(objs)["terway-eniip-cn-beijing"]["spec"]["template"]["metadata"]["annotations"]
+    def ann(objs):
+        return _daemonsets(objs)["terway-eniip-cn-beijing"]["spec"]["template"]["metadata"]["annotations"]
+
     assert ann(objs0)[plan.CHECKSUM_ANNOTATION] != ann(objs1)[plan.CHECKSUM_ANNOTATION]
     # A new cloud node in that zone is served by the region's Terway.
     node = Node("cloud-new", {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "alibabacloud.com/external": "true",

@@ -69,10 +69,11 @@ def _args_class(type_token: str):
     package = importlib.import_module(f"pulumi_alicloud.{mod.split('/')[0]}")
     # The generator names it <Resource>InitArgs where <Resource>Args is taken by a nested type.
     init = getattr(package, resource + "InitArgs", None)
-    return init or getattr(package, resource + "Args"), package._inputs
+    # The package exports its nested input types too (e.g. ecs.InstanceDataDiskArgs).
+    return init or getattr(package, resource + "Args"), package
 
 
-def _check(value, annotation: str, inputs_module, where: str, errors: list[str]) -> None:
+def _check(value, annotation: str, package, where: str, errors: list[str]) -> None:
     if value == "[secret]":
         return
     s = annotation[len("typing.Union["):] if annotation.startswith("typing.Union[") else annotation
@@ -81,7 +82,7 @@ def _check(value, annotation: str, inputs_module, where: str, errors: list[str])
             errors.append(f"{where}: expected a list, got {value!r}")
             return
         for i, v in enumerate(value):
-            _check(v, s[len("typing.Sequence["):], inputs_module, f"{where}[{i}]", errors)
+            _check(v, s[len("typing.Sequence["):], package, f"{where}[{i}]", errors)
         return
     if s.startswith("typing.Mapping["):
         if not isinstance(value, dict):
@@ -92,7 +93,7 @@ def _check(value, annotation: str, inputs_module, where: str, errors: list[str])
         if not isinstance(value, dict):
             errors.append(f"{where}: expected an object")
             return
-        _check_args(value, getattr(inputs_module, nested.group(1)), inputs_module, where, errors)
+        _check_args(value, getattr(package, nested.group(1)), package, where, errors)
         return
     prim = re.match(r"(str|int|bool|float)\b", s)
     assert prim, f"{where}: unhandled annotation {annotation}"
@@ -104,14 +105,14 @@ def _check(value, annotation: str, inputs_module, where: str, errors: list[str])
         errors.append(f"{where}: {value!r} is not {kind}")
 
 
-def _check_args(props: dict, cls, inputs_module, where: str, errors: list[str]) -> None:
+def _check_args(props: dict, cls, package, where: str, errors: list[str]) -> None:
     params = inspect.signature(cls.__init__).parameters
     for key, value in props.items():
         arg = _snake(key)
         if arg not in params or arg == "__self__":
             errors.append(f"{where}.{key}: not an argument of {cls.__name__}")
             continue
-        _check(value, str(params[arg].annotation), inputs_module, f"{where}.{key}", errors)
+        _check(value, str(params[arg].annotation), package, f"{where}.{key}", errors)
 
 
 def test_schema_checker_catches_wrong_names_and_types():

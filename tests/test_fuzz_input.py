@@ -2,7 +2,7 @@
 model's JSON schema, hostile mutations of the dev and prod stacks, and placement requests.
 
 Hostile mutations draw from a seeded ``random.Random``; schema-generated cases come from
-Hypothesis with ``derandomize=True`` and a pinned constants pool (``pinned_constants``).
+Hypothesis with ``derandomize=True``, each generator in a fresh interpreter (``generated``).
 The cases are a function of the stack files, the schema and the generator code: the summary's
 ``inputs`` digest says whether two runs fed the same cases, so a count that moved with an edit
 to a stack is told apart from a count that moved on its own.
@@ -16,17 +16,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import pkgutil
 import random
 import signal
 import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
-from importlib import import_module
 from pathlib import Path
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from hypothesis_jsonschema import from_schema
@@ -260,76 +257,47 @@ PLATFORM_SCHEMA = Platform.model_json_schema(by_alias=True)
 PLACEMENT_SCHEMA = PlacementInput.model_json_schema()
 
 
-# --- Hypothesis with a pinned constants pool ------------------------------------
-# Hypothesis draws about 5 % of its values from literals it harvests out of every project module
-# in sys.modules at draw time (hypothesis 6.155: internal/conjecture/providers.py,
-# _get_local_constants). What is imported by then depends on the tests run before in the same
-# process (cli.main imports the plan machinery and the components lazily), so "derandomized"
-# cases drifted with test order and selection. The pool is pinned to the modules the cases are
-# judged by, every one of them imported: the same cases whatever ran before.
+# --- Hypothesis in a fresh interpreter ------------------------------------------
+# Hypothesis draws about 5 % of its values from literals it harvests out of the project modules
+# in sys.modules at draw time (hypothesis 6.155, "local constants"). What this process has
+# imported by then depends on the tests run before it (pytest collects every test module; cli.main
+# imports the plan machinery and the components lazily), so "derandomized" cases would drift with
+# test order and selection. Each generator runs in a fresh interpreter that imports this module
+# and nothing else first: the same modules, so the same constants, whatever ran before.
 
-CONSTANT_MODULES = ("hybrid", "hybrid_tools.stackconfig", "hybrid_tools.placement_cli")
-
-
-def _constant_module_names() -> list[str]:
-    names = []
-    for top in CONSTANT_MODULES:
-        mod = import_module(top)
-        names.append(top)
-        if hasattr(mod, "__path__"):
-            names += [m.name for m in pkgutil.walk_packages(mod.__path__, top + ".")]
-    return sorted(names)
+_GENERATE = """
+import pickle, sys
+from tests import test_fuzz_input as t
+sys.stdout.buffer.write(pickle.dumps(t.generate_here(sys.argv[1], int(sys.argv[2]))))
+"""
 
 
-_PINNED = None
-
-
-def _pinned_pool():
-    global _PINNED
-    if _PINNED is None:
-        from hypothesis.internal.constants_ast import Constants, constants_from_module
-        from hypothesis.internal.floats import float_to_int
-        from sortedcontainers import SortedSet
-
-        pool = Constants()
-        for name in _constant_module_names():
-            pool |= constants_from_module(import_module(name))
-        # Sorted, as Hypothesis keeps its own pool: a plain set of str iterates in PYTHONHASHSEED order.
-        _PINNED = Constants(integers=SortedSet(pool.integers), floats=SortedSet(pool.floats, key=float_to_int),
-                            bytes=SortedSet(pool.bytes), strings=SortedSet(pool.strings))
-    return _PINNED
-
-
-@contextmanager
-def pinned_constants():
-    from hypothesis.internal.conjecture import providers
-
-    pool = _pinned_pool()
-    real = providers._get_local_constants
-    providers.CONSTANTS_CACHE.cache.clear()  # per-choice-type views of the pool it had before
-    providers._get_local_constants = lambda: pool
-    try:
-        yield
-    finally:
-        providers._get_local_constants = real
-        providers.CONSTANTS_CACHE.cache.clear()
-
-
-def generated(strategy, n: int) -> list:
-    """The first ``n`` values Hypothesis generates from ``strategy`` under FUZZ, pool pinned.
-
-    Generated first, judged after: generation never depends on a case's outcome (no shrinking,
-    no targeting), and the list can be compared between runs."""
+def generate_here(name: str, n: int) -> list:
+    """The first ``n`` values Hypothesis generates from the strategy ``name`` under FUZZ."""
     values = []
 
     @settings(FUZZ, max_examples=n)
-    @given(strategy)
+    @given(GENERATORS[name]())
     def collect(value):
         values.append(value)
 
-    with pinned_constants():
-        collect()
+    collect()
     return values
+
+
+def generated(name: str, n: int) -> list:
+    """``generate_here(name, n)`` in a fresh interpreter (see above).
+
+    Generated first, judged after: generation never depends on a case's outcome (no shrinking,
+    no targeting), and the list can be compared between runs."""
+    import os
+    import pickle
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", _GENERATE, name, str(n)], cwd=ROOT, capture_output=True, timeout=900,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
+    return pickle.loads(proc.stdout)
 
 
 def schema_sections():
@@ -338,6 +306,9 @@ def schema_sections():
 
 def placement_texts():
     return from_schema(PLACEMENT_SCHEMA).map(json.dumps)
+
+
+GENERATORS = {"schema_sections": schema_sections, "placement_texts": placement_texts}
 
 
 # --- the fuzz runs ------------------------------------------------------------
@@ -383,7 +354,7 @@ def _section(key: str):
 
 def test_fuzz_stack_from_schema(tmp_path_factory):
     tally = Tally("stack-schema")
-    for key, value in generated(schema_sections(), SCHEMA_CASES):
+    for key, value in generated("schema_sections", SCHEMA_CASES):
         raw = stack_raw("dev")
         raw[key] = value
         check_stack_bytes(_schema_stack(raw), tmp_path_factory.mktemp("g"), tally)
@@ -458,7 +429,7 @@ def test_fuzz_placement_requests():
     tally = Tally("placement")
     for text in placement_mutation_cases():
         check_placement_text(text, tally)
-    for text in generated(placement_texts(), PLACEMENT_SCHEMA_CASES):
+    for text in generated("placement_texts", PLACEMENT_SCHEMA_CASES):
         check_placement_text(text, tally)
     check_placement_text(json.dumps(GOOD_REQUEST), tally)
     tally.assert_clean()
@@ -475,8 +446,8 @@ def case_digests(schema_cases: int) -> dict[str, str]:
     return {
         "stack-mutations": digest([d.decode("utf-8", "backslashreplace") for d in stack_mutation_cases()]),
         "placement-mutations": digest(placement_mutation_cases()),
-        "placement-schema": digest(generated(placement_texts(), PLACEMENT_SCHEMA_CASES)),
-        "stack-schema": digest(generated(schema_sections(), schema_cases)),
+        "placement-schema": digest(generated("placement_texts", PLACEMENT_SCHEMA_CASES)),
+        "stack-schema": digest(generated("schema_sections", schema_cases)),
     }
 
 

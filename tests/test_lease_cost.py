@@ -6,9 +6,7 @@ the pricing stand-in's), never by the code under test.
 
 from __future__ import annotations
 
-import copy
 import json
-import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -31,33 +29,84 @@ def _pool(raw, region, name):
 
 # --- leases -------------------------------------------------------------------
 
-def test_past_lease_is_rejected_unless_released(prod_raw, monkeypatch):
-    monkeypatch.setenv("HYBRID_TODAY", "2027-04-01")  # a100-burst ended 2027-03-31, a10-overflow 2027-02-28
-    with pytest.raises(ConfigError) as e:
-        load(prod_raw)
-    paths = [i.path for i in e.value.issues]
-    assert paths == ["regions[0].gpuPools[1].lease.end", "regions[2].gpuPools[0].lease.end"]
-    assert "set count: 0" in e.value.issues[0].fix
-    _pool(prod_raw, "cn-beijing", "a100-burst")["count"] = 0
-    _pool(prod_raw, "cn-zhangjiakou", "a10-overflow")["count"] = 0
-    load(prod_raw)  # released pools may keep an old lease
+# prod's pools: a100-burst (cn-beijing) ends 2027-03-31, a10-overflow (cn-zhangjiakou) 2027-02-28,
+# a10-train 2027-06-30 (stacks/Pulumi.prod.yaml). 2027-04-01 is past the first two.
+EXPIRED_DAY = "2027-04-01"
 
 
-def test_last_day_of_the_lease_is_still_inside(prod_raw, monkeypatch):
-    monkeypatch.setenv("HYBRID_TODAY", "2027-02-28")
-    load(prod_raw)
-    monkeypatch.setenv("HYBRID_TODAY", "2027-03-01")
-    with pytest.raises(ConfigError, match="a10-overflow"):
-        load(prod_raw)
+def test_the_model_never_reads_the_calendar(prod_raw, monkeypatch):
+    """A config is valid or not whatever the day: preview, refresh and destroy of a stack whose
+    lease has ended must not fail on the config (the lease is the policy pack's rule)."""
+    monkeypatch.delenv("HYBRID_TODAY", raising=False)
+    inside = load(prod_raw).model_dump()
+    for day in (EXPIRED_DAY, "2099-01-01", "not a day"):
+        monkeypatch.setenv("HYBRID_TODAY", day)
+        assert load(prod_raw).model_dump() == inside
+    # no clock anywhere in the pure layer
+    import re
+
+    clock = re.compile(r"\b(date\.today|datetime\.now|datetime\.utcnow|HYBRID_TODAY|time\.time\(\)|time\.localtime)")
+    assert [str(f) for f in (ROOT / "hybrid").rglob("*.py") if clock.search(f.read_text())] == []
 
 
-def test_past_lease_exits_2_without_writing(tmp_path, monkeypatch, capsys):
+def test_expired_lease_plan_runs_and_the_gate_fails_naming_the_lease(tmp_path, monkeypatch, capsys):
+    """`hybrid-gpu plan` of a stack past a lease: the plan is written (the same bytes as on a day
+    inside every lease), the gate fails on ecs-gpu-lease-not-expired, naming each expired pool's
+    instances, owner and end day; the pool still inside its lease is not named."""
     from hybrid_tools import cli
 
-    monkeypatch.setenv("HYBRID_TODAY", "2027-04-01")
-    assert cli.main(["plan", "--stack", "prod", "--out", str(tmp_path), "--no-policy"]) == 2
-    assert "regions[0].gpuPools[1].lease.end" in capsys.readouterr().err
-    assert not (tmp_path / "prod").exists()
+    assert cli.main(["plan", "--stack", "prod", "--out", str(tmp_path / "inside"), "--no-policy"]) == 0
+    monkeypatch.setenv("HYBRID_TODAY", EXPIRED_DAY)
+    capsys.readouterr()
+    assert cli.main(["plan", "--stack", "prod", "--out", str(tmp_path / "expired")]) == 1
+    out = capsys.readouterr().out
+    inside, expired = tmp_path / "inside/prod", tmp_path / "expired/prod"
+    names = sorted(str(p.relative_to(inside)) for p in inside.rglob("*") if p.is_file())
+    assert sorted(str(p.relative_to(expired)) for p in expired.rglob("*") if p.is_file()) == sorted([*names, "policy.json"])
+    for name in names:
+        assert (inside / name).read_bytes() == (expired / name).read_bytes(), name
+    verdict = json.loads((expired / "policy.json").read_text())
+    mandatory = [v for v in verdict["violations"] if v["enforcement"] == "mandatory"]
+    assert {v["policy"] for v in mandatory} == {"ecs-gpu-lease-not-expired"}
+    by_pool: dict[str, set[str]] = {}
+    for v in mandatory:
+        pool = next(p for p in ("a100-burst", "a10-overflow", "a10-train") if f"-{p}-" in v["urn"])
+        by_pool.setdefault(pool, set()).add(v["message"].split(": ", 1)[1])
+    # a100-burst: 2 instances, a10-overflow: 2, one message per pool (its owner and last day)
+    assert by_pool == {"a100-burst": {"the lease of owner llm-research ended on 2027-03-31."},
+                       "a10-overflow": {"the lease of owner ml-platform ended on 2027-02-28."}}
+    assert len(mandatory) == 4
+    assert "ecs-gpu-lease-not-expired" in out and "FAIL" in out
+
+
+def test_destroy_path_runs_the_program_with_an_expired_lease(monkeypatch, tmp_path):
+    """`pulumi destroy` deletes what the state holds without the pack (docs/cost.md); with
+    --run-program, and for `pulumi refresh --run-program`, the program runs first. Under the
+    mocks the program runs past every lease and declares the expired pools' instances as on
+    any other day; releasing the pools (count: 0, what the rule asks) leaves the gate without
+    a lease violation on the same day."""
+    from hybrid_tools import policy_gate as pg
+    from hybrid_tools.plan import build_plan
+
+    monkeypatch.setenv("HYBRID_TODAY", "2099-01-01")  # past every lease of prod
+    _, _, run, _ = build_plan("prod", root=ROOT)
+    instances = [r.name for r in run.registrations.values() if r.type == "alicloud:ecs/instance:Instance"]
+    assert any("a100-burst" in n for n in instances) and any("a10-train" in n for n in instances)
+
+    import re
+
+    import yaml
+
+    text = (ROOT / "stacks/Pulumi.prod.yaml").read_text()
+    released = re.sub(r"(?m)^(          count: )\d+$", r"\g<1>0", text)  # every pool of every region
+    pools = [p for r in yaml.safe_load(released)["config"]["hybrid-gpu-platform:regions"] for p in r["gpuPools"]]
+    assert len(pools) == 4 and {p["count"] for p in pools} == {0}
+    (tmp_path / "released.yaml").write_text(released)
+    _, platform, run, _ = build_plan("prod", root=ROOT, config_file=tmp_path / "released.yaml")
+    assert not [r.name for r in run.registrations.values() if r.type == "alicloud:ecs/instance:Instance"]
+    with pg.PolicyAnalyzer() as a:
+        report = pg.gate_run("prod", platform, run, tmp_path / "gate", analyzer=a)
+    assert not [v for v in report.violations if v.policy == "ecs-gpu-lease-not-expired"]
 
 
 @pytest.mark.parametrize("field,value,needle", [
@@ -84,12 +133,6 @@ def test_lease_end_forms(prod_raw):
     for form in ("2027-06-30", dt.date(2027, 6, 30), "2027-06-30T00:00:00Z"):
         _pool(prod_raw, "cn-beijing", "a10-train")["lease"]["end"] = form
         assert load(prod_raw).regions[0].gpu_pools[0].lease.end == dt.date(2027, 6, 30)
-
-
-def test_bad_today_override_is_a_config_error(prod_raw, monkeypatch):
-    monkeypatch.setenv("HYBRID_TODAY", "tomorrow")
-    with pytest.raises(ConfigError, match="HYBRID_TODAY"):
-        load(prod_raw)
 
 
 # --- cost ---------------------------------------------------------------------

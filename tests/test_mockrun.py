@@ -20,16 +20,21 @@ def loop():
 
 
 def _sdk(value):
-    """(value, is_secret) as the SDK resolves ``value``: Output.from_input, awaited."""
+    """(value, is_secret) as the SDK resolves ``value``: Output.from_input, read by an apply
+    that also runs on unknowns (as the engine hands a stack output over)."""
     import pulumi
-    from pulumi.runtime.sync_await import _sync_await
 
     out = pulumi.Output.from_input(value)
+    seen = []
+    secret = asyncio.get_event_loop().run_until_complete(out.apply(seen.append, run_with_unknowns=True).is_secret())
+    return seen[0], secret
 
-    async def both():
-        return await out.future(with_unknowns=True), await out.is_secret()
 
-    return _sync_await(both())
+def _run(value):
+    """(value, is_secret) as the offline runner resolves a stack output."""
+    from hybrid_tools.mockrun import _resolve
+
+    return asyncio.get_event_loop().run_until_complete(_resolve(value))
 
 
 def _typed(value):
@@ -50,18 +55,14 @@ _PLAIN = st.recursive(_SCALAR, lambda inner: st.one_of(
 @pytest.mark.parametrize("value", [{}, [], (), "", 0, 0.0, False, None, {"a": ()}, {"w": {"x": [1, 2.5, (3, "t")]}},
                                    [{"k": [True, None]}], ((),)])
 def test_plain_outputs_resolve_as_the_sdk_resolves_them(loop, value):
-    from hybrid_tools.mockrun import _resolve
-
-    assert _typed(_resolve(value)) == _typed(_sdk(value))
+    assert _typed(_run(value)) == _typed(_sdk(value))
 
 
 def test_any_plain_output_resolves_as_the_sdk_resolves_it(loop):
-    from hybrid_tools.mockrun import _resolve
-
     @settings(max_examples=150, derandomize=True, deadline=None)
     @given(_PLAIN)
     def check(value):
-        assert _typed(_resolve(value)) == _typed(_sdk(value))
+        assert _typed(_run(value)) == _typed(_sdk(value))
 
     check()
 
@@ -69,20 +70,18 @@ def test_any_plain_output_resolves_as_the_sdk_resolves_it(loop):
 def test_outputs_holding_outputs_go_through_the_sdk(loop):
     import pulumi
 
-    from hybrid_tools.mockrun import _NOT_PLAIN, _plain, _resolve
+    from hybrid_tools.mockrun import _NOT_PLAIN, _plain
 
     secret = {"scriptUrl": pulumi.Output.secret("oss://b/k"), "n": [1, (2,)]}
     assert _plain(secret) is _NOT_PLAIN
-    assert _resolve(secret) == ({"scriptUrl": "oss://b/k", "n": [1, (2,)]}, True)
-    assert _resolve({"a": pulumi.Output.from_input(3)}) == ({"a": 3}, False)
+    assert _run(secret) == ({"scriptUrl": "oss://b/k", "n": [1, (2,)]}, True)
+    assert _run({"a": pulumi.Output.from_input(3)}) == ({"a": 3}, False)
     # a non-string key is not plain: from_input passes the keys as keywords
     assert _plain({1: "x"}) is _NOT_PLAIN
 
 
 def test_any_known_output_of_plain_data_resolves_as_the_sdk_resolves_it(loop):
     import pulumi
-
-    from hybrid_tools.mockrun import _resolve
 
     @settings(max_examples=100, derandomize=True, deadline=None)
     @given(_PLAIN, st.booleans(), st.booleans())
@@ -94,15 +93,13 @@ def test_any_known_output_of_plain_data_resolves_as_the_sdk_resolves_it(loop):
         again = pulumi.Output.secret(value) if secret else pulumi.Output.from_input(value)
         if nested:
             again = pulumi.Output.all(inner=again, n=1)
-        assert _typed(_resolve(out)) == _typed(_sdk(again))
+        assert _typed(_run(out)) == _typed(_sdk(again))
 
     check()
 
 
 def test_unknown_output_resolves_as_the_sdk_resolves_it(loop):
     import pulumi
-
-    from hybrid_tools.mockrun import _resolve
 
     def unknown():
         fut = {k: loop.create_future() for k in ("value", "known", "secret")}
@@ -111,4 +108,4 @@ def test_unknown_output_resolves_as_the_sdk_resolves_it(loop):
         fut["secret"].set_result(True)
         return pulumi.Output(set(), fut["value"], fut["known"], fut["secret"])
 
-    assert _resolve(unknown()) == _sdk(unknown())
+    assert _run(unknown()) == _sdk(unknown())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from hybrid.model import load
 from tests.conftest import settle

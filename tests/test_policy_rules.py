@@ -481,6 +481,21 @@ def test_lease_not_expired():
     assert rules.check_lease_not_expired(P({"instanceType": "ecs.g7.large", "tags": {"lease-end": "2020-01-01"}}), today=day) == []
 
 
+def test_lease_day_from_the_environment(monkeypatch):
+    """HYBRID_TODAY pins the pack's day (the model never reads one); a value that is no date is
+    a mandatory violation naming the variable, not a crash of the pack."""
+    monkeypatch.setenv("HYBRID_TODAY", "2027-04-01")
+    (msg,) = rules.check_lease_not_expired(_leased("2027-03-31"))
+    assert "ended on 2027-03-31" in msg
+    monkeypatch.setenv("HYBRID_TODAY", "2027-03-31")
+    assert rules.check_lease_not_expired(_leased("2027-03-31")) == []
+    monkeypatch.setenv("HYBRID_TODAY", "tomorrow")
+    (msg,) = rules.check_lease_not_expired(_leased("2027-03-31"))
+    assert "HYBRID_TODAY" in msg and "'tomorrow'" in msg
+    assert rules.check_lease_ending_soon(_leased("2027-03-31"), {"warnDays": 30}) == []
+    assert rules.check_lease_not_expired(_leased(None)) == []  # no lease: nothing to judge, whatever the day
+
+
 def test_lease_ending_soon_window_per_stack():
     import datetime as dt
 

@@ -13,7 +13,7 @@ import yaml
 from hybrid import agent
 from hybrid.errors import ConfigError
 from hybrid.model import load
-from tests.conftest import settle
+from tests.conftest import PROJECT, settle
 
 DYN = "pulumi-python:dynamic/ack:RegisteredCluster"
 CR = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
@@ -141,16 +141,17 @@ def test_engine_is_asked_to_keep_the_agent_manifest_secret_in_state(pulumi_mocks
     certificates: the engine stores it encrypted only if the registration names it in
     additionalSecretOutputs (wrapping the component's copy in Output.secret does not
     reach the state of the dynamic resource)."""
-    pulumi_mocks(dev_raw)
-    monitor = pulumi.runtime.settings.get_monitor()
+    from pulumi.runtime.mocks import MockMonitor
+
+    rec = pulumi_mocks(dev_raw)
     asked: dict[str, list[str]] = {}
-    register = monitor.RegisterResource
 
-    def recording(request):
-        asked[request.type] = sorted(request.additionalSecretOutputs)
-        return register(request)
+    class Recording(MockMonitor):  # the monitor sees each RegisterResourceRequest as the engine would
+        def RegisterResource(self, request):
+            asked[request.type] = sorted(request.additionalSecretOutputs)
+            return super().RegisterResource(request)
 
-    monitor.RegisterResource = recording
+    pulumi.runtime.set_mocks(rec.mocks, project=PROJECT, stack="dev", preview=False, monitor=Recording(rec.mocks))
     settle(lambda: _build(dev_raw)[1].cluster_id)
     assert asked[DYN] == ["agent_manifest"]
 

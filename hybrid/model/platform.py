@@ -19,7 +19,6 @@ from hybrid.cidr import MAX_VSWITCH_PREFIX, MIN_VSWITCH_PREFIX, PlanningError, p
 from hybrid.errors import ConfigError, ConfigIssue, validation_issues
 from hybrid.model.base import Model, net, overlaps, zone_in_region
 from hybrid.model.cni import Cni
-from hybrid.model import lease as lease_model
 from hybrid.model import pricing as pricing_model
 from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
@@ -288,7 +287,6 @@ def _bgp_peers(p: Platform) -> Iterable[ConfigIssue]:
 
 
 cross_check(check_virtual_node)
-cross_check(lease_model.check)
 cross_check(pricing_model.check)
 cross_check(check_identity)
 
