@@ -187,6 +187,25 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
             "was not confirmed in a public source",
         confirm_by="`pulumi preview` against the registered cluster, then compare the console's Node Scaling settings",
     ),
+    "jobs.ackPolicyFields": Unconfirmed(
+        value="customSchedulingType,suspension.scheduling",
+        used_by="hybrid/jobs.py",
+        why="Alibaba's 'Schedule multi-cluster PyTorchJobs with gang scheduling and Kube Queue' page names "
+            "customSchedulingType: Gang and suspension.scheduling: true on a policy.one.alibabacloud.com/v1alpha1 "
+            "PropagationPolicy; no public CRD schema of that group was found, and Karmada v1.18.2's PropagationPolicy "
+            "has neither field (its suspension holds only dispatching / dispatchingOnClusters), so they are emitted "
+            "only when the Fleet policy API is ACK's",
+        confirm_by="`kubectl get crd propagationpolicies.policy.one.alibabacloud.com -o yaml` on the Fleet and look for "
+                   "spec.customSchedulingType and spec.suspension.scheduling",
+    ),
+    "jobs.fleetSchedulePriority": Unconfirmed(
+        value="PriorityBasedScheduling",
+        used_by="hybrid/jobs.py",
+        why="schedulePriority is alpha in Karmada v1.18.2 behind the PriorityBasedScheduling feature gate (CRD "
+            "description); whether an ACK One Fleet turns the gate on is not documented publicly. Without it the "
+            "field is accepted and ignored",
+        confirm_by="ask Alibaba support or read karmada-scheduler's --feature-gates on a Fleet you can inspect",
+    ),
 }
 
 

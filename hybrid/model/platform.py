@@ -25,6 +25,7 @@ from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
 from hybrid.model.gpu_driver import GpuSupport, kubelet_may_set
 from hybrid.model.network import Idc, Region
+from hybrid.model.jobs import Jobs
 from hybrid.model.placement import Placement
 from hybrid.model.registration import Registration
 from hybrid.model.virtual_node import VirtualNode
@@ -34,7 +35,7 @@ from hybrid.model.virtual_node import check as check_virtual_node
 LABEL_POOL_KEY = "hybrid.example.com/gpu-pool"
 
 # Stack-config keys (in the project namespace) that hold plain objects.
-CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu")
+CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu", "jobs")
 # Stack-config keys that must be Pulumi secrets, with what they hold.
 SECRET_KEYS = {
     "bootstrapToken": "short-lived kubeadm bootstrap token (abcdef.0123456789abcdef) for cloud nodes",
@@ -62,6 +63,7 @@ class Platform(Model):
     pricing: Optional[pricing_model.Pricing] = None
     identity: Identity = Identity()
     gpu: GpuSupport = GpuSupport()
+    jobs: Jobs = Jobs()
 
     def region(self, region_id: str) -> Region:
         for r in self.regions:
@@ -306,6 +308,13 @@ def _fleet(p: Platform) -> Iterable[ConfigIssue]:
     from hybrid.placement_platform import check_fleet  # placement builds on this module
 
     return check_fleet(p)
+
+
+@cross_check
+def _jobs(p: Platform) -> Iterable[ConfigIssue]:
+    from hybrid.jobs import check  # jobs build on placement, which builds on this module
+
+    return check(p)
 
 
 @cross_check
