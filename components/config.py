@@ -12,7 +12,7 @@ from hybrid.model import KUBECONFIG_ENV, OPTIONAL_SECRET_KEYS, Platform, load
 from hybrid.model.identity import required_secrets
 
 REQUIRED_OBJECTS = ("idc", "regions", "registration")
-OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity", "gpu")
+OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity", "gpu", "jobs")
 
 
 def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, PlatformSecrets]:

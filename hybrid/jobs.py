@@ -61,10 +61,10 @@ GANG_TIERS = (0, 1, 2)
 JOB_PRIORITY_PROPAGATION = "hybrid-gpu-job-priority-classes"
 
 
-def fleet_policy_api() -> str:
-    """apiVersion of the Fleet-level policies the jobs use: the one hook to follow ``fleet.policyApi``.
-
-    Karmada's group (hybrid.fleet) unless it is ACK's, whose gang and queue fields are added then."""
+def fleet_policy_api(p: "Platform") -> str:
+    """apiVersion of the Fleet-level policies the jobs use: the one hook to follow the stack's choice of
+    Fleet policy API. Today hybrid.fleet's (Karmada's group); with ACK's group the gang and queue fields
+    are added."""
     return PROPAGATION_POLICY_API
 
 
@@ -164,9 +164,11 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         if job.gang and j.gang_scheduler is None:
             yield ConfigIssue(f"{path}.gang", "no gang scheduler is declared for the hybrid cluster, so nothing would hold the pods back until all fit.",
                               "declare jobs.gangScheduler (kind: scheduler-plugins, installed in the IDC cluster) or set gang: false.")
-        if job.queued and not on_fleet:
-            yield ConfigIssue(f"{path}.queued", "a queued job waits for Kube Queue on the ACK One Fleet to admit it, and this stack declares nothing on the Fleet.",
-                              "set registration.fleet.apply: true, or queued: false.")
+        if job.queued and not (on_fleet and _ack(fleet_policy_api(p))):
+            yield ConfigIssue(f"{path}.queued", f"a queued job waits for Kube Queue on the ACK One Fleet, which only ACK's policy API "
+                              f"({ACK_POLICY_GROUP}) asks for (suspension.scheduling); this stack "
+                              + ("declares nothing on the Fleet." if not on_fleet else f"uses {fleet_policy_api(p)}, whose PropagationPolicy has no such field."),
+                              "set queued: false (the job is admitted at once, its tenant's quota still caps it), or use ACK's Fleet policy API.")
         if job.tier is not None and job.tier not in {t.name for t in all_tiers}:
             yield ConfigIssue(f"{path}.tier", f"{job.tier} is not a tier of the hybrid cluster a gang can use ({', '.join(t.name for t in all_tiers)}).",
                               "name one of those, or drop tier to take the first that fits.")
@@ -377,7 +379,7 @@ class JobsPlan:
     def propagation(self, name: str, namespace: str, selectors: list[dict[str, Any]], member: Any, *,
                     gang: bool = False, queued: bool = False, priority_class: str | None = None,
                     failover: Any = None, replicas: bool = False) -> dict[str, Any]:
-        api = fleet_policy_api()
+        api = fleet_policy_api(self.p)
         placement: dict[str, Any] = {"clusterAffinity": {"clusterNames": [member]}}
         if gang:
             # Karmada v1.18.2 has no replica interpreter for PyTorchJob (none in pkg/resourceinterpreter/default/
@@ -441,7 +443,7 @@ class JobsPlan:
 
     def fleet_objects(self, member: Any) -> list[dict[str, Any]]:
         """Everything declared on the Fleet; ``member`` is the hybrid cluster's member name (its cluster id)."""
-        api = fleet_policy_api()
+        api = fleet_policy_api(self.p)
         out: list[dict[str, Any]] = self.priority_classes()
         if out:
             out.append({"apiVersion": api, "kind": "ClusterPropagationPolicy", "metadata": _meta(JOB_PRIORITY_PROPAGATION),
@@ -480,11 +482,14 @@ class JobsPlan:
         for jp in self.jobs:
             job = jp.job
             t = next(t for t in self.j.tenants if t.name == job.tenant)
-            gang = (f"PodGroup minMember {job.replicas} in {jp.tier.name}" if self._gang(job) else "none")
+            gang = "none"
+            if self._gang(job):
+                owner = "operator's PodGroup" if job.kind == "PyTorchJob" else "PodGroup"
+                gang = f"{owner} of {job.replicas} pods in tier {jp.tier.name}"
             if self._gang(job) and self.on_fleet:
                 gang += " + one Fleet cluster"
             rows.append({"workload": f"{jp.namespace}/{job.name}", "kind": job.kind, "gang": gang,
-                         "queue/quota": (("Fleet Kube Queue; " if job.queued and self.on_fleet else "") + f"{t.name} max {t.max_gpus} GPU"),
+                         "queue/quota": (("Kube Queue (suspension.scheduling); " if job.queued else "") + f"{t.name} max {t.max_gpus} GPU"),
                          "priority": job.priority_class or "-", "failover": "none (no health interpreter)", "autoscaling": "-"})
         for svc in self.j.services:
             t = next(t for t in self.j.tenants if t.name == svc.tenant)

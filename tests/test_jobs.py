@@ -161,8 +161,6 @@ def test_tenant_quotas_on_the_fleet():
 def test_without_the_fleet_resource_quotas_go_to_the_cluster():
     raw = stack_raw("prod")
     raw["registration"]["fleet"]["apply"] = False
-    for j in raw["jobs"]["jobs"]:
-        j["queued"] = False
     raw["jobs"]["services"] = []
     docs = J.plan_jobs(load(raw)).objects()
     rq = next(d for d in docs if d["kind"] == "ResourceQuota" and d["metadata"]["namespace"] == "data")
@@ -172,11 +170,15 @@ def test_without_the_fleet_resource_quotas_go_to_the_cluster():
 
 
 def test_ack_policy_api_adds_gang_and_queue(monkeypatch):
-    monkeypatch.setattr(J, "fleet_policy_api", lambda: "policy.one.alibabacloud.com/v1alpha1")
-    docs = J.plan_jobs(prod()).objects(MEMBER)
+    monkeypatch.setattr(J, "fleet_policy_api", lambda p: "policy.one.alibabacloud.com/v1alpha1")
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][0]["queued"] = True
+    docs = J.plan_jobs(load(raw)).objects(MEMBER)
     pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-finetune")
     assert pp["apiVersion"] == "policy.one.alibabacloud.com/v1alpha1"
     assert pp["spec"]["customSchedulingType"] == "Gang" and pp["spec"]["suspension"] == {"scheduling": True}
+    batch = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "embed-corpus")
+    assert batch["spec"]["customSchedulingType"] == "Gang" and "suspension" not in batch["spec"]
     svc = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-serve")
     assert "customSchedulingType" not in svc["spec"]
 
@@ -245,6 +247,14 @@ def test_priority_that_does_not_exist():
     raw["jobs"]["jobs"][1]["priorityClass"] = "ai-urgent"
     (line,) = issues(raw)
     assert line.startswith("jobs.jobs[1].priorityClass: PriorityClass ai-urgent does not exist")
+
+
+def test_queue_needs_acks_policy_api():
+    # Karmada v1.18.2's PropagationPolicy suspension has only dispatching / dispatchingOnClusters.
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][1]["queued"] = True
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[1].queued:") and "policy.karmada.io/v1alpha1" in line
 
 
 def test_gang_without_a_gang_scheduler_is_refused():

@@ -100,7 +100,7 @@ class Job(Model):
     priority_class: Optional[ClassName] = Field(default=None, description="One of jobs.priorityClasses.")
     gang: bool = Field(default=True, description="All pods start together or none (needs jobs.gangScheduler).")
     tier: Optional[ClusterName] = Field(default=None, description="The tier (placement cluster name) that hosts the whole job; default: the first that can.")
-    queued: bool = Field(default=True, description="Held until admitted: batch Job suspend, Fleet suspension.scheduling (ACK).")
+    queued: bool = Field(default=False, description="Held by Kube Queue on the Fleet until its quota admits it (ACK's policy API: suspension.scheduling).")
     schedule_timeout_seconds: int = Field(default=600, ge=1, le=86_400, description="PodGroup scheduleTimeoutSeconds.")
     backoff_limit: int = Field(default=3, ge=0, le=100)
 
