@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from hybrid import unconfirmed
+from hybrid.cloudinit import LABEL_POOL
 from hybrid.errors import ConfigIssue
 from hybrid.fleet import FEDERATED_HPA_API, PRIORITY_CLASS_API, PROPAGATION_POLICY_API
 from hybrid.model.jobs import Job, Jobs, Service, Tenant
@@ -84,7 +85,6 @@ class Tier:
 
 def tiers(p: "Platform") -> list[Tier]:
     """The hybrid cluster's tiers a gang may use, in tier order, each at its full size."""
-    from hybrid.model.platform import LABEL_POOL_KEY
     from hybrid.placement_platform import fleet_clusters  # placement's tier list: one home
 
     cloud = p.cni.cloud_node_label
@@ -101,8 +101,8 @@ def tiers(p: "Platform") -> list[Tier]:
             whole = c.source  # modelled cloud / elastic nodes start empty
             region = p.region(c.name.removesuffix("-elastic"))
             pools = region.gpu_pools if c.tier == 1 else region.elastic_pools
-            # LABEL_POOL_KEY is set on every cloud GPU node by its join script (hybrid.cloudinit.LABEL_POOL).
-            expr = {"key": LABEL_POOL_KEY, "operator": "In", "values": sorted(pl.name for pl in pools)}
+            # The pool label every cloud GPU node gets from its join script.
+            expr = {"key": LABEL_POOL, "operator": "In", "values": sorted(pl.name for pl in pools)}
         out.append(Tier(c.name, c.tier, whole, {"nodeSelectorTerms": [{"matchExpressions": [expr]}]}))
     return out
 

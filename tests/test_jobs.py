@@ -87,6 +87,23 @@ def test_every_prod_object_is_valid_against_its_schema():
                      "Deployment", "Service", "PropagationPolicy", "FederatedHPA", "CronFederatedHPA"}
 
 
+def test_the_plans_recorded_objects_are_valid_against_their_crds(tmp_path):
+    """Record, don't recompute: the manifests the prod plan wrote from what the program declared."""
+    from hybrid_tools import plan
+
+    _, platform, run, _ = plan.build_plan("prod", root=ROOT)
+    out, _ = plan.write_plan("prod", tmp_path, platform, run)
+    seen = {}
+    for f in sorted((out / "manifests").rglob("*.yaml")):
+        doc = yaml.safe_load(f.read_text())
+        if (doc["apiVersion"], doc["kind"]) in CRDS:
+            assert schema_errors(doc) == [], (f.name, schema_errors(doc))
+            seen[doc["kind"]] = seen.get(doc["kind"], 0) + 1
+    # The jobs' objects and the placement's own Karmada objects, all checked.
+    assert {"PyTorchJob", "PodGroup", "FederatedResourceQuota", "CronFederatedHPA"} <= set(seen)
+    assert seen["FederatedResourceQuota"] == 3
+
+
 def test_the_schema_check_catches_a_misspelt_field():
     doc = next(d for d in J.plan_jobs(prod()).objects(MEMBER) if d["kind"] == "PyTorchJob")
     bad = copy.deepcopy(doc)
