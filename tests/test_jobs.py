@@ -282,3 +282,8 @@ def test_gang_without_a_gang_scheduler_is_refused():
 
 def test_dev_has_no_jobs():
     assert J.plan_jobs(load(stack_raw("dev"))).objects() == []
+
+
+def test_docs_table_is_the_prod_plans():
+    table = J.markdown_table(J.plan_jobs(prod()).table())
+    assert table in (ROOT / "docs" / "jobs.md").read_text(), table
