@@ -161,6 +161,16 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         if (job.tenant, job.name) in names:
             yield ConfigIssue(f"{path}.name", f"{job.name} is declared twice for tenant {job.tenant}.", "give each job a unique name.")
         names.add((job.tenant, job.name))
+        if job.kind == "PyTorchJob" and j.training_operator is None:
+            yield ConfigIssue(f"{path}.kind", "a PyTorchJob needs the Kubeflow training-operator in the hybrid cluster, and jobs.trainingOperator declares none.",
+                              "install it and declare jobs.trainingOperator {version: v1.8.1, gangSchedulerName}, or run the job as kind: Job.")
+        elif (job.kind == "PyTorchJob" and job.gang and j.gang_scheduler is not None
+              and j.training_operator.gang_scheduler_name != j.gang_scheduler.scheduler_name):
+            yield ConfigIssue("jobs.trainingOperator.gangSchedulerName",
+                              f"is {j.training_operator.gang_scheduler_name}, but the gang scheduler is {j.gang_scheduler.scheduler_name}: the operator "
+                              "gives pods without a schedulerName that name and makes volcano PodGroups for 'volcano' "
+                              "(kubeflow/training-operator@v1.8.1:cmd/training-operator.v1/main.go), so the two must agree.",
+                              f"set it to {j.gang_scheduler.scheduler_name} (and start the operator with --gang-scheduler-name={j.gang_scheduler.scheduler_name}).")
         if job.gang and j.gang_scheduler is None:
             yield ConfigIssue(f"{path}.gang", "no gang scheduler is declared for the hybrid cluster, so nothing would hold the pods back until all fit.",
                               "declare jobs.gangScheduler (kind: scheduler-plugins, installed in the IDC cluster) or set gang: false.")

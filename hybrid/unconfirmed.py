@@ -198,6 +198,16 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="`kubectl get crd propagationpolicies.policy.one.alibabacloud.com -o yaml` on the Fleet and look for "
                    "spec.customSchedulingType and spec.suspension.scheduling",
     ),
+    "jobs.fleetServesCrds": Unconfirmed(
+        value="kubeflow.org/v1 PyTorchJob,scheduling.x-k8s.io/v1alpha1 PodGroup",
+        used_by="hybrid/jobs.py",
+        why="resource templates need their CRD on the Fleet's apiserver. Alibaba's Fleet PyTorchJob page submits "
+            "PyTorchJobs to the Fleet (so it serves that kind once set up as the page says); that the Fleet serves "
+            "scheduler-plugins' PodGroup, which a batch Job's gang travels with, is not documented",
+        confirm_by="`kubectl api-resources --api-group=kubeflow.org` and `--api-group=scheduling.x-k8s.io` against the "
+                   "Fleet; apply kubernetes-sigs/scheduler-plugins@v0.28.9 config/crd/bases/scheduling.x-k8s.io_podgroups.yaml "
+                   "there if it is missing",
+    ),
     "jobs.fleetSchedulePriority": Unconfirmed(
         value="PriorityBasedScheduling",
         used_by="hybrid/jobs.py",

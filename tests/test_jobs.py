@@ -287,3 +287,13 @@ def test_dev_has_no_jobs():
 def test_docs_table_is_the_prod_plans():
     table = J.markdown_table(J.plan_jobs(prod()).table())
     assert table in (ROOT / "docs" / "jobs.md").read_text(), table
+
+
+def test_pytorchjob_needs_the_training_operator_with_the_gang_schedulers_name():
+    raw = stack_raw("prod")
+    raw["jobs"]["trainingOperator"]["gangSchedulerName"] = "volcano"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.trainingOperator.gangSchedulerName: is volcano")
+    del raw["jobs"]["trainingOperator"]
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[0].kind: a PyTorchJob needs the Kubeflow training-operator")

@@ -52,6 +52,13 @@ class GangScheduler(Model):
     version: Literal["v0.28.9"] = Field(default="v0.28.9", description="scheduler-plugins release whose PodGroup CRD the objects follow (training-operator v1.8.1's go.mod).")
 
 
+class TrainingOperator(Model):
+    """The Kubeflow training-operator installed in the hybrid cluster, which runs PyTorchJobs."""
+
+    version: Literal["v1.8.1"] = Field(description="Release whose PyTorchJob CRD the objects follow (kubeflow/training-operator).")
+    gang_scheduler_name: Name = Field(description="The operator's --gang-scheduler-name flag: it must be gangScheduler.schedulerName for its PodGroups to be scheduled together.")
+
+
 class MetricSource(Model):
     """A metrics adapter installed on the Fleet, and the metrics it serves."""
 
@@ -170,6 +177,7 @@ class Service(Model):
 
 class Jobs(Model):
     gang_scheduler: Optional[GangScheduler] = Field(default=None, description="The gang mechanism the hybrid cluster runs; none: gang jobs are refused.")
+    training_operator: Optional[TrainingOperator] = Field(default=None, description="Installed in the hybrid cluster; PyTorchJobs need it.")
     metric_sources: list[MetricSource] = Field(default_factory=list, description="Metrics adapters installed on the Fleet; autoscaling may use only these.")
     priority_classes: list[PriorityClassSpec] = Field(default_factory=list)
     tenants: list[Tenant] = Field(default_factory=list)
