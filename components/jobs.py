@@ -60,6 +60,8 @@ class AiJobs(pulumi.ComponentResource):
             return dep
         if kind == "Service":
             return k8s.core.v1.Service(rname, metadata=meta, spec=doc["spec"], opts=after)
+        if kind == "NetworkPolicy":
+            return k8s.networking.v1.NetworkPolicy(rname, metadata=meta, spec=doc["spec"], opts=opts)
         if kind == "Job":
             # A Job's pod template is immutable: a change replaces the Job (a new run).
             job = k8s.batch.v1.Job(rname, metadata=meta, spec=doc["spec"], opts=pulumi.ResourceOptions.merge(

@@ -35,6 +35,7 @@ from hybrid.errors import ConfigIssue
 from hybrid.fleet import FEDERATED_HPA_API, PRIORITY_CLASS_API, PROPAGATION_POLICY_API
 from hybrid.model.jobs import Job, Jobs, Service, Tenant
 from hybrid.placement_capacity import AggregateCapacity, CapacitySource, FixedCapacity, normalise_request, parse_quantity
+from hybrid.placement_platform import ELASTIC_SUFFIX, TIER_CLOUD, TIER_ELASTIC, TIER_IDC, fleet_clusters
 
 if TYPE_CHECKING:
     from hybrid.model import Platform
@@ -58,7 +59,7 @@ QUOTA_GPU = f"requests.{GPU}"
 ACK_POLICY_GROUP = "policy.one.alibabacloud.com"
 # Tiers a gang may run on: the hybrid cluster's nodes. Serverless capacity is a quota of virtual-node
 # pods (placement.serverlessReplicas), not nodes the coscheduling plugin reserves whole.
-GANG_TIERS = (0, 1, 2)
+GANG_TIERS = (TIER_IDC, TIER_CLOUD, TIER_ELASTIC)
 JOB_PRIORITY_PROPAGATION = "hybrid-gpu-job-priority-classes"
 
 
@@ -85,23 +86,23 @@ class Tier:
 
 def tiers(p: "Platform") -> list[Tier]:
     """The hybrid cluster's tiers a gang may use, in tier order, each at its full size."""
-    from hybrid.placement_platform import fleet_clusters  # placement's tier list: one home
-
     cloud = p.cni.cloud_node_label
     out = []
     for c in fleet_clusters(p):
         if c.tier not in GANG_TIERS:
             continue
-        if c.tier == 0:
+        if c.tier == TIER_IDC:
             cap = p.placement.idc_capacity
-            # Observed totals without what runs: a job that fits only once others finish queues, it is not refused.
+            # Observed totals without what runs: a job that fits only once others finish waits (Pending under
+            # its PodGroup), it is not refused.
             whole: CapacitySource = AggregateCapacity(cap.allocatable, {}, {}) if cap else FixedCapacity(0)
             expr = {"key": cloud.key, "operator": "NotIn", "values": [cloud.value]}
         else:
             whole = c.source  # modelled cloud / elastic nodes start empty
-            region = p.region(c.name.removesuffix("-elastic"))
-            pools = region.gpu_pools if c.tier == 1 else region.elastic_pools
-            # The pool label every cloud GPU node gets from its join script.
+            region = p.region(c.name.removesuffix(ELASTIC_SUFFIX))
+            pools = region.gpu_pools if c.tier == TIER_CLOUD else region.elastic_pools
+            # The pool label every cloud GPU node carries: fixed pools' join script (hybrid.cloudinit), elastic
+            # pools' node-pool labels (hybrid.elastic.node_pool_labels).
             expr = {"key": LABEL_POOL, "operator": "In", "values": sorted(pl.name for pl in pools)}
         out.append(Tier(c.name, c.tier, whole, {"nodeSelectorTerms": [{"matchExpressions": [expr]}]}))
     return out
@@ -242,21 +243,42 @@ def _meta(name: str, namespace: str | None = None, labels: Mapping[str, str] | N
     return m
 
 
-def _container(name: str, image: str, request: Mapping[str, Any], command: Sequence[str] = (), port: int | None = None) -> dict[str, Any]:
+# A non-root UID above the host's range (checkov CKV_K8S_40 asks for >= 10000); images must run as it.
+RUN_AS_USER = 10001
+
+
+def _container(name: str, image: str, request: Mapping[str, Any], command: Sequence[str] = (), port: int | None = None,
+               health: str | None = None) -> dict[str, Any]:
     res = {k: v for k, v in sorted(request.items())}
-    c: dict[str, Any] = {"name": name, "image": image, "resources": {"requests": dict(res)}}
-    if GPU in res:  # extended resources must have limits equal to requests (kubernetes.io, "Schedule GPUs")
-        c["resources"]["limits"] = {GPU: res[GPU]}
+    # Limits = requests: Guaranteed QoS, so a gang's pods are the last the kubelet evicts under pressure;
+    # extended resources (GPUs) must have limits equal to requests anyway (kubernetes.io, "Schedule GPUs").
+    c: dict[str, Any] = {"name": name, "image": image, "imagePullPolicy": "Always",
+                         "resources": {"requests": dict(res), "limits": dict(res)},
+                         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                             "capabilities": {"drop": ["ALL"]}},
+                         # A read-only root: scratch and PyTorch's shared memory (DataLoader workers, NCCL) on emptyDirs.
+                         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "dshm", "mountPath": "/dev/shm"}]}
     if command:
         c["command"] = list(command)
     if port:
         c["ports"] = [{"containerPort": port, "name": "http"}]
+    if health and port:
+        probe = {"httpGet": {"path": health, "port": "http"}, "periodSeconds": 10}
+        # Loading model weights takes minutes: readiness gates traffic, liveness starts late.
+        c["readinessProbe"] = {**probe, "initialDelaySeconds": 10}
+        c["livenessProbe"] = {**probe, "initialDelaySeconds": 300, "failureThreshold": 6}
     return c
 
 
 def _pod(job_name: str, container: dict, affinity: Mapping[str, Any] | None, priority: str | None,
          scheduler: str | None, gang_label: str | None, restart: str | None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"containers": [container]}
+    spec: dict[str, Any] = {
+        "containers": [container],
+        "automountServiceAccountToken": False,  # the workloads do not call the apiserver
+        "securityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS_USER, "runAsGroup": RUN_AS_USER,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumes": [{"name": "tmp", "emptyDir": {}}, {"name": "dshm", "emptyDir": {"medium": "Memory"}}],
+    }
     if restart:
         spec["restartPolicy"] = restart
     if affinity:
@@ -269,6 +291,15 @@ def _pod(job_name: str, container: dict, affinity: Mapping[str, Any] | None, pri
     if gang_label:
         labels[PODGROUP_LABEL] = gang_label
     return {"metadata": {"labels": labels}, "spec": spec}
+
+
+def network_policy(name: str, namespace: str, port: int | None) -> dict[str, Any]:
+    """Ingress to a workload's pods: a job's pods from each other (torch.distributed rendezvous and NCCL
+    use ports the job picks), a service's from anywhere on its port. Egress stays open (datasets, registry)."""
+    pods = {"matchLabels": {"app.kubernetes.io/name": name}}
+    rule: dict[str, Any] = ({"ports": [{"protocol": "TCP", "port": port}]} if port else {"from": [{"podSelector": pods}]})
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _meta(name, namespace),
+            "spec": {"podSelector": pods, "policyTypes": ["Ingress"], "ingress": [rule]}}
 
 
 @dataclass(frozen=True)
@@ -342,13 +373,14 @@ class JobsPlan:
 
     def deployment(self, svc: Service) -> list[dict[str, Any]]:
         ns = self.ns[svc.tenant]
-        pod = _pod(svc.name, _container("server", svc.image, svc.request, port=svc.port), None, svc.priority_class, None, None, None)
+        pod = _pod(svc.name, _container("server", svc.image, svc.request, port=svc.port, health=svc.health_path), None,
+                   svc.priority_class, None, None, None)
         dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(svc.name, ns),
                "spec": {"replicas": svc.replicas, "selector": {"matchLabels": {"app.kubernetes.io/name": svc.name}}, "template": pod}}
         service = {"apiVersion": "v1", "kind": "Service", "metadata": _meta(svc.name, ns),
                    "spec": {"selector": {"app.kubernetes.io/name": svc.name},
                             "ports": [{"name": "http", "port": svc.port, "targetPort": "http", "protocol": "TCP"}]}}
-        return [dep, service]
+        return [dep, service, network_policy(svc.name, ns, svc.port)]
 
     def workloads(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -359,6 +391,7 @@ class JobsPlan:
                 if self._gang(jp.job):
                     out.append(self.podgroup(jp))
                 out.append(self.batch_job(jp))
+            out.append(network_policy(jp.job.name, jp.namespace, None))
         for svc in self.j.services:
             out.extend(self.deployment(svc))
         return out
@@ -467,11 +500,13 @@ class JobsPlan:
             sel = [{"apiVersion": kind_api[0], "kind": kind_api[1], "name": job.name}]
             if job.kind == "Job" and self._gang(job):
                 sel.append({"apiVersion": PODGROUP_API, "kind": "PodGroup", "name": job.name})
+            sel.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "name": job.name})
             out.append(self.propagation(job.name, jp.namespace, sel, member, gang=self._gang(job), queued=job.queued,
                                         priority_class=job.priority_class, replicas=job.kind == "Job"))
         for svc in self.j.services:
             ns = self.ns[svc.tenant]
-            sel = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name}, {"apiVersion": "v1", "kind": "Service", "name": svc.name}]
+            sel = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name}, {"apiVersion": "v1", "kind": "Service", "name": svc.name},
+                   {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "name": svc.name}]
             out.append(self.propagation(svc.name, ns, sel, member, priority_class=svc.priority_class, failover=svc.failover, replicas=True))
             if svc.autoscaling:
                 out.append(self.federated_hpa(svc))

@@ -84,7 +84,7 @@ def test_every_prod_object_is_valid_against_its_schema():
         assert errs == [], (doc["kind"], doc["metadata"]["name"], errs)
     # One training job, one batch job, one inference service, each with what it needs.
     assert kinds == {"PriorityClass", "ClusterPropagationPolicy", "FederatedResourceQuota", "PyTorchJob", "PodGroup", "Job",
-                     "Deployment", "Service", "PropagationPolicy", "FederatedHPA", "CronFederatedHPA"}
+                     "Deployment", "Service", "NetworkPolicy", "PropagationPolicy", "FederatedHPA", "CronFederatedHPA"}
 
 
 def test_the_plans_recorded_objects_are_valid_against_their_crds(tmp_path):
@@ -143,9 +143,30 @@ def test_batch_job_gang_podgroup_and_tier():
     (term,) = job["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert term["matchExpressions"] == [{"key": "hybrid.example.com/gpu-pool", "operator": "In", "values": ["a10-elastic"]}]
     pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == job["metadata"]["name"])
-    assert {s["kind"] for s in pp["spec"]["resourceSelectors"]} == {"Job", "PodGroup"}
+    assert {s["kind"] for s in pp["spec"]["resourceSelectors"]} == {"Job", "PodGroup", "NetworkPolicy"}
     assert pp["spec"]["placement"]["spreadConstraints"] == [{"spreadByField": "cluster", "maxGroups": 1, "minGroups": 1}]
     assert pp["spec"]["placement"]["clusterAffinity"]["clusterNames"] == [MEMBER]
+
+
+def test_pods_run_hardened_with_guaranteed_resources():
+    docs = J.plan_jobs(prod()).objects(MEMBER)
+    job = next(d for d in docs if d["kind"] == "Job")
+    pod = job["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["resources"]["limits"] == c["resources"]["requests"] == {"cpu": "8", "memory": "32Gi", "nvidia.com/gpu": 1}
+    assert pod["securityContext"]["runAsNonRoot"] is True and c["securityContext"]["readOnlyRootFilesystem"] is True
+    # /dev/shm on memory: the container runtime's default is 64 MiB, too small for PyTorch DataLoader workers.
+    assert {"name": "dshm", "emptyDir": {"medium": "Memory"}} in pod["volumes"]
+    # A job's pods accept traffic only from each other.
+    np = next(d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "embed-corpus")
+    assert np["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "embed-corpus"}}}]}]
+
+
+def test_an_image_without_a_digest_is_refused():
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][0]["image"] = "registry-vpc.cn-beijing.aliyuncs.com/ml-platform/llm-train:latest"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[0].image: 'registry-vpc.cn-beijing.aliyuncs.com/ml-platform/llm-train:latest' is not an image reference pinned by digest.")
 
 
 def test_priority_classes_say_who_preempts():

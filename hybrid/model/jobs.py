@@ -22,8 +22,19 @@ ClassName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 # Prometheus metric names (https://prometheus.io/docs/concepts/data_model/#metric-names-and-labels),
 # which is what the adapters below expose as custom / external metric names.
 MetricName = Annotated[str, Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]{0,127}$")]
-# An image reference without whitespace or control characters; the registry is the user's.
-Image = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")]
+# An image pinned by digest: a gang's pods must run the same bits on every node, and a tag can move
+# between two pods' pulls.
+_IMAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:-]{0,200}@sha256:[0-9a-f]{64}")
+
+
+def _image(value: str) -> str:
+    if not _IMAGE_RE.fullmatch(value):
+        raise FieldError(f"{value[:80]!r} is not an image reference pinned by digest.",
+                         "append the digest the registry reports, e.g. repo/name:tag@sha256:<64 hex>.")
+    return value
+
+
+Image = Annotated[str, AfterValidator(_image)]
 
 # Five-field cron as Kubernetes CronJob (and so CronFederatedHPA) reads it
 # (source: karmada-io/karmada@v1.18.2 CronFederatedHPA rules[].schedule "follows
@@ -160,6 +171,7 @@ class Service(Model):
     tenant: Name
     image: Image
     port: int = Field(ge=1, le=65535)
+    health_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._~/-]{0,200}$")] = Field(default="/health", description="HTTP path of the readiness and liveness probes (vLLM serves /health).")
     replicas: int = Field(ge=1, le=1000)
     request: Resources
     priority_class: Optional[ClassName] = None
