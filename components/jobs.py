@@ -22,6 +22,8 @@ class AiJobsArgs:
     plan: JobsPlan
     # The hybrid cluster's Fleet member name (its cluster id); only read when the plan goes to the Fleet.
     member: pulumi.Input[str]
+    # On the Fleet: the memberships the policies name; every object waits for them.
+    memberships: tuple[pulumi.Resource, ...] = ()
 
 
 class AiJobs(pulumi.ComponentResource):
@@ -29,7 +31,7 @@ class AiJobs(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AiJobsArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("hybrid:jobs:AiJobs", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.memberships))
         self.objects: list[pulumi.CustomResource] = []
         classes: list[pulumi.Resource] = []
         templates: list[pulumi.Resource] = []

@@ -278,11 +278,10 @@ class HybridPlatform(pulumi.ComponentResource):
         if jobs_plan.objects():
             on_fleet = jobs_plan.on_fleet
             self.ai_jobs = AiJobs(
-                "jobs", AiJobsArgs(plan=jobs_plan, member=cluster.cluster_id),
+                "jobs", AiJobsArgs(plan=jobs_plan, member=cluster.cluster_id,
+                                   memberships=tuple(cluster.memberships) if on_fleet else ()),
                 opts=pulumi.ResourceOptions(
-                    parent=self, providers={"kubernetes": self.fleet_provider if on_fleet else self.idc_provider},
-                    # On the Fleet, the policies name the hybrid cluster's membership.
-                    depends_on=list(cluster.memberships) if on_fleet else []),
+                    parent=self, providers={"kubernetes": self.fleet_provider if on_fleet else self.idc_provider}),
             )
 
         # --- stack outputs (exported by build) ---

@@ -99,6 +99,10 @@ def test_the_plans_recorded_objects_are_valid_against_their_crds(tmp_path):
         if (doc["apiVersion"], doc["kind"]) in CRDS:
             assert schema_errors(doc) == [], (f.name, schema_errors(doc))
             seen[doc["kind"]] = seen.get(doc["kind"], 0) + 1
+    # Declared on the Fleet, after the hybrid cluster's membership that the policies name.
+    jobs = [r for r in run.registrations.values() if r.parent.endswith("hybrid:jobs:AiJobs::jobs")]
+    assert jobs and all(r.provider.split("::")[-2] == "fleet" for r in jobs)  # <provider urn>::<id>
+    assert all(any(d.endswith("MembershipAttachment::ack-fleet-member") for d in r.dependencies) for r in jobs)
     # The jobs' objects and the placement's own Karmada objects, all checked.
     assert {"PyTorchJob", "PodGroup", "FederatedResourceQuota", "CronFederatedHPA"} <= set(seen)
     assert seen["FederatedResourceQuota"] == 3
