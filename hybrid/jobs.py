@@ -201,6 +201,13 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         if (svc.failover or svc.autoscaling) and not on_fleet:
             yield ConfigIssue(f"{path}", "failover and FederatedHPA are Fleet objects, and this stack declares nothing on the Fleet.",
                               "set registration.fleet.apply: true, or drop failover and autoscaling.")
+        t = tenants.get(svc.tenant)
+        top = (svc.autoscaling.max_replicas if svc.autoscaling else svc.replicas) * gpus(svc.request)
+        if t is not None and top > t.max_gpus:
+            field = "autoscaling.maxReplicas" if svc.autoscaling else "replicas"
+            yield ConfigIssue(f"{path}.{field}", f"at that count the service requests {top} GPUs, above tenant {t.name}'s maxGpus {t.max_gpus}: "
+                              "the ResourceQuota would reject the pods the autoscaler adds.",
+                              f"lower it or raise jobs.tenants[{j.tenants.index(t)}].maxGpus.")
         for k, m in enumerate(svc.autoscaling.metrics if svc.autoscaling else []):
             src = sources.get(m.source)
             mp = f"{path}.autoscaling.metrics[{k}]"

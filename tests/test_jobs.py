@@ -268,6 +268,16 @@ def test_a_job_above_its_tenants_ceiling_is_refused():
     assert any(i.startswith("jobs.jobs[0].replicas: the job needs 32 GPUs at once") for i in issues(raw))
 
 
+def test_a_service_that_would_scale_past_its_quota_is_refused():
+    # llm-serve: 1 GPU per pod, FederatedHPA up to 16; tenant inference maxGpus 96 -> 15 refuses, 16 fits.
+    raw = stack_raw("prod")
+    raw["jobs"]["tenants"][1].update(minGpus=8, maxGpus=16)
+    load(raw)
+    raw["jobs"]["tenants"][1]["maxGpus"] = 15
+    (line,) = issues(raw)
+    assert line.startswith("jobs.services[0].autoscaling.maxReplicas: at that count the service requests 16 GPUs, above tenant inference's maxGpus 15")
+
+
 # --- references ---------------------------------------------------------------------
 
 def test_metric_source_not_installed():
