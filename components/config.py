@@ -9,11 +9,11 @@ import pulumi
 from components.platform import PlatformSecrets
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import KUBECONFIG_ENV, OPTIONAL_SECRET_KEYS, Platform
-from hybrid.placement_platform import load_platform
+from hybrid.stack import load_platform
 from hybrid.model.identity import required_secrets
 
 REQUIRED_OBJECTS = ("idc", "regions", "registration")
-OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity", "gpu", "metrics", "nodeAccess")
+OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity", "gpu", "metrics", "nodeAccess", "jobs")
 
 
 def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, PlatformSecrets]:

@@ -18,6 +18,7 @@ from components.device_plugin import GpuDevicePlugin, GpuDevicePluginArgs
 from components.gpu_metrics import GpuMetrics, GpuMetricsArgs
 from components.elastic import ElasticPools, ElasticPoolsArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
+from components.jobs import AiJobs, AiJobsArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.identity import CredentialSecret, CredentialSecretArgs, NodeRole, NodeRoleArgs
 from components.network import RegionNetwork, RegionNetworkArgs
@@ -27,6 +28,7 @@ from hybrid import agent, elastic, identity
 from hybrid.calico import CloudRange
 from hybrid.cloudinit import context_for
 from hybrid.model import Platform
+from hybrid.jobs import plan_jobs
 from hybrid.placement_platform import plan_placement
 
 
@@ -280,6 +282,19 @@ class HybridPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, providers={"kubernetes": self.fleet_provider}),
             )
 
+        # --- AI jobs (docs/jobs.md): on the Fleet when it is applied, else in the hybrid cluster ---
+        jobs_plan = plan_jobs(p)
+        self.jobs_table = jobs_plan.table()
+        self.ai_jobs: Optional[AiJobs] = None
+        if jobs_plan.objects():
+            on_fleet = jobs_plan.on_fleet
+            self.ai_jobs = AiJobs(
+                "jobs", AiJobsArgs(plan=jobs_plan, member=cluster.cluster_id,
+                                   memberships=tuple(cluster.memberships) if on_fleet else ()),
+                opts=pulumi.ResourceOptions(
+                    parent=self, providers={"kubernetes": self.fleet_provider if on_fleet else self.idc_provider}),
+            )
+
         # --- stack outputs (exported by build) ---
         self.network_outputs = pulumi.Output.all(**{rid: pulumi.Output.all(**n.exported()) for rid, n in self.networks.items()})
         self.gpu_pool_outputs = pulumi.Output.all(**{
@@ -314,6 +329,8 @@ def build(platform: Platform, secrets: PlatformSecrets, stack: str) -> HybridPla
     pulumi.export("placementTopology", hybrid.placement_topology)
     if hybrid.fleet_output is not None:
         pulumi.export("fleet", hybrid.fleet_output)
+    if hybrid.jobs_table:
+        pulumi.export("jobs", hybrid.jobs_table)
     if hybrid.virtual_node is not None:
         pulumi.export("virtualNodeConfig", hybrid.virtual_node.config.apply(json.loads))
     return hybrid

@@ -69,6 +69,7 @@ from hybrid.fleet import (
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.cni import VIRTUAL_KUBELET
 from hybrid.instance_types import KNOWN, InstanceSpec
+from hybrid.model.network import Region
 from hybrid.model.placement import Workload
 from hybrid.placement import Candidate, PlacementResult, place
 from hybrid.placement_capacity import (
@@ -132,6 +133,13 @@ def _smallest(instance_types: list[str]) -> InstanceSpec:
     return min((KNOWN[t] for t in instance_types), key=lambda s: (s.gpus, s.vcpu, s.memory_gib))
 
 
+def elastic_capacity(region: "Region", at_max: bool) -> NodeCapacity:
+    """A region's elastic pools as nodes of their smallest instance type: ``maxSize`` of them when pods
+    that cannot run elsewhere stay Pending (the cluster autoscaler adds nodes for those), else ``minSize``."""
+    return NodeCapacity(tuple(node_of(_smallest(pool.instance_types)) for pool in region.elastic_pools
+                              for _ in range(pool.max_size if at_max else pool.min_size)))
+
+
 @dataclass(frozen=True)
 class FleetCluster:
     name: str
@@ -169,10 +177,9 @@ def fleet_clusters(p: Platform) -> list[FleetCluster]:
             clusters.append(FleetCluster(region.id, TIER_CLOUD, NodeCapacity(nodes), observed=False, host=hybrid))
     at_max = elastic_counted_at_max(p)
     for region in sorted(p.regions, key=lambda r: r.id):
-        nodes = tuple(node_of(_smallest(pool.instance_types)) for pool in region.elastic_pools
-                      for _ in range(pool.max_size if at_max else pool.min_size))
         if region.elastic_pools:
-            clusters.append(FleetCluster(region.id + ELASTIC_SUFFIX, TIER_ELASTIC, NodeCapacity(nodes), observed=False, host=hybrid))
+            clusters.append(FleetCluster(region.id + ELASTIC_SUFFIX, TIER_ELASTIC, elastic_capacity(region, at_max),
+                                         observed=False, host=hybrid))
     vk_regions = {r.id for r in p.virtual_node.regions} if p.virtual_node.enabled else set()
     for region_id, replicas in sorted(p.placement.serverless_replicas.items()):
         if region_id not in vk_regions:
@@ -224,15 +231,6 @@ def check_topology(p: Platform) -> list[ConfigIssue]:
         ids.setdefault(m.cluster_id, name)
     issues.extend(form_issues(fleet.policy_api, fleet.karmada_version, fleet.overflow, bool(fleet.members)))
     return issues
-
-
-def load_platform(raw: Mapping[str, Any]) -> Platform:
-    """The model (``hybrid.model.load``), then the checks that need the placement topology."""
-    p = load(raw)
-    issues = check_topology(p)
-    if issues:
-        raise ConfigError(issues)
-    return p
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,35 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="`aliyun expressconnectrouter ListExpressConnectRouter` and read EcrId",
     ),
 
+    "jobs.ackPolicyFields": Unconfirmed(
+        value="customSchedulingType,suspension.scheduling",
+        used_by="hybrid/jobs.py",
+        why="Alibaba's 'Schedule multi-cluster PyTorchJobs with gang scheduling and Kube Queue' page names "
+            "customSchedulingType: Gang and suspension.scheduling: true on a policy.one.alibabacloud.com/v1alpha1 "
+            "PropagationPolicy; no public CRD schema of that group was found, and Karmada v1.18.2's PropagationPolicy "
+            "has neither field (its suspension holds only dispatching / dispatchingOnClusters), so they are emitted "
+            "only when the Fleet policy API is ACK's",
+        confirm_by="`kubectl get crd propagationpolicies.policy.one.alibabacloud.com -o yaml` on the Fleet and look for "
+                   "spec.customSchedulingType and spec.suspension.scheduling",
+    ),
+    "jobs.fleetServesCrds": Unconfirmed(
+        value="kubeflow.org/v1 PyTorchJob,scheduling.x-k8s.io/v1alpha1 PodGroup",
+        used_by="hybrid/jobs.py",
+        why="resource templates need their CRD on the Fleet's apiserver. Alibaba's Fleet PyTorchJob page submits "
+            "PyTorchJobs to the Fleet (so it serves that kind once set up as the page says); that the Fleet serves "
+            "scheduler-plugins' PodGroup, which a batch Job's gang travels with, is not documented",
+        confirm_by="`kubectl api-resources --api-group=kubeflow.org` and `--api-group=scheduling.x-k8s.io` against the "
+                   "Fleet; apply kubernetes-sigs/scheduler-plugins@v0.28.9 config/crd/bases/scheduling.x-k8s.io_podgroups.yaml "
+                   "there if it is missing",
+    ),
+    "jobs.fleetSchedulePriority": Unconfirmed(
+        value="PriorityBasedScheduling",
+        used_by="hybrid/jobs.py",
+        why="schedulePriority is alpha in Karmada v1.18.2 behind the PriorityBasedScheduling feature gate (CRD "
+            "description); whether an ACK One Fleet turns the gate on is not documented publicly. Without it the "
+            "field is accepted and ignored",
+        confirm_by="ask Alibaba support or read karmada-scheduler's --feature-gates on a Fleet you can inspect",
+    ),
 }
 
 

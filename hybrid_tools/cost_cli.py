@@ -88,7 +88,7 @@ def placement_table(platform: Platform, rep: CostReport) -> str:
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from hybrid.placement_platform import load_platform
+    from hybrid.stack import load_platform
     from hybrid_tools.stackconfig import read_stack
 
     cfg = read_stack(args.stack, None, Path(args.config) if args.config else None)

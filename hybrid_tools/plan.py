@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from hybrid import unconfirmed
 from hybrid.ack_api import DYNAMIC_TYPE
 from hybrid.model import Platform
-from hybrid.placement_platform import load_platform
+from hybrid.stack import load_platform
 from hybrid_tools import (agent_artifacts, artifacts, cost_artifacts, elastic_artifacts, gpu_artifacts, placement_artifacts,
                           reach_artifacts, vnode_artifacts)
 from hybrid_tools.artifacts import Writer

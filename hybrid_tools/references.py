@@ -102,6 +102,8 @@ NO_ID: dict[tuple[str, str], str] = {
     ("kubernetes:policy.karmada.io/v1alpha1:ClusterPropagationPolicy", "spec"): "Fleet member cluster names, waiting on the memberships",
     ("kubernetes:policy.one.alibabacloud.com/v1alpha1:PropagationPolicy", "spec"): "Fleet member cluster names, waiting on the memberships",
     ("kubernetes:policy.one.alibabacloud.com/v1alpha1:ClusterPropagationPolicy", "spec"): "Fleet member cluster names, waiting on the memberships",
+    ("kubernetes:policy.karmada.io/v1alpha1:FederatedResourceQuota", "spec"):
+        "staticAssignments[].clusterName: the hybrid cluster's Fleet member name, waiting on its membership",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from hybrid import regions, safeload
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, Platform
-from hybrid.placement_platform import load_platform
+from hybrid.stack import load_platform
 from hybrid.model.identity import required_secrets
 
 # A stack name becomes a file name (Pulumi.<stack>.yaml) and a directory under --out:

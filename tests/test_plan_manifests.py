@@ -11,9 +11,10 @@ from tests.conftest import ROOT, stack_raw
 from tests.k8s_validate import validate_files
 
 # Kinds served by CRDs: kubernetes-validate has no schema for them (their CRD schemas are
-# checked against the upstream CRDs in tests/data/ by tests/test_calico.py and tests/test_fleet.py).
+# checked against the upstream CRDs in tests/data/ by tests/test_calico.py, tests/test_fleet.py and tests/test_jobs.py).
 CUSTOM_KINDS = {"PropagationPolicy", "ClusterPropagationPolicy", "OverridePolicy", "FederatedHPA",
-                "BGPConfiguration", "BGPPeer", "IPPool"}
+                "BGPConfiguration", "BGPPeer", "IPPool",
+                "PyTorchJob", "PodGroup", "FederatedResourceQuota", "CronFederatedHPA"}
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS
 from hybrid.model.identity import required_secrets
-from hybrid.placement_platform import load_platform
+from hybrid.stack import load_platform
 from tests.conftest import ROOT, stack_raw
 
 STACKS = ("dev", "prod")

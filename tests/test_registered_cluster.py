@@ -112,6 +112,7 @@ def test_referenced_fleet_gets_every_member_and_no_new_fleet(pulumi_mocks, prod_
     prod_raw["registration"]["fleet"] = {"enabled": True, "id": "cf1ee7000000000000000000000000001",
                                          "members": {"ack-hz-infer": {"clusterId": "c0a0000000000000000000000000000aa",
                                                                       "availableReplicas": 4}}}
+    prod_raw.pop("jobs")  # its failover and FederatedHPA need an applied Fleet
     rec = pulumi_mocks(prod_raw, stack="prod")
     cluster_id = settle(lambda: _build(prod_raw)[1].cluster_id)
 

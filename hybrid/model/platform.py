@@ -27,6 +27,7 @@ from hybrid.model.metrics import Metrics
 from hybrid.model.network import Idc, Region
 from hybrid.model.node_access import NodeAccess
 from hybrid.model.node_access import check as check_node_access
+from hybrid.model.jobs import Jobs
 from hybrid.model.placement import Placement
 from hybrid.model.registration import Registration
 from hybrid.model.virtual_node import VirtualNode
@@ -37,7 +38,7 @@ LABEL_POOL_KEY = "hybrid.example.com/gpu-pool"
 
 # Stack-config keys (in the project namespace) that hold plain objects.
 CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu",
-               "metrics", "nodeAccess")
+               "metrics", "nodeAccess", "jobs")
 # Stack-config keys that must be Pulumi secrets, with what they hold.
 SECRET_KEYS = {
     "bootstrapToken": "short-lived kubeadm bootstrap token (abcdef.0123456789abcdef) for cloud nodes",
@@ -67,6 +68,7 @@ class Platform(Model):
     gpu: GpuSupport = GpuSupport()
     metrics: Metrics = Metrics()
     node_access: NodeAccess = Field(default=NodeAccess(), description="How cloud GPU nodes reach what they need (docs/gpu-nodes.md).")
+    jobs: Jobs = Jobs()
 
     def region(self, region_id: str) -> Region:
         for r in self.regions:

@@ -1,0 +1,334 @@
+"""AI jobs (hybrid/jobs.py): every object against its upstream schema, gang and capacity, tenants'
+quotas, priorities, failover and autoscaling, and the bad inputs the issue names.
+
+Schemas (stored unmodified, see each README): kubeflow/training-operator@v1.8.1 (PyTorchJob),
+kubernetes-sigs/scheduler-plugins@v0.28.9 (PodGroup), karmada-io/karmada@v1.18.2 (policies, quotas,
+autoscalers); built-in kinds through kubernetes-validate at the IDC's Kubernetes minor.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+import pytest
+import yaml
+
+from hybrid import jobs as J
+from hybrid.errors import ConfigError
+from hybrid.model import load
+from tests.conftest import ROOT, stack_raw
+
+DATA = ROOT / "tests" / "data"
+CRDS = {
+    ("kubeflow.org/v1", "PyTorchJob"): DATA / "kubeflow-training-operator-v1.8.1" / "kubeflow.org_pytorchjobs.yaml",
+    ("scheduling.x-k8s.io/v1alpha1", "PodGroup"): DATA / "scheduler-plugins-v0.28.9" / "scheduling.x-k8s.io_podgroups.yaml",
+    ("policy.karmada.io/v1alpha1", "PropagationPolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_propagationpolicies.yaml",
+    ("policy.karmada.io/v1alpha1", "ClusterPropagationPolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_clusterpropagationpolicies.yaml",
+    ("policy.karmada.io/v1alpha1", "FederatedResourceQuota"): DATA / "karmada-v1.18.2" / "policy.karmada.io_federatedresourcequotas.yaml",
+    ("autoscaling.karmada.io/v1alpha1", "FederatedHPA"): DATA / "karmada-v1.18.2" / "autoscaling.karmada.io_federatedhpas.yaml",
+    ("autoscaling.karmada.io/v1alpha1", "CronFederatedHPA"): DATA / "karmada-v1.18.2" / "autoscaling.karmada.io_cronfederatedhpas.yaml",
+}
+MEMBER = "c0123456789abcdef0123456789abcdef"
+
+
+def _strict(schema):
+    """Unknown fields rejected: an apiserver prunes them silently, so a misspelt field would vanish."""
+    if isinstance(schema, dict):
+        out = {k: _strict(v) for k, v in schema.items()}
+        if "properties" in schema and "additionalProperties" not in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_strict(v) for v in schema]
+    return schema
+
+
+def schema_errors(doc: dict) -> list[str]:
+    crd = yaml.safe_load(CRDS[(doc["apiVersion"], doc["kind"])].read_text())
+    group, version = doc["apiVersion"].split("/")
+    assert crd["spec"]["group"] == group and crd["spec"]["names"]["kind"] == doc["kind"]
+    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version and v.get("served", True)]
+    v = jsonschema.Draft7Validator(_strict(served["schema"]["openAPIV3Schema"]))
+    return [f"{list(e.absolute_path)}: {e.message}" for e in v.iter_errors(doc)]
+
+
+def builtin_errors(doc: dict, k8s_version: str) -> list[str]:
+    import kubernetes_validate as kv
+
+    try:
+        kv.validate(doc, k8s_version, strict=True)
+    except kv.ValidationError as e:
+        return [f"{list(e.path)}: {e.message}"]
+    return []
+
+
+def prod():
+    return load(stack_raw("prod"))
+
+
+def issues(raw) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        load(raw)
+    return [i.render() for i in err.value.issues]
+
+
+def test_every_prod_object_is_valid_against_its_schema():
+    p = prod()
+    docs = J.plan_jobs(p).objects(MEMBER)
+    minor = ".".join(p.idc.kubernetes_version.split(".")[:2])
+    kinds = set()
+    for doc in docs:
+        kinds.add(doc["kind"])
+        errs = schema_errors(doc) if (doc["apiVersion"], doc["kind"]) in CRDS else builtin_errors(doc, minor)
+        assert errs == [], (doc["kind"], doc["metadata"]["name"], errs)
+    # One training job, one batch job, one inference service, each with what it needs.
+    assert kinds == {"PriorityClass", "ClusterPropagationPolicy", "FederatedResourceQuota", "PyTorchJob", "PodGroup", "Job",
+                     "Deployment", "Service", "NetworkPolicy", "PropagationPolicy", "FederatedHPA", "CronFederatedHPA"}
+
+
+def test_the_plans_recorded_objects_are_valid_against_their_crds(tmp_path):
+    """Record, don't recompute: the manifests the prod plan wrote from what the program declared."""
+    from hybrid_tools import plan
+
+    _, platform, run, _ = plan.build_plan("prod", root=ROOT)
+    out, _ = plan.write_plan("prod", tmp_path, platform, run)
+    seen = {}
+    for f in sorted((out / "manifests").rglob("*.yaml")):
+        doc = yaml.safe_load(f.read_text())
+        if (doc["apiVersion"], doc["kind"]) in CRDS:
+            assert schema_errors(doc) == [], (f.name, schema_errors(doc))
+            seen[doc["kind"]] = seen.get(doc["kind"], 0) + 1
+    # Declared on the Fleet, after the hybrid cluster's membership that the policies name.
+    jobs = [r for r in run.registrations.values() if r.parent.endswith("hybrid:jobs:AiJobs::jobs")]
+    assert jobs and all(r.provider.split("::")[-2] == "fleet" for r in jobs)  # <provider urn>::<id>
+    assert all(any(d.endswith("MembershipAttachment::ack-fleet-member") for d in r.dependencies) for r in jobs)
+    # The jobs' objects and the placement's own Karmada objects, all checked.
+    assert {"PyTorchJob", "PodGroup", "FederatedResourceQuota", "CronFederatedHPA"} <= set(seen)
+    assert seen["FederatedResourceQuota"] == 3
+
+
+def test_the_schema_check_catches_a_misspelt_field():
+    doc = next(d for d in J.plan_jobs(prod()).objects(MEMBER) if d["kind"] == "PyTorchJob")
+    bad = copy.deepcopy(doc)
+    bad["spec"]["runPolicy"]["schedulingPolicy"]["minMember"] = 4  # PodGroup's name, not the operator's
+    assert schema_errors(bad)
+    pp = next(d for d in J.plan_jobs(prod()).objects(MEMBER) if d["kind"] == "PropagationPolicy")
+    bad = copy.deepcopy(pp)
+    bad["spec"]["customSchedulingType"] = "Gang"  # ACK's field: Karmada v1.18.2 has none
+    assert schema_errors(bad)
+
+
+def test_pytorchjob_is_one_master_plus_workers_gang_of_all_pods():
+    # 4 pods of 8 GPUs: Master 1 + Worker 3; the operator's PodGroup needs all 4 (minAvailable).
+    doc = next(d for d in J.plan_jobs(prod()).objects(MEMBER) if d["kind"] == "PyTorchJob")
+    specs = doc["spec"]["pytorchReplicaSpecs"]
+    assert (specs["Master"]["replicas"], specs["Worker"]["replicas"]) == (1, 3)
+    assert doc["spec"]["runPolicy"]["schedulingPolicy"]["minAvailable"] == 4
+    pod = specs["Worker"]["template"]["spec"]
+    assert pod["containers"][0]["name"] == "pytorch"
+    assert pod["schedulerName"] == "scheduler-plugins-scheduler"
+    assert pod["priorityClassName"] == "ai-training"
+    # Kept on the IDC's own nodes: not the cloud-node label (alibabacloud.com/external=true in prod).
+    (term,) = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert term["matchExpressions"] == [{"key": "alibabacloud.com/external", "operator": "NotIn", "values": ["true"]}]
+
+
+def test_batch_job_gang_podgroup_and_tier():
+    docs = J.plan_jobs(prod()).objects(MEMBER)
+    job = next(d for d in docs if d["kind"] == "Job")
+    pg = next(d for d in docs if d["kind"] == "PodGroup")
+    # 8 pods of {8 CPU, 32Gi, 1 GPU}: the PodGroup wants all 8 and their sum; pods carry its label.
+    assert pg["spec"]["minMember"] == 8
+    assert pg["spec"]["minResources"] == {"cpu": "64", "memory": str(256 * 2**30), "nvidia.com/gpu": "8"}
+    assert job["spec"]["template"]["metadata"]["labels"]["scheduling.x-k8s.io/pod-group"] == pg["metadata"]["name"]
+    assert job["spec"]["parallelism"] == job["spec"]["completions"] == 8
+    # Pinned to the elastic pool's nodes (the pool label the join script sets).
+    (term,) = job["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert term["matchExpressions"] == [{"key": "hybrid.example.com/gpu-pool", "operator": "In", "values": ["a10-elastic"]}]
+    pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == job["metadata"]["name"])
+    assert {s["kind"] for s in pp["spec"]["resourceSelectors"]} == {"Job", "PodGroup", "NetworkPolicy"}
+    assert pp["spec"]["placement"]["spreadConstraints"] == [{"spreadByField": "cluster", "maxGroups": 1, "minGroups": 1}]
+    assert pp["spec"]["placement"]["clusterAffinity"]["clusterNames"] == [MEMBER]
+
+
+def test_pods_run_hardened_with_guaranteed_resources():
+    docs = J.plan_jobs(prod()).objects(MEMBER)
+    job = next(d for d in docs if d["kind"] == "Job")
+    pod = job["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["resources"]["limits"] == c["resources"]["requests"] == {"cpu": "8", "memory": "32Gi", "nvidia.com/gpu": 1}
+    assert pod["securityContext"]["runAsNonRoot"] is True and c["securityContext"]["readOnlyRootFilesystem"] is True
+    # /dev/shm on memory: the container runtime's default is 64 MiB, too small for PyTorch DataLoader workers.
+    assert {"name": "dshm", "emptyDir": {"medium": "Memory"}} in pod["volumes"]
+    # A job's pods accept traffic only from each other.
+    np = next(d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "embed-corpus")
+    assert np["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "embed-corpus"}}}]}]
+
+
+def test_an_image_without_a_digest_is_refused():
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][0]["image"] = "registry-vpc.cn-beijing.aliyuncs.com/ml-platform/llm-train:latest"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[0].image: 'registry-vpc.cn-beijing.aliyuncs.com/ml-platform/llm-train:latest' is not an image reference pinned by digest.")
+
+
+def test_priority_classes_say_who_preempts():
+    docs = {d["metadata"]["name"]: d for d in J.plan_jobs(prod()).objects(MEMBER) if d["kind"] == "PriorityClass"}
+    assert docs["ai-batch"]["preemptionPolicy"] == "Never"
+    assert docs["ai-training"]["preemptionPolicy"] == "PreemptLowerPriority"
+    assert docs["ai-inference-online"]["value"] > docs["ai-training"]["value"] > docs["ai-batch"]["value"]
+
+
+def test_service_failover_and_autoscaling():
+    docs = J.plan_jobs(prod()).objects(MEMBER)
+    pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-serve")
+    assert pp["spec"]["failover"] == {"application": {"decisionConditions": {"tolerationSeconds": 120}, "purgeMode": "Gracefully"}}
+    assert pp["spec"]["propagateDeps"] is True
+    hpa = next(d for d in docs if d["kind"] == "FederatedHPA")
+    assert [m["type"] for m in hpa["spec"]["metrics"]] == ["Pods", "Pods"]
+    assert hpa["spec"]["metrics"][0]["pods"]["metric"]["name"] == "DCGM_FI_DEV_GPU_UTIL"
+    assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+    cron = next(d for d in docs if d["kind"] == "CronFederatedHPA")
+    assert cron["spec"]["scaleTargetRef"] == {"apiVersion": "autoscaling.karmada.io/v1alpha1", "kind": "FederatedHPA", "name": "llm-serve"}
+
+
+def test_tenant_quotas_on_the_fleet():
+    docs = J.plan_jobs(prod()).objects(MEMBER)
+    frq = {d["metadata"]["namespace"]: d for d in docs if d["kind"] == "FederatedResourceQuota"}
+    assert frq["llm-research"]["spec"]["overall"] == {"requests.nvidia.com/gpu": "160"}
+    assert frq["llm-research"]["spec"]["staticAssignments"] == [{"clusterName": MEMBER, "hard": {"requests.nvidia.com/gpu": "160"}}]
+
+
+def test_without_the_fleet_resource_quotas_go_to_the_cluster():
+    raw = stack_raw("prod")
+    raw["registration"]["fleet"]["apply"] = False
+    raw["jobs"]["services"] = []
+    docs = J.plan_jobs(load(raw)).objects()
+    rq = next(d for d in docs if d["kind"] == "ResourceQuota" and d["metadata"]["namespace"] == "data")
+    assert rq["spec"]["hard"] == {"requests.nvidia.com/gpu": "32"}
+    assert builtin_errors(rq, "1.30") == []
+    assert not [d for d in docs if "karmada" in d["apiVersion"]]
+
+
+def test_ack_policy_api_adds_gang_and_queue(monkeypatch):
+    monkeypatch.setattr(J, "fleet_policy_api", lambda p: "policy.one.alibabacloud.com/v1alpha1")
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][0]["queued"] = True
+    docs = J.plan_jobs(load(raw)).objects(MEMBER)
+    pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-finetune")
+    assert pp["apiVersion"] == "policy.one.alibabacloud.com/v1alpha1"
+    assert pp["spec"]["customSchedulingType"] == "Gang" and pp["spec"]["suspension"] == {"scheduling": True}
+    batch = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "embed-corpus")
+    assert batch["spec"]["customSchedulingType"] == "Gang" and "suspension" not in batch["spec"]
+    svc = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-serve")
+    assert "customSchedulingType" not in svc["spec"]
+
+
+# --- capacity -------------------------------------------------------------------------
+
+def test_a_gang_that_fills_the_idc_exactly_fits_and_one_more_pod_does_not():
+    # prod IDC allocatable: 320 GPUs, 5120 CPU, 40Ti: 40 pods of {64 CPU, 480Gi, 8 GPU} use 320 GPUs,
+    # 2560 CPU, 18.75Ti; 41 need 328 GPUs. The cloud tiers hold 1-4 GPUs per node: no 8-GPU pod anywhere else.
+    raw = stack_raw("prod")
+    raw["jobs"]["tenants"][0]["maxGpus"] = 400
+    raw["jobs"]["jobs"][0]["replicas"] = 40
+    load(raw)
+    raw["jobs"]["jobs"][0]["replicas"] = 41
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[0].replicas: 41 pods of {cpu: 64, memory: 480Gi, nvidia.com/gpu: 8} do not fit whole")
+
+
+def test_a_named_tier_too_small_is_refused():
+    # cn-beijing-elastic: 8 nodes of one A10 each (maxSize 8): 9 one-GPU pods do not fit.
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][1]["replicas"] = 9
+    assert any(i.startswith("jobs.jobs[1].replicas: 9 pods") and "tier cn-beijing-elastic" in i for i in issues(raw))
+
+
+def test_tenant_mins_above_capacity():
+    # Existing GPUs in prod: IDC 320 + a10-train 4x1 + a100-burst 2x4 + t4-infer 4x1 + a10-overflow 2x1 = 338.
+    raw = stack_raw("prod")
+    raw["jobs"]["tenants"][0]["minGpus"] = 160  # 160 + 32 + 8 = 200: fits
+    load(raw)
+    raw["jobs"]["tenants"][1]["minGpus"] = 96
+    raw["jobs"]["tenants"][0]["maxGpus"] = 400
+    raw["jobs"]["tenants"][0]["minGpus"] = 234  # 234 + 96 + 8 = 338: exactly the capacity, fits
+    load(raw)
+    raw["jobs"]["tenants"][0]["minGpus"] = 235  # 235 + 96 + 8 = 339 > 338
+    (line,) = issues(raw)
+    assert line.startswith("jobs.tenants: the tenants' minGpus add up to 339, above the 338 GPUs")
+    raw["jobs"]["tenants"][0]["minGpus"] = 339
+    assert any(i.startswith("jobs.tenants[0].minGpus: 339 GPUs can never be met") for i in issues(raw))
+
+
+def test_a_job_above_its_tenants_ceiling_is_refused():
+    raw = stack_raw("prod")
+    raw["jobs"]["tenants"][0].update(minGpus=16, maxGpus=31)  # the fine-tune needs 4 x 8 = 32 at once
+    assert any(i.startswith("jobs.jobs[0].replicas: the job needs 32 GPUs at once") for i in issues(raw))
+
+
+def test_a_service_that_would_scale_past_its_quota_is_refused():
+    # llm-serve: 1 GPU per pod, FederatedHPA up to 16; tenant inference maxGpus 96 -> 15 refuses, 16 fits.
+    raw = stack_raw("prod")
+    raw["jobs"]["tenants"][1].update(minGpus=8, maxGpus=16)
+    load(raw)
+    raw["jobs"]["tenants"][1]["maxGpus"] = 15
+    (line,) = issues(raw)
+    assert line.startswith("jobs.services[0].autoscaling.maxReplicas: at that count the service requests 16 GPUs, above tenant inference's maxGpus 15")
+
+
+# --- references ---------------------------------------------------------------------
+
+def test_metric_source_not_installed():
+    raw = stack_raw("prod")
+    raw["jobs"]["services"][0]["autoscaling"]["metrics"][0]["source"] = "keda"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.services[0].autoscaling.metrics[0].source: metric source keda is not installed")
+
+
+def test_metric_the_source_does_not_serve():
+    raw = stack_raw("prod")
+    raw["jobs"]["services"][0]["autoscaling"]["metrics"][1]["metric"] = "DCGM_FI_DEV_FB_USED"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.services[0].autoscaling.metrics[1].metric:")
+
+
+def test_priority_that_does_not_exist():
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][1]["priorityClass"] = "ai-urgent"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[1].priorityClass: PriorityClass ai-urgent does not exist")
+
+
+def test_queue_needs_acks_policy_api():
+    # Karmada v1.18.2's PropagationPolicy suspension has only dispatching / dispatchingOnClusters.
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][1]["queued"] = True
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[1].queued:") and "policy.karmada.io/v1alpha1" in line
+
+
+def test_gang_without_a_gang_scheduler_is_refused():
+    raw = stack_raw("prod")
+    del raw["jobs"]["gangScheduler"]
+    assert "jobs.jobs[0].gang" in [i.split(":")[0] for i in issues(raw)]
+
+
+def test_dev_has_no_jobs():
+    assert J.plan_jobs(load(stack_raw("dev"))).objects() == []
+
+
+def test_docs_table_is_the_prod_plans():
+    table = J.markdown_table(J.plan_jobs(prod()).table())
+    assert table in (ROOT / "docs" / "jobs.md").read_text(), table
+
+
+def test_pytorchjob_needs_the_training_operator_with_the_gang_schedulers_name():
+    raw = stack_raw("prod")
+    raw["jobs"]["trainingOperator"]["gangSchedulerName"] = "volcano"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.trainingOperator.gangSchedulerName: is volcano")
+    del raw["jobs"]["trainingOperator"]
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[0].kind: a PyTorchJob needs the Kubeflow training-operator")
