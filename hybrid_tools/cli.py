@@ -40,6 +40,10 @@ def _plan(args: argparse.Namespace) -> int:
         progress = plan.Progress(sys.stderr, f"planning {args.stack}")
         _, platform, run, seconds = plan.build_plan(args.stack, config_file=config_file, progress=progress)
         progress.done(seconds)
+        from hybrid.model import warnings
+
+        for issue in warnings(platform):  # preferences and unconfirmed limits: printed, never a stop
+            print(f"warning: {issue.render()}", file=sys.stderr)
         report, table = None, io.StringIO()
         if not args.no_policy:
             # The gate runs before anything is written: a policy config the pack rejects (an
@@ -80,6 +84,17 @@ def _config_docs(args: argparse.Namespace) -> int:
         print(f"{configdoc.DOC_PATH}: {'written' if changed else 'up to date'}")
     else:
         sys.stdout.write(configdoc.render())
+    return 0
+
+
+def _validators(args: argparse.Namespace) -> int:
+    from hybrid_tools import validators
+
+    if args.write:
+        changed = validators.write()
+        print(f"{validators.DOC_PATH}: {'written' if changed else 'up to date'}")
+    else:
+        sys.stdout.write(validators.render())
     return 0
 
 
@@ -132,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config-docs", help="print (or --write) docs/config.md, the stack config reference generated from the model")
     p.add_argument("--write", action="store_true", help="write docs/config.md instead of printing it")
     p.set_defaults(func=_config_docs)
+
+    p = sub.add_parser("validators", help="print (or --write) docs/validators.md: every validator of the stack config and the policy pack, with its source")
+    p.add_argument("--write", action="store_true", help="write docs/validators.md instead of printing it")
+    p.set_defaults(func=_validators)
 
     p = sub.add_parser("unconfirmed", help="list the vendor-facing values no upstream source confirmed yet (hybrid/unconfirmed.py)")
     p.set_defaults(func=_unconfirmed)

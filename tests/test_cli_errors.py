@@ -177,6 +177,7 @@ CASES = [
     # --- config-docs, unconfirmed, no command: they read no user file; their usage errors ---
     ("config-docs: unknown option", ["config-docs", "--check"], "unrecognized arguments: --check"),
     ("unconfirmed: unexpected argument", ["unconfirmed", "prod"], "unrecognized arguments: prod"),
+    ("validators: unknown option", ["validators", "--check"], "unrecognized arguments: --check"),
     ("no command", [], "the following arguments are required: command"),
     ("unknown command", ["deploy"], "invalid choice: 'deploy'"),
 ]

@@ -43,12 +43,12 @@ class Billing(Model):
 
     @model_validator(mode="after")
     def _limit_iff_spot(self) -> "Billing":
+        # components/elastic.py renders spot as spot_strategy SpotWithPriceLimit, which takes its limits from
+        # spot_price_limit (pulumi-alicloud 4.0.0 cs/_inputs.py NodePoolSpotPriceLimitArgs). A limit without
+        # spot does nothing: a warning (platform._spot_limit_unused).
         if self.uses_spot and self.spot_price_limit is None:
             raise FieldError("onDemandPercentageAboveBase below 100 buys spot instances but spotPriceLimit is not set.",
-                             "set spotPriceLimit (CNY/hour) so a price spike cannot run up the bill.")
-        if not self.uses_spot and self.spot_price_limit is not None:
-            raise FieldError("spotPriceLimit is set but onDemandPercentageAboveBase is 100 (no spot instances).",
-                             "lower onDemandPercentageAboveBase or drop spotPriceLimit.")
+                             "set spotPriceLimit (CNY/hour): the pool buys spot as SpotWithPriceLimit.")
         return self
 
 

@@ -43,10 +43,12 @@ class Billing(Model):
 
     @model_validator(mode="after")
     def _spot_limit(self) -> "Billing":
+        # components/gpu_pool.py renders Spot as spot_strategy SpotWithPriceLimit, which needs spot_price_limit
+        # (ECS RunInstances SpotStrategy: "SpotWithPriceLimit: a preemptible instance with a user-defined maximum
+        # hourly price", https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runinstances).
+        # A limit without Spot does nothing: a warning (platform._spot_limit_unused).
         if self.strategy == "Spot" and self.spot_price_limit is None:
-            raise FieldError("strategy Spot needs spotPriceLimit.", "set spotPriceLimit (CNY/hour) so a price spike cannot run up the bill.")
-        if self.strategy == "PayAsYouGo" and self.spot_price_limit is not None:
-            raise FieldError("spotPriceLimit is set but strategy is PayAsYouGo.", "set strategy: Spot or drop spotPriceLimit.")
+            raise FieldError("strategy Spot needs spotPriceLimit.", "set spotPriceLimit (CNY/hour): the pool buys spot as SpotWithPriceLimit.")
         return self
 
 

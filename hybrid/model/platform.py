@@ -109,6 +109,70 @@ def cross_check(fn: CrossCheck) -> CrossCheck:
     return fn
 
 
+# Warnings: a rule that is a preference, or a limit that no source confirms for this use. The
+# config plans; `hybrid-gpu plan` prints each one (docs/validators.md lists them with the reason).
+WARNING_CHECKS: list[CrossCheck] = []
+
+
+def warning_check(fn: CrossCheck) -> CrossCheck:
+    WARNING_CHECKS.append(fn)
+    return fn
+
+
+def warnings(p: Platform) -> list[ConfigIssue]:
+    """Every warning of a valid platform, sorted like errors."""
+    return sorted({i for check in WARNING_CHECKS for i in check(p)}, key=lambda i: (i.path, i.message))
+
+
+# CreateCluster documents service_cidr as "10.0.0.0/16-24, 172.16-31.0.0/16-24, 192.168.0.0/16-24" for the
+# clusters ACK creates (ACK managed: the API picks the range the new apiserver gets;
+# https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/developer-reference/api-cs-2015-12-15-createcluster).
+# A registered cluster's Service CIDR is the external cluster's own, fixed when it was set up (kubeadm's
+# default is 10.96.0.0/12: kubernetes/kubernetes cmd/kubeadm/app/apis/kubeadm/v1beta4/defaults.go
+# DefaultServicesSubnet), and no source says registration constrains it: it is a warning, with the
+# registration call's check recorded in hybrid/unconfirmed.py (registration.serviceCidrRange).
+@warning_check
+def _spot_limit_unused(p: Platform) -> Iterable[ConfigIssue]:
+    for ri, r in enumerate(p.regions):
+        for kind, pools in (("gpuPools", r.gpu_pools), ("elasticPools", r.elastic_pools)):
+            for pi, pool in enumerate(pools):
+                b = pool.billing
+                spot = b.uses_spot if kind == "elasticPools" else b.strategy == "Spot"
+                if b.spot_price_limit is not None and not spot:
+                    yield ConfigIssue(f"regions[{ri}].{kind}[{pi}].billing.spotPriceLimit",
+                                      "is set but the pool buys no spot instances, so it has no effect.",
+                                      "drop it, or buy spot (strategy: Spot / onDemandPercentageAboveBase below 100).")
+
+
+@warning_check
+def _admin_agent_read_only_console(p: Platform) -> Iterable[ConfigIssue]:
+    # A preference, not a limit: an admin-mode agent acts as cluster-admin (DescribeExternalAgent AgentMode
+    # admin), so a read-only console ClusterRole does not restrict what ACK can do in the cluster.
+    reg = p.registration
+    if reg.agent.mode == "admin" and reg.console_access != "admin":
+        yield ConfigIssue("registration.agent.mode", "is admin but consoleAccess is read-only: the agent acts as cluster-admin "
+                          "whatever the console's ClusterRole says.",
+                          "use agent.mode: restricted for a read-only console, or set consoleAccess: admin deliberately.")
+
+
+SERVICE_CIDR_PARENTS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+
+@warning_check
+def _service_cidr_documented_range(p: Platform) -> Iterable[ConfigIssue]:
+    from hybrid import unconfirmed
+
+    n = net(p.idc.service_cidr)
+    if 16 <= n.prefixlen <= 24 and any(n in net(parent) for parent in SERVICE_CIDR_PARENTS):
+        return
+    yield ConfigIssue("idc.serviceCidr",
+                      f"{p.idc.service_cidr} is outside the range CreateCluster documents for clusters ACK creates "
+                      f"({unconfirmed.UNCONFIRMED['registration.serviceCidrRange'].value}); for a registered cluster it is "
+                      "the IDC cluster's own Service CIDR and the program passes it on unchanged.",
+                      "keep it (it must equal kube-apiserver's --service-cluster-ip-range); "
+                      "`hybrid-gpu unconfirmed` says how to confirm the registration call accepts it.")
+
+
 @cross_check
 def _idc_ranges(p: Platform) -> Iterable[ConfigIssue]:
     ranges = p.idc.ranges
@@ -129,7 +193,12 @@ def _regions(p: Platform) -> Iterable[ConfigIssue]:
             yield ConfigIssue(f"{base}.id", f"region {r.id} is listed twice (also regions[{seen[r.id]}]).", "merge the two entries.")
         seen.setdefault(r.id, ri)
         if overlaps(r.vpc_cidr, p.idc.service_cidr):
-            yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps the cluster Service CIDR {p.idc.service_cidr}; ACK registration rejects this.",
+            # ACK's CIDR planning: "The Service CIDR block cannot overlap with the VPC CIDR block"; Terway
+            # (eni_conf service_cidr) sends pod traffic for the Service CIDR to the host's Service path, so VPC
+            # addresses inside it would be unreachable from cloud pods.
+            # source: https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/user-guide/plan-cidr-blocks-for-an-ack-cluster
+            yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps the cluster Service CIDR {p.idc.service_cidr}; "
+                              "cloud pods could not reach VPC addresses inside the Service CIDR.",
                               "move the VPC to a block that does not contain the Service CIDR.")
         for field, c in p.idc.ranges:
             if overlaps(r.vpc_cidr, c):
