@@ -38,7 +38,7 @@ def _plan(args: argparse.Namespace) -> int:
     pricing = cost_cli.pricing_api(args.pricing_endpoint, args.pricing_protocol) if args.pricing_api else contextlib.nullcontext()
     with pricing:
         progress = plan.Progress(sys.stderr, f"planning {args.stack}")
-        _, platform, run, seconds = plan.build_plan(args.stack, config_file=config_file, progress=progress)
+        cfg, platform, run, seconds = plan.build_plan(args.stack, config_file=config_file, progress=progress)
         progress.done(seconds)
         from hybrid.model import warnings
 
@@ -55,11 +55,25 @@ def _plan(args: argparse.Namespace) -> int:
     if report is not None:
         (out_dir / "policy.json").write_bytes(verdict)
     print(plan.summary(args.stack, out_dir, resources, seconds))
+    from hybrid_tools import init_stack
+
+    todo = init_stack.missing(cfg, platform)
+    print(f"  for the real run (pulumi preview/up): {'nothing missing' if not todo else f'{len(todo)} missing'}")
+    for line in todo:
+        print(f"    {line}")
     if report is None:
         return 0
     print()
     print(table.getvalue(), end="")
     return report.exit_code
+
+
+def _init(args: argparse.Namespace) -> int:
+    from hybrid_tools import init_stack
+
+    _, lines = init_stack.init(args.new_stack, args.source)
+    print("\n".join(lines))
+    return 0
 
 
 def _policy(args: argparse.Namespace) -> int:
@@ -129,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     cost_cli.add_api_flags(p)
     p.set_defaults(func=_plan)
 
+    p = sub.add_parser("init", help="create stacks/Pulumi.<STACK>.yaml and policy/config/<STACK>.json from an existing stack; print the secrets and environment it needs")
+    p.add_argument("new_stack", metavar="STACK", help="the new stack's name")
+    p.add_argument("--from", "--copy-config-from", dest="source", default="dev",
+                   help="the stack to copy (as `pulumi stack init --copy-config-from`); default dev")
+    p.set_defaults(func=_init)
+
     p = sub.add_parser("policy", help="run the policy pack over the offline plan (analyzer gRPC protocol); exit 1 on a mandatory violation")
     p.add_argument("--stack", default="dev", help="stack name; default dev")
     p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
@@ -186,10 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # a usage error: one line and exit 2 (_Parser.error)
     try:
-        if getattr(args, "stack", None) is not None:
-            from hybrid_tools.stackconfig import check_stack_name
+        from hybrid_tools.stackconfig import check_stack_name
 
-            check_stack_name(args.stack)  # before any path is built from it
+        for name in ("stack", "new_stack", "source"):
+            if getattr(args, name, None) is not None:
+                check_stack_name(getattr(args, name))  # before any path is built from it
         return args.func(args)
     except (ConfigError, InputError, OSError, UnicodeDecodeError) as err:
         text = expected_failure(err)

@@ -76,6 +76,8 @@ class StackConfig:
     # load(raw), made here to find the secrets the settings need; None when raw is invalid
     # (load(raw) then raises the ConfigError naming every problem).
     platform: Optional[Platform] = None
+    # Secret keys the stack file itself holds (`secure:` values); the others are offline stand-ins.
+    declared_secrets: tuple[str, ...] = ()
 
 
 def _yaml_scalar(value: Any) -> str:
@@ -161,7 +163,9 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
             # Offline, as for the keys above: the operator sets these with `pulumi config set --secret`.
             engine[full] = OFFLINE_SECRETS[key]
             secret_keys.append(full)
-    return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys), platform)
+    declared = tuple(sorted(k.partition(":")[2] for k, v in config.items()
+                            if isinstance(v, dict) and set(v) == {"secure"} and ":" in k))
+    return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys), platform, declared)
 
 
 def _check_foreign(full: str, value: Any) -> None:

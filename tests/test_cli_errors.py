@@ -177,6 +177,9 @@ CASES = [
     # --- config-docs, unconfirmed, no command: they read no user file; their usage errors ---
     ("config-docs: unknown option", ["config-docs", "--check"], "unrecognized arguments: --check"),
     ("unconfirmed: unexpected argument", ["unconfirmed", "prod"], "unrecognized arguments: prod"),
+    ("init: the stack exists", ["init", "dev"], "Pulumi.dev.yaml: exists already"),
+    ("init: bad stack name", ["init", "Dev/x"], "'Dev/x' is not a stack name"),
+    ("init: unknown source", ["init", "fresh", "--from", "nosuch"], "no stack config"),
     ("validators: unknown option", ["validators", "--check"], "unrecognized arguments: --check"),
     ("no command", [], "the following arguments are required: command"),
     ("unknown command", ["deploy"], "invalid choice: 'deploy'"),
