@@ -61,6 +61,7 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"  for the real run (pulumi preview/up): {'nothing missing' if not todo else f'{len(todo)} missing'}")
     for line in todo:
         print(f"    {line}")
+    print("\n".join(plan.review_lines(out_dir)))
     if report is None:
         return 0
     print()

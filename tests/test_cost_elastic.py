@@ -84,3 +84,19 @@ def test_a_hand_edited_cost_json_is_one_line(tmp_path, text, names):
     with pytest.raises(InputError, match=re.escape(names)) as e:
         cost_diff.lines(good, bad)
     assert str(bad / "cost.json") in str(e.value)
+
+
+def test_plan_summary_ends_with_unplaced_replicas_and_cost(tmp_path):
+    from hybrid_tools import plan
+
+    (tmp_path / "outputs.json").write_text(json.dumps({"placement": {"train": {"unplaced": 166}, "infer": {"unplaced": 0}}}))
+    (tmp_path / "cost.json").write_text(json.dumps({
+        "currency": "CNY", "upperBound": False, "total": {"monthly": 1000.0},
+        "elastic": [{"region": "cn-beijing", "pool": "e", "monthly": None}],
+        "totalWithElasticMax": {"monthly": 1000.0, "complete": False}}))
+    assert plan.review_lines(tmp_path) == [
+        "  unplaced replicas: infer 0, train 166",
+        "  monthly cost: 1,000.00 CNY (fixed pools); with elastic pools at their maximum: 1,000.00 CNY "
+        "(no price for cn-beijing/e: add their instance types to pricing)"]
+    (tmp_path / "cost.json").unlink()
+    assert plan.review_lines(tmp_path)[-1].startswith("  monthly cost: no price table")
