@@ -144,6 +144,9 @@ SOURCES: dict[str, tuple[str, str]] = {
                                           "program: the preload unit writes under the data disk mount and shares the tc ingress limit"),
     "gpu.GpuPool._known_spec": ("instance type in the spec table; gpuModel and gpuModelSeries agree with the family",
                                 "hybrid/instance_types.py (ECS GPU families, sourced per row)"),
+    "gpu_driver.GpuDriver._number_form": ("not a rule: a driver branch given as a number (550) is read as its digits",
+                                          "Pulumi structured configuration stores `pulumi config set --path ... 550` as a "
+                                          "number (pulumi.com/docs/iac/concepts/config/)"),
     "gpu_driver.GpuSupport._one_provider": ("devicePlugin only with provider device-plugin",
                                             "program: with gpu-operator the cluster's own ClusterPolicy runs the plugin (docs/gpu-nodes.md)"),
     "lease.Lease._purpose_is_a_tag": ("lease purpose fits an ECS tag value",

@@ -84,3 +84,13 @@ def test_a_validator_without_a_source_stops_the_page(monkeypatch):
 def test_the_page_is_up_to_date():
     assert validators.DOC_PATH.read_text(encoding="utf-8") == validators.render(), \
         "docs/validators.md is stale: run `hybrid-gpu validators --write`"
+
+
+def test_a_driver_branch_given_as_a_number_is_read_as_its_digits(prod_raw):
+    # What `pulumi config set --path 'regions[0].gpuPools[1].driver.branch' 550` writes: the number 550.
+    prod_raw["regions"][0]["gpuPools"][1]["driver"]["branch"] = 550
+    assert load(prod_raw).regions[0].gpu_pools[1].driver.branch == "550"
+    prod_raw["regions"][0]["gpuPools"][1]["driver"]["branch"] = True  # a boolean is not a branch
+    with pytest.raises(ConfigError) as err:
+        load(prod_raw)
+    assert any(i.path == "regions[0].gpuPools[1].driver.branch" for i in err.value.issues)
