@@ -122,6 +122,8 @@ def init(stack: str, source: str, root: Path | None = None) -> tuple[list[Path],
     lines += [f"  {var}: {what}" for var, what in env_needed(platform).items()]
     lines += ["", "next:",
               f"  pulumi stack init {stack} --secrets-provider passphrase   # commit the encryptionsalt it writes",
+              f"  $EDITOR {dst.relative_to(root)}                   # your IDC, regions, pools, workloads",
+              f"  hybrid-gpu policy --stack {stack} --write-config              # after editing: the policy config's facts follow the stack",
               f"  hybrid-gpu plan --stack {stack}                              # offline: every field checked, the policy gate, missing secrets",
               "  git add stacks/ policy/config/   # CI picks the stack up from stacks/ (no workflow edit)"]
     return [dst, pol_dst], lines
