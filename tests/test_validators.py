@@ -94,3 +94,32 @@ def test_a_driver_branch_given_as_a_number_is_read_as_its_digits(prod_raw):
     with pytest.raises(ConfigError) as err:
         load(prod_raw)
     assert any(i.path == "regions[0].gpuPools[1].driver.branch" for i in err.value.issues)
+
+
+def _messages(raw) -> dict[str, str]:
+    with pytest.raises(ConfigError) as err:
+        load(raw)
+    return {i.path: i.message for i in err.value.issues}
+
+
+def test_did_you_mean_for_keys_at_every_depth(dev_raw):
+    dev_raw["regoins"] = dev_raw.pop("regions")
+    assert _messages(dev_raw)["regoins"].endswith("Did you mean regions?")
+
+
+def test_did_you_mean_for_nested_and_case_slipped_keys(dev_raw):
+    dev_raw["regions"][0]["vpcCIDR"] = dev_raw["regions"][0].pop("vpcCidr")
+    dev_raw["regions"][0]["gpuPools"][0]["dataDisk"]["mountPth"] = dev_raw["regions"][0]["gpuPools"][0]["dataDisk"].pop("mountPath")
+    got = _messages(dev_raw)
+    assert got["regions[0].vpcCIDR"].endswith("Did you mean vpcCidr?")
+    assert got["regions[0].gpuPools[0].dataDisk.mountPth"].endswith("Did you mean mountPath?")
+
+
+def test_did_you_mean_for_instance_types_and_zones(dev_raw, prod_raw):
+    dev_raw["regions"][0]["gpuPools"][0]["instanceType"] = "ecs.gn7i-c8g1.2xlarg"  # the e dropped
+    assert "Did you mean ecs.gn7i-c8g1.2xlarge" in _messages(dev_raw)["regions[0].gpuPools[0]"]
+    prod_raw["regions"][0]["zones"][0]["id"] = "cn-beijing-gg"
+    assert "Did you mean cn-beijing-g" in _messages(prod_raw)["regions[0].zones[0].id"]
+    # nothing close: no guess
+    prod_raw["regions"][0]["zones"][0]["id"] = "cn-beijing-z"
+    assert "Did you mean" not in _messages(prod_raw).get("regions[0].zones[0].id", "")

@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.instance_types import KNOWN, is_gpu_type
+from hybrid.instance_types import KNOWN, did_you_mean, is_gpu_type
 from hybrid.model.base import ImageId, LabelKey, LabelValue, Model, Name
 from hybrid.model.gpu import DataDisk, GpuPool, Preload, RateLimits, SystemDisk, Taint, ZoneList
 from hybrid.model.gpu_driver import GpuDriver, check_driver, kubelet_may_set
@@ -77,9 +77,9 @@ class ElasticPool(Model):
             raise FieldError(f"instanceTypes {v} list a type twice.", "list each instance type once.")
         for t in v:
             if not is_gpu_type(t):
-                raise FieldError(f"{t!r} is not a GPU instance type.", "use GPU families such as ecs.gn7i-*, ecs.gn7e-*.")
+                raise FieldError(f"{t!r} is not a GPU instance type.{did_you_mean(t)}", "use GPU families such as ecs.gn7i-*, ecs.gn7e-*.")
             if t not in KNOWN:
-                raise FieldError(f"instance type {t} is not in the known-spec table.",
+                raise FieldError(f"instance type {t} is not in the known-spec table.{did_you_mean(t)}",
                                  "use a type from hybrid/instance_types.py (placement and the driver check need its GPUs).")
         # Every node runs one rendered driver script that expects a GPU count and one GPU model.
         shapes = {(KNOWN[t].gpus, KNOWN[t].gpu_model) for t in v}

@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.instance_types import KNOWN, InstanceSpec, family_gpu, is_gpu_type
+from hybrid.instance_types import KNOWN, InstanceSpec, did_you_mean, family_gpu, is_gpu_type
 from hybrid.model.base import AbsPath, ImageId, LabelKey, LabelValue, Model, Name, PlainText, ZoneId
 from hybrid.model.disk import Disk
 from hybrid.model.lease import Lease
@@ -152,7 +152,7 @@ class GpuPool(Model):
     def _gpu_type(cls, v: str) -> str:
         if not is_gpu_type(v):
             raise FieldError(
-                f"{v!r} is not a GPU instance type.",
+                f"{v!r} is not a GPU instance type.{did_you_mean(v)}",
                 "use a GPU family such as ecs.gn7i-c32g1.8xlarge, ecs.gn6i-*, ecs.gn7e-* or ecs.ebmgn7ex-*.",
             )
         return v
@@ -226,7 +226,7 @@ class GpuPool(Model):
     def _known_spec(self) -> "GpuPool":
         if self.instance_spec is None and self.instance_type not in KNOWN:
             raise FieldError(
-                f"instance type {self.instance_type} is not in the known-spec table.",
+                f"instance type {self.instance_type} is not in the known-spec table.{did_you_mean(self.instance_type)}",
                 "add instanceSpec {vcpu, memoryGib, gpus, gpuModel, bandwidthMbit} to the pool.",
             )
         family = family_gpu(self.instance_type)

@@ -71,7 +71,52 @@ class Platform(Model):
 
 
 def _pydantic_issues(err: ValidationError) -> list[ConfigIssue]:
-    return validation_issues(err.errors(), key_style="camelCase", reference="docs/config.md (the stack config reference)")
+    errors = err.errors()
+    issues = validation_issues(errors, key_style="camelCase", reference="docs/config.md (the stack config reference)")
+    out = []
+    for e, issue in zip(errors, issues):
+        if e["type"] == "extra_forbidden" and e["loc"] and isinstance(e["loc"][-1], str):
+            hint = _close(e["loc"][-1], _keys_at(e["loc"][:-1]))
+            if hint:
+                issue = ConfigIssue(issue.path, f"{issue.message} Did you mean {hint}?", issue.fix)
+        out.append(issue)
+    return out
+
+
+def _close(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    import difflib
+
+    by_lower = {c.lower(): c for c in sorted(choices)}  # vpcCIDR is vpcCidr misspelt, not a new word
+    return " or ".join(by_lower[c] for c in difflib.get_close_matches(word.lower(), list(by_lower), n=2, cutoff=cutoff))
+
+
+# Zone ids of a region differ in their last letter, so any other zone is "close"; only a near-identical
+# id (cn-beijing-gg: a doubled or dropped character) is a guess worth printing.
+ZONE_CUTOFF = 0.93
+
+
+def _keys_at(loc: tuple) -> list[str]:
+    """The camelCase keys the model accepts at ``loc`` (a pydantic error location), or [] when unknown."""
+    import typing
+
+    from pydantic import BaseModel
+
+    def models(tp) -> list[type]:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return [tp]
+        return [m for arg in typing.get_args(tp) for m in models(arg)]
+
+    current: list[type] = [Platform]
+    for part in loc:
+        if isinstance(part, int) or not current:
+            continue  # a list index (or a dict key below): the item type is already what models() found
+        nxt = []
+        for cls in current:
+            for name, f in cls.model_fields.items():
+                if part in (name, f.alias):
+                    nxt += models(f.annotation)
+        current = nxt or current if isinstance(part, int) else nxt
+    return sorted({f.alias or name for cls in current for name, f in cls.model_fields.items()})
 
 
 # --- pass 2: auto-planning -------------------------------------------------
@@ -229,10 +274,14 @@ def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:
             yield ConfigIssue(f"{zp}.id", f"zone {z.id} is listed twice in region {r.id}.", "list each zone once.")
         seen.add(z.id)
         if not zone_in_region(z.id, r.id):
-            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not in region {r.id}.", f"use a zone of {r.id}, e.g. {r.id}-a.")
+            hint = _close(z.id, regions.REGIONS.get(r.id) or (), ZONE_CUTOFF)
+            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not in region {r.id}." + (f" Did you mean {hint}?" if hint else ""),
+                              f"use a zone of {r.id}, e.g. {r.id}-a.")
         elif regions.zone_status(z.id, r.id) == "unknown":
             known = sorted(regions.REGIONS[r.id] or ())
-            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not a zone of {r.id} ({', '.join(known)}).",
+            hint = _close(z.id, known, ZONE_CUTOFF)
+            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not a zone of {r.id} ({', '.join(known)})."
+                              + (f" Did you mean {hint}?" if hint else ""),
                               "use one of those, or add the zone to hybrid/regions.py with its source if DescribeZones lists it.")
         for field, c in (("nodeVswitchCidr", z.node_vswitch_cidr), ("podVswitchCidr", z.pod_vswitch_cidr)):
             if not c:
