@@ -91,6 +91,18 @@ def _diff(args: argparse.Namespace) -> int:
     return diff.main(Path(args.base), Path(args.head), args.format, Path(args.output) if args.output else None)
 
 
+def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...], help_text: str) -> None:
+    """The one output flag of every subcommand that prints a result: ``--format table|json|md`` (what it offers)."""
+    def fmt(value: str) -> str:
+        value = {"text": "table"}.get(value, value)  # `--format text`, the diff's former name of the table view
+        if value not in choices:
+            raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(choices)})")
+        return value
+
+    p.add_argument("--format", type=fmt, default=choices[0], metavar="{" + ",".join(choices) + "}",
+                   help=f"{help_text}; default {choices[0]}")
+
+
 def _config_docs(args: argparse.Namespace) -> int:
     from hybrid_tools import configdoc
 
@@ -161,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diff", help="compare two offline plans (e.g. base branch vs PR)")
     p.add_argument("base", help="base plan dir (build/plan/<stack> of the base branch)")
     p.add_argument("head", help="head plan dir")
-    p.add_argument("--format", choices=("text", "md"), default="text", help="terminal text or Markdown for a PR comment")
+    add_format(p, ("table", "json", "md"), "table: the terminal view; json: the diff as data; md: Markdown for a PR comment")
     p.add_argument("--output", help="write here instead of stdout")
     p.set_defaults(func=_diff)
 

@@ -514,9 +514,32 @@ def render_md(d: PlanDiff, max_manifest_lines: int = 200) -> str:
     return "\n".join(out)
 
 
-def main(base: Path, head: Path, fmt: str = "text", output: Optional[Path] = None) -> int:
+def to_json(d: PlanDiff) -> dict[str, Any]:
+    """The diff as data (``--format json``): what the text and Markdown views show."""
+    def val(v: Any) -> Any:
+        return None if v is _ABSENT else v
+
+    return {
+        "base": str(d.base), "head": str(d.head), "summary": _counts(d),
+        "resources": [{"kind": c.kind, "type": c.type, "name": c.name, "urn": c.urn, "replaces": c.replaces,
+                       "protected": c.protected, "dependents": c.dependents, "movedFrom": c.moved_from or None,
+                       "props": [{"path": p.path, "old": val(p.old), "new": val(p.new), "effect": p.effect} for p in c.props]}
+                      for c in d.resources],
+        "nodeBoot": [{"file": rel, "instances": d.boot_targets.get(rel) or [], "note": _boot_note(rel), "diff": ud}
+                     for rel, ud in d.boot.items()],
+        "manifests": [{"file": rel, "diff": ud} for rel, ud in d.manifests.items()],
+        "placement": {wl: [{"cluster": c, "old": val(a), "new": val(b)} for c, a, b in rows] for wl, rows in d.placement.items()},
+        "outputs": [{"path": p.path, "old": val(p.old), "new": val(p.new)} for p in d.outputs],
+        "cost": d.cost,
+    }
+
+
+def main(base: Path, head: Path, fmt: str = "table", output: Optional[Path] = None) -> int:
     d = compute(base, head)
-    text = render_md(d) if fmt == "md" else render_text(d)
+    if fmt == "json":
+        text = json.dumps(to_json(d), indent=2, sort_keys=True, default=str) + "\n"
+    else:
+        text = render_md(d) if fmt == "md" else render_text(d)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text)

@@ -126,3 +126,29 @@ def test_links_leaving_the_plan_directory_are_refused(tmp_path, where):
         os.symlink(outside / "secret.yaml", bad / where / "x.yaml")
     with pytest.raises(InputError, match="links outside the plan directory"):
         diff.compute(good, bad)
+
+
+def test_one_format_flag(tmp_path, capsys):
+    a = _plan(tmp_path / "a", [_r(NET, "vpc", cidrBlock="10.40.0.0/16")])
+    b = _plan(tmp_path / "b", [_r(NET, "vpc", cidrBlock="10.41.0.0/16")])
+    assert cli.main(["diff", str(a), str(b), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (r,) = doc["resources"]
+    assert (r["name"], r["replaces"], r["props"][0]["effect"]) == ("vpc", True, "replace")
+    for fmt, first in (("table", "plan diff"), ("text", "plan diff"), ("md", "### Offline plan diff")):
+        assert cli.main(["diff", str(a), str(b), "--format", fmt]) == 0
+        assert capsys.readouterr().out.startswith(first)
+    with pytest.raises(SystemExit) as e:  # a usage error: argparse exits 2 with one line
+        cli.main(["diff", str(a), str(b), "--format", "yaml"])
+    assert e.value.code == 2 and "invalid choice: 'yaml'" in capsys.readouterr().err
+
+
+def test_placement_and_cost_take_the_same_flag(tmp_path, capsys):
+    inp = tmp_path / "in.json"
+    inp.write_text(json.dumps({"replicas": 3, "strategy": "static", "request": {"cpu": "1"},
+                               "clusters": [{"name": "a", "tier": 0, "available_replicas": 2}, {"name": "b", "tier": 1, "available_replicas": 5}]}))
+    assert cli.main(["placement", "--input", str(inp), "--format", "table"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "unplaced  0" and out[0].startswith("a  ")
+    assert cli.main(["cost", "--stack", "prod", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["currency"] == "CNY"
