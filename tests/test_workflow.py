@@ -273,3 +273,16 @@ def test_ci_scripts_are_shellcheck_clean(script):
 
     proc = subprocess.run([require_tool("shellcheck"), str(ROOT / "scripts" / script)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_make_plan_installs_the_runtime_only():
+    """`make plan` (and preview/up/drift) set up the runtime pins only; the test tools stay out."""
+    from tests.conftest import require_tool
+
+    make = require_tool("make")
+    for target in ("plan", "policy", "preview", "up", "drift"):
+        proc = subprocess.run([make, "-n", target], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert "bash scripts/setup.sh --runtime" in proc.stdout, (target, proc.stdout)
+    script = (ROOT / "scripts" / "setup.sh").read_text()
+    runtime = script[script.index('if [ "${1:-}" = "--runtime" ]'):script.index("# Says what it does")]
+    assert "-r requirements.txt -r policy/requirements.txt" in runtime and "requirements-dev.txt" not in runtime
