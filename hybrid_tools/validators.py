@@ -200,6 +200,9 @@ SOURCES: dict[str, tuple[str, str]] = {
     "platform._fleet": ("Fleet members are placement clusters", "program: hybrid/placement_platform.py check_fleet"),
     "platform._cloud_label_settable": ("cloud-node label key a kubelet may set", NODE_RESTRICTION),
     "platform._spot_limit_unused": ("warning: spotPriceLimit without spot buying has no effect", "a value with no effect is a preference, not an error"),
+    "platform._autoscaler_policy_attached": ("warning: elastic pools without registration.autoscaler.ramUser",
+                                             "program: components/elastic.py attaches the autoscaler policy to ramUser only; "
+                                             "a warning because the policy may be attached by hand"),
     "platform._admin_agent_read_only_console": ("warning: admin-mode agent with a read-only console",
                                                 "a preference: the agent in admin mode acts as cluster-admin (DescribeExternalAgent AgentMode), "
                                                 "so the read-only ClusterRole does not restrict ACK"),

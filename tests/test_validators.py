@@ -123,3 +123,9 @@ def test_did_you_mean_for_instance_types_and_zones(dev_raw, prod_raw):
     # nothing close: no guess
     prod_raw["regions"][0]["zones"][0]["id"] = "cn-beijing-z"
     assert "Did you mean" not in _messages(prod_raw).get("regions[0].zones[0].id", "")
+
+
+def test_elastic_pools_without_the_autoscaler_user_warn(prod_raw):
+    assert "registration.autoscaler.ramUser" not in _warned(prod_raw)  # prod names hybrid-prod-autoscaler
+    del prod_raw["registration"]["autoscaler"]["ramUser"]
+    assert "registration.autoscaler.ramUser" in _warned(prod_raw)

@@ -190,6 +190,20 @@ def _spot_limit_unused(p: Platform) -> Iterable[ConfigIssue]:
 
 
 @warning_check
+def _autoscaler_policy_attached(p: Platform) -> Iterable[ConfigIssue]:
+    # components/elastic.py creates the autoscaler's RAM policy and attaches it to registration.autoscaler.ramUser,
+    # the user whose AccessKey is in alibaba-addon-secret (registered-cluster components read their AccessKey there:
+    # ALIBABA-NOTES, onectl). Without ramUser the policy is attached to no one: a warning, since the operator may
+    # have attached it by hand.
+    if any(r.elastic_pools for r in p.regions) and not p.registration.autoscaler.ram_user:
+        yield ConfigIssue("registration.autoscaler.ramUser",
+                          "is not set, so the cluster-autoscaler's RAM policy is created but attached to no one; the "
+                          "autoscaler (AccessKey in alibaba-addon-secret) cannot scale the elastic pools unless that "
+                          "user has the policy some other way.",
+                          "set ramUser to the RAM user of addonAccessKeyId.")
+
+
+@warning_check
 def _admin_agent_read_only_console(p: Platform) -> Iterable[ConfigIssue]:
     # A preference, not a limit: an admin-mode agent acts as cluster-admin (DescribeExternalAgent AgentMode
     # admin), so a read-only console ClusterRole does not restrict what ACK can do in the cluster.
