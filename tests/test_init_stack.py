@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hybrid.errors import ConfigError
 from hybrid.model import load
 from hybrid_tools import cli, init_stack, policy_config
 from hybrid_tools.stackconfig import read_stack
@@ -84,3 +85,20 @@ def test_cli_init_prints_and_exits_zero(checkout, monkeypatch, capsys):
     assert "created stacks/Pulumi.edge.yaml" in capsys.readouterr().out
     assert cli.main(["init", "edge"]) == 2
     assert "exists already" in capsys.readouterr().err
+
+
+def test_every_problem_of_a_stack_file_in_one_run(checkout):
+    # A region moved by hand, half done: the provider region misspelt, a token pasted in clear, and the
+    # model's own problems. One run names them all.
+    src = checkout / "stacks" / "Pulumi.dev.yaml"
+    text = src.read_text().replace("alicloud:region: cn-beijing", "alicloud:region: cn-shangai")
+    text = text.replace("    regionId: cn-beijing\n", "    regionId: cn-shanghai\n")
+    text += "  hybrid-gpu-platform:bootstrapToken: abcdef.0123456789abcdef\n"
+    src.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        read_stack("dev", checkout)
+    paths = {i.path for i in err.value.issues}
+    assert {"config.alicloud:region", "bootstrapToken", "registration.regionId"} <= paths
+    region = next(i for i in err.value.issues if i.path == "config.alicloud:region")
+    assert "Did you mean cn-shanghai?" in region.message
+    assert not any("Extra inputs" in i.message and i.path == "bootstrapToken" for i in err.value.issues)
