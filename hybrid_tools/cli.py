@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hybrid.errors import ConfigError
 from hybrid_tools.errors import InputError
+from hybrid_tools.formats import add_format
 
 EXIT_BAD_INPUT = 2
 
@@ -90,17 +91,6 @@ def _diff(args: argparse.Namespace) -> int:
 
     return diff.main(Path(args.base), Path(args.head), args.format, Path(args.output) if args.output else None)
 
-
-def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...], help_text: str) -> None:
-    """The one output flag of every subcommand that prints a result: ``--format table|json|md`` (what it offers)."""
-    def fmt(value: str) -> str:
-        value = {"text": "table"}.get(value, value)  # `--format text`, the diff's former name of the table view
-        if value not in choices:
-            raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(choices)})")
-        return value
-
-    p.add_argument("--format", type=fmt, default=choices[0], metavar="{" + ",".join(choices) + "}",
-                   help=f"{help_text}; default {choices[0]}")
 
 
 def _config_docs(args: argparse.Namespace) -> int:

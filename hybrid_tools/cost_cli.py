@@ -114,7 +114,7 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     p = sub.add_parser("cost", help="hourly and monthly cost of the stack's cloud GPU pools, per pool and in total")
     p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
     p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
-    from hybrid_tools.cli import add_format
+    from hybrid_tools.formats import add_format
 
     add_format(p, ("table", "json"), "table: per pool and total; json: cost.json")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # the former spelling of --format json

@@ -66,7 +66,7 @@ def _cmd(args: argparse.Namespace) -> int:
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("placement", help="spread a workload's replicas over clusters (JSON in, JSON out)")
     p.add_argument("--input", required=True, help="JSON file with replicas, strategy, request, clusters (- for stdin)")
-    from hybrid_tools.cli import add_format
+    from hybrid_tools.formats import add_format
 
     add_format(p, ("json", "table"), "json: the contract, one line, keys sorted; table: one cluster a line")
     p.set_defaults(func=_cmd)
