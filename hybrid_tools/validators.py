@@ -254,7 +254,8 @@ def rows() -> list[tuple[Found, str, str]]:
     if missing:
         raise InputError(f"validators without a source in hybrid_tools/validators.py SOURCES: {', '.join(missing)}. "
                          "Fix: add each with its source, or make it a warning.")
-    return [(f, *SOURCES[f.id]) for f in found]
+    # A validator that only reads a form (a shorthand, a number for a string of digits) rejects nothing.
+    return [(Found(f.id, f.where, "form") if SOURCES[f.id][0].startswith("not a rule") else f, *SOURCES[f.id]) for f in found]
 
 
 def render() -> str:
@@ -265,8 +266,9 @@ def render() -> str:
              "a limit no source confirms for this use). Policies show their default enforcement level "
              "(`mandatory` = error, `advisory` = warning); a stack's policy config can change it.", ""]
     found = rows()
-    errors = sum(1 for f, _, _ in found if f.level == "error")
-    lines += [f"{len(found)} validators: {errors} errors, {len(found) - errors} warnings.", "",
+    count = {lvl: sum(1 for f, _, _ in found if f.level == lvl) for lvl in ("error", "warning", "form")}
+    lines += [f"{len(found)} validators: {count['error']} errors, {count['warning']} warnings, "
+              f"{count['form']} that only read a value's form (level `form`).", "",
               "| validator | level | rule | source | where |", "|---|---|---|---|---|"]
     for f, what, source in found:
         cell = lambda s: s.replace("|", "\\|")  # noqa: E731

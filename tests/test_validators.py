@@ -73,6 +73,8 @@ def test_levels_follow_the_code():
     assert level["policy.ecs-disks-encrypted"] == "error"
     assert level["platform._service_cidr_documented_range"] == "warning"
     assert level["platform._regions"] == "error"
+    forms = {f.id for f, _, _ in validators.rows() if f.level == "form"}
+    assert forms == {"network.Region._zone_shorthand", "gpu_driver.GpuDriver._number_form"}
 
 
 def test_a_validator_without_a_source_stops_the_page(monkeypatch):
