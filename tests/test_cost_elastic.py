@@ -100,3 +100,30 @@ def test_plan_summary_ends_with_unplaced_replicas_and_cost(tmp_path):
         "(no price for cn-beijing/e: add their instance types to pricing)"]
     (tmp_path / "cost.json").unlink()
     assert plan.review_lines(tmp_path)[-1].startswith("  monthly cost: no price table")
+
+
+def test_cost_stays_bounded_at_the_largest_values_the_model_accepts(prod_raw):
+    # Every price at its ceiling (1,000,000 an hour), the elastic pool at maxSize 1000 with 32 TiB disks.
+    prices = prod_raw["pricing"]["regions"]["cn-beijing"]
+    for table in (prices["instanceHour"], prices["diskGibHour"]):
+        for k in table:
+            table[k] = 1_000_000
+    pool = prod_raw["regions"][0]["elasticPools"][0]
+    pool["maxSize"] = 1000
+    pool["dataDisk"].update(size=32768)
+    pool["dataDisk"].pop("snapshotId", None)
+    doc = compute(load(prod_raw)).doc()
+    (e,) = doc["elastic"]
+    # per node: 1e6 (instance) + 100 GiB and 32768 GiB at 1e6 each; 1000 nodes; 730 hours
+    assert e["monthly"] == (1_000_000 + 100 * 1_000_000 + 32768 * 1_000_000) * 1000 * 730
+    json.dumps(doc)  # finite numbers only
+
+
+@pytest.mark.parametrize("limit", [1e300, float("inf"), 10_000.01])
+def test_an_elastic_spot_limit_past_the_bound_is_a_config_error(prod_raw, limit):
+    from hybrid.errors import ConfigError
+
+    prod_raw["regions"][0]["elasticPools"][0]["billing"]["spotPriceLimit"] = limit
+    with pytest.raises(ConfigError) as err:
+        load(prod_raw)
+    assert [i.path for i in err.value.issues] == ["regions[0].elasticPools[0].billing.spotPriceLimit"]

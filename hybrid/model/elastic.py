@@ -35,7 +35,9 @@ class Billing(Model):
 
     on_demand_base_capacity: int = Field(default=0, ge=0, le=1000, description="nodes always bought pay-as-you-go")
     on_demand_percentage_above_base: int = Field(default=100, ge=0, le=100, description="pay-as-you-go share of nodes above the base, %")
-    spot_price_limit: Optional[float] = Field(default=None, gt=0, description="CNY per hour and instance, for every instance type")
+    # The fixed pools' bound (hybrid/model/gpu.py Billing): the cost of an elastic maximum is priced at it.
+    spot_price_limit: Optional[float] = Field(default=None, gt=0, le=10_000, allow_inf_nan=False,
+                                              description="CNY per hour and instance, for every instance type")
 
     @property
     def uses_spot(self) -> bool:
