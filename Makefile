@@ -2,16 +2,20 @@
 STACK ?= dev
 VENV := .venv/bin
 
-.PHONY: setup plan policy test bench mutate cli-check preview up drift clean
+.PHONY: setup setup-runtime plan policy test bench mutate cli-check preview up drift clean
 
 setup:
 	bash scripts/setup.sh
 
-plan: setup
+# What the program and the policy pack need at run time: no test tools (plan, policy, preview, up, drift).
+setup-runtime:
+	bash scripts/setup.sh --runtime
+
+plan: setup-runtime
 	$(VENV)/hybrid-gpu plan --stack $(STACK)
 
 # Offline policy gate: the policy pack over the offline plan, via the analyzer gRPC protocol.
-policy: setup
+policy: setup-runtime
 	$(VENV)/hybrid-gpu policy --stack $(STACK)
 
 test:
@@ -35,14 +39,14 @@ cli-check:
 	@v=$$(pulumi version 2>/dev/null); [ "$$v" = "v$(PULUMI_VERSION)" ] || { echo "need Pulumi CLI v$(PULUMI_VERSION) (the SDK pin), found '$$v': curl -fsSL https://get.pulumi.com | sh -s -- --version $(PULUMI_VERSION)"; exit 1; }
 	@[ -n "$$PULUMI_BACKEND_URL" ] || { echo "set PULUMI_BACKEND_URL to the OSS state bucket (docs/pipeline.md)"; exit 1; }
 
-preview: setup cli-check
+preview: setup-runtime cli-check
 	pulumi preview --stack $(STACK) --diff --policy-pack policy --policy-pack-config policy/config/$(STACK).json
 
-up: setup cli-check
+up: setup-runtime cli-check
 	pulumi up --stack $(STACK) --policy-pack policy --policy-pack-config policy/config/$(STACK).json
 
 # Refresh in preview mode; exit 1 naming what drifted (the nightly drift workflow runs the same).
-drift: setup cli-check
+drift: setup-runtime cli-check
 	bash scripts/drift.sh $(STACK)
 
 clean:

@@ -453,6 +453,9 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
             ("no-read-only-root-fs", "terway-init runs the vendor's init script that writes inside the image; terwayd and install-loopback are read-only"),
             ("drop-net-raw-capability", "terway-init is privileged; terwayd and install-loopback drop ALL"),
         ],
+        # chart: volume host-root (path /) mounted by terway-init only, which chroots into the host
+        host_root_init=[("terway-init", "chroots into the host root to disable the image's ENI auto-configuration "
+                                        "(terway@release-1.16 charts/terway/templates/terwayd/daemonset.yaml)")],
     )
 
 

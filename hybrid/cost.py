@@ -90,6 +90,61 @@ class PoolCost:
         }
 
 
+BASIS_ELASTIC_MAX = "elastic: maxSize at the dearest instance type (upper bound)"
+
+
+@dataclass(frozen=True)
+class ElasticMax:
+    """An elastic pool at its maxSize, each node at the dearest price it can have: the list price of
+    its dearest instance type, or the spot limit where that is higher. None when a type has no price."""
+
+    region: str
+    pool: str
+    instance_types: tuple[str, ...]
+    max_size: int
+    gpus_per_node: int
+    per_instance_hour: Optional[Decimal]
+    unpriced: tuple[str, ...] = ()
+
+    @property
+    def hour(self) -> Decimal:
+        return (self.per_instance_hour or Decimal(0)) * self.max_size
+
+    def doc(self, hours_per_month: int) -> dict[str, Any]:
+        priced = self.per_instance_hour is not None
+        return {"region": self.region, "pool": self.pool, "instanceTypes": list(self.instance_types),
+                "maxSize": self.max_size, "basis": BASIS_ELASTIC_MAX,
+                "perInstanceHour": hourly(self.per_instance_hour) if priced else None,
+                "hourly": hourly(self.hour) if priced else None,
+                "monthly": monthly(self.hour * hours_per_month) if priced else None,
+                "unpriced": list(self.unpriced)}
+
+
+def elastic_maxima(platform: Platform) -> list[ElasticMax]:
+    """Every elastic pool at its maximum, priced from the stack's price table (regions and pools in order)."""
+    pricing = platform.pricing
+    out = []
+    for region in platform.regions:
+        prices = pricing.regions.get(region.id) if pricing else None
+        for pool in region.elastic_pools:
+            unpriced = tuple(t for t in pool.instance_types if prices is None or t not in prices.instance_hour)
+            per: Optional[Decimal] = None
+            disks = []
+            for _, category, level, size in disks_of(pool):  # type: ignore[arg-type]  # same disk fields as GpuPool
+                key = pricing.disk_key(region.id, category, level) if pricing else None
+                disks.append(None if key is None else prices.disk_gib_hour[key] * size)
+            if not unpriced and None not in disks:
+                dearest = max(prices.instance_hour[t] for t in pool.instance_types)
+                if pool.billing.uses_spot and pool.billing.spot_price_limit is not None:
+                    dearest = max(dearest, Decimal(str(pool.billing.spot_price_limit)))
+                per = dearest + sum(disks, Decimal(0))
+            elif None in disks:
+                unpriced += ("disks",)
+            out.append(ElasticMax(region.id, pool.name, tuple(pool.instance_types), pool.max_size,
+                                  pool.gpus_per_node, per, unpriced))
+    return out
+
+
 @dataclass(frozen=True)
 class CostReport:
     currency: str
@@ -97,10 +152,15 @@ class CostReport:
     hours_per_month: int
     pools: list[PoolCost]
     notes: list[str] = field(default_factory=list)
+    elastic: list[ElasticMax] = field(default_factory=list)
 
     @property
     def hour(self) -> Decimal:
         return sum((p.hour for p in self.pools), Decimal(0))
+
+    @property
+    def hour_with_elastic_max(self) -> Decimal:
+        return self.hour + sum((e.hour for e in self.elastic), Decimal(0))
 
     def doc(self) -> dict[str, Any]:
         """``cost.json``: no date, no wall clock; same inputs, same bytes."""
@@ -111,6 +171,11 @@ class CostReport:
             "upperBound": any(p.basis == BASIS_SPOT and p.count for p in self.pools),
             "pools": [p.doc(self.hours_per_month) for p in self.pools],
             "total": {"hourly": hourly(self.hour), "monthly": monthly(self.hour * self.hours_per_month)},
+            **({"elastic": [e.doc(self.hours_per_month) for e in self.elastic],
+                "totalWithElasticMax": {"hourly": hourly(self.hour_with_elastic_max),
+                                        "monthly": monthly(self.hour_with_elastic_max * self.hours_per_month),
+                                        "complete": all(e.per_instance_hour is not None for e in self.elastic)}}
+               if self.elastic else {}),
         }
 
     def table(self, stack: str) -> str:
@@ -131,6 +196,14 @@ class CostReport:
                line(head), line(tuple("-" * w for w in widths)), *map(line, rows), line(tuple("-" * w for w in widths)), line(total)]
         if any(p.basis == BASIS_SPOT and p.count for p in self.pools):
             out += ["", "Spot pools are priced at their spotPriceLimit: the totals are an upper bound."]
+        if self.elastic:
+            out += ["", "elastic pools at their maxSize (dearest instance type; an upper bound):"]
+            for e in self.elastic:
+                what = (f"{e.max_size} x {hourly(e.per_instance_hour):,.4f}/h = {monthly(e.hour * h):,.2f} {cur}/month"
+                        if e.per_instance_hour is not None else f"{e.max_size} x (no price for {', '.join(e.unpriced)})")
+                out.append(f"  {e.region}/{e.pool}: {what}")
+            complete = "" if all(e.per_instance_hour is not None for e in self.elastic) else " (without the unpriced pools)"
+            out.append(f"total with elastic maximums: {monthly(self.hour_with_elastic_max * h):,.2f} {cur}/month{complete}")
         out += [""] + [f"note: {n}" for n in self.notes] if self.notes else []
         return "\n".join(out)
 
@@ -186,7 +259,7 @@ def compute(platform: Platform, quote: Optional[QuoteFn] = None, source: Optiona
         raise PricingUnavailable(f"prices come in several currencies {sorted(seen_currency)}")
     cur = currency or (seen_currency.pop() if seen_currency else (pricing.currency if pricing else "CNY"))
     src = source or (f"price table ({pricing.source})" if pricing else "price table")
-    return CostReport(cur, src, pricing.hours_per_month if pricing else 730, pools, list(notes or []))
+    return CostReport(cur, src, pricing.hours_per_month if pricing else 730, pools, list(notes or []), elastic_maxima(platform))
 
 
 # --- where the placement puts the money ---------------------------------------
@@ -212,9 +285,16 @@ def placement_costs(platform: Platform, report: CostReport) -> dict[str, Any]:
     per_gpu: dict[str, Decimal] = {}
     for region in platform.regions:
         cost = sum((p.hour for p in report.pools if p.region == region.id), Decimal(0))
-        region_gpus = sum(pool.spec.gpus * pool.count for pool in region.gpu_pools)
-        if region_gpus:
-            per_gpu[region.id] = cost / region_gpus
+        gpus = sum(pool.spec.gpus * pool.count for pool in region.gpu_pools)
+        if gpus:
+            per_gpu[region.id] = cost / gpus
+    from hybrid.placement_platform import ELASTIC_SUFFIX
+
+    for e in report.elastic:  # the elastic tier at its dearest node, per GPU (one pool per region prices it)
+        if e.per_instance_hour is not None and e.gpus_per_node:
+            rate = e.per_instance_hour / e.gpus_per_node
+            key = e.region + ELASTIC_SUFFIX
+            per_gpu[key] = max(per_gpu.get(key, rate), rate)
     pricing = platform.pricing
     for region_id in platform.placement.serverless_replicas:
         prices = pricing.regions.get(region_id) if pricing else None

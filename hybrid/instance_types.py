@@ -69,3 +69,11 @@ FAMILY_GPU: dict[str, str] = {family(t): s.gpu_model for t, s in KNOWN.items()}
 
 def family_gpu(instance_type: str) -> str | None:
     return FAMILY_GPU.get(family(instance_type))
+
+
+def did_you_mean(instance_type: str) -> str:
+    """" Did you mean X?" for a type close to one of the known-spec table (difflib), or ""."""
+    import difflib
+
+    close = difflib.get_close_matches(instance_type, KNOWN, n=2, cutoff=0.8)
+    return f" Did you mean {' or '.join(close)}?" if close else ""

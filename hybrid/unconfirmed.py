@@ -27,6 +27,17 @@ class Unconfirmed:
 
 
 UNCONFIRMED: dict[str, Unconfirmed] = {
+    "registration.serviceCidrRange": Unconfirmed(
+        value="10.0.0.0/16-24, 172.16-31.0.0/16-24, 192.168.0.0/16-24",
+        used_by="hybrid/model/platform.py",
+        why="CreateCluster documents this service_cidr range for the clusters ACK creates (the ACK managed "
+            "cluster pages); the registered-cluster (ExternalKubernetes) pages and the SDK model "
+            "(alibabacloud-cs20151215 CreateClusterRequest.service_cidr) state no range, and the external "
+            "cluster's Service CIDR cannot change, so a value outside it is a warning, not an error",
+        confirm_by="register a test cluster whose Service CIDR is outside the range (e.g. kubeadm's 10.96.0.0/12) "
+                   "with CreateCluster cluster_type ExternalKubernetes and check the call succeeds and terway-eniip "
+                   "gets the same service_cidr",
+    ),
     "terway.imageRegistry": Unconfirmed(
         value="registry-@REGION@-vpc.ack.aliyuncs.com/acs",
         used_by="hybrid/model/cni.py",

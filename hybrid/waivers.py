@@ -1,7 +1,10 @@
 """Scanner waivers recorded in the object itself, each with its reason (one format for every object).
 
 checkov reads ``checkov.io/skip<N>: <check>=<reason>`` annotations and splits them on
-``=``; kube-linter reads ``ignore-check.kube-linter.io/<check>: <reason>``.
+``=``; kube-linter reads ``ignore-check.kube-linter.io/<check>: <reason>``. The policy pack's
+``k8s-allowed-host-paths`` reads ``hybrid-gpu.io/host-root-init.<container>: <reason>``: the
+named init container may mount the host root. Waivers for what the program renders live here, on
+the object, so a new stack passes the gate with the pack's defaults (no per-stack copy).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 CHECKOV_PREFIX = "checkov.io/skip"
 KUBE_LINTER_PREFIX = "ignore-check.kube-linter.io/"
+HOST_ROOT_INIT_PREFIX = "hybrid-gpu.io/host-root-init."  # policy/rules.py HOST_ROOT_INIT_PREFIX reads the same
 
 
 def checkov_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
@@ -32,12 +36,24 @@ def kube_linter_annotations(waived: Iterable[tuple[str, str]], owner: str = "obj
     return out
 
 
-def annotate(obj: dict, checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = ()) -> dict:
+def host_root_init_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
+    """``hybrid-gpu.io/host-root-init.<container>`` annotations for (init container, reason) pairs."""
+    out = {}
+    for container, reason in sorted(waived):
+        if len(reason.strip()) < 10:
+            raise ValueError(f"host-root waiver for {container} on {owner} needs a reason (10+ characters)")
+        out[f"{HOST_ROOT_INIT_PREFIX}{container}"] = reason
+    return out
+
+
+def annotate(obj: dict, checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = (),
+             host_root_init: Iterable[tuple[str, str]] = ()) -> dict:
     """Write the waivers into ``obj``'s annotations; returns ``obj``."""
     owner = obj["metadata"]["name"]
     ann = obj["metadata"].setdefault("annotations", {})
     ann.update(checkov_annotations(checkov, owner))
     ann.update(kube_linter_annotations(kube_linter, owner))
+    ann.update(host_root_init_annotations(host_root_init, owner))
     return obj
 
 
@@ -51,4 +67,6 @@ def found(obj: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             out.append((name, check, reason))
         elif key.startswith(KUBE_LINTER_PREFIX):
             out.append((name, key[len(KUBE_LINTER_PREFIX):], value))
+        elif key.startswith(HOST_ROOT_INIT_PREFIX):
+            out.append((name, f"k8s-allowed-host-paths:{key[len(HOST_ROOT_INIT_PREFIX):]}", value))
     return out

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hybrid.errors import ConfigError
 from hybrid_tools.errors import InputError
+from hybrid_tools.formats import add_format
 
 EXIT_BAD_INPUT = 2
 
@@ -38,8 +39,12 @@ def _plan(args: argparse.Namespace) -> int:
     pricing = cost_cli.pricing_api(args.pricing_endpoint, args.pricing_protocol) if args.pricing_api else contextlib.nullcontext()
     with pricing:
         progress = plan.Progress(sys.stderr, f"planning {args.stack}")
-        _, platform, run, seconds = plan.build_plan(args.stack, config_file=config_file, progress=progress)
+        cfg, platform, run, seconds = plan.build_plan(args.stack, config_file=config_file, progress=progress)
         progress.done(seconds)
+        from hybrid.model import warnings
+
+        for issue in warnings(platform):  # preferences and unconfirmed limits: printed, never a stop
+            print(f"warning: {issue.render()}", file=sys.stderr)
         report, table = None, io.StringIO()
         if not args.no_policy:
             # The gate runs before anything is written: a policy config the pack rejects (an
@@ -51,11 +56,26 @@ def _plan(args: argparse.Namespace) -> int:
     if report is not None:
         (out_dir / "policy.json").write_bytes(verdict)
     print(plan.summary(args.stack, out_dir, resources, seconds, plan.references_line(run)))
+    from hybrid_tools import init_stack
+
+    todo = init_stack.missing(cfg, platform)
+    print(f"  for the real run (pulumi preview/up): {'nothing missing' if not todo else f'{len(todo)} missing'}")
+    for line in todo:
+        print(f"    {line}")
+    print("\n".join(plan.review_lines(out_dir)))
     if report is None:
         return 0
     print()
     print(table.getvalue(), end="")
     return report.exit_code
+
+
+def _init(args: argparse.Namespace) -> int:
+    from hybrid_tools import init_stack
+
+    _, lines = init_stack.init(args.new_stack, args.source)
+    print("\n".join(lines))
+    return 0
 
 
 def _policy(args: argparse.Namespace) -> int:
@@ -72,6 +92,7 @@ def _diff(args: argparse.Namespace) -> int:
     return diff.main(Path(args.base), Path(args.head), args.format, Path(args.output) if args.output else None)
 
 
+
 def _config_docs(args: argparse.Namespace) -> int:
     from hybrid_tools import configdoc
 
@@ -80,6 +101,17 @@ def _config_docs(args: argparse.Namespace) -> int:
         print(f"{configdoc.DOC_PATH}: {'written' if changed else 'up to date'}")
     else:
         sys.stdout.write(configdoc.render())
+    return 0
+
+
+def _validators(args: argparse.Namespace) -> int:
+    from hybrid_tools import validators
+
+    if args.write:
+        changed = validators.write()
+        print(f"{validators.DOC_PATH}: {'written' if changed else 'up to date'}")
+    else:
+        sys.stdout.write(validators.render())
     return 0
 
 
@@ -114,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     cost_cli.add_api_flags(p)
     p.set_defaults(func=_plan)
 
+    p = sub.add_parser("init", help="create stacks/Pulumi.<STACK>.yaml and policy/config/<STACK>.json from an existing stack; print the secrets and environment it needs")
+    p.add_argument("new_stack", metavar="STACK", help="the new stack's name")
+    p.add_argument("--from", "--copy-config-from", dest="source", default="dev",
+                   help="the stack to copy (as `pulumi stack init --copy-config-from`); default dev")
+    p.set_defaults(func=_init)
+
     p = sub.add_parser("policy", help="run the policy pack over the offline plan (analyzer gRPC protocol); exit 1 on a mandatory violation")
     p.add_argument("--stack", default="dev", help="stack name; default dev")
     p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
@@ -125,13 +163,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diff", help="compare two offline plans (e.g. base branch vs PR)")
     p.add_argument("base", help="base plan dir (build/plan/<stack> of the base branch)")
     p.add_argument("head", help="head plan dir")
-    p.add_argument("--format", choices=("text", "md"), default="text", help="terminal text or Markdown for a PR comment")
+    add_format(p, ("table", "json", "md"), "table: the terminal view; json: the diff as data; md: Markdown for a PR comment")
     p.add_argument("--output", help="write here instead of stdout")
     p.set_defaults(func=_diff)
 
     p = sub.add_parser("config-docs", help="print (or --write) docs/config.md, the stack config reference generated from the model")
     p.add_argument("--write", action="store_true", help="write docs/config.md instead of printing it")
     p.set_defaults(func=_config_docs)
+
+    p = sub.add_parser("validators", help="print (or --write) docs/validators.md: every validator of the stack config and the policy pack, with its source")
+    p.add_argument("--write", action="store_true", help="write docs/validators.md instead of printing it")
+    p.set_defaults(func=_validators)
 
     p = sub.add_parser("unconfirmed", help="list the vendor-facing values no upstream source confirmed yet (hybrid/unconfirmed.py)")
     p.set_defaults(func=_unconfirmed)
@@ -174,10 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # a usage error: one line and exit 2 (_Parser.error)
     try:
-        if getattr(args, "stack", None) is not None:
-            from hybrid_tools.stackconfig import check_stack_name
+        from hybrid_tools.stackconfig import check_stack_name
 
-            check_stack_name(args.stack)  # before any path is built from it
+        for name in ("stack", "new_stack", "source"):
+            if getattr(args, name, None) is not None:
+                check_stack_name(getattr(args, name))  # before any path is built from it
         return args.func(args)
     except (ConfigError, InputError, OSError, UnicodeDecodeError) as err:
         text = expected_failure(err)

@@ -11,20 +11,29 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hybrid.model import CONFIG_KEYS, SECRET_KEYS, Platform
+from hybrid.model import CONFIG_KEYS, OPTIONAL_SECRET_KEYS, SECRET_KEYS, Platform
 
 DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "config.md"
 PROJECT = "hybrid-gpu-platform"
 
 
 def _ref_name(ref: str) -> str:
-    return ref.rsplit("/", 1)[-1]
+    """The title of a model: its class name; pydantic qualifies two classes of one name by module
+    (``hybrid__model__gpu__Billing``), shown as ``Billing (gpu)``."""
+    name = ref.rsplit("/", 1)[-1]
+    parts = name.split("__")
+    return f"{parts[-1]} ({parts[-2]})" if len(parts) >= 3 else name
+
+
+def _anchor(title: str) -> str:
+    """GitHub's heading anchor: lower case, spaces to '-', other punctuation dropped."""
+    return "".join(c for c in title.lower().replace(" ", "-") if c.isalnum() or c in "-_")
 
 
 def _type(node: dict[str, Any]) -> str:
     if "$ref" in node:
         name = _ref_name(node["$ref"])
-        return f"[{name}](#{name.lower()})"
+        return f"[{name}](#{_anchor(name)})"
     if "anyOf" in node:
         kinds = [_type(n) for n in node["anyOf"] if n.get("type") != "null"]
         optional = any(n.get("type") == "null" for n in node["anyOf"])
@@ -99,13 +108,17 @@ def render() -> str:
         "Set with `pulumi config set --secret <key>`; they stay Pulumi secrets end to end and never",
         "appear in plan artifacts (the offline plan uses placeholders).",
         "",
-        *[f"- `{PROJECT}:{key}`" for key in SECRET_KEYS],
+        *[f"- `{PROJECT}:{key}`: {what}" for key, what in SECRET_KEYS.items()],
+        "",
+        "Needed only with some settings (`hybrid-gpu init` and `hybrid-gpu plan` name the ones a stack needs):",
+        "",
+        *[f"- `{PROJECT}:{key}`: {what}" for key, what in OPTIONAL_SECRET_KEYS.items()],
         "",
     ]
     assert set(schema.get("properties", {})) <= set(CONFIG_KEYS) | {"environment"}, "model keys missing from CONFIG_KEYS"
-    for name in sorted(defs):
+    for name in sorted(defs, key=_ref_name):
         node = defs[name]
-        out += [f"## {name}", ""]
+        out += [f"## {_ref_name(name)}", ""]
         if node.get("description"):
             out += [" ".join(node["description"].split()), ""]
         if "properties" in node:

@@ -25,7 +25,8 @@ def _fail(issues: list[ConfigIssue], err: TextIO) -> int:
     return EXIT_BAD_INPUT
 
 
-def run(path: str, out: TextIO | None = None, err: TextIO | None = None, stdin: TextIO | None = None) -> int:
+def run(path: str, out: TextIO | None = None, err: TextIO | None = None, stdin: TextIO | None = None,
+        fmt: str = "json") -> int:
     from hybrid.placement_input import compute, parse_input
 
     # Streams are looked up per call so that redirected sys.std* are honoured.
@@ -49,15 +50,23 @@ def run(path: str, out: TextIO | None = None, err: TextIO | None = None, stdin: 
         result = compute(parse_input(raw))
     except ConfigError as e:
         return _fail(list(e.issues), err)
-    out.write(json.dumps(result.contract(), sort_keys=True) + "\n")
+    doc = result.contract()
+    if fmt == "table":
+        out.write("".join(f"{c}  {n}  (capacity {doc['capacity'].get(c, '-')})\n" for c, n in sorted(doc["assignments"].items()))
+                  + f"unplaced  {doc['unplaced']}\n")
+    else:
+        out.write(json.dumps(doc, sort_keys=True) + "\n")
     return 0
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    return run(args.input)
+    return run(args.input, fmt=args.format)
 
 
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("placement", help="spread a workload's replicas over clusters (JSON in, JSON out)")
     p.add_argument("--input", required=True, help="JSON file with replicas, strategy, request, clusters (- for stdin)")
+    from hybrid_tools.formats import add_format
+
+    add_format(p, ("json", "table"), "json: the contract, one line, keys sorted; table: one cluster a line")
     p.set_defaults(func=_cmd)

@@ -217,6 +217,34 @@ def summary(stack: str, out_dir: Path, resources: list[dict], seconds: float, re
     return "\n".join(lines)
 
 
+def review_lines(out_dir: Path) -> list[str]:
+    """What a reviewer needs last: unplaced replicas per workload and the monthly cost with elastic maximums,
+    read back from the artifacts just written (outputs.json, cost.json)."""
+    import json
+
+    lines = []
+    placement = json.loads((out_dir / "outputs.json").read_text()).get("placement") or {}
+    unplaced = {wl: e.get("unplaced", 0) for wl, e in sorted(placement.items()) if isinstance(e, dict)}
+    if unplaced:
+        lines.append("  unplaced replicas: " + ", ".join(f"{wl} {n}" for wl, n in unplaced.items())
+                     + ("" if any(unplaced.values()) else " (every replica has a place)"))
+    cost_file = out_dir / "cost.json"
+    if cost_file.is_file():
+        cost = json.loads(cost_file.read_text())
+        cur, total = cost["currency"], cost["total"]["monthly"]
+        text = f"  monthly cost: {total:,.2f} {cur} (fixed pools{', spot at its limit' if cost.get('upperBound') else ''})"
+        if "totalWithElasticMax" in cost:
+            ex = cost["totalWithElasticMax"]
+            text += f"; with elastic pools at their maximum: {ex['monthly']:,.2f} {cur}"
+            unpriced = [f"{e['region']}/{e['pool']}" for e in cost.get("elastic", []) if e.get("monthly") is None]
+            if unpriced:
+                text += f" (no price for {', '.join(unpriced)}: add their instance types to pricing)"
+        lines.append(text)
+    else:
+        lines.append("  monthly cost: no price table (hybrid-gpu-platform:pricing; docs/cost.md)")
+    return lines
+
+
 def main(stack: str, out_root: Path, config_file: Path | None = None, quiet: bool = False) -> PlanResult:
     progress = Progress(sys.stderr, f"planning {stack}")
     _, platform, run, seconds = build_plan(stack, config_file=config_file, progress=progress)

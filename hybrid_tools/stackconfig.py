@@ -77,6 +77,8 @@ class StackConfig:
     # load(raw), made here to find the secrets the settings need; None when raw is invalid
     # (load(raw) then raises the ConfigError naming every problem).
     platform: Optional[Platform] = None
+    # Secret keys the stack file itself holds (`secure:` values); the others are offline stand-ins.
+    declared_secrets: tuple[str, ...] = ()
 
 
 def _yaml_scalar(value: Any) -> str:
@@ -122,6 +124,7 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
     engine: dict[str, str] = {}
     raw: dict[str, Any] = {}
     secret_keys: list[str] = []
+    issues: list[ConfigIssue] = []  # every problem of the file at once, with the model's below
     for full_key, value in config.items():
         ns, _, key = full_key.partition(":")
         if not key:
@@ -136,42 +139,49 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
         if ns == project:
             raw[key] = value
         else:
-            _check_foreign(full, value)
-    for key in SECRET_KEYS:
+            issues += _check_foreign(full, value)
+    for key in (*SECRET_KEYS, *OPTIONAL_SECRET_KEYS):
         full = f"{project}:{key}"
-        if full not in engine:
+        if key in SECRET_KEYS and full not in engine:
             engine[full] = OFFLINE_SECRETS[key]
             secret_keys.append(full)
-        elif full not in secret_keys:
-            raise ConfigError([ConfigIssue(key, "is stored in plain text in the stack file.",
-                                           f"remove it and run `pulumi config set --secret {key} ...`.")])
-    for key in OPTIONAL_SECRET_KEYS:
-        full = f"{project}:{key}"
-        if full in engine and full not in secret_keys:
-            raise ConfigError([ConfigIssue(key, "is stored in plain text in the stack file.",
-                                           f"remove it and run `pulumi config set --secret {key} ...`.")])
+        elif full in engine and full not in secret_keys:
+            raw.pop(key, None)  # reported here, not again as an unknown key of the model
+            issues.append(ConfigIssue(key, "is stored in plain text in the stack file.",
+                                      f"remove it and run `pulumi config set --secret {key} ...`."))
     platform = None
     try:
         platform = load_platform(raw)
         needed = required_secrets(platform)
-    except ConfigError:
-        needed = []  # the plan reports the invalid config itself, before anything runs
+    except ConfigError as err:
+        issues += err.issues
+        needed = []
+    if issues:
+        raise ConfigError(issues)  # all of them in one run, before anything runs or is written
     for key in needed:
         full = f"{project}:{key}"
         if full not in engine:
             # Offline, as for the keys above: the operator sets these with `pulumi config set --secret`.
             engine[full] = OFFLINE_SECRETS[key]
             secret_keys.append(full)
-    return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys), platform)
+    declared = tuple(sorted(k.partition(":")[2] for k, v in config.items()
+                            if isinstance(v, dict) and set(v) == {"secure"} and ":" in k))
+    return StackConfig(project, stack, root / "__main__.py", raw, engine, sorted(secret_keys), platform, declared)
 
 
-def _check_foreign(full: str, value: Any) -> None:
+def _check_foreign(full: str, value: Any) -> list[ConfigIssue]:
     """Keys of other namespaces (the alicloud provider's) go to the engine unmodelled: check what we know."""
+    out = []
     if full == "alicloud:region" and not (isinstance(value, str) and regions.known_region(value)):
-        raise ConfigError([ConfigIssue(f"config.{full}", f"{str(value)[:60]!r} is not an Alibaba Cloud region.",
-                                       "use a region id such as cn-beijing (hybrid/regions.py lists them).")])
+        import difflib
+
+        close = difflib.get_close_matches(str(value), sorted(regions.REGIONS), n=1, cutoff=0.8) if isinstance(value, str) else []
+        out.append(ConfigIssue(f"config.{full}", f"{str(value)[:60]!r} is not an Alibaba Cloud region."
+                               + (f" Did you mean {close[0]}?" if close else ""),
+                               "use a region id such as cn-beijing (hybrid/regions.py lists them)."))
     if isinstance(value, str) and not value.isprintable():
-        raise ConfigError([ConfigIssue(f"config.{full}", "contains control characters.", "remove line breaks and other control characters.")])
+        out.append(ConfigIssue(f"config.{full}", "contains control characters.", "remove line breaks and other control characters."))
+    return out
 
 
 def _kind(value: Any) -> str:

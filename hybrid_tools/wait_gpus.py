@@ -161,11 +161,18 @@ class Client:
             return json.load(resp)
 
 
+HEARTBEAT_SECONDS = 60  # a progress line at least this often while nothing changes
+
+
 def wait(expected: list[ExpectedNode], fetch: Callable[[], dict], timeout: float, interval: float,
-         out=None, clock=time.monotonic, sleep=time.sleep) -> int:
-    out = out or sys.stdout
-    deadline = clock() + timeout
+         out=None, clock=time.monotonic, sleep=time.sleep, progress=None) -> int:
+    """Poll until every expected node serves its GPUs or ``timeout``; a progress line on ``progress``
+    (stderr) whenever the count or the nodes waited for change, and at least every minute."""
+    out, progress = out or sys.stdout, progress or sys.stderr
+    start = clock()
+    deadline = start + timeout
     last: list[NodeState] = []
+    said, said_at = "", start
     while True:
         try:
             last = evaluate(expected, fetch())
@@ -179,6 +186,14 @@ def wait(expected: list[ExpectedNode], fetch: Callable[[], dict], timeout: float
             return 0
         if clock() >= deadline:
             break
+        waiting = [s for s in last if s.status != "ok"]
+        text = (f"{len(last) - len(waiting)} of {len(expected)} node(s) serving GPUs; waiting for "
+                + ", ".join(f"{s.name} ({s.status})" for s in waiting[:3]) + (" ..." if len(waiting) > 3 else "")
+                if not error else error)
+        now = clock()
+        if text != said or now - said_at >= HEARTBEAT_SECONDS:
+            print(f"wait-gpus: {now - start:.0f}s: {text}", file=progress, flush=True)
+            said, said_at = text, now
         sleep(max(0.0, min(interval, deadline - clock())))
     if error:
         print(f"wait-gpus: {error}", file=out)

@@ -691,10 +691,24 @@ HOST_PATH_SCHEMA = PolicyConfigSchema(
         "hostRootInitContainers": {
             "type": "array", "items": {"type": "string"}, "default": [],
             "description": "Init containers (by name) that may mount the host root (/); no long-running container "
-                           "may. A vendor init step that chroots into the host (Terway's terway-init) needs it.",
+                           "may. The program's own (Terway's terway-init) carry the waiver on the object "
+                           "(hybrid-gpu.io/host-root-init.<container>: <reason>), so a stack lists only others.",
         },
     },
 )
+
+
+# The program's own waiver on the object (hybrid/waivers.py host_root_init_annotations): an init
+# container named here, with a reason of 10+ characters, may mount the host root.
+HOST_ROOT_INIT_PREFIX = "hybrid-gpu.io/host-root-init."
+
+
+def _host_root_waived(props: Mapping) -> list[str]:
+    ann = get(props, "metadata", "annotations", default={})
+    if not isinstance(ann, Mapping):
+        return []
+    return [k[len(HOST_ROOT_INIT_PREFIX):] for k, v in ann.items()
+            if isinstance(k, str) and k.startswith(HOST_ROOT_INIT_PREFIX) and isinstance(v, str) and len(v.strip()) >= 10]
 
 
 def _host_root_only_in_init(spec: Any, volume: Any, names: list[str]) -> bool:
@@ -725,7 +739,7 @@ def check_host_paths(props: Mapping, config: Optional[Mapping] = None) -> list[s
             out.append(_unknown(f"volumes[{i}].hostPath.path"))
             continue
         norm = "/" + "/".join(p for p in str(path).split("/") if p and p != ".")
-        if norm == "/" and _host_root_only_in_init(spec, get(vol, "name"), cfg["hostRootInitContainers"]):
+        if norm == "/" and _host_root_only_in_init(spec, get(vol, "name"), [*cfg["hostRootInitContainers"], *_host_root_waived(props)]):
             continue
         if ".." in norm.split("/") or not any(norm == a or norm.startswith(a.rstrip("/") + "/") for a in allowed):
             out.append(f"Remove hostPath {path} (volume {get(vol, 'name')}) or add it to this stack's allowedHostPaths with a reason: "

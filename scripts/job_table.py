@@ -66,6 +66,13 @@ def _step(step: dict) -> str | None:
     return f"{label}: {command}" if label and command else label or command
 
 
+def _axis(values) -> str:
+    """A matrix axis: its values, or where a computed one comes from (the stacks job's list)."""
+    if isinstance(values, str):
+        return "every stacks/Pulumi.<stack>.yaml" if "needs.stacks.outputs.stacks" in values else values
+    return ", ".join(map(str, values))
+
+
 def rows() -> list[list[str]]:
     out = []
     # Pull requests first, then what a merge runs, then the rest by name.
@@ -75,7 +82,7 @@ def rows() -> list[list[str]]:
         for name, job in wf["jobs"].items():
             text = yaml.safe_dump(job)
             matrix = job.get("strategy", {}).get("matrix", {})
-            title = f"{path.stem} / {name}" + "".join(f" ({k}: {', '.join(map(str, v))})" for k, v in matrix.items())
+            title = f"{path.stem} / {name}" + "".join(f" ({k}: {_axis(v)})" for k, v in matrix.items())
             when = [_trigger(on)]
             if job.get("needs"):
                 needs = job["needs"] if isinstance(job["needs"], list) else [job["needs"]]

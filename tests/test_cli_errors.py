@@ -137,7 +137,7 @@ CASES = [
     ("diff: resources.json corrupt", ["diff", "{tmp}/corrupt-plan", "{tmp}/corrupt-plan"], "corrupt-plan/resources.json: not a plan artifact"),
     ("diff: resources.json not UTF-8", ["diff", "{tmp}/latin1-plan", "{tmp}/latin1-plan"], "latin1-plan/resources.json: not a plan artifact"),
     ("diff: resources.json unreadable", ["diff", "{tmp}/noperm-plan", "{tmp}/noperm-plan"], "noperm-plan/resources.json: Permission denied"),
-    ("diff: manifest not UTF-8", ["diff", "{tmp}/latin1-manifest-plan", "{tmp}/good-plan"], "manifests/cm.yaml: not a plan manifest"),
+    ("diff: manifest not UTF-8", ["diff", "{tmp}/latin1-manifest-plan", "{tmp}/good-plan"], "manifests/cm.yaml: not a plan file"),
     ("diff: --output is a directory", ["diff", "{tmp}/good-plan", "{tmp}/good-plan", "--output", "{a_dir}"], "{a_dir}: Is a directory"),
     ("diff: --output not writable", ["diff", "{tmp}/good-plan", "{tmp}/good-plan", "--output", "{read_only}/d.md"],
      "{read_only}/d.md: Permission denied"),
@@ -199,6 +199,10 @@ CASES = [
     # --- config-docs, unconfirmed, no command: they read no user file; their usage errors ---
     ("config-docs: unknown option", ["config-docs", "--check"], "unrecognized arguments: --check"),
     ("unconfirmed: unexpected argument", ["unconfirmed", "prod"], "unrecognized arguments: prod"),
+    ("init: the stack exists", ["init", "dev"], "Pulumi.dev.yaml: exists already"),
+    ("init: bad stack name", ["init", "Dev/x"], "'Dev/x' is not a stack name"),
+    ("init: unknown source", ["init", "fresh", "--from", "nosuch"], "no stack config"),
+    ("validators: unknown option", ["validators", "--check"], "unrecognized arguments: --check"),
     ("no command", [], "the following arguments are required: command"),
     ("unknown command", ["deploy"], "invalid choice: 'deploy'"),
 ]

@@ -18,8 +18,20 @@ def test_reference_lists_every_key_type_and_limit():
     for key in SECRET_KEYS:
         assert f"`hybrid-gpu-platform:{key}`" in text
     for name, node in schema["$defs"].items():
-        assert f"## {name}" in text
+        # A class name, qualified by its module only where two share it (written out: Billing of a
+        # fixed pool and of an elastic pool); never pydantic's internal hybrid__model__... key.
+        title = {"hybrid__model__gpu__Billing": "Billing (gpu)", "hybrid__model__elastic__Billing": "Billing (elastic)"}.get(name, name)
+        assert f"## {title}\n" in text
         for prop in node.get("properties", {}):
             assert f"| `{prop}` |" in text, (name, prop)
     # limits come from the model, e.g. the pool size bound and required fields
     assert "| `count` | integer | **required** | >= 0, <= 1000 |" in text
+
+
+def test_no_internal_titles_and_every_secret_key_listed():
+    from hybrid.model import OPTIONAL_SECRET_KEYS
+
+    text = configdoc.render()
+    assert "hybrid__model" not in text
+    for key in ("addonAccessKeyId", "addonAccessKeySecret", "elasticBootstrapToken", *OPTIONAL_SECRET_KEYS):
+        assert f"`hybrid-gpu-platform:{key}`" in text

@@ -55,7 +55,6 @@ BAD_CONFIGS = [
      "regions[0].zones[0]", "no pod vSwitch"),
     ("vswitch-mask-too-small", [(("regions", 0, "zones"), [{"id": "cn-beijing-g", "nodeVswitchCidr": "10.40.0.0/30", "podVswitchCidr": "10.40.32.0/19"}])],
      "regions[0].zones[0].nodeVswitchCidr", "/16../29"),
-    ("service-cidr-not-accepted", [(("idc", "serviceCidr"), "100.100.0.0/16")], "idc.serviceCidr", "not accepted"),
     ("typo-key", [(("regions", 0, "vpcCIDR"), "10.40.0.0/16")], "regions[0].vpcCIDR", "Extra inputs"),
     ("missing-idc", [(("idc",), _DELETE)], "idc", "required"),
     ("two-regions-overlap", [(("regions",), None)], "regions[1].vpcCidr", "overlaps regions[0]"),

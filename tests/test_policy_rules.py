@@ -373,6 +373,33 @@ def test_host_root_only_for_named_init_containers():
     assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, daemon, allow)
 
 
+def test_host_root_waiver_on_the_object_needs_no_stack_config():
+    # The program's own waiver travels with its DaemonSet: the pack's defaults pass it.
+    root = [{"name": "host-root", "hostPath": {"path": "/", "type": "Directory"}}]
+    init = [{"name": "terway-init", "image": "i", "volumeMounts": [{"name": "host-root", "mountPath": "/host"}]}]
+    waived = ds("terway-eniip-cn-beijing", [], volumes=root,
+                annotations={"hybrid-gpu.io/host-root-init.terway-init": "chroots into the host root (chart init.sh)"})
+    waived["spec"]["template"]["spec"]["initContainers"] = init
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, waived) == []
+    # A reason too short to say anything, or another container named: refused.
+    short = ds("t", [], volumes=root, annotations={"hybrid-gpu.io/host-root-init.terway-init": "ok"})
+    short["spec"]["template"]["spec"]["initContainers"] = init
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, short)
+    other = ds("t", [], volumes=root, annotations={"hybrid-gpu.io/host-root-init.setup": "chroots into the host root"})
+    other["spec"]["template"]["spec"]["initContainers"] = init
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, other)
+
+
+def test_the_rendered_terway_daemonset_carries_its_host_root_waiver(dev_raw):
+    from hybrid import cni
+    from hybrid.model import load
+
+    p = load(dev_raw)
+    ds_obj = cni.terway_daemonset(p.cni, p.regions[0].id, "0" * 8)
+    assert any(v.get("hostPath", {}).get("path") == "/" for v in ds_obj["spec"]["template"]["spec"]["volumes"])
+    assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, ds_obj) == []
+
+
 def test_allowed_host_paths():
     assert run_policy("k8s-allowed-host-paths", rules.DAEMONSET, ds("calico-node", [])) == []
     bad = ds("x", [], volumes=[{"name": "root", "hostPath": {"path": "/"}}, {"name": "esc", "hostPath": {"path": "/etc/cni/net.d/../../shadow"}}])

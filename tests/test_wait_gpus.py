@@ -136,9 +136,23 @@ def test_nodes_that_come_up_while_waiting(api, kubeconfig, dev_raw):
             api.items = [node("a10-dev-cn-beijing-g-0", gpus=1)]
         return wait_gpus.Client(kubeconfig).get("/api/v1/nodes")
 
-    out = io.StringIO()
-    assert wait_gpus.wait(expected_nodes(load(dev_raw)), fetch, 10, 0.05, out=out) == 0
+    out, progress = io.StringIO(), io.StringIO()
+    assert wait_gpus.wait(expected_nodes(load(dev_raw)), fetch, 10, 0.05, out=out, progress=progress) == 0
     assert len(calls) == 3  # two polls with nothing, the third sees the node
+    # Progress while waiting: one line for the first state; the second poll, unchanged and within the
+    # minute, says nothing new.
+    lines = progress.getvalue().splitlines()
+    assert len(lines) == 1 and "0 of 1 node(s) serving GPUs; waiting for a10-dev-cn-beijing-g-0 (missing)" in lines[0]
+
+
+def test_progress_heartbeat_when_nothing_changes(dev_raw):
+    # A hand-driven clock: polls every 10 s, nothing ever registers; a line at 0 s, then one a minute.
+    t = [0.0]
+    progress = io.StringIO()
+    rc = wait_gpus.wait(expected_nodes(load(dev_raw)), lambda: {"items": []}, 150, 10, out=io.StringIO(),
+                        clock=lambda: t[0], sleep=lambda s: t.__setitem__(0, t[0] + s), progress=progress)
+    assert rc == 1
+    assert [line.split(":")[1].strip() for line in progress.getvalue().splitlines()] == ["0s", "60s", "120s"]
 
 
 def test_unauthorized_is_reported(api, kubeconfig, tmp_path, capsys):

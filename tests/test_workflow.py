@@ -78,7 +78,8 @@ def test_jobs_against_real_state_run_inside_the_network_with_an_environment():
 
 def test_offline_jobs_run_hosted_and_see_no_secret():
     offline = [(wf, name, job) for wf, name, job in _jobs() if not _touches_real_state(job)]
-    assert {(wf, name) for wf, name, _ in offline} == {("pr.yml", "test"), ("pr.yml", "offline-plan"), ("main.yml", "test")}
+    assert {(wf, name) for wf, name, _ in offline} == {("pr.yml", "test"), ("pr.yml", "offline-plan"), ("main.yml", "test"),
+                                                       ("pr.yml", "stacks"), ("main.yml", "stacks"), ("drift.yml", "stacks")}
     for wf, name, job in offline:
         assert str(job["runs-on"]).startswith("ubuntu-"), (wf, name)
         assert "environment" not in job
@@ -127,11 +128,41 @@ def test_pr_workflow_runs_gate_diff_and_preview_with_policy_pack():
     assert [(s["with"]["command"], s["with"]["policyPacks"], s["with"]["diff"]) for s in steps] == [("preview", "policy", True)]
 
 
+STACK_MATRIX = "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+
+
+def test_every_stack_job_takes_its_matrix_from_the_stacks_job():
+    for name in ("pr.yml", "main.yml", "drift.yml"):
+        jobs = _load(name)["jobs"]
+        for job_name, job in jobs.items():
+            matrix = job.get("strategy", {}).get("matrix", {})
+            if "stack" in matrix:
+                needs = job["needs"] if isinstance(job["needs"], list) else [job["needs"]]
+                assert matrix["stack"] == STACK_MATRIX and "stacks" in needs, (name, job_name)
+        assert jobs["stacks"]["steps"][-1]["run"] == 'bash scripts/stacks-matrix.sh >> "$GITHUB_OUTPUT"'
+
+
+def test_stacks_matrix_lists_the_stack_files(tmp_path):
+    script = ROOT / "scripts" / "stacks-matrix.sh"
+    run = lambda d: subprocess.run(["bash", str(script), str(d)], capture_output=True, text=True, timeout=30)  # noqa: E731
+    assert run(ROOT / "stacks").stdout == 'stacks=["dev","prod"]\n'
+    for n in ("shanghai", "dev", "prod-2"):
+        (tmp_path / f"Pulumi.{n}.yaml").write_text("config: {}\n")
+    (tmp_path / "README.md").write_text("not a stack\n")
+    assert run(tmp_path).stdout == 'stacks=["dev","prod-2","shanghai"]\n'
+    (tmp_path / "Pulumi.Bad_Name.yaml").write_text("config: {}\n")
+    proc = run(tmp_path)
+    assert proc.returncode == 2 and "Bad_Name" in proc.stderr and proc.stdout == ""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run(empty).returncode == 2
+
+
 def test_main_workflow_runs_up_only_on_main_per_stack():
     doc = _load("main.yml")
     assert doc[True]["push"]["branches"] == ["main"]
     up = doc["jobs"]["up"]
-    assert up["strategy"]["matrix"]["stack"] == ["dev", "prod"] and up["strategy"]["max-parallel"] == 1
+    assert up["strategy"]["matrix"]["stack"] == STACK_MATRIX and up["strategy"]["max-parallel"] == 1
     assert [s["with"]["command"] for s in _pulumi_steps(up)] == ["up"]
 
 
@@ -139,7 +170,9 @@ def test_drift_workflow_is_scheduled_and_runs_the_drift_script():
     doc = _load("drift.yml")
     assert doc[True]["schedule"] and "workflow_dispatch" in doc[True]
     job = doc["jobs"]["drift"]
-    assert job["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    assert job["strategy"]["matrix"]["stack"] == STACK_MATRIX
+    # Its own concurrency group: sharing deploy-main, a drift run cancels a pending deploy.
+    assert doc["concurrency"]["group"] != _load("main.yml")["concurrency"]["group"]
     assert [s["with"] for s in _pulumi_steps(job)] == [{"pulumi-version": _pulumi_steps(job)[0]["with"]["pulumi-version"]}]  # install only
     assert any(s.get("run") == 'bash scripts/drift.sh "${{ matrix.stack }}"' for s in job["steps"])
 
@@ -167,17 +200,20 @@ def test_job_table_rows_against_the_yaml_by_hand():
     hosted = "`ubuntu-24.04` (GitHub-hosted)"
     expected = {
         "pr / test": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
-        "pr / offline-plan (stack: dev, prod)": (hosted, "none", ["GITHUB_TOKEN (contents: read, pull-requests: write)"]),
-        "pr / preview (stack: dev, prod)": (idc, "`preview-${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read, pull-requests: write)", *creds]),
+        "pr / offline-plan (stack: every stacks/Pulumi.<stack>.yaml)": (hosted, "none", ["GITHUB_TOKEN (contents: read, pull-requests: write)"]),
+        "pr / preview (stack: every stacks/Pulumi.<stack>.yaml)": (idc, "`preview-${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read, pull-requests: write)", *creds]),
         "main / test": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
-        "main / up (stack: dev, prod)": (idc, "`${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read)", *creds]),
-        "drift / drift (stack: dev, prod)": (idc, "`preview-${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read)", *creds]),
+        "pr / stacks": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
+        "main / stacks": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
+        "drift / stacks": (hosted, "none", ["GITHUB_TOKEN (contents: read)"]),
+        "main / up (stack: every stacks/Pulumi.<stack>.yaml)": (idc, "`${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read)", *creds]),
+        "drift / drift (stack: every stacks/Pulumi.<stack>.yaml)": (idc, "`preview-${{ matrix.stack }}`", ["GITHUB_TOKEN (contents: read)", *creds]),
     }
     rows = {r[0]: r for r in _job_table().rows()}
     assert {k: (r[2], r[3], r[4].split(", ")) for k, r in rows.items()} == {
         k: (runner, env, ", ".join(seen).split(", ")) for k, (runner, env, seen) in expected.items()}
-    assert rows["drift / drift (stack: dev, prod)"][5].endswith('`bash scripts/drift.sh "${{ matrix.stack }}"`')
-    assert "(CLI 3.272.0)" in rows["main / up (stack: dev, prod)"][5] and "pulumi up --policy-pack policy" in rows["main / up (stack: dev, prod)"][5]
+    assert rows["drift / drift (stack: every stacks/Pulumi.<stack>.yaml)"][5].endswith('`bash scripts/drift.sh "${{ matrix.stack }}"`')
+    assert "(CLI 3.272.0)" in rows["main / up (stack: every stacks/Pulumi.<stack>.yaml)"][5] and "pulumi up --policy-pack policy" in rows["main / up (stack: every stacks/Pulumi.<stack>.yaml)"][5]
     assert rows["pr / test"][5].endswith("`bash .ci/run`")
 
 
@@ -237,3 +273,16 @@ def test_ci_scripts_are_shellcheck_clean(script):
 
     proc = subprocess.run([require_tool("shellcheck"), str(ROOT / "scripts" / script)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_make_plan_installs_the_runtime_only():
+    """`make plan` (and preview/up/drift) set up the runtime pins only; the test tools stay out."""
+    from tests.conftest import require_tool
+
+    make = require_tool("make")
+    for target in ("plan", "policy", "preview", "up", "drift"):
+        proc = subprocess.run([make, "-n", target], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert "bash scripts/setup.sh --runtime" in proc.stdout, (target, proc.stdout)
+    script = (ROOT / "scripts" / "setup.sh").read_text()
+    runtime = script[script.index('if [ "${1:-}" = "--runtime" ]'):script.index("# Says what it does")]
+    assert "-r requirements.txt -r policy/requirements.txt" in runtime and "requirements-dev.txt" not in runtime

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.instance_types import KNOWN, is_gpu_type
+from hybrid.instance_types import KNOWN, did_you_mean, is_gpu_type
 from hybrid.model.base import ImageId, LabelKey, LabelValue, Model, Name
 from hybrid.model.gpu import DataDisk, GpuPool, Preload, RateLimits, SystemDisk, Taint, ZoneList
 from hybrid.model.gpu_driver import GpuDriver, check_driver, kubelet_may_set
@@ -53,7 +53,9 @@ class Billing(Model):
 
     on_demand_base_capacity: int = Field(default=0, ge=0, le=1000, description="nodes always bought pay-as-you-go")
     on_demand_percentage_above_base: int = Field(default=100, ge=0, le=100, description="pay-as-you-go share of nodes above the base, %")
-    spot_price_limit: Optional[float] = Field(default=None, gt=0, description="CNY per hour and instance, for every instance type")
+    # The fixed pools' bound (hybrid/model/gpu.py Billing): the cost of an elastic maximum is priced at it.
+    spot_price_limit: Optional[float] = Field(default=None, gt=0, le=10_000, allow_inf_nan=False,
+                                              description="CNY per hour and instance, for every instance type")
 
     @property
     def uses_spot(self) -> bool:
@@ -61,12 +63,12 @@ class Billing(Model):
 
     @model_validator(mode="after")
     def _limit_iff_spot(self) -> "Billing":
+        # components/elastic.py renders spot as spot_strategy SpotWithPriceLimit, which takes its limits from
+        # spot_price_limit (pulumi-alicloud 4.0.0 cs/_inputs.py NodePoolSpotPriceLimitArgs). A limit without
+        # spot does nothing: a warning (platform._spot_limit_unused).
         if self.uses_spot and self.spot_price_limit is None:
             raise FieldError("onDemandPercentageAboveBase below 100 buys spot instances but spotPriceLimit is not set.",
-                             "set spotPriceLimit (CNY/hour) so a price spike cannot run up the bill.")
-        if not self.uses_spot and self.spot_price_limit is not None:
-            raise FieldError("spotPriceLimit is set but onDemandPercentageAboveBase is 100 (no spot instances).",
-                             "lower onDemandPercentageAboveBase or drop spotPriceLimit.")
+                             "set spotPriceLimit (CNY/hour): the pool buys spot as SpotWithPriceLimit.")
         return self
 
 
@@ -95,9 +97,9 @@ class ElasticPool(Model):
             raise FieldError(f"instanceTypes {v} list a type twice.", "list each instance type once.")
         for t in v:
             if not is_gpu_type(t):
-                raise FieldError(f"{t!r} is not a GPU instance type.", "use GPU families such as ecs.gn7i-*, ecs.gn7e-*.")
+                raise FieldError(f"{t!r} is not a GPU instance type.{did_you_mean(t)}", "use GPU families such as ecs.gn7i-*, ecs.gn7e-*.")
             if t not in KNOWN:
-                raise FieldError(f"instance type {t} is not in the known-spec table.",
+                raise FieldError(f"instance type {t} is not in the known-spec table.{did_you_mean(t)}",
                                  "use a type from hybrid/instance_types.py (placement and the driver check need its GPUs).")
         # Every node runs one rendered driver script that expects a GPU count and one GPU model.
         shapes = {(KNOWN[t].gpus, KNOWN[t].gpu_model) for t in v}

@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.instance_types import KNOWN, InstanceSpec, family_gpu, is_gpu_type
+from hybrid.instance_types import KNOWN, InstanceSpec, did_you_mean, family_gpu, is_gpu_type
 from hybrid.model.base import AbsPath, ImageId, LabelKey, LabelValue, Model, Name, PlainText, ZoneId
 from hybrid.model.disk import Disk
 from hybrid.model.lease import Lease
@@ -43,10 +43,12 @@ class Billing(Model):
 
     @model_validator(mode="after")
     def _spot_limit(self) -> "Billing":
+        # components/gpu_pool.py renders Spot as spot_strategy SpotWithPriceLimit, which needs spot_price_limit
+        # (ECS RunInstances SpotStrategy: "SpotWithPriceLimit: a preemptible instance with a user-defined maximum
+        # hourly price", https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runinstances).
+        # A limit without Spot does nothing: a warning (platform._spot_limit_unused).
         if self.strategy == "Spot" and self.spot_price_limit is None:
-            raise FieldError("strategy Spot needs spotPriceLimit.", "set spotPriceLimit (CNY/hour) so a price spike cannot run up the bill.")
-        if self.strategy == "PayAsYouGo" and self.spot_price_limit is not None:
-            raise FieldError("spotPriceLimit is set but strategy is PayAsYouGo.", "set strategy: Spot or drop spotPriceLimit.")
+            raise FieldError("strategy Spot needs spotPriceLimit.", "set spotPriceLimit (CNY/hour): the pool buys spot as SpotWithPriceLimit.")
         return self
 
 
@@ -150,7 +152,7 @@ class GpuPool(Model):
     def _gpu_type(cls, v: str) -> str:
         if not is_gpu_type(v):
             raise FieldError(
-                f"{v!r} is not a GPU instance type.",
+                f"{v!r} is not a GPU instance type.{did_you_mean(v)}",
                 "use a GPU family such as ecs.gn7i-c32g1.8xlarge, ecs.gn6i-*, ecs.gn7e-* or ecs.ebmgn7ex-*.",
             )
         return v
@@ -224,7 +226,7 @@ class GpuPool(Model):
     def _known_spec(self) -> "GpuPool":
         if self.instance_spec is None and self.instance_type not in KNOWN:
             raise FieldError(
-                f"instance type {self.instance_type} is not in the known-spec table.",
+                f"instance type {self.instance_type} is not in the known-spec table.{did_you_mean(self.instance_type)}",
                 "add instanceSpec {vcpu, memoryGib, gpus, gpuModel, bandwidthMbit} to the pool.",
             )
         family = family_gpu(self.instance_type)

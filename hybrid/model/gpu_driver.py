@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Literal, Optional
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from hybrid import unconfirmed
 from hybrid.errors import FieldError
@@ -49,6 +49,16 @@ class GpuDriver(Model):
     branch: str = Field(pattern=r"^[0-9]{3}$", description="NVIDIA data-center driver branch (major version), e.g. 535.")
     toolkit_version: str = Field(default=TOOLKIT_VERSION, pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$",
                                  description="NVIDIA container toolkit version installed on the node.")
+
+    @field_validator("branch", mode="before")
+    @classmethod
+    def _number_form(cls, v):
+        # `pulumi config set --path 'regions[0].gpuPools[0].driver.branch' 550` stores the number 550 (Pulumi's
+        # structured configuration keeps numbers and booleans typed: pulumi.com/docs/iac/concepts/config/,
+        # "Structured configuration"); a branch is three digits either way, so the number means the same.
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 999:
+            return f"{v:03d}"
+        return v
 
 
 def check_driver(driver: Optional[GpuDriver], instance_type: Optional[str]) -> Optional[GpuDriver]:

@@ -29,7 +29,7 @@ class Idc(Model):
     apiserver: ApiServer
     node_cidrs: list[RoutableCidr] = Field(min_length=1, max_length=64)
     pod_cidr: RoutableCidr
-    service_cidr: Cidr
+    service_cidr: Cidr = Field(description="The IDC cluster's existing Service CIDR (kube-apiserver --service-cluster-ip-range; kubeadm's default is 10.96.0.0/12).")
     extra_ranges: list[RoutableCidr] = Field(max_length=64, default_factory=list, description="Other on-prem ranges routed over the leased line (storage, ...).")
     leased_line: bool = True
 
@@ -40,21 +40,6 @@ class Idc(Model):
         out.append(("podCidr", self.pod_cidr))
         out += [(f"extraRanges[{i}]", c) for i, c in enumerate(self.extra_ranges)]
         return out
-
-    @field_validator("service_cidr")
-    @classmethod
-    def _service_cidr_allowed(cls, v: str) -> str:
-        # ACK accepts Service CIDRs inside the RFC 1918 blocks with a /16../24 mask.
-        import netaddr
-
-        n = netaddr.IPNetwork(v)
-        parents = [netaddr.IPNetwork(p) for p in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
-        if not (16 <= n.prefixlen <= 24 and any(n in p for p in parents)):
-            raise FieldError(
-                f"Service CIDR {v} is not accepted by ACK registration.",
-                "pick a /16../24 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, e.g. 172.21.0.0/20.",
-            )
-        return v
 
 
 class Zone(Model):

@@ -78,7 +78,52 @@ class Platform(Model):
 
 
 def _pydantic_issues(err: ValidationError) -> list[ConfigIssue]:
-    return validation_issues(err.errors(), key_style="camelCase", reference="docs/config.md (the stack config reference)")
+    errors = err.errors()
+    issues = validation_issues(errors, key_style="camelCase", reference="docs/config.md (the stack config reference)")
+    out = []
+    for e, issue in zip(errors, issues):
+        if e["type"] == "extra_forbidden" and e["loc"] and isinstance(e["loc"][-1], str):
+            hint = _close(e["loc"][-1], _keys_at(e["loc"][:-1]))
+            if hint:
+                issue = ConfigIssue(issue.path, f"{issue.message} Did you mean {hint}?", issue.fix)
+        out.append(issue)
+    return out
+
+
+def _close(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    import difflib
+
+    by_lower = {c.lower(): c for c in sorted(choices)}  # vpcCIDR is vpcCidr misspelt, not a new word
+    return " or ".join(by_lower[c] for c in difflib.get_close_matches(word.lower(), list(by_lower), n=2, cutoff=cutoff))
+
+
+# Zone ids of a region differ in their last letter, so any other zone is "close"; only a near-identical
+# id (cn-beijing-gg: a doubled or dropped character) is a guess worth printing.
+ZONE_CUTOFF = 0.93
+
+
+def _keys_at(loc: tuple) -> list[str]:
+    """The camelCase keys the model accepts at ``loc`` (a pydantic error location), or [] when unknown."""
+    import typing
+
+    from pydantic import BaseModel
+
+    def models(tp) -> list[type]:
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return [tp]
+        return [m for arg in typing.get_args(tp) for m in models(arg)]
+
+    current: list[type] = [Platform]
+    for part in loc:
+        if isinstance(part, int) or not current:
+            continue  # a list index (or a dict key below): the item type is already what models() found
+        nxt = []
+        for cls in current:
+            for name, f in cls.model_fields.items():
+                if part in (name, f.alias):
+                    nxt += models(f.annotation)
+        current = nxt or current if isinstance(part, int) else nxt
+    return sorted({f.alias or name for cls in current for name, f in cls.model_fields.items()})
 
 
 # --- pass 2: auto-planning -------------------------------------------------
@@ -116,6 +161,84 @@ def cross_check(fn: CrossCheck) -> CrossCheck:
     return fn
 
 
+# Warnings: a rule that is a preference, or a limit that no source confirms for this use. The
+# config plans; `hybrid-gpu plan` prints each one (docs/validators.md lists them with the reason).
+WARNING_CHECKS: list[CrossCheck] = []
+
+
+def warning_check(fn: CrossCheck) -> CrossCheck:
+    WARNING_CHECKS.append(fn)
+    return fn
+
+
+def warnings(p: Platform) -> list[ConfigIssue]:
+    """Every warning of a valid platform, sorted like errors."""
+    return sorted({i for check in WARNING_CHECKS for i in check(p)}, key=lambda i: (i.path, i.message))
+
+
+# CreateCluster documents service_cidr as "10.0.0.0/16-24, 172.16-31.0.0/16-24, 192.168.0.0/16-24" for the
+# clusters ACK creates (ACK managed: the API picks the range the new apiserver gets;
+# https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/developer-reference/api-cs-2015-12-15-createcluster).
+# A registered cluster's Service CIDR is the external cluster's own, fixed when it was set up (kubeadm's
+# default is 10.96.0.0/12: kubernetes/kubernetes cmd/kubeadm/app/apis/kubeadm/v1beta4/defaults.go
+# DefaultServicesSubnet), and no source says registration constrains it: it is a warning, with the
+# registration call's check recorded in hybrid/unconfirmed.py (registration.serviceCidrRange).
+@warning_check
+def _spot_limit_unused(p: Platform) -> Iterable[ConfigIssue]:
+    for ri, r in enumerate(p.regions):
+        for kind, pools in (("gpuPools", r.gpu_pools), ("elasticPools", r.elastic_pools)):
+            for pi, pool in enumerate(pools):
+                b = pool.billing
+                spot = b.uses_spot if kind == "elasticPools" else b.strategy == "Spot"
+                if b.spot_price_limit is not None and not spot:
+                    yield ConfigIssue(f"regions[{ri}].{kind}[{pi}].billing.spotPriceLimit",
+                                      "is set but the pool buys no spot instances, so it has no effect.",
+                                      "drop it, or buy spot (strategy: Spot / onDemandPercentageAboveBase below 100).")
+
+
+@warning_check
+def _autoscaler_policy_attached(p: Platform) -> Iterable[ConfigIssue]:
+    # components/elastic.py creates the autoscaler's RAM policy and attaches it to registration.autoscaler.ramUser,
+    # the user whose AccessKey is in alibaba-addon-secret (registered-cluster components read their AccessKey there:
+    # ALIBABA-NOTES, onectl). Without ramUser the policy is attached to no one: a warning, since the operator may
+    # have attached it by hand.
+    if any(r.elastic_pools for r in p.regions) and not p.registration.autoscaler.ram_user:
+        yield ConfigIssue("registration.autoscaler.ramUser",
+                          "is not set, so the cluster-autoscaler's RAM policy is created but attached to no one; the "
+                          "autoscaler (AccessKey in alibaba-addon-secret) cannot scale the elastic pools unless that "
+                          "user has the policy some other way.",
+                          "set ramUser to the RAM user of addonAccessKeyId.")
+
+
+@warning_check
+def _admin_agent_read_only_console(p: Platform) -> Iterable[ConfigIssue]:
+    # A preference, not a limit: an admin-mode agent acts as cluster-admin (DescribeExternalAgent AgentMode
+    # admin), so a read-only console ClusterRole does not restrict what ACK can do in the cluster.
+    reg = p.registration
+    if reg.agent.mode == "admin" and reg.console_access != "admin":
+        yield ConfigIssue("registration.agent.mode", "is admin but consoleAccess is read-only: the agent acts as cluster-admin "
+                          "whatever the console's ClusterRole says.",
+                          "use agent.mode: restricted for a read-only console, or set consoleAccess: admin deliberately.")
+
+
+SERVICE_CIDR_PARENTS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+
+@warning_check
+def _service_cidr_documented_range(p: Platform) -> Iterable[ConfigIssue]:
+    from hybrid import unconfirmed
+
+    n = net(p.idc.service_cidr)
+    if 16 <= n.prefixlen <= 24 and any(n in net(parent) for parent in SERVICE_CIDR_PARENTS):
+        return
+    yield ConfigIssue("idc.serviceCidr",
+                      f"{p.idc.service_cidr} is outside the range CreateCluster documents for clusters ACK creates "
+                      f"({unconfirmed.UNCONFIRMED['registration.serviceCidrRange'].value}); for a registered cluster it is "
+                      "the IDC cluster's own Service CIDR and the program passes it on unchanged.",
+                      "keep it (it must equal kube-apiserver's --service-cluster-ip-range); "
+                      "`hybrid-gpu unconfirmed` says how to confirm the registration call accepts it.")
+
+
 @cross_check
 def _idc_ranges(p: Platform) -> Iterable[ConfigIssue]:
     ranges = p.idc.ranges
@@ -136,7 +259,12 @@ def _regions(p: Platform) -> Iterable[ConfigIssue]:
             yield ConfigIssue(f"{base}.id", f"region {r.id} is listed twice (also regions[{seen[r.id]}]).", "merge the two entries.")
         seen.setdefault(r.id, ri)
         if overlaps(r.vpc_cidr, p.idc.service_cidr):
-            yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps the cluster Service CIDR {p.idc.service_cidr}; ACK registration rejects this.",
+            # ACK's CIDR planning: "The Service CIDR block cannot overlap with the VPC CIDR block"; Terway
+            # (eni_conf service_cidr) sends pod traffic for the Service CIDR to the host's Service path, so VPC
+            # addresses inside it would be unreachable from cloud pods.
+            # source: https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/user-guide/plan-cidr-blocks-for-an-ack-cluster
+            yield ConfigIssue(f"{base}.vpcCidr", f"{r.vpc_cidr} overlaps the cluster Service CIDR {p.idc.service_cidr}; "
+                              "cloud pods could not reach VPC addresses inside the Service CIDR.",
                               "move the VPC to a block that does not contain the Service CIDR.")
         for field, c in p.idc.ranges:
             if overlaps(r.vpc_cidr, c):
@@ -196,10 +324,14 @@ def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:
             yield ConfigIssue(f"{zp}.id", f"zone {z.id} is listed twice in region {r.id}.", "list each zone once.")
         seen.add(z.id)
         if not zone_in_region(z.id, r.id):
-            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not in region {r.id}.", f"use a zone of {r.id}, e.g. {r.id}-a.")
+            hint = _close(z.id, regions.REGIONS.get(r.id) or (), ZONE_CUTOFF)
+            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not in region {r.id}." + (f" Did you mean {hint}?" if hint else ""),
+                              f"use a zone of {r.id}, e.g. {r.id}-a.")
         elif regions.zone_status(z.id, r.id) == "unknown":
             known = sorted(regions.REGIONS[r.id] or ())
-            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not a zone of {r.id} ({', '.join(known)}).",
+            hint = _close(z.id, known, ZONE_CUTOFF)
+            yield ConfigIssue(f"{zp}.id", f"zone {z.id} is not a zone of {r.id} ({', '.join(known)})."
+                              + (f" Did you mean {hint}?" if hint else ""),
                               "use one of those, or add the zone to hybrid/regions.py with its source if DescribeZones lists it.")
         for field, c in (("nodeVswitchCidr", z.node_vswitch_cidr), ("podVswitchCidr", z.pod_vswitch_cidr)):
             if not c:

@@ -84,12 +84,3 @@ class Registration(Model):
     deletion_protection: bool = True
     fleet: Fleet = Fleet()
     autoscaler: Autoscaler = Field(default_factory=Autoscaler, description="cluster autoscaling; installed only when a region declares elasticPools")
-
-    @model_validator(mode="after")
-    def _agent_mode_matches_access(self) -> "Registration":
-        # An admin-mode agent is granted cluster-admin by Alibaba's manifest design; asking for a
-        # read-only console at the same time is a contradiction the operator should resolve.
-        if self.agent.mode == "admin" and self.console_access != "admin":
-            raise FieldError("agent.mode is admin but consoleAccess is read-only.",
-                             "use agent.mode: restricted for a read-only console, or set consoleAccess: admin deliberately.")
-        return self

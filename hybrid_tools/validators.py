@@ -1,0 +1,284 @@
+"""Every validator of the stack config and the policy pack, with the source of its rule.
+
+A rule that rejects a config must come from a source (an upstream limit, an API's or a
+component's behaviour) or from what this program renders (a contradiction it could not
+render); a preference, or a limit no source confirms for this use, is a warning. This
+module finds the validators in the code (the model's pydantic validators and annotated
+types, the cross-field checks, the warning checks, the policy pack's policies) and
+pairs each with its entry in :data:`SOURCES`; ``docs/validators.md`` is generated from
+both (``hybrid-gpu validators --write``) and a test fails when code, table and page
+disagree.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC_PATH = ROOT / "docs" / "validators.md"
+MODEL_DIR = ROOT / "hybrid" / "model"
+POLICY_RULES = ROOT / "policy" / "rules.py"
+
+
+@dataclass(frozen=True)
+class Found:
+    id: str
+    where: str   # file:line
+    level: str   # error | warning (policies: their default enforcement level)
+
+
+def _decorator_name(d: ast.expr) -> str:
+    target = d.func if isinstance(d, ast.Call) else d
+    return target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+
+
+def discover() -> list[Found]:
+    """The validators as they are in the code, by reading it (no import, no private attribute)."""
+    out: list[Found] = []
+    for path in sorted(MODEL_DIR.glob("*.py")):
+        rel = path.relative_to(ROOT)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                for fn in node.body:
+                    if isinstance(fn, ast.FunctionDef) and any(_decorator_name(d) in ("field_validator", "model_validator")
+                                                               for d in fn.decorator_list):
+                        out.append(Found(f"{path.stem}.{node.name}.{fn.name}", f"{rel}:{fn.lineno}", "error"))
+            elif isinstance(node, ast.FunctionDef):
+                names = {_decorator_name(d) for d in node.decorator_list}
+                if "cross_check" in names:
+                    out.append(Found(f"{path.stem}.{node.name}", f"{rel}:{node.lineno}", "error"))
+                if "warning_check" in names:
+                    out.append(Found(f"{path.stem}.{node.name}", f"{rel}:{node.lineno}", "warning"))
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _decorator_name(node.value) == "cross_check":
+                arg = ast.unparse(node.value.args[0])
+                out.append(Found(f"{path.stem}.cross_check({arg})", f"{rel}:{node.lineno}", "error"))
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                for call in ast.walk(node.value):
+                    if isinstance(call, ast.Call) and _decorator_name(call) == "AfterValidator":
+                        out.append(Found(f"{path.stem}.{node.targets[0].id}:{ast.unparse(call.args[0])}", f"{rel}:{node.lineno}", "error"))
+    tree = ast.parse(POLICY_RULES.read_text(encoding="utf-8"))
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call) and _decorator_name(call) in ("ResourceValidationPolicy", "StackValidationPolicy"):
+            kw = {k.arg: k.value for k in call.keywords}
+            level = "warning" if ast.unparse(kw["enforcement_level"]) == "A" else "error"
+            out.append(Found(f"policy.{ast.literal_eval(kw['name'])}", f"{POLICY_RULES.relative_to(ROOT)}:{call.lineno}", level))
+    return out
+
+
+# validator id -> (what it enforces, its source). "program:" names what this program renders that the rule
+# protects (a contradiction it could not render, or a value it could not place where it goes); anything
+# else names the upstream fact. A warning says why it is only a warning.
+K8S_LABELS = "https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set"
+NODE_RESTRICTION = ("kubernetes/kubernetes plugin/pkg/admission/noderestriction/admission.go; "
+                    "staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go (kubeletLabelNamespaces)")
+GATE = "policy decision of this pack (policy/README.md lists scanner equivalents: checkov / KICS)"
+SOURCES: dict[str, tuple[str, str]] = {
+    # --- annotated string types (hybrid/model/base.py) ---
+    "base.PlainText:_plain_text": ("free text without control characters, at most 256 characters",
+                                   "program: the text lands in shell scripts, systemd units and tags (hybrid/shtemplate.py quotes one line)"),
+    "base.LabelKey:_label_key": ("Kubernetes label/taint key syntax", K8S_LABELS),
+    "base.LabelValue:_label_value": ("Kubernetes label/taint value syntax", K8S_LABELS),
+    "base.AbsPath:_abs_path": ("absolute, normalised path of plain characters",
+                               "systemd.mount(5): Where= takes an absolute path, and the unit name is the escaped path; "
+                               "program: the same path is written unquoted into fstab and shell"),
+    "base.ImageId:_image_id": ("ECS image id or public image name", "ECS DescribeImages ImageId examples "
+                               "(https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeimages)"),
+    "base.VendorId:_vendor_id": ("vendor resource id (KMS key, ...) of letters, digits and - _ : / .",
+                                 "program: the id is written into API fields and node scripts unquoted; every id form "
+                                 "Alibaba documents (key-..., acs:... ARNs) fits"),
+    "base.Host:_host": ("IPv4 address or DNS name", "RFC 1123 section 2.1 (host names), RFC 3696 section 2 (top-level label starts with a letter)"),
+    "base.Cidr:_cidr": ("IPv4 CIDR in canonical form (network address)", "RFC 4632 section 3.1; the VPC API rejects host bits in CidrBlock"),
+    "base.RoutableCidr:_cidr": ("IPv4 CIDR in canonical form", "RFC 4632 section 3.1"),
+    "base.RoutableCidr:_routable_cidr": ("no loopback, link-local, multicast or reserved block for a routed range",
+                                         "RFC 6890 special-purpose address registry"),
+    "base.RegionId:_region_id": ("an Alibaba Cloud region id", "hybrid/regions.py (ECS DescribeRegions, each entry with its source)"),
+    "base.ZoneId:_zone_id": ("an Alibaba Cloud zone id", "hybrid/regions.py (ECS DescribeZones)"),
+    "base.Name:_dns_label": ("DNS-1123 label", "https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names "
+                             "(the names become Kubernetes object and label values)"),
+    "base.ClusterName:_cluster_name": ("Karmada member-cluster name, DNS-1123 label of at most 48 characters",
+                                       "karmada-io/karmada pkg/apis/cluster/validation/validation.go (clusterNameMaxLength)"),
+    # --- per-object validators ---
+    "bgp.BgpPeer._ip": ("peer address is an IPv4 address", "Calico BGPPeer spec.peerIP (docs.tigera.io calico v3.28 reference/resources/bgppeer)"),
+    "bgp.CalicoBgp._routes_carried": ("with node-to-node mesh off, peers exist; peer names unique",
+                                      "Calico BGPConfiguration nodeToNodeMeshEnabled: without the mesh only BGPPeers carry routes "
+                                      "(docs.tigera.io calico v3.28 reference/resources/bgpconfig); names are object names"),
+    "cni.Terway._pool_bounds": ("minPoolSize <= maxPoolSize; ipvlan only with install: addon",
+                                "Terway eni_conf max_pool_size/min_pool_size (terway@release-1.16 docs: the pool is kept between "
+                                "them); program: the manifest path renders the veth datapath only (hybrid/cni.py)"),
+    "disk.Disk._level_and_encryption": ("performance levels only on ESSDs with their minimum size; kmsKeyId only on an encrypted disk",
+                                        "ECS ESSDs (https://help.aliyun.com/document_detail/122389.html); ECS CreateDisk KMSKeyId "
+                                        "is used with Encrypted=true"),
+    "elastic.Billing._limit_iff_spot": ("spot buying needs spotPriceLimit",
+                                        "program: components/elastic.py renders spot as SpotWithPriceLimit, whose limits are "
+                                        "spot_price_limit (pulumi-alicloud 4.0.0 cs/_inputs.py NodePoolSpotPriceLimitArgs)"),
+    "elastic.ElasticPool._types": ("GPU instance types from the spec table, each once, one GPU count and model",
+                                   "hybrid/instance_types.py (ECS instance families, sourced per row); program: one rendered "
+                                   "driver script per pool expects one GPU model and count"),
+    "elastic.ElasticPool._max_above_min": ("maxSize above minSize",
+                                           "pulumi-alicloud 4.0.0 cs/_inputs.py NodePoolScalingConfigArgs.max_size: "
+                                           "\"has to be greater than min_size\""),
+    "elastic.ElasticPool._driver_path": ("a driver path that fits every instance type", "hybrid/model/gpu_driver.py check_driver (NVIDIA driver branches per GPU, sourced there)"),
+    "elastic.ElasticPool._rates_within_bandwidth": ("rate limits within the instance types' bandwidth",
+                                                    "hybrid/instance_types.py bandwidth per type (ECS instance family pages)"),
+    "elastic.ElasticPool._labels": ("node labels a kubelet may set", NODE_RESTRICTION),
+    "elastic.ElasticPool._renderable": ("the fixed-pool checks on the pool's boot files",
+                                        "program: the elastic node script reuses the fixed pools' boot files (hybrid/elastic.py)"),
+    "gpu.ZoneList:_zones_once": ("a pool lists a zone once", "program: one vSwitch per zone in the pool's placement; a repeat would double its slots"),
+    "gpu.Billing._spot_limit": ("strategy Spot needs spotPriceLimit",
+                                "program: components/gpu_pool.py renders Spot as SpotWithPriceLimit; ECS RunInstances SpotStrategy "
+                                "(https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-runinstances)"),
+    "gpu.Preload._source_kind": ("rsync:// URL or absolute path", "rsync(1) source forms; program: passed as one word from a systemd EnvironmentFile"),
+    "gpu.Preload._target_plain": ("plain absolute target path", "program: passed as one word from a systemd EnvironmentFile to rsync"),
+    "gpu.GpuPool._unique_taints": ("no repeated taint key and effect",
+                                   "kubernetes/kubernetes pkg/apis/core/validation/validation.go validateNodeTaints (\"taints must be unique by key and effect pair\")"),
+    "gpu.GpuPool._gpu_type": ("a GPU instance type", "hybrid/instance_types.py (ECS GPU families, sourced per row)"),
+    "gpu.GpuPool._driver_path": ("a driver path that fits the instance type", "hybrid/model/gpu_driver.py check_driver (NVIDIA driver branches per GPU, sourced there)"),
+    "gpu.GpuPool._disk_sizes_differ": ("data disk and system disk sizes differ",
+                                       "program: the node finds its data disk by size (hybrid/cloudinit.py), the device name is not known in advance"),
+    "gpu.GpuPool._rates_within_bandwidth": ("rate limits within the instance type's bandwidth",
+                                            "hybrid/instance_types.py bandwidth per type (ECS instance family pages)"),
+    "gpu.GpuPool._preload_on_data_disk": ("preload names unique, targets on the data disk and disjoint, rate within ingress",
+                                          "program: the preload unit writes under the data disk mount and shares the tc ingress limit"),
+    "gpu.GpuPool._known_spec": ("instance type in the spec table; gpuModel and gpuModelSeries agree with the family",
+                                "hybrid/instance_types.py (ECS GPU families, sourced per row)"),
+    "gpu_driver.GpuDriver._number_form": ("not a rule: a driver branch given as a number (550) is read as its digits",
+                                          "Pulumi structured configuration stores `pulumi config set --path ... 550` as a "
+                                          "number (pulumi.com/docs/iac/concepts/config/)"),
+    "gpu_driver.GpuSupport._one_provider": ("devicePlugin only with provider device-plugin",
+                                            "program: with gpu-operator the cluster's own ClusterPolicy runs the plugin (docs/gpu-nodes.md)"),
+    "lease.Lease._purpose_is_a_tag": ("lease purpose fits an ECS tag value",
+                                      "ECS tag values: at most 128 characters, no http:// or https:// prefix "
+                                      "(https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-tagresources)"),
+    "leased_line.ExistingVpc._unique": ("each zone/role vSwitch given once", "program: one imported vSwitch per zone and role (components/network.py)"),
+    "leased_line.LeasedLine._one": ("exactly one of transitRouter or existingVpc", "program: the two are alternative paths (docs/network.md)"),
+    "network.Zone._node_needs_pod": ("a zone with a node vSwitch has a pod vSwitch",
+                                     "Terway eni_conf vswitches: pods get IPs from the listed vSwitches (AliyunContainerService/terway docs); "
+                                     "program: the pod vSwitch is what it lists"),
+    "network.NodePortRange._ordered": ("from <= to, at or above 1024, clear of control-plane ports",
+                                       "https://kubernetes.io/docs/reference/networking/ports-and-protocols/ (kube-proxy "
+                                       "captures every port of the range on every node)"),
+    "network.Region._existing_vswitches_have_cidrs": ("an imported vSwitch has its CIDR in the zone",
+                                                      "pulumi import: the declared inputs must match the existing resource "
+                                                      "(https://www.pulumi.com/docs/iac/adopting-pulumi/import/)"),
+    "network.Region._zone_shorthand": ("not a rule: `zones: [id, ...]` is read as auto-planned zones", "program: shorthand"),
+    "network.Region._vpc_mask": ("VPC mask /8../24, clear of 100.64.0.0/10",
+                                 "VPC CreateVpc CidrBlock (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createvpc); "
+                                 "100.64.0.0/10 serves Alibaba Cloud services (hybrid/model/virtual_node.py ALIBABA_SERVICE_BLOCK, sourced there)"),
+    "placement.Autoscaling._range": ("minReplicas <= maxReplicas",
+                                     "Karmada FederatedHPA spec (karmada-io/karmada pkg/apis/autoscaling/v1alpha1 federatedhpa_types.go)"),
+    "placement.Workload._pending_within_previous": ("pending replicas within previous ones, replicas within the autoscaling range",
+                                                    "program: the calculator's stable scale-out (hybrid/placement.py, docs/placement.md)"),
+    "placement.Placement._unique_workloads": ("workloads unique per namespace; one PriorityClass definition per name",
+                                              "Kubernetes object names are unique per namespace/kind; program: one PriorityClass object per name"),
+    # --- cross-field checks (hybrid/model/platform.py) ---
+    "platform._idc_ranges": ("IDC ranges and the Service CIDR do not overlap",
+                             "https://kubernetes.io/docs/concepts/services-networking/cluster-ip-allocation/ (the Service range is "
+                             "the cluster's own); overlapping routed ranges have no single next hop"),
+    "platform._regions": ("regions unique; VPCs clear of the Service CIDR, IDC ranges and each other; zones and pools consistent",
+                          "ACK CIDR planning (https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/user-guide/"
+                          "plan-cidr-blocks-for-an-ack-cluster): Service CIDR and VPC must not overlap; CEN routes one next hop per "
+                          "prefix; vSwitch masks /16../29 (VPC CreateVSwitch)"),
+    "platform._elastic_pools": ("elastic pools in the registration region, in declared zones, names unique",
+                                "\"Region: fixed to the cluster's region; VPC: fixed to the cluster's VPC\" (ACK node pools of registered "
+                                "clusters: https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/create-and-manage-node-pools)"),
+    "platform._registration": ("registration region declared and not serverless-only; agent endpoint matches the leased line",
+                               "ALIBABA-NOTES (registered cluster): node pools need the agent on the internal endpoint"),
+    "platform._bgp_peers": ("BGP peers in an on-prem node or extra range", "program: IDC nodes reach the peers without the leased line (docs/network.md)"),
+    "platform.cross_check(check_virtual_node)": ("virtual node regions declared, one default; IDC ranges clear of 100.64.0.0/10",
+                                                 "ack-virtual-node multi-region config (docs/virtual-node in hybrid/virtual_node.py, sourced there)"),
+    "platform.cross_check(lease_model.check)": ("no pool runs past its lease end", "the stack's own lease (docs/cost.md); the gate's ecs-gpu-lease-not-expired"),
+    "platform.cross_check(pricing_model.check)": ("a price table covers every pool it prices", "program: hybrid/cost.py prices from the table"),
+    "platform.cross_check(check_identity)": ("Terway on every cloud node has a credential path",
+                                             "terwayd tries an AccessKey, a credential file, then the instance RAM role "
+                                             "(AliyunContainerService/terway pkg/aliyun/credential)"),
+    "platform._terway_addon": ("install: addon only for the registration region, with instanceRole and the external label",
+                               "CreateCluster takes one vpcid; terway-eniip runs on alibabacloud.com/external=true nodes "
+                               "(https://www.alibabacloud.com/help/en/doc-detail/208052.html)"),
+    "platform._fleet": ("Fleet members are placement clusters", "program: hybrid/placement_platform.py check_fleet"),
+    "platform._cloud_label_settable": ("cloud-node label key a kubelet may set", NODE_RESTRICTION),
+    "platform._spot_limit_unused": ("warning: spotPriceLimit without spot buying has no effect", "a value with no effect is a preference, not an error"),
+    "platform._autoscaler_policy_attached": ("warning: elastic pools without registration.autoscaler.ramUser",
+                                             "program: components/elastic.py attaches the autoscaler policy to ramUser only; "
+                                             "a warning because the policy may be attached by hand"),
+    "platform._admin_agent_read_only_console": ("warning: admin-mode agent with a read-only console",
+                                                "a preference: the agent in admin mode acts as cluster-admin (DescribeExternalAgent AgentMode), "
+                                                "so the read-only ClusterRole does not restrict ACK"),
+    "platform._service_cidr_documented_range": ("warning: Service CIDR outside 10.0.0.0/16-24, 172.16-31.0.0/16-24, 192.168.0.0/16-24",
+                                                "CreateCluster documents the range for clusters ACK creates; a registered cluster's Service "
+                                                "CIDR is the existing cluster's (kubeadm default 10.96.0.0/12: kubernetes/kubernetes "
+                                                "cmd/kubeadm/app/apis/kubeadm/v1beta4/defaults.go DefaultServicesSubnet); unconfirmed for "
+                                                "registration (hybrid/unconfirmed.py registration.serviceCidrRange)"),
+    "registration.Fleet._name_when_enabled": ("fleet: name or id when enabled, not both; apply/members only when enabled",
+                                              "program: name creates a Fleet, id references one (components/fleet.py)"),
+    "virtual_node.VirtualNode._min_version": ("ack-virtual-node at the multi-region minimum, v-prefixed",
+                                              "hybrid/model/virtual_node.py MIN_VERSION (release notes, sourced there); the CS API reports "
+                                              "addon versions v-prefixed"),
+    # --- policy pack (policy/rules.py); enforcement levels per stack in policy/config/<stack>.json ---
+    "policy.sg-no-public-admin-ports": ("no admin port open to the internet", f"CIS Alibaba Cloud benchmark; {GATE}"),
+    "policy.sg-no-public-all-ports": ("no all-ports rule open to the internet", GATE),
+    "policy.ecs-gpu-no-public-ip": ("no public IP on GPU instances", GATE),
+    "policy.ecs-disks-encrypted": ("encrypted disks, KMS where required", f"CKV_ALI_7/8; {GATE}"),
+    "policy.oss-private-encrypted": ("private, encrypted OSS (the node script carries a join token)", GATE),
+    "policy.ecs-data-disks-kept": ("data disks outlive their instance", GATE),
+    "policy.ecs-user-data-no-credentials": ("no credentials in user data", GATE),
+    "policy.vpc-flow-logs": ("flow logs where the stack requires them", GATE),
+    "policy.vpc-pod-vswitches-distinct": ("pod vSwitches distinct from node vSwitches", "Terway shared-ENI mode takes pod IPs from its own vSwitches (AliyunContainerService/terway docs)"),
+    "policy.vpc-no-cidr-overlap": ("VPC and vSwitch CIDRs clear of the Service CIDR and IDC ranges", "as platform._regions, on the rendered resources"),
+    "policy.k8s-cni-off-virtual-kubelet": ("CNI DaemonSets off virtual-kubelet nodes", "ack-virtual-node nodes run no DaemonSet pods (virtual-kubelet); a CNI pod there never starts"),
+    "policy.k8s-terway-eni-config-zones": ("a pod vSwitch for every zone with cloud nodes", "Terway eni_conf vswitches per zone (terway@release-1.16)"),
+    "policy.k8s-terway-credentials": ("Terway has credentials on every cloud node", "as platform.cross_check(check_identity), on the rendered objects"),
+    "policy.k8s-allowed-host-paths": ("only allowed hostPath mounts", f"Pod Security Standards baseline, HostPath volumes; {GATE}"),
+    "policy.k8s-privileged-needs-waiver": ("privileged containers carry a waiver with its reason", f"CKV_K8S_16; {GATE}"),
+    "policy.ack-virtual-node-config": ("ack-virtual-node version and one default region", "as virtual_node.VirtualNode._min_version, on the rendered addon"),
+    "policy.stack-gpu-cloud-node-label": ("every GPU instance labels itself a cloud node", "program: Calico and Terway are kept apart by this label (docs/cni.md)"),
+    "policy.stack-placement-within-capacity": ("no replicas above a cluster's stated capacity", "program: the stated capacities (docs/placement.md)"),
+    "policy.ecs-gpu-lease-not-expired": ("no GPU instance past its lease", "the stack's own lease (docs/cost.md)"),
+    "policy.ecs-gpu-lease-ending-soon": ("advisory: lease ends within the warning window", "advisory: a reminder, not a limit"),
+    "policy.ecs-gpu-owner-tagged": ("GPU instances tagged with their owner", GATE),
+    "policy.ram-policy-no-wildcards": ("RAM actions by name on scoped resources", f"RAM least privilege; {GATE}"),
+    "policy.access-keys-only-in-secrets": ("AccessKeys only in Secrets filled from secret config", GATE),
+    "policy.ecs-ram-roles-gpu-pools-only": ("RAM roles only on GPU pool instances", GATE),
+    "policy.k8s-no-wildcard-verbs-on-secrets": ("no ClusterRole with '*' on Secrets", GATE),
+}
+
+
+def rows() -> list[tuple[Found, str, str]]:
+    """(validator, what, source) for every validator in the code; a validator without an entry is an InputError."""
+    from hybrid_tools.errors import InputError
+
+    found = discover()
+    missing = [f.id for f in found if f.id not in SOURCES]
+    if missing:
+        raise InputError(f"validators without a source in hybrid_tools/validators.py SOURCES: {', '.join(missing)}. "
+                         "Fix: add each with its source, or make it a warning.")
+    # A validator that only reads a form (a shorthand, a number for a string of digits) rejects nothing.
+    return [(Found(f.id, f.where, "form") if SOURCES[f.id][0].startswith("not a rule") else f, *SOURCES[f.id]) for f in found]
+
+
+def render() -> str:
+    lines = ["# Validators", "",
+             "Generated by `hybrid-gpu validators --write` from the code (`hybrid_tools/validators.py`); a test fails on drift.",
+             "", "Every rule that stops a stack config or the policy gate, with its source. `program:` names what this program "
+             "renders that the rule protects; a warning is printed by `hybrid-gpu plan` and does not stop it (a preference, or "
+             "a limit no source confirms for this use). Policies show their default enforcement level "
+             "(`mandatory` = error, `advisory` = warning); a stack's policy config can change it.", ""]
+    found = rows()
+    count = {lvl: sum(1 for f, _, _ in found if f.level == lvl) for lvl in ("error", "warning", "form")}
+    lines += [f"{len(found)} validators: {count['error']} errors, {count['warning']} warnings, "
+              f"{count['form']} that only read a value's form (level `form`).", "",
+              "| validator | level | rule | source | where |", "|---|---|---|---|---|"]
+    for f, what, source in found:
+        cell = lambda s: s.replace("|", "\\|")  # noqa: E731
+        lines.append(f"| `{f.id}` | {f.level} | {cell(what)} | {cell(source)} | `{f.where.split(':')[0]}` |")
+    return "\n".join(lines) + "\n"
+
+
+def write() -> bool:
+    text = render()
+    if DOC_PATH.is_file() and DOC_PATH.read_text(encoding="utf-8") == text:
+        return False
+    DOC_PATH.write_text(text, encoding="utf-8")
+    return True
