@@ -82,7 +82,7 @@ from hybrid.placement_capacity import (
     normalise_request,
 )
 
-from hybrid.model import Platform, load
+from hybrid.model import Platform
 
 TIER_IDC, TIER_CLOUD, TIER_ELASTIC, TIER_SERVERLESS, TIER_MEMBER = 0, 1, 2, 3, 4
 TIER_NAMES = {TIER_IDC: "idc", TIER_CLOUD: "cloud", TIER_ELASTIC: "elastic", TIER_SERVERLESS: "serverless", TIER_MEMBER: "member"}

@@ -246,7 +246,7 @@ class Boot:
         if done.returncode != 0:
             raise RuntimeError(done.stdout + done.stderr)
         rows = []
-        for i, (title, cmd) in enumerate(steps):
+        for i, (title, _cmd) in enumerate(steps):
             rc = int((self.tmp / f"step{i}.rc").read_text())
             rows.append((title, "ok" if rc == 0 else "FAILED", rc, (self.tmp / f"step{i}.out").read_text()))
         return rows, log.read_text() if log.exists() else ""

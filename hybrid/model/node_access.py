@@ -86,7 +86,7 @@ def _url(value: str) -> str:
         raise FieldError(f"{value[:100]!r} has a host or characters outside what apt and containerd take.",
                          "use a lower-case DNS name or IPv4 address and a plain path.")
     try:
-        parts.port
+        _ = parts.port  # urllib parses the port lazily: reading it is the check
     except ValueError:
         raise FieldError(f"{value[:100]!r} has an invalid port.", "use a port between 1 and 65535.") from None
     return value.rstrip("/")
