@@ -95,6 +95,13 @@ def generated_stack(nodes: int = 1000) -> dict:
         # Members name prod's clusters; the generated regions have none attached: declare nothing on the Fleet.
         fleet["apply"] = False
         fleet.pop("members", None)
+    access = cfg.get(f"{PROJECT}:nodeAccess")
+    if access and "cn-hangzhou" in (access.get("regions") or {}):
+        # Every region's nodes need their paths: cn-hangzhou's (the IDC's registry and apt mirrors over the
+        # leased line, IDC names as host entries) serves any region; an ACR VPC endpoint is regional.
+        access["regions"] = {rid: copy.deepcopy(access["regions"]["cn-hangzhou"]) for rid in names}
+    # The AI jobs name prod's tiers and need the applied Fleet, which the generated stack does not declare.
+    cfg.pop(f"{PROJECT}:jobs", None)
     vn = cfg.get(f"{PROJECT}:virtualNode")
     if vn:
         vn["regions"] = [{"id": names[0], "default": True}]
