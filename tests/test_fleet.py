@@ -24,7 +24,8 @@ from hybrid.errors import ConfigError
 from hybrid.fleet import KARMADA_VERSION, engine_division, karmada_static_divisions
 from hybrid.model import load
 from hybrid.placement import Candidate, place
-from hybrid.stack import load_platform, plan_placement
+from hybrid.placement_platform import plan_placement
+from hybrid.stack import load_platform
 from tests import karmada_reference as ref
 from tests.conftest import ROOT, stack_raw
 
