@@ -454,151 +454,28 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
 
 # --- Calico ----------------------------------------------------------------
 
-CALICO_LABELS = {"k8s-app": "calico-node"}
+CALICO_NODE = "calico-node"  # the DaemonSet's name in calico.yaml (manifests/calico.yaml at v3.28.2)
 
 
-def calico_node_daemonset(cni: Cni, idc: Idc) -> Obj:
-    """calico-node in BGP mode (no IPIP, no VXLAN), kept off cloud and virtual nodes.
+def calico_node_patch(cni: Cni) -> Obj:
+    """Manifest installs: the running calico-node DaemonSet gets its node affinity, nothing else.
 
-    Takes over the DaemonSet of the existing manifest install (same name,
-    selector and ServiceAccount; ``calico-config`` ConfigMap, CRDs and RBAC stay
-    as installed). Left out on purpose: ``upgrade-ipam`` (host-local migration,
-    long done), ``mount-bpffs`` and the bpffs/nodeproc/sys-fs mounts (eBPF
-    dataplane only) and the policysync socket dir (Dikastes, unused).
+    Applied server-side as a patch (pulumi-kubernetes ``apps.v1.DaemonSetPatch``): the
+    apiserver merges only the fields named here and records this program as their sole
+    manager; image, env, volumes and everything else stay as the cluster's Calico
+    install made them and keep their managers. The v3.28.2 manifest sets no affinity,
+    so nothing conflicts and no force is needed; a conflict (someone else manages the
+    affinity) fails the run instead of taking the field over. ``nodeSelectorTerms``
+    is an atomic list (k8s.io/api core/v1 types.go ``+listType=atomic``): the patch owns
+    the whole term list.
     """
     c = cni.calico
-    node_image = f"{c.image_registry}/node:{c.version}"
-    cni_image = f"{c.image_registry}/cni:{c.version}"
-    services_endpoint = {"configMapRef": {"name": "kubernetes-services-endpoint", "optional": True}}
-    install_cni = {
-        "name": "install-cni",
-        "image": cni_image,
-        "imagePullPolicy": "IfNotPresent",
-        "command": ["/opt/cni/bin/install"],
-        "envFrom": [services_endpoint],
-        "env": [
-            {"name": "CNI_CONF_NAME", "value": "10-calico.conflist"},
-            _cm_env("CNI_NETWORK_CONFIG", "calico-config", "cni_network_config"),
-            _field_env("KUBERNETES_NODE_NAME", "spec.nodeName"),
-            _cm_env("CNI_MTU", "calico-config", "veth_mtu"),
-            {"name": "SLEEP", "value": "false"},
-        ],
-        # Upstream runs this privileged; copying binaries and writing a conflist needs only uid 0.
-        "securityContext": _restricted(read_only_root=False),
-        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
-        "volumeMounts": [_mount("cni-bin-dir", "/host/opt/cni/bin"), _mount("cni-net-dir", "/host/etc/cni/net.d")],
-    }
-    env = [
-        {"name": "DATASTORE_TYPE", "value": "kubernetes"},
-        {"name": "WAIT_FOR_DATASTORE", "value": "true"},
-        _field_env("NODENAME", "spec.nodeName"),
-        _cm_env("CALICO_NETWORKING_BACKEND", "calico-config", "calico_backend"),
-        {"name": "CLUSTER_TYPE", "value": "k8s,bgp"},
-        {"name": "IP", "value": "autodetect"},
-        # The BGP address is the node's InternalIP, not whichever NIC comes first on a bare-metal box.
-        {"name": "IP_AUTODETECTION_METHOD", "value": "kubernetes-internal-ip"},
-        {"name": "CALICO_IPV4POOL_CIDR", "value": idc.pod_cidr},
-        # Pure BGP: the route reflector announces pod routes to the switches, no overlay.
-        {"name": "CALICO_IPV4POOL_IPIP", "value": "Never"},
-        {"name": "CALICO_IPV4POOL_VXLAN", "value": "Never"},
-        {"name": "CALICO_IPV6POOL_VXLAN", "value": "Never"},
-        _cm_env("FELIX_IPINIPMTU", "calico-config", "veth_mtu"),
-        _cm_env("FELIX_VXLANMTU", "calico-config", "veth_mtu"),
-        _cm_env("FELIX_WIREGUARDMTU", "calico-config", "veth_mtu"),
-        {"name": "CALICO_DISABLE_FILE_LOGGING", "value": "true"},
-        {"name": "FELIX_DEFAULTENDPOINTTOHOSTACTION", "value": "ACCEPT"},
-        {"name": "FELIX_IPV6SUPPORT", "value": "false"},
-        {"name": "FELIX_HEALTHENABLED", "value": "true"},
-    ]
-    node = {
-        "name": "calico-node",
-        "image": node_image,
-        "imagePullPolicy": "IfNotPresent",
-        "envFrom": [services_endpoint],
-        "env": env,
-        # BIRD, iptables, routes and /proc/sys on the host: calico-node has no unprivileged mode.
-        "securityContext": _privileged(),
-        "resources": _resources("250m", "256Mi", "2Gi"),
-        "lifecycle": {"preStop": {"exec": {"command": ["/bin/calico-node", "-shutdown"]}}},
-        "livenessProbe": {"exec": {"command": ["/bin/calico-node", "-felix-live", "-bird-live"]},
-                          "periodSeconds": 10, "initialDelaySeconds": 10, "failureThreshold": 6, "timeoutSeconds": 10},
-        "readinessProbe": {"exec": {"command": ["/bin/calico-node", "-felix-ready", "-bird-ready"]},
-                           "periodSeconds": 10, "timeoutSeconds": 10},
-        "volumeMounts": [
-            _mount("cni-net-dir", "/host/etc/cni/net.d"),
-            _mount("lib-modules", "/lib/modules", read_only=True),
-            _mount("xtables-lock", "/run/xtables.lock"),
-            _mount("var-run-calico", "/var/run/calico"),
-            _mount("var-lib-calico", "/var/lib/calico"),
-        ],
-    }
-    meta = _meta("calico-node", c.namespace, CALICO_LABELS)
-    # The DaemonSet already exists (kubectl-applied): take over its fields instead of failing on conflicts.
-    meta["annotations"] = {"pulumi.com/patchForce": "true"}
-    ds = {
+    return {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
-        "metadata": meta,
-        "spec": {
-            "selector": {"matchLabels": dict(CALICO_LABELS)},
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-            "template": {
-                "metadata": {"labels": dict(CALICO_LABELS)},
-                "spec": {
-                    "nodeSelector": {"kubernetes.io/os": "linux"},
-                    "affinity": calico_affinity(cni),
-                    "hostNetwork": True,
-                    "tolerations": [
-                        {"effect": "NoSchedule", "operator": "Exists"},
-                        {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                        {"effect": "NoExecute", "operator": "Exists"},
-                    ],
-                    "serviceAccountName": "calico-node",
-                    "automountServiceAccountToken": True,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                    "terminationGracePeriodSeconds": 0,
-                    "priorityClassName": "system-node-critical",
-                    "initContainers": [install_cni],
-                    "containers": [node],
-                    "volumes": [
-                        _host_path("lib-modules", "/lib/modules", "Directory"),
-                        _host_path("var-run-calico", "/var/run/calico", "DirectoryOrCreate"),
-                        _host_path("var-lib-calico", "/var/lib/calico", "DirectoryOrCreate"),
-                        _host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
-                        _host_path("cni-bin-dir", "/opt/cni/bin", "DirectoryOrCreate"),
-                        _host_path("cni-net-dir", "/etc/cni/net.d", "DirectoryOrCreate"),
-                    ],
-                },
-            },
-        },
+        "metadata": {"name": CALICO_NODE, "namespace": c.namespace},
+        "spec": {"template": {"spec": {"affinity": calico_affinity(cni)}}},
     }
-    return annotate_waivers(
-        ds,
-        checkov=[
-            ("CKV_K8S_11", _CPU_LIMIT),
-            ("CKV_K8S_16", "calico-node runs BIRD and Felix: host routes, iptables and /proc/sys need a privileged container"),
-            ("CKV_K8S_19", _HOST_NETWORK),
-            ("CKV_K8S_20", "calico-node is privileged, which the API rejects together with allowPrivilegeEscalation false; install-cni sets it false"),
-            ("CKV_K8S_22", "calico-node renders BIRD and Felix config inside the image; install-cni stages files before copying them to the host"),
-            ("CKV_K8S_23", _ROOT),
-            ("CKV_K8S_28", "calico-node is privileged (BIRD uses raw sockets); install-cni drops ALL"),
-            ("CKV_K8S_37", "calico-node is privileged; install-cni drops ALL and adds none"),
-            ("CKV_K8S_38", _SA_TOKEN),
-            ("CKV_K8S_40", _ROOT),
-            ("CKV_K8S_43", _DIGEST),
-            ("CKV_K8S_15", _PULL),
-            ("CKV2_K8S_6", _NO_NETPOL),
-        ],
-        kube_linter=[
-            ("host-network", _HOST_NETWORK),
-            ("privileged-container", "calico-node: BIRD, iptables and host sysctls"),
-            ("privilege-escalation-container", "calico-node is privileged; install-cni sets allowPrivilegeEscalation false"),
-            ("run-as-non-root", _ROOT),
-            ("no-read-only-root-fs", "calico-node and install-cni write inside their images (BIRD config, staged CNI files)"),
-            ("drop-net-raw-capability", "calico-node is privileged; install-cni drops ALL"),
-            ("non-existent-service-account", "calico-node's ServiceAccount and RBAC come with the cluster's Calico install, not with this program"),
-        ],
-    )
 
 
 def calico_installation_patch(cni: Cni) -> Obj:
@@ -684,7 +561,7 @@ def addon_config_json(cni: Cni, region: TerwayRegion) -> str:
 def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion]) -> list[Obj]:
     """Every object of the dual CNI, in apply order, from plain values."""
     objs: list[Obj] = []
-    objs.append(calico_node_daemonset(cni, idc) if cni.calico.install == "manifest" else calico_installation_patch(cni))
+    objs.append(calico_node_patch(cni) if cni.calico.install == "manifest" else calico_installation_patch(cni))
     if cni.terway.install == "addon":
         # The terway-eniip component brings its own DaemonSet, ConfigMap and RBAC (see addon_config).
         return objs
