@@ -95,7 +95,7 @@ def pod_pool(cni: Cni, idc: Idc) -> Obj:
     ``disabled``, ``nodeSelector`` and ``allowedUses`` stay as the live pool has them.
     """
     bgp = cni.calico.bgp
-    meta = _meta(bgp.pod_pool_name)
+    meta: Obj = {"name": bgp.pod_pool_name}
     # calico-node's startup owns ipipMode/vxlanMode (it wrote them when it created the pool): taking
     # them over is a conflict, forced for exactly the fields declared here (pulumi-kubernetes
     # annotation pulumi.com/patchForce, docs: "Managing Resources with Server-Side Apply").
@@ -206,6 +206,10 @@ def routing_objects(cni: Cni, idc: Idc, cloud: Sequence[CloudRange]) -> list[Obj
         objs.append(pod_pool(cni, idc))
     objs.extend(disabled_pools(cloud))
     return objs
+
+
+# Adopted kinds in cut-over order: every peer, then the mesh off, then the pool's encapsulation.
+CUTOVER_ORDER = ("BGPPeer", "BGPConfiguration", "IPPool")
 
 
 def patched(obj: Obj) -> bool:

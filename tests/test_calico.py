@@ -78,10 +78,53 @@ def crd_errors(obj: dict) -> list[str]:
 def _objects(raw) -> list[dict]:
     p = load(raw)
     cloud = [calico.CloudRange(r.id, r.vpc_cidr) for r in p.regions]
-    objs = calico.routing_objects(p.cni, p.idc, cloud)
+    objs = [_as_applied(o) for o in calico.routing_objects(p.cni, p.idc, cloud)]
     if p.cni.calico.install == "operator":
         objs.append(calico.installation_patch(p.cni, p.idc))
     return objs
+
+
+# The pool calico-node's startup creates in the practice's cluster (node/pkg/lifecycle/startup/startup.go
+# at v3.28.2: CALICO_IPV4POOL_CIDR, blockSize 26, the upstream manifest's CALICO_IPV4POOL_IPIP Always,
+# natOutgoing true, nodeSelector all()); prod's idc.podCidr is the cidr it was installed with.
+LIVE_POD_POOL = {"cidr": "10.128.0.0/14", "blockSize": 26, "ipipMode": "Always", "vxlanMode": "Never",
+                 "natOutgoing": True, "nodeSelector": "all()", "allowedUses": ["Workload", "Tunnel"]}
+
+
+def _as_applied(obj: dict) -> dict:
+    """A patch as the apiserver stores it: merged onto the live pool, then validated as a whole."""
+    if not calico.patched(obj):
+        return obj
+    return {**obj, "spec": {**LIVE_POD_POOL, **obj["spec"]}}
+
+
+def test_the_pod_pool_patch_never_writes_cidr_or_blocksize(prod_raw):
+    p = load(prod_raw)
+    patch = calico.pod_pool(p.cni, p.idc)
+    assert calico.patched(patch)
+    # libcalico-go clientv3/ippool.go refuses to change these on an existing pool.
+    assert "cidr" not in patch["spec"] and "blockSize" not in patch["spec"]
+    assert patch["spec"] == {"ipipMode": "Never", "vxlanMode": "Never", "natOutgoing": True}
+    assert "labels" not in patch["metadata"]  # nothing beyond what the cut-over needs
+
+
+def test_a_live_pool_that_differs_fails_naming_both_values(prod_raw):
+    p = load(prod_raw)
+    assert calico.live_pool_mismatch(LIVE_POD_POOL, p.cni, p.idc) is None
+    msg = calico.live_pool_mismatch({**LIVE_POD_POOL, "cidr": "192.168.0.0/16"}, p.cni, p.idc)
+    assert "idc.podCidr" in msg and "10.128.0.0/14" in msg and "192.168.0.0/16" in msg and "\n" not in msg
+    msg = calico.live_pool_mismatch({**LIVE_POD_POOL, "blockSize": 24}, p.cni, p.idc)
+    assert "cni.calico.bgp.blockSize" in msg and "26" in msg and "24" in msg
+    # blockSize absent: libcalico-go's default for IPv4 (26) is what the pool has.
+    assert calico.live_pool_mismatch({k: v for k, v in LIVE_POD_POOL.items() if k != "blockSize"}, p.cni, p.idc) is None
+    assert "spec.cidr" in calico.live_pool_mismatch({}, p.cni, p.idc)
+
+
+def test_adopted_objects_come_in_cut_over_order(prod_raw):
+    """Peers before the mesh goes off, the pool's encapsulation after (docs/network.md, cut-over)."""
+    p = load(prod_raw)
+    kinds = [o["kind"] for o in calico.routing_objects(p.cni, p.idc, []) if calico.adopted(o)]
+    assert kinds == ["BGPPeer", "BGPPeer", "BGPPeer", "BGPConfiguration", "IPPool"]
 
 
 @pytest.mark.parametrize("install", ["manifest", "operator"])
@@ -171,7 +214,7 @@ def test_idc_pods_keep_their_address_toward_every_cloud_range(prod_raw):
 def test_every_pod_vswitch_is_covered_and_no_pools_overlap(prod_raw):
     p = load(prod_raw)
     pools = _by(_objects(prod_raw), "IPPool")
-    disabled = [netaddr.IPNetwork(s["cidr"]) for s in pools.values() if s["disabled"]]
+    disabled = [netaddr.IPNetwork(s["cidr"]) for s in pools.values() if s.get("disabled")]
     for r in p.regions:
         for z in r.zones:
             assert any(netaddr.IPNetwork(z.pod_vswitch_cidr) in d for d in disabled), z.pod_vswitch_cidr

@@ -6,9 +6,17 @@ import json
 
 import pytest
 
+from pathlib import Path
+
+import yaml
+
 from hybrid import cni as plan
+from tests import ssa_standin as ssa
 from tests.k8s_affinity import Node, placement, required_affinity_matches
 from hybrid.model import load
+
+# calico-node as the IDC cluster runs it before this program (tests/data/adoption says where it comes from).
+LIVE_CALICO_NODE = Path(__file__).parent / "data" / "adoption" / "calico-node-daemonset.yaml"
 
 VK_TAINT = {"key": "virtual-kubelet.io/provider", "value": "alibabacloud", "effect": "NoSchedule"}
 
@@ -25,7 +33,26 @@ def _objects(raw):
 
 
 def _daemonsets(objs):
-    return {o["metadata"]["name"]: o for o in objs if o["kind"] == "DaemonSet"}
+    """The DaemonSets this program owns whole (calico-node is only patched)."""
+    return {o["metadata"]["name"]: o for o in objs if o["kind"] == "DaemonSet" and o["metadata"]["name"] != plan.CALICO_NODE}
+
+
+def _running(objs):
+    """Every CNI DaemonSet as the cluster runs it: calico-node is the live object with the patch applied."""
+    out = _daemonsets(objs)
+    for o in objs:
+        if o["kind"] == "DaemonSet" and o["metadata"]["name"] == plan.CALICO_NODE:
+            server = ssa.Apiserver()
+            server.update("kubectl-client-side-apply", yaml.safe_load(LIVE_CALICO_NODE.read_text()))
+            out[plan.CALICO_NODE] = server.apply("hybrid", o, must_exist=True)
+    return out
+
+
+def test_calico_node_patch_names_only_the_affinity(prod_raw):
+    p, objs = _objects(prod_raw)
+    (patch,) = [o for o in objs if o["kind"] == "DaemonSet" and o["metadata"]["name"] == plan.CALICO_NODE]
+    assert patch["metadata"] == {"name": "calico-node", "namespace": "kube-system"}
+    assert patch["spec"] == {"template": {"spec": {"affinity": plan.calico_affinity(p.cni)}}}
 
 
 def _node_set(p):
@@ -53,7 +80,7 @@ def _node_set(p):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_node_gets_exactly_one_cni_and_virtual_nodes_none(stack, dev_raw, prod_raw):
     p, objs = _objects(dev_raw if stack == "dev" else prod_raw)
-    dss = _daemonsets(objs)
+    dss = _running(objs)
     assert set(dss) == {"calico-node", *(f"terway-eniip-{r.id}" for r in p.regions)}
     table = {}
     for node in _node_set(p):

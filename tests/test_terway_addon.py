@@ -272,7 +272,8 @@ def test_prod_addon_plan_has_the_addon_with_every_zone_and_no_terway_object(addo
     terway = [r.name for r in k8s if "terway" in r.name or "eni-config" in r.name]
     assert terway == []
     # (the NVIDIA device plugin DaemonSets, gpu-*, are the GPU component's, not the CNI's)
-    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSet" and not r.name.startswith("gpu-")] == ["cni-daemonset-kube-system-calico-node"]
+    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSet" and not r.name.startswith("gpu-")] == []
+    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSetPatch"] == ["cni-calico-node-affinity"]
 
 
 def test_prod_addon_zone_added_reaches_the_addon_config(addon_plans):

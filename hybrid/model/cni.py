@@ -25,10 +25,12 @@ class NodeLabel(Model):
 class Calico(Model):
     install: Literal["manifest", "operator"] = Field(
         default="manifest",
-        description="manifest: this program owns the calico-node DaemonSet; operator: it patches the tigera Installation 'default'.",
+        description="manifest: this program patches the running calico-node DaemonSet's node affinity (nothing else); "
+                    "operator: it patches the tigera Installation 'default'.",
     )
-    version: str = Field(default="v3.28.2", pattern=_VERSION)
-    image_registry: str = Field(default="docker.io/calico", min_length=1, max_length=255, pattern=r"^[a-z0-9.:/_-]+$")
+    version: str = Field(
+        default="v3.28.2", pattern=_VERSION,
+        description="Calico version the cluster runs; the objects this program writes follow its CRDs (tests check v3.28.2).")
     namespace: Name = "kube-system"
     bgp: CalicoBgp = CalicoBgp()
 
