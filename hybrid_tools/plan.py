@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from hybrid import unconfirmed
 from hybrid.ack_api import DYNAMIC_TYPE
 from hybrid.model import Platform, load
-from hybrid_tools import (agent_artifacts, artifacts, cost_artifacts, elastic_artifacts, gpu_artifacts, idc_standin, placement_artifacts,
+from hybrid_tools import (agent_artifacts, artifacts, cen_standin, cost_artifacts, elastic_artifacts, gpu_artifacts, idc_standin, placement_artifacts,
                           vnode_artifacts)
 from hybrid_tools.artifacts import Writer
 from hybrid_tools.mockrun import REDACTED, PlanMocks, ProgramRun, Responder, canonical_json, redact, run_program
@@ -42,6 +42,8 @@ WRITERS: tuple[Writer, ...] = RECORDED_WRITERS + NOT_DECLARED_WRITERS
 MOCK_RESPONDERS: dict[str, Responder] = {
     DYNAMIC_TYPE: agent_artifacts.registered_cluster_response,
     idc_standin.IPPOOL_PATCH: idc_standin.ippool_patch_response,
+    cen_standin.VPC_ATTACHMENT: cen_standin.attachment_response,
+    cen_standin.PEER_ATTACHMENT: cen_standin.attachment_response,
 }
 
 

@@ -164,7 +164,7 @@ def test_resources_json_records_each_resources_options(tmp_path):
     # The adopted VPC of cn-hangzhou (stacks/Pulumi.prod.yaml): imported by id, protected, retained.
     assert docs["cn-hangzhou-vpc"]["options"] == {
         "import": "vpc-bp1k7mq9w2x3r4t5y6u7i", "protect": True, "retainOnDelete": True,
-        "ignoreChanges": ["description", "tags", "vpcName"]}
+        "ignoreChanges": ["description", "enableIpv6", "tags", "vpcName"]}
     assert docs["cn-beijing-vpc"].get("options") is None  # created by the stack: no options
     assert docs["cni-calico-node-affinity"]["options"] == {"retainOnDelete": True}
     assert docs["cni-calico-node-affinity"]["provider"] == "idc-adopt"

@@ -20,6 +20,7 @@ from hybrid.errors import ConfigError, ConfigIssue, validation_issues
 from hybrid.model.base import Model, net, overlaps, zone_in_region
 from hybrid.model.cni import Cni
 from hybrid.model import lease as lease_model
+from hybrid.model import leased_line as leased_line_model
 from hybrid.model import pricing as pricing_model
 from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
@@ -146,7 +147,7 @@ def _regions(p: Platform) -> Iterable[ConfigIssue]:
         if p.idc.leased_line and r.leased_line is None:
             yield ConfigIssue(f"{base}.leasedLine", f"region {r.id} has no path to the IDC: nothing attaches its VPC to the leased line, "
                                                     "so its nodes cannot reach the IDC apiserver or pods.",
-                              "add leasedLine.transitRouter {cenId, transitRouterId} or leasedLine.existingVpc {vpcId, routeTableId, nextHop}; see docs/network.md.")
+                              "add leasedLine.transitRouter {cenId, transitRouterId, routeTableId} or leasedLine.existingVpc {vpcId, routeTableId, nextHop}; see docs/network.md.")
 
 
 def _zones(p: Platform, ri: int, r: Region) -> Iterable[ConfigIssue]:
@@ -253,6 +254,7 @@ def _bgp_peers(p: Platform) -> Iterable[ConfigIssue]:
 
 
 cross_check(check_virtual_node)
+cross_check(leased_line_model.check)
 cross_check(lease_model.check)
 cross_check(pricing_model.check)
 cross_check(check_identity)
