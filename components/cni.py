@@ -86,6 +86,15 @@ class DualCni(pulumi.ComponentResource):
                 opts=adopt,
             )
 
+        if args.regions:
+            # Cloud nodes run their own kube-proxy (pods are local by their veth, hybrid/cni.py
+            # kube_proxy_cloud_config); kubeadm's keeps off them through an affinity patch.
+            kp = plan.kube_proxy_patch(cni)
+            self.resources[f"DaemonSet/{kp['metadata']['namespace']}/{kp['metadata']['name']}"] = k8s.apps.v1.DaemonSetPatch(
+                f"{name}-kube-proxy-affinity", metadata=kp["metadata"], spec=kp["spec"], opts=adopt)
+            kp_cm = self._declare(plan.kube_proxy_config_map(cni))
+            self._declare(plan.kube_proxy_cloud_daemonset(cni, idc), depends_on=[kp_cm])
+
         self.eni_configs: dict[str, pulumi.Output[dict]] = {}
         # install: addon: the registered cluster's terway-eniip component (TerwayAddon) brings its own
         # DaemonSet, ConfigMap and RBAC; this component then declares no Terway object.

@@ -291,6 +291,17 @@ class RegionNetwork(pulumi.ComponentResource):
         for cidr in sources:
             for proto in ("tcp", "udp"):
                 self._ingress(sg, "pod", proto, "1/65535", cidr, "pod-to-pod and node-to-pod traffic inside the hybrid cluster")
+        # Cloud nodes' own traffic to a Service lands on a pod ENI from the node's address: kube-proxy
+        # masquerades what does not come from a pod veth (``! -i cali+``, hybrid/cni.py
+        # kube_proxy_cloud_config) - the kubelet, hostNetwork pods (Terway, the device plugin) -
+        # and the endpoint may be a Terway pod on another cloud node (terway release-1.16
+        # plugin/datapath/policy_router_linux.go: pod IPs live on secondary ENIs, which carry this group).
+        node_vswitches = sorted([z.node_vswitch_cidr for z in a.region.zones if z.node_vswitch_cidr]
+                                + [z.node_vswitch_cidr for r in a.peers for z in r.zones if z.node_vswitch_cidr])
+        for cidr in node_vswitches:
+            for proto in ("tcp", "udp"):
+                self._ingress(sg, "pod-from-node", proto, "1/65535", cidr,
+                              "cloud nodes' own traffic to Services whose endpoints are Terway pods (kube-proxy masquerades it)")
         if a.region.ipv6:
             for proto in ("tcp", "udp"):
                 self._ingress_v6(sg, "pod", proto, "1/65535", "pod traffic inside the VPC")

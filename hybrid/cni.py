@@ -488,6 +488,168 @@ def calico_installation_patch(cni: Cni) -> Obj:
     }
 
 
+# --- kube-proxy on cloud nodes ---------------------------------------------
+
+# Terway names a pod's host-side veth "cali" + 11 hex digits (terway@release-1.16
+# plugin/terway/cni.go defaultVethPrefix, pkg/link/veth.go VethNameForPod); Calico's host veths
+# carry the same prefix (its default interface prefix), so the match means "from a local pod" on
+# both kinds of node.
+TERWAY_VETH_PREFIX = "cali"
+# kubeadm's kube-proxy: DaemonSet, ConfigMap (keys config.conf, kubeconfig.conf) and ServiceAccount
+# are all named kube-proxy in kube-system (kubernetes cmd/kubeadm/app/phases/addons/proxy/manifests.go,
+# proxy.go); the container runs /usr/local/bin/kube-proxy --config=/var/lib/kube-proxy/config.conf.
+KUBE_PROXY = "kube-proxy"
+KUBE_PROXY_CLOUD = "kube-proxy-cloud"
+KUBE_PROXY_DIR = "/var/lib/kube-proxy"
+
+
+def kube_proxy_image(cni: Cni, idc: Idc) -> str:
+    return cni.kube_proxy.image or f"registry.k8s.io/kube-proxy:v{idc.kubernetes_version}"
+
+
+def kube_proxy_cloud_config(cni: Cni) -> Obj:
+    """The cloud nodes' KubeProxyConfiguration: a pod is local by its veth, not by clusterCIDR.
+
+    kubeadm sets clusterCIDR to the IDC pod CIDR; with detectLocalMode ClusterCIDR (the default)
+    kube-proxy marks for masquerade every packet to a ClusterIP whose source is outside it
+    (kubernetes pkg/proxy/iptables/proxier.go: ``localDetector.IfNotLocal() -j KUBE-MARK-MASQ``),
+    i.e. every Terway pod. The masqueraded packet leaves the pod's ENI with the node's address,
+    which that ENI does not own, and the VPC drops it. InterfaceNamePrefix makes the match
+    ``! -i cali+`` (pkg/proxy/util/localdetector.go NewDetectLocalByInterfaceNamePrefix): pods
+    keep their address, the node's own traffic is still masqueraded.
+    Fields: kubeproxy.config.k8s.io/v1alpha1 (k8s.io/kube-proxy/config/v1alpha1/types.go:
+    detectLocalMode, detectLocal.interfaceNamePrefix, clientConnection.kubeconfig, mode).
+    """
+    return {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "clientConnection": {"kubeconfig": f"{KUBE_PROXY_DIR}/kubeconfig.conf"},
+        "mode": "iptables",
+        "detectLocalMode": "InterfaceNamePrefix",
+        "detectLocal": {"interfaceNamePrefix": TERWAY_VETH_PREFIX},
+    }
+
+
+def kube_proxy_masquerade_match(config: Mapping[str, Any], cluster_cidr: str = "") -> list[str]:
+    """The iptables match kube-proxy puts before ``-j KUBE-MARK-MASQ`` for a ClusterIP, for a config.
+
+    Mirrors pkg/proxy/util/localdetector.go: ClusterCIDR -> ``! -s <clusterCIDR>``;
+    InterfaceNamePrefix -> ``! -i <prefix>+``. Other modes are not rendered here.
+    """
+    mode = config.get("detectLocalMode") or "ClusterCIDR"
+    if mode == "ClusterCIDR":
+        return ["!", "-s", config.get("clusterCIDR") or cluster_cidr]
+    if mode == "InterfaceNamePrefix":
+        return ["!", "-i", config["detectLocal"]["interfaceNamePrefix"] + "+"]
+    raise ValueError(f"detectLocalMode {mode} is not rendered")
+
+
+def kube_proxy_config_map(cni: Cni) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(KUBE_PROXY_CLOUD, TERWAY_NS, {"k8s-app": KUBE_PROXY_CLOUD}),
+        "data": {"config.conf": json.dumps(kube_proxy_cloud_config(cni), indent=2, sort_keys=True) + "\n"},
+    }
+
+
+def kube_proxy_patch(cni: Cni) -> Obj:
+    """kubeadm's kube-proxy DaemonSet keeps off cloud nodes: its node affinity, nothing else (server-side patch)."""
+    label = cni.cloud_node_label
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": KUBE_PROXY, "namespace": TERWAY_NS},
+        "spec": {"template": {"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [_expr(label.key, "NotIn", label.value)]}]}}}}}},
+    }
+
+
+def kube_proxy_cloud_daemonset(cni: Cni, idc: Idc) -> Obj:
+    """kube-proxy for cloud nodes: kubeadm's container, its kubeconfig, this program's config.conf."""
+    label = cni.cloud_node_label
+    labels = {"k8s-app": KUBE_PROXY_CLOUD}
+    container = {
+        "name": "kube-proxy",
+        "image": kube_proxy_image(cni, idc),
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/usr/local/bin/kube-proxy", f"--config={KUBE_PROXY_DIR}/config.conf", "--hostname-override=$(NODE_NAME)"],
+        "env": [_field_env("NODE_NAME", "spec.nodeName")],
+        # As kubeadm runs it: iptables, conntrack and sysctls of the host.
+        "securityContext": _privileged(),
+        "resources": _resources("50m", "64Mi", "256Mi"),
+        "volumeMounts": [
+            _mount("kube-proxy", KUBE_PROXY_DIR, read_only=True),
+            _mount("xtables-lock", "/run/xtables.lock"),
+            _mount("lib-modules", "/lib/modules", read_only=True),
+        ],
+    }
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": _meta(KUBE_PROXY_CLOUD, TERWAY_NS, labels),
+        "spec": {
+            "selector": {"matchLabels": dict(labels)},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {
+                    "priorityClassName": "system-node-critical",
+                    # kubeadm's ServiceAccount, bound to system:node-proxier by kubeadm.
+                    "serviceAccountName": KUBE_PROXY,
+                    "automountServiceAccountToken": True,
+                    "hostNetwork": True,
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "tolerations": [{"operator": "Exists"}],
+                    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
+                        "matchExpressions": [
+                            _expr(label.key, "In", label.value),
+                            _expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
+                            _expr("kubernetes.io/os", "In", "linux"),
+                        ]}]}}},
+                    "containers": [container],
+                    "volumes": [
+                        # config.conf is this program's; kubeconfig.conf stays kubeadm's (read, never written).
+                        {"name": "kube-proxy", "projected": {"sources": [
+                            {"configMap": {"name": KUBE_PROXY_CLOUD, "items": [{"key": "config.conf", "path": "config.conf"}]}},
+                            {"configMap": {"name": KUBE_PROXY, "items": [{"key": "kubeconfig.conf", "path": "kubeconfig.conf"}]}},
+                        ]}},
+                        _host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
+                        _host_path("lib-modules", "/lib/modules", "Directory"),
+                    ],
+                },
+            },
+        },
+    }
+    return annotate_waivers(
+        ds,
+        checkov=[
+            ("CKV_K8S_11", _CPU_LIMIT),
+            ("CKV_K8S_16", "kube-proxy programs the host's iptables, conntrack and sysctls, as kubeadm runs it: privileged"),
+            ("CKV_K8S_19", "kube-proxy programs the node's own network namespace, so it must run in it"),
+            ("CKV_K8S_20", "kube-proxy is privileged, which the API rejects together with allowPrivilegeEscalation false"),
+            ("CKV_K8S_22", "kube-proxy writes its iptables-restore input inside the container, as kubeadm's does"),
+            ("CKV_K8S_23", _ROOT),
+            ("CKV_K8S_28", "kube-proxy is privileged (iptables needs NET_RAW)"),
+            ("CKV_K8S_37", "kube-proxy is privileged, as kubeadm runs it"),
+            ("CKV_K8S_38", _SA_TOKEN),
+            ("CKV_K8S_40", _ROOT),
+            ("CKV_K8S_43", _DIGEST),
+            ("CKV_K8S_15", _PULL),
+            ("CKV2_K8S_6", _NO_NETPOL),
+        ],
+        kube_linter=[
+            ("host-network", "kube-proxy programs the node's own network namespace"),
+            ("privileged-container", "kube-proxy: host iptables, conntrack and sysctls, as kubeadm runs it"),
+            ("privilege-escalation-container", "kube-proxy is privileged, as kubeadm runs it"),
+            ("run-as-non-root", _ROOT),
+            ("no-read-only-root-fs", "kube-proxy writes iptables-restore input inside the container"),
+            ("drop-net-raw-capability", "kube-proxy is privileged (iptables needs NET_RAW)"),
+            ("non-existent-service-account", "kube-proxy's ServiceAccount and its binding come with kubeadm, not with this program"),
+        ],
+    )
+
+
 # --- Terway as the registered cluster's component (install: addon) ----------
 
 # source: alibabacloud-cs20151215 7.2.3 models/_create_cluster_request.py (addons: Terway is
@@ -562,6 +724,8 @@ def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion]) -> list[Obj]:
     """Every object of the dual CNI, in apply order, from plain values."""
     objs: list[Obj] = []
     objs.append(calico_node_patch(cni) if cni.calico.install == "manifest" else calico_installation_patch(cni))
+    if regions:  # cloud nodes: their own kube-proxy, kubeadm's kept off them
+        objs += [kube_proxy_patch(cni), kube_proxy_config_map(cni), kube_proxy_cloud_daemonset(cni, idc)]
     if cni.terway.install == "addon":
         # The terway-eniip component brings its own DaemonSet, ConfigMap and RBAC (see addon_config).
         return objs

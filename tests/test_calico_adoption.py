@@ -36,6 +36,7 @@ from tests import ssa_standin as ssa
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "adoption"
 DS_KEY = ("apps", "DaemonSet", "kube-system", "calico-node")
+KP_KEY = ("apps", "DaemonSet", "kube-system", "kube-proxy")
 POOL_KEY = ("crd.projectcalico.org", "IPPool", "", "default-ipv4-ippool")
 FORCE = "pulumi.com/patchForce"
 MANAGER = "pulumi.com/patchFieldManager"
@@ -53,6 +54,7 @@ LIVE_POOL = {
 def live_cluster(pool_spec: dict | None = None) -> ssa.Apiserver:
     server = ssa.Apiserver()
     server.update("kubectl-client-side-apply", yaml.safe_load((DATA / "calico-node-daemonset.yaml").read_text()))
+    server.update("kubeadm", yaml.safe_load((DATA / "kube-proxy-daemonset.yaml").read_text()))
     pool = copy.deepcopy(LIVE_POOL)
     pool["spec"].update(pool_spec or {})
     server.update("calico-node", pool)
@@ -138,14 +140,18 @@ def _show(title: str, lines: list[str]) -> None:
 
 def test_up_changes_only_the_affinity_and_destroy_leaves_both_objects(tmp_path):
     server = live_cluster()
-    ds_before, pool_before = server.get(DS_KEY), server.get(POOL_KEY)
+    ds_before, pool_before, kp_before = server.get(DS_KEY), server.get(POOL_KEY), server.get(KP_KEY)
     run = up(server, tmp_path)
-    ds_after, pool_after = server.get(DS_KEY), server.get(POOL_KEY)
+    ds_after, pool_after, kp_after = server.get(DS_KEY), server.get(POOL_KEY), server.get(KP_KEY)
 
     ds_diff, pool_diff = ssa.diff(ds_before, ds_after), ssa.diff(pool_before, pool_after)
     _show("calico-node after up", ds_diff)
     _show("IPPool default-ipv4-ippool after up", pool_diff)
     only_affinity(ds_diff)
+    kp_diff = ssa.diff(kp_before, kp_after)
+    _show("kube-proxy (kubeadm's) after up", kp_diff)
+    only_affinity(kp_diff)
+    assert kp_diff
     assert ds_diff and all(ln.startswith("+ ") for ln in ds_diff)  # added, nothing replaced or removed
     # The image, env and volumes stay the live ones, and stay kubectl's.
     c = ds_after["spec"]["template"]["spec"]["containers"][0]
@@ -164,9 +170,9 @@ def test_up_changes_only_the_affinity_and_destroy_leaves_both_objects(tmp_path):
     assert set(pool_diff) <= {"~ spec.ipipMode: \"Always\" -> \"Never\"", "+ metadata.annotations.pulumi.com/patchForce = \"true\""}
 
     destroy(server, run)
-    print(f"destroy: {len(server.deleted)} objects deleted, none of them calico-node or the pod pool")
-    assert server.get(DS_KEY) == ds_after and server.get(POOL_KEY) == pool_after
-    assert DS_KEY not in server.deleted and POOL_KEY not in server.deleted
+    print(f"destroy: {len(server.deleted)} objects deleted, none of them calico-node, kube-proxy or the pod pool")
+    assert server.get(DS_KEY) == ds_after and server.get(POOL_KEY) == pool_after and server.get(KP_KEY) == kp_after
+    assert not {DS_KEY, POOL_KEY, KP_KEY} & set(server.deleted)
     # Not vacuous: the program's own objects (disabled cloud pools, Terway) are deleted.
     assert any(k[1] == "IPPool" and k[3].startswith("cloud-") for k in server.deleted)
 

@@ -16,7 +16,8 @@ def _build(raw, rec):
     p = load(raw)
     region = p.regions[0]
     other = region.model_copy(update={"id": "cn-shanghai", "vpc_cidr": "10.99.0.0/16",
-                                      "zones": [region.zones[0].model_copy(update={"id": "cn-shanghai-l", "pod_vswitch_cidr": "10.99.0.0/19"})]})
+                                      "zones": [region.zones[0].model_copy(update={"id": "cn-shanghai-l", "node_vswitch_cidr": "10.99.32.0/22",
+                                                                                 "pod_vswitch_cidr": "10.99.0.0/19"})]})
     return p, RegionNetwork(region.id, RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment, peers=[other]))
 
 
@@ -60,7 +61,9 @@ def test_security_groups_are_least_privilege(pulumi_mocks, dev_raw):
     assert {r["portRange"] for r in worker_rules} == {"10250/10250", "-1/-1"}  # no NodePort unless configured
     assert not any(r["portRange"] in ("22/22", "179/179", "6443/6443") for r in rules)
     pod_sources = {r["cidrIp"] for r in rules if r["securityGroupId"] == pods_sg and r["ipProtocol"] != "icmp"}
-    assert pod_sources == {*p.idc.node_cidrs, p.idc.pod_cidr, p.regions[0].zones[0].pod_vswitch_cidr, "10.99.0.0/19"}
+    # + the cloud node vSwitches (own and the peer's): kube-proxy masquerades node traffic to Services.
+    assert pod_sources == {*p.idc.node_cidrs, p.idc.pod_cidr, p.regions[0].zones[0].pod_vswitch_cidr, "10.99.0.0/19",
+                           p.regions[0].zones[0].node_vswitch_cidr, "10.99.32.0/22"}
     assert p.idc.extra_ranges[0] not in pod_sources  # storage ranges never reach pods (but their ICMP does)
 
 

@@ -36,8 +36,8 @@ EXPECTED_DEV = {
     "alicloud:ecs/securityGroup:SecurityGroup": 2,
     # workers: kubelet from the IDC node range, the IDC pod range and the VPC (3); pods: tcp and udp
     # from the node range, the pod range, the zone's pod vSwitch (6); ICMP from each of the three IDC
-    # ranges on both groups (6)
-    "alicloud:ecs/securityGroupRule:SecurityGroupRule": 15,
+    # ranges on both groups (6); pods: tcp and udp from the zone's node vSwitch (2)
+    "alicloud:ecs/securityGroupRule:SecurityGroupRule": 17,
     "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": 1,
     # the VPC attachment associated with and propagating into the VBR's route table
     "alicloud:cen/transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation": 1,
@@ -56,14 +56,14 @@ EXPECTED_DEV = {
     "alicloud:cs/kubernetesAddon:KubernetesAddon": 1,
     # the registered cluster (dynamic provider)
     "pulumi-python:dynamic/ack:RegisteredCluster": 1,
-    # Terway for the one region, the device plugin for the one region with GPU pools
-    "kubernetes:apps/v1:DaemonSet": 2,
-    # calico-node's affinity, applied server-side to the cluster's own DaemonSet
-    "kubernetes:apps/v1:DaemonSetPatch": 1,
+    # Terway for the one region, the device plugin for the one region with GPU pools, the cloud nodes' kube-proxy
+    "kubernetes:apps/v1:DaemonSet": 3,
+    # calico-node's and kubeadm kube-proxy's affinity, applied server-side to the cluster's own DaemonSets
+    "kubernetes:apps/v1:DaemonSetPatch": 2,
     # the ACK agent
     "kubernetes:apps/v1:Deployment": 1,
     # Terway's eni-config for the region + the agent's two ConfigMaps
-    "kubernetes:core/v1:ConfigMap": 3,
+    "kubernetes:core/v1:ConfigMap": 4,
     # the agent's credentials + alibaba-addon-secret for ack-virtual-node
     "kubernetes:core/v1:Secret": 2,
     # Terway's and the agent's

@@ -134,7 +134,9 @@ def test_addon_mode_takes_the_node_role_not_the_manifest_secrets(mode):
 def test_addon_mode_renders_no_terway_object_of_its_own():
     p = load(_addon_raw())
     objs = plan.render(p.cni, p.idc, [_region(p, r.id) for r in p.regions])
-    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [("DaemonSet", "calico-node")]
+    # calico-node's affinity patch and the cloud nodes' kube-proxy (both install modes need it), nothing of Terway.
+    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [
+        ("DaemonSet", "calico-node"), ("DaemonSet", "kube-proxy"), ("ConfigMap", "kube-proxy-cloud"), ("DaemonSet", "kube-proxy-cloud")]
     # The same stack in manifest mode does render them: the difference is the install mode alone.
     manifest = load({**_addon_raw(), "cni": {**_addon_raw()["cni"], "terway": {**_addon_raw()["cni"]["terway"],
                                                                                     "install": "manifest"}}})
@@ -272,8 +274,10 @@ def test_prod_addon_plan_has_the_addon_with_every_zone_and_no_terway_object(addo
     terway = [r.name for r in k8s if "terway" in r.name or "eni-config" in r.name]
     assert terway == []
     # (the NVIDIA device plugin DaemonSets, gpu-*, are the GPU component's, not the CNI's)
-    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSet" and not r.name.startswith("gpu-")] == []
-    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSetPatch"] == ["cni-calico-node-affinity"]
+    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSet" and not r.name.startswith("gpu-")] == [
+        "cni-daemonset-kube-system-kube-proxy-cloud"]
+    assert sorted(r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSetPatch") == [
+        "cni-calico-node-affinity", "cni-kube-proxy-affinity"]
 
 
 def test_prod_addon_zone_added_reaches_the_addon_config(addon_plans):

@@ -101,7 +101,17 @@ class Terway(Model):
         return self.cni_plugins_image.replace("{region}", region)
 
 
+class KubeProxy(Model):
+    """kube-proxy of the cloud nodes (its own DaemonSet and config; see docs/cni.md)."""
+
+    image: str = Field(
+        default="", max_length=255, pattern=r"^([a-z0-9.:/_-]+(:[A-Za-z0-9._-]+)?)?$",
+        description="Image of the cloud nodes' kube-proxy; empty: registry.k8s.io/kube-proxy:v<idc.kubernetesVersion>, the "
+                    "image kubeadm deploys for that version. Use the same image (mirror) the IDC's kube-proxy runs.")
+
+
 class Cni(Model):
     cloud_node_label: NodeLabel = NodeLabel()
     calico: Calico = Calico()
     terway: Terway = Terway()
+    kube_proxy: KubeProxy = KubeProxy()
