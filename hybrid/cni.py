@@ -312,32 +312,15 @@ def credential_volumes(mode: str) -> list[tuple[Obj, str]]:
     raise ValueError(f"unknown Terway credential mode {mode!r}")
 
 
-def _loopback_script(source_dir: str) -> str:
-    # Copy beside the target, then rename: kubelet never sees a half-written plugin.
-    return (
-        "set -eu\n"
-        f"cp {source_dir}/loopback /host/opt/cni/bin/.loopback.tmp\n"
-        "chmod 0755 /host/opt/cni/bin/.loopback.tmp\n"
-        "mv -f /host/opt/cni/bin/.loopback.tmp /host/opt/cni/bin/loopback\n"
-    )
-
-
 def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
     t = cni.terway
     image = f"{t.registry(region_id)}/terway:{t.version}"
     labels = terway_labels(region_id)
     selector = {"app": labels["app"], "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"]}
     cm = eni_config_name(region_id)
-    init_loopback = {
-        "name": "install-loopback",
-        "image": t.plugins_image(region_id),
-        "imagePullPolicy": "IfNotPresent",
-        "command": ["/bin/sh", "-c", _loopback_script(t.cni_plugins_dir)],
-        # Root owns /opt/cni/bin; writing there needs uid 0 but no capability.
-        "securityContext": _restricted(),
-        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}},
-        "volumeMounts": [_mount("cni-bin", "/host/opt/cni/bin")],
-    }
+    # No loopback installer: the nodes' kubelet package depends on kubernetes-cni >= 1.2.0 (kubernetes/release
+    # cmd/krel/templates/latest/metadata.yaml, kubelet >= 1.28), which puts the reference plugins, loopback
+    # among them, into /opt/cni/ (cmd/krel/templates/latest/kubernetes-cni/kubernetes-cni.spec %files).
     init_terway = {
         "name": "terway-init",
         "image": image,
@@ -402,7 +385,7 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
                     # Cloud GPU nodes carry pool taints and start NotReady: the CNI must tolerate all of them.
                     "tolerations": [{"operator": "Exists"}],
                     "affinity": terway_affinity(cni, region_id),
-                    "initContainers": [init_loopback, init_terway],
+                    "initContainers": [init_terway],
                     "containers": [terwayd],
                     "volumes": [
                         {"name": "eni-config", "configMap": {"name": cm}},
@@ -436,9 +419,9 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
             ("CKV_K8S_40", _ROOT),
             ("CKV_K8S_43", _DIGEST),
             ("CKV_K8S_15", _PULL),
-            ("CKV_K8S_22", "terway-init runs the vendor init script unchanged; terwayd and install-loopback have read-only root filesystems"),
+            ("CKV_K8S_22", "terway-init runs the vendor init script unchanged; terwayd has a read-only root filesystem"),
             ("CKV_K8S_25", "terwayd adds NET_ADMIN and DAC_OVERRIDE after dropping ALL; nothing else is added"),
-            ("CKV_K8S_28", "terway-init is privileged (host sysctl); terwayd and install-loopback drop ALL including NET_RAW"),
+            ("CKV_K8S_28", "terway-init is privileged (host sysctl); terwayd drops ALL including NET_RAW"),
             ("CKV2_K8S_6", _NO_NETPOL),
         ],
         kube_linter=[
@@ -446,8 +429,8 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str) -> Obj:
             ("privileged-container", "terway-init only: host sysctl (rp_filter), module loading and the chroot into the host root"),
             ("privilege-escalation-container", "terway-init is privileged; the other containers set allowPrivilegeEscalation false"),
             ("run-as-non-root", _ROOT),
-            ("no-read-only-root-fs", "terway-init runs the vendor's init script that writes inside the image; terwayd and install-loopback are read-only"),
-            ("drop-net-raw-capability", "terway-init is privileged; terwayd and install-loopback drop ALL"),
+            ("no-read-only-root-fs", "terway-init runs the vendor's init script that writes inside the image; terwayd is read-only"),
+            ("drop-net-raw-capability", "terway-init is privileged; terwayd drops ALL"),
         ],
     )
 

@@ -94,16 +94,32 @@ def test_manifest_is_the_default_and_prod_keeps_it():
     assert load(minimal).cni.terway.install == "manifest"
 
 
-def test_ipvlan_needs_the_addon():
+def test_ipvlan_is_refused_while_the_guard_and_tc_need_the_veth_datapath():
+    """The metadata guard (FORWARD chain) and tc shaping see pod traffic only on the veth datapath."""
     raw = _raw(_prod_doc())
     raw["cni"]["terway"]["ipvlan"] = True
     with pytest.raises(ConfigError) as err:
         load(raw)
-    assert [i.path for i in err.value.issues] == ["cni.terway"]
-    assert "ipvlan" in err.value.issues[0].message
-    addon = _addon_raw()
+    assert [i.path for i in err.value.issues] == ["cni.terway.ipvlan"]
+    assert "metadata guard" in err.value.issues[0].message
+    addon = _addon_raw()  # the registration region runs GPU pools: guard and tc on its nodes
     addon["cni"]["terway"]["ipvlan"] = True
-    assert load(addon).cni.terway.ipvlan is True
+    with pytest.raises(ConfigError) as err:
+        load(addon)
+    (issue,) = err.value.issues
+    assert issue.path == "cni.terway.ipvlan" and "metadata guard" in issue.message and "\n" not in issue.render()
+    print(issue.render())
+    # Without cloud GPU nodes (serverless only) nothing relies on the veth path: IPVlan is the addon's choice.
+    from types import SimpleNamespace
+
+    from hybrid.model import cni as cni_model
+
+    addon["cni"]["terway"]["ipvlan"] = False
+    p = load(addon)
+    with_ipvlan = p.cni.model_copy(update={"terway": p.cni.terway.model_copy(update={"ipvlan": True})})
+    serverless = [r.model_copy(update={"gpu_pools": [], "elastic_pools": []}) for r in p.regions]
+    assert list(cni_model.check(SimpleNamespace(cni=with_ipvlan, regions=serverless))) == []
+    assert list(cni_model.check(SimpleNamespace(cni=with_ipvlan, regions=p.regions)))
 
 
 def test_addon_mode_needs_the_label_the_component_schedules_on():

@@ -180,3 +180,15 @@ def test_a_region_without_a_path_to_the_vbr_names_the_field(prod_raw, edit, path
     line = issues[path].render()
     assert "\n" not in line and "Fix:" in line
     print(line)
+
+
+def test_idc_announcements_fit_the_vbr_route_limit(prod_raw):
+    """At most 110 dynamic routes per BGP peer on a VBR (Alibaba VBR quotas): 110 ranges pass, 111 do not."""
+    prod_raw["idc"]["nodeCidrs"] += [f"10.20.{i}.0/24" for i in range(63)]
+    prod_raw["idc"]["extraRanges"] += [f"10.30.{i}.0/24" for i in range(43)]
+    assert len(load(prod_raw).idc.ranges) == 110  # 64 node ranges, the pod CIDR, 45 extra ranges
+    prod_raw["idc"]["extraRanges"].append("10.30.200.0/24")
+    issues = _issues(prod_raw)
+    assert list(issues) == ["idc.extraRanges"]
+    assert "111" in issues["idc.extraRanges"].message and "110" in issues["idc.extraRanges"].message
+    print(issues["idc.extraRanges"].render())

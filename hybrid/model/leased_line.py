@@ -155,8 +155,19 @@ class LeasedLine(Model):
         return None
 
 
+# A VBR accepts at most 110 dynamic (BGP) routes per BGP peer and denies the rest (Alibaba Express
+# Connect, VBR quotas; ALIBABA-NOTES "Found in the second round's review").
+VBR_ROUTES_PER_PEER = 110
+
+
 def check(p) -> Iterable[ConfigIssue]:
-    """Every transit-router region has a path from its VPC to the VBR (duck-typed Platform: idc, regions)."""
+    """The IDC's announcements fit the VBR, and every transit-router region has a path from its VPC to the VBR
+    (duck-typed Platform: idc, regions)."""
+    if p.idc.leased_line and len(p.idc.ranges) > VBR_ROUTES_PER_PEER:
+        yield ConfigIssue("idc.extraRanges", f"the IDC would announce {len(p.idc.ranges)} ranges to the VBR "
+                                             f"(nodeCidrs, podCidr, extraRanges), above its limit of {VBR_ROUTES_PER_PEER} "
+                                             "dynamic routes per BGP peer; routes beyond it are denied.",
+                          "merge adjacent ranges into aggregates (the IDC edge announces aggregates, never Calico's per-node blocks).")
     tr_regions = [(i, r) for i, r in enumerate(p.regions) if r.leased_line is not None and r.leased_line.transit_router is not None]
     vbr = p.idc.vbr
     if tr_regions and vbr is None:

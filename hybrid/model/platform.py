@@ -21,6 +21,7 @@ from hybrid.model.base import Model, net, overlaps, zone_in_region
 from hybrid.model.cni import Cni
 from hybrid.model import lease as lease_model
 from hybrid.model import leased_line as leased_line_model
+from hybrid.model import cni as cni_model
 from hybrid.model import pricing as pricing_model
 from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
@@ -255,6 +256,7 @@ def _bgp_peers(p: Platform) -> Iterable[ConfigIssue]:
 
 cross_check(check_virtual_node)
 cross_check(leased_line_model.check)
+cross_check(cni_model.check)
 cross_check(lease_model.check)
 cross_check(pricing_model.check)
 cross_check(check_identity)
