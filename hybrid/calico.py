@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from hybrid import calico_selector
 from hybrid import cni as cni_plan
 from hybrid.model.cni import Cni
 from hybrid.model.network import Idc
@@ -79,7 +80,8 @@ def bgp_peers(cni: Cni) -> list[Obj]:
         "apiVersion": CRD_API,
         "kind": "BGPPeer",
         "metadata": _meta(p.name),
-        "spec": {"peerIP": p.peer_ip, "asNumber": p.as_number, "nodeSelector": p.node_selector},
+        # Calico's canonical form of the selector (the model checked it parses).
+        "spec": {"peerIP": p.peer_ip, "asNumber": p.as_number, "nodeSelector": calico_selector.canonicalise(p.node_selector)},
     } for p in cni.calico.bgp.peers]
 
 

@@ -178,7 +178,8 @@ def test_prod_bgp_turns_the_mesh_off_and_peers_with_the_reflectors(prod_raw):
     assert _by(objs, "BGPPeer") == {
         "rr-a": {"peerIP": "10.2.0.1", "asNumber": 64512, "nodeSelector": "all()"},
         "rr-b": {"peerIP": "10.2.0.2", "asNumber": 64512, "nodeSelector": "all()"},
-        "tor-gpu-r12": {"peerIP": "10.0.63.254", "asNumber": 65012, "nodeSelector": "rack == 'gpu-r12'"},
+        # stacks/Pulumi.prod.yaml writes rack == 'gpu-r12'; Calico's canonical form quotes with "
+        "tor-gpu-r12": {"peerIP": "10.0.63.254", "asNumber": 65012, "nodeSelector": 'rack == "gpu-r12"'},
     }
 
 
@@ -243,6 +244,9 @@ def test_operator_installation_carries_the_pod_pool(prod_raw):
     (lambda b: b["peers"][1].update(name="rr-a"), "cni.calico.bgp"),
     (lambda b: b["peers"][0].update(asNumber=0), "cni.calico.bgp.peers[0].asNumber"),
     (lambda b: b["peers"][0].update(asNumber=4200000000), "cni.calico.bgp.peers[0].asNumber"),
+    # Not Calico selectors (libcalico-go parser_test.go badSelectors: a bare label, label == label).
+    (lambda b: b["peers"][2].update(nodeSelector="rack"), "cni.calico.bgp.peers[2].nodeSelector"),
+    (lambda b: b["peers"][2].update(nodeSelector="rack == gpu-r12"), "cni.calico.bgp.peers[2].nodeSelector"),
 ])
 def test_bad_bgp_config_names_the_field(prod_raw, edit, field):
     edit(prod_raw["cni"]["calico"]["bgp"])
