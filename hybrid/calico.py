@@ -175,20 +175,15 @@ def disabled_pools(cloud: Sequence[CloudRange]) -> list[Obj]:
 
 
 def installation_patch(cni: Cni, idc: Idc) -> Obj:
-    """Operator installs: the calico-node affinity plus BGP on and the pod pool without encapsulation."""
-    bgp = cni.calico.bgp
+    """Operator installs: the calico-node affinity plus BGP on; nothing of the pool.
+
+    The Installation's ``calicoNetwork.ipPools`` entries carry ``cidr`` and ``blockSize``, and
+    the operator changes an existing pool only through the Calico API server
+    (operator:pkg/controller/ippool/pool_controller.go): the pool's encapsulation goes through
+    the same IPPool patch as in manifest installs, which leaves cidr and blockSize alone.
+    """
     patch = cni_plan.calico_installation_patch(cni)
-    patch["spec"]["calicoNetwork"] = {
-        "bgp": "Enabled",
-        "ipPools": [{
-            "name": bgp.pod_pool_name,
-            "cidr": idc.pod_cidr,
-            "encapsulation": "None",
-            "natOutgoing": "Enabled" if bgp.nat_outgoing else "Disabled",
-            "blockSize": bgp.block_size,
-            "nodeSelector": "all()",
-        }],
-    }
+    patch["spec"]["calicoNetwork"] = {"bgp": "Enabled"}
     return patch
 
 
@@ -197,15 +192,14 @@ def routing_objects(cni: Cni, idc: Idc, cloud: Sequence[CloudRange]) -> list[Obj
 
     Peers first, then the BGPConfiguration that turns the mesh off (a node that loses
     the mesh before its peers exist loses every route), then the pod pool's
-    encapsulation change (pod traffic without IPIP needs the routes BGP now carries),
-    pod pool only for manifest installs. ``components/calico.py`` chains them with
+    encapsulation change (pod traffic without IPIP needs the routes BGP now carries), in
+    both install modes. ``components/calico.py`` chains them with
     ``depends_on`` in this order.
     """
     objs = [*bgp_peers(cni), bgp_configuration(cni)]
     for o in objs:
         o["metadata"]["annotations"] = {PATCH_FORCE: "true"}
-    if cni.calico.install == "manifest":
-        objs.append(pod_pool(cni, idc))
+    objs.append(pod_pool(cni, idc))
     objs.extend(disabled_pools(cloud))
     return objs
 

@@ -134,8 +134,8 @@ def test_prod_objects_are_valid_against_calico_crds(prod_raw, install):
     kinds = sorted(o["kind"] for o in objs)
     if install == "manifest":
         assert kinds == ["BGPConfiguration", "BGPPeer", "BGPPeer", "BGPPeer", "IPPool", "IPPool", "IPPool", "IPPool"]
-    else:  # the pod pool lives in the Installation
-        assert kinds == ["BGPConfiguration", "BGPPeer", "BGPPeer", "BGPPeer", "IPPool", "IPPool", "IPPool", "Installation"]
+    else:  # the same pool patch, plus the Installation's affinity and BGP
+        assert kinds == ["BGPConfiguration", "BGPPeer", "BGPPeer", "BGPPeer", "IPPool", "IPPool", "IPPool", "IPPool", "Installation"]
     for o in objs:
         errs = crd_errors(o)
         assert not errs, f"{o['kind']}/{o['metadata']['name']}: {errs}"
@@ -153,8 +153,8 @@ def test_the_schema_check_catches_mistakes(prod_raw):
     prod_raw["cni"]["calico"]["install"] = "operator"
     inst = _objects(prod_raw)[-1]
     bad = json.loads(json.dumps(inst))
-    bad["spec"]["calicoNetwork"]["ipPools"][0]["encapsulation"] = "Never"  # the IPPool spelling, not the operator's
-    assert any("encapsulation" in e for e in crd_errors(bad))
+    bad["spec"]["calicoNetwork"]["bgp"] = "Never"  # an IPPool mode spelling, not the operator's Enabled/Disabled
+    assert any("bgp" in e for e in crd_errors(bad))
 
 
 # The CRD declares ipipMode / vxlanMode as plain strings; the values are Go constants
@@ -226,13 +226,14 @@ def test_every_pod_vswitch_is_covered_and_no_pools_overlap(prod_raw):
             assert a not in b and b not in a, (a, b)
 
 
-def test_operator_installation_carries_the_pod_pool(prod_raw):
+def test_operator_installation_leaves_the_pool_to_the_pool_patch(prod_raw):
     prod_raw["cni"]["calico"]["install"] = "operator"
-    inst = _objects(prod_raw)[-1]
-    net = inst["spec"]["calicoNetwork"]
-    assert net["bgp"] == "Enabled"
-    assert net["ipPools"] == [{"name": "default-ipv4-ippool", "cidr": "10.128.0.0/14", "encapsulation": "None",
-                               "natOutgoing": "Enabled", "blockSize": 26, "nodeSelector": "all()"}]
+    objs = _objects(prod_raw)
+    inst = objs[-1]
+    # BGP on; no ipPools entry (it would carry cidr and blockSize).
+    assert inst["spec"]["calicoNetwork"] == {"bgp": "Enabled"}
+    p = load(prod_raw)
+    assert calico.pod_pool(p.cni, p.idc) in calico.routing_objects(p.cni, p.idc, [])
     # The affinity patch that keeps calico-node off cloud nodes is still there.
     assert "affinity" in inst["spec"]["calicoNodeDaemonSet"]["spec"]["template"]["spec"]
 
