@@ -487,6 +487,8 @@ KUBE_PROXY_DIR = "/var/lib/kube-proxy"
 
 
 def kube_proxy_image(cni: Cni, idc: Idc) -> str:
+    # kubeadm's default: imageRepository registry.k8s.io (cmd/kubeadm/app/constants DefaultImageRepository),
+    # image kube-proxy tagged with the cluster's version (cmd/kubeadm/app/images GetKubernetesImage).
     return cni.kube_proxy.image or f"registry.k8s.io/kube-proxy:v{idc.kubernetes_version}"
 
 
