@@ -82,19 +82,20 @@ def kube_proxy_rules(masq_match: list[str]) -> str:
 
 
 SERVER = textwrap.dedent("""
-    import socket, sys, threading
+    import socket, threading
+    tcp_sock = socket.socket(); tcp_sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp_sock.bind(("10.0.0.10", 6443)); tcp_sock.listen(4)
+    udp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp_sock.bind(("10.128.1.5", 53))
     def tcp():
-        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("10.0.0.10", 6443)); s.listen(4)
         while True:
-            c, a = s.accept(); data = c.recv(100)
+            c, a = tcp_sock.accept(); data = c.recv(100)
             print(f"apiserver 10.0.0.10:6443 saw source {a[0]}", flush=True); c.sendall(b"ok " + data); c.close()
     def udp():
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("10.128.1.5", 53))
         while True:
-            data, a = s.recvfrom(100)
-            print(f"coredns 10.128.1.5:53 saw source {a[0]}", flush=True); s.sendto(b"ok " + data, a)
+            data, a = udp_sock.recvfrom(100)
+            print(f"coredns 10.128.1.5:53 saw source {a[0]}", flush=True); udp_sock.sendto(b"ok " + data, a)
     threading.Thread(target=tcp, daemon=True).start(); threading.Thread(target=udp, daemon=True).start()
+    print("ready", flush=True)
     threading.Event().wait(60)
 """)
 
@@ -178,6 +179,8 @@ def site():
         sh(*x["vpc"], "iptables", "-t", "raw", "-A", "PREROUTING", "-i", vn0, "!", "-s", NODE, "-j", "DROP")
         sh(*x["pod"], "iptables", "-t", "raw", "-A", "OUTPUT", "-s", POD)
         server = subprocess.Popen([*x["idc"], sys.executable, "-c", SERVER], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # Both sockets are bound before the first packet is sent (the server prints "ready" after binding).
+        assert server.stdout.readline().strip() == "ready"
         yield {"ns": ns, "x": x, "vn1": vn1, "server": server}
     finally:
         if server is not None:
