@@ -563,6 +563,12 @@ def kube_proxy_cloud_daemonset(cni: Cni, idc: Idc) -> Obj:
         # As kubeadm runs it: iptables, conntrack and sysctls of the host.
         "securityContext": _privileged(),
         "resources": _resources("50m", "64Mi", "256Mi"),
+        # kube-proxy's health server: healthzBindAddress defaults to 0.0.0.0:10256 and /healthz
+        # answers 200 while its rules are in sync (kubernetes pkg/proxy/apis/config/v1alpha1/defaults.go,
+        # pkg/proxy/healthcheck/proxier_health.go). hostNetwork: the probe reaches the node's address.
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": 10256}, "periodSeconds": 10, "timeoutSeconds": 5},
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 10256}, "initialDelaySeconds": 30,
+                          "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 6},
         "volumeMounts": [
             _mount("kube-proxy", KUBE_PROXY_DIR, read_only=True),
             _mount("xtables-lock", "/run/xtables.lock"),
