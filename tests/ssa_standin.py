@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 Path = tuple[str, ...]
 
@@ -237,8 +237,3 @@ def diff(before: dict, after: dict) -> list[str]:
             out.append(f"~ {p}: {json.dumps(b[p])} -> {json.dumps(a[p])}")
     return out
 
-
-def walk_managers(server: Apiserver) -> Iterator[tuple[Key, str, str]]:
-    for k, st in sorted(server.objects.items()):
-        for m, op in sorted(st.operations.items()):
-            yield k, m, op
