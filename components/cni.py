@@ -62,11 +62,21 @@ class DualCni(pulumi.ComponentResource):
         self.resources: dict[str, pulumi.CustomResource] = {}
         cni, idc = args.cni, args.idc
 
-        # The cluster already runs Calico: its objects are adopted (upsert) and never deleted,
-        # whatever happens to the stack (destroy, a change of calico.install).
+        # The cluster already runs Calico: its objects are patched server-side (only the fields
+        # named are owned) and never given back. Deleting a Patch resource relinquishes its fields
+        # and unmanaged fields reset to their defaults (pulumi-kubernetes docs, "Managing Resources
+        # with Server-Side Apply"): calico-node would lose its affinity and start on cloud nodes
+        # beside Terway, so destroy leaves the patched objects as they are (retain_on_delete).
         adopt = pulumi.ResourceOptions(parent=self, provider=args.adopt_provider, retain_on_delete=True)
         if cni.calico.install == "manifest":
-            self._declare(plan.calico_node_daemonset(cni, idc), opts=adopt)
+            ds = plan.calico_node_patch(cni)
+            meta = ds["metadata"]
+            self.resources[f"DaemonSet/{meta['namespace']}/{meta['name']}"] = k8s.apps.v1.DaemonSetPatch(
+                f"{name}-calico-node-affinity",
+                metadata=meta,
+                spec=ds["spec"],
+                opts=adopt,
+            )
         else:
             patch = calico_plan.installation_patch(cni, idc)
             self.resources["Installation/default"] = k8s.apiextensions.CustomResourcePatch(
@@ -77,6 +87,15 @@ class DualCni(pulumi.ComponentResource):
                 spec=patch["spec"],
                 opts=adopt,
             )
+
+        if args.regions:
+            # Cloud nodes run their own kube-proxy (pods are local by their veth, hybrid/cni.py
+            # kube_proxy_cloud_config); kubeadm's keeps off them through an affinity patch.
+            kp = plan.kube_proxy_patch(cni)
+            self.resources[f"DaemonSet/{kp['metadata']['namespace']}/{kp['metadata']['name']}"] = k8s.apps.v1.DaemonSetPatch(
+                f"{name}-kube-proxy-affinity", metadata=kp["metadata"], spec=kp["spec"], opts=adopt)
+            kp_cm = self._declare(plan.kube_proxy_config_map(cni))
+            self._declare(plan.kube_proxy_cloud_daemonset(cni, idc), depends_on=[kp_cm])
 
         self.eni_configs: dict[str, pulumi.Output[dict]] = {}
         # install: addon: the registered cluster's terway-eniip component (TerwayAddon) brings its own

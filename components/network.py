@@ -9,6 +9,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.contracts import RegionNetworkOutputs
+from hybrid import transit
 from hybrid.model.network import Idc, Region
 
 KUBELET_PORT = 10250
@@ -23,8 +24,9 @@ class RegionNetworkArgs:
     region: Region
     idc: Idc
     environment: str
-    # Pod vSwitch CIDRs of the other regions: cross-region pod traffic over the leased line.
-    peer_pod_cidrs: list[str] = field(default_factory=list)
+    # The other regions: their VPCs get routes here (hybrid/transit.py) and their pod vSwitches
+    # are admitted by this region's pods group.
+    peers: list[Region] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -56,11 +58,15 @@ class RegionNetwork(pulumi.ComponentResource):
             enable_ipv6=r.ipv6,
             description=f"Cloud GPU nodes of the {args.idc.name} cluster ({args.environment}).",
             tags=self._tags,
-            opts=self._adopt(existing.vpc_id if existing else None, ["vpcName", "description", "tags"]),
+            # enableIpv6 too: an adopted VPC keeps the IPv6 setting its team chose; toggling it from here
+            # would add or remove the VPC's IPv6 block under every workload in it.
+            opts=self._adopt(existing.vpc_id if existing else None, ["vpcName", "description", "tags", "enableIpv6"]),
         )
         self.node_vswitches = {z.id: self._create_vswitch(z.id, z.node_vswitch_cidr, "nodes") for z in r.zones if z.node_vswitch_cidr}
         self.pod_vswitches = {z.id: self._create_vswitch(z.id, z.pod_vswitch_cidr, "pods") for z in r.zones if z.pod_vswitch_cidr}
         self.attachment: Optional[alicloud.cen.TransitRouterVpcAttachment] = None
+        self.inter_region: Optional[pulumi.CustomResource] = None
+        self._vbr_region_provider: Optional[alicloud.Provider] = None
         self.idc_routes = self._create_leased_line()
         self.workers_sg = self._create_workers_sg()
         self.pods_sg = self._create_pods_sg()
@@ -114,10 +120,11 @@ class RegionNetwork(pulumi.ComponentResource):
         )
 
     def _create_leased_line(self) -> pulumi.Output[dict]:
-        """The region's path to the IDC; returns what each IDC range's route points at."""
+        """The region's path to the IDC and to the other VPCs (hybrid/transit.py); returns what the routes point at."""
         a = self._args
         ll = a.region.leased_line
-        if ll is None:  # the model only allows this while idc.leasedLine is false
+        path = transit.region_path(a.idc, a.region, [a.region, *a.peers])
+        if ll is None or path is None:  # the model only allows this while idc.leasedLine is false
             return pulumi.Output.from_input({"kind": "none", "routes": {}})
         if ll.transit_router is not None:
             tr = ll.transit_router
@@ -135,47 +142,91 @@ class RegionNetwork(pulumi.ComponentResource):
                 tags=self._tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            if tr.route_table_id is not None:  # the TR route table's association and propagation
+            # The resource's id is "<cen id>:<attachment id>" (terraform-provider-alicloud
+            # resource_alicloud_cen_transit_router_vpc_attachment.go d.SetId); route tables and route
+            # entries take the bare tr-attach-... (transit_router_attachment_id).
+            vpc_attachment = self.attachment.transit_router_attachment_id
+            link_id = self._create_inter_region(path) if path.inter_region is not None else None
+            for b in path.bindings:
+                attachment_id = vpc_attachment if b.attachment == "vpc" else link_id
+                parent = self.attachment if b.attachment == "vpc" else self.inter_region
+                suffix = "tr" if b.attachment == "vpc" else f"link-{b.region_id}"
+                opts = pulumi.ResourceOptions(parent=parent)
+                if b.region_id != a.region.id:  # the VBR's transit router: its own region's API
+                    opts = pulumi.ResourceOptions(parent=parent, provider=self._vbr_provider())
                 alicloud.cen.TransitRouterRouteTableAssociation(
-                    f"{self._name}-tr-association",
-                    transit_router_attachment_id=self.attachment.transit_router_attachment_id,
-                    transit_router_route_table_id=tr.route_table_id,
-                    opts=pulumi.ResourceOptions(parent=self.attachment),
-                )
+                    f"{self._name}-{suffix}-association", transit_router_attachment_id=attachment_id,
+                    transit_router_route_table_id=b.route_table_id, opts=opts)
                 alicloud.cen.TransitRouterRouteTablePropagation(
-                    f"{self._name}-tr-propagation",
-                    transit_router_attachment_id=self.attachment.transit_router_attachment_id,
-                    transit_router_route_table_id=tr.route_table_id,
-                    opts=pulumi.ResourceOptions(parent=self.attachment),
-                )
+                    f"{self._name}-{suffix}-propagation", transit_router_attachment_id=attachment_id,
+                    transit_router_route_table_id=b.route_table_id, opts=opts)
             route_table = self.vpc.route_table_id
-            # The bare tr-attach-... id: the attachment's provider id is "<cen id>:<attachment id>"
-            # (hybrid_tools/provider_ids.py), which neither NextHopId nor the route table calls take.
-            hop_type, hop_id, managed = "Attachment", self.attachment.transit_router_attachment_id, True
+            hop_type, hop_id, managed = "Attachment", vpc_attachment, True
         else:
             ev = ll.existing_vpc
             route_table = pulumi.Output.from_input(ev.route_table_id)
             hop_type, hop_id, managed = ev.next_hop.type, pulumi.Output.from_input(ev.next_hop.id), ev.create_routes
         if managed:
             for field, cidr in a.idc.ranges:
-                alicloud.vpc.RouteEntry(
-                    f"{self._name}-idc-route-{_slug(cidr)}",
-                    route_table_id=route_table,
-                    destination_cidrblock=cidr,
-                    nexthop_type=hop_type,
-                    nexthop_id=hop_id,
-                    description=f"IDC idc.{field} over the leased line",
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
+                self._route(f"idc-route-{_slug(cidr)}", route_table, cidr, hop_type, hop_id, f"IDC idc.{field} over the leased line")
+            for peer, cidr in path.vpc_routes:
+                self._route(f"vpc-route-{_slug(cidr)}", route_table, cidr, hop_type, hop_id,
+                            f"VPC of {peer} through the transit routers")
+        routes = {cidr: "managed" if managed else "existing" for _, cidr in a.idc.ranges}
+        vpc_routes = {cidr: "managed" if managed else "existing" for _, cidr in path.vpc_routes}
         # The attachment's provider id ("<cen id>:<attachment id>": what `pulumi import` takes) beside the hop.
         attachment_id = self.attachment.id if self.attachment is not None else None
         return pulumi.Output.all(route_table, hop_id, attachment_id).apply(lambda v: {
             "kind": ll.kind,
             "routeTableId": v[0],
             "nextHop": {"type": hop_type, "id": v[1]},
-            "routes": {cidr: "managed" if managed else "existing" for _, cidr in a.idc.ranges},
+            "routes": routes,
+            "vpcRoutes": vpc_routes,
             **({"attachmentId": v[2]} if v[2] is not None else {}),
         })
+
+    def _route(self, key: str, route_table, cidr: str, hop_type: str, hop_id, why: str) -> None:
+        alicloud.vpc.RouteEntry(
+            f"{self._name}-{key}",
+            route_table_id=route_table,
+            destination_cidrblock=cidr,
+            nexthop_type=hop_type,
+            nexthop_id=hop_id,
+            description=why,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _vbr_provider(self) -> alicloud.Provider:
+        if self._vbr_region_provider is None:
+            vbr = self._args.idc.vbr
+            self._vbr_region_provider = alicloud.Provider(f"{self._name}-vbr-region", region=vbr.region_id,
+                                                          opts=pulumi.ResourceOptions(parent=self))
+        return self._vbr_region_provider
+
+    def _create_inter_region(self, path: transit.RegionPath) -> pulumi.Input[str]:
+        """The connection from this region's transit router to the VBR's: declared, or referenced by id."""
+        ir = path.inter_region
+        a = self._args
+        if ir.existing_attachment_id is not None:
+            self.inter_region = self.attachment  # parent of its route-table bindings
+            return ir.existing_attachment_id
+        self.inter_region = alicloud.cen.TransitRouterPeerAttachment(
+            f"{self._name}-inter-region",
+            cen_id=a.region.leased_line.transit_router.cen_id,
+            transit_router_id=ir.local_transit_router_id,
+            peer_transit_router_id=ir.peer_transit_router_id,
+            peer_transit_router_region_id=ir.peer_region_id,
+            # Pay by data transfer: no bandwidth plan; bandwidth is the throttling threshold
+            # (pulumi-alicloud 4.0.0 cen/transit_router_peer_attachment.py).
+            bandwidth_type="DataTransfer",
+            bandwidth=ir.bandwidth_mbps,
+            transit_router_peer_attachment_name=f"hybrid-{a.environment}-{a.region.id}-to-{ir.peer_region_id}",
+            transit_router_attachment_description=f"{a.region.id} to the leased line's transit router in {ir.peer_region_id}.",
+            tags=self._tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Composite id "<cen id>:<attachment id>" as for the VPC attachment: bindings take the bare id.
+        return self.inter_region.transit_router_attachment_id
 
     def _ipv6_mask(self, zone: str, role: str) -> int:
         # The VPC gets a /56; each vSwitch a distinct /64 index (0..255), stable by zone order.
@@ -224,8 +275,7 @@ class RegionNetwork(pulumi.ComponentResource):
         sources = list(a.idc.node_cidrs) + [a.idc.pod_cidr, a.region.vpc_cidr]
         for cidr in sources:
             self._ingress(sg, "kubelet", "tcp", f"{KUBELET_PORT}/{KUBELET_PORT}", cidr, "kubelet API for the IDC apiserver, metrics and logs")
-        for cidr in a.idc.node_cidrs:
-            self._ingress(sg, "icmp", "icmp", "-1/-1", cidr, "ICMP from IDC nodes for path-MTU discovery over the leased line")
+        self._icmp_from_idc(sg, "icmp")
         if a.region.node_port_range is not None:
             npr = a.region.node_port_range
             for cidr in sources:
@@ -239,14 +289,39 @@ class RegionNetwork(pulumi.ComponentResource):
         a = self._args
         sg = self._sg("pods", "Terway pod ENIs: pod traffic from IDC nodes and pods and from pod vSwitches only.")
         own_pods = [z.pod_vswitch_cidr for z in a.region.zones if z.pod_vswitch_cidr]
-        sources = list(a.idc.node_cidrs) + [a.idc.pod_cidr] + own_pods + sorted(a.peer_pod_cidrs)
+        peer_pods = sorted(z.pod_vswitch_cidr for r in a.peers for z in r.zones if z.pod_vswitch_cidr)
+        sources = list(a.idc.node_cidrs) + [a.idc.pod_cidr] + own_pods + peer_pods
         for cidr in sources:
             for proto in ("tcp", "udp"):
                 self._ingress(sg, "pod", proto, "1/65535", cidr, "pod-to-pod and node-to-pod traffic inside the hybrid cluster")
+        # Cloud nodes' own traffic to a Service lands on a pod ENI from the node's address: kube-proxy
+        # masquerades what does not come from a pod veth (``! -i cali+``, hybrid/cni.py
+        # kube_proxy_cloud_config) - the kubelet, hostNetwork pods (Terway, the device plugin) -
+        # and the endpoint may be a Terway pod on another cloud node (terway release-1.16
+        # plugin/datapath/policy_router_linux.go: pod IPs live on secondary ENIs, which carry this group).
+        node_vswitches = sorted([z.node_vswitch_cidr for z in a.region.zones if z.node_vswitch_cidr]
+                                + [z.node_vswitch_cidr for r in a.peers for z in r.zones if z.node_vswitch_cidr])
+        for cidr in node_vswitches:
+            for proto in ("tcp", "udp"):
+                self._ingress(sg, "pod-from-node", proto, "1/65535", cidr,
+                              "cloud nodes' own traffic to Services whose endpoints are Terway pods (kube-proxy masquerades it)")
         if a.region.ipv6:
             for proto in ("tcp", "udp"):
                 self._ingress_v6(sg, "pod", proto, "1/65535", "pod traffic inside the VPC")
+        self._icmp_from_idc(sg, "pod-icmp")
         return sg
+
+    def _icmp_from_idc(self, sg: alicloud.ecs.SecurityGroup, key: str) -> None:
+        """ICMP from every IDC range, for "fragmentation needed" (type 3 code 4).
+
+        Path-MTU discovery over the leased line needs the routers and hosts of every IDC range
+        to reach the nodes' and the pods' ENIs with ICMP type 3 code 4; without it TCP stalls
+        on full-size packets. Security-group rules cannot name an ICMP type: for ip_protocol
+        icmp the port range is -1/-1 (Alibaba AuthorizeSecurityGroup, PortRange), so all of
+        ICMP from these ranges is admitted.
+        """
+        for _, cidr in self._args.idc.ranges:
+            self._ingress(sg, key, "icmp", "-1/-1", cidr, "ICMP (fragmentation needed, path-MTU discovery) from the IDC over the leased line")
 
     def _create_flow_log(self) -> None:
         a = self._args

@@ -96,10 +96,10 @@ class HybridPlatform(pulumi.ComponentResource):
                 region=region.id,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            peers = [z.pod_vswitch_cidr for other in p.regions if other.id != region.id for z in other.zones if z.pod_vswitch_cidr]
+            peers = [other for other in p.regions if other.id != region.id]
             self.networks[region.id] = RegionNetwork(
                 f"{region.id}",
-                RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment, peer_pod_cidrs=peers, tags=self._tags),
+                RegionNetworkArgs(region=region, idc=p.idc, environment=p.environment, peers=peers, tags=self._tags),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
             ).outputs
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from hybrid import calico_selector
 from hybrid import cni as cni_plan
 from hybrid.model.cni import Cni
 from hybrid.model.network import Idc
@@ -45,6 +46,10 @@ Obj = dict[str, Any]
 CRD_API = "crd.projectcalico.org/v1"
 # The global BGP configuration is the one named "default" (confd/pkg/backends/calico/client.go, globalConfigName).
 GLOBAL_BGP_CONFIG = "default"
+# Server-side apply takes over the fields the object names from another manager (kubectl,
+# calico-node, calicoctl) instead of failing on the conflict; fields it does not name stay
+# with their managers (pulumi-kubernetes annotation, docs "Managing Resources with Server-Side Apply").
+PATCH_FORCE = "pulumi.com/patchForce"
 LABELS = {"app.kubernetes.io/part-of": "hybrid-dual-cni", "app.kubernetes.io/component": "calico-routing"}
 
 
@@ -75,28 +80,69 @@ def bgp_peers(cni: Cni) -> list[Obj]:
         "apiVersion": CRD_API,
         "kind": "BGPPeer",
         "metadata": _meta(p.name),
-        "spec": {"peerIP": p.peer_ip, "asNumber": p.as_number, "nodeSelector": p.node_selector},
+        # Calico's canonical form of the selector (the model checked it parses).
+        "spec": {"peerIP": p.peer_ip, "asNumber": p.as_number, "nodeSelector": calico_selector.canonicalise(p.node_selector)},
     } for p in cni.calico.bgp.peers]
 
 
 def pod_pool(cni: Cni, idc: Idc) -> Obj:
-    """The IDC pod pool (manifest installs): routed, no overlay."""
+    """The IDC pod pool (manifest installs) as this program patches it: routed, no overlay.
+
+    The pool exists (calico-node's startup made it, node/pkg/lifecycle/startup/startup.go)
+    and is applied server-side with only the fields this program must own: encapsulation
+    off and natOutgoing. ``cidr`` and ``blockSize`` are never written: libcalico-go's
+    clientv3/ippool.go refuses to change them on an existing pool, and writing the CRD
+    directly skips that check and corrupts IPAM (allocation blocks already carved from the
+    old values). The live values are read back and compared instead (:func:`live_pool_mismatch`).
+    ``disabled``, ``nodeSelector`` and ``allowedUses`` stay as the live pool has them.
+    """
     bgp = cni.calico.bgp
+    meta: Obj = {"name": bgp.pod_pool_name}
+    # calico-node's startup owns ipipMode/vxlanMode (it wrote them when it created the pool): taking
+    # them over is a conflict, forced for exactly the fields declared here (pulumi-kubernetes
+    # annotation pulumi.com/patchForce, docs: "Managing Resources with Server-Side Apply").
+    meta["annotations"] = {PATCH_FORCE: "true"}
     return {
         "apiVersion": CRD_API,
         "kind": "IPPool",
-        "metadata": _meta(bgp.pod_pool_name),
+        "metadata": meta,
         "spec": {
-            "cidr": idc.pod_cidr,
             "ipipMode": "Never",
             "vxlanMode": "Never",
             "natOutgoing": bgp.nat_outgoing,
-            "disabled": False,
-            "blockSize": bgp.block_size,
-            "nodeSelector": "all()",
-            "allowedUses": ["Workload", "Tunnel"],
         },
     }
+
+
+# The pool fields Calico never changes on an existing pool (libcalico-go/lib/clientv3/ippool.go
+# Update: "cidr" and "blockSize" are refused; the CRD schema names them spec.cidr / spec.blockSize).
+IMMUTABLE_POOL_FIELDS = ("cidr", "blockSize")
+
+
+def live_pool_mismatch(live_spec: Any, cni: Cni, idc: Idc) -> str | None:
+    """One line naming the stack field, both values and the fix, or None when the live pool agrees.
+
+    ``live_spec`` is the pool's spec as the apiserver returned it; the IPPool CRD requires
+    ``cidr`` (crd.projectcalico.org_ippools.yaml), so a spec without it is an answer this
+    program does not understand, and is refused rather than passed.
+    """
+    bgp = cni.calico.bgp
+    name = bgp.pod_pool_name
+    if not isinstance(live_spec, dict) or "cidr" not in live_spec:
+        return (f"IPPool {name}: the cluster returned no spec.cidr for the pool; "
+                f"check that cni.calico.bgp.podPoolName names the live pool (kubectl get ippools.crd.projectcalico.org).")
+    live_cidr = str(live_spec["cidr"])
+    # blockSize is optional in the CRD; libcalico-go defaults an IPv4 pool to 26 (api/pkg/apis/projectcalico/v3/ippool.go).
+    live_block = int(live_spec.get("blockSize", 26))
+    problems = []
+    if live_cidr != idc.pod_cidr:
+        problems.append(f"idc.podCidr is {idc.pod_cidr} but the live pool's cidr is {live_cidr}")
+    if live_block != bgp.block_size:
+        problems.append(f"cni.calico.bgp.blockSize is {bgp.block_size} but the live pool's blockSize is {live_block}")
+    if not problems:
+        return None
+    return (f"IPPool {name}: " + "; ".join(problems) +
+            ": Calico cannot change either on an existing pool; set the stack values to the live pool's.")
 
 
 def disabled_pool_name(region_id: str) -> str:
@@ -129,38 +175,42 @@ def disabled_pools(cloud: Sequence[CloudRange]) -> list[Obj]:
 
 
 def installation_patch(cni: Cni, idc: Idc) -> Obj:
-    """Operator installs: the calico-node affinity plus BGP on and the pod pool without encapsulation."""
-    bgp = cni.calico.bgp
+    """Operator installs: the calico-node affinity plus BGP on; nothing of the pool.
+
+    The Installation's ``calicoNetwork.ipPools`` entries carry ``cidr`` and ``blockSize``, and
+    the operator changes an existing pool only through the Calico API server
+    (operator:pkg/controller/ippool/pool_controller.go): the pool's encapsulation goes through
+    the same IPPool patch as in manifest installs, which leaves cidr and blockSize alone.
+    """
     patch = cni_plan.calico_installation_patch(cni)
-    patch["spec"]["calicoNetwork"] = {
-        "bgp": "Enabled",
-        "ipPools": [{
-            "name": bgp.pod_pool_name,
-            "cidr": idc.pod_cidr,
-            "encapsulation": "None",
-            "natOutgoing": "Enabled" if bgp.nat_outgoing else "Disabled",
-            "blockSize": bgp.block_size,
-            "nodeSelector": "all()",
-        }],
-    }
+    patch["spec"]["calicoNetwork"] = {"bgp": "Enabled"}
     return patch
 
 
-# Server-side apply takes over fields another manager (kubectl, calico-node, calicoctl)
-# set on an adopted object instead of failing on the conflict (pulumi-kubernetes annotation).
-PATCH_FORCE = "pulumi.com/patchForce"
-
-
 def routing_objects(cni: Cni, idc: Idc, cloud: Sequence[CloudRange]) -> list[Obj]:
-    """The crd.projectcalico.org objects this program declares, pod pool only for manifest installs."""
-    objs = [bgp_configuration(cni), *bgp_peers(cni)]
-    if cni.calico.install == "manifest":
-        objs.append(pod_pool(cni, idc))
-    objs.extend(disabled_pools(cloud))
+    """The crd.projectcalico.org objects this program declares, in cut-over order.
+
+    Peers first, then the BGPConfiguration that turns the mesh off (a node that loses
+    the mesh before its peers exist loses every route), then the pod pool's
+    encapsulation change (pod traffic without IPIP needs the routes BGP now carries), in
+    both install modes. ``components/calico.py`` chains them with
+    ``depends_on`` in this order.
+    """
+    objs = [*bgp_peers(cni), bgp_configuration(cni)]
     for o in objs:
-        if adopted(o):
-            o["metadata"]["annotations"] = {PATCH_FORCE: "true"}
+        o["metadata"]["annotations"] = {PATCH_FORCE: "true"}
+    objs.append(pod_pool(cni, idc))
+    objs.extend(disabled_pools(cloud))
     return objs
+
+
+# Adopted kinds in cut-over order: every peer, then the mesh off, then the pool's encapsulation.
+CUTOVER_ORDER = ("BGPPeer", "BGPConfiguration", "IPPool")
+
+
+def patched(obj: Obj) -> bool:
+    """Objects applied as a server-side patch of a live object: only the fields they name are owned."""
+    return obj["kind"] == "IPPool" and not obj["spec"].get("disabled", False)
 
 
 def adopted(obj: Obj) -> bool:

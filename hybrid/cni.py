@@ -313,16 +313,6 @@ def credential_volumes(mode: str) -> list[tuple[Obj, str]]:
     raise ValueError(f"unknown Terway credential mode {mode!r}")
 
 
-def _loopback_script(source_dir: str) -> str:
-    # Copy beside the target, then rename: kubelet never sees a half-written plugin.
-    return (
-        "set -eu\n"
-        f"cp {source_dir}/loopback /host/opt/cni/bin/.loopback.tmp\n"
-        "chmod 0755 /host/opt/cni/bin/.loopback.tmp\n"
-        "mv -f /host/opt/cni/bin/.loopback.tmp /host/opt/cni/bin/loopback\n"
-    )
-
-
 def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optional[str] = None) -> Obj:
     """``apiserver``: HOST:PORT Terway talks to directly (nodeAccess.controlPlaneEndpoint), so it starts without kube-proxy."""
     t = cni.terway
@@ -331,16 +321,9 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
     labels = terway_labels(region_id)
     selector = {"app": labels["app"], "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"]}
     cm = eni_config_name(region_id)
-    init_loopback = {
-        "name": "install-loopback",
-        "image": t.plugins_image(region_id),
-        "imagePullPolicy": "IfNotPresent",
-        "command": ["/bin/sh", "-c", _loopback_script(t.cni_plugins_dir)],
-        # Root owns /opt/cni/bin; writing there needs uid 0 but no capability.
-        "securityContext": _restricted(),
-        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}},
-        "volumeMounts": [_mount("cni-bin", "/host/opt/cni/bin")],
-    }
+    # No loopback installer: the nodes' kubelet package depends on kubernetes-cni >= 1.2.0 (kubernetes/release
+    # cmd/krel/templates/latest/metadata.yaml, kubelet >= 1.28), which puts the reference plugins, loopback
+    # among them, into /opt/cni/ (cmd/krel/templates/latest/kubernetes-cni/kubernetes-cni.spec %files).
     init_terway = {
         "name": "terway-init",
         "image": image,
@@ -406,7 +389,7 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
                     # Cloud GPU nodes carry pool taints and start NotReady: the CNI must tolerate all of them.
                     "tolerations": [{"operator": "Exists"}],
                     "affinity": terway_affinity(cni, region_id),
-                    "initContainers": [init_loopback, init_terway],
+                    "initContainers": [init_terway],
                     "containers": [terwayd],
                     "volumes": [
                         {"name": "eni-config", "configMap": {"name": cm}},
@@ -440,9 +423,9 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
             ("CKV_K8S_40", _ROOT),
             ("CKV_K8S_43", _DIGEST),
             ("CKV_K8S_15", _PULL),
-            ("CKV_K8S_22", "terway-init runs the vendor init script unchanged; terwayd and install-loopback have read-only root filesystems"),
+            ("CKV_K8S_22", "terway-init runs the vendor init script unchanged; terwayd has a read-only root filesystem"),
             ("CKV_K8S_25", "terwayd adds NET_ADMIN and DAC_OVERRIDE after dropping ALL; nothing else is added"),
-            ("CKV_K8S_28", "terway-init is privileged (host sysctl); terwayd and install-loopback drop ALL including NET_RAW"),
+            ("CKV_K8S_28", "terway-init is privileged (host sysctl); terwayd drops ALL including NET_RAW"),
             ("CKV2_K8S_6", _NO_NETPOL),
         ],
         kube_linter=[
@@ -450,8 +433,8 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
             ("privileged-container", "terway-init only: host sysctl (rp_filter), module loading and the chroot into the host root"),
             ("privilege-escalation-container", "terway-init is privileged; the other containers set allowPrivilegeEscalation false"),
             ("run-as-non-root", _ROOT),
-            ("no-read-only-root-fs", "terway-init runs the vendor's init script that writes inside the image; terwayd and install-loopback are read-only"),
-            ("drop-net-raw-capability", "terway-init is privileged; terwayd and install-loopback drop ALL"),
+            ("no-read-only-root-fs", "terway-init runs the vendor's init script that writes inside the image; terwayd is read-only"),
+            ("drop-net-raw-capability", "terway-init is privileged; terwayd drops ALL"),
         ],
         # chart: volume host-root (path /) mounted by terway-init only, which chroots into the host
         host_root_init=[("terway-init", "chroots into the host root to disable the image's ENI auto-configuration "
@@ -461,151 +444,28 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
 
 # --- Calico ----------------------------------------------------------------
 
-CALICO_LABELS = {"k8s-app": "calico-node"}
+CALICO_NODE = "calico-node"  # the DaemonSet's name in calico.yaml (manifests/calico.yaml at v3.28.2)
 
 
-def calico_node_daemonset(cni: Cni, idc: Idc) -> Obj:
-    """calico-node in BGP mode (no IPIP, no VXLAN), kept off cloud and virtual nodes.
+def calico_node_patch(cni: Cni) -> Obj:
+    """Manifest installs: the running calico-node DaemonSet gets its node affinity, nothing else.
 
-    Takes over the DaemonSet of the existing manifest install (same name,
-    selector and ServiceAccount; ``calico-config`` ConfigMap, CRDs and RBAC stay
-    as installed). Left out on purpose: ``upgrade-ipam`` (host-local migration,
-    long done), ``mount-bpffs`` and the bpffs/nodeproc/sys-fs mounts (eBPF
-    dataplane only) and the policysync socket dir (Dikastes, unused).
+    Applied server-side as a patch (pulumi-kubernetes ``apps.v1.DaemonSetPatch``): the
+    apiserver merges only the fields named here and records this program as their sole
+    manager; image, env, volumes and everything else stay as the cluster's Calico
+    install made them and keep their managers. The v3.28.2 manifest sets no affinity,
+    so nothing conflicts and no force is needed; a conflict (someone else manages the
+    affinity) fails the run instead of taking the field over. ``nodeSelectorTerms``
+    is an atomic list (k8s.io/api core/v1 types.go ``+listType=atomic``): the patch owns
+    the whole term list.
     """
     c = cni.calico
-    node_image = f"{c.image_registry}/node:{c.version}"
-    cni_image = f"{c.image_registry}/cni:{c.version}"
-    services_endpoint = {"configMapRef": {"name": "kubernetes-services-endpoint", "optional": True}}
-    install_cni = {
-        "name": "install-cni",
-        "image": cni_image,
-        "imagePullPolicy": "IfNotPresent",
-        "command": ["/opt/cni/bin/install"],
-        "envFrom": [services_endpoint],
-        "env": [
-            {"name": "CNI_CONF_NAME", "value": "10-calico.conflist"},
-            _cm_env("CNI_NETWORK_CONFIG", "calico-config", "cni_network_config"),
-            _field_env("KUBERNETES_NODE_NAME", "spec.nodeName"),
-            _cm_env("CNI_MTU", "calico-config", "veth_mtu"),
-            {"name": "SLEEP", "value": "false"},
-        ],
-        # Upstream runs this privileged; copying binaries and writing a conflist needs only uid 0.
-        "securityContext": _restricted(read_only_root=False),
-        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
-        "volumeMounts": [_mount("cni-bin-dir", "/host/opt/cni/bin"), _mount("cni-net-dir", "/host/etc/cni/net.d")],
-    }
-    env = [
-        {"name": "DATASTORE_TYPE", "value": "kubernetes"},
-        {"name": "WAIT_FOR_DATASTORE", "value": "true"},
-        _field_env("NODENAME", "spec.nodeName"),
-        _cm_env("CALICO_NETWORKING_BACKEND", "calico-config", "calico_backend"),
-        {"name": "CLUSTER_TYPE", "value": "k8s,bgp"},
-        {"name": "IP", "value": "autodetect"},
-        # The BGP address is the node's InternalIP, not whichever NIC comes first on a bare-metal box.
-        {"name": "IP_AUTODETECTION_METHOD", "value": "kubernetes-internal-ip"},
-        {"name": "CALICO_IPV4POOL_CIDR", "value": idc.pod_cidr},
-        # Pure BGP: the route reflector announces pod routes to the switches, no overlay.
-        {"name": "CALICO_IPV4POOL_IPIP", "value": "Never"},
-        {"name": "CALICO_IPV4POOL_VXLAN", "value": "Never"},
-        {"name": "CALICO_IPV6POOL_VXLAN", "value": "Never"},
-        _cm_env("FELIX_IPINIPMTU", "calico-config", "veth_mtu"),
-        _cm_env("FELIX_VXLANMTU", "calico-config", "veth_mtu"),
-        _cm_env("FELIX_WIREGUARDMTU", "calico-config", "veth_mtu"),
-        {"name": "CALICO_DISABLE_FILE_LOGGING", "value": "true"},
-        {"name": "FELIX_DEFAULTENDPOINTTOHOSTACTION", "value": "ACCEPT"},
-        {"name": "FELIX_IPV6SUPPORT", "value": "false"},
-        {"name": "FELIX_HEALTHENABLED", "value": "true"},
-    ]
-    node = {
-        "name": "calico-node",
-        "image": node_image,
-        "imagePullPolicy": "IfNotPresent",
-        "envFrom": [services_endpoint],
-        "env": env,
-        # BIRD, iptables, routes and /proc/sys on the host: calico-node has no unprivileged mode.
-        "securityContext": _privileged(),
-        "resources": _resources("250m", "256Mi", "2Gi"),
-        "lifecycle": {"preStop": {"exec": {"command": ["/bin/calico-node", "-shutdown"]}}},
-        "livenessProbe": {"exec": {"command": ["/bin/calico-node", "-felix-live", "-bird-live"]},
-                          "periodSeconds": 10, "initialDelaySeconds": 10, "failureThreshold": 6, "timeoutSeconds": 10},
-        "readinessProbe": {"exec": {"command": ["/bin/calico-node", "-felix-ready", "-bird-ready"]},
-                           "periodSeconds": 10, "timeoutSeconds": 10},
-        "volumeMounts": [
-            _mount("cni-net-dir", "/host/etc/cni/net.d"),
-            _mount("lib-modules", "/lib/modules", read_only=True),
-            _mount("xtables-lock", "/run/xtables.lock"),
-            _mount("var-run-calico", "/var/run/calico"),
-            _mount("var-lib-calico", "/var/lib/calico"),
-        ],
-    }
-    meta = _meta("calico-node", c.namespace, CALICO_LABELS)
-    # The DaemonSet already exists (kubectl-applied): take over its fields instead of failing on conflicts.
-    meta["annotations"] = {"pulumi.com/patchForce": "true"}
-    ds = {
+    return {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
-        "metadata": meta,
-        "spec": {
-            "selector": {"matchLabels": dict(CALICO_LABELS)},
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
-            "template": {
-                "metadata": {"labels": dict(CALICO_LABELS)},
-                "spec": {
-                    "nodeSelector": {"kubernetes.io/os": "linux"},
-                    "affinity": calico_affinity(cni),
-                    "hostNetwork": True,
-                    "tolerations": [
-                        {"effect": "NoSchedule", "operator": "Exists"},
-                        {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                        {"effect": "NoExecute", "operator": "Exists"},
-                    ],
-                    "serviceAccountName": "calico-node",
-                    "automountServiceAccountToken": True,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                    "terminationGracePeriodSeconds": 0,
-                    "priorityClassName": "system-node-critical",
-                    "initContainers": [install_cni],
-                    "containers": [node],
-                    "volumes": [
-                        _host_path("lib-modules", "/lib/modules", "Directory"),
-                        _host_path("var-run-calico", "/var/run/calico", "DirectoryOrCreate"),
-                        _host_path("var-lib-calico", "/var/lib/calico", "DirectoryOrCreate"),
-                        _host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
-                        _host_path("cni-bin-dir", "/opt/cni/bin", "DirectoryOrCreate"),
-                        _host_path("cni-net-dir", "/etc/cni/net.d", "DirectoryOrCreate"),
-                    ],
-                },
-            },
-        },
+        "metadata": {"name": CALICO_NODE, "namespace": c.namespace},
+        "spec": {"template": {"spec": {"affinity": calico_affinity(cni)}}},
     }
-    return annotate_waivers(
-        ds,
-        checkov=[
-            ("CKV_K8S_11", _CPU_LIMIT),
-            ("CKV_K8S_16", "calico-node runs BIRD and Felix: host routes, iptables and /proc/sys need a privileged container"),
-            ("CKV_K8S_19", _HOST_NETWORK),
-            ("CKV_K8S_20", "calico-node is privileged, which the API rejects together with allowPrivilegeEscalation false; install-cni sets it false"),
-            ("CKV_K8S_22", "calico-node renders BIRD and Felix config inside the image; install-cni stages files before copying them to the host"),
-            ("CKV_K8S_23", _ROOT),
-            ("CKV_K8S_28", "calico-node is privileged (BIRD uses raw sockets); install-cni drops ALL"),
-            ("CKV_K8S_37", "calico-node is privileged; install-cni drops ALL and adds none"),
-            ("CKV_K8S_38", _SA_TOKEN),
-            ("CKV_K8S_40", _ROOT),
-            ("CKV_K8S_43", _DIGEST),
-            ("CKV_K8S_15", _PULL),
-            ("CKV2_K8S_6", _NO_NETPOL),
-        ],
-        kube_linter=[
-            ("host-network", _HOST_NETWORK),
-            ("privileged-container", "calico-node: BIRD, iptables and host sysctls"),
-            ("privilege-escalation-container", "calico-node is privileged; install-cni sets allowPrivilegeEscalation false"),
-            ("run-as-non-root", _ROOT),
-            ("no-read-only-root-fs", "calico-node and install-cni write inside their images (BIRD config, staged CNI files)"),
-            ("drop-net-raw-capability", "calico-node is privileged; install-cni drops ALL"),
-            ("non-existent-service-account", "calico-node's ServiceAccount and RBAC come with the cluster's Calico install, not with this program"),
-        ],
-    )
 
 
 def calico_installation_patch(cni: Cni) -> Obj:
@@ -616,6 +476,174 @@ def calico_installation_patch(cni: Cni) -> Obj:
         "metadata": {"name": "default"},
         "spec": {"calicoNodeDaemonSet": {"spec": {"template": {"spec": {"affinity": calico_affinity(cni)}}}}},
     }
+
+
+# --- kube-proxy on cloud nodes ---------------------------------------------
+
+# Terway names a pod's host-side veth "cali" + 11 hex digits (terway@release-1.16
+# plugin/terway/cni.go defaultVethPrefix, pkg/link/veth.go VethNameForPod); Calico's host veths
+# carry the same prefix (its default interface prefix), so the match means "from a local pod" on
+# both kinds of node.
+TERWAY_VETH_PREFIX = "cali"
+# kubeadm's kube-proxy: DaemonSet, ConfigMap (keys config.conf, kubeconfig.conf) and ServiceAccount
+# are all named kube-proxy in kube-system (kubernetes cmd/kubeadm/app/phases/addons/proxy/manifests.go,
+# proxy.go); the container runs /usr/local/bin/kube-proxy --config=/var/lib/kube-proxy/config.conf.
+KUBE_PROXY = "kube-proxy"
+KUBE_PROXY_CLOUD = "kube-proxy-cloud"
+KUBE_PROXY_DIR = "/var/lib/kube-proxy"
+
+
+def kube_proxy_image(cni: Cni, idc: Idc) -> str:
+    return cni.kube_proxy.reference(idc.kubernetes_version)
+
+
+def kube_proxy_cloud_config(cni: Cni) -> Obj:
+    """The cloud nodes' KubeProxyConfiguration: a pod is local by its veth, not by clusterCIDR.
+
+    kubeadm sets clusterCIDR to the IDC pod CIDR; with detectLocalMode ClusterCIDR (the default)
+    kube-proxy marks for masquerade every packet to a ClusterIP whose source is outside it
+    (kubernetes pkg/proxy/iptables/proxier.go: ``localDetector.IfNotLocal() -j KUBE-MARK-MASQ``),
+    i.e. every Terway pod. The masqueraded packet leaves the pod's ENI with the node's address,
+    which that ENI does not own, and the VPC drops it. InterfaceNamePrefix makes the match
+    ``! -i cali+`` (pkg/proxy/util/localdetector.go NewDetectLocalByInterfaceNamePrefix): pods
+    keep their address, the node's own traffic is still masqueraded.
+    Fields: kubeproxy.config.k8s.io/v1alpha1 (k8s.io/kube-proxy/config/v1alpha1/types.go:
+    detectLocalMode, detectLocal.interfaceNamePrefix, clientConnection.kubeconfig, mode).
+    """
+    return {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "clientConnection": {"kubeconfig": f"{KUBE_PROXY_DIR}/kubeconfig.conf"},
+        "mode": "iptables",
+        "detectLocalMode": "InterfaceNamePrefix",
+        "detectLocal": {"interfaceNamePrefix": TERWAY_VETH_PREFIX},
+    }
+
+
+def kube_proxy_masquerade_match(config: Mapping[str, Any], cluster_cidr: str = "") -> list[str]:
+    """The iptables match kube-proxy puts before ``-j KUBE-MARK-MASQ`` for a ClusterIP, for a config.
+
+    Mirrors pkg/proxy/util/localdetector.go: ClusterCIDR -> ``! -s <clusterCIDR>``;
+    InterfaceNamePrefix -> ``! -i <prefix>+``. Other modes are not rendered here.
+    """
+    mode = config.get("detectLocalMode") or "ClusterCIDR"
+    if mode == "ClusterCIDR":
+        return ["!", "-s", config.get("clusterCIDR") or cluster_cidr]
+    if mode == "InterfaceNamePrefix":
+        return ["!", "-i", config["detectLocal"]["interfaceNamePrefix"] + "+"]
+    raise ValueError(f"detectLocalMode {mode} is not rendered")
+
+
+def kube_proxy_config_map(cni: Cni) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(KUBE_PROXY_CLOUD, TERWAY_NS, {"k8s-app": KUBE_PROXY_CLOUD}),
+        "data": {"config.conf": json.dumps(kube_proxy_cloud_config(cni), indent=2, sort_keys=True) + "\n"},
+    }
+
+
+def kube_proxy_patch(cni: Cni) -> Obj:
+    """kubeadm's kube-proxy DaemonSet keeps off cloud nodes: its node affinity, nothing else (server-side patch)."""
+    label = cni.cloud_node_label
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": KUBE_PROXY, "namespace": TERWAY_NS},
+        "spec": {"template": {"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [_expr(label.key, "NotIn", label.value)]}]}}}}}},
+    }
+
+
+def kube_proxy_cloud_daemonset(cni: Cni, idc: Idc) -> Obj:
+    """kube-proxy for cloud nodes: kubeadm's container, its kubeconfig, this program's config.conf."""
+    label = cni.cloud_node_label
+    labels = {"k8s-app": KUBE_PROXY_CLOUD}
+    container = {
+        "name": "kube-proxy",
+        "image": kube_proxy_image(cni, idc),
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/usr/local/bin/kube-proxy", f"--config={KUBE_PROXY_DIR}/config.conf", "--hostname-override=$(NODE_NAME)"],
+        "env": [_field_env("NODE_NAME", "spec.nodeName")],
+        # As kubeadm runs it: iptables, conntrack and sysctls of the host.
+        "securityContext": _privileged(),
+        "resources": _resources("50m", "64Mi", "256Mi"),
+        # kube-proxy's health server: healthzBindAddress defaults to 0.0.0.0:10256 and /healthz
+        # answers 200 while its rules are in sync (kubernetes pkg/proxy/apis/config/v1alpha1/defaults.go,
+        # pkg/proxy/healthcheck/proxier_health.go). hostNetwork: the probe reaches the node's address.
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": 10256}, "periodSeconds": 10, "timeoutSeconds": 5},
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 10256}, "initialDelaySeconds": 30,
+                          "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 6},
+        "volumeMounts": [
+            _mount("kube-proxy", KUBE_PROXY_DIR, read_only=True),
+            _mount("xtables-lock", "/run/xtables.lock"),
+            _mount("lib-modules", "/lib/modules", read_only=True),
+        ],
+    }
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": _meta(KUBE_PROXY_CLOUD, TERWAY_NS, labels),
+        "spec": {
+            "selector": {"matchLabels": dict(labels)},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {
+                    "priorityClassName": "system-node-critical",
+                    # kubeadm's ServiceAccount, bound to system:node-proxier by kubeadm.
+                    "serviceAccountName": KUBE_PROXY,
+                    "automountServiceAccountToken": True,
+                    "hostNetwork": True,
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "tolerations": [{"operator": "Exists"}],
+                    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
+                        "matchExpressions": [
+                            _expr(label.key, "In", label.value),
+                            _expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
+                            _expr("kubernetes.io/os", "In", "linux"),
+                        ]}]}}},
+                    "containers": [container],
+                    "volumes": [
+                        # config.conf is this program's; kubeconfig.conf stays kubeadm's (read, never written).
+                        {"name": "kube-proxy", "projected": {"sources": [
+                            {"configMap": {"name": KUBE_PROXY_CLOUD, "items": [{"key": "config.conf", "path": "config.conf"}]}},
+                            {"configMap": {"name": KUBE_PROXY, "items": [{"key": "kubeconfig.conf", "path": "kubeconfig.conf"}]}},
+                        ]}},
+                        _host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
+                        _host_path("lib-modules", "/lib/modules", "Directory"),
+                    ],
+                },
+            },
+        },
+    }
+    return annotate_waivers(
+        ds,
+        checkov=[
+            ("CKV_K8S_11", _CPU_LIMIT),
+            ("CKV_K8S_16", "kube-proxy programs the host's iptables, conntrack and sysctls, as kubeadm runs it: privileged"),
+            ("CKV_K8S_19", "kube-proxy programs the node's own network namespace, so it must run in it"),
+            ("CKV_K8S_20", "kube-proxy is privileged, which the API rejects together with allowPrivilegeEscalation false"),
+            ("CKV_K8S_22", "kube-proxy writes its iptables-restore input inside the container, as kubeadm's does"),
+            ("CKV_K8S_23", _ROOT),
+            ("CKV_K8S_28", "kube-proxy is privileged (iptables needs NET_RAW)"),
+            ("CKV_K8S_37", "kube-proxy is privileged, as kubeadm runs it"),
+            ("CKV_K8S_38", _SA_TOKEN),
+            ("CKV_K8S_40", _ROOT),
+            ("CKV_K8S_43", _DIGEST),
+            ("CKV_K8S_15", _PULL),
+            ("CKV2_K8S_6", _NO_NETPOL),
+        ],
+        kube_linter=[
+            ("host-network", "kube-proxy programs the node's own network namespace"),
+            ("privileged-container", "kube-proxy: host iptables, conntrack and sysctls, as kubeadm runs it"),
+            ("privilege-escalation-container", "kube-proxy is privileged, as kubeadm runs it"),
+            ("run-as-non-root", _ROOT),
+            ("no-read-only-root-fs", "kube-proxy writes iptables-restore input inside the container"),
+            ("drop-net-raw-capability", "kube-proxy is privileged (iptables needs NET_RAW)"),
+            ("non-existent-service-account", "kube-proxy's ServiceAccount and its binding come with kubeadm, not with this program"),
+        ],
+    )
 
 
 # --- Terway as the registered cluster's component (install: addon) ----------
@@ -691,7 +719,9 @@ def addon_config_json(cni: Cni, region: TerwayRegion) -> str:
 def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion], apiserver: Optional[str] = None) -> list[Obj]:
     """Every object of the dual CNI, in apply order, from plain values."""
     objs: list[Obj] = []
-    objs.append(calico_node_daemonset(cni, idc) if cni.calico.install == "manifest" else calico_installation_patch(cni))
+    objs.append(calico_node_patch(cni) if cni.calico.install == "manifest" else calico_installation_patch(cni))
+    if regions:  # cloud nodes: their own kube-proxy, kubeadm's kept off them
+        objs += [kube_proxy_patch(cni), kube_proxy_config_map(cni), kube_proxy_cloud_daemonset(cni, idc)]
     if cni.terway.install == "addon":
         # The terway-eniip component brings its own DaemonSet, ConfigMap and RBAC (see addon_config).
         return objs

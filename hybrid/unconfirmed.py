@@ -47,15 +47,6 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
             "public source",
         confirm_by="`crictl pull registry-<region>-vpc.ack.aliyuncs.com/acs/terway:v1.16.7` on one ECS node of every region",
     ),
-    "terway.cniPluginsImage": Unconfirmed(
-        value="registry-vpc.@REGION@.aliyuncs.com/acs/cni-plugins:v1.5.1",
-        used_by="hybrid/model/cni.py",
-        why="the manifest path's install-loopback init container needs an image with the reference CNI plugins "
-            "and a shell; no public reference names an acs/cni-plugins image (Terway's init.sh installs only "
-            "terway and cilium-cni: terway@release-1.16:hack/init.sh)",
-        confirm_by="`crictl pull` the rendered reference on one ECS node of each region; or, if the nodes' kubelet "
-                   "package already installs loopback into /opt/cni/bin (kubernetes-cni), drop the init container",
-    ),
     "terway.addonVersionForm": Unconfirmed(
         value="v@VERSION@",
         used_by="hybrid/cni.py",

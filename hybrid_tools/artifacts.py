@@ -24,11 +24,17 @@ def dump_yaml(doc) -> str:
     return yamlio.dump(doc, yamlio.BlockDumper, sort_keys=True, default_flow_style=False, width=yamlio.NO_WRAP)
 
 
-def k8s_objects(run: ProgramRun) -> list[dict]:
-    """Every Kubernetes object the program declares, as the API server would receive it."""
+def k8s_objects(run: ProgramRun, patches: bool = False) -> list[dict]:
+    """Every Kubernetes object the program declares, as the API server would receive it.
+
+    ``patches``: the ``*Patch`` resources instead, server-side apply configurations of objects
+    the cluster already has (only the fields the program owns, so not valid objects on their own).
+    """
     objs = []
     for reg in sorted(run.registrations.values(), key=lambda r: r.urn):
         if not reg.custom or not reg.type.startswith("kubernetes:") or reg.type.startswith("kubernetes:yaml"):
+            continue
+        if reg.type.endswith("Patch") != patches:
             continue
         obj = redact(reg.inputs)
         if obj.get("kind") == "Secret":
@@ -49,11 +55,14 @@ def _secret_maps(inputs: dict) -> dict:
     return out
 
 
-def manifest_path(obj: dict) -> str:
+def manifest_path(obj: dict, top: str = "manifests") -> str:
     meta = obj.get("metadata") or {}
     ns = meta.get("namespace") or "cluster"
-    return f"manifests/{ns}/{obj['kind'].lower()}-{meta.get('name', 'unnamed')}.yaml"
+    return f"{top}/{ns}/{obj['kind'].lower()}-{meta.get('name', 'unnamed')}.yaml"
 
 
 def manifests(_: Platform, run: ProgramRun) -> dict[str, str]:
-    return {manifest_path(o): dump_yaml(o) for o in k8s_objects(run)}
+    """manifests/: whole objects; patches/: the fields applied server-side to objects the cluster has."""
+    out = {manifest_path(o): dump_yaml(o) for o in k8s_objects(run)}
+    out.update({manifest_path(o, "patches"): dump_yaml(o) for o in k8s_objects(run, patches=True)})
+    return out

@@ -16,8 +16,8 @@ from hybrid import unconfirmed
 from hybrid.ack_api import DYNAMIC_TYPE
 from hybrid.model import Platform
 from hybrid.stack import load_platform
-from hybrid_tools import (agent_artifacts, artifacts, cost_artifacts, elastic_artifacts, gpu_artifacts, placement_artifacts,
-                          reach_artifacts, vnode_artifacts)
+from hybrid_tools import (agent_artifacts, artifacts, cen_standin, cost_artifacts, elastic_artifacts, gpu_artifacts, idc_standin,
+                          placement_artifacts, reach_artifacts, vnode_artifacts)
 from hybrid_tools.artifacts import Writer
 from hybrid_tools import references
 from hybrid_tools.mockrun import UNKNOWN, REDACTED, PlanMocks, ProgramRun, Responder, canonical_json, redact, run_program
@@ -44,6 +44,9 @@ WRITERS: tuple[Writer, ...] = RECORDED_WRITERS + NOT_DECLARED_WRITERS
 # What the mock runtime answers, per type token, beyond echoing the inputs.
 MOCK_RESPONDERS: dict[str, Responder] = {
     DYNAMIC_TYPE: agent_artifacts.registered_cluster_response,
+    idc_standin.IPPOOL_PATCH: idc_standin.ippool_patch_response,
+    cen_standin.VPC_ATTACHMENT: cen_standin.attachment_response,
+    cen_standin.PEER_ATTACHMENT: cen_standin.attachment_response,
 }
 
 

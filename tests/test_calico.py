@@ -78,10 +78,53 @@ def crd_errors(obj: dict) -> list[str]:
 def _objects(raw) -> list[dict]:
     p = load(raw)
     cloud = [calico.CloudRange(r.id, r.vpc_cidr) for r in p.regions]
-    objs = calico.routing_objects(p.cni, p.idc, cloud)
+    objs = [_as_applied(o) for o in calico.routing_objects(p.cni, p.idc, cloud)]
     if p.cni.calico.install == "operator":
         objs.append(calico.installation_patch(p.cni, p.idc))
     return objs
+
+
+# The pool calico-node's startup creates in the practice's cluster (node/pkg/lifecycle/startup/startup.go
+# at v3.28.2: CALICO_IPV4POOL_CIDR, blockSize 26, the upstream manifest's CALICO_IPV4POOL_IPIP Always,
+# natOutgoing true, nodeSelector all()); prod's idc.podCidr is the cidr it was installed with.
+LIVE_POD_POOL = {"cidr": "10.128.0.0/14", "blockSize": 26, "ipipMode": "Always", "vxlanMode": "Never",
+                 "natOutgoing": True, "nodeSelector": "all()", "allowedUses": ["Workload", "Tunnel"]}
+
+
+def _as_applied(obj: dict) -> dict:
+    """A patch as the apiserver stores it: merged onto the live pool, then validated as a whole."""
+    if not calico.patched(obj):
+        return obj
+    return {**obj, "spec": {**LIVE_POD_POOL, **obj["spec"]}}
+
+
+def test_the_pod_pool_patch_never_writes_cidr_or_blocksize(prod_raw):
+    p = load(prod_raw)
+    patch = calico.pod_pool(p.cni, p.idc)
+    assert calico.patched(patch)
+    # libcalico-go clientv3/ippool.go refuses to change these on an existing pool.
+    assert "cidr" not in patch["spec"] and "blockSize" not in patch["spec"]
+    assert patch["spec"] == {"ipipMode": "Never", "vxlanMode": "Never", "natOutgoing": True}
+    assert "labels" not in patch["metadata"]  # nothing beyond what the cut-over needs
+
+
+def test_a_live_pool_that_differs_fails_naming_both_values(prod_raw):
+    p = load(prod_raw)
+    assert calico.live_pool_mismatch(LIVE_POD_POOL, p.cni, p.idc) is None
+    msg = calico.live_pool_mismatch({**LIVE_POD_POOL, "cidr": "192.168.0.0/16"}, p.cni, p.idc)
+    assert "idc.podCidr" in msg and "10.128.0.0/14" in msg and "192.168.0.0/16" in msg and "\n" not in msg
+    msg = calico.live_pool_mismatch({**LIVE_POD_POOL, "blockSize": 24}, p.cni, p.idc)
+    assert "cni.calico.bgp.blockSize" in msg and "26" in msg and "24" in msg
+    # blockSize absent: libcalico-go's default for IPv4 (26) is what the pool has.
+    assert calico.live_pool_mismatch({k: v for k, v in LIVE_POD_POOL.items() if k != "blockSize"}, p.cni, p.idc) is None
+    assert "spec.cidr" in calico.live_pool_mismatch({}, p.cni, p.idc)
+
+
+def test_adopted_objects_come_in_cut_over_order(prod_raw):
+    """Peers before the mesh goes off, the pool's encapsulation after (docs/network.md, cut-over)."""
+    p = load(prod_raw)
+    kinds = [o["kind"] for o in calico.routing_objects(p.cni, p.idc, []) if calico.adopted(o)]
+    assert kinds == ["BGPPeer", "BGPPeer", "BGPPeer", "BGPConfiguration", "IPPool"]
 
 
 @pytest.mark.parametrize("install", ["manifest", "operator"])
@@ -91,8 +134,8 @@ def test_prod_objects_are_valid_against_calico_crds(prod_raw, install):
     kinds = sorted(o["kind"] for o in objs)
     if install == "manifest":
         assert kinds == ["BGPConfiguration", "BGPPeer", "BGPPeer", "BGPPeer", "IPPool", "IPPool", "IPPool", "IPPool"]
-    else:  # the pod pool lives in the Installation
-        assert kinds == ["BGPConfiguration", "BGPPeer", "BGPPeer", "BGPPeer", "IPPool", "IPPool", "IPPool", "Installation"]
+    else:  # the same pool patch, plus the Installation's affinity and BGP
+        assert kinds == ["BGPConfiguration", "BGPPeer", "BGPPeer", "BGPPeer", "IPPool", "IPPool", "IPPool", "IPPool", "Installation"]
     for o in objs:
         errs = crd_errors(o)
         assert not errs, f"{o['kind']}/{o['metadata']['name']}: {errs}"
@@ -110,8 +153,8 @@ def test_the_schema_check_catches_mistakes(prod_raw):
     prod_raw["cni"]["calico"]["install"] = "operator"
     inst = _objects(prod_raw)[-1]
     bad = json.loads(json.dumps(inst))
-    bad["spec"]["calicoNetwork"]["ipPools"][0]["encapsulation"] = "Never"  # the IPPool spelling, not the operator's
-    assert any("encapsulation" in e for e in crd_errors(bad))
+    bad["spec"]["calicoNetwork"]["bgp"] = "Never"  # an IPPool mode spelling, not the operator's Enabled/Disabled
+    assert any("bgp" in e for e in crd_errors(bad))
 
 
 # The CRD declares ipipMode / vxlanMode as plain strings; the values are Go constants
@@ -135,7 +178,8 @@ def test_prod_bgp_turns_the_mesh_off_and_peers_with_the_reflectors(prod_raw):
     assert _by(objs, "BGPPeer") == {
         "rr-a": {"peerIP": "10.2.0.1", "asNumber": 64512, "nodeSelector": "all()"},
         "rr-b": {"peerIP": "10.2.0.2", "asNumber": 64512, "nodeSelector": "all()"},
-        "tor-gpu-r12": {"peerIP": "10.0.63.254", "asNumber": 65012, "nodeSelector": "rack == 'gpu-r12'"},
+        # stacks/Pulumi.prod.yaml writes rack == 'gpu-r12'; Calico's canonical form quotes with "
+        "tor-gpu-r12": {"peerIP": "10.0.63.254", "asNumber": 65012, "nodeSelector": 'rack == "gpu-r12"'},
     }
 
 
@@ -171,7 +215,7 @@ def test_idc_pods_keep_their_address_toward_every_cloud_range(prod_raw):
 def test_every_pod_vswitch_is_covered_and_no_pools_overlap(prod_raw):
     p = load(prod_raw)
     pools = _by(_objects(prod_raw), "IPPool")
-    disabled = [netaddr.IPNetwork(s["cidr"]) for s in pools.values() if s["disabled"]]
+    disabled = [netaddr.IPNetwork(s["cidr"]) for s in pools.values() if s.get("disabled")]
     for r in p.regions:
         for z in r.zones:
             assert any(netaddr.IPNetwork(z.pod_vswitch_cidr) in d for d in disabled), z.pod_vswitch_cidr
@@ -182,13 +226,14 @@ def test_every_pod_vswitch_is_covered_and_no_pools_overlap(prod_raw):
             assert a not in b and b not in a, (a, b)
 
 
-def test_operator_installation_carries_the_pod_pool(prod_raw):
+def test_operator_installation_leaves_the_pool_to_the_pool_patch(prod_raw):
     prod_raw["cni"]["calico"]["install"] = "operator"
-    inst = _objects(prod_raw)[-1]
-    net = inst["spec"]["calicoNetwork"]
-    assert net["bgp"] == "Enabled"
-    assert net["ipPools"] == [{"name": "default-ipv4-ippool", "cidr": "10.128.0.0/14", "encapsulation": "None",
-                               "natOutgoing": "Enabled", "blockSize": 26, "nodeSelector": "all()"}]
+    objs = _objects(prod_raw)
+    inst = objs[-1]
+    # BGP on; no ipPools entry (it would carry cidr and blockSize).
+    assert inst["spec"]["calicoNetwork"] == {"bgp": "Enabled"}
+    p = load(prod_raw)
+    assert calico.pod_pool(p.cni, p.idc) in calico.routing_objects(p.cni, p.idc, [])
     # The affinity patch that keeps calico-node off cloud nodes is still there.
     assert "affinity" in inst["spec"]["calicoNodeDaemonSet"]["spec"]["template"]["spec"]
 
@@ -200,6 +245,9 @@ def test_operator_installation_carries_the_pod_pool(prod_raw):
     (lambda b: b["peers"][1].update(name="rr-a"), "cni.calico.bgp"),
     (lambda b: b["peers"][0].update(asNumber=0), "cni.calico.bgp.peers[0].asNumber"),
     (lambda b: b["peers"][0].update(asNumber=4200000000), "cni.calico.bgp.peers[0].asNumber"),
+    # Not Calico selectors (libcalico-go parser_test.go badSelectors: a bare label, label == label).
+    (lambda b: b["peers"][2].update(nodeSelector="rack"), "cni.calico.bgp.peers[2].nodeSelector"),
+    (lambda b: b["peers"][2].update(nodeSelector="rack == gpu-r12"), "cni.calico.bgp.peers[2].nodeSelector"),
 ])
 def test_bad_bgp_config_names_the_field(prod_raw, edit, field):
     edit(prod_raw["cni"]["calico"]["bgp"])

@@ -6,9 +6,17 @@ import json
 
 import pytest
 
+from pathlib import Path
+
+import yaml
+
 from hybrid import cni as plan
+from tests import ssa_standin as ssa
 from tests.k8s_affinity import Node, placement, required_affinity_matches
 from hybrid.model import load
+
+# calico-node as the IDC cluster runs it before this program (tests/data/adoption says where it comes from).
+LIVE_CALICO_NODE = Path(__file__).parent / "data" / "adoption" / "calico-node-daemonset.yaml"
 
 VK_TAINT = {"key": "virtual-kubelet.io/provider", "value": "alibabacloud", "effect": "NoSchedule"}
 
@@ -25,7 +33,45 @@ def _objects(raw):
 
 
 def _daemonsets(objs):
-    return {o["metadata"]["name"]: o for o in objs if o["kind"] == "DaemonSet"}
+    """The DaemonSets this program owns whole (calico-node and kubeadm's kube-proxy are only patched)."""
+    return {o["metadata"]["name"]: o for o in objs if o["kind"] == "DaemonSet" and "selector" in o["spec"]}
+
+
+# kubeadm's kube-proxy DaemonSet as it runs (kubernetes cmd/kubeadm/app/phases/addons/proxy/manifests.go,
+# v1.30: nodeSelector kubernetes.io/os linux, tolerations operator Exists, no affinity): only the
+# fields placement reads.
+LIVE_KUBE_PROXY = {
+    "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
+    "spec": {"selector": {"matchLabels": {"k8s-app": "kube-proxy"}}, "template": {
+        "metadata": {"labels": {"k8s-app": "kube-proxy"}},
+        "spec": {"nodeSelector": {"kubernetes.io/os": "linux"}, "tolerations": [{"operator": "Exists"}], "hostNetwork": True,
+                 "containers": [{"name": "kube-proxy", "image": "registry.k8s.io/kube-proxy:v1.30.4"}]}}},
+}
+
+
+def _running(objs):
+    """Every CNI DaemonSet as the cluster runs it: calico-node is the live object with the patch applied."""
+    out = _daemonsets(objs)
+    for o in objs:
+        if o["kind"] == "DaemonSet" and o["metadata"]["name"] == plan.CALICO_NODE:
+            server = ssa.Apiserver()
+            server.update("kubectl-client-side-apply", yaml.safe_load(LIVE_CALICO_NODE.read_text()))
+            out[plan.CALICO_NODE] = server.apply("hybrid", o, must_exist=True)
+        if o["kind"] == "DaemonSet" and o["metadata"]["name"] == plan.KUBE_PROXY:
+            server = ssa.Apiserver()
+            server.update("kubeadm", LIVE_KUBE_PROXY)
+            out[plan.KUBE_PROXY] = server.apply("hybrid", o, must_exist=True)
+    return out
+
+
+KUBE_PROXIES = {plan.KUBE_PROXY, plan.KUBE_PROXY_CLOUD}
+
+
+def test_calico_node_patch_names_only_the_affinity(prod_raw):
+    p, objs = _objects(prod_raw)
+    (patch,) = [o for o in objs if o["kind"] == "DaemonSet" and o["metadata"]["name"] == plan.CALICO_NODE]
+    assert patch["metadata"] == {"name": "calico-node", "namespace": "kube-system"}
+    assert patch["spec"] == {"template": {"spec": {"affinity": plan.calico_affinity(p.cni)}}}
 
 
 def _node_set(p):
@@ -53,7 +99,7 @@ def _node_set(p):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_node_gets_exactly_one_cni_and_virtual_nodes_none(stack, dev_raw, prod_raw):
     p, objs = _objects(dev_raw if stack == "dev" else prod_raw)
-    dss = _daemonsets(objs)
+    dss = {k: v for k, v in _running(objs).items() if k not in KUBE_PROXIES}
     assert set(dss) == {"calico-node", *(f"terway-eniip-{r.id}" for r in p.regions)}
     table = {}
     for node in _node_set(p):
@@ -80,7 +126,8 @@ def test_cloud_node_without_a_declared_region_gets_no_cni(prod_raw):
     label = p.cni.cloud_node_label
     stray = Node("cloud-unknown", {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", label.key: label.value,
                                    plan.REGION_LABEL: "ap-southeast-1"})
-    assert [n for n, ds in _daemonsets(objs).items() if plan_runs(ds, stray)] == []
+    # No CNI (kube-proxy-cloud does not depend on the region: it does land there).
+    assert [n for n, ds in _daemonsets(objs).items() if plan_runs(ds, stray) and n not in KUBE_PROXIES] == []
 
 
 def test_adding_a_zone_adds_its_pod_vswitch_to_terway(dev_raw):
@@ -135,7 +182,10 @@ def _containers(ds):
     return {c["name"]: c for c in spec.get("initContainers", []) + spec["containers"]}
 
 
-def test_terway_daemonset_has_loopback_init_and_cni_bin_directory_or_create(prod_raw):
+def test_terway_daemonset_pulls_only_terway_and_has_cni_bin_directory_or_create(prod_raw):
+    """No loopback installer and no acs/cni-plugins image: the kubelet package's kubernetes-cni
+    dependency (kubelet >= 1.28 needs kubernetes-cni >= 1.2.0: kubernetes/release
+    cmd/krel/templates/latest/metadata.yaml) installs loopback into /opt/cni/bin."""
     p, objs = _objects(prod_raw)
     for r in p.regions:
         ds = _daemonsets(objs)[f"terway-eniip-{r.id}"]
@@ -143,11 +193,9 @@ def test_terway_daemonset_has_loopback_init_and_cni_bin_directory_or_create(prod
         vols = {v["name"]: v for v in spec["volumes"]}
         assert vols["cni-bin"]["hostPath"] == {"path": "/opt/cni/bin", "type": "DirectoryOrCreate"}
         assert vols["eni-config"]["configMap"]["name"] == f"eni-config-{r.id}"
-        init = spec["initContainers"][0]
-        assert init["name"] == "install-loopback" and init["image"] == f"registry-vpc.{r.id}.aliyuncs.com/acs/cni-plugins:v1.5.1"
-        assert "/host/opt/cni/bin/loopback" in init["command"][-1]
-        assert {m["name"]: m["mountPath"] for m in init["volumeMounts"]} == {"cni-bin": "/host/opt/cni/bin"}
-        images = {c["image"] for c in _containers(ds).values()} - {init["image"]}
+        assert [c["name"] for c in spec["initContainers"]] == ["terway-init"]
+        assert not any("cni-plugins" in c["image"] for c in _containers(ds).values())
+        images = {c["image"] for c in _containers(ds).values()}
         assert len(images) == 1
         image = images.pop()
         # The chart's repository (acs/terway) and tag, from this region's own registry endpoint.
@@ -183,7 +231,7 @@ def test_terway_init_matches_the_v1_16_chart(prod_raw):
 
 def test_least_privilege(prod_raw):
     p, objs = _objects(prod_raw)
-    allowed_privileged = {"terway-init", "calico-node"}
+    allowed_privileged = {"terway-init", "calico-node", "kube-proxy"}
     for name, ds in _daemonsets(objs).items():
         spec = ds["spec"]["template"]["spec"]
         assert spec["priorityClassName"] == "system-node-critical"
@@ -252,3 +300,35 @@ def test_render_is_deterministic(prod_raw):
     _, a = _objects(prod_raw)
     _, b = _objects(prod_raw)
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_node_runs_exactly_one_kube_proxy(stack, dev_raw, prod_raw):
+    """IDC machines keep kubeadm's kube-proxy; cloud nodes run the cloud one (detectLocalMode
+    InterfaceNamePrefix); virtual nodes keep whatever they had (kubeadm's, as before)."""
+    p, objs = _objects(dev_raw if stack == "dev" else prod_raw)
+    dss = {k: v for k, v in _running(objs).items() if k in KUBE_PROXIES}
+    assert set(dss) == KUBE_PROXIES
+    for node in _node_set(p):
+        got = sorted(name for name, ds in dss.items() if plan_runs(ds, node))
+        if node.name.startswith("idc-"):
+            assert got == [plan.KUBE_PROXY], (node.name, got)
+        elif node.name.startswith("cloud-"):
+            assert got == [plan.KUBE_PROXY_CLOUD], (node.name, got)
+        else:
+            assert plan.KUBE_PROXY_CLOUD not in got, (node.name, got)
+
+
+def test_cloud_kube_proxy_marks_pods_local_by_terways_veth_prefix(prod_raw):
+    p, objs = _objects(prod_raw)
+    cm = next(o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"] == plan.KUBE_PROXY_CLOUD)
+    config = json.loads(cm["data"]["config.conf"])
+    # terway@release-1.16 plugin/terway/cni.go: defaultVethPrefix = "cali"
+    assert (config["detectLocalMode"], config["detectLocal"]["interfaceNamePrefix"]) == ("InterfaceNamePrefix", "cali")
+    assert plan.kube_proxy_masquerade_match(config) == ["!", "-i", "cali+"]
+    ds = _daemonsets(objs)[plan.KUBE_PROXY_CLOUD]
+    (vol,) = [v for v in ds["spec"]["template"]["spec"]["volumes"] if v["name"] == "kube-proxy"]
+    # kubeadm's kubeconfig.conf is read from its ConfigMap, never copied or written.
+    assert {(s["configMap"]["name"], s["configMap"]["items"][0]["key"]) for s in vol["projected"]["sources"]} == {
+        (plan.KUBE_PROXY_CLOUD, "config.conf"), (plan.KUBE_PROXY, "kubeconfig.conf")}
+    assert ds["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.k8s.io/kube-proxy:v1.30.4"

@@ -60,9 +60,12 @@ def test_one_terway_per_region_and_calico_once(pulumi_mocks, prod_raw):
     settle(lambda: [r.id for r in _build(prod_raw)[2].resources.values()])
 
     names = sorted(a.name for a in rec.of_type(DS))
-    assert names == ["cni-daemonset-kube-system-calico-node"] + [f"cni-daemonset-kube-system-terway-eniip-{r.id}" for r in sorted(p.regions, key=lambda r: r.id)]
-    calico = rec.named(DS, "cni-daemonset-kube-system-calico-node").inputs
+    assert names == ["cni-daemonset-kube-system-kube-proxy-cloud"] + [
+        f"cni-daemonset-kube-system-terway-eniip-{r.id}" for r in sorted(p.regions, key=lambda r: r.id)]
+    # calico-node is the cluster's: a server-side patch of its affinity, nothing else (tests/test_calico_adoption.py).
+    calico = rec.named(DS + "Patch", "cni-calico-node-affinity").inputs
+    assert set(calico["spec"]) == {"template"} and set(calico["spec"]["template"]["spec"]) == {"affinity"}
     exprs = calico["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"]
     assert {"key": "alibabacloud.com/external", "operator": "NotIn", "values": ["true"]} in exprs
-    assert len(rec.of_type(CM)) == len(p.regions)
+    assert len(rec.of_type(CM)) == len(p.regions) + 1  # eni-config per region, kube-proxy-cloud
     assert len(rec.of_type("kubernetes:core/v1:ServiceAccount")) == 1

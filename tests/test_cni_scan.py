@@ -38,7 +38,10 @@ def _cni_paths() -> set[str]:
     """Manifest paths of the dual-CNI objects (ids do not change paths)."""
     p = load(stack_raw(STACK))
     regions = [plan.TerwayRegion(r.id, {z.id: "vsw-x" for z in r.zones}, ["sg-x"], r.ipv6) for r in p.regions]
-    return {manifest_path(o)[len("manifests/"):] for o in plan.render(p.cni, p.idc, regions)}
+    # calico-node and kubeadm's kube-proxy are the cluster's: their affinity patches (DaemonSets
+    # without a selector of their own) go to patches/, not manifests/.
+    return {manifest_path(o)[len("manifests/"):] for o in plan.render(p.cni, p.idc, regions)
+            if not (o["kind"] == "DaemonSet" and "selector" not in o["spec"])}
 
 
 @pytest.fixture(scope="session")

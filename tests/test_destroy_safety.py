@@ -142,19 +142,19 @@ def test_destroy_never_deletes_what_the_cluster_already_had(tmp_path, install, e
 def test_the_replay_catches_a_missing_retain(tmp_path):
     """Break the program's options on purpose: the same replay must then report the damage."""
     run = _run(tmp_path, "manifest")
-    ds = next(r for r in run.registrations.values() if r.type == "kubernetes:apps/v1:DaemonSet" and r.name.endswith("calico-node"))
-    ds.options = {k: v for k, v in ds.options.items() if k != "retainOnDelete"}
+    bgp = next(r for r in run.registrations.values() if r.name == "calico-bgpconfiguration-default")
+    bgp.options = {k: v for k, v in bgp.options.items() if k != "retainOnDelete"}
     cluster = Cluster(EXISTING_MANIFEST)
     _replay(run, cluster)
-    assert ("apps", "DaemonSet", "kube-system", "calico-node") in cluster.deleted
+    assert ("crd.projectcalico.org", "BGPConfiguration", "", "default") in cluster.deleted
 
 
 def test_up_fails_on_existing_objects_without_upsert(tmp_path):
     """The ordinary IDC provider has no upsert: an existing object declared through it would fail `up`."""
     run = _run(tmp_path, "manifest")
-    ds = next(r for r in run.registrations.values() if r.type == "kubernetes:apps/v1:DaemonSet" and r.name.endswith("calico-node"))
+    bgp = next(r for r in run.registrations.values() if r.name == "calico-bgpconfiguration-default")
     plain = next(r.urn for r in run.registrations.values() if r.type == "pulumi:providers:kubernetes" and r.name == "idc")
-    ds.provider = plain + "::" + ds.provider.rsplit("::", 1)[1]
+    bgp.provider = plain + "::" + bgp.provider.rsplit("::", 1)[1]
     with pytest.raises(AlreadyExists):
         _replay(run, Cluster(EXISTING_MANIFEST))
 
@@ -164,10 +164,10 @@ def test_resources_json_records_each_resources_options(tmp_path):
     # The adopted VPC of cn-hangzhou (stacks/Pulumi.prod.yaml): imported by id, protected, retained.
     assert docs["cn-hangzhou-vpc"]["options"] == {
         "import": "vpc-bp1k7mq9w2x3r4t5y6u7i", "protect": True, "retainOnDelete": True,
-        "ignoreChanges": ["description", "tags", "vpcName"]}
+        "ignoreChanges": ["description", "enableIpv6", "tags", "vpcName"]}
     assert docs["cn-beijing-vpc"].get("options") is None  # created by the stack: no options
-    assert docs["cni-daemonset-kube-system-calico-node"]["options"] == {"retainOnDelete": True}
-    assert docs["cni-daemonset-kube-system-calico-node"]["provider"] == "idc-adopt"
+    assert docs["cni-calico-node-affinity"]["options"] == {"retainOnDelete": True}
+    assert docs["cni-calico-node-affinity"]["provider"] == "idc-adopt"
     assert docs["calico-ippool-cloud-cn-beijing-vpc"]["provider"] == "idc"
     assert "options" not in docs["calico-ippool-cloud-cn-beijing-vpc"]
     assert "protect" not in docs["cn-hangzhou-vpc"]  # one home: under options

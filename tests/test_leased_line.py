@@ -85,6 +85,7 @@ def _outputs(net, *names: str) -> list:
 def test_transit_router_attachment_and_a_route_per_idc_range(pulumi_mocks, dev_raw):
     dev_raw["regions"][0]["zones"].append("cn-beijing-h")
     dev_raw["regions"][0]["leasedLine"]["transitRouter"]["routeTableId"] = "vtb-trtable0001"
+    dev_raw["idc"]["vbr"]["routeTableId"] = "vtb-trtable0001"  # the VBR's transit router: its table
     rec = pulumi_mocks(dev_raw)
     vpc_id, node_vsw, routes = settle(lambda: _outputs(_build(dev_raw), "vpc_id", "vswitch_ids", "idc_routes"))
 
@@ -102,7 +103,8 @@ def test_transit_router_attachment_and_a_route_per_idc_range(pulumi_mocks, dev_r
         assert e["nexthopType"] == "Attachment"
         assert e["nexthopId"] == routes["nextHop"]["id"]
         assert e["routeTableId"] == routes["routeTableId"]
-    assert routes["nextHop"]["id"].startswith("tr-attach-")
+    # The bare attachment id (transit_router_attachment_id), not the resource's "<cen>:<attachment>" id.
+    assert routes["nextHop"]["id"].startswith("tr-attach-") and ":" not in routes["nextHop"]["id"]
     assert routes["routeTableId"].startswith("vtb-") and not vpc_rt.resource_id
     assert routes["routes"] == {c: "managed" for c in DEV_IDC_RANGES}
     for kind in ("transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation",
@@ -126,7 +128,7 @@ def test_existing_vpc_is_imported_and_routes_are_reported(pulumi_mocks, dev_raw)
     assert not rec.of_type(ATTACH) and not rec.of_type(ROUTE)  # createRoutes false: the routes exist
     assert routes == {"kind": "existingVpc", "routeTableId": "vtb-2zeexisting0001",
                       "nextHop": {"type": "Ecr", "id": "ecr-abc123"},
-                      "routes": {c: "existing" for c in DEV_IDC_RANGES}}
+                      "routes": {c: "existing" for c in DEV_IDC_RANGES}, "vpcRoutes": {}}
 
 
 def test_existing_vpc_can_get_its_routes_created(pulumi_mocks, dev_raw):

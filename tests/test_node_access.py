@@ -50,7 +50,7 @@ def test_prod_paths_hand_worked(prod_raw):
     oss = [e for e in bj if ".oss-cn-beijing-internal.aliyuncs.com/" in e]
     assert len(oss) == 1 and bj[oss[0]]["path"]["via"] == "alibabaVpc"
     assert not [e for e in hz if "oss-" in e]
-    # kube-proxy from the stack's list of IDC DaemonSets
+    # kube-proxy: the program's kube-proxy-cloud (kubeadm's image for idc.kubernetesVersion)
     assert bj["registry.k8s.io"]["images"] == ["registry.k8s.io/kube-proxy:v1.30.4"]
     # every row has a path (the plan only runs when it does)
     assert all(e["path"] for r in report(p)["regions"].values() for e in r["endpoints"])
@@ -62,7 +62,6 @@ def test_every_image_a_gpu_node_runs_is_listed(prod_raw):
     assert pulled == {
         "registry-vpc.cn-hangzhou.aliyuncs.com/acs/pause:3.9",
         "registry-cn-hangzhou-vpc.ack.aliyuncs.com/acs/terway:v1.16.7",
-        "registry-vpc.cn-hangzhou.aliyuncs.com/acs/cni-plugins:v1.5.1",
         "nvcr.io/nvidia/k8s-device-plugin:v0.17.4",
         "registry.k8s.io/kube-proxy:v1.30.4",
         "quay.io/prometheus/node-exporter:v1.8.2",
@@ -113,7 +112,7 @@ def test_a_need_without_a_path_is_refused_naming_endpoint_and_field(prod_raw, ca
     (("gpu", "devicePlugin", "image"), "nvcr.io/nvidia/k8s-device-plugin@sha256:" + "a" * 64, "gpu.devicePlugin.image"),
     (("gpu", "devicePlugin", "image"), "nvcr.io/NVIDIA/k8s-device-plugin", "gpu.devicePlugin.image"),
     (("cni", "terway", "imageRegistry"), "registry-{region}-vpc.ack.aliyuncs.com/acs//x", "cni.terway.imageRegistry"),
-    (("cni", "calico", "imageRegistry"), "docker.io/calico:v1", "cni.calico.imageRegistry"),
+    (("cni", "kubeProxy", "image"), "registry.k8s.io/kube-proxy:v1.30.4:extra", "cni.kubeProxy.image"),
     (("metrics", "exporter", "image"), "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3", "metrics.exporter.image"),
 ])
 def test_settable_image_references_follow_the_grammar(prod_raw, path, value, field):

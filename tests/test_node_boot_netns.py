@@ -41,7 +41,7 @@ VPC_REGISTRY, VPC_MIRROR, METADATA = "10.40.0.5", "10.40.0.6", "100.100.100.200"
 APISERVER, RSYNC, IDC_REGISTRY = "10.8.0.10", "10.9.0.20", "10.9.0.30"
 NAMES = {"mirrors.cloud.aliyuncs.com": VPC_MIRROR, "registry-vpc.cn-beijing.aliyuncs.com": VPC_REGISTRY,
          "registry-cn-beijing-vpc.ack.aliyuncs.com": VPC_REGISTRY}
-VPC_IMAGES = ["acs/pause:3.9", "acs/cni-plugins:v1.5.1", "acs/k8s-device-plugin:v0.17.4", "acs/terway:v1.16.7"]
+VPC_IMAGES = ["acs/pause:3.9", "acs/k8s-device-plugin:v0.17.4", "acs/terway:v1.16.7"]
 SUITES = ("jammy", "jammy-updates", "jammy-backports", "jammy-security")
 COMPONENTS = ("main", "restricted", "universe", "multiverse")
 TOKEN, CA_HASH = "abcdef.0123456789abcdef", "sha256:" + "0" * 64

@@ -34,10 +34,14 @@ EXPECTED_DEV = {
     "alicloud:vpc/network:Network": 1,
     "alicloud:vpc/switch:Switch": 2,
     "alicloud:ecs/securityGroup:SecurityGroup": 2,
-    # workers: kubelet from the IDC node range, the IDC pod range and the VPC (3) + ICMP from the
-    # node range (1); pods: tcp and udp from the node range, the pod range, the zone's pod vSwitch (6)
-    "alicloud:ecs/securityGroupRule:SecurityGroupRule": 10,
+    # workers: kubelet from the IDC node range, the IDC pod range and the VPC (3); pods: tcp and udp
+    # from the node range, the pod range, the zone's pod vSwitch (6); ICMP from each of the three IDC
+    # ranges on both groups (6); pods: tcp and udp from the zone's node vSwitch (2)
+    "alicloud:ecs/securityGroupRule:SecurityGroupRule": 17,
     "alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment": 1,
+    # the VPC attachment associated with and propagating into the VBR's route table
+    "alicloud:cen/transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation": 1,
+    "alicloud:cen/transitRouterRouteTablePropagation:TransitRouterRouteTablePropagation": 1,
     "alicloud:vpc/routeEntry:RouteEntry": 3,
     # the pool's one node: instance, its data disk and the attachment
     "alicloud:ecs/instance:Instance": 1,
@@ -52,12 +56,14 @@ EXPECTED_DEV = {
     "alicloud:cs/kubernetesAddon:KubernetesAddon": 1,
     # the registered cluster (dynamic provider)
     "pulumi-python:dynamic/ack:RegisteredCluster": 1,
-    # calico-node, Terway for the one region, the device plugin for the one region with GPU pools
+    # Terway for the one region, the device plugin for the one region with GPU pools, the cloud nodes' kube-proxy
     "kubernetes:apps/v1:DaemonSet": 3,
+    # calico-node's and kubeadm kube-proxy's affinity, applied server-side to the cluster's own DaemonSets
+    "kubernetes:apps/v1:DaemonSetPatch": 2,
     # the ACK agent
     "kubernetes:apps/v1:Deployment": 1,
     # Terway's eni-config for the region + the agent's two ConfigMaps
-    "kubernetes:core/v1:ConfigMap": 3,
+    "kubernetes:core/v1:ConfigMap": 4,
     # the agent's credentials + alibaba-addon-secret for ack-virtual-node
     "kubernetes:core/v1:Secret": 2,
     # Terway's and the agent's
@@ -69,9 +75,10 @@ EXPECTED_DEV = {
     # Terway's in kube-system; the agent's in kube-system and kube-public
     "kubernetes:rbac.authorization.k8s.io/v1:Role": 3,
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
-    # Calico: the BGP configuration; the IDC pod pool and the region's VPC as a no-NAT pool
+    # Calico: the BGP configuration; the region's VPC as a no-NAT pool; the IDC pod pool's patch
     "kubernetes:crd.projectcalico.org/v1:BGPConfiguration": 1,
-    "kubernetes:crd.projectcalico.org/v1:IPPool": 2,
+    "kubernetes:crd.projectcalico.org/v1:IPPool": 1,
+    "kubernetes:crd.projectcalico.org/v1:IPPoolPatch": 1,
 }
 
 

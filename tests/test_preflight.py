@@ -30,7 +30,7 @@ VPC_REGISTRY, VPC_MIRROR, METADATA = "10.40.0.5", "10.40.0.6", "100.100.100.200"
 APISERVER, RSYNC, IDC_REGISTRY = "10.8.0.10", "10.9.0.20", "10.9.0.30"
 NAMES = {"mirrors.cloud.aliyuncs.com": VPC_MIRROR, "registry-vpc.cn-beijing.aliyuncs.com": VPC_REGISTRY,
          "registry-cn-beijing-vpc.ack.aliyuncs.com": VPC_REGISTRY}
-VPC_IMAGES = ["acs/pause:3.9", "acs/cni-plugins:v1.5.1", "acs/k8s-device-plugin:v0.17.4", "acs/terway:v1.16.7"]
+VPC_IMAGES = ["acs/pause:3.9", "acs/k8s-device-plugin:v0.17.4", "acs/terway:v1.16.7"]
 APT_FILES = {
     "/ubuntu/dists/jammy/InRelease": SIGNED.format(suite="jammy"),
     "/kubernetes-new/core/stable/v1.30/deb/InRelease": SIGNED.format(suite="v1.30"),

@@ -95,16 +95,32 @@ def test_manifest_is_the_default_and_prod_keeps_it():
     assert load(minimal).cni.terway.install == "manifest"
 
 
-def test_ipvlan_needs_the_addon():
+def test_ipvlan_is_refused_while_the_guard_and_tc_need_the_veth_datapath():
+    """The metadata guard (FORWARD chain) and tc shaping see pod traffic only on the veth datapath."""
     raw = _raw(_prod_doc())
     raw["cni"]["terway"]["ipvlan"] = True
     with pytest.raises(ConfigError) as err:
         load(raw)
-    assert [i.path for i in err.value.issues] == ["cni.terway"]
-    assert "ipvlan" in err.value.issues[0].message
-    addon = _addon_raw()
+    assert [i.path for i in err.value.issues] == ["cni.terway.ipvlan"]
+    assert "metadata guard" in err.value.issues[0].message
+    addon = _addon_raw()  # the registration region runs GPU pools: guard and tc on its nodes
     addon["cni"]["terway"]["ipvlan"] = True
-    assert load(addon).cni.terway.ipvlan is True
+    with pytest.raises(ConfigError) as err:
+        load(addon)
+    (issue,) = err.value.issues
+    assert issue.path == "cni.terway.ipvlan" and "metadata guard" in issue.message and "\n" not in issue.render()
+    print(issue.render())
+    # Without cloud GPU nodes (serverless only) nothing relies on the veth path: IPVlan is the addon's choice.
+    from types import SimpleNamespace
+
+    from hybrid.model import cni as cni_model
+
+    addon["cni"]["terway"]["ipvlan"] = False
+    p = load(addon)
+    with_ipvlan = p.cni.model_copy(update={"terway": p.cni.terway.model_copy(update={"ipvlan": True})})
+    serverless = [r.model_copy(update={"gpu_pools": [], "elastic_pools": []}) for r in p.regions]
+    assert list(cni_model.check(SimpleNamespace(cni=with_ipvlan, regions=serverless))) == []
+    assert list(cni_model.check(SimpleNamespace(cni=with_ipvlan, regions=p.regions)))
 
 
 def test_addon_mode_needs_the_label_the_component_schedules_on():
@@ -135,7 +151,9 @@ def test_addon_mode_takes_the_node_role_not_the_manifest_secrets(mode):
 def test_addon_mode_renders_no_terway_object_of_its_own():
     p = load(_addon_raw())
     objs = plan.render(p.cni, p.idc, [_region(p, r.id) for r in p.regions])
-    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [("DaemonSet", "calico-node")]
+    # calico-node's affinity patch and the cloud nodes' kube-proxy (both install modes need it), nothing of Terway.
+    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [
+        ("DaemonSet", "calico-node"), ("DaemonSet", "kube-proxy"), ("ConfigMap", "kube-proxy-cloud"), ("DaemonSet", "kube-proxy-cloud")]
     # The same stack in manifest mode does render them: the difference is the install mode alone.
     manifest = load({**_addon_raw(), "cni": {**_addon_raw()["cni"], "terway": {**_addon_raw()["cni"]["terway"],
                                                                                     "install": "manifest"}}})
@@ -273,7 +291,10 @@ def test_prod_addon_plan_has_the_addon_with_every_zone_and_no_terway_object(addo
     terway = [r.name for r in k8s if "terway" in r.name or "eni-config" in r.name]
     assert terway == []
     # (the NVIDIA device plugin DaemonSets, gpu-*, are the GPU component's, not the CNI's)
-    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSet" and not r.name.startswith("gpu-")] == ["cni-daemonset-kube-system-calico-node"]
+    assert [r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSet" and not r.name.startswith("gpu-")] == [
+        "cni-daemonset-kube-system-kube-proxy-cloud"]
+    assert sorted(r.name for r in k8s if r.type == "kubernetes:apps/v1:DaemonSetPatch") == [
+        "cni-calico-node-affinity", "cni-kube-proxy-affinity"]
 
 
 def test_prod_addon_zone_added_reaches_the_addon_config(addon_plans):

@@ -122,7 +122,8 @@ def test_idc_range_in_alibaba_service_block_is_flagged(dev_raw):
 
 def test_serverless_only_region_is_accepted(dev_raw):
     dev_raw["regions"].append({"id": "cn-shanghai", "vpcCidr": "10.50.0.0/20", "serverlessOnly": True, "zones": ["cn-shanghai-l"],
-                               "leasedLine": {"transitRouter": {"cenId": "cen-test", "transitRouterId": "tr-shanghai"}}})
+                               "leasedLine": {"transitRouter": {"cenId": "cen-dev0hybrid0gpu0line", "transitRouterId": "tr-shanghai",
+                                                                  "routeTableId": "vtb-shanghai", "interRegion": {}}}})
     dev_raw["virtualNode"]["regions"].append({"id": "cn-shanghai"})
     p = load(dev_raw)
     assert p.region("cn-shanghai").serverless_only

@@ -11,6 +11,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
 
+from hybrid import calico_selector
 from hybrid.errors import FieldError
 from hybrid.model.base import Model, Name, PlainText
 
@@ -39,6 +40,18 @@ class BgpPeer(Model):
     @classmethod
     def _ip(cls, v: str) -> str:
         return _ipv4(v)
+
+    @field_validator("node_selector")
+    @classmethod
+    def _selector(cls, v: str) -> str:
+        # calico-node parses it with libcalico-go's selector parser; hybrid/calico_selector.py is its port.
+        try:
+            calico_selector.parse(v)
+        except calico_selector.SelectorError as err:
+            raise FieldError(f"{v[:80]!r} is not a Calico selector ({err}).",
+                             "write it in Calico's selector syntax, e.g. all(), rack == 'r1', has(bgp-peer), "
+                             "zone in {'a', 'b'} && !has(gpu).") from None
+        return v
 
 
 class CalicoBgp(Model):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Iterable, Literal
 
 from pydantic import Field, model_validator
 
 from hybrid import unconfirmed
-from hybrid.errors import FieldError
-from hybrid.model.base import AbsPath, LabelKey, LabelValue, Model, Name
+from hybrid.errors import ConfigIssue, FieldError
+from hybrid.model.base import LabelKey, LabelValue, Model, Name
 from hybrid.model.bgp import CalicoBgp
 
 _VERSION = r"^v[0-9]+\.[0-9]+\.[0-9]+$"
-_IMAGE_REF = r"^[a-z0-9.{}:/_-]+(:[A-Za-z0-9._-]+)?$"
 
 
 class NodeLabel(Model):
@@ -25,10 +24,12 @@ class NodeLabel(Model):
 class Calico(Model):
     install: Literal["manifest", "operator"] = Field(
         default="manifest",
-        description="manifest: this program owns the calico-node DaemonSet; operator: it patches the tigera Installation 'default'.",
+        description="manifest: this program patches the running calico-node DaemonSet's node affinity (nothing else); "
+                    "operator: it patches the tigera Installation 'default'.",
     )
-    version: str = Field(default="v3.28.2", pattern=_VERSION)
-    image_registry: str = Field(default="docker.io/calico", min_length=1, max_length=255, pattern=r"^[a-z0-9.:/_-]+$")
+    version: str = Field(
+        default="v3.28.2", pattern=_VERSION,
+        description="Calico version the cluster runs; the objects this program writes follow its CRDs (tests check v3.28.2).")
     namespace: Name = "kube-system"
     bgp: CalicoBgp = CalicoBgp()
 
@@ -57,16 +58,10 @@ class Terway(Model):
     )
     ipvlan: bool = Field(
         default=False,
-        description="addon mode: the IPVlan option of the terway-eniip component (the IPvlan checkbox of registered "
-                    "cluster creation). Manifest mode renders the veth datapath only and rejects true.",
+        description="The IPVlan option of the terway-eniip component (addon mode). Refused while cloud GPU nodes run "
+                    "the metadata guard and tc shaping, which see pod traffic only on the veth datapath; manifest mode "
+                    "renders the veth datapath only.",
     )
-    cni_plugins_image: str = Field(
-        default=unconfirmed.value("terway.cniPluginsImage").replace("@REGION@", "{region}"), max_length=255,
-        pattern=_IMAGE_REF,
-        description="Image that carries the reference CNI plugins (loopback) and a POSIX shell; {region} as above.",
-    )
-    cni_plugins_dir: AbsPath = Field(default="/opt/cni/bin",
-                                     description="Directory inside cni_plugins_image that holds the loopback binary.")
     max_pool_size: int = Field(default=5, ge=0, le=100)
     min_pool_size: int = Field(default=0, ge=0, le=100)
     vswitch_selection_policy: Literal["random", "ordered"] = "ordered"
@@ -85,21 +80,44 @@ class Terway(Model):
                 f"minPoolSize {self.min_pool_size} is above maxPoolSize {self.max_pool_size}; Terway would never settle its idle-IP pool.",
                 "set minPoolSize <= maxPoolSize, e.g. minPoolSize: 0, maxPoolSize: 5.",
             )
-        if self.ipvlan and self.install == "manifest":
-            raise FieldError(
-                "ipvlan is true but install is manifest; the self-managed DaemonSet renders the veth datapath only.",
-                "set ipvlan: false, or install: addon to let the terway-eniip component set up IPvlan.",
-            )
         return self
 
     def registry(self, region: str) -> str:
         return self.image_registry.replace("{region}", region)
 
-    def plugins_image(self, region: str) -> str:
-        return self.cni_plugins_image.replace("{region}", region)
+
+class KubeProxy(Model):
+    """kube-proxy of the cloud nodes (its own DaemonSet and config; see docs/cni.md)."""
+
+    image: str = Field(
+        default="", max_length=255, pattern=r"^([a-z0-9.:/_-]+(:[A-Za-z0-9._-]+)?)?$",
+        description="Image of the cloud nodes' kube-proxy; empty: registry.k8s.io/kube-proxy:v<idc.kubernetesVersion>, the "
+                    "image kubeadm deploys for that version. Use the same image (mirror) the IDC's kube-proxy runs.")
+
+    def reference(self, kubernetes_version: str) -> str:
+        """The image the cloud nodes' kube-proxy runs: the DaemonSet and the nodes' reachability read it here."""
+        # kubeadm's default: imageRepository registry.k8s.io (cmd/kubeadm/app/constants DefaultImageRepository),
+        # image kube-proxy tagged with the cluster's version (cmd/kubeadm/app/images GetKubernetesImage).
+        return self.image or f"registry.k8s.io/kube-proxy:v{kubernetes_version}"
 
 
 class Cni(Model):
     cloud_node_label: NodeLabel = NodeLabel()
     calico: Calico = Calico()
     terway: Terway = Terway()
+    kube_proxy: KubeProxy = KubeProxy()
+
+
+def check(p) -> Iterable[ConfigIssue]:
+    """Cross-field checks of the CNI settings (duck-typed Platform: cni, regions)."""
+    t = p.cni.terway
+    nodes = [r.id for r in p.regions if r.gpu_pools or r.elastic_pools]
+    if t.ipvlan and (nodes or t.install == "manifest"):
+        # hybrid/metadata_guard.py drops pod traffic to 100.100.100.200 in the host's FORWARD chain and
+        # hybrid/cloudinit.py render_tc_script shapes per ENI: both see a pod's packets only because the
+        # veth datapath routes them through the host (terway@release-1.16 daemon/builder.go getDatapath);
+        # IPvlan hands them to the ENI below the host's netfilter and qdiscs.
+        why = (f"cloud GPU nodes in {nodes} run the metadata guard (and tc shaping where rateLimits are set), which see pod traffic only on the veth "
+               "datapath; IPvlan bypasses the host's netfilter and qdiscs, so pods would reach the metadata service unshaped"
+               if nodes else "install is manifest, which renders the veth datapath only")
+        yield ConfigIssue("cni.terway.ipvlan", f"ipvlan is true but {why}.", "set ipvlan: false.")

@@ -12,7 +12,7 @@ from hybrid.model.base import Cidr, Host, Model, Name, RegionId, RoutableCidr, Z
 from hybrid.model.base import overlaps
 from hybrid.model.elastic import ElasticPool
 from hybrid.model.gpu import GpuPool
-from hybrid.model.leased_line import LeasedLine
+from hybrid.model.leased_line import LeasedLine, Vbr
 from hybrid.model.virtual_node import ALIBABA_SERVICE_BLOCK
 
 
@@ -32,6 +32,9 @@ class Idc(Model):
     service_cidr: Cidr = Field(description="The IDC cluster's existing Service CIDR (kube-apiserver --service-cluster-ip-range; kubeadm's default is 10.96.0.0/12).")
     extra_ranges: list[RoutableCidr] = Field(max_length=64, default_factory=list, description="Other on-prem ranges routed over the leased line (storage, ...).")
     leased_line: bool = True
+    vbr: Optional[Vbr] = Field(
+        default=None,
+        description="The transit router the leased line's VBR is attached to; required when a region uses leasedLine.transitRouter.")
 
     @property
     def ranges(self) -> list[tuple[str, str]]:

@@ -289,8 +289,8 @@ def images(p: "Platform", region_id: str) -> list[tuple[str, str, str]]:
             "hybrid-join.sh sets containerd's sandbox_image; kubelet starts every pod with it")]
     out.append((f"{t.registry(region_id)}/terway:{t.version}", f"Terway DaemonSet ({t.install})",
                 "terway@release-1.16 charts/terway/values.yaml (image acs/terway); scheduled on cni.cloudNodeLabel nodes"))
-    if t.install == "manifest":
-        out.append((t.plugins_image(region_id), "Terway DaemonSet init container install-loopback", "hybrid/cni.py (manifest path)"))
+    out.append((p.cni.kube_proxy.reference(p.idc.kubernetes_version), "kube-proxy-cloud DaemonSet (the cloud nodes' kube-proxy)",
+                "hybrid/cni.py kube_proxy_cloud_daemonset: kubeadm's kube-proxy is kept off cloud nodes, this one runs there"))
     if p.gpu.provider == "device-plugin":
         out.append((f"{_device_plugin_repo(p, region_id)}:{p.gpu.device_plugin.version}", "NVIDIA device plugin DaemonSet",
                     "NVIDIA/k8s-device-plugin@v0.17.4 deployments/static/nvidia-device-plugin.yml; hybrid/device_plugin.py"))
@@ -485,9 +485,8 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
 def _check_images(p: "Platform") -> Iterable[ConfigIssue]:
     """Every image reference a user can set, against the distribution grammar, before anything renders it."""
     sample = gpu_regions(p)[0].id if gpu_regions(p) else p.regions[0].id
-    c, t, dp = p.cni.calico, p.cni.terway, p.gpu.device_plugin
+    t, dp = p.cni.terway, p.gpu.device_plugin
     checks = [
-        ("cni.calico.imageRegistry", f"{c.image_registry}/node", c.version),
         ("cni.terway.imageRegistry", f"{t.registry(sample)}/terway", t.version),
         ("gpu.devicePlugin.image", dp.image.replace("{region}", sample), dp.version),
     ]
@@ -499,9 +498,9 @@ def _check_images(p: "Platform") -> Iterable[ConfigIssue]:
         except imageref.ReferenceError as e:
             yield ConfigIssue(fieldname, f"{e}.", "give a registry/repository path in the distribution reference grammar, without tag or digest.")
     try:
-        imageref.parse(t.plugins_image(sample))
+        imageref.parse(p.cni.kube_proxy.reference(p.idc.kubernetes_version))
     except imageref.ReferenceError as e:
-        yield ConfigIssue("cni.terway.cniPluginsImage", f"{e}.", "use REGISTRY/REPOSITORY:TAG.")
+        yield ConfigIssue("cni.kubeProxy.image", f"{e}.", "use REGISTRY/REPOSITORY:TAG.")
 
 
 # --- the apiserver without kube-proxy ---------------------------------------------

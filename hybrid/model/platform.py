@@ -19,6 +19,8 @@ from hybrid.cidr import MAX_VSWITCH_PREFIX, MIN_VSWITCH_PREFIX, PlanningError, p
 from hybrid.errors import ConfigError, ConfigIssue, validation_issues
 from hybrid.model.base import Model, net, overlaps, zone_in_region
 from hybrid.model.cni import Cni
+from hybrid.model import leased_line as leased_line_model
+from hybrid.model import cni as cni_model
 from hybrid.model import pricing as pricing_model
 from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
@@ -281,7 +283,7 @@ def _regions(p: Platform) -> Iterable[ConfigIssue]:
         if p.idc.leased_line and r.leased_line is None:
             yield ConfigIssue(f"{base}.leasedLine", f"region {r.id} has no path to the IDC: nothing attaches its VPC to the leased line, "
                                                     "so its nodes cannot reach the IDC apiserver or pods.",
-                              "add leasedLine.transitRouter {cenId, transitRouterId} or leasedLine.existingVpc {vpcId, routeTableId, nextHop}; see docs/network.md.")
+                              "add leasedLine.transitRouter {cenId, transitRouterId, routeTableId} or leasedLine.existingVpc {vpcId, routeTableId, nextHop}; see docs/network.md.")
 
 
 @cross_check
@@ -421,6 +423,8 @@ def _bgp_peers(p: Platform) -> Iterable[ConfigIssue]:
 
 
 cross_check(check_virtual_node)
+cross_check(leased_line_model.check)
+cross_check(cni_model.check)
 cross_check(pricing_model.check)
 cross_check(check_identity)
 
