@@ -144,6 +144,10 @@ OSS_OBJECT = "alicloud:oss/bucketObject:BucketObject"
 OSS_BUCKET = "alicloud:oss/bucket:Bucket"
 OSS_BUCKET_ACL = "alicloud:oss/bucketAcl:BucketAcl"
 DAEMONSET = "kubernetes:apps/v1:DaemonSet"
+# The program adopts the IDC's calico-node with a server-side patch of its node affinity alone
+# (components/calico.py): the patch's nodeSelectorTerms replace the live ones (an atomic list in
+# core/v1 NodeAffinity), so the rule reads them there too.
+DAEMONSET_PATCH = "kubernetes:apps/v1:DaemonSetPatch"
 CONFIGMAP = "kubernetes:core/v1:ConfigMap"
 STACK = "pulumi:pulumi:Stack"
 WORKLOAD_TYPES = [
@@ -1404,7 +1408,7 @@ POLICIES = [
     ResourceValidationPolicy(
         name="k8s-cni-off-virtual-kubelet", severity=Severity.HIGH, enforcement_level=M,
         description="Keep CNI DaemonSets off virtual-kubelet nodes with a required node affinity.",
-        config_schema=VK_SCHEMA, validate=_resource_validator([DAEMONSET], check_cni_off_virtual_kubelet)),
+        config_schema=VK_SCHEMA, validate=_resource_validator([DAEMONSET, DAEMONSET_PATCH], check_cni_off_virtual_kubelet)),
     StackValidationPolicy(
         name="k8s-terway-eni-config-zones", severity=Severity.HIGH, enforcement_level=M,
         description="List a Terway pod vSwitch in eni-config (or the Terway addon's config) for every zone that runs cloud nodes.",

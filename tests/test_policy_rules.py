@@ -285,6 +285,13 @@ def ds(name: str, terms: list | None, volumes=None, containers=None, annotations
 NOT_VK = {"key": "type", "operator": "NotIn", "values": ["virtual-kubelet"]}
 
 
+def test_cni_off_virtual_kubelet_reads_the_calico_node_affinity_patch():
+    # calico-node is adopted through a DaemonSetPatch of its affinity (components/calico.py): a patch
+    # whose terms let virtual nodes through is as wrong as a DaemonSet that does.
+    assert run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET_PATCH, ds("calico-node", [{"matchExpressions": [NOT_VK]}])) == []
+    assert run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET_PATCH, ds("calico-node", [{"matchExpressions": []}]))
+
+
 def test_cni_off_virtual_kubelet():
     assert run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET, ds("calico-node", [{"matchExpressions": [NOT_VK]}])) == []
     assert run_policy("k8s-cni-off-virtual-kubelet", rules.DAEMONSET, ds("calico-node", None))
