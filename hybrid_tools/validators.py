@@ -173,6 +173,62 @@ SOURCES: dict[str, tuple[str, str]] = {
                                                     "program: the calculator's stable scale-out (hybrid/placement.py, docs/placement.md)"),
     "placement.Placement._unique_workloads": ("workloads unique per namespace; one PriorityClass definition per name",
                                               "Kubernetes object names are unique per namespace/kind; program: one PriorityClass object per name"),
+    "jobs.Image:_image": ("an image reference pinned by a sha256 digest",
+                          "digest form: opencontainers/go-digest algorithm.go (sha256, 64 hex); program: a preference, "
+                          "not an upstream limit (Kubernetes pulls tags too): every pod of a gang must run the same bits "
+                          "and a tag can move between two pods' pulls (hybrid/jobs.py renders the reference as given)"),
+    "jobs.Cron:_cron": ("a five-field cron schedule of numbers, ranges, steps and lists (field ranges not checked)",
+                        "karmada-io/karmada@v1.18.2 CronFederatedHPA rules[].schedule (tests/data/karmada-v1.18.2): \"follows "
+                        "https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#schedule-syntax\" (robfig/cron v3 "
+                        "ParseStandard); a subset: names (MON, JAN) and @-macros are not accepted"),
+    "jobs.Tenant._range": ("minGpus <= maxGpus",
+                           "program: maxGpus is the tenant's ResourceQuota and FederatedResourceQuota hard limit on "
+                           "requests.nvidia.com/gpu (hybrid/jobs.py resource_quota, federated_quota), so a floor above it is never met"),
+    "jobs.ServiceAutoscaling._range": ("minReplicas <= maxReplicas, and per cron rule targetMinReplicas <= targetMaxReplicas",
+                                       "karmada-io/karmada@v1.18.2 FederatedHPA spec.maxReplicas \"cannot be less that minReplicas\"; "
+                                       "CronFederatedHPA rules[] targetMinReplicas/targetMaxReplicas set the FederatedHPA's "
+                                       "minReplicas/maxReplicas (tests/data/karmada-v1.18.2)"),
+    "jobs.Service._within": ("replicas within the autoscaling range",
+                             "program: the Deployment starts at replicas (hybrid/jobs.py deployment) and the FederatedHPA keeps it "
+                             "within [minReplicas, maxReplicas] (karmada v1.18.2 FederatedHPA spec), so a start outside is "
+                             "moved at once; a preference that the rendered count holds, not an upstream limit"),
+    "leased_line.NextHop._id_of_type": ("the next-hop id has the form of its type (tr-attach-, ri-, vpn-, ecr-)",
+                                        "pulumi-alicloud 4.0.0 id examples (hybrid/model/leased_line.py NEXT_HOP_ID, sourced per "
+                                        "form; ecr- unconfirmed: hybrid/unconfirmed.py ids.ecrPrefix); VPC CreateRouteEntry "
+                                        "NextHopId is the id of a NextHopType resource"),
+    "metrics.Metrics._managed": ("managed.environmentId iff prometheus: managed; scrapeIntervalSeconds <= ruleIntervalSeconds",
+                                 "program: managed renders an ARMS EnvCustomJob in that environment (components/gpu_metrics.py, "
+                                 "pulumi-alicloud 4.0.0 arms.EnvCustomJob environment_id); the interval part is a preference: "
+                                 "the recording rules are instant queries (hybrid/gpu_metrics.py rules) that read the latest "
+                                 "sample, so a longer scrape repeats samples rather than losing them"),
+    "node_access.RegistryMirror._upstream": ("a lower-case registry host[:port]",
+                                             "distribution/reference regexp.go domainAndPort (hybrid/imageref.py DOMAIN_RE); "
+                                             "containerd docs/hosts.md: one certs.d/<host namespace>/hosts.toml per registry"),
+    "node_access.RegistryMirror._endpoint": ("an http(s) URL of a lower-case DNS name or IPv4 address, plain path, no query",
+                                             "containerd docs/hosts.md: [host.\"<scheme>://<host>[:port][/path]\"], a path "
+                                             "with override_path; RFC 1123 section 2.1 host names; program: written into "
+                                             "hosts.toml (hybrid/cloudinit.py hosts_toml)"),
+    "node_access.AptMirrors._urls": ("http(s) URLs of a lower-case DNS name or IPv4 address, plain path, no query",
+                                     "sources.list(5) URI (http/https); RFC 1123 section 2.1 host names; program: written "
+                                     "into cloud-init apt sources and the node scripts (hybrid/cloudinit.py)"),
+    "node_access.ForwardZone._domain": ("a lower-case DNS domain with at least two labels",
+                                        "RFC 1123 section 2.1, RFC 1035 section 2.3.4 (labels of 63, names of 253); program: "
+                                        "node hosts are matched against it by suffix (node_access.resolve_host)"),
+    "node_access.ForwardZone._ips": ("forwarders are IPv4 addresses",
+                                     "program: each forwarder must lie in an IDC range the leased line carries "
+                                     "(node_access.check), and the IDC ranges are IPv4 (base.RoutableCidr)"),
+    "node_access.Dns._hosts": ("lower-case DNS name -> IPv4 address",
+                               "hosts(5): an IP address followed by host names; RFC 1123 section 2.1 host names; program: "
+                               "written to the nodes' /etc/hosts (hybrid/cloudinit.py etc_hosts)"),
+    "node_access.RegionAccess._one_per_upstream": ("one registry mirror per upstream",
+                                                   "containerd docs/hosts.md: one hosts.toml per registry host namespace "
+                                                   "(hybrid/cloudinit.py containerd_hosts_files writes one file per upstream)"),
+    "node_access.IdcDaemonSet._refs": ("image references in the distribution grammar",
+                                       "distribution/reference regexp.go and reference.go (hybrid/imageref.py, ported)"),
+    "node_access.NodeAccess._hostport": ("HOST:PORT, a lower-case DNS name or IPv4 address and a port 1..65535",
+                                         "kubeadm kube-public/cluster-info server: (the controlPlaneEndpoint, "
+                                         "https://kubernetes.io/docs/reference/setup-tools/kubeadm/implementation-details/); "
+                                         "program: rendered as KUBERNETES_SERVICE_HOST/PORT (node_access.apiserver_service_env)"),
     # --- cross-field checks (hybrid/model/platform.py) ---
     "platform._idc_ranges": ("IDC ranges and the Service CIDR do not overlap",
                              "https://kubernetes.io/docs/concepts/services-networking/cluster-ip-allocation/ (the Service range is "
@@ -189,7 +245,6 @@ SOURCES: dict[str, tuple[str, str]] = {
     "platform._bgp_peers": ("BGP peers in an on-prem node or extra range", "program: IDC nodes reach the peers without the leased line (docs/network.md)"),
     "platform.cross_check(check_virtual_node)": ("virtual node regions declared, one default; IDC ranges clear of 100.64.0.0/10",
                                                  "ack-virtual-node multi-region config (docs/virtual-node in hybrid/virtual_node.py, sourced there)"),
-    "platform.cross_check(lease_model.check)": ("no pool runs past its lease end", "the stack's own lease (docs/cost.md); the gate's ecs-gpu-lease-not-expired"),
     "platform.cross_check(pricing_model.check)": ("a price table covers every pool it prices", "program: hybrid/cost.py prices from the table"),
     "platform.cross_check(check_identity)": ("Terway on every cloud node has a credential path",
                                              "terwayd tries an AccessKey, a credential file, then the instance RAM role "
@@ -197,7 +252,12 @@ SOURCES: dict[str, tuple[str, str]] = {
     "platform._terway_addon": ("install: addon only for the registration region, with instanceRole and the external label",
                                "CreateCluster takes one vpcid; terway-eniip runs on alibabacloud.com/external=true nodes "
                                "(https://www.alibabacloud.com/help/en/doc-detail/208052.html)"),
-    "platform._fleet": ("Fleet members are placement clusters", "program: hybrid/placement_platform.py check_fleet"),
+    "platform._regional_ids": ("a transit router, VPC or vSwitch id given by one region only",
+                               "CEN CreateTransitRouter and VPC CreateVpc take a RegionId; VPC CreateVSwitch takes one ZoneId and "
+                               "one CidrBlock (the validator's docstring)"),
+    "platform._node_access": ("every endpoint a GPU node contacts has a path; every settable image reference parses",
+                              "program: the node files (hybrid/cloudinit.py) and DaemonSets contact exactly node_access.needs, "
+                              "reported in reachability.json; image references per distribution/reference (hybrid/imageref.py)"),
     "platform._cloud_label_settable": ("cloud-node label key a kubelet may set", NODE_RESTRICTION),
     "platform._spot_limit_unused": ("warning: spotPriceLimit without spot buying has no effect", "a value with no effect is a preference, not an error"),
     "platform._autoscaler_policy_attached": ("warning: elastic pools without registration.autoscaler.ramUser",
