@@ -111,12 +111,12 @@ class ElasticMax:
         return (self.per_instance_hour or Decimal(0)) * self.max_size
 
     def doc(self, hours_per_month: int) -> dict[str, Any]:
-        priced = self.per_instance_hour is not None
+        per = self.per_instance_hour
         return {"region": self.region, "pool": self.pool, "instanceTypes": list(self.instance_types),
                 "maxSize": self.max_size, "basis": BASIS_ELASTIC_MAX,
-                "perInstanceHour": hourly(self.per_instance_hour) if priced else None,
-                "hourly": hourly(self.hour) if priced else None,
-                "monthly": monthly(self.hour * hours_per_month) if priced else None,
+                "perInstanceHour": hourly(per) if per is not None else None,
+                "hourly": hourly(self.hour) if per is not None else None,
+                "monthly": monthly(self.hour * hours_per_month) if per is not None else None,
                 "unpriced": list(self.unpriced)}
 
 
@@ -129,16 +129,22 @@ def elastic_maxima(platform: Platform) -> list[ElasticMax]:
         for pool in region.elastic_pools:
             unpriced = tuple(t for t in pool.instance_types if prices is None or t not in prices.instance_hour)
             per: Optional[Decimal] = None
-            disks = []
-            for _, category, level, size in disks_of(pool):  # type: ignore[arg-type]  # same disk fields as GpuPool
+            disks: list[Decimal] = []
+            disks_priced = True
+            for _, category, level, size in disks_of(pool):
                 key = pricing.disk_key(region.id, category, level) if pricing else None
-                disks.append(None if key is None else prices.disk_gib_hour[key] * size)
-            if not unpriced and None not in disks:
+                if key is None:
+                    disks_priced = False
+                    continue
+                assert prices is not None, "disk_key finds a key only in the region's own price table"
+                disks.append(prices.disk_gib_hour[key] * size)
+            if not unpriced and disks_priced:
+                assert prices is not None, "no instance type is unpriced, and a pool has at least one (min_length=1)"
                 dearest = max(prices.instance_hour[t] for t in pool.instance_types)
                 if pool.billing.uses_spot and pool.billing.spot_price_limit is not None:
                     dearest = max(dearest, Decimal(str(pool.billing.spot_price_limit)))
                 per = dearest + sum(disks, Decimal(0))
-            elif None in disks:
+            elif not disks_priced:
                 unpriced += ("disks",)
             out.append(ElasticMax(region.id, pool.name, tuple(pool.instance_types), pool.max_size,
                                   pool.gpus_per_node, per, unpriced))
@@ -285,16 +291,16 @@ def placement_costs(platform: Platform, report: CostReport) -> dict[str, Any]:
     per_gpu: dict[str, Decimal] = {}
     for region in platform.regions:
         cost = sum((p.hour for p in report.pools if p.region == region.id), Decimal(0))
-        gpus = sum(pool.spec.gpus * pool.count for pool in region.gpu_pools)
-        if gpus:
-            per_gpu[region.id] = cost / gpus
+        region_gpus = sum(pool.spec.gpus * pool.count for pool in region.gpu_pools)
+        if region_gpus:
+            per_gpu[region.id] = cost / region_gpus
     from hybrid.placement_platform import ELASTIC_SUFFIX
 
     for e in report.elastic:  # the elastic tier at its dearest node, per GPU (one pool per region prices it)
         if e.per_instance_hour is not None and e.gpus_per_node:
-            rate = e.per_instance_hour / e.gpus_per_node
+            elastic_rate = e.per_instance_hour / e.gpus_per_node
             key = e.region + ELASTIC_SUFFIX
-            per_gpu[key] = max(per_gpu.get(key, rate), rate)
+            per_gpu[key] = max(per_gpu.get(key, elastic_rate), elastic_rate)
     pricing = platform.pricing
     for region_id in platform.placement.serverless_replicas:
         prices = pricing.regions.get(region_id) if pricing else None

@@ -22,6 +22,7 @@ from hybrid import imageref
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.cni import REGION_LABEL, _DIGEST, _PULL, _expr, annotate_waivers
 from hybrid.model import Platform
+from hybrid.model.elastic import AnyPool
 from hybrid.model.gpu import Taint
 from hybrid.model.network import Region
 
@@ -94,6 +95,7 @@ def daemonset(platform: Platform, region_id: str) -> Obj:
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "128Mi"}},
         "volumeMounts": [{"name": "kubelet-device-plugins-dir", "mountPath": DEVICE_PLUGIN_DIR}],
     }
+    pools: list[AnyPool] = [*region.gpu_pools, *region.elastic_pools]
     ds = {
         "apiVersion": "apps/v1",
         "kind": "DaemonSet",
@@ -110,7 +112,7 @@ def daemonset(platform: Platform, region_id: str) -> Obj:
                     "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                     "affinity": affinity(platform, region_id),
                     # Every GPU taint of the region, fixed and elastic pools alike.
-                    "tolerations": tolerations(t for p in [*region.gpu_pools, *region.elastic_pools] for t in p.taints),
+                    "tolerations": tolerations(t for pool in pools for t in pool.taints),
                     "containers": [container],
                     "volumes": [{"name": "kubelet-device-plugins-dir",
                                  "hostPath": {"path": DEVICE_PLUGIN_DIR, "type": "Directory"}}],

@@ -160,8 +160,8 @@ def _pools(p: Platform) -> list[tuple[str, str, str, list]]:
     for r in p.regions:
         for pool in r.gpu_pools:
             out.append((pool.name, pool.lease.owner if pool.lease else "", r.id, list(pool.taints)))
-        for pool in r.elastic_pools:
-            out.append((pool.name, "", r.id, list(pool.taints)))
+        for epool in r.elastic_pools:
+            out.append((epool.name, "", r.id, list(epool.taints)))
     return out
 
 

@@ -27,13 +27,13 @@ Sources, at the versions rendered (schemas stored under tests/data/, checked by 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence
 
 from hybrid import unconfirmed
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.errors import ConfigIssue
 from hybrid.fleet import FEDERATED_HPA_API, POLICY_APIS, PRIORITY_CLASS_API, policy_api_version
-from hybrid.model.jobs import Job, Jobs, Service, Tenant
+from hybrid.model.jobs import GangScheduler, Job, Jobs, Service, Tenant
 from hybrid.placement_capacity import AggregateCapacity, CapacitySource, FixedCapacity, normalise_request, parse_quantity
 from hybrid.placement_platform import ELASTIC_SUFFIX, TIER_CLOUD, TIER_ELASTIC, TIER_IDC, elastic_capacity, fleet_clusters
 
@@ -167,7 +167,7 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         if job.kind == "PyTorchJob" and j.training_operator is None:
             yield ConfigIssue(f"{path}.kind", "a PyTorchJob needs the Kubeflow training-operator in the hybrid cluster, and jobs.trainingOperator declares none.",
                               "install it and declare jobs.trainingOperator {version: v1.8.1, gangSchedulerName}, or run the job as kind: Job.")
-        elif (job.kind == "PyTorchJob" and job.gang and j.gang_scheduler is not None
+        elif (job.kind == "PyTorchJob" and job.gang and j.training_operator is not None and j.gang_scheduler is not None
               and j.training_operator.gang_scheduler_name != j.gang_scheduler.scheduler_name):
             yield ConfigIssue("jobs.trainingOperator.gangSchedulerName",
                               f"is {j.training_operator.gang_scheduler_name}, but the gang scheduler is {j.gang_scheduler.scheduler_name}: the operator "
@@ -335,12 +335,17 @@ class JobsPlan:
             self.jobs.append(JobPlan(job, self.ns[job.tenant], t))
 
     # Workloads -------------------------------------------------------------
+    def _gang_scheduler(self, job: Job) -> Optional[GangScheduler]:
+        """The scheduler that holds the job's pods back until all fit; None: the default scheduler, pod by pod."""
+        return self.j.gang_scheduler if job.gang else None
+
     def _gang(self, job: Job) -> bool:
-        return job.gang and self.j.gang_scheduler is not None
+        return self._gang_scheduler(job) is not None
 
     def pytorchjob(self, jp: JobPlan) -> dict[str, Any]:
         job = jp.job
-        sched = self.j.gang_scheduler.scheduler_name if self._gang(job) else None
+        gs = self._gang_scheduler(job)
+        sched = gs.scheduler_name if gs is not None else None
 
         def replica(role: str, n: int) -> dict[str, Any]:
             # The operator finds the training container by name (kubeflow/training-operator@v1.8.1:
@@ -363,8 +368,9 @@ class JobsPlan:
 
     def batch_job(self, jp: JobPlan) -> dict[str, Any]:
         job = jp.job
-        gang = self._gang(job)
-        sched = self.j.gang_scheduler.scheduler_name if gang else None
+        gs = self._gang_scheduler(job)
+        gang = gs is not None
+        sched = gs.scheduler_name if gs is not None else None
         pod = _pod(job.name, _container("main", job.image, job.request, job.command), jp.tier.affinity,
                    job.priority_class, sched, job.name if gang else None, "Never")
         # source: kubernetes API reference batch/v1 JobSpec (parallelism, completions, backoffLimit, suspend).

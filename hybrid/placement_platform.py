@@ -69,6 +69,7 @@ from hybrid.fleet import (
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.cni import VIRTUAL_KUBELET
 from hybrid.instance_types import KNOWN, InstanceSpec
+from hybrid.model.elastic import AnyPool
 from hybrid.model.network import Region
 from hybrid.model.placement import Workload
 from hybrid.placement import Candidate, PlacementResult, place
@@ -208,8 +209,8 @@ def own_names(p: Platform) -> dict[str, str]:
         names[r.id] = "a region whose pools join the hybrid cluster"
         names[r.id + ELASTIC_SUFFIX] = "an elastic tier of the hybrid cluster"
         names[r.id + SERVERLESS_SUFFIX] = "a Serverless tier of the hybrid cluster"
-    for r in p.virtual_node.regions:
-        names[r.id + SERVERLESS_SUFFIX] = "a Serverless tier of the hybrid cluster"
+    for vr in p.virtual_node.regions:
+        names[vr.id + SERVERLESS_SUFFIX] = "a Serverless tier of the hybrid cluster"
     return names
 
 
@@ -274,7 +275,9 @@ def topology(p: Platform, clusters: Sequence[FleetCluster]) -> Topology:
         TIER_CLOUD: tuple(sorted(pool.name for r in p.regions for pool in r.gpu_pools)),
         TIER_ELASTIC: tuple(sorted(pool.name for r in p.regions for pool in r.elastic_pools)),
     }
-    taints = {(t.key, t.value, t.effect) for r in p.regions for pool in (*r.gpu_pools, *r.elastic_pools) for t in pool.taints}
+    gpu_pools: list[AnyPool] = [pool for r in p.regions for pool in r.gpu_pools]
+    gpu_pools += [pool for r in p.regions for pool in r.elastic_pools]
+    taints = {(t.key, t.value, t.effect) for pool in gpu_pools for t in pool.taints}
     label = p.cni.cloud_node_label
     return Topology(
         hybrid=p.idc.name, registered_as=p.registration.cluster_name,

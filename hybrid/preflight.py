@@ -19,7 +19,7 @@ import importlib.util
 import ipaddress
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 from urllib.parse import urlsplit
 
 from hybrid import imageref
@@ -73,7 +73,7 @@ def _transport(url: str, group: str, need: str, fixes: dict[str, str], tls_verif
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or {"https": 443, "http": 80, "rsync": 873}[parts.scheme]
-    out = []
+    out: list[dict[str, Any]] = []
     if not _is_ip(host):
         out.append({"kind": "dns", "host": host, "group": group, "need": need, "fix": fixes["dns"]})
     out.append({"kind": "tcp", "host": host, "port": port, "group": group, "need": need, "fix": fixes["tcp"]})

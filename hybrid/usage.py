@@ -120,11 +120,12 @@ class UsageReport:
         out = []
         for owner, us in sorted(by.items()):
             costs = [u.cost for u in us]
+            known = [c for c in costs if c is not None]
             out.append(PoolUsage(
                 pool=", ".join(u.pool for u in us), owner=owner, kind="owner", gpus=sum(u.gpus for u in us),
                 gpus_per_instance=0, count=0, paid=sum(u.paid for u in us), reporting=sum(u.reporting for u in us),
                 busy=sum(u.busy for u in us), allocated=sum(u.allocated for u in us), used=sum(u.used for u in us),
-                cost=None if any(c is None for c in costs) else sum(costs, Decimal(0)),
+                cost=None if len(known) < len(costs) else sum(known, Decimal(0)),
                 energy_kwh=None if any(u.energy_kwh is None for u in us) else sum(u.energy_kwh or 0 for u in us)))
         return out
 

@@ -232,6 +232,17 @@ def test_node_bundle_is_the_runner_and_the_regions_checks(tmp_path):
         "https://hybrid-prod-registry-vpc.cn-beijing.cr.aliyuncs.com/v2/k8s/kube-proxy/manifests/v1.30.4?ns=registry.k8s.io"}
 
 
+def test_a_url_without_a_host_fails_its_check_not_the_run():
+    # no network: "http:///x" names no host (urlsplit's hostname is None), so there is nothing to connect to;
+    # the check fails with the URL named and the checks after it still run
+    runner = preflight.runner()
+    checks = [{"kind": "http", "url": "http:///x", "group": "a", "need": "n"},
+              {"kind": "nope", "group": "b", "need": "n"}]
+    first, second = runner.run(checks)
+    assert (first["status"], first["message"]) == ("FAIL", "http:///x: the URL names no host")
+    assert (second["status"], second["message"]) == ("FAIL", "unknown check kind 'nope'")
+
+
 def test_idc_mode_checks_only_what_the_idc_serves():
     p = load(stack_raw("prod"))
     hz = preflight.checks(p, "cn-hangzhou", "idc")

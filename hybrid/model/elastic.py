@@ -179,6 +179,11 @@ class ElasticPool(Model):
         return self
 
 
+# A region's GPU pools of either kind: both carry name, taints, labels, billing and the same disk
+# fields, so code that reads only those takes either.
+AnyPool = GpuPool | ElasticPool
+
+
 class Autoscaler(Model):
     """Cluster autoscaling of the registered cluster (ACK's cluster-autoscaler component)."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Literal, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Optional
 from urllib.parse import urlsplit
 
 import netaddr
@@ -530,7 +530,7 @@ def apiserver_service_env(endpoint: Optional[str]) -> list[dict]:
 def _path_doc(path: Optional[Path]) -> Optional[dict]:
     if path is None:
         return None
-    doc = {"via": path.via, "detail": path.detail, "declaredBy": path.field}
+    doc: dict[str, Any] = {"via": path.via, "detail": path.detail, "declaredBy": path.field}
     if path.contacts:
         doc["contacts"] = list(path.contacts)
     if path.inner is not None:

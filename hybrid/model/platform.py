@@ -110,16 +110,16 @@ def _keys_at(loc: tuple) -> list[str]:
 
     from pydantic import BaseModel
 
-    def models(tp) -> list[type]:
+    def models(tp) -> list[type[BaseModel]]:
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             return [tp]
         return [m for arg in typing.get_args(tp) for m in models(arg)]
 
-    current: list[type] = [Platform]
+    current: list[type[BaseModel]] = [Platform]
     for part in loc:
         if isinstance(part, int) or not current:
             continue  # a list index (or a dict key below): the item type is already what models() found
-        nxt = []
+        nxt: list[type[BaseModel]] = []
         for cls in current:
             for name, f in cls.model_fields.items():
                 if part in (name, f.alias):
@@ -188,14 +188,16 @@ def warnings(p: Platform) -> list[ConfigIssue]:
 @warning_check
 def _spot_limit_unused(p: Platform) -> Iterable[ConfigIssue]:
     for ri, r in enumerate(p.regions):
-        for kind, pools in (("gpuPools", r.gpu_pools), ("elasticPools", r.elastic_pools)):
-            for pi, pool in enumerate(pools):
-                b = pool.billing
-                spot = b.uses_spot if kind == "elasticPools" else b.strategy == "Spot"
-                if b.spot_price_limit is not None and not spot:
-                    yield ConfigIssue(f"regions[{ri}].{kind}[{pi}].billing.spotPriceLimit",
-                                      "is set but the pool buys no spot instances, so it has no effect.",
-                                      "drop it, or buy spot (strategy: Spot / onDemandPercentageAboveBase below 100).")
+        # The two kinds' billing differ: a fixed pool names its strategy, an elastic pool mixes on-demand and spot.
+        limits = [("gpuPools", pi, pool.billing.spot_price_limit, pool.billing.strategy == "Spot")
+                  for pi, pool in enumerate(r.gpu_pools)]
+        limits += [("elasticPools", pi, epool.billing.spot_price_limit, epool.billing.uses_spot)
+                   for pi, epool in enumerate(r.elastic_pools)]
+        for kind, pi, limit, spot in limits:
+            if limit is not None and not spot:
+                yield ConfigIssue(f"regions[{ri}].{kind}[{pi}].billing.spotPriceLimit",
+                                  "is set but the pool buys no spot instances, so it has no effect.",
+                                  "drop it, or buy spot (strategy: Spot / onDemandPercentageAboveBase below 100).")
 
 
 @warning_check

@@ -22,7 +22,7 @@ from hybrid.errors import ConfigIssue, FieldError
 from hybrid.model.base import Model, PlainText, RegionId
 
 if TYPE_CHECKING:
-    from hybrid.model.gpu import GpuPool
+    from hybrid.model.elastic import AnyPool
     from hybrid.model.platform import Platform
 
 def _price(value: Any) -> Any:
@@ -62,7 +62,7 @@ class Pricing(Model):
         return None
 
 
-def disks_of(pool: "GpuPool") -> list[tuple[str, str, Optional[str], int]]:
+def disks_of(pool: "AnyPool") -> list[tuple[str, str, Optional[str], int]]:
     """(field, category, performance level, GiB) of each disk every instance of the pool has."""
     s, d = pool.system_disk, pool.data_disk
     return [("systemDisk", s.category, s.performance_level, s.size), ("dataDisk", d.category, d.performance_level, d.size)]

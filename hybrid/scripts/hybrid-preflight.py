@@ -42,7 +42,9 @@ def _resolve(host: str) -> str:
         infos = socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as err:
         raise Failure(f"{host} does not resolve ({err.strerror if hasattr(err, 'strerror') and err.strerror else err})") from None
-    return infos[0][4][0]
+    addr = infos[0][4][0]
+    assert isinstance(addr, str), "an AF_INET sockaddr is (address, port)"
+    return addr
 
 
 def _connect(host: str, port: int, timeout: float) -> socket.socket:
@@ -75,14 +77,17 @@ def _tls(host: str, port: int, timeout: float, verify: bool, cafile: str | None)
 
 def _request(url: str, method: str, timeout: float, headers: dict, verify: bool, cafile: str | None) -> tuple[int, dict, bytes]:
     parts = urlsplit(url)
+    host = parts.hostname
+    if host is None:
+        raise Failure(f"{url}: the URL names no host")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     if parts.scheme == "https":
-        conn: http.client.HTTPConnection = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout,
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, parts.port or 443, timeout=timeout,
                                                                       context=_tls_context(verify, cafile))
     else:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+        conn = http.client.HTTPConnection(host, parts.port or 80, timeout=timeout)
     try:
         conn.request(method, path, headers=headers)
         resp = conn.getresponse()
