@@ -66,7 +66,6 @@ def test_a_tag_is_never_appended_to_a_tagged_image(prod_raw):
 def test_elastic_only_region_gets_a_plugin_tolerating_the_elastic_taints(prod_raw):
     # cn-beijing without fixed pools: only the elastic pool's nodes are GPU nodes there.
     prod_raw["regions"][0]["gpuPools"] = []
-    del prod_raw["registration"]["fleet"]["members"]["cn-beijing"]  # no fixed pools: no cloud placement cluster there
     prod_raw["placement"]["workloads"] = [w for w in prod_raw["placement"]["workloads"] if "cn-beijing" not in w.get("weights", {})]
     taint = {"key": "hybrid.example.com/elastic", "value": "true", "effect": "NoSchedule"}
     prod_raw["regions"][0]["elasticPools"][0]["taints"] = [taint]
