@@ -130,7 +130,7 @@ def _usage_line(args: argparse.Namespace, pool: str) -> list[str]:
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from hybrid.model import load
+    from hybrid.stack import load_platform as load
     from hybrid_tools.stackconfig import project_root, read_stack
     from hybrid.safeload import decode, read_bytes
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
@@ -123,10 +124,21 @@ def _end(text: Optional[str], step: int) -> float:
     return t.timestamp()
 
 
+def _today() -> date:
+    """The day leases are counted from: the UTC date, or HYBRID_TODAY (YYYY-MM-DD), the same day the
+    policy pack's lease rules judge on (policy/rules.py lease_today; the model reads no clock)."""
+    pinned = os.environ.get("HYBRID_TODAY", "").strip()
+    if not pinned:
+        return datetime.now(timezone.utc).date()
+    try:
+        return date.fromisoformat(pinned)
+    except ValueError:
+        raise InputError(f"HYBRID_TODAY {pinned!r}: not a date. Fix: set it to YYYY-MM-DD or unset it.") from None
+
+
 def build(args: argparse.Namespace, err=sys.stderr) -> usage.UsageReport:
     from hybrid.cost import PricingUnavailable, compute
-    from hybrid.model import load
-    from hybrid.model.lease import today as lease_today
+    from hybrid.stack import load_platform as load
     from hybrid_tools.stackconfig import read_stack
 
     platform = load(read_stack(args.stack, None, Path(args.config) if args.config else None).raw)
@@ -233,7 +245,7 @@ def build(args: argparse.Namespace, err=sys.stderr) -> usage.UsageReport:
     ns_rows = [usage.NamespaceUsage(ns, wl, v.get(gm.ALLOCATED, 0.0), v.get(gm.BUSY, 0.0), v.get(gm.USED, 0.0))
                for (ns, wl), v in sorted(namespaces.items())]
 
-    day = lease_today()
+    day = _today()
     leases = [usage.recommend(u, hours, day) for u in pools
               if u.kind == "fixed" and u.lease_end is not None and u.count and (u.lease_end - day).days <= args.lease_days]
     return usage.UsageReport(args.stack, _iso(start), _iso(end), hours, threshold, interval, currency, pools, ns_rows,
@@ -276,7 +288,7 @@ def chart(rep: usage.UsageReport, path: Path) -> None:
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    from hybrid.model import load
+    from hybrid.stack import load_platform as load
     from hybrid_tools.stackconfig import read_stack
 
     if args.rules_out:
