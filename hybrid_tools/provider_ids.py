@@ -151,6 +151,15 @@ ALICLOUD: dict[str, Entry] = {
         _t("cen_transit_router_vpc_attachment", 323) + " transit_router_attachment_id",
         f"{SDK} cen/transit_router_vpc_attachment.py:869 <transit_router_attachment_id>",
         note="the SDK's import doc names the bare attachment id, but the provider's create sets <cen id>:<attachment id>"),
+    # Read at terraform-provider-alicloud@01d56d9 (the store's copy; v1.285.0's file was not stored): create
+    # d.SetId(fmt.Sprintf("%v:%v", request["CenId"], response["TransitRouterAttachmentId"])); read splits it
+    # with ParseResourceId(d.Id(), 2) and sets transit_router_attachment_id = parts[1].
+    "alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment": Entry(
+        "{cenId}:{transitRouterAttachmentId}",
+        "terraform-provider-alicloud@01d56d9 alicloud/resource_alicloud_cen_transit_router_peer_attachment.go (create: d.SetId)",
+        {"transitRouterAttachmentId": "transit router attachment"},
+        "the same file's read: ParseResourceId(d.Id(), 2), transit_router_attachment_id = parts[1]",
+        f"{SDK} cen/transit_router_peer_attachment.py:804 <cen_id>:<transit_router_attachment_id>"),
     "alicloud:cen/transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation": Entry(
         "{transitRouterAttachmentId}:{transitRouterRouteTableId}", _t("cen_transit_router_route_table_association", 91),
         sdk=f"{SDK} cen/transit_router_route_table_association.py:229 <transit_router_attachment_id>:<transit_router_route_table_id>"),
@@ -222,6 +231,10 @@ K8S_NAMESPACED: dict[str, bool] = {
     "policy.one.alibabacloud.com/v1alpha1:PropagationPolicy": True,
     "policy.one.alibabacloud.com/v1alpha1:ClusterPropagationPolicy": False,
     "core/v1:Namespace": False,
+    # Patch resources (the adopted calico-node's affinity, the pod IPPool's encapsulation): a Patch's id is
+    # the patched object's fqObjName like any other (pulumi-kubernetes patch resources), scopes as the kinds'.
+    "apps/v1:DaemonSetPatch": True,
+    "crd.projectcalico.org/v1:IPPoolPatch": False,
     "core/v1:Service": True,
     "batch/v1:Job": True,
     # AI jobs (docs/jobs.md): scopes from the vendored CRDs (tests/data: kubeflow training-operator v1.8.1

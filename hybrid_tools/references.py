@@ -52,6 +52,9 @@ REFERENCES: tuple[Ref, ...] = tuple([
     *_r("alicloud:cen/transitRouterVpcAttachment:TransitRouterVpcAttachment",
         TF + "cen_transit_router_vpc_attachment.go cen_id, transit_router_id, vpc_id, zone_mappings.vswitch_id",
         cenId="cen", transitRouterId="transit router", vpcId="vpc", **{"zoneMappings[]__vswitchId": "vswitch"}),
+    *_r("alicloud:cen/transitRouterPeerAttachment:TransitRouterPeerAttachment",
+        "terraform-provider-alicloud@01d56d9 cen_transit_router_peer_attachment.go create (CenId, TransitRouterId, PeerTransitRouterId)",
+        cenId="cen", transitRouterId="transit router", peerTransitRouterId="transit router"),
     *_r("alicloud:cen/transitRouterRouteTableAssociation:TransitRouterRouteTableAssociation",
         TF + "cen_transit_router_route_table_association.go:91 (request TransitRouterAttachmentId, TransitRouterRouteTableId)",
         transitRouterAttachmentId="transit router attachment", transitRouterRouteTableId="route table"),
@@ -215,6 +218,14 @@ EXISTING: dict[tuple[str, str, str, str], tuple[frozenset[str], str]] = {
         frozenset({"calico_backend", "veth_mtu", "cni_network_config", "typha_service_name"}),
         "installed with Calico's manifest (projectcalico/calico manifests/calico.yaml, ConfigMap calico-config: "
         "typha_service_name, calico_backend, veth_mtu, cni_network_config)"),
+    ("idc", "ServiceAccount", "kube-system", "kube-proxy"): (
+        frozenset(), "created by kubeadm's kube-proxy addon phase (kubernetes cmd/kubeadm/app/phases/addons/proxy: "
+                     "ServiceAccount kube-proxy in kube-system, bound to system:node-proxier); the cloud nodes' "
+                     "kube-proxy-cloud runs under it like kubeadm's own DaemonSet"),
+    ("idc", "ConfigMap", "kube-system", "kube-proxy"): (
+        frozenset({"config.conf", "kubeconfig.conf"}),
+        "created by kubeadm's kube-proxy addon phase (cmd/kubeadm/app/phases/addons/proxy: ConfigMap kube-proxy with "
+        "config.conf and kubeconfig.conf); kube-proxy-cloud reads its kubeconfig.conf"),
 }
 
 # Kubernetes' default ClusterRoles (kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles).
