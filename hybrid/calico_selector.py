@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping, Union
+from typing import Any, Mapping, Union
 
 LABEL = r"[a-zA-Z0-9_./-]{1,512}"
 _IDENT = re.compile("^" + LABEL)
@@ -157,6 +157,7 @@ def _op(toks: list[Tok]) -> tuple[Node, list[Tok]]:
         negated = not negated
         toks = toks[1:]
     t = toks[0]
+    node: tuple[Any, ...]
     if t.kind == "has":
         node, rest = ("has", t.value), toks[1:]
     elif t.kind in ("all", "global"):

@@ -82,7 +82,9 @@ def region_path(idc: Idc, region: Region, regions: Sequence[Region]) -> Optional
                                  "and the other VPCs' CIDRs",))
     tr = ll.transit_router
     vbr = idc.vbr
-    assert vbr is not None and tr.route_table_id is not None  # the model's check (hybrid/model/leased_line.py)
+    # The model's checks (hybrid/model/leased_line.py): a leased line is an existing VPC or a transit router
+    # with its route table, and a transit router needs idc.vbr.
+    assert tr is not None and vbr is not None and tr.route_table_id is not None
     bindings = [RouteTableBinding("vpc", tr.transit_router_id, tr.route_table_id, region.id)]
     link = None
     hub = tr.transit_router_id == vbr.transit_router_id
@@ -112,6 +114,7 @@ def table(idc: Idc, regions: Sequence[Region]) -> str:
                         f"({'managed' if p.routes_managed else 'existing'}) | "
                         + ", ".join(f"{c} ({r})" for r, c in p.vpc_routes) + f" -> {p.next_hop} |")
             continue
+        assert vbr is not None  # a transit-router path exists only with idc.vbr (region_path)
         vpc_b = [b for b in p.bindings if b.attachment == "vpc"][0]
         assoc = f"VPC attachment -> {vpc_b.route_table_id}"
         prop = f"VPC attachment -> {vpc_b.route_table_id}"

@@ -192,6 +192,13 @@ SOURCES: dict[str, tuple[str, str]] = {
                              "program: the Deployment starts at replicas (hybrid/jobs.py deployment) and the FederatedHPA keeps it "
                              "within [minReplicas, maxReplicas] (karmada v1.18.2 FederatedHPA spec), so a start outside is "
                              "moved at once; a preference that the rendered count holds, not an upstream limit"),
+    "leased_line.TransitRouter._route_table": (
+        "a transit-router leased line names its route table",
+        "Alibaba CreateTransitRouterVpcAttachment: route learning and associated forwarding are disabled by default; "
+        "the attachment carries no route until associated with and propagated into a route table"),
+    "bgp.BgpPeer._selector": ("a BGP peer's nodeSelector parses as a Calico selector",
+                              "projectcalico libcalico-go lib/selector/parser (hybrid/calico_selector.py is a port, tested "
+                              "with its parser_test.go cases); Calico BGPPeer spec.nodeSelector"),
     "leased_line.NextHop._id_of_type": ("the next-hop id has the form of its type (tr-attach-, ri-, vpn-, ecr-)",
                                         "pulumi-alicloud 4.0.0 id examples (hybrid/model/leased_line.py NEXT_HOP_ID, sourced per "
                                         "form; ecr- unconfirmed: hybrid/unconfirmed.py ids.ecrPrefix); VPC CreateRouteEntry "
@@ -245,6 +252,16 @@ SOURCES: dict[str, tuple[str, str]] = {
     "platform._bgp_peers": ("BGP peers in an on-prem node or extra range", "program: IDC nodes reach the peers without the leased line (docs/network.md)"),
     "platform.cross_check(check_virtual_node)": ("virtual node regions declared, one default; IDC ranges clear of 100.64.0.0/10",
                                                  "ack-virtual-node multi-region config (docs/virtual-node in hybrid/virtual_node.py, sourced there)"),
+    "platform.cross_check(leased_line_model.check)": (
+        "the IDC's announcements fit the VBR; every transit-router region has a path from its VPC to the VBR "
+        "(route table, association, propagation, inter-region connection)",
+        "Alibaba VBR quotas: at most 110 dynamic routes per BGP peer, routes beyond are denied; CEN "
+        "CreateTransitRouterVpcAttachment / CreateTransitRouterPeerAttachment: route learning and associated forwarding "
+        "are off until associated with and propagated into a route table; a transit router is regional"),
+    "platform.cross_check(cni_model.check)": (
+        "no Terway IPvlan while cloud GPU nodes run the metadata guard and tc shaping",
+        "terway@release-1.16 daemon/builder.go getDatapath: IPvlan hands pod packets to the ENI below the host's "
+        "netfilter and qdiscs; program: hybrid/metadata_guard.py and the tc script act on the veth path"),
     "platform.cross_check(pricing_model.check)": ("a price table covers every pool it prices", "program: hybrid/cost.py prices from the table"),
     "platform.cross_check(check_identity)": ("Terway on every cloud node has a credential path",
                                              "terwayd tries an AccessKey, a credential file, then the instance RAM role "

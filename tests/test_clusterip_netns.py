@@ -67,7 +67,7 @@ def kube_proxy_rules(masq_match: list[str]) -> str:
         "-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000",
         "-A KUBE-POSTROUTING -j MASQUERADE",
     ]
-    for i, (name, (vip, port, proto, ep, ep_port)) in enumerate(sorted(SERVICES.items())):
+    for i, (_name, (vip, port, proto, ep, ep_port)) in enumerate(sorted(SERVICES.items())):
         svc, sep = f"KUBE-SVC-{i}", f"KUBE-SEP-{i}"
         lines += [f":{svc} - [0:0]", f":{sep} - [0:0]"]
         body += [
@@ -207,7 +207,7 @@ def _run(site, masq_match: list[str]) -> dict[str, tuple[bool, list[str]]]:
     assert restore.returncode == 0, restore.stderr
     print(f"node nat masquerade match for ClusterIPs: {' '.join(masq_match)}")
     results = {}
-    for name, (vip, port, proto, ep, ep_port) in sorted(SERVICES.items()):
+    for name, (vip, port, proto, _ep, _ep_port) in sorted(SERVICES.items()):
         sh(*x["vpc"], "iptables", "-t", "raw", "-Z")
         sh(*x["pod"], "iptables", "-t", "raw", "-Z")
         res = subprocess.run([*x["pod"], sys.executable, "-c", CLIENT, vip, str(port), proto], capture_output=True, text=True, timeout=20)
