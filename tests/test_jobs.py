@@ -140,7 +140,7 @@ def test_the_schema_check_catches_a_misspelt_field():
     assert schema_errors(bad)
     pp = next(d for d in J.plan_jobs(prod()).objects(MEMBER) if d["kind"] == "PropagationPolicy")
     bad = copy.deepcopy(pp)
-    bad["spec"]["customSchedulingType"] = "Gang"  # ACK's field: Karmada v1.18.2 has none
+    bad["spec"]["placement"]["clusterAfinity"] = bad["spec"]["placement"].pop("clusterAffinity")  # misspelt: an apiserver would drop it
     assert schema_errors(bad)
 
 
@@ -329,6 +329,7 @@ def test_priority_that_does_not_exist():
 def test_queue_needs_acks_policy_api():
     # Karmada v1.18.2's PropagationPolicy suspension has only dispatching / dispatchingOnClusters.
     raw = stack_raw("prod")
+    raw["registration"]["fleet"]["policyApi"] = "karmada"
     raw["jobs"]["jobs"][1]["queued"] = True
     (line,) = issues(raw)
     assert line.startswith("jobs.jobs[1].queued:") and "policy.karmada.io/v1alpha1" in line

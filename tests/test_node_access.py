@@ -153,7 +153,7 @@ def test_containerd_hosts_toml_per_registry(prod_raw):
 
 
 def test_docker_io_upstream_is_registry_1(dev_raw):
-    dev_raw["nodeAccess"]["idcDaemonSets"].append({"name": "fluent-bit", "images": ["fluent/fluent-bit:3.1.9"]})
+    dev_raw["nodeAccess"].setdefault("idcDaemonSets", []).append({"name": "fluent-bit", "images": ["fluent/fluent-bit:3.1.9"]})
     dev_raw["nodeAccess"]["regions"]["cn-beijing"]["registryMirrors"].append({"upstream": "docker.io", "endpoint": "https://10.9.0.30:5000"})
     p = load(dev_raw)
     files = {f["path"]: f["content"] for f in cloudinit.containerd_hosts_files(_ctx(p, "cn-beijing", "a10-dev"))}

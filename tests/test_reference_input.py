@@ -59,7 +59,7 @@ CASES = [
      "regions[1].leasedLine.existingVpc.vpcId", "vpc-"),
     ("next-hop-of-another-type", lambda r: _set(r, EV1 + ("nextHop",), {"type": "VpnGateway", "id": "tr-attach-h2kx9q4w7e1r5t8y3u"}),
      "regions[1].leasedLine.existingVpc.nextHop", "vpn-"),
-    ("transit-router-of-two-regions", _reuse_tr, "regions[2].leasedLine.transitRouter.transitRouterId", "regions[0]"),
+    ("transit-router-of-two-regions", _reuse_tr, "regions[2].leasedLine.transitRouter.transitRouterId", "the VBR's transit router"),  # the VBR's: named against the VBR (leased_line.check)
     ("vpc-of-two-regions", _reuse_vpc, "regions[1].leasedLine.existingVpc.vpcId", "regions[0]"),
     ("vswitch-imported-twice", _vsw_twice, "regions[1].leasedLine.existingVpc.vswitches[1].id", "vswitches[0]"),
 ]

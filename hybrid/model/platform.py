@@ -305,7 +305,9 @@ def _regional_ids(p: Platform) -> Iterable[ConfigIssue]:
         if ll is None:
             continue
         base = f"regions[{ri}].leasedLine"
-        if ll.transit_router is not None:
+        vbr = p.idc.vbr
+        # The VBR's own transit router given for another region is leased_line.check's refusal (named against the VBR).
+        if ll.transit_router is not None and not (vbr is not None and ll.transit_router.transit_router_id == vbr.transit_router_id):
             yield from once("tr", ll.transit_router.transit_router_id, f"{base}.transitRouter.transitRouterId",
                             "transit router", "a transit router is regional: give each region the transit router of its own region.")
         if ll.existing_vpc is not None:
