@@ -80,9 +80,12 @@ def generated_stack(nodes: int = 1000) -> dict:
         p.pop("preload", None)
         region = {"id": rid, "vpcCidr": f"10.{40 + i}.0.0/16", "zones": zones, "gpuPools": [p]}
         if "transitRouter" in (template.get("leasedLine") or {}):
-            # Every region needs its path to the IDC: the template's CEN, a transit router per region.
-            tr = {k: v for k, v in template["leasedLine"]["transitRouter"].items() if k != "routeTableId"}
-            tr["transitRouterId"] = f"tr-bench{i:02d}"
+            # Every region needs its path to the IDC: the template's region keeps the VBR's transit router and
+            # route table; every other region gets its own transit router and route table and an inter-region
+            # connection to the VBR's (transit routers are regional: hybrid/model/leased_line.py).
+            tr = dict(template["leasedLine"]["transitRouter"])
+            if rid != template["id"]:
+                tr["transitRouterId"], tr["routeTableId"], tr["interRegion"] = f"tr-bench{i:02d}", f"vtb-bench{i:02d}", {}
             region["leasedLine"] = {"transitRouter": tr}
         regions.append(region)
     cfg[f"{PROJECT}:regions"] = regions
