@@ -282,16 +282,21 @@ class RegisteredCluster(pulumi.ComponentResource):
         self._ns_role = self._ns_roles[agent.NAMESPACE]
         self._ns_role_binding = self._ns_role_bindings[agent.NAMESPACE]
 
-    # What the ACK console may do through the agent: read-only unless the stack asks for admin.
-    def _create_console_scope(self, access: str, opts: pulumi.ResourceOptions) -> k8s.rbac.v1.ClusterRole:
+    # What the ACK console may do through the agent: the read-only ClusterRole, or in administrator
+    # mode the built-in cluster-admin (no ClusterRole of its own), the binding carrying its waiver.
+    def _create_console_scope(self, access: str, opts: pulumi.ResourceOptions) -> Optional[k8s.rbac.v1.ClusterRole]:
         n = self._name
         labels = {**_labels(), "hybrid.example.com/console-access": access}
-        role = k8s.rbac.v1.ClusterRole(
-            f"{n}-console", metadata={"name": agent.CONSOLE_ROLE, "labels": labels},
-            rules=agent.console_rules(access), opts=opts)
+        role = None
+        if access != "admin":
+            role = k8s.rbac.v1.ClusterRole(
+                f"{n}-console", metadata={"name": agent.CONSOLE_ROLE, "labels": labels},
+                rules=agent.console_rules(access), opts=opts)
+        annotations = agent.console_binding_annotations(access)
         self.console_binding = k8s.rbac.v1.ClusterRoleBinding(
-            f"{n}-console", metadata={"name": agent.CONSOLE_ROLE, "labels": labels},
-            role_ref=_role_ref("ClusterRole", agent.CONSOLE_ROLE), subjects=[_agent_subject()], opts=opts)
+            f"{n}-console", metadata={"name": agent.CONSOLE_ROLE, "labels": labels,
+                                      **({"annotations": annotations} if annotations else {})},
+            role_ref=agent.console_role_ref(access), subjects=[_agent_subject()], opts=opts)
         return role
 
     # The agent itself: ConfigMaps, the credentials Secret and the Deployment, contents from the manifest.

@@ -8,10 +8,10 @@ does not apply it blindly:
   (:data:`WORKLOAD`) whose contents come from the fetched manifest. A manifest
   that adds, drops or renames workload objects fails with an error listing the
   difference, instead of being half-applied.
-* RBAC objects in the manifest are never applied. In admin mode the manifest
-  binds the Alibaba Cloud account to ``cluster-admin``; what the console may do
-  is decided here instead (:func:`console_rules`) and bound to the agent's
-  ServiceAccount.
+* RBAC objects in the manifest are never applied. What the console may do is
+  decided here instead and bound to the agent's ServiceAccount: the read-only
+  ClusterRole (:func:`console_rules`), or in administrator mode the built-in
+  ``cluster-admin``, as the manifest binds it (:data:`ADMIN_ROLE`).
 * Credentials written inline in the Deployment (env values that look like a
   token, key or certificate) are moved into the Secret and referenced with
   ``secretKeyRef``, so the Deployment spec itself holds nothing sensitive.
@@ -38,7 +38,6 @@ do not cover fails the split too.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping
@@ -376,19 +375,38 @@ _READ_ONLY_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 
 
 def console_rules(access: ConsoleAccess) -> list[dict[str, Any]]:
-    """PolicyRules (camelCase, as the API takes them) of the console's ClusterRole."""
-    if access == "admin":
-        # Administrator mode: "administrator permissions" (Alibaba's RBAC page, see agent_rules).
-        return json.loads(unconfirmed.value("agent.adminRules"))
+    """PolicyRules (camelCase, as the API takes them) of the console's own ClusterRole (read-only only:
+    administrator mode binds :data:`ADMIN_ROLE` and has no ClusterRole of its own)."""
     if access == "read-only":
         return [{"apiGroups": list(groups), "resources": list(resources), "verbs": list(_READ)}
                 for groups, resources in _READ_ONLY_RULES]
-    raise ValueError(f"unknown console access {access!r}")
+    raise ValueError(f"console access {access!r} has no ClusterRole of its own")
 
 
 RBAC_PAGE = ("https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/"
              "user-guide/rbac-permissions-required-by-ack-cluster-agent")
 CONNECTOR = "AliyunContainerService/alibabacloud-ack-connector@02a61c7"
+
+# Administrator mode ("administrator permissions", RBAC_PAGE): the connector manifest binds the built-in
+# ClusterRole cluster-admin (ClusterRoleBinding <uid>-cluster-admin-clusterrolebinding, to the Alibaba account
+# that ServiceAccount ack impersonates: ClusterRole ack-connector-user-impersonation).
+# source: AliyunContainerService/alibabacloud-ack-connector@e401e7dd:manifests/alibabacloud-ack-connector.yaml.
+# The platform binds the agent's ServiceAccount to it directly, under the console binding's name.
+ADMIN_ROLE = "cluster-admin"
+# The policy pack refuses a binding to cluster-admin (verbs '*' on Secrets) unless it carries this waiver.
+ADMIN_WAIVER_REASON = ("registration.agent.mode admin chosen by the stack: Alibaba's administrator mode of "
+                       "ack-cluster-agent, whose manifest binds cluster-admin")
+
+
+def console_role_ref(access: ConsoleAccess) -> dict[str, str]:
+    """The roleRef of the console binding: the read-only ClusterRole, or cluster-admin in administrator mode."""
+    name = ADMIN_ROLE if access == "admin" else CONSOLE_ROLE
+    return {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}
+
+
+def console_binding_annotations(access: ConsoleAccess) -> dict[str, str]:
+    """The program's waiver on its one binding to cluster-admin (hybrid/waivers.py); none otherwise."""
+    return waivers.cluster_admin_annotations(ADMIN_WAIVER_REASON, CONSOLE_ROLE) if access == "admin" else {}
 
 
 def _rule(resources: list[str], verbs: list[str], names: list[str] | None = None, group: str = "") -> dict[str, Any]:
@@ -435,7 +453,7 @@ def uncovered_rules(objs: Iterable[Mapping[str, Any]]) -> list[str]:
     """Permissions that Roles/ClusterRoles of a manifest grant and :func:`agent_rules` do not.
 
     Bindings are not permissions; the admin-mode binding of the Alibaba account to
-    ``cluster-admin`` is replaced by the console ClusterRole (see the module docstring).
+    ``cluster-admin`` is replaced by the console binding (see the module docstring).
     """
     ours = agent_rules()
     out = []

@@ -43,7 +43,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from hybrid import identity, unconfirmed
 from hybrid import waivers as waivers_mod
-from hybrid.model.cni import Cni
+from hybrid.model.cni import TERWAY_ADDON, Cni
 from hybrid.model.network import Idc
 from hybrid.model.node_access import apiserver_service_env
 
@@ -648,10 +648,7 @@ def kube_proxy_cloud_daemonset(cni: Cni, idc: Idc) -> Obj:
 
 # --- Terway as the registered cluster's component (install: addon) ----------
 
-# source: alibabacloud-cs20151215 7.2.3 models/_create_cluster_request.py (addons: Terway is
-# [{"name": "terway-eniip", ...}]); aliyun/terraform-provider-alicloud@81c43b67
-# alicloud/resource_alicloud_cs_kubernetes_addon_test.go (TestAccAliCloudCSKubernetesAddon_terway_eniip).
-ADDON_NAME = "terway-eniip"
+ADDON_NAME = TERWAY_ADDON  # hybrid/model/cni.py, with its source
 
 # terraform-provider-alicloud@81c43b67, the two places that name terway-eniip config keys.
 _TF_DOC = "aliyun/terraform-provider-alicloud@81c43b67:website/docs/r/cs_managed_kubernetes.html.markdown"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from hybrid import cloudinit, identity, shtemplate, unconfirmed
 # bucket_name and script_url live with the model (the reachability list needs them); components use them from here.
-from hybrid.model.elastic import SCRIPT_KEY, Autoscaler, ElasticPool, bucket_name, script_url  # noqa: F401
+from hybrid.model.elastic import AUTOSCALER_ADDON, SCRIPT_KEY, Autoscaler, ElasticPool, bucket_name, script_url  # noqa: F401
 
 if TYPE_CHECKING:
     from hybrid.model import Platform
@@ -142,8 +142,6 @@ AUTOSCALER_ACTIONS = (
     "cs:ScaleClusterNodePool", "cs:RemoveNodePoolNodes", "ecs:DescribeAvailableResource",
     "ecs:DescribeInstanceTypeFamilies", "ecs:DescribeInstances", "ecs:DescribeImages",
 )
-# ACK's name of the component (ack-ram-tool scanaddon CheckAddons: "cluster-autoscaler").
-AUTOSCALER_ADDON = "cluster-autoscaler"
 
 
 def autoscaler_policy(region_id: str) -> dict[str, Any]:

@@ -198,14 +198,6 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="`pulumi.export(alicloud.cs.get_kubernetes_addon_metadata(cluster_id=..., name='ack-virtual-node', "
                    "version='v2.13.0').config_schema)` and compare the property names",
     ),
-    "agent.adminRules": Unconfirmed(
-        value='[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]},{"nonResourceURLs":["*"],"verbs":["*"]}]',
-        used_by="hybrid/agent.py",
-        why="Alibaba's RBAC page says administrator mode grants administrator permissions; its YAML for that mode "
-            "was not readable here (the connector manifest binds cluster-admin)",
-        confirm_by="compare with the administrator-mode YAML of https://www.alibabacloud.com/help/en/ack/"
-                   "distributed-cloud-container-platform-for-kubernetes/user-guide/rbac-permissions-required-by-ack-cluster-agent",
-    ),
     "elastic.scriptFetch": Unconfirmed(
         value="node RAM role",
         used_by="hybrid/elastic.py",

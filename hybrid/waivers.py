@@ -3,8 +3,10 @@
 checkov reads ``checkov.io/skip<N>: <check>=<reason>`` annotations and splits them on
 ``=``; kube-linter reads ``ignore-check.kube-linter.io/<check>: <reason>``. The policy pack's
 ``k8s-allowed-host-paths`` reads ``hybrid-gpu.io/host-root-init.<container>: <reason>``: the
-named init container may mount the host root. Waivers for what the program renders live here, on
-the object, so a new stack passes the gate with the pack's defaults (no per-stack copy).
+named init container may mount the host root; ``k8s-no-wildcard-verbs-on-secrets`` reads
+``hybrid-gpu.io/cluster-admin-reason: <reason>``: this (Cluster)RoleBinding may bind ``cluster-admin``.
+Waivers for what the program renders live here, on the object, so a new stack passes the gate with the
+pack's defaults (no per-stack copy).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Iterable, Mapping
 CHECKOV_PREFIX = "checkov.io/skip"
 KUBE_LINTER_PREFIX = "ignore-check.kube-linter.io/"
 HOST_ROOT_INIT_PREFIX = "hybrid-gpu.io/host-root-init."  # policy/rules.py HOST_ROOT_INIT_PREFIX reads the same
+CLUSTER_ADMIN_KEY = "hybrid-gpu.io/cluster-admin-reason"  # policy/rules.py CLUSTER_ADMIN_WAIVER reads the same
 
 
 def checkov_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
@@ -46,6 +49,13 @@ def host_root_init_annotations(waived: Iterable[tuple[str, str]], owner: str = "
     return out
 
 
+def cluster_admin_annotations(reason: str, owner: str = "object") -> dict[str, str]:
+    """The ``hybrid-gpu.io/cluster-admin-reason`` annotation of a binding to ``cluster-admin``."""
+    if len(reason.strip()) < 10:
+        raise ValueError(f"cluster-admin waiver on {owner} needs a reason (10+ characters)")
+    return {CLUSTER_ADMIN_KEY: reason}
+
+
 def annotate(obj: dict, checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = (),
              host_root_init: Iterable[tuple[str, str]] = ()) -> dict:
     """Write the waivers into ``obj``'s annotations; returns ``obj``."""
@@ -69,4 +79,6 @@ def found(obj: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             out.append((name, key[len(KUBE_LINTER_PREFIX):], value))
         elif key.startswith(HOST_ROOT_INIT_PREFIX):
             out.append((name, f"k8s-allowed-host-paths:{key[len(HOST_ROOT_INIT_PREFIX):]}", value))
+        elif key == CLUSTER_ADMIN_KEY:
+            out.append((name, "k8s-no-wildcard-verbs-on-secrets:cluster-admin", value))
     return out

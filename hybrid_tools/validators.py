@@ -280,9 +280,17 @@ SOURCES: dict[str, tuple[str, str]] = {
     "platform._autoscaler_policy_attached": ("warning: elastic pools without registration.autoscaler.ramUser",
                                              "program: components/elastic.py attaches the autoscaler policy to ramUser only; "
                                              "a warning because the policy may be attached by hand"),
-    "platform._admin_agent_read_only_console": ("warning: admin-mode agent with a read-only console",
-                                                "a preference: the agent in admin mode acts as cluster-admin (DescribeExternalAgent AgentMode), "
-                                                "so the read-only ClusterRole does not restrict ACK"),
+    "platform._admin_agent_read_only_console": ("warning: admin-mode agent with a read-only console (and nothing for ACK to do in the cluster)",
+                                                "a preference: ACK treats the agent as administrator, but it holds only the read-only "
+                                                "ClusterRole the program binds (hybrid/agent.py: the manifest's RBAC is not applied)"),
+    "platform._agent_mode": ("components installed / node pools created through the CS API need agent.mode admin with "
+                             "consoleAccess admin; consoleAccess admin needs agent.mode admin",
+                             "Alibaba, \"RBAC permissions required by the ack-cluster-agent component\" (https://www.alibabacloud.com/"
+                             "help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/rbac-permissions-required-by-"
+                             "ack-cluster-agent): \"Additional permissions are required for specific operations: installing components, "
+                             "creating node pools\"; Kubernetes RBAC privilege-escalation prevention (https://kubernetes.io/docs/reference/"
+                             "access-authn-authz/rbac/#privilege-escalation-prevention-and-bootstrapping): the components' ClusterRoles "
+                             "need their permissions or escalate/bind; program: the agent holds only what hybrid/agent.py binds"),
     "platform._service_cidr_documented_range": ("warning: Service CIDR outside 10.0.0.0/16-24, 172.16-31.0.0/16-24, 192.168.0.0/16-24",
                                                 "CreateCluster documents the range for clusters ACK creates; a registered cluster's Service "
                                                 "CIDR is the existing cluster's (kubeadm default 10.96.0.0/12: kubernetes/kubernetes "
@@ -318,7 +326,9 @@ SOURCES: dict[str, tuple[str, str]] = {
     "policy.ram-policy-no-wildcards": ("RAM actions by name on scoped resources", f"RAM least privilege; {GATE}"),
     "policy.access-keys-only-in-secrets": ("AccessKeys only in Secrets filled from secret config", GATE),
     "policy.ecs-ram-roles-gpu-pools-only": ("RAM roles only on GPU pool instances", GATE),
-    "policy.k8s-no-wildcard-verbs-on-secrets": ("no ClusterRole with '*' on Secrets", GATE),
+    "policy.k8s-no-wildcard-verbs-on-secrets": ("no ClusterRole with '*' on Secrets; no binding to cluster-admin without the program's waiver",
+                                                f"cluster-admin has verbs '*' on every resource (https://kubernetes.io/docs/reference/"
+                                                f"access-authn-authz/rbac/#user-facing-roles); waiver: hybrid/waivers.py; {GATE}"),
 }
 
 

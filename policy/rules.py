@@ -1337,6 +1337,36 @@ def check_cluster_role_secret_wildcards(props: Mapping, config: Optional[Mapping
     return out
 
 
+CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+# The built-in ClusterRole with verbs '*' on every resource (Kubernetes "User-facing roles":
+# https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles).
+CLUSTER_ADMIN = "cluster-admin"
+# The program's own waiver on the object (hybrid/waivers.py CLUSTER_ADMIN_KEY): a binding that
+# carries it, with a reason of 10+ characters, may bind cluster-admin.
+CLUSTER_ADMIN_WAIVER = "hybrid-gpu.io/cluster-admin-reason"
+
+
+def check_secret_wildcards(props: Mapping, config: Optional[Mapping] = None, resource_type: str = "") -> list[str]:
+    """A ClusterRole with verbs '*' on Secrets, or a (Cluster)RoleBinding that grants cluster-admin's."""
+    if resource_type == CLUSTER_ROLE:
+        return check_cluster_role_secret_wildcards(props, config)
+    ref = get(props, "roleRef")
+    if ref is UNKNOWN or get(ref, "kind") is UNKNOWN or get(ref, "name") is UNKNOWN:
+        return [_unknown("the binding's roleRef")]
+    if (get(ref, "kind"), get(ref, "name")) != ("ClusterRole", CLUSTER_ADMIN):
+        return []
+    reason = get(props, "metadata", "annotations", CLUSTER_ADMIN_WAIVER)
+    if reason is UNKNOWN:
+        return [_unknown(f"the binding's annotation {CLUSTER_ADMIN_WAIVER}")]
+    if isinstance(reason, str) and len(reason.strip()) >= 10:
+        return []
+    kind = "ClusterRoleBinding" if resource_type == CLUSTER_ROLE_BINDING else "RoleBinding"
+    return [f"Bind a narrower role than ClusterRole {CLUSTER_ADMIN} in {kind} {get(props, 'metadata', 'name')}, or give it the "
+            f"program's waiver `{CLUSTER_ADMIN_WAIVER}: <reason>` (10+ characters): cluster-admin has verbs '*' on every "
+            "resource, so its subjects read and rewrite every Secret."]
+
+
 # === wiring into pulumi-policy ==============================================
 
 ResourceCheck = Callable[..., list[str]]
@@ -1465,8 +1495,8 @@ POLICIES = [
         validate=_stack_validator(check_roles_on_gpu_pools_only)),
     ResourceValidationPolicy(
         name="k8s-no-wildcard-verbs-on-secrets", severity=Severity.HIGH, enforcement_level=M,
-        description="Give no ClusterRole the verb '*' on Secrets.",
-        validate=_resource_validator([CLUSTER_ROLE], check_cluster_role_secret_wildcards)),
+        description="Give no ClusterRole the verb '*' on Secrets, and bind cluster-admin only with the program's waiver.",
+        validate=_resource_validator([CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE_BINDING], check_secret_wildcards, pass_type=True)),
 ]
 
 PACK_NAME = "hybrid-gpu-policies"

@@ -74,9 +74,20 @@ def test_console_rules_read_only_never_reach_secrets_or_exec():
     assert {v for r in rules for v in r["verbs"]} == {"get", "list", "watch"}
     resources = {x for r in rules for x in r["resources"]}
     assert "secrets" not in resources and not {"pods/exec", "pods/attach", "pods/portforward", "*"} & resources
-    assert agent.console_rules("admin")[0] == {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}
     with pytest.raises(ValueError):
         agent.console_rules("write")
+
+
+def test_admin_console_is_the_connector_manifests_cluster_admin_binding_with_the_programs_waiver():
+    # The connector manifest's administrator binding: roleRef ClusterRole cluster-admin
+    # (AliyunContainerService/alibabacloud-ack-connector manifests/alibabacloud-ack-connector.yaml).
+    assert agent.console_role_ref("admin") == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}
+    with pytest.raises(ValueError):
+        agent.console_rules("admin")  # no ClusterRole of the program's own in administrator mode
+    assert agent.console_role_ref("read-only")["name"] == agent.CONSOLE_ROLE
+    assert agent.console_binding_annotations("read-only") == {}
+    (key, reason), = agent.console_binding_annotations("admin").items()
+    assert key == "hybrid-gpu.io/cluster-admin-reason" and reason.startswith("registration.agent.mode admin")
 
 
 def test_harden_adds_pod_security_but_keeps_what_the_vendor_set():

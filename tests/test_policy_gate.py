@@ -50,20 +50,25 @@ def test_bad_stack_fails_the_gate(analyzer, bad_plan, tmp_path, capsys):
 
 
 def test_bad_stack_fires_every_identity_rule(analyzer, bad_plan, tmp_path):
-    """The bad fixture (identity.nodeRoleScope all, admin console) plus what no stack config can
-    produce (an instance outside the GPU pools with a role, an AccessKey in a ConfigMap), through
-    the real pack: each identity rule fires, mandatory."""
+    """The bad fixture (identity.nodeRoleScope all) plus what no stack config can produce (an instance
+    outside the GPU pools with a role, an AccessKey in a ConfigMap, a binding to cluster-admin without
+    the program's waiver), through the real pack: each identity rule fires, mandatory."""
     platform, run = bad_plan
     resources = pg.resources_from_run(run, pg.project_of(run), "bad")
     inst = _res("web", "alicloud:ecs/instance:Instance", {"instanceType": "ecs.g7.large"})
     attach = _res("web-role", "alicloud:ecs/ramRoleAttachment:RamRoleAttachment", {"instanceId": "i-web", "ramRoleName": "r"})
     attach.dependencies = [inst.urn]
     cm = _res("leaky", "kubernetes:core/v1:ConfigMap", {"data": {"eni_conf": json.dumps({"access_key": "LTAI5tQ2x8Yb3Kc7Hn9Wm1Zp"})}})
-    report = pg.run_gate("bad", [*resources, inst, attach, cm],
+    admin = _res("stray-admin", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+                 {"metadata": {"name": "stray-admin"},
+                  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+                  "subjects": [{"kind": "ServiceAccount", "name": "ack", "namespace": "kube-system"}]})
+    report = pg.run_gate("bad", [*resources, inst, attach, cm, admin],
                          pc.effective(pc.load(FIXTURES / "policy.bad.json"), platform), analyzer=analyzer)
     found = {(v.policy, pg.short_urn(v.urn)) for v in report.mandatory}
     assert ("ram-policy-no-wildcards", "Policy::cn-beijing-node-role-policy") in found
-    assert ("k8s-no-wildcard-verbs-on-secrets", "ClusterRole::ack-console") in found
+    # The agent's own admin binding (the fixture: agent.mode admin) carries the waiver; the stray one does not.
+    assert [u for p, u in found if p == "k8s-no-wildcard-verbs-on-secrets"] == ["ClusterRoleBinding::stray-admin"]
     assert ("ecs-ram-roles-gpu-pools-only", "RamRoleAttachment::web-role") in found
     assert ("access-keys-only-in-secrets", "ConfigMap::leaky") in found
     # the pack's own roles and Secrets pass: the only role finding is the stray attachment

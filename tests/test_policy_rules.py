@@ -627,3 +627,37 @@ def test_cluster_role_wildcard_verbs_on_secrets(rule, hit):
     got = run_policy("k8s-no-wildcard-verbs-on-secrets", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
                      {"metadata": {"name": "r"}, "rules": [rule]})
     assert bool(got) is hit
+
+
+CRB_T = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+RB_T = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+
+
+def _binding(role: str, annotations: dict | None = None, kind: str = "ClusterRole") -> dict:
+    meta = {"name": "b", **({"annotations": annotations} if annotations is not None else {})}
+    return {"metadata": meta, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role},
+            "subjects": [{"kind": "ServiceAccount", "name": "ack", "namespace": "kube-system"}]}
+
+
+@pytest.mark.parametrize("rtype,props,hit", [
+    # cluster-admin is verbs '*' on every resource (Kubernetes, "User-facing roles"): Secrets included.
+    (CRB_T, _binding("cluster-admin"), True),
+    (RB_T, _binding("cluster-admin"), True),  # within its namespace, still every Secret there
+    (CRB_T, _binding("cluster-admin", {"hybrid-gpu.io/cluster-admin-reason": "ok"}), True),  # no reason given
+    (CRB_T, _binding("cluster-admin", {"checkov.io/skip1": "CKV_K8S_1=some reason"}), True),  # another tool's waiver
+    (CRB_T, _binding("cluster-admin", {"hybrid-gpu.io/cluster-admin-reason": "Alibaba's administrator mode"}), False),
+    (CRB_T, _binding("view"), False),
+    (RB_T, _binding("cluster-admin", kind="Role"), False),  # a namespaced Role of that name is someone's own
+    (CRB_T, _binding(U), True),  # unknown at preview: a mandatory rule does not pass
+])
+def test_binding_to_cluster_admin_needs_the_programs_waiver(rtype, props, hit):
+    got = run_policy("k8s-no-wildcard-verbs-on-secrets", rtype, props)
+    assert bool(got) is hit, got
+
+
+def test_the_agents_admin_binding_carries_the_waiver_the_policy_reads():
+    from hybrid import agent
+
+    binding = _binding("cluster-admin", agent.console_binding_annotations("admin"))
+    assert binding["roleRef"] == agent.console_role_ref("admin")
+    assert run_policy("k8s-no-wildcard-verbs-on-secrets", CRB_T, binding) == []

@@ -41,7 +41,19 @@ def _build(raw):
     return p, rc
 
 
+def _restricted(raw: dict) -> dict:
+    """The stack with nothing for ACK to do in the cluster (no component, no node pool), in restricted mode."""
+    raw["virtualNode"] = {"enabled": False}
+    for r in raw["regions"]:
+        r.pop("elasticPools", None)
+    raw.get("cni", {}).get("terway", {}).pop("install", None)
+    raw["registration"]["agent"] = {**raw["registration"].get("agent", {}), "mode": "restricted"}
+    raw["registration"]["consoleAccess"] = "read-only"
+    return raw
+
+
 def test_registration_inputs_and_read_only_console_scope(pulumi_mocks, dev_raw):
+    dev_raw = _restricted(dev_raw)
     rec = pulumi_mocks(dev_raw)
     cluster_id = settle(lambda: _build(dev_raw)[1].cluster_id)
 
@@ -97,9 +109,16 @@ def test_admin_console_and_fleet_when_the_stack_asks(pulumi_mocks, prod_raw):
         return rc.cluster_id, rc.fleet.id
 
     cluster_id, fleet_id = settle(program)
-    role = rec.named(CR, "ack-console").inputs
-    assert role["rules"][0] == {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}
-    assert role["metadata"]["labels"]["hybrid.example.com/console-access"] == "admin"
+    # Administrator mode binds the built-in cluster-admin, as the connector manifest does
+    # (alibabacloud-ack-connector manifests/alibabacloud-ack-connector.yaml: roleRef ClusterRole cluster-admin),
+    # to the agent's ServiceAccount; no ClusterRole of the program's own.
+    assert [r.name for r in rec.of_type(CR) if r.name == "ack-console"] == []
+    binding = rec.named(CRB, "ack-console").inputs
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "ack", "namespace": "kube-system"}]
+    assert binding["metadata"]["labels"]["hybrid.example.com/console-access"] == "admin"
+    reason = binding["metadata"]["annotations"]["hybrid-gpu.io/cluster-admin-reason"]
+    assert "registration.agent.mode admin" in reason and "administrator mode" in reason
     assert rec.named(DYN, "ack-cluster").inputs["agent_mode"] == "admin"
     fleet = rec.named("alicloud:ackone/cluster:Cluster", "ack-fleet").inputs
     assert fleet["clusterName"] == "ai-fleet" and fleet["argocdEnabled"] is False
@@ -182,7 +201,6 @@ def test_plan_writes_the_agent_objects_and_they_validate(prod_plan):
     docs = _agent_manifests(out)
     assert sorted(docs) == [
         "manifests/cluster/clusterrole-ack-connector-default.yaml",
-        "manifests/cluster/clusterrole-hybrid-ack-console.yaml",
         "manifests/cluster/clusterrolebinding-ack-connector-default.yaml",
         "manifests/cluster/clusterrolebinding-hybrid-ack-console.yaml",
         "manifests/kube-public/role-ack-connector-default.yaml",
@@ -214,6 +232,21 @@ def test_plan_writes_the_agent_objects_and_they_validate(prod_plan):
     assert sorted(v.split("=", 1)[0] for v in waivers.values()) == sorted(agent.AGENT_WAIVERS)
 
 
+def test_prod_plan_binds_the_agent_to_cluster_admin_and_the_policy_takes_only_the_waived_binding(prod_plan):
+    from tests.test_policy_rules import run_policy
+
+    _, out, _ = prod_plan
+    binding = yaml.safe_load((out / "manifests/cluster/clusterrolebinding-hybrid-ack-console.yaml").read_text())
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "ack", "namespace": "kube-system"}]
+    assert not (out / "manifests/cluster/clusterrole-hybrid-ack-console.yaml").exists()
+    assert run_policy("k8s-no-wildcard-verbs-on-secrets", CRB, binding) == []
+    # The same binding without the program's waiver grants cluster-admin's verbs '*' on Secrets: refused.
+    del binding["metadata"]["annotations"]
+    assert run_policy("k8s-no-wildcard-verbs-on-secrets", CRB, binding)
+
+
+
 def test_plan_never_shows_agent_credentials(prod_plan):
     _, out, resources = prod_plan
     text = "\n".join(f.read_text() for f in out.rglob("*") if f.is_file())
@@ -230,7 +263,7 @@ def test_plan_shows_the_create_request(prod_plan):
     doc = json.loads((out / "registration" / "ack-cluster.json").read_text())
     body = doc["CreateCluster"]["body"]
     assert body["cluster_type"] == "ExternalKubernetes" and body["vpcid"].startswith("vpc-") and "vpc_id" not in body
-    assert doc["DescribeExternalAgent"]["query"] == {"AgentMode": "restricted", "PrivateIpAddress": "true"}
+    assert doc["DescribeExternalAgent"]["query"] == {"AgentMode": "admin", "PrivateIpAddress": "true"}
 
 
 # --- config checks ----------------------------------------------------------------------
@@ -262,12 +295,16 @@ def test_config_checks_fleet_name_and_admin_agent_with_read_only_console(dev_raw
     dev_raw["registration"]["fleet"] = {"apply": True}
     assert _issues(dev_raw) == ["registration.fleet: fleet.apply or fleet.members is set but the fleet is not enabled."]
     dev_raw["registration"]["fleet"] = {"enabled": False}
+    # Nothing for ACK to do in the cluster: admin mode with a read-only console is a preference, a warning.
+    _restricted(dev_raw)
     dev_raw["registration"]["agent"] = {"mode": "admin"}
-    # A preference, not a limit: the config loads and the contradiction is a warning.
     from hybrid.model import warnings
 
     assert [(w.path, w.message.split(":")[0]) for w in warnings(load(dev_raw))] == [
         ("registration.agent.mode", "is admin but consoleAccess is read-only")]
+    # With a component to install the agent must hold cluster-admin: an error naming consoleAccess.
+    dev_raw["virtualNode"] = {"enabled": True, "version": "v2.13.0", "regions": [{"id": "cn-beijing", "default": True}]}
+    assert [i.split(":")[0] for i in _issues(dev_raw)] == ["registration.consoleAccess"]
 
 
 def test_ack_managed_fields_are_left_to_ack(prod_plan):

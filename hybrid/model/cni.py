@@ -11,6 +11,12 @@ from hybrid.errors import ConfigIssue, FieldError
 from hybrid.model.base import LabelKey, LabelValue, Model, Name
 from hybrid.model.bgp import CalicoBgp
 
+# Terway's name as a registered cluster's component (install: addon).
+# source: alibabacloud-cs20151215 7.2.3 models/_create_cluster_request.py (addons: Terway is
+# [{"name": "terway-eniip", ...}]); aliyun/terraform-provider-alicloud@81c43b67
+# alicloud/resource_alicloud_cs_kubernetes_addon_test.go (TestAccAliCloudCSKubernetesAddon_terway_eniip).
+TERWAY_ADDON = "terway-eniip"
+
 _VERSION = r"^v[0-9]+\.[0-9]+\.[0-9]+$"
 
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 # Object key of the one node script every elastic pool's nodes run (hybrid/elastic.py renders it).
 SCRIPT_KEY = "elastic/hybrid-elastic-node.sh"
+# ACK's name of the component that scales the pools (ack-ram-tool scanaddon CheckAddons: "cluster-autoscaler").
+AUTOSCALER_ADDON = "cluster-autoscaler"
 
 
 def bucket_name(platform: "Platform") -> str:

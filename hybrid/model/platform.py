@@ -31,6 +31,7 @@ from hybrid.model.node_access import NodeAccess
 from hybrid.model.node_access import check as check_node_access
 from hybrid.model.jobs import Jobs
 from hybrid.model.placement import Placement
+from hybrid.model import registration as registration_model
 from hybrid.model.registration import Registration
 from hybrid.model.virtual_node import VirtualNode
 from hybrid.model.virtual_node import check as check_virtual_node
@@ -216,12 +217,14 @@ def _autoscaler_policy_attached(p: Platform) -> Iterable[ConfigIssue]:
 
 @warning_check
 def _admin_agent_read_only_console(p: Platform) -> Iterable[ConfigIssue]:
-    # A preference, not a limit: an admin-mode agent acts as cluster-admin (DescribeExternalAgent AgentMode
-    # admin), so a read-only console ClusterRole does not restrict what ACK can do in the cluster.
+    # A preference while ACK has nothing to do in the cluster (no component, no node pool; with them it is
+    # _agent_mode's error): ACK treats the agent as an administrator, but the manifest's RBAC is not
+    # applied (hybrid/agent.py), so the agent holds only the read-only ClusterRole the program binds.
     reg = p.registration
-    if reg.agent.mode == "admin" and reg.console_access != "admin":
-        yield ConfigIssue("registration.agent.mode", "is admin but consoleAccess is read-only: the agent acts as cluster-admin "
-                          "whatever the console's ClusterRole says.",
+    if reg.agent.mode == "admin" and reg.console_access != "admin" and not registration_model.cluster_actions(p):
+        yield ConfigIssue("registration.agent.mode", "is admin but consoleAccess is read-only: the program binds the agent only the "
+                          "read-only ClusterRole (the manifest's cluster-admin binding is not applied), so ACK's administrator "
+                          "operations would fail.",
                           "use agent.mode: restricted for a read-only console, or set consoleAccess: admin deliberately.")
 
 
@@ -414,6 +417,41 @@ def _registration(p: Platform) -> Iterable[ConfigIssue]:
     if reg.agent.endpoint == "public" and p.idc.leased_line:
         yield ConfigIssue("registration.agent.endpoint", "the agent uses the public endpoint although a leased line exists; node pools of registered clusters need the internal endpoint.",
                           "set agent.endpoint: private.")
+
+
+@cross_check
+def _agent_mode(p: Platform) -> Iterable[ConfigIssue]:
+    """The agent holds what the stack has ACK do through it (hybrid/model/registration.py cluster_actions).
+
+    Components installed and node pools created through the CS API need more than restricted mode
+    (ADDITIONAL_PERMISSIONS), and their ClusterRoles can be created only with those permissions or
+    escalate/bind (ESCALATION); the page's YAML for those permissions is not readable here, so the
+    one mode that grants them is administrator mode: agent.mode admin with the cluster-admin console binding.
+    """
+    reg = p.registration
+    actions = registration_model.cluster_actions(p)
+    if actions and reg.agent.mode == "restricted":
+        yield ConfigIssue(
+            "registration.agent.mode",
+            f"is restricted, but the stack {actions.describe()} through the CS API, which has ACK act in the cluster through "
+            f"the agent and needs more than restricted mode ({registration_model.ADDITIONAL_PERMISSIONS}); the components' ClusterRoles "
+            f"can be created only by a holder of their permissions or of escalate/bind ({registration_model.ESCALATION}).",
+            "set registration.agent.mode: admin with registration.consoleAccess: admin, or drop them (virtualNode.enabled: "
+            "false, cni.terway.install: manifest, no elasticPools) and install components with onectl, which grants the "
+            "agent temporary administrator permissions.")
+    elif actions and reg.console_access != "admin":
+        yield ConfigIssue(
+            "registration.consoleAccess",
+            f"is read-only, but the stack {actions.describe()} through the agent, which needs administrator mode's "
+            "cluster-admin for that; the agent holds only what the program binds (the manifest's cluster-admin binding "
+            "is not applied).",
+            "set registration.consoleAccess: admin.")
+    if reg.console_access == "admin" and reg.agent.mode == "restricted":
+        yield ConfigIssue(
+            "registration.consoleAccess",
+            "is admin, which binds the agent to cluster-admin (Alibaba's administrator mode), but registration.agent.mode is "
+            "restricted.",
+            "set registration.agent.mode: admin, or consoleAccess: read-only.")
 
 
 @cross_check
