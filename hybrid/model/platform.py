@@ -217,11 +217,11 @@ def _autoscaler_policy_attached(p: Platform) -> Iterable[ConfigIssue]:
 
 @warning_check
 def _admin_agent_read_only_console(p: Platform) -> Iterable[ConfigIssue]:
-    # A preference while ACK has nothing to do in the cluster (no component, no node pool; with them it is
-    # _agent_mode's error): ACK treats the agent as an administrator, but the manifest's RBAC is not
-    # applied (hybrid/agent.py), so the agent holds only the read-only ClusterRole the program binds.
+    # A preference while ACK has nothing to do in the cluster (with a component or a node pool the config is
+    # _agent_mode's error, so it never gets here): ACK treats the agent as an administrator, but the manifest's
+    # RBAC is not applied (hybrid/agent.py), so the agent holds only the read-only ClusterRole the program binds.
     reg = p.registration
-    if reg.agent.mode == "admin" and reg.console_access != "admin" and not registration_model.cluster_actions(p):
+    if reg.agent.mode == "admin" and reg.console_access != "admin":
         yield ConfigIssue("registration.agent.mode", "is admin but consoleAccess is read-only: the program binds the agent only the "
                           "read-only ClusterRole (the manifest's cluster-admin binding is not applied), so ACK's administrator "
                           "operations would fail.",
