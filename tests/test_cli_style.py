@@ -8,6 +8,7 @@ breaks it fails here.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -96,3 +97,43 @@ def test_format_output(name: str, fmt: str, tmp_path: Path, monkeypatch, capsys)
         json.loads(out)  # one document, nothing else on stdout
     if fmt == "md" and "md" not in cli.subcommands()[name].get_default("format_native"):
         assert out.splitlines()[2] == "```text" and out.rstrip().endswith("```")
+
+
+# --- the docs name only flags the tool has ---------------------------------------------------
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
+# Spans that are another tool's command line: their flags are that tool's.
+OTHER_TOOLS = ("pulumi ", "kubectl ", "kubeadm ", "nvidia-ctk ", ".venv/bin/python ", "duplicates ", "refresh ")
+# Bare flags of other tools the docs name in prose, each with its tool (hand list: a new one is placed here).
+OTHER_FLAGS = {
+    "--expect-no-changes": "pulumi preview", "--preview-only": "pulumi refresh", "--run-program": "pulumi preview/refresh",
+    "--gang-scheduler-name": "kubeflow training-operator", "--node-labels": "kubelet", "--patches": "kubeadm",
+    "--scale-down-unneeded-time": "cluster-autoscaler", "--ttl": "kubeadm token create",
+}
+
+
+def _tool_flags() -> set[str]:
+    return {f for p in cli.subcommands().values() for f in FLAG.findall(p.format_help())}
+
+
+def _doc_flags():
+    for doc in DOCS:
+        for span in re.findall(r"`([^`\n]+)`", doc.read_text(encoding="utf-8")):
+            if span.startswith(OTHER_TOOLS):
+                continue
+            for flag in FLAG.findall(span):
+                yield doc.name, span, flag
+
+
+def test_every_flag_the_docs_name_is_the_tools():
+    # Full `hybrid-gpu ...` lines are parsed by test_docs_tool; this covers flags named in prose
+    # (`--no-policy`, `--write-config`), where a renamed or removed flag would otherwise linger.
+    flags = _tool_flags()
+    stale = sorted({(doc, span) for doc, span, flag in _doc_flags() if flag not in flags and flag not in OTHER_FLAGS})
+    assert not stale, f"flags in the docs that no hybrid-gpu subcommand has: {stale}"
+
+
+def test_a_removed_flag_in_prose_would_fail():
+    assert "--json" not in _tool_flags()  # preflight and cost take --format json now
+    assert "--json" not in OTHER_FLAGS
