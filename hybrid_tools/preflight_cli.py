@@ -15,6 +15,7 @@ import json
 import math
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from hybrid import preflight
@@ -74,6 +75,13 @@ def run(args: argparse.Namespace) -> int:
                   f"sudo ./hybrid-preflight --checks preflight.json")
         return 0
     runner = preflight.runner()
-    results = runner.run(checks, args.timeout, args.codename or runner.local_codename())
+    start = time.perf_counter()
+
+    def progress(i: int, total: int, check: dict) -> None:
+        # One line per check on stderr: each can wait --timeout seconds, so a silent run looks hung.
+        print(f"preflight: {i + 1}/{total} {check['kind']} {check['need']}", file=sys.stderr, flush=True)
+
+    results = runner.run(checks, args.timeout, args.codename or runner.local_codename(), on_check=progress)
+    print(f"preflight: {len(results)} checks in {time.perf_counter() - start:.1f}s", file=sys.stderr)
     sys.stdout.write(json.dumps(results, indent=2) + "\n" if args.format == "json" else runner.report(results))
     return 0 if all(r["status"] != "FAIL" for r in results) else 1
