@@ -2,8 +2,8 @@
 
 Pydantic stops an object at its first failing field: its ``model_validator(mode="after")``
 checks do not run, and the platform's cross checks (``hybrid.model.platform``) need a whole
-``Platform``. So one bad pool size used to hide an overlap in the same region, and the user
-met the problems in rounds.
+``Platform``. Without this, one bad pool size would hide an overlap in the same region, and the
+user would meet the problems in rounds.
 
 This module rebuilds, from one validation run, the objects as far as they validated:
 
@@ -11,9 +11,8 @@ This module rebuilds, from one validation run, the objects as far as they valida
   context, each value pydantic accepted for a field and each object whose fields all validated;
 * :func:`build` turns the raw config plus the run's error locations into the same tree, where
   each field that failed (or is missing) holds :data:`INVALID` and reading it raises
-  :class:`Unevaluable`;
-* :func:`run_object_checks` runs the after-checks of every object that had an error at or
-  below it, on that partial object.
+  :class:`Unevaluable`; it runs the after-checks of every object with an error at or below it on
+  what validated, and an object its own checks refuse counts as failed for the checks that read it.
 
 A check that reads only fields that validated runs and reports as it would on a valid config;
 a check that reads a failed field stops at the read and says nothing (its verdict would be a
@@ -132,7 +131,7 @@ class _Builder:
     def __init__(self, rec: Recorder, error_locs: Iterable[tuple]):
         self.rec = rec
         self.touched = {tuple(loc[:i]) for loc in error_locs for i in range(len(loc) + 1)}
-        self.partial_objects: list[tuple[tuple, BaseModel]] = []
+        self.errors: list[dict[str, Any]] = []
 
     def value(self, tp: Any, raw: Any, loc: tuple) -> Any:
         origin = typing.get_origin(tp)
@@ -155,31 +154,36 @@ class _Builder:
 
     def obj(self, cls: type[BaseModel], raw: Any, loc: tuple) -> Any:
         whole = self.rec.accepted_object(raw)
-        if whole is not None:  # every field validated (an after-check may still have failed)
-            if loc in self.touched:
-                self.partial_objects.append((loc, whole))
-            return whole
-        accepted = self.rec.accepted_fields(raw)
-        if accepted is None or not isinstance(raw, dict):
-            return INVALID  # never reached the object's fields (not a mapping, or rewritten before)
-        values: dict[str, Any] = {}
-        for name, f in cls.model_fields.items():
-            key = next((k for k in (f.alias, name) if k is not None and k in raw), None)
-            if key is None:
-                values[name] = INVALID if f.is_required() else f.get_default(call_default_factory=True)
-            elif name in accepted and (*loc, key) not in self.touched:
-                values[name] = accepted[name]
-            else:
-                values[name] = self.value(f.annotation, raw[key], (*loc, key))
-        built = _partial_class(cls).model_construct(**values)
-        self.partial_objects.append((loc, built))
-        return built
+        if whole is not None and loc not in self.touched:
+            return whole  # validated with all its checks
+        if whole is not None:
+            built = whole  # every field validated, an after-check failed
+        else:
+            accepted = self.rec.accepted_fields(raw)
+            if accepted is None or not isinstance(raw, dict):
+                return INVALID  # never reached the object's fields (not a mapping, or rewritten before)
+            values: dict[str, Any] = {}
+            for name, f in cls.model_fields.items():
+                key = next((k for k in (f.alias, name) if k is not None and k in raw), None)
+                if key is None:
+                    values[name] = INVALID if f.is_required() else f.get_default(call_default_factory=True)
+                elif name in accepted and (*loc, key) not in self.touched:
+                    values[name] = accepted[name]
+                else:
+                    values[name] = self.value(f.annotation, raw[key], (*loc, key))
+            built = _partial_class(cls).model_construct(**values)
+        refused = list(_object_errors(loc, built))
+        self.errors += refused
+        # An object its own checks refuse is not a value to judge others by (a range with min above
+        # max would make every check that reads it report a second, derived problem).
+        return INVALID if refused else built
 
 
-def build(cls: type[BaseModel], raw: Any, rec: Recorder, error_locs: Iterable[tuple]) -> tuple[Any, list[tuple[tuple, BaseModel]]]:
-    """The ``cls`` object of ``raw`` as far as it validated, and every object at or above an error (with its location)."""
+def build(cls: type[BaseModel], raw: Any, rec: Recorder, error_locs: Iterable[tuple]) -> tuple[Any, list[dict[str, Any]]]:
+    """The ``cls`` object of ``raw`` as far as it validated, and the after-check failures of every
+    object at or above an error (pydantic error dicts; those pydantic reported already come again)."""
     b = _Builder(rec, error_locs)
-    return b.obj(cls, raw, ()), b.partial_objects
+    return b.obj(cls, raw, ()), b.errors
 
 
 def _after_checks(cls: type[BaseModel]) -> list[Callable[[Any], Any]]:
@@ -187,17 +191,16 @@ def _after_checks(cls: type[BaseModel]) -> list[Callable[[Any], Any]]:
     return [d.func for d in cls.__pydantic_decorators__.model_validators.values() if d.info.mode == "after"]
 
 
-def run_object_checks(objects: Iterable[tuple[tuple, BaseModel]]) -> Iterator[dict[str, Any]]:
-    """Each after-check of each object that fails on what validated, as a pydantic error dict."""
-    for loc, obj in objects:
-        for check in _after_checks(type(obj)):
-            try:
-                check(obj)
-            except (ValueError, AssertionError) as err:
-                kind, head = ("value_error", "Value error") if isinstance(err, ValueError) else ("assertion_error", "Assertion failed")
-                yield {"type": kind, "loc": loc, "msg": f"{head}, {err}", "ctx": {"error": err}}
-            except Exception:  # noqa: BLE001 - a read of a failed field (or its use) makes the check unevaluable
-                continue
+def _object_errors(loc: tuple, obj: BaseModel) -> Iterator[dict[str, Any]]:
+    """Each after-check of ``obj`` that fails on what validated, as a pydantic error dict."""
+    for check in _after_checks(type(obj)):
+        try:
+            check(obj)
+        except (ValueError, AssertionError) as err:
+            kind, head = ("value_error", "Value error") if isinstance(err, ValueError) else ("assertion_error", "Assertion failed")
+            yield {"type": kind, "loc": loc, "msg": f"{head}, {err}", "ctx": {"error": err}}
+        except Exception:  # noqa: BLE001 - a read of a failed field (or its use) makes the check unevaluable
+            continue
 
 
 def evaluable(check: Callable[[], Iterable[Any]]) -> list[Any]:

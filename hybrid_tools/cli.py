@@ -152,6 +152,8 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 
 def _build():
+    from hybrid_tools import cost_cli, lease_cli, placement_cli, preflight_cli, usage_cli, wait_gpus
+
     parser = _Parser(prog="hybrid-gpu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -160,8 +162,6 @@ def _build():
     p.add_argument("--out", default="build/plan", help="output root; default build/plan")
     p.add_argument("--policy-config", help="policy config file; default policy/config/<stack>.json")
     p.add_argument("--no-policy", action="store_true", help="skip the policy gate that runs after the plan")
-    from hybrid_tools import cost_cli
-
     cost_cli.add_api_flags(p)
     p.set_defaults(func=_plan)
 
@@ -198,8 +198,6 @@ def _build():
     p.set_defaults(func=_unconfirmed)
 
     # Subcommands that live in their own module register themselves: one call each, in help order.
-    from hybrid_tools import cost_cli, lease_cli, placement_cli, preflight_cli, usage_cli, wait_gpus
-
     for module in (placement_cli, cost_cli, wait_gpus, usage_cli, lease_cli, preflight_cli):
         module.add_parser(sub)
     # The subcommands that print terminal text only get json and md from formats.run.

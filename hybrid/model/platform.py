@@ -521,9 +521,8 @@ def _unhidden_issues(data: dict[str, Any], err: ValidationError, recorder: parti
     """The problems a field error hides, found on the platform as far as it validated (hybrid.partial):
     the after-checks of every object holding an error, auto-planning and the cross checks, each as far
     as it reads only values that validated. Duplicates of the field errors collapse in ConfigError."""
-    platform, objects = partial.build(Platform, data, recorder, [tuple(e["loc"]) for e in err.errors()])
-    issues = validation_issues(list(partial.run_object_checks(objects)), key_style="camelCase",
-                               reference="docs/config.md (the stack config reference)")
+    platform, refused = partial.build(Platform, data, recorder, [tuple(e["loc"]) for e in err.errors()])
+    issues = validation_issues(refused, key_style="camelCase", reference="docs/config.md (the stack config reference)")
     if not isinstance(platform, Platform):
         return issues
     regions = []
