@@ -12,7 +12,8 @@ from pathlib import Path
 
 from hybrid.errors import ConfigError
 from hybrid_tools.errors import InputError
-from hybrid_tools.formats import add_format
+from hybrid_tools import formats
+from hybrid_tools.formats import FORMATS, add_format, add_stack
 
 EXIT_BAD_INPUT = 2
 
@@ -93,33 +94,43 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 
-def _config_docs(args: argparse.Namespace) -> int:
-    from hybrid_tools import configdoc
+def _generated_doc(module_name: str):
+    """config-docs and validators: print (or --write) a docs/ page generated from the code."""
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+        import json
 
-    if args.write:
-        changed = configdoc.write()
-        print(f"{configdoc.DOC_PATH}: {'written' if changed else 'up to date'}")
-    else:
-        sys.stdout.write(configdoc.render())
-    return 0
+        module = importlib.import_module(f"hybrid_tools.{module_name}")
+        if args.write:
+            changed = module.write()
+            if args.format == "json":
+                print(json.dumps({"path": str(module.DOC_PATH), "written": changed}))
+            else:
+                print(f"{module.DOC_PATH}: {'written' if changed else 'up to date'}")
+        elif args.format == "json":
+            print(json.dumps(module.data(), indent=2, sort_keys=True))
+        else:  # the page is Markdown, readable in a terminal as it is
+            sys.stdout.write(module.render())
+        return 0
+    return handler
 
 
-def _validators(args: argparse.Namespace) -> int:
-    from hybrid_tools import validators
+def _unconfirmed(args: argparse.Namespace) -> int:
+    import json
 
-    if args.write:
-        changed = validators.write()
-        print(f"{validators.DOC_PATH}: {'written' if changed else 'up to date'}")
-    else:
-        sys.stdout.write(validators.render())
-    return 0
-
-
-def _unconfirmed(_: argparse.Namespace) -> int:
     from hybrid import unconfirmed
 
-    for row in unconfirmed.table():
-        print(f"{row['key']}: {row['value']}\n  used by {row['usedBy']}; {row['why']}\n  confirm: {row['confirmBy']}")
+    rows = unconfirmed.table()
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, sort_keys=True))
+    elif args.format == "md":
+        cell = lambda text: text.replace("|", "\\|")  # noqa: E731 - one Markdown table cell
+        print("| key | value | used by | why unconfirmed | confirm by |\n|---|---|---|---|---|")
+        for row in rows:
+            print(f"| `{row['key']}` | {cell(row['value'])} | {row['usedBy']} | {cell(row['why'])} | {cell(row['confirmBy'])} |")
+    else:
+        for row in rows:
+            print(f"{row['key']}: {row['value']}\n  used by {row['usedBy']}; {row['why']}\n  confirm: {row['confirmBy']}")
     return 0
 
 
@@ -132,17 +143,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return _build()[0]
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    """Every subcommand's parser by name (the style test walks them)."""
+    return dict(_build()[1].choices)
+
+
+def _build():
+    from hybrid_tools import cost_cli, lease_cli, placement_cli, preflight_cli, usage_cli, wait_gpus
+
     parser = _Parser(prog="hybrid-gpu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("plan", help="run the program offline under Pulumi mocks and write build/plan/<stack>/")
-    p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
-    p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    add_stack(p)
     p.add_argument("--out", default="build/plan", help="output root; default build/plan")
     p.add_argument("--policy-config", help="policy config file; default policy/config/<stack>.json")
     p.add_argument("--no-policy", action="store_true", help="skip the policy gate that runs after the plan")
-    from hybrid_tools import cost_cli
-
     cost_cli.add_api_flags(p)
     p.set_defaults(func=_plan)
 
@@ -153,8 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_init)
 
     p = sub.add_parser("policy", help="run the policy pack over the offline plan (analyzer gRPC protocol); exit 1 on a mandatory violation")
-    p.add_argument("--stack", default="dev", help="stack name; default dev")
-    p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    add_stack(p)
     p.add_argument("--policy-config", help="policy config file; default policy/config/<stack>.json")
     p.add_argument("--out", default="build/plan", help="output root for <stack>/policy.json; default build/plan")
     p.add_argument("--write-config", action="store_true", help="refresh the stack-derived values in the policy config file and exit")
@@ -163,34 +181,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("diff", help="compare two offline plans (e.g. base branch vs PR)")
     p.add_argument("base", help="base plan dir (build/plan/<stack> of the base branch)")
     p.add_argument("head", help="head plan dir")
-    add_format(p, ("table", "json", "md"), "table: the terminal view; json: the diff as data; md: Markdown for a PR comment")
+    add_format(p, "table: the terminal view; json: the diff as data; md: Markdown for a PR comment", native=FORMATS)
     p.add_argument("--output", help="write here instead of stdout")
     p.set_defaults(func=_diff)
 
-    p = sub.add_parser("config-docs", help="print (or --write) docs/config.md, the stack config reference generated from the model")
-    p.add_argument("--write", action="store_true", help="write docs/config.md instead of printing it")
-    p.set_defaults(func=_config_docs)
-
-    p = sub.add_parser("validators", help="print (or --write) docs/validators.md: every validator of the stack config and the policy pack, with its source")
-    p.add_argument("--write", action="store_true", help="write docs/validators.md instead of printing it")
-    p.set_defaults(func=_validators)
+    for name, module, page, what in (
+            ("config-docs", "configdoc", "docs/config.md", "the stack config reference generated from the model"),
+            ("validators", "validators", "docs/validators.md", "every validator of the stack config and the policy pack, with its source")):
+        p = sub.add_parser(name, help=f"print (or --write) {page}, {what}")
+        p.add_argument("--write", action="store_true", help=f"write {page} instead of printing it")
+        add_format(p, "table and md: the page as Markdown; json: its content as data", native=FORMATS)
+        p.set_defaults(func=_generated_doc(module))
 
     p = sub.add_parser("unconfirmed", help="list the vendor-facing values no upstream source confirmed yet (hybrid/unconfirmed.py)")
+    add_format(p, "table: one value a block; json: the table as data; md: a Markdown table", native=FORMATS)
     p.set_defaults(func=_unconfirmed)
 
-    from hybrid_tools import placement_cli, preflight_cli, wait_gpus
-
-    placement_cli.add_parser(sub)
-    cost_cli.add_parser(sub)
-    wait_gpus.add_parser(sub)
-    from hybrid_tools import usage_cli
-
-    usage_cli.add_parser(sub)
-    from hybrid_tools import lease_cli
-
-    lease_cli.add_parser(sub)
-    preflight_cli.add_parser(sub)
-    return parser
+    # Subcommands that live in their own module register themselves: one call each, in help order.
+    for module in (placement_cli, cost_cli, wait_gpus, usage_cli, lease_cli, preflight_cli):
+        module.add_parser(sub)
+    # The subcommands that print terminal text only get json and md from formats.run.
+    for p in sub.choices.values():
+        if p.get_default("format_native") is None:
+            add_format(p, "table: the terminal text; json: its lines as data; md: a fenced block for a PR comment")
+    return parser, sub
 
 
 def expected_failure(err: BaseException) -> str | None:
@@ -221,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("stack", "new_stack", "source"):
             if getattr(args, name, None) is not None:
                 check_stack_name(getattr(args, name))  # before any path is built from it
-        return args.func(args)
+        return formats.run(args.command, args.format, args.format_native, lambda: args.func(args))
     except (ConfigError, InputError, OSError, UnicodeDecodeError) as err:
         text = expected_failure(err)
         if text is None:

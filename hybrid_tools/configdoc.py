@@ -136,3 +136,8 @@ def write(path: Path = DOC_PATH) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return True
+
+
+def data() -> dict[str, Any]:
+    """``hybrid-gpu config-docs --format json``: the JSON schema the page is generated from (camelCase keys)."""
+    return Platform.model_json_schema(by_alias=True)

@@ -94,7 +94,7 @@ def _cmd(args: argparse.Namespace) -> int:
     cfg = read_stack(args.stack, None, Path(args.config) if args.config else None)
     platform = load_platform(cfg.raw)
     rep = report(platform, args.pricing_api, args.pricing_endpoint, args.pricing_protocol)
-    if args.format == "json" or args.json:
+    if args.format == "json":
         sys.stdout.write(json.dumps(full_doc(platform, rep), indent=2, sort_keys=True) + "\n")
     else:
         print(rep.table(args.stack))
@@ -112,11 +112,11 @@ def add_api_flags(p: argparse.ArgumentParser) -> None:
 
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("cost", help="hourly and monthly cost of the stack's cloud GPU pools, per pool and in total")
-    p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
-    p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    from hybrid_tools.formats import add_stack
+
+    add_stack(p)
     from hybrid_tools.formats import add_format
 
-    add_format(p, ("table", "json"), "table: per pool and total; json: cost.json")
-    p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # the former spelling of --format json
+    add_format(p, "table: per pool and total; json: cost.json; md: the table in a fenced block", native=("table", "json"))
     add_api_flags(p)
     p.set_defaults(func=_cmd)

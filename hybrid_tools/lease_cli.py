@@ -172,8 +172,9 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     p = sub.add_parser("lease", help="renew or release a GPU pool's lease: a minimal edit of the stack config, with usage figures")
     p.add_argument("action", choices=("renew", "release"), help="renew: move lease.end (and --count); release: count 0")
     p.add_argument("pool", help="the fixed GPU pool (gpuPools[].name)")
-    p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
-    p.add_argument("--config", help="edit this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    from hybrid_tools.formats import add_stack
+
+    add_stack(p, "edit this stack config file instead of stacks/Pulumi.<stack>.yaml")
     p.add_argument("--until", help="renew: the lease's new last day, YYYY-MM-DD")
     p.add_argument("--count", type=int, help="renew: the new instance count (to shrink the pool)")
     p.add_argument("--dry-run", action="store_true", help="print the change, write nothing")

@@ -68,5 +68,7 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     p.add_argument("--input", required=True, help="JSON file with replicas, strategy, request, clusters (- for stdin)")
     from hybrid_tools.formats import add_format
 
-    add_format(p, ("json", "table"), "json: the contract, one line, keys sorted; table: one cluster a line")
+    # JSON in, JSON out: the contract is the default view.
+    add_format(p, "json: the contract, one line, keys sorted; table: one cluster a line; md: the table in a fenced block",
+               native=("json", "table"), default="json")
     p.set_defaults(func=_cmd)

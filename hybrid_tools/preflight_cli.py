@@ -15,6 +15,7 @@ import json
 import math
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from hybrid import preflight
@@ -27,15 +28,19 @@ EXIT_BAD_INPUT = 2
 def add_parser(sub) -> None:
     p = sub.add_parser("preflight", help="check for real (DNS, TCP, TLS, registry manifests, apt InRelease) that a region's GPU "
                                          "nodes reach every endpoint they need; like EKS Hybrid Nodes' nodeadm debug")
-    p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
-    p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    from hybrid_tools.formats import add_stack
+
+    add_stack(p)
     p.add_argument("--region", required=True, help="region id with GPU nodes")
     p.add_argument("--from", dest="mode", choices=("node", "idc"), default="node",
                    help="node: every endpoint, run on (or as) a GPU node; idc: what the IDC serves, run from an IDC host")
     p.add_argument("--timeout", type=float, default=5.0, help="seconds per connection; default 5")
     p.add_argument("--codename", default=None, help="Ubuntu release for the apt checks; default this machine's, else jammy")
     p.add_argument("--write-node-bundle", metavar="DIR", help="write hybrid-preflight and preflight.json for the node into DIR, run nothing")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    from hybrid_tools.formats import add_format
+
+    add_format(p, "table: one check a line with its fix; json: the results as data; md: the table in a fenced block",
+               native=("table", "json"))
     p.set_defaults(func=run)
 
 
@@ -62,10 +67,21 @@ def run(args: argparse.Namespace) -> int:
         shutil.copyfile(preflight.RUNNER, out / "hybrid-preflight")
         (out / "hybrid-preflight").chmod(0o755)
         (out / "preflight.json").write_text(json.dumps({"region": args.region, "mode": args.mode, "checks": checks}, indent=2) + "\n")
-        print(f"preflight: wrote {out}/hybrid-preflight and {out}/preflight.json ({len(checks)} checks); on the node: "
-              f"sudo ./hybrid-preflight --checks preflight.json")
+        if args.format == "json":
+            print(json.dumps({"wrote": [f"{out}/hybrid-preflight", f"{out}/preflight.json"], "checks": len(checks),
+                              "onTheNode": "sudo ./hybrid-preflight --checks preflight.json"}, indent=2))
+        else:
+            print(f"preflight: wrote {out}/hybrid-preflight and {out}/preflight.json ({len(checks)} checks); on the node: "
+                  f"sudo ./hybrid-preflight --checks preflight.json")
         return 0
     runner = preflight.runner()
-    results = runner.run(checks, args.timeout, args.codename or runner.local_codename())
-    sys.stdout.write(json.dumps(results, indent=2) + "\n" if args.json else runner.report(results))
+    start = time.perf_counter()
+
+    def progress(i: int, total: int, check: dict) -> None:
+        # One line per check on stderr: each can wait --timeout seconds, so a silent run looks hung.
+        print(f"preflight: {i + 1}/{total} {check['kind']} {check['need']}", file=sys.stderr, flush=True)
+
+    results = runner.run(checks, args.timeout, args.codename or runner.local_codename(), on_check=progress)
+    print(f"preflight: {len(results)} checks in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    sys.stdout.write(json.dumps(results, indent=2) + "\n" if args.format == "json" else runner.report(results))
     return 0 if all(r["status"] != "FAIL" for r in results) else 1

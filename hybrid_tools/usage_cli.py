@@ -311,15 +311,18 @@ def _cmd(args: argparse.Namespace) -> int:
 
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("usage", help="GPU utilisation and cost per pool, lease owner and namespace, from Prometheus")
-    p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
-    p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    from hybrid_tools.formats import add_stack
+
+    add_stack(p)
     p.add_argument("--prometheus", help="Prometheus base URL (its /api/v1 is read)")
     p.add_argument("--since", default="7d", help="range length ending at --end: N m/h/d/w; default 7d")
     p.add_argument("--end", help="range end, YYYY-MM-DDTHH:MM:SSZ; default now, rounded down to --step")
     p.add_argument("--step", default="1h", help="chart resolution (and query step); default 1h")
     p.add_argument("--pool", action="append", help="only this pool (repeatable)")
     p.add_argument("--lease-days", type=int, default=30, help="list leases ending within this many days; default 30")
-    p.add_argument("--format", choices=("table", "json", "md"), default="table")
+    from hybrid_tools.formats import FORMATS, add_format
+
+    add_format(p, "table: per pool in the terminal; json: the report as data; md: for a PR or a weekly report", native=FORMATS)
     p.add_argument("--png", help="write the chart (one panel per pool over time) to this PNG file")
     p.add_argument("--rules-out", help="write the stack's recording rules file here and exit (load it into Prometheus)")
     p.set_defaults(func=_cmd)

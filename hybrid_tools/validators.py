@@ -369,3 +369,8 @@ def write() -> bool:
         return False
     DOC_PATH.write_text(text, encoding="utf-8")
     return True
+
+
+def data() -> list[dict[str, str]]:
+    """``hybrid-gpu validators --format json``: the rows of the page as data."""
+    return [{"id": f.id, "where": f.where, "level": f.level, "rule": what, "source": source} for f, what, source in rows()]

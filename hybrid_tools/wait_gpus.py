@@ -207,8 +207,9 @@ def wait(expected: list[ExpectedNode], fetch: Callable[[], dict], timeout: float
 
 def add_parser(sub) -> None:
     p = sub.add_parser("wait-gpus", help="wait until the stack's GPU pool nodes are Ready with nvidia.com/gpu allocatable")
-    p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml); default dev")
-    p.add_argument("--config", help="use this stack config file instead of stacks/Pulumi.<stack>.yaml")
+    from hybrid_tools.formats import add_stack
+
+    add_stack(p)
     p.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG", os.path.expanduser("~/.kube/config")),
                    help="kubeconfig of the IDC cluster (current context); default $KUBECONFIG or ~/.kube/config")
     p.add_argument("--pool", action="append", default=[], help="only this pool, as <region>/<pool>; repeatable")

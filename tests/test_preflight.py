@@ -249,3 +249,15 @@ def test_idc_mode_checks_only_what_the_idc_serves():
     hosts = {c.get("host") or c.get("url") for c in hz}
     assert "100.100.100.200" not in hosts and not any("aliyuncs.com" in str(h) for h in hosts)
     assert {"10.0.0.10", "registry.idc-bj.corp.internal", "10.1.0.40", "10.1.0.20"} <= hosts
+
+
+def test_progress_names_each_check_before_it_runs():
+    # Each check can wait --timeout seconds: the CLI prints "i/n kind need" to stderr before each one.
+    runner = preflight.runner()
+    checks = [{"kind": "http", "url": "http:///x", "group": "a", "need": "first"},
+              {"kind": "http", "url": "http:///y", "group": "a", "need": "second"},
+              {"kind": "nope", "group": "b", "need": "third"}]
+    seen = []
+    results = runner.run(checks, on_check=lambda i, total, c: seen.append((i, total, c["need"])))
+    assert seen == [(0, 3, "first"), (1, 3, "second"), (2, 3, "third")]
+    assert [r["status"] for r in results] == ["FAIL", "SKIP", "FAIL"]  # the second shares the first's failed endpoint

@@ -8,14 +8,15 @@ import unicodedata
 from typing import Annotated
 
 import netaddr
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from hybrid import regions
 from hybrid.errors import FieldError
+from hybrid.partial import Recording
 
 
-class Model(BaseModel):
+class Model(Recording):
     """Frozen, camelCase in config, unknown keys rejected (typos fail loudly), strict
     types: ``"7"`` is not an integer and ``true`` is not 1 (the program reads nested
     config objects as JSON, so their numbers and booleans arrive typed)."""

@@ -10,11 +10,12 @@ problem with its field path and fix:
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Iterable, Literal, Mapping, Optional
 
 from pydantic import Field, ValidationError
 
-from hybrid import regions
+from hybrid import partial, regions
 from hybrid.cidr import MAX_VSWITCH_PREFIX, MIN_VSWITCH_PREFIX, PlanningError, plan_zones
 from hybrid.errors import ConfigError, ConfigIssue, validation_issues
 from hybrid.model.base import Model, net, overlaps, zone_in_region
@@ -135,22 +136,25 @@ def _autoplan(p: Platform) -> tuple[Platform, list[ConfigIssue]]:
     issues: list[ConfigIssue] = []
     regions = []
     for ri, r in enumerate(p.regions):
-        todo = [z.id for z in r.zones if not z.node_vswitch_cidr and not z.pod_vswitch_cidr]
-        if not todo:
-            regions.append(r)
-            continue
-        used = [c for z in r.zones for c in (z.node_vswitch_cidr, z.pod_vswitch_cidr) if c]
-        try:
-            plans = {zp.zone: zp for zp in plan_zones(r.vpc_cidr, todo, used, r.auto_plan.node_prefix, r.auto_plan.pod_prefix)}
-        except PlanningError as e:
-            issues.append(ConfigIssue(f"regions[{ri}].vpcCidr", f"cannot plan vSwitches for zones {todo}: {e}.",
-                                      "use a larger vpcCidr, smaller autoPlan prefixes, or give the zones explicit CIDRs."))
-            regions.append(r)
-            continue
-        zones = [z.model_copy(update={"node_vswitch_cidr": plans[z.id].node_cidr, "pod_vswitch_cidr": plans[z.id].pod_cidr})
-                 if z.id in plans else z for z in r.zones]
-        regions.append(r.model_copy(update={"zones": zones}))
+        region, region_issues = _autoplan_region(ri, r)
+        regions.append(region)
+        issues += region_issues
     return p.model_copy(update={"regions": regions}), issues
+
+
+def _autoplan_region(ri: int, r: Region) -> tuple[Region, list[ConfigIssue]]:
+    todo = [z.id for z in r.zones if not z.node_vswitch_cidr and not z.pod_vswitch_cidr]
+    if not todo:
+        return r, []
+    used = [c for z in r.zones for c in (z.node_vswitch_cidr, z.pod_vswitch_cidr) if c]
+    try:
+        plans = {zp.zone: zp for zp in plan_zones(r.vpc_cidr, todo, used, r.auto_plan.node_prefix, r.auto_plan.pod_prefix)}
+    except PlanningError as e:
+        return r, [ConfigIssue(f"regions[{ri}].vpcCidr", f"cannot plan vSwitches for zones {todo}: {e}.",
+                               "use a larger vpcCidr, smaller autoPlan prefixes, or give the zones explicit CIDRs.")]
+    zones = [z.model_copy(update={"node_vswitch_cidr": plans[z.id].node_cidr, "pod_vswitch_cidr": plans[z.id].pod_cidr})
+             if z.id in plans else z for z in r.zones]
+    return r.model_copy(update={"zones": zones}), []
 
 
 # --- pass 3: cross-field checks ------------------------------------------
@@ -536,10 +540,11 @@ def load(raw: Mapping[str, Any]) -> Platform:
 
 
 def _validate(data: dict[str, Any]) -> Platform:
+    recorder = partial.Recorder()
     try:
-        platform = Platform.model_validate(data)
+        platform = Platform.model_validate(data, context=recorder.context())
     except ValidationError as err:
-        raise ConfigError(_pydantic_issues(err)) from None
+        raise ConfigError([*_pydantic_issues(err), *_unhidden_issues(data, err, recorder)]) from None
     platform, issues = _autoplan(platform)
     for check in CROSS_CHECKS:
         issues.extend(check(platform))
@@ -548,3 +553,29 @@ def _validate(data: dict[str, Any]) -> Platform:
     return platform
 
 
+
+
+def _unhidden_issues(data: dict[str, Any], err: ValidationError, recorder: partial.Recorder) -> list[ConfigIssue]:
+    """The problems a field error hides, found on the platform as far as it validated (hybrid.partial):
+    the after-checks of every object holding an error, auto-planning and the cross checks, each as far
+    as it reads only values that validated. Duplicates of the field errors collapse in ConfigError."""
+    platform, refused = partial.build(Platform, data, recorder, [tuple(e["loc"]) for e in err.errors()])
+    issues = validation_issues(refused, key_style="camelCase", reference="docs/config.md (the stack config reference)")
+    if not isinstance(platform, Platform):
+        return issues
+    regions = []
+    read = partial.evaluable(lambda: [list(platform.regions)])
+    for ri in range(len(read[0]) if read else 0):
+        planned = partial.evaluable(functools.partial(lambda i: [_autoplan_region(i, platform.regions[i])], ri))
+        if planned:
+            region, region_issues = planned[0]
+            issues += region_issues
+        else:  # its zones could not be planned: a check that reads them must not see them unplanned
+            region = platform.regions[ri]
+            region = region.model_copy(update={"zones": partial.INVALID}) if isinstance(region, Region) else region
+        regions.append(region)
+    if regions:
+        platform = platform.model_copy(update={"regions": regions})
+    for check in CROSS_CHECKS:
+        issues += partial.evaluable(functools.partial(check, platform))
+    return issues

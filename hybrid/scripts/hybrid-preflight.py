@@ -147,11 +147,14 @@ def run_check(c: dict, timeout: float, codename: str) -> str:
     raise Failure(f"unknown check kind {kind!r}")
 
 
-def run(checks: list[dict], timeout: float = 5.0, codename: str = "jammy") -> list[dict]:
-    """Every check in order; a check whose endpoint failed a lower layer is skipped."""
+def run(checks: list[dict], timeout: float = 5.0, codename: str = "jammy", on_check=None) -> list[dict]:
+    """Every check in order; a check whose endpoint failed a lower layer is skipped.
+    ``on_check(i, total, check)`` is called before each one (progress: a check may wait ``timeout``)."""
     failed: set[str] = set()
     out = []
-    for c in checks:
+    for i, c in enumerate(checks):
+        if on_check is not None:
+            on_check(i, len(checks), c)
         group = c.get("group", "")
         if group in failed:
             out.append({**c, "status": "SKIP", "message": "an earlier check of this endpoint failed"})
@@ -199,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             checks = json.load(f)["checks"]
     except (OSError, ValueError, KeyError, TypeError) as err:
         print(f"--checks {args.checks}: cannot be used ({err}). Fix: pass the checks file the node got "
-              "(/etc/hybrid/preflight.json) or one written by `hybrid-gpu preflight --write-checks`.", file=sys.stderr)
+              "(/etc/hybrid/preflight.json) or one written by `hybrid-gpu preflight --write-node-bundle DIR`.", file=sys.stderr)
         return 2
     results = run(checks, args.timeout, args.codename or local_codename())
     sys.stdout.write(json.dumps(results, indent=2) + "\n" if args.json else report(results))
