@@ -26,7 +26,7 @@ from typing import Iterable, Optional
 from hybrid import unconfirmed
 
 # The lowest addon version with the PrivateLink (VPC-internal) endpoints the platform uses;
-# the model's floor and default, and the policy pack's minVersion default (policy/rules.py).
+# the model's floor and default, and the policy pack's minVersion default (policy/rules/compute.py).
 MIN_VERSION_TEXT = "2.13.0"
 MIN_VERSION = tuple(int(p) for p in MIN_VERSION_TEXT.split("."))
 ADDON_NAME = "ack-virtual-node"

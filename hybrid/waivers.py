@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 
 CHECKOV_PREFIX = "checkov.io/skip"
 KUBE_LINTER_PREFIX = "ignore-check.kube-linter.io/"
-HOST_ROOT_INIT_PREFIX = "hybrid-gpu.io/host-root-init."  # policy/rules.py HOST_ROOT_INIT_PREFIX reads the same
+HOST_ROOT_INIT_PREFIX = "hybrid-gpu.io/host-root-init."  # the policy pack (policy/rules/kubernetes.py) reads it
 
 
 def checkov_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:

@@ -90,7 +90,7 @@ def test_every_artifact_writer_is_listed():
 
 def test_policy_pack_imports_the_project_in_its_own_venv():
     """The pack as the engine starts it: the virtualenv PulumiPolicy.yaml names, cwd
-    policy/, no PYTHONPATH. rules.py imports facts from ``hybrid``; this proves it can."""
+    policy/, no PYTHONPATH. rules/ imports facts from ``hybrid``; this proves it can."""
     import os
     import subprocess
 
@@ -103,7 +103,7 @@ def test_policy_pack_imports_the_project_in_its_own_venv():
     if not python.exists():
         pytest.skip(f"no virtualenv at {venv} (scripts/setup.sh creates it)")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    code = "import rules, hybrid; print(hybrid.__file__); print(rules.is_gpu_instance('ecs.gn7i-c8g1.2xlarge'))"
+    code = "import rules, hybrid; print(hybrid.__file__); print(rules.common.is_gpu_instance('ecs.gn7i-c8g1.2xlarge'))"
     out = subprocess.run([str(python), "-c", code], cwd=pack, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     where, gpu = out.stdout.split()
