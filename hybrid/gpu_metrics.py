@@ -126,11 +126,13 @@ def scrape_job(p: Platform) -> Obj:
 
 
 def rules_text(p: Platform) -> str:
-    return yaml.safe_dump(rules(p), sort_keys=False, width=1000)
+    text: str = yaml.safe_dump(rules(p), sort_keys=False, width=1000)
+    return text
 
 
 def scrape_text(p: Platform) -> str:
-    return yaml.safe_dump({"scrape_configs": [scrape_job(p)]}, sort_keys=False, width=1000)
+    text: str = yaml.safe_dump({"scrape_configs": [scrape_job(p)]}, sort_keys=False, width=1000)
+    return text
 
 
 # --- the exporter on the GPU nodes ---------------------------------------------------------
@@ -154,7 +156,7 @@ def image(p: Platform, region_id: str) -> str:
     return p.metrics.exporter.reference(region_id)
 
 
-def _pools(p: Platform) -> list[tuple[str, str, str, list]]:
+def _pools(p: Platform) -> list[tuple[str, str, str, list[Any]]]:
     """(pool, lease owner or '', region, taints) of every GPU pool the exporter covers."""
     out = []
     for r in p.regions:
@@ -165,7 +167,7 @@ def _pools(p: Platform) -> list[tuple[str, str, str, list]]:
     return out
 
 
-def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list, selector: dict[str, str] | None = None) -> Obj:
+def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list[Any], selector: dict[str, str] | None = None) -> Obj:
     m = p.metrics
     labels = {"app.kubernetes.io/name": APP, "app.kubernetes.io/managed-by": "pulumi", POD_LABEL_POOL: pool}
     if owner:

@@ -55,7 +55,7 @@ class PricingClient:
         self.protocol = protocol or os.environ.get(PROTOCOL_ENV) or "https"
         self.connect_timeout_ms, self.read_timeout_ms = connect_timeout_ms, read_timeout_ms
         self._clients: dict[str, Any] = {}
-        self._answers: dict[tuple, tuple[Decimal, str]] = {}
+        self._answers: dict[tuple[Any, ...], tuple[Decimal, str]] = {}
         self.calls = 0
 
     def _client(self, region: str) -> Any:

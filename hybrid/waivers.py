@@ -46,8 +46,8 @@ def host_root_init_annotations(waived: Iterable[tuple[str, str]], owner: str = "
     return out
 
 
-def annotate(obj: dict, checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = (),
-             host_root_init: Iterable[tuple[str, str]] = ()) -> dict:
+def annotate(obj: dict[str, Any], checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = (),
+             host_root_init: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
     """Write the waivers into ``obj``'s annotations; returns ``obj``."""
     owner = obj["metadata"]["name"]
     ann = obj["metadata"].setdefault("annotations", {})
