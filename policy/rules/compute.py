@@ -42,8 +42,8 @@ def _public_bandwidth(props: Mapping, finding: Callable[[Any], str]) -> list[str
     return [finding(bw)] if (bw or 0) > 0 else []
 
 
-@resource_policy(name='ecs-gpu-no-public-ip', severity=Severity.HIGH, level=M, types=[INSTANCE, NODE_POOL], pass_type=True,
-                 description='Keep GPU instances off the internet: give them no public IP.')
+@resource_policy(name="ecs-gpu-no-public-ip", severity=Severity.HIGH, level=M, types=[INSTANCE, NODE_POOL], pass_type=True,
+                 description="Keep GPU instances off the internet: give them no public IP.")
 def check_gpu_no_public_ip(props: Mapping, config: Optional[Mapping] = None, resource_type: str = INSTANCE) -> list[str]:
     if resource_type == NODE_POOL:  # an ACK node pool: its instance types, its instances' public IP
         itype = _node_pool_gpu_type(props)
@@ -97,8 +97,8 @@ def _disk_findings(where: str, encrypted: Any, kms: Any, need_kms: bool) -> list
     return out
 
 
-@resource_policy(name='ecs-disks-encrypted', severity=Severity.HIGH, level=M, types=[INSTANCE, ECS_DISK, NODE_POOL], pass_type=True, config_schema=ENCRYPTION_SCHEMA,
-                 description='Encrypt system and data disks, with a customer KMS key where the stack requires one.')
+@resource_policy(name="ecs-disks-encrypted", severity=Severity.HIGH, level=M, types=[INSTANCE, ECS_DISK, NODE_POOL], pass_type=True, config_schema=ENCRYPTION_SCHEMA,
+                 description="Encrypt system and data disks, with a customer KMS key where the stack requires one.")
 def check_disks_encrypted(props: Mapping, config: Optional[Mapping] = None, resource_type: str = INSTANCE) -> list[str]:
     cfg = config_of(config, ENCRYPTION_SCHEMA)
     need = set(cfg["kmsKeyRequiredFor"])
@@ -125,8 +125,8 @@ def check_disks_encrypted(props: Mapping, config: Optional[Mapping] = None, reso
     return out
 
 
-@resource_policy(name='oss-private-encrypted', severity=Severity.HIGH, level=M, types=[OSS_BUCKET, OSS_BUCKET_ACL, OSS_OBJECT], pass_type=True,
-                 description='Keep OSS buckets and objects private and encrypted at rest (the elastic node script carries a join token).')
+@resource_policy(name="oss-private-encrypted", severity=Severity.HIGH, level=M, types=[OSS_BUCKET, OSS_BUCKET_ACL, OSS_OBJECT], pass_type=True,
+                 description="Keep OSS buckets and objects private and encrypted at rest (the elastic node script carries a join token).")
 def check_oss_private(props: Mapping, config: Optional[Mapping] = None, resource_type: str = OSS_OBJECT) -> list[str]:
     """OSS objects and buckets stay private and encrypted (the elastic node script carries a join token)."""
     if resource_type == OSS_BUCKET_ACL:
@@ -153,8 +153,8 @@ def check_oss_private(props: Mapping, config: Optional[Mapping] = None, resource
     return out
 
 
-@resource_policy(name='ecs-data-disks-kept', severity=Severity.MEDIUM, level=M, types=[INSTANCE, ECS_DISK, DISK_ATTACHMENT], pass_type=True,
-                 description='Keep data disks when their instance is released: set deleteWithInstance to false.')
+@resource_policy(name="ecs-data-disks-kept", severity=Severity.MEDIUM, level=M, types=[INSTANCE, ECS_DISK, DISK_ATTACHMENT], pass_type=True,
+                 description="Keep data disks when their instance is released: set deleteWithInstance to false.")
 def check_data_disks_kept(props: Mapping, config: Optional[Mapping] = None, resource_type: str = INSTANCE) -> list[str]:
     fix = "set deleteWithInstance to false so a spot reclaim or instance replacement keeps the data."
     if resource_type in (ECS_DISK, DISK_ATTACHMENT):
@@ -200,8 +200,8 @@ _CREDENTIAL_PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 
-@resource_policy(name='ecs-user-data-no-credentials', severity=Severity.CRITICAL, level=M, types=[INSTANCE], config_schema=USER_DATA_SCHEMA,
-                 description='Keep access keys, passwords, private keys and tokens out of instance user data.')
+@resource_policy(name="ecs-user-data-no-credentials", severity=Severity.CRITICAL, level=M, types=[INSTANCE], config_schema=USER_DATA_SCHEMA,
+                 description="Keep access keys, passwords, private keys and tokens out of instance user data.")
 def check_user_data(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     cfg = config_of(config, USER_DATA_SCHEMA)
     ud = get(props, "userData")
@@ -268,8 +268,8 @@ def _truthy(v: Any) -> bool:
     return v is True or (isinstance(v, str) and v.lower() == "true")
 
 
-@resource_policy(name='ack-virtual-node-config', severity=Severity.MEDIUM, level=M, types=[ADDON], config_schema=VN_SCHEMA,
-                 description='Run ack-virtual-node at the minimum version or later with exactly one default region.')
+@resource_policy(name="ack-virtual-node-config", severity=Severity.MEDIUM, level=M, types=[ADDON], config_schema=VN_SCHEMA,
+                 description="Run ack-virtual-node at the minimum version or later with exactly one default region.")
 def check_virtual_node(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     cfg = config_of(config, VN_SCHEMA)
     name = get(props, "name")
@@ -318,7 +318,7 @@ def _assignments(node: Any) -> Optional[dict[str, Any]]:
     return None
 
 
-@stack_policy(name='stack-placement-within-capacity', severity=Severity.MEDIUM, level=M,
+@stack_policy(name="stack-placement-within-capacity", severity=Severity.MEDIUM, level=M,
               description="Place no workload's replicas above a cluster's stated capacity.")
 def check_placement(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     stack = next((r for r in resources if r.resource_type == STACK), None)

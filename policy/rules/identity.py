@@ -34,8 +34,8 @@ def _terway_daemonsets(resources: list) -> list:
             and isinstance(get(r.props, "metadata", "name"), str) and get(r.props, "metadata", "name").startswith("terway")]
 
 
-@stack_policy(name='k8s-terway-credentials', severity=Severity.HIGH, level=M, config_schema=TERWAY_CREDENTIALS_SCHEMA,
-              description='Give Terway credentials on every cloud GPU node: a RAM role, or the AccessKey Secret it reads.')
+@stack_policy(name="k8s-terway-credentials", severity=Severity.HIGH, level=M, config_schema=TERWAY_CREDENTIALS_SCHEMA,
+              description="Give Terway credentials on every cloud GPU node: a RAM role, or the AccessKey Secret it reads.")
 def check_terway_credentials(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     """Every cloud GPU node that Terway serves has a credential path: a RAM role, or an AccessKey Secret Terway reads.
 
@@ -86,7 +86,7 @@ def _as_list(v: Any) -> list:
     return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
-@resource_policy(name='ram-policy-no-wildcards', severity=Severity.CRITICAL, level=M, types=[RAM_POLICY],
+@resource_policy(name="ram-policy-no-wildcards", severity=Severity.CRITICAL, level=M, types=[RAM_POLICY],
                  description="Grant RAM actions by name on scoped resources: no '*' in actions, no bare '*' resource.")
 def check_ram_policy_wildcards(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     doc = get(props, "policyDocument")
@@ -124,8 +124,8 @@ def _ak_findings(where: str, key: str, value: Any) -> list[str]:
     return []
 
 
-@resource_policy(name='access-keys-only-in-secrets', severity=Severity.CRITICAL, level=M, types=[RAM_ACCESS_KEY, CONFIGMAP, *WORKLOAD_TYPES], pass_type=True,
-                 description='Keep AccessKeys in Kubernetes Secrets filled from secret config; never in ConfigMaps, env or RAM AccessKey resources.')
+@resource_policy(name="access-keys-only-in-secrets", severity=Severity.CRITICAL, level=M, types=[RAM_ACCESS_KEY, CONFIGMAP, *WORKLOAD_TYPES], pass_type=True,
+                 description="Keep AccessKeys in Kubernetes Secrets filled from secret config; never in ConfigMaps, env or RAM AccessKey resources.")
 def check_access_keys_in_secrets(props: Mapping, config: Optional[Mapping] = None, resource_type: str = "") -> list[str]:
     if resource_type == RAM_ACCESS_KEY:
         return ["Do not create RAM AccessKeys in the program: their secret lands in the state. Create the RAM user's "
@@ -169,8 +169,8 @@ def _parent_chain(res: Any, by_urn: Mapping[str, Any]) -> list[str]:
     return types
 
 
-@stack_policy(name='ecs-ram-roles-gpu-pools-only', severity=Severity.HIGH, level=M,
-              description='Attach RAM roles only to instances of the GPU pools.')
+@stack_policy(name="ecs-ram-roles-gpu-pools-only", severity=Severity.HIGH, level=M,
+              description="Attach RAM roles only to instances of the GPU pools.")
 def check_roles_on_gpu_pools_only(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     by_urn = {r.urn: r for r in resources}
     out: list[StackFinding] = []
@@ -190,7 +190,7 @@ def check_roles_on_gpu_pools_only(resources: list, config: Optional[Mapping] = N
     return out
 
 
-@resource_policy(name='k8s-no-wildcard-verbs-on-secrets', severity=Severity.HIGH, level=M, types=[CLUSTER_ROLE],
+@resource_policy(name="k8s-no-wildcard-verbs-on-secrets", severity=Severity.HIGH, level=M, types=[CLUSTER_ROLE],
                  description="Give no ClusterRole the verb '*' on Secrets.")
 def check_cluster_role_secret_wildcards(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     rules = get(props, "rules")

@@ -39,8 +39,8 @@ VK_SCHEMA = PolicyConfigSchema(
 )
 
 
-@resource_policy(name='k8s-cni-off-virtual-kubelet', severity=Severity.HIGH, level=M, types=[DAEMONSET, DAEMONSET_PATCH], config_schema=VK_SCHEMA,
-                 description='Keep CNI DaemonSets off virtual-kubelet nodes with a required node affinity.')
+@resource_policy(name="k8s-cni-off-virtual-kubelet", severity=Severity.HIGH, level=M, types=[DAEMONSET, DAEMONSET_PATCH], config_schema=VK_SCHEMA,
+                 description="Keep CNI DaemonSets off virtual-kubelet nodes with a required node affinity.")
 def check_cni_off_virtual_kubelet(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     cfg = config_of(config, VK_SCHEMA)
     if not is_cni_daemonset(props):
@@ -117,8 +117,8 @@ def _host_root_only_in_init(spec: Any, volume: Any, names: list[str]) -> bool:
     return bool(users) and all(field == "initContainers" and name in names for field, name in users)
 
 
-@resource_policy(name='k8s-allowed-host-paths', severity=Severity.HIGH, level=M, types=WORKLOAD_TYPES, config_schema=HOST_PATH_SCHEMA,
-                 description='Mount only allowed hostPath directories into pods.')
+@resource_policy(name="k8s-allowed-host-paths", severity=Severity.HIGH, level=M, types=WORKLOAD_TYPES, config_schema=HOST_PATH_SCHEMA,
+                 description="Mount only allowed hostPath directories into pods.")
 def check_host_paths(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     cfg = config_of(config, HOST_PATH_SCHEMA)
     allowed = [p.rstrip("/") or "/" for p in cfg["allowedHostPaths"]]
@@ -160,8 +160,8 @@ def _privileged_waiver(annotations: Mapping) -> Optional[str]:
     return None
 
 
-@resource_policy(name='k8s-privileged-needs-waiver', severity=Severity.HIGH, level=M, types=WORKLOAD_TYPES,
-                 description='Run privileged containers only with a waiver annotation that states the reason.')
+@resource_policy(name="k8s-privileged-needs-waiver", severity=Severity.HIGH, level=M, types=WORKLOAD_TYPES,
+                 description="Run privileged containers only with a waiver annotation that states the reason.")
 def check_privileged_waived(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     spec = pod_spec(props)
     if spec is UNKNOWN:

@@ -57,7 +57,7 @@ def _gpu(props: Mapping) -> Any:
     return is_gpu_instance(itype)
 
 
-@resource_policy(name='ecs-gpu-lease-not-expired', severity=Severity.HIGH, level=M, types=[INSTANCE],
+@resource_policy(name="ecs-gpu-lease-not-expired", severity=Severity.HIGH, level=M, types=[INSTANCE],
                  description="Run no GPU instance past the end of its pool's lease: release it or renew the lease.")
 def check_lease_not_expired(props: Mapping, config: Optional[Mapping] = None, today: Optional[_dt.date] = None) -> list[str]:
     gpu = _gpu(props)
@@ -81,7 +81,7 @@ def check_lease_not_expired(props: Mapping, config: Optional[Mapping] = None, to
     return []
 
 
-@resource_policy(name='ecs-gpu-lease-ending-soon', severity=Severity.LOW, level=A, types=[INSTANCE], config_schema=LEASE_WINDOW_SCHEMA,
+@resource_policy(name="ecs-gpu-lease-ending-soon", severity=Severity.LOW, level=A, types=[INSTANCE], config_schema=LEASE_WINDOW_SCHEMA,
                  description="Report GPU instances whose lease ends within the stack's warning window.")
 def check_lease_ending_soon(props: Mapping, config: Optional[Mapping] = None, today: Optional[_dt.date] = None) -> list[str]:
     if _gpu(props) is not True:
@@ -102,8 +102,8 @@ def check_lease_ending_soon(props: Mapping, config: Optional[Mapping] = None, to
     return []
 
 
-@resource_policy(name='ecs-gpu-owner-tagged', severity=Severity.MEDIUM, level=M, types=[INSTANCE],
-                 description='Tag every GPU instance with the team that owns its pool.')
+@resource_policy(name="ecs-gpu-owner-tagged", severity=Severity.MEDIUM, level=M, types=[INSTANCE],
+                 description="Tag every GPU instance with the team that owns its pool.")
 def check_gpu_owner(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     gpu = _gpu(props)
     if gpu is UNKNOWN:

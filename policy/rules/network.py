@@ -72,23 +72,35 @@ def _port_range(value: Any) -> Any:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-@resource_policy(name='sg-no-public-admin-ports', severity=Severity.CRITICAL, level=M, types=[SG_RULE], config_schema=SG_ADMIN_SCHEMA,
-                 description='Do not admit SSH, RDP, the Kubernetes API, kubelet, etcd, BGP or the Docker API from 0.0.0.0/0 or ::/0.')
-def check_sg_admin_ports(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
-    cfg = config_of(config, SG_ADMIN_SCHEMA)
+def _open_ingress(props: Mapping, cfg: Mapping) -> tuple[Optional[list[str]], list[str], Any, Any]:
+    """(verdict, sources that count as 'anywhere', protocol, port range) of a security-group rule: a
+    verdict ends the check (the rule admits nothing from anywhere, or cannot be told); None leaves
+    an ingress accept rule from a wide source to the caller."""
     ingress = _ingress_accept(props)
     if ingress is UNKNOWN:
-        return [cannot_verify("the rule's type and policy")]
+        return [cannot_verify("the rule's type and policy")], [], None, None
     if not ingress:
-        return []
+        return [], [], None, None
     wide, unknown = _open_sources(props, cfg)
     proto = get(props, "ipProtocol")
     ports = _port_range(get(props, "portRange"))
     if proto is UNKNOWN or ports is UNKNOWN:
-        return [cannot_verify("ipProtocol and portRange")] if (wide or unknown) else []
+        return ([cannot_verify("ipProtocol and portRange")] if (wide or unknown) else []), [], None, None
     if unknown and not wide:
-        return [cannot_verify(" and ".join(unknown))]
-    if not wide or str(proto).lower() not in ("tcp", "udp", "all"):
+        return [cannot_verify(" and ".join(unknown))], [], None, None
+    if not wide:
+        return [], [], None, None
+    return None, wide, proto, ports
+
+
+@resource_policy(name="sg-no-public-admin-ports", severity=Severity.CRITICAL, level=M, types=[SG_RULE], config_schema=SG_ADMIN_SCHEMA,
+                 description="Do not admit SSH, RDP, the Kubernetes API, kubelet, etcd, BGP or the Docker API from 0.0.0.0/0 or ::/0.")
+def check_sg_admin_ports(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
+    cfg = config_of(config, SG_ADMIN_SCHEMA)
+    verdict, wide, proto, ports = _open_ingress(props, cfg)
+    if verdict is not None:
+        return verdict
+    if str(proto).lower() not in ("tcp", "udp", "all"):
         return []
     if ports is None:
         return [f"Fix portRange {get(props, 'portRange')!r}: it is not FROM/TO, so the rule from {', '.join(wide)} cannot be checked."]
@@ -106,24 +118,13 @@ def check_sg_admin_ports(props: Mapping, config: Optional[Mapping] = None) -> li
             "admit the IDC and VPC ranges only."]
 
 
-@resource_policy(name='sg-no-public-all-ports', severity=Severity.CRITICAL, level=M, types=[SG_RULE], config_schema=SG_ALL_SCHEMA,
-                 description='Do not admit all ports or all protocols from 0.0.0.0/0 or ::/0.')
+@resource_policy(name="sg-no-public-all-ports", severity=Severity.CRITICAL, level=M, types=[SG_RULE], config_schema=SG_ALL_SCHEMA,
+                 description="Do not admit all ports or all protocols from 0.0.0.0/0 or ::/0.")
 def check_sg_all_ports(props: Mapping, config: Optional[Mapping] = None) -> list[str]:
     cfg = config_of(config, SG_ALL_SCHEMA)
-    ingress = _ingress_accept(props)
-    if ingress is UNKNOWN:
-        return [cannot_verify("the rule's type and policy")]
-    if not ingress:
-        return []
-    wide, unknown = _open_sources(props, cfg)
-    proto = get(props, "ipProtocol")
-    ports = _port_range(get(props, "portRange"))
-    if proto is UNKNOWN or ports is UNKNOWN:
-        return [cannot_verify("ipProtocol and portRange")] if (wide or unknown) else []
-    if unknown and not wide:
-        return [cannot_verify(" and ".join(unknown))]
-    if not wide:
-        return []
+    verdict, wide, proto, ports = _open_ingress(props, cfg)
+    if verdict is not None:
+        return verdict
     proto = str(proto).lower()
     reasons = []
     if proto == "all":
@@ -143,8 +144,8 @@ FLOW_LOG_SCHEMA = PolicyConfigSchema(
 )
 
 
-@stack_policy(name='vpc-flow-logs', severity=Severity.MEDIUM, level=M, config_schema=FLOW_LOG_SCHEMA,
-              description='Attach a flow log to every VPC of a stack that requires flow logs.')
+@stack_policy(name="vpc-flow-logs", severity=Severity.MEDIUM, level=M, config_schema=FLOW_LOG_SCHEMA,
+              description="Attach a flow log to every VPC of a stack that requires flow logs.")
 def check_flow_logs(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     cfg = config_of(config, FLOW_LOG_SCHEMA)
     if not cfg["requireFlowLogs"]:
@@ -191,8 +192,8 @@ def _eni_conf(cm: Any) -> Any:
         return {"__invalid__": raw}
 
 
-@stack_policy(name='vpc-pod-vswitches-distinct', severity=Severity.HIGH, level=M,
-              description='Give Terway pod vSwitches of their own, distinct from the node vSwitches.')
+@stack_policy(name="vpc-pod-vswitches-distinct", severity=Severity.HIGH, level=M,
+              description="Give Terway pod vSwitches of their own, distinct from the node vSwitches.")
 def check_pod_vswitches_distinct(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     node_ids: dict[str, str] = {}
     out: list[StackFinding] = []
@@ -228,8 +229,8 @@ OVERLAP_SCHEMA = PolicyConfigSchema(
 )
 
 
-@stack_policy(name='vpc-no-cidr-overlap', severity=Severity.HIGH, level=M, config_schema=OVERLAP_SCHEMA,
-              description='Keep VPC and vSwitch CIDRs clear of the Service CIDR and every IDC range.')
+@stack_policy(name="vpc-no-cidr-overlap", severity=Severity.HIGH, level=M, config_schema=OVERLAP_SCHEMA,
+              description="Keep VPC and vSwitch CIDRs clear of the Service CIDR and every IDC range.")
 def check_cidr_overlap(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     cfg = config_of(config, OVERLAP_SCHEMA)
     reserved = ([("the Service CIDR", cfg["serviceCidr"])] if cfg.get("serviceCidr") else []) + [("IDC range", c) for c in cfg["idcRanges"]]
@@ -276,7 +277,7 @@ def _addon_vswitches(addon: Any, key: str) -> Any:
     return [str(v) for v in ids] if isinstance(ids, list) else []
 
 
-@stack_policy(name='k8s-terway-eni-config-zones', severity=Severity.HIGH, level=M, config_schema=ENI_ZONES_SCHEMA,
+@stack_policy(name="k8s-terway-eni-config-zones", severity=Severity.HIGH, level=M, config_schema=ENI_ZONES_SCHEMA,
               description="List a Terway pod vSwitch in eni-config (or the Terway addon's config) for every zone that runs cloud nodes.")
 def check_eni_config_zones(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     """Terway's eni-config (or its addon's config) must list a pod vSwitch for every zone that has cloud nodes."""
@@ -357,8 +358,8 @@ LABEL_SCHEMA = PolicyConfigSchema(
 )
 
 
-@stack_policy(name='stack-gpu-cloud-node-label', severity=Severity.HIGH, level=M, config_schema=LABEL_SCHEMA,
-              description='Label every GPU instance as a cloud node in its kubelet configuration.')
+@stack_policy(name="stack-gpu-cloud-node-label", severity=Severity.HIGH, level=M, config_schema=LABEL_SCHEMA,
+              description="Label every GPU instance as a cloud node in its kubelet configuration.")
 def check_cloud_node_label(resources: list, config: Optional[Mapping] = None) -> list[StackFinding]:
     cfg = config_of(config, LABEL_SCHEMA)
     key, value = re.escape(cfg["labelKey"]), re.escape(cfg["labelValue"])
