@@ -1,5 +1,5 @@
 """The linter and the type checker, pinned in requirements-dev.txt, configured in pyproject.toml:
-``ruff check`` over the repository, ``mypy --strict`` over the pure layer (``hybrid/``)."""
+``ruff check`` over the repository, ``mypy --strict`` over the pure layer (``hybrid/``) and the clock (``hybrid_clock/``)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def test_the_checkers_find_a_planted_defect(tmp_path):
     pkg = tmp_path / "hybrid"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
+    (tmp_path / "hybrid_clock").mkdir()
+    (tmp_path / "hybrid_clock" / "__init__.py").write_text("")  # the other tree mypy reads
     (pkg / "bad.py").write_text("import os\n\n\ndef f(n: int) -> str:\n    return n\n")
     (pkg / "loose.py").write_text("def g(n):\n    return n\n")  # fine for plain mypy, not for strict
     ruff = _run("ruff", "check", "--no-cache", ".", cwd=tmp_path)

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from typing import Any, Mapping, Optional
 
 from pulumi_policy import PolicyConfigSchema, Severity
 
+import hybrid_clock as clock
 from hybrid.model.lease import TAG_LEASE_END, TAG_OWNER
 from .common import A, INSTANCE, M, UNKNOWN, cannot_verify, config_of, get, is_gpu_instance, resource_policy
 
 
 # The pool model tags every GPU instance with its owner and lease (hybrid/model/lease.py
-# TAG_OWNER, TAG_LEASE_END). The model never reads the calendar; this rule does, at preview and up: "today" is the
-# UTC date, or HYBRID_TODAY (YYYY-MM-DD) when set, so tests and reruns can pin it.
-
-TODAY_ENV = "HYBRID_TODAY"
+# TAG_OWNER, TAG_LEASE_END). The model never reads the calendar; these rules do, at preview and up,
+# through hybrid_clock.today(): the UTC date, or HYBRID_TODAY (YYYY-MM-DD) when set.
 
 LEASE_WINDOW_SCHEMA = PolicyConfigSchema(
     properties={
@@ -24,17 +22,6 @@ LEASE_WINDOW_SCHEMA = PolicyConfigSchema(
                      "description": "Report GPU instances whose lease ends within this many days."},
     },
 )
-
-
-def lease_today() -> _dt.date:
-    """The day leases are judged on; a ValueError naming TODAY_ENV when its value is no date."""
-    pinned = os.environ.get(TODAY_ENV, "").strip()
-    if not pinned:
-        return _dt.datetime.now(_dt.timezone.utc).date()
-    try:
-        return _dt.date.fromisoformat(pinned)
-    except ValueError:
-        raise ValueError(f"Set {TODAY_ENV} to YYYY-MM-DD or unset it: {pinned!r} is not a date.") from None
 
 
 def _lease_end(props: Mapping) -> Any:
@@ -71,7 +58,7 @@ def check_lease_not_expired(props: Mapping, config: Optional[Mapping] = None, to
     if end is None:
         return []
     try:
-        day = today or lease_today()
+        day = today or clock.today()
     except ValueError as e:
         return [str(e)]
     if end < day:
@@ -90,7 +77,7 @@ def check_lease_ending_soon(props: Mapping, config: Optional[Mapping] = None, to
     if problem or end is None or end is UNKNOWN:
         return []
     try:
-        day = today or lease_today()
+        day = today or clock.today()
     except ValueError:
         return []  # reported by the mandatory lease rule
     days = int(config_of(config, LEASE_WINDOW_SCHEMA)["warnDays"])
