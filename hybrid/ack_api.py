@@ -30,7 +30,6 @@ CLUSTER_TYPE = "ExternalKubernetes"
 REPLACE_KEYS = ("region_id", "vpc_id", "service_cidr")
 # Sent with CreateCluster only; a later change is not applied to the cluster (ModifyCluster has no such fields).
 CREATE_ONLY_KEYS = ("vswitch_ids", "security_group_id", "pod_vswitch_ids", "tags")
-API_VERSION = "2015-12-15"
 
 # The Pulumi dynamic resource that holds a registered cluster: the Python SDK builds
 # its type token as "pulumi-python:dynamic/<module>:<name>" from these two (state

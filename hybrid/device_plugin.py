@@ -30,7 +30,6 @@ Obj = dict[str, Any]
 
 DEVICE_PLUGIN_DIR = "/var/lib/kubelet/device-plugins"
 APP_LABEL = {"app.kubernetes.io/name": "nvidia-device-plugin", "app.kubernetes.io/managed-by": "pulumi"}
-RESOURCE = "nvidia.com/gpu"
 
 _ROOT = ("the plugin serves a gRPC socket in the kubelet's root-owned device-plugin directory and reads "
          "/dev/nvidia*; upstream runs it as root")

@@ -37,7 +37,6 @@ from hybrid import unconfirmed
 from hybrid.cost import PricingUnavailable, Quote
 from hybrid.model.gpu import GpuPool
 
-API_VERSION = "2014-05-26"
 # Set by tests (and usable for a private API gateway): send every call to this host:port
 # instead of the SDK's regional ECS endpoint, e.g. "127.0.0.1:8080" with protocol "http".
 ENDPOINT_ENV = "HYBRID_PRICING_ENDPOINT"
