@@ -10,7 +10,7 @@ import pulumi_alicloud as alicloud
 
 from components.contracts import GpuPoolOutputs, RegionNetworkOutputs
 from hybrid.cloudinit import NodeContext, render_cloud_init
-from hybrid.gpu_nodes import Slot, host_name, plan_slots
+from hybrid.gpu_nodes import POOL_TYPE, Slot, host_name, plan_slots
 
 
 @dataclass
@@ -37,7 +37,7 @@ class GpuNodePool(pulumi.ComponentResource):
     disk_ids: pulumi.Output[list]
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("hybrid:gpu:GpuNodePool", name, None, opts)
+        super().__init__(POOL_TYPE, name, None, opts)
         self._name = name
         self._args = args
         pool = args.context.pool

@@ -30,7 +30,6 @@ CLUSTER_TYPE = "ExternalKubernetes"
 REPLACE_KEYS = ("region_id", "vpc_id", "service_cidr")
 # Sent with CreateCluster only; a later change is not applied to the cluster (ModifyCluster has no such fields).
 CREATE_ONLY_KEYS = ("vswitch_ids", "security_group_id", "pod_vswitch_ids", "tags")
-API_VERSION = "2015-12-15"
 
 # The Pulumi dynamic resource that holds a registered cluster: the Python SDK builds
 # its type token as "pulumi-python:dynamic/<module>:<name>" from these two (state
@@ -295,7 +294,7 @@ class AckClient:
         assert last is not None  # pragma: no cover - the loop always returns or raises
         raise last  # pragma: no cover
 
-    def _runtime(self):
+    def _runtime(self) -> Any:
         from darabonba.runtime import RuntimeOptions
 
         return RuntimeOptions(read_timeout=self.read_timeout_ms, connect_timeout=self.connect_timeout_ms)
@@ -308,7 +307,7 @@ class AckClient:
         request = models.CreateClusterRequest().from_map(spec.create_body(client_token))
         response = self._call("CreateCluster", lambda: self.sdk().create_cluster_with_options(request, {}, self._runtime()),
                               idempotent=False)
-        cluster_id = response.body.cluster_id if response.body else None
+        cluster_id: Optional[str] = response.body.cluster_id if response.body else None
         if not cluster_id:
             raise AckApiError("CreateCluster", "the response carries no cluster_id")
         return cluster_id
@@ -334,7 +333,7 @@ class AckClient:
         response = self._call("DescribeExternalAgent",
                               lambda: self.sdk().describe_external_agent_with_options(cluster_id, request, {}, self._runtime()),
                               idempotent=True)
-        config = response.body.config if response.body else None
+        config: Optional[str] = response.body.config if response.body else None
         if not config:
             raise AckApiError("DescribeExternalAgent", f"cluster {cluster_id}: the response carries no agent config")
         return config

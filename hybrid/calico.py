@@ -114,11 +114,9 @@ def pod_pool(cni: Cni, idc: Idc) -> Obj:
     }
 
 
-# The pool fields Calico never changes on an existing pool (libcalico-go/lib/clientv3/ippool.go
-# Update: "cidr" and "blockSize" are refused; the CRD schema names them spec.cidr / spec.blockSize).
-IMMUTABLE_POOL_FIELDS = ("cidr", "blockSize")
-
-
+# Calico never changes cidr or blockSize on an existing pool (libcalico-go/lib/clientv3/ippool.go
+# Update refuses both; the CRD schema names them spec.cidr / spec.blockSize): a stack that disagrees
+# with the live pool is refused here rather than sent.
 def live_pool_mismatch(live_spec: Any, cni: Cni, idc: Idc) -> str | None:
     """One line naming the stack field, both values and the fix, or None when the live pool agrees.
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, Mapping
 
 LABEL = r"[a-zA-Z0-9_./-]{1,512}"
 _IDENT = re.compile("^" + LABEL)
@@ -119,7 +119,7 @@ def tokenize(text: str) -> list[Tok]:
 
 
 # AST: tuples, first element the node kind.
-Node = Union[tuple]
+Node = tuple[Any, ...]
 _VALUE_OPS = {"eq": "==", "ne": "!=", "contains": "contains", "starts": "starts with", "ends": "ends with"}
 
 

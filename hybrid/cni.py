@@ -520,20 +520,6 @@ def kube_proxy_cloud_config(cni: Cni) -> Obj:
     }
 
 
-def kube_proxy_masquerade_match(config: Mapping[str, Any], cluster_cidr: str = "") -> list[str]:
-    """The iptables match kube-proxy puts before ``-j KUBE-MARK-MASQ`` for a ClusterIP, for a config.
-
-    Mirrors pkg/proxy/util/localdetector.go: ClusterCIDR -> ``! -s <clusterCIDR>``;
-    InterfaceNamePrefix -> ``! -i <prefix>+``. Other modes are not rendered here.
-    """
-    mode = config.get("detectLocalMode") or "ClusterCIDR"
-    if mode == "ClusterCIDR":
-        return ["!", "-s", config.get("clusterCIDR") or cluster_cidr]
-    if mode == "InterfaceNamePrefix":
-        return ["!", "-i", config["detectLocal"]["interfaceNamePrefix"] + "+"]
-    raise ValueError(f"detectLocalMode {mode} is not rendered")
-
-
 def kube_proxy_config_map(cni: Cni) -> Obj:
     return {
         "apiVersion": "v1",

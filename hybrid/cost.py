@@ -270,7 +270,7 @@ def compute(platform: Platform, quote: Optional[QuoteFn] = None, source: Optiona
 
 # --- where the placement puts the money ---------------------------------------
 
-def _gpus(request: dict) -> Decimal:
+def _gpus(request: dict[str, Any]) -> Decimal:
     from hybrid.placement_capacity import normalise_request
 
     return Decimal(str(normalise_request(request).get("nvidia.com/gpu", 0)))

@@ -6,7 +6,7 @@ Facts taken from github:NVIDIA/k8s-device-plugin at the rendered tag (default v0
 env ``FAIL_ON_INIT_ERROR=false``, ``allowPrivilegeEscalation: false`` and all capabilities
 dropped, the kubelet's device-plugin directory ``/var/lib/kubelet/device-plugins`` as a
 hostPath of type ``Directory``, ``priorityClassName: system-node-critical``, a toleration
-of ``nvidia.com/gpu:NoSchedule``, RollingUpdate.
+of ``nvidia.com/gpu:NoSchedule``, RollingUpdate (the skeleton: hybrid/node_daemonset.py).
 
 Placement: only cloud GPU nodes of the region, i.e. nodes with the cloud-node label
 (``cni.cloudNodeLabel``), the region label, and the GPU pool label the pools' kubelet sets;
@@ -16,21 +16,20 @@ names the region's VPC registry endpoint.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from hybrid import imageref
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.cni import REGION_LABEL, _DIGEST, _PULL, _expr, annotate_waivers
 from hybrid.model import Platform
 from hybrid.model.elastic import AnyPool
-from hybrid.model.gpu import Taint
 from hybrid.model.network import Region
+from hybrid.node_daemonset import gpu_tolerations, node_daemonset
 
 Obj = dict[str, Any]
 
 DEVICE_PLUGIN_DIR = "/var/lib/kubelet/device-plugins"
 APP_LABEL = {"app.kubernetes.io/name": "nvidia-device-plugin", "app.kubernetes.io/managed-by": "pulumi"}
-RESOURCE = "nvidia.com/gpu"
 
 _ROOT = ("the plugin serves a gRPC socket in the kubelet's root-owned device-plugin directory and reads "
          "/dev/nvidia*; upstream runs it as root")
@@ -44,26 +43,10 @@ def name(region_id: str) -> str:
     return f"nvidia-device-plugin-{region_id}"
 
 
-def affinity(platform: Platform, region_id: str) -> Obj:
+def node_terms(platform: Platform, region_id: str) -> list[Obj]:
+    """The region's cloud GPU nodes: the cloud-node label, the region label, the GPU pool label."""
     label = platform.cni.cloud_node_label
-    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
-        "matchExpressions": [
-            _expr(label.key, "In", label.value),
-            _expr(REGION_LABEL, "In", region_id),
-            _expr(LABEL_POOL, "Exists"),
-        ]}]}}}
-
-
-def tolerations(taints: Iterable[Taint]) -> list[Obj]:
-    out = [{"key": RESOURCE, "operator": "Exists", "effect": "NoSchedule"}]  # upstream
-    seen = set()
-    for t in taints:
-        key = (t.key, t.value, t.effect)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append({"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect})
-    return out
+    return [_expr(label.key, "In", label.value), _expr(REGION_LABEL, "In", region_id), _expr(LABEL_POOL, "Exists")]
 
 
 def image(platform: Platform, region_id: str) -> str:
@@ -96,30 +79,11 @@ def daemonset(platform: Platform, region_id: str) -> Obj:
         "volumeMounts": [{"name": "kubelet-device-plugins-dir", "mountPath": DEVICE_PLUGIN_DIR}],
     }
     pools: list[AnyPool] = [*region.gpu_pools, *region.elastic_pools]
-    ds = {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": name(region_id), "namespace": dp.namespace, "labels": dict(labels)},
-        "spec": {
-            "selector": {"matchLabels": dict(labels)},
-            "updateStrategy": {"type": "RollingUpdate"},
-            "template": {
-                "metadata": {"labels": dict(labels)},
-                "spec": {
-                    "priorityClassName": "system-node-critical",
-                    # No API calls in this mode (no GPU feature discovery, no MPS): no token in the pod.
-                    "automountServiceAccountToken": False,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                    "affinity": affinity(platform, region_id),
-                    # Every GPU taint of the region, fixed and elastic pools alike.
-                    "tolerations": tolerations(t for pool in pools for t in pool.taints),
-                    "containers": [container],
-                    "volumes": [{"name": "kubelet-device-plugins-dir",
-                                 "hostPath": {"path": DEVICE_PLUGIN_DIR, "type": "Directory"}}],
-                },
-            },
-        },
-    }
+    # No API calls in this mode (no GPU feature discovery, no MPS): no token in the pod (the skeleton's).
+    # Every GPU taint of the region, fixed and elastic pools alike, is tolerated.
+    ds = node_daemonset(name(region_id), dp.namespace, labels, node_terms(platform, region_id),
+                        gpu_tolerations(t for pool in pools for t in pool.taints), container,
+                        [{"name": "kubelet-device-plugins-dir", "hostPath": {"path": DEVICE_PLUGIN_DIR, "type": "Directory"}}])
     return annotate_waivers(ds, checkov=[
         ("CKV_K8S_8", _NO_PROBE),
         ("CKV_K8S_9", _NO_PROBE),

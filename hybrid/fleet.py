@@ -137,7 +137,7 @@ def choose_static_weights(plans: Mapping[int, Mapping[str, int]], planned: int) 
     counts = sorted(plans)
     step = max(1, -(-len(counts) // _MAX_TRIED))
     tried = sorted(set(counts[::step]) | {planned} & set(counts))
-    best: tuple | None = None
+    best: tuple[Any, ...] | None = None
     for source in tried:
         weights = {k: v for k, v in plans[source].items() if v > 0}
         if not weights:

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from hybrid import waivers as waivers_mod
+from hybrid.node_daemonset import gpu_tolerations, node_daemonset
 
 from hybrid.model import Platform
 
@@ -126,11 +127,13 @@ def scrape_job(p: Platform) -> Obj:
 
 
 def rules_text(p: Platform) -> str:
-    return yaml.safe_dump(rules(p), sort_keys=False, width=1000)
+    text: str = yaml.safe_dump(rules(p), sort_keys=False, width=1000)
+    return text
 
 
 def scrape_text(p: Platform) -> str:
-    return yaml.safe_dump({"scrape_configs": [scrape_job(p)]}, sort_keys=False, width=1000)
+    text: str = yaml.safe_dump({"scrape_configs": [scrape_job(p)]}, sort_keys=False, width=1000)
+    return text
 
 
 # --- the exporter on the GPU nodes ---------------------------------------------------------
@@ -154,7 +157,7 @@ def image(p: Platform, region_id: str) -> str:
     return p.metrics.exporter.reference(region_id)
 
 
-def _pools(p: Platform) -> list[tuple[str, str, str, list]]:
+def _pools(p: Platform) -> list[tuple[str, str, str, list[Any]]]:
     """(pool, lease owner or '', region, taints) of every GPU pool the exporter covers."""
     out = []
     for r in p.regions:
@@ -165,7 +168,7 @@ def _pools(p: Platform) -> list[tuple[str, str, str, list]]:
     return out
 
 
-def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list, selector: dict[str, str] | None = None) -> Obj:
+def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list[Any], selector: dict[str, str] | None = None) -> Obj:
     m = p.metrics
     labels = {"app.kubernetes.io/name": APP, "app.kubernetes.io/managed-by": "pulumi", POD_LABEL_POOL: pool}
     if owner:
@@ -176,12 +179,6 @@ def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list, 
                  {"key": "topology.kubernetes.io/region", "operator": "In", "values": [region_id]}]
     else:
         terms = [{"key": k, "operator": "In", "values": [v]} for k, v in sorted(selector.items())]
-    tolerations = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
-    seen = set()
-    for t in taints:
-        if (t.key, t.value, t.effect) not in seen:
-            seen.add((t.key, t.value, t.effect))
-            tolerations.append({"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect})
     probe = {"httpGet": {"path": "/health", "port": PORT, "scheme": "HTTP"}, "initialDelaySeconds": 45, "periodSeconds": 5}
     # No nvidia.com/gpu request (that would take the GPUs from the workloads): the image sets
     # NVIDIA_VISIBLE_DEVICES=all (github:NVIDIA/dcgm-exporter docker/Dockerfile) and the cloud nodes'
@@ -205,28 +202,8 @@ def daemonset(p: Platform, pool: str, owner: str, region_id: str, taints: list, 
         "readinessProbe": {k: v for k, v in probe.items() if k != "periodSeconds"},
         "volumeMounts": [{"name": "pod-gpu-resources", "mountPath": POD_RESOURCES, "readOnly": True}],
     }
-    ds = {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": f"{APP}-{pool}", "namespace": m.namespace, "labels": dict(labels)},
-        "spec": {
-            "selector": {"matchLabels": dict(labels)},
-            "updateStrategy": {"type": "RollingUpdate"},
-            "template": {
-                "metadata": {"labels": dict(labels)},
-                "spec": {
-                    "priorityClassName": "system-node-critical",
-                    "automountServiceAccountToken": False,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-                    "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-                        "nodeSelectorTerms": [{"matchExpressions": terms}]}}},
-                    "tolerations": tolerations,
-                    "containers": [container],
-                    "volumes": [{"name": "pod-gpu-resources", "hostPath": {"path": POD_RESOURCES, "type": "Directory"}}],
-                },
-            },
-        },
-    }
+    ds = node_daemonset(f"{APP}-{pool}", m.namespace, labels, terms, gpu_tolerations(taints), container,
+                        [{"name": "pod-gpu-resources", "hostPath": {"path": POD_RESOURCES, "type": "Directory"}}])
     return waivers_mod.annotate(ds, checkov=[
         ("CKV_K8S_15", _PULL_EXP),
         ("CKV_K8S_22", _READ_ONLY),

@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from hybrid.model.gpu import GpuPool
 
 
+# The GPU pool component's Pulumi type token (components/gpu_pool.py registers it); the policy pack
+# reads it in an instance's parent chain: only GPU pool instances carry the node role.
+POOL_TYPE = "hybrid:gpu:GpuNodePool"
+
+
 @dataclass(frozen=True)
 class Slot:
     """One instance position: the zone and its index within the zone."""

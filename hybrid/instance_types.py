@@ -22,7 +22,7 @@ class InstanceSpec:
 
 
 # GPU-accelerated ECS families: gn<N> (compute), ebmgn<N> (bare metal), sgn<N> / vgn<N>
-# (vGPU). The model and the policy pack (policy/rules.py imports this) use this one test.
+# (vGPU). The model and the policy pack (policy/rules/common.py imports this) use this one test.
 # source: help.aliyun.com/en/eci/user-guide/create-an-instance-by-specifying-the-gpu-type
 # (families gn5..gn8is, sgn7i-vws, vgn6i/7i-vws); ebmgn7ex from the instance-family pages above.
 GPU_FAMILIES = ("gn", "ebmgn", "sgn", "vgn")

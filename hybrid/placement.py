@@ -41,7 +41,7 @@ import hashlib
 import heapq
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from hybrid.errors import ConfigError, ConfigIssue
 
@@ -104,7 +104,7 @@ def webster(seats: int, weights: Sequence[int], caps: Sequence[int], ranks: Sequ
     ranks = list(ranks) if ranks is not None else list(range(n))
     top = max(weights, default=0)
     exact = top * (2 * seats + 1) >= _FLOAT_EXACT_LIMIT
-    heap: list[tuple] = []
+    heap: list[tuple[Any, ...]] = []
     for i in range(n):
         if weights[i] > 0 and caps[i] > 0:
             heap.append((-Fraction(weights[i]) if exact else -float(weights[i]), 0, ranks[i], i))

@@ -354,7 +354,7 @@ class PlatformPlacement:
             hybrid_tiers = {n: v for n, v in r.assignments.items() if wp.tiers[n] != TIER_MEMBER}
             out[wp.key] = {
                 "strategy": wp.workload.strategy,
-                # the calculator's plan (intended), every tier and member: policy/rules.py check_placement reads it
+                # the calculator's plan (intended), every tier and member: policy/rules/compute.py check_placement reads it
                 "assignments": dict(r.assignments), "unplaced": r.unplaced, "capacity": dict(r.capacity),
                 "weights": dict(r.weights),
                 "hybridCluster": {"tiers": hybrid_tiers, **in_cluster_summary(wp, self.topology)},

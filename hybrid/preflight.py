@@ -68,7 +68,7 @@ def _upstream_url(registry: str) -> str:
     return "https://registry-1.docker.io" if registry == imageref.DEFAULT_DOMAIN else f"https://{registry}"
 
 
-def _transport(url: str, group: str, need: str, fixes: dict[str, str], tls_verify: bool = True) -> list[dict]:
+def _transport(url: str, group: str, need: str, fixes: dict[str, str], tls_verify: bool = True) -> list[dict[str, Any]]:
     """DNS (names only), TCP, and TLS (https) of the host in ``url``."""
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -105,10 +105,10 @@ def _fixes(r: "Region", n: Need, path: Optional[ReachPath], contact: str) -> dic
     }
 
 
-def checks(p: "Platform", region_id: str, mode: Mode = "node") -> list[dict]:
+def checks(p: "Platform", region_id: str, mode: Mode = "node") -> list[dict[str, Any]]:
     """The checks of one region's GPU nodes (``node``) or of what the IDC serves them (``idc``)."""
     r = p.region(region_id)
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     minor = ".".join(p.idc.kubernetes_version.split(".")[:2])
     for n in needs(p, r):
         path = resolve(p, r, n)

@@ -37,7 +37,6 @@ from hybrid import unconfirmed
 from hybrid.cost import PricingUnavailable, Quote
 from hybrid.model.gpu import GpuPool
 
-API_VERSION = "2014-05-26"
 # Set by tests (and usable for a private API gateway): send every call to this host:port
 # instead of the SDK's regional ECS endpoint, e.g. "127.0.0.1:8080" with protocol "http".
 ENDPOINT_ENV = "HYBRID_PRICING_ENDPOINT"
@@ -55,7 +54,7 @@ class PricingClient:
         self.protocol = protocol or os.environ.get(PROTOCOL_ENV) or "https"
         self.connect_timeout_ms, self.read_timeout_ms = connect_timeout_ms, read_timeout_ms
         self._clients: dict[str, Any] = {}
-        self._answers: dict[tuple, tuple[Decimal, str]] = {}
+        self._answers: dict[tuple[Any, ...], tuple[Decimal, str]] = {}
         self.calls = 0
 
     def _client(self, region: str) -> Any:

@@ -28,7 +28,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 from yaml.resolver import Resolver
@@ -88,7 +88,7 @@ _RESOLVER = Resolver()
 _NO_KEY = object()
 
 
-def _scalar(ev: yaml.ScalarEvent, where: str, loc: list) -> Any:
+def _scalar(ev: yaml.ScalarEvent, where: str, loc: list[str | int]) -> Any:
     tag = ev.tag
     if tag in (None, "!"):
         tag = _RESOLVER.resolve(yaml.ScalarNode, ev.value, ev.implicit)
@@ -257,7 +257,7 @@ def load_yaml(path: Path) -> Any:
 
 # --- JSON -----------------------------------------------------------------
 
-def _json_pairs(where: str):
+def _json_pairs(where: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, v in pairs:
@@ -268,7 +268,7 @@ def _json_pairs(where: str):
     return hook
 
 
-def _json_int(where: str):
+def _json_int(where: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if len(text.lstrip("-")) > MAX_INT_DIGITS:
             raise LoadError(where, f"holds an integer with {len(text.lstrip('-'))} digits", f"use at most {MAX_INT_DIGITS} digits.")
@@ -276,7 +276,7 @@ def _json_int(where: str):
     return parse
 
 
-def _json_float(where: str):
+def _json_float(where: str) -> Callable[[str], float]:
     def parse(text: str) -> float:
         value = float(text)
         if not math.isfinite(value):
@@ -285,7 +285,7 @@ def _json_float(where: str):
     return parse
 
 
-def _json_constant(where: str):
+def _json_constant(where: str) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         raise LoadError(where, f"{text} is not JSON", "use a finite number.")
     return parse

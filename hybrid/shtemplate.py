@@ -16,7 +16,7 @@ import shlex
 from importlib import resources
 from typing import Union
 
-Value = Union[str, int, list, tuple]
+Value = Union[str, int, list[str], tuple[str, ...]]
 
 PARAMS_RE = re.compile(r"^# hybrid:params((?: [A-Z][A-Z0-9_]*)+)$", re.M)
 NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -38,7 +38,8 @@ def declared(text: str) -> list[str]:
     found = PARAMS_RE.findall(text)
     if len(found) != 1:
         raise ValueError(f"a script template needs exactly one '# hybrid:params' line, found {len(found)}")
-    return found[0].split()
+    params: str = found[0]
+    return params.split()
 
 
 def _word(v: object) -> str:

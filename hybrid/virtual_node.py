@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from hybrid import unconfirmed
 
 # The lowest addon version with the PrivateLink (VPC-internal) endpoints the platform uses;
-# the model's floor and default, and the policy pack's minVersion default (policy/rules.py).
+# the model's floor and default, and the policy pack's minVersion default (policy/rules/compute.py).
 MIN_VERSION_TEXT = "2.13.0"
 MIN_VERSION = tuple(int(p) for p in MIN_VERSION_TEXT.split("."))
 ADDON_NAME = "ack-virtual-node"
@@ -66,7 +66,7 @@ class RegionEntry:
     default: bool = False
 
 
-def addon_config(apiserver_host: str, apiserver_port: int, regions: Iterable[RegionEntry]) -> dict:
+def addon_config(apiserver_host: str, apiserver_port: int, regions: Iterable[RegionEntry]) -> dict[str, Any]:
     """The addon's config object. Raises ValueError unless exactly one region is the default."""
     k = {name: key.json for name, key in ADDON_KEYS.items()}
     entries = sorted(regions, key=lambda r: (not r.default, r.region_id))  # default first, then by id
@@ -148,7 +148,7 @@ class Example:
     compute_class: str
     gpu_model_series: Optional[str]
     region: Optional[str]
-    requests: dict = field(default_factory=dict)
+    requests: dict[str, str] = field(default_factory=dict)
 
 
 def examples(default_region: str, other_regions: list[str], gpu_model_series: str) -> list[Example]:
@@ -164,7 +164,7 @@ def examples(default_region: str, other_regions: list[str], gpu_model_series: st
     ]
 
 
-def example_deployment(ex: Example, regions: list[str], default_region: str, namespace: str = "default") -> dict:
+def example_deployment(ex: Example, regions: list[str], default_region: str, namespace: str = "default") -> dict[str, Any]:
     labels = pod_labels(ex.compute_class, "default", ex.gpu_model_series, ex.region, regions)
     app = {"app": ex.name}
     limits = dict(ex.requests)

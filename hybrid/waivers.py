@@ -15,8 +15,8 @@ from typing import Any, Iterable, Mapping
 
 CHECKOV_PREFIX = "checkov.io/skip"
 KUBE_LINTER_PREFIX = "ignore-check.kube-linter.io/"
-HOST_ROOT_INIT_PREFIX = "hybrid-gpu.io/host-root-init."  # policy/rules.py HOST_ROOT_INIT_PREFIX reads the same
-CLUSTER_ADMIN_KEY = "hybrid-gpu.io/cluster-admin-reason"  # policy/rules.py CLUSTER_ADMIN_WAIVER reads the same
+HOST_ROOT_INIT_PREFIX = "hybrid-gpu.io/host-root-init."  # the policy pack (policy/rules/kubernetes.py) reads it
+CLUSTER_ADMIN_KEY = "hybrid-gpu.io/cluster-admin-reason"  # the policy pack (policy/rules/identity.py) reads it
 
 
 def checkov_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
@@ -56,8 +56,8 @@ def cluster_admin_annotations(reason: str, owner: str = "object") -> dict[str, s
     return {CLUSTER_ADMIN_KEY: reason}
 
 
-def annotate(obj: dict, checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = (),
-             host_root_init: Iterable[tuple[str, str]] = ()) -> dict:
+def annotate(obj: dict[str, Any], checkov: Iterable[tuple[str, str]] = (), kube_linter: Iterable[tuple[str, str]] = (),
+             host_root_init: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
     """Write the waivers into ``obj``'s annotations; returns ``obj``."""
     owner = obj["metadata"]["name"]
     ann = obj["metadata"].setdefault("annotations", {})

@@ -21,7 +21,7 @@ SafeLoader: type = yaml.SafeLoader if _PURE else yaml.CSafeLoader
 NO_WRAP = 1_000_000
 
 
-class BlockDumper(SafeDumper):  # type: ignore[misc,valid-type]
+class BlockDumper(SafeDumper):  # type: ignore[misc]
     """Multi-line strings (file contents in ConfigMaps, scripts) as literal blocks, so an
     artifact reads like the files themselves."""
 
@@ -34,11 +34,13 @@ BlockDumper.add_representer(str, _str)
 
 
 def dump(doc: Any, dumper: type | None = None, **kwargs: Any) -> str:
-    return yaml.dump(doc, Dumper=dumper or SafeDumper, **kwargs)
+    text: str = yaml.dump(doc, Dumper=dumper or SafeDumper, **kwargs)
+    return text
 
 
 def dump_all(docs: Iterable[Any], **kwargs: Any) -> str:
-    return yaml.dump_all(docs, Dumper=SafeDumper, **kwargs)
+    text: str = yaml.dump_all(docs, Dumper=SafeDumper, **kwargs)
+    return text
 
 
 def load(text: str) -> Any:

@@ -96,7 +96,6 @@ NEXT_HOP_KINDS: dict[str, str] = {
 }
 
 
-Seed = str
 Lookup = Callable[[str], Optional[Mapping[str, Any]]]  # id -> the state the mocks gave that resource
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
 import urllib.error
@@ -25,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
 
+import hybrid_clock as clock
 from hybrid import gpu_metrics as gm
 from hybrid import usage
 from hybrid_tools.errors import InputError
@@ -125,15 +125,11 @@ def _end(text: Optional[str], step: int) -> float:
 
 
 def _today() -> date:
-    """The day leases are counted from: the UTC date, or HYBRID_TODAY (YYYY-MM-DD), the same day the
-    policy pack's lease rules judge on (policy/rules.py lease_today; the model reads no clock)."""
-    pinned = os.environ.get("HYBRID_TODAY", "").strip()
-    if not pinned:
-        return datetime.now(timezone.utc).date()
+    """The day leases are counted from, the same day the policy pack's lease rules judge on."""
     try:
-        return date.fromisoformat(pinned)
-    except ValueError:
-        raise InputError(f"HYBRID_TODAY {pinned!r}: not a date. Fix: set it to YYYY-MM-DD or unset it.") from None
+        return clock.today()
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def build(args: argparse.Namespace, err=sys.stderr) -> usage.UsageReport:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC_PATH = ROOT / "docs" / "validators.md"
 MODEL_DIR = ROOT / "hybrid" / "model"
-POLICY_RULES = ROOT / "policy" / "rules.py"
+POLICY_RULES = ROOT / "policy" / "rules"  # one module per area; each policy declared by a decorator on its check
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,12 @@ def discover() -> list[Found]:
                 for call in ast.walk(node.value):
                     if isinstance(call, ast.Call) and _decorator_name(call) == "AfterValidator":
                         out.append(Found(f"{path.stem}.{node.targets[0].id}:{ast.unparse(call.args[0])}", f"{rel}:{node.lineno}", "error"))
-    tree = ast.parse(POLICY_RULES.read_text(encoding="utf-8"))
-    for call in ast.walk(tree):
-        if isinstance(call, ast.Call) and _decorator_name(call) in ("ResourceValidationPolicy", "StackValidationPolicy"):
-            kw = {k.arg: k.value for k in call.keywords}
-            level = "warning" if ast.unparse(kw["enforcement_level"]) == "A" else "error"
-            out.append(Found(f"policy.{ast.literal_eval(kw['name'])}", f"{POLICY_RULES.relative_to(ROOT)}:{call.lineno}", level))
+    for path in sorted(POLICY_RULES.glob("*.py")):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(call, ast.Call) and _decorator_name(call) in ("resource_policy", "stack_policy"):
+                kw = {k.arg: k.value for k in call.keywords}
+                level = "warning" if ast.unparse(kw["level"]) == "A" else "error"
+                out.append(Found(f"policy.{ast.literal_eval(kw['name'])}", f"{path.relative_to(ROOT)}:{call.lineno}", level))
     return out
 
 
@@ -301,7 +301,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "virtual_node.VirtualNode._min_version": ("ack-virtual-node at the multi-region minimum, v-prefixed",
                                               "hybrid/model/virtual_node.py MIN_VERSION (release notes, sourced there); the CS API reports "
                                               "addon versions v-prefixed"),
-    # --- policy pack (policy/rules.py); enforcement levels per stack in policy/config/<stack>.json ---
+    # --- policy pack (policy/rules/); enforcement levels per stack in policy/config/<stack>.json ---
     "policy.sg-no-public-admin-ports": ("no admin port open to the internet", f"CIS Alibaba Cloud benchmark; {GATE}"),
     "policy.sg-no-public-all-ports": ("no all-ports rule open to the internet", GATE),
     "policy.ecs-gpu-no-public-ip": ("no public IP on GPU instances", GATE),

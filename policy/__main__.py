@@ -2,7 +2,7 @@
 
 Constructing ``PolicyPack`` starts the analyzer gRPC server, prints its port and
 blocks; the Pulumi engine (``--policy-pack policy``) and ``hybrid-gpu policy``
-both start this file as a separate process. The rules live in ``rules.py``.
+both start this file as a separate process. The rules live in ``rules/`` (one module per area).
 """
 
 from pulumi_policy import EnforcementLevel, PolicyPack

@@ -36,6 +36,7 @@ import pytest
 
 from hybrid import cni as plan
 from hybrid.model.cni import Cni
+from tests.kube_proxy_model import masquerade_match
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create network namespaces (CI runs as root)")
 
@@ -229,7 +230,7 @@ def _server_lines(site) -> list[str]:
 
 def test_cloud_pod_reaches_apiserver_and_coredns_with_the_cloud_kube_proxy_config(site):
     config = plan.kube_proxy_cloud_config(Cni())
-    results = _run(site, plan.kube_proxy_masquerade_match(config))
+    results = _run(site, masquerade_match(config))
     seen = _server_lines(site)
     for name, (ok, hops) in results.items():
         print(f"{name}: {'reached' if ok else 'FAILED'}")
@@ -245,7 +246,7 @@ def test_cloud_pod_reaches_apiserver_and_coredns_with_the_cloud_kube_proxy_confi
 def test_kubeadms_cluster_cidr_mode_breaks_cloud_pods(site):
     """The control: kubeadm's detectLocalMode ClusterCIDR with the IDC pod CIDR masquerades the
     Terway pod to the node's address on the secondary ENI, and the VPC drops it."""
-    results = _run(site, plan.kube_proxy_masquerade_match({"detectLocalMode": "ClusterCIDR", "clusterCIDR": IDC_POD_CIDR}))
+    results = _run(site, masquerade_match({"detectLocalMode": "ClusterCIDR", "clusterCIDR": IDC_POD_CIDR}))
     seen = _server_lines(site)
     for name, (ok, hops) in results.items():
         print(f"{name}: {'reached' if ok else 'FAILED'}")

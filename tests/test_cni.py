@@ -13,6 +13,7 @@ import yaml
 from hybrid import cni as plan
 from tests import ssa_standin as ssa
 from tests.k8s_affinity import Node, placement, required_affinity_matches
+from tests.kube_proxy_model import masquerade_match
 from hybrid.model import load
 
 # calico-node as the IDC cluster runs it before this program (tests/data/adoption says where it comes from).
@@ -325,7 +326,7 @@ def test_cloud_kube_proxy_marks_pods_local_by_terways_veth_prefix(prod_raw):
     config = json.loads(cm["data"]["config.conf"])
     # terway@release-1.16 plugin/terway/cni.go: defaultVethPrefix = "cali"
     assert (config["detectLocalMode"], config["detectLocal"]["interfaceNamePrefix"]) == ("InterfaceNamePrefix", "cali")
-    assert plan.kube_proxy_masquerade_match(config) == ["!", "-i", "cali+"]
+    assert masquerade_match(config) == ["!", "-i", "cali+"]
     ds = _daemonsets(objs)[plan.KUBE_PROXY_CLOUD]
     (vol,) = [v for v in ds["spec"]["template"]["spec"]["volumes"] if v["name"] == "kube-proxy"]
     # kubeadm's kubeconfig.conf is read from its ConfigMap, never copied or written.

@@ -27,7 +27,7 @@ def test_gpu_family_is_one_test_for_model_and_policy(instance_type, gpu):
     finally:
         sys.path.pop(0)
     assert is_gpu_type(instance_type) is gpu
-    assert rules.is_gpu_instance(instance_type) is gpu
+    assert rules.common.is_gpu_instance(instance_type) is gpu
 
 
 def test_virtual_node_floor_is_shared_with_the_policy_default(dev_raw):
@@ -39,7 +39,7 @@ def test_virtual_node_floor_is_shared_with_the_policy_default(dev_raw):
         import rules
     finally:
         sys.path.pop(0)
-    assert rules.VN_SCHEMA.properties["minVersion"]["default"] == "2.13.0"  # PrivateLink endpoints arrived in 2.13.0
+    assert rules.compute.VN_SCHEMA.properties["minVersion"]["default"] == "2.13.0"  # PrivateLink endpoints arrived in 2.13.0
     raw = copy.deepcopy(dev_raw)
     raw.setdefault("virtualNode", {})["version"] = "2.12.9"
     with pytest.raises(ConfigError, match="2.13.0"):

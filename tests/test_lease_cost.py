@@ -49,6 +49,24 @@ def test_the_model_never_reads_the_calendar(prod_raw, monkeypatch):
     assert [str(f) for f in (ROOT / "hybrid").rglob("*.py") if clock.search(f.read_text())] == []
 
 
+def test_one_clock_for_the_lease_rules_and_the_usage_report(monkeypatch):
+    """The pack's lease rules and `hybrid-gpu usage` read one day (hybrid_clock): the pinned one, the
+    UTC date when unpinned, and a pinned value that is no date is refused naming the variable."""
+    import datetime as dt
+
+    import hybrid_clock
+    from hybrid_tools import usage_cli
+    from hybrid_tools.errors import InputError
+
+    monkeypatch.setenv("HYBRID_TODAY", "2027-04-01")
+    assert hybrid_clock.today() == usage_cli._today() == dt.date(2027, 4, 1)
+    monkeypatch.delenv("HYBRID_TODAY")
+    assert usage_cli._today() in {dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=d) for d in (-1, 0)}
+    monkeypatch.setenv("HYBRID_TODAY", "1.4.2027")
+    with pytest.raises(InputError, match=r"HYBRID_TODAY.*'1\.4\.2027' is not a date"):
+        usage_cli._today()
+
+
 def test_expired_lease_plan_runs_and_the_gate_fails_naming_the_lease(tmp_path, monkeypatch, capsys):
     """`hybrid-gpu plan` of a stack past a lease: the plan is written (the same bytes as on a day
     inside every lease), the gate fails on ecs-gpu-lease-not-expired, naming each expired pool's

@@ -1,5 +1,5 @@
 """The linter and the type checker, pinned in requirements-dev.txt, configured in pyproject.toml:
-``ruff check`` over the repository, ``mypy`` over the pure layer (``hybrid/``, non-strict)."""
+``ruff check`` over the repository, ``mypy --strict`` over the pure layer (``hybrid/``) and the clock (``hybrid_clock/``)."""
 
 from __future__ import annotations
 
@@ -33,8 +33,12 @@ def test_the_checkers_find_a_planted_defect(tmp_path):
     pkg = tmp_path / "hybrid"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
+    (tmp_path / "hybrid_clock").mkdir()
+    (tmp_path / "hybrid_clock" / "__init__.py").write_text("")  # the other tree mypy reads
     (pkg / "bad.py").write_text("import os\n\n\ndef f(n: int) -> str:\n    return n\n")
+    (pkg / "loose.py").write_text("def g(n):\n    return n\n")  # fine for plain mypy, not for strict
     ruff = _run("ruff", "check", "--no-cache", ".", cwd=tmp_path)
     assert ruff.returncode == 1 and "F401" in ruff.stdout, ruff.stdout
     mypy = _run("mypy", "--no-incremental", cwd=tmp_path)
     assert mypy.returncode == 1 and "Incompatible return value type" in mypy.stdout, mypy.stdout
+    assert "loose.py:1: error: Function is missing a type annotation" in mypy.stdout, mypy.stdout

@@ -61,7 +61,7 @@ def test_every_validator_in_the_code_has_a_source_and_no_entry_is_stale():
     assert found == set(validators.SOURCES)
     for what, source in validators.SOURCES.values():
         assert what.strip() and source.strip()
-    # Known members, counted by hand from the code: the 25 policies of policy/rules.py, the Service CIDR warning.
+    # Known members, counted by hand from the code: the 25 policies of policy/rules/, the Service CIDR warning.
     assert sum(1 for f in found if f.startswith("policy.")) == 25
     assert "network.Idc._service_cidr_allowed" not in found
     assert "platform._service_cidr_documented_range" in found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Literal
 
 from pydantic import Field, model_validator
 
@@ -10,6 +10,9 @@ from hybrid import unconfirmed
 from hybrid.errors import ConfigIssue, FieldError
 from hybrid.model.base import LabelKey, LabelValue, Model, Name
 from hybrid.model.bgp import CalicoBgp
+
+if TYPE_CHECKING:
+    from hybrid.model.platform import Platform
 
 # Terway's name as a registered cluster's component (install: addon).
 # source: alibabacloud-cs20151215 7.2.3 models/_create_cluster_request.py (addons: Terway is
@@ -114,7 +117,7 @@ class Cni(Model):
     kube_proxy: KubeProxy = KubeProxy()
 
 
-def check(p) -> Iterable[ConfigIssue]:
+def check(p: Platform) -> Iterable[ConfigIssue]:
     """Cross-field checks of the CNI settings (duck-typed Platform: cni, regions)."""
     t = p.cni.terway
     nodes = [r.id for r in p.regions if r.gpu_pools or r.elastic_pools]

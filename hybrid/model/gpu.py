@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
@@ -239,10 +239,11 @@ class GpuPool(Model):
         return self
 
 
-def _bandwidth(data: dict) -> Optional[int]:
+def _bandwidth(data: dict[str, Any]) -> Optional[int]:
     """Bandwidth of the pool's instance type from already-validated fields, if known."""
     spec = data.get("instance_spec")
     if spec is not None:
-        return spec.bandwidth_mbit
+        bandwidth: Optional[int] = spec.bandwidth_mbit
+        return bandwidth
     known = KNOWN.get(data.get("instance_type", ""))
     return known.bandwidth_mbit if known else None

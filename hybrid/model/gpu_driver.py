@@ -10,7 +10,7 @@ driver no apt mirror carries.
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
@@ -52,7 +52,7 @@ class GpuDriver(Model):
 
     @field_validator("branch", mode="before")
     @classmethod
-    def _number_form(cls, v):
+    def _number_form(cls, v: Any) -> Any:
         # `pulumi config set --path 'regions[0].gpuPools[0].driver.branch' 550` stores the number 550 (Pulumi's
         # structured configuration keeps numbers and booleans typed: pulumi.com/docs/iac/concepts/config/,
         # "Structured configuration"); a branch is three digits either way, so the number means the same.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Literal
 
 from pydantic import Field
 
 from hybrid.errors import ConfigIssue
 from hybrid.model.base import Model
+
+if TYPE_CHECKING:
+    from hybrid.model.platform import Platform
 
 
 class Identity(Model):
@@ -39,7 +42,7 @@ CONDITIONAL_SECRET_KEYS = {
 }
 
 
-def required_secrets(platform) -> list[str]:
+def required_secrets(platform: Platform) -> list[str]:
     """The conditional secret keys this platform's settings need."""
     keys = []
     vn = platform.virtual_node
@@ -57,7 +60,7 @@ def required_secrets(platform) -> list[str]:
     return keys
 
 
-def check(platform) -> Iterable[ConfigIssue]:
+def check(platform: Platform) -> Iterable[ConfigIssue]:
     """Every region whose nodes run Terway has a credential path (called from hybrid.model.platform).
 
     terwayd tries an AccessKey, then a credential file, then the instance RAM role; with none,

@@ -8,7 +8,7 @@ console and the policy pack see the same facts as the stack config.
 The model never reads the calendar: the same config is valid on every day,
 so preview, refresh and destroy of a stack keep working past a lease's end.
 Running a pool past its end is the policy pack's mandatory rule
-``ecs-gpu-lease-not-expired`` (policy/rules.py), judged at preview and up
+``ecs-gpu-lease-not-expired`` (policy/rules/lease.py), judged at preview and up
 against the day they run: the owner renews (moves ``end`` forward once the
 renewal is agreed) or releases the pool (``count: 0``).
 """

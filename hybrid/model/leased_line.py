@@ -22,7 +22,7 @@ its VPC is wired to it, in one of two forms:
 from __future__ import annotations
 
 import re
-from typing import Iterable, Literal, Optional
+from typing import Any, Iterable, Literal, Optional
 
 from pydantic import Field, model_validator
 
@@ -192,7 +192,7 @@ class LeasedLine(Model):
 VBR_ROUTES_PER_PEER = 110
 
 
-def check(p) -> Iterable[ConfigIssue]:
+def check(p: Any) -> Iterable[ConfigIssue]:
     """The IDC's announcements fit the VBR, and every transit-router region has a path from its VPC to the VBR
     (duck-typed Platform: idc, regions)."""
     if p.idc.leased_line and len(p.idc.ranges) > VBR_ROUTES_PER_PEER:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from pydantic import Field, field_validator, model_validator
 
@@ -126,7 +126,7 @@ class Region(Model):
 
     @field_validator("zones", mode="before")
     @classmethod
-    def _zone_shorthand(cls, v):
+    def _zone_shorthand(cls, v: Any) -> Any:
         # `zones: [cn-beijing-g, cn-beijing-h]` is shorthand for auto-planned zones.
         if isinstance(v, list):
             return [{"id": z} if isinstance(z, str) else z for z in v]

@@ -274,7 +274,7 @@ def gpu_regions(p: "Platform") -> list["Region"]:
     return [r for r in p.regions if r.gpu_pools or r.elastic_pools]
 
 
-def _pools(r: "Region") -> list:
+def _pools(r: "Region") -> list[Any]:
     return list(r.gpu_pools) + list(r.elastic_pools)
 
 
@@ -505,7 +505,7 @@ def _check_images(p: "Platform") -> Iterable[ConfigIssue]:
 
 # --- the apiserver without kube-proxy ---------------------------------------------
 
-def apiserver_service_env(endpoint: Optional[str]) -> list[dict]:
+def apiserver_service_env(endpoint: Optional[str]) -> list[dict[str, Any]]:
     """``KUBERNETES_SERVICE_HOST`` / ``_PORT`` pointing a hostNetwork agent at the apiserver itself.
 
     Terway release-1.16 builds its client with controller-runtime's ``ctrl.GetConfigOrDie()``
@@ -527,7 +527,7 @@ def apiserver_service_env(endpoint: Optional[str]) -> list[dict]:
 
 # --- the report --------------------------------------------------------------------
 
-def _path_doc(path: Optional[Path]) -> Optional[dict]:
+def _path_doc(path: Optional[Path]) -> Optional[dict[str, Any]]:
     if path is None:
         return None
     doc: dict[str, Any] = {"via": path.via, "detail": path.detail, "declaredBy": path.field}
@@ -538,9 +538,9 @@ def _path_doc(path: Optional[Path]) -> Optional[dict]:
     return doc
 
 
-def report(p: "Platform") -> dict:
+def report(p: "Platform") -> dict[str, Any]:
     """``reachability.json``: per region with GPU nodes, every endpoint, who needs it, the path, the source."""
-    out: dict = {"regions": {}}
+    out: dict[str, Any] = {"regions": {}}
     for r in gpu_regions(p):
         access = p.node_access.region(r.id)
         rows = []

@@ -106,13 +106,13 @@ def _close(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
 ZONE_CUTOFF = 0.93
 
 
-def _keys_at(loc: tuple) -> list[str]:
+def _keys_at(loc: tuple[str | int, ...]) -> list[str]:
     """The camelCase keys the model accepts at ``loc`` (a pydantic error location), or [] when unknown."""
     import typing
 
     from pydantic import BaseModel
 
-    def models(tp) -> list[type[BaseModel]]:
+    def models(tp: Any) -> list[type[BaseModel]]:
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             return [tp]
         return [m for arg in typing.get_args(tp) for m in models(arg)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Literal
 
 import netaddr
 from pydantic import Field, field_validator
@@ -10,6 +10,9 @@ from pydantic import Field, field_validator
 from hybrid.errors import ConfigIssue, FieldError
 from hybrid.model.base import Model, RegionId
 from hybrid.virtual_node import MIN_VERSION, MIN_VERSION_TEXT, parse_version
+
+if TYPE_CHECKING:
+    from hybrid.model.platform import Platform
 
 # Alibaba Cloud API domains resolve into this block from inside a VPC, and a VPC routes it to
 # cloud services (reserved for them). source: ALIBABA-NOTES; https://www.alibabacloud.com/help/faq-detail/54484.htm
@@ -56,7 +59,7 @@ class VirtualNode(Model):
         return v
 
 
-def check(platform) -> Iterable[ConfigIssue]:
+def check(platform: Platform) -> Iterable[ConfigIssue]:
     """Cross-field rules; called from hybrid.model.platform."""
     vn = platform.virtual_node
     if not vn.enabled:

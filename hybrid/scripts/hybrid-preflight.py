@@ -19,6 +19,7 @@ import json
 import socket
 import ssl
 import sys
+from typing import Any, Callable, Optional
 from urllib.parse import quote, urlsplit
 
 DEFAULT_CHECKS = "/etc/hybrid/preflight.json"
@@ -75,7 +76,7 @@ def _tls(host: str, port: int, timeout: float, verify: bool, cafile: str | None)
         raise Failure(f"{host}:{port}: TLS handshake failed ({getattr(err, 'reason', None) or err})") from None
 
 
-def _request(url: str, method: str, timeout: float, headers: dict, verify: bool, cafile: str | None) -> tuple[int, dict, bytes]:
+def _request(url: str, method: str, timeout: float, headers: dict[str, Any], verify: bool, cafile: str | None) -> tuple[int, dict[str, Any], bytes]:
     parts = urlsplit(url)
     host = parts.hostname
     if host is None:
@@ -99,7 +100,7 @@ def _request(url: str, method: str, timeout: float, headers: dict, verify: bool,
         conn.close()
 
 
-def manifest_url(c: dict) -> str:
+def manifest_url(c: dict[str, Any]) -> str:
     """Where containerd sends a manifest request for ``repo:reference`` through host ``url``
     (containerd docs/hosts.md: /v2 unless override_path; ?ns=<upstream> when the host is a mirror)."""
     base = c["url"].rstrip("/")
@@ -110,7 +111,7 @@ def manifest_url(c: dict) -> str:
     return url
 
 
-def run_check(c: dict, timeout: float, codename: str) -> str:
+def run_check(c: dict[str, Any], timeout: float, codename: str) -> str:
     """Run one check; return what passed, or raise Failure."""
     kind = c["kind"]
     if kind == "dns":
@@ -147,7 +148,8 @@ def run_check(c: dict, timeout: float, codename: str) -> str:
     raise Failure(f"unknown check kind {kind!r}")
 
 
-def run(checks: list[dict], timeout: float = 5.0, codename: str = "jammy", on_check=None) -> list[dict]:
+def run(checks: list[dict[str, Any]], timeout: float = 5.0, codename: str = "jammy",
+        on_check: Optional[Callable[[int, int, dict[str, Any]], None]] = None) -> list[dict[str, Any]]:
     """Every check in order; a check whose endpoint failed a lower layer is skipped.
     ``on_check(i, total, check)`` is called before each one (progress: a check may wait ``timeout``)."""
     failed: set[str] = set()
@@ -167,7 +169,7 @@ def run(checks: list[dict], timeout: float = 5.0, codename: str = "jammy", on_ch
     return out
 
 
-def report(results: list[dict]) -> str:
+def report(results: list[dict[str, Any]]) -> str:
     lines = []
     for r in results:
         lines.append(f"[{r['status']}] {r['kind']:<8} {r['need']}: {r['message']}")
