@@ -44,8 +44,8 @@ class _Invalid:
         raise Unevaluable("a field that did not validate")
 
     __getattr__ = __getitem__ = __iter__ = __len__ = __contains__ = __call__ = _refuse
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = __bool__ = _refuse  # type: ignore[assignment]
-    __str__ = __repr__ = __format__ = __int__ = __float__ = __index__ = _refuse  # type: ignore[assignment]
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __hash__ = __bool__ = _refuse
+    __str__ = __repr__ = __format__ = __int__ = __float__ = __index__ = _refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
     __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __and__ = __rand__ = __or__ = __ror__ = _refuse
 
@@ -128,12 +128,12 @@ def _is_model(tp: Any) -> bool:
 
 
 class _Builder:
-    def __init__(self, rec: Recorder, error_locs: Iterable[tuple]):
+    def __init__(self, rec: Recorder, error_locs: Iterable[tuple[Any, ...]]):
         self.rec = rec
         self.touched = {tuple(loc[:i]) for loc in error_locs for i in range(len(loc) + 1)}
         self.errors: list[dict[str, Any]] = []
 
-    def value(self, tp: Any, raw: Any, loc: tuple) -> Any:
+    def value(self, tp: Any, raw: Any, loc: tuple[Any, ...]) -> Any:
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
             return self.value(typing.get_args(tp)[0], raw, loc)
@@ -152,7 +152,7 @@ class _Builder:
             return {k: self.value(item, v, (*loc, k)) for k, v in raw.items()}
         return INVALID  # a plain value that failed
 
-    def obj(self, cls: type[BaseModel], raw: Any, loc: tuple) -> Any:
+    def obj(self, cls: type[BaseModel], raw: Any, loc: tuple[Any, ...]) -> Any:
         whole = self.rec.accepted_object(raw)
         if whole is not None and loc not in self.touched:
             return whole  # validated with all its checks
@@ -179,7 +179,7 @@ class _Builder:
         return INVALID if refused else built
 
 
-def build(cls: type[BaseModel], raw: Any, rec: Recorder, error_locs: Iterable[tuple]) -> tuple[Any, list[dict[str, Any]]]:
+def build(cls: type[BaseModel], raw: Any, rec: Recorder, error_locs: Iterable[tuple[Any, ...]]) -> tuple[Any, list[dict[str, Any]]]:
     """The ``cls`` object of ``raw`` as far as it validated, and the after-check failures of every
     object at or above an error (pydantic error dicts; those pydantic reported already come again)."""
     b = _Builder(rec, error_locs)
@@ -191,7 +191,7 @@ def _after_checks(cls: type[BaseModel]) -> list[Callable[[Any], Any]]:
     return [d.func for d in cls.__pydantic_decorators__.model_validators.values() if d.info.mode == "after"]
 
 
-def _object_errors(loc: tuple, obj: BaseModel) -> Iterator[dict[str, Any]]:
+def _object_errors(loc: tuple[Any, ...], obj: BaseModel) -> Iterator[dict[str, Any]]:
     """Each after-check of ``obj`` that fails on what validated, as a pydantic error dict."""
     for check in _after_checks(type(obj)):
         try:
