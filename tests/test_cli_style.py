@@ -104,7 +104,7 @@ def test_format_output(name: str, fmt: str, tmp_path: Path, monkeypatch, capsys)
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
 # Spans that are another tool's command line: their flags are that tool's.
-OTHER_TOOLS = ("pulumi ", "kubectl ", "kubeadm ", "nvidia-ctk ", ".venv/bin/python ", "duplicates ", "refresh ")
+OTHER_TOOLS = ("pulumi ", "kubectl ", "kubeadm ", "nvidia-ctk ", ".venv/bin/python ", "duplicates ", "refresh ", "mypy ")
 # Bare flags of other tools the docs name in prose, each with its tool (hand list: a new one is placed here).
 OTHER_FLAGS = {
     "--expect-no-changes": "pulumi preview", "--preview-only": "pulumi refresh", "--run-program": "pulumi preview/refresh",
