@@ -42,8 +42,30 @@ if TYPE_CHECKING:
 
 GPU = "nvidia.com/gpu"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi"}
-# source: kubeflow/training-operator@v1.8.1:manifests/base/crds/kubeflow.org_pytorchjobs.yaml
+# source: kubeflow/training-operator@v1.8.1:manifests/base/crds/kubeflow.org_pytorchjobs.yaml, kubeflow.org_tfjobs.yaml
 PYTORCHJOB_API = "kubeflow.org/v1"
+TRAINING_API = PYTORCHJOB_API
+
+
+@dataclass(frozen=True)
+class TrainingKind:
+    """How the training-operator v1.8.1 reads a kind: its replica-specs field, the replica type that
+    coordinates (one pod), the workers' type and the container it finds by name."""
+
+    specs: str
+    leader: str
+    worker: str
+    container: str
+
+
+# source: kubeflow/training-operator@v1.8.1:pkg/apis/kubeflow.org/v1/pytorch_types.go (pytorchReplicaSpecs,
+# PyTorchJobReplicaTypeMaster / Worker, PyTorchJobDefaultContainerName "pytorch") and tensorflow_types.go
+# (tfReplicaSpecs, TFJobReplicaTypeChief / Worker, TFJobDefaultContainerName "tensorflow"). TFJob: Chief +
+# Workers, no parameter servers (all-reduce, MultiWorkerMirroredStrategy): every pod holds GPUs.
+TRAINING_KINDS = {
+    "PyTorchJob": TrainingKind("pytorchReplicaSpecs", "Master", "Worker", "pytorch"),
+    "TFJob": TrainingKind("tfReplicaSpecs", "Chief", "Worker", "tensorflow"),
+}
 # source: kubernetes-sigs/scheduler-plugins@v0.28.9:config/crd/bases/scheduling.x-k8s.io_podgroups.yaml
 PODGROUP_API = "scheduling.x-k8s.io/v1alpha1"
 # source: kubernetes-sigs/scheduler-plugins@v0.28.9:apis/scheduling/v1alpha1/types.go (PodGroupLabel)
@@ -164,10 +186,10 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         if (job.tenant, job.name) in names:
             yield ConfigIssue(f"{path}.name", f"{job.name} is declared twice for tenant {job.tenant}.", "give each job a unique name.")
         names.add((job.tenant, job.name))
-        if job.kind == "PyTorchJob" and j.training_operator is None:
-            yield ConfigIssue(f"{path}.kind", "a PyTorchJob needs the Kubeflow training-operator in the hybrid cluster, and jobs.trainingOperator declares none.",
+        if job.kind in TRAINING_KINDS and j.training_operator is None:
+            yield ConfigIssue(f"{path}.kind", f"a {job.kind} needs the Kubeflow training-operator in the hybrid cluster, and jobs.trainingOperator declares none.",
                               "install it and declare jobs.trainingOperator {version: v1.8.1, gangSchedulerName}, or run the job as kind: Job.")
-        elif (job.kind == "PyTorchJob" and job.gang and j.training_operator is not None and j.gang_scheduler is not None
+        elif (job.kind in TRAINING_KINDS and job.gang and j.training_operator is not None and j.gang_scheduler is not None
               and j.training_operator.gang_scheduler_name != j.gang_scheduler.scheduler_name):
             yield ConfigIssue("jobs.trainingOperator.gangSchedulerName",
                               f"is {j.training_operator.gang_scheduler_name}, but the gang scheduler is {j.gang_scheduler.scheduler_name}: the operator "
@@ -342,29 +364,30 @@ class JobsPlan:
     def _gang(self, job: Job) -> bool:
         return self._gang_scheduler(job) is not None
 
-    def pytorchjob(self, jp: JobPlan) -> dict[str, Any]:
+    def training_job(self, jp: JobPlan) -> dict[str, Any]:
+        """A PyTorchJob or TFJob: one leader pod plus replicas-1 workers, all alike."""
         job = jp.job
+        tk = TRAINING_KINDS[job.kind]
         gs = self._gang_scheduler(job)
         sched = gs.scheduler_name if gs is not None else None
 
-        def replica(role: str, n: int) -> dict[str, Any]:
-            # The operator finds the training container by name (kubeflow/training-operator@v1.8.1:
-            # pkg/apis/kubeflow.org/v1/pytorch_types.go PyTorchJobDefaultContainerName = "pytorch").
-            pod = _pod(job.name, _container("pytorch", job.image, job.request, job.command), jp.tier.affinity,
+        def replica(n: int) -> dict[str, Any]:
+            # The operator finds the training container by its kind's default name (TRAINING_KINDS).
+            pod = _pod(job.name, _container(tk.container, job.image, job.request, job.command), jp.tier.affinity,
                        job.priority_class, sched, None, None)
             return {"replicas": n, "restartPolicy": "OnFailure", "template": pod}
 
-        specs = {"Master": replica("Master", 1)}
+        specs = {tk.leader: replica(1)}
         if job.replicas > 1:
-            specs["Worker"] = replica("Worker", job.replicas - 1)
+            specs[tk.worker] = replica(job.replicas - 1)
         run: dict[str, Any] = {"cleanPodPolicy": "None", "backoffLimit": job.backoff_limit, "suspend": False}
         if self._gang(job):
             policy: dict[str, Any] = {"minAvailable": job.replicas, "scheduleTimeoutSeconds": job.schedule_timeout_seconds}
             if job.priority_class:
                 policy["priorityClass"] = job.priority_class
             run["schedulingPolicy"] = policy
-        return {"apiVersion": PYTORCHJOB_API, "kind": "PyTorchJob", "metadata": _meta(job.name, jp.namespace),
-                "spec": {"runPolicy": run, "pytorchReplicaSpecs": specs}}
+        return {"apiVersion": TRAINING_API, "kind": job.kind, "metadata": _meta(job.name, jp.namespace),
+                "spec": {"runPolicy": run, tk.specs: specs}}
 
     def batch_job(self, jp: JobPlan) -> dict[str, Any]:
         job = jp.job
@@ -400,8 +423,8 @@ class JobsPlan:
     def workloads(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for jp in self.jobs:
-            if jp.job.kind == "PyTorchJob":
-                out.append(self.pytorchjob(jp))
+            if jp.job.kind in TRAINING_KINDS:
+                out.append(self.training_job(jp))
             else:
                 if self._gang(jp.job):
                     out.append(self.podgroup(jp))
@@ -511,7 +534,7 @@ class JobsPlan:
         out.extend(self.workloads())
         for jp in self.jobs:
             job = jp.job
-            kind_api = (PYTORCHJOB_API, "PyTorchJob") if job.kind == "PyTorchJob" else ("batch/v1", "Job")
+            kind_api = (TRAINING_API, job.kind) if job.kind in TRAINING_KINDS else ("batch/v1", "Job")
             sel = [{"apiVersion": kind_api[0], "kind": kind_api[1], "name": job.name}]
             if job.kind == "Job" and self._gang(job):
                 sel.append({"apiVersion": PODGROUP_API, "kind": "PodGroup", "name": job.name})
@@ -544,7 +567,7 @@ class JobsPlan:
             t = next(t for t in self.j.tenants if t.name == job.tenant)
             gang = "none"
             if self._gang(job):
-                owner = "operator's PodGroup" if job.kind == "PyTorchJob" else "PodGroup"
+                owner = "operator's PodGroup" if job.kind in TRAINING_KINDS else "PodGroup"
                 gang = f"{owner} of {job.replicas} pods in tier {jp.tier.name}"
             if self._gang(job) and self.on_fleet:
                 gang += " + one Fleet cluster"

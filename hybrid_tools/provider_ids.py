@@ -238,9 +238,10 @@ K8S_NAMESPACED: dict[str, bool] = {
     "core/v1:Service": True,
     "batch/v1:Job": True,
     # AI jobs (docs/jobs.md): scopes from the vendored CRDs (tests/data: kubeflow training-operator v1.8.1
-    # kubeflow.org_pytorchjobs.yaml, scheduler-plugins v0.28.9 scheduling.x-k8s.io_podgroups.yaml, karmada
+    # kubeflow.org_pytorchjobs.yaml and kubeflow.org_tfjobs.yaml, scheduler-plugins v0.28.9 scheduling.x-k8s.io_podgroups.yaml, karmada
     # v1.18.2 autoscaling.karmada.io_cronfederatedhpas.yaml, policy.karmada.io_federatedresourcequotas.yaml).
     "kubeflow.org/v1:PyTorchJob": True,
+    "kubeflow.org/v1:TFJob": True,
     "scheduling.x-k8s.io/v1alpha1:PodGroup": True,
     "autoscaling.karmada.io/v1alpha1:CronFederatedHPA": True,
     "policy.karmada.io/v1alpha1:FederatedResourceQuota": True,

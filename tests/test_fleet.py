@@ -28,6 +28,7 @@ from hybrid.placement_platform import plan_placement
 from hybrid.stack import load_platform
 from tests import karmada_reference as ref
 from tests.conftest import ROOT, stack_raw, with_divided
+from tests.k8s_validate import crd_validator
 
 
 def karmada_static_division(replicas: int, weights, descending: bool = False) -> dict[str, int]:
@@ -47,25 +48,8 @@ BEGIN, END = "<!-- fleet-table:begin (python -m tests.test_fleet --write) -->", 
 
 # --- CRD schemas -------------------------------------------------------------------
 
-def _strict(schema):
-    """The CRD schema, with unknown fields rejected: the apiserver prunes them silently, which
-    for a policy means a setting that never takes effect."""
-    if isinstance(schema, dict):
-        out = {k: _strict(v) for k, v in schema.items()}
-        if "properties" in schema and "additionalProperties" not in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
-            out["additionalProperties"] = False
-        return out
-    if isinstance(schema, list):
-        return [_strict(v) for v in schema]
-    return schema
-
-
 def _validator(api_version: str, kind: str) -> jsonschema.Draft7Validator:
-    crd = yaml.safe_load((CRD_DIR / CRDS[(api_version, kind)]).read_text())
-    group, version = api_version.split("/")
-    assert crd["spec"]["group"] == group and crd["spec"]["names"]["kind"] == kind
-    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
-    return jsonschema.Draft7Validator(_strict(served["schema"]["openAPIV3Schema"]))
+    return crd_validator(CRD_DIR / CRDS[(api_version, kind)], api_version, kind)
 
 
 # ACK's documented form (Alibaba Cloud help): "Propagation policies and override policies"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 
-import jsonschema
 import pytest
 import yaml
 
@@ -18,10 +17,12 @@ from hybrid import jobs as J
 from hybrid.errors import ConfigError
 from hybrid.stack import load_platform as load  # the model, then the jobs' checks (hybrid/stack.py)
 from tests.conftest import ROOT, stack_raw
+from tests.k8s_validate import crd_validator
 
 DATA = ROOT / "tests" / "data"
 CRDS = {
     ("kubeflow.org/v1", "PyTorchJob"): DATA / "kubeflow-training-operator-v1.8.1" / "kubeflow.org_pytorchjobs.yaml",
+    ("kubeflow.org/v1", "TFJob"): DATA / "kubeflow-training-operator-v1.8.1" / "kubeflow.org_tfjobs.yaml",
     ("scheduling.x-k8s.io/v1alpha1", "PodGroup"): DATA / "scheduler-plugins-v0.28.9" / "scheduling.x-k8s.io_podgroups.yaml",
     ("policy.karmada.io/v1alpha1", "PropagationPolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_propagationpolicies.yaml",
     ("policy.karmada.io/v1alpha1", "ClusterPropagationPolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_clusterpropagationpolicies.yaml",
@@ -30,18 +31,6 @@ CRDS = {
     ("autoscaling.karmada.io/v1alpha1", "CronFederatedHPA"): DATA / "karmada-v1.18.2" / "autoscaling.karmada.io_cronfederatedhpas.yaml",
 }
 MEMBER = "c0123456789abcdef0123456789abcdef"
-
-
-def _strict(schema):
-    """Unknown fields rejected: an apiserver prunes them silently, so a misspelt field would vanish."""
-    if isinstance(schema, dict):
-        out = {k: _strict(v) for k, v in schema.items()}
-        if "properties" in schema and "additionalProperties" not in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
-            out["additionalProperties"] = False
-        return out
-    if isinstance(schema, list):
-        return [_strict(v) for v in schema]
-    return schema
 
 
 # ACK One Fleet's policy group: Karmada's kinds ("based on the open source Karmada project and compatible
@@ -66,11 +55,7 @@ def _as_karmada(doc: dict) -> dict:
 def schema_errors(doc: dict) -> list[str]:
     if doc["apiVersion"] == ACK_API:
         doc = _as_karmada(doc)
-    crd = yaml.safe_load(CRDS[(doc["apiVersion"], doc["kind"])].read_text())
-    group, version = doc["apiVersion"].split("/")
-    assert crd["spec"]["group"] == group and crd["spec"]["names"]["kind"] == doc["kind"]
-    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version and v.get("served", True)]
-    v = jsonschema.Draft7Validator(_strict(served["schema"]["openAPIV3Schema"]))
+    v = crd_validator(CRDS[(doc["apiVersion"], doc["kind"])], doc["apiVersion"], doc["kind"])
     return [f"{list(e.absolute_path)}: {e.message}" for e in v.iter_errors(doc)]
 
 
@@ -176,6 +161,29 @@ def test_prods_pretraining_run_is_one_gang_of_48_in_the_idc():
     assert pp["spec"]["placement"]["clusterAffinity"]["clusterNames"] == [MEMBER]
     assert pp["spec"]["placement"]["spreadConstraints"] == [{"spreadByField": "cluster", "maxGroups": 1, "minGroups": 1}]
     assert "replicaScheduling" not in pp["spec"]["placement"]
+
+
+def test_tfjob_is_one_chief_plus_workers_valid_against_its_crd():
+    # kubeflow/training-operator@v1.8.1 tensorflow_types.go: replica types Chief / Worker, container
+    # "tensorflow"; the same runPolicy (and so the same operator-made PodGroup) as a PyTorchJob.
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][0]["kind"] = "TFJob"
+    p = load(raw)
+    docs = J.plan_jobs(p).objects(MEMBER)
+    (tf,) = [d for d in docs if d["kind"] == "TFJob"]
+    assert tf["apiVersion"] == "kubeflow.org/v1" and schema_errors(tf) == []
+    specs = tf["spec"]["tfReplicaSpecs"]
+    assert (specs["Chief"]["replicas"], specs["Worker"]["replicas"]) == (1, 3)
+    assert specs["Chief"]["template"]["spec"]["containers"][0]["name"] == "tensorflow"
+    assert tf["spec"]["runPolicy"]["schedulingPolicy"]["minAvailable"] == 4
+    pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-finetune")
+    assert {"apiVersion": "kubeflow.org/v1", "kind": "TFJob", "name": "llm-finetune"} in pp["spec"]["resourceSelectors"]
+    assert schema_errors(pp) == []
+    bad = copy.deepcopy(tf)
+    bad["spec"]["tfReplicaSpecs"]["Chief"]["template"]["spec"]["containers"][0]["imagePullPolice"] = "Always"  # misspelt
+    assert schema_errors(bad)
+    del raw["jobs"]["trainingOperator"]
+    assert any(i.startswith("jobs.jobs[0].kind: a TFJob needs the Kubeflow training-operator") for i in issues(raw))
 
 
 def test_batch_job_gang_podgroup_and_tier():

@@ -64,9 +64,9 @@ class GangScheduler(Model):
 
 
 class TrainingOperator(Model):
-    """The Kubeflow training-operator installed in the hybrid cluster, which runs PyTorchJobs."""
+    """The Kubeflow training-operator installed in the hybrid cluster, which runs PyTorchJobs and TFJobs."""
 
-    version: Literal["v1.8.1"] = Field(description="Release whose PyTorchJob CRD the objects follow (kubeflow/training-operator).")
+    version: Literal["v1.8.1"] = Field(description="Release whose PyTorchJob and TFJob CRDs the objects follow (kubeflow/training-operator).")
     gang_scheduler_name: Name = Field(description="The operator's --gang-scheduler-name flag: it must be gangScheduler.schedulerName for its PodGroups to be scheduled together.")
 
 
@@ -109,11 +109,11 @@ class Failover(Model):
 
 class Job(Model):
     name: Name
-    kind: Literal["PyTorchJob", "Job"]
+    kind: Literal["PyTorchJob", "TFJob", "Job"] = Field(description="PyTorchJob / TFJob (the training-operator's) or a batch/v1 Job.")
     tenant: Name
     image: Image
     command: list[PlainText] = Field(default_factory=list)
-    replicas: int = Field(ge=1, le=10_000, description="Pods of the job: PyTorchJob 1 Master + replicas-1 Workers; Job parallelism = completions.")
+    replicas: int = Field(ge=1, le=10_000, description="Pods of the job: PyTorchJob 1 Master + replicas-1 Workers; TFJob 1 Chief + replicas-1 Workers; Job parallelism = completions.")
     request: Resources = Field(description="Per-pod requests, e.g. {cpu: 24, memory: 160Gi, nvidia.com/gpu: 8}.")
     priority_class: Optional[ClassName] = Field(default=None, description="One of jobs.priorityClasses.")
     gang: bool = Field(default=True, description="All pods start together or none (needs jobs.gangScheduler).")
@@ -189,7 +189,7 @@ class Service(Model):
 
 class Jobs(Model):
     gang_scheduler: Optional[GangScheduler] = Field(default=None, description="The gang mechanism the hybrid cluster runs; none: gang jobs are refused.")
-    training_operator: Optional[TrainingOperator] = Field(default=None, description="Installed in the hybrid cluster; PyTorchJobs need it.")
+    training_operator: Optional[TrainingOperator] = Field(default=None, description="Installed in the hybrid cluster; PyTorchJobs and TFJobs need it.")
     metric_sources: list[MetricSource] = Field(default_factory=list, description="Metrics adapters installed on the Fleet; autoscaling may use only these.")
     priority_classes: list[PriorityClassSpec] = Field(default_factory=list)
     tenants: list[Tenant] = Field(default_factory=list)
