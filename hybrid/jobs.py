@@ -66,6 +66,12 @@ TRAINING_KINDS = {
     "PyTorchJob": TrainingKind("pytorchReplicaSpecs", "Master", "Worker", "pytorch"),
     "TFJob": TrainingKind("tfReplicaSpecs", "Chief", "Worker", "tensorflow"),
 }
+# source: kubeflow/spark-operator@v2.5.2:charts/spark-operator-chart/crds/sparkoperator.k8s.io_sparkapplications.yaml
+SPARK_API = "sparkoperator.k8s.io/v1beta2"
+# What a Spark driver does in its namespace: create and watch its executors, their services, configmaps and
+# volumes (source: kubeflow/spark-operator@v2.5.2:charts/spark-operator-chart/templates/spark/rbac.yaml).
+SPARK_DRIVER_RULES = [{"apiGroups": [""], "resources": ["pods", "configmaps", "persistentvolumeclaims", "services"],
+                       "verbs": ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]}]
 # source: kubernetes-sigs/scheduler-plugins@v0.28.9:config/crd/bases/scheduling.x-k8s.io_podgroups.yaml
 PODGROUP_API = "scheduling.x-k8s.io/v1alpha1"
 # source: kubernetes-sigs/scheduler-plugins@v0.28.9:apis/scheduling/v1alpha1/types.go (PodGroupLabel)
@@ -196,7 +202,9 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
                               "gives pods without a schedulerName that name and makes volcano PodGroups for 'volcano' "
                               "(kubeflow/training-operator@v1.8.1:cmd/training-operator.v1/main.go), so the two must agree.",
                               f"set it to {j.gang_scheduler.scheduler_name} (and start the operator with --gang-scheduler-name={j.gang_scheduler.scheduler_name}).")
-        if job.gang and j.gang_scheduler is None:
+        if job.kind == "SparkApplication":
+            yield from _spark_checks(path, job, j)
+        elif job.gang and j.gang_scheduler is None:
             yield ConfigIssue(f"{path}.gang", "no gang scheduler is declared for the hybrid cluster, so nothing would hold the pods back until all fit.",
                               "declare jobs.gangScheduler (kind: scheduler-plugins, installed in the IDC cluster) or set gang: false.")
         if job.queued and not (on_fleet and _ack(fleet_policy_api(p))):
@@ -241,6 +249,25 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
             elif m.metric not in src.metrics:
                 yield ConfigIssue(f"{mp}.metric", f"{m.source} does not serve {m.metric} (it serves {', '.join(src.metrics)}).",
                                   f"add {m.metric} to the source's metrics once its adapter rule exists, or use one of those.")
+
+
+def _spark_checks(path: str, job: Job, j: Jobs) -> Iterable[ConfigIssue]:
+    if j.spark_operator is None:
+        yield ConfigIssue(f"{path}.kind", "a SparkApplication needs kubeflow's spark-operator (with its webhook) in the hybrid cluster, and jobs.sparkOperator declares none.",
+                          "install it and declare jobs.sparkOperator {version: v2.5.2}, or run the job as kind: Job.")
+    if job.gang:
+        yield ConfigIssue(f"{path}.gang", "a SparkApplication cannot be a gang: spark-operator v2.5.2's scheduler-plugins integration makes a PodGroup "
+                          "of minMember 1 (internal/scheduler/kubescheduler/scheduler.go), which holds the driver only, and the driver "
+                          "creates its executors after it starts.", "set gang: false (the job still runs whole in one tier), or run it as kind: Job.")
+    cpu = parse_quantity(job.request.get("cpu", "0"))
+    if cpu < 1 or cpu.denominator != 1:
+        yield ConfigIssue(f"{path}.request.cpu", f"{job.request.get('cpu')} is not a whole number of cores; Spark's driver and executor cores "
+                          "(spark.*.cores, the CRD's integer cores) are whole.", "request whole cores, e.g. cpu: \"8\".")
+    assert job.spark is not None
+    mem = parse_quantity(job.request.get("memory", "0")) / 2**20
+    if mem <= job.spark.memory_overhead_mib:
+        yield ConfigIssue(f"{path}.request.memory", f"{job.request.get('memory')} leaves no JVM heap above spark.memoryOverheadMib {job.spark.memory_overhead_mib} MiB.",
+                          "request more memory or lower spark.memoryOverheadMib.")
 
 
 def _refs(path: str, tenant: str, cls: str | None, tenants: Mapping[str, Tenant], classes: set[str]) -> Iterable[ConfigIssue]:
@@ -389,6 +416,51 @@ class JobsPlan:
         return {"apiVersion": TRAINING_API, "kind": job.kind, "metadata": _meta(job.name, jp.namespace),
                 "spec": {"runPolicy": run, tk.specs: specs}}
 
+    def spark_application(self, jp: JobPlan) -> list[dict[str, Any]]:
+        """A SparkApplication (1 driver + replicas-1 executors, all in the job's tier) and its driver's
+        ServiceAccount, Role and RoleBinding. The pod fields are the CRD's; the operator's webhook puts
+        them on the pods (spark-operator@v2.5.2:internal/webhook/sparkpod_defaulter.go)."""
+        job = jp.job
+        sp = job.spark
+        assert sp is not None
+        cores = int(parse_quantity(job.request["cpu"]))
+        heap = int(parse_quantity(job.request["memory"]) / 2**20) - sp.memory_overhead_mib
+        sa = f"{job.name}-spark"
+        labels = {"app.kubernetes.io/name": job.name}
+
+        def pod(extra: dict[str, Any]) -> dict[str, Any]:
+            # Pod memory = memory + memoryOverhead (Spark's request and limit): request.memory in total.
+            d: dict[str, Any] = {"cores": cores, "coreLimit": str(cores), "memory": f"{heap}m", "memoryOverhead": f"{sp.memory_overhead_mib}m",
+                                 "labels": dict(labels),
+                                 "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": dict(jp.tier.affinity)}},
+                                 "podSecurityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS_USER, "runAsGroup": RUN_AS_USER,
+                                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                                 # Spark writes its scratch and work dirs into the image: no read-only root.
+                                 "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}}
+            if job.priority_class:
+                d["priorityClassName"] = job.priority_class
+            return {**d, **extra}
+
+        executor = pod({"instances": job.replicas - 1})
+        if gpus(job.request):
+            executor["gpu"] = {"name": GPU, "quantity": gpus(job.request)}  # the driver plans, the executors compute
+        spec: dict[str, Any] = {"type": sp.type, "mode": "cluster", "image": job.image, "imagePullPolicy": "Always",
+                                "sparkVersion": sp.spark_version, "mainApplicationFile": sp.main_application_file,
+                                "restartPolicy": {"type": "OnFailure", "onFailureRetries": job.backoff_limit,
+                                                  "onSubmissionFailureRetries": job.backoff_limit},
+                                "driver": pod({"serviceAccount": sa}), "executor": executor}
+        if sp.main_class:
+            spec["mainClass"] = sp.main_class
+        if job.command:
+            spec["arguments"] = list(job.command)
+        ns = jp.namespace
+        return [{"apiVersion": SPARK_API, "kind": "SparkApplication", "metadata": _meta(job.name, ns), "spec": spec},
+                {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(sa, ns)},
+                {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(sa, ns), "rules": SPARK_DRIVER_RULES},
+                {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": _meta(sa, ns),
+                 "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns}],
+                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": sa}}]
+
     def batch_job(self, jp: JobPlan) -> dict[str, Any]:
         job = jp.job
         gs = self._gang_scheduler(job)
@@ -425,6 +497,8 @@ class JobsPlan:
         for jp in self.jobs:
             if jp.job.kind in TRAINING_KINDS:
                 out.append(self.training_job(jp))
+            elif jp.job.kind == "SparkApplication":
+                out.extend(self.spark_application(jp))
             else:
                 if self._gang(jp.job):
                     out.append(self.podgroup(jp))
@@ -459,13 +533,13 @@ class JobsPlan:
     # Fleet -------------------------------------------------------------------
     def propagation(self, name: str, namespace: str, selectors: list[dict[str, Any]], member: Any, *,
                     gang: bool = False, queued: bool = False, priority_class: str | None = None,
-                    failover: Any = None, replicas: bool = False) -> dict[str, Any]:
+                    failover: Any = None, replicas: bool = False, whole: bool = False) -> dict[str, Any]:
         api = fleet_policy_api(self.p)
         placement: dict[str, Any] = {"clusterAffinity": {"clusterNames": [member]}}
-        if gang:
-            # Karmada v1.18.2 has no replica interpreter for PyTorchJob (none in pkg/resourceinterpreter/default/
-            # thirdparty), so it propagates the template whole; for a Job it divides parallelism. One cluster
-            # group keeps every pod in one member either way.
+        if gang or whole:
+            # Karmada v1.18.2 interprets no replicas of PyTorchJob, TFJob or SparkApplication (its thirdparty
+            # customizations give health, status, dependencies, components), so it propagates those templates
+            # whole; for a Job it divides parallelism. One cluster group keeps every pod in one member either way.
             placement["spreadConstraints"] = [{"spreadByField": "cluster", "maxGroups": 1, "minGroups": 1}]
         if replicas:
             placement["replicaScheduling"] = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
@@ -534,13 +608,16 @@ class JobsPlan:
         out.extend(self.workloads())
         for jp in self.jobs:
             job = jp.job
-            kind_api = (TRAINING_API, job.kind) if job.kind in TRAINING_KINDS else ("batch/v1", "Job")
+            kind_api = (TRAINING_API, job.kind) if job.kind in TRAINING_KINDS else (SPARK_API, job.kind) if job.kind == "SparkApplication" else ("batch/v1", "Job")
             sel = [{"apiVersion": kind_api[0], "kind": kind_api[1], "name": job.name}]
+            if job.kind == "SparkApplication":
+                sel += [{"apiVersion": api, "kind": k, "name": f"{job.name}-spark"}
+                        for api, k in (("v1", "ServiceAccount"), ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "RoleBinding"))]
             if job.kind == "Job" and self._gang(job):
                 sel.append({"apiVersion": PODGROUP_API, "kind": "PodGroup", "name": job.name})
             sel.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "name": job.name})
             out.append(self.propagation(job.name, jp.namespace, sel, member, gang=self._gang(job), queued=job.queued,
-                                        priority_class=job.priority_class, replicas=job.kind == "Job"))
+                                        priority_class=job.priority_class, replicas=job.kind == "Job", whole=True))
         for svc in self.j.services:
             ns = self.ns[svc.tenant]
             sel = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name}, {"apiVersion": "v1", "kind": "Service", "name": svc.name},
@@ -565,7 +642,7 @@ class JobsPlan:
         for jp in self.jobs:
             job = jp.job
             t = next(t for t in self.j.tenants if t.name == job.tenant)
-            gang = "none"
+            gang = "none (spark-operator holds the driver only)" if job.kind == "SparkApplication" else "none"
             if self._gang(job):
                 owner = "operator's PodGroup" if job.kind in TRAINING_KINDS else "PodGroup"
                 gang = f"{owner} of {job.replicas} pods in tier {jp.tier.name}"

@@ -242,6 +242,8 @@ K8S_NAMESPACED: dict[str, bool] = {
     # v1.18.2 autoscaling.karmada.io_cronfederatedhpas.yaml, policy.karmada.io_federatedresourcequotas.yaml).
     "kubeflow.org/v1:PyTorchJob": True,
     "kubeflow.org/v1:TFJob": True,
+    # kubeflow/spark-operator v2.5.2 sparkoperator.k8s.io_sparkapplications.yaml: scope Namespaced.
+    "sparkoperator.k8s.io/v1beta2:SparkApplication": True,
     "scheduling.x-k8s.io/v1alpha1:PodGroup": True,
     "autoscaling.karmada.io/v1alpha1:CronFederatedHPA": True,
     "policy.karmada.io/v1alpha1:FederatedResourceQuota": True,

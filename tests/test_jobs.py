@@ -23,6 +23,7 @@ DATA = ROOT / "tests" / "data"
 CRDS = {
     ("kubeflow.org/v1", "PyTorchJob"): DATA / "kubeflow-training-operator-v1.8.1" / "kubeflow.org_pytorchjobs.yaml",
     ("kubeflow.org/v1", "TFJob"): DATA / "kubeflow-training-operator-v1.8.1" / "kubeflow.org_tfjobs.yaml",
+    ("sparkoperator.k8s.io/v1beta2", "SparkApplication"): DATA / "spark-operator-v2.5.2" / "sparkoperator.k8s.io_sparkapplications.yaml",
     ("scheduling.x-k8s.io/v1alpha1", "PodGroup"): DATA / "scheduler-plugins-v0.28.9" / "scheduling.x-k8s.io_podgroups.yaml",
     ("policy.karmada.io/v1alpha1", "PropagationPolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_propagationpolicies.yaml",
     ("policy.karmada.io/v1alpha1", "ClusterPropagationPolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_clusterpropagationpolicies.yaml",
@@ -184,6 +185,69 @@ def test_tfjob_is_one_chief_plus_workers_valid_against_its_crd():
     assert schema_errors(bad)
     del raw["jobs"]["trainingOperator"]
     assert any(i.startswith("jobs.jobs[0].kind: a TFJob needs the Kubeflow training-operator") for i in issues(raw))
+
+
+SPARK = {"type": "Python", "sparkVersion": "3.5.3", "mainApplicationFile": "local:///opt/spark/work-dir/embed.py", "memoryOverheadMib": 4096}
+
+
+def _spark_raw():
+    """prod with embed-corpus as a SparkApplication: 1 driver + 7 executors of {8 CPU, 32Gi, 1 GPU}."""
+    raw = stack_raw("prod")
+    raw["jobs"]["sparkOperator"] = {"version": "v2.5.2"}
+    raw["jobs"]["jobs"][1].update(kind="SparkApplication", gang=False, spark=dict(SPARK))
+    return raw
+
+
+def test_spark_application_driver_and_executors_in_one_tier_valid_against_its_crd():
+    docs = J.plan_jobs(load(_spark_raw())).objects(MEMBER)
+    minor = ".".join(prod().idc.kubernetes_version.split(".")[:2])
+    (app,) = [d for d in docs if d["kind"] == "SparkApplication"]
+    assert app["apiVersion"] == "sparkoperator.k8s.io/v1beta2" and schema_errors(app) == []
+    spec = app["spec"]
+    assert spec["executor"]["instances"] == 7
+    # 32Gi = 32768 MiB per pod: 4096 MiB off-heap (memoryOverhead), the JVM heap the rest; whole cores.
+    assert (spec["executor"]["memory"], spec["executor"]["memoryOverhead"], spec["executor"]["cores"]) == ("28672m", "4096m", 8)
+    assert spec["executor"]["gpu"] == {"name": "nvidia.com/gpu", "quantity": 1} and "gpu" not in spec["driver"]
+    (term,) = spec["executor"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert term["matchExpressions"] == [{"key": "hybrid.example.com/gpu-pool", "operator": "In", "values": ["a10-elastic"]}]
+    assert "batchScheduler" not in spec  # not a gang (docs/jobs.md)
+    # The driver's account may manage its executors (the chart's spark Role).
+    rb = next(d for d in docs if d["kind"] == "RoleBinding")
+    assert spec["driver"]["serviceAccount"] == rb["subjects"][0]["name"] == rb["roleRef"]["name"] == "embed-corpus-spark"
+    role = next(d for d in docs if d["kind"] == "Role")
+    assert {"pods", "services", "configmaps"} <= set(role["rules"][0]["resources"]) and "create" in role["rules"][0]["verbs"]
+    for d in docs:
+        if d["kind"] in ("ServiceAccount", "Role", "RoleBinding"):
+            assert builtin_errors(d, minor) == [], d
+    pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "embed-corpus")
+    assert {s["kind"] for s in pp["spec"]["resourceSelectors"]} == {"SparkApplication", "ServiceAccount", "Role", "RoleBinding", "NetworkPolicy"}
+    assert pp["spec"]["placement"]["spreadConstraints"] == [{"spreadByField": "cluster", "maxGroups": 1, "minGroups": 1}]
+    assert schema_errors(pp) == []
+    bad = copy.deepcopy(app)
+    bad["spec"]["executor"]["instance"] = bad["spec"]["executor"].pop("instances")  # misspelt
+    assert schema_errors(bad)
+
+
+def test_spark_application_refusals():
+    raw = _spark_raw()
+    raw["jobs"]["jobs"][1]["gang"] = True
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[1].gang: a SparkApplication cannot be a gang") and "minMember 1" in line
+    raw = _spark_raw()
+    del raw["jobs"]["sparkOperator"]
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[1].kind: a SparkApplication needs kubeflow's spark-operator")
+    raw = _spark_raw()
+    raw["jobs"]["jobs"][1]["request"]["cpu"] = "7500m"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[1].request.cpu: 7500m is not a whole number of cores")
+    raw = _spark_raw()
+    raw["jobs"]["jobs"][1]["spark"]["memoryOverheadMib"] = 32768  # = the whole 32Gi: no heap left
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[1].request.memory: 32Gi leaves no JVM heap")
+    raw = _spark_raw()
+    raw["jobs"]["jobs"][1]["replicas"] = 1
+    assert issues(raw)[0].startswith("jobs.jobs[1]: a SparkApplication needs a driver and at least one executor")
 
 
 def test_batch_job_gang_podgroup_and_tier():

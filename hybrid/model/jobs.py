@@ -70,6 +70,14 @@ class TrainingOperator(Model):
     gang_scheduler_name: Name = Field(description="The operator's --gang-scheduler-name flag: it must be gangScheduler.schedulerName for its PodGroups to be scheduled together.")
 
 
+class SparkOperator(Model):
+    """kubeflow/spark-operator installed in the hybrid cluster with its mutating webhook (the chart's default,
+    webhook.enable: true): the webhook puts the GPUs, affinity, priority class and security contexts of a
+    SparkApplication onto the driver and executor pods (spark-operator@v2.5.2:internal/webhook/sparkpod_defaulter.go)."""
+
+    version: Literal["v2.5.2"] = Field(description="Release whose SparkApplication CRD the objects follow (kubeflow/spark-operator).")
+
+
 class MetricSource(Model):
     """A metrics adapter installed on the Fleet, and the metrics it serves."""
 
@@ -107,9 +115,22 @@ class Failover(Model):
     purge_mode: Literal["Directly", "Gracefully", "Never"] = Field(default="Gracefully", description="What happens to the copy on the cluster it leaves.")
 
 
+class Spark(Model):
+    """What a SparkApplication adds to a job: the program to submit (spark-operator v2.5.2 CRD, v1beta2)."""
+
+    type: Literal["Java", "Python", "Scala", "R"]
+    spark_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")]
+    main_application_file: Annotated[str, Field(pattern=r"^(local|s3a|oss|hdfs|https?)://[A-Za-z0-9._~/:@%+-]{1,500}$")] = Field(
+        description="The JAR / Python / R file, e.g. local:///opt/spark/work-dir/app.py (in the image).")
+    main_class: Optional[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.$]{0,300}$")]] = Field(default=None, description="Java/Scala entry class.")
+    memory_overhead_mib: int = Field(default=2048, ge=384, le=1_048_576,
+                                     description="Off-heap memory per pod (spark.*.memoryOverhead) inside request.memory: the JVM heap gets the rest.")
+
+
 class Job(Model):
     name: Name
-    kind: Literal["PyTorchJob", "TFJob", "Job"] = Field(description="PyTorchJob / TFJob (the training-operator's) or a batch/v1 Job.")
+    kind: Literal["PyTorchJob", "TFJob", "SparkApplication", "Job"] = Field(
+        description="PyTorchJob / TFJob (the training-operator's), SparkApplication (the spark-operator's) or a batch/v1 Job.")
     tenant: Name
     image: Image
     command: list[PlainText] = Field(default_factory=list)
@@ -121,6 +142,16 @@ class Job(Model):
     queued: bool = Field(default=False, description="Held by Kube Queue on the Fleet until its quota admits it (ACK's policy API: suspension.scheduling).")
     schedule_timeout_seconds: int = Field(default=600, ge=1, le=86_400, description="PodGroup scheduleTimeoutSeconds.")
     backoff_limit: int = Field(default=3, ge=0, le=100)
+    spark: Optional[Spark] = Field(default=None, description="kind SparkApplication only: the program; replicas = 1 driver + executors.")
+
+    @model_validator(mode="after")
+    def _spark(self) -> "Job":
+        if (self.kind == "SparkApplication") != (self.spark is not None):
+            raise FieldError("spark is given exactly for kind SparkApplication.",
+                             "give spark {type, sparkVersion, mainApplicationFile} with kind SparkApplication, and only then.")
+        if self.kind == "SparkApplication" and self.replicas < 2:
+            raise FieldError("a SparkApplication needs a driver and at least one executor (replicas >= 2).", "set replicas to 2 or more.")
+        return self
 
 
 class MetricTarget(Model):
@@ -190,6 +221,7 @@ class Service(Model):
 class Jobs(Model):
     gang_scheduler: Optional[GangScheduler] = Field(default=None, description="The gang mechanism the hybrid cluster runs; none: gang jobs are refused.")
     training_operator: Optional[TrainingOperator] = Field(default=None, description="Installed in the hybrid cluster; PyTorchJobs and TFJobs need it.")
+    spark_operator: Optional[SparkOperator] = Field(default=None, description="Installed in the hybrid cluster; SparkApplications need it.")
     metric_sources: list[MetricSource] = Field(default_factory=list, description="Metrics adapters installed on the Fleet; autoscaling may use only these.")
     priority_classes: list[PriorityClassSpec] = Field(default_factory=list)
     tenants: list[Tenant] = Field(default_factory=list)
