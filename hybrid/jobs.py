@@ -33,7 +33,7 @@ from hybrid import unconfirmed
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.errors import ConfigIssue
 from hybrid.fleet import FEDERATED_HPA_API, POLICY_APIS, PRIORITY_CLASS_API, policy_api_version
-from hybrid.model.jobs import GangScheduler, Job, Jobs, Service, Tenant
+from hybrid.model.jobs import GangScheduler, Job, Jobs, MetricSource, Service, Tenant
 from hybrid.placement_capacity import AggregateCapacity, CapacitySource, FixedCapacity, normalise_request, parse_quantity
 from hybrid.placement_platform import ELASTIC_SUFFIX, TIER_CLOUD, TIER_ELASTIC, TIER_IDC, elastic_capacity, fleet_clusters
 
@@ -89,6 +89,9 @@ ACK_POLICY_GROUP = POLICY_APIS["ack"].split("/", 1)[0]
 # pods (placement.serverlessReplicas), not nodes the coscheduling plugin reserves whole.
 GANG_TIERS = (TIER_IDC, TIER_CLOUD, TIER_ELASTIC)
 JOB_PRIORITY_PROPAGATION = "hybrid-gpu-job-priority-classes"
+# Karmada's own metrics adapter (karmada-io/karmada@v1.18.2:cmd/metrics-adapter), which serves resource and
+# custom metrics gathered from the members, not external ones.
+KARMADA_METRICS_ADAPTER = "karmada-metrics-adapter"
 
 
 def fleet_policy_api(p: "Platform") -> str:
@@ -226,7 +229,17 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         if t is not None and total > t.max_gpus:
             yield ConfigIssue(f"{path}.replicas", f"the job needs {total} GPUs at once, above tenant {t.name}'s maxGpus {t.max_gpus}: its quota would never admit it.",
                               f"lower replicas or raise jobs.tenants[{j.tenants.index(t)}].maxGpus.")
-    sources = {m.name: m for m in j.metric_sources}
+    sources: dict[str, list[MetricSource]] = {}
+    for i, ms in enumerate(j.metric_sources):
+        if any(o.type == ms.type for o in sources.get(ms.name, [])):
+            yield ConfigIssue(f"jobs.metricSources[{i}]", f"{ms.name} is listed twice for {ms.type} metrics.", "list each adapter once per metrics API.")
+        sources.setdefault(ms.name, []).append(ms)
+        if ms.type == "External" and ms.name == KARMADA_METRICS_ADAPTER:
+            yield ConfigIssue(f"jobs.metricSources[{i}].type", f"{KARMADA_METRICS_ADAPTER} v1.18.2 serves no external metrics: its APIService registers "
+                              "metrics.k8s.io and custom.metrics.k8s.io only (artifacts/deploy/karmada-metrics-adapter-apiservice.yaml) and its "
+                              "external provider answers 'still not implement it' (pkg/metricsadapter/provider/externalmetrics.go).",
+                              "serve External metrics from an adapter registered for external.metrics.k8s.io on the Fleet (e.g. prometheus-adapter "
+                              "with externalRules) and name that one, or use type: Pods.")
     for i, svc in enumerate(j.services):
         path = f"jobs.services[{i}]"
         yield from _refs(path, svc.tenant, svc.priority_class, tenants, classes)
@@ -241,14 +254,22 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
                               "the ResourceQuota would reject the pods the autoscaler adds.",
                               f"lower it or raise jobs.tenants[{j.tenants.index(t)}].maxGpus.")
         for k, m in enumerate(svc.autoscaling.metrics if svc.autoscaling else []):
-            src = sources.get(m.source)
+            listed = sources.get(m.source)
             mp = f"{path}.autoscaling.metrics[{k}]"
-            if src is None:
+            src = metric_source(j, m.source, m.metric)
+            if listed is None:
                 yield ConfigIssue(f"{mp}.source", f"metric source {m.source} is not installed (jobs.metricSources lists {sorted(sources) or 'none'}).",
                                   "install the adapter and list it in jobs.metricSources, or use a listed source.")
-            elif m.metric not in src.metrics:
-                yield ConfigIssue(f"{mp}.metric", f"{m.source} does not serve {m.metric} (it serves {', '.join(src.metrics)}).",
+            elif src is None:
+                served = [x for ms in listed for x in ms.metrics]
+                yield ConfigIssue(f"{mp}.metric", f"{m.source} does not serve {m.metric} (it serves {', '.join(served)}).",
                                   f"add {m.metric} to the source's metrics once its adapter rule exists, or use one of those.")
+
+
+def metric_source(j: Jobs, source: str, metric: str) -> Optional[MetricSource]:
+    """The jobs.metricSources entry named ``source`` that serves ``metric`` (an adapter may be listed once
+    per metrics API: Pods on custom.metrics.k8s.io, External on external.metrics.k8s.io)."""
+    return next((ms for ms in j.metric_sources if ms.name == source and metric in ms.metrics), None)
 
 
 def _spark_checks(path: str, job: Job, j: Jobs) -> Iterable[ConfigIssue]:
@@ -571,10 +592,11 @@ class JobsPlan:
     def federated_hpa(self, svc: Service) -> dict[str, Any]:
         a = svc.autoscaling
         assert a is not None
-        kinds = {m.name: m.type for m in self.j.metric_sources}
         metrics = []
         for m in a.metrics:
-            kind = kinds[m.source]
+            src = metric_source(self.j, m.source, m.metric)
+            assert src is not None, "checked by hybrid.jobs.check"
+            kind = src.type
             key = "pods" if kind == "Pods" else "external"
             metrics.append({"type": kind, key: {"metric": {"name": m.metric}, "target": {"type": "AverageValue", "averageValue": m.average_value}}})
 

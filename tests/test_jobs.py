@@ -403,6 +403,46 @@ def test_metric_source_not_installed():
     assert line.startswith("jobs.services[0].autoscaling.metrics[0].source: metric source keda is not installed")
 
 
+def _external_raw():
+    """prod with an External metric: the same prometheus-adapter also registered for external.metrics.k8s.io
+    (its externalRules), serving a gateway's queue depth, which no pod of the service exports."""
+    raw = stack_raw("prod")
+    raw["jobs"]["metricSources"].append({"name": "prometheus-adapter", "type": "External", "metrics": ["ai_gateway_queue_depth"]})
+    raw["jobs"]["services"][0]["autoscaling"]["metrics"].append(
+        {"source": "prometheus-adapter", "metric": "ai_gateway_queue_depth", "averageValue": "16"})
+    return raw
+
+
+def test_federated_hpa_on_an_external_metric():
+    docs = J.plan_jobs(load(_external_raw())).objects(MEMBER)
+    hpa = next(d for d in docs if d["kind"] == "FederatedHPA")
+    assert schema_errors(hpa) == []
+    # autoscaling/v2 MetricSpec: type External with the metric under "external" (the Pods ones under "pods").
+    assert hpa["spec"]["metrics"][2] == {"type": "External", "external": {"metric": {"name": "ai_gateway_queue_depth"},
+                                                                          "target": {"type": "AverageValue", "averageValue": "16"}}}
+    assert [m["type"] for m in hpa["spec"]["metrics"]] == ["Pods", "Pods", "External"]
+    bad = copy.deepcopy(hpa)
+    bad["spec"]["metrics"][2]["external"]["metrics"] = bad["spec"]["metrics"][2]["external"].pop("metric")  # misspelt
+    assert schema_errors(bad)
+
+
+def test_an_external_metric_source_not_installed_or_not_serving_external_is_refused():
+    raw = _external_raw()
+    raw["jobs"]["metricSources"].pop()  # the External adapter is not there: Pods-only prometheus-adapter remains
+    (line,) = issues(raw)
+    assert line.startswith("jobs.services[0].autoscaling.metrics[2].metric: prometheus-adapter does not serve ai_gateway_queue_depth")
+    raw = _external_raw()
+    raw["jobs"]["services"][0]["autoscaling"]["metrics"][2]["source"] = "keda-metrics-apiserver"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.services[0].autoscaling.metrics[2].source: metric source keda-metrics-apiserver is not installed")
+    # karmada-metrics-adapter v1.18.2: external provider not implemented, no external.metrics.k8s.io APIService.
+    raw = _external_raw()
+    raw["jobs"]["metricSources"][1]["name"] = "karmada-metrics-adapter"
+    raw["jobs"]["services"][0]["autoscaling"]["metrics"][2]["source"] = "karmada-metrics-adapter"
+    (line,) = issues(raw)
+    assert line.startswith("jobs.metricSources[1].type: karmada-metrics-adapter v1.18.2 serves no external metrics")
+
+
 def test_metric_the_source_does_not_serve():
     raw = stack_raw("prod")
     raw["jobs"]["services"][0]["autoscaling"]["metrics"][1]["metric"] = "DCGM_FI_DEV_FB_USED"
