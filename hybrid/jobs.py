@@ -33,8 +33,8 @@ from hybrid import unconfirmed
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.errors import ConfigIssue
 from hybrid.fleet import FEDERATED_HPA_API, POLICY_APIS, PRIORITY_CLASS_API, policy_api_version
-from hybrid.model.jobs import GangScheduler, Job, Jobs, MetricSource, Service, Tenant
-from hybrid.placement_capacity import AggregateCapacity, CapacitySource, FixedCapacity, normalise_request, parse_quantity
+from hybrid.model.jobs import FailoverMember, GangScheduler, Job, Jobs, MetricSource, Service, Tenant
+from hybrid.placement_capacity import AggregateCapacity, CapacitySource, FixedCapacity, Node, NodeCapacity, normalise_request, parse_quantity
 from hybrid.placement_platform import ELASTIC_SUFFIX, TIER_CLOUD, TIER_ELASTIC, TIER_IDC, elastic_capacity, fleet_clusters
 
 if TYPE_CHECKING:
@@ -89,6 +89,13 @@ ACK_POLICY_GROUP = POLICY_APIS["ack"].split("/", 1)[0]
 # pods (placement.serverlessReplicas), not nodes the coscheduling plugin reserves whole.
 GANG_TIERS = (TIER_IDC, TIER_CLOUD, TIER_ELASTIC)
 JOB_PRIORITY_PROPAGATION = "hybrid-gpu-job-priority-classes"
+# Kinds Karmada v1.18.2 interprets the health of (pkg/resourceinterpreter/default/thirdparty/resourcecustomizations/
+# kubeflow.org/v1/{PyTorchJob,TFJob}, sparkoperator.k8s.io/v1beta2/SparkApplication: unhealthy once Failed / FAILED).
+# The application failover controller skips any other kind (pkg/controllers/applicationfailover/
+# rb_application_failover_controller.go bindingFilter: InterpretHealth hook enabled, propagateDeps true); its
+# native interpreters (pkg/resourceinterpreter/default/native/healthy.go) have none for batch/v1 Job.
+HEALTH_INTERPRETED = ("PyTorchJob", "TFJob", "SparkApplication")
+OPERATOR_OF = {"PyTorchJob": "training-operator", "TFJob": "training-operator", "SparkApplication": "spark-operator"}
 # Karmada's own metrics adapter (karmada-io/karmada@v1.18.2:cmd/metrics-adapter), which serves resource and
 # custom metrics gathered from the members, not external ones.
 KARMADA_METRICS_ADAPTER = "karmada-metrics-adapter"
@@ -187,6 +194,14 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
     if len(set(namespaces)) != len(namespaces):
         yield ConfigIssue("jobs.tenants", "two tenants share a namespace; a namespace has one quota.", "give each tenant its own namespace.")
     yield from _tenant_capacity(p, j.tenants)
+    seen_members: set[str] = set()
+    for i, fm in enumerate(j.failover_members):
+        if fm.member not in fleet.members:
+            yield ConfigIssue(f"jobs.failoverMembers[{i}].member", f"{fm.member} is not a Fleet member (registration.fleet.members: {sorted(fleet.members) or 'none'}).",
+                              "name one of those; the hybrid cluster itself is where the jobs start.")
+        if fm.member in seen_members:
+            yield ConfigIssue(f"jobs.failoverMembers[{i}].member", f"{fm.member} is listed twice.", "list each member once.")
+        seen_members.add(fm.member)
     all_tiers = tiers(p)
     names = set()
     for i, job in enumerate(j.jobs):
@@ -215,6 +230,8 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
                               f"({ACK_POLICY_GROUP}) asks for (suspension.scheduling); this stack "
                               + ("declares nothing on the Fleet." if not on_fleet else f"uses {fleet_policy_api(p)}, whose PropagationPolicy has no such field."),
                               "set queued: false (the job is admitted at once, its tenant's quota still caps it), or use ACK's Fleet policy API.")
+        if job.failover is not None:
+            yield from _failover_checks(path, job, j, on_fleet)
         if job.tier is not None and job.tier not in {t.name for t in all_tiers}:
             yield ConfigIssue(f"{path}.tier", f"{job.tier} is not a tier of the hybrid cluster a gang can use ({', '.join(t.name for t in all_tiers)}).",
                               "name one of those, or drop tier to take the first that fits.")
@@ -264,6 +281,44 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
                 served = [x for ms in listed for x in ms.metrics]
                 yield ConfigIssue(f"{mp}.metric", f"{m.source} does not serve {m.metric} (it serves {', '.join(served)}).",
                                   f"add {m.metric} to the source's metrics once its adapter rule exists, or use one of those.")
+
+
+def member_capacity(fm: FailoverMember) -> NodeCapacity:
+    return NodeCapacity(tuple(Node(dict(fm.node)) for _ in range(fm.gpu_nodes)))
+
+
+def _failover_checks(path: str, job: Job, j: Jobs, on_fleet: bool) -> Iterable[ConfigIssue]:
+    fo = job.failover
+    assert fo is not None
+    if not on_fleet:
+        yield ConfigIssue(f"{path}.failover", "job failover is Karmada's application failover on the Fleet, and this stack declares nothing on the Fleet.",
+                          "set registration.fleet.apply: true, or drop failover.")
+    if job.kind not in HEALTH_INTERPRETED:
+        yield ConfigIssue(f"{path}.failover", f"Karmada v1.18.2 interprets no health of a {job.kind} (pkg/resourceinterpreter/default/native/healthy.go "
+                          "has none for batch/v1 Job), and its application failover controller skips such bindings, so the job would never move.",
+                          "drop failover (backoffLimit retries it in place), or run it as a PyTorchJob, TFJob or SparkApplication.")
+        return
+    members = {fm.member: fm for fm in j.failover_members}
+    gs = j.gang_scheduler
+    need = normalise_request(job.request)
+    for k, name in enumerate(fo.to):
+        at = f"{path}.failover.to[{k}]"
+        fm = members.get(name)
+        if fm is None:
+            yield ConfigIssue(at, f"{name} is not in jobs.failoverMembers ({sorted(members) or 'none'}).",
+                              "declare what the member runs in jobs.failoverMembers, or name a declared one.")
+            continue
+        op = OPERATOR_OF[job.kind]
+        if op not in fm.operators:
+            yield ConfigIssue(at, f"{name} runs no {op} (jobs.failoverMembers: {', '.join(fm.operators)}), so the {job.kind} would never run there.",
+                              f"install {op} in {name} and list it, or fail over to another member.")
+        if job.gang and gs is not None and fm.gang_scheduler_name != gs.scheduler_name:
+            yield ConfigIssue(at, f"the job's pods name scheduler {gs.scheduler_name}, and {name} runs "
+                              + (f"{fm.gang_scheduler_name}" if fm.gang_scheduler_name else "no scheduler-plugins scheduler") + ": its pods would stay Pending.",
+                              f"run scheduler-plugins' Coscheduling as {gs.scheduler_name} in {name} and set its gangSchedulerName, or fail over elsewhere.")
+        if member_capacity(fm).replicas_for(need) < job.replicas:
+            yield ConfigIssue(at, f"{job.replicas} pods do not fit whole on {name}'s {fm.gpu_nodes} GPU nodes (jobs.failoverMembers), even empty.",
+                              "fail over to a member that can hold the whole job, or lower replicas.")
 
 
 def metric_source(j: Jobs, source: str, metric: str) -> Optional[MetricSource]:
@@ -554,9 +609,16 @@ class JobsPlan:
     # Fleet -------------------------------------------------------------------
     def propagation(self, name: str, namespace: str, selectors: list[dict[str, Any]], member: Any, *,
                     gang: bool = False, queued: bool = False, priority_class: str | None = None,
-                    failover: Any = None, replicas: bool = False, whole: bool = False) -> dict[str, Any]:
+                    failover: Any = None, replicas: bool = False, whole: bool = False,
+                    failover_to: Sequence[str] = ()) -> dict[str, Any]:
         api = fleet_policy_api(self.p)
         placement: dict[str, Any] = {"clusterAffinity": {"clusterNames": [member]}}
+        if failover_to:
+            # Ordered groups: the hybrid cluster first; once application failover has evicted the job there,
+            # Karmada's ClusterEviction filter (pkg/scheduler/framework/plugins/clustereviction) rules it out and
+            # the scheduler takes the next group (the failover members).
+            placement = {"clusterAffinities": [{"affinityName": "hybrid", "clusterNames": [member]},
+                                               {"affinityName": "failover", "clusterNames": list(failover_to)}]}
         if gang or whole:
             # Karmada v1.18.2 interprets no replicas of PyTorchJob, TFJob or SparkApplication (its thirdparty
             # customizations give health, status, dependencies, components), so it propagates those templates
@@ -588,6 +650,27 @@ class JobsPlan:
                 outer, inner = queue_field.split(".")
                 spec[outer] = {inner: True}
         return {"apiVersion": api, "kind": "PropagationPolicy", "metadata": _meta(name, namespace), "spec": spec}
+
+    def failover_ids(self, job: Job) -> list[str]:
+        """Cluster ids (the Fleet's member names) of the job's failover members, in the job's order."""
+        if job.failover is None:
+            return []
+        return [self.p.registration.fleet.members[n].cluster_id for n in job.failover.to]
+
+    def override_policy(self, jp: JobPlan, selector: dict[str, Any]) -> dict[str, Any]:
+        """On the failover members, the pods lose the hybrid tier's node affinity: its labels (the cloud-node
+        label, the pool label) are the hybrid cluster's. Karmada v1.18.2 OverridePolicy, plaintext remove."""
+        job = jp.job
+        if job.kind in TRAINING_KINDS:
+            tk = TRAINING_KINDS[job.kind]
+            roles = [tk.leader] + ([tk.worker] if job.replicas > 1 else [])
+            paths = [f"/spec/{tk.specs}/{r}/template/spec/affinity" for r in roles]
+        else:
+            paths = ["/spec/driver/affinity", "/spec/executor/affinity"]
+        return {"apiVersion": fleet_policy_api(self.p), "kind": "OverridePolicy", "metadata": _meta(job.name, jp.namespace),
+                "spec": {"resourceSelectors": [selector],
+                         "overrideRules": [{"targetCluster": {"clusterNames": self.failover_ids(job)},
+                                            "overriders": {"plaintext": [{"path": path, "operator": "remove"} for path in paths]}}]}}
 
     def federated_hpa(self, svc: Service) -> dict[str, Any]:
         a = svc.autoscaling
@@ -623,9 +706,11 @@ class JobsPlan:
         api = fleet_policy_api(self.p)
         out: list[dict[str, Any]] = self.priority_classes()
         if out:
+            # The failover members too: a pod naming a PriorityClass its cluster lacks is refused at admission.
+            others = sorted({i for jp in self.jobs for i in self.failover_ids(jp.job)})
             out.append({"apiVersion": api, "kind": "ClusterPropagationPolicy", "metadata": _meta(JOB_PRIORITY_PROPAGATION),
                         "spec": {"resourceSelectors": [{"apiVersion": PRIORITY_CLASS_API, "kind": "PriorityClass", "name": c["metadata"]["name"]} for c in out],
-                                 "placement": {"clusterAffinity": {"clusterNames": [member]}}}})
+                                 "placement": {"clusterAffinity": {"clusterNames": [member, *others]}}}})
         out.extend(self.federated_quota(t, member) for t in self.j.tenants)
         out.extend(self.workloads())
         for jp in self.jobs:
@@ -639,7 +724,10 @@ class JobsPlan:
                 sel.append({"apiVersion": PODGROUP_API, "kind": "PodGroup", "name": job.name})
             sel.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "name": job.name})
             out.append(self.propagation(job.name, jp.namespace, sel, member, gang=self._gang(job), queued=job.queued,
-                                        priority_class=job.priority_class, replicas=job.kind == "Job", whole=True))
+                                        priority_class=job.priority_class, replicas=job.kind == "Job", whole=True,
+                                        failover=job.failover, failover_to=self.failover_ids(job)))
+            if job.failover is not None:
+                out.append(self.override_policy(jp, sel[0]))
         for svc in self.j.services:
             ns = self.ns[svc.tenant]
             sel = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name}, {"apiVersion": "v1", "kind": "Service", "name": svc.name},
@@ -658,6 +746,12 @@ class JobsPlan:
     def objects(self, member: Any = "@HYBRID_MEMBER@") -> list[dict[str, Any]]:
         return self.fleet_objects(member) if self.on_fleet else self.cluster_objects()
 
+    @staticmethod
+    def _job_failover(job: Job) -> str:
+        if job.failover is not None:
+            return f"{job.failover.purge_mode} after {job.failover.toleration_seconds}s to {', '.join(job.failover.to)}"
+        return "none (Job: no health interpreter)" if job.kind not in HEALTH_INTERPRETED else "none"
+
     def table(self) -> list[dict[str, str]]:
         """workload | kind | gang | queue/quota | priority | failover | autoscaling (docs and the plan)."""
         rows = []
@@ -672,7 +766,7 @@ class JobsPlan:
                 gang += " + one Fleet cluster"
             rows.append({"workload": f"{jp.namespace}/{job.name}", "kind": job.kind, "gang": gang,
                          "queue/quota": (("Kube Queue (suspension.scheduling); " if job.queued else "") + f"{t.name} max {t.max_gpus} GPU"),
-                         "priority": job.priority_class or "-", "failover": "none (no health interpreter)", "autoscaling": "-"})
+                         "priority": job.priority_class or "-", "failover": self._job_failover(job), "autoscaling": "-"})
         for svc in self.j.services:
             t = next(t for t in self.j.tenants if t.name == svc.tenant)
             a = svc.autoscaling

@@ -247,6 +247,10 @@ K8S_NAMESPACED: dict[str, bool] = {
     "scheduling.x-k8s.io/v1alpha1:PodGroup": True,
     "autoscaling.karmada.io/v1alpha1:CronFederatedHPA": True,
     "policy.karmada.io/v1alpha1:FederatedResourceQuota": True,
+    # A job's failover members' override (karmada v1.18.2 policy.karmada.io_overridepolicies.yaml: scope
+    # Namespaced; ACK's group has Karmada's kinds, docs/placement.md).
+    "policy.karmada.io/v1alpha1:OverridePolicy": True,
+    "policy.one.alibabacloud.com/v1alpha1:OverridePolicy": True,
     # Calico operator mode patches the operator's Installation "default" (cluster-scoped: tigera
     # operator CRD operator.tigera.io_installations, scope Cluster); a Patch resource's id is the
     # patched object's fqObjName like any other.

@@ -27,6 +27,7 @@ CRDS = {
     ("scheduling.x-k8s.io/v1alpha1", "PodGroup"): DATA / "scheduler-plugins-v0.28.9" / "scheduling.x-k8s.io_podgroups.yaml",
     ("policy.karmada.io/v1alpha1", "PropagationPolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_propagationpolicies.yaml",
     ("policy.karmada.io/v1alpha1", "ClusterPropagationPolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_clusterpropagationpolicies.yaml",
+    ("policy.karmada.io/v1alpha1", "OverridePolicy"): DATA / "karmada-v1.18.2" / "policy.karmada.io_overridepolicies.yaml",
     ("policy.karmada.io/v1alpha1", "FederatedResourceQuota"): DATA / "karmada-v1.18.2" / "policy.karmada.io_federatedresourcequotas.yaml",
     ("autoscaling.karmada.io/v1alpha1", "FederatedHPA"): DATA / "karmada-v1.18.2" / "autoscaling.karmada.io_federatedhpas.yaml",
     ("autoscaling.karmada.io/v1alpha1", "CronFederatedHPA"): DATA / "karmada-v1.18.2" / "autoscaling.karmada.io_cronfederatedhpas.yaml",
@@ -95,7 +96,7 @@ def test_every_prod_object_is_valid_against_its_schema():
         assert errs == [], (doc["kind"], doc["metadata"]["name"], errs)
     # One training job, one batch job, one inference service, each with what it needs.
     assert kinds == {"PriorityClass", "ClusterPropagationPolicy", "FederatedResourceQuota", "PyTorchJob", "PodGroup", "Job",
-                     "Deployment", "Service", "NetworkPolicy", "PropagationPolicy", "FederatedHPA", "CronFederatedHPA"}
+                     "Deployment", "Service", "NetworkPolicy", "PropagationPolicy", "OverridePolicy", "FederatedHPA", "CronFederatedHPA"}
 
 
 def test_the_plans_recorded_objects_are_valid_against_their_crds(tmp_path):
@@ -124,7 +125,7 @@ def test_the_schema_check_catches_a_misspelt_field():
     bad = copy.deepcopy(doc)
     bad["spec"]["runPolicy"]["schedulingPolicy"]["minMember"] = 4  # PodGroup's name, not the operator's
     assert schema_errors(bad)
-    pp = next(d for d in J.plan_jobs(prod()).objects(MEMBER) if d["kind"] == "PropagationPolicy")
+    pp = next(d for d in J.plan_jobs(prod()).objects(MEMBER) if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "embed-corpus")
     bad = copy.deepcopy(pp)
     bad["spec"]["placement"]["clusterAfinity"] = bad["spec"]["placement"].pop("clusterAffinity")  # misspelt: an apiserver would drop it
     assert schema_errors(bad)
@@ -228,6 +229,20 @@ def test_spark_application_driver_and_executors_in_one_tier_valid_against_its_cr
     assert schema_errors(bad)
 
 
+def test_a_failed_spark_application_fails_over_without_the_tier_affinity():
+    # Karmada v1.18.2: a SparkApplication is unhealthy once applicationState.state is FAILED.
+    raw = _spark_raw()
+    raw["jobs"]["jobs"][1]["failover"] = {"to": ["ack-wlcb-train"]}
+    assert issues(raw) == ["jobs.jobs[1].failover.to[0]: ack-wlcb-train runs no spark-operator (jobs.failoverMembers: training-operator), "
+                           "so the SparkApplication would never run there. Fix: install spark-operator in ack-wlcb-train and list it, or fail over to another member."]
+    raw["jobs"]["failoverMembers"][0]["operators"] = ["training-operator", "spark-operator"]
+    docs = J.plan_jobs(load(raw)).objects(MEMBER)
+    op = next(d for d in docs if d["kind"] == "OverridePolicy" and d["metadata"]["name"] == "embed-corpus")
+    assert schema_errors(op) == []
+    assert op["spec"]["resourceSelectors"] == [{"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication", "name": "embed-corpus"}]
+    assert [o["path"] for o in op["spec"]["overrideRules"][0]["overriders"]["plaintext"]] == ["/spec/driver/affinity", "/spec/executor/affinity"]
+
+
 def test_spark_application_refusals():
     raw = _spark_raw()
     raw["jobs"]["jobs"][1]["gang"] = True
@@ -296,6 +311,78 @@ def test_priority_classes_say_who_preempts():
     assert docs["ai-inference-online"]["value"] > docs["ai-training"]["value"] > docs["ai-batch"]["value"]
 
 
+WLCB = "c6f8b0c2e4a6b8d0f2c4e6a8b0d2f4a6c"  # prod registration.fleet.members.ack-wlcb-train.clusterId
+
+
+def test_a_failed_training_job_is_rescheduled_to_another_member():
+    # Karmada v1.18.2: PyTorchJob health = no Failed condition (thirdparty customization); the application
+    # failover controller acts only with propagateDeps true; after eviction the ClusterEviction filter rules
+    # the hybrid cluster out and the next affinity group (ack-wlcb-train) takes the job.
+    docs = J.plan_jobs(prod()).objects(MEMBER)
+    pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-finetune")
+    assert pp["spec"]["placement"]["clusterAffinities"] == [{"affinityName": "hybrid", "clusterNames": [MEMBER]},
+                                                            {"affinityName": "failover", "clusterNames": [WLCB]}]
+    assert "clusterAffinity" not in pp["spec"]["placement"]
+    assert pp["spec"]["failover"] == {"application": {"decisionConditions": {"tolerationSeconds": 60}, "purgeMode": "Directly"}}
+    assert pp["spec"]["propagateDeps"] is True
+    # On ack-wlcb-train the pods lose the IDC tier's node affinity (a label of the hybrid cluster's nodes).
+    (op,) = [d for d in docs if d["kind"] == "OverridePolicy"]
+    assert schema_errors(op) == []
+    (rule,) = op["spec"]["overrideRules"]
+    assert rule["targetCluster"] == {"clusterNames": [WLCB]}
+    assert rule["overriders"]["plaintext"] == [
+        {"path": "/spec/pytorchReplicaSpecs/Master/template/spec/affinity", "operator": "remove"},
+        {"path": "/spec/pytorchReplicaSpecs/Worker/template/spec/affinity", "operator": "remove"}]
+    job = next(d for d in docs if d["kind"] == "PyTorchJob" and d["metadata"]["name"] == "llm-finetune")
+    for role in ("Master", "Worker"):  # the paths exist in the template
+        assert "affinity" in job["spec"]["pytorchReplicaSpecs"][role]["template"]["spec"]
+    # The priority classes reach the failover member too (its admission needs the pods' class).
+    cpp = next(d for d in docs if d["kind"] == "ClusterPropagationPolicy")
+    assert cpp["spec"]["placement"]["clusterAffinity"]["clusterNames"] == [MEMBER, WLCB]
+    # Jobs without failover keep the one member.
+    pre = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-pretrain")
+    assert pre["spec"]["placement"]["clusterAffinity"] == {"clusterNames": [MEMBER]} and "failover" not in pre["spec"]
+
+
+def test_job_failover_refusals():
+    raw = stack_raw("prod")
+    raw["registration"]["fleet"]["apply"] = False
+    raw["jobs"]["services"] = []
+    assert issues(raw) == ["jobs.jobs[0].failover: job failover is Karmada's application failover on the Fleet, and this stack declares "
+                           "nothing on the Fleet. Fix: set registration.fleet.apply: true, or drop failover."]
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][1]["failover"] = {"to": ["ack-wlcb-train"]}  # embed-corpus: a batch/v1 Job
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[1].failover: Karmada v1.18.2 interprets no health of a Job")
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][0]["failover"]["to"] = ["ack-sh-infer"]
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[0].failover.to[0]: ack-sh-infer is not in jobs.failoverMembers")
+    raw = stack_raw("prod")
+    raw["jobs"]["failoverMembers"][0]["operators"] = ["spark-operator"]
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[0].failover.to[0]: ack-wlcb-train runs no training-operator")
+    raw = stack_raw("prod")
+    del raw["jobs"]["failoverMembers"][0]["gangSchedulerName"]
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[0].failover.to[0]: the job's pods name scheduler scheduler-plugins-scheduler, and ack-wlcb-train runs no")
+    raw = stack_raw("prod")
+    raw["jobs"]["failoverMembers"][0]["member"] = "idc-bj"
+    assert "jobs.failoverMembers[0].member: idc-bj is not a Fleet member" in " ".join(issues(raw))
+
+
+def test_a_failover_member_must_hold_the_whole_gang():
+    # ack-wlcb-train: 4 nodes of {124 CPU, 900Gi, 8 GPU}. llm-pretrain's pod {24 CPU, 160Gi, 1 GPU}: per node
+    # min(124 / 24 = 5, 900 / 160 = 5, 8 / 1 = 8) = 5, so 20 pods fit there whole and 21 do not.
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][2]["failover"] = {"to": ["ack-wlcb-train"]}
+    raw["jobs"]["jobs"][2]["replicas"] = 20
+    load(raw)
+    raw["jobs"]["jobs"][2]["replicas"] = 21
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[2].failover.to[0]: 21 pods do not fit whole on ack-wlcb-train's 4 GPU nodes")
+
+
 def test_service_failover_and_autoscaling():
     docs = J.plan_jobs(prod()).objects(MEMBER)
     pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-serve")
@@ -320,6 +407,7 @@ def test_without_the_fleet_resource_quotas_go_to_the_cluster():
     raw = stack_raw("prod")
     raw["registration"]["fleet"]["apply"] = False
     raw["jobs"]["services"] = []
+    del raw["jobs"]["jobs"][0]["failover"]  # Fleet objects (test_job_failover_refusals)
     docs = J.plan_jobs(load(raw)).objects()
     rq = next(d for d in docs if d["kind"] == "ResourceQuota" and d["metadata"]["namespace"] == "data")
     assert rq["spec"]["hard"] == {"requests.nvidia.com/gpu": "32"}
@@ -348,6 +436,7 @@ def test_a_gang_that_fills_the_idc_exactly_fits_and_one_more_pod_does_not():
     # 2560 CPU, 18.75Ti; 41 need 328 GPUs. The cloud tiers hold 1-4 GPUs per node: no 8-GPU pod anywhere else.
     raw = stack_raw("prod")
     raw["jobs"]["tenants"][0]["maxGpus"] = 400
+    del raw["jobs"]["jobs"][0]["failover"]  # ack-wlcb-train holds 4 such pods (test_a_failover_member_must_hold_the_whole_gang)
     raw["jobs"]["jobs"][0]["replicas"] = 40
     load(raw)
     raw["jobs"]["jobs"][0]["replicas"] = 41

@@ -115,6 +115,28 @@ class Failover(Model):
     purge_mode: Literal["Directly", "Gracefully", "Never"] = Field(default="Gracefully", description="What happens to the copy on the cluster it leaves.")
 
 
+class FailoverMember(Model):
+    """Another Fleet member a failed training job may be rescheduled to, and what it runs there, as the
+    member's operators state it (the program does not build it). The job lands there whole, with its
+    pods' tier affinity removed (the tier labels are the hybrid cluster's)."""
+
+    member: Name = Field(description="A registration.fleet.members key.")
+    operators: list[Literal["training-operator", "spark-operator"]] = Field(min_length=1, description="Job operators installed in the member (training-operator v1.8.1, spark-operator v2.5.2).")
+    gang_scheduler_name: Optional[Name] = Field(default=None, description="schedulerName of scheduler-plugins' Coscheduling scheduler in the member; gangs need jobs.gangScheduler's name.")
+    gpu_nodes: int = Field(ge=1, le=100_000, description="GPU nodes of the member a job may use.")
+    node: Resources = Field(description="Allocatable of one such node, e.g. {pods: 110, cpu: 124, memory: 920Gi, nvidia.com/gpu: 8}.")
+
+
+class JobFailover(Model):
+    """Karmada application failover for a job (PropagationPolicy failover.application at v1.18.2): once the job
+    has been unhealthy (its Failed condition / FAILED state) for tolerationSeconds in a member, Karmada evicts
+    it there and schedules it to the next cluster group."""
+
+    to: list[Name] = Field(min_length=1, description="jobs.failoverMembers the job may move to (one cluster group, after the hybrid cluster).")
+    toleration_seconds: int = Field(default=60, ge=0, le=86_400, description="How long the job may stay failed before it moves.")
+    purge_mode: Literal["Directly", "Gracefully", "Never"] = Field(default="Directly", description="Directly: the failed copy is deleted at once (its pods are done).")
+
+
 class Spark(Model):
     """What a SparkApplication adds to a job: the program to submit (spark-operator v2.5.2 CRD, v1beta2)."""
 
@@ -143,6 +165,7 @@ class Job(Model):
     schedule_timeout_seconds: int = Field(default=600, ge=1, le=86_400, description="PodGroup scheduleTimeoutSeconds.")
     backoff_limit: int = Field(default=3, ge=0, le=100)
     spark: Optional[Spark] = Field(default=None, description="kind SparkApplication only: the program; replicas = 1 driver + executors.")
+    failover: Optional[JobFailover] = Field(default=None, description="Reschedule the job to another Fleet member when it fails (PyTorchJob, TFJob, SparkApplication).")
 
     @model_validator(mode="after")
     def _spark(self) -> "Job":
@@ -222,6 +245,7 @@ class Jobs(Model):
     gang_scheduler: Optional[GangScheduler] = Field(default=None, description="The gang mechanism the hybrid cluster runs; none: gang jobs are refused.")
     training_operator: Optional[TrainingOperator] = Field(default=None, description="Installed in the hybrid cluster; PyTorchJobs and TFJobs need it.")
     spark_operator: Optional[SparkOperator] = Field(default=None, description="Installed in the hybrid cluster; SparkApplications need it.")
+    failover_members: list[FailoverMember] = Field(default_factory=list, description="Fleet members jobs may fail over to.")
     metric_sources: list[MetricSource] = Field(default_factory=list, description="Metrics adapters installed on the Fleet; autoscaling may use only these.")
     priority_classes: list[PriorityClassSpec] = Field(default_factory=list)
     tenants: list[Tenant] = Field(default_factory=list)
