@@ -1,5 +1,5 @@
-"""AI jobs: the objects of ``jobs`` (tenants, priority classes, PyTorchJobs, batch Jobs, inference
-services) and the checks that need the whole platform (capacity, Fleet). Pure code.
+"""AI jobs: the objects of ``jobs`` (tenants, priority classes, PyTorchJobs, TFJobs, SparkApplications, batch
+Jobs, inference services) and the checks that need the whole platform (capacity, Fleet). Pure code.
 
 Where things run. Every job and service runs in the hybrid cluster (the registered IDC cluster, whose
 tiers are the IDC's own nodes, the cloud GPU pools and the elastic pools that join it). A job is placed
@@ -12,13 +12,15 @@ same workloads, ResourceQuotas and PriorityClasses go straight to the hybrid clu
 Fleet can do (failover, FederatedHPA) is refused.
 
 Sources, at the versions rendered (schemas stored under tests/data/, checked by tests/test_jobs.py):
-* PyTorchJob: kubeflow/training-operator@v1.8.1:manifests/base/crds/kubeflow.org_pytorchjobs.yaml.
+* PyTorchJob, TFJob: kubeflow/training-operator@v1.8.1:manifests/base/crds/kubeflow.org_{pytorchjobs,tfjobs}.yaml.
+* SparkApplication: kubeflow/spark-operator@v2.5.2:charts/spark-operator-chart/crds/sparkoperator.k8s.io_sparkapplications.yaml.
 * PodGroup + the pod label ``scheduling.x-k8s.io/pod-group``: kubernetes-sigs/scheduler-plugins@v0.28.9:
   config/crd/bases/scheduling.x-k8s.io_podgroups.yaml, apis/scheduling/v1alpha1/types.go ``PodGroupLabel``.
   For a PyTorchJob the operator (started with ``--gang-scheduler-name``) creates the PodGroup itself from
   ``runPolicy.schedulingPolicy`` and labels the pods (training-operator@v1.8.1:pkg/controller.v1/control/
   podgroup_control.go); a batch Job gets a PodGroup from here.
-* Karmada objects: karmada-io/karmada@v1.18.2:charts/karmada/_crds/bases/ (policy, autoscaling).
+* Karmada objects: karmada-io/karmada@v1.18.2:charts/karmada/_crds/bases/ (policy, autoscaling); a job's failover
+  is Karmada's application failover (HEALTH_INTERPRETED below).
 * ACK's Fleet-level gang and queue (``customSchedulingType: Gang``, ``suspension.scheduling: true``) on
   ``policy.one.alibabacloud.com/v1alpha1``: Alibaba Cloud help, "Schedule multi-cluster PyTorchJobs with
   gang scheduling and Kube Queue"; no public CRD schema (hybrid/unconfirmed.py ``jobs.ackPolicyFields``).
