@@ -444,6 +444,19 @@ def test_a_gang_that_fills_the_idc_exactly_fits_and_one_more_pod_does_not():
     assert line.startswith("jobs.jobs[0].replicas: 41 pods of {cpu: 64, memory: 480Gi, nvidia.com/gpu: 8} do not fit whole")
 
 
+def test_the_pretraining_gang_is_bound_by_the_idcs_cpu():
+    # llm-pretrain's pod {24 CPU, 160Gi, 1 GPU} against the IDC's allocatable {5120 CPU, 40Ti, 320 GPU}:
+    # 5120 / 24 = 213, 40960 / 160 = 256, 320 / 1 = 320, so 213 pods fit whole and 214 do not; no cloud
+    # tier holds more than a few dozen such pods.
+    raw = stack_raw("prod")
+    raw["jobs"]["tenants"][0]["maxGpus"] = 400
+    raw["jobs"]["jobs"][2]["replicas"] = 213
+    load(raw)
+    raw["jobs"]["jobs"][2]["replicas"] = 214
+    (line,) = issues(raw)
+    assert line.startswith("jobs.jobs[2].replicas: 214 pods of {cpu: 24, memory: 160Gi, nvidia.com/gpu: 1} do not fit whole in any tier")
+
+
 def test_a_named_tier_too_small_is_refused():
     # cn-beijing-elastic: 8 nodes of one A10 each (maxSize 8): 9 one-GPU pods do not fit.
     raw = stack_raw("prod")
