@@ -62,6 +62,12 @@ class AiJobs(pulumi.ComponentResource):
             return dep
         if kind == "Service":
             return k8s.core.v1.Service(rname, metadata=meta, spec=doc["spec"], opts=after)
+        if kind == "ServiceAccount":
+            return k8s.core.v1.ServiceAccount(rname, metadata=meta, opts=opts)
+        if kind == "Role":
+            return k8s.rbac.v1.Role(rname, metadata=meta, rules=doc["rules"], opts=opts)
+        if kind == "RoleBinding":
+            return k8s.rbac.v1.RoleBinding(rname, metadata=meta, subjects=doc["subjects"], role_ref=doc["roleRef"], opts=opts)
         if kind == "NetworkPolicy":
             return k8s.networking.v1.NetworkPolicy(rname, metadata=meta, spec=doc["spec"], opts=opts)
         if kind == "Job":

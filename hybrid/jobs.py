@@ -1,5 +1,5 @@
-"""AI jobs: the objects of ``jobs`` (tenants, priority classes, PyTorchJobs, batch Jobs, inference
-services) and the checks that need the whole platform (capacity, Fleet). Pure code.
+"""AI jobs: the objects of ``jobs`` (tenants, priority classes, PyTorchJobs, TFJobs, SparkApplications, batch
+Jobs, inference services) and the checks that need the whole platform (capacity, Fleet). Pure code.
 
 Where things run. Every job and service runs in the hybrid cluster (the registered IDC cluster, whose
 tiers are the IDC's own nodes, the cloud GPU pools and the elastic pools that join it). A job is placed
@@ -12,13 +12,15 @@ same workloads, ResourceQuotas and PriorityClasses go straight to the hybrid clu
 Fleet can do (failover, FederatedHPA) is refused.
 
 Sources, at the versions rendered (schemas stored under tests/data/, checked by tests/test_jobs.py):
-* PyTorchJob: kubeflow/training-operator@v1.8.1:manifests/base/crds/kubeflow.org_pytorchjobs.yaml.
+* PyTorchJob, TFJob: kubeflow/training-operator@v1.8.1:manifests/base/crds/kubeflow.org_{pytorchjobs,tfjobs}.yaml.
+* SparkApplication: kubeflow/spark-operator@v2.5.2:charts/spark-operator-chart/crds/sparkoperator.k8s.io_sparkapplications.yaml.
 * PodGroup + the pod label ``scheduling.x-k8s.io/pod-group``: kubernetes-sigs/scheduler-plugins@v0.28.9:
   config/crd/bases/scheduling.x-k8s.io_podgroups.yaml, apis/scheduling/v1alpha1/types.go ``PodGroupLabel``.
   For a PyTorchJob the operator (started with ``--gang-scheduler-name``) creates the PodGroup itself from
   ``runPolicy.schedulingPolicy`` and labels the pods (training-operator@v1.8.1:pkg/controller.v1/control/
   podgroup_control.go); a batch Job gets a PodGroup from here.
-* Karmada objects: karmada-io/karmada@v1.18.2:charts/karmada/_crds/bases/ (policy, autoscaling).
+* Karmada objects: karmada-io/karmada@v1.18.2:charts/karmada/_crds/bases/ (policy, autoscaling); a job's failover
+  is Karmada's application failover (HEALTH_INTERPRETED below).
 * ACK's Fleet-level gang and queue (``customSchedulingType: Gang``, ``suspension.scheduling: true``) on
   ``policy.one.alibabacloud.com/v1alpha1``: Alibaba Cloud help, "Schedule multi-cluster PyTorchJobs with
   gang scheduling and Kube Queue"; no public CRD schema (hybrid/unconfirmed.py ``jobs.ackPolicyFields``).
@@ -33,8 +35,8 @@ from hybrid import unconfirmed
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.errors import ConfigIssue
 from hybrid.fleet import FEDERATED_HPA_API, POLICY_APIS, PRIORITY_CLASS_API, policy_api_version
-from hybrid.model.jobs import GangScheduler, Job, Jobs, Service, Tenant
-from hybrid.placement_capacity import AggregateCapacity, CapacitySource, FixedCapacity, normalise_request, parse_quantity
+from hybrid.model.jobs import FailoverMember, GangScheduler, Job, Jobs, MetricSource, Service, Tenant
+from hybrid.placement_capacity import AggregateCapacity, CapacitySource, FixedCapacity, Node, NodeCapacity, normalise_request, parse_quantity
 from hybrid.placement_platform import ELASTIC_SUFFIX, TIER_CLOUD, TIER_ELASTIC, TIER_IDC, elastic_capacity, fleet_clusters
 
 if TYPE_CHECKING:
@@ -42,8 +44,36 @@ if TYPE_CHECKING:
 
 GPU = "nvidia.com/gpu"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "pulumi"}
-# source: kubeflow/training-operator@v1.8.1:manifests/base/crds/kubeflow.org_pytorchjobs.yaml
+# source: kubeflow/training-operator@v1.8.1:manifests/base/crds/kubeflow.org_pytorchjobs.yaml, kubeflow.org_tfjobs.yaml
 PYTORCHJOB_API = "kubeflow.org/v1"
+TRAINING_API = PYTORCHJOB_API
+
+
+@dataclass(frozen=True)
+class TrainingKind:
+    """How the training-operator v1.8.1 reads a kind: its replica-specs field, the replica type that
+    coordinates (one pod), the workers' type and the container it finds by name."""
+
+    specs: str
+    leader: str
+    worker: str
+    container: str
+
+
+# source: kubeflow/training-operator@v1.8.1:pkg/apis/kubeflow.org/v1/pytorch_types.go (pytorchReplicaSpecs,
+# PyTorchJobReplicaTypeMaster / Worker, PyTorchJobDefaultContainerName "pytorch") and tensorflow_types.go
+# (tfReplicaSpecs, TFJobReplicaTypeChief / Worker, TFJobDefaultContainerName "tensorflow"). TFJob: Chief +
+# Workers, no parameter servers (all-reduce, MultiWorkerMirroredStrategy): every pod holds GPUs.
+TRAINING_KINDS = {
+    "PyTorchJob": TrainingKind("pytorchReplicaSpecs", "Master", "Worker", "pytorch"),
+    "TFJob": TrainingKind("tfReplicaSpecs", "Chief", "Worker", "tensorflow"),
+}
+# source: kubeflow/spark-operator@v2.5.2:charts/spark-operator-chart/crds/sparkoperator.k8s.io_sparkapplications.yaml
+SPARK_API = "sparkoperator.k8s.io/v1beta2"
+# What a Spark driver does in its namespace: create and watch its executors, their services, configmaps and
+# volumes (source: kubeflow/spark-operator@v2.5.2:charts/spark-operator-chart/templates/spark/rbac.yaml).
+SPARK_DRIVER_RULES = [{"apiGroups": [""], "resources": ["pods", "configmaps", "persistentvolumeclaims", "services"],
+                       "verbs": ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]}]
 # source: kubernetes-sigs/scheduler-plugins@v0.28.9:config/crd/bases/scheduling.x-k8s.io_podgroups.yaml
 PODGROUP_API = "scheduling.x-k8s.io/v1alpha1"
 # source: kubernetes-sigs/scheduler-plugins@v0.28.9:apis/scheduling/v1alpha1/types.go (PodGroupLabel)
@@ -61,6 +91,16 @@ ACK_POLICY_GROUP = POLICY_APIS["ack"].split("/", 1)[0]
 # pods (placement.serverlessReplicas), not nodes the coscheduling plugin reserves whole.
 GANG_TIERS = (TIER_IDC, TIER_CLOUD, TIER_ELASTIC)
 JOB_PRIORITY_PROPAGATION = "hybrid-gpu-job-priority-classes"
+# Kinds Karmada v1.18.2 interprets the health of (pkg/resourceinterpreter/default/thirdparty/resourcecustomizations/
+# kubeflow.org/v1/{PyTorchJob,TFJob}, sparkoperator.k8s.io/v1beta2/SparkApplication: unhealthy once Failed / FAILED).
+# The application failover controller skips any other kind (pkg/controllers/applicationfailover/
+# rb_application_failover_controller.go bindingFilter: InterpretHealth hook enabled, propagateDeps true); its
+# native interpreters (pkg/resourceinterpreter/default/native/healthy.go) have none for batch/v1 Job.
+HEALTH_INTERPRETED = ("PyTorchJob", "TFJob", "SparkApplication")
+OPERATOR_OF = {"PyTorchJob": "training-operator", "TFJob": "training-operator", "SparkApplication": "spark-operator"}
+# Karmada's own metrics adapter (karmada-io/karmada@v1.18.2:cmd/metrics-adapter), which serves resource and
+# custom metrics gathered from the members, not external ones.
+KARMADA_METRICS_ADAPTER = "karmada-metrics-adapter"
 
 
 def fleet_policy_api(p: "Platform") -> str:
@@ -156,6 +196,14 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
     if len(set(namespaces)) != len(namespaces):
         yield ConfigIssue("jobs.tenants", "two tenants share a namespace; a namespace has one quota.", "give each tenant its own namespace.")
     yield from _tenant_capacity(p, j.tenants)
+    seen_members: set[str] = set()
+    for i, fm in enumerate(j.failover_members):
+        if fm.member not in fleet.members:
+            yield ConfigIssue(f"jobs.failoverMembers[{i}].member", f"{fm.member} is not a Fleet member (registration.fleet.members: {sorted(fleet.members) or 'none'}).",
+                              "name one of those; the hybrid cluster itself is where the jobs start.")
+        if fm.member in seen_members:
+            yield ConfigIssue(f"jobs.failoverMembers[{i}].member", f"{fm.member} is listed twice.", "list each member once.")
+        seen_members.add(fm.member)
     all_tiers = tiers(p)
     names = set()
     for i, job in enumerate(j.jobs):
@@ -164,17 +212,19 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         if (job.tenant, job.name) in names:
             yield ConfigIssue(f"{path}.name", f"{job.name} is declared twice for tenant {job.tenant}.", "give each job a unique name.")
         names.add((job.tenant, job.name))
-        if job.kind == "PyTorchJob" and j.training_operator is None:
-            yield ConfigIssue(f"{path}.kind", "a PyTorchJob needs the Kubeflow training-operator in the hybrid cluster, and jobs.trainingOperator declares none.",
+        if job.kind in TRAINING_KINDS and j.training_operator is None:
+            yield ConfigIssue(f"{path}.kind", f"a {job.kind} needs the Kubeflow training-operator in the hybrid cluster, and jobs.trainingOperator declares none.",
                               "install it and declare jobs.trainingOperator {version: v1.8.1, gangSchedulerName}, or run the job as kind: Job.")
-        elif (job.kind == "PyTorchJob" and job.gang and j.training_operator is not None and j.gang_scheduler is not None
+        elif (job.kind in TRAINING_KINDS and job.gang and j.training_operator is not None and j.gang_scheduler is not None
               and j.training_operator.gang_scheduler_name != j.gang_scheduler.scheduler_name):
             yield ConfigIssue("jobs.trainingOperator.gangSchedulerName",
                               f"is {j.training_operator.gang_scheduler_name}, but the gang scheduler is {j.gang_scheduler.scheduler_name}: the operator "
                               "gives pods without a schedulerName that name and makes volcano PodGroups for 'volcano' "
                               "(kubeflow/training-operator@v1.8.1:cmd/training-operator.v1/main.go), so the two must agree.",
                               f"set it to {j.gang_scheduler.scheduler_name} (and start the operator with --gang-scheduler-name={j.gang_scheduler.scheduler_name}).")
-        if job.gang and j.gang_scheduler is None:
+        if job.kind == "SparkApplication":
+            yield from _spark_checks(path, job, j)
+        elif job.gang and j.gang_scheduler is None:
             yield ConfigIssue(f"{path}.gang", "no gang scheduler is declared for the hybrid cluster, so nothing would hold the pods back until all fit.",
                               "declare jobs.gangScheduler (kind: scheduler-plugins, installed in the IDC cluster) or set gang: false.")
         if job.queued and not (on_fleet and _ack(fleet_policy_api(p))):
@@ -182,6 +232,8 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
                               f"({ACK_POLICY_GROUP}) asks for (suspension.scheduling); this stack "
                               + ("declares nothing on the Fleet." if not on_fleet else f"uses {fleet_policy_api(p)}, whose PropagationPolicy has no such field."),
                               "set queued: false (the job is admitted at once, its tenant's quota still caps it), or use ACK's Fleet policy API.")
+        if job.failover is not None:
+            yield from _failover_checks(path, job, j, on_fleet)
         if job.tier is not None and job.tier not in {t.name for t in all_tiers}:
             yield ConfigIssue(f"{path}.tier", f"{job.tier} is not a tier of the hybrid cluster a gang can use ({', '.join(t.name for t in all_tiers)}).",
                               "name one of those, or drop tier to take the first that fits.")
@@ -196,7 +248,17 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
         if t is not None and total > t.max_gpus:
             yield ConfigIssue(f"{path}.replicas", f"the job needs {total} GPUs at once, above tenant {t.name}'s maxGpus {t.max_gpus}: its quota would never admit it.",
                               f"lower replicas or raise jobs.tenants[{j.tenants.index(t)}].maxGpus.")
-    sources = {m.name: m for m in j.metric_sources}
+    sources: dict[str, list[MetricSource]] = {}
+    for i, ms in enumerate(j.metric_sources):
+        if any(o.type == ms.type for o in sources.get(ms.name, [])):
+            yield ConfigIssue(f"jobs.metricSources[{i}]", f"{ms.name} is listed twice for {ms.type} metrics.", "list each adapter once per metrics API.")
+        sources.setdefault(ms.name, []).append(ms)
+        if ms.type == "External" and ms.name == KARMADA_METRICS_ADAPTER:
+            yield ConfigIssue(f"jobs.metricSources[{i}].type", f"{KARMADA_METRICS_ADAPTER} v1.18.2 serves no external metrics: its APIService registers "
+                              "metrics.k8s.io and custom.metrics.k8s.io only (artifacts/deploy/karmada-metrics-adapter-apiservice.yaml) and its "
+                              "external provider answers 'still not implement it' (pkg/metricsadapter/provider/externalmetrics.go).",
+                              "serve External metrics from an adapter registered for external.metrics.k8s.io on the Fleet (e.g. prometheus-adapter "
+                              "with externalRules) and name that one, or use type: Pods.")
     for i, svc in enumerate(j.services):
         path = f"jobs.services[{i}]"
         yield from _refs(path, svc.tenant, svc.priority_class, tenants, classes)
@@ -211,14 +273,79 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
                               "the ResourceQuota would reject the pods the autoscaler adds.",
                               f"lower it or raise jobs.tenants[{j.tenants.index(t)}].maxGpus.")
         for k, m in enumerate(svc.autoscaling.metrics if svc.autoscaling else []):
-            src = sources.get(m.source)
+            listed = sources.get(m.source)
             mp = f"{path}.autoscaling.metrics[{k}]"
-            if src is None:
+            src = metric_source(j, m.source, m.metric)
+            if listed is None:
                 yield ConfigIssue(f"{mp}.source", f"metric source {m.source} is not installed (jobs.metricSources lists {sorted(sources) or 'none'}).",
                                   "install the adapter and list it in jobs.metricSources, or use a listed source.")
-            elif m.metric not in src.metrics:
-                yield ConfigIssue(f"{mp}.metric", f"{m.source} does not serve {m.metric} (it serves {', '.join(src.metrics)}).",
+            elif src is None:
+                served = [x for ms in listed for x in ms.metrics]
+                yield ConfigIssue(f"{mp}.metric", f"{m.source} does not serve {m.metric} (it serves {', '.join(served)}).",
                                   f"add {m.metric} to the source's metrics once its adapter rule exists, or use one of those.")
+
+
+def member_capacity(fm: FailoverMember) -> NodeCapacity:
+    return NodeCapacity(tuple(Node(dict(fm.node)) for _ in range(fm.gpu_nodes)))
+
+
+def _failover_checks(path: str, job: Job, j: Jobs, on_fleet: bool) -> Iterable[ConfigIssue]:
+    fo = job.failover
+    assert fo is not None
+    if not on_fleet:
+        yield ConfigIssue(f"{path}.failover", "job failover is Karmada's application failover on the Fleet, and this stack declares nothing on the Fleet.",
+                          "set registration.fleet.apply: true, or drop failover.")
+    if job.kind not in HEALTH_INTERPRETED:
+        yield ConfigIssue(f"{path}.failover", f"Karmada v1.18.2 interprets no health of a {job.kind} (pkg/resourceinterpreter/default/native/healthy.go "
+                          "has none for batch/v1 Job), and its application failover controller skips such bindings, so the job would never move.",
+                          "drop failover (backoffLimit retries it in place), or run it as a PyTorchJob, TFJob or SparkApplication.")
+        return
+    members = {fm.member: fm for fm in j.failover_members}
+    gs = j.gang_scheduler
+    need = normalise_request(job.request)
+    for k, name in enumerate(fo.to):
+        at = f"{path}.failover.to[{k}]"
+        fm = members.get(name)
+        if fm is None:
+            yield ConfigIssue(at, f"{name} is not in jobs.failoverMembers ({sorted(members) or 'none'}).",
+                              "declare what the member runs in jobs.failoverMembers, or name a declared one.")
+            continue
+        op = OPERATOR_OF[job.kind]
+        if op not in fm.operators:
+            yield ConfigIssue(at, f"{name} runs no {op} (jobs.failoverMembers: {', '.join(fm.operators)}), so the {job.kind} would never run there.",
+                              f"install {op} in {name} and list it, or fail over to another member.")
+        if job.gang and gs is not None and fm.gang_scheduler_name != gs.scheduler_name:
+            yield ConfigIssue(at, f"the job's pods name scheduler {gs.scheduler_name}, and {name} runs "
+                              + (f"{fm.gang_scheduler_name}" if fm.gang_scheduler_name else "no scheduler-plugins scheduler") + ": its pods would stay Pending.",
+                              f"run scheduler-plugins' Coscheduling as {gs.scheduler_name} in {name} and set its gangSchedulerName, or fail over elsewhere.")
+        if member_capacity(fm).replicas_for(need) < job.replicas:
+            yield ConfigIssue(at, f"{job.replicas} pods do not fit whole on {name}'s {fm.gpu_nodes} GPU nodes (jobs.failoverMembers), even empty.",
+                              "fail over to a member that can hold the whole job, or lower replicas.")
+
+
+def metric_source(j: Jobs, source: str, metric: str) -> Optional[MetricSource]:
+    """The jobs.metricSources entry named ``source`` that serves ``metric`` (an adapter may be listed once
+    per metrics API: Pods on custom.metrics.k8s.io, External on external.metrics.k8s.io)."""
+    return next((ms for ms in j.metric_sources if ms.name == source and metric in ms.metrics), None)
+
+
+def _spark_checks(path: str, job: Job, j: Jobs) -> Iterable[ConfigIssue]:
+    if j.spark_operator is None:
+        yield ConfigIssue(f"{path}.kind", "a SparkApplication needs kubeflow's spark-operator (with its webhook) in the hybrid cluster, and jobs.sparkOperator declares none.",
+                          "install it and declare jobs.sparkOperator {version: v2.5.2}, or run the job as kind: Job.")
+    if job.gang:
+        yield ConfigIssue(f"{path}.gang", "a SparkApplication cannot be a gang: spark-operator v2.5.2's scheduler-plugins integration makes a PodGroup "
+                          "of minMember 1 (internal/scheduler/kubescheduler/scheduler.go), which holds the driver only, and the driver "
+                          "creates its executors after it starts.", "set gang: false (the job still runs whole in one tier), or run it as kind: Job.")
+    cpu = parse_quantity(job.request.get("cpu", "0"))
+    if cpu < 1 or cpu.denominator != 1:
+        yield ConfigIssue(f"{path}.request.cpu", f"{job.request.get('cpu')} is not a whole number of cores; Spark's driver and executor cores "
+                          "(spark.*.cores, the CRD's integer cores) are whole.", "request whole cores, e.g. cpu: \"8\".")
+    assert job.spark is not None
+    mem = parse_quantity(job.request.get("memory", "0")) / 2**20
+    if mem <= job.spark.memory_overhead_mib:
+        yield ConfigIssue(f"{path}.request.memory", f"{job.request.get('memory')} leaves no JVM heap above spark.memoryOverheadMib {job.spark.memory_overhead_mib} MiB.",
+                          "request more memory or lower spark.memoryOverheadMib.")
 
 
 def _refs(path: str, tenant: str, cls: str | None, tenants: Mapping[str, Tenant], classes: set[str]) -> Iterable[ConfigIssue]:
@@ -342,29 +469,75 @@ class JobsPlan:
     def _gang(self, job: Job) -> bool:
         return self._gang_scheduler(job) is not None
 
-    def pytorchjob(self, jp: JobPlan) -> dict[str, Any]:
+    def training_job(self, jp: JobPlan) -> dict[str, Any]:
+        """A PyTorchJob or TFJob: one leader pod plus replicas-1 workers, all alike."""
         job = jp.job
+        tk = TRAINING_KINDS[job.kind]
         gs = self._gang_scheduler(job)
         sched = gs.scheduler_name if gs is not None else None
 
-        def replica(role: str, n: int) -> dict[str, Any]:
-            # The operator finds the training container by name (kubeflow/training-operator@v1.8.1:
-            # pkg/apis/kubeflow.org/v1/pytorch_types.go PyTorchJobDefaultContainerName = "pytorch").
-            pod = _pod(job.name, _container("pytorch", job.image, job.request, job.command), jp.tier.affinity,
+        def replica(n: int) -> dict[str, Any]:
+            # The operator finds the training container by its kind's default name (TRAINING_KINDS).
+            pod = _pod(job.name, _container(tk.container, job.image, job.request, job.command), jp.tier.affinity,
                        job.priority_class, sched, None, None)
             return {"replicas": n, "restartPolicy": "OnFailure", "template": pod}
 
-        specs = {"Master": replica("Master", 1)}
+        specs = {tk.leader: replica(1)}
         if job.replicas > 1:
-            specs["Worker"] = replica("Worker", job.replicas - 1)
+            specs[tk.worker] = replica(job.replicas - 1)
         run: dict[str, Any] = {"cleanPodPolicy": "None", "backoffLimit": job.backoff_limit, "suspend": False}
         if self._gang(job):
             policy: dict[str, Any] = {"minAvailable": job.replicas, "scheduleTimeoutSeconds": job.schedule_timeout_seconds}
             if job.priority_class:
                 policy["priorityClass"] = job.priority_class
             run["schedulingPolicy"] = policy
-        return {"apiVersion": PYTORCHJOB_API, "kind": "PyTorchJob", "metadata": _meta(job.name, jp.namespace),
-                "spec": {"runPolicy": run, "pytorchReplicaSpecs": specs}}
+        return {"apiVersion": TRAINING_API, "kind": job.kind, "metadata": _meta(job.name, jp.namespace),
+                "spec": {"runPolicy": run, tk.specs: specs}}
+
+    def spark_application(self, jp: JobPlan) -> list[dict[str, Any]]:
+        """A SparkApplication (1 driver + replicas-1 executors, all in the job's tier) and its driver's
+        ServiceAccount, Role and RoleBinding. The pod fields are the CRD's; the operator's webhook puts
+        them on the pods (spark-operator@v2.5.2:internal/webhook/sparkpod_defaulter.go)."""
+        job = jp.job
+        sp = job.spark
+        assert sp is not None
+        cores = int(parse_quantity(job.request["cpu"]))
+        heap = int(parse_quantity(job.request["memory"]) / 2**20) - sp.memory_overhead_mib
+        sa = f"{job.name}-spark"
+        labels = {"app.kubernetes.io/name": job.name}
+
+        def pod(extra: dict[str, Any]) -> dict[str, Any]:
+            # Pod memory = memory + memoryOverhead (Spark's request and limit): request.memory in total.
+            d: dict[str, Any] = {"cores": cores, "coreLimit": str(cores), "memory": f"{heap}m", "memoryOverhead": f"{sp.memory_overhead_mib}m",
+                                 "labels": dict(labels),
+                                 "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": dict(jp.tier.affinity)}},
+                                 "podSecurityContext": {"runAsNonRoot": True, "runAsUser": RUN_AS_USER, "runAsGroup": RUN_AS_USER,
+                                                        "seccompProfile": {"type": "RuntimeDefault"}},
+                                 # Spark writes its scratch and work dirs into the image: no read-only root.
+                                 "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}}
+            if job.priority_class:
+                d["priorityClassName"] = job.priority_class
+            return {**d, **extra}
+
+        executor = pod({"instances": job.replicas - 1})
+        if gpus(job.request):
+            executor["gpu"] = {"name": GPU, "quantity": gpus(job.request)}  # the driver plans, the executors compute
+        spec: dict[str, Any] = {"type": sp.type, "mode": "cluster", "image": job.image, "imagePullPolicy": "Always",
+                                "sparkVersion": sp.spark_version, "mainApplicationFile": sp.main_application_file,
+                                "restartPolicy": {"type": "OnFailure", "onFailureRetries": job.backoff_limit,
+                                                  "onSubmissionFailureRetries": job.backoff_limit},
+                                "driver": pod({"serviceAccount": sa}), "executor": executor}
+        if sp.main_class:
+            spec["mainClass"] = sp.main_class
+        if job.command:
+            spec["arguments"] = list(job.command)
+        ns = jp.namespace
+        return [{"apiVersion": SPARK_API, "kind": "SparkApplication", "metadata": _meta(job.name, ns), "spec": spec},
+                {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(sa, ns)},
+                {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(sa, ns), "rules": SPARK_DRIVER_RULES},
+                {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": _meta(sa, ns),
+                 "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns}],
+                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": sa}}]
 
     def batch_job(self, jp: JobPlan) -> dict[str, Any]:
         job = jp.job
@@ -400,8 +573,10 @@ class JobsPlan:
     def workloads(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for jp in self.jobs:
-            if jp.job.kind == "PyTorchJob":
-                out.append(self.pytorchjob(jp))
+            if jp.job.kind in TRAINING_KINDS:
+                out.append(self.training_job(jp))
+            elif jp.job.kind == "SparkApplication":
+                out.extend(self.spark_application(jp))
             else:
                 if self._gang(jp.job):
                     out.append(self.podgroup(jp))
@@ -436,13 +611,20 @@ class JobsPlan:
     # Fleet -------------------------------------------------------------------
     def propagation(self, name: str, namespace: str, selectors: list[dict[str, Any]], member: Any, *,
                     gang: bool = False, queued: bool = False, priority_class: str | None = None,
-                    failover: Any = None, replicas: bool = False) -> dict[str, Any]:
+                    failover: Any = None, replicas: bool = False, whole: bool = False,
+                    failover_to: Sequence[str] = ()) -> dict[str, Any]:
         api = fleet_policy_api(self.p)
         placement: dict[str, Any] = {"clusterAffinity": {"clusterNames": [member]}}
-        if gang:
-            # Karmada v1.18.2 has no replica interpreter for PyTorchJob (none in pkg/resourceinterpreter/default/
-            # thirdparty), so it propagates the template whole; for a Job it divides parallelism. One cluster
-            # group keeps every pod in one member either way.
+        if failover_to:
+            # Ordered groups: the hybrid cluster first; once application failover has evicted the job there,
+            # Karmada's ClusterEviction filter (pkg/scheduler/framework/plugins/clustereviction) rules it out and
+            # the scheduler takes the next group (the failover members).
+            placement = {"clusterAffinities": [{"affinityName": "hybrid", "clusterNames": [member]},
+                                               {"affinityName": "failover", "clusterNames": list(failover_to)}]}
+        if gang or whole:
+            # Karmada v1.18.2 interprets no replicas of PyTorchJob, TFJob or SparkApplication (its thirdparty
+            # customizations give health, status, dependencies, components), so it propagates those templates
+            # whole; for a Job it divides parallelism. One cluster group keeps every pod in one member either way.
             placement["spreadConstraints"] = [{"spreadByField": "cluster", "maxGroups": 1, "minGroups": 1}]
         if replicas:
             placement["replicaScheduling"] = {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
@@ -471,13 +653,35 @@ class JobsPlan:
                 spec[outer] = {inner: True}
         return {"apiVersion": api, "kind": "PropagationPolicy", "metadata": _meta(name, namespace), "spec": spec}
 
+    def failover_ids(self, job: Job) -> list[str]:
+        """Cluster ids (the Fleet's member names) of the job's failover members, in the job's order."""
+        if job.failover is None:
+            return []
+        return [self.p.registration.fleet.members[n].cluster_id for n in job.failover.to]
+
+    def override_policy(self, jp: JobPlan, selector: dict[str, Any]) -> dict[str, Any]:
+        """On the failover members, the pods lose the hybrid tier's node affinity: its labels (the cloud-node
+        label, the pool label) are the hybrid cluster's. Karmada v1.18.2 OverridePolicy, plaintext remove."""
+        job = jp.job
+        if job.kind in TRAINING_KINDS:
+            tk = TRAINING_KINDS[job.kind]
+            roles = [tk.leader] + ([tk.worker] if job.replicas > 1 else [])
+            paths = [f"/spec/{tk.specs}/{r}/template/spec/affinity" for r in roles]
+        else:
+            paths = ["/spec/driver/affinity", "/spec/executor/affinity"]
+        return {"apiVersion": fleet_policy_api(self.p), "kind": "OverridePolicy", "metadata": _meta(job.name, jp.namespace),
+                "spec": {"resourceSelectors": [selector],
+                         "overrideRules": [{"targetCluster": {"clusterNames": self.failover_ids(job)},
+                                            "overriders": {"plaintext": [{"path": path, "operator": "remove"} for path in paths]}}]}}
+
     def federated_hpa(self, svc: Service) -> dict[str, Any]:
         a = svc.autoscaling
         assert a is not None
-        kinds = {m.name: m.type for m in self.j.metric_sources}
         metrics = []
         for m in a.metrics:
-            kind = kinds[m.source]
+            src = metric_source(self.j, m.source, m.metric)
+            assert src is not None, "checked by hybrid.jobs.check"
+            kind = src.type
             key = "pods" if kind == "Pods" else "external"
             metrics.append({"type": kind, key: {"metric": {"name": m.metric}, "target": {"type": "AverageValue", "averageValue": m.average_value}}})
 
@@ -504,20 +708,28 @@ class JobsPlan:
         api = fleet_policy_api(self.p)
         out: list[dict[str, Any]] = self.priority_classes()
         if out:
+            # The failover members too: a pod naming a PriorityClass its cluster lacks is refused at admission.
+            others = sorted({i for jp in self.jobs for i in self.failover_ids(jp.job)})
             out.append({"apiVersion": api, "kind": "ClusterPropagationPolicy", "metadata": _meta(JOB_PRIORITY_PROPAGATION),
                         "spec": {"resourceSelectors": [{"apiVersion": PRIORITY_CLASS_API, "kind": "PriorityClass", "name": c["metadata"]["name"]} for c in out],
-                                 "placement": {"clusterAffinity": {"clusterNames": [member]}}}})
+                                 "placement": {"clusterAffinity": {"clusterNames": [member, *others]}}}})
         out.extend(self.federated_quota(t, member) for t in self.j.tenants)
         out.extend(self.workloads())
         for jp in self.jobs:
             job = jp.job
-            kind_api = (PYTORCHJOB_API, "PyTorchJob") if job.kind == "PyTorchJob" else ("batch/v1", "Job")
+            kind_api = (TRAINING_API, job.kind) if job.kind in TRAINING_KINDS else (SPARK_API, job.kind) if job.kind == "SparkApplication" else ("batch/v1", "Job")
             sel = [{"apiVersion": kind_api[0], "kind": kind_api[1], "name": job.name}]
+            if job.kind == "SparkApplication":
+                sel += [{"apiVersion": api, "kind": k, "name": f"{job.name}-spark"}
+                        for api, k in (("v1", "ServiceAccount"), ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "RoleBinding"))]
             if job.kind == "Job" and self._gang(job):
                 sel.append({"apiVersion": PODGROUP_API, "kind": "PodGroup", "name": job.name})
             sel.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "name": job.name})
             out.append(self.propagation(job.name, jp.namespace, sel, member, gang=self._gang(job), queued=job.queued,
-                                        priority_class=job.priority_class, replicas=job.kind == "Job"))
+                                        priority_class=job.priority_class, replicas=job.kind == "Job", whole=True,
+                                        failover=job.failover, failover_to=self.failover_ids(job)))
+            if job.failover is not None:
+                out.append(self.override_policy(jp, sel[0]))
         for svc in self.j.services:
             ns = self.ns[svc.tenant]
             sel = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": svc.name}, {"apiVersion": "v1", "kind": "Service", "name": svc.name},
@@ -536,21 +748,27 @@ class JobsPlan:
     def objects(self, member: Any = "@HYBRID_MEMBER@") -> list[dict[str, Any]]:
         return self.fleet_objects(member) if self.on_fleet else self.cluster_objects()
 
+    @staticmethod
+    def _job_failover(job: Job) -> str:
+        if job.failover is not None:
+            return f"{job.failover.purge_mode} after {job.failover.toleration_seconds}s to {', '.join(job.failover.to)}"
+        return "none (Job: no health interpreter)" if job.kind not in HEALTH_INTERPRETED else "none"
+
     def table(self) -> list[dict[str, str]]:
         """workload | kind | gang | queue/quota | priority | failover | autoscaling (docs and the plan)."""
         rows = []
         for jp in self.jobs:
             job = jp.job
             t = next(t for t in self.j.tenants if t.name == job.tenant)
-            gang = "none"
+            gang = "none (spark-operator holds the driver only)" if job.kind == "SparkApplication" else "none"
             if self._gang(job):
-                owner = "operator's PodGroup" if job.kind == "PyTorchJob" else "PodGroup"
+                owner = "operator's PodGroup" if job.kind in TRAINING_KINDS else "PodGroup"
                 gang = f"{owner} of {job.replicas} pods in tier {jp.tier.name}"
             if self._gang(job) and self.on_fleet:
                 gang += " + one Fleet cluster"
             rows.append({"workload": f"{jp.namespace}/{job.name}", "kind": job.kind, "gang": gang,
                          "queue/quota": (("Kube Queue (suspension.scheduling); " if job.queued else "") + f"{t.name} max {t.max_gpus} GPU"),
-                         "priority": job.priority_class or "-", "failover": "none (no health interpreter)", "autoscaling": "-"})
+                         "priority": job.priority_class or "-", "failover": self._job_failover(job), "autoscaling": "-"})
         for svc in self.j.services:
             t = next(t for t in self.j.tenants if t.name == svc.tenant)
             a = svc.autoscaling

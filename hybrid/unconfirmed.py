@@ -274,11 +274,11 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
                    "spec.customSchedulingType and spec.suspension.scheduling",
     ),
     "jobs.fleetServesCrds": Unconfirmed(
-        value="kubeflow.org/v1 PyTorchJob,scheduling.x-k8s.io/v1alpha1 PodGroup",
+        value="kubeflow.org/v1 PyTorchJob,kubeflow.org/v1 TFJob,scheduling.x-k8s.io/v1alpha1 PodGroup",
         used_by="hybrid/jobs.py",
         why="resource templates need their CRD on the Fleet's apiserver. Alibaba's Fleet PyTorchJob page submits "
-            "PyTorchJobs to the Fleet (so it serves that kind once set up as the page says); that the Fleet serves "
-            "scheduler-plugins' PodGroup, which a batch Job's gang travels with, is not documented",
+            "PyTorchJobs to the Fleet (so it serves that kind once set up as the page says); that it serves the "
+            "training-operator's TFJob CRD too, and scheduler-plugins' PodGroup, which a batch Job's gang travels with, is not documented",
         confirm_by="`kubectl api-resources --api-group=kubeflow.org` and `--api-group=scheduling.x-k8s.io` against the "
                    "Fleet; apply kubernetes-sigs/scheduler-plugins@v0.28.9 config/crd/bases/scheduling.x-k8s.io_podgroups.yaml "
                    "there if it is missing",

@@ -237,12 +237,19 @@ K8S_NAMESPACED: dict[str, bool] = {
     "core/v1:Service": True,
     "batch/v1:Job": True,
     # AI jobs (docs/jobs.md): scopes from the vendored CRDs (tests/data: kubeflow training-operator v1.8.1
-    # kubeflow.org_pytorchjobs.yaml, scheduler-plugins v0.28.9 scheduling.x-k8s.io_podgroups.yaml, karmada
+    # kubeflow.org_pytorchjobs.yaml and kubeflow.org_tfjobs.yaml, scheduler-plugins v0.28.9 scheduling.x-k8s.io_podgroups.yaml, karmada
     # v1.18.2 autoscaling.karmada.io_cronfederatedhpas.yaml, policy.karmada.io_federatedresourcequotas.yaml).
     "kubeflow.org/v1:PyTorchJob": True,
+    "kubeflow.org/v1:TFJob": True,
+    # kubeflow/spark-operator v2.5.2 sparkoperator.k8s.io_sparkapplications.yaml: scope Namespaced.
+    "sparkoperator.k8s.io/v1beta2:SparkApplication": True,
     "scheduling.x-k8s.io/v1alpha1:PodGroup": True,
     "autoscaling.karmada.io/v1alpha1:CronFederatedHPA": True,
     "policy.karmada.io/v1alpha1:FederatedResourceQuota": True,
+    # A job's failover members' override (karmada v1.18.2 policy.karmada.io_overridepolicies.yaml: scope
+    # Namespaced; ACK's group has Karmada's kinds, docs/placement.md).
+    "policy.karmada.io/v1alpha1:OverridePolicy": True,
+    "policy.one.alibabacloud.com/v1alpha1:OverridePolicy": True,
     # Calico operator mode patches the operator's Installation "default" (cluster-scoped: tigera
     # operator CRD operator.tigera.io_installations, scope Cluster); a Patch resource's id is the
     # patched object's fqObjName like any other.

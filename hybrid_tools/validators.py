@@ -188,6 +188,10 @@ SOURCES: dict[str, tuple[str, str]] = {
                                        "karmada-io/karmada@v1.18.2 FederatedHPA spec.maxReplicas \"cannot be less that minReplicas\"; "
                                        "CronFederatedHPA rules[] targetMinReplicas/targetMaxReplicas set the FederatedHPA's "
                                        "minReplicas/maxReplicas (tests/data/karmada-v1.18.2)"),
+    "jobs.Job._spark": ("spark given exactly for kind SparkApplication, which has replicas >= 2 (a driver and an executor)",
+                        "kubeflow/spark-operator@v2.5.2 SparkApplication CRD (tests/data/spark-operator-v2.5.2): spec.driver and "
+                        "spec.executor are required, executor.instances has minimum 1; hybrid/jobs.py spark_application renders "
+                        "replicas - 1 executors"),
     "jobs.Service._within": ("replicas within the autoscaling range",
                              "program: the Deployment starts at replicas (hybrid/jobs.py deployment) and the FederatedHPA keeps it "
                              "within [minReplicas, maxReplicas] (karmada v1.18.2 FederatedHPA spec), so a start outside is "

@@ -37,6 +37,29 @@ def prod_raw() -> dict[str, Any]:
     return copy.deepcopy(stack_raw("prod"))
 
 
+# A dynamic Divided Deployment, first of placement.workloads: prod's pre-training run was one until it
+# became a gang (jobs.jobs, docs/jobs.md); the placement calculator and the Fleet's dynamic policies are
+# exercised on it with the figures the hand-worked placement tests derive (24 CPU, 160 GiB, 1 GPU x 48).
+DIVIDED_WORKLOAD: dict[str, Any] = {
+    "name": "divided-train", "replicas": 48, "strategy": "dynamic",
+    "request": {"cpu": "24", "memory": "160Gi", "nvidia.com/gpu": 1},
+    "autoscaling": {"minReplicas": 16, "maxReplicas": 112, "metrics": [{"resource": "cpu", "averageUtilization": 80}]},
+    "priority": {"className": "gpu-training", "value": 100000, "description": "Divisible training; may preempt batch inference."},
+}
+
+
+def with_divided(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with DIVIDED_WORKLOAD as placement.workloads[0] (prod's batch-infer stays [1])."""
+    raw["placement"]["workloads"].insert(0, copy.deepcopy(DIVIDED_WORKLOAD))
+    return raw
+
+
+@pytest.fixture
+def placement_raw() -> dict[str, Any]:
+    """prod with a dynamic Divided Deployment next to its static one."""
+    return with_divided(copy.deepcopy(stack_raw("prod")))
+
+
 class Recorder:
     """Mocks that record every resource's inputs (camelCase, as the engine sees them)."""
 

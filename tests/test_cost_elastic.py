@@ -16,8 +16,8 @@ from hybrid_tools.errors import InputError
 PER_NODE, MONTHLY = 35.222, 205696.48
 
 
-def test_elastic_pool_at_its_maximum(prod_raw):
-    doc = compute(load(prod_raw)).doc()
+def test_elastic_pool_at_its_maximum(placement_raw):
+    doc = compute(load(placement_raw)).doc()
     (e,) = doc["elastic"]
     assert (e["region"], e["pool"], e["maxSize"]) == ("cn-beijing", "a10-elastic", 8)
     assert e["perInstanceHour"] == PER_NODE and e["monthly"] == MONTHLY and e["unpriced"] == []
@@ -25,27 +25,27 @@ def test_elastic_pool_at_its_maximum(prod_raw):
     assert doc["totalWithElasticMax"]["complete"] is True
 
 
-def test_a_spot_limit_above_every_list_price_is_the_bound(prod_raw):
-    pool = prod_raw["regions"][0]["elasticPools"][0]
+def test_a_spot_limit_above_every_list_price_is_the_bound(placement_raw):
+    pool = placement_raw["regions"][0]["elasticPools"][0]
     pool["billing"]["spotPriceLimit"] = 40  # above 32.00: a spot node may cost 40 an hour
-    (e,) = compute(load(prod_raw)).doc()["elastic"]
+    (e,) = compute(load(placement_raw)).doc()["elastic"]
     assert e["perInstanceHour"] == round(40 + 0.15 + 3.072, 4)
 
 
-def test_an_unpriced_type_leaves_the_maximum_open(prod_raw):
-    del prod_raw["pricing"]["regions"]["cn-beijing"]["instanceHour"]["ecs.gn7i-c48g1.12xlarge"]
-    doc = compute(load(prod_raw)).doc()
+def test_an_unpriced_type_leaves_the_maximum_open(placement_raw):
+    del placement_raw["pricing"]["regions"]["cn-beijing"]["instanceHour"]["ecs.gn7i-c48g1.12xlarge"]
+    doc = compute(load(placement_raw)).doc()
     (e,) = doc["elastic"]
     assert e["monthly"] is None and e["unpriced"] == ["ecs.gn7i-c48g1.12xlarge"]
     assert doc["totalWithElasticMax"]["complete"] is False
     assert doc["totalWithElasticMax"]["monthly"] == doc["total"]["monthly"]
 
 
-def test_placement_prices_the_elastic_tier(prod_raw):
+def test_placement_prices_the_elastic_tier(placement_raw):
     from hybrid.cost import placement_costs
 
-    p = load(prod_raw)
-    pl = placement_costs(p, compute(p))["llm-pretrain"]["clusters"]["cn-beijing-elastic"]
+    p = load(placement_raw)
+    pl = placement_costs(p, compute(p))["divided-train"]["clusters"]["cn-beijing-elastic"]
     assert pl["perReplicaHour"] == PER_NODE  # one GPU per gn7i node, one GPU per replica
 
 
@@ -102,17 +102,17 @@ def test_plan_summary_ends_with_unplaced_replicas_and_cost(tmp_path):
     assert plan.review_lines(tmp_path)[-1].startswith("  monthly cost: no price table")
 
 
-def test_cost_stays_bounded_at_the_largest_values_the_model_accepts(prod_raw):
+def test_cost_stays_bounded_at_the_largest_values_the_model_accepts(placement_raw):
     # Every price at its ceiling (1,000,000 an hour), the elastic pool at maxSize 1000 with 32 TiB disks.
-    prices = prod_raw["pricing"]["regions"]["cn-beijing"]
+    prices = placement_raw["pricing"]["regions"]["cn-beijing"]
     for table in (prices["instanceHour"], prices["diskGibHour"]):
         for k in table:
             table[k] = 1_000_000
-    pool = prod_raw["regions"][0]["elasticPools"][0]
+    pool = placement_raw["regions"][0]["elasticPools"][0]
     pool["maxSize"] = 1000
     pool["dataDisk"].update(size=32768)
     pool["dataDisk"].pop("snapshotId", None)
-    doc = compute(load(prod_raw)).doc()
+    doc = compute(load(placement_raw)).doc()
     (e,) = doc["elastic"]
     # per node: 1e6 (instance) + 100 GiB and 32768 GiB at 1e6 each; 1000 nodes; 730 hours
     assert e["monthly"] == (1_000_000 + 100 * 1_000_000 + 32768 * 1_000_000) * 1000 * 730
@@ -120,10 +120,10 @@ def test_cost_stays_bounded_at_the_largest_values_the_model_accepts(prod_raw):
 
 
 @pytest.mark.parametrize("limit", [1e300, float("inf"), 10_000.01])
-def test_an_elastic_spot_limit_past_the_bound_is_a_config_error(prod_raw, limit):
+def test_an_elastic_spot_limit_past_the_bound_is_a_config_error(placement_raw, limit):
     from hybrid.errors import ConfigError
 
-    prod_raw["regions"][0]["elasticPools"][0]["billing"]["spotPriceLimit"] = limit
+    placement_raw["regions"][0]["elasticPools"][0]["billing"]["spotPriceLimit"] = limit
     with pytest.raises(ConfigError) as err:
-        load(prod_raw)
+        load(placement_raw)
     assert [i.path for i in err.value.issues] == ["regions[0].elasticPools[0].billing.spotPriceLimit"]

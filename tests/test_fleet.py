@@ -27,7 +27,8 @@ from hybrid.placement import Candidate, place
 from hybrid.placement_platform import plan_placement
 from hybrid.stack import load_platform
 from tests import karmada_reference as ref
-from tests.conftest import ROOT, stack_raw
+from tests.conftest import ROOT, stack_raw, with_divided
+from tests.k8s_validate import crd_validator
 
 
 def karmada_static_division(replicas: int, weights, descending: bool = False) -> dict[str, int]:
@@ -47,25 +48,8 @@ BEGIN, END = "<!-- fleet-table:begin (python -m tests.test_fleet --write) -->", 
 
 # --- CRD schemas -------------------------------------------------------------------
 
-def _strict(schema):
-    """The CRD schema, with unknown fields rejected: the apiserver prunes them silently, which
-    for a policy means a setting that never takes effect."""
-    if isinstance(schema, dict):
-        out = {k: _strict(v) for k, v in schema.items()}
-        if "properties" in schema and "additionalProperties" not in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
-            out["additionalProperties"] = False
-        return out
-    if isinstance(schema, list):
-        return [_strict(v) for v in schema]
-    return schema
-
-
 def _validator(api_version: str, kind: str) -> jsonschema.Draft7Validator:
-    crd = yaml.safe_load((CRD_DIR / CRDS[(api_version, kind)]).read_text())
-    group, version = api_version.split("/")
-    assert crd["spec"]["group"] == group and crd["spec"]["names"]["kind"] == kind
-    (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
-    return jsonschema.Draft7Validator(_strict(served["schema"]["openAPIV3Schema"]))
+    return crd_validator(CRD_DIR / CRDS[(api_version, kind)], api_version, kind)
 
 
 # ACK's documented form (Alibaba Cloud help): "Propagation policies and override policies"
@@ -112,7 +96,7 @@ def crd_errors(doc: dict) -> list[str]:
 
 
 def _prod_with(**fleet):
-    raw = stack_raw("prod")
+    raw = with_divided(stack_raw("prod"))
     raw["registration"]["fleet"].update(fleet)
     return raw
 
@@ -131,7 +115,7 @@ def test_every_fleet_object_of_each_policy_form_matches_its_schema(form):
         seen.add((doc["apiVersion"], doc["kind"]))
     api = ACK_API if form == "ack" else "policy.karmada.io/v1alpha1"
     assert seen == {(api, "PropagationPolicy"), (api, "ClusterPropagationPolicy"), ("autoscaling.karmada.io/v1alpha1", "FederatedHPA")}
-    llm = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-pretrain")["spec"]
+    llm = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "divided-train")["spec"]
     terms = llm["placement"]["clusterAffinities"]
     if form == "karmada-overflow":
         assert [(t["affinityName"], t["clusterNames"], [o["clusterNames"] for o in t["overflowAffinities"]]) for t in terms] == [
@@ -150,7 +134,7 @@ def test_a_fleet_without_other_members_sends_everything_to_the_hybrid_cluster():
         if doc["kind"] == "PropagationPolicy":
             assert doc["spec"]["placement"]["clusterAffinity"]["clusterNames"] == ["idc-bj"], doc["metadata"]["name"]
             assert crd_errors(doc) == []
-    fleet = pp.output()["llm-pretrain"]["fleet"]
+    fleet = pp.output()["divided-train"]["fleet"]
     assert fleet["engine"] == {"16": {"idc-bj": 16}, "48": {"idc-bj": 48}, "112": {"idc-bj": 112}}
 
 
@@ -173,8 +157,8 @@ def test_the_schema_check_rejects_what_karmada_would_reject_or_drop():
     del hpa["spec"]["maxReplicas"]  # required
     assert any("maxReplicas" in e for e in crd_errors(hpa))
     # the ACK form: a field ACK does not document, or a wrong autoScaling, is refused too
-    ack = {d["metadata"]["name"]: d for d in plan_placement(load(stack_raw("prod"))).objects() if d["kind"] == "PropagationPolicy"}
-    llm = copy.deepcopy(ack["llm-pretrain"])
+    ack = {d["metadata"]["name"]: d for d in plan_placement(load(with_divided(stack_raw("prod")))).objects() if d["kind"] == "PropagationPolicy"}
+    llm = copy.deepcopy(ack["divided-train"])
     llm["spec"]["autoScaling"] = {"ecsProvision": "yes"}
     llm["spec"]["placement"]["clusterAffinities"][1]["overflowAffinities"] = [{"affinityName": "x", "clusterNames": ["y"]}]
     errors = crd_errors(llm)
@@ -225,7 +209,7 @@ def test_a_plan_as_static_weights_is_reproduced_exactly_at_its_replica_count(clu
 # --- Karmada's dynamic / aggregated division with ordered groups, by hand ----------------
 
 def test_engine_division_of_ordered_groups_by_hand():
-    """prod's llm-pretrain figures. Groups [idc] then [idc, sh, wlcb], available 88 / 12 / 16.
+    """The figures of prod with the divided workload (tests/conftest.py DIVIDED_WORKLOAD). Groups [idc] then [idc, sh, wlcb], available 88 / 12 / 16.
     48: the first group covers it -> all 48 there. 112: the first group (88) does not -> the
     second (116) takes all, Webster over 88:12:16 (divisor 1.035: 85.0, 11.6, 15.5 -> 85, 12, 15).
     117: no group covers it -> unschedulable. Aggregated 100: the fewest members covering it,
@@ -237,7 +221,7 @@ def test_engine_division_of_ordered_groups_by_hand():
     assert "unschedulable" in engine_division(117, groups, avail, False)
     assert engine_division(100, groups, avail, False, aggregated=True) == {"group": "members", "idc": 85, "wlcb": 15}
     # the output carries the same figures for prod
-    out = plan_placement(load(stack_raw("prod"))).output()["llm-pretrain"]["fleet"]
+    out = plan_placement(load(with_divided(stack_raw("prod")))).output()["divided-train"]["fleet"]
     assert out["availableReplicas"] == {"idc-bj": 88, "ack-sh-infer": 12, "ack-wlcb-train": 16}
     assert out["engine"]["112"] == {"group": "members", "idc-bj": 85, "ack-sh-infer": 12, "ack-wlcb-train": 15}
 
@@ -437,15 +421,15 @@ def test_the_plan_cli_refuses_a_bad_member_with_exit_2_and_writes_nothing(prod_r
     assert not (tmp_path / "out").exists()
 
 
-def test_config_checks_for_the_workloads(prod_raw):
-    raw = copy.deepcopy(prod_raw)
+def test_config_checks_for_the_workloads(placement_raw):
+    raw = copy.deepcopy(placement_raw)
     bi = raw["placement"]["workloads"][1]
     bi["autoscaling"]["minReplicas"] = 40
     assert _issues(raw) == ["placement.workloads[1].autoscaling: minReplicas 40 is more than maxReplicas 32."]
     bi["autoscaling"].update(minReplicas=8, maxReplicas=20)
     assert _issues(raw) == ["placement.workloads[1]: replicas 24 is outside autoscaling [8, 20]."]
     bi["autoscaling"]["maxReplicas"] = 32
-    bi["priority"]["className"] = "gpu-training"  # same name as llm-pretrain's, other value
+    bi["priority"]["className"] = "gpu-training"  # same name as divided-train's, other value
     assert _issues(raw) == ["placement: PriorityClass gpu-training is given two different definitions."]
 
 
@@ -470,8 +454,7 @@ def test_prod_declares_the_objects_on_the_fleet_with_member_ids(plans):
     declared = [r for r in resources if r["custom"] and r["inputs"].get("kind") in fleet_kinds and "hybrid:jobs:AiJobs" not in r["parent"]]
     assert sorted((r["inputs"]["kind"], r["inputs"]["metadata"]["name"]) for r in declared) == [
         ("ClusterPropagationPolicy", "hybrid-gpu-priority-classes"), ("FederatedHPA", "batch-infer"),
-        ("FederatedHPA", "llm-pretrain"), ("PriorityClass", "gpu-batch"), ("PriorityClass", "gpu-training"),
-        ("PropagationPolicy", "batch-infer"), ("PropagationPolicy", "llm-pretrain")]
+        ("PriorityClass", "gpu-batch"), ("PropagationPolicy", "batch-infer")]
     assert {r["provider"] for r in declared} == {"fleet"}
     (provider,) = [r for r in resources if r["type"] == "pulumi:providers:kubernetes" and r["name"] == "fleet"]
     assert provider["inputs"]["kubeconfig"] == "/offline/hybrid-fleet.kubeconfig"  # a path, never the credentials
@@ -512,7 +495,7 @@ def test_dev_without_a_fleet_writes_in_cluster_tiering_only(plans):
 def test_prod_applies_without_writing_not_applied_objects(plans):
     assert not (plans / "prod" / "not-applied").exists()
     assert sorted(p.name for p in (plans / "prod" / "tiering" / "default").iterdir()) == [
-        "deployment-batch-infer.yaml", "deployment-llm-pretrain.yaml"]
+        "deployment-batch-infer.yaml"]
 
 
 if __name__ == "__main__":

@@ -205,11 +205,12 @@ def test_cost_command_and_cost_json(tmp_path, capsys, monkeypatch):
     assert a == b
     doc = json.loads(a)
     assert doc["total"]["monthly"] == round((92.888 + 2 * 72.438 + 51.6 + 27.1472) * 730, 2)
-    # llm-pretrain: 16 replicas in the IDC, priced at the cheapest cloud tier it could use instead
-    # (cn-zhangjiakou-serverless, 16.00 per GPU-hour, 1 GPU): 16 x 16 x 730
-    pl = doc["placement"]["llm-pretrain"]
+    # batch-infer: the IDC's 16 free GPUs (320 allocatable - 296 allocated - 8 allocating), priced at the
+    # cheapest tier its weights allow instead: cn-hangzhou's T4 node, 12.00 per instance-hour plus its
+    # 500 GiB data + 100 GiB system ESSD at 0.0015 (0.90), one GPU per node: 16 x 12.90 x 730
+    pl = doc["placement"]["batch-infer"]
     assert pl["clusters"]["idc-bj"] == {"tier": "idc", "replicas": 16, "perReplicaHour": 0.0, "monthly": 0.0}
-    assert pl["idcSavesPerMonth"] == 16 * 16 * 730
+    assert pl["idcSavesPerMonth"] == round(16 * 12.90 * 730, 2)
     # instances carry the lease as tags
     res = json.loads((tmp_path / "a/prod/resources.json").read_text())
     tags = [r["inputs"]["tags"] for r in res if r["type"] == "alicloud:ecs/instance:Instance" and "a100-burst" in r["name"]]

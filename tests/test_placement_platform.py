@@ -11,46 +11,46 @@ from hybrid.placement_capacity import normalise_request
 from hybrid.placement_platform import fleet_clusters, node_of, plan_placement, reserved_cpu_millicores, reserved_memory_bytes
 
 
-def test_prod_clusters_and_tiers(prod_raw):
-    clusters = {c.name: c.tier for c in fleet_clusters(load(prod_raw))}
+def test_prod_clusters_and_tiers(placement_raw):
+    clusters = {c.name: c.tier for c in fleet_clusters(load(placement_raw))}
     # tiers 0-3 are inside the hybrid (IDC) cluster; only the other ACK clusters are members (tier 4)
     assert clusters == {"idc-bj": 0, "cn-beijing": 1, "cn-hangzhou": 1, "cn-zhangjiakou": 1, "cn-beijing-elastic": 2,
                         "cn-beijing-serverless": 3, "cn-hangzhou-serverless": 3, "cn-zhangjiakou-serverless": 3,
                         "ack-sh-infer": 4, "ack-wlcb-train": 4}
-    hosts = {c.name: c.host for c in fleet_clusters(load(prod_raw))}
+    hosts = {c.name: c.host for c in fleet_clusters(load(placement_raw))}
     assert {h for n, h in hosts.items() if not n.startswith("ack-")} == {"idc-bj"}
 
 
-def test_elastic_tier_counts_existing_nodes_when_a_virtual_node_takes_pending_pods(prod_raw):
+def test_elastic_tier_counts_existing_nodes_when_a_virtual_node_takes_pending_pods(placement_raw):
     """prod has Serverless tiers: a pod that tolerates the virtual node never stays Pending, so
     cluster-autoscaler adds no elastic node for it; the tier counts its minSize (0) nodes only."""
-    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    out = plan_placement(load(placement_raw)).output()["divided-train"]
     assert out["capacity"]["cn-beijing-elastic"] == 0 and out["assignments"]["cn-beijing-elastic"] == 0
-    prod_raw["regions"][0]["elasticPools"][0]["minSize"] = 2
-    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    placement_raw["regions"][0]["elasticPools"][0]["minSize"] = 2
+    out = plan_placement(load(placement_raw)).output()["divided-train"]
     assert out["capacity"]["cn-beijing-elastic"] == 2  # one replica per node (see below), 2 nodes exist
 
 
-def test_elastic_tier_is_capacity_up_to_max_size(prod_raw):
-    """Without Serverless tiers (pods can stay Pending and make the autoscaler add nodes): llm-pretrain (24 CPU, 160 GiB, 1 GPU) after the IDC's 16 free GPUs and cn-beijing's 8 fixed slots:
+def test_elastic_tier_is_capacity_up_to_max_size(placement_raw):
+    """Without Serverless tiers (pods can stay Pending and make the autoscaler add nodes): divided-train (24 CPU, 160 GiB, 1 GPU) after the IDC's 16 free GPUs and cn-beijing's 8 fixed slots:
     the elastic pool's smallest type, gn7i-c32g1.8xlarge (32 vCPU, 188 GiB, 1 A10), hosts one replica per
     node (by hand: 188 GiB - 10.6 GiB reserved - 1 GiB DaemonSets leaves room for one 160 GiB pod), times
     maxSize 8 -> 8 replicas on nodes that do not exist yet, placed before the other Fleet members."""
-    prod_raw["placement"]["serverlessReplicas"] = {}
-    for w in prod_raw["placement"]["workloads"]:
+    placement_raw["placement"]["serverlessReplicas"] = {}
+    for w in placement_raw["placement"]["workloads"]:
         w["weights"] = {k: v for k, v in w.get("weights", {}).items() if not k.endswith("-serverless")}
-    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    out = plan_placement(load(placement_raw)).output()["divided-train"]
     assert out["capacity"]["cn-beijing-elastic"] == 8
     assert out["assignments"]["cn-beijing-elastic"] == 8
     assert out["assignments"]["ack-sh-infer"] + out["assignments"]["ack-wlcb-train"] == 48 - 16 - 8 - 8
     # raising maxSize raises the tier's capacity; the smallest type bounds it, not the first listed
-    pool = prod_raw["regions"][0]["elasticPools"][0]
+    pool = placement_raw["regions"][0]["elasticPools"][0]
     pool["maxSize"] = 10
     pool["instanceTypes"] = ["ecs.gn7i-c48g1.12xlarge", "ecs.gn7i-c16g1.4xlarge"]  # c16g1: 16 vCPU, too small for 24 CPU
-    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    out = plan_placement(load(placement_raw)).output()["divided-train"]
     assert out["capacity"]["cn-beijing-elastic"] == 0
     pool["instanceTypes"] = ["ecs.gn7i-c48g1.12xlarge"]
-    out = plan_placement(load(prod_raw)).output()["llm-pretrain"]
+    out = plan_placement(load(placement_raw)).output()["divided-train"]
     assert out["capacity"]["cn-beijing-elastic"] == 10
 
 
@@ -63,16 +63,16 @@ def test_system_reservation():
     assert NodeCapacity((node,)).replicas_for(normalise_request({"cpu": "24", "memory": "160Gi", "nvidia.com/gpu": 1})) == 2
 
 
-def test_prod_plan_fills_idc_then_cloud_then_serverless(prod_raw):
-    out = plan_placement(load(prod_raw)).output()
-    llm = out["llm-pretrain"]
+def test_prod_plan_fills_idc_then_cloud_then_serverless(placement_raw):
+    out = plan_placement(load(placement_raw)).output()
+    llm = out["divided-train"]
     assert llm["assignments"]["idc-bj"] == 16  # all 16 free IDC GPUs
     assert llm["assignments"]["cn-beijing"] == 8  # 4 A10 nodes + 2 A100 nodes x 2
     assert sum(llm["assignments"].values()) == 48 and llm["unplaced"] == 0
     # Serverless (64 quota) takes the rest before any other Fleet member
     assert sum(v for k, v in llm["assignments"].items() if k.endswith("-serverless")) == 48 - 16 - 8
     assert llm["assignments"]["ack-sh-infer"] == llm["assignments"]["ack-wlcb-train"] == 0
-    # batch-infer comes second: the IDC GPUs are gone, serverless quota is what llm-pretrain left.
+    # batch-infer comes second: the IDC GPUs are gone, serverless quota is what divided-train left.
     bi = out["batch-infer"]
     assert bi["assignments"]["idc-bj"] == 0
     assert bi["assignments"]["cn-hangzhou-serverless"] + llm["assignments"]["cn-hangzhou-serverless"] <= 16
@@ -84,12 +84,12 @@ def test_prod_plan_fills_idc_then_cloud_then_serverless(prod_raw):
     assert llm["capacity"]["idc-bj"] == 16 and bi["capacity"]["idc-bj"] == 0
 
 
-def test_policies_name_fleet_members_only(prod_raw):
+def test_policies_name_fleet_members_only(placement_raw):
     # Without a FederatedHPA the weights are the plan itself (with one: tests/test_fleet.py).
-    prod_raw["placement"]["workloads"][1].pop("autoscaling")
-    pp = plan_placement(load(prod_raw))
+    placement_raw["placement"]["workloads"][1].pop("autoscaling")
+    pp = plan_placement(load(placement_raw))
     pols = pp.policies()
-    dyn = pols["manifests/default/propagationpolicy-llm-pretrain.yaml"]["spec"]
+    dyn = pols["manifests/default/propagationpolicy-divided-train.yaml"]["spec"]
     assert dyn["placement"]["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
     assert dyn["autoScaling"] == {"ecsProvision": True}
     named = {n for t in dyn["placement"]["clusterAffinities"] for n in t["clusterNames"]}
@@ -102,19 +102,19 @@ def test_policies_name_fleet_members_only(prod_raw):
     assert cpp["clusterAffinity"]["clusterNames"] == ["idc-bj", "ack-sh-infer", "ack-wlcb-train"]
 
 
-def test_static_weights_sum_the_hybrid_tiers_into_one_member(prod_raw):
-    """A static llm-pretrain at 48: 16 IDC + 8 cn-beijing + 24 Serverless replicas all run in the
+def test_static_weights_sum_the_hybrid_tiers_into_one_member(placement_raw):
+    """A static divided-train at 48: 16 IDC + 8 cn-beijing + 24 Serverless replicas all run in the
     hybrid cluster -> one weight of 48 there; at 120 (by hand: 16 + 8 + 64 Serverless = 88 in the
     hybrid cluster, 12 + 16 on the members, 4 unplaced) the members appear."""
-    w = prod_raw["placement"]["workloads"][0]
+    w = placement_raw["placement"]["workloads"][0]
     w["strategy"] = "static"
     w.pop("autoscaling")
-    plan = plan_placement(load(prod_raw))
+    plan = plan_placement(load(placement_raw))
     assert plan.workloads[0].weight_choice.weights == {"idc-bj": 48}
     w["replicas"] = 120
     w["weights"] = {}
-    prod_raw["placement"]["workloads"] = [w]
-    plan = plan_placement(load(prod_raw))
+    placement_raw["placement"]["workloads"] = [w]
+    plan = plan_placement(load(placement_raw))
     wp = plan.workloads[0]
     assert wp.by_member(wp.result.assignments, "idc-bj") == {"idc-bj": 88, "ack-sh-infer": 12, "ack-wlcb-train": 16}
     assert wp.result.unplaced == 4
@@ -134,34 +134,34 @@ def test_previous_on_modelled_cluster_is_deducted(dev_raw):
     assert sum(out["assignments"].values()) + out["unplaced"] == 6
 
 
-def test_unknown_weight_cluster_and_serverless_region_are_named(prod_raw):
-    prod_raw["placement"]["workloads"][1]["weights"]["idc-sh"] = 1
+def test_unknown_weight_cluster_and_serverless_region_are_named(placement_raw):
+    placement_raw["placement"]["workloads"][1]["weights"]["idc-sh"] = 1
     with pytest.raises(ConfigError) as err:
-        plan_placement(load(prod_raw))
+        plan_placement(load(placement_raw))
     assert [i.path for i in err.value.issues] == ["placement.workloads[1].weights.idc-sh"]
     # previous / pending may name a cluster that left: its replicas are placed again
-    prod_raw["placement"]["workloads"][1]["weights"].pop("idc-sh")
-    prod_raw["placement"]["workloads"][1]["previous"] = {"cn-shanghai": 2}
-    prod_raw["placement"]["workloads"][1]["pending"] = {"cn-shanghai": 1}
-    assert sum(plan_placement(load(prod_raw)).output()["batch-infer"]["assignments"].values()) == 24
-    prod_raw["placement"]["workloads"][1]["previous"] = {}
-    prod_raw["placement"]["workloads"][1]["pending"] = {}
-    prod_raw["placement"]["serverlessReplicas"]["ap-southeast-1"] = 4
+    placement_raw["placement"]["workloads"][1]["weights"].pop("idc-sh")
+    placement_raw["placement"]["workloads"][1]["previous"] = {"cn-shanghai": 2}
+    placement_raw["placement"]["workloads"][1]["pending"] = {"cn-shanghai": 1}
+    assert sum(plan_placement(load(placement_raw)).output()["batch-infer"]["assignments"].values()) == 24
+    placement_raw["placement"]["workloads"][1]["previous"] = {}
+    placement_raw["placement"]["workloads"][1]["pending"] = {}
+    placement_raw["placement"]["serverlessReplicas"]["ap-southeast-1"] = 4
     with pytest.raises(ConfigError) as err:
-        plan_placement(load(prod_raw))
+        plan_placement(load(placement_raw))
     assert [i.path for i in err.value.issues] == ["placement.serverlessReplicas.ap-southeast-1"]
 
 
-def test_model_rejects_bad_quantities_and_pending(prod_raw):
-    bad = prod_raw["placement"]["workloads"]
+def test_model_rejects_bad_quantities_and_pending(placement_raw):
+    bad = placement_raw["placement"]["workloads"]
     bad[0]["request"]["memory"] = "160Gb"
     with pytest.raises(ConfigError) as err:
-        load(prod_raw)
+        load(placement_raw)
     assert [i.path for i in err.value.issues] == ["placement.workloads[0].request.memory"]
     bad[0]["request"]["memory"] = "160Gi"
     bad[0]["pending"] = {"idc-bj": 2}
     with pytest.raises(ConfigError) as err:
-        load(prod_raw)
+        load(placement_raw)
     assert [i.path for i in err.value.issues] == ["placement.workloads[0]"]
     assert "pending[idc-bj] = 2" in err.value.issues[0].message
 
@@ -201,7 +201,7 @@ def test_a_second_workload_sees_what_the_first_left(dev_raw):
     assert out["finetune-7b-b"]["capacity"] == {"cn-beijing": 0, "cn-beijing-serverless": 7, "idc-bj-dev": 0}
 
 
-def test_tiering_patch_ranks_the_tiers_of_the_hybrid_cluster_in_order(prod_raw):
+def test_tiering_patch_ranks_the_tiers_of_the_hybrid_cluster_in_order(placement_raw):
     """The patch's preferred node-affinity terms, scored as kube-scheduler's NodeAffinity plugin
     sums them (the weights of the matching terms), on nodes labelled as they join: an IDC node
     (no cloud label), a fixed-pool and an elastic-pool node (cloud label + pool label, set by the
@@ -210,8 +210,8 @@ def test_tiering_patch_ranks_the_tiers_of_the_hybrid_cluster_in_order(prod_raw):
     from hybrid.cloudinit import LABEL_POOL
     from tests.k8s_affinity import Node, placement, term_matches
 
-    pp = plan_placement(load(prod_raw))
-    patch = pp.tiering()["tiering/default/deployment-llm-pretrain.yaml"]
+    pp = plan_placement(load(placement_raw))
+    patch = pp.tiering()["tiering/default/deployment-divided-train.yaml"]
     spec = patch["spec"]["template"]["spec"]
     terms = spec["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
     pool_taint = {"key": "hybrid.example.com/cloud", "value": "true", "effect": "PreferNoSchedule"}

@@ -64,10 +64,18 @@ class GangScheduler(Model):
 
 
 class TrainingOperator(Model):
-    """The Kubeflow training-operator installed in the hybrid cluster, which runs PyTorchJobs."""
+    """The Kubeflow training-operator installed in the hybrid cluster, which runs PyTorchJobs and TFJobs."""
 
-    version: Literal["v1.8.1"] = Field(description="Release whose PyTorchJob CRD the objects follow (kubeflow/training-operator).")
+    version: Literal["v1.8.1"] = Field(description="Release whose PyTorchJob and TFJob CRDs the objects follow (kubeflow/training-operator).")
     gang_scheduler_name: Name = Field(description="The operator's --gang-scheduler-name flag: it must be gangScheduler.schedulerName for its PodGroups to be scheduled together.")
+
+
+class SparkOperator(Model):
+    """kubeflow/spark-operator installed in the hybrid cluster with its mutating webhook (the chart's default,
+    webhook.enable: true): the webhook puts the GPUs, affinity, priority class and security contexts of a
+    SparkApplication onto the driver and executor pods (spark-operator@v2.5.2:internal/webhook/sparkpod_defaulter.go)."""
+
+    version: Literal["v2.5.2"] = Field(description="Release whose SparkApplication CRD the objects follow (kubeflow/spark-operator).")
 
 
 class MetricSource(Model):
@@ -107,13 +115,48 @@ class Failover(Model):
     purge_mode: Literal["Directly", "Gracefully", "Never"] = Field(default="Gracefully", description="What happens to the copy on the cluster it leaves.")
 
 
+class FailoverMember(Model):
+    """Another Fleet member a failed training job may be rescheduled to, and what it runs there, as the
+    member's operators state it (the program does not build it). The job lands there whole, with its
+    pods' tier affinity removed (the tier labels are the hybrid cluster's)."""
+
+    member: Name = Field(description="A registration.fleet.members key.")
+    operators: list[Literal["training-operator", "spark-operator"]] = Field(min_length=1, description="Job operators installed in the member (training-operator v1.8.1, spark-operator v2.5.2).")
+    gang_scheduler_name: Optional[Name] = Field(default=None, description="schedulerName of scheduler-plugins' Coscheduling scheduler in the member; gangs need jobs.gangScheduler's name.")
+    gpu_nodes: int = Field(ge=1, le=100_000, description="GPU nodes of the member a job may use.")
+    node: Resources = Field(description="Allocatable of one such node, e.g. {pods: 110, cpu: 124, memory: 920Gi, nvidia.com/gpu: 8}.")
+
+
+class JobFailover(Model):
+    """Karmada application failover for a job (PropagationPolicy failover.application at v1.18.2): once the job
+    has been unhealthy (its Failed condition / FAILED state) for tolerationSeconds in a member, Karmada evicts
+    it there and schedules it to the next cluster group."""
+
+    to: list[Name] = Field(min_length=1, description="jobs.failoverMembers the job may move to (one cluster group, after the hybrid cluster).")
+    toleration_seconds: int = Field(default=60, ge=0, le=86_400, description="How long the job may stay failed before it moves.")
+    purge_mode: Literal["Directly", "Gracefully", "Never"] = Field(default="Directly", description="Directly: the failed copy is deleted at once (its pods are done).")
+
+
+class Spark(Model):
+    """What a SparkApplication adds to a job: the program to submit (spark-operator v2.5.2 CRD, v1beta2)."""
+
+    type: Literal["Java", "Python", "Scala", "R"]
+    spark_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")]
+    main_application_file: Annotated[str, Field(pattern=r"^(local|s3a|oss|hdfs|https?)://[A-Za-z0-9._~/:@%+-]{1,500}$")] = Field(
+        description="The JAR / Python / R file, e.g. local:///opt/spark/work-dir/app.py (in the image).")
+    main_class: Optional[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.$]{0,300}$")]] = Field(default=None, description="Java/Scala entry class.")
+    memory_overhead_mib: int = Field(default=2048, ge=384, le=1_048_576,
+                                     description="Off-heap memory per pod (spark.*.memoryOverhead) inside request.memory: the JVM heap gets the rest.")
+
+
 class Job(Model):
     name: Name
-    kind: Literal["PyTorchJob", "Job"]
+    kind: Literal["PyTorchJob", "TFJob", "SparkApplication", "Job"] = Field(
+        description="PyTorchJob / TFJob (the training-operator's), SparkApplication (the spark-operator's) or a batch/v1 Job.")
     tenant: Name
     image: Image
     command: list[PlainText] = Field(default_factory=list)
-    replicas: int = Field(ge=1, le=10_000, description="Pods of the job: PyTorchJob 1 Master + replicas-1 Workers; Job parallelism = completions.")
+    replicas: int = Field(ge=1, le=10_000, description="Pods of the job: PyTorchJob 1 Master + replicas-1 Workers; TFJob 1 Chief + replicas-1 Workers; Job parallelism = completions.")
     request: Resources = Field(description="Per-pod requests, e.g. {cpu: 24, memory: 160Gi, nvidia.com/gpu: 8}.")
     priority_class: Optional[ClassName] = Field(default=None, description="One of jobs.priorityClasses.")
     gang: bool = Field(default=True, description="All pods start together or none (needs jobs.gangScheduler).")
@@ -121,6 +164,17 @@ class Job(Model):
     queued: bool = Field(default=False, description="Held by Kube Queue on the Fleet until its quota admits it (ACK's policy API: suspension.scheduling).")
     schedule_timeout_seconds: int = Field(default=600, ge=1, le=86_400, description="PodGroup scheduleTimeoutSeconds.")
     backoff_limit: int = Field(default=3, ge=0, le=100)
+    spark: Optional[Spark] = Field(default=None, description="kind SparkApplication only: the program; replicas = 1 driver + executors.")
+    failover: Optional[JobFailover] = Field(default=None, description="Reschedule the job to another Fleet member when it fails (PyTorchJob, TFJob, SparkApplication).")
+
+    @model_validator(mode="after")
+    def _spark(self) -> "Job":
+        if (self.kind == "SparkApplication") != (self.spark is not None):
+            raise FieldError("spark is given exactly for kind SparkApplication.",
+                             "give spark {type, sparkVersion, mainApplicationFile} with kind SparkApplication, and only then.")
+        if self.kind == "SparkApplication" and self.replicas < 2:
+            raise FieldError("a SparkApplication needs a driver and at least one executor (replicas >= 2).", "set replicas to 2 or more.")
+        return self
 
 
 class MetricTarget(Model):
@@ -189,7 +243,9 @@ class Service(Model):
 
 class Jobs(Model):
     gang_scheduler: Optional[GangScheduler] = Field(default=None, description="The gang mechanism the hybrid cluster runs; none: gang jobs are refused.")
-    training_operator: Optional[TrainingOperator] = Field(default=None, description="Installed in the hybrid cluster; PyTorchJobs need it.")
+    training_operator: Optional[TrainingOperator] = Field(default=None, description="Installed in the hybrid cluster; PyTorchJobs and TFJobs need it.")
+    spark_operator: Optional[SparkOperator] = Field(default=None, description="Installed in the hybrid cluster; SparkApplications need it.")
+    failover_members: list[FailoverMember] = Field(default_factory=list, description="Fleet members jobs may fail over to.")
     metric_sources: list[MetricSource] = Field(default_factory=list, description="Metrics adapters installed on the Fleet; autoscaling may use only these.")
     priority_classes: list[PriorityClassSpec] = Field(default_factory=list)
     tenants: list[Tenant] = Field(default_factory=list)
