@@ -1,37 +1,66 @@
-"""Mutation testing (mutmut) over a bounded set of modules, each with its fast targeted tests.
+"""Mutation testing (mutmut) per module, each with its fast targeted tests; the table in docs/testing.md.
 
-``python scripts/mutate.py [TARGET ...]`` (``make mutate``) copies the tracked tree into
-build/mutate/<target>/, adds a [tool.mutmut] section for that one module there (mutmut
-reads a single config from the working directory, so per-module test selection needs
-one directory per target), runs ``mutmut run`` and prints the score per target and per
-package. Nothing in the checkout is changed. Survivors: ``cd build/mutate/<target> &&
-../../../.venv/bin/mutmut results`` and ``mutmut show <name>``.
+``python scripts/mutate.py [TARGET ...]`` (``make mutate``; ``MUTATE="cidr cost"`` picks targets)
+copies the tracked tree into build/mutate/<target>/, adds a [tool.mutmut] section for that one
+module there (mutmut reads a single config from the working directory, so per-module test
+selection needs one directory per target), runs ``mutmut run``, records the counts of that
+module in docs/mutation-results.json and rewrites the table of docs/testing.md from that file
+(every module of the packages; a module never run reads "not measured"). Nothing else in the
+checkout is changed. ``--table-only`` rewrites the table from the recorded results alone.
+Survivors: ``cd build/mutate/<target> && ../../../.venv/bin/mutmut results`` and
+``mutmut show <name>``.
 
-The score counts every mutant: killed (or timed out) / all generated. A mutant no test
-reaches counts as surviving. The figures are recorded in docs/architecture.md.
+Score = killed (or timed out) / (all mutants - equivalent ones). A mutant no selected test
+reaches counts as surviving. Equivalent mutants (no behaviour can tell them from the original)
+are listed in EQUIVALENT with the reason, and shown in docs/testing.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTMUT = Path(sys.executable).with_name("mutmut")
+RESULTS = ROOT / "docs" / "mutation-results.json"
+DOC = ROOT / "docs" / "testing.md"
+BEGIN, END = "<!-- mutate:table:begin -->", "<!-- mutate:table:end -->"
+EQ_BEGIN, EQ_END = "<!-- mutate:equivalent:begin -->", "<!-- mutate:equivalent:end -->"
+PACKAGES = ("hybrid", "components", "hybrid_tools", "policy")
 
-# module -> the tests that exercise it quickly (no subprocess plan, no scanners).
+# module -> the tests that exercise it quickly (no subprocess plan, no scanners). mutmut runs,
+# per mutant, only the selected tests whose run entered the mutated function.
 TARGETS: dict[str, tuple[str, list[str]]] = {
+    "cidr": ("hybrid/cidr.py", ["tests/test_cidr.py", "tests/test_mutation_cidr.py"]),
+    "imageref": ("hybrid/imageref.py", ["tests/test_imageref.py", "tests/test_mutation_imageref.py"]),
+    "transit": ("hybrid/transit.py", ["tests/test_transit.py", "tests/test_mutation_transit.py"]),
+    "calico_selector": ("hybrid/calico_selector.py", ["tests/test_calico_selector.py"]),
+    "safeload": ("hybrid/safeload.py", ["tests/test_safeload.py", "tests/test_mutation_safeload.py"]),
+    "placement": ("hybrid/placement.py", ["tests/test_placement_core.py", "tests/test_placement_capacity.py",
+                                          "tests/test_mutation_placement.py"]),
+    "placement_capacity": ("hybrid/placement_capacity.py", ["tests/test_placement_capacity.py",
+                                                            "tests/test_mutation_placement.py"]),
     "placement_platform": ("hybrid/placement_platform.py", ["tests/test_placement_platform.py"]),
-    "cidr": ("hybrid/cidr.py", ["tests/test_cidr.py"]),
+    "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
+    "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py"]),
+    "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
+    "model_base": ("hybrid/model/base.py", ["tests/test_model.py"]),
     "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
 }
+
+# mutant name (as `mutmut results` prints it) -> why no behaviour can tell it from the original.
+EQUIVALENT: dict[str, str] = {
+}
+
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
 
 
@@ -51,55 +80,125 @@ def _copy_tree(work: Path, rev: str | None) -> None:
             shutil.copy2(src, dst)
 
 
-def run_target(name: str, max_children: int, rev: str | None = None, tests: list[str] | None = None) -> Counter:
+def run_target(name: str, max_children: int, rev: str | None = None,
+               tests: list[str] | None = None) -> dict[str, str]:
+    """Run mutmut over one target; return mutant name -> status."""
     module, default_tests = TARGETS[name]
     tests = tests or default_tests
     work = ROOT / "build" / "mutate" / (name + (f"@{rev}" if rev else ""))
     if work.exists():
         shutil.rmtree(work)
     _copy_tree(work, rev)
-    selection = json.dumps(tests)
+    tests = [t for t in tests if not t.startswith("tests/") or (work / t.split("::")[0]).exists()]
     with open(work / "pyproject.toml", "a") as f:
         f.write(f"""
 [tool.mutmut]
 source_paths = ["hybrid", "components", "hybrid_tools"]
 only_mutate = [{json.dumps(module)}]
 also_copy = ["stacks", "policy", "Pulumi.yaml", "__main__.py", "docs", "scripts"]
-pytest_add_cli_args_test_selection = {selection}
+pytest_add_cli_args_test_selection = {json.dumps(tests)}
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-W", "ignore"]
 """)
     subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children)], cwd=work,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    out = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=work, capture_output=True, text=True).stdout
-    counts: Counter = Counter()
+    out = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=work, capture_output=True,
+                         text=True).stdout
+    statuses: dict[str, str] = {}
     for line in out.splitlines():
         if ":" in line:
-            status = line.rsplit(":", 1)[1].strip()
-            counts[status] += 1
-    return counts
+            mutant, status = (s.strip() for s in line.rsplit(":", 1))
+            statuses[mutant] = status
+    return statuses
 
 
-def score(c: Counter) -> str:
-    total = sum(c.values())
-    killed = c["killed"] + c["timeout"]
-    return f"{killed}/{total} killed ({100 * killed / total:.0f} %)" if total else "no mutants"
+def summarize(statuses: dict[str, str]) -> dict:
+    c = Counter(statuses.values())
+    survivors = sorted(m for m, s in statuses.items() if s not in ("killed", "timeout"))
+    return {"mutants": len(statuses), "killed": c["killed"] + c["timeout"], "survivors": survivors}
+
+
+def _all_modules() -> list[str]:
+    mods = []
+    for pkg in PACKAGES:
+        for p in sorted((ROOT / pkg).rglob("*.py")):
+            rel = p.relative_to(ROOT).as_posix()
+            if p.name == "__init__.py" or "/scripts/" in rel:
+                continue
+            mods.append(rel)
+    return sorted(mods)
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = ["| module | mutants | killed | survived (equivalent) | score |", "| --- | ---: | ---: | ---: | ---: |"]
+    for mod in _all_modules():
+        r = results.get(mod)
+        if r is None:
+            rows.append(f"| `{mod}` | not measured | | | |")
+            continue
+        eq = sum(1 for m in r["survivors"] if m in EQUIVALENT)
+        survived = r["mutants"] - r["killed"]
+        denom = r["mutants"] - eq
+        pct = f"{100 * r['killed'] / denom:.0f} %" if denom else "-"
+        rows.append(f"| `{mod}` | {r['mutants']} | {r['killed']} | {survived} ({eq}) | {pct} |")
+    return "\n".join(rows)
+
+
+def equivalents(results: dict[str, dict]) -> str:
+    rows = ["| mutant | why it is equivalent |", "| --- | --- |"]
+    listed = {m for r in results.values() for m in r["survivors"]}
+    for m in sorted(EQUIVALENT):
+        if m in listed:
+            rows.append(f"| `{m}` | {EQUIVALENT[m]} |")
+    return "\n".join(rows)
+
+
+def _replace(text: str, begin: str, end: str, body: str) -> str:
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
+def write_docs(results: dict[str, dict]) -> None:
+    text = DOC.read_text()
+    text = _replace(text, BEGIN, END, table(results))
+    text = _replace(text, EQ_BEGIN, EQ_END, equivalents(results))
+    DOC.write_text(text)
+
+
+def load_results() -> dict[str, dict]:
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+
+
+def save_results(results: dict[str, dict]) -> None:
+    RESULTS.write_text(json.dumps(dict(sorted(results.items())), indent=1, sort_keys=True) + "\n")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("targets", nargs="*", default=list(TARGETS))
-    ap.add_argument("--max-children", type=int, default=2)
-    ap.add_argument("--rev", help="mutate the tree of this git revision instead of the working tree")
+    ap.add_argument("targets", nargs="*", default=None)
+    ap.add_argument("--max-children", type=int, default=1)
+    ap.add_argument("--rev", help="mutate the tree of this git revision instead of the working tree (not recorded)")
     ap.add_argument("--tests", help="pytest arguments selecting the tests, instead of the target's (space-separated)")
+    ap.add_argument("--table-only", action="store_true", help="rewrite docs/testing.md from the recorded results")
     args = ap.parse_args()
-    per_package: dict[str, Counter] = {}
-    for name in args.targets:
-        c = run_target(name, args.max_children, args.rev, args.tests.split() if args.tests else None)
-        pkg = TARGETS[name][0].split("/")[0]
-        per_package.setdefault(pkg, Counter()).update(c)
-        print(f"{TARGETS[name][0]:<36} {score(c):<24} {dict(sorted(c.items()))}", flush=True)
-    for pkg, c in sorted(per_package.items()):
-        print(f"package {pkg:<28} {score(c)}")
+    targets = args.targets or os.environ.get("MUTATE", "").split() or list(TARGETS)
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown:
+        print(f"mutate: unknown target {unknown[0]!r}: choose from {', '.join(TARGETS)}", file=sys.stderr)
+        return 2
+    results = load_results()
+    if not args.table_only:
+        for name in targets:
+            start = time.monotonic()
+            statuses = run_target(name, args.max_children, args.rev, args.tests.split() if args.tests else None)
+            r = summarize(statuses)
+            secs = time.monotonic() - start
+            print(f"{TARGETS[name][0]:<36} {r['killed']}/{r['mutants']} killed, {len(r['survivors'])} survived, "
+                  f"{secs:.0f} s", flush=True)
+            if not args.rev and not args.tests and r["mutants"]:
+                results[TARGETS[name][0]] = r
+                save_results(results)
+    write_docs(results)
     return 0
 
 
