@@ -1,0 +1,45 @@
+"""hybrid.calico_selector: the tokenizer's edges and errors against Calico v3.28.2's own.
+
+Source: projectcalico/calico libcalico-go/lib/selector/tokenizer/tokenizer.go and
+parser/parser.go at v3.28.2: whitespace is only ' ' and '\\t' (trimWhitespace); a quoted
+string ends at the next same quote and may be empty; the error values are
+errors.New("unterminated string"), ("expected =="), ("expected &&"), ("expected ||"),
+("unexpected characters"; after a label it goes on to say so) and the parser's
+"unexpected content at end of selector" (followed by the remaining tokens).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hybrid import calico_selector as sel
+
+
+@pytest.mark.parametrize("text,error", [
+    ("a == 'b", "unterminated string"),
+    ('a == "b', "unterminated string"),
+    ("a = 'b'", "expected =="),
+    ("a == 'b' & c == 'd'", "expected &&"),
+    ("a == 'b' | c == 'd'", "expected ||"),
+    ("a == 'b' #", "unexpected characters"),
+    ("a == 'b' c == 'd'", "unexpected content at end of selector"),
+    ("a == 'b'\n", "unexpected characters"),  # a newline is no whitespace to the Go tokenizer
+    ("a ~ 'b'", "unexpected characters"),
+])
+def test_bad_selector_carries_calicos_error(text, error):
+    with pytest.raises(sel.SelectorError) as info:
+        sel.parse(text)
+    assert str(info.value).startswith(error)  # the parser's end-of-selector error appends the tokens upstream
+
+
+@pytest.mark.parametrize("text,labels,expected", [
+    ("a==''", {"a": ""}, True),              # empty string value, no spaces around ==
+    ("a==''", {"a": "x"}, False),
+    ('a=="b"', {"a": "b"}, True),
+    ("a=='b'&&c!='d'", {"a": "b", "c": "e"}, True),
+    ("Xa == 'x'", {"Xa": "x"}, True),        # a label may start with any letter, X too
+    ("XX == 'y'", {"XX": "x"}, False),
+    ("\ta == 'b'\t", {"a": "b"}, True),      # tabs are whitespace
+])
+def test_tokenizer_edges_evaluate_as_calico_does(text, labels, expected):
+    assert sel.evaluate(sel.parse(text), labels) is expected
