@@ -41,7 +41,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "cidr": ("hybrid/cidr.py", ["tests/test_cidr.py", "tests/test_mutation_cidr.py"]),
     "imageref": ("hybrid/imageref.py", ["tests/test_imageref.py", "tests/test_mutation_imageref.py"]),
     "transit": ("hybrid/transit.py", ["tests/test_transit.py", "tests/test_mutation_transit.py"]),
-    "calico_selector": ("hybrid/calico_selector.py", ["tests/test_calico_selector.py"]),
+    "calico_selector": ("hybrid/calico_selector.py", ["tests/test_calico_selector.py",
+                                                      "tests/test_mutation_calico_selector.py"]),
     "safeload": ("hybrid/safeload.py", ["tests/test_safeload.py", "tests/test_mutation_safeload.py"]),
     "placement": ("hybrid/placement.py", ["tests/test_placement_core.py", "tests/test_placement_capacity.py",
                                           "tests/test_mutation_placement.py"]),
@@ -71,6 +72,19 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.imageref.x_parse__mutmut_22":
         "message only: the excerpt of a name over 255 characters quotes 41 instead of 40 characters; the refusal and "
         "upstream's error text are unchanged (not behaviour; kept out of the score)",
+    "hybrid.calico_selector.x_tokenize__mutmut_19":
+        "the kind of the previous token when there is none: only compared with \"label\", which neither \"\" nor "
+        "\"XXXX\" is",
+    **{f"hybrid.calico_selector.x_tokenize__mutmut_{n}":
+       "the no-progress guard (Calico's own): every branch of the loop consumes a character or raises, so "
+       "`len(text) >= start` is never true and neither `>` nor its message can be reached" for n in (190, 191, 192, 193)},
+    "hybrid.calico_selector.x__op__mutmut_1":
+        "`negated = None` for `False`: only its truth value is read (`not negated`, `if negated`), and None is falsy",
+    **{f"hybrid.calico_selector.x_evaluate__mutmut_{n}":
+       "the default of an absent label's value: every operator reads the value only when the label is present "
+       "(`present and ...`, `not present or ...`)" for n in (47, 49, 50)},
+    "hybrid.calico_selector.x_evaluate__mutmut_88":
+        "message of an AssertionError for a node kind `parse` never builds",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -4,8 +4,9 @@ Source: projectcalico/calico libcalico-go/lib/selector/tokenizer/tokenizer.go an
 parser/parser.go at v3.28.2: whitespace is only ' ' and '\\t' (trimWhitespace); a quoted
 string ends at the next same quote and may be empty; the error values are
 errors.New("unterminated string"), ("expected =="), ("expected &&"), ("expected ||"),
-("unexpected characters"; after a label it goes on to say so) and the parser's
-"unexpected content at end of selector" (followed by the remaining tokens).
+("unexpected characters"; after a label it goes on to say so); the parser's "unexpected
+content at end of selector" (followed by the remaining tokens), "expected string", "expected
+set literal", "expected }" and "expected )".
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from hybrid import calico_selector as sel
     ("a == 'b' c == 'd'", "unexpected content at end of selector"),
     ("a == 'b'\n", "unexpected characters"),  # a newline is no whitespace to the Go tokenizer
     ("a ~ 'b'", "unexpected characters"),
+    # parser.go: ErrExpectedString, ErrExpectedSetLit, ErrExpectedRBrace, ErrExpectedRParen
+    ("a == b", "expected string"),
+    ("a in 'b'", "expected set literal"),
+    ("a in {'b'", "expected }"),
+    ("(a == 'b'", "expected )"),
 ])
 def test_bad_selector_carries_calicos_error(text, error):
     with pytest.raises(sel.SelectorError) as info:
