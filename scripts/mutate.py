@@ -47,7 +47,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "placement": ("hybrid/placement.py", ["tests/test_placement_core.py", "tests/test_placement_capacity.py",
                                           "tests/test_mutation_placement.py"]),
     "placement_capacity": ("hybrid/placement_capacity.py", ["tests/test_placement_capacity.py",
-                                                            "tests/test_mutation_placement.py"]),
+                                                            "tests/test_mutation_placement_capacity.py"]),
     "placement_platform": ("hybrid/placement_platform.py", ["tests/test_placement_platform.py"]),
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py"]),
@@ -83,6 +83,22 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid.calico_selector.x_evaluate__mutmut_{n}":
        "the default of an absent label's value: every operator reads the value only when the label is present "
        "(`present and ...`, `not present or ...`)" for n in (47, 49, 50)},
+    "hybrid.placement_capacity.x__split_number__mutmut_7":
+        "`i = 1` for `i += 1` where i is 0: the same value",
+    "hybrid.placement_capacity.x__convert__mutmut_13":
+        "the conversion cache is cleared at 65,537 entries instead of 65,536: a cache size, never a result",
+    "hybrid.placement_capacity.x_offered__mutmut_3":
+        "`round_up=None` for `False`: only its truth value is read",
+    **{f"hybrid.placement_capacity.x_fit__mutmut_{n}":
+       "`used`/`offered` of the pod count under the resource name None: the scale is 1 for every resource but cpu, "
+       "so pods convert the same" for n in (4, 11)},
+    "hybrid.placement_capacity.x_fit__mutmut_18":
+        "`free >= 0` for `free > 0` when picking the pod bound: both give 0 when free is 0",
+    "hybrid.placement_capacity.x_fit__mutmut_46":
+        "`free >= 0` for `free > 0` before `free // amount`: 0 // amount is 0 as well",
+    "hybrid.placement_capacity.x_fit__mutmut_51":
+        "`n <= best` for `n < best`: when n equals best, setting best to n changes nothing (and n is not 0 there, "
+        "since a 0 bound returned earlier)",
     "hybrid.calico_selector.x_evaluate__mutmut_88":
         "message of an AssertionError for a node kind `parse` never builds",
 }
