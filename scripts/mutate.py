@@ -105,6 +105,22 @@ EQUIVALENT: dict[str, str] = {
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
 
+# Shell scripts: mutmut mutates Python only, so each script has a small list of its own mutants
+# (a literal that occurs once in the script, and what replaces it: a realistic slip each), run
+# against the tests that execute the script. Target "sh_<name>" -> (script, tests, mutants).
+SHELL_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
+    "sh_tc": ("hybrid/scripts/hybrid-tc.sh", ["tests/test_tc.py"], [
+        ("egress-matches-source", 'ifb=$IFB_EGRESS field=dst', 'ifb=$IFB_EGRESS field=src'),
+        ("ceil-twice-the-rate", 'ceil "${mbit}mbit"', 'ceil "$((mbit * 2))mbit"'),
+        ("never-rebuilds-filters", '-eq "${#IDC_RANGES[@]}" ]; then', '-ge 0 ]; then'),
+        ("rebuild-keeps-old-filters", 'tc filter del dev "$dev" "$dir" prio "$PRIO" 2>/dev/null || true', 'true'),
+        ("ifb-left-down", 'ip link set dev "$dev" up', 'true'),
+        ("htb-never-added", "if ! has '^qdisc htb 1: root' qdisc show dev \"$dev\" root; then", "if false; then"),
+        ("ingress-to-egress-ifb", 'ifb=$IFB_INGRESS field=src', 'ifb=$IFB_EGRESS field=src'),
+        ("no-glob-match", 'if [[ $name == $ENI_GLOB ]]; then devs+=("$name"); fi', 'true'),
+    ]),
+}
+
 
 def _copy_tree(work: Path, rev: str | None) -> None:
     if rev:  # an older tree, e.g. the score before a change
@@ -153,6 +169,28 @@ pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-W", "ignore"]
     return statuses
 
 
+def run_shell_target(name: str) -> dict[str, str]:
+    """Each listed mutant applied alone to a copy of the tree; killed when the script's tests fail."""
+    script, tests, mutants = SHELL_TARGETS[name]
+    work = ROOT / "build" / "mutate" / name
+    if work.exists():
+        shutil.rmtree(work)
+    _copy_tree(work, None)
+    original = (ROOT / script).read_text()
+    env = {**os.environ, "PYTHONPATH": str(work)}  # the copy's hybrid/, not the editable install's
+    statuses: dict[str, str] = {}
+    for mutant, old, new in mutants:
+        if original.count(old) != 1:
+            raise SystemExit(f"mutate: {name}/{mutant}: {old!r} occurs {original.count(old)} times in {script}")
+        (work / script).write_text(original.replace(old, new))
+        r = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests], cwd=work,
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        statuses[f"{script}:{mutant}"] = "killed" if r.returncode == 1 else ("survived" if r.returncode == 0 else
+                                                                            f"error {r.returncode}")
+    (work / script).write_text(original)
+    return statuses
+
+
 def summarize(statuses: dict[str, str]) -> dict:
     c = Counter(statuses.values())
     survivors = sorted(m for m, s in statuses.items() if s not in ("killed", "timeout"))
@@ -167,6 +205,7 @@ def _all_modules() -> list[str]:
             if p.name == "__init__.py" or "/scripts/" in rel:
                 continue
             mods.append(rel)
+    mods += [p.relative_to(ROOT).as_posix() for p in (ROOT / "hybrid" / "scripts").glob("*.sh")]
     return sorted(mods)
 
 
@@ -223,22 +262,28 @@ def main() -> int:
     ap.add_argument("--tests", help="pytest arguments selecting the tests, instead of the target's (space-separated)")
     ap.add_argument("--table-only", action="store_true", help="rewrite docs/testing.md from the recorded results")
     args = ap.parse_args()
-    targets = args.targets or os.environ.get("MUTATE", "").split() or list(TARGETS)
-    unknown = [t for t in targets if t not in TARGETS]
+    targets = args.targets or os.environ.get("MUTATE", "").split() or [*TARGETS, *SHELL_TARGETS]
+    unknown = [t for t in targets if t not in TARGETS and t not in SHELL_TARGETS]
     if unknown:
-        print(f"mutate: unknown target {unknown[0]!r}: choose from {', '.join(TARGETS)}", file=sys.stderr)
+        print(f"mutate: unknown target {unknown[0]!r}: choose from {', '.join([*TARGETS, *SHELL_TARGETS])}",
+              file=sys.stderr)
         return 2
     results = load_results()
     if not args.table_only:
         for name in targets:
             start = time.monotonic()
-            statuses = run_target(name, args.max_children, args.rev, args.tests.split() if args.tests else None)
+            if name in SHELL_TARGETS:
+                module = SHELL_TARGETS[name][0]
+                statuses = run_shell_target(name)
+            else:
+                module = TARGETS[name][0]
+                statuses = run_target(name, args.max_children, args.rev, args.tests.split() if args.tests else None)
             r = summarize(statuses)
             secs = time.monotonic() - start
-            print(f"{TARGETS[name][0]:<36} {r['killed']}/{r['mutants']} killed, {len(r['survivors'])} survived, "
+            print(f"{module:<36} {r['killed']}/{r['mutants']} killed, {len(r['survivors'])} survived, "
                   f"{secs:.0f} s", flush=True)
             if not args.rev and not args.tests and r["mutants"]:
-                results[TARGETS[name][0]] = r
+                results[module] = r
                 save_results(results)
     write_docs(results)
     return 0

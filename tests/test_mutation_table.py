@@ -23,8 +23,10 @@ def _section(text: str, name: str) -> list[str]:
 
 
 def _modules() -> set[str]:
-    return {p.relative_to(ROOT).as_posix() for pkg in ("hybrid", "components", "hybrid_tools", "policy")
-            for p in (ROOT / pkg).rglob("*.py") if p.name != "__init__.py" and "/scripts/" not in p.as_posix()}
+    """Python modules of the four packages, and the shell scripts nodes run."""
+    py = {p.relative_to(ROOT).as_posix() for pkg in ("hybrid", "components", "hybrid_tools", "policy")
+          for p in (ROOT / pkg).rglob("*.py") if p.name != "__init__.py" and "/scripts/" not in p.as_posix()}
+    return py | {p.relative_to(ROOT).as_posix() for p in (ROOT / "hybrid" / "scripts").glob("*.sh")}
 
 
 def test_table_rows_cover_every_module_once_and_add_up():
