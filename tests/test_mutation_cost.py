@@ -1,0 +1,105 @@
+"""hybrid.cost on prod, every figure worked out by hand from stacks/Pulumi.prod.yaml's price table.
+
+Per instance-hour = instance (list price, or spotPriceLimit for a Spot pool) + system disk
+(100 GiB default, cloud_essd) + data disk (size x the price of its category/level), CNY:
+
+  a10-train    20 + 100x0.0015 + 2048x0.0015 (PL1) = 20 + 0.15 + 3.072  = 23.222  x4 = 92.888
+  a100-burst   60 (spot limit) + 0.15 + 4096x0.003 (PL2) = 72.438         x2 = 144.876
+  t4-infer     12 + 0.15 + 500x0.0015 = 12.9                              x4 = 51.6
+  a10-overflow 12 (spot limit) + 100x0.0014 + 1024x0.0014 = 13.5736       x2 = 27.1472
+  total 316.5112 /h; x 730 h = 231,053.176 -> 231,053.18 a month.
+  a10-elastic at maxSize 8: dearest type 32 (> spot limit 20) + 0.15 + 3.072 = 35.222 -> 281.776 /h.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from hybrid.cost import PricingUnavailable, compute, hourly, monthly, table_quote
+from hybrid.model import load
+
+POOLS = [  # region, pool, count, basis, instance, system, data, total, hourly, monthly, owner, leaseEnd
+    ("cn-beijing", "a10-train", 4, "pay-as-you-go", 20.0, 0.15, 3.072, 23.222, 92.888, 67808.24, "ml-platform", "2027-06-30"),
+    ("cn-beijing", "a100-burst", 2, "spot price limit (upper bound)", 60.0, 0.15, 12.288, 72.438, 144.876, 105759.48,
+     "llm-research", "2027-03-31"),
+    ("cn-hangzhou", "t4-infer", 4, "pay-as-you-go", 12.0, 0.15, 0.75, 12.9, 51.6, 37668.0, "inference", "2027-12-31"),
+    ("cn-zhangjiakou", "a10-overflow", 2, "spot price limit (upper bound)", 12.0, 0.14, 1.4336, 13.5736, 27.1472,
+     19817.46, "ml-platform", "2027-02-28"),
+]
+
+
+def test_prod_pools_by_hand(prod_raw):
+    doc = compute(load(prod_raw)).doc()
+    got = [(p["region"], p["pool"], p["count"], p["basis"], *p["perInstanceHour"].values(), p["hourly"], p["monthly"],
+            p["owner"], p["leaseEnd"]) for p in doc["pools"]]
+    assert got == POOLS
+    assert (doc["currency"], doc["hoursPerMonth"], doc["upperBound"]) == ("CNY", 730, True)
+    assert doc["total"] == {"hourly": 316.5112, "monthly": 231053.18}
+
+
+def test_prod_elastic_maximum_by_hand(prod_raw):
+    doc = compute(load(prod_raw)).doc()
+    assert doc["elastic"] == [{
+        "region": "cn-beijing", "pool": "a10-elastic",
+        "instanceTypes": ["ecs.gn7i-c32g1.8xlarge", "ecs.gn7i-c48g1.12xlarge", "ecs.gn7i-c56g1.14xlarge"],
+        "maxSize": 8, "basis": "elastic: maxSize at the dearest instance type (upper bound)",
+        "perInstanceHour": 35.222, "hourly": 281.776, "monthly": 205696.48, "unpriced": []}]
+    # 316.5112 + 281.776 = 598.2872 /h; x 730 = 436,749.656 -> 436,749.66
+    assert doc["totalWithElasticMax"] == {"hourly": 598.2872, "monthly": 436749.66, "complete": True}
+
+
+def test_no_spot_pool_running_is_no_upper_bound(prod_raw):
+    for region in prod_raw["regions"]:
+        for pool in region["gpuPools"]:
+            if (pool.get("billing") or {}).get("strategy") == "Spot":
+                pool["count"] = 0
+    report = compute(load(prod_raw))
+    assert report.doc()["upperBound"] is False
+    assert "upper bound." not in report.table("prod").split("elastic pools")[0]
+
+
+def test_prod_table_rows_by_hand(prod_raw):
+    text = compute(load(prod_raw)).table("prod")
+    lines = text.splitlines()
+    assert lines[0] == "cost of stack 'prod': CNY, 730 hours a month; prices: price table (example figures, not list prices)"
+    rows = [line.split() for line in lines[4:8]]
+    assert rows == [
+        ["cn-beijing", "a10-train", "ecs.gn7i-c32g1.8xlarge", "4", "pay-as-you-go", "23.2220", "92.8880", "67,808.24"],
+        ["cn-beijing", "a100-burst", "ecs.gn7e-c16g1.16xlarge", "2", "spot", "<=", "limit", "72.4380", "144.8760",
+         "105,759.48"],
+        ["cn-hangzhou", "t4-infer", "ecs.gn6i-c16g1.4xlarge", "4", "pay-as-you-go", "12.9000", "51.6000", "37,668.00"],
+        ["cn-zhangjiakou", "a10-overflow", "ecs.gn7i-c16g1.4xlarge", "2", "spot", "<=", "limit", "13.5736", "27.1472",
+         "19,817.46"],
+    ]
+    assert lines[9].split() == ["total", "12", "316.5112", "231,053.18"]  # 4 + 2 + 4 + 2 instances
+    assert "Spot pools are priced at their spotPriceLimit: the totals are an upper bound." in lines
+    assert "  cn-beijing/a10-elastic: 8 x 35.2220/h = 205,696.48 CNY/month" in lines
+    assert lines[-1] == "total with elastic maximums: 436,749.66 CNY/month"
+
+
+def test_rounding_is_half_up():
+    # ROUND_HALF_UP, not Python's round-half-even: 0.00005 -> 0.0001, 0.005 -> 0.01, 0.00025 -> 0.0003
+    assert hourly(Decimal("0.00005")) == 0.0001
+    assert hourly(Decimal("0.00025")) == 0.0003
+    assert monthly(Decimal("0.005")) == 0.01
+    assert monthly(Decimal("0.025")) == 0.03
+
+
+def test_table_quote_names_what_is_missing(prod_raw):
+    p = load(prod_raw)
+    pool = p.region("cn-beijing").gpu_pools[0]
+    quote = table_quote(p.pricing)
+    q = quote("cn-beijing", pool)
+    assert (q.instance, q.system_disk, q.data_disk, q.currency) == (Decimal("20.0"), Decimal("0.15"), Decimal("3.072"), "CNY")
+    with pytest.raises(PricingUnavailable, match="no region cn-shanghai"):
+        quote("cn-shanghai", pool)
+    with pytest.raises(PricingUnavailable, match="no price for ecs.gn7i-c32g1.8xlarge in cn-zhangjiakou"):
+        quote("cn-zhangjiakou", pool)
+
+
+def test_a_stack_without_a_price_table_cannot_be_costed(prod_raw):
+    prod_raw.pop("pricing")
+    with pytest.raises(PricingUnavailable, match="no price table"):
+        compute(load(prod_raw))
