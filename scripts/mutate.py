@@ -53,6 +53,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py"]),
     "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
     "model_base": ("hybrid/model/base.py", ["tests/test_model.py"]),
+    "model_disk": ("hybrid/model/disk.py", ["tests/test_model.py", "tests/test_hostile_input.py",
+                                            "tests/test_mutation_model_disk.py"]),
     "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
