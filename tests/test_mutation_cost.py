@@ -103,3 +103,34 @@ def test_a_stack_without_a_price_table_cannot_be_costed(prod_raw):
     prod_raw.pop("pricing")
     with pytest.raises(PricingUnavailable, match="no price table"):
         compute(load(prod_raw))
+
+
+def test_placement_costs_of_prod_by_hand(prod_raw):
+    """Per GPU-hour, from the figures above: cn-beijing (92.888 + 144.876) / (4 x 1 + 2 x 4 GPUs) =
+    19.8137; cn-hangzhou 51.6 / 4 = 12.9; cn-zhangjiakou 27.1472 / 2 = 13.5736; the elastic tier
+    35.222 / 1 GPU; Serverless at the table's serverlessGpuHour (18, 18, 16); the IDC 0; member
+    clusters without a price: None. The replica counts are the placement's (its own tests check
+    them); the money follows by hand: llm-pretrain = 8 x 237.764 / 12 x 730 + 12 x 18 x 730
+    + 6 x 18 x 730 + 6 x 16 x 730 = 115,711.81 + 157,680 + 78,840 + 70,080 = 422,311.81 a month.
+    idcSavesPerMonth prices the IDC's 16 replicas at the cheapest cloud tier that has room for the
+    workload: cn-hangzhou and cn-zhangjiakou (16 vCPU nodes) cannot hold a 24-CPU replica, so
+    cn-zhangjiakou-serverless at 16: 16 x 16 x 730 = 186,880."""
+    from hybrid.cost import placement_costs
+
+    p = load(prod_raw)
+    out = placement_costs(p, compute(p))
+    llm = out["llm-pretrain"]
+    rates = {name: c["perReplicaHour"] for name, c in llm["clusters"].items()}
+    assert rates == {"idc-bj": 0.0, "cn-beijing": 19.8137, "cn-hangzhou": 12.9, "cn-zhangjiakou": 13.5736,
+                     "cn-beijing-elastic": 35.222, "cn-beijing-serverless": 18.0, "cn-hangzhou-serverless": 18.0,
+                     "cn-zhangjiakou-serverless": 16.0, "ack-sh-infer": None, "ack-wlcb-train": None}
+    replicas = {name: c["replicas"] for name, c in llm["clusters"].items()}
+    assert replicas["idc-bj"] == 16 and replicas["cn-beijing"] == 8
+    assert llm["clusters"]["cn-beijing"]["monthly"] == 115711.81
+    assert llm["clusters"]["cn-zhangjiakou-serverless"]["monthly"] == 70080.0
+    assert "monthly" not in llm["clusters"]["ack-sh-infer"]
+    assert llm["clusters"]["idc-bj"]["tier"] == "idc" and llm["clusters"]["cn-beijing-elastic"]["tier"] == "elastic"
+    assert (llm["gpusPerReplica"], llm["monthly"], llm["idcSavesPerMonth"]) == (1.0, 422311.81, 186880.0)
+    # batch-infer keeps nothing in the IDC: it saves 0 there (a cheapest tier exists, so not None).
+    assert out["batch-infer"]["idcSavesPerMonth"] == 0.0
+    assert out["batch-infer"]["monthly"] == 280865.46  # 37,668 + 19,817.46 + 9 x 18 x 730 + 9 x 16 x 730
