@@ -74,6 +74,9 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.imageref.x_parse__mutmut_22":
         "message only: the excerpt of a name over 255 characters quotes 41 instead of 40 characters; the refusal and "
         "upstream's error text are unchanged (not behaviour; kept out of the score)",
+    "hybrid.imageref.x_parse_repository__mutmut_13":
+        "message wording only: the fix's text padded with XX still names the version field; the refusal is unchanged "
+        "(not behaviour; kept out of the score)",
     "hybrid.calico_selector.x_tokenize__mutmut_19":
         "the kind of the previous token when there is none: only compared with \"label\", which neither \"\" nor "
         "\"XXXX\" is",

@@ -74,3 +74,10 @@ def test_bad_tag_is_refused_with_upstream_text(tag):
 
 def test_longest_tag_is_accepted():
     assert imageref.with_tag("busybox", "a" * 128) == "busybox:" + "a" * 128
+
+
+def test_empty_reference_is_exactly_upstreams_error():
+    # ErrNameEmpty carries no reference to quote: the message is upstream's text alone.
+    with pytest.raises(imageref.ReferenceError) as info:
+        imageref.parse("")
+    assert str(info.value) == "repository name must have at least one component"
