@@ -83,6 +83,14 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.imageref.x_parse_repository__mutmut_13":
         "message wording only: the fix's text padded with XX still names the version field; the refusal is unchanged "
         "(not behaviour; kept out of the score)",
+    **{f"hybrid.transit.x_region_path__mutmut_{n}":
+       "the assertion of what the model guarantees (hybrid/model/leased_line.py: a transit-router leased line has "
+       "its route table, and then idc.vbr): on any platform `load` accepts all three hold, so `and`/`or` agree"
+       for n in (34, 35)},
+    **{f"hybrid.transit.x_region_path__mutmut_{n}":
+       "the fallback for a transit router off the VBR's without interRegion: the model refuses that "
+       "(regions[].leasedLine.transitRouter.interRegion, tests/test_transit.py), so `ir` is always set here"
+       for n in (67, 69, 70)},
     "hybrid.calico_selector.x_tokenize__mutmut_19":
         "the kind of the previous token when there is none: only compared with \"label\", which neither \"\" nor "
         "\"XXXX\" is",
