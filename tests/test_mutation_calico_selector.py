@@ -31,6 +31,10 @@ from hybrid import calico_selector as sel
     ("a in 'b'", "expected set literal"),
     ("a in {'b'", "expected }"),
     ("(a == 'b'", "expected )"),
+    ("a ==", "expected string"),                # the value is missing: end of input where a string goes
+    ("a", "unexpected end of string"),           # ErrUnexpectedEOF: a label and nothing after it
+    ("a (", "expected == or !="),                # after a label, an operator (upstream: "... not <token>")
+    (")", "unexpected token"),                   # upstream: "unexpected token: <token>"
 ])
 def test_bad_selector_carries_calicos_error(text, error):
     with pytest.raises(sel.SelectorError) as info:
