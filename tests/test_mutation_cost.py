@@ -30,12 +30,19 @@ POOLS = [  # region, pool, count, basis, instance, system, data, total, hourly, 
 ]
 
 
+TYPES = {"a10-train": ("ecs.gn7i-c32g1.8xlarge", "PayAsYouGo"), "a100-burst": ("ecs.gn7e-c16g1.16xlarge", "Spot"),
+         "t4-infer": ("ecs.gn6i-c16g1.4xlarge", "PayAsYouGo"), "a10-overflow": ("ecs.gn7i-c16g1.4xlarge", "Spot")}
+
+
 def test_prod_pools_by_hand(prod_raw):
     doc = compute(load(prod_raw)).doc()
-    got = [(p["region"], p["pool"], p["count"], p["basis"], *p["perInstanceHour"].values(), p["hourly"], p["monthly"],
-            p["owner"], p["leaseEnd"]) for p in doc["pools"]]
-    assert got == POOLS
+    want = [{"region": r, "pool": n, "instanceType": TYPES[n][0], "count": c, "billing": TYPES[n][1], "basis": b,
+             "owner": o, "leaseEnd": end,
+             "perInstanceHour": {"instance": i, "systemDisk": sd, "dataDisk": dd, "total": t},
+             "hourly": h, "monthly": m} for r, n, c, b, i, sd, dd, t, h, m, o, end in POOLS]
+    assert doc["pools"] == want
     assert (doc["currency"], doc["hoursPerMonth"], doc["upperBound"]) == ("CNY", 730, True)
+    assert doc["source"] == "price table (example figures, not list prices)"
     assert doc["total"] == {"hourly": 316.5112, "monthly": 231053.18}
 
 
@@ -134,3 +141,44 @@ def test_placement_costs_of_prod_by_hand(prod_raw):
     # batch-infer keeps nothing in the IDC: it saves 0 there (a cheapest tier exists, so not None).
     assert out["batch-infer"]["idcSavesPerMonth"] == 0.0
     assert out["batch-infer"]["monthly"] == 280865.46  # 37,668 + 19,817.46 + 9 x 18 x 730 + 9 x 16 x 730
+
+
+def _no_fixed_pools_in_beijing(raw):
+    raw["regions"][0]["gpuPools"] = []
+
+
+def test_elastic_disk_priced_at_its_level_when_the_table_has_it(prod_raw):
+    # cloud_essd/PL1 at 0.002 (cloud_essd stays 0.0015): 32 + 100 x 0.0015 + 2048 x 0.002 = 36.246
+    prod_raw["pricing"]["regions"]["cn-beijing"]["diskGibHour"]["cloud_essd/PL1"] = 0.002
+    (e,) = compute(load(prod_raw)).doc()["elastic"]
+    assert e["perInstanceHour"] == 36.246
+
+
+def test_elastic_pool_with_unpriced_disks_stays_open(prod_raw):
+    # No ESSD price in cn-beijing (without its fixed pools nothing else needs one): the elastic
+    # maximum cannot be priced, and says why.
+    _no_fixed_pools_in_beijing(prod_raw)
+    prod_raw["pricing"]["regions"]["cn-beijing"]["diskGibHour"] = {"cloud_auto": 0.001}
+    report = compute(load(prod_raw))
+    (e,) = report.doc()["elastic"]
+    assert (e["perInstanceHour"], e["hourly"], e["monthly"], e["unpriced"]) == (None, None, None, ["disks"])
+    assert report.doc()["totalWithElasticMax"]["complete"] is False
+    lines = report.table("prod").splitlines()
+    assert "  cn-beijing/a10-elastic: 8 x (no price for disks)" in lines
+    assert lines[-1].endswith("CNY/month (without the unpriced pools)")
+
+
+def test_elastic_spot_limit_counts_only_when_the_pool_buys_spot(prod_raw):
+    # onDemandPercentageAboveBase 100: no spot instance is ever bought, so a limit of 40 (above the
+    # dearest list price 32) bounds nothing: 32 + 0.15 + 3.072 = 35.222
+    billing = prod_raw["regions"][0]["elasticPools"][0]["billing"]
+    billing.update(onDemandPercentageAboveBase=100, spotPriceLimit=40)
+    (e,) = compute(load(prod_raw)).doc()["elastic"]
+    assert e["perInstanceHour"] == 35.222
+
+
+def test_without_elastic_pools_the_report_has_no_elastic_part(prod_raw):
+    prod_raw["regions"][0]["elasticPools"] = []
+    report = compute(load(prod_raw))
+    assert "elastic" not in report.doc() and "totalWithElasticMax" not in report.doc()
+    assert "elastic pools" not in report.table("prod")
