@@ -182,3 +182,22 @@ def test_without_elastic_pools_the_report_has_no_elastic_part(prod_raw):
     report = compute(load(prod_raw))
     assert "elastic" not in report.doc() and "totalWithElasticMax" not in report.doc()
     assert "elastic pools" not in report.table("prod")
+
+
+def test_quotes_from_elsewhere_without_a_price_table(prod_raw):
+    # A quote function (the pricing API's place) and no price table: every pool priced by the
+    # quote, 730 hours a month (8,760 hours a year / 12, the default without a table), the currency
+    # the quotes carry; the elastic maximum has no table to read, so nothing of it is priced.
+    from hybrid.cost import Quote
+
+    prod_raw.pop("pricing")
+    p = load(prod_raw)
+    quote = lambda region, pool: Quote(Decimal("10"), Decimal("0.1"), Decimal("1"), "USD")  # noqa: E731
+    report = compute(p, quote=quote)
+    doc = report.doc()
+    assert (doc["currency"], doc["hoursPerMonth"], doc["source"]) == ("USD", 730, "price table")
+    # 12 instances: 10 x 8 non-spot (a10-train 4, t4-infer 4) + spot limits 60 x 2 + 12 x 2, disks 1.1 each
+    assert doc["total"]["hourly"] == round(8 * 11.1 + 2 * 61.1 + 2 * 13.1, 4)
+    (e,) = doc["elastic"]
+    assert e["perInstanceHour"] is None
+    assert e["unpriced"] == ["ecs.gn7i-c32g1.8xlarge", "ecs.gn7i-c48g1.12xlarge", "ecs.gn7i-c56g1.14xlarge", "disks"]
