@@ -28,7 +28,7 @@ bench: setup
 # Mutation score of a bounded set of modules with their fast tests (docs/architecture.md
 # records the score; a drop means a test stopped checking behaviour). Minutes, not seconds.
 mutate: setup
-	$(VENV)/python scripts/mutate.py
+	nice -n 10 $(VENV)/python scripts/mutate.py --max-children 1 $(MUTATE)
 
 # Real path: from a machine inside the data center, with the Pulumi CLI of the version pinned in
 # requirements.txt, PULUMI_BACKEND_URL (the OSS state bucket), PULUMI_CONFIG_PASSPHRASE and

@@ -6,6 +6,9 @@ a first path component is a registry domain when it contains ``.`` or ``:`` or i
 a name without one is on ``docker.io``). Digests: the algorithms go-digest registers
 (github:opencontainers/go-digest ``algorithm.go``: sha256, sha384, sha512) with their hex lengths.
 Tests: ``tests/test_imageref.py`` runs the cases of ``reference_test.go`` ``TestReferenceParse``.
+Error messages carry upstream's error text (``errors.go``: ErrReferenceInvalidFormat, ErrTagInvalidFormat,
+ErrNameEmpty, ErrNameContainsUppercase, ErrNameTooLong; go-digest ``digest.go``: ErrDigestUnsupported,
+ErrDigestInvalidLength), so a message can be matched against upstream's.
 
 Every image reference a user can set is parsed here before anything renders it, and a tag is
 only ever added to a reference that has neither a tag nor a digest (:func:`with_tag`).
@@ -88,10 +91,10 @@ def parse(ref: str) -> Reference:
     if not m:
         if REFERENCE_RE.match(ref.lower()):
             raise ReferenceError(f"{ref!r}: repository name must be lowercase")
-        raise ReferenceError(f"{ref!r} is not a valid image reference (distribution reference grammar)")
+        raise ReferenceError(f"{ref!r}: invalid reference format (distribution reference grammar)")
     name, tag, digest = m.group(1), m.group(2), m.group(3)
     if len(name) > NAME_TOTAL_LENGTH_MAX:
-        raise ReferenceError(f"repository name {name[:40]!r}... is longer than {NAME_TOTAL_LENGTH_MAX} characters")
+        raise ReferenceError(f"repository name {name[:40]!r}... must not be more than {NAME_TOTAL_LENGTH_MAX} characters")
     if digest is not None:
         algorithm, _, encoded = digest.partition(":")
         if algorithm not in DIGEST_ALGORITHMS:
@@ -115,5 +118,5 @@ def with_tag(repo: str, tag: str) -> str:
     """``repo:tag`` after checking both; never appends to a reference that has a tag or digest."""
     r = parse_repository(repo)
     if not TAG_RE.match(tag):
-        raise ReferenceError(f"tag {tag!r} is not a valid tag")
+        raise ReferenceError(f"tag {tag!r}: invalid tag format")
     return f"{r.name}:{tag}"

@@ -28,7 +28,7 @@ and the transit-router side of such a path is theirs (reported as ``existing``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from hybrid.model.network import Idc, Region
@@ -65,7 +65,6 @@ class RegionPath:
     bindings: tuple[RouteTableBinding, ...] = ()
     inter_region: Optional[InterRegionLink] = None
     on_vbr_transit_router: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def region_path(idc: Idc, region: Region, regions: Sequence[Region]) -> Optional[RegionPath]:
@@ -77,9 +76,7 @@ def region_path(idc: Idc, region: Region, regions: Sequence[Region]) -> Optional
     if ll.existing_vpc is not None:
         ev = ll.existing_vpc
         return RegionPath(region.id, "existingVpc", ev.route_table_id, f"{ev.next_hop.type} {ev.next_hop.id}",
-                          ev.create_routes, idc_routes, vpc_routes,
-                          notes=("transit-router side is the existing path's (network team): it must carry the IDC ranges "
-                                 "and the other VPCs' CIDRs",))
+                          ev.create_routes, idc_routes, vpc_routes)
     tr = ll.transit_router
     vbr = idc.vbr
     # The model's checks (hybrid/model/leased_line.py): a leased line is an existing VPC or a transit router

@@ -1,0 +1,62 @@
+"""docs/testing.md's mutation table is well-formed and says what docs/mutation-results.json recorded.
+
+The table is written by scripts/mutate.py; this test does not run mutmut (too slow for CI). It
+reads the Markdown itself: one row per module of the four packages, figures that add up, and a
+score that is killed / (mutants - equivalent), so a hand-edited or stale table fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "testing.md"
+RESULTS = ROOT / "docs" / "mutation-results.json"
+
+
+def _section(text: str, name: str) -> list[str]:
+    begin, end = f"<!-- mutate:{name}:begin -->", f"<!-- mutate:{name}:end -->"
+    assert text.count(begin) == 1 and text.count(end) == 1
+    return text.split(begin, 1)[1].split(end, 1)[0].strip().splitlines()
+
+
+def _modules() -> set[str]:
+    """Python modules of the four packages, and the shell scripts nodes run."""
+    py = {p.relative_to(ROOT).as_posix() for pkg in ("hybrid", "components", "hybrid_tools", "policy")
+          for p in (ROOT / pkg).rglob("*.py") if p.name != "__init__.py" and "/scripts/" not in p.as_posix()}
+    return py | {p.relative_to(ROOT).as_posix() for p in (ROOT / "hybrid" / "scripts").glob("*.sh")}
+
+
+def test_table_rows_cover_every_module_once_and_add_up():
+    rows = _section(DOC.read_text(), "table")
+    assert rows[0] == "| module | mutants | killed | survived (equivalent) | score |"
+    results = json.loads(RESULTS.read_text())
+    seen = []
+    for row in rows[2:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert len(cells) == 5, row
+        mod = cells[0].strip("`")
+        seen.append(mod)
+        if cells[1] == "not measured":
+            assert mod not in results and cells[2:] == ["", "", ""], row
+            continue
+        mutants, killed = int(cells[1]), int(cells[2])
+        m = re.fullmatch(r"(\d+) \((\d+)\)", cells[3])
+        assert m, row
+        survived, equivalent = int(m.group(1)), int(m.group(2))
+        assert killed + survived == mutants and equivalent <= survived, row
+        assert (mutants, killed, survived) == (results[mod]["mutants"], results[mod]["killed"],
+                                               len(results[mod]["survivors"])), row
+        assert cells[4] == f"{100 * killed / (mutants - equivalent):.0f} %", row
+    assert sorted(seen) == seen and set(seen) == _modules()
+
+
+def test_every_listed_equivalent_mutant_has_a_reason_and_survived():
+    rows = _section(DOC.read_text(), "equivalent")
+    survivors = {m for r in json.loads(RESULTS.read_text()).values() for m in r["survivors"]}
+    for row in rows[2:]:
+        name, reason = (c.strip() for c in row.strip("|").split("|", 1))
+        assert name.strip("`") in survivors, row
+        assert len(reason) > 20, row
