@@ -38,7 +38,6 @@ class PlatformSecrets:
     end to end, and the paths of the clusters' kubeconfig files (hybrid.model.KUBECONFIG_ENV)."""
 
     idc_kubeconfig: str  # a path: the file's credentials never enter the program or the state
-    bootstrap_token: pulumi.Output[str]
     ca_cert_hash: pulumi.Output[str]
     fleet_kubeconfig: Optional[str] = None  # a path; with registration.fleet.apply only
     # Conditional secret config (hybrid.model.identity.CONDITIONAL_SECRET_KEYS) the settings need.
@@ -202,7 +201,6 @@ class HybridPlatform(pulumi.ComponentResource):
                     GpuNodePoolArgs(
                         context=context_for(p, region.id, pool),
                         network=self.networks[region.id],
-                        bootstrap_token=args.secrets.bootstrap_token,
                         ca_cert_hash=args.secrets.ca_cert_hash,
                         tags={**self._tags, "region": region.id},
                     ),
@@ -236,7 +234,6 @@ class HybridPlatform(pulumi.ComponentResource):
                     platform=p,
                     cluster=cluster,
                     network=reg_net,
-                    bootstrap_token=args.secrets.credentials["elasticBootstrapToken"],
                     ca_cert_hash=args.secrets.ca_cert_hash,
                     node_role=reg_role.outputs if reg_role else None,
                     depends_on=[c.secret for k, c in self.credential_secrets.items() if k == "addon"],

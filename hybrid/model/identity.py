@@ -31,11 +31,6 @@ CONDITIONAL_SECRET_KEYS = {
     "terwayAccessKeyId": "AccessKey id of Terway's RAM user (cni.terway.credentials: accessKey)",
     "terwayAccessKeySecret": "AccessKey secret of Terway's RAM user",
     "terwayCredentialFile": "Terway's encrypted credential file (cni.terway.credentials: credentialFile)",
-    # Elastic nodes join whenever the autoscaler adds one, so their token cannot expire in hours:
-    # Alibaba's node-pool guide creates it with `kubeadm token create --ttl 0` for node pool scaling
-    # (https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/create-a-node-pool).
-    # Kept apart from bootstrapToken so the fixed pools' token stays short-lived.
-    "elasticBootstrapToken": "kubeadm bootstrap token without expiry for the nodes ACK adds to elastic pools (regions[].elasticPools)",
 }
 
 
@@ -47,8 +42,6 @@ def required_secrets(platform) -> list[str]:
     # alibaba-addon-secret also carries the cluster-autoscaler's AccessKey for elastic pools.
     if (vn.enabled and vn.credentials == "addonSecret") or elastic:
         keys += ["addonAccessKeyId", "addonAccessKeySecret"]
-    if elastic:
-        keys.append("elasticBootstrapToken")
     mode = platform.cni.terway.credentials
     if mode == "accessKey":
         keys += ["terwayAccessKeyId", "terwayAccessKeySecret"]
