@@ -19,6 +19,7 @@ from components.gpu_metrics import GpuMetrics, GpuMetricsArgs
 from components.elastic import ElasticPools, ElasticPoolsArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
 from components.jobs import AiJobs, AiJobsArgs
+from components.join_token import JoinTokenStore, JoinTokenStoreArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.identity import CredentialSecret, CredentialSecretArgs, NodeRole, NodeRoleArgs
 from components.network import RegionNetwork, RegionNetworkArgs
@@ -27,7 +28,7 @@ from components.virtual_node import VirtualNode, VirtualNodeArgs
 from hybrid import agent, elastic, identity
 from hybrid.calico import CloudRange
 from hybrid.cloudinit import context_for
-from hybrid.model import Platform
+from hybrid.model import Platform, join_token
 from hybrid.jobs import plan_jobs
 from hybrid.placement_platform import plan_placement
 
@@ -240,6 +241,24 @@ class HybridPlatform(pulumi.ComponentResource):
                     tags=self._tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
+            )
+
+        # --- the join token's store per GPU region: bucket, encryption, read grant to the nodes' roles ---
+        self.join_tokens: dict[str, JoinTokenStore] = {}
+        for region in p.regions:
+            if not (region.gpu_pools or region.elastic_pools):
+                continue
+            roles: list[pulumi.Input[str]] = []
+            if region.id in self.node_roles:
+                roles.append(self.node_roles[region.id].outputs.role_name)
+            roles += sorted({pool.ram_role for pool in region.gpu_pools if pool.ram_role})
+            if self.elastic is not None and region.id == p.registration.region_id and self.elastic.role is not None:
+                roles.append(self.elastic.role_name)
+            self.join_tokens[region.id] = JoinTokenStore(
+                f"{region.id}-join-token",
+                JoinTokenStoreArgs(environment=p.environment, region_id=region.id, bucket=join_token.bucket_name(p, region.id),
+                                   role_names=roles, tags={**self._tags, "region": region.id}),
+                opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
             )
 
         # --- ack-virtual-node: Serverless pods in several regions ---

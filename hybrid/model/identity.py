@@ -78,3 +78,23 @@ def check(platform) -> Iterable[ConfigIssue]:
                 "set identity.nodeRole: true (the node pool then uses the GPU node role), or cni.terway.credentials: accessKey or "
                 "credentialFile with its secret config.",
             )
+
+
+def check_join_token_role(platform) -> Iterable[ConfigIssue]:
+    """Every fixed GPU node has a RAM role to read its region's join token with (hybrid.model.join_token).
+
+    A node reads the token at boot with its instance role's STS credentials; an instance without
+    a role gets none from the metadata service and never joins. Elastic nodes always have one (the
+    node pool's: the GPU node role, or the elastic component's own).
+    """
+    if platform.identity.node_role:
+        return
+    for ri, region in enumerate(platform.regions):
+        for pi, pool in enumerate(region.gpu_pools):
+            if pool.count and not pool.ram_role:
+                yield ConfigIssue(
+                    f"regions[{ri}].gpuPools[{pi}].ramRole",
+                    f"the nodes of pool {pool.name} ({region.id}) have no RAM role to read the join token with "
+                    "(identity.nodeRole is false and the pool names no ramRole).",
+                    "set identity.nodeRole: true (recommended), or give the pool a ramRole (the program grants it the token read).",
+                )

@@ -24,6 +24,7 @@ from hybrid.model import cni as cni_model
 from hybrid.model import pricing as pricing_model
 from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
+from hybrid.model.identity import check_join_token_role
 from hybrid.model.gpu_driver import GpuSupport, kubelet_may_set
 from hybrid.model.metrics import Metrics
 from hybrid.model.network import Idc, Region
@@ -440,6 +441,7 @@ cross_check(leased_line_model.check)
 cross_check(cni_model.check)
 cross_check(pricing_model.check)
 cross_check(check_identity)
+cross_check(check_join_token_role)
 
 
 # source: https://www.alibabacloud.com/help/en/doc-detail/208052.html ("Terway is scheduled only to nodes
