@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     lease_cli.add_parser(sub)
     preflight_cli.add_parser(sub)
+    from hybrid_tools import join_token_cli
+
+    join_token_cli.add_parser(sub)
     return parser
 
 
