@@ -135,7 +135,7 @@ def _cmd(args: argparse.Namespace) -> int:
             print(line)
         return 0
     if not args.max_age_days > 0:
-        raise InputError(f"--max-age-days {args.max_age_days}: must be above 0. Fix: e.g. --max-age-days {DEFAULT_MAX_AGE_DAYS}.")
+        raise InputError(f"--max-age-days {args.max_age_days:g}: must be above 0. Fix: e.g. --max-age-days {DEFAULT_MAX_AGE_DAYS}.")
     ok, lines = check(args.stack, args.max_age_days, args.endpoint)
     for line in lines:
         print(line)
