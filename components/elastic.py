@@ -89,7 +89,14 @@ class ElasticPools(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket_acl]),
         )
 
-        # --- who may read it: the elastic nodes' role -----------------------------------
+        # --- who may read it: requests from the cluster region's VPC (unsigned), and the nodes' role ---
+        # The internal endpoint serves only the registration region, whose VPC the node pools use.
+        self.bucket_policy = alicloud.oss.BucketPolicy(
+            f"{name}-scripts-policy",
+            bucket=self.bucket.bucket,
+            policy=args.network.vpc_id.apply(lambda vpc: elastic.canonical(elastic.script_bucket_policy(self.bucket_name, [vpc]))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket_acl]),
+        )
         self.role = None
         role_name = role.role_name if role else None
         if role_name is None:
@@ -121,7 +128,7 @@ class ElasticPools(pulumi.ComponentResource):
         )
 
         # --- the node pools ------------------------------------------------------------
-        ready = [*self._waits, self.script, self.script_policy_attachment]
+        ready = [*self._waits, self.script, self.script_policy_attachment, self.bucket_policy]
         self.node_pools: dict[str, alicloud.cs.NodePool] = {}
         for ref in elastic.elastic_pools(p):
             self.node_pools[ref.pool.name] = self._create_node_pool(ref, role_name, ready)

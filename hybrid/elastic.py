@@ -116,6 +116,26 @@ def render_node_script(platform: "Platform", ca_cert_hash: str) -> str:
 SCRIPT_FETCH = unconfirmed.value("elastic.scriptFetch")
 
 
+# Operator of the acs:SourceVpc condition (the key is documented; the operator's use here is not confirmed).
+SOURCE_VPC_OPERATOR = unconfirmed.value("elastic.sourceVpcCondition")
+
+
+def script_bucket_policy(bucket: str, vpc_ids: list[str]) -> dict[str, Any]:
+    """OSS bucket policy: anyone whose request comes from one of ``vpc_ids`` may GET the node script, nothing else.
+
+    The script carries no credential (nodes read the join token with their RAM role), so the unsigned
+    VPC-internal ``addNodeScriptPath`` URL works however ACK's node initialisation downloads it.
+    Principal ``*`` with a Condition applies to anonymous requests too; ``acs:SourceVpc`` is the
+    request's VPC (Alibaba OSS "Bucket Policy", alibabacloud.com/help/en/oss/user-guide/oss-bucket-policy).
+    """
+    if not vpc_ids:
+        raise ValueError("the node script's bucket policy needs at least one VPC id")
+    return {"Version": "1", "Statement": [{
+        "Effect": "Allow", "Principal": ["*"], "Action": ["oss:GetObject"],
+        "Resource": [f"acs:oss:*:*:{bucket}/{SCRIPT_KEY}"],
+        "Condition": {SOURCE_VPC_OPERATOR: {"acs:SourceVpc": sorted(vpc_ids)}}}]}
+
+
 def script_read_policy(bucket: str) -> dict[str, Any]:
     """RAM policy for the elastic nodes' role: read the node script object and nothing else."""
     return {"Version": "1", "Statement": [{

@@ -206,6 +206,17 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="compare with the administrator-mode YAML of https://www.alibabacloud.com/help/en/ack/"
                    "distributed-cloud-container-platform-for-kubernetes/user-guide/rbac-permissions-required-by-ack-cluster-agent",
     ),
+    "elastic.sourceVpcCondition": Unconfirmed(
+        value="StringEquals",
+        used_by="hybrid/elastic.py",
+        why="Alibaba's OSS Bucket Policy page (alibabacloud.com/help/en/oss/user-guide/oss-bucket-policy) documents the "
+            "condition key acs:SourceVpc and that Principal '*' with a Condition applies to anonymous users too; the "
+            "error page 0030-00000008 (help.aliyun.com/zh/oss/user-guide/0030-00000008) shows acs:SourceVpc under "
+            "StringNotLike. That StringEquals with a list of vpc-... ids matches a request arriving through the VPC "
+            "internal endpoint from one of them was not read in a published example",
+        confirm_by="after pulumi up, from an ECS instance in the registration region's VPC: curl -I the addNodeScriptPath "
+                   "URL (expect 200) and from another VPC or the internet (expect 403)",
+    ),
     "elastic.scriptFetch": Unconfirmed(
         value="node RAM role",
         used_by="hybrid/elastic.py",
