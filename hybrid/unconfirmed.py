@@ -222,8 +222,9 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         used_by="hybrid/elastic.py",
         why="Alibaba's registered-cluster node-pool guide registers an OSS URL in ack-agent-config addNodeScriptPath "
             "and says 'you can use a signed URL'; how ACK's node initialisation downloads it (plain GET, or signed with "
-            "the instance's RAM role) is not documented. The program publishes a private object and grants the elastic "
-            "nodes' RAM role oss:GetObject on it",
+            "the instance's RAM role) is not documented. The program publishes a credential-free object, grants the elastic "
+            "nodes' RAM role oss:GetObject on it, and lets unsigned requests from the cluster region's VPC read it "
+            "(bucket policy, acs:SourceVpc: see elastic.sourceVpcCondition)",
         confirm_by="scale a test pool to 1 and read /var/log/acs/init.log (the path Alibaba's custom-image guide shows): "
                    "a 403 on the script means ACK fetches it unsigned; then put a signed URL in addNodeScriptPath instead",
     ),
