@@ -9,6 +9,7 @@ import pulumi
 from components.platform import PlatformSecrets
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import KUBECONFIG_ENV, OPTIONAL_SECRET_KEYS, Platform
+from hybrid.model.platform import RETIRED_FIX, RETIRED_KEYS
 from hybrid.stack import load_platform
 from hybrid.model.identity import required_secrets
 
@@ -43,10 +44,12 @@ def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, Platfo
                                        "to a file and sets it; see docs/pipeline.md)."))
     secrets = PlatformSecrets(
         idc_kubeconfig=paths["HYBRID_IDC_KUBECONFIG"],
-        bootstrap_token=cfg.require_secret("bootstrapToken"),
         ca_cert_hash=cfg.require_secret("caCertHash"),
         fleet_kubeconfig=paths.get("HYBRID_FLEET_KUBECONFIG"),
     )
+    for key in RETIRED_KEYS:
+        if cfg.get_secret(key) is not None:
+            missing.append(ConfigIssue(key, f"is set, but {RETIRED_KEYS[key]}.", RETIRED_FIX.format(key=key)))
     for key in required_secrets(platform):
         value = cfg.get_secret(key)
         if value is None:

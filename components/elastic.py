@@ -31,7 +31,6 @@ class ElasticPoolsArgs:
     # Node pools wait for its agent_config (it carries addNodeScriptPath) and for the agent.
     cluster: RegisteredClusterOutputs
     network: RegionNetworkOutputs            # the registration region's: node vSwitches, workers security group
-    bootstrap_token: pulumi.Output[str]      # elasticBootstrapToken (no expiry)
     ca_cert_hash: pulumi.Output[str]
     # The region's GPU node role (Terway's ENI actions), the component adds the script read;
     # None: the component declares a role (ECS trust only).
@@ -76,9 +75,9 @@ class ElasticPools(pulumi.ComponentResource):
             opts=child,
         )
         self.bucket_acl = alicloud.oss.BucketAcl(f"{name}-scripts-acl", bucket=self.bucket.bucket, acl="private", opts=child)
-        # The script carries the join token: built from secret inputs and kept secret.
-        script = pulumi.Output.secret(pulumi.Output.all(args.bootstrap_token, args.ca_cert_hash).apply(
-            lambda s: elastic.render_node_script(p, s[0], s[1])))
+        # No credential in the script: its nodes read the join token with their RAM role. The CA hash
+        # comes from secret config, so the content stays a secret output.
+        script = pulumi.Output.secret(args.ca_cert_hash.apply(lambda h: elastic.render_node_script(p, h)))
         self.script = alicloud.oss.BucketObject(
             f"{name}-node-script",
             bucket=self.bucket.bucket,
@@ -90,7 +89,14 @@ class ElasticPools(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket_acl]),
         )
 
-        # --- who may read it: the elastic nodes' role -----------------------------------
+        # --- who may read it: requests from the cluster region's VPC (unsigned), and the nodes' role ---
+        # The internal endpoint serves only the registration region, whose VPC the node pools use.
+        self.bucket_policy = alicloud.oss.BucketPolicy(
+            f"{name}-scripts-policy",
+            bucket=self.bucket.bucket,
+            policy=args.network.vpc_id.apply(lambda vpc: elastic.canonical(elastic.script_bucket_policy(self.bucket_name, [vpc]))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket_acl]),
+        )
         self.role = None
         role_name = role.role_name if role else None
         if role_name is None:
@@ -122,7 +128,7 @@ class ElasticPools(pulumi.ComponentResource):
         )
 
         # --- the node pools ------------------------------------------------------------
-        ready = [*self._waits, self.script, self.script_policy_attachment]
+        ready = [*self._waits, self.script, self.script_policy_attachment, self.bucket_policy]
         self.node_pools: dict[str, alicloud.cs.NodePool] = {}
         for ref in elastic.elastic_pools(p):
             self.node_pools[ref.pool.name] = self._create_node_pool(ref, role_name, ready)

@@ -17,7 +17,6 @@ from hybrid.gpu_nodes import POOL_TYPE, Slot, host_name, plan_slots
 class GpuNodePoolArgs:
     context: NodeContext
     network: RegionNetworkOutputs  # the pool's region: node vSwitch per zone, workers security group
-    bootstrap_token: pulumi.Output[str]
     ca_cert_hash: pulumi.Output[str]
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -46,12 +45,9 @@ class GpuNodePool(pulumi.ComponentResource):
                       # owner, purpose, lease end and renewal: for the bill, the console and the policy pack
                       **(pool.lease.tags() if pool.lease else {})}
 
-        # Built from secret inputs and marked secret again: the engine, state and
-        # plan only ever see "[secret]"; the token is never in clear text there.
-        self.user_data = pulumi.Output.secret(
-            pulumi.Output.all(args.bootstrap_token, args.ca_cert_hash).apply(
-                lambda s: render_cloud_init(args.context, s[0], s[1]))
-        )
+        # No credential in it (the node reads the join token at boot with its RAM role); the CA hash
+        # comes from secret config, so the user-data stays a secret output.
+        self.user_data = pulumi.Output.secret(args.ca_cert_hash.apply(lambda h: render_cloud_init(args.context, h)))
 
         self.instances: list[alicloud.ecs.Instance] = []
         self.disks: list[alicloud.ecs.EcsDisk] = []

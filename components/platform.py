@@ -19,6 +19,7 @@ from components.gpu_metrics import GpuMetrics, GpuMetricsArgs
 from components.elastic import ElasticPools, ElasticPoolsArgs
 from components.fleet import FleetPlacement, FleetPlacementArgs
 from components.jobs import AiJobs, AiJobsArgs
+from components.join_token import JoinTokenStore, JoinTokenStoreArgs
 from components.gpu_pool import GpuNodePool, GpuNodePoolArgs
 from components.identity import CredentialSecret, CredentialSecretArgs, NodeRole, NodeRoleArgs
 from components.network import RegionNetwork, RegionNetworkArgs
@@ -27,7 +28,7 @@ from components.virtual_node import VirtualNode, VirtualNodeArgs
 from hybrid import agent, elastic, identity
 from hybrid.calico import CloudRange
 from hybrid.cloudinit import context_for
-from hybrid.model import Platform
+from hybrid.model import Platform, join_token
 from hybrid.jobs import plan_jobs
 from hybrid.placement_platform import plan_placement
 
@@ -38,7 +39,6 @@ class PlatformSecrets:
     end to end, and the paths of the clusters' kubeconfig files (hybrid.model.KUBECONFIG_ENV)."""
 
     idc_kubeconfig: str  # a path: the file's credentials never enter the program or the state
-    bootstrap_token: pulumi.Output[str]
     ca_cert_hash: pulumi.Output[str]
     fleet_kubeconfig: Optional[str] = None  # a path; with registration.fleet.apply only
     # Conditional secret config (hybrid.model.identity.CONDITIONAL_SECRET_KEYS) the settings need.
@@ -202,7 +202,6 @@ class HybridPlatform(pulumi.ComponentResource):
                     GpuNodePoolArgs(
                         context=context_for(p, region.id, pool),
                         network=self.networks[region.id],
-                        bootstrap_token=args.secrets.bootstrap_token,
                         ca_cert_hash=args.secrets.ca_cert_hash,
                         tags={**self._tags, "region": region.id},
                     ),
@@ -236,13 +235,30 @@ class HybridPlatform(pulumi.ComponentResource):
                     platform=p,
                     cluster=cluster,
                     network=reg_net,
-                    bootstrap_token=args.secrets.credentials["elasticBootstrapToken"],
                     ca_cert_hash=args.secrets.ca_cert_hash,
                     node_role=reg_role.outputs if reg_role else None,
                     depends_on=[c.secret for k, c in self.credential_secrets.items() if k == "addon"],
                     tags=self._tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[p.registration.region_id]}),
+            )
+
+        # --- the join token's store per GPU region: bucket, encryption, read grant to the nodes' roles ---
+        self.join_tokens: dict[str, JoinTokenStore] = {}
+        for region in p.regions:
+            if not (region.gpu_pools or region.elastic_pools):
+                continue
+            roles: list[pulumi.Input[str]] = []
+            if region.id in self.node_roles:
+                roles.append(self.node_roles[region.id].outputs.role_name)
+            roles += sorted({pool.ram_role for pool in region.gpu_pools if pool.ram_role})
+            if self.elastic is not None and region.id == p.registration.region_id and self.elastic.role is not None:
+                roles.append(self.elastic.role_name)
+            self.join_tokens[region.id] = JoinTokenStore(
+                f"{region.id}-join-token",
+                JoinTokenStoreArgs(environment=p.environment, region_id=region.id, bucket=join_token.bucket_name(p, region.id),
+                                   role_names=roles, tags={**self._tags, "region": region.id}),
+                opts=pulumi.ResourceOptions(parent=self, providers={"alicloud": self.providers[region.id]}),
             )
 
         # --- ack-virtual-node: Serverless pods in several regions ---

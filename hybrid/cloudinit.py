@@ -11,15 +11,18 @@ validated pool model:
   replacement;
 * ``render_preload_script``: a resumable, rate-limited ``rsync`` of one dataset
   onto the data disk, skipped when a marker's manifests still match;
+* ``render_join_token_script``: reads the join token at boot with the instance RAM role from
+  the region's private OSS object (:mod:`hybrid.model.join_token`);
 * ``render_join_script``: installs containerd, kubelet and kubeadm at the IDC
-  cluster's version and joins with a bootstrap token; node labels, taints and
+  cluster's version and joins with that token; node labels, taints and
   ``--provider-id`` (``<region>.<instance-id>``, read from the metadata
   service) are what Terway needs on a self-joined ECS node;
 * ``render_cloud_init``: the ``#cloud-config`` document tying them together.
 
-The same function renders the real user-data (with the secret token and CA
-hash, inside a Pulumi secret) and the plan artifact (with ``REDACTED`` in their
-place), so reviewers read exactly what instances receive.
+The join token is in none of them: the join template carries ``@JOIN_TOKEN@``, which
+hybrid-join fills at boot from what hybrid-join-token read. The same function renders the
+real user-data (with the CA hash) and the plan artifact (with ``REDACTED`` in its place), so
+reviewers read exactly what instances receive.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
 from hybrid import imageref, metadata_guard, shtemplate, yamlio
-from hybrid.model import node_access
+from hybrid.model import join_token, node_access
 from hybrid.model.gpu import GpuPool
 from hybrid.model.node_access import RegionAccess
 from hybrid.redaction import REDACTED
@@ -90,7 +93,12 @@ DEV_CHAR_RULE = ('ACTION=="add", DEVPATH=="/bus/pci/drivers/nvidia", '
                  'RUN+="/usr/bin/nvidia-ctk system create-dev-char-symlinks --create-all"\n')
 KUBEADM_PATCHES_DIR = CONF_DIR + "/kubeadm-patches"
 
-_TOKEN_RE = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
+# What hybrid-join puts in place of the token (read at boot, never rendered).
+JOIN_TOKEN_PLACEHOLDER = "@JOIN_TOKEN@"
+# hybrid-join-token: tries, and the first wait between them (doubled each time, at most 60 s):
+# about ten minutes for a role attachment or the operator's `join-token put` to land.
+TOKEN_FETCH_ATTEMPTS = 14
+TOKEN_FETCH_BACKOFF_S = 5
 _CA_HASH_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
@@ -109,6 +117,7 @@ class NodeContext:
     idc_ranges: tuple[str, ...]  # every range the leased line carries: what hybrid-tc caps
     access: RegionAccess = RegionAccess()  # how the region's nodes reach things (nodeAccess)
     registries: tuple[str, ...] = ()  # registry host namespaces the node's pods pull from
+    token_bucket: str = ""  # the region's join-token bucket (hybrid.model.join_token)
 
 
 # --- tc ---------------------------------------------------------------------
@@ -285,7 +294,7 @@ ELASTIC_EXTRA_LABELS = "@EXTRA_LABELS@"
 ELASTIC_TAINTS = "@TAINTS@"
 
 
-def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str, elastic: bool = False) -> str:
+def render_join_config(ctx: NodeContext, ca_cert_hash: str, elastic: bool = False) -> str:
     """kubeadm JoinConfiguration with @PLACEHOLDERS@ for values read from the metadata service.
 
     The provider id goes into the KubeletConfiguration (``providerID``) through a kubeadm
@@ -307,7 +316,7 @@ def render_join_config(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str
         "discovery": {
             "bootstrapToken": {
                 "apiServerEndpoint": f"{ctx.apiserver_host}:{ctx.apiserver_port}",
-                "token": bootstrap_token,
+                "token": JOIN_TOKEN_PLACEHOLDER,
                 "caCertHashes": [ca_cert_hash],
             },
         },
@@ -331,7 +340,16 @@ def render_join_script(ctx: NodeContext) -> str:
         K8S_APT_MIRROR=ctx.access.apt.kubernetes or K8S_APT_MIRROR, CERTS_D=CONTAINERD_CERTS_D,
         PAUSE_IMAGE=PAUSE_IMAGE, DATA_MOUNT=ctx.pool.data_disk.mount_path, CONF_DIR=CONF_DIR,
         METADATA=METADATA, PREFLIGHT_PACKAGES=list(preflight_packages(version)),
+        TOKEN_FETCH=f"{SCRIPT_DIR}/hybrid-join-token", TOKEN_PLACEHOLDER=JOIN_TOKEN_PLACEHOLDER,
     )
+
+
+def render_join_token_script(ctx: NodeContext, attempts: int = TOKEN_FETCH_ATTEMPTS, backoff_s: int = TOKEN_FETCH_BACKOFF_S) -> str:
+    """Bash script ``hybrid-join-token``: the join token on stdout, read with the instance RAM role."""
+    if not ctx.token_bucket:
+        raise ValueError(f"region {ctx.region_id} has no join-token bucket in the render context")
+    return shtemplate.render("hybrid-join-token.sh", METADATA=METADATA, OSS_HOST=join_token.internal_host(ctx.token_bucket, ctx.region_id),
+                             BUCKET=ctx.token_bucket, KEY=join_token.TOKEN_KEY, ATTEMPTS=attempts, BACKOFF_S=backoff_s)
 
 
 def preflight_packages(kubernetes_version: str) -> tuple[str, ...]:
@@ -378,9 +396,7 @@ def _node_units() -> dict[str, str]:
 
 # --- the cloud-config document -----------------------------------------------
 
-def _check_secrets(bootstrap_token: str, ca_cert_hash: str) -> None:
-    if bootstrap_token != REDACTED and not _TOKEN_RE.match(bootstrap_token):
-        raise ValueError("bootstrapToken must look like abcdef.0123456789abcdef (kubeadm token format).")
+def check_ca_hash(ca_cert_hash: str) -> None:
     if ca_cert_hash != REDACTED and not _CA_HASH_RE.match(ca_cert_hash):
         raise ValueError("caCertHash must be sha256:<64 hex digits>.")
 
@@ -406,6 +422,7 @@ def node_files(ctx: NodeContext, join_config: str) -> list[dict]:
     files = [
         _file(f"{CONF_DIR}/kubeadm-join.yaml.tmpl", join_config, "0600"),
         _file(f"{SCRIPT_DIR}/hybrid-join", render_join_script(ctx), "0755"),
+        _file(f"{SCRIPT_DIR}/hybrid-join-token", render_join_token_script(ctx), "0755"),
         _file(f"{SCRIPT_DIR}/hybrid-gpu-driver", render_gpu_driver_script(ctx), "0755"),
         _file(f"{SCRIPT_DIR}/hybrid-tc", render_tc_script(pool.rate_limits.egress_mbit, pool.rate_limits.ingress_mbit, list(ctx.idc_ranges)), "0755"),
         _file(UDEV_RULE, tc_udev_rule()),
@@ -496,10 +513,10 @@ def boot_steps(pool: GpuPool) -> list[list[str]]:
     return steps
 
 
-def render_cloud_init(ctx: NodeContext, bootstrap_token: str, ca_cert_hash: str) -> str:
+def render_cloud_init(ctx: NodeContext, ca_cert_hash: str) -> str:
     """The ``#cloud-config`` user-data of every instance of the pool (byte-identical per pool)."""
-    _check_secrets(bootstrap_token, ca_cert_hash)
-    files = node_files(ctx, render_join_config(ctx, bootstrap_token, ca_cert_hash))
+    check_ca_hash(ca_cert_hash)
+    files = node_files(ctx, render_join_config(ctx, ca_cert_hash))
     runcmd: list[list[str]] = [["systemctl", "daemon-reload"]]
     runcmd += [["systemctl", "enable", *step] for step in boot_steps(ctx.pool)]
     doc: dict = {
@@ -535,4 +552,4 @@ def context_for(platform: "Platform", region_id: str, pool: GpuPool) -> NodeCont
     registries = tuple(sorted({imageref.parse(img).registry for img, _, _ in node_access.images(platform, region_id)}))
     return NodeContext(region_id, platform.environment, pool, idc.apiserver.host, idc.apiserver.port,
                        idc.kubernetes_version, label.key, label.value, tuple(c for _, c in idc.ranges),
-                       platform.node_access.region(region_id), registries)
+                       platform.node_access.region(region_id), registries, join_token.bucket_name(platform, region_id))

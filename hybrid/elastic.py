@@ -88,20 +88,21 @@ def _tar_gz(files: list[dict]) -> bytes:
     return out.getvalue()
 
 
-def pool_files(platform: "Platform", ref: ElasticPoolRef, bootstrap_token: str, ca_cert_hash: str) -> list[dict]:
+def pool_files(platform: "Platform", ref: ElasticPoolRef, ca_cert_hash: str) -> list[dict]:
     ctx = context_for(platform, ref)
-    files = cloudinit.node_files(ctx, cloudinit.render_join_config(ctx, bootstrap_token, ca_cert_hash, elastic=True))
+    files = cloudinit.node_files(ctx, cloudinit.render_join_config(ctx, ca_cert_hash, elastic=True))
     files.append({"path": BOOT_STEPS_FILE, "content": boot_steps_text(ref), "owner": "root:root", "permissions": "0644"})
     return files
 
 
-def render_node_script(platform: "Platform", bootstrap_token: str, ca_cert_hash: str) -> str:
-    """The one node script of the cluster's elastic pools (holds the bootstrap token: a secret)."""
-    cloudinit._check_secrets(bootstrap_token, ca_cert_hash)
+def render_node_script(platform: "Platform", ca_cert_hash: str) -> str:
+    """The one node script of the cluster's elastic pools: no credential in it (the node reads the
+    join token at boot with its RAM role, as the fixed pools' nodes do)."""
+    cloudinit.check_ca_hash(ca_cert_hash)
     refs = elastic_pools(platform)
     if not refs:
         raise ValueError("no elastic pools: nothing to render")
-    bundles = [base64.b64encode(_tar_gz(pool_files(platform, ref, bootstrap_token, ca_cert_hash))).decode()
+    bundles = [base64.b64encode(_tar_gz(pool_files(platform, ref, ca_cert_hash))).decode()
                for ref in refs]
     return shtemplate.render(SCRIPT_TEMPLATE, POOLS=[ref.pool.name for ref in refs], BUNDLES=bundles,
                              POOL_LABEL=cloudinit.LABEL_POOL, PACKAGES=list(cloudinit.NODE_PACKAGES),
@@ -113,6 +114,26 @@ def render_node_script(platform: "Platform", bootstrap_token: str, ca_cert_hash:
 # How ACK's node initialisation downloads addNodeScriptPath is not documented beyond "you can
 # use a signed URL": whether it signs with the node's RAM role is the one open point.
 SCRIPT_FETCH = unconfirmed.value("elastic.scriptFetch")
+
+
+# Operator of the acs:SourceVpc condition (the key is documented; the operator's use here is not confirmed).
+SOURCE_VPC_OPERATOR = unconfirmed.value("elastic.sourceVpcCondition")
+
+
+def script_bucket_policy(bucket: str, vpc_ids: list[str]) -> dict[str, Any]:
+    """OSS bucket policy: anyone whose request comes from one of ``vpc_ids`` may GET the node script, nothing else.
+
+    The script carries no credential (nodes read the join token with their RAM role), so the unsigned
+    VPC-internal ``addNodeScriptPath`` URL works however ACK's node initialisation downloads it.
+    Principal ``*`` with a Condition applies to anonymous requests too; ``acs:SourceVpc`` is the
+    request's VPC (Alibaba OSS "Bucket Policy", alibabacloud.com/help/en/oss/user-guide/oss-bucket-policy).
+    """
+    if not vpc_ids:
+        raise ValueError("the node script's bucket policy needs at least one VPC id")
+    return {"Version": "1", "Statement": [{
+        "Effect": "Allow", "Principal": ["*"], "Action": ["oss:GetObject"],
+        "Resource": [f"acs:oss:*:*:{bucket}/{SCRIPT_KEY}"],
+        "Condition": {SOURCE_VPC_OPERATOR: {"acs:SourceVpc": sorted(vpc_ids)}}}]}
 
 
 def script_read_policy(bucket: str) -> dict[str, Any]:

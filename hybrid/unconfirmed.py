@@ -198,13 +198,25 @@ UNCONFIRMED: dict[str, Unconfirmed] = {
         confirm_by="`pulumi.export(alicloud.cs.get_kubernetes_addon_metadata(cluster_id=..., name='ack-virtual-node', "
                    "version='v2.13.0').config_schema)` and compare the property names",
     ),
+    "elastic.sourceVpcCondition": Unconfirmed(
+        value="StringEquals",
+        used_by="hybrid/elastic.py",
+        why="Alibaba's OSS Bucket Policy page (alibabacloud.com/help/en/oss/user-guide/oss-bucket-policy) documents the "
+            "condition key acs:SourceVpc and that Principal '*' with a Condition applies to anonymous users too; the "
+            "error page 0030-00000008 (help.aliyun.com/zh/oss/user-guide/0030-00000008) shows acs:SourceVpc under "
+            "StringNotLike. That StringEquals with a list of vpc-... ids matches a request arriving through the VPC "
+            "internal endpoint from one of them was not read in a published example",
+        confirm_by="after pulumi up, from an ECS instance in the registration region's VPC: curl -I the addNodeScriptPath "
+                   "URL (expect 200) and from another VPC or the internet (expect 403)",
+    ),
     "elastic.scriptFetch": Unconfirmed(
         value="node RAM role",
         used_by="hybrid/elastic.py",
         why="Alibaba's registered-cluster node-pool guide registers an OSS URL in ack-agent-config addNodeScriptPath "
             "and says 'you can use a signed URL'; how ACK's node initialisation downloads it (plain GET, or signed with "
-            "the instance's RAM role) is not documented. The program publishes a private object and grants the elastic "
-            "nodes' RAM role oss:GetObject on it",
+            "the instance's RAM role) is not documented. The program publishes a credential-free object, grants the elastic "
+            "nodes' RAM role oss:GetObject on it, and lets unsigned requests from the cluster region's VPC read it "
+            "(bucket policy, acs:SourceVpc: see elastic.sourceVpcCondition)",
         confirm_by="scale a test pool to 1 and read /var/log/acs/init.log (the path Alibaba's custom-image guide shows): "
                    "a 403 on the script means ACK fetches it unsigned; then put a signed URL in addNodeScriptPath instead",
     ),

@@ -1,8 +1,8 @@
 """Plan artifacts of the GPU pools: the cloud-init each pool's instances receive, secrets redacted.
 
 Read from the ``userData`` input the instances were registered with (the whole
-document is a Pulumi secret because it embeds the bootstrap token and the CA
-hash): what the engine would send, not a second rendering from the model.
+document is a Pulumi secret because it embeds the CA hash, from secret config; the join
+token is never in it): what the engine would send, not a second rendering from the model.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _user_data(inputs: dict[str, Any], secrets: tuple[str, ...]) -> str:
     recorded = inputs.get("userData")
     clear = secret_payload(recorded)
     if not isinstance(clear, str):
-        # User-data must reach the engine as a secret: it carries the join token.
+        # User-data must reach the engine as a secret: it carries the CA hash from secret config.
         raise RuntimeError("an instance's userData was recorded in clear text; it must be a Pulumi secret")
     return redact_text(clear, secrets)
 

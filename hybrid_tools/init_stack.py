@@ -23,12 +23,12 @@ from hybrid_tools import policy_config
 from hybrid_tools.errors import InputError
 from hybrid_tools.stackconfig import StackConfig, check_stack_name, project_root, read_stack
 
+# The TTL docs/operations.md recommends ("Rotate the join token"): long enough for elastic scale-outs between rotations.
+JOIN_TOKEN_TTL = "720h"
 # How an operator sets each secret (README "For real" is the walk-through).
 HOW = {
-    "bootstrapToken": 'pulumi config set --secret bootstrapToken "$(kubeadm token create --ttl 2h)"   # on the IDC control plane',
     "caCertHash": "pulumi config set --secret caCertHash \"sha256:$(openssl x509 -pubkey -in /etc/kubernetes/pki/ca.crt "
                   "| openssl rsa -pubin -outform der 2>/dev/null | sha256sum | cut -d' ' -f1)\"",
-    "elasticBootstrapToken": 'pulumi config set --secret elasticBootstrapToken "$(kubeadm token create --ttl 0)"',
 }
 # What the Pulumi CLI and the providers read from the environment (docs/pipeline.md).
 PULUMI_ENV = {
@@ -125,5 +125,7 @@ def init(stack: str, source: str, root: Path | None = None) -> tuple[list[Path],
               f"  $EDITOR {dst.relative_to(root)}                   # your IDC, regions, pools, workloads",
               f"  hybrid-gpu policy --stack {stack} --write-config              # after editing: the policy config's facts follow the stack",
               f"  hybrid-gpu plan --stack {stack}                              # offline: every field checked, the policy gate, missing secrets",
-              "  git add stacks/ policy/config/   # CI picks the stack up from stacks/ (no workflow edit)"]
+              "  git add stacks/ policy/config/   # CI picks the stack up from stacks/ (no workflow edit)",
+              "", "the join token (never in stack config: nodes read it from their region's OSS object), after the first `pulumi up`:",
+              f"  kubeadm token create --ttl {JOIN_TOKEN_TTL} | hybrid-gpu join-token put --stack {stack}   # on the IDC control plane"]
     return [dst, pol_dst], lines

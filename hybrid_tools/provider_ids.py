@@ -189,6 +189,10 @@ ALICLOUD: dict[str, Entry] = {
     "alicloud:oss/bucket:Bucket": Entry("{bucket}", _t("oss_bucket", 591), sdk=f"{SDK} oss/bucket.py:1225 bucket-12345678"),
     "alicloud:oss/bucketAcl:BucketAcl": Entry("{bucket}", _t("oss_bucket_acl", 80), sdk=f"{SDK} oss/bucket_acl.py:150 <id>"),
     "alicloud:oss/bucketObject:BucketObject": Entry("{key}", _t("oss_bucket_object", 264)),
+    # read at aliyun/terraform-provider-alicloud@81c43b672 (v1.289.0-8), newer than TF: d.SetId(bucket)
+    "alicloud:oss/bucketPolicy:BucketPolicy": Entry(
+        "{bucket}", "terraform-provider-alicloud@81c43b672 alicloud/resource_alicloud_oss_bucket_policy.go:80",
+        sdk=f"{SDK} oss/bucket_policy.py:158 <id>"),
 }
 
 # The registered cluster: this program's own dynamic provider returns the CS API's cluster id

@@ -73,6 +73,10 @@ REFERENCES: tuple[Ref, ...] = tuple([
         policyName="name", userName="name"),
     *_r("alicloud:oss/bucketAcl:BucketAcl", TF + "oss_bucket_acl.go bucket", bucket="name"),
     *_r("alicloud:oss/bucketObject:BucketObject", TF + "oss_bucket_object.go bucket", bucket="name"),
+    *_r("alicloud:oss/bucketPolicy:BucketPolicy",
+        "terraform-provider-alicloud@81c43b672 alicloud/resource_alicloud_oss_bucket_policy.go:58 (hostMap bucket); "
+        "acs:SourceVpc takes VPC ids (Alibaba OSS 'Bucket Policy', alibabacloud.com/help/en/oss/user-guide/oss-bucket-policy)",
+        bucket="name", **{"policy@json__Statement[]__Condition__StringEquals__acs:SourceVpc[]": "vpc"}),
     *_r("alicloud:cs/nodePool:NodePool", TF + "cs_kubernetes_node_pool.go cluster_id, vswitch_ids, security_group_ids, ram_role_name",
         clusterId="ack cluster", ramRoleName="name", **{"vswitchIds[]": "vswitch", "securityGroupIds[]": "security group"}),
     *_r("alicloud:cs/kubernetesAddon:KubernetesAddon", TF + "cs_kubernetes_addon.go cluster_id", clusterId="ack cluster"),

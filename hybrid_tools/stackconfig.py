@@ -14,6 +14,7 @@ from typing import Any, Optional
 from hybrid import regions, safeload
 from hybrid.errors import ConfigError, ConfigIssue
 from hybrid.model import OPTIONAL_SECRET_KEYS, SECRET_KEYS, Platform
+from hybrid.model.platform import RETIRED_FIX, RETIRED_KEYS
 from hybrid.stack import load_platform
 from hybrid.model.identity import required_secrets
 
@@ -55,8 +56,6 @@ def offline_kubeconfigs():
 # They have the right shape (so renderers accept them) and never leave the mock runtime
 # unredacted: every artifact shows them as "[secret]".
 OFFLINE_SECRETS = {
-    "bootstrapToken": "offpln.offlinebtoken0zz",
-    "elasticBootstrapToken": "offels.offlineetoken0zz",
     "caCertHash": "sha256:" + "0" * 64,
     "addonAccessKeyId": "LTAIofflineplaceholder",
     "addonAccessKeySecret": "offline-placeholder-addon-ak-secret",
@@ -130,6 +129,9 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
         if not key:
             ns, key = project, full_key
         full = f"{ns}:{key}"
+        if ns == project and key in RETIRED_KEYS:
+            issues.append(ConfigIssue(key, f"is set, but {RETIRED_KEYS[key]}.", RETIRED_FIX.format(key=key)))
+            continue
         if isinstance(value, dict) and set(value) == {"secure"}:
             # Encrypted with the stack's secrets provider: not readable offline.
             engine[full] = OFFLINE_SECRETS.get(key, "offline-placeholder")

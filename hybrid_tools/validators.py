@@ -270,6 +270,10 @@ SOURCES: dict[str, tuple[str, str]] = {
     "platform.cross_check(check_identity)": ("Terway on every cloud node has a credential path",
                                              "terwayd tries an AccessKey, a credential file, then the instance RAM role "
                                              "(AliyunContainerService/terway pkg/aliyun/credential)"),
+    "platform.cross_check(check_join_token_role)": ("every fixed GPU node has a RAM role to read its region's join token",
+                                                    "program: hybrid/scripts/hybrid-join-token.sh reads the token with the instance role's "
+                                                    "STS credentials from the metadata service (Alibaba ECS 'Obtain a temporary "
+                                                    "authorization token'): an instance without a role gets none"),
     "platform._terway_addon": ("install: addon only for the registration region, with instanceRole and the external label",
                                "CreateCluster takes one vpcid; terway-eniip runs on alibabacloud.com/external=true nodes "
                                "(https://www.alibabacloud.com/help/en/doc-detail/208052.html)"),

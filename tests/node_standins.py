@@ -5,7 +5,8 @@ stand-in addresses (the IDC's, the VPC services'), an ``/etc/netns/NAME/hosts`` 
 node's /etc/hosts and the VPC's DNS, and a resolv.conf pointing at 127.0.0.1 where nothing
 answers (so any other name fails at once, and nothing leaves the namespace). ``serve`` starts
 this file as a process inside it: listeners answer as the real services do on the paths the node
-uses (registry /v2/ manifests, apt InRelease and Release.key, the metadata token, the apiserver's
+uses (registry /v2/ manifests, apt InRelease and Release.key, the metadata token and the instance
+role's STS credentials, OSS objects behind the V1 signature (tests/oss_standin.py), the apiserver's
 cluster-info, a plain TCP port), each stopping after ``--ttl`` seconds at most.
 
 Run as a script (inside the namespace): ``python node_standins.py CONFIG.json``.
@@ -165,6 +166,15 @@ def _handler(listener: dict):
             if kind == "metadata":
                 values = {"region-id": "cn-beijing", "zone-id": "cn-beijing-g", "instance-id": "i-2zestandin000000001",
                           "instance/instance-type": "ecs.gn7i-c8g1.2xlarge"}
+                # The instance RAM role: its name, then its STS credentials (Alibaba ECS "Obtain a temporary
+                # authorization token"; the fields alibabacloud-credentials' ecs_ram_role provider reads).
+                role = listener.get("role")
+                if role:
+                    values["ram/security-credentials/"] = role
+                    values[f"ram/security-credentials/{role}"] = json.dumps({
+                        "AccessKeyId": listener["credentials"]["id"], "AccessKeySecret": listener["credentials"]["secret"],
+                        "SecurityToken": listener["credentials"]["token"], "Expiration": "2099-01-01T00:00:00Z",
+                        "LastUpdated": "2026-01-01T00:00:00Z", "Code": "Success"}, indent=2)
                 key = path.removeprefix("/latest/meta-data/")
                 if path.startswith("/latest/meta-data/") and key in values and self.headers.get("X-aliyun-ecs-metadata-token"):
                     return self._send(200, values[key].encode())
@@ -208,7 +218,16 @@ def main(cfg_path: str) -> int:
         if listener["kind"] == "tcp":
             servers.append(_tcp_listener(listener["addr"], listener["port"]))
             continue
-        srv = ThreadingHTTPServer((listener["addr"], listener["port"]), _handler(listener))
+        if listener["kind"] == "oss":
+            # tests/oss_standin.py (this file runs as a script inside the namespace: import it by path)
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from oss_standin import Key, OssStandIn, Stored
+            oss = OssStandIn(keys={k: Key(v["secret"], v.get("token")) for k, v in listener["keys"].items()},
+                             objects={(o["bucket"], o["key"]): Stored(o["body"].encode(), time.time(), "text/plain", "AES256")
+                                      for o in listener["objects"]})
+            srv = ThreadingHTTPServer((listener["addr"], listener["port"]), oss.handler())
+        else:
+            srv = ThreadingHTTPServer((listener["addr"], listener["port"]), _handler(listener))
         if listener.get("tls"):
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(listener["tls"]["cert"], listener["tls"]["key"])

@@ -175,6 +175,8 @@ CASES = [
     ("lease: renewed count fails the model", ["lease", "renew", "a10-train", "--stack", "prod", "--until", "2028-01-01", "--count", "5000"],
      "regions[0].gpuPools[0].count"),
     ("lease: unknown action", ["lease", "extend", "a10-train"], "invalid choice: 'extend'"),
+    ("join-token: unknown action", ["join-token", "rotate", "--stack", "dev"], "invalid choice: 'rotate'"),
+    ("join-token: check with --max-age-days 0", ["join-token", "check", "--stack", "dev", "--max-age-days", "0"], "--max-age-days 0: must be above 0"),
     ("preflight: region without GPU nodes", ["preflight", "--stack", "dev", "--region", "cn-shanghai"], "--region cn-shanghai has no GPU nodes"),
     ("preflight: bad --timeout", ["preflight", "--stack", "dev", "--region", "cn-beijing", "--timeout", "0"], "--timeout 0"),
     ("preflight: --write-node-bundle is a file", ["preflight", "--stack", "dev", "--region", "cn-beijing", "--write-node-bundle", "{a_file}"],

@@ -12,7 +12,6 @@ from hybrid.cloudinit import REDACTED, context_for, kubeadm_api_version, render_
 from hybrid.model import load
 from tests.conftest import require_tool
 
-TOKEN = "q7w8e9.0a1b2c3d4e5f6a7b"
 CA_HASH = "sha256:" + "ab" * 32
 
 
@@ -36,7 +35,7 @@ def test_every_pool_passes_cloud_init_schema(cloud_init_bin, tmp_path, stack, re
     ctxs = contexts(raw)
     assert ctxs
     for ctx in ctxs:
-        for variant, text in (("real", render_cloud_init(ctx, TOKEN, CA_HASH)), ("redacted", render_cloud_init(ctx, REDACTED, REDACTED))):
+        for variant, text in (("real", render_cloud_init(ctx, CA_HASH)), ("redacted", render_cloud_init(ctx, REDACTED))):
             f = tmp_path / f"{ctx.region_id}-{ctx.pool.name}-{variant}.yaml"
             f.write_text(text)
             out = schema(cloud_init_bin, f)
@@ -51,7 +50,7 @@ def test_schema_check_is_real(cloud_init_bin, tmp_path):
     assert out.returncode != 0 and "runcmd" in out.stderr and "'path' is a required property" in out.stderr
 
 
-SCRIPTS = {"/usr/local/sbin/hybrid-tc", "/usr/local/sbin/hybrid-join", "/usr/local/sbin/hybrid-data-disk",
+SCRIPTS = {"/usr/local/sbin/hybrid-tc", "/usr/local/sbin/hybrid-join", "/usr/local/sbin/hybrid-join-token", "/usr/local/sbin/hybrid-data-disk",
            "/usr/local/sbin/hybrid-gpu-driver"}
 PRELOAD_SCRIPTS = {"/usr/local/sbin/hybrid-preload", "/usr/local/sbin/hybrid-preload-run"}
 
@@ -65,7 +64,7 @@ def shellcheck_bin():
 def test_every_script_of_every_pool_is_valid_bash_and_shellcheck_clean(stack, request, tmp_path, shellcheck_bin):
     raw = request.getfixturevalue(f"{stack}_raw")
     for ctx in contexts(raw):
-        doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
+        doc = yaml.safe_load(render_cloud_init(ctx, CA_HASH))
         scripts = [f for f in doc["write_files"] if f["content"].startswith("#!/bin/bash")]
         assert {f["path"] for f in scripts} == SCRIPTS | (PRELOAD_SCRIPTS if ctx.pool.preload else set())
         paths = []
@@ -94,7 +93,7 @@ def test_metadata_reads_carry_a_session_token(prod_raw):
     (Alibaba ECS "Instance metadata": PUT /latest/api/token with X-aliyun-ecs-metadata-token-ttl-seconds,
     then GET with X-aliyun-ecs-metadata-token)."""
     for ctx in contexts(prod_raw):
-        doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
+        doc = yaml.safe_load(render_cloud_init(ctx, CA_HASH))
         callers = []
         for f in doc["write_files"]:
             text = f["content"].replace("\\\n", " ")  # join continuation lines
@@ -108,21 +107,24 @@ def test_metadata_reads_carry_a_session_token(prod_raw):
             assert len(token_put) == 1 and "/latest/api/token" in token_put[0]
             for c in curls:
                 if c not in token_put:
-                    assert "X-aliyun-ecs-metadata-token: $MD_TOKEN" in c, c
+                    # on the command line, or from a private header file (curl -H @file) that carries it
+                    assert "X-aliyun-ecs-metadata-token: $MD_TOKEN" in c or (
+                        '-H @"$WORK/md-headers"' in c and "printf 'X-aliyun-ecs-metadata-token: %s\\n' \"$md_token\" > \"$WORK/md-headers\"" in text), c
             assert "X-aliyun-ecs-metadata-token-ttl-seconds: 300" in text
-        assert callers == ["/usr/local/sbin/hybrid-join"]
+        assert callers == ["/usr/local/sbin/hybrid-join", "/usr/local/sbin/hybrid-join-token"]
 
 
 def test_join_config_labels_provider_id_and_taints(prod_raw):
     p = load(prod_raw)
     ctx = next(c for c in contexts(prod_raw) if c.pool.name == "a10-train")
-    doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
+    doc = yaml.safe_load(render_cloud_init(ctx, CA_HASH))
     files = {f["path"]: f for f in doc["write_files"]}
     join = yaml.safe_load(files["/etc/hybrid/kubeadm-join.yaml.tmpl"]["content"])
     assert files["/etc/hybrid/kubeadm-join.yaml.tmpl"]["permissions"] == "0600"
     assert join["kind"] == "JoinConfiguration" and join["apiVersion"] == "kubeadm.k8s.io/v1beta3"  # IDC runs 1.30
     boot = join["discovery"]["bootstrapToken"]
-    assert boot == {"apiServerEndpoint": "10.0.0.10:6443", "token": TOKEN, "caCertHashes": [CA_HASH]}
+    # the token is read at boot (hybrid-join-token), never rendered
+    assert boot == {"apiServerEndpoint": "10.0.0.10:6443", "token": "@JOIN_TOKEN@", "caCertHashes": [CA_HASH]}
     args = join["nodeRegistration"]["kubeletExtraArgs"]
     # providerID through KubeletConfiguration: a kubeadm patch the join script writes at boot
     assert "provider-id" not in args and join["patches"] == {"directory": "/etc/hybrid/kubeadm-patches"}
@@ -150,12 +152,12 @@ def test_join_config_labels_provider_id_and_taints(prod_raw):
     assert "nvidia-ctk runtime configure --runtime=containerd --set-as-default" in script
     # untainted pool: an explicit empty list (kubeadm's "no taints")
     t4 = next(c for c in contexts(prod_raw) if c.pool.name == "t4-infer")
-    assert yaml.safe_load(yaml.safe_load(render_cloud_init(t4, TOKEN, CA_HASH))["write_files"][0]["content"])["nodeRegistration"]["taints"] == []
+    assert yaml.safe_load(yaml.safe_load(render_cloud_init(t4, CA_HASH))["write_files"][0]["content"])["nodeRegistration"]["taints"] == []
 
 
 def test_runcmd_order_and_preload_units(prod_raw):
     ctx = next(c for c in contexts(prod_raw) if c.pool.name == "a10-train")
-    doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
+    doc = yaml.safe_load(render_cloud_init(ctx, CA_HASH))
     flat = [" ".join(c) for c in doc["runcmd"]]
     order = [next(i for i, c in enumerate(flat) if key in c) for key in ("hybrid-tc.timer", "hybrid-data-disk", "hybrid-metadata-guard.timer",
                                                                          "hybrid-gpu-driver.service hybrid-join.service", "hybrid-preload@")]
@@ -176,28 +178,26 @@ def test_runcmd_order_and_preload_units(prod_raw):
 
 def test_redaction_and_determinism(prod_raw):
     for ctx in contexts(prod_raw):
-        real = render_cloud_init(ctx, TOKEN, CA_HASH)
-        redacted = render_cloud_init(ctx, REDACTED, REDACTED)
-        assert TOKEN in real and CA_HASH in real
-        assert TOKEN not in redacted and CA_HASH not in redacted and "ab" * 32 not in redacted
-        assert redacted.count(REDACTED) == 2
+        real = render_cloud_init(ctx, CA_HASH)
+        redacted = render_cloud_init(ctx, REDACTED)
+        assert CA_HASH in real
+        assert CA_HASH not in redacted and "ab" * 32 not in redacted
+        assert redacted.count(REDACTED) == 1
         # The same document otherwise: every file equal but the join template, whose secrets differ only.
         r_files = {f["path"]: f for f in yaml.safe_load(real)["write_files"]}
         x_files = {f["path"]: f for f in yaml.safe_load(redacted)["write_files"]}
         tmpl = "/etc/hybrid/kubeadm-join.yaml.tmpl"
         assert {k: v for k, v in r_files.items() if k != tmpl} == {k: v for k, v in x_files.items() if k != tmpl}
         r_join, x_join = (yaml.safe_load(f[tmpl]["content"]) for f in (r_files, x_files))
-        r_join["discovery"]["bootstrapToken"].update(token=REDACTED, caCertHashes=[REDACTED])
+        r_join["discovery"]["bootstrapToken"].update(caCertHashes=[REDACTED])
         assert r_join == x_join
-        assert render_cloud_init(ctx, TOKEN, CA_HASH) == real  # byte-identical on re-render
+        assert render_cloud_init(ctx, CA_HASH) == real  # byte-identical on re-render
 
 
-def test_malformed_secrets_are_rejected(dev_raw):
+def test_malformed_ca_hash_is_rejected(dev_raw):
     ctx = contexts(dev_raw)[0]
-    with pytest.raises(ValueError, match="bootstrapToken"):
-        render_cloud_init(ctx, "not-a-token", CA_HASH)
     with pytest.raises(ValueError, match="caCertHash"):
-        render_cloud_init(ctx, TOKEN, "md5:abc")
+        render_cloud_init(ctx, "md5:abc")
 
 
 def test_kubeadm_api_follows_cluster_version():
@@ -208,7 +208,7 @@ def test_kubeadm_api_follows_cluster_version():
 def test_v1beta4_uses_named_extra_args(dev_raw):
     dev_raw["idc"]["kubernetesVersion"] = "1.31.2"
     ctx = contexts(dev_raw)[0]
-    doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
+    doc = yaml.safe_load(render_cloud_init(ctx, CA_HASH))
     join = yaml.safe_load(doc["write_files"][0]["content"])
     assert join["apiVersion"] == "kubeadm.k8s.io/v1beta4"
     assert [a["name"] for a in join["nodeRegistration"]["kubeletExtraArgs"]] == ["node-labels"]

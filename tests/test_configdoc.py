@@ -33,5 +33,5 @@ def test_no_internal_titles_and_every_secret_key_listed():
 
     text = configdoc.render()
     assert "hybrid__model" not in text
-    for key in ("addonAccessKeyId", "addonAccessKeySecret", "elasticBootstrapToken", *OPTIONAL_SECRET_KEYS):
+    for key in ("addonAccessKeyId", "addonAccessKeySecret", *OPTIONAL_SECRET_KEYS):
         assert f"`hybrid-gpu-platform:{key}`" in text

@@ -20,7 +20,6 @@ from hybrid import cloudinit, elastic
 from hybrid.model import load
 from tests.conftest import stack_raw
 
-TOKEN = "q7w8e9.0a1b2c3d4e5f6a7b"
 CA_HASH = "sha256:" + "ab" * 32
 # As Alibaba's table shows them: system labels first, then the node pool's own.
 PROVIDER_ID = "cn-beijing.i-2zeabc123def456gh789"
@@ -39,7 +38,7 @@ def platform():
 @pytest.fixture(scope="module")
 def script(platform, tmp_path_factory):
     path = tmp_path_factory.mktemp("script") / "node.sh"
-    path.write_text(elastic.render_node_script(platform, TOKEN, CA_HASH))
+    path.write_text(elastic.render_node_script(platform, CA_HASH))
     return path
 
 
@@ -87,8 +86,9 @@ def test_join_configuration_carries_the_injected_identity(script, tmp_path):
         {"key": "hybrid.example.com/cloud", "value": "true", "effect": "PreferNoSchedule"},
         {"key": "dedicated", "value": "", "effect": "NoSchedule"},
     ]
-    # the real token went to the node, the provider id the cluster gave is the kubelet's
-    assert join["discovery"]["bootstrapToken"]["token"] == TOKEN
+    # no token in the script: hybrid-join fills it at boot from the region's OSS object (as on fixed
+    # pools); the provider id the cluster gave is the kubelet's
+    assert join["discovery"]["bootstrapToken"]["token"] == "@JOIN_TOKEN@"
     assert (root / "etc/hybrid/provider-id").read_text() == PROVIDER_ID + "\n"
     patch = yaml.safe_load((root / "etc/hybrid/kubeadm-patches/kubeletconfiguration+merge.yaml").read_text())
     assert patch == {"providerID": PROVIDER_ID}
@@ -100,7 +100,7 @@ def test_files_and_boot_order_are_the_fixed_pools_cloud_init(script, tmp_path, p
     assert out.returncode == 0, out.stderr
     ref = elastic.elastic_pools(platform)[0]
     ctx = cloudinit.context_for(platform, ref.region_id, ref.pool.node_pool())
-    doc = yaml.safe_load(cloudinit.render_cloud_init(ctx, TOKEN, CA_HASH))
+    doc = yaml.safe_load(cloudinit.render_cloud_init(ctx, CA_HASH))
     for f in doc["write_files"]:
         if f["path"].endswith("kubeadm-join.yaml.tmpl"):
             continue
@@ -144,7 +144,7 @@ def test_rendered_script_is_shellcheck_clean(script):
 
 
 def test_script_is_deterministic_and_redacted_in_the_plan(platform):
-    a = elastic.render_node_script(platform, TOKEN, CA_HASH)
-    assert a == elastic.render_node_script(copy.deepcopy(platform), TOKEN, CA_HASH)
-    red = elastic.render_node_script(platform, cloudinit.REDACTED, cloudinit.REDACTED)
-    assert TOKEN not in red and CA_HASH not in red
+    a = elastic.render_node_script(platform, CA_HASH)
+    assert a == elastic.render_node_script(copy.deepcopy(platform), CA_HASH)
+    red = elastic.render_node_script(platform, cloudinit.REDACTED)
+    assert CA_HASH not in red and red != a

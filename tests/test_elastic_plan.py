@@ -170,8 +170,8 @@ def test_node_pool_on_the_registered_cluster(plan, resources):
 
 def test_script_object_private_encrypted_secret(resources):
     obj = _one(resources, "alicloud:oss/bucketObject:BucketObject")["inputs"]
-    bucket = _one(resources, "alicloud:oss/bucket:Bucket")["inputs"]
-    acl = _one(resources, "alicloud:oss/bucketAcl:BucketAcl")["inputs"]
+    bucket = _one(resources, "alicloud:oss/bucket:Bucket", "elastic-scripts")["inputs"]
+    acl = _one(resources, "alicloud:oss/bucketAcl:BucketAcl", "elastic-scripts-acl")["inputs"]
     assert obj["acl"] == "private" and acl["acl"] == "private"
     assert obj["serverSideEncryption"] == "AES256" and bucket["serverSideEncryptionRule"] == {"sseAlgorithm": "AES256"}
     assert obj["content"] == "[secret]"  # it carries the join token
@@ -188,7 +188,7 @@ def test_script_object_private_encrypted_secret(resources):
 
 def test_configmap_entry_keeps_acks_keys(plan, resources):
     obj = _one(resources, "alicloud:oss/bucketObject:BucketObject")["inputs"]
-    bucket = _one(resources, "alicloud:oss/bucket:Bucket")["inputs"]["bucket"]
+    bucket = _one(resources, "alicloud:oss/bucket:Bucket", "elastic-scripts")["inputs"]["bucket"]
     cm = yaml.safe_load((plan / "manifests/kube-system/configmap-ack-agent-config.yaml").read_text())
     # The form of Alibaba's example: https://<bucket>.oss-<region>-internal.aliyuncs.com/<object>
     assert cm["data"]["addNodeScriptPath"] == f"https://{bucket}.oss-cn-beijing-internal.aliyuncs.com/{obj['key']}"
@@ -229,7 +229,8 @@ def test_node_script_artifacts_read_from_the_recorded_object_and_redacted(plan):
     script = (plan / "elastic/hybrid-elastic-node.sh").read_text()
     assert "POOLS=(a10-elastic)" in script and "BUNDLES=(...)" in script
     join = yaml.safe_load((plan / "elastic/a10-elastic/etc/hybrid/kubeadm-join.yaml.tmpl").read_text())
-    assert join["discovery"]["bootstrapToken"]["token"] == "[secret]"
+    assert join["discovery"]["bootstrapToken"]["token"] == "@JOIN_TOKEN@"  # read at boot, never in the script
+    assert join["discovery"]["bootstrapToken"]["caCertHashes"] == ["[secret]"]
     assert join["nodeRegistration"]["name"] == "@NODE_NAME@"
     # the metadata guard and the preload come with the bundle, as on a fixed pool's nodes
     assert (plan / "elastic/a10-elastic/usr/local/sbin/hybrid-metadata-guard").exists()
@@ -237,7 +238,7 @@ def test_node_script_artifacts_read_from_the_recorded_object_and_redacted(plan):
     for f in (plan / "elastic").rglob("*"):
         if f.is_file():
             text = f.read_text()
-            assert OFFLINE_SECRETS["elasticBootstrapToken"] not in text and OFFLINE_SECRETS["caCertHash"] not in text, f
+            assert OFFLINE_SECRETS["caCertHash"] not in text, f
 
 
 # What the artifact writer splits the header's arrays with must be shlex.split, for any text:
@@ -275,3 +276,48 @@ def test_array_words_are_shlex_split_for_any_text():
         assert _words(text) == expected
 
     check()
+
+
+def test_the_node_script_is_readable_unsigned_only_from_the_cluster_regions_vpc(resources):
+    """The unsigned VPC-internal addNodeScriptPath works because a bucket policy lets requests from
+    the registration region's VPC GET that one object (Principal "*" with a Condition applies to
+    anonymous requests too: Alibaba OSS "Bucket Policy"); the script holds no credential."""
+    policy_res = _one(resources, "alicloud:oss/bucketPolicy:BucketPolicy")
+    bucket = _one(resources, "alicloud:oss/bucket:Bucket", "elastic-scripts")["inputs"]["bucket"]
+    assert policy_res["inputs"]["bucket"] == bucket
+    doc = json.loads(policy_res["inputs"]["policy"])
+    # the registration region's VPC id, as its node vSwitches reference it
+    vpcs = {r["inputs"]["vpcId"] for r in resources if r["type"] == "alicloud:vpc/switch:Switch"
+            and r["inputs"]["zoneId"].startswith("cn-beijing-")}
+    assert len(vpcs) == 1, vpcs
+    (st,) = doc["Statement"]
+    assert st == {"Effect": "Allow", "Principal": ["*"], "Action": ["oss:GetObject"],
+                  "Resource": [f"acs:oss:*:*:{bucket}/elastic/hybrid-elastic-node.sh"],
+                  "Condition": {"StringEquals": {"acs:SourceVpc": sorted(vpcs)}}}
+    # the node pools wait for it, as for the script itself
+    pool = _one(resources, "alicloud:cs/nodePool:NodePool")
+    assert policy_res["urn"] in pool["dependencies"]
+
+
+def test_every_gpu_region_has_a_private_encrypted_token_bucket_read_only_by_its_node_role(resources):
+    """The join token's store (components/join_token.py): per GPU region a private AES256 bucket
+    without versioning, a RAM policy allowing oss:GetObject on <bucket>/join-token and nothing
+    else, attached to the region's GPU node role; the program never writes the object."""
+    for region in ("cn-beijing", "cn-hangzhou", "cn-zhangjiakou"):
+        bucket = _one(resources, "alicloud:oss/bucket:Bucket", f"{region}-join-token-bucket")["inputs"]
+        name = bucket["bucket"]
+        assert name == f"hybrid-prod-{region}-join-idc-bj" and bucket["serverSideEncryptionRule"] == {"sseAlgorithm": "AES256"}
+        assert "versioning" not in bucket
+        acl = _one(resources, "alicloud:oss/bucketAcl:BucketAcl", f"{region}-join-token-acl")["inputs"]
+        assert acl == {"bucket": name, "acl": "private"}
+        policy = _one(resources, "alicloud:ram/policy:Policy", f"{region}-join-token-read")["inputs"]
+        assert json.loads(policy["policyDocument"]) == {"Version": "1", "Statement": [
+            {"Effect": "Allow", "Action": ["oss:GetObject"], "Resource": [f"acs:oss:*:*:{name}/join-token"]}]}
+        attach = _one(resources, "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment", f"{region}-join-token-read-0")["inputs"]
+        # the role the region's GPU instances get (NodeRole's ram Role, attached by ecs.RamRoleAttachment)
+        role = _one(resources, "alicloud:ram/role:Role", f"{region}-node-role-role")["inputs"]["roleName"]
+        node_roles = {r["inputs"]["ramRoleName"] for r in resources if r["type"] == "alicloud:ecs/ramRoleAttachment:RamRoleAttachment"
+                      and r["urn"].split("::")[-1].startswith(f"{region}-node-role-")}
+        assert node_roles == {role}
+        assert attach["roleName"] == role and attach["policyName"] == policy["policyName"]
+    assert not [r for r in resources if r["type"] == "alicloud:oss/bucketObject:BucketObject" and r["inputs"]["key"] == "join-token"]

@@ -32,7 +32,6 @@ def _build(raw, region_index=0):
         GpuNodePool(f"{region.id}-{pool.name}", GpuNodePoolArgs(
             context=context_for(p, region.id, pool),
             network=net,
-            bootstrap_token=cfg.require_secret("bootstrapToken"),
             ca_cert_hash=cfg.require_secret("caCertHash"),
             tags={"env": p.environment},
         ))
@@ -74,11 +73,11 @@ def test_instances_have_the_real_inputs(pulumi_mocks, prod_raw):
             else:
                 assert i["spotStrategy"] == "NoSpot" and "spotPriceLimit" not in i
             assert i["systemDiskEncrypted"] is True
-            # The engine receives user-data wrapped as a secret, holding the real token.
+            # The engine receives user-data wrapped as a secret (the CA hash), with no join token: only the placeholder.
             ud = i["userData"]
             assert isinstance(ud, dict) and ud.get(SIG_KEY) == SECRET_SIG, ud
             assert ud["value"].startswith("#cloud-config\n")
-            assert OFFLINE_SECRETS["bootstrapToken"] in ud["value"]
+            assert OFFLINE_SECRETS["caCertHash"] in ud["value"] and "token: '@JOIN_TOKEN@'" in ud["value"]
             tags = {k: i["tags"][k] for k in ("env", "pool", "managed-by")}
             assert tags == {"env": "prod", "pool": pool.name, "managed-by": "pulumi"}
         for d in disks:
@@ -219,7 +218,7 @@ def test_prod_plan_cloud_init_artifacts(prod_plan, prod_raw):
         files = {f["path"]: f["content"] for f in doc["write_files"]}
         join = yaml.safe_load(files["/etc/hybrid/kubeadm-join.yaml.tmpl"])
         discovery = join["discovery"]["bootstrapToken"]
-        assert discovery["token"] == "[secret]" and discovery["caCertHashes"] == ["[secret]"]
+        assert discovery["token"] == "@JOIN_TOKEN@" and discovery["caCertHashes"] == ["[secret]"]
         # every ENI (eth*), not eth0 only: the service runs the script without a device, a udev rule per new ENI
         assert "ExecStart=/usr/local/sbin/hybrid-tc\n" in files["/etc/systemd/system/hybrid-tc.service"]
         assert 'KERNEL=="eth*"' in files["/etc/udev/rules.d/90-hybrid-tc.rules"]

@@ -131,8 +131,8 @@ def test_hostile_pool_values_stay_inside_their_quotes(prod_raw, tmp_path, shellc
     })
     ctx = context_for(p, region.id, pool)
     ctx = type(ctx)(**{**ctx.__dict__, "pool": bad_pool})
-    good_doc = yaml.safe_load(render_cloud_init(benign, TOKEN, CA_HASH))
-    doc = yaml.safe_load(render_cloud_init(ctx, TOKEN, CA_HASH))
+    good_doc = yaml.safe_load(render_cloud_init(benign, CA_HASH))
+    doc = yaml.safe_load(render_cloud_init(ctx, CA_HASH))
     good = {f["path"]: f for f in good_doc["write_files"]}
     files = {f["path"]: f for f in doc["write_files"]}
     assert set(files) == set(good), "no file added or renamed"
@@ -171,7 +171,7 @@ def test_label_values_outside_the_grammar_are_refused_by_the_renderer(prod_raw, 
     ctx = context_for(p, region.id, region.gpu_pools[0])
     ctx = type(ctx)(**{**ctx.__dict__, "pool": ctx.pool.model_copy(update={field: value})})
     with pytest.raises(ValueError, match="label grammar"):
-        render_cloud_init(ctx, TOKEN, CA_HASH)
+        render_cloud_init(ctx, CA_HASH)
 
 
 def test_preload_names_that_are_not_one_word_are_refused(prod_raw):
@@ -180,4 +180,4 @@ def test_preload_names_that_are_not_one_word_are_refused(prod_raw):
     ctx = context_for(p, region.id, region.gpu_pools[0])
     bad = ctx.pool.model_copy(update={"preload": [ctx.pool.preload[0].model_copy(update={"name": "../../etc/x"})]})
     with pytest.raises(ValueError, match="preload name"):
-        render_cloud_init(type(ctx)(**{**ctx.__dict__, "pool": bad}), TOKEN, CA_HASH)
+        render_cloud_init(type(ctx)(**{**ctx.__dict__, "pool": bad}), CA_HASH)

@@ -147,7 +147,7 @@ def test_missing_credential_secret_config_names_the_key(monkeypatch):
     raw["cni"]["terway"]["credentials"] = "accessKey"
     # The always-required secrets and the addon key are set: Terway's AccessKey is missing.
     monkeypatch.setenv("HYBRID_IDC_KUBECONFIG", "/k/idc.yaml")
-    present = {"bootstrapToken": "abcdef.0123456789abcdef", "caCertHash": "sha256:" + "0" * 64,
+    present = {"caCertHash": "sha256:" + "0" * 64,
                "addonAccessKeyId": "id", "addonAccessKeySecret": "s"}
     with pytest.raises(ConfigError) as err:
         read_platform(_Config(raw, present))
@@ -156,6 +156,11 @@ def test_missing_credential_secret_config_names_the_key(monkeypatch):
     # With them set, the platform loads and carries them.
     _, secrets = read_platform(_Config(raw, {**present, "terwayAccessKeyId": "i", "terwayAccessKeySecret": "k"}))
     assert sorted(secrets.credentials) == ["addonAccessKeyId", "addonAccessKeySecret", "terwayAccessKeyId", "terwayAccessKeySecret"]
+    # a join token left in stack config is named with the move to `join-token put`
+    with pytest.raises(ConfigError) as err:
+        read_platform(_Config(raw, {**present, "terwayAccessKeyId": "i", "terwayAccessKeySecret": "k",
+                                    "bootstrapToken": "abcdef.0123456789abcdef"}))
+    assert [i.path for i in err.value.issues] == ["bootstrapToken"] and "join-token put" in err.value.issues[0].fix
 
 
 def test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named(monkeypatch):
@@ -166,7 +171,7 @@ def test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named(m
     from components.config import read_platform
     from hybrid.errors import ConfigError
 
-    present = {"bootstrapToken": "abcdef.0123456789abcdef", "caCertHash": "sha256:" + "0" * 64,
+    present = {"caCertHash": "sha256:" + "0" * 64,
                "addonAccessKeyId": "id", "addonAccessKeySecret": "s"}
     monkeypatch.delenv("HYBRID_IDC_KUBECONFIG", raising=False)
     monkeypatch.delenv("HYBRID_FLEET_KUBECONFIG", raising=False)
@@ -180,7 +185,7 @@ def test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named(m
     prod = stack_raw("prod")
     assert prod["registration"]["fleet"]["apply"] is True
     with pytest.raises(ConfigError) as err:
-        read_platform(_Config(prod, {**present, "elasticBootstrapToken": "abcdef.0123456789abcdef"}))
+        read_platform(_Config(prod, present))
     # prod creates its Fleet: the field to change on the first run is named, with the two phases
     (issue,) = err.value.issues
     assert issue.path == "registration.fleet.apply" and "apply: false" in issue.fix and "HYBRID_FLEET_KUBECONFIG" in issue.fix
@@ -188,5 +193,5 @@ def test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named(m
     prod["registration"]["fleet"].pop("name")
     prod["registration"]["fleet"]["id"] = "c0123456789abcdef0"
     with pytest.raises(ConfigError) as err:
-        read_platform(_Config(prod, {**present, "elasticBootstrapToken": "abcdef.0123456789abcdef"}))
+        read_platform(_Config(prod, present))
     assert [i.path for i in err.value.issues] == ["HYBRID_FLEET_KUBECONFIG"]

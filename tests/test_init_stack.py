@@ -36,27 +36,28 @@ def test_init_copies_the_config_and_the_policy_decisions(checkout):
     assert policy_config.drift(doc, new.platform) == []
     text = "\n".join(lines)
     # dev: the fixed pools' two secrets plus ack-virtual-node's AccessKey (virtualNode on, addonSecret credentials).
-    for key in ("bootstrapToken", "caCertHash", "addonAccessKeyId", "addonAccessKeySecret", "HYBRID_IDC_KUBECONFIG",
-                "PULUMI_CONFIG_PASSPHRASE", "pulumi stack init shanghai"):
+    for key in ("caCertHash", "addonAccessKeyId", "addonAccessKeySecret", "HYBRID_IDC_KUBECONFIG",
+                "PULUMI_CONFIG_PASSPHRASE", "pulumi stack init shanghai", "hybrid-gpu join-token put --stack shanghai"):
         assert key in text
-    assert "elasticBootstrapToken" not in text and "HYBRID_FLEET_KUBECONFIG" not in text
+    # the join token is no stack config any more
+    assert "bootstrapToken" not in text and "HYBRID_FLEET_KUBECONFIG" not in text
 
 
-def test_init_from_prod_asks_for_the_elastic_token_and_the_fleet_kubeconfig(checkout):
+def test_init_from_prod_asks_for_the_join_token_put_and_the_fleet_kubeconfig(checkout):
     _, lines = init_stack.init("prod-2", "prod", checkout)
     text = "\n".join(lines)
-    assert "elasticBootstrapToken" in text and "kubeadm token create --ttl 0" in text
+    assert "elasticBootstrapToken" not in text and "| hybrid-gpu join-token put --stack prod-2" in text
     assert "HYBRID_FLEET_KUBECONFIG" in text  # prod applies the Fleet objects (registration.fleet.apply)
 
 
 def test_encrypted_values_and_the_salt_stay_with_their_stack(checkout):
     src = checkout / "stacks" / "Pulumi.dev.yaml"
     src.write_text("encryptionsalt: v1:abc:def\n" + src.read_text()
-                   + "  hybrid-gpu-platform:bootstrapToken:\n    secure: v1:AAAA\n")
+                   + "  hybrid-gpu-platform:addonAccessKeyId:\n    secure: v1:AAAA\n")
     files, lines = init_stack.init("fresh", "dev", checkout)
     text = files[0].read_text()
     assert "secure" not in text and "encryptionsalt" not in text
-    assert any("left out hybrid-gpu-platform:bootstrapToken" in line for line in lines)
+    assert any("left out hybrid-gpu-platform:addonAccessKeyId" in line for line in lines)
     assert read_stack("fresh", checkout).raw == read_stack("dev", checkout).raw
 
 
@@ -70,11 +71,11 @@ def test_init_never_overwrites(checkout):
 
 def test_missing_names_each_unset_secret_and_variable(checkout):
     src = checkout / "stacks" / "Pulumi.dev.yaml"
-    src.write_text(src.read_text() + "  hybrid-gpu-platform:bootstrapToken:\n    secure: v1:AAAA\n")
+    src.write_text(src.read_text() + "  hybrid-gpu-platform:caCertHash:\n    secure: v1:AAAA\n")
     cfg = read_stack("dev", checkout)
     lines = init_stack.missing(cfg, load(cfg.raw), {"HYBRID_IDC_KUBECONFIG": "/k", "PULUMI_BACKEND_URL": "s3://b"})
     named = sorted(line.split()[2] for line in lines)
-    assert named == sorted(["caCertHash", "addonAccessKeyId", "addonAccessKeySecret",
+    assert named == sorted(["addonAccessKeyId", "addonAccessKeySecret",
                             "PULUMI_CONFIG_PASSPHRASE", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
     assert all(line.startswith(("missing secret ", "missing env ")) for line in lines)
 
@@ -102,3 +103,5 @@ def test_every_problem_of_a_stack_file_in_one_run(checkout):
     region = next(i for i in err.value.issues if i.path == "config.alicloud:region")
     assert "Did you mean cn-shanghai?" in region.message
     assert not any("Extra inputs" in i.message and i.path == "bootstrapToken" for i in err.value.issues)
+    token = next(i for i in err.value.issues if i.path == "bootstrapToken")
+    assert "pulumi config rm bootstrapToken" in token.fix and "join-token put" in token.fix

@@ -126,10 +126,10 @@ def test_plaintext_secret_in_stack_file_is_rejected(tmp_path, capsys):
     from hybrid_tools.cli import main
 
     raw = copy.deepcopy(stack_raw("dev"))
-    raw["bootstrapToken"] = "abcdef.0123456789abcdef"
+    raw["caCertHash"] = "sha256:" + "0" * 64
     cfg = _write_stack(tmp_path, raw)
     assert main(["plan", "--stack", "bad", "--config", str(cfg), "--out", str(tmp_path / "p")]) == 2
-    assert "bootstrapToken" in capsys.readouterr().err
+    assert "caCertHash: is stored in plain text" in capsys.readouterr().err
 
 
 def test_load_validates_every_time(dev_raw):

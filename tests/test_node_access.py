@@ -47,9 +47,13 @@ def test_prod_paths_hand_worked(prod_raw):
     # quay.io has no mirror in cn-zhangjiakou: its NAT gateway serves it
     assert zjk["quay.io"]["path"]["via"] == "natGateway"
     # the elastic node script: OSS internal endpoint of the registration region only
-    oss = [e for e in bj if ".oss-cn-beijing-internal.aliyuncs.com/" in e]
-    assert len(oss) == 1 and bj[oss[0]]["path"]["via"] == "alibabaVpc"
-    assert not [e for e in hz if "oss-" in e]
+    oss = sorted(e for e in bj if ".oss-cn-beijing-internal.aliyuncs.com/" in e)
+    # cn-beijing: its join token, and the elastic node script (the registration region's elastic pools)
+    assert oss == ["https://hybrid-prod-cn-beijing-join-idc-bj.oss-cn-beijing-internal.aliyuncs.com/join-token",
+                   "https://hybrid-prod-idc-bj-node-scripts.oss-cn-beijing-internal.aliyuncs.com/elastic/hybrid-elastic-node.sh"]
+    assert all(bj[e]["path"]["via"] == "alibabaVpc" for e in oss)
+    # every GPU region reads its own token over its own internal endpoint (one serves only its region)
+    assert [e for e in hz if "oss-" in e] == ["https://hybrid-prod-cn-hangzhou-join-idc-bj.oss-cn-hangzhou-internal.aliyuncs.com/join-token"]
     # kube-proxy: the program's kube-proxy-cloud (kubeadm's image for idc.kubernetesVersion)
     assert bj["registry.k8s.io"]["images"] == ["registry.k8s.io/kube-proxy:v1.30.4"]
     # every row has a path (the plan only runs when it does)
@@ -162,7 +166,7 @@ def test_docker_io_upstream_is_registry_1(dev_raw):
 
 def test_cloud_init_apt_and_hosts_are_the_declared_ones(prod_raw):
     p = load(prod_raw)
-    doc = yaml.safe_load(cloudinit.render_cloud_init(_ctx(p, "cn-hangzhou", "t4-infer"), "[secret]", "[secret]"))
+    doc = yaml.safe_load(cloudinit.render_cloud_init(_ctx(p, "cn-hangzhou", "t4-infer"), "[secret]"))
     assert doc["apt"]["primary"] == [{"arches": ["default"], "uri": "http://10.1.0.40/ubuntu"}]
     assert doc["apt"]["preserve_sources_list"] is False
     assert doc["manage_etc_hosts"] is False
@@ -174,7 +178,7 @@ def test_cloud_init_apt_and_hosts_are_the_declared_ones(prod_raw):
     lock = next(f["content"] for f in doc["write_files"] if f["path"] == "/etc/apt/apt.conf.d/90hybrid-lock-timeout")
     assert lock == 'DPkg::Lock::Timeout "600";\n'
     # cn-beijing declares no host entries: cloud-init keeps managing /etc/hosts as the image says
-    bj = yaml.safe_load(cloudinit.render_cloud_init(_ctx(p, "cn-beijing", "a10-train"), "[secret]", "[secret]"))
+    bj = yaml.safe_load(cloudinit.render_cloud_init(_ctx(p, "cn-beijing", "a10-train"), "[secret]"))
     assert "manage_etc_hosts" not in bj and not [f for f in bj["write_files"] if f["path"] == "/etc/hosts"]
 
 
@@ -221,7 +225,7 @@ def test_terway_reaches_the_apiserver_without_kube_proxy(prod_raw):
 def test_a_fixed_node_is_named_after_its_instance(prod_raw):
     p = load(prod_raw)
     ctx = _ctx(p, "cn-hangzhou", "t4-infer")
-    join = yaml.safe_load(cloudinit.render_join_config(ctx, "[secret]", "[secret]"))
+    join = yaml.safe_load(cloudinit.render_join_config(ctx, "[secret]"))
     # hybrid-join fills @REGION@ and @INSTANCE_ID@ from the metadata service: cn-hangzhou.i-...
     assert join["nodeRegistration"]["name"] == "@REGION@.@INSTANCE_ID@"
     labels = join["nodeRegistration"]["kubeletExtraArgs"]["node-labels"]

@@ -3,7 +3,9 @@
 The namespace holds only the stand-ins on its own addresses (tests/node_standins.py): Alibaba's
 VPC-internal mirror site with real signed apt repositories (a throwaway GPG key; Ubuntu suites,
 the Kubernetes and NVIDIA toolkit flat repositories and their keys), the VPC registries, the
-metadata service, the IDC apiserver (cluster-info) and the IDC registry mirror. Any other name
+metadata service (with the instance RAM role's STS credentials), the region's join-token bucket on
+its OSS internal endpoint (tests/oss_standin.py: the V1 signature checked), the IDC apiserver
+(cluster-info) and the IDC registry mirror. Any other name
 fails to resolve and any other address has no route: the node has no internet.
 
 The boot runs the rendered files as the instance gets them, in a private mount namespace (the
@@ -32,19 +34,20 @@ import pytest
 import yaml
 
 from hybrid import cloudinit
-from hybrid.model import load
+from hybrid.model import join_token, load
 from hybrid.model.node_access import needs
 from tests.conftest import stack_raw
 from tests.node_standins import Namespace, make_certs
 
-VPC_REGISTRY, VPC_MIRROR, METADATA = "10.40.0.5", "10.40.0.6", "100.100.100.200"
+VPC_REGISTRY, VPC_MIRROR, METADATA, OSS = "10.40.0.5", "10.40.0.6", "100.100.100.200", "10.40.0.7"
 APISERVER, RSYNC, IDC_REGISTRY = "10.8.0.10", "10.9.0.20", "10.9.0.30"
 NAMES = {"mirrors.cloud.aliyuncs.com": VPC_MIRROR, "registry-vpc.cn-beijing.aliyuncs.com": VPC_REGISTRY,
          "registry-cn-beijing-vpc.ack.aliyuncs.com": VPC_REGISTRY}
 VPC_IMAGES = ["acs/pause:3.9", "acs/k8s-device-plugin:v0.17.4", "acs/terway:v1.16.7"]
 SUITES = ("jammy", "jammy-updates", "jammy-backports", "jammy-security")
 COMPONENTS = ("main", "restricted", "universe", "multiverse")
-TOKEN, CA_HASH = "abcdef.0123456789abcdef", "sha256:" + "0" * 64
+TOKEN, CA_HASH = "q7w2ke.5t8y1u4i0o3p6a9s", "sha256:" + "0" * 64
+STS = {"id": "STS.NTbootstandin", "secret": "boot-standin-secret", "token": "CAISbootstandintoken"}
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not all(shutil.which(t) for t in ("ip", "openssl", "gpg", "apt-get", "unshare", "curl")),
@@ -79,7 +82,8 @@ ep=$(sed -n 's/^ *apiServerEndpoint: *//p' "$conf")
 ci=$(curl -fsSk "https://$ep/api/v1/namespaces/kube-public/configmaps/cluster-info") || { echo "kubeadm: cluster-info from $ep failed" >&2; exit 1; }
 server=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print([l.split(": ",1)[1] for l in d["data"]["kubeconfig"].splitlines() if "server:" in l][0])' <<<"$ci")
 curl -fsSk "$server/version" >/dev/null || { echo "kubeadm: cluster-info server $server unreachable" >&2; exit 1; }
-echo "kubeadm join: discovery via $ep, kubelet server $server" >> "$BOOT_LOG"''',
+tok=$(sed -n 's/^ *token: *//p' "$conf" | tr -d "'\"")
+echo "kubeadm join: discovery via $ep, kubelet server $server, token sha256 $(printf %s "$tok" | sha256sum | cut -c1-16)" >> "$BOOT_LOG"''',
 }
 
 
@@ -154,14 +158,19 @@ class Boot:
         self.tmp = tmp
         p = self.platform = load(stack_raw("dev"))
         self.region = p.region("cn-beijing")
-        self.ctx = cloudinit.context_for(p, "cn-beijing", self.region.gpu_pools[0])
-        self.doc = yaml.safe_load(cloudinit.render_cloud_init(self.ctx, TOKEN, CA_HASH))
-        self.certs = make_certs(tmp / "certs", sorted(NAMES), [APISERVER, IDC_REGISTRY])
+        self.ctx = self.context()
+        self.doc = yaml.safe_load(cloudinit.render_cloud_init(self.ctx, CA_HASH))
+        # The join token is only in the region's OSS object, read with the instance role at boot.
+        self.oss_host = join_token.internal_host(self.ctx.token_bucket, self.ctx.region_id)
+        names = {**NAMES, self.oss_host: OSS}
+        self.certs = make_certs(tmp / "certs", sorted(names), [APISERVER, IDC_REGISTRY])
         tls = {"cert": self.certs["cert"], "key": self.certs["key"]}
         self.apt_files, self.key = apt_repos(tmp / "gnupg")
-        self.ns = Namespace([VPC_REGISTRY, VPC_MIRROR, METADATA, APISERVER, RSYNC, IDC_REGISTRY], NAMES)
+        self.ns = Namespace([VPC_REGISTRY, VPC_MIRROR, METADATA, OSS, APISERVER, RSYNC, IDC_REGISTRY], names)
         self.listeners = {"ttl": 600, "listeners": [
-            {"kind": "metadata", "addr": METADATA, "port": 80},
+            {"kind": "metadata", "addr": METADATA, "port": 80, "role": "hybrid-dev-cn-beijing-gpu-node", "credentials": STS},
+            {"kind": "oss", "addr": OSS, "port": 443, "tls": tls, "keys": {STS["id"]: {"secret": STS["secret"], "token": STS["token"]}},
+             "objects": [{"bucket": self.ctx.token_bucket, "key": join_token.TOKEN_KEY, "body": TOKEN + "\n"}]},
             {"kind": "apt", "addr": VPC_MIRROR, "port": 80, "files": self.apt_files},
             {"kind": "apt", "addr": VPC_MIRROR, "port": 443, "tls": tls, "files": self.apt_files},
             {"kind": "registry", "addr": VPC_REGISTRY, "port": 443, "tls": tls, "images": VPC_IMAGES},
@@ -169,6 +178,11 @@ class Boot:
             {"kind": "tcp", "addr": RSYNC, "port": 873},
             {"kind": "registry", "addr": IDC_REGISTRY, "port": 5000, "tls": tls, "images": ["kube-proxy:v1.30.4"]},
         ]}
+
+    @staticmethod
+    def context() -> cloudinit.NodeContext:
+        p = load(stack_raw("dev"))
+        return cloudinit.context_for(p, "cn-beijing", p.region("cn-beijing").gpu_pools[0])
 
     def _root(self) -> Path:
         """The node's file system parts the boot writes: user-data files, then empty system dirs."""
@@ -217,7 +231,8 @@ class Boot:
             ("control: the image's default archive.ubuntu.com, no mirror", "cp /mnt/sources.default /etc/apt/sources.list.d/default.list && "
              "apt-get update -q -o APT::Update::Error-Mode=any; rc=$?; rm -f /etc/apt/sources.list.d/default.list; exit $rc"),
             ("hybrid-gpu-driver (toolkit key + apt-get update from the toolkit mirror)", "/usr/local/sbin/hybrid-gpu-driver"),
-            ("hybrid-join (metadata, kubernetes key + apt-get update, containerd certs.d, kubeadm discovery)", "/usr/local/sbin/hybrid-join"),
+            ("hybrid-join (metadata, join token from OSS with the instance role, kubernetes key + apt-get update, containerd certs.d, "
+             "kubeadm discovery)", "/usr/local/sbin/hybrid-join"),
             ("containerd config: config_path", f'grep -F \'config_path = "{cloudinit.CONTAINERD_CERTS_D}"\' /etc/containerd/config.toml'),
         ]
         steps += [(f"containerd pull {img} (certs.d)", f"python3 /mnt/pull.py /etc/containerd/certs.d {img}") for img in images]
@@ -278,9 +293,19 @@ def test_driver_and_join_scripts_run_through_with_the_mirror_config(boot):
     join = _row(rows, "hybrid-join")[3]
     assert "kubernetes-new/core/stable/v1.30/deb  InRelease" in join  # the real apt-get update, signature checked
     assert "joined as cn-beijing.i-2zestandin000000001" in join
-    assert f"kubeadm join: discovery via {APISERVER}:6443, kubelet server https://{APISERVER}:6443" in log
+    # the token kubeadm got is the OSS object's: the user-data has only the placeholder
+    assert (f"kubeadm join: discovery via {APISERVER}:6443, kubelet server https://{APISERVER}:6443, "
+            f"token sha256 {hashlib.sha256(TOKEN.encode()).hexdigest()[:16]}") in log
     assert "libnvidia-container/stable/deb/amd64  InRelease" in _row(rows, "hybrid-gpu-driver")[3]
     assert "nvidia-ctk system create-dev-char-symlinks --create-all" in log
+
+
+def test_the_user_data_holds_no_token_and_the_join_fetched_it(boot):
+    rows, _ = boot
+    ud = cloudinit.render_cloud_init(Boot.context(), CA_HASH)
+    assert TOKEN not in ud and cloudinit.JOIN_TOKEN_PLACEHOLDER in ud
+    join = _row(rows, "hybrid-join")[3]
+    assert TOKEN not in join and STS["secret"] not in join and STS["token"] not in join
 
 
 def test_every_image_pulls_through_certs_d_and_kube_proxy_needs_the_mirror(boot):

@@ -55,18 +55,18 @@ def test_secrets_never_in_clear(tmp_path, monkeypatch):
     artifact for them, whole and in the parts a renderer could split out."""
     from hybrid_tools import plan, stackconfig
 
-    token_id, token_secret = "q7zk2m", "v4n8x1c5b9l3p6r0"
     ca_hash = "sha256:" + hashlib.sha256(b"test-chosen CA").hexdigest()
-    monkeypatch.setitem(stackconfig.OFFLINE_SECRETS, "bootstrapToken", f"{token_id}.{token_secret}")
+    addon_secret = "test-chosen-addon-secret-4n8x1c"
     monkeypatch.setitem(stackconfig.OFFLINE_SECRETS, "caCertHash", ca_hash)
+    monkeypatch.setitem(stackconfig.OFFLINE_SECRETS, "addonAccessKeySecret", addon_secret)
     _, platform, run, _ = plan.build_plan("prod", root=ROOT)
-    assert f"{token_id}.{token_secret}" in run.secret_values  # the run really used them
+    assert ca_hash in run.secret_values and addon_secret in run.secret_values  # the run really used them
     d, _ = plan.write_plan("prod", tmp_path, platform, run)
     files = [p for p in d.rglob("*") if p.is_file()]
     assert len(files) > 10 and any(p.parent.name == "cloud-init" for p in files)
     for path in files:
         text = path.read_text()
-        for value in (token_secret, ca_hash, ca_hash.split(":")[1]):
+        for value in (addon_secret, ca_hash, ca_hash.split(":")[1]):
             assert value not in text, f"{path} holds a secret in clear: {value}"
     # The Kubernetes providers hold the path of a kubeconfig file, never its credentials.
     providers = [r for r in json.loads((d / "resources.json").read_text()) if r["type"] == "pulumi:providers:kubernetes"]

@@ -26,10 +26,12 @@ from tests.conftest import stack_raw
 from tests.node_standins import SIGNED, Namespace, make_certs
 
 RUNNER = str(preflight.RUNNER)
-VPC_REGISTRY, VPC_MIRROR, METADATA = "10.40.0.5", "10.40.0.6", "100.100.100.200"
+VPC_REGISTRY, VPC_MIRROR, METADATA, OSS = "10.40.0.5", "10.40.0.6", "100.100.100.200", "10.40.0.7"
 APISERVER, RSYNC, IDC_REGISTRY = "10.8.0.10", "10.9.0.20", "10.9.0.30"
 NAMES = {"mirrors.cloud.aliyuncs.com": VPC_MIRROR, "registry-vpc.cn-beijing.aliyuncs.com": VPC_REGISTRY,
-         "registry-cn-beijing-vpc.ack.aliyuncs.com": VPC_REGISTRY}
+         "registry-cn-beijing-vpc.ack.aliyuncs.com": VPC_REGISTRY,
+         # dev's join-token bucket on the region's OSS internal endpoint (hybrid.model.join_token)
+         "hybrid-dev-cn-beijing-join-idc-bj-dev.oss-cn-beijing-internal.aliyuncs.com": OSS}
 VPC_IMAGES = ["acs/pause:3.9", "acs/k8s-device-plugin:v0.17.4", "acs/terway:v1.16.7"]
 APT_FILES = {
     "/ubuntu/dists/jammy/InRelease": SIGNED.format(suite="jammy"),
@@ -50,6 +52,8 @@ def listeners(tls: dict, *, mirror_images=("kube-proxy:v1.30.4",), mirror_auth=F
         "vpc": {"listeners": [
             {"kind": "metadata", "addr": METADATA, "port": 80},
             {"kind": "registry", "addr": VPC_REGISTRY, "port": 443, "tls": tls, "images": VPC_IMAGES},
+            # an unsigned HEAD gets OSS's 403: the endpoint answers (the node signs its GET)
+            {"kind": "oss", "addr": OSS, "port": 443, "tls": tls, "keys": {}, "objects": []},
         ]},
         "apt": {"listeners": [
             {"kind": "apt", "addr": VPC_MIRROR, "port": 80, "files": apt},
@@ -70,7 +74,7 @@ class Bench:
         self.tmp = tmp
         self.certs = make_certs(tmp / "certs", sorted(NAMES), [APISERVER, IDC_REGISTRY])
         self.tls = {"cert": self.certs["cert"], "key": self.certs["key"]}
-        self.ns = Namespace([VPC_REGISTRY, VPC_MIRROR, METADATA, APISERVER, RSYNC, IDC_REGISTRY], NAMES)
+        self.ns = Namespace([VPC_REGISTRY, VPC_MIRROR, METADATA, OSS, APISERVER, RSYNC, IDC_REGISTRY], NAMES)
         self.procs: dict[str, subprocess.Popen] = {}
         p = load(stack_raw("dev"))
         self.checks = tmp / "preflight.json"

@@ -34,11 +34,6 @@ CONDITIONAL_SECRET_KEYS = {
     "terwayAccessKeyId": "AccessKey id of Terway's RAM user (cni.terway.credentials: accessKey)",
     "terwayAccessKeySecret": "AccessKey secret of Terway's RAM user",
     "terwayCredentialFile": "Terway's encrypted credential file (cni.terway.credentials: credentialFile)",
-    # Elastic nodes join whenever the autoscaler adds one, so their token cannot expire in hours:
-    # Alibaba's node-pool guide creates it with `kubeadm token create --ttl 0` for node pool scaling
-    # (https://www.alibabacloud.com/help/en/ack/distributed-cloud-container-platform-for-kubernetes/user-guide/create-a-node-pool).
-    # Kept apart from bootstrapToken so the fixed pools' token stays short-lived.
-    "elasticBootstrapToken": "kubeadm bootstrap token without expiry for the nodes ACK adds to elastic pools (regions[].elasticPools)",
 }
 
 
@@ -50,8 +45,6 @@ def required_secrets(platform: Platform) -> list[str]:
     # alibaba-addon-secret also carries the cluster-autoscaler's AccessKey for elastic pools.
     if (vn.enabled and vn.credentials == "addonSecret") or elastic:
         keys += ["addonAccessKeyId", "addonAccessKeySecret"]
-    if elastic:
-        keys.append("elasticBootstrapToken")
     mode = platform.cni.terway.credentials
     if mode == "accessKey":
         keys += ["terwayAccessKeyId", "terwayAccessKeySecret"]
@@ -88,3 +81,23 @@ def check(platform: Platform) -> Iterable[ConfigIssue]:
                 "set identity.nodeRole: true (the node pool then uses the GPU node role), or cni.terway.credentials: accessKey or "
                 "credentialFile with its secret config.",
             )
+
+
+def check_join_token_role(platform: Platform) -> Iterable[ConfigIssue]:
+    """Every fixed GPU node has a RAM role to read its region's join token with (hybrid.model.join_token).
+
+    A node reads the token at boot with its instance role's STS credentials; an instance without
+    a role gets none from the metadata service and never joins. Elastic nodes always have one (the
+    node pool's: the GPU node role, or the elastic component's own).
+    """
+    if platform.identity.node_role:
+        return
+    for ri, region in enumerate(platform.regions):
+        for pi, pool in enumerate(region.gpu_pools):
+            if pool.count and not pool.ram_role:
+                yield ConfigIssue(
+                    f"regions[{ri}].gpuPools[{pi}].ramRole",
+                    f"the nodes of pool {pool.name} ({region.id}) have no RAM role to read the join token with "
+                    "(identity.nodeRole is false and the pool names no ramRole).",
+                    "set identity.nodeRole: true (recommended), or give the pool a ramRole (the program grants it the token read).",
+                )

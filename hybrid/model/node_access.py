@@ -336,6 +336,11 @@ def needs(p: "Platform", r: "Region") -> list[Need]:
                         ("kubelet (and kube-proxy) after the join: cluster-info's server:", "Terway: KUBERNETES_SERVICE_HOST/PORT"),
                         "kubeadm join writes cluster-info's server (the IDC controlPlaneEndpoint) into kubelet.conf",
                         "nodeAccess.controlPlaneEndpoint", idc=True))
+    from hybrid.model import join_token
+    out.append(Need("http", f"https://{join_token.internal_host(join_token.bucket_name(p, r.id), r.id)}/{join_token.TOKEN_KEY}",
+                    ("hybrid-join-token: the join token (V1-signed GET with the instance RAM role)",),
+                    "hybrid-join-token.sh; the region's join-token bucket (hybrid/model/join_token.py) on its OSS internal endpoint",
+                    f"{base}"))
     if r.elastic_pools and r.id == p.registration.region_id:
         from hybrid.model.elastic import bucket_name, script_url
         out.append(Need("http", script_url(bucket_name(p), r.id), ("ACK node initialisation: addNodeScriptPath (elastic pools)",),

@@ -25,6 +25,7 @@ from hybrid.model import cni as cni_model
 from hybrid.model import pricing as pricing_model
 from hybrid.model.identity import CONDITIONAL_SECRET_KEYS, Identity
 from hybrid.model.identity import check as check_identity
+from hybrid.model.identity import check_join_token_role
 from hybrid.model.gpu_driver import GpuSupport, kubelet_may_set
 from hybrid.model.metrics import Metrics
 from hybrid.model.network import Idc, Region
@@ -43,11 +44,20 @@ LABEL_POOL_KEY = "hybrid.example.com/gpu-pool"
 # Stack-config keys (in the project namespace) that hold plain objects.
 CONFIG_KEYS = ("environment", "idc", "regions", "registration", "cni", "virtualNode", "placement", "pricing", "identity", "gpu",
                "metrics", "nodeAccess", "jobs")
-# Stack-config keys that must be Pulumi secrets, with what they hold.
+# Stack-config keys that must be Pulumi secrets, with what they hold. caCertHash is a hash of the IDC
+# CA's public key, not a secret (kubeadm prints it with every `kubeadm token create --print-join-command`);
+# it stays secret config so that stacks set up with `--secret` keep working.
 SECRET_KEYS = {
-    "bootstrapToken": "short-lived kubeadm bootstrap token (abcdef.0123456789abcdef) for cloud nodes",
     "caCertHash": "sha256:<hex> of the IDC cluster CA public key, for kubeadm join",
 }
+# Keys no longer read, with why and the fix: the join token never passes through Pulumi (neither
+# config nor state, which previews can decrypt): it lives in each GPU region's OSS object
+# (hybrid.model.join_token), written by `hybrid-gpu join-token put`.
+RETIRED_KEYS = {
+    "bootstrapToken": "the join token is no longer stack config: nodes read it from their region's OSS object",
+    "elasticBootstrapToken": "the join token is no longer stack config: nodes read it from their region's OSS object",
+}
+RETIRED_FIX = "run `pulumi config rm {key}`, and write the token with `hybrid-gpu join-token put --stack <stack>` (docs/operations.md)."
 # The clusters' kubeconfigs are files named by these environment variables, not stack config: the
 # Kubernetes providers get the path, so no credential enters the state, and each job (a preview with
 # a read-only kubeconfig, an update with the deploy one) brings its own file to the same path.
@@ -473,6 +483,7 @@ cross_check(leased_line_model.check)
 cross_check(cni_model.check)
 cross_check(pricing_model.check)
 cross_check(check_identity)
+cross_check(check_join_token_role)
 
 
 # source: https://www.alibabacloud.com/help/en/doc-detail/208052.html ("Terway is scheduled only to nodes

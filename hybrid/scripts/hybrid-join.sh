@@ -3,7 +3,7 @@
 # GPU worker. Runs on every boot (systemd oneshot); a node that already has a
 # kubelet.conf is left alone.
 set -euo pipefail
-# hybrid:params KUBE_VERSION KUBE_MINOR K8S_APT_MIRROR CERTS_D PAUSE_IMAGE DATA_MOUNT CONF_DIR METADATA PREFLIGHT_PACKAGES
+# hybrid:params KUBE_VERSION KUBE_MINOR K8S_APT_MIRROR CERTS_D PAUSE_IMAGE DATA_MOUNT CONF_DIR METADATA PREFLIGHT_PACKAGES TOKEN_FETCH TOKEN_PLACEHOLDER
 export DEBIAN_FRONTEND=noninteractive
 if [ -f /etc/kubernetes/kubelet.conf ]; then echo "hybrid-join: already joined"; exit 0; fi
 if ! mountpoint -q -- "$DATA_MOUNT"; then
@@ -65,13 +65,21 @@ fi
 nvidia-ctk runtime configure --runtime=containerd --set-as-default
 systemctl restart containerd
 
+# The join token: read now with the instance RAM role (never in user-data or the node script).
+# It reaches the configuration through a pipe, never a command line, and the file is owner-only.
+JOIN_TOKEN=$("$TOKEN_FETCH")
+if ! [[ $JOIN_TOKEN =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]]; then echo "hybrid-join: no kubeadm token from $TOKEN_FETCH" >&2; exit 1; fi
+
 # The join configuration and the kubelet patch carry the instance facts.
-sed -e "s/@REGION@/$REGION/g" -e "s/@ZONE@/$ZONE/g" -e "s/@INSTANCE_ID@/$INSTANCE_ID/g" \
-  -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" -e "s/@HOSTNAME@/$HOST/g" "$CONF_DIR/kubeadm-join.yaml.tmpl" > "$CONF_DIR/kubeadm-join.yaml"
+TEMPLATE=$(<"$CONF_DIR/kubeadm-join.yaml.tmpl")
+(umask 077; printf '%s\n' "${TEMPLATE//"$TOKEN_PLACEHOLDER"/$JOIN_TOKEN}" \
+  | sed -e "s/@REGION@/$REGION/g" -e "s/@ZONE@/$ZONE/g" -e "s/@INSTANCE_ID@/$INSTANCE_ID/g" \
+    -e "s/@INSTANCE_TYPE@/$INSTANCE_TYPE/g" -e "s/@HOSTNAME@/$HOST/g" > "$CONF_DIR/kubeadm-join.yaml")
+unset JOIN_TOKEN TEMPLATE
 chmod 0600 "$CONF_DIR/kubeadm-join.yaml"
 install -d -m 0700 "$CONF_DIR/kubeadm-patches"
 printf 'providerID: %s\n' "$PROVIDER_ID" > "$CONF_DIR/kubeadm-patches/kubeletconfiguration+merge.yaml"
 kubeadm join --config "$CONF_DIR/kubeadm-join.yaml"
-# The bootstrap token is spent: drop the local copies.
-rm -f "$CONF_DIR/kubeadm-join.yaml" "$CONF_DIR/kubeadm-join.yaml.tmpl"
+# Joined: drop the configuration that holds the token (the template holds none).
+rm -f "$CONF_DIR/kubeadm-join.yaml"
 echo "hybrid-join: joined as $PROVIDER_ID ($ZONE, $INSTANCE_TYPE)"

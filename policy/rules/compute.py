@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from pulumi_policy import PolicyConfigSchema, Severity
 
-from hybrid.cloudinit import _TOKEN_RE as _BOOTSTRAP_TOKEN  # kubeadm's bootstrap token form, as the nodes' join checks it
+from hybrid.model.join_token import TOKEN_RE as BOOTSTRAP_TOKEN_RE  # kubeadm's bootstrap token form
 from hybrid.virtual_node import MIN_VERSION_TEXT
 from .common import (
     ADDON, DISK_ATTACHMENT, ECS_DISK, INSTANCE, M, MISSING, NODE_POOL, OSS_BUCKET, OSS_BUCKET_ACL, OSS_OBJECT, STACK,
@@ -222,7 +222,7 @@ def _credentials_in(user_data: str, allow_bootstrap_token: bool) -> tuple[str, .
     for text in decoded_user_data(user_data):
         for label, pattern in _CREDENTIAL_PATTERNS:
             for m in pattern.finditer(text):
-                if label == "a bearer token" and allow_bootstrap_token and _BOOTSTRAP_TOKEN.match(m.group("tok")):
+                if label == "a bearer token" and allow_bootstrap_token and BOOTSTRAP_TOKEN_RE.match(m.group("tok")):
                     continue
                 found.add(label)
     return tuple(sorted(found))
