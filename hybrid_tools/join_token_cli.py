@@ -54,11 +54,13 @@ def _credentials() -> tuple[str, str]:
     return key_id, secret
 
 
-def targets(stack: str, endpoint: Optional[str]) -> list[tuple[str, str, str]]:
+def targets(stack: str, endpoint: Optional[str], config: Optional[str] = None) -> list[tuple[str, str, str]]:
     """(region, endpoint, bucket) of every GPU region of the stack."""
+    from pathlib import Path
+
     from hybrid_tools.stackconfig import read_stack
 
-    cfg = read_stack(stack)
+    cfg = read_stack(stack, None, Path(config) if config else None)
     platform = cfg.platform
     if platform is None:
         raise InputError(f"--stack {stack}: its config does not load. Fix: run `hybrid-gpu plan --stack {stack}` and fix what it names.")
@@ -89,11 +91,11 @@ def _oss_failure(region: str, bucket: str, err: Exception) -> InputError:
     return InputError(f"oss://{bucket} ({region}): {err}. Fix: check that this host reaches the OSS endpoint (--endpoint).")
 
 
-def put(stack: str, token: str, endpoint: Optional[str]) -> list[str]:
+def put(stack: str, token: str, endpoint: Optional[str], config: Optional[str] = None) -> list[str]:
     import oss2
 
     lines = []
-    for region, ep, bucket in targets(stack, endpoint):
+    for region, ep, bucket in targets(stack, endpoint, config):
         try:
             _bucket(ep, bucket).put_object(join_token.TOKEN_KEY, token.encode() + b"\n",
                                            headers={"x-oss-server-side-encryption": "AES256", "Content-Type": "text/plain"})
@@ -103,12 +105,13 @@ def put(stack: str, token: str, endpoint: Optional[str]) -> list[str]:
     return lines
 
 
-def check(stack: str, max_age_days: float, endpoint: Optional[str], now: Optional[float] = None) -> tuple[bool, list[str]]:
+def check(stack: str, max_age_days: float, endpoint: Optional[str], now: Optional[float] = None,
+          config: Optional[str] = None) -> tuple[bool, list[str]]:
     import oss2
 
     now = time.time() if now is None else now
     ok, lines = True, []
-    for region, ep, bucket in targets(stack, endpoint):
+    for region, ep, bucket in targets(stack, endpoint, config):
         where = f"oss://{bucket}/{join_token.TOKEN_KEY} ({region})"
         try:
             head = _bucket(ep, bucket).head_object(join_token.TOKEN_KEY)
@@ -130,12 +133,12 @@ def check(stack: str, max_age_days: float, endpoint: Optional[str], now: Optiona
 def _cmd(args: argparse.Namespace) -> int:
     if args.action == "put":
         token = parse_token(sys.stdin.read(4096))
-        for line in put(args.stack, token, args.endpoint):
+        for line in put(args.stack, token, args.endpoint, args.config):
             print(line)
         return 0
     if not args.max_age_days > 0:
         raise InputError(f"--max-age-days {args.max_age_days:g}: must be above 0. Fix: e.g. --max-age-days {DEFAULT_MAX_AGE_DAYS}.")
-    ok, lines = check(args.stack, args.max_age_days, args.endpoint)
+    ok, lines = check(args.stack, args.max_age_days, args.endpoint, config=args.config)
     for line in lines:
         print(line)
     return 0 if ok else 1
@@ -144,7 +147,9 @@ def _cmd(args: argparse.Namespace) -> int:
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("join-token", help="write (put) or age-check (check) the kubeadm join token in every GPU region's OSS object")
     p.add_argument("action", choices=("put", "check"), help="put: the token from stdin to every region; check: each object's age")
-    p.add_argument("--stack", required=True, help="stack name (stacks/Pulumi.<stack>.yaml)")
+    from hybrid_tools.formats import add_stack
+
+    add_stack(p)
     p.add_argument("--endpoint", help="OSS endpoint instead of https://oss-{region}.aliyuncs.com ({region} substituted)")
     p.add_argument("--max-age-days", type=float, default=DEFAULT_MAX_AGE_DAYS,
                    help=f"check: fail when an object is older; default {DEFAULT_MAX_AGE_DAYS}")
