@@ -96,14 +96,20 @@ def test_every_gpu_instance_carries_its_regions_node_role(prod_plan_resources):
     assert len(attachments) == expected
     roles = {r["inputs"]["roleName"] for r in by_type["alicloud:ram/role:Role"]}
     assert roles == {f"hybrid-prod-gpu-node-{r.id}" for r in platform.regions}
-    # The elastic pools' policies (script read, autoscaler) are checked in tests/test_elastic_plan.py.
-    node_policies = [r for r in by_type["alicloud:ram/policy:Policy"] if "ElasticPools" not in r["urn"]]
+    # The elastic pools' policies (script read, autoscaler) and the join-token read policies' scope are
+    # checked in tests/test_elastic_plan.py; here: Terway's actions, and which role gets which policy.
+    node_policies = [r for r in by_type["alicloud:ram/policy:Policy"]
+                     if "ElasticPools" not in r["urn"] and "JoinTokenStore" not in r["urn"]]
     policies = {r["inputs"]["policyName"]: json.loads(r["inputs"]["policyDocument"]) for r in node_policies}
+    assert set(policies) == {f"hybrid-prod-terway-eni-{r.id}" for r in platform.regions}
     for pol in policies.values():
         assert _actions(pol) == _actions(UPSTREAM) - IPV6_ONLY
     links = {(a["inputs"]["roleName"], a["inputs"]["policyName"]) for a in by_type["alicloud:ram/rolePolicyAttachment:RolePolicyAttachment"]
              if "ElasticPools" not in a["urn"]}
-    assert links == {(f"hybrid-prod-gpu-node-{r.id}", f"hybrid-prod-terway-eni-{r.id}") for r in platform.regions}
+    # Each region's node role reads its own region's token object only (a node reads the token of the
+    # bucket on its region's internal endpoint: hybrid/model/join_token.py).
+    assert links == ({(f"hybrid-prod-gpu-node-{r.id}", f"hybrid-prod-terway-eni-{r.id}") for r in platform.regions}
+                     | {(f"hybrid-prod-gpu-node-{r.id}", f"hybrid-prod-{r.id}-join-token-read") for r in platform.regions})
 
 
 def test_addon_secret_is_secret_in_every_artifact(prod_plan_resources):

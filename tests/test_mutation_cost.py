@@ -19,6 +19,7 @@ import pytest
 
 from hybrid.cost import PricingUnavailable, compute, hourly, monthly, table_quote
 from hybrid.model import load
+from tests.conftest import with_divided
 
 POOLS = [  # region, pool, count, basis, instance, system, data, total, hourly, monthly, owner, leaseEnd
     ("cn-beijing", "a10-train", 4, "pay-as-you-go", 20.0, 0.15, 3.072, 23.222, 92.888, 67808.24, "ml-platform", "2027-06-30"),
@@ -117,16 +118,17 @@ def test_placement_costs_of_prod_by_hand(prod_raw):
     19.8137; cn-hangzhou 51.6 / 4 = 12.9; cn-zhangjiakou 27.1472 / 2 = 13.5736; the elastic tier
     35.222 / 1 GPU; Serverless at the table's serverlessGpuHour (18, 18, 16); the IDC 0; member
     clusters without a price: None. The replica counts are the placement's (its own tests check
-    them); the money follows by hand: llm-pretrain = 8 x 237.764 / 12 x 730 + 12 x 18 x 730
+    them); the money follows by hand, for tests/conftest.py's DIVIDED_WORKLOAD (48 replicas of
+    {cpu 24, memory 160Gi, 1 GPU}) next to prod's batch-infer: divided-train = 8 x 237.764 / 12 x 730 + 12 x 18 x 730
     + 6 x 18 x 730 + 6 x 16 x 730 = 115,711.81 + 157,680 + 78,840 + 70,080 = 422,311.81 a month.
     idcSavesPerMonth prices the IDC's 16 replicas at the cheapest cloud tier that has room for the
     workload: cn-hangzhou and cn-zhangjiakou (16 vCPU nodes) cannot hold a 24-CPU replica, so
     cn-zhangjiakou-serverless at 16: 16 x 16 x 730 = 186,880."""
     from hybrid.cost import placement_costs
 
-    p = load(prod_raw)
+    p = load(with_divided(prod_raw))
     out = placement_costs(p, compute(p))
-    llm = out["llm-pretrain"]
+    llm = out["divided-train"]
     rates = {name: c["perReplicaHour"] for name, c in llm["clusters"].items()}
     assert rates == {"idc-bj": 0.0, "cn-beijing": 19.8137, "cn-hangzhou": 12.9, "cn-zhangjiakou": 13.5736,
                      "cn-beijing-elastic": 35.222, "cn-beijing-serverless": 18.0, "cn-hangzhou-serverless": 18.0,

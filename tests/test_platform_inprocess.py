@@ -26,6 +26,7 @@ EXPECTED_DEV = {
     "hybrid:gpu:GpuNodePool": 1,
     "hybrid:identity:NodeRole": 1,
     "hybrid:identity:CredentialSecret": 1,
+    "hybrid:identity:JoinTokenStore": 1,
     "hybrid:vnode:VirtualNode": 1,
     # providers: one alicloud per region; the IDC cluster's kubernetes provider and its adopt twin
     "pulumi:providers:alicloud": 1,
@@ -47,11 +48,15 @@ EXPECTED_DEV = {
     "alicloud:ecs/instance:Instance": 1,
     "alicloud:ecs/ecsDisk:EcsDisk": 1,
     "alicloud:ecs/ecsDiskAttachment:EcsDiskAttachment": 1,
-    # the region's node role, its Terway policy, their attachment, the role on the one instance
+    # the region's node role, its Terway policy and the join-token read policy, their attachments to
+    # the role, the role on the one instance
     "alicloud:ram/role:Role": 1,
-    "alicloud:ram/policy:Policy": 1,
-    "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment": 1,
+    "alicloud:ram/policy:Policy": 2,
+    "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment": 2,
     "alicloud:ecs/ramRoleAttachment:RamRoleAttachment": 1,
+    # the region's private join-token bucket and its ACL
+    "alicloud:oss/bucket:Bucket": 1,
+    "alicloud:oss/bucketAcl:BucketAcl": 1,
     # ack-virtual-node
     "alicloud:cs/kubernetesAddon:KubernetesAddon": 1,
     # the registered cluster (dynamic provider)
