@@ -65,7 +65,8 @@ class CalicoRouting(pulumi.ComponentResource):
                 self.resources[key] = patch
                 # The apply answers with the live object (fields of every manager): cidr and
                 # blockSize as the cluster has them, compared with the stack's values.
-                self.live_pool_check = patch.spec.apply(
+                # the SDK sets each input as an output attribute (CustomResourcePatch.py __props__); its class declares none
+                self.live_pool_check = patch.spec.apply(  # type: ignore[attr-defined]
                     lambda live, cni=args.cni, idc=args.idc: _check_pool(plan.live_pool_mismatch(live, cni, idc)))
                 res: pulumi.Resource = patch
             else:

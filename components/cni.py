@@ -8,6 +8,7 @@ passed as inputs. Every resource is declared up front, never inside an apply.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -48,6 +49,15 @@ _KINDS: dict[tuple[str, str], Any] = {
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
 }
 _KWARG = {"roleRef": "role_ref", "automountServiceAccountToken": "automount_service_account_token"}
+
+
+def _eni_config_data(cni: Cni, idc: Idc, region_id: str, ipv6: bool, ids: list[Any]) -> dict[str, str]:
+    """Terway's eni-config for one region from [pod vSwitch id per zone, pods security group id]."""
+    return plan.eni_config_data(cni, idc, plan.TerwayRegion(region_id, dict(ids[0]), (ids[1],), ipv6))
+
+
+def _terway_daemonset_spec(cni: Cni, region_id: str, apiserver: Optional[str], checksum: str) -> Any:
+    return plan.terway_daemonset(cni, region_id, checksum, apiserver)["spec"]
 
 
 class DualCni(pulumi.ComponentResource):
@@ -97,7 +107,7 @@ class DualCni(pulumi.ComponentResource):
             kp_cm = self._declare(plan.kube_proxy_config_map(cni))
             self._declare(plan.kube_proxy_cloud_daemonset(cni, idc), depends_on=[kp_cm])
 
-        self.eni_configs: dict[str, pulumi.Output[dict]] = {}
+        self.eni_configs: dict[str, pulumi.Output[dict[str, str]]] = {}
         # install: addon: the registered cluster's terway-eniip component (TerwayAddon) brings its own
         # DaemonSet, ConfigMap and RBAC; this component then declares no Terway object.
         terway_regions = args.regions if cni.terway.install == "manifest" else []
@@ -105,13 +115,12 @@ class DualCni(pulumi.ComponentResource):
         for region in sorted(terway_regions, key=lambda r: r.region_id):
             rid = region.region_id
             data = pulumi.Output.all(region.pod_vswitch_ids, region.pod_security_group_id).apply(
-                lambda a, rid=rid, ipv6=region.ipv6: plan.eni_config_data(
-                    cni, idc, plan.TerwayRegion(rid, dict(a[0]), (a[1],), ipv6)))
+                functools.partial(_eni_config_data, cni, idc, rid, region.ipv6))
             self.eni_configs[rid] = data
             cm_obj = plan.terway_config_map(rid, {})
             cm = self._declare(cm_obj, data=data)
             checksum = data.apply(plan.config_checksum)
-            ds_spec = checksum.apply(lambda c, rid=rid: plan.terway_daemonset(cni, rid, c, args.apiserver)["spec"])
+            ds_spec = checksum.apply(functools.partial(_terway_daemonset_spec, cni, rid, args.apiserver))
             ds_obj = plan.terway_daemonset(cni, rid, "", args.apiserver)
             # The DaemonSet mounts the ConfigMap and runs as the ServiceAccount: create those first.
             self._declare(ds_obj, spec=ds_spec, depends_on=[cm, *rbac, *([args.credential_secret] if args.credential_secret else [])])
@@ -121,7 +130,7 @@ class DualCni(pulumi.ComponentResource):
             "eniConfigs": self.eni_configs,
         })
 
-    def _declare(self, obj: dict, depends_on: Optional[list] = None, opts: Optional[pulumi.ResourceOptions] = None,
+    def _declare(self, obj: dict[str, Any], depends_on: Optional[list[pulumi.Resource]] = None, opts: Optional[pulumi.ResourceOptions] = None,
                  **overrides: Any) -> pulumi.CustomResource:
         kind = (obj["apiVersion"], obj["kind"])
         cls = _KINDS[kind]
@@ -131,7 +140,7 @@ class DualCni(pulumi.ComponentResource):
         ns = meta.get("namespace")
         res_name = f"{self._name}-{obj['kind'].lower()}-{(ns + '-') if ns else ''}{meta['name']}"
         base = opts or pulumi.ResourceOptions(parent=self)
-        res = cls(res_name, metadata=meta, **kwargs,
+        res: pulumi.CustomResource = cls(res_name, metadata=meta, **kwargs,
                   opts=pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(depends_on=depends_on or [])))
         self.resources[f"{obj['kind']}/{(ns + '/') if ns else ''}{meta['name']}"] = res
         return res

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pulumi
 
@@ -20,7 +21,7 @@ OPTIONAL_OBJECTS = ("cni", "virtualNode", "placement", "pricing", "identity", "g
 def read_platform(config: pulumi.Config | None = None) -> tuple[Platform, PlatformSecrets]:
     """Build the model once from stack config; raise ConfigError naming every bad field."""
     cfg = config or pulumi.Config()
-    raw = {"environment": cfg.require("environment")}
+    raw: dict[str, Any] = {"environment": cfg.require("environment")}
     raw.update({key: cfg.require_object(key) for key in REQUIRED_OBJECTS})
     raw.update({key: cfg.get_object(key) for key in OPTIONAL_OBJECTS})
     platform = load_platform(raw)

@@ -7,6 +7,7 @@ component's object; providers travel through ``opts`` (``providers={...}``), nev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -18,13 +19,13 @@ class RegionNetworkOutputs:
     region_id: str
     ipv6: bool
     vpc_id: pulumi.Output[str]
-    vswitch_ids: pulumi.Output[dict]        # zone -> node vSwitch id
-    pod_vswitch_ids: pulumi.Output[dict]    # zone -> Terway pod vSwitch id
+    vswitch_ids: pulumi.Output[dict[str, str]]        # zone -> node vSwitch id
+    pod_vswitch_ids: pulumi.Output[dict[str, str]]    # zone -> Terway pod vSwitch id
     security_group_id: pulumi.Output[str]   # workers: the instances' primary ENI
     pod_security_group_id: pulumi.Output[str]  # pods: the ENIs Terway creates
-    idc_routes: pulumi.Output[dict]         # what each IDC range's route points at
+    idc_routes: pulumi.Output[dict[str, Any]]         # what each IDC range's route points at
 
-    def exported(self) -> dict[str, pulumi.Output]:
+    def exported(self) -> dict[str, pulumi.Output[Any]]:
         """The ids under their stack-output names (the component's outputs and the stack's ``networks``)."""
         return {"vpcId": self.vpc_id, "vswitchIds": self.vswitch_ids, "podVswitchIds": self.pod_vswitch_ids,
                 "securityGroupId": self.security_group_id, "podSecurityGroupId": self.pod_security_group_id,
@@ -54,7 +55,7 @@ class GpuPoolOutputs:
     # (the pool's name and slot, e.g. "a100-cn-beijing-h-0"; the instance id) per instance
     instances: tuple[tuple[str, pulumi.Output[str]], ...]
     # instanceId, privateIp, nodeName and zone per node: what `hybrid-gpu wait-gpus` looks for
-    nodes: pulumi.Output[list]
+    nodes: pulumi.Output[list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from hybrid import device_plugin as plan
+from hybrid.cni import REGION_LABEL
 from hybrid.model import Platform
 
 
@@ -31,7 +32,7 @@ class GpuDevicePlugin(pulumi.ComponentResource):
         if p.gpu.provider == "device-plugin":
             for obj in plan.render(p):
                 meta = obj["metadata"]
-                rid = meta["labels"][plan.REGION_LABEL]
+                rid = meta["labels"][REGION_LABEL]
                 self.daemonsets[rid] = k8s.apps.v1.DaemonSet(
                     f"{name}-{meta['name']}",
                     metadata=meta,

@@ -77,7 +77,7 @@ class ElasticPools(pulumi.ComponentResource):
         self.bucket_acl = alicloud.oss.BucketAcl(f"{name}-scripts-acl", bucket=self.bucket.bucket, acl="private", opts=child)
         # No credential in the script: its nodes read the join token with their RAM role. The CA hash
         # comes from secret config, so the content stays a secret output.
-        script = pulumi.Output.secret(args.ca_cert_hash.apply(lambda h: elastic.render_node_script(p, h)))
+        script: pulumi.Output[str] = pulumi.Output.secret(args.ca_cert_hash.apply(lambda h: elastic.render_node_script(p, h)))
         self.script = alicloud.oss.BucketObject(
             f"{name}-node-script",
             bucket=self.bucket.bucket,
@@ -148,6 +148,7 @@ class ElasticPools(pulumi.ComponentResource):
         a, pool = self._args, ref.pool
         p = a.platform
         spot = pool.billing.uses_spot
+        zones = tuple(pool.zones)
         disk = pool.data_disk
         labels = elastic.node_pool_labels(p, ref)
         return alicloud.cs.NodePool(
@@ -155,7 +156,7 @@ class ElasticPools(pulumi.ComponentResource):
             cluster_id=a.cluster.cluster_id,
             node_pool_name=f"hybrid-{p.environment}-{pool.name}",
             # Zones in order of preference: PRIORITY takes the next vSwitch when a zone is out of stock.
-            vswitch_ids=a.network.vswitch_ids.apply(lambda ids, zones=tuple(pool.zones): [ids[z] for z in zones]),
+            vswitch_ids=a.network.vswitch_ids.apply(lambda ids: [ids[z] for z in zones]),
             multi_az_policy="PRIORITY",
             instance_types=list(pool.instance_types),
             image_id=pool.image_id,

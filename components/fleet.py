@@ -44,7 +44,7 @@ class FleetPlacement(pulumi.ComponentResource):
         self.register_outputs({"objects": len(self.objects)})
 
     @staticmethod
-    def _declare(prefix: str, doc: dict[str, Any], opts: pulumi.ResourceOptions, classes: list) -> pulumi.CustomResource:
+    def _declare(prefix: str, doc: dict[str, Any], opts: pulumi.ResourceOptions, classes: list[pulumi.Resource]) -> pulumi.CustomResource:
         meta = doc["metadata"]
         rname = f"{prefix}-{doc['kind'].lower()}-{meta.get('namespace', 'cluster')}-{meta['name']}"
         if doc["kind"] == "PriorityClass":

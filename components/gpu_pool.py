@@ -32,8 +32,8 @@ class GpuNodePool(pulumi.ComponentResource):
     filesystem label.
     """
 
-    instance_ids: pulumi.Output[list]
-    disk_ids: pulumi.Output[list]
+    instance_ids: pulumi.Output[list[str]]
+    disk_ids: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: GpuNodePoolArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(POOL_TYPE, name, None, opts)
@@ -47,7 +47,7 @@ class GpuNodePool(pulumi.ComponentResource):
 
         # No credential in it (the node reads the join token at boot with its RAM role); the CA hash
         # comes from secret config, so the user-data stays a secret output.
-        self.user_data = pulumi.Output.secret(args.ca_cert_hash.apply(lambda h: render_cloud_init(args.context, h)))
+        self.user_data: pulumi.Output[str] = pulumi.Output.secret(args.ca_cert_hash.apply(lambda h: render_cloud_init(args.context, h)))
 
         self.instances: list[alicloud.ecs.Instance] = []
         self.disks: list[alicloud.ecs.EcsDisk] = []
@@ -105,7 +105,7 @@ class GpuNodePool(pulumi.ComponentResource):
             host_name=host,  # the node's label hybrid.example.com/host; the Node name is <region>.<instance id>
             description=f"Cloud GPU worker of pool {pool.name} ({ctx.region_id}), joined to the IDC cluster.",
             availability_zone=slot.zone,
-            vswitch_id=self._args.network.vswitch_ids.apply(lambda ids, z=slot.zone: ids[z]),
+            vswitch_id=self._args.network.vswitch_ids.apply(lambda ids: ids[slot.zone]),
             security_groups=[self._args.network.security_group_id],
             instance_type=pool.instance_type,
             image_id=pool.image_id,

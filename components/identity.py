@@ -13,7 +13,7 @@ come only from secret stack config, so they stay Pulumi secrets end to end.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_alicloud as alicloud
@@ -30,7 +30,7 @@ class NodeRoleArgs:
     ipv6: bool
     scope: str = "region"  # identity.nodeRoleScope
     # (resource-name suffix, instance id) of every instance the role goes on.
-    instances: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
+    instances: Sequence[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,7 +86,7 @@ class NodeRole(pulumi.ComponentResource):
 class CredentialSecretArgs:
     name: str
     namespace: str
-    data: dict[str, pulumi.Input[str]]  # every value from secret stack config
+    data: Mapping[str, pulumi.Input[str]]  # every value from secret stack config
     labels: dict[str, str] = field(default_factory=dict)
 
 

@@ -40,7 +40,7 @@ class AiJobs(pulumi.ComponentResource):
         self.register_outputs({"objects": len(self.objects)})
 
     @staticmethod
-    def _declare(prefix: str, doc: dict[str, Any], opts: pulumi.ResourceOptions, classes: list, templates: list) -> pulumi.CustomResource:
+    def _declare(prefix: str, doc: dict[str, Any], opts: pulumi.ResourceOptions, classes: list[pulumi.Resource], templates: list[pulumi.Resource]) -> pulumi.CustomResource:
         meta = doc["metadata"]
         rname = f"{prefix}-{doc['kind'].lower()}-{meta.get('namespace', 'cluster')}-{meta['name']}"
         kind = doc["kind"]

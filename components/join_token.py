@@ -10,7 +10,7 @@ instance RAM role over the region's VPC-internal endpoint (``hybrid/scripts/hybr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_alicloud as alicloud
@@ -28,7 +28,7 @@ class JoinTokenStoreArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def read_policy(bucket: str) -> dict:
+def read_policy(bucket: str) -> dict[str, Any]:
     """RAM policy: read the join-token object of the bucket and nothing else."""
     return {"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["oss:GetObject"],
                                            "Resource": [f"acs:oss:*:*:{bucket}/{join_token.TOKEN_KEY}"]}]}

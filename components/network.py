@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_alicloud as alicloud
@@ -119,7 +119,7 @@ class RegionNetwork(pulumi.ComponentResource):
             opts=self._adopt(existing, ["vswitchName", "description", "tags"]),
         )
 
-    def _create_leased_line(self) -> pulumi.Output[dict]:
+    def _create_leased_line(self) -> pulumi.Output[dict[str, Any]]:
         """The region's path to the IDC and to the other VPCs (hybrid/transit.py); returns what the routes point at."""
         a = self._args
         ll = a.region.leased_line
@@ -146,7 +146,7 @@ class RegionNetwork(pulumi.ComponentResource):
             # resource_alicloud_cen_transit_router_vpc_attachment.go d.SetId); route tables and route
             # entries take the bare tr-attach-... (transit_router_attachment_id).
             vpc_attachment = self.attachment.transit_router_attachment_id
-            link_id = self._create_inter_region(path) if path.inter_region is not None else None
+            link_id = self._create_inter_region(tr.cen_id, path.inter_region) if path.inter_region is not None else None
             for b in path.bindings:
                 attachment_id = vpc_attachment if b.attachment == "vpc" else link_id
                 parent = self.attachment if b.attachment == "vpc" else self.inter_region
@@ -164,6 +164,7 @@ class RegionNetwork(pulumi.ComponentResource):
             hop_type, hop_id, managed = "Attachment", vpc_attachment, True
         else:
             ev = ll.existing_vpc
+            assert ev is not None  # LeasedLine: exactly one of transitRouter or existingVpc
             route_table = pulumi.Output.from_input(ev.route_table_id)
             hop_type, hop_id, managed = ev.next_hop.type, pulumi.Output.from_input(ev.next_hop.id), ev.create_routes
         if managed:
@@ -185,7 +186,7 @@ class RegionNetwork(pulumi.ComponentResource):
             **({"attachmentId": v[2]} if v[2] is not None else {}),
         })
 
-    def _route(self, key: str, route_table, cidr: str, hop_type: str, hop_id, why: str) -> None:
+    def _route(self, key: str, route_table: pulumi.Input[str], cidr: str, hop_type: str, hop_id: pulumi.Input[str], why: str) -> None:
         alicloud.vpc.RouteEntry(
             f"{self._name}-{key}",
             route_table_id=route_table,
@@ -199,20 +200,20 @@ class RegionNetwork(pulumi.ComponentResource):
     def _vbr_provider(self) -> alicloud.Provider:
         if self._vbr_region_provider is None:
             vbr = self._args.idc.vbr
+            assert vbr is not None  # a binding in another region is the VBR's (hybrid.transit.region_path needs idc.vbr)
             self._vbr_region_provider = alicloud.Provider(f"{self._name}-vbr-region", region=vbr.region_id,
                                                           opts=pulumi.ResourceOptions(parent=self))
         return self._vbr_region_provider
 
-    def _create_inter_region(self, path: transit.RegionPath) -> pulumi.Input[str]:
+    def _create_inter_region(self, cen_id: str, ir: transit.InterRegionLink) -> pulumi.Input[str]:
         """The connection from this region's transit router to the VBR's: declared, or referenced by id."""
-        ir = path.inter_region
         a = self._args
         if ir.existing_attachment_id is not None:
             self.inter_region = self.attachment  # parent of its route-table bindings
             return ir.existing_attachment_id
         self.inter_region = alicloud.cen.TransitRouterPeerAttachment(
             f"{self._name}-inter-region",
-            cen_id=a.region.leased_line.transit_router.cen_id,
+            cen_id=cen_id,
             transit_router_id=ir.local_transit_router_id,
             peer_transit_router_id=ir.peer_transit_router_id,
             peer_transit_router_region_id=ir.peer_region_id,

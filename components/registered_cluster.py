@@ -17,13 +17,16 @@ Deployment and ConfigMaps are checked to hold none and are shown in clear.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 import pulumi_alicloud as alicloud
 import pulumi_kubernetes as k8s
+from pulumi_kubernetes.meta.v1 import ObjectMetaArgsDict
+from pulumi_kubernetes.rbac.v1 import RoleRefArgsDict, SubjectArgsDict
 from pulumi import dynamic
 
 from components.contracts import RegionNetworkOutputs, RegisteredClusterOutputs
@@ -31,6 +34,11 @@ from hybrid import agent
 # Inputs whose change needs a new registered cluster (shared with the plan diff).
 from hybrid.ack_api import DYNAMIC_MODULE, DYNAMIC_NAME, REPLACE_KEYS
 from hybrid.model.registration import Registration
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from hybrid.ack_api import AckClient, ClusterSpec
 
 # Inputs changed in place: ModifyCluster for these two ...
 MODIFY_KEYS = ("cluster_name", "deletion_protection")
@@ -60,7 +68,7 @@ class RegisteredClusterProvider(dynamic.ResourceProvider):
         self.project_root = _PROJECT_ROOT
 
     # helpers ---------------------------------------------------------------
-    def _api(self, region_id: str):
+    def _api(self, region_id: str) -> tuple[ModuleType, AckClient]:
         import sys
 
         if self.project_root not in sys.path:
@@ -71,8 +79,8 @@ class RegisteredClusterProvider(dynamic.ResourceProvider):
                                           read_timeout_ms=self.read_timeout_ms)
 
     @staticmethod
-    def _spec(ack_api, props: dict[str, Any]):
-        return ack_api.ClusterSpec(
+    def _spec(ack_api: ModuleType, props: dict[str, Any]) -> ClusterSpec:
+        spec: ClusterSpec = ack_api.ClusterSpec(
             name=props["cluster_name"],
             region_id=props["region_id"],
             vpc_id=props["vpc_id"],
@@ -83,6 +91,7 @@ class RegisteredClusterProvider(dynamic.ResourceProvider):
             deletion_protection=bool(props.get("deletion_protection", True)),
             tags=dict(props.get("tags") or {}),
         )
+        return spec
 
     @staticmethod
     def _inputs(props: dict[str, Any]) -> dict[str, Any]:
@@ -260,12 +269,12 @@ class RegisteredCluster(pulumi.ComponentResource):
     # each rule with its source): a ClusterRole, and a Role per namespace.
     def _create_agent_identity(self, opts: pulumi.ResourceOptions) -> None:
         n = self._name
-        meta = {"namespace": agent.NAMESPACE, "labels": _labels()}
+        meta: ObjectMetaArgsDict = {"namespace": agent.NAMESPACE, "labels": _labels()}
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{n}-agent-sa", metadata={**meta, "name": agent.SERVICE_ACCOUNT}, opts=opts)
         rules = agent.agent_rules()
         self._self_role = k8s.rbac.v1.ClusterRole(
-            f"{n}-agent-self", metadata={"name": agent.AGENT_SELF_ROLE, "labels": _labels()}, rules=rules[""], opts=opts)
+            f"{n}-agent-self", metadata={"name": agent.AGENT_SELF_ROLE, "labels": _labels()}, rules=_api_json(rules[""]), opts=opts)
         self._self_role_binding = k8s.rbac.v1.ClusterRoleBinding(
             f"{n}-agent-self", metadata={"name": agent.AGENT_SELF_ROLE, "labels": _labels()},
             role_ref=_role_ref("ClusterRole", agent.AGENT_SELF_ROLE), subjects=[_agent_subject()], opts=opts)
@@ -274,8 +283,8 @@ class RegisteredCluster(pulumi.ComponentResource):
         for ns in sorted(k for k in rules if k):
             # kube-system keeps the resource name its Role was first created under (a rename would replace the Role).
             suffix = "config" if ns == agent.NAMESPACE else ns
-            ns_meta = {"namespace": ns, "labels": _labels(), "name": agent.AGENT_SELF_ROLE}
-            self._ns_roles[ns] = k8s.rbac.v1.Role(f"{n}-agent-{suffix}", metadata=ns_meta, rules=rules[ns], opts=opts)
+            ns_meta: ObjectMetaArgsDict = {"namespace": ns, "labels": _labels(), "name": agent.AGENT_SELF_ROLE}
+            self._ns_roles[ns] = k8s.rbac.v1.Role(f"{n}-agent-{suffix}", metadata=ns_meta, rules=_api_json(rules[ns]), opts=opts)
             self._ns_role_bindings[ns] = k8s.rbac.v1.RoleBinding(
                 f"{n}-agent-{suffix}", metadata=ns_meta,
                 role_ref=_role_ref("Role", agent.AGENT_SELF_ROLE), subjects=[_agent_subject()], opts=opts)
@@ -284,32 +293,34 @@ class RegisteredCluster(pulumi.ComponentResource):
 
     # What the ACK console may do through the agent: the read-only ClusterRole, or in administrator
     # mode the built-in cluster-admin (no ClusterRole of its own), the binding carrying its waiver.
-    def _create_console_scope(self, access: str, opts: pulumi.ResourceOptions) -> Optional[k8s.rbac.v1.ClusterRole]:
+    def _create_console_scope(self, access: agent.ConsoleAccess, opts: pulumi.ResourceOptions) -> Optional[k8s.rbac.v1.ClusterRole]:
         n = self._name
         labels = {**_labels(), "hybrid.example.com/console-access": access}
         role = None
         if access != "admin":
             role = k8s.rbac.v1.ClusterRole(
                 f"{n}-console", metadata={"name": agent.CONSOLE_ROLE, "labels": labels},
-                rules=agent.console_rules(access), opts=opts)
+                rules=_api_json(agent.console_rules(access)), opts=opts)
         annotations = agent.console_binding_annotations(access)
+        binding_meta: ObjectMetaArgsDict = {"name": agent.CONSOLE_ROLE, "labels": labels}
+        if annotations:
+            binding_meta["annotations"] = annotations
         self.console_binding = k8s.rbac.v1.ClusterRoleBinding(
-            f"{n}-console", metadata={"name": agent.CONSOLE_ROLE, "labels": labels,
-                                      **({"annotations": annotations} if annotations else {})},
-            role_ref=agent.console_role_ref(access), subjects=[_agent_subject()], opts=opts)
+            f"{n}-console", metadata=binding_meta,
+            role_ref=_api_json(agent.console_role_ref(access)), subjects=[_agent_subject()], opts=opts)
         return role
 
     # The agent itself: ConfigMaps, the credentials Secret and the Deployment, contents from the manifest.
-    def _create_agent_workload(self, parts: pulumi.Output, opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
+    def _create_agent_workload(self, parts: pulumi.Output[agent.AgentParts], opts: pulumi.ResourceOptions) -> k8s.apps.v1.Deployment:
         n = self._name
-        meta = {"namespace": agent.NAMESPACE}
+        meta: ObjectMetaArgsDict = {"namespace": agent.NAMESPACE}
         extra = {agent.AGENT_CONFIG: dict(self._args.agent_config)}
         self.agent_config_maps = {
             cm: k8s.core.v1.ConfigMap(
                 f"{n}-agent-{cm}", metadata={**meta, "name": cm, "labels": _labels()},
                 # Checked by split_manifest to hold no credential values. ACK's keys stay; the
                 # platform's keys (ack-agent-config only) are set over them.
-                data=pulumi.Output.unsecret(parts.apply(lambda p, cm=cm: agent.config_map_data(p, cm, extra.get(cm, {})))),
+                data=pulumi.Output.unsecret(parts.apply(functools.partial(agent.config_map_data, name=cm, extra=extra.get(cm, {})))),
                 opts=opts)
             for cm in agent.CONFIG_MAPS
         }
@@ -318,8 +329,7 @@ class RegisteredCluster(pulumi.ComponentResource):
         self.credentials = k8s.core.v1.Secret(
             f"{n}-agent-credentials", metadata={**meta, "name": agent.CREDENTIALS_SECRET, "labels": _labels()},
             type="Opaque",
-            string_data={key: pulumi.Output.secret(parts.apply(lambda p, key=key: p.credentials[key]))
-                         for key in agent.secret_keys()},
+            string_data={key: _credential(parts, key) for key in agent.secret_keys()},
             # The connector writes the cert and key it obtains into this Secret (SECRET_NAME);
             # those two keys are its from then on.
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
@@ -328,9 +338,9 @@ class RegisteredCluster(pulumi.ComponentResource):
         # Egress stays open, the stub's addresses are Alibaba's to change.
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{n}-agent-ingress", metadata={**meta, "name": f"{agent.DEPLOYMENT}-deny-ingress", "labels": _labels()},
-            spec={"podSelector": {"matchLabels": pulumi.Output.unsecret(
+            spec=_api_json({"podSelector": {"matchLabels": pulumi.Output.unsecret(
                       parts.apply(lambda p: (p.deployment_spec.get("selector") or {}).get("matchLabels") or {}))},
-                  "policyTypes": ["Ingress"]},
+                  "policyTypes": ["Ingress"]}),
             opts=opts)
         depends = [self.service_account, self._self_role_binding, *self._ns_role_bindings.values(), self.console_binding,
                    self.credentials, self.network_policy, *config_maps]
@@ -339,7 +349,7 @@ class RegisteredCluster(pulumi.ComponentResource):
                                     "annotations": pulumi.Output.unsecret(parts.apply(
                                         lambda p: {**p.deployment_annotations, **agent.waiver_annotations()})),
                                     "labels": pulumi.Output.unsecret(parts.apply(lambda p: {**p.deployment_labels, **_labels()}))},
-            spec=pulumi.Output.unsecret(parts.apply(lambda p: p.deployment_spec)),
+            spec=pulumi.Output.unsecret(parts.apply(lambda p: _api_json(p.deployment_spec))),
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                 depends_on=depends,
                 # ACK upgrades the agent in place (new image, version annotations on the pod template);
@@ -365,6 +375,7 @@ class RegisteredCluster(pulumi.ComponentResource):
                 opts=opts)
             self.fleet_id = self.fleet.id
         else:
+            assert reg.fleet.id is not None  # Fleet: an enabled fleet has a name or an id
             self.fleet_id = pulumi.Output.from_input(reg.fleet.id)
         # A registered cluster is attachable once its agent has connected (it leaves "waiting").
         self.membership = alicloud.ackone.MembershipAttachment(
@@ -385,9 +396,22 @@ def _labels() -> dict[str, str]:
     return {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "hybrid-ack-registration"}
 
 
-def _role_ref(kind: str, name: str) -> dict[str, str]:
-    return {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name}
+def _role_ref(kind: str, name: str) -> RoleRefArgsDict:
+    # api_group: the SDK sends the API's name (apiGroup) from the input type's metadata (pulumi/runtime/rpc.py).
+    return {"api_group": "rbac.authorization.k8s.io", "kind": kind, "name": name}
 
 
-def _agent_subject() -> dict[str, str]:
+def _agent_subject() -> SubjectArgsDict:
     return {"kind": "ServiceAccount", "name": agent.SERVICE_ACCOUNT, "namespace": agent.NAMESPACE}
+
+
+def _credential(parts: pulumi.Output[agent.AgentParts], key: str) -> pulumi.Output[str]:
+    return pulumi.Output.secret(parts.apply(lambda p: p.credentials[key]))
+
+
+def _api_json(value: object) -> Any:
+    """Kubernetes API JSON from the manifest or hybrid.agent (camelCase, as the API spells it) as a
+    resource input. pulumi sends a dict key as given when it is not a Python name of the input type
+    (pulumi/runtime/rpc.py serialize_property: ``py_name_to_pulumi_name.get(k) or k``), but
+    pulumi-kubernetes' TypedDicts spell only the snake_case names, so no typed form fits."""
+    return value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_alicloud as alicloud
@@ -42,7 +42,7 @@ class VirtualNode(pulumi.ComponentResource):
             net = args.networks[r.id]
             per_region.append(pulumi.Output.all(r.id, r.default, net.vpc_id, net.pod_vswitch_ids, net.pod_security_group_id))
 
-        def render(entries: list) -> str:
+        def render(entries: list[list[Any]]) -> str:
             regions = [
                 RegionEntry(region_id=rid, vpc_id=vpc, vswitch_ids=tuple(v for _, v in sorted(vsw.items())),
                             security_group_id=sg, default=default)

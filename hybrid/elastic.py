@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from hybrid import cloudinit, identity, shtemplate, unconfirmed
 # bucket_name and script_url live with the model (the reachability list needs them); components use them from here.
-from hybrid.model.elastic import AUTOSCALER_ADDON, SCRIPT_KEY, Autoscaler, ElasticPool, bucket_name, script_url  # noqa: F401
+from hybrid.model.elastic import AUTOSCALER_ADDON as AUTOSCALER_ADDON, SCRIPT_KEY as SCRIPT_KEY, Autoscaler, ElasticPool
+from hybrid.model.elastic import bucket_name as bucket_name, script_url as script_url
 
 if TYPE_CHECKING:
     from hybrid.model import Platform
