@@ -110,6 +110,7 @@ OTHER_FLAGS = {
     "--expect-no-changes": "pulumi preview", "--preview-only": "pulumi refresh", "--run-program": "pulumi preview/refresh",
     "--gang-scheduler-name": "kubeflow training-operator", "--node-labels": "kubelet", "--patches": "kubeadm",
     "--scale-down-unneeded-time": "cluster-autoscaler", "--ttl": "kubeadm token create",
+    "--enable-batch-scheduler": "kubeflow spark-operator", "--kube-scheduler-names": "kubeflow spark-operator",
 }
 
 

@@ -195,3 +195,8 @@ def test_without_the_fleet_the_objects_and_quotas_are_the_clusters(tmp_path, cap
                                     "PodGroup of 48 (operator's, scheduler-plugins-scheduler)", "none"]
     assert {r[5] for r in rows} == {"ai-training 100000 preempts", "ai-batch 1000 never preempts", "ai-inference-online 200000 preempts"}
     assert {r[6] for r in rows} == {"none (no Fleet policy)"}
+
+
+def test_docs_show_what_the_tool_prints(prod_plan, capsys):
+    _, out, _ = _run(capsys, "--plan-dir", str(prod_plan), "--format", "md")
+    assert out in (ROOT / "docs" / "jobs.md").read_text(), out
