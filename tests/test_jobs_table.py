@@ -147,6 +147,8 @@ BROKEN = {
                                      "jobs row llm-research/llm-finetune has no tier"),
     "jobs output without a workload": ("outputs.json", lambda p: _edit(p, lambda d: d["jobs"].pop(1)),
                                        "jobs has no row for data/embed-corpus"),
+    "a workload's object removed": ("resources.json", lambda p: _edit(p, lambda d: d.remove(
+        next(r for r in d if r["name"] == "jobs-deployment-inference-llm-serve"))), "jobs name inference/llm-serve, which no object"),
     "outputs.json not JSON": ("outputs.json", lambda p: p.write_text("{\"jobs\": ["), "outputs.json: not a plan artifact"),
 }
 
