@@ -24,6 +24,8 @@ from hybrid_tools.errors import InputError
 
 COMPONENT = "hybrid:jobs:AiJobs"
 WORKLOAD_KINDS = ("PyTorchJob", "TFJob", "SparkApplication", "Job", "Deployment")
+# ACK's policy fields for the Fleet's gang and Kube Queue (one home: hybrid/unconfirmed.py, which hybrid.jobs renders from).
+GANG_FIELD, QUEUE_FIELD = unconfirmed.value("jobs.ackPolicyFields").split(",")
 COLUMNS = ("workload", "kind", "tier/cluster", "gang", "queue/quota", "priority", "failover", "autoscaling")
 
 
@@ -132,7 +134,10 @@ def row(plan: _Plan, urn: str, doc: dict[str, Any], recorded: dict[str, dict[str
     tier = rec.get("tier")
     if affinity is not None and not isinstance(tier, str):
         raise bad_artifact(plan.out_file, f"jobs row {workload} has no tier, but its pods carry a node affinity")
-    ids = {v: k for k, v in (plan.output("fleet", dict) or {}).get("members", {}).items() if isinstance(v, str)}
+    members = (plan.output("fleet", dict) or {}).get("members", {})
+    if not isinstance(members, dict):
+        raise bad_artifact(plan.out_file, "fleet.members is not a dict")
+    ids = {v: k for k, v in members.items() if isinstance(v, str)}
     found = _policy(plan, doc)
     pp_urn, pp = found if found else (urn, {})
     placement = plan.path(pp_urn, pp, "spec.placement", dict) if found else {}
@@ -148,8 +153,10 @@ def row(plan: _Plan, urn: str, doc: dict[str, Any], recorded: dict[str, dict[str
     if found:
         cluster = ", ".join(ids.get(i, i) for i in first)
     else:
-        topo = plan.output("placementTopology", dict) or {}
-        cluster = f"{(topo.get('hybridCluster') or {}).get('name', 'the hybrid cluster')} (declared in it, no Fleet policy)"
+        hybrid = (plan.output("placementTopology", dict) or {}).get("hybridCluster") or {}
+        if not isinstance(hybrid, dict):
+            raise bad_artifact(plan.out_file, "placementTopology.hybridCluster is not a dict")
+        cluster = f"{hybrid.get('name', 'the hybrid cluster')} (declared in it, no Fleet policy)"
 
     # Gang: the PodGroup behind the pods (the training-operator's, or the plan's own for a Job).
     sched = _one(plan, urn, [p.get("schedulerName") for p in pods], "schedulerName")
@@ -167,14 +174,13 @@ def row(plan: _Plan, urn: str, doc: dict[str, Any], recorded: dict[str, dict[str
                         "scheduler": sched}
     if found:
         spread = placement.get("spreadConstraints") or []
-        fleet_gang = pp["spec"].get("customSchedulingType") == "Gang"
+        fleet_gang = pp["spec"].get(GANG_FIELD) == "Gang"
         one_member = any(isinstance(s, dict) and s.get("spreadByField") == "cluster" and s.get("maxGroups") == 1 for s in spread)
         if gang is not None or fleet_gang:
             gang = {**(gang or {"mechanism": None}), "fleetGang": fleet_gang, "oneMember": one_member}
 
     # Queue (Kube Queue on the Fleet, ACK's policy field) and the namespace's GPU quota.
-    outer, inner = unconfirmed.value("jobs.ackPolicyFields").split(",")[1].split(".")
-    queued = found is not None and (pp["spec"].get(outer) or {}).get(inner) is True
+    queued = found is not None and plan.path(pp_urn, pp, f"spec.{QUEUE_FIELD}", bool, required=False) is True
     quota = None
     for qkind, field in (("FederatedResourceQuota", "spec.overall"), ("ResourceQuota", "spec.hard")):
         for q_urn, q in plan.of_kind(qkind, ns):
@@ -196,7 +202,7 @@ def row(plan: _Plan, urn: str, doc: dict[str, Any], recorded: dict[str, dict[str
                     "preempts": plan.get(pc_urn, pc, "preemptionPolicy", str) != "Never"}
     fleet_priority = None
     if found:
-        fleet_priority = {"schedulePriority": (pp["spec"].get("schedulePriority") or {}).get("priorityClassName"),
+        fleet_priority = {"schedulePriority": plan.path(pp_urn, pp, "spec.schedulePriority.priorityClassName", str, required=False),
                           "policyPriority": pp["spec"].get("priority"), "preemption": pp["spec"].get("preemption")}
 
     # Failover: Karmada application failover on the policy; the targets are its later cluster groups.
@@ -250,6 +256,9 @@ def rows(plan_dir: Path) -> list[dict[str, Any]]:
             raise bad_artifact(plan.out_file, f"jobs[{i}] has no workload")
         recorded[r["workload"]] = r
     out = [row(plan, u, d, recorded) for u, d in plan.objects if d["kind"] in WORKLOAD_KINDS]
+    missing = sorted(set(recorded) - {r["workload"] for r in out})
+    if missing:
+        raise bad_artifact(plan.res_file, f"outputs.json's jobs name {', '.join(missing)}, which no object of the plan declares")
     order = list(recorded)  # the stack's order: jobs, then services
     return sorted(out, key=lambda r: order.index(r["workload"]))
 

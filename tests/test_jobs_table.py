@@ -149,6 +149,10 @@ BROKEN = {
                                        "jobs has no row for data/embed-corpus"),
     "a workload's object removed": ("resources.json", lambda p: _edit(p, lambda d: d.remove(
         next(r for r in d if r["name"] == "jobs-deployment-inference-llm-serve"))), "jobs name inference/llm-serve, which no object"),
+    "queue field not an object": ("resources.json", lambda p: _edit(p, lambda d: _obj("jobs-propagationpolicy-data-embed-corpus")(d)
+                                                                   ["spec"].update(suspension="yes")), "inputs.spec.suspension is not a dict"),
+    "fleet members not an object": ("outputs.json", lambda p: _edit(p, lambda d: d["fleet"].update(members=["idc-bj"])),
+                                    "fleet.members is not a dict"),
     "outputs.json not JSON": ("outputs.json", lambda p: p.write_text("{\"jobs\": ["), "outputs.json: not a plan artifact"),
 }
 
