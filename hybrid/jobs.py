@@ -766,7 +766,8 @@ class JobsPlan:
                 gang = f"{owner} of {job.replicas} pods in tier {jp.tier.name}"
             if self._gang(job) and self.on_fleet:
                 gang += " + one Fleet cluster"
-            rows.append({"workload": f"{jp.namespace}/{job.name}", "kind": job.kind, "gang": gang,
+            # tier: recorded for `hybrid-gpu jobs`, which reads the plan; the pods carry only its node affinity.
+            rows.append({"workload": f"{jp.namespace}/{job.name}", "kind": job.kind, "tier": jp.tier.name, "gang": gang,
                          "queue/quota": (("Kube Queue (suspension.scheduling); " if job.queued else "") + f"{t.name} max {t.max_gpus} GPU"),
                          "priority": job.priority_class or "-", "failover": self._job_failover(job), "autoscaling": "-"})
         for svc in self.j.services:

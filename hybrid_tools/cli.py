@@ -152,7 +152,7 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 
 def _build():
-    from hybrid_tools import cost_cli, join_token_cli, lease_cli, placement_cli, preflight_cli, usage_cli, wait_gpus
+    from hybrid_tools import cost_cli, jobs_cli, join_token_cli, lease_cli, placement_cli, preflight_cli, usage_cli, wait_gpus
 
     parser = _Parser(prog="hybrid-gpu", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -198,7 +198,7 @@ def _build():
     p.set_defaults(func=_unconfirmed)
 
     # Subcommands that live in their own module register themselves: one call each, in help order.
-    for module in (placement_cli, cost_cli, wait_gpus, usage_cli, lease_cli, preflight_cli, join_token_cli):
+    for module in (placement_cli, cost_cli, jobs_cli, wait_gpus, usage_cli, lease_cli, preflight_cli, join_token_cli):
         module.add_parser(sub)
     # The subcommands that print terminal text only get json and md from formats.run.
     for p in sub.choices.values():

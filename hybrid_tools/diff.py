@@ -137,7 +137,7 @@ MAX_DEPTH = 64  # resources.json of a real plan nests about 12 deep
 BOOT_DIRS = ("cloud-init", "elastic")  # node boot files: user-data and the elastic node script
 
 
-def _bad(path: Path, what: str) -> InputError:
+def bad_artifact(path: Path, what: str) -> InputError:
     return InputError(f"{path}: not a plan artifact ({what}). Fix: re-run `hybrid-gpu plan` to rewrite it.")
 
 
@@ -160,13 +160,13 @@ def _json_file(path: Path, kind: type) -> Any:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _bad(path, str(e)) from None
+        raise bad_artifact(path, str(e)) from None
     except RecursionError:
-        raise _bad(path, f"nested deeper than {MAX_DEPTH}") from None
+        raise bad_artifact(path, f"nested deeper than {MAX_DEPTH}") from None
     if _depth(doc) > MAX_DEPTH:
-        raise _bad(path, f"nested deeper than {MAX_DEPTH}")
+        raise bad_artifact(path, f"nested deeper than {MAX_DEPTH}")
     if not isinstance(doc, kind):
-        raise _bad(path, f"a {type(doc).__name__}, not a {kind.__name__}")
+        raise bad_artifact(path, f"a {type(doc).__name__}, not a {kind.__name__}")
     return doc
 
 
@@ -174,15 +174,15 @@ def _check_resources(path: Path, docs: list) -> dict[str, dict]:
     out = {}
     for i, r in enumerate(docs):
         if not isinstance(r, dict):
-            raise _bad(path, f"entry {i} is not an object")
+            raise bad_artifact(path, f"entry {i} is not an object")
         for key in ("urn", "type", "name"):
             if not isinstance(r.get(key), str):
-                raise _bad(path, f"entry {i} has no string {key!r}")
+                raise bad_artifact(path, f"entry {i} has no string {key!r}")
         for key, kind in (("inputs", dict), ("options", dict), ("dependencies", list)):
             if r.get(key) is not None and not isinstance(r[key], kind):
-                raise _bad(path, f"{r['urn']}: {key} is not a {kind.__name__}")
+                raise bad_artifact(path, f"{r['urn']}: {key} is not a {kind.__name__}")
         if not all(isinstance(d, str) for d in r.get("dependencies") or []):
-            raise _bad(path, f"{r['urn']}: dependencies are not URNs")
+            raise bad_artifact(path, f"{r['urn']}: dependencies are not URNs")
         out[r["urn"]] = r
     return out
 
@@ -208,7 +208,8 @@ def _text_files(plan_dir: Path, sub: str) -> dict[str, str]:
     return out
 
 
-def _load(plan_dir: Path) -> tuple[dict[str, dict], dict, dict[str, str], dict[str, str]]:
+def load_plan(plan_dir: Path) -> tuple[dict[str, dict], dict, dict[str, str], dict[str, str]]:
+    """A plan directory read and shape-checked: resources by URN, outputs, manifests, boot files."""
     if not plan_dir.is_dir():
         raise InputError(f"{plan_dir}: no such plan directory. Fix: run `hybrid-gpu plan --stack <stack> --out <root>` and pass <root>/<stack>.")
     res_file = plan_dir / "resources.json"
@@ -278,8 +279,8 @@ def _option_changes(old: dict, new: dict) -> list[PropChange]:
 
 
 def compute(base_dir: Path, head_dir: Path) -> PlanDiff:
-    base, base_out, base_m, base_boot = _load(base_dir)
-    head, head_out, head_m, head_boot = _load(head_dir)
+    base, base_out, base_m, base_boot = load_plan(base_dir)
+    head, head_out, head_m, head_boot = load_plan(head_dir)
     changes: list[ResourceChange] = []
     added = {u: head[u] for u in head.keys() - base.keys()}
     removed = {u: base[u] for u in base.keys() - head.keys()}

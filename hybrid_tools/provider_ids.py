@@ -240,6 +240,9 @@ K8S_NAMESPACED: dict[str, bool] = {
     "crd.projectcalico.org/v1:IPPoolPatch": False,
     "core/v1:Service": True,
     "batch/v1:Job": True,
+    # Tenants' GPU ceilings declared in the hybrid cluster without the Fleet (Kubernetes API reference:
+    # ResourceQuota v1 core is namespaced).
+    "core/v1:ResourceQuota": True,
     # AI jobs (docs/jobs.md): scopes from the vendored CRDs (tests/data: kubeflow training-operator v1.8.1
     # kubeflow.org_pytorchjobs.yaml and kubeflow.org_tfjobs.yaml, scheduler-plugins v0.28.9 scheduling.x-k8s.io_podgroups.yaml, karmada
     # v1.18.2 autoscaling.karmada.io_cronfederatedhpas.yaml, policy.karmada.io_federatedresourcequotas.yaml).

@@ -142,6 +142,14 @@ CASES = [
     ("diff: --output not writable", ["diff", "{tmp}/good-plan", "{tmp}/good-plan", "--output", "{read_only}/d.md"],
      "{read_only}/d.md: Permission denied"),
     ("diff: bad --format", ["diff", "{tmp}/good-plan", "{tmp}/good-plan", "--format", "html"], "argument --format: invalid choice"),
+    # --- jobs (reads a plan directory with diff's loader) ---
+    ("jobs: plan dir missing", ["jobs", "--stack", "prod", "--plan-dir", "{tmp}/no-such-plan"],
+     "{tmp}/no-such-plan: no such plan directory. Fix: run `hybrid-gpu plan --stack prod` first"),
+    ("jobs: dir is not a plan", ["jobs", "--plan-dir", "{empty_plan}"], "no resources.json"),
+    ("jobs: resources.json corrupt", ["jobs", "--plan-dir", "{tmp}/corrupt-plan"], "corrupt-plan/resources.json: not a plan artifact"),
+    ("jobs: resources.json not UTF-8", ["jobs", "--plan-dir", "{tmp}/latin1-plan"], "latin1-plan/resources.json: not a plan artifact"),
+    ("jobs: resources.json unreadable", ["jobs", "--plan-dir", "{tmp}/noperm-plan"], "noperm-plan/resources.json: Permission denied"),
+    ("jobs: bad --format", ["jobs", "--format", "csv"], "argument --format: invalid choice"),
     # --- placement ---
     ("placement: input missing", ["placement", "--input", "{tmp}/nope.json"], "No such file or directory ({tmp}/nope.json)"),
     ("placement: input is a directory", ["placement", "--input", "{a_dir}"], "Is a directory ({a_dir})"),
