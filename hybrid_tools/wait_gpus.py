@@ -5,6 +5,8 @@ instances: ``<pool>-<zone>-<index>``), the actual ones from the IDC apiserver's
 ``GET /api/v1/nodes`` with the kubeconfig's current context (bearer token or client
 certificate; exec plugins are not supported). On timeout the report names every node
 that is missing, not Ready, or short of ``nvidia.com/gpu``, and the exit status is 1.
+``--format json`` is the same outcome as data (:func:`render_json`), ``md`` a table for a PR
+or issue comment; progress goes to stderr in every format.
 """
 
 from __future__ import annotations
