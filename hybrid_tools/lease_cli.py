@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import difflib
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -112,7 +113,8 @@ def edit(text: str, where: str, pool: str, end: Optional[date], count: Optional[
     return new, changed
 
 
-def _usage_line(args: argparse.Namespace, pool: str) -> list[str]:
+def _usage(args: argparse.Namespace, pool: str) -> tuple[dict[str, Any], Optional[dict[str, Any]], list[str]]:
+    """The pool's usage over the range and the recommendation of the rule: as data and as summary lines."""
     from hybrid import usage
     from hybrid_tools import usage_cli
 
@@ -120,13 +122,41 @@ def _usage_line(args: argparse.Namespace, pool: str) -> list[str]:
                             step=args.step, pool=[pool], lease_days=100_000)
     rep = usage_cli.build(ns)
     u = next(x for x in rep.pools if x.pool == pool)
-    cpb = "-" if u.cost_per_busy_hour is None else f"{float(u.cost_per_busy_hour):,.2f}"
-    out = [f"usage {rep.start} .. {rep.end}: busy {u.busy:,.2f} of {u.paid:,.2f} GPU-h paid "
-           f"(busy share {'-' if u.busy_share is None else f'{u.busy_share:.1%}'}), {rep.currency} {cpb} per busy GPU-h"]
+    cpb = u.cost_per_busy_hour
+    data = {"start": rep.start, "end": rep.end, "currency": rep.currency, "gpuHoursPaid": usage.r(u.paid),
+            "gpuHoursBusy": usage.r(u.busy), "busyShare": usage.r(u.busy_share),
+            "costPerBusyGpuHour": None if cpb is None else usage.r(float(cpb), 4)}
+    lines = [f"usage {rep.start} .. {rep.end}: busy {u.busy:,.2f} of {u.paid:,.2f} GPU-h paid "
+             f"(busy share {'-' if u.busy_share is None else f'{u.busy_share:.1%}'}), "
+             f"{rep.currency} {'-' if cpb is None else f'{float(cpb):,.2f}'} per busy GPU-h"]
     rec = next((x for x in rep.leases if x.pool == pool), None)
+    if rec is None:
+        return data, None, lines
+    lines.append(f"recommendation: {rec.action} (count {rec.count} -> {rec.new_count}); rule: {usage.RULE}")
+    return data, {"action": rec.action, "count": rec.count, "newCount": rec.new_count, "rule": usage.RULE}, lines
+
+
+def _md(doc: dict[str, Any], diff: list[str]) -> str:
+    from hybrid_tools.formats import md_table
+
+    state = "dry run, nothing written" if doc["dryRun"] else ("written; review and commit it" if doc["written"] else "nothing to change")
+    out = [f"### lease {doc['action']} `{doc['pool']}` ({doc['region']}, owner {doc['owner'] or '-'})", ""]
+    rows = [(f"`{field}`", str(doc[key]["old"]), str(doc[key]["new"])) for key, field in (("end", "lease.end"), ("count", "count"))
+            if doc[key] is not None]
+    out += [*md_table(("field", "old", "new"), rows), ""] if rows else ["Nothing to change.", ""]
+    out.append(f"`{doc['file']}`: {state}.")
+    u, rec = doc["usage"], doc["recommendation"]
+    if u is not None:
+        share = "-" if u["busyShare"] is None else f"{u['busyShare']:.1%}"
+        cpb = "-" if u["costPerBusyGpuHour"] is None else f"{u['costPerBusyGpuHour']:,.2f}"
+        out += ["", f"Usage {u['start']} .. {u['end']}: busy {u['gpuHoursBusy']:,.2f} of {u['gpuHoursPaid']:,.2f} GPU-h paid "
+                    f"(busy share {share}), {u['currency']} {cpb} per busy GPU-h."]
     if rec is not None:
-        out.append(f"recommendation: {rec.action} (count {rec.count} -> {rec.new_count}); rule: {usage.RULE}")
-    return out
+        out += ["", f"Recommendation: **{rec['action']}** (count {rec['count']} → {rec['newCount']}); rule: {rec['rule']}."]
+    if diff:
+        fence = "````" if any(line.startswith("```") for line in diff) else "```"
+        out += ["", fence + "diff", *(line.rstrip("\n") for line in diff), fence]
+    return "\n".join(out) + "\n"
 
 
 def _cmd(args: argparse.Namespace) -> int:
@@ -152,18 +182,29 @@ def _cmd(args: argparse.Namespace) -> int:
     tmp_raw = yaml.safe_load(new)
     raw = {k[len(NS) + 1:]: v for k, v in (tmp_raw.get("config") or {}).items() if k.startswith(NS + ":")}
     load(raw)
+    # Usage is read before the write: the figures and the recommendation are of the pool as it was.
+    usage_doc, rec_doc, usage_lines = _usage(args, args.pool) if args.prometheus else (None, None, [])
+    rel = path.relative_to(root) if path.is_absolute() and path.is_relative_to(root) else path
+    a, b = (str(rel), str(rel)) if rel.is_absolute() else (f"a/{rel}", f"b/{rel}")
+    diff = list(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True), a, b))
+    write = new != text and not args.dry_run
+    if write:
+        path.write_text(new)
+    if args.format in ("json", "md"):
+        doc = {"action": args.action, "stack": args.stack, "pool": args.pool, "region": changed["region"], "owner": changed["owner"],
+               "end": dict(zip(("old", "new"), changed["end"])) if "end" in changed else None,
+               "count": dict(zip(("old", "new"), changed["count"])) if "count" in changed else None,
+               "file": str(rel), "dryRun": bool(args.dry_run), "written": write, "diff": "".join(diff),
+               "usage": usage_doc, "recommendation": rec_doc}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n" if args.format == "json" else _md(doc, diff))
+        return 0
     what = [f"end {changed['end'][0]} -> {changed['end'][1]}"] if "end" in changed else []
     what += [f"count {changed['count'][0]} -> {changed['count'][1]}"] if "count" in changed else []
     print(f"lease {args.action} {args.pool} ({changed['region']}, owner {changed['owner'] or '-'}): {', '.join(what) or 'nothing to change'}")
-    if args.prometheus:
-        for line in _usage_line(args, args.pool):
-            print(line)
-    rel = path.relative_to(root) if path.is_absolute() and path.is_relative_to(root) else path
-    a, b = (str(rel), str(rel)) if rel.is_absolute() else (f"a/{rel}", f"b/{rel}")
-    diff = difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True), a, b)
+    for line in usage_lines:
+        print(line)
     sys.stdout.writelines(diff)
-    if new != text and not args.dry_run:
-        path.write_text(new)
+    if write:
         print(f"{rel}: written; review and commit it (the plan and the policy pack check the new lease).")
     return 0
 
@@ -182,4 +223,7 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     p.add_argument("--since", default="7d", help="usage range; default 7d")
     p.add_argument("--range-end", help="usage range end, YYYY-MM-DDTHH:MM:SSZ; default now")
     p.add_argument("--step", default="1h", help="usage query step; default 1h")
+    from hybrid_tools.formats import FORMATS, add_format
+
+    add_format(p, "table: the summary and the diff; json: the change as data; md: a Markdown summary for a PR", native=FORMATS)
     p.set_defaults(func=_cmd)

@@ -5,6 +5,8 @@ instances: ``<pool>-<zone>-<index>``), the actual ones from the IDC apiserver's
 ``GET /api/v1/nodes`` with the kubeconfig's current context (bearer token or client
 certificate; exec plugins are not supported). On timeout the report names every node
 that is missing, not Ready, or short of ``nvidia.com/gpu``, and the exit status is 1.
+``--format json`` is the same outcome as data (:func:`render_json`), ``md`` a table for a PR
+or issue comment; progress goes to stderr in every format.
 """
 
 from __future__ import annotations
@@ -36,11 +38,25 @@ class KubeconfigError(ValueError):
     pass
 
 
+STATES = ("ok", "missing", "not-ready", "no-gpus", "unknown")  # unknown: the apiserver never answered
+
+
 @dataclass(frozen=True)
 class NodeState:
     name: str
-    status: str  # "ok" | "missing" | "not-ready" | "no-gpus"
+    status: str  # one of STATES
     detail: str = ""
+    pool: str = ""
+    node: Optional[str] = None          # the Node's metadata.name (the slot's name or <region>.<instance-id>)
+    ready: Optional[str] = None         # status of the Ready condition: "True", "False", "Unknown"; None if absent
+    reason: Optional[str] = None        # reason of the Ready condition
+    gpus_expected: int = 0
+    gpus_allocatable: Optional[int] = None  # status.allocatable["nvidia.com/gpu"]; None without a Node
+
+    def doc(self) -> dict[str, Any]:
+        return {"name": self.name, "pool": self.pool, "state": self.status, "node": self.node, "ready": self.ready,
+                "reason": self.reason, "gpusExpected": self.gpus_expected, "gpusAllocatable": self.gpus_allocatable,
+                "detail": self.detail}
 
 
 def _quantity(v: Any) -> int:
@@ -65,19 +81,20 @@ def evaluate(expected: list[ExpectedNode], node_list: dict) -> list[NodeState]:
     for e in expected:
         node = by_name.get(e.name)
         if node is None:
-            out.append(NodeState(e.name, "missing", f"{e.pool}: no node of this name has registered"))
+            out.append(NodeState(e.name, "missing", "no node of this name has registered", e.pool, gpus_expected=e.gpus))
             continue
-        ready = next((c for c in node.get("status", {}).get("conditions", []) if c.get("type") == "Ready"), None)
-        if not ready or ready.get("status") != "True":
-            why = (ready or {}).get("reason") or "no Ready condition"
-            out.append(NodeState(e.name, "not-ready", f"{e.pool}: Ready is {(ready or {}).get('status', 'absent')} ({why})"))
-            continue
-        have = _quantity(node.get("status", {}).get("allocatable", {}).get(GPU, 0))
-        if have < e.gpus:
-            out.append(NodeState(e.name, "no-gpus", f"{e.pool}: {GPU} allocatable {have}, expected {e.gpus} "
-                                                     "(driver, container runtime or device plugin not up)"))
-            continue
-        out.append(NodeState(e.name, "ok", f"{e.pool}: Ready, {GPU} {have}"))
+        status = node.get("status", {})
+        ready = next((c for c in status.get("conditions", []) if c.get("type") == "Ready"), None) or {}
+        have = _quantity(status.get("allocatable", {}).get(GPU, 0))
+        if ready.get("status") != "True":
+            state, detail = "not-ready", f"Ready is {ready.get('status', 'absent')} ({ready.get('reason') or 'no Ready condition'})"
+        elif have < e.gpus:
+            state, detail = "no-gpus", (f"{GPU} allocatable {have}, expected {e.gpus} "
+                                        "(driver, container runtime or device plugin not up)")
+        else:
+            state, detail = "ok", f"Ready, {GPU} {have}"
+        out.append(NodeState(e.name, state, detail, e.pool, node.get("metadata", {}).get("name"), ready.get("status"),
+                             ready.get("reason"), e.gpus, have))
     return out
 
 
@@ -164,11 +181,37 @@ class Client:
 HEARTBEAT_SECONDS = 60  # a progress line at least this often while nothing changes
 
 
-def wait(expected: list[ExpectedNode], fetch: Callable[[], dict], timeout: float, interval: float,
-         out=None, clock=time.monotonic, sleep=time.sleep, progress=None) -> int:
+@dataclass(frozen=True)
+class Outcome:
+    """The end of a wait: the last state of every expected node and how it ended."""
+
+    expected: int
+    states: list[NodeState]
+    timeout: float
+    elapsed: float
+    error: str = ""  # the last poll's failure ("apiserver: ..."), empty if it answered
+
+    @property
+    def serving(self) -> bool:
+        return not self.error and all(s.status == "ok" for s in self.states)
+
+    @property
+    def code(self) -> int:
+        return 0 if self.serving else 1
+
+    @property
+    def summary(self) -> str:
+        if self.serving:
+            return f"all {len(self.states)} node(s) Ready with their GPUs allocatable"
+        bad = sum(s.status != "ok" for s in self.states)
+        return f"timed out after {self.timeout:g}s: {bad} of {self.expected} node(s) not serving GPUs"
+
+
+def poll(expected: list[ExpectedNode], fetch: Callable[[], dict], timeout: float, interval: float,
+         clock=time.monotonic, sleep=time.sleep, progress=None) -> Outcome:
     """Poll until every expected node serves its GPUs or ``timeout``; a progress line on ``progress``
     (stderr) whenever the count or the nodes waited for change, and at least every minute."""
-    out, progress = out or sys.stdout, progress or sys.stderr
+    progress = progress or sys.stderr
     start = clock()
     deadline = start + timeout
     last: list[NodeState] = []
@@ -180,10 +223,7 @@ def wait(expected: list[ExpectedNode], fetch: Callable[[], dict], timeout: float
         except (OSError, ValueError) as err:  # URLError, HTTPError and bad JSON included
             error = f"apiserver: {err}"
         if not error and all(s.status == "ok" for s in last):
-            for s in last:
-                print(f"ok        {s.name}  {s.detail}", file=out)
-            print(f"wait-gpus: all {len(last)} node(s) Ready with their GPUs allocatable", file=out)
-            return 0
+            return Outcome(len(expected), last, timeout, clock() - start)
         if clock() >= deadline:
             break
         waiting = [s for s in last if s.status != "ok"]
@@ -195,21 +235,52 @@ def wait(expected: list[ExpectedNode], fetch: Callable[[], dict], timeout: float
             print(f"wait-gpus: {now - start:.0f}s: {text}", file=progress, flush=True)
             said, said_at = text, now
         sleep(max(0.0, min(interval, deadline - clock())))
-    if error:
-        print(f"wait-gpus: {error}", file=out)
-    for s in last:
-        print(f"{s.status:<9} {s.name}  {s.detail}", file=out)
-    bad = [s for s in last if s.status != "ok"]
-    print(f"wait-gpus: timed out after {timeout:g}s: {len(bad) if last else len(expected)} of {len(expected)} node(s) not serving GPUs",
-          file=out)
-    return 1
+    if not last:  # the apiserver never answered: nothing is known of any node
+        last = [NodeState(e.name, "unknown", "the apiserver did not answer", e.pool, gpus_expected=e.gpus) for e in expected]
+    return Outcome(len(expected), last, timeout, clock() - start, error)
+
+
+def render_table(o: Outcome) -> str:
+    lines = [f"wait-gpus: {o.error}"] if o.error else []
+    lines += [f"{s.status:<9} {s.name}  {s.pool}: {s.detail}" for s in o.states]
+    return "\n".join([*lines, f"wait-gpus: {o.summary}"]) + "\n"
+
+
+def render_json(o: Outcome, stack: str) -> str:
+    doc = {"stack": stack, "result": "serving" if o.serving else "timed-out", "exitCode": o.code, "summary": o.summary,
+           "timeoutSeconds": o.timeout, "elapsedSeconds": round(o.elapsed, 1), "expected": o.expected,
+           "serving": sum(s.status == "ok" for s in o.states), "apiserverError": o.error or None,
+           "nodes": [s.doc() for s in o.states]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_md(o: Outcome, stack: str) -> str:
+    from hybrid_tools.formats import md_table
+
+    out = [f"### wait-gpus: stack `{stack}`", "", f"**{'✅' if o.serving else '⏱️'} {o.summary}** (exit {o.code})", ""]
+    if o.error:
+        out += [f"> {o.error}", ""]
+    out += md_table(("node", "state", "pool", "Ready", f"{GPU} allocatable", "expected", "detail"),
+                    [(f"`{s.name}`", s.status, s.pool, s.ready or "-", "-" if s.gpus_allocatable is None else str(s.gpus_allocatable),
+                      str(s.gpus_expected), s.detail) for s in o.states], right={4, 5})
+    return "\n".join(out) + "\n"
+
+
+def wait(expected: list[ExpectedNode], fetch: Callable[[], dict], timeout: float, interval: float,
+         out=None, clock=time.monotonic, sleep=time.sleep, progress=None) -> int:
+    """:func:`poll`, then the terminal report on ``out``; the exit status."""
+    o = poll(expected, fetch, timeout, interval, clock=clock, sleep=sleep, progress=progress)
+    (out or sys.stdout).write(render_table(o))
+    return o.code
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("wait-gpus", help="wait until the stack's GPU pool nodes are Ready with nvidia.com/gpu allocatable")
-    from hybrid_tools.formats import add_stack
+    from hybrid_tools.formats import FORMATS, add_format, add_stack
 
     add_stack(p)
+    add_format(p, "table: one node a line; json: every node's state as data; md: a Markdown table for a PR or issue comment",
+               native=FORMATS)
     p.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG", os.path.expanduser("~/.kube/config")),
                    help="kubeconfig of the IDC cluster (current context); default $KUBECONFIG or ~/.kube/config")
     p.add_argument("--pool", action="append", default=[], help="only this pool, as <region>/<pool>; repeatable")
@@ -241,4 +312,11 @@ def run(args: argparse.Namespace) -> int:
     except KubeconfigError as err:
         print(f"wait-gpus: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return wait(expected, lambda: client.get("/api/v1/nodes"), args.timeout, args.interval)
+    o = poll(expected, lambda: client.get("/api/v1/nodes"), args.timeout, args.interval)
+    if args.format == "json":
+        sys.stdout.write(render_json(o, args.stack))
+    elif args.format == "md":
+        sys.stdout.write(render_md(o, args.stack))
+    else:
+        sys.stdout.write(render_table(o))
+    return o.code

@@ -221,6 +221,37 @@ def test_lease_summary_carries_the_usage(prom, tmp_path):
     assert lines[2].startswith("recommendation: renew (count 4 -> 4)")
 
 
+def test_lease_json_carries_the_usage_as_data(prom, tmp_path):
+    import shutil
+
+    cfg = tmp_path / "Pulumi.prod.yaml"
+    shutil.copy(ROOT / "stacks" / "Pulumi.prod.yaml", cfg)
+    r = run("lease", "renew", "a10-train", "--stack", "prod", "--config", str(cfg), "--until", "2027-12-31", "--dry-run",
+            "--prometheus", prom.url, "--since", "7d", "--range-end", END, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    # the module docstring: busy 420 of 672 GPU-h paid, 15,605.184 / 420 = 37.1552 CNY per busy GPU-h, 62.5 % >= 50 %: renew
+    assert doc["usage"] == {"start": "2026-11-22T00:00:00Z", "end": END, "currency": "CNY", "gpuHoursPaid": 672.0,
+                            "gpuHoursBusy": 420.0, "busyShare": 0.625, "costPerBusyGpuHour": 37.1552}
+    rec = doc["recommendation"]
+    assert (rec["action"], rec["count"], rec["newCount"]) == ("renew", 4, 4) and rec["rule"].startswith("busy share = busy / paid")
+    # a100-burst: paid 8 x 168 = 1344 GPU-h, busy 0: no cost per busy hour, busy share 0 < 10 %: release 2 -> 0
+    r = run("lease", "release", "a100-burst", "--stack", "prod", "--config", str(cfg), "--dry-run",
+            "--prometheus", prom.url, "--since", "7d", "--range-end", END, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["usage"]["gpuHoursPaid"], doc["usage"]["gpuHoursBusy"], doc["usage"]["busyShare"], doc["usage"]["costPerBusyGpuHour"]) == (
+        1344.0, 0.0, 0.0, None)
+    assert (doc["recommendation"]["action"], doc["recommendation"]["count"], doc["recommendation"]["newCount"]) == ("release", 2, 0)
+    r = run("lease", "release", "a100-burst", "--stack", "prod", "--config", str(cfg), "--dry-run",
+            "--prometheus", prom.url, "--since", "7d", "--range-end", END, "--format", "md")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert ("Usage 2026-11-22T00:00:00Z .. 2026-11-29T00:00:00Z: busy 0.00 of 1,344.00 GPU-h paid (busy share 0.0%), "
+            "CNY - per busy GPU-h.") in lines
+    assert next(x for x in lines if x.startswith("Recommendation:")).startswith("Recommendation: **release** (count 2 → 0); rule: busy share")
+
+
 def test_a_stack_threshold_other_than_the_loaded_rules(prom, tmp_path):
     cfg = tmp_path / "Pulumi.prod.yaml"
     cfg.write_text((ROOT / "stacks" / "Pulumi.prod.yaml").read_text().replace("busyThresholdPercent: 10", "busyThresholdPercent: 20"))

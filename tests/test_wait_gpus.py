@@ -182,3 +182,101 @@ def test_nodes_named_after_their_instance_are_found_by_their_host_label(dev_raw)
     n["metadata"]["labels"] = {"hybrid.example.com/host": expected[0].name}
     states = wait_gpus.evaluate(expected, {"items": [n]})
     assert [s.status for s in states] == ["ok"]
+
+
+# --- --format json / md: the same outcome as data -------------------------------------------
+
+def _prod_mix(api):
+    # prod a10-train: 4 nodes of 1 GPU in zones g, h (slots g-0, h-0, g-1, h-1); a100-burst: 2 nodes of
+    # 4 GPUs in zone i (i-0, i-1): hand-counted from stacks/Pulumi.prod.yaml, as in the timeout test.
+    ok = node("cn-beijing.i-2zeaaaa0000000001", gpus=1)
+    ok["metadata"]["labels"] = {"hybrid.example.com/host": "a10-train-cn-beijing-g-0"}
+    api.items = [
+        ok,
+        node("a10-train-cn-beijing-h-0", ready="False", gpus=1),
+        node("a10-train-cn-beijing-g-1"),
+        node("a100-burst-cn-beijing-i-0", gpus=2),
+    ]
+    return ["wait-gpus", "--stack", "prod", "--pool", "cn-beijing/a10-train", "--pool", "cn-beijing/a100-burst",
+            "--timeout", "0.5", "--interval", "0.1"]
+
+
+def test_json_is_every_node_as_data(api, kubeconfig, capsys):
+    rc = main([*_prod_mix(api), "--kubeconfig", kubeconfig, "--format", "json"])
+    cap = capsys.readouterr()
+    doc = json.loads(cap.out)  # stdout is the document alone
+    assert rc == 1
+    nodes = {n["name"]: (n["state"], n["pool"], n["node"], n["ready"], n["gpusAllocatable"], n["gpusExpected"]) for n in doc["nodes"]}
+    assert nodes == {
+        "a10-train-cn-beijing-g-0": ("ok", "cn-beijing/a10-train", "cn-beijing.i-2zeaaaa0000000001", "True", 1, 1),
+        "a10-train-cn-beijing-h-0": ("not-ready", "cn-beijing/a10-train", "a10-train-cn-beijing-h-0", "False", 1, 1),
+        "a10-train-cn-beijing-g-1": ("no-gpus", "cn-beijing/a10-train", "a10-train-cn-beijing-g-1", "True", 0, 1),
+        "a10-train-cn-beijing-h-1": ("missing", "cn-beijing/a10-train", None, None, None, 1),
+        "a100-burst-cn-beijing-i-0": ("no-gpus", "cn-beijing/a100-burst", "a100-burst-cn-beijing-i-0", "True", 2, 4),
+        "a100-burst-cn-beijing-i-1": ("missing", "cn-beijing/a100-burst", None, None, None, 4),
+    }
+    assert [n["name"] for n in doc["nodes"]][:2] == ["a10-train-cn-beijing-g-0", "a10-train-cn-beijing-h-0"]  # slot order
+    assert {k: doc[k] for k in ("stack", "result", "exitCode", "timeoutSeconds", "expected", "serving", "apiserverError")} == {
+        "stack": "prod", "result": "timed-out", "exitCode": 1, "timeoutSeconds": 0.5, "expected": 6, "serving": 1,
+        "apiserverError": None}
+    assert doc["elapsedSeconds"] >= 0.5
+    assert next(n for n in doc["nodes"] if n["name"] == "a10-train-cn-beijing-h-0")["reason"] == "KubeletNotReady"
+    assert "wait-gpus: 0s: 1 of 6 node(s) serving GPUs" in cap.err  # progress stays on stderr
+
+
+def test_json_when_all_serve(api, kubeconfig, capsys):
+    api.items = [node("a10-dev-cn-beijing-g-0", gpus=1)]
+    assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", kubeconfig, "--timeout", "5", "--interval", "0.1", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["result"], doc["exitCode"], doc["expected"], doc["serving"]) == ("serving", 0, 1, 1)
+    assert doc["nodes"] == [{"name": "a10-dev-cn-beijing-g-0", "pool": "cn-beijing/a10-dev", "state": "ok",
+                             "node": "a10-dev-cn-beijing-g-0", "ready": "True", "reason": "KubeletReady",
+                             "gpusExpected": 1, "gpusAllocatable": 1, "detail": "Ready, nvidia.com/gpu 1"}]
+
+
+def test_json_when_the_apiserver_never_answers(api, kubeconfig, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    doc = yaml.safe_load(open(kubeconfig))
+    doc["users"][0]["user"]["token"] = "wrong"
+    bad.write_text(yaml.safe_dump(doc))
+    assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", str(bad), "--timeout", "0.2", "--interval", "0.1", "--format", "json"]) == 1
+    got = json.loads(capsys.readouterr().out)
+    assert got["result"] == "timed-out" and got["serving"] == 0 and "401" in got["apiserverError"]
+    # nothing is known of the node: its state says so rather than "missing"
+    assert [(n["name"], n["state"], n["gpusAllocatable"]) for n in got["nodes"]] == [("a10-dev-cn-beijing-g-0", "unknown", None)]
+
+
+def _md_rows(text: str) -> list[list[str]]:
+    import re
+
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    return [[c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", r)[1:-1]] for r in rows]
+
+
+def test_md_is_a_table_of_the_nodes(api, kubeconfig, capsys):
+    argv = _prod_mix(api)
+    api.items[1]["status"]["conditions"][0]["reason"] = "NetworkUnavailable|PLEG"  # a | must stay inside its cell
+    assert main([*argv, "--kubeconfig", kubeconfig, "--format", "md"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "### wait-gpus: stack `prod`"
+    assert "timed out after 0.5s: 5 of 6 node(s) not serving GPUs** (exit 1)" in out
+    rows = _md_rows(out)
+    assert rows[0] == ["node", "state", "pool", "Ready", "nvidia.com/gpu allocatable", "expected", "detail"]
+    assert rows[1] == ["---", "---", "---", "---", "---:", "---:", "---"]
+    body = {r[0]: r[1:6] for r in rows[2:]}
+    assert all(len(r) == 7 for r in rows)
+    assert body == {
+        "`a10-train-cn-beijing-g-0`": ["ok", "cn-beijing/a10-train", "True", "1", "1"],
+        "`a10-train-cn-beijing-h-0`": ["not-ready", "cn-beijing/a10-train", "False", "1", "1"],
+        "`a10-train-cn-beijing-g-1`": ["no-gpus", "cn-beijing/a10-train", "True", "0", "1"],
+        "`a10-train-cn-beijing-h-1`": ["missing", "cn-beijing/a10-train", "-", "-", "1"],
+        "`a100-burst-cn-beijing-i-0`": ["no-gpus", "cn-beijing/a100-burst", "True", "2", "4"],
+        "`a100-burst-cn-beijing-i-1`": ["missing", "cn-beijing/a100-burst", "-", "-", "4"],
+    }
+    assert rows[3][6] == "Ready is False (NetworkUnavailable|PLEG)"
+
+
+def test_bad_input_in_json_leaves_stdout_empty(kubeconfig, capsys):
+    assert main(["wait-gpus", "--stack", "dev", "--kubeconfig", kubeconfig, "--pool", "cn-beijing/nope", "--format", "json"]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and cap.err.count("\n") == 1 and "not a pool of stack dev" in cap.err
