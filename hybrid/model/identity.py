@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Iterator, Literal
 
 from pydantic import Field
 
@@ -53,6 +53,14 @@ def required_secrets(platform: Platform) -> list[str]:
     return keys
 
 
+def _pools_without_role(platform: Platform) -> Iterator[tuple[str, str, str]]:
+    """(path of the ramRole field, pool name, region id) of every fixed pool with nodes and no ramRole of its own."""
+    for ri, region in enumerate(platform.regions):
+        for pi, pool in enumerate(region.gpu_pools):
+            if pool.count and not pool.ram_role:
+                yield f"regions[{ri}].gpuPools[{pi}].ramRole", pool.name, region.id
+
+
 def check(platform: Platform) -> Iterable[ConfigIssue]:
     """Every region whose nodes run Terway has a credential path (called from hybrid.model.platform).
 
@@ -61,16 +69,15 @@ def check(platform: Platform) -> Iterable[ConfigIssue]:
     """
     if platform.cni.terway.credentials != "instanceRole" or platform.identity.node_role:
         return
+    for path, name, region_id in _pools_without_role(platform):
+        yield ConfigIssue(
+            path,
+            f"Terway on the nodes of pool {name} ({region_id}) has no credentials: cni.terway.credentials is "
+            "instanceRole, identity.nodeRole is false and the pool names no ramRole.",
+            "set identity.nodeRole: true (recommended), give the pool a ramRole with Terway's actions, "
+            "or set cni.terway.credentials to accessKey or credentialFile with its secret config.",
+        )
     for ri, region in enumerate(platform.regions):
-        for pi, pool in enumerate(region.gpu_pools):
-            if pool.count and not pool.ram_role:
-                yield ConfigIssue(
-                    f"regions[{ri}].gpuPools[{pi}].ramRole",
-                    f"Terway on the nodes of pool {pool.name} ({region.id}) has no credentials: cni.terway.credentials is "
-                    "instanceRole, identity.nodeRole is false and the pool names no ramRole.",
-                    "set identity.nodeRole: true (recommended), give the pool a ramRole with Terway's actions, "
-                    "or set cni.terway.credentials to accessKey or credentialFile with its secret config.",
-                )
         for ei, epool in enumerate(region.elastic_pools):
             # Elastic nodes get the node pool's role: without identity.nodeRole that is the elastic
             # component's own role, which may read the node script and nothing else (components/elastic.py).
@@ -92,12 +99,10 @@ def check_join_token_role(platform: Platform) -> Iterable[ConfigIssue]:
     """
     if platform.identity.node_role:
         return
-    for ri, region in enumerate(platform.regions):
-        for pi, pool in enumerate(region.gpu_pools):
-            if pool.count and not pool.ram_role:
-                yield ConfigIssue(
-                    f"regions[{ri}].gpuPools[{pi}].ramRole",
-                    f"the nodes of pool {pool.name} ({region.id}) have no RAM role to read the join token with "
-                    "(identity.nodeRole is false and the pool names no ramRole).",
-                    "set identity.nodeRole: true (recommended), or give the pool a ramRole (the program grants it the token read).",
-                )
+    for path, name, region_id in _pools_without_role(platform):
+        yield ConfigIssue(
+            path,
+            f"the nodes of pool {name} ({region_id}) have no RAM role to read the join token with "
+            "(identity.nodeRole is false and the pool names no ramRole).",
+            "set identity.nodeRole: true (recommended), or give the pool a ramRole (the program grants it the token read).",
+        )
