@@ -16,6 +16,8 @@ from hybrid_tools import formats
 from hybrid_tools.formats import FORMATS, add_format, add_stack
 
 EXIT_BAD_INPUT = 2
+# What a shell reports for a command that SIGPIPE stopped (128 + 13), as `yes | head` gives it.
+EXIT_BROKEN_PIPE = 141
 
 
 def check_out_root(out: Path) -> None:
@@ -235,7 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("stack", "new_stack", "source"):
             if getattr(args, name, None) is not None:
                 check_stack_name(getattr(args, name))  # before any path is built from it
-        return formats.run(args.command, args.format, args.format_native, lambda: args.func(args))
+        status = formats.run(args.command, args.format, args.format_native, lambda: args.func(args))
+        sys.stdout.flush()  # inside the try: a reader that went away is seen here, not at exit
+        return status
+    except BrokenPipeError:
+        # The reader of stdout stopped early (`| head`): not an error of the command. Python's
+        # signal docs ("Note on SIGPIPE"): point stdout at devnull so the exit flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (ConfigError, InputError, OSError, UnicodeDecodeError) as err:
         text = expected_failure(err)
         if text is None:

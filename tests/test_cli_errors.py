@@ -279,3 +279,16 @@ if __name__ == "__main__":
         for ln in problem_lines(proc.stderr):
             print(f"  {ln}")
         print(f"  -> exit {proc.returncode}")
+
+
+@pytest.mark.parametrize("argv", [["unconfirmed", "--format", "json"], ["validators"]])
+def test_a_reader_that_stops_early_is_no_traceback(argv):
+    """`hybrid-gpu ... | head`: the reader's end is closed before the command writes, so every write
+    meets EPIPE. The command stops quietly with the status a shell gives a process SIGPIPE stopped
+    (128 + 13; `yes | head` reports the same), never a traceback on stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "hybrid_tools.cli", *argv], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and err == ""
