@@ -785,18 +785,6 @@ class JobsPlan:
         return rows
 
 
-TABLE_COLUMNS = ("workload", "kind", "gang", "queue/quota", "priority", "failover", "autoscaling")
-
-
-def markdown_table(rows: Sequence[Mapping[str, str]]) -> str:
-    """The table as docs/jobs.md shows it (tests/test_jobs.py keeps the page current)."""
-    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
-    for r in rows:
-        cells = [f"`{r[c]}`" if c == "workload" else r[c] for c in TABLE_COLUMNS]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
 def _times(request: Mapping[str, Any], n: int) -> dict[str, str]:
     out = {}
     for k, v in request.items():

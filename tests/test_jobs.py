@@ -578,11 +578,6 @@ def test_dev_has_no_jobs():
     assert J.plan_jobs(load(stack_raw("dev"))).objects() == []
 
 
-def test_docs_table_is_the_prod_plans():
-    table = J.markdown_table(J.plan_jobs(prod()).table())
-    assert table in (ROOT / "docs" / "jobs.md").read_text(), table
-
-
 def test_pytorchjob_needs_the_training_operator_with_the_gang_schedulers_name():
     raw = stack_raw("prod")
     raw["jobs"]["trainingOperator"]["gangSchedulerName"] = "volcano"
