@@ -142,34 +142,6 @@ def render_tc_script(egress_mbit: int, ingress_mbit: int, idc_ranges: list[str],
     )
 
 
-def _tc_units() -> dict[str, str]:
-    service = f"""[Unit]
-Description=Cap the node's traffic to and from the IDC ranges on every ENI
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-Type=oneshot
-ExecStart={SCRIPT_DIR}/hybrid-tc
-
-[Install]
-WantedBy=multi-user.target
-"""
-    # Terway may replace qdiscs of host interfaces after it starts: re-assert periodically.
-    timer = """[Unit]
-Description=Re-assert the GPU pool's tc shaping
-
-[Timer]
-OnBootSec=1min
-OnUnitActiveSec=2min
-Unit=hybrid-tc.service
-
-[Install]
-WantedBy=timers.target
-"""
-    return {"hybrid-tc.service": service, "hybrid-tc.timer": timer}
-
-
 def tc_udev_rule(eni_glob: str = ENI_GLOB) -> str:
     """udev rule: an ENI that appears (Terway attaches secondary ENIs at run time) starts hybrid-tc."""
     # SYSTEMD_WANTS on a tagged net device makes its .device unit pull in the service
@@ -186,28 +158,6 @@ def render_data_disk_script(size_gib: int, mount_path: str, timeout_s: int = 180
                              SIZE_BYTES=size_gib * 1024 ** 3, SIZE_GIB=size_gib, TIMEOUT_S=timeout_s)
 
 
-def _oneshot_unit(description: str, ordering: str, script: str) -> str:
-    """A boot-time oneshot that stays "active" once done, so later units can require it."""
-    return f"""[Unit]
-Description={description}
-{ordering}
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart={SCRIPT_DIR}/{script}
-TimeoutStartSec=40min
-
-[Install]
-WantedBy=multi-user.target
-"""
-
-
-def _data_disk_unit() -> str:
-    return _oneshot_unit("Find, format if blank, and mount the GPU pool's data disk",
-                         "Wants=local-fs.target\nAfter=local-fs.target", "hybrid-data-disk")
-
-
 # --- preload ----------------------------------------------------------------
 
 PRELOAD_MARKER = ".hybrid-preload-complete"
@@ -222,28 +172,6 @@ def render_preload_run_script() -> str:
     """Bash script ``hybrid-preload-run NAME``: hybrid-preload with the settings file of dataset NAME."""
     return shtemplate.render("hybrid-preload-run.sh", PRELOAD_CONF_DIR=f"{CONF_DIR}/preload",
                              PRELOAD_BIN=f"{SCRIPT_DIR}/hybrid-preload")
-
-
-def _preload_unit() -> str:
-    # No configured value appears in a unit: the settings are in the quoted file the
-    # wrapper reads, so nothing a config carries can add a line to the unit.
-    return f"""[Unit]
-Description=Preload dataset %i onto the data disk (rate-limited, resumable)
-Requires=hybrid-data-disk.service
-After=hybrid-data-disk.service network-online.target
-Wants=network-online.target
-
-[Service]
-Type=oneshot
-ExecStart={SCRIPT_DIR}/hybrid-preload-run %i
-Restart=on-failure
-RestartSec=60
-Nice=10
-IOSchedulingClass=idle
-
-[Install]
-WantedBy=multi-user.target
-"""
 
 
 # --- kubeadm join -----------------------------------------------------------
@@ -383,17 +311,6 @@ def render_gpu_driver_script(ctx: NodeContext) -> str:
     )
 
 
-def _node_units() -> dict[str, str]:
-    """Driver and join as boot-time oneshots: a reboot half-way (driver load) resumes where it stopped."""
-    driver = _oneshot_unit("NVIDIA driver and container toolkit for the GPU pool",
-                           "Wants=network-online.target\nAfter=network-online.target", "hybrid-gpu-driver")
-    join = _oneshot_unit("Join the IDC Kubernetes cluster as a cloud GPU worker",
-                         "Requires=hybrid-data-disk.service hybrid-gpu-driver.service\n"
-                         "After=hybrid-data-disk.service hybrid-gpu-driver.service network-online.target\n"
-                         "Wants=network-online.target", "hybrid-join")
-    return {"hybrid-gpu-driver.service": driver, "hybrid-join.service": join}
-
-
 # --- the cloud-config document -----------------------------------------------
 
 def check_ca_hash(ca_cert_hash: str) -> None:
@@ -416,6 +333,14 @@ def preload_env(name: str, source: str, target: str, rate_mbit: int) -> str:
 NODE_PACKAGES = ("ca-certificates", "containerd", "curl", "gpg", "iproute2", "rsync", "util-linux")
 
 
+# The boot units (hybrid/units/), each a oneshot that stays active once done, so that later units can
+# require it; driver and join are enabled, so a reboot half-way (driver load) resumes where it stopped.
+# hybrid-tc.timer re-asserts the shaping: Terway may replace the qdiscs of host interfaces after it
+# starts. The preload unit carries no configured value: a dataset's settings are in the quoted file
+# hybrid-preload-run reads, so nothing a config carries can add a line to a unit.
+NODE_UNITS = ("hybrid-gpu-driver.service", "hybrid-join.service", "hybrid-tc.service", "hybrid-tc.timer")
+
+
 def node_files(ctx: NodeContext, join_config: str) -> list[dict]:
     """Every file a node of the pool needs (path, content, permissions): scripts, units, settings, join template."""
     pool = ctx.pool
@@ -428,9 +353,9 @@ def node_files(ctx: NodeContext, join_config: str) -> list[dict]:
         _file(UDEV_RULE, tc_udev_rule()),
         _file(UDEV_DEV_CHAR_RULE, DEV_CHAR_RULE),
         _file(f"{SCRIPT_DIR}/hybrid-data-disk", render_data_disk_script(pool.data_disk.size, pool.data_disk.mount_path), "0755"),
-        _file(f"{UNIT_DIR}/hybrid-data-disk.service", _data_disk_unit()),
+        _file(f"{UNIT_DIR}/hybrid-data-disk.service", shtemplate.unit("hybrid-data-disk.service")),
     ]
-    files += [_file(f"{UNIT_DIR}/{name}", text) for name, text in sorted({**_tc_units(), **_node_units()}.items())]
+    files += [_file(f"{UNIT_DIR}/{name}", shtemplate.unit(name)) for name in NODE_UNITS]
     files.append(_file(APT_LOCK_CONF, f'DPkg::Lock::Timeout "{APT_LOCK_TIMEOUT_S}";\n'))
     files.append(_file(f"{CONF_DIR}/ubuntu-mirror", ubuntu_mirror(ctx) + "\n"))
     if ctx.access.dns.hosts:
@@ -441,7 +366,7 @@ def node_files(ctx: NodeContext, join_config: str) -> list[dict]:
     if pool.preload:
         files.append(_file(f"{SCRIPT_DIR}/hybrid-preload", render_preload_script(), "0755"))
         files.append(_file(f"{SCRIPT_DIR}/hybrid-preload-run", render_preload_run_script(), "0755"))
-        files.append(_file(f"{UNIT_DIR}/hybrid-preload@.service", _preload_unit()))
+        files.append(_file(f"{UNIT_DIR}/hybrid-preload@.service", shtemplate.unit("hybrid-preload@.service")))
         for p in pool.preload:
             # The name becomes a file name and a systemd instance name: one safe word only.
             if not _UNIT_INSTANCE_RE.match(p.name):

@@ -23,62 +23,25 @@ and is meant to be re-run after anything that rewrites FORWARD (kube-proxy, Terw
 
 from __future__ import annotations
 
+from hybrid import shtemplate
+
 METADATA_IP = "100.100.100.200"
 CHAIN = "HYBRID-METADATA-GUARD"
 
-# A plain script (no Python formatting): shellcheck reads exactly what the node runs.
-SCRIPT = r"""#!/bin/sh
-# Drop pod (forwarded) traffic to the ECS metadata service; host processes keep access.
-set -eu
-METADATA_IP="${METADATA_IP:-100.100.100.200}"
-CHAIN="${CHAIN:-HYBRID-METADATA-GUARD}"
-IPT="iptables -w 5"
-
-$IPT -N "$CHAIN" 2>/dev/null || true
-$IPT -F "$CHAIN"
-# TCP gets a reset so a pod's client fails at once instead of hanging until its timeout.
-$IPT -A "$CHAIN" -d "$METADATA_IP/32" -p tcp -j REJECT --reject-with tcp-reset
-$IPT -A "$CHAIN" -d "$METADATA_IP/32" -j DROP
-# Exactly one jump, first in FORWARD.
-while $IPT -D FORWARD -j "$CHAIN" 2>/dev/null; do :; done
-$IPT -I FORWARD 1 -j "$CHAIN"
-echo "metadata-guard: pods cannot reach $METADATA_IP"
-"""
-
-# Installed as /usr/local/sbin/hybrid-metadata-guard with this unit; a timer re-asserts it.
-SERVICE = """[Unit]
-Description=Keep pods off the ECS metadata service (hybrid GPU node)
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/hybrid-metadata-guard
-
-[Install]
-WantedBy=multi-user.target
-"""
-
-TIMER = """[Unit]
-Description=Re-assert the metadata guard after kube-proxy or Terway rewrite FORWARD
-
-[Timer]
-OnBootSec=1min
-OnUnitActiveSec=1min
-
-[Install]
-WantedBy=timers.target
-"""
-
-
 SCRIPT_PATH = "/usr/local/sbin/hybrid-metadata-guard"
-UNIT = "hybrid-metadata-guard"
+UNIT = "hybrid-metadata-guard"  # its units: hybrid/units/hybrid-metadata-guard.{service,timer}; the timer
+# re-asserts the guard after kube-proxy or Terway rewrite FORWARD.
+
+
+def script() -> str:
+    """The guard script (hybrid/scripts/hybrid-metadata-guard.sh) with its address and chain."""
+    return shtemplate.render("hybrid-metadata-guard.sh", METADATA_IP=METADATA_IP, CHAIN=CHAIN)
 
 
 def cloud_init_write_files() -> list[dict[str, str]]:
     """cloud-init ``write_files`` entries that install the guard (script, service, timer)."""
     return [
-        {"path": SCRIPT_PATH, "permissions": "0755", "owner": "root:root", "content": SCRIPT},
-        {"path": f"/etc/systemd/system/{UNIT}.service", "permissions": "0644", "owner": "root:root", "content": SERVICE},
-        {"path": f"/etc/systemd/system/{UNIT}.timer", "permissions": "0644", "owner": "root:root", "content": TIMER},
+        {"path": SCRIPT_PATH, "permissions": "0755", "owner": "root:root", "content": script()},
+        {"path": f"/etc/systemd/system/{UNIT}.service", "permissions": "0644", "owner": "root:root", "content": shtemplate.unit(f"{UNIT}.service")},
+        {"path": f"/etc/systemd/system/{UNIT}.timer", "permissions": "0644", "owner": "root:root", "content": shtemplate.unit(f"{UNIT}.timer")},
     ]

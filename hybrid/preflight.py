@@ -16,14 +16,13 @@ The runner is ``hybrid/scripts/hybrid-preflight.py`` (standard library only, shi
 from __future__ import annotations
 
 import importlib.util
-import ipaddress
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Optional
 from urllib.parse import urlsplit
 
 from hybrid import imageref
-from hybrid.model.node_access import Need, Path as ReachPath, needs, resolve
+from hybrid.model.node_access import Need, Path as ReachPath, is_ipv4, needs, resolve
 
 if TYPE_CHECKING:
     from hybrid.model import Platform
@@ -40,14 +39,6 @@ def runner() -> ModuleType:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.IPv4Address(host)
-        return True
-    except ValueError:
-        return False
 
 
 def _served_from_idc(path: Optional[ReachPath]) -> bool:
@@ -74,7 +65,7 @@ def _transport(url: str, group: str, need: str, fixes: dict[str, str], tls_verif
     host = parts.hostname or ""
     port = parts.port or {"https": 443, "http": 80, "rsync": 873}[parts.scheme]
     out: list[dict[str, Any]] = []
-    if not _is_ip(host):
+    if not is_ipv4(host):
         out.append({"kind": "dns", "host": host, "group": group, "need": need, "fix": fixes["dns"]})
     out.append({"kind": "tcp", "host": host, "port": port, "group": group, "need": need, "fix": fixes["tcp"]})
     if parts.scheme == "https":

@@ -1,4 +1,5 @@
-"""Bash scripts shipped as package data (``hybrid/scripts/*.sh``), rendered with a quoted header.
+"""Node files shipped as package data: bash scripts (``hybrid/scripts/*.sh``), rendered with a
+quoted header, and systemd units (``hybrid/units/``), shipped as they are.
 
 A script file is plain bash that ``shellcheck`` reads as it is. Exactly one line of
 it reads ``# hybrid:params NAME ...``: the renderer replaces that line with one
@@ -27,6 +28,17 @@ END = "# --- end of parameters ---"
 def source(name: str) -> str:
     """The script file as shipped (``hybrid/scripts/<name>``)."""
     return (resources.files("hybrid") / "scripts" / name).read_text(encoding="utf-8")
+
+
+def unit(name: str) -> str:
+    """The systemd unit file as shipped (``hybrid/units/<name>``): no value is rendered into a unit,
+    so ``systemd-analyze verify`` reads exactly what the node runs."""
+    return (resources.files("hybrid") / "units" / name).read_text(encoding="utf-8")
+
+
+def unit_names() -> list[str]:
+    """Every shipped unit file."""
+    return sorted(p.name for p in (resources.files("hybrid") / "units").iterdir())
 
 
 def names() -> list[str]:

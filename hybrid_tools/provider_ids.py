@@ -24,11 +24,12 @@ Pure: no pulumi import; ids are a function of the resource's URN and inputs only
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
+
+import netaddr
 
 from hybrid import unconfirmed
 from hybrid.ack_api import DYNAMIC_TYPE
@@ -289,11 +290,11 @@ RESERVED_HEAD, RESERVED_TAIL = 1, 3
 
 def private_ip(cidr: str, seed: str, taken: set[str]) -> str:
     """A deterministic free address of ``cidr`` outside the reserved ones (probing from a digest)."""
-    net = ipaddress.ip_network(cidr)
-    usable = net.num_addresses - RESERVED_HEAD - RESERVED_TAIL
+    net = netaddr.IPNetwork(cidr)
+    usable = net.size - RESERVED_HEAD - RESERVED_TAIL
     start = int(hashlib.sha256(seed.encode()).hexdigest(), 16) % usable
     for step in range(usable):
-        ip = str(net.network_address + RESERVED_HEAD + (start + step) % usable)
+        ip = str(netaddr.IPAddress(net.first + RESERVED_HEAD + (start + step) % usable))
         if ip not in taken:
             return ip
     raise ValueError(f"vSwitch {cidr} has no free address left")

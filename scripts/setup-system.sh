@@ -4,10 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 # unshare, openssl, gpg, curl: preflight and boot tests in network namespaces; prometheus, promtool:
-# the GPU usage tests against a real Prometheus.
+# the GPU usage tests against a real Prometheus; systemd-analyze: the boot units (tests/test_units.py).
 for pair in "ip:iproute2" "tc:iproute2" "cloud-init:cloud-init" "rsync:rsync" "flock:util-linux" "setpriv:util-linux" "iptables:iptables" "shellcheck:shellcheck" \
     "unshare:util-linux" "openssl:openssl" "gpg:gnupg" "curl:curl" \
-    "prometheus:prometheus" "promtool:prometheus"; do
+    "prometheus:prometheus" "promtool:prometheus" "systemd-analyze:systemd"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

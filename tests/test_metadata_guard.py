@@ -23,7 +23,7 @@ def test_script_passes_shellcheck(tmp_path):
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck missing: run scripts/setup-system.sh")
     f = tmp_path / "hybrid-metadata-guard"
-    f.write_text(metadata_guard.SCRIPT)
+    f.write_text(metadata_guard.script())
     out = subprocess.run(["shellcheck", "-s", "sh", str(f)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout
 
@@ -90,7 +90,7 @@ def test_guard_cuts_pods_off_and_keeps_the_node(tmp_path, topology):
     # Control: without the guard both reach the metadata address.
     assert _probe(node) == "open" and _probe(pod) == "open"
     script = tmp_path / "hybrid-metadata-guard"
-    script.write_text(metadata_guard.SCRIPT)
+    script.write_text(metadata_guard.script())
     for _ in range(2):  # idempotent: a second run leaves one jump and the same rules
         run = sh("ip", "netns", "exec", node, "sh", str(script))
         assert "pods cannot reach" in run.stdout

@@ -6,9 +6,9 @@ field with its Calico source at the rendered version).
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Optional
 
+import netaddr
 from pydantic import Field, field_validator, model_validator
 
 from hybrid import calico_selector
@@ -17,11 +17,9 @@ from hybrid.model.base import Model, Name, PlainText
 
 
 def _ipv4(value: str) -> str:
-    try:
-        ip = ipaddress.IPv4Address(value)
-    except (ipaddress.AddressValueError, ValueError):
-        raise FieldError(f"{value!r} is not an IPv4 address.", "give the peer's address, e.g. 10.2.0.1.") from None
-    return str(ip)
+    if not netaddr.valid_ipv4(value, flags=netaddr.INET_PTON):
+        raise FieldError(f"{value!r} is not an IPv4 address.", "give the peer's address, e.g. 10.2.0.1.")
+    return value
 
 
 class BgpPeer(Model):

@@ -82,7 +82,7 @@ def _url(value: str) -> str:
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment or parts.username:
         raise FieldError(f"{value[:100]!r} is not an http(s) URL of a host.", "use https://HOST[:PORT][/PATH].")
-    if not (_is_ip(host) or _HOSTNAME_RE.fullmatch(host)) or any(c.isspace() or c in "\"'\\$`" for c in value):
+    if not (is_ipv4(host) or _HOSTNAME_RE.fullmatch(host)) or any(c.isspace() or c in "\"'\\$`" for c in value):
         raise FieldError(f"{value[:100]!r} has a host or characters outside what apt and containerd take.",
                          "use a lower-case DNS name or IPv4 address and a plain path.")
     try:
@@ -92,12 +92,9 @@ def _url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        netaddr.IPAddress(host, version=4)
-        return "." in host and all(p.isdigit() for p in host.split("."))
-    except (netaddr.AddrFormatError, ValueError):
-        return False
+def is_ipv4(host: str) -> bool:
+    """``host`` is a dotted-quad IPv4 address; INET_PTON refuses inet_aton's short and octal forms."""
+    return bool(netaddr.valid_ipv4(host, flags=netaddr.INET_PTON))
 
 
 class RegistryMirror(Model):
@@ -147,7 +144,7 @@ class ForwardZone(Model):
     @classmethod
     def _ips(cls, v: list[str]) -> list[str]:
         for ip in v:
-            if not _is_ip(ip):
+            if not is_ipv4(ip):
                 raise FieldError(f"forwarder {ip[:60]!r} is not an IPv4 address.", "give the IDC resolvers' addresses.")
         return v
 
@@ -163,7 +160,7 @@ class Dns(Model):
         for name, ip in v.items():
             if not _HOSTNAME_RE.fullmatch(name):
                 raise FieldError(f"host name {name[:100]!r} is not a lower-case DNS name.", "use names such as k8s-api.idc.example.internal.")
-            if not _is_ip(ip):
+            if not is_ipv4(ip):
                 raise FieldError(f"{name}: {ip[:60]!r} is not an IPv4 address.", "map each name to the IDC address that serves it.")
         return v
 
@@ -225,7 +222,7 @@ class NodeAccess(Model):
         if v is None:
             return v
         host, sep, port = v.rpartition(":")
-        if not sep or not port.isdigit() or not 1 <= int(port) <= 65535 or not (_is_ip(host) or _HOSTNAME_RE.fullmatch(host)):
+        if not sep or not port.isdigit() or not 1 <= int(port) <= 65535 or not (is_ipv4(host) or _HOSTNAME_RE.fullmatch(host)):
             raise FieldError(f"{v[:100]!r} is not HOST:PORT.", "copy host and port from the server: of kube-public/cluster-info, e.g. 10.0.0.10:6443.")
         return v
 
@@ -385,7 +382,7 @@ def resolve_host(p: "Platform", r: "Region", host: str, idc: bool) -> Optional[P
     base = f"nodeAccess.regions.{r.id}"
     if host == METADATA_HOST:
         return Path("metadata", "ECS metadata service, inside every VPC", "")
-    if _is_ip(host):
+    if is_ipv4(host):
         ip = netaddr.IPAddress(host)
         if p.idc.leased_line and r.leased_line is not None:
             for fname, cidr in p.idc.ranges:
@@ -443,7 +440,7 @@ def _fix(p: "Platform", r: "Region", n: Need) -> tuple[str, str]:
                 f"add {{upstream: {n.endpoint}, endpoint: https://<mirror the VPC reaches>}} (an ACR instance's VPC endpoint or an IDC "
                 f"registry over the leased line), or set {base}.egress: natGateway.")
     if n.idc:
-        if _is_ip(n.host):
+        if is_ipv4(n.host):
             return (n.field, "use an address inside the IDC ranges (idc.nodeCidrs / extraRanges), which the leased line carries.")
         return (f"{base}.dns", f"add dns.hosts {{{n.host}: <IDC address>}} or a dns.forwardZones entry covering {n.host}.")
     if n.kind in ("apt", "http") and n.field.startswith(base + ".apt"):
