@@ -79,7 +79,7 @@ class DualCni(pulumi.ComponentResource):
         # beside Terway, so destroy leaves the patched objects as they are (retain_on_delete).
         adopt = pulumi.ResourceOptions(parent=self, provider=args.adopt_provider, retain_on_delete=True)
         if cni.calico.install == "manifest":
-            ds = plan.calico_node_patch(cni)
+            ds = calico_plan.calico_node_patch(cni)
             meta = ds["metadata"]
             self.resources[f"DaemonSet/{meta['namespace']}/{meta['name']}"] = k8s.apps.v1.DaemonSetPatch(
                 f"{name}-calico-node-affinity",

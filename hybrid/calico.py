@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from hybrid import calico_selector
-from hybrid import cni as cni_plan
+from hybrid.cni import VIRTUAL_KUBELET, match_expr
 from hybrid.model.cni import Cni
 from hybrid.model.network import Idc
 
@@ -172,17 +172,56 @@ def disabled_pools(cloud: Sequence[CloudRange]) -> list[Obj]:
     return out
 
 
+CALICO_NODE = "calico-node"  # the DaemonSet's name in calico.yaml (manifests/calico.yaml at v3.28.2)
+
+
+def calico_affinity(cni: Cni) -> Obj:
+    """calico-node runs on every Linux node but the cloud nodes (Terway's) and virtual nodes."""
+    label = cni.cloud_node_label
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
+        "matchExpressions": [
+            match_expr(label.key, "NotIn", label.value),
+            match_expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
+            match_expr("kubernetes.io/os", "In", "linux"),
+        ]}]}}}
+
+
+def calico_node_patch(cni: Cni) -> Obj:
+    """Manifest installs: the running calico-node DaemonSet gets its node affinity, nothing else.
+
+    Applied server-side as a patch (pulumi-kubernetes ``apps.v1.DaemonSetPatch``): the
+    apiserver merges only the fields named here and records this program as their sole
+    manager; image, env, volumes and everything else stay as the cluster's Calico
+    install made them and keep their managers. The v3.28.2 manifest sets no affinity,
+    so nothing conflicts and no force is needed; a conflict (someone else manages the
+    affinity) fails the run instead of taking the field over. ``nodeSelectorTerms``
+    is an atomic list (k8s.io/api core/v1 types.go ``+listType=atomic``): the patch owns
+    the whole term list.
+    """
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": CALICO_NODE, "namespace": cni.calico.namespace},
+        "spec": {"template": {"spec": {"affinity": calico_affinity(cni)}}},
+    }
+
+
 def installation_patch(cni: Cni, idc: Idc) -> Obj:
-    """Operator installs: the calico-node affinity plus BGP on; nothing of the pool.
+    """Operator installs: the tigera Installation 'default' gets the calico-node affinity and BGP on;
+    nothing of the pool.
 
     The Installation's ``calicoNetwork.ipPools`` entries carry ``cidr`` and ``blockSize``, and
     the operator changes an existing pool only through the Calico API server
     (operator:pkg/controller/ippool/pool_controller.go): the pool's encapsulation goes through
     the same IPPool patch as in manifest installs, which leaves cidr and blockSize alone.
     """
-    patch = cni_plan.calico_installation_patch(cni)
-    patch["spec"]["calicoNetwork"] = {"bgp": "Enabled"}
-    return patch
+    return {
+        "apiVersion": "operator.tigera.io/v1",
+        "kind": "Installation",
+        "metadata": {"name": "default"},
+        "spec": {"calicoNodeDaemonSet": {"spec": {"template": {"spec": {"affinity": calico_affinity(cni)}}}},
+                 "calicoNetwork": {"bgp": "Enabled"}},
+    }
 
 
 def routing_objects(cni: Cni, idc: Idc, cloud: Sequence[CloudRange]) -> list[Obj]:

@@ -88,8 +88,8 @@ waivers = waivers_mod.found
 # Reasons shared by both CNI DaemonSets.
 _HOST_NETWORK = "a CNI daemon configures the node's own network namespace, so it must run in it"
 _ROOT = "writes root-owned host paths (/opt/cni/bin, /etc/cni/net.d) and netlink state; no non-root mode exists upstream"
-_DIGEST = "pinned by version tag from stack config (cni.*.version); digests of the vendor registries are not reachable from the offline build"
-_PULL = "IfNotPresent on purpose: a CNI pod must restart from the node's image cache while pod networking (and so the registry) is down"
+DIGEST_REASON = "pinned by version tag from stack config (cni.*.version); digests of the vendor registries are not reachable from the offline build"
+PULL_REASON = "IfNotPresent on purpose: a CNI pod must restart from the node's image cache while pod networking (and so the registry) is down"
 _SA_TOKEN = "the daemon watches pods and nodes through the API server, so it needs its ServiceAccount token"
 _NO_NETPOL = "NetworkPolicies do not apply to hostNetwork pods, so none could select this daemon"
 _CPU_LIMIT = "no CPU limit on a node-critical CNI daemon: throttling delays pod network setup; requests reserve capacity"
@@ -97,33 +97,24 @@ _CPU_LIMIT = "no CPU limit on a node-critical CNI daemon: throttling delays pod 
 
 # --- affinity --------------------------------------------------------------
 
-def _expr(key: str, op: str, *values: str) -> Obj:
+def match_expr(key: str, op: str, *values: str) -> Obj:
+    """One node selector requirement (core/v1 NodeSelectorRequirement)."""
     e: Obj = {"key": key, "operator": op}
     if values:
         e["values"] = list(values)
     return e
 
 
-def calico_affinity(cni: Cni) -> Obj:
-    label = cni.cloud_node_label
-    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
-        "matchExpressions": [
-            _expr(label.key, "NotIn", label.value),
-            _expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
-            _expr("kubernetes.io/os", "In", "linux"),
-        ]}]}}}
-
-
 def terway_affinity(cni: Cni, region_id: str) -> Obj:
     label = cni.cloud_node_label
     return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
         "matchExpressions": [
-            _expr(label.key, "In", label.value),
-            _expr(REGION_LABEL, "In", region_id),
-            _expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
-            _expr(TERWAY_OPT_OUT, "NotIn", "true"),
-            _expr("kubernetes.io/os", "In", "linux"),
-            _expr("kubernetes.io/arch", "In", "amd64", "arm64"),
+            match_expr(label.key, "In", label.value),
+            match_expr(REGION_LABEL, "In", region_id),
+            match_expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
+            match_expr(TERWAY_OPT_OUT, "NotIn", "true"),
+            match_expr("kubernetes.io/os", "In", "linux"),
+            match_expr("kubernetes.io/arch", "In", "amd64", "arm64"),
         ]}]}}}
 
 
@@ -421,8 +412,8 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
             ("CKV_K8S_37", "terwayd keeps NET_ADMIN (ENIs, routes, rules) and DAC_OVERRIDE (CNI state files); everything else is dropped"),
             ("CKV_K8S_38", _SA_TOKEN),
             ("CKV_K8S_40", _ROOT),
-            ("CKV_K8S_43", _DIGEST),
-            ("CKV_K8S_15", _PULL),
+            ("CKV_K8S_43", DIGEST_REASON),
+            ("CKV_K8S_15", PULL_REASON),
             ("CKV_K8S_22", "terway-init runs the vendor init script unchanged; terwayd has a read-only root filesystem"),
             ("CKV_K8S_25", "terwayd adds NET_ADMIN and DAC_OVERRIDE after dropping ALL; nothing else is added"),
             ("CKV_K8S_28", "terway-init is privileged (host sysctl); terwayd drops ALL including NET_RAW"),
@@ -440,42 +431,6 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
         host_root_init=[("terway-init", "chroots into the host root to disable the image's ENI auto-configuration "
                                         "(terway@release-1.16 charts/terway/templates/terwayd/daemonset.yaml)")],
     )
-
-
-# --- Calico ----------------------------------------------------------------
-
-CALICO_NODE = "calico-node"  # the DaemonSet's name in calico.yaml (manifests/calico.yaml at v3.28.2)
-
-
-def calico_node_patch(cni: Cni) -> Obj:
-    """Manifest installs: the running calico-node DaemonSet gets its node affinity, nothing else.
-
-    Applied server-side as a patch (pulumi-kubernetes ``apps.v1.DaemonSetPatch``): the
-    apiserver merges only the fields named here and records this program as their sole
-    manager; image, env, volumes and everything else stay as the cluster's Calico
-    install made them and keep their managers. The v3.28.2 manifest sets no affinity,
-    so nothing conflicts and no force is needed; a conflict (someone else manages the
-    affinity) fails the run instead of taking the field over. ``nodeSelectorTerms``
-    is an atomic list (k8s.io/api core/v1 types.go ``+listType=atomic``): the patch owns
-    the whole term list.
-    """
-    c = cni.calico
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": CALICO_NODE, "namespace": c.namespace},
-        "spec": {"template": {"spec": {"affinity": calico_affinity(cni)}}},
-    }
-
-
-def calico_installation_patch(cni: Cni) -> Obj:
-    """Operator installs: patch only the affinity of the tigera Installation 'default'."""
-    return {
-        "apiVersion": "operator.tigera.io/v1",
-        "kind": "Installation",
-        "metadata": {"name": "default"},
-        "spec": {"calicoNodeDaemonSet": {"spec": {"template": {"spec": {"affinity": calico_affinity(cni)}}}}},
-    }
 
 
 # --- kube-proxy on cloud nodes ---------------------------------------------
@@ -537,7 +492,7 @@ def kube_proxy_patch(cni: Cni) -> Obj:
         "kind": "DaemonSet",
         "metadata": {"name": KUBE_PROXY, "namespace": TERWAY_NS},
         "spec": {"template": {"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": [{"matchExpressions": [_expr(label.key, "NotIn", label.value)]}]}}}}}},
+            "nodeSelectorTerms": [{"matchExpressions": [match_expr(label.key, "NotIn", label.value)]}]}}}}}},
     }
 
 
@@ -585,9 +540,9 @@ def kube_proxy_cloud_daemonset(cni: Cni, idc: Idc) -> Obj:
                     "tolerations": [{"operator": "Exists"}],
                     "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
                         "matchExpressions": [
-                            _expr(label.key, "In", label.value),
-                            _expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
-                            _expr("kubernetes.io/os", "In", "linux"),
+                            match_expr(label.key, "In", label.value),
+                            match_expr(VIRTUAL_KUBELET[0], "NotIn", VIRTUAL_KUBELET[1]),
+                            match_expr("kubernetes.io/os", "In", "linux"),
                         ]}]}}},
                     "containers": [container],
                     "volumes": [
@@ -616,8 +571,8 @@ def kube_proxy_cloud_daemonset(cni: Cni, idc: Idc) -> Obj:
             ("CKV_K8S_37", "kube-proxy is privileged, as kubeadm runs it"),
             ("CKV_K8S_38", _SA_TOKEN),
             ("CKV_K8S_40", _ROOT),
-            ("CKV_K8S_43", _DIGEST),
-            ("CKV_K8S_15", _PULL),
+            ("CKV_K8S_43", DIGEST_REASON),
+            ("CKV_K8S_15", PULL_REASON),
             ("CKV2_K8S_6", _NO_NETPOL),
         ],
         kube_linter=[
@@ -695,26 +650,3 @@ def addon_config(cni: Cni, region: TerwayRegion) -> Obj:
 def addon_config_json(cni: Cni, region: TerwayRegion) -> str:
     """Canonical JSON (sorted keys, no spaces): the same network gives the same bytes, so no spurious diff."""
     return json.dumps(addon_config(cni, region), sort_keys=True, separators=(",", ":"))
-
-
-# --- everything ------------------------------------------------------------
-
-def render(cni: Cni, idc: Idc, regions: Sequence[TerwayRegion], apiserver: Optional[str] = None) -> list[Obj]:
-    """Every object of the dual CNI, in apply order, from plain values."""
-    objs: list[Obj] = []
-    objs.append(calico_node_patch(cni) if cni.calico.install == "manifest" else calico_installation_patch(cni))
-    if regions:  # cloud nodes: their own kube-proxy, kubeadm's kept off them
-        objs += [kube_proxy_patch(cni), kube_proxy_config_map(cni), kube_proxy_cloud_daemonset(cni, idc)]
-    if cni.terway.install == "addon":
-        # The terway-eniip component brings its own DaemonSet, ConfigMap and RBAC (see addon_config).
-        return objs
-    objs.extend(terway_rbac(cni))
-    seen: set[str] = set()
-    for region in sorted(regions, key=lambda r: r.region_id):
-        if region.region_id in seen:
-            raise ValueError(f"region {region.region_id} given twice")
-        seen.add(region.region_id)
-        data = eni_config_data(cni, idc, region)
-        objs.append(terway_config_map(region.region_id, data))
-        objs.append(terway_daemonset(cni, region.region_id, config_checksum(data), apiserver))
-    return objs

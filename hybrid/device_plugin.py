@@ -20,7 +20,7 @@ from typing import Any
 
 from hybrid import imageref
 from hybrid.cloudinit import LABEL_POOL
-from hybrid.cni import REGION_LABEL, _DIGEST, _PULL, _expr, annotate_waivers
+from hybrid.cni import DIGEST_REASON, PULL_REASON, REGION_LABEL, annotate_waivers, match_expr
 from hybrid.model import Platform
 from hybrid.model.elastic import AnyPool
 from hybrid.model.network import Region
@@ -46,7 +46,7 @@ def name(region_id: str) -> str:
 def node_terms(platform: Platform, region_id: str) -> list[Obj]:
     """The region's cloud GPU nodes: the cloud-node label, the region label, the GPU pool label."""
     label = platform.cni.cloud_node_label
-    return [_expr(label.key, "In", label.value), _expr(REGION_LABEL, "In", region_id), _expr(LABEL_POOL, "Exists")]
+    return [match_expr(label.key, "In", label.value), match_expr(REGION_LABEL, "In", region_id), match_expr(LABEL_POOL, "Exists")]
 
 
 def image(platform: Platform, region_id: str) -> str:
@@ -87,11 +87,11 @@ def daemonset(platform: Platform, region_id: str) -> Obj:
     return annotate_waivers(ds, checkov=[
         ("CKV_K8S_8", _NO_PROBE),
         ("CKV_K8S_9", _NO_PROBE),
-        ("CKV_K8S_15", _PULL.replace("a CNI pod", "the device plugin").replace("pod networking (and so the registry) is down", "the registry is unreachable")),
+        ("CKV_K8S_15", PULL_REASON.replace("a CNI pod", "the device plugin").replace("pod networking (and so the registry) is down", "the registry is unreachable")),
         ("CKV_K8S_22", _READ_ONLY),
         ("CKV_K8S_23", _ROOT),
         ("CKV_K8S_40", _ROOT),
-        ("CKV_K8S_43", _DIGEST.replace("cni.*.version", "gpu.devicePlugin.version")),
+        ("CKV_K8S_43", DIGEST_REASON.replace("cni.*.version", "gpu.devicePlugin.version")),
         ("CKV2_K8S_6", _NO_NETPOL),
     ])
 

@@ -179,10 +179,10 @@ def test_up_changes_only_the_affinity_and_destroy_leaves_both_objects(tmp_path):
 
 def test_the_replay_fails_when_the_full_daemonset_is_declared(tmp_path, monkeypatch):
     """Round 1 declared calico-node whole (its own image and env, patchForce): the same replay shows the damage."""
-    from hybrid import cni as cni_plan
+    from hybrid import calico as calico_plan
 
     full = json.loads((DATA / "round1-calico-node-daemonset.json").read_text())
-    monkeypatch.setattr(cni_plan, "calico_node_patch", lambda cni: copy.deepcopy(full))
+    monkeypatch.setattr(calico_plan, "calico_node_patch", lambda cni: copy.deepcopy(full))
     server = live_cluster()
     before = server.get(DS_KEY)
     up(server, tmp_path)
@@ -198,11 +198,11 @@ def test_the_replay_fails_when_the_full_daemonset_is_declared(tmp_path, monkeypa
 
 def test_without_force_the_full_daemonset_conflicts(tmp_path, monkeypatch):
     """The same full copy without patchForce: the apiserver refuses it, naming kubectl's fields."""
-    from hybrid import cni as cni_plan
+    from hybrid import calico as calico_plan
 
     full = json.loads((DATA / "round1-calico-node-daemonset.json").read_text())
     full["metadata"].pop("annotations")
-    monkeypatch.setattr(cni_plan, "calico_node_patch", lambda cni: copy.deepcopy(full))
+    monkeypatch.setattr(calico_plan, "calico_node_patch", lambda cni: copy.deepcopy(full))
     with pytest.raises(Exception) as info:
         up(live_cluster(), tmp_path)
     assert "kubectl-client-side-apply owns" in str(info.value)

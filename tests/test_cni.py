@@ -10,8 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from hybrid import calico as calico_plan
 from hybrid import cni as plan
-from tests import ssa_standin as ssa
+from tests import cni_declared, ssa_standin as ssa
 from tests.k8s_affinity import Node, placement, required_affinity_matches
 from tests.kube_proxy_model import masquerade_match
 from hybrid.model import load
@@ -22,15 +23,10 @@ LIVE_CALICO_NODE = Path(__file__).parent / "data" / "adoption" / "calico-node-da
 VK_TAINT = {"key": "virtual-kubelet.io/provider", "value": "alibabacloud", "effect": "NoSchedule"}
 
 
-def _regions(p, sg_prefix="sg-pods-"):
-    """Plain ids as the network component would hand them over (one fake id per pod vSwitch)."""
-    return [plan.TerwayRegion(r.id, {z.id: f"vsw-pods-{z.id}" for z in r.zones if z.pod_vswitch_cidr},
-                              [f"{sg_prefix}{r.id}"], r.ipv6) for r in p.regions]
-
-
-def _objects(raw):
-    p = load(raw)
-    return p, plan.render(p.cni, p.idc, _regions(p))
+def _objects(configure, raw, stack="dev"):
+    """The platform and the CNI objects DualCni declares for it (tests/cni_declared.py)."""
+    p, objs, _ = cni_declared.declared(configure, raw, stack)
+    return p, objs
 
 
 def _daemonsets(objs):
@@ -54,10 +50,10 @@ def _running(objs):
     """Every CNI DaemonSet as the cluster runs it: calico-node is the live object with the patch applied."""
     out = _daemonsets(objs)
     for o in objs:
-        if o["kind"] == "DaemonSet" and o["metadata"]["name"] == plan.CALICO_NODE:
+        if o["kind"] == "DaemonSet" and o["metadata"]["name"] == calico_plan.CALICO_NODE:
             server = ssa.Apiserver()
             server.update("kubectl-client-side-apply", yaml.safe_load(LIVE_CALICO_NODE.read_text()))
-            out[plan.CALICO_NODE] = server.apply("hybrid", o, must_exist=True)
+            out[calico_plan.CALICO_NODE] = server.apply("hybrid", o, must_exist=True)
         if o["kind"] == "DaemonSet" and o["metadata"]["name"] == plan.KUBE_PROXY:
             server = ssa.Apiserver()
             server.update("kubeadm", LIVE_KUBE_PROXY)
@@ -68,11 +64,17 @@ def _running(objs):
 KUBE_PROXIES = {plan.KUBE_PROXY, plan.KUBE_PROXY_CLOUD}
 
 
-def test_calico_node_patch_names_only_the_affinity(prod_raw):
-    p, objs = _objects(prod_raw)
-    (patch,) = [o for o in objs if o["kind"] == "DaemonSet" and o["metadata"]["name"] == plan.CALICO_NODE]
+def test_calico_node_patch_names_only_the_affinity(pulumi_mocks, prod_raw):
+    p, objs = _objects(pulumi_mocks, prod_raw, "prod")
+    (patch,) = [o for o in objs if o["kind"] == "DaemonSet" and o["metadata"]["name"] == calico_plan.CALICO_NODE]
     assert patch["metadata"] == {"name": "calico-node", "namespace": "kube-system"}
-    assert patch["spec"] == {"template": {"spec": {"affinity": plan.calico_affinity(p.cni)}}}
+    # every Linux node but the cloud ones (Terway's) and virtual-kubelet nodes
+    label = p.cni.cloud_node_label
+    assert patch["spec"] == {"template": {"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchExpressions": [
+            {"key": label.key, "operator": "NotIn", "values": [label.value]},
+            {"key": "type", "operator": "NotIn", "values": ["virtual-kubelet"]},
+            {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}]}]}}}}}}
 
 
 def _node_set(p):
@@ -98,8 +100,8 @@ def _node_set(p):
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_every_node_gets_exactly_one_cni_and_virtual_nodes_none(stack, dev_raw, prod_raw):
-    p, objs = _objects(dev_raw if stack == "dev" else prod_raw)
+def test_every_node_gets_exactly_one_cni_and_virtual_nodes_none(pulumi_mocks, stack, dev_raw, prod_raw):
+    p, objs = _objects(pulumi_mocks, dev_raw if stack == "dev" else prod_raw, stack)
     dss = {k: v for k, v in _running(objs).items() if k not in KUBE_PROXIES}
     assert set(dss) == {"calico-node", *(f"terway-eniip-{r.id}" for r in p.regions)}
     table = {}
@@ -122,8 +124,8 @@ def plan_runs(ds, node):
     return placement(ds["spec"]["template"]["spec"], node)[0]
 
 
-def test_cloud_node_without_a_declared_region_gets_no_cni(prod_raw):
-    p, objs = _objects(prod_raw)
+def test_cloud_node_without_a_declared_region_gets_no_cni(pulumi_mocks, prod_raw):
+    p, objs = _objects(pulumi_mocks, prod_raw, "prod")
     label = p.cni.cloud_node_label
     stray = Node("cloud-unknown", {"kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", label.key: label.value,
                                    plan.REGION_LABEL: "ap-southeast-1"})
@@ -131,10 +133,11 @@ def test_cloud_node_without_a_declared_region_gets_no_cni(prod_raw):
     assert [n for n, ds in _daemonsets(objs).items() if plan_runs(ds, stray) and n not in KUBE_PROXIES] == []
 
 
-def test_adding_a_zone_adds_its_pod_vswitch_to_terway(dev_raw):
-    p0, objs0 = _objects(dev_raw)
+def test_adding_a_zone_adds_its_pod_vswitch_to_terway(pulumi_mocks, dev_raw):
+    p0, objs0 = _objects(pulumi_mocks, dev_raw)
     dev_raw["regions"][0]["zones"].append("cn-beijing-h")
-    p1, objs1 = _objects(dev_raw)
+    p1, objs1, ids = cni_declared.declared(pulumi_mocks, dev_raw)
+    pod_vsw = ids["cn-beijing"][0]
 
     def conf(objs):
         cm = next(o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "eni-config-cn-beijing")
@@ -142,7 +145,9 @@ def test_adding_a_zone_adds_its_pod_vswitch_to_terway(dev_raw):
 
     before, after = conf(objs0), conf(objs1)
     assert set(before["vswitches"]) == {"cn-beijing-g"}
-    assert after["vswitches"] == {"cn-beijing-g": ["vsw-pods-cn-beijing-g"], "cn-beijing-h": ["vsw-pods-cn-beijing-h"]}
+    # each zone's pod vSwitch, by the id the network component's vSwitch got (a vsw- id, not a CIDR or name)
+    assert after["vswitches"] == {"cn-beijing-g": [pod_vsw["cn-beijing-g"]], "cn-beijing-h": [pod_vsw["cn-beijing-h"]]}
+    assert all(v.startswith("vsw-") for v in pod_vsw.values()) and len(set(pod_vsw.values())) == 2
     assert set(after["vswitches"]) == set(p1.regions[0].zone_ids)
     # terwayd reads eni_conf only at start: the new zone changes the pod template, so Terway rolls.
     def ann(objs):
@@ -155,15 +160,15 @@ def test_adding_a_zone_adds_its_pod_vswitch_to_terway(dev_raw):
     assert plan_runs(_daemonsets(objs1)["terway-eniip-cn-beijing"], node)
 
 
-def test_eni_conf_keys(prod_raw):
-    p, objs = _objects(prod_raw)
+def test_eni_conf_keys(pulumi_mocks, prod_raw):
+    p, objs, ids = cni_declared.declared(pulumi_mocks, prod_raw, "prod")
     for r in p.regions:
         cm = next(o for o in objs if o["metadata"]["name"] == f"eni-config-{r.id}")
         conf = json.loads(cm["data"]["eni_conf"])
         assert conf["region_id"] == r.id
         assert conf["service_cidr"] == p.idc.service_cidr
-        assert conf["security_groups"] == [f"sg-pods-{r.id}"]
-        assert set(conf["vswitches"]) == set(r.zone_ids)
+        assert conf["security_groups"] == [ids[r.id][1]] and ids[r.id][1].startswith("sg-")
+        assert conf["vswitches"] == {z: [v] for z, v in ids[r.id][0].items()} and set(conf["vswitches"]) == set(r.zone_ids)
         assert conf["max_pool_size"] == p.cni.terway.max_pool_size and conf["min_pool_size"] == p.cni.terway.min_pool_size
         assert conf["vswitch_selection_policy"] == p.cni.terway.vswitch_selection_policy
         assert conf["ip_stack"] == "ipv4" and "ipam_type" not in conf
@@ -183,11 +188,11 @@ def _containers(ds):
     return {c["name"]: c for c in spec.get("initContainers", []) + spec["containers"]}
 
 
-def test_terway_daemonset_pulls_only_terway_and_has_cni_bin_directory_or_create(prod_raw):
+def test_terway_daemonset_pulls_only_terway_and_has_cni_bin_directory_or_create(pulumi_mocks, prod_raw):
     """No loopback installer and no acs/cni-plugins image: the kubelet package's kubernetes-cni
     dependency (kubelet >= 1.28 needs kubernetes-cni >= 1.2.0: kubernetes/release
     cmd/krel/templates/latest/metadata.yaml) installs loopback into /opt/cni/bin."""
-    p, objs = _objects(prod_raw)
+    p, objs = _objects(pulumi_mocks, prod_raw, "prod")
     for r in p.regions:
         ds = _daemonsets(objs)[f"terway-eniip-{r.id}"]
         spec = ds["spec"]["template"]["spec"]
@@ -206,13 +211,13 @@ def test_terway_daemonset_pulls_only_terway_and_has_cni_bin_directory_or_create(
         assert r.id in host and not any(o.id in host for o in p.regions if o.id != r.id)
 
 
-def test_terway_init_matches_the_v1_16_chart(prod_raw):
+def test_terway_init_matches_the_v1_16_chart(pulumi_mocks, prod_raw):
     """terway-init runs the image's init script with the host root at /host, as the chart does.
 
     source: terway@release-1.16:charts/terway/templates/terwayd/daemonset.yaml (command /usr/bin/init.sh,
     volume host-root = hostPath / mounted at /host); hack/init.sh chroots into /host.
     """
-    p, objs = _objects(prod_raw)
+    p, objs = _objects(pulumi_mocks, prod_raw, "prod")
     for r in p.regions:
         ds = _daemonsets(objs)[f"terway-eniip-{r.id}"]
         spec = ds["spec"]["template"]["spec"]
@@ -230,8 +235,8 @@ def test_terway_init_matches_the_v1_16_chart(prod_raw):
         assert {m["mountPath"] for m in init["volumeMounts"] if m["name"] == "eni-config"} == {"/etc/eni"}
 
 
-def test_least_privilege(prod_raw):
-    p, objs = _objects(prod_raw)
+def test_least_privilege(pulumi_mocks, prod_raw):
+    p, objs = _objects(pulumi_mocks, prod_raw, "prod")
     allowed_privileged = {"terway-init", "calico-node", "kube-proxy"}
     for name, ds in _daemonsets(objs).items():
         spec = ds["spec"]["template"]["spec"]
@@ -260,8 +265,8 @@ def test_least_privilege(prod_raw):
     assert "livenessProbe" in terwayd and "readinessProbe" in terwayd
 
 
-def test_terway_rbac_never_touches_calico_or_secrets(prod_raw):
-    _, objs = _objects(prod_raw)
+def test_terway_rbac_never_touches_calico_or_secrets(pulumi_mocks, prod_raw):
+    _, objs = _objects(pulumi_mocks, prod_raw, "prod")
     rules = [rule for o in objs if o["kind"] in ("ClusterRole", "Role") for rule in o["rules"]]
     assert rules
     for rule in rules:
@@ -271,8 +276,8 @@ def test_terway_rbac_never_touches_calico_or_secrets(prod_raw):
         assert not {"escalate", "bind", "impersonate"} & set(rule["verbs"])
 
 
-def test_every_waiver_has_a_reason(prod_raw):
-    _, objs = _objects(prod_raw)
+def test_every_waiver_has_a_reason(pulumi_mocks, prod_raw):
+    _, objs = _objects(pulumi_mocks, prod_raw, "prod")
     found = [w for o in objs for w in plan.waivers(o)]
     assert len(found) > 10
     for obj, check, reason in found:
@@ -285,9 +290,9 @@ def test_every_waiver_has_a_reason(prod_raw):
         plan.annotate_waivers({"metadata": {"name": "x"}}, checkov=[("CKV_K8S_1", "a=b")])
 
 
-def test_operator_install_patches_only_the_installation_affinity(prod_raw):
+def test_operator_install_patches_only_the_installation_affinity(pulumi_mocks, prod_raw):
     prod_raw["cni"] = {"calico": {"install": "operator"}}
-    p, objs = _objects(prod_raw)
+    p, objs = _objects(pulumi_mocks, prod_raw, "prod")
     inst = [o for o in objs if o["kind"] == "Installation"]
     assert len(inst) == 1 and "calico-node" not in _daemonsets(objs)
     ds_spec = inst[0]["spec"]["calicoNodeDaemonSet"]["spec"]["template"]["spec"]
@@ -297,17 +302,17 @@ def test_operator_install_patches_only_the_installation_affinity(prod_raw):
     assert [n.name for n in nodes if required_affinity_matches(ds_spec, n)] == ["idc-gpu-01", "idc-gpu-02", "idc-cp-01"]
 
 
-def test_render_is_deterministic(prod_raw):
-    _, a = _objects(prod_raw)
-    _, b = _objects(prod_raw)
+def test_render_is_deterministic(pulumi_mocks, prod_raw):
+    _, a = _objects(pulumi_mocks, prod_raw, "prod")
+    _, b = _objects(pulumi_mocks, prod_raw, "prod")
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_every_node_runs_exactly_one_kube_proxy(stack, dev_raw, prod_raw):
+def test_every_node_runs_exactly_one_kube_proxy(pulumi_mocks, stack, dev_raw, prod_raw):
     """IDC machines keep kubeadm's kube-proxy; cloud nodes run the cloud one (detectLocalMode
     InterfaceNamePrefix); virtual nodes keep whatever they had (kubeadm's, as before)."""
-    p, objs = _objects(dev_raw if stack == "dev" else prod_raw)
+    p, objs = _objects(pulumi_mocks, dev_raw if stack == "dev" else prod_raw, stack)
     dss = {k: v for k, v in _running(objs).items() if k in KUBE_PROXIES}
     assert set(dss) == KUBE_PROXIES
     for node in _node_set(p):
@@ -320,8 +325,8 @@ def test_every_node_runs_exactly_one_kube_proxy(stack, dev_raw, prod_raw):
             assert plan.KUBE_PROXY_CLOUD not in got, (node.name, got)
 
 
-def test_cloud_kube_proxy_marks_pods_local_by_terways_veth_prefix(prod_raw):
-    p, objs = _objects(prod_raw)
+def test_cloud_kube_proxy_marks_pods_local_by_terways_veth_prefix(pulumi_mocks, prod_raw):
+    p, objs = _objects(pulumi_mocks, prod_raw, "prod")
     cm = next(o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"] == plan.KUBE_PROXY_CLOUD)
     config = json.loads(cm["data"]["config.conf"])
     # terway@release-1.16 plugin/terway/cni.go: defaultVethPrefix = "cali"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from hybrid import cni as plan
 from hybrid.model import load
 from hybrid_tools.artifacts import manifest_path
+from tests import cni_declared
 from tests.k8s_validate import validate_files
 from tests.conftest import ROOT, stack_raw
 
@@ -34,14 +34,12 @@ def prod_plan(tmp_path_factory) -> Path:
     return out / STACK / "manifests"
 
 
-def _cni_paths() -> set[str]:
-    """Manifest paths of the dual-CNI objects (ids do not change paths)."""
-    p = load(stack_raw(STACK))
-    regions = [plan.TerwayRegion(r.id, {z.id: "vsw-x" for z in r.zones}, ["sg-x"], r.ipv6) for r in p.regions]
+def _cni_paths(configure) -> set[str]:
+    """Manifest paths of the objects DualCni declares for the stack (tests/cni_declared.py)."""
+    _, objs, _ = cni_declared.declared(configure, stack_raw(STACK), STACK)
     # calico-node and kubeadm's kube-proxy are the cluster's: their affinity patches (DaemonSets
     # without a selector of their own) go to patches/, not manifests/.
-    return {manifest_path(o)[len("manifests/"):] for o in plan.render(p.cni, p.idc, regions)
-            if not (o["kind"] == "DaemonSet" and "selector" not in o["spec"])}
+    return {manifest_path(o)[len("manifests/"):] for o in objs if not (o["kind"] == "DaemonSet" and "selector" not in o["spec"])}
 
 
 @pytest.fixture(scope="session")
@@ -61,22 +59,22 @@ def checkov_report(prod_plan) -> dict:
     return merged
 
 
-def test_every_manifest_passes_kubernetes_schema_validation(prod_plan, capsys):
+def test_every_manifest_passes_kubernetes_schema_validation(pulumi_mocks, prod_plan, capsys):
     version = load(stack_raw(STACK)).idc.kubernetes_version
     files = sorted(prod_plan.rglob("*.yaml"))
-    assert _cni_paths() <= {str(f.relative_to(prod_plan)) for f in files}
+    assert _cni_paths(pulumi_mocks) <= {str(f.relative_to(prod_plan)) for f in files}
     validated, errors, no_schema = validate_files(files, prod_plan, version)
     with capsys.disabled():
         print(f"\nkubernetes-validate {version} (strict): {validated} objects valid, {len(errors)} invalid, "
               f"{len(no_schema)} custom resources without schema {no_schema}")
     assert not errors, "\n".join(errors)
-    assert validated >= len(_cni_paths())
+    assert validated >= len(_cni_paths(pulumi_mocks))
 
 
-def test_checkov_has_no_unwaived_failure_in_any_manifest(prod_plan, checkov_report, capsys):
+def test_checkov_has_no_unwaived_failure_in_any_manifest(pulumi_mocks, prod_plan, checkov_report, capsys):
     """Zero unwaived failures over everything the plan writes to manifests/ (CNI, agent,
     PropagationPolicies); every waiver carries a reason and is printed."""
-    ours = {"/".join(p.split("/")[-2:]) for p in _cni_paths()}
+    ours = {"/".join(p.split("/")[-2:]) for p in _cni_paths(pulumi_mocks)}
 
     def is_cni(c):
         parts = Path(c["file_path"]).parts

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from hybrid import cni as plan
+from tests import cni_declared
 from hybrid.errors import ConfigError
 from hybrid.model import load
 
@@ -148,16 +149,14 @@ def test_addon_mode_takes_the_node_role_not_the_manifest_secrets(mode):
 
 # --- rendering ------------------------------------------------------------------
 
-def test_addon_mode_renders_no_terway_object_of_its_own():
-    p = load(_addon_raw())
-    objs = plan.render(p.cni, p.idc, [_region(p, r.id) for r in p.regions])
+def test_addon_mode_declares_no_terway_object_of_its_own(pulumi_mocks):
+    _, objs, _ = cni_declared.declared(pulumi_mocks, _addon_raw())
     # calico-node's affinity patch and the cloud nodes' kube-proxy (both install modes need it), nothing of Terway.
-    assert [(o["kind"], o["metadata"]["name"]) for o in objs] == [
-        ("DaemonSet", "calico-node"), ("DaemonSet", "kube-proxy"), ("ConfigMap", "kube-proxy-cloud"), ("DaemonSet", "kube-proxy-cloud")]
-    # The same stack in manifest mode does render them: the difference is the install mode alone.
-    manifest = load({**_addon_raw(), "cni": {**_addon_raw()["cni"], "terway": {**_addon_raw()["cni"]["terway"],
-                                                                                    "install": "manifest"}}})
-    names = {o["metadata"]["name"] for o in plan.render(manifest.cni, manifest.idc, [_region(manifest, "cn-beijing")])}
+    assert sorted((o["kind"], o["metadata"]["name"]) for o in objs) == [
+        ("ConfigMap", "kube-proxy-cloud"), ("DaemonSet", "calico-node"), ("DaemonSet", "kube-proxy"), ("DaemonSet", "kube-proxy-cloud")]
+    # The same stack in manifest mode does declare them: the difference is the install mode alone.
+    manifest = {**_addon_raw(), "cni": {**_addon_raw()["cni"], "terway": {**_addon_raw()["cni"]["terway"], "install": "manifest"}}}
+    names = {o["metadata"]["name"] for o in cni_declared.declared(pulumi_mocks, manifest)[1]}
     assert {"terway-eniip-cn-beijing", "eni-config-cn-beijing", "terway"} <= names
 
 
