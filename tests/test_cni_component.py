@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pulumi
 
 from hybrid.model import load
+from tests.cni_declared import build
 from tests.conftest import settle
 
 CM = "kubernetes:core/v1:ConfigMap"
 DS = "kubernetes:apps/v1:DaemonSet"
-
-
-def _build(raw):
-    import pulumi_kubernetes as k8s
-
-    from components.cni import DualCni, DualCniArgs
-    from components.network import RegionNetwork, RegionNetworkArgs
-
-    p = load(raw)
-    provider = k8s.Provider("idc", kubeconfig="{}")
-    nets = {r.id: RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs
-            for r in p.regions}
-    cni = DualCni("cni", DualCniArgs(
-        cni=p.cni, idc=p.idc, regions=[nets[r.id] for r in p.regions],
-    ), opts=pulumi.ResourceOptions(providers={"kubernetes": provider}))
-    return p, nets, cni
 
 
 def test_eni_config_takes_every_zone_from_the_network(pulumi_mocks, dev_raw):
@@ -34,7 +18,7 @@ def test_eni_config_takes_every_zone_from_the_network(pulumi_mocks, dev_raw):
     rec = pulumi_mocks(dev_raw)
 
     def program():
-        net = _build(dev_raw)[1]["cn-beijing"]
+        net = build(dev_raw)[1]["cn-beijing"]
         return net.pod_vswitch_ids, net.pod_security_group_id
 
     pod_vsw, sg = settle(program)
@@ -57,7 +41,7 @@ def test_eni_config_takes_every_zone_from_the_network(pulumi_mocks, dev_raw):
 def test_one_terway_per_region_and_calico_once(pulumi_mocks, prod_raw):
     rec = pulumi_mocks(prod_raw, stack="prod")
     p = load(prod_raw)
-    settle(lambda: [r.id for r in _build(prod_raw)[2].resources.values()])
+    settle(lambda: [r.id for r in build(prod_raw)[2].resources.values()])
 
     names = sorted(a.name for a in rec.of_type(DS))
     assert names == ["cni-daemonset-kube-system-kube-proxy-cloud"] + [
