@@ -59,6 +59,9 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
+    "model_lease": ("hybrid/model/lease.py", ["tests/test_lease_cost.py::test_lease_fields_are_validated",
+                                              "tests/test_lease_cost.py::test_lease_end_forms",
+                                              "tests/test_mutation_model_lease.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
