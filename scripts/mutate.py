@@ -63,6 +63,9 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                               "tests/test_lease_cost.py::test_lease_end_forms",
                                               "tests/test_mutation_model_lease.py"]),
     "model_join_token": ("hybrid/model/join_token.py", ["tests/test_mutation_model_join_token.py"]),
+    "model_registration": ("hybrid/model/registration.py", [
+        "tests/test_registered_cluster.py::test_config_checks_fleet_name_and_admin_agent_with_read_only_console",
+        "tests/test_mutation_model_registration.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
