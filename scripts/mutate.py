@@ -66,6 +66,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_registration": ("hybrid/model/registration.py", [
         "tests/test_registered_cluster.py::test_config_checks_fleet_name_and_admin_agent_with_read_only_console",
         "tests/test_mutation_model_registration.py"]),
+    "model_virtual_node": ("hybrid/model/virtual_node.py", ["tests/test_virtual_node.py::test_model_rules",
+                                                            "tests/test_virtual_node.py::test_idc_range_in_alibaba_service_block_is_flagged",
+                                                            "tests/test_mutation_model_virtual_node.py"]),
+    "model_bgp": ("hybrid/model/bgp.py", ["tests/test_calico.py::test_bad_bgp_config_names_the_field",
+                                          "tests/test_calico.py::test_dev_without_peers_keeps_the_mesh",
+                                          "tests/test_mutation_model_bgp.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
