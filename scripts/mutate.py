@@ -72,6 +72,13 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_bgp": ("hybrid/model/bgp.py", ["tests/test_calico.py::test_bad_bgp_config_names_the_field",
                                           "tests/test_calico.py::test_dev_without_peers_keeps_the_mesh",
                                           "tests/test_mutation_model_bgp.py"]),
+    "model_gpu_driver": ("hybrid/model/gpu_driver.py", ["tests/test_gpu_driver.py", "-k", "not cli_exit",
+                                                        "tests/test_mutation_model_gpu_driver.py"]),
+    "model_leased_line": ("hybrid/model/leased_line.py", [
+        "tests/test_leased_line.py::test_prod_gives_every_region_a_path",
+        "tests/test_transit.py::test_a_region_without_a_path_to_the_vbr_names_the_field",
+        "tests/test_transit.py::test_idc_announcements_fit_the_vbr_route_limit",
+        "tests/test_mutation_model_leased_line.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -136,6 +143,18 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.model.join_token.x_bucket_name__mutmut_4":
         "`rstrip(\"XX-XX\")` for `rstrip(\"-\")`: the name is lower-case throughout (environment a fixed lower-case "
         "word, a region id, a DNS-label cluster name), so there is never an X to strip",
+    "hybrid.model.gpu_driver.x_check_driver__mutmut_27":
+        "the key looked up for a type without a family: neither \"\" nor \"XXXX\" is a family of the driver table, so "
+        "both find no branches",
+    **{f"hybrid.model.gpu_driver.x_kubelet_may_set__mutmut_{n}":
+       "`split(\"/\")[0]` / `split(\"/\", 2)[0]` for `split(\"/\", 1)[0]`: the first piece is the same whatever the "
+       "split limit" for n in (9, 12)},
+    "hybrid.model.gpu_driver.x_kubelet_may_set__mutmut_10":
+        "`rsplit` for `split` of the prefix: differs only for a key with two or more '/', and every key that reaches it "
+        "is a LabelKey (hybrid/model/base.py _label_key allows one '/' at most)",
+    "hybrid.model.gpu_driver.x_kubelet_may_set__mutmut_16":
+        "the namespace of a key without prefix: \"\" or \"XXXX\", neither is nor ends in kubernetes.io, k8s.io or a "
+        "kubelet namespace, so both allow the key",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
