@@ -79,6 +79,9 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "tests/test_transit.py::test_a_region_without_a_path_to_the_vbr_names_the_field",
         "tests/test_transit.py::test_idc_announcements_fit_the_vbr_route_limit",
         "tests/test_mutation_model_leased_line.py"]),
+    "model_elastic": ("hybrid/model/elastic.py", ["tests/test_elastic_model.py::test_bad_pool_names_field_and_fix",
+                                                  "tests/test_elastic_model.py::test_prod_has_one_elastic_pool_and_dev_none",
+                                                  "tests/test_mutation_model_elastic.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -155,6 +158,11 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.model.gpu_driver.x_kubelet_may_set__mutmut_16":
         "the namespace of a key without prefix: \"\" or \"XXXX\", neither is nor ends in kubernetes.io, k8s.io or a "
         "kubelet namespace, so both allow the key",
+    **{f"hybrid.model.elastic.x_bucket_name__mutmut_{n}":
+       "the cut to 63 characters and the strip of a trailing '-' never act: the name is at most 60 characters "
+       "(\"hybrid-staging-\", a cluster name of at most 32, \"-node-scripts\"; "
+       "tests/test_mutation_model_elastic.py) and ends in \"scripts\", so `[:64]`, `rstrip(None)`, `rstrip(\"XX-XX\")` "
+       "and `lstrip(\"-\")` (it starts with \"hybrid-\") give the same name" for n in (1, 2, 3, 4)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

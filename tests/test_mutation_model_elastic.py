@@ -157,3 +157,20 @@ def test_a_driver_branch_one_type_lacks_is_refused(prod_raw):
     _pool(prod_raw)["driver"]["branch"] = "580"
     assert _issues(prod_raw) == [(f"{PATH}.driver", "driver branch 580 is not offered for family gn7i (Alibaba lists 470, 535, 550).",
                                   "set branch to one of 470, 535, 550.")]
+
+
+def test_the_rate_limit_is_the_smallest_bandwidth_of_mixed_types(prod_raw):
+    # gn6i: c24g1.6xlarge 7.5 Gbit/s, c4g1.xlarge 4 Gbit/s, one T4 each (Alibaba's gn6i table, instance_types.py)
+    _pool(prod_raw).update(instanceTypes=["ecs.gn6i-c24g1.6xlarge", "ecs.gn6i-c4g1.xlarge"], gpuModelSeries="T4",
+                           rateLimits={"egressMbit": 3000, "ingressMbit": 4001})
+    assert _issues(prod_raw) == [(f"{PATH}.rateLimits",
+                                  "ingressMbit = 4001 exceeds 4000 Mbit/s, the smallest bandwidth of the pool's instance types.",
+                                  "set ingressMbit between 1 and 4000.")]
+
+
+def test_every_type_is_checked_against_the_driver_table(prod_raw):
+    # eight A100 each: gn7e is in Alibaba's driver table, ebmgn7ex is not, so an install cannot be checked
+    _pool(prod_raw).update(instanceTypes=["ecs.gn7e-c16g1.32xlarge", "ecs.ebmgn7ex.32xlarge"], gpuModelSeries="A100")
+    ((path, msg, _),) = _issues(prod_raw)
+    assert path == f"{PATH}.driver"
+    assert msg == "Alibaba's driver table lists no driver branch for family ebmgn7ex, so an install cannot be checked."

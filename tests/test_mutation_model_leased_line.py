@@ -170,3 +170,55 @@ def test_a_region_on_anothers_transit_router_does_not_hide_the_next_regions_prob
     _tr(prod_raw, 2)["routeTableId"] = "vtb-other0"
     assert [path for path, _, _ in _issues(prod_raw)] == ["regions[0].leasedLine.transitRouter.transitRouterId",
                                                           "regions[2].leasedLine.transitRouter.routeTableId"]
+
+
+# --- an existing VPC's next hop and vSwitches ---------------------------------------------
+# Next-hop id forms (CreateRouteEntry NextHopId): tr-attach-... (pulumi-alicloud 4.0.0
+# cen/get_child_instance_route_entry_to_attachments.py), ri-... (cloudfirewall/firewall_vpc_firewall.py),
+# vpn-... (vpn/route_entry.py).
+
+HZ = "regions[1].leasedLine.existingVpc"
+
+
+@pytest.mark.parametrize("kind,hop", [("RouterInterface", "vpn-abc123"), ("RouterInterface", "ri-abc-123"),
+                                      ("VpnGateway", "ri-abc123"), ("Attachment", "tr-abc123")])
+def test_a_next_hop_id_of_another_kind_is_refused(prod_raw, kind, hop):
+    prod_raw["regions"][1]["leasedLine"]["existingVpc"]["nextHop"] = {"type": kind, "id": hop}
+    ((path, msg, fix),) = _issues(prod_raw)
+    assert path == f"{HZ}.nextHop"
+    assert msg.startswith(f"next hop id {hop} is not the id of a {kind} next hop (")
+    assert fix == f"give the id of the {kind} the routes point at, or the type of {hop}."
+
+
+@pytest.mark.parametrize("kind,hop", [("RouterInterface", "ri-abc123"), ("VpnGateway", "vpn-abc123")])
+def test_a_next_hop_id_of_its_kind_is_accepted(prod_raw, kind, hop):
+    prod_raw["regions"][1]["leasedLine"]["existingVpc"]["nextHop"] = {"type": kind, "id": hop}
+    nh = load(prod_raw).regions[1].leased_line.existing_vpc.next_hop
+    assert (nh.type, nh.id) == (kind, hop)
+
+
+def test_a_zone_and_role_given_twice_is_refused(prod_raw):
+    vsws = prod_raw["regions"][1]["leasedLine"]["existingVpc"]["vswitches"]
+    vsws.append({**vsws[0], "id": "vsw-bp1other0"})
+    assert _issues(prod_raw) == [(HZ, "vSwitch for zone cn-hangzhou-h role nodes is given twice.", "list each zone/role once.")]
+
+
+def test_a_transit_router_without_a_route_table_is_refused(prod_raw):
+    del _tr(prod_raw, 2)["routeTableId"]
+    ((path, msg, fix),) = _issues(prod_raw)
+    assert path == ZJK
+    assert msg.startswith("routeTableId is missing: a VPC attachment learns and forwards no route until")
+    assert fix == "set routeTableId to the transit router's route table that carries the leased line's routes (vtb-...)."
+
+
+@pytest.mark.parametrize("both", [True, False])
+def test_exactly_one_form_of_path(prod_raw, both):
+    ll = prod_raw["regions"][0]["leasedLine"]
+    if both:
+        ll["existingVpc"] = prod_raw["regions"][1]["leasedLine"]["existingVpc"]
+    else:
+        del ll["transitRouter"]
+    assert _issues(prod_raw) == [("regions[0].leasedLine",
+                                  "a region's leased-line path needs exactly one of transitRouter or existingVpc.",
+                                  "give transitRouter {cenId, transitRouterId, routeTableId} to attach a new VPC, or "
+                                  "existingVpc {vpcId, routeTableId, nextHop} to adopt one.")]
