@@ -78,17 +78,15 @@ def test_a_blank_data_disk_without_snapshot(prod_raw):
 
 def test_a_fixed_pool_refusal_is_reported_on_the_elastic_pool(prod_raw):
     _pool(prod_raw)["preload"][0]["target"] = "/mnt/elsewhere"
-    ((path, msg, fix),) = _issues(prod_raw)
-    assert path == PATH
-    assert msg.startswith("preload.0.target: ") or msg.startswith("preload: ")
-    assert "/mnt/elsewhere" in msg and fix
+    assert _issues(prod_raw) == [(PATH, "preload: preload[0].target '/mnt/elsewhere' is outside the data disk mount /data.",
+                                  "put the target under /data/, e.g. /data/datasets/imagenet-1k.")]
 
 
-def test_equal_disk_sizes_are_refused_on_the_elastic_pool(prod_raw):
+def test_equal_disk_sizes_are_refused_naming_the_field_as_the_stack_spells_it(prod_raw):
     # the node finds its data disk by size: it must differ from the system disk
     _pool(prod_raw)["systemDisk"] = {"category": "cloud_essd", "size": 2048}
-    ((path, msg, _),) = _issues(prod_raw)
-    assert path == PATH and msg.startswith("data_disk: ")
+    assert _issues(prod_raw) == [(PATH, "dataDisk: size 2048 GiB equals systemDisk.size, so the node could not tell the "
+                                        "data disk apart.", "give the data disk a different size than the system disk.")]
 
 
 # --- the refusals of the pool's own fields ---------------------------------------------------
