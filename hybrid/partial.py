@@ -130,7 +130,11 @@ def _is_model(tp: Any) -> bool:
 class _Builder:
     def __init__(self, rec: Recorder, error_locs: Iterable[tuple[Any, ...]]):
         self.rec = rec
-        self.touched = {tuple(loc[:i]) for loc in error_locs for i in range(len(loc) + 1)}
+        locs = [tuple(loc) for loc in error_locs]
+        self.touched = {loc[:i] for loc in locs for i in range(len(loc) + 1)}
+        # Values refused as a whole: besides their own checks, a field validator of the object that
+        # holds them can refuse a list, a dict or an object whose parts all validated.
+        self.refused = set(locs)
         self.errors: list[dict[str, Any]] = []
 
     def value(self, tp: Any, raw: Any, loc: tuple[Any, ...]) -> Any:
@@ -144,6 +148,8 @@ class _Builder:
             if raw is None and len(args) < len(typing.get_args(tp)):
                 return None
             return self.value(args[0], raw, loc) if len(args) == 1 else INVALID
+        if origin in (list, dict) and loc and loc in self.refused:
+            return INVALID
         if origin is list and isinstance(raw, list):
             (item,) = typing.get_args(tp)
             return [self.value(item, x, (*loc, i)) for i, x in enumerate(raw)]
@@ -176,7 +182,7 @@ class _Builder:
         self.errors += refused
         # An object its own checks refuse is not a value to judge others by (a range with min above
         # max would make every check that reads it report a second, derived problem).
-        return INVALID if refused else built
+        return INVALID if refused or (loc and loc in self.refused) else built
 
 
 def build(cls: type[BaseModel], raw: Any, rec: Recorder, error_locs: Iterable[tuple[Any, ...]]) -> tuple[Any, list[dict[str, Any]]]:

@@ -59,6 +59,29 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
+    "model_lease": ("hybrid/model/lease.py", ["tests/test_lease_cost.py::test_lease_fields_are_validated",
+                                              "tests/test_lease_cost.py::test_lease_end_forms",
+                                              "tests/test_mutation_model_lease.py"]),
+    "model_join_token": ("hybrid/model/join_token.py", ["tests/test_mutation_model_join_token.py"]),
+    "model_registration": ("hybrid/model/registration.py", [
+        "tests/test_registered_cluster.py::test_config_checks_fleet_name_and_admin_agent_with_read_only_console",
+        "tests/test_mutation_model_registration.py"]),
+    "model_virtual_node": ("hybrid/model/virtual_node.py", ["tests/test_virtual_node.py::test_model_rules",
+                                                            "tests/test_virtual_node.py::test_idc_range_in_alibaba_service_block_is_flagged",
+                                                            "tests/test_mutation_model_virtual_node.py"]),
+    "model_bgp": ("hybrid/model/bgp.py", ["tests/test_calico.py::test_bad_bgp_config_names_the_field",
+                                          "tests/test_calico.py::test_dev_without_peers_keeps_the_mesh",
+                                          "tests/test_mutation_model_bgp.py"]),
+    "model_gpu_driver": ("hybrid/model/gpu_driver.py", ["tests/test_gpu_driver.py", "-k", "not cli_exit",
+                                                        "tests/test_mutation_model_gpu_driver.py"]),
+    "model_leased_line": ("hybrid/model/leased_line.py", [
+        "tests/test_leased_line.py::test_prod_gives_every_region_a_path",
+        "tests/test_transit.py::test_a_region_without_a_path_to_the_vbr_names_the_field",
+        "tests/test_transit.py::test_idc_announcements_fit_the_vbr_route_limit",
+        "tests/test_mutation_model_leased_line.py"]),
+    "model_elastic": ("hybrid/model/elastic.py", ["tests/test_elastic_model.py::test_bad_pool_names_field_and_fix",
+                                                  "tests/test_elastic_model.py::test_prod_has_one_elastic_pool_and_dev_none",
+                                                  "tests/test_mutation_model_elastic.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -120,6 +143,26 @@ EQUIVALENT: dict[str, str] = {
         "since a 0 bound returned earlier)",
     "hybrid.calico_selector.x_evaluate__mutmut_88":
         "message of an AssertionError for a node kind `parse` never builds",
+    "hybrid.model.join_token.x_bucket_name__mutmut_4":
+        "`rstrip(\"XX-XX\")` for `rstrip(\"-\")`: the name is lower-case throughout (environment a fixed lower-case "
+        "word, a region id, a DNS-label cluster name), so there is never an X to strip",
+    "hybrid.model.gpu_driver.x_check_driver__mutmut_27":
+        "the key looked up for a type without a family: neither \"\" nor \"XXXX\" is a family of the driver table, so "
+        "both find no branches",
+    **{f"hybrid.model.gpu_driver.x_kubelet_may_set__mutmut_{n}":
+       "`split(\"/\")[0]` / `split(\"/\", 2)[0]` for `split(\"/\", 1)[0]`: the first piece is the same whatever the "
+       "split limit" for n in (9, 12)},
+    "hybrid.model.gpu_driver.x_kubelet_may_set__mutmut_10":
+        "`rsplit` for `split` of the prefix: differs only for a key with two or more '/', and every key that reaches it "
+        "is a LabelKey (hybrid/model/base.py _label_key allows one '/' at most)",
+    "hybrid.model.gpu_driver.x_kubelet_may_set__mutmut_16":
+        "the namespace of a key without prefix: \"\" or \"XXXX\", neither is nor ends in kubernetes.io, k8s.io or a "
+        "kubelet namespace, so both allow the key",
+    **{f"hybrid.model.elastic.x_bucket_name__mutmut_{n}":
+       "the cut to 63 characters and the strip of a trailing '-' never act: the name is at most 60 characters "
+       "(\"hybrid-staging-\", a cluster name of at most 32, \"-node-scripts\"; "
+       "tests/test_mutation_model_elastic.py) and ends in \"scripts\", so `[:64]`, `rstrip(None)`, `rstrip(\"XX-XX\")` "
+       "and `lstrip(\"-\")` (it starts with \"hybrid-\") give the same name" for n in (1, 2, 3, 4)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Optional
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 
-from hybrid.errors import FieldError
+from hybrid.errors import FieldError, format_loc
 from hybrid.instance_types import KNOWN, did_you_mean, is_gpu_type
 from hybrid.model.base import ImageId, LabelKey, LabelValue, Model, Name
 from hybrid.model.gpu import DataDisk, GpuPool, Preload, RateLimits, SystemDisk, Taint, ZoneList
@@ -174,7 +175,8 @@ class ElasticPool(Model):
         except ValidationError as err:
             e = err.errors()[0]
             ctx_err = (e.get("ctx") or {}).get("error")
-            field = ".".join(str(x) for x in e["loc"])
+            # the path as the stack spells it (camelCase keys, [i] for list items), as every refusal names it
+            field = format_loc([to_camel(x) if isinstance(x, str) else x for x in e["loc"]])
             if isinstance(ctx_err, FieldError):
                 raise FieldError(f"{field}: {str(ctx_err).split(' Fix: ')[0]}", ctx_err.fix) from None
             raise FieldError(f"{field}: {e['msg']}.", "see docs/config.md for the field.") from None
