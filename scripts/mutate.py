@@ -200,6 +200,49 @@ def _copy_tree(work: Path, rev: str | None) -> None:
             shutil.copy2(src, dst)
 
 
+def _undecorate(path: Path) -> None:
+    """In the copy, apply each function's decorators after its definition instead of above it.
+
+    mutmut leaves every decorated function unmutated (it copies the function for its trampoline,
+    and a decorator runs at definition time), except one whose only decorator is ``@classmethod``
+    or ``@staticmethod``. The model's validators (``@field_validator``, ``@model_validator``), its
+    properties and its cross-checks are all decorated: the code that refuses a bad config would not
+    be measured at all. ``@d1 @d2 def f`` is ``f = d1(d2(f))`` right after the definition; every
+    decorator of these packages returns a wrapper or registers the function, and none reads where
+    it was written, so the copy's module gets that form: the same objects in the same order, each
+    built over the function mutmut trampolines. A last (innermost) ``@classmethod`` or
+    ``@staticmethod`` stays on the definition, the one form mutmut mutates with its decorator.
+    """
+    import libcst as cst  # mutmut's own parser, installed with it
+
+    keep = ("classmethod", "staticmethod")
+
+    def split(body: list) -> list:
+        out: list = []
+        for stmt in body:
+            if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                stmt = stmt.with_changes(body=stmt.body.with_changes(body=split(list(stmt.body.body))))
+            decorators = list(getattr(stmt, "decorators", ()))
+            if not isinstance(stmt, cst.FunctionDef) or not decorators:
+                out.append(stmt)
+                continue
+            last = decorators[-1].decorator
+            inner = [decorators.pop()] if isinstance(last, cst.Name) and last.value in keep else []
+            if not decorators:
+                out.append(stmt)
+                continue
+            value: cst.BaseExpression = stmt.name
+            for d in reversed(decorators):
+                value = cst.Call(d.decorator, [cst.Arg(value)])
+            leading = [line for d in decorators for line in d.leading_lines]
+            out.append(stmt.with_changes(decorators=inner, leading_lines=[*stmt.leading_lines, *leading]))
+            out.append(cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(stmt.name)], value)]))
+        return out
+
+    module = cst.parse_module(path.read_text())
+    path.write_text(module.with_changes(body=split(list(module.body))).code)
+
+
 def run_target(name: str, max_children: int, rev: str | None = None,
                tests: list[str] | None = None) -> dict[str, str]:
     """Run mutmut over one target; return mutant name -> status."""
@@ -219,6 +262,7 @@ def run_target(name: str, max_children: int, rev: str | None = None,
                 f.write_text(re.sub(r"max_examples=(\d+)", lambda m: f"max_examples={min(int(m.group(1)), cap)}",
                                     f.read_text()))
         extra = ["--hypothesis-seed=0"]
+    _undecorate(work / module)
     with open(work / "pyproject.toml", "a") as f:
         f.write(f"""
 [tool.mutmut]

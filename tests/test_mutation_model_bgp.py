@@ -73,7 +73,7 @@ def test_distinct_peer_names_are_accepted(prod_raw):
 
 # --- peer address and selector ---------------------------------------------------
 
-@pytest.mark.parametrize("ip", ["10.2.0.300", "fd00::1", "10.2.0", "rr-a.idc.local", ""])
+@pytest.mark.parametrize("ip", ["10.2.0.300", "fd00::1", "10.2.0", "010.2.0.1", "rr-a.idc.local", ""])
 def test_a_peer_ip_that_is_not_ipv4_is_refused(prod_raw, ip):
     _bgp(prod_raw)["peers"][0]["peerIp"] = ip
     assert _issues(prod_raw) == [(f"{BGP}.peers[0].peerIp", f"{ip!r} is not an IPv4 address.",

@@ -17,7 +17,7 @@ from hybrid.model.base import Model, Name, PlainText
 
 
 def _ipv4(value: str) -> str:
-    if not netaddr.valid_ipv4(value, flags=netaddr.INET_PTON):
+    if not netaddr.valid_ipv4(value):  # inet_pton form: netaddr >= 1.0 refuses "10.2" and "010.2.0.1"
         raise FieldError(f"{value!r} is not an IPv4 address.", "give the peer's address, e.g. 10.2.0.1.")
     return value
 

@@ -93,8 +93,9 @@ def _url(value: str) -> str:
 
 
 def is_ipv4(host: str) -> bool:
-    """``host`` is a dotted-quad IPv4 address; INET_PTON refuses inet_aton's short and octal forms."""
-    return bool(netaddr.valid_ipv4(host, flags=netaddr.INET_PTON))
+    """``host`` is a dotted-quad IPv4 address: netaddr >= 1.0 parses in the inet_pton form by default and
+    refuses inet_aton's short and octal forms ("10.2", "010.2.0.1")."""
+    return bool(netaddr.valid_ipv4(host))
 
 
 class RegistryMirror(Model):
