@@ -57,6 +57,13 @@ def test_webster_tells_apart_priorities_a_float_cannot():
     # less than half a float step at 2**50 (0.125): in floats they would tie and the seat would go
     # to the cluster with fewer seats.
     assert webster(9, [17 * k + 1, k], [99, 99]) == [9, 0]
+    # 39a - 41b = 1: the quotas of 40 seats are 20.5 + e and 19.5 - e (e = 1 / (2 (a + b)), about
+    # 2.4e-16), which round to 21 and 19; the deciding priorities a/41 and b/39 (about 2**44.5) differ
+    # by 1/1599, below half a float step there (2**-9), so in floats they would tie and the tie rule
+    # would give 20 : 20. a stays below 2**50 while a * 81 is past the bound, as in a real 40-seat run.
+    a, b = 1050501758252417, 999257770044982
+    assert 39 * a - 41 * b == 1 and a < 2**50
+    assert webster(40, [a, b], [99, 99]) == [21, 19]
     # 2**53 + 1 has no float of its own (it rounds to 2**53): the larger weight still wins the seat.
     assert webster(1, [2**53, 2**53 + 1], [9, 9]) == [0, 1]
 
