@@ -119,7 +119,31 @@ EQUIVALENT: dict[str, str] = {
         "`n <= best` for `n < best`: when n equals best, setting best to n changes nothing (and n is not 0 there, "
         "since a 0 bound returned earlier)",
     "hybrid.calico_selector.x_evaluate__mutmut_88":
-        "message of an AssertionError for a node kind `parse` never builds",
+        "message of an AssertionError for a node kind `parse` never builds",    "hybrid.safeload.x_decode__mutmut_40":
+        "`decode(\"UTF-8\")` for `\"utf-8\"`: Python's codec lookup ignores case, both name the same codec",
+    "hybrid.safeload.x__scalar__mutmut_55":
+        "`value[:41]` in the quoted hint, which is only built for values of at most 40 characters: the same text",
+    "hybrid.safeload.x_loads_yaml__mutmut_52":
+        "`shown[:41]` for `[:40]`: what a non-string key shows is an int of at most 18 digits (longer ones are "
+        "refused first), a float's repr (at most 24 characters), True/False/None, or a collection's type name",
+    **{f"hybrid.safeload.x__size__mutmut_{n}":
+       "the early stop of `_size` past MAX_NODES: a collection's size counts its values, each of which `loads_yaml` "
+       "already counted (with the collection's end event besides) and refused past MAX_NODES, so the count never "
+       "gets there" for n in (7, 8)},
+    "hybrid.safeload.x_loads_yaml__mutmut_16":
+        "the initial `result`: every YAML document has a root node (an empty one is a null scalar event), so result "
+        "is set before it is returned, and a stream without a document returns None before reading it",
+    **{f"hybrid.safeload.x_loads_yaml__mutmut_{n}":
+       "the placeholder a new collection puts in the path: a list's is replaced by the item's index before any "
+       "event inside it reads the path, a mapping's by its key, and a pending key's location is the path without it"
+       for n in (268, 269, 270, 271, 272)},
+    **{f"hybrid.safeload.x_loads_yaml__mutmut_{n}":
+       "`add`'s `is_key_candidate` (False only for collections) and event for a collection: only the key branch "
+       "reads them, and there a collection already fails the `isinstance(value, str)` test; a collection's end "
+       "event never reaches that branch at all (one opened where a key was expected is refused at its start)"
+       for n in (184, 278, 279, 282, 283)},
+    **{f"hybrid.safeload.x__json_depth__mutmut_{n}":
+       "`None` for `False` in the JSON string scanner's flags: only their truth value is read" for n in (3, 5, 13)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

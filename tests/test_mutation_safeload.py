@@ -15,6 +15,7 @@ import errno
 import json
 import os
 import re
+import threading
 
 import pytest
 import yaml
@@ -163,6 +164,9 @@ def test_50000_values_load_and_one_more_is_refused():
     _, problem, where, fix = refusal(loads_yaml, _counted(50_001 - 32_013), "f")
     assert problem == "holds more than 50000 values" and where.startswith("f line ")
     assert "right file" in fix
+    # Two more: the last alias and what it expands to still fit, the end of its list does not.
+    path, problem, where, _ = refusal(loads_yaml, _counted(50_002 - 32_013), "f")
+    assert (path, problem, where) == ("<root>", "holds more than 50000 values", "f line 4")
     # Three more: the last alias event still fits, what it expands to does not.
     path, problem, where, fix = refusal(loads_yaml, _counted(50_003 - 32_013), "f")
     assert (path, problem, where) == ("b[31]", "aliases expand to more than 50000 values", "f line 4")
@@ -232,6 +236,31 @@ def test_files_load_and_refusals_name_the_file(tmp_path):
     assert refusal(load_json, latin)[2] == str(latin)
 
 
+def test_a_stream_past_the_limit_is_refused_without_waiting_for_its_end(tmp_path):
+    # A pipe that delivers one byte more than the limit and then stays open (a producer that never
+    # stops): the loader has what it needs to refuse and must not wait for the end of the stream.
+    fifo = tmp_path / "stream.yaml"
+    os.mkfifo(fifo)
+    release, closing = threading.Event(), threading.Event()
+
+    def producer():
+        with open(fifo, "wb") as out:
+            out.write(b"a" * 1_000_001)
+            out.flush()
+            release.wait(3)  # bounded: a loader that waits for the end is released after 3 s
+            closing.set()
+
+    thread = threading.Thread(target=producer)
+    thread.start()
+    try:
+        problem = refusal(load_yaml, fifo)[1]
+        assert not closing.is_set(), "the loader waited for the end of the stream"
+    finally:
+        release.set()
+        thread.join()
+    assert problem == "is above the 1000000-byte limit"
+
+
 def test_an_unreadable_file_names_the_os_reason(tmp_path):
     missing = tmp_path / "nope.yaml"
     for load in (load_yaml, load_json):
@@ -280,7 +309,7 @@ def test_json_loads(text, expected):
 @pytest.mark.parametrize("text", [
     '["x", ' + "[" * 64 + "]" * 64 + "]",            # a string closes: what follows counts again
     '["a\\\\b", ' + "[" * 64 + "]" * 64 + "]",        # an escaped backslash ends its escape
-    "[[[]], " + "[" * 64 + "]" * 64 + "]",            # closing brackets step back one level each
+    "[[[[]], " + "[" * 63 + "]" * 63 + "]]",          # closing brackets step back one level each
     "XXXXX" + "[" * 65 + "]" * 65,                    # letters are no brackets (depth is read first)
 ])
 def test_json_65_deep_is_refused_wherever_it_starts(text):
