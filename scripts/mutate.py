@@ -142,6 +142,28 @@ EQUIVALENT: dict[str, str] = {
        "reads them, and there a collection already fails the `isinstance(value, str)` test; a collection's end "
        "event never reaches that branch at all (one opened where a key was expected is refused at its start)"
        for n in (184, 278, 279, 282, 283)},
+    "hybrid.placement.x_tie_ranks__mutmut_3":
+        "the first part of every rank without a tie key is \"XXXX\" instead of \"\": the same for every name, so the "
+        "names still decide",
+    "hybrid.placement.x_webster__mutmut_6":
+        "`seats < 0` for `seats <= 0`: with 0 seats the loop (`while left and heap`) never runs, all zeros either way",
+    **{f"hybrid.placement.x_webster__mutmut_{n}":
+       "the default of `max(weights)`: there is at least one weight here (no clusters returned before)"
+       for n in (19, 21, 22)},
+    **{f"hybrid.placement.x_webster__mutmut_{n}":
+       "where the heap switches to exact fractions, moved earlier or later by at most a factor 3: float priorities "
+       "w / (2s + 1) order exactly while top * (2 * seats + 1) < 2**52 (two distinct such fractions differ relatively "
+       "by more than 1 / (top * (2 * seats + 1)), more than two correct roundings can close), and the bound 2**50 "
+       "keeps a factor 4; tests/test_mutation_placement.py holds the switch where floats do fail"
+       for n in (25, 27, 28, 29)},
+    **{f"hybrid.placement.x_webster__mutmut_{n}":
+       "exact fractions where floats would do: Fraction-to-float comparisons are exact in Python, and below the "
+       "bound the floats order as the fractions do, so the same seats (only slower)" for n in (39, 62)},
+    "hybrid.placement.x__fill_in_order__mutmut_4":
+        "`seats < 0` for `seats <= 0`: with 0 seats left, each further cluster takes min(0, cap) = 0",
+    "hybrid.placement.x_place__mutmut_65":
+        "`replicas < total_kept` for `<=`: at equality the scale-in branch cuts 0 and the scale-out branch divides 0, "
+        "both return what is kept with 0 unplaced",
     **{f"hybrid.safeload.x__json_depth__mutmut_{n}":
        "`None` for `False` in the JSON string scanner's flags: only their truth value is read" for n in (3, 5, 13)},
 }

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import threading
+import time
 
 import pytest
 import yaml
@@ -243,11 +244,24 @@ def test_a_stream_past_the_limit_is_refused_without_waiting_for_its_end(tmp_path
     os.mkfifo(fifo)
     release, closing = threading.Event(), threading.Event()
 
-    def producer():
-        with open(fifo, "wb") as out:
-            out.write(b"a" * 1_000_001)
-            out.flush()
-            release.wait(3)  # bounded: a loader that waits for the end is released after 3 s
+    def producer():  # bounded on every path: waits at most 3 s for a reader and 3 s for the release
+        deadline = time.monotonic() + 3
+        while True:
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as e:  # ENXIO: no reader has opened the pipe yet
+                if e.errno != errno.ENXIO or time.monotonic() > deadline:
+                    return
+                time.sleep(0.01)
+        os.set_blocking(fd, True)
+        with open(fd, "wb") as out:
+            try:
+                out.write(b"a" * 1_000_001)
+                out.flush()
+            except BrokenPipeError:  # the reader stopped early and closed
+                return
+            release.wait(3)  # a loader that waits for the end of the stream is released after 3 s
             closing.set()
 
     thread = threading.Thread(target=producer)
