@@ -199,7 +199,7 @@ def test_byte_order_marks_are_refused(data):
     ("ab".encode("utf-16-le"), "contains a NUL byte at offset 1", "UTF-16 files contain NUL bytes"),
     ("name: café\n".encode("latin-1"), "is not UTF-8 (byte 0xe9 at offset 9)", "as UTF-8"),
     (b"a" * 1_000_001, "is above the 1000000-byte limit", "a few KB"),
-])
+], ids=["nul", "utf-16-without-bom", "latin-1", "1000001-bytes"])
 def test_bytes_that_are_not_utf8_text(data, problem, fix):
     got = refusal(decode, data, "f")
     assert got[:3] == ("<root>", problem, "f")
@@ -293,7 +293,7 @@ def test_an_unreadable_file_names_the_os_reason(tmp_path):
     ('{"a": }', "f line 1 column 7", "is not JSON: Expecting value", "JSON syntax"),  # '}' is the 7th character
     ("[" * 65 + "]" * 65, "f", "nests deeper than 64 levels", "flatten"),
     ('"' + "é" * 500_000 + '"', "f", "is above the 1000000-byte limit", "input files are small"),
-])
+], ids=["duplicate-key", "19-digits", "float-overflow", "nan", "syntax", "65-deep", "1000002-bytes"])
 def test_json_refusals(text, where, problem, fix):
     path, got_problem, got_where, got_fix = refusal(loads_json, text, "f")
     assert (path, got_where) == ("<root>", where)
@@ -313,7 +313,7 @@ def test_json_long_numbers_are_quoted_by_their_first_40_characters():
     ('["' + "[" * 70 + '"]', ["[" * 70]),            # brackets in a string are text
     ('["\\"' + "[" * 70 + '"]', ['"' + "[" * 70]),    # ... also after an escaped quote
     ("[" + ", ".join(["[]"] * 100) + "]", [[]] * 100),  # siblings do not add up
-])
+], ids=["numbers", "1000000-bytes", "64-deep", "brackets-in-string", "after-escaped-quote", "siblings"])
 def test_json_loads(text, expected):
     assert json.loads(text) == loads_json(text, "f")  # the stdlib's reading of the same text
     if expected is not None:
@@ -325,7 +325,7 @@ def test_json_loads(text, expected):
     '["a\\\\b", ' + "[" * 64 + "]" * 64 + "]",        # an escaped backslash ends its escape
     "[[[[]], " + "[" * 63 + "]" * 63 + "]]",          # closing brackets step back one level each
     "XXXXX" + "[" * 65 + "]" * 65,                    # letters are no brackets (depth is read first)
-])
+], ids=["after-a-string", "after-an-escape", "after-closes", "after-letters"])
 def test_json_65_deep_is_refused_wherever_it_starts(text):
     assert refusal(loads_json, text, "f")[1] == "nests deeper than 64 levels"
 
