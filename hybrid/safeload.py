@@ -59,8 +59,9 @@ class LoadError(ConfigError):
 
 def decode(data: bytes, where: str) -> str:
     """UTF-8 text of ``data``, or LoadError naming the first bad byte."""
+    # No byte count in the message: callers read at most MAX_BYTES + 1 bytes, so len(data) is not the file's size.
     if len(data) > MAX_BYTES:
-        raise LoadError(where, f"is {len(data)} bytes, above the {MAX_BYTES}-byte limit", "config files are a few KB; check that this is the right file.")
+        raise LoadError(where, f"is above the {MAX_BYTES}-byte limit", "config files are a few KB; check that this is the right file.")
     for bom in _BOMS:
         if data.startswith(bom):
             raise LoadError(where, "starts with a byte-order mark (UTF-16/UTF-32 or UTF-8 with BOM)", "save the file as UTF-8 without BOM.")

@@ -163,6 +163,53 @@ EQUIVALENT: dict[str, str] = {
        "(\"hybrid-staging-\", a cluster name of at most 32, \"-node-scripts\"; "
        "tests/test_mutation_model_elastic.py) and ends in \"scripts\", so `[:64]`, `rstrip(None)`, `rstrip(\"XX-XX\")` "
        "and `lstrip(\"-\")` (it starts with \"hybrid-\") give the same name" for n in (1, 2, 3, 4)},
+    "hybrid.safeload.x_decode__mutmut_40":
+        "`decode(\"UTF-8\")` for `\"utf-8\"`: Python's codec lookup ignores case, both name the same codec",
+    "hybrid.safeload.x__scalar__mutmut_55":
+        "`value[:41]` in the quoted hint, which is only built for values of at most 40 characters: the same text",
+    "hybrid.safeload.x_loads_yaml__mutmut_52":
+        "`shown[:41]` for `[:40]`: what a non-string key shows is an int of at most 18 digits (longer ones are "
+        "refused first), a float's repr (at most 24 characters), True/False/None, or a collection's type name",
+    **{f"hybrid.safeload.x__size__mutmut_{n}":
+       "the early stop of `_size` past MAX_NODES: a collection's size counts its values, each of which `loads_yaml` "
+       "already counted (with the collection's end event besides) and refused past MAX_NODES, so the count never "
+       "gets there" for n in (7, 8)},
+    "hybrid.safeload.x_loads_yaml__mutmut_16":
+        "the initial `result`: every YAML document has a root node (an empty one is a null scalar event), so result "
+        "is set before it is returned, and a stream without a document returns None before reading it",
+    **{f"hybrid.safeload.x_loads_yaml__mutmut_{n}":
+       "the placeholder a new collection puts in the path: a list's is replaced by the item's index before any "
+       "event inside it reads the path, a mapping's by its key, and a pending key's location is the path without it"
+       for n in (268, 269, 270, 271, 272)},
+    **{f"hybrid.safeload.x_loads_yaml__mutmut_{n}":
+       "`add`'s `is_key_candidate` (False only for collections) and event for a collection: only the key branch "
+       "reads them, and there a collection already fails the `isinstance(value, str)` test; a collection's end "
+       "event never reaches that branch at all (one opened where a key was expected is refused at its start)"
+       for n in (184, 278, 279, 282, 283)},
+    "hybrid.placement.x_tie_ranks__mutmut_3":
+        "the first part of every rank without a tie key is \"XXXX\" instead of \"\": the same for every name, so the "
+        "names still decide",
+    "hybrid.placement.x_webster__mutmut_6":
+        "`seats < 0` for `seats <= 0`: with 0 seats the loop (`while left and heap`) never runs, all zeros either way",
+    **{f"hybrid.placement.x_webster__mutmut_{n}":
+       "the default of `max(weights)`: there is at least one weight here (no clusters returned before)"
+       for n in (19, 21, 22)},
+    **{f"hybrid.placement.x_webster__mutmut_{n}":
+       "where the heap switches to exact fractions, moved earlier or later by at most a factor 3: float priorities "
+       "w / (2s + 1) order exactly while top * (2 * seats + 1) < 2**52 (two distinct such fractions differ relatively "
+       "by more than 1 / (top * (2 * seats + 1)), more than two correct roundings can close), and the bound 2**50 "
+       "keeps a factor 4; tests/test_mutation_placement.py holds the switch where floats do fail"
+       for n in (25, 27, 28, 29)},
+    **{f"hybrid.placement.x_webster__mutmut_{n}":
+       "exact fractions where floats would do: Fraction-to-float comparisons are exact in Python, and below the "
+       "bound the floats order as the fractions do, so the same seats (only slower)" for n in (39, 62)},
+    "hybrid.placement.x__fill_in_order__mutmut_4":
+        "`seats < 0` for `seats <= 0`: with 0 seats left, each further cluster takes min(0, cap) = 0",
+    "hybrid.placement.x_place__mutmut_65":
+        "`replicas < total_kept` for `<=`: at equality the scale-in branch cuts 0 and the scale-out branch divides 0, "
+        "both return what is kept with 0 unplaced",
+    **{f"hybrid.safeload.x__json_depth__mutmut_{n}":
+       "`None` for `False` in the JSON string scanner's flags: only their truth value is read" for n in (3, 5, 13)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
