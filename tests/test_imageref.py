@@ -71,6 +71,7 @@ def test_upstream_error_cases(ref):
     ("registry.k8s.io/kube-proxy:v1.30.4", "registry.k8s.io"),
     ("localhost/x", "localhost"),
     ("10.1.0.30:5000/mirror/kube-proxy:v1.30.4", "10.1.0.30:5000"),
+    ("mirror:5000/team/app:1", "mirror:5000"),  # a port alone makes it a registry (a ":" in the first component)
     ("nvcr.io/nvidia/k8s-device-plugin:v0.17.4", "nvcr.io"),
 ])
 def test_registry_a_pull_goes_to(ref, registry):
