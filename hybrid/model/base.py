@@ -74,13 +74,8 @@ def _label_key(value: str) -> str:
     return value
 
 
-def _label_value(value: str) -> str:
-    if value and not _LABEL_NAME_RE.fullmatch(value):
-        raise FieldError(f"{value[:80]!r} is not a Kubernetes label/taint value.",
-                         "use at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric (or empty).")
-    return value
-
-
+_label_value = whole_match(f"({_LABEL_NAME_RE.pattern})?", "a Kubernetes label/taint value",
+                           "use at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric (or empty).")
 LabelKey = Annotated[str, AfterValidator(_label_key)]
 LabelValue = Annotated[str, AfterValidator(_label_value)]
 
