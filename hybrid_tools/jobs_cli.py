@@ -315,12 +315,8 @@ def render_md(data: list[dict[str, Any]]) -> str:
     return "\n".join(tables.md(COLUMNS, [[cells(r)[c] for c in COLUMNS] for r in data])) + "\n"
 
 
-def plan_dir_of(args: argparse.Namespace) -> Path:
-    return Path(args.plan_dir) if args.plan_dir else Path("build/plan") / args.stack
-
-
 def _cmd(args: argparse.Namespace) -> int:
-    plan_dir = plan_dir_of(args)
+    plan_dir = Path(args.plan_dir) if args.plan_dir else Path("build/plan") / args.stack
     if not plan_dir.is_dir():
         config = f" --config {args.config}" if args.config else ""
         raise InputError(f"{plan_dir}: no such plan directory. Fix: run `hybrid-gpu plan --stack {args.stack}{config}` first.")
