@@ -21,7 +21,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.contracts import NodeRoleOutputs, RegionNetworkOutputs, RegisteredClusterOutputs
-from hybrid import elastic
+from hybrid import elastic, identity
 from hybrid.model import Platform
 
 
@@ -38,11 +38,6 @@ class ElasticPoolsArgs:
     # What else must exist first (the alibaba-addon-secret the autoscaler reads).
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
-
-
-# ECS may assume the role (RAM service-role trust for ecs.aliyuncs.com).
-ECS_TRUST_POLICY = {"Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow",
-                                   "Principal": {"Service": ["ecs.aliyuncs.com"]}}], "Version": "1"}
 
 
 class ElasticPools(pulumi.ComponentResource):
@@ -94,7 +89,7 @@ class ElasticPools(pulumi.ComponentResource):
         self.bucket_policy = alicloud.oss.BucketPolicy(
             f"{name}-scripts-policy",
             bucket=self.bucket.bucket,
-            policy=args.network.vpc_id.apply(lambda vpc: elastic.canonical(elastic.script_bucket_policy(self.bucket_name, [vpc]))),
+            policy=args.network.vpc_id.apply(lambda vpc: identity.policy_json(elastic.script_bucket_policy(self.bucket_name, [vpc]))),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket_acl]),
         )
         self.role = None
@@ -103,7 +98,7 @@ class ElasticPools(pulumi.ComponentResource):
             self.role = alicloud.ram.Role(
                 f"{name}-node-role",
                 role_name=f"hybrid-{env}-{region}-elastic-node"[:64],
-                assume_role_policy_document=elastic.canonical(ECS_TRUST_POLICY),
+                assume_role_policy_document=identity.policy_json(identity.ECS_TRUST_POLICY),
                 description=f"Elastic GPU nodes of {region} (hybrid {env}).",
                 tags=self._tags,
                 opts=child,
@@ -113,7 +108,7 @@ class ElasticPools(pulumi.ComponentResource):
         self.script_policy = alicloud.ram.Policy(
             f"{name}-script-read",
             policy_name=f"hybrid-{env}-elastic-node-script-read",
-            policy_document=elastic.canonical(elastic.script_read_policy(self.bucket_name)),
+            policy_document=identity.policy_json(elastic.script_read_policy(self.bucket_name)),
             description="Elastic GPU nodes read their node script object and nothing else in the bucket.",
             rotate_strategy="DeleteOldestNonDefaultVersionWhenLimitExceeded",
             tags=self._tags,
@@ -202,7 +197,7 @@ class ElasticPools(pulumi.ComponentResource):
         self.autoscaler_policy = alicloud.ram.Policy(
             f"{n}-autoscaler",
             policy_name=f"hybrid-{p.environment}-cluster-autoscaler",
-            policy_document=elastic.canonical(elastic.autoscaler_policy(p.registration.region_id)),
+            policy_document=identity.policy_json(elastic.autoscaler_policy(p.registration.region_id)),
             description="cluster-autoscaler of the registered cluster: Alibaba's documented actions, in the cluster's region.",
             rotate_strategy="DeleteOldestNonDefaultVersionWhenLimitExceeded",
             tags=self._tags,

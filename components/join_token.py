@@ -15,7 +15,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_alicloud as alicloud
 
-from hybrid import elastic
+from hybrid import identity
 from hybrid.model import join_token
 
 
@@ -54,7 +54,7 @@ class JoinTokenStore(pulumi.ComponentResource):
         self.policy = alicloud.ram.Policy(
             f"{name}-read",
             policy_name=f"hybrid-{args.environment}-{args.region_id}-join-token-read"[:128],
-            policy_document=elastic.canonical(read_policy(args.bucket)),
+            policy_document=identity.policy_json(read_policy(args.bucket)),
             description=f"GPU nodes of {args.region_id} read their join token object and nothing else in the bucket.",
             rotate_strategy="DeleteOldestNonDefaultVersionWhenLimitExceeded",
             tags=tags,

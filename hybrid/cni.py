@@ -448,10 +448,6 @@ KUBE_PROXY_CLOUD = "kube-proxy-cloud"
 KUBE_PROXY_DIR = "/var/lib/kube-proxy"
 
 
-def kube_proxy_image(cni: Cni, idc: Idc) -> str:
-    return cni.kube_proxy.reference(idc.kubernetes_version)
-
-
 def kube_proxy_cloud_config(cni: Cni) -> Obj:
     """The cloud nodes' KubeProxyConfiguration: a pod is local by its veth, not by clusterCIDR.
 
@@ -502,7 +498,7 @@ def kube_proxy_cloud_daemonset(cni: Cni, idc: Idc) -> Obj:
     labels = {"k8s-app": KUBE_PROXY_CLOUD}
     container = {
         "name": "kube-proxy",
-        "image": kube_proxy_image(cni, idc),
+        "image": cni.kube_proxy.reference(idc.kubernetes_version),
         "imagePullPolicy": "IfNotPresent",
         "command": ["/usr/local/bin/kube-proxy", f"--config={KUBE_PROXY_DIR}/config.conf", "--hostname-override=$(NODE_NAME)"],
         "env": [_field_env("NODE_NAME", "spec.nodeName")],

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Optional
 
+from hybrid import tables
 from hybrid.model import Platform
 from hybrid.model.gpu import GpuPool
 from hybrid.model.pricing import Pricing, disks_of
@@ -192,14 +193,8 @@ class CostReport:
                 for p in self.pools]
         total = ("total", "", "", str(sum(p.count for p in self.pools)), "", "",
                  f"{hourly(self.hour):,.4f}", f"{monthly(self.hour * h):,.2f}")
-        widths = [max(len(r[i]) for r in (head, *rows, total)) for i in range(len(head))]
-        right = {3, 5, 6, 7}
-
-        def line(r: tuple[str, ...]) -> str:
-            return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-
-        out = [f"cost of stack {stack!r}: {cur}, {h} hours a month; prices: {self.source}", "",
-               line(head), line(tuple("-" * w for w in widths)), *map(line, rows), line(tuple("-" * w for w in widths)), line(total)]
+        *body, last = tables.text(head, [*rows, total], right={3, 5, 6, 7}, rule=True)
+        out = [f"cost of stack {stack!r}: {cur}, {h} hours a month; prices: {self.source}", "", *body, body[1], last]
         if any(p.basis == BASIS_SPOT and p.count for p in self.pools):
             out += ["", "Spot pools are priced at their spotPriceLimit: the totals are an upper bound."]
         if self.elastic:

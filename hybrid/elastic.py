@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import gzip
 import io
-import json
 import tarfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -225,7 +224,3 @@ def snapshot_table(platform: "Platform") -> list[dict[str, Any]]:
         "mountPath": ref.pool.data_disk.mount_path,
         "preload": [p.name for p in ref.pool.preload],
     } for ref in elastic_pools(platform)]
-
-
-def canonical(doc: Any) -> str:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))

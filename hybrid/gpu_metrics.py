@@ -69,13 +69,9 @@ def _workload(expr: str) -> str:
     return f'label_replace({e}, "workload", "$1", "pod", "(.+)-[a-z0-9]{{6,10}}-[a-z0-9]{{5}}")'
 
 
-def _threshold(p: Platform) -> str:
-    return format(p.metrics.busy_threshold_percent, "g")
-
-
 def rules(p: Platform) -> Obj:
     """The Prometheus rules file (``promtool check rules`` accepts it; tests/test_usage_prometheus.py)."""
-    t = _threshold(p)
+    t = format(p.metrics.busy_threshold_percent, "g")
     out = []
     held = f'{UTIL}{{namespace!=""}}'
     for level, by in LEVELS.items():

@@ -35,7 +35,7 @@ from hybrid import unconfirmed
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.errors import ConfigIssue
 from hybrid.fleet import FEDERATED_HPA_API, POLICY_APIS, PRIORITY_CLASS_API, policy_api_version
-from hybrid.model.jobs import FailoverMember, GangScheduler, Job, Jobs, MetricSource, Service, Tenant
+from hybrid.model.jobs import GangScheduler, Job, Jobs, MetricSource, Service, Tenant
 from hybrid.placement_capacity import AggregateCapacity, CapacitySource, FixedCapacity, Node, NodeCapacity, normalise_request, parse_quantity
 from hybrid.placement_platform import ELASTIC_SUFFIX, TIER_CLOUD, TIER_ELASTIC, TIER_IDC, elastic_capacity, fleet_clusters
 
@@ -285,10 +285,6 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
                                   f"add {m.metric} to the source's metrics once its adapter rule exists, or use one of those.")
 
 
-def member_capacity(fm: FailoverMember) -> NodeCapacity:
-    return NodeCapacity(tuple(Node(dict(fm.node)) for _ in range(fm.gpu_nodes)))
-
-
 def _failover_checks(path: str, job: Job, j: Jobs, on_fleet: bool) -> Iterable[ConfigIssue]:
     fo = job.failover
     assert fo is not None
@@ -318,7 +314,7 @@ def _failover_checks(path: str, job: Job, j: Jobs, on_fleet: bool) -> Iterable[C
             yield ConfigIssue(at, f"the job's pods name scheduler {gs.scheduler_name}, and {name} runs "
                               + (f"{fm.gang_scheduler_name}" if fm.gang_scheduler_name else "no scheduler-plugins scheduler") + ": its pods would stay Pending.",
                               f"run scheduler-plugins' Coscheduling as {gs.scheduler_name} in {name} and set its gangSchedulerName, or fail over elsewhere.")
-        if member_capacity(fm).replicas_for(need) < job.replicas:
+        if NodeCapacity(tuple(Node(dict(fm.node)) for _ in range(fm.gpu_nodes))).replicas_for(need) < job.replicas:
             yield ConfigIssue(at, f"{job.replicas} pods do not fit whole on {name}'s {fm.gpu_nodes} GPU nodes (jobs.failoverMembers), even empty.",
                               "fail over to a member that can hold the whole job, or lower replicas.")
 

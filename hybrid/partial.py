@@ -123,10 +123,6 @@ def _partial_class(cls: type[BaseModel]) -> type[BaseModel]:
     return types.new_class(f"Partial{cls.__name__}", (cls,), {}, lambda ns: ns.update({"__getattribute__": _guard}))
 
 
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
-
-
 class _Builder:
     def __init__(self, rec: Recorder, error_locs: Iterable[tuple[Any, ...]]):
         self.rec = rec
@@ -141,7 +137,7 @@ class _Builder:
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
             return self.value(typing.get_args(tp)[0], raw, loc)
-        if _is_model(tp):
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
             return self.obj(tp, raw, loc)
         if origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]

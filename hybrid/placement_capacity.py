@@ -117,10 +117,6 @@ def parse_quantity(value: Quantity) -> Fraction:
     return result
 
 
-def _scale(resource: str) -> int:
-    return 1000 if resource == CPU else 1
-
-
 # Node lists repeat the same few quantity strings endlessly; converting each
 # distinct (resource, value) once keeps 100k nodes well under a second.
 _FLOOR: dict[tuple[str, Quantity], int] = {}
@@ -129,7 +125,7 @@ _CACHE_LIMIT = 1 << 16
 
 
 def _convert(resource: str, value: Quantity, round_up: bool) -> int:
-    exact = parse_quantity(value) * _scale(resource)
+    exact = parse_quantity(value) * (1000 if resource == CPU else 1)  # cpu in millicores
     result = math.ceil(exact) if round_up else math.floor(exact)
     cache = _CEIL if round_up else _FLOOR
     if len(cache) >= _CACHE_LIMIT:

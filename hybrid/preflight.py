@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional
 from urllib.parse import urlsplit
 
 from hybrid import imageref
+from hybrid.cloudinit import upstream_server
 from hybrid.model.node_access import Need, Path as ReachPath, is_ipv4, needs, resolve
 
 if TYPE_CHECKING:
@@ -53,10 +54,6 @@ def _repo_path(ref: imageref.Reference) -> str:
     if ref.registry == imageref.DEFAULT_DOMAIN and "/" not in path:
         path = "library/" + path
     return path
-
-
-def _upstream_url(registry: str) -> str:
-    return "https://registry-1.docker.io" if registry == imageref.DEFAULT_DOMAIN else f"https://{registry}"
 
 
 def _transport(url: str, group: str, need: str, fixes: dict[str, str], tls_verify: bool = True) -> list[dict[str, Any]]:
@@ -107,7 +104,7 @@ def checks(p: "Platform", region_id: str, mode: Mode = "node") -> list[dict[str,
             continue
         group = f"{n.kind}:{n.endpoint}"
         if n.kind == "registry":
-            contact = path.contacts[0] if path is not None and path.contacts else _upstream_url(n.endpoint)
+            contact = path.contacts[0] if path is not None and path.contacts else upstream_server(n.endpoint)
             mirrored = bool(path is not None and path.contacts)
             fx = _fixes(r, n, path, contact)
             out += _transport(contact, group, n.endpoint, fx)

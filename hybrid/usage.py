@@ -16,11 +16,14 @@ from Prometheus) and the stack's cost report (``hybrid.cost``). Definitions:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Optional
+
+from hybrid import tables
 
 RENEW_AT = 0.5
 RELEASE_BELOW = 0.1
@@ -168,23 +171,9 @@ def _money(x: Optional[Decimal]) -> str:
     return "-" if x is None else f"{float(x):,.2f}"
 
 
-def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
-    widths = [max(len(x[i]) for x in (head, *rows)) for i in range(len(head))]
-
-    def line(x: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(x, widths))).rstrip()
-
-    return [line(head), line(tuple("-" * w for w in widths)), *map(line, rows)]
-
-
-def _md(head: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
-    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---:" if i in right else "---" for i in range(len(head))) + "|"]
-    return out + ["| " + " | ".join(x) + " |" for x in rows]
-
-
 def render(rep: UsageReport, md: bool = False) -> str:
     cur = rep.currency
-    tab = _md if md else _table
+    tab = tables.md if md else functools.partial(tables.text, rule=True)
     head = ("pool", "owner", "GPUs", "GPU-h paid", "GPU-h reporting", "GPU-h busy", "idle", f"{cur} paid",
             f"{cur}/busy GPU-h", "kWh")
 

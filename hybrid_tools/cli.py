@@ -120,16 +120,14 @@ def _generated_doc(module_name: str):
 def _unconfirmed(args: argparse.Namespace) -> int:
     import json
 
-    from hybrid import unconfirmed
+    from hybrid import tables, unconfirmed
 
     rows = unconfirmed.table()
     if args.format == "json":
         print(json.dumps(rows, indent=2, sort_keys=True))
     elif args.format == "md":
-        cell = lambda text: text.replace("|", "\\|")  # noqa: E731 - one Markdown table cell
-        print("| key | value | used by | why unconfirmed | confirm by |\n|---|---|---|---|---|")
-        for row in rows:
-            print(f"| `{row['key']}` | {cell(row['value'])} | {row['usedBy']} | {cell(row['why'])} | {cell(row['confirmBy'])} |")
+        print("\n".join(tables.md(("key", "value", "used by", "why unconfirmed", "confirm by"),
+                                  [(f"`{r['key']}`", r["value"], r["usedBy"], r["why"], r["confirmBy"]) for r in rows])))
     else:
         for row in rows:
             print(f"{row['key']}: {row['value']}\n  used by {row['usedBy']}; {row['why']}\n  confirm: {row['confirmBy']}")

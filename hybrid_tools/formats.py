@@ -14,7 +14,7 @@ import contextlib
 import io
 import json
 import sys
-from typing import Callable, Collection
+from typing import Callable
 
 FORMATS = ("table", "json", "md")
 
@@ -46,18 +46,6 @@ def run(command: str, fmt: str, native: tuple[str, ...], func: Callable[[], int]
         fence = "````" if any(line.startswith("```") for line in lines) else "```"
         sys.stdout.write("\n".join([f"**hybrid-gpu {command}** (exit {code})", "", fence + "text", *lines, fence]) + "\n")
     return code
-
-
-def md_cell(text: str) -> str:
-    """``text`` as one Markdown table cell: a line break would end the row, a bare ``|`` the cell (GitHub
-    Flavored Markdown spec, "Tables (extension)": a pipe inside a cell is escaped as ``\\|``)."""
-    return " ".join(text.split()).replace("|", "\\|")
-
-
-def md_table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: Collection[int] = ()) -> list[str]:
-    """The lines of a Markdown table; columns in ``right`` (numbers) are right-aligned."""
-    out = ["| " + " | ".join(map(md_cell, head)) + " |", "|" + "|".join("---:" if i in right else "---" for i in range(len(head))) + "|"]
-    return out + ["| " + " | ".join(map(md_cell, row)) + " |" for row in rows]
 
 
 STACK_HELP = "stack name (stacks/Pulumi.<stack>.yaml); default dev"

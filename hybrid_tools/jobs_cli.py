@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from hybrid import unconfirmed
+from hybrid import tables, unconfirmed
 from hybrid.jobs import PODGROUP_LABEL, QUOTA_GPU
 from hybrid_tools.diff import bad_artifact, load_plan
 from hybrid_tools.errors import InputError
@@ -308,24 +308,15 @@ def cells(r: dict[str, Any]) -> dict[str, str]:
 
 
 def render_table(data: list[dict[str, Any]]) -> str:
-    table = [dict(zip(COLUMNS, COLUMNS))] + [cells(r) for r in data]
-    width = {c: max(len(t[c]) for t in table) for c in COLUMNS}
-    return "".join("  ".join(t[c].ljust(width[c]) for c in COLUMNS).rstrip() + "\n" for t in table)
+    return "".join(line + "\n" for line in tables.text(COLUMNS, [[cells(r)[c] for c in COLUMNS] for r in data]))
 
 
 def render_md(data: list[dict[str, Any]]) -> str:
-    esc = lambda text: text.replace("|", "\\|")  # noqa: E731 - one Markdown table cell
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(esc(cells(r)[c]) for c in COLUMNS) + " |" for r in data]
-    return "\n".join(lines) + "\n"
-
-
-def plan_dir_of(args: argparse.Namespace) -> Path:
-    return Path(args.plan_dir) if args.plan_dir else Path("build/plan") / args.stack
+    return "\n".join(tables.md(COLUMNS, [[cells(r)[c] for c in COLUMNS] for r in data])) + "\n"
 
 
 def _cmd(args: argparse.Namespace) -> int:
-    plan_dir = plan_dir_of(args)
+    plan_dir = Path(args.plan_dir) if args.plan_dir else Path("build/plan") / args.stack
     if not plan_dir.is_dir():
         config = f" --config {args.config}" if args.config else ""
         raise InputError(f"{plan_dir}: no such plan directory. Fix: run `hybrid-gpu plan --stack {args.stack}{config}` first.")

@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 import yaml
 
+from hybrid import tables
 from hybrid_tools.errors import InputError
 
 NS = "hybrid-gpu-platform"
@@ -137,13 +138,11 @@ def _usage(args: argparse.Namespace, pool: str) -> tuple[dict[str, Any], Optiona
 
 
 def _md(doc: dict[str, Any], diff: list[str]) -> str:
-    from hybrid_tools.formats import md_table
-
     state = "dry run, nothing written" if doc["dryRun"] else ("written; review and commit it" if doc["written"] else "nothing to change")
     out = [f"### lease {doc['action']} `{doc['pool']}` ({doc['region']}, owner {doc['owner'] or '-'})", ""]
     rows = [(f"`{field}`", str(doc[key]["old"]), str(doc[key]["new"])) for key, field in (("end", "lease.end"), ("count", "count"))
             if doc[key] is not None]
-    out += [*md_table(("field", "old", "new"), rows), ""] if rows else ["Nothing to change.", ""]
+    out += [*tables.md(("field", "old", "new"), rows), ""] if rows else ["Nothing to change.", ""]
     out.append(f"`{doc['file']}`: {state}.")
     u, rec = doc["usage"], doc["recommendation"]
     if u is not None:

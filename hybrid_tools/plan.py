@@ -88,10 +88,6 @@ def resources_doc(run: ProgramRun) -> list[dict[str, Any]]:
     return docs
 
 
-def outputs_doc(run: ProgramRun) -> dict[str, Any]:
-    return {name: (REDACTED if secret else redact(value)) for name, (value, secret) in run.outputs.items()}
-
-
 def region_of(doc: dict[str, Any]) -> str:
     prov = doc.get("provider") or ""
     if prov.startswith("alicloud-"):
@@ -151,7 +147,7 @@ def write_plan(stack: str, out_root: Path, platform: Platform, run: ProgramRun) 
     files: dict[str, str] = {}
     resources = resources_doc(run)
     files["resources.json"] = canonical_json(resources)
-    files["outputs.json"] = canonical_json(outputs_doc(run))
+    files["outputs.json"] = canonical_json({name: (REDACTED if secret else redact(value)) for name, (value, secret) in run.outputs.items()})
     files["unconfirmed.json"] = canonical_json(unconfirmed.table())
     for w in WRITERS:
         for rel, text in w(platform, run).items():

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from hybrid import safeload
+from hybrid import safeload, tables
 from hybrid.errors import ConfigError
 from hybrid_tools.errors import InputError
 from hybrid_tools.mockrun import RESOURCE_SIG, SIG_KEY, UNKNOWN, ProgramRun, canonical_json
@@ -243,11 +243,10 @@ class GateReport:
             lines.append("  no violations")
         else:
             rows = [(v.enforcement, v.severity, v.policy, short_urn(v.urn)) for v in self.violations]
-            widths = [max(len(r[i]) for r in rows + [("ENFORCEMENT", "SEVERITY", "POLICY", "RESOURCE")]) for i in range(4)]
-            lines.append(("  " + "  ".join(h.ljust(w) for h, w in zip(("ENFORCEMENT", "SEVERITY", "POLICY", "RESOURCE"), widths))).rstrip())
-            for row, v in zip(rows, self.violations):
-                lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-                lines.append(f"      {v.message}")
+            head, *body = tables.text(("ENFORCEMENT", "SEVERITY", "POLICY", "RESOURCE"), rows, indent="  ")
+            lines.append(head)
+            for row, v in zip(body, self.violations):
+                lines += [row, f"      {v.message}"]
         advisory = len(self.violations) - len(self.mandatory)
         verdict = "FAIL (mandatory violations block the deployment)" if self.exit_code else "PASS"
         lines.append(f"result: {len(self.mandatory)} mandatory, {advisory} advisory violation(s): {verdict}")

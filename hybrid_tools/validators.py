@@ -16,6 +16,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from hybrid import tables
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC_PATH = ROOT / "docs" / "validators.md"
 MODEL_DIR = ROOT / "hybrid" / "model"
@@ -364,10 +366,8 @@ def render() -> str:
     count = {lvl: sum(1 for f, _, _ in found if f.level == lvl) for lvl in ("error", "warning", "form")}
     lines += [f"{len(found)} validators: {count['error']} errors, {count['warning']} warnings, "
               f"{count['form']} that only read a value's form (level `form`).", "",
-              "| validator | level | rule | source | where |", "|---|---|---|---|---|"]
-    for f, what, source in found:
-        cell = lambda s: s.replace("|", "\\|")  # noqa: E731
-        lines.append(f"| `{f.id}` | {f.level} | {cell(what)} | {cell(source)} | `{f.where.split(':')[0]}` |")
+              *tables.md(("validator", "level", "rule", "source", "where"),
+                         [(f"`{f.id}`", f.level, what, source, f"`{f.where.split(':')[0]}`") for f, what, source in found])]
     return "\n".join(lines) + "\n"
 
 

@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
+from hybrid import tables
 from hybrid.cloudinit import LABEL_HOST
 from hybrid.gpu_nodes import ExpectedNode, expected_nodes
 from hybrid.model import load
@@ -255,12 +256,10 @@ def render_json(o: Outcome, stack: str) -> str:
 
 
 def render_md(o: Outcome, stack: str) -> str:
-    from hybrid_tools.formats import md_table
-
     out = [f"### wait-gpus: stack `{stack}`", "", f"**{'✅' if o.serving else '⏱️'} {o.summary}** (exit {o.code})", ""]
     if o.error:
         out += [f"> {o.error}", ""]
-    out += md_table(("node", "state", "pool", "Ready", f"{GPU} allocatable", "expected", "detail"),
+    out += tables.md(("node", "state", "pool", "Ready", f"{GPU} allocatable", "expected", "detail"),
                     [(f"`{s.name}`", s.status, s.pool, s.ready or "-", "-" if s.gpus_allocatable is None else str(s.gpus_allocatable),
                       str(s.gpus_expected), s.detail) for s in o.states], right={4, 5})
     return "\n".join(out) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Callable
 
 import netaddr
 from pydantic import AfterValidator, ConfigDict, Field
@@ -31,6 +31,17 @@ class Model(Recording):
 
 
 # --- strings that end up in scripts, unit files, labels and API fields -------
+
+def whole_match(pattern: str, what: str, fix: str) -> Callable[[str], str]:
+    """A check that a value matches ``pattern`` whole, else "'<value>' is not <what>." with ``fix``."""
+    regex = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not regex.fullmatch(value):
+            raise FieldError(f"{value[:80]!r} is not {what}.", fix)
+        return value
+    return check
+
 
 def _control_chars(value: str) -> list[str]:
     """Control, format and line/paragraph-separator characters (newline, NUL, ESC, U+202E, U+2028...)."""
@@ -63,13 +74,8 @@ def _label_key(value: str) -> str:
     return value
 
 
-def _label_value(value: str) -> str:
-    if value and not _LABEL_NAME_RE.fullmatch(value):
-        raise FieldError(f"{value[:80]!r} is not a Kubernetes label/taint value.",
-                         "use at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric (or empty).")
-    return value
-
-
+_label_value = whole_match(f"({_LABEL_NAME_RE.pattern})?", "a Kubernetes label/taint value",
+                           "use at most 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric (or empty).")
 LabelKey = Annotated[str, AfterValidator(_label_key)]
 LabelValue = Annotated[str, AfterValidator(_label_value)]
 
@@ -90,27 +96,13 @@ AbsPath = Annotated[str, AfterValidator(_abs_path)]
 
 # ECS image ids: ids such as m-bp1g7004ksh0oeuc**** and public image names such as
 # ubuntu_22_04_x64_20G_alibase_20240926.vhd (ECS DescribeImages ImageId examples).
-_IMAGE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-
-
-def _image_id(value: str) -> str:
-    if not _IMAGE_ID_RE.fullmatch(value):
-        raise FieldError(f"{value[:80]!r} is not an ECS image id.", "use an id such as m-bp1abc... or ubuntu_22_04_x64_20G_alibase_20240926.vhd.")
-    return value
-
-
+_image_id = whole_match(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", "an ECS image id",
+                        "use an id such as m-bp1abc... or ubuntu_22_04_x64_20G_alibase_20240926.vhd.")
 ImageId = Annotated[str, AfterValidator(_image_id)]
 
 # A resource id of the vendor (KMS key id, ...): letters, digits and - _ : / . only.
-_VENDOR_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:/.-]{0,254}")
-
-
-def _vendor_id(value: str) -> str:
-    if not _VENDOR_ID_RE.fullmatch(value):
-        raise FieldError(f"{value[:80]!r} is not a resource id.", "use the id as the console shows it (letters, digits, - _ : / .).")
-    return value
-
-
+_vendor_id = whole_match(r"[A-Za-z0-9][A-Za-z0-9_:/.-]{0,254}", "a resource id",
+                         "use the id as the console shows it (letters, digits, - _ : / .).")
 VendorId = Annotated[str, AfterValidator(_vendor_id)]
 
 
@@ -192,16 +184,12 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 # multicast or reserved.
 RoutableCidr = Annotated[str, AfterValidator(_cidr), AfterValidator(_routable_cidr)]
 
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+(-[0-9]+)?")
+_region_form = whole_match(r"[a-z]{2}(-[a-z]+)+(-[0-9]+)?", "an Alibaba Cloud region id",
+                           "use an id such as cn-beijing, cn-hangzhou or ap-southeast-1.")
 
 
 def _region_id(value: str) -> str:
-    if not _REGION_RE.fullmatch(value):
-        raise FieldError(
-            f"{value[:80]!r} is not an Alibaba Cloud region id.",
-            "use an id such as cn-beijing, cn-hangzhou or ap-southeast-1.",
-        )
-    if not regions.known_region(value):
+    if not regions.known_region(_region_form(value)):
         near = regions.closest(value)
         raise FieldError(f"{value!r} is not an Alibaba Cloud region.",
                          (f"did you mean {' or '.join(near)}? " if near else "") + "regions known: hybrid/regions.py.")
@@ -210,18 +198,8 @@ def _region_id(value: str) -> str:
 
 RegionId = Annotated[str, AfterValidator(_region_id)]
 
-_ZONE_RE = re.compile(r"[a-z]{2}(-[a-z]+)+(-[0-9]+)?-?[a-z]")
-
-
-def _zone_id(value: str) -> str:
-    if not _ZONE_RE.fullmatch(value):
-        raise FieldError(
-            f"{value[:80]!r} is not an Alibaba Cloud zone id.",
-            "use an id such as cn-beijing-g or ap-southeast-1a.",
-        )
-    return value
-
-
+_zone_id = whole_match(r"[a-z]{2}(-[a-z]+)+(-[0-9]+)?-?[a-z]", "an Alibaba Cloud zone id",
+                       "use an id such as cn-beijing-g or ap-southeast-1a.")
 ZoneId = Annotated[str, AfterValidator(_zone_id)]
 
 
@@ -233,34 +211,16 @@ def zone_in_region(zone: str, region: str) -> bool:
     return bool(re.fullmatch(r"-?[a-z]", rest))
 
 
-_DNS_LABEL_RE = re.compile(r"[a-z]([-a-z0-9]{0,30}[a-z0-9])?")
-
-
-def _dns_label(value: str) -> str:
-    if not _DNS_LABEL_RE.fullmatch(value):
-        raise FieldError(
-            f"{value[:80]!r} is not a short DNS label.",
-            "use 1-32 lower-case letters, digits and '-', starting with a letter.",
-        )
-    return value
-
-
+_dns_label = whole_match(r"[a-z]([-a-z0-9]{0,30}[a-z0-9])?", "a short DNS label",
+                         "use 1-32 lower-case letters, digits and '-', starting with a letter.")
 Name = Annotated[str, AfterValidator(_dns_label)]
 
 
 # Member-cluster names as Karmada accepts them: a DNS-1123 label of at most 48 characters.
 # source: karmada-io/karmada pkg/apis/cluster/validation/validation.go (clusterNameMaxLength = 48,
 # ValidateClusterName -> IsDNS1123Label)
-_CLUSTER_NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]{0,46}[a-z0-9])?")
-
-
-def _cluster_name(value: str) -> str:
-    if not _CLUSTER_NAME_RE.fullmatch(value):
-        raise FieldError(f"{value[:80]!r} is not a cluster name.",
-                         "use 1-48 lower-case letters, digits and '-', starting and ending with a letter or digit (Karmada's rule).")
-    return value
-
-
+_cluster_name = whole_match(r"[a-z0-9]([-a-z0-9]{0,46}[a-z0-9])?", "a cluster name",
+                            "use 1-48 lower-case letters, digits and '-', starting and ending with a letter or digit (Karmada's rule).")
 ClusterName = Annotated[str, AfterValidator(_cluster_name)]
 
 

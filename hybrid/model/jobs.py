@@ -7,13 +7,12 @@ Fleet) are in :func:`hybrid.jobs.check`, run by the model's cross checks. See do
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, Field, model_validator
 
 from hybrid.errors import FieldError
-from hybrid.model.base import ClusterName, Model, Name, PlainText
+from hybrid.model.base import ClusterName, Model, Name, PlainText, whole_match
 from hybrid.model.placement import Quantity, Resources
 
 # source: kubernetes API reference, PriorityClass name is a DNS-1123 subdomain; kept to a label
@@ -24,31 +23,16 @@ ClassName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 MetricName = Annotated[str, Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]{0,127}$")]
 # An image pinned by digest: a gang's pods must run the same bits on every node, and a tag can move
 # between two pods' pulls.
-_IMAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:-]{0,200}@sha256:[0-9a-f]{64}")
-
-
-def _image(value: str) -> str:
-    if not _IMAGE_RE.fullmatch(value):
-        raise FieldError(f"{value[:80]!r} is not an image reference pinned by digest.",
-                         "append the digest the registry reports, e.g. repo/name:tag@sha256:<64 hex>.")
-    return value
-
-
+_image = whole_match(r"[A-Za-z0-9][A-Za-z0-9._/:-]{0,200}@sha256:[0-9a-f]{64}", "an image reference pinned by digest",
+                     "append the digest the registry reports, e.g. repo/name:tag@sha256:<64 hex>.")
 Image = Annotated[str, AfterValidator(_image)]
 
 # Five-field cron as Kubernetes CronJob (and so CronFederatedHPA) reads it
 # (source: karmada-io/karmada@v1.18.2 CronFederatedHPA rules[].schedule "follows
 # https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#schedule-syntax").
 _CRON_FIELD = r"(\*|[0-9]{1,2}(-[0-9]{1,2})?)(/[0-9]{1,2})?(,(\*|[0-9]{1,2}(-[0-9]{1,2})?)(/[0-9]{1,2})?)*"
-_CRON_RE = re.compile(rf"^{_CRON_FIELD}( {_CRON_FIELD}){{4}}$")
-
-
-def _cron(value: str) -> str:
-    if not _CRON_RE.fullmatch(value):
-        raise FieldError(f"{value!r} is not a five-field cron schedule.", "write minute hour day-of-month month day-of-week, e.g. \"0 8 * * 1-5\".")
-    return value
-
-
+_cron = whole_match(rf"{_CRON_FIELD}( {_CRON_FIELD}){{4}}", "a five-field cron schedule",
+                    "write minute hour day-of-month month day-of-week, e.g. \"0 8 * * 1-5\".")
 Cron = Annotated[str, AfterValidator(_cron)]
 
 

@@ -276,10 +276,6 @@ def _pools(r: "Region") -> list[Any]:
     return list(r.gpu_pools) + list(r.elastic_pools)
 
 
-def _device_plugin_repo(p: "Platform", region_id: str) -> str:
-    return p.gpu.device_plugin.image.replace("{region}", region_id)
-
-
 def images(p: "Platform", region_id: str) -> list[tuple[str, str, str]]:
     """(image, who, source) of every image a GPU node of the region pulls."""
     t = p.cni.terway
@@ -290,7 +286,7 @@ def images(p: "Platform", region_id: str) -> list[tuple[str, str, str]]:
     out.append((p.cni.kube_proxy.reference(p.idc.kubernetes_version), "kube-proxy-cloud DaemonSet (the cloud nodes' kube-proxy)",
                 "hybrid/cni.py kube_proxy_cloud_daemonset: kubeadm's kube-proxy is kept off cloud nodes, this one runs there"))
     if p.gpu.provider == "device-plugin":
-        out.append((f"{_device_plugin_repo(p, region_id)}:{p.gpu.device_plugin.version}", "NVIDIA device plugin DaemonSet",
+        out.append((f"{p.gpu.device_plugin.image.replace('{region}', region_id)}:{p.gpu.device_plugin.version}", "NVIDIA device plugin DaemonSet",
                     "NVIDIA/k8s-device-plugin@v0.17.4 deployments/static/nvidia-device-plugin.yml; hybrid/device_plugin.py"))
     if p.metrics.enabled:
         out.append((p.metrics.exporter.reference(region_id), "dcgm-exporter DaemonSet (GPU metrics)",
