@@ -59,6 +59,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
+    "policy_lease": ("policy/rules/lease.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_lease.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -120,6 +121,9 @@ EQUIVALENT: dict[str, str] = {
         "since a 0 bound returned earlier)",
     "hybrid.calico_selector.x_evaluate__mutmut_88":
         "message of an AssertionError for a node kind `parse` never builds",
+    **{f"policy.rules.lease.x_check_gpu_owner__mutmut_{n}":
+       "letter case of the message's second clause (the reason) only: the sentence still starts with its fix "
+       "(lease.owner), ends with a period and says the same; not behaviour, kept out of the score" for n in (27, 28)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
@@ -157,6 +161,63 @@ def _copy_tree(work: Path, rev: str | None) -> None:
             shutil.copy2(src, dst)
 
 
+def _alias_policy_rules(work: Path) -> None:
+    """Let the copy's tests import the policy rules under the name mutmut gives their file.
+
+    The pack runs with cwd policy/ and imports its rules as the top-level package ``rules``
+    (policy/__main__.py), so the tests do too (sys.path gets policy/). mutmut names a mutant after
+    its file's path (``policy.rules.lease.x_...``) and both records which tests reach a function
+    and switches a mutant on by ``function.__module__``: under ``rules.lease`` no test would be
+    seen to reach any mutant, and none would be switched on. In the copy only, ``rules`` is made
+    the package ``policy.rules`` (policy/ has no __init__.py: a namespace package, found in
+    mutmut's mutants/ directory) before any test imports it; the suite itself is unchanged.
+    """
+    with open(work / "tests" / "conftest.py", "a") as f:
+        f.write("""
+
+# Added by scripts/mutate.py in the mutation copy only (see _alias_policy_rules there).
+import sys as _sys  # noqa: E402
+import policy.rules as _policy_rules  # noqa: E402
+
+_sys.modules["rules"] = _policy_rules
+for _area in ("common", "compute", "identity", "kubernetes", "lease", "network"):
+    _sys.modules["rules." + _area] = getattr(_policy_rules, _area)
+""")
+
+
+def _undecorate_policies(path: Path) -> None:
+    """In the copy, register each policy check after its definition instead of by decorator.
+
+    mutmut leaves every decorated function unmutated (a decorator runs at definition time), and
+    each check of the policy pack is declared with ``@resource_policy(...)`` / ``@stack_policy(...)``:
+    the checks, the code that judges resources, would not be measured at all. ``@d(...)`` over
+    ``def f`` is ``f = d(...)(f)`` right after it (the decorators return the function unchanged
+    and register it), so the copy's module gets that form: the same policies, in the same order,
+    each now calling the module-level function mutmut trampolines.
+    """
+    import libcst as cst  # mutmut's own parser, installed with it
+
+    class Undecorate(cst.CSTTransformer):
+        def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+            body: list = []
+            for stmt in updated.body:
+                decorators = getattr(stmt, "decorators", ())
+                if (isinstance(stmt, cst.FunctionDef) and len(decorators) == 1
+                        and isinstance(decorators[0].decorator, cst.Call)
+                        and isinstance(decorators[0].decorator.func, cst.Name)
+                        and decorators[0].decorator.func.value in ("resource_policy", "stack_policy")):
+                    register = decorators[0].decorator
+                    body.append(stmt.with_changes(decorators=[], leading_lines=[*decorators[0].leading_lines,
+                                                                                *stmt.leading_lines]))
+                    body.append(cst.SimpleStatementLine([cst.Assign(
+                        [cst.AssignTarget(stmt.name)], cst.Call(register, [cst.Arg(stmt.name)]))]))
+                else:
+                    body.append(stmt)
+            return updated.with_changes(body=body)
+
+    path.write_text(cst.parse_module(path.read_text()).visit(Undecorate()).code)
+
+
 def run_target(name: str, max_children: int, rev: str | None = None,
                tests: list[str] | None = None) -> dict[str, str]:
     """Run mutmut over one target; return mutant name -> status."""
@@ -176,10 +237,15 @@ def run_target(name: str, max_children: int, rev: str | None = None,
                 f.write_text(re.sub(r"max_examples=(\d+)", lambda m: f"max_examples={min(int(m.group(1)), cap)}",
                                     f.read_text()))
         extra = ["--hypothesis-seed=0"]
+    sources = ["hybrid", "components", "hybrid_tools"]
+    if module.startswith("policy/"):
+        sources.append("policy")
+        _alias_policy_rules(work)
+        _undecorate_policies(work / module)
     with open(work / "pyproject.toml", "a") as f:
         f.write(f"""
 [tool.mutmut]
-source_paths = ["hybrid", "components", "hybrid_tools"]
+source_paths = {json.dumps(sources)}
 only_mutate = [{json.dumps(module)}]
 also_copy = ["stacks", "policy", "Pulumi.yaml", "__main__.py", "docs", "scripts"]
 pytest_add_cli_args_test_selection = {json.dumps(tests)}
