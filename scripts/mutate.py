@@ -60,6 +60,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "policy_lease": ("policy/rules/lease.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_lease.py"]),
+    "policy_kubernetes": ("policy/rules/kubernetes.py", ["tests/test_policy_rules.py",
+                                                         "tests/test_mutation_policy_kubernetes.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -124,6 +126,34 @@ EQUIVALENT: dict[str, str] = {
     **{f"policy.rules.lease.x_check_gpu_owner__mutmut_{n}":
        "letter case of the message's second clause (the reason) only: the sentence still starts with its fix "
        "(lease.owner), ends with a period and says the same; not behaviour, kept out of the score" for n in (27, 28)},
+    **{f"policy.rules.kubernetes.{m}":
+       "`default=None` for an absent list: `items()` (policy/rules/common.py) reads None as the empty list, so the "
+       "loop sees nothing either way"
+       for m in ("x_is_cni_daemonset__mutmut_20", "x_is_cni_daemonset__mutmut_23",
+                 "x_check_cni_off_virtual_kubelet__mutmut_90", "x_check_cni_off_virtual_kubelet__mutmut_93",
+                 "x__host_root_only_in_init__mutmut_13", "x__host_root_only_in_init__mutmut_16",
+                 "x__host_root_only_in_init__mutmut_28", "x__host_root_only_in_init__mutmut_31",
+                 "x_check_host_paths__mutmut_24", "x_check_host_paths__mutmut_27",
+                 "x_check_privileged_waived__mutmut_20", "x_check_privileged_waived__mutmut_23")},
+    **{f"policy.rules.kubernetes.x_check_cni_off_virtual_kubelet__mutmut_{n}":
+       "`default=None` for an absent nodeSelector: read only through `isinstance(selector, dict) and key in selector`, "
+       "false for None and for {} alike" for n in (37, 40)},
+    **{f"policy.rules.kubernetes.x_check_cni_off_virtual_kubelet__mutmut_{n}":
+       "`default=None` for absent nodeSelectorTerms: read only through `if not terms`, true for None and [] alike "
+       "(the same fix is reported)" for n in (56, 62)},
+    "policy.rules.kubernetes.x_check_cni_off_virtual_kubelet__mutmut_85":
+        "`ok = None` for `False`: only its truth value is read (`if not ok`)",
+    **{f"policy.rules.kubernetes.x__host_root_waived__mutmut_{n}":
+       "`default=None` for absent annotations: None is no Mapping and returns [], as iterating {} does" for n in (5, 9)},
+    **{f"policy.rules.kubernetes.x_check_privileged_waived__mutmut_{n}":
+       "`default=None` for absent annotations: plain(None) is None, which the merge skips (`isinstance(p, dict)`) "
+       "as it reads nothing from {}" for n in (54, 58, 69, 75)},
+    "policy.rules.kubernetes.x_check_cni_off_virtual_kubelet__mutmut_81":
+        "letter case of the message's second clause (the reason) only (`cni pod`): the fix, the DaemonSet's name and "
+        "the sentence form are unchanged; not behaviour, kept out of the score",
+    "policy.rules.kubernetes.x_check_host_paths__mutmut_108":
+        "letter case of the message's second clause (the reason) only: the fix (remove hostPath <path> (volume "
+        "<name>) or add it to allowedHostPaths) and the sentence form are unchanged; not behaviour, kept out of the score",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
