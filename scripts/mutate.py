@@ -62,6 +62,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "policy_lease": ("policy/rules/lease.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_lease.py"]),
     "policy_kubernetes": ("policy/rules/kubernetes.py", ["tests/test_policy_rules.py",
                                                          "tests/test_mutation_policy_kubernetes.py"]),
+    "policy_identity": ("policy/rules/identity.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_identity.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -154,6 +155,40 @@ EQUIVALENT: dict[str, str] = {
     "policy.rules.kubernetes.x_check_host_paths__mutmut_108":
         "letter case of the message's second clause (the reason) only: the fix (remove hostPath <path> (volume "
         "<name>) or add it to allowedHostPaths) and the sentence form are unchanged; not behaviour, kept out of the score",
+    **{f"policy.rules.identity.{m}":
+       "letter case of the message's last clause (the reason) only: the fix, the resource's name and the sentence "
+       "form are unchanged; not behaviour, kept out of the score"
+       for m in ("x_check_terway_credentials__mutmut_112", "x_check_terway_credentials__mutmut_113",
+                 "x_check_ram_policy_wildcards__mutmut_70",
+                 "x_check_roles_on_gpu_pools_only__mutmut_12", "x_check_roles_on_gpu_pools_only__mutmut_13",
+                 "x_check_roles_on_gpu_pools_only__mutmut_31", "x_check_roles_on_gpu_pools_only__mutmut_32",
+                 "x_check_cluster_role_secret_wildcards__mutmut_67", "x_check_cluster_role_secret_wildcards__mutmut_68",
+                 "x_check_secret_wildcards__mutmut_91", "x_check_secret_wildcards__mutmut_92")},
+    **{f"policy.rules.identity.x_check_terway_credentials__mutmut_{n}":
+       "`default=None` for absent volumes: `items()` (policy/rules/common.py) reads None as the empty list"
+       for n in (41, 44)},
+    "policy.rules.identity.x__ak_findings__mutmut_1":
+        "`not value and value == REDACTED` for `or`: the only value it lets through is REDACTED itself, \"[secret]\" "
+        "(hybrid/redaction.py): 8 characters, under the 16 a key-named value needs, and no LTAI id, so no finding either way",
+    **{f"policy.rules.identity.x_check{m}__mutmut_1":
+       "default of `resource_type`, which the registration always passes (`pass_type=True` in resource_policy)"
+       for m in ("_access_keys_in_secrets", "_secret_wildcards")},
+    **{f"policy.rules.identity.x_check_access_keys_in_secrets__mutmut_{n}":
+       "`inner = \"\"` for None: only read by `isinstance(inner, Mapping)`, false for both" for n in (25, 31)},
+    "policy.rules.identity.x_check_access_keys_in_secrets__mutmut_26":
+        "`isinstance(v, str) or ...` for `and`: ConfigMap data values are always strings (core/v1 ConfigMap "
+        "data: map[string]string), so both read v.strip() on the same strings",
+    **{f"policy.rules.identity.x_check_access_keys_in_secrets__mutmut_{n}":
+       "default of an env entry's name: core/v1 EnvVar requires a name, and \"\", \"None\" and \"XXXX\" all fail "
+       "the AccessKey name pattern alike" for n in (96, 98, 101)},
+    **{f"policy.rules.identity.x__parent_chain__mutmut_{n}":
+       "`getattr` without its default: every PolicyResource has a `parent` attribute (None at the root), so the "
+       "default is never used" for n in (7, 20)},
+    "policy.rules.identity.x__parent_chain__mutmut_13":
+        "the cycle guard records None instead of the urn: Pulumi registers a parent before its children, so a parent "
+        "chain has no cycle to stop",
+    **{f"policy.rules.identity.x_check_secret_wildcards__mutmut_{n}":
+       "the config handed to the ClusterRole check: check_cluster_role_secret_wildcards never reads it" for n in (4, 6)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
