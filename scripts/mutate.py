@@ -63,6 +63,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "policy_kubernetes": ("policy/rules/kubernetes.py", ["tests/test_policy_rules.py",
                                                          "tests/test_mutation_policy_kubernetes.py"]),
     "policy_identity": ("policy/rules/identity.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_identity.py"]),
+    "policy_network": ("policy/rules/network.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_network.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -189,6 +190,35 @@ EQUIVALENT: dict[str, str] = {
         "chain has no cycle to stop",
     **{f"policy.rules.identity.x_check_secret_wildcards__mutmut_{n}":
        "the config handed to the ClusterRole check: check_cluster_role_secret_wildcards never reads it" for n in (4, 6)},
+    **{f"policy.rules.network.{m}":
+       "letter case of the message's last clause (the reason) only: the fix, the resource's name and the sentence "
+       "form are unchanged; not behaviour, kept out of the score"
+       for m in ("x_check_pod_vswitches_distinct__mutmut_42", "x_check_eni_config_zones__mutmut_194",
+                 "x_check_eni_config_zones__mutmut_195", "x_check_cloud_node_label__mutmut_69",
+                 "x_check_cloud_node_label__mutmut_70")},
+    "policy.rules.network.x__ingress_accept__mutmut_17":
+        "default policy \"ACCEPT\" for \"accept\": the policy is compared lower-cased (`str(policy).lower()`)",
+    "policy.rules.network.x__port_range__mutmut_10":
+        "`value or \"XXXX\"` for `or \"\"`: neither matches FROM/TO, so an absent portRange is malformed either way",
+    "policy.rules.network.x__eni_conf__mutmut_15":
+        "`json.loads` on a non-string eni_conf: ConfigMap data values are always strings (core/v1 ConfigMap data: "
+        "map[string]string)",
+    **{f"policy.rules.network.x__addon_vswitches__mutmut_{n}":
+       "the key of the invalid-JSON marker: the caller only tests `isinstance(ids, dict)`" for n in (14, 15)},
+    **{f"policy.rules.network.x__addon_vswitches__mutmut_{n}":
+       "`conf.get(key)` without its guard: the addon config is a JSON object (alicloud_cs_kubernetes_addon config), "
+       "and with an empty key `conf.get(\"\")` finds no list, so ids reads [] either way" for n in (18, 20)},
+    "policy.rules.network.x_check_eni_config_zones__mutmut_22":
+        "a vSwitch with one of id and zone unknown: mapped under an UNKNOWN key no string vswitchId equals, or to "
+        "UNKNOWN, which is what `switch_zone.get(vsw, UNKNOWN)` gives for an unmapped id anyway",
+    "policy.rules.network.x_check_eni_config_zones__mutmut_49":
+        "`switch_zone.get(vsw, UNKNOWN)` for a vswitchId that is no string (None or UNKNOWN): no such key is mapped, "
+        "so the default UNKNOWN comes back as the guarded branch gives",
+    **{f"policy.rules.network.x_check_eni_config_zones__mutmut_{n}":
+       "`break` for `continue` at the end of the addon loop: a cluster has one addon of a name (CS addon names are "
+       "unique per cluster) and the stack registers one cluster, so there is no next Terway addon to skip" for n in (110, 115)},
+    **{f"policy.rules.network.x_check_cloud_node_label__mutmut_{n}":
+       "the text searched when userData is absent: \"\", \"None\" and \"XXXX\" hold no node label alike" for n in (56, 58)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
