@@ -12,7 +12,6 @@ and the pack's documented waiver forms (a reason of 10+ characters).
 
 from __future__ import annotations
 
-import copy
 import re
 import sys
 from pathlib import Path

@@ -11,7 +11,6 @@ sentence).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sys
