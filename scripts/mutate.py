@@ -13,6 +13,10 @@ Survivors: ``cd build/mutate/<target> && ../../../.venv/bin/mutmut results`` and
 Score = killed (or timed out) / (all mutants - equivalent ones). A mutant no selected test
 reaches counts as surviving. Equivalent mutants (no behaviour can tell them from the original)
 are listed in EQUIVALENT with the reason, and shown in docs/testing.md.
+
+Policy modules (policy/rules/*.py): in the copy only, the tests import the rules under the name
+mutmut gives their files, and each check is registered after its definition instead of by
+decorator, which mutmut never mutates (``_alias_policy_rules``, ``_undecorate_policies``).
 """
 
 from __future__ import annotations
@@ -64,6 +68,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                          "tests/test_mutation_policy_kubernetes.py"]),
     "policy_identity": ("policy/rules/identity.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_identity.py"]),
     "policy_network": ("policy/rules/network.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_network.py"]),
+    "policy_compute": ("policy/rules/compute.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_compute.py"]),
+    "policy_common": ("policy/rules/common.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_lease.py",
+                                                 "tests/test_mutation_policy_kubernetes.py",
+                                                 "tests/test_mutation_policy_identity.py",
+                                                 "tests/test_mutation_policy_network.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the

@@ -406,3 +406,14 @@ def test_an_addon_without_config_lists_no_vswitch_and_is_not_broken():
 def test_a_known_vswitch_id_outside_the_stack_is_no_unknown():
     got = stack(ZONES, [node("g0", "cn-beijing-g"), terway_addon({"PodVswitchId": ["vsw-not-in-stack"]})], ADDON_CFG)
     assert [m for m, _ in got if m.startswith("Make ")] == []
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/33", "10.32.0.0-16"])
+def test_a_malformed_block_is_reported_by_field_not_raised(cidr):
+    # the pack must answer with a finding, never a traceback that fails the whole preview
+    bad = res(VSWITCH, "cn-beijing-g-nodes", {"cidrBlock": cidr})
+    good = res(VPC, "cn-beijing", {"cidrBlock": "10.32.0.0/16"})
+    got = stack("vpc-no-cidr-overlap", [bad, good], OVERLAP)
+    ((msg, urn),) = got
+    sentence(msg)
+    assert urn == bad.urn and f"Fix the cidrBlock of vSwitch cn-beijing-g-nodes: {cidr!r} is not" in msg
