@@ -413,7 +413,9 @@ def test_a_malformed_block_is_reported_by_field_not_raised(cidr):
     # the pack must answer with a finding, never a traceback that fails the whole preview
     bad = res(VSWITCH, "cn-beijing-g-nodes", {"cidrBlock": cidr})
     good = res(VPC, "cn-beijing", {"cidrBlock": "10.32.0.0/16"})
-    got = stack("vpc-no-cidr-overlap", [bad, good], OVERLAP)
-    ((msg, urn),) = got
+    overlapping = res(VPC, "cn-hangzhou", {"cidrBlock": "172.16.0.0/12"})  # still read after the malformed one
+    got = stack("vpc-no-cidr-overlap", [bad, good, overlapping], OVERLAP)
+    (msg, urn), (_, later) = got
+    assert later == overlapping.urn
     sentence(msg)
     assert urn == bad.urn and f"Fix the cidrBlock of vSwitch cn-beijing-g-nodes: {cidr!r} is not" in msg
