@@ -13,6 +13,11 @@ Survivors: ``cd build/mutate/<target> && ../../../.venv/bin/mutmut results`` and
 Score = killed (or timed out) / (all mutants - equivalent ones). A mutant no selected test
 reaches counts as surviving. Equivalent mutants (no behaviour can tell them from the original)
 are listed in EQUIVALENT with the reason, and shown in docs/testing.md.
+
+In the copy only, every decorated function of the target gets its decorators applied after its
+definition (``_undecorate``: mutmut never mutates a decorated function), and for the policy modules
+(policy/rules/*.py) the tests import the rules under the name mutmut gives their files
+(``_alias_policy_rules``).
 """
 
 from __future__ import annotations
@@ -82,6 +87,16 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_elastic": ("hybrid/model/elastic.py", ["tests/test_elastic_model.py::test_bad_pool_names_field_and_fix",
                                                   "tests/test_elastic_model.py::test_prod_has_one_elastic_pool_and_dev_none",
                                                   "tests/test_mutation_model_elastic.py"]),
+    "policy_lease": ("policy/rules/lease.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_lease.py"]),
+    "policy_kubernetes": ("policy/rules/kubernetes.py", ["tests/test_policy_rules.py",
+                                                         "tests/test_mutation_policy_kubernetes.py"]),
+    "policy_identity": ("policy/rules/identity.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_identity.py"]),
+    "policy_network": ("policy/rules/network.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_network.py"]),
+    "policy_compute": ("policy/rules/compute.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_compute.py"]),
+    "policy_common": ("policy/rules/common.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_lease.py",
+                                                 "tests/test_mutation_policy_kubernetes.py",
+                                                 "tests/test_mutation_policy_identity.py",
+                                                 "tests/test_mutation_policy_network.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -210,6 +225,100 @@ EQUIVALENT: dict[str, str] = {
         "both return what is kept with 0 unplaced",
     **{f"hybrid.safeload.x__json_depth__mutmut_{n}":
        "`None` for `False` in the JSON string scanner's flags: only their truth value is read" for n in (3, 5, 13)},
+    **{f"policy.rules.lease.x_check_gpu_owner__mutmut_{n}":
+       "letter case of the message's second clause (the reason) only: the sentence still starts with its fix "
+       "(lease.owner), ends with a period and says the same; not behaviour, kept out of the score" for n in (27, 28)},
+    **{f"policy.rules.kubernetes.{m}":
+       "`default=None` for an absent list: `items()` (policy/rules/common.py) reads None as the empty list, so the "
+       "loop sees nothing either way"
+       for m in ("x_is_cni_daemonset__mutmut_20", "x_is_cni_daemonset__mutmut_23",
+                 "x_check_cni_off_virtual_kubelet__mutmut_90", "x_check_cni_off_virtual_kubelet__mutmut_93",
+                 "x__host_root_only_in_init__mutmut_13", "x__host_root_only_in_init__mutmut_16",
+                 "x__host_root_only_in_init__mutmut_28", "x__host_root_only_in_init__mutmut_31",
+                 "x_check_host_paths__mutmut_24", "x_check_host_paths__mutmut_27",
+                 "x_check_privileged_waived__mutmut_20", "x_check_privileged_waived__mutmut_23")},
+    **{f"policy.rules.kubernetes.x_check_cni_off_virtual_kubelet__mutmut_{n}":
+       "`default=None` for an absent nodeSelector: read only through `isinstance(selector, dict) and key in selector`, "
+       "false for None and for {} alike" for n in (37, 40)},
+    **{f"policy.rules.kubernetes.x_check_cni_off_virtual_kubelet__mutmut_{n}":
+       "`default=None` for absent nodeSelectorTerms: read only through `if not terms`, true for None and [] alike "
+       "(the same fix is reported)" for n in (56, 62)},
+    "policy.rules.kubernetes.x_check_cni_off_virtual_kubelet__mutmut_85":
+        "`ok = None` for `False`: only its truth value is read (`if not ok`)",
+    **{f"policy.rules.kubernetes.x__host_root_waived__mutmut_{n}":
+       "`default=None` for absent annotations: None is no Mapping and returns [], as iterating {} does" for n in (5, 9)},
+    **{f"policy.rules.kubernetes.x_check_privileged_waived__mutmut_{n}":
+       "`default=None` for absent annotations: plain(None) is None, which the merge skips (`isinstance(p, dict)`) "
+       "as it reads nothing from {}" for n in (54, 58, 69, 75)},
+    "policy.rules.kubernetes.x_check_cni_off_virtual_kubelet__mutmut_81":
+        "letter case of the message's second clause (the reason) only (`cni pod`): the fix, the DaemonSet's name and "
+        "the sentence form are unchanged; not behaviour, kept out of the score",
+    "policy.rules.kubernetes.x_check_host_paths__mutmut_108":
+        "letter case of the message's second clause (the reason) only: the fix (remove hostPath <path> (volume "
+        "<name>) or add it to allowedHostPaths) and the sentence form are unchanged; not behaviour, kept out of the score",
+    **{f"policy.rules.identity.{m}":
+       "letter case of the message's last clause (the reason) only: the fix, the resource's name and the sentence "
+       "form are unchanged; not behaviour, kept out of the score"
+       for m in ("x_check_terway_credentials__mutmut_112", "x_check_terway_credentials__mutmut_113",
+                 "x_check_ram_policy_wildcards__mutmut_70",
+                 "x_check_roles_on_gpu_pools_only__mutmut_12", "x_check_roles_on_gpu_pools_only__mutmut_13",
+                 "x_check_roles_on_gpu_pools_only__mutmut_31", "x_check_roles_on_gpu_pools_only__mutmut_32",
+                 "x_check_cluster_role_secret_wildcards__mutmut_67", "x_check_cluster_role_secret_wildcards__mutmut_68",
+                 "x_check_secret_wildcards__mutmut_91", "x_check_secret_wildcards__mutmut_92")},
+    **{f"policy.rules.identity.x_check_terway_credentials__mutmut_{n}":
+       "`default=None` for absent volumes: `items()` (policy/rules/common.py) reads None as the empty list"
+       for n in (41, 44)},
+    "policy.rules.identity.x__ak_findings__mutmut_1":
+        "`not value and value == REDACTED` for `or`: the only value it lets through is REDACTED itself, \"[secret]\" "
+        "(hybrid/redaction.py): 8 characters, under the 16 a key-named value needs, and no LTAI id, so no finding either way",
+    **{f"policy.rules.identity.x_check{m}__mutmut_1":
+       "default of `resource_type`, which the registration always passes (`pass_type=True` in resource_policy)"
+       for m in ("_access_keys_in_secrets", "_secret_wildcards")},
+    **{f"policy.rules.identity.x_check_access_keys_in_secrets__mutmut_{n}":
+       "`inner = \"\"` for None: only read by `isinstance(inner, Mapping)`, false for both" for n in (25, 31)},
+    "policy.rules.identity.x_check_access_keys_in_secrets__mutmut_26":
+        "`isinstance(v, str) or ...` for `and`: ConfigMap data values are always strings (core/v1 ConfigMap "
+        "data: map[string]string), so both read v.strip() on the same strings",
+    **{f"policy.rules.identity.x_check_access_keys_in_secrets__mutmut_{n}":
+       "default of an env entry's name: core/v1 EnvVar requires a name, and \"\", \"None\" and \"XXXX\" all fail "
+       "the AccessKey name pattern alike" for n in (96, 98, 101)},
+    **{f"policy.rules.identity.x__parent_chain__mutmut_{n}":
+       "`getattr` without its default: every PolicyResource has a `parent` attribute (None at the root), so the "
+       "default is never used" for n in (7, 20)},
+    "policy.rules.identity.x__parent_chain__mutmut_13":
+        "the cycle guard records None instead of the urn: Pulumi registers a parent before its children, so a parent "
+        "chain has no cycle to stop",
+    **{f"policy.rules.identity.x_check_secret_wildcards__mutmut_{n}":
+       "the config handed to the ClusterRole check: check_cluster_role_secret_wildcards never reads it" for n in (4, 6)},
+    **{f"policy.rules.network.{m}":
+       "letter case of the message's last clause (the reason) only: the fix, the resource's name and the sentence "
+       "form are unchanged; not behaviour, kept out of the score"
+       for m in ("x_check_pod_vswitches_distinct__mutmut_42", "x_check_eni_config_zones__mutmut_194",
+                 "x_check_eni_config_zones__mutmut_195", "x_check_cloud_node_label__mutmut_69",
+                 "x_check_cloud_node_label__mutmut_70")},
+    "policy.rules.network.x__ingress_accept__mutmut_17":
+        "default policy \"ACCEPT\" for \"accept\": the policy is compared lower-cased (`str(policy).lower()`)",
+    "policy.rules.network.x__port_range__mutmut_10":
+        "`value or \"XXXX\"` for `or \"\"`: neither matches FROM/TO, so an absent portRange is malformed either way",
+    "policy.rules.network.x__eni_conf__mutmut_15":
+        "`json.loads` on a non-string eni_conf: ConfigMap data values are always strings (core/v1 ConfigMap data: "
+        "map[string]string)",
+    **{f"policy.rules.network.x__addon_vswitches__mutmut_{n}":
+       "the key of the invalid-JSON marker: the caller only tests `isinstance(ids, dict)`" for n in (14, 15)},
+    **{f"policy.rules.network.x__addon_vswitches__mutmut_{n}":
+       "`conf.get(key)` without its guard: the addon config is a JSON object (alicloud_cs_kubernetes_addon config), "
+       "and with an empty key `conf.get(\"\")` finds no list, so ids reads [] either way" for n in (18, 20)},
+    "policy.rules.network.x_check_eni_config_zones__mutmut_22":
+        "a vSwitch with one of id and zone unknown: mapped under an UNKNOWN key no string vswitchId equals, or to "
+        "UNKNOWN, which is what `switch_zone.get(vsw, UNKNOWN)` gives for an unmapped id anyway",
+    "policy.rules.network.x_check_eni_config_zones__mutmut_49":
+        "`switch_zone.get(vsw, UNKNOWN)` for a vswitchId that is no string (None or UNKNOWN): no such key is mapped, "
+        "so the default UNKNOWN comes back as the guarded branch gives",
+    **{f"policy.rules.network.x_check_eni_config_zones__mutmut_{n}":
+       "`break` for `continue` at the end of the addon loop: a cluster has one addon of a name (CS addon names are "
+       "unique per cluster) and the stack registers one cluster, so there is no next Terway addon to skip" for n in (110, 115)},
+    **{f"policy.rules.network.x_check_cloud_node_label__mutmut_{n}":
+       "the text searched when userData is absent: \"\", \"None\" and \"XXXX\" hold no node label alike" for n in (56, 58)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
@@ -290,6 +399,30 @@ def _undecorate(path: Path) -> None:
     path.write_text(module.with_changes(body=split(list(module.body))).code)
 
 
+def _alias_policy_rules(work: Path) -> None:
+    """Let the copy's tests import the policy rules under the name mutmut gives their file.
+
+    The pack runs with cwd policy/ and imports its rules as the top-level package ``rules``
+    (policy/__main__.py), so the tests do too (sys.path gets policy/). mutmut names a mutant after
+    its file's path (``policy.rules.lease.x_...``) and both records which tests reach a function
+    and switches a mutant on by ``function.__module__``: under ``rules.lease`` no test would be
+    seen to reach any mutant, and none would be switched on. In the copy only, ``rules`` is made
+    the package ``policy.rules`` (policy/ has no __init__.py: a namespace package, found in
+    mutmut's mutants/ directory) before any test imports it; the suite itself is unchanged.
+    """
+    with open(work / "tests" / "conftest.py", "a") as f:
+        f.write("""
+
+# Added by scripts/mutate.py in the mutation copy only (see _alias_policy_rules there).
+import sys as _sys  # noqa: E402
+import policy.rules as _policy_rules  # noqa: E402
+
+_sys.modules["rules"] = _policy_rules
+for _area in ("common", "compute", "identity", "kubernetes", "lease", "network"):
+    _sys.modules["rules." + _area] = getattr(_policy_rules, _area)
+""")
+
+
 def run_target(name: str, max_children: int, rev: str | None = None,
                tests: list[str] | None = None) -> dict[str, str]:
     """Run mutmut over one target; return mutant name -> status."""
@@ -309,11 +442,15 @@ def run_target(name: str, max_children: int, rev: str | None = None,
                 f.write_text(re.sub(r"max_examples=(\d+)", lambda m: f"max_examples={min(int(m.group(1)), cap)}",
                                     f.read_text()))
         extra = ["--hypothesis-seed=0"]
+    sources = ["hybrid", "components", "hybrid_tools"]
+    if module.startswith("policy/"):
+        sources.append("policy")
+        _alias_policy_rules(work)
     _undecorate(work / module)
     with open(work / "pyproject.toml", "a") as f:
         f.write(f"""
 [tool.mutmut]
-source_paths = ["hybrid", "components", "hybrid_tools"]
+source_paths = {json.dumps(sources)}
 only_mutate = [{json.dumps(module)}]
 also_copy = ["stacks", "policy", "Pulumi.yaml", "__main__.py", "docs", "scripts"]
 pytest_add_cli_args_test_selection = {json.dumps(tests)}

@@ -245,10 +245,14 @@ def check_cidr_overlap(resources: list, config: Optional[Mapping] = None) -> lis
             continue
         if not cidr:
             continue
-        mine = IPNetwork(cidr)
+        kind = "VPC" if r.resource_type == VPC else "vSwitch"
+        try:
+            mine = IPNetwork(str(cidr))
+        except (AddrFormatError, ValueError):
+            out.append((f"Fix the cidrBlock of {kind} {r.name}: {cidr!r} is not an IPv4 CIDR block (a.b.c.d/n).", r.urn))
+            continue
         for label, c, other in nets:
             if mine in other or other in mine:  # two CIDR blocks overlap only when one holds the other
-                kind = "VPC" if r.resource_type == VPC else "vSwitch"
                 out.append((f"Move {kind} {r.name} off {c}: its {cidr} overlaps {label} {c}, so traffic to it would be routed to the wrong side.", r.urn))
     return out
 
