@@ -61,6 +61,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "redaction": ("hybrid/redaction.py", ["tests/test_mutation_waivers.py"]),
     "waivers": ("hybrid/waivers.py", ["tests/test_mutation_waivers.py", "tests/test_cni.py"]),
+    "regions": ("hybrid/regions.py", ["tests/test_mutation_regions.py", "tests/test_model.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -122,6 +123,10 @@ EQUIVALENT: dict[str, str] = {
         "since a 0 bound returned earlier)",
     "hybrid.calico_selector.x_evaluate__mutmut_88":
         "message of an AssertionError for a node kind `parse` never builds",
+    **{f"hybrid.regions.x_closest__mutmut_{n}":
+       "drops `n=3` / `cutoff=0.6` from difflib.get_close_matches, whose defaults are n=3 and cutoff=0.6 "
+       "(Python docs, difflib.get_close_matches(word, possibilities, n=3, cutoff=0.6)): the same call"
+       for n in (7, 8)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
