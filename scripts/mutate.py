@@ -62,6 +62,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "redaction": ("hybrid/redaction.py", ["tests/test_mutation_waivers.py"]),
     "waivers": ("hybrid/waivers.py", ["tests/test_mutation_waivers.py", "tests/test_cni.py"]),
     "regions": ("hybrid/regions.py", ["tests/test_mutation_regions.py", "tests/test_model.py"]),
+    "shtemplate": ("hybrid/shtemplate.py", ["tests/test_mutation_shtemplate.py", "tests/test_gpu_driver_script.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -127,6 +128,11 @@ EQUIVALENT: dict[str, str] = {
        "drops `n=3` / `cutoff=0.6` from difflib.get_close_matches, whose defaults are n=3 and cutoff=0.6 "
        "(Python docs, difflib.get_close_matches(word, possibilities, n=3, cutoff=0.6)): the same call"
        for n in (7, 8)},
+    "hybrid.shtemplate.x_source__mutmut_10":
+        "`encoding=\"UTF-8\"` for `\"utf-8\"`: codec names are case-insensitive, the same codec",
+    "hybrid.shtemplate.x_source__mutmut_1":
+        "`encoding=None` (the locale's) for utf-8: every shipped script is ASCII (tests/test_mutation_shtemplate.py "
+        "checks it), which utf-8 and every locale encoding Python runs under decode alike",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
