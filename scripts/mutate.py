@@ -64,6 +64,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "regions": ("hybrid/regions.py", ["tests/test_mutation_regions.py", "tests/test_model.py"]),
     "shtemplate": ("hybrid/shtemplate.py", ["tests/test_mutation_shtemplate.py", "tests/test_gpu_driver_script.py"]),
     "virtual_node": ("hybrid/virtual_node.py", ["tests/test_virtual_node.py", "tests/test_mutation_virtual_node.py"]),
+    "elastic": ("hybrid/elastic.py", ["tests/test_elastic_node.py", "tests/test_elastic_model.py",
+                                      "tests/test_mutation_elastic.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -137,6 +139,22 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.virtual_node.x_example_deployment__mutmut_71":
         "`runAsUser` 65533 for 65532 in the example pod: both non-root (all the restricted Pod Security Standard "
         "asks), and the pause container opens no file, so which non-root uid it runs as changes nothing",
+    **{f"hybrid.elastic.x__tar_gz__mutmut_{n}":
+       "the tar format left to tarfile's default: DEFAULT_FORMAT is PAX_FORMAT since Python 3.8 (the project "
+       "requires 3.11), the same archive" for n in (4, 7)},
+    "hybrid.elastic.x__tar_gz__mutmut_23":
+        "`strip(\"XX/XX\")` strips the characters X and /: every bundled path starts with / and none starts or "
+        "ends with X (fixed /etc, /usr, ... paths and lower-case dataset names), so the names are the same",
+    **{f"hybrid.elastic.x__tar_gz__mutmut_{n}":
+       "a fixed timestamp of 1 s instead of 0 (a member's mtime, the gzip header's): still byte-identical per config, "
+       "and nothing on the node reads the boot files' mtimes (the script, systemd and kubeadm read contents)"
+       for n in (39, 56, 73)},
+    "hybrid.elastic.x__tar_gz__mutmut_70":
+        "drops `compresslevel=9`: gzip.GzipFile's default compresslevel is 9, the same bytes",
+    **{f"hybrid.elastic.x_pool_files__mutmut_{n}":
+       "the boot-steps file's owner entry: the bundle (_tar_gz, the only reader of pool_files) records no owner and "
+       "the script extracts with tar --no-same-owner as root, so the file is root's either way"
+       for n in (24, 25, 26, 27)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
