@@ -66,6 +66,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "virtual_node": ("hybrid/virtual_node.py", ["tests/test_virtual_node.py", "tests/test_mutation_virtual_node.py"]),
     "elastic": ("hybrid/elastic.py", ["tests/test_elastic_node.py", "tests/test_elastic_model.py",
                                       "tests/test_mutation_elastic.py"]),
+    "agent": ("hybrid/agent.py", ["tests/test_ack_agent.py", "tests/test_mutation_agent.py"]),
     "node_daemonset": ("hybrid/node_daemonset.py", ["tests/test_mutation_node_daemonset.py", "tests/test_device_plugin.py"]),
 }
 
