@@ -157,6 +157,22 @@ EQUIVALENT: dict[str, str] = {
        "the boot-steps file's owner entry: the bundle (_tar_gz, the only reader of pool_files) records no owner and "
        "the script extracts with tar --no-same-owner as root, so the file is root's either way"
        for n in (24, 25, 26, 27)},
+    "hybrid.agent.x_waiver_annotations__mutmut_2":
+        "the owner named in the refusal of a waiver without a valid reason: every AGENT_WAIVERS reason is valid "
+        "(tests/test_ack_agent.py), so the refusal and its text are never reached",
+    "hybrid.agent.x_console_binding_annotations__mutmut_4":
+        "the owner named in the refusal of a cluster-admin waiver under 10 characters: ADMIN_WAIVER_REASON is a "
+        "fixed sentence far longer, so the refusal and its text are never reached",
+    "hybrid.agent.x_uncovered_rules__mutmut_28":
+        "adds `ours.get(ns)` for a cluster-scoped ClusterRole too: ns is \"\" there, and ours[\"\"] again is the "
+        "same rules twice, the same coverage",
+    **{f"hybrid.agent.x_sample_manifest__mutmut_{n}":
+       "the offline stand-in's mount path of the credentials volume: no upstream source gives the console agent's, "
+       "and the program copies the Deployment spec as fetched and reads no mount path" for n in (447, 448)},
+    **{f"hybrid.agent.x_sample_manifest__mutmut_{n}":
+       "the stand-in's YAML with keys in insertion order instead of sorted (or PyYAML's default, which sorts): every "
+       "reader parses it (split_manifest), the objects are the same, and the same input still gives the same text"
+       for n in (510, 512, 513)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -114,6 +114,8 @@ def test_the_sample_deployment_runs_as_the_connectors():
     assert spec["selector"]["matchLabels"] and all(
         spec["template"]["metadata"]["labels"].get(k) == v for k, v in spec["selector"]["matchLabels"].items())
     assert dep["metadata"]["labels"] == spec["template"]["metadata"]["labels"]
+    # the connector selects its pods by `app: <its name>`
+    assert spec["selector"]["matchLabels"] == {"app": dep["metadata"]["name"]}
     terms = spec["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
         "nodeSelectorTerms"]
     assert {"key": "type", "operator": "NotIn", "values": ["virtual-kubelet"]} in terms[0]["matchExpressions"]
