@@ -59,7 +59,6 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
-    "redaction": ("hybrid/redaction.py", ["tests/test_mutation_waivers.py"]),
     "waivers": ("hybrid/waivers.py", ["tests/test_mutation_waivers.py", "tests/test_cni.py"]),
     "regions": ("hybrid/regions.py", ["tests/test_mutation_regions.py", "tests/test_model.py"]),
     "shtemplate": ("hybrid/shtemplate.py", ["tests/test_mutation_shtemplate.py", "tests/test_gpu_driver_script.py"]),
