@@ -143,8 +143,9 @@ class AgentParts:
 
 
 def key_of(obj: Mapping[str, Any]) -> ObjectKey:
-    meta = obj.get("metadata") or {}
-    return ObjectKey(str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name", "")))
+    """The key of an object :func:`parse_manifest` returned (it has kind and metadata.name)."""
+    meta = obj["metadata"]
+    return ObjectKey(str(obj["kind"]), str(meta.get("namespace") or ""), str(meta["name"]))
 
 
 def parse_manifest(text: str) -> list[dict[str, Any]]:
@@ -166,12 +167,14 @@ def parse_manifest(text: str) -> list[dict[str, Any]]:
 def _secret_values(obj: Mapping[str, Any]) -> dict[str, str]:
     import base64
 
-    values = {k: str(v) for k, v in (obj.get("stringData") or {}).items()}
+    values = {}
     for k, v in (obj.get("data") or {}).items():
         try:
             values[k] = base64.b64decode(str(v), validate=True).decode()
         except (ValueError, UnicodeDecodeError):
-            raise AgentManifestError(f"Secret {key_of(obj)}: data.{k} is not base64 text") from None
+            raise AgentManifestError(f"{key_of(obj)}: data.{k} is not base64 text") from None
+    # stringData is merged over data on write: its value wins for a key in both (core/v1 Secret, stringData).
+    values.update({k: str(v) for k, v in (obj.get("stringData") or {}).items()})
     return values
 
 
@@ -181,11 +184,12 @@ def _externalize_env(spec: dict[str, Any], credentials: dict[str, str]) -> None:
     A credential-looking env value not in the table is an error: the Secret's key
     set is fixed at declaration time, so it cannot grow with the manifest.
     """
-    pod = spec.get("template", {}).get("spec", {})
-    for container in [*pod.get("initContainers", []), *pod.get("containers", [])]:
-        for env in container.get("env", []) or []:
-            name = env.get("name", "")
-            if "value" not in env or env["value"] in ("", None) or not _SENSITIVE_ENV.search(name):
+    pod = spec["template"]["spec"]  # split_manifest checked its serviceAccountName and one container
+    for container in [*(pod.get("initContainers") or []), *pod["containers"]]:
+        for env in container.get("env") or []:
+            name = env.get("name")
+            # SECRET_NAME holds the Secret's name, not a credential (_pin_secret_name checks its value).
+            if not name or name == SECRET_NAME_ENV or "value" not in env or env["value"] in ("", None) or not _SENSITIVE_ENV.search(name):
                 continue
             if name not in ENV_CREDENTIALS:
                 raise AgentManifestError(
@@ -208,6 +212,7 @@ def _strings(value: Any) -> Iterable[str]:
 
 def _assert_no_leak(where: str, value: Any, credentials: Mapping[str, str]) -> None:
     """Fail if a credential value appears anywhere in a part that is shown in clear."""
+    # Values under 8 characters (placeholders, short flags) are too common to search for.
     secrets = {k: v for k, v in credentials.items() if len(v) >= 8 and v != REDACTED}
     for s in _strings(value):
         for k, v in secrets.items():
@@ -256,11 +261,11 @@ def _workload_key(obj: Mapping[str, Any]) -> ObjectKey:
 def _pin_secret_name(spec: dict[str, Any], manifest_secret: str) -> None:
     """Point the pod's credentials volume at :data:`CREDENTIALS_SECRET` and set SECRET_NAME to it,
     so the connector writes its cert/key into that Secret only (and needs no list on Secrets)."""
-    pod = spec.get("template", {}).get("spec", {})
-    for vol in pod.get("volumes", []) or []:
+    pod = spec["template"]["spec"]  # split_manifest checked its serviceAccountName and one container
+    for vol in pod.get("volumes") or []:
         if (vol.get("secret") or {}).get("secretName") == manifest_secret:
             vol["secret"]["secretName"] = CREDENTIALS_SECRET
-    for container in pod.get("containers", []) or []:
+    for container in pod["containers"]:
         env = container.setdefault("env", [])
         existing = [e for e in env if e.get("name") == SECRET_NAME_ENV]
         if existing and existing[0].get("value") not in (manifest_secret, CREDENTIALS_SECRET):
@@ -308,7 +313,7 @@ def split_manifest(text: str) -> AgentParts:
         raise AgentManifestError(
             f"the agent manifest grants permissions the platform's agent RBAC lacks: {uncovered}. "
             "Fix: add them to agent_rules in hybrid/agent.py with their source, or confirm the agent does not need them.")
-    deployment = copy.deepcopy(by_key[ObjectKey("Deployment", NAMESPACE, DEPLOYMENT)])
+    deployment = by_key[ObjectKey("Deployment", NAMESPACE, DEPLOYMENT)]  # parsed here: no one else holds it
     spec = deployment.get("spec") or {}
     pod = spec.get("template", {}).get("spec", {})
     sa = pod.get("serviceAccountName")
@@ -442,10 +447,9 @@ def agent_rules() -> dict[str, list[dict[str, Any]]]:
 
 
 def _covers(rule: Mapping[str, Any], group: str, resource: str, verb: str, name: str | None) -> bool:
-    def has(values: Any, v: str) -> bool:
-        return "*" in (values or []) or v in (values or [])
+    # ``rule`` is one of agent_rules(): no wildcards, apiGroups/resources/verbs always set.
     names = rule.get("resourceNames") or []
-    return (has(rule.get("apiGroups"), group) and has(rule.get("resources"), resource) and has(rule.get("verbs"), verb)
+    return (group in rule["apiGroups"] and resource in rule["resources"] and verb in rule["verbs"]
             and (not names or (name is not None and name in names)))
 
 

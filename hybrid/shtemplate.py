@@ -62,7 +62,7 @@ def _word(v: object) -> str:
 
 
 def assignment(name: str, value: Value) -> str:
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):  # match() would let "A\n" through ($ matches before a final newline)
         raise ValueError(f"bad parameter name {name!r}")
     if isinstance(value, (list, tuple)):
         return f"{name}=(" + " ".join(_word(v) for v in value) + ")"

@@ -19,7 +19,7 @@ HOST_ROOT_INIT_PREFIX = "hybrid-gpu.io/host-root-init."  # the policy pack (poli
 CLUSTER_ADMIN_KEY = "hybrid-gpu.io/cluster-admin-reason"  # the policy pack (policy/rules/identity.py) reads it
 
 
-def checkov_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
+def checkov_annotations(waived: Iterable[tuple[str, str]], owner: str) -> dict[str, str]:
     """``checkov.io/skip<N>`` annotations for (check, reason) pairs, numbered in check order."""
     out = {}
     for i, (check, reason) in enumerate(sorted(waived), start=1):
@@ -30,7 +30,7 @@ def checkov_annotations(waived: Iterable[tuple[str, str]], owner: str = "object"
     return out
 
 
-def kube_linter_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
+def kube_linter_annotations(waived: Iterable[tuple[str, str]], owner: str) -> dict[str, str]:
     out = {}
     for check, reason in sorted(waived):
         if not reason.strip():
@@ -39,7 +39,7 @@ def kube_linter_annotations(waived: Iterable[tuple[str, str]], owner: str = "obj
     return out
 
 
-def host_root_init_annotations(waived: Iterable[tuple[str, str]], owner: str = "object") -> dict[str, str]:
+def host_root_init_annotations(waived: Iterable[tuple[str, str]], owner: str) -> dict[str, str]:
     """``hybrid-gpu.io/host-root-init.<container>`` annotations for (init container, reason) pairs."""
     out = {}
     for container, reason in sorted(waived):
@@ -49,7 +49,7 @@ def host_root_init_annotations(waived: Iterable[tuple[str, str]], owner: str = "
     return out
 
 
-def cluster_admin_annotations(reason: str, owner: str = "object") -> dict[str, str]:
+def cluster_admin_annotations(reason: str, owner: str) -> dict[str, str]:
     """The ``hybrid-gpu.io/cluster-admin-reason`` annotation of a binding to ``cluster-admin``."""
     if len(reason.strip()) < 10:
         raise ValueError(f"cluster-admin waiver on {owner} needs a reason (10+ characters)")

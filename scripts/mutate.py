@@ -97,6 +97,14 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                  "tests/test_mutation_policy_kubernetes.py",
                                                  "tests/test_mutation_policy_identity.py",
                                                  "tests/test_mutation_policy_network.py"]),
+    "waivers": ("hybrid/waivers.py", ["tests/test_mutation_waivers.py", "tests/test_cni.py"]),
+    "regions": ("hybrid/regions.py", ["tests/test_mutation_regions.py", "tests/test_model.py"]),
+    "shtemplate": ("hybrid/shtemplate.py", ["tests/test_mutation_shtemplate.py", "tests/test_gpu_driver_script.py"]),
+    "virtual_node": ("hybrid/virtual_node.py", ["tests/test_virtual_node.py", "tests/test_mutation_virtual_node.py"]),
+    "elastic": ("hybrid/elastic.py", ["tests/test_elastic_node.py", "tests/test_elastic_model.py",
+                                      "tests/test_mutation_elastic.py"]),
+    "agent": ("hybrid/agent.py", ["tests/test_ack_agent.py", "tests/test_mutation_agent.py"]),
+    "node_daemonset": ("hybrid/node_daemonset.py", ["tests/test_mutation_node_daemonset.py", "tests/test_device_plugin.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -319,6 +327,50 @@ EQUIVALENT: dict[str, str] = {
        "unique per cluster) and the stack registers one cluster, so there is no next Terway addon to skip" for n in (110, 115)},
     **{f"policy.rules.network.x_check_cloud_node_label__mutmut_{n}":
        "the text searched when userData is absent: \"\", \"None\" and \"XXXX\" hold no node label alike" for n in (56, 58)},
+    **{f"hybrid.regions.x_closest__mutmut_{n}":
+       "drops `n=3` / `cutoff=0.6` from difflib.get_close_matches, whose defaults are n=3 and cutoff=0.6 "
+       "(Python docs, difflib.get_close_matches(word, possibilities, n=3, cutoff=0.6)): the same call"
+       for n in (7, 8)},
+    "hybrid.shtemplate.x_source__mutmut_10":
+        "`encoding=\"UTF-8\"` for `\"utf-8\"`: codec names are case-insensitive, the same codec",
+    "hybrid.shtemplate.x_source__mutmut_1":
+        "`encoding=None` (the locale's) for utf-8: every shipped script is ASCII (tests/test_mutation_shtemplate.py "
+        "checks it), which utf-8 and every locale encoding Python runs under decode alike",
+    "hybrid.virtual_node.x_example_deployment__mutmut_71":
+        "`runAsUser` 65533 for 65532 in the example pod: both non-root (all the restricted Pod Security Standard "
+        "asks), and the pause container opens no file, so which non-root uid it runs as changes nothing",
+    **{f"hybrid.elastic.x__tar_gz__mutmut_{n}":
+       "the tar format left to tarfile's default: DEFAULT_FORMAT is PAX_FORMAT since Python 3.8 (the project "
+       "requires 3.11), the same archive" for n in (4, 7)},
+    "hybrid.elastic.x__tar_gz__mutmut_23":
+        "`strip(\"XX/XX\")` strips the characters X and /: every bundled path starts with / and none starts or "
+        "ends with X (fixed /etc, /usr, ... paths and lower-case dataset names), so the names are the same",
+    **{f"hybrid.elastic.x__tar_gz__mutmut_{n}":
+       "a fixed timestamp of 1 s instead of 0 (a member's mtime, the gzip header's): still byte-identical per config, "
+       "and nothing on the node reads the boot files' mtimes (the script, systemd and kubeadm read contents)"
+       for n in (39, 56, 73)},
+    "hybrid.elastic.x__tar_gz__mutmut_70":
+        "drops `compresslevel=9`: gzip.GzipFile's default compresslevel is 9, the same bytes",
+    **{f"hybrid.elastic.x_pool_files__mutmut_{n}":
+       "the boot-steps file's owner entry: the bundle (_tar_gz, the only reader of pool_files) records no owner and "
+       "the script extracts with tar --no-same-owner as root, so the file is root's either way"
+       for n in (24, 25, 26, 27)},
+    "hybrid.agent.x_waiver_annotations__mutmut_2":
+        "the owner named in the refusal of a waiver without a valid reason: every AGENT_WAIVERS reason is valid "
+        "(tests/test_ack_agent.py), so the refusal and its text are never reached",
+    "hybrid.agent.x_console_binding_annotations__mutmut_4":
+        "the owner named in the refusal of a cluster-admin waiver under 10 characters: ADMIN_WAIVER_REASON is a "
+        "fixed sentence far longer, so the refusal and its text are never reached",
+    "hybrid.agent.x_uncovered_rules__mutmut_28":
+        "adds `ours.get(ns)` for a cluster-scoped ClusterRole too: ns is \"\" there, and ours[\"\"] again is the "
+        "same rules twice, the same coverage",
+    **{f"hybrid.agent.x_sample_manifest__mutmut_{n}":
+       "the offline stand-in's mount path of the credentials volume: no upstream source gives the console agent's, "
+       "and the program copies the Deployment spec as fetched and reads no mount path" for n in (447, 448)},
+    **{f"hybrid.agent.x_sample_manifest__mutmut_{n}":
+       "the stand-in's YAML with keys in insertion order instead of sorted (or PyYAML's default, which sorts): every "
+       "reader parses it (split_manifest), the objects are the same, and the same input still gives the same text"
+       for n in (510, 512, 513)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
