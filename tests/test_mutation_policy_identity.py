@@ -12,27 +12,16 @@ kubernetes.io "User-facing roles") and from the pack's documented waiver form (1
 from __future__ import annotations
 
 import json
-import re
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "policy"))
-
-import rules  # noqa: E402  (policy/rules/, as the pack imports it)
-from pulumi_policy import (  # noqa: E402
-    PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs,
-)
-from pulumi_policy.deserialize import deserialize_properties  # noqa: E402
-from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
+from pulumi_policy import PolicyResource  # noqa: E402
+from tests.policy_harness import UNKNOWN, res, run, sentence, stack  # noqa: E402
 
 from hybrid import cni as cni_plan  # noqa: E402
 from hybrid.model import load  # noqa: E402
 from tests.conftest import stack_raw  # noqa: E402
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel (pulumi-policy proxy)
 INSTANCE, ATTACH = "alicloud:ecs/instance:Instance", "alicloud:ecs/ramRoleAttachment:RamRoleAttachment"
 ROLE, ROLE_POLICY_ATTACH = "alicloud:ram/role:Role", "alicloud:ram/rolePolicyAttachment:RolePolicyAttachment"
 POOL, ADDON, DS = "hybrid:gpu:GpuNodePool", "alicloud:cs/kubernetesAddon:KubernetesAddon", "kubernetes:apps/v1:DaemonSet"
@@ -44,41 +33,6 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 A10 = "ecs.gn7i-c32g1.8xlarge"  # prod's a10-train instanceType
 
 _PROD = load(stack_raw("prod"))
-
-
-def _opts():
-    return PolicyResourceOptions(False, [], None, [], None, [], None)
-
-
-def res(rtype: str, name: str, props: dict, deps: list | None = None, parent: PolicyResource | None = None) -> PolicyResource:
-    r = PolicyResource(rtype, unknown_checking_proxy(deserialize_properties(props)),
-                       f"urn:pulumi:prod::hybrid-gpu-platform::{rtype}::{name}", name, _opts(), None, None, [], {})
-    r.dependencies = deps or []
-    r.parent = parent
-    return r
-
-
-def stack(policy: str, resources: list, config: dict | None = None) -> list[tuple[str, str]]:
-    pol = next(p for p in rules.POLICIES if p.name == policy)
-    got: list = []
-    pol.validate(StackValidationArgs(resources, config), lambda msg, urn=None: got.append((msg, urn)))
-    return got
-
-
-def run(policy: str, rtype: str, props: dict, config: dict | None = None) -> list[str]:
-    pol = next(p for p in rules.POLICIES if p.name == policy)
-    got: list[str] = []
-    args = ResourceValidationArgs(rtype, unknown_checking_proxy(deserialize_properties(props)),
-                                  f"urn:pulumi:prod::hybrid-gpu-platform::{rtype}::x", "x", _opts(), None, config)
-    pol.validate(args, lambda msg, urn=None: got.append(msg))
-    return got
-
-
-def sentence(msg: str) -> str:
-    """STYLE.md 7: a violation message is a full imperative sentence."""
-    assert re.match(r"[A-Z][a-z]+ ", msg), msg
-    assert msg.endswith("."), msg
-    return msg
 
 
 def gpu_node(name: str = "cn-beijing-a10-train-cn-beijing-g-0", itype: str = A10, parent=None, **props) -> PolicyResource:

@@ -12,26 +12,17 @@ and the pack's documented waiver forms (a reason of 10+ characters).
 
 from __future__ import annotations
 
-import re
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "policy"))
+from tests import policy_harness  # noqa: E402
+from tests.policy_harness import UNKNOWN, run  # noqa: E402
 
-import rules  # noqa: E402  (policy/rules/, as the pack imports it)
-from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs  # noqa: E402
-from pulumi_policy.deserialize import deserialize_properties  # noqa: E402
-from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
-
-from hybrid import cni  # noqa: E402
+from hybrid import calico, cni  # noqa: E402
 from hybrid.model import load  # noqa: E402
 from tests.conftest import stack_raw  # noqa: E402
 
 DS, DS_PATCH, POD = "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:DaemonSetPatch", "kubernetes:core/v1:Pod"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel (pulumi-policy proxy)
 VK = {"key": "type", "operator": "NotIn", "values": ["virtual-kubelet"]}  # ACK virtual nodes carry type=virtual-kubelet
 CNI_RULE, PATHS_RULE, PRIV_RULE = "k8s-cni-off-virtual-kubelet", "k8s-allowed-host-paths", "k8s-privileged-needs-waiver"
 
@@ -44,7 +35,7 @@ def terway() -> dict:
 
 
 def calico_patch() -> dict:
-    return cni.calico_node_patch(_PROD.cni)
+    return calico.calico_node_patch(_PROD.cni)
 
 
 def pod_spec(obj: dict) -> dict:
@@ -65,21 +56,8 @@ def aws_node(volume_path: str = "/opt/cni/bin") -> dict:
                 "volumes": [{"name": "cni-bin-dir", "hostPath": {"path": volume_path}}]}}}}
 
 
-def run(policy: str, rtype: str, props: dict, config: dict | None = None) -> list[str]:
-    pol = next(p for p in rules.POLICIES if p.name == policy)
-    got: list[str] = []
-    args = ResourceValidationArgs(rtype, unknown_checking_proxy(deserialize_properties(props)),
-                                  f"urn:pulumi:prod::hybrid-gpu-platform::{rtype}::x", "x",
-                                  PolicyResourceOptions(False, [], None, [], None, [], None), None, config)
-    pol.validate(args, lambda msg, urn=None: got.append(msg))
-    return got
-
-
 def sentence(msg: str) -> str:
-    """STYLE.md 7: a violation message is a full imperative sentence."""
-    assert re.match(r"[A-Z][a-z]+ ", msg), msg
-    assert msg.endswith(".") or msg.endswith(".)"), msg
-    return msg
+    return policy_harness.sentence(msg, paren=True)
 
 
 # --- k8s-cni-off-virtual-kubelet ------------------------------------------------------------------

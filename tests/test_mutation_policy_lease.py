@@ -13,22 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "policy"))
-
-import rules  # noqa: E402  (policy/rules/, as the pack imports it)
-from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs  # noqa: E402
-from pulumi_policy.deserialize import deserialize_properties  # noqa: E402
-from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
+from tests import policy_harness  # noqa: E402
+from tests.policy_harness import ROOT, UNKNOWN, sentence  # noqa: E402
 
 INSTANCE = "alicloud:ecs/instance:Instance"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel (pulumi-policy proxy)
 PROD_WARN_DAYS = json.loads((ROOT / "policy" / "config" / "prod.json").read_text())["ecs-gpu-lease-ending-soon"]["warnDays"]
 
 
@@ -59,24 +51,11 @@ def instance(pool: dict = A100, **tag_changes) -> dict:
 
 
 def run(policy: str, props: dict, config: dict | None = None) -> list[str]:
-    pol = next(p for p in rules.POLICIES if p.name == policy)
-    got: list[str] = []
-    args = ResourceValidationArgs(INSTANCE, unknown_checking_proxy(deserialize_properties(props)),
-                                  f"urn:pulumi:prod::hybrid-gpu-platform::{INSTANCE}::x", "x",
-                                  PolicyResourceOptions(False, [], None, [], None, [], None), None, config)
-    pol.validate(args, lambda msg, urn=None: got.append(msg))
-    return got
+    return policy_harness.run(policy, INSTANCE, props, config)
 
 
 def on(day: str, monkeypatch) -> None:
     monkeypatch.setenv("HYBRID_TODAY", day)  # hybrid_clock.today(): the day the pack judges on
-
-
-def sentence(msg: str) -> str:
-    """STYLE.md 7: a violation message is a full imperative sentence."""
-    assert re.match(r"[A-Z][a-z]+ ", msg), msg
-    assert msg.endswith("."), msg
-    return msg
 
 
 def test_the_stack_pools_used_here_are_what_the_comments_say():

@@ -11,61 +11,21 @@ Kubernetes API 6443, etcd 2379, BGP 179: each project's documented default).
 from __future__ import annotations
 
 import json
-import re
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "policy"))
+from tests import policy_harness  # noqa: E402
+from pulumi_policy import PolicyResource  # noqa: E402
+from tests.policy_harness import ROOT, UNKNOWN, res, sentence, stack  # noqa: E402
 
-import rules  # noqa: E402  (policy/rules/, as the pack imports it)
-from pulumi_policy import (  # noqa: E402
-    PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs,
-)
-from pulumi_policy.deserialize import deserialize_properties  # noqa: E402
-from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel (pulumi-policy proxy)
 SG_RULE, VPC, VSWITCH = "alicloud:ecs/securityGroupRule:SecurityGroupRule", "alicloud:vpc/network:Network", "alicloud:vpc/switch:Switch"
 FLOW_LOG, INSTANCE, CM = "alicloud:vpc/flowLog:FlowLog", "alicloud:ecs/instance:Instance", "kubernetes:core/v1:ConfigMap"
 PROD_POLICY = json.loads((ROOT / "policy" / "config" / "prod.json").read_text())
 OVERLAP = PROD_POLICY["vpc-no-cidr-overlap"]  # serviceCidr 172.21.0.0/20, idcRanges from 10.0.0.0/18
 
 
-def _opts():
-    return PolicyResourceOptions(False, [], None, [], None, [], None)
-
-
-def res(rtype: str, name: str, props: dict, deps: list | None = None) -> PolicyResource:
-    r = PolicyResource(rtype, unknown_checking_proxy(deserialize_properties(props)),
-                       f"urn:pulumi:prod::hybrid-gpu-platform::{rtype}::{name}", name, _opts(), None, None, [], {})
-    r.dependencies = deps or []
-    return r
-
-
-def stack(policy: str, resources: list, config: dict | None = None) -> list[tuple[str, str]]:
-    pol = next(p for p in rules.POLICIES if p.name == policy)
-    got: list = []
-    pol.validate(StackValidationArgs(resources, config), lambda msg, urn=None: got.append((msg, urn)))
-    return got
-
-
 def run(policy: str, props: dict, config: dict | None = None) -> list[str]:
-    pol = next(p for p in rules.POLICIES if p.name == policy)
-    got: list[str] = []
-    args = ResourceValidationArgs(SG_RULE, unknown_checking_proxy(deserialize_properties(props)),
-                                  f"urn:pulumi:prod::hybrid-gpu-platform::{SG_RULE}::x", "x", _opts(), None, config)
-    pol.validate(args, lambda msg, urn=None: got.append(msg))
-    return got
-
-
-def sentence(msg: str) -> str:
-    """STYLE.md 7: a violation message is a full imperative sentence."""
-    assert re.match(r"[A-Z][a-z]+ ", msg), msg
-    assert msg.endswith("."), msg
-    return msg
+    return policy_harness.run(policy, SG_RULE, props, config)
 
 
 def rule(**changes) -> dict:
