@@ -26,7 +26,7 @@ import time
 import pytest
 import yaml
 
-from hybrid import cloudinit, elastic, shtemplate, unconfirmed
+from hybrid import cloudinit, elastic, identity, shtemplate, unconfirmed
 from hybrid.model import load
 from hybrid.model.elastic import Autoscaler
 from tests.conftest import stack_raw
@@ -72,8 +72,8 @@ def test_the_bucket_policy_lets_only_the_listed_vpcs_get_only_the_script():
 
 
 def test_the_bucket_policy_does_not_depend_on_the_order_of_the_vpcs():
-    assert (elastic.canonical(elastic.script_bucket_policy(BUCKET, ["vpc-b", "vpc-a"]))
-            == elastic.canonical(elastic.script_bucket_policy(BUCKET, ["vpc-a", "vpc-b"])))
+    assert (identity.policy_json(elastic.script_bucket_policy(BUCKET, ["vpc-b", "vpc-a"]))
+            == identity.policy_json(elastic.script_bucket_policy(BUCKET, ["vpc-a", "vpc-b"])))
 
 
 def test_a_bucket_policy_without_a_vpc_is_refused():
@@ -100,7 +100,7 @@ def test_the_node_roles_read_policy_reads_the_script_and_nothing_else():
 
 
 def test_canonical_json_sorts_keys_and_has_no_spaces():
-    assert elastic.canonical({"b": [1, {"d": 2, "c": "x y"}], "a": True}) == '{"a":true,"b":[1,{"c":"x y","d":2}]}'
+    assert identity.policy_json({"b": [1, {"d": 2, "c": "x y"}], "a": True}) == '{"a":true,"b":[1,{"c":"x y","d":2}]}'
 
 
 # --- cluster autoscaler ---------------------------------------------------------------------
