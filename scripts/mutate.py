@@ -82,6 +82,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_elastic": ("hybrid/model/elastic.py", ["tests/test_elastic_model.py::test_bad_pool_names_field_and_fix",
                                                   "tests/test_elastic_model.py::test_prod_has_one_elastic_pool_and_dev_none",
                                                   "tests/test_mutation_model_elastic.py"]),
+    "model_metrics": ("hybrid/model/metrics.py", ["tests/test_mutation_model_metrics.py"]),
+    "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
