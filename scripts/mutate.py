@@ -84,6 +84,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                   "tests/test_mutation_model_elastic.py"]),
     "model_metrics": ("hybrid/model/metrics.py", ["tests/test_mutation_model_metrics.py"]),
     "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
+    "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
+    "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
