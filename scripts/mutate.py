@@ -167,6 +167,18 @@ EQUIVALENT: dict[str, str] = {
        "(\"hybrid-staging-\", a cluster name of at most 32, \"-node-scripts\"; "
        "tests/test_mutation_model_elastic.py) and ends in \"scripts\", so `[:64]`, `rstrip(None)`, `rstrip(\"XX-XX\")` "
        "and `lstrip(\"-\")` (it starts with \"hybrid-\") give the same name" for n in (1, 2, 3, 4)},
+    "hybrid.model.elastic.xǁElasticPoolǁ_labels__mutmut_13":
+        "`k.split(\"/\")[+1]` for `[-1]` in the fix's example: only a key with a prefix is refused (a bare key is in no "
+        "namespace), and a LabelKey has one '/' at most (hybrid/model/base.py), so the split has exactly two parts",
+    **{f"hybrid.model.elastic.xǁElasticPoolǁ_renderable__mutmut_{n}":
+       "the cut of the inner refusal at ' Fix: ' (or at a misspelt marker, i.e. no cut): the re-raised FieldError's "
+       "message is cut again at its first ' Fix: ' when it is reported (hybrid/errors.py validation_issues), and the "
+       "first one is the inner refusal's, so the user reads the same message" for n in (24, 25, 26)},
+    **{f"hybrid.model.elastic.xǁElasticPoolǁ_renderable__mutmut_{n}":
+       "unreachable: every value node_pool() hands GpuPool was validated by ElasticPool with the same or a narrower type "
+       "and bound (ElasticDataDisk size >= 40 against DataDisk's 20, the same patterns and lists), so GpuPool can only "
+       "fail in its own field validators, which raise FieldError on a field name (loc without a list index): the "
+       "generic branch and the camel-casing of an index never run" for n in (14, 28, 29, 30, 31, 32, 33, 34, 35)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
