@@ -170,6 +170,11 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.model.elastic.xǁElasticPoolǁ_labels__mutmut_13":
         "`k.split(\"/\")[+1]` for `[-1]` in the fix's example: only a key with a prefix is refused (a bare key is in no "
         "namespace), and a LabelKey has one '/' at most (hybrid/model/base.py), so the split has exactly two parts",
+    "hybrid.model.pricing.x__price__mutmut_21":
+        "`Decimal(repr(value))` for `Decimal(value)` of an int (bool is refused before): an int's repr is its decimal "
+        "digits, which Decimal reads as the same value; an int too long for repr (over 4300 digits, "
+        "sys.int_info.default_max_str_digits) cannot come from the stack, whose YAML/JSON readers parse ints under the "
+        "same limit",
     **{f"hybrid.model.elastic.xǁElasticPoolǁ_renderable__mutmut_{n}":
        "the cut of the inner refusal at ' Fix: ' (or at a misspelt marker, i.e. no cut): the re-raised FieldError's "
        "message is cut again at its first ' Fix: ' when it is reported (hybrid/errors.py validation_issues), and the "

@@ -75,6 +75,12 @@ def test_the_level_key_wins_then_the_category_then_nothing():
     assert p.disk_key("cn-shanghai", "cloud_essd", None) is None  # a region without prices
 
 
+def test_a_disk_without_level_is_priced_under_its_category_only():
+    # a key is a category or category/level (PL0..PL3): "cloud_essd/None" names no level a disk can have
+    p = Pricing(source="s", regions={"cn-beijing": {"disk_gib_hour": {"cloud_essd/None": 9, "cloud_essd": 1}}})
+    assert p.disk_key("cn-beijing", "cloud_essd", None) == "cloud_essd"
+
+
 def test_a_level_entry_alone_does_not_price_a_disk_without_level():
     p = Pricing(source="s", regions={"cn-beijing": {"disk_gib_hour": {"cloud_essd/PL1": 1}}})
     assert p.disk_key("cn-beijing", "cloud_essd", None) is None
@@ -91,6 +97,17 @@ def test_a_region_without_prices_is_reported_once_naming_its_first_pool(prod_raw
     del prod_raw["pricing"]["regions"]["cn-beijing"]
     assert _issues(prod_raw) == [(BJ, "no prices for region cn-beijing, where pool a10-train runs.",
                                   "add pricing.regions.cn-beijing with instanceHour and diskGibHour.")]
+
+
+def test_every_region_without_prices_is_reported(prod_raw):
+    # one issue per region (regions[0] cn-beijing, regions[1] cn-hangzhou), the later region still checked
+    del prod_raw["pricing"]["regions"]["cn-beijing"]
+    del prod_raw["pricing"]["regions"]["cn-hangzhou"]
+    assert _issues(prod_raw) == [
+        (BJ, "no prices for region cn-beijing, where pool a10-train runs.",
+         "add pricing.regions.cn-beijing with instanceHour and diskGibHour."),
+        ("pricing.regions.cn-hangzhou", "no prices for region cn-hangzhou, where pool t4-infer runs.",
+         "add pricing.regions.cn-hangzhou with instanceHour and diskGibHour.")]
 
 
 def test_a_pay_as_you_go_pool_needs_its_instance_price(prod_raw):
