@@ -170,6 +170,8 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.model.elastic.xǁElasticPoolǁ_labels__mutmut_13":
         "`k.split(\"/\")[+1]` for `[-1]` in the fix's example: only a key with a prefix is refused (a bare key is in no "
         "namespace), and a LabelKey has one '/' at most (hybrid/model/base.py), so the split has exactly two parts",
+    "hybrid.model.identity.x_required_secrets__mutmut_11":
+        "`keys = [...]` for `keys += [...]`: it is the first addition, to the empty list, so both give the same list",
     "hybrid.model.pricing.x__price__mutmut_21":
         "`Decimal(repr(value))` for `Decimal(value)` of an int (bool is refused before): an int's repr is its decimal "
         "digits, which Decimal reads as the same value; an int too long for repr (over 4300 digits, "
