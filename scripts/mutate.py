@@ -174,9 +174,9 @@ EQUIVALENT: dict[str, str] = {
         "`keys = [...]` for `keys += [...]`: it is the first addition, to the empty list, so both give the same list",
     "hybrid.model.pricing.x__price__mutmut_21":
         "`Decimal(repr(value))` for `Decimal(value)` of an int (bool is refused before): an int's repr is its decimal "
-        "digits, which Decimal reads as the same value; an int too long for repr (over 4300 digits, "
-        "sys.int_info.default_max_str_digits) cannot come from the stack, whose YAML/JSON readers parse ints under the "
-        "same limit",
+        "digits, which Decimal reads as the same value; only an int too long for repr (over 4300 digits, "
+        "sys.int_info.default_max_str_digits) would differ, and the stack's reader refuses any over MAX_INT_DIGITS "
+        "(hybrid/safeload.py: 18) before the model sees it",
     **{f"hybrid.model.elastic.xǁElasticPoolǁ_renderable__mutmut_{n}":
        "the cut of the inner refusal at ' Fix: ' (or at a misspelt marker, i.e. no cut): the re-raised FieldError's "
        "message is cut again at its first ' Fix: ' when it is reported (hybrid/errors.py validation_issues), and the "
