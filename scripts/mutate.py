@@ -105,6 +105,10 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                       "tests/test_mutation_elastic.py"]),
     "agent": ("hybrid/agent.py", ["tests/test_ack_agent.py", "tests/test_mutation_agent.py"]),
     "node_daemonset": ("hybrid/node_daemonset.py", ["tests/test_mutation_node_daemonset.py", "tests/test_device_plugin.py"]),
+    "model_metrics": ("hybrid/model/metrics.py", ["tests/test_mutation_model_metrics.py"]),
+    "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
+    "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
+    "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -371,6 +375,25 @@ EQUIVALENT: dict[str, str] = {
        "the stand-in's YAML with keys in insertion order instead of sorted (or PyYAML's default, which sorts): every "
        "reader parses it (split_manifest), the objects are the same, and the same input still gives the same text"
        for n in (510, 512, 513)},
+    "hybrid.model.elastic.xǁElasticPoolǁ_labels__mutmut_13":
+        "`k.split(\"/\")[+1]` for `[-1]` in the fix's example: only a key with a prefix is refused (a bare key is in no "
+        "namespace), and a LabelKey has one '/' at most (hybrid/model/base.py), so the split has exactly two parts",
+    "hybrid.model.identity.x_required_secrets__mutmut_11":
+        "`keys = [...]` for `keys += [...]`: it is the first addition, to the empty list, so both give the same list",
+    "hybrid.model.pricing.x__price__mutmut_21":
+        "`Decimal(repr(value))` for `Decimal(value)` of an int (bool is refused before): an int's repr is its decimal "
+        "digits, which Decimal reads as the same value; only an int too long for repr (over 4300 digits, "
+        "sys.int_info.default_max_str_digits) would differ, and the stack's reader refuses any over MAX_INT_DIGITS "
+        "(hybrid/safeload.py: 18) before the model sees it",
+    **{f"hybrid.model.elastic.xǁElasticPoolǁ_renderable__mutmut_{n}":
+       "the cut of the inner refusal at ' Fix: ' (or at a misspelt marker, i.e. no cut): the re-raised FieldError's "
+       "message is cut again at its first ' Fix: ' when it is reported (hybrid/errors.py validation_issues), and the "
+       "first one is the inner refusal's, so the user reads the same message" for n in (24, 25, 26)},
+    **{f"hybrid.model.elastic.xǁElasticPoolǁ_renderable__mutmut_{n}":
+       "unreachable: every value node_pool() hands GpuPool was validated by ElasticPool with the same or a narrower type "
+       "and bound (ElasticDataDisk size >= 40 against DataDisk's 20, the same patterns and lists), so GpuPool can only "
+       "fail in its own field validators, which raise FieldError on a field name (loc without a list index): the "
+       "generic branch and the camel-casing of an index never run" for n in (14, 28, 29, 30, 31, 32, 33, 34, 35)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -8,6 +8,8 @@ pool's data disk changed (500 GiB cloud_essd in stacks/Pulumi.dev.yaml).
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from hybrid.errors import ConfigError
@@ -67,3 +69,24 @@ def test_unencrypted_without_a_key_is_accepted(dev_raw):
 def test_disks_are_encrypted_unless_the_stack_says_otherwise(dev_raw):
     disk = _load(dev_raw).regions[0].gpu_pools[0].data_disk
     assert disk.encrypted is True
+
+
+# The fix names the keys as the stack file spells them (camelCase, as dataDisk's keys in
+# stacks/Pulumi.dev.yaml), and following either alternative it offers loads the stack.
+
+def test_the_fix_for_a_level_off_essd_names_the_keys_and_each_alternative_loads(dev_raw):
+    issue = _issue(copy.deepcopy(dev_raw), category="cloud_ssd", performanceLevel="PL1")
+    assert issue.fix == "drop performanceLevel or use category: cloud_essd."
+    dropped = _load(copy.deepcopy(dev_raw), category="cloud_ssd").regions[0].gpu_pools[0].data_disk
+    assert (dropped.category, dropped.performance_level) == ("cloud_ssd", None)
+    essd = _load(copy.deepcopy(dev_raw), category="cloud_essd", performanceLevel="PL1").regions[0].gpu_pools[0].data_disk
+    assert (essd.category, essd.performance_level) == ("cloud_essd", "PL1")
+
+
+def test_the_fix_for_a_key_without_encryption_names_the_keys_and_each_alternative_loads(dev_raw):
+    issue = _issue(copy.deepcopy(dev_raw), encrypted=False, kmsKeyId="key-abc123")
+    assert issue.fix == "set encrypted: true or drop kmsKeyId."
+    on = _load(copy.deepcopy(dev_raw), encrypted=True, kmsKeyId="key-abc123").regions[0].gpu_pools[0].data_disk
+    assert (on.encrypted, on.kms_key_id) == (True, "key-abc123")
+    off = _load(copy.deepcopy(dev_raw), encrypted=False).regions[0].gpu_pools[0].data_disk
+    assert (off.encrypted, off.kms_key_id) == (False, None)

@@ -172,3 +172,40 @@ def test_every_type_is_checked_against_the_driver_table(prod_raw):
     ((path, msg, _),) = _issues(prod_raw)
     assert path == f"{PATH}.driver"
     assert msg == "Alibaba's driver table lists no driver branch for family ebmgn7ex, so an install cannot be checked."
+
+
+# --- instance types outside the GPU families or the known-spec table, egress, GPUs per node ---------
+
+def test_a_type_outside_the_gpu_families_is_refused_naming_them(prod_raw):
+    # ecs.g7 is a general-purpose family (no GPU): the pool's nodes could never offer nvidia.com/gpu
+    _pool(prod_raw)["instanceTypes"] = ["ecs.g7.2xlarge"]
+    ((path, msg, fix),) = _issues(prod_raw)
+    assert path == f"{PATH}.instanceTypes"
+    assert msg.startswith("'ecs.g7.2xlarge' is not a GPU instance type.")
+    assert fix == "use GPU families such as ecs.gn7i-*, ecs.gn7e-*."
+
+
+def test_a_gpu_type_outside_the_known_spec_table_suggests_its_near_neighbour(prod_raw):
+    # a one-character slip of c32g1.8xlarge, which the table lists: the refusal points at it
+    _pool(prod_raw)["instanceTypes"] = ["ecs.gn7i-c32g1.9xlarge"]
+    ((path, msg, fix),) = _issues(prod_raw)
+    assert path == f"{PATH}.instanceTypes"
+    assert msg.startswith("instance type ecs.gn7i-c32g1.9xlarge is not in the known-spec table. "
+                          "Did you mean ecs.gn7i-c32g1.8xlarge")
+    assert fix == "use a type from hybrid/instance_types.py (placement and the driver check need its GPUs)."
+
+
+def test_an_egress_above_the_smallest_bandwidth_names_egress(prod_raw):
+    # c32g1.8xlarge: 16 Gbit/s, the smallest of prod's three types
+    _pool(prod_raw)["rateLimits"]["egressMbit"] = 16001
+    assert _issues(prod_raw) == [(f"{PATH}.rateLimits",
+                                  "egressMbit = 16001 exceeds 16000 Mbit/s, the smallest bandwidth of the pool's instance types.",
+                                  "set egressMbit between 1 and 16000.")]
+
+
+@pytest.mark.parametrize("types,series,gpus", [(["ecs.gn7i-c32g1.8xlarge"], "A10", 1),
+                                               (["ecs.gn7i-c32g1.16xlarge"], "A10", 2)])
+def test_gpus_per_node_of_a_pool_of_one_type(prod_raw, types, series, gpus):
+    # Alibaba's gn7i table: c32g1.8xlarge one A10, c32g1.16xlarge two (instance_types.py)
+    _pool(prod_raw).update(instanceTypes=types, gpuModelSeries=series)
+    assert load(prod_raw).regions[0].elastic_pools[0].gpus_per_node == gpus

@@ -62,6 +62,18 @@ def test_numbers_outside_three_digits_and_booleans_are_not_branches(dev_raw, val
     assert [path for path, _, _ in _issues(dev_raw)] == [f"{POOL}.driver.branch"]
 
 
+@pytest.mark.parametrize("number,text", [(1000, "1000"), (-1, "-1"), (12345, "12345")])
+def test_a_number_past_three_digits_meets_the_refusal_its_text_meets(dev_raw, number, text):
+    # 999 is the largest three-digit number (padded and checked against the table above); 1000 and -1 are one
+    # past either end. A number is read as its digits, so it is refused as its text is: by the branch's form,
+    # never as "not a string" (numbers are a branch's accepted form).
+    _pool(dev_raw)["driver"]["branch"] = number
+    as_number = _issues(dev_raw)
+    _pool(dev_raw)["driver"]["branch"] = text
+    assert as_number == _issues(dev_raw) == [(f"{POOL}.driver.branch", "String should match pattern '^[0-9]{3}$'.",
+                                               "match the pattern shown.")]
+
+
 # --- the driver table --------------------------------------------------------------
 
 def test_no_driver_names_both_paths(dev_raw):

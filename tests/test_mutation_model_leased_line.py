@@ -208,6 +208,11 @@ def test_a_transit_router_without_a_route_table_is_refused(prod_raw):
     ((path, msg, fix),) = _issues(prod_raw)
     assert path == ZJK
     assert msg.startswith("routeTableId is missing: a VPC attachment learns and forwards no route until")
+    # the reason names the API whose defaults cause it, so the user can look it up: Alibaba's
+    # CreateTransitRouterVpcAttachment reference, route learning and associated forwarding off by default
+    assert msg.endswith("until it is associated with and propagates into a transit-router route table "
+                        "(Alibaba CreateTransitRouterVpcAttachment: route learning and associated forwarding are "
+                        "disabled by default).")
     assert fix == "set routeTableId to the transit router's route table that carries the leased line's routes (vtb-...)."
 
 

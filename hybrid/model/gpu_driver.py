@@ -55,8 +55,11 @@ class GpuDriver(Model):
     def _number_form(cls, v: Any) -> Any:
         # `pulumi config set --path 'regions[0].gpuPools[0].driver.branch' 550` stores the number 550 (Pulumi's
         # structured configuration keeps numbers and booleans typed: pulumi.com/docs/iac/concepts/config/,
-        # "Structured configuration"); a branch is three digits either way, so the number means the same.
-        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 999:
+        # "Structured configuration"); a branch is three digits either way, so the number means the same
+        # (55 is branch 055, refused by the driver table rather than by its form).
+        # Any other number is read as its digits too, so it meets the same pattern refusal as the text would
+        # (not a type error, "Input should be a valid string", though numbers are accepted).
+        if isinstance(v, int) and not isinstance(v, bool):
             return f"{v:03d}"
         return v
 

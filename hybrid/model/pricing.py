@@ -88,5 +88,6 @@ def check(p: "Platform") -> Iterable[ConfigIssue]:
             for field, category, level, _ in disks_of(pool):
                 if pricing.disk_key(region.id, category, level) is None:
                     want = f"{category}/{level}" if level else category
+                    either = f"{want} (or {category})" if level else want
                     yield ConfigIssue(f"{base}.diskGibHour", f"no price for {want} ({where}.{field}).",
-                                      f"add {want} (or {category}): <price per GiB-hour>.")
+                                      f"add {either}: <price per GiB-hour>.")
