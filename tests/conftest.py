@@ -142,6 +142,16 @@ def settle(program: Callable[[], Any]) -> Any:
     return box["value"]
 
 
+def refusals(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(field path, message, fix) of every problem loading ``raw`` reports; the load must fail."""
+    from hybrid.errors import ConfigError
+    from hybrid.model import load
+
+    with pytest.raises(ConfigError) as info:
+        load(raw)
+    return [(i.path, i.message, i.fix) for i in info.value.issues]
+
+
 def require_tool(name: str) -> str:
     """The path of a checker the test drives; skip without it on a developer machine, fail
     without it as root (CI installs every one: scripts/setup-system.sh)."""

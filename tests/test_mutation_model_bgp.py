@@ -14,20 +14,14 @@ from __future__ import annotations
 import pytest
 
 from hybrid import calico
-from hybrid.errors import ConfigError
 from hybrid.model import load
+from tests.conftest import refusals
 
 BGP = "cni.calico.bgp"
 
 
 def _mesh(raw) -> bool:
     return calico.bgp_configuration(load(raw).cni)["spec"]["nodeToNodeMeshEnabled"]
-
-
-def _issues(raw):
-    with pytest.raises(ConfigError) as info:
-        load(raw)
-    return [(i.path, i.message, i.fix) for i in info.value.issues]
 
 
 def _bgp(raw):
@@ -52,7 +46,7 @@ def test_the_mesh_is_on_without_peers_unless_the_stack_says(request, stack, mesh
 
 def test_no_mesh_and_no_peers_is_refused_naming_both_fixes(dev_raw):
     _bgp(dev_raw)["nodeToNodeMesh"] = False
-    assert _issues(dev_raw) == [(BGP, "nodeToNodeMesh is off and no peers are given, so no node would learn another "
+    assert refusals(dev_raw) == [(BGP, "nodeToNodeMesh is off and no peers are given, so no node would learn another "
                                       "node's pod routes.",
                                  "add the route reflectors or ToR switches under peers, or drop nodeToNodeMesh.")]
 
@@ -61,7 +55,7 @@ def test_peer_names_used_twice_are_listed_once_each_sorted(prod_raw):
     peers = _bgp(prod_raw)["peers"]
     peers[0]["name"] = "tor-gpu-r12"     # twice
     peers.append({**peers[1], "peerIp": "10.2.0.3"})  # rr-b twice
-    assert _issues(prod_raw) == [(BGP, "peer names ['rr-b', 'tor-gpu-r12'] are used twice.", "give each peer its own name.")]
+    assert refusals(prod_raw) == [(BGP, "peer names ['rr-b', 'tor-gpu-r12'] are used twice.", "give each peer its own name.")]
 
 
 def test_distinct_peer_names_are_accepted(prod_raw):
@@ -76,7 +70,7 @@ def test_distinct_peer_names_are_accepted(prod_raw):
 @pytest.mark.parametrize("ip", ["10.2.0.300", "fd00::1", "10.2.0", "010.2.0.1", "rr-a.idc.local", ""])
 def test_a_peer_ip_that_is_not_ipv4_is_refused(prod_raw, ip):
     _bgp(prod_raw)["peers"][0]["peerIp"] = ip
-    assert _issues(prod_raw) == [(f"{BGP}.peers[0].peerIp", f"{ip!r} is not an IPv4 address.",
+    assert refusals(prod_raw) == [(f"{BGP}.peers[0].peerIp", f"{ip!r} is not an IPv4 address.",
                                   "give the peer's address, e.g. 10.2.0.1.")]
 
 
@@ -88,7 +82,7 @@ def test_the_peer_ip_reaches_the_bgppeer(prod_raw):
 @pytest.mark.parametrize("selector", ["rack", "rack == gpu-r12", "all(", "has(rack"])
 def test_a_selector_calico_cannot_parse_is_refused_with_examples(prod_raw, selector):
     _bgp(prod_raw)["peers"][2]["nodeSelector"] = selector
-    ((path, msg, fix),) = _issues(prod_raw)
+    ((path, msg, fix),) = refusals(prod_raw)
     assert path == f"{BGP}.peers[2].nodeSelector"
     assert msg.startswith(f"{selector!r} is not a Calico selector (")
     assert fix == ("write it in Calico's selector syntax, e.g. all(), rack == 'r1', has(bgp-peer), "
@@ -98,7 +92,7 @@ def test_a_selector_calico_cannot_parse_is_refused_with_examples(prod_raw, selec
 def test_a_long_bad_selector_is_quoted_to_80_characters(prod_raw):
     selector = "rack == " + "r" * 100
     _bgp(prod_raw)["peers"][2]["nodeSelector"] = selector
-    ((_, msg, _),) = _issues(prod_raw)
+    ((_, msg, _),) = refusals(prod_raw)
     assert msg.startswith(repr(selector[:80]) + " is not a Calico selector (")
 
 

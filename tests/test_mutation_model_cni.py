@@ -15,19 +15,13 @@ from __future__ import annotations
 
 import pytest
 
-from hybrid.errors import ConfigError
 from hybrid.model import load
 from hybrid.model.cni import KubeProxy, Terway
+from tests.conftest import refusals
 
 IPVLAN_NODES = ("ipvlan is true but cloud GPU nodes in ['cn-beijing'] run the metadata guard (and tc shaping where "
                 "rateLimits are set), which see pod traffic only on the veth datapath; IPvlan bypasses the host's "
                 "netfilter and qdiscs, so pods would reach the metadata service unshaped.")
-
-
-def _issues(raw):
-    with pytest.raises(ConfigError) as info:
-        load(raw)
-    return [(i.path, i.message, i.fix) for i in info.value.issues]
 
 
 def _terway(raw, **terway):
@@ -45,7 +39,7 @@ def test_a_minimum_up_to_the_maximum_is_accepted(dev_raw, lo, hi):
 
 @pytest.mark.parametrize("lo,hi", [(6, 5), (1, 0)])
 def test_a_minimum_one_above_the_maximum_is_refused(dev_raw, lo, hi):
-    assert _issues(_terway(dev_raw, minPoolSize=lo, maxPoolSize=hi)) == [
+    assert refusals(_terway(dev_raw, minPoolSize=lo, maxPoolSize=hi)) == [
         ("cni.terway", f"minPoolSize {lo} is above maxPoolSize {hi}; Terway would never settle its idle-IP pool.",
          "set minPoolSize <= maxPoolSize, e.g. minPoolSize: 0, maxPoolSize: 5.")]
 
@@ -68,12 +62,12 @@ def test_kube_proxy_defaults_to_kubeadms_image_for_the_cluster_version():
 # --- IPvlan --------------------------------------------------------------------------
 
 def test_ipvlan_with_gpu_nodes_is_refused_naming_their_regions(dev_raw):
-    assert _issues(_terway(dev_raw, ipvlan=True, install="addon")) == [("cni.terway.ipvlan", IPVLAN_NODES, "set ipvlan: false.")]
+    assert refusals(_terway(dev_raw, ipvlan=True, install="addon")) == [("cni.terway.ipvlan", IPVLAN_NODES, "set ipvlan: false.")]
 
 
 def test_ipvlan_in_manifest_mode_is_refused_even_without_nodes(dev_raw):
     dev_raw["regions"][0]["gpuPools"] = []
-    assert _issues(_terway(dev_raw, ipvlan=True)) == [
+    assert refusals(_terway(dev_raw, ipvlan=True)) == [
         ("cni.terway.ipvlan", "ipvlan is true but install is manifest, which renders the veth datapath only.",
          "set ipvlan: false.")]
 
@@ -87,5 +81,5 @@ def test_ipvlan_through_the_addon_without_gpu_nodes_is_accepted(dev_raw):
 def test_an_elastic_pool_counts_as_gpu_nodes(prod_raw):
     for region in prod_raw["regions"]:
         region["gpuPools"] = []  # cn-beijing keeps its elastic pool a10-elastic
-    got = [i for i in _issues(_terway(prod_raw, ipvlan=True, install="addon")) if i[0] == "cni.terway.ipvlan"]
+    got = [i for i in refusals(_terway(prod_raw, ipvlan=True, install="addon")) if i[0] == "cni.terway.ipvlan"]
     assert got == [("cni.terway.ipvlan", IPVLAN_NODES, "set ipvlan: false.")]

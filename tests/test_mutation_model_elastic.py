@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import pytest
 
-from hybrid.errors import ConfigError
 from hybrid.model import elastic, load
+from tests.conftest import refusals
 
 PATH = "regions[0].elasticPools[0]"
 
 
 def _pool(raw):
     return raw["regions"][0]["elasticPools"][0]
-
-
-def _issues(raw):
-    with pytest.raises(ConfigError) as info:
-        load(raw)
-    return [(i.path, i.message, i.fix) for i in info.value.issues]
 
 
 # --- the node script's place ----------------------------------------------------------
@@ -78,14 +72,14 @@ def test_a_blank_data_disk_without_snapshot(prod_raw):
 
 def test_a_fixed_pool_refusal_is_reported_on_the_elastic_pool(prod_raw):
     _pool(prod_raw)["preload"][0]["target"] = "/mnt/elsewhere"
-    assert _issues(prod_raw) == [(PATH, "preload: preload[0].target '/mnt/elsewhere' is outside the data disk mount /data.",
+    assert refusals(prod_raw) == [(PATH, "preload: preload[0].target '/mnt/elsewhere' is outside the data disk mount /data.",
                                   "put the target under /data/, e.g. /data/datasets/imagenet-1k.")]
 
 
 def test_equal_disk_sizes_are_refused_naming_the_field_as_the_stack_spells_it(prod_raw):
     # the node finds its data disk by size: it must differ from the system disk
     _pool(prod_raw)["systemDisk"] = {"category": "cloud_essd", "size": 2048}
-    assert _issues(prod_raw) == [(PATH, "dataDisk: size 2048 GiB equals systemDisk.size, so the node could not tell the "
+    assert refusals(prod_raw) == [(PATH, "dataDisk: size 2048 GiB equals systemDisk.size, so the node could not tell the "
                                         "data disk apart.", "give the data disk a different size than the system disk.")]
 
 
@@ -93,7 +87,7 @@ def test_equal_disk_sizes_are_refused_naming_the_field_as_the_stack_spells_it(pr
 
 def test_max_size_must_be_above_min_size(prod_raw):
     _pool(prod_raw).update(minSize=3, maxSize=3)
-    assert _issues(prod_raw) == [(f"{PATH}.maxSize", "maxSize 3 is not above minSize 3.",
+    assert refusals(prod_raw) == [(f"{PATH}.maxSize", "maxSize 3 is not above minSize 3.",
                                   "set maxSize above 3 (equal sizes make a fixed pool: use gpuPools).")]
 
 
@@ -106,14 +100,14 @@ def test_max_size_one_above_min_size_is_accepted(prod_raw):
 def test_a_type_listed_twice(prod_raw):
     types = ["ecs.gn7i-c32g1.8xlarge", "ecs.gn7i-c32g1.8xlarge"]
     _pool(prod_raw)["instanceTypes"] = types
-    assert _issues(prod_raw) == [(f"{PATH}.instanceTypes", f"instanceTypes {types} list a type twice.",
+    assert refusals(prod_raw) == [(f"{PATH}.instanceTypes", f"instanceTypes {types} list a type twice.",
                                   "list each instance type once.")]
 
 
 def test_types_with_different_gpus(prod_raw):
     types = ["ecs.gn7i-c32g1.8xlarge", "ecs.gn7i-c32g1.16xlarge"]
     _pool(prod_raw)["instanceTypes"] = types
-    ((path, msg, fix),) = _issues(prod_raw)
+    ((path, msg, fix),) = refusals(prod_raw)
     assert path == f"{PATH}.instanceTypes"
     assert msg.startswith(f"instanceTypes {types} differ in GPU count or model [(1, ")
     assert fix == "keep types with the same GPUs per node in one pool; declare another pool for the others."
@@ -122,7 +116,7 @@ def test_types_with_different_gpus(prod_raw):
 def test_a_rate_above_the_smallest_bandwidth(prod_raw):
     # c32g1.8xlarge: 16 Gbit/s, the smallest of the three types
     _pool(prod_raw)["rateLimits"]["ingressMbit"] = 16001
-    assert _issues(prod_raw) == [(f"{PATH}.rateLimits",
+    assert refusals(prod_raw) == [(f"{PATH}.rateLimits",
                                   "ingressMbit = 16001 exceeds 16000 Mbit/s, the smallest bandwidth of the pool's instance types.",
                                   "set ingressMbit between 1 and 16000.")]
 
@@ -134,14 +128,14 @@ def test_a_rate_at_the_smallest_bandwidth_is_accepted(prod_raw):
 
 def test_a_label_the_kubelet_may_not_set_names_a_prefix_of_your_own(prod_raw):
     _pool(prod_raw)["labels"] = {"node-role.kubernetes.io/gpu": ""}
-    assert _issues(prod_raw) == [(f"{PATH}.labels",
+    assert refusals(prod_raw) == [(f"{PATH}.labels",
                                   "label key 'node-role.kubernetes.io/gpu' is in a namespace the kubelet may not set (NodeRestriction).",
                                   "use your own prefix, e.g. example.com/gpu.")]
 
 
 def test_spot_without_a_limit(prod_raw):
     _pool(prod_raw)["billing"] = {"onDemandPercentageAboveBase": 99}
-    assert _issues(prod_raw) == [(f"{PATH}.billing",
+    assert refusals(prod_raw) == [(f"{PATH}.billing",
                                   "onDemandPercentageAboveBase below 100 buys spot instances but spotPriceLimit is not set.",
                                   "set spotPriceLimit (CNY/hour): the pool buys spot as SpotWithPriceLimit.")]
 
@@ -153,7 +147,7 @@ def test_all_pay_as_you_go_needs_no_limit(prod_raw):
 
 def test_a_driver_branch_one_type_lacks_is_refused(prod_raw):
     _pool(prod_raw)["driver"]["branch"] = "580"
-    assert _issues(prod_raw) == [(f"{PATH}.driver", "driver branch 580 is not offered for family gn7i (Alibaba lists 470, 535, 550).",
+    assert refusals(prod_raw) == [(f"{PATH}.driver", "driver branch 580 is not offered for family gn7i (Alibaba lists 470, 535, 550).",
                                   "set branch to one of 470, 535, 550.")]
 
 
@@ -161,7 +155,7 @@ def test_the_rate_limit_is_the_smallest_bandwidth_of_mixed_types(prod_raw):
     # gn6i: c24g1.6xlarge 7.5 Gbit/s, c4g1.xlarge 4 Gbit/s, one T4 each (Alibaba's gn6i table, instance_types.py)
     _pool(prod_raw).update(instanceTypes=["ecs.gn6i-c24g1.6xlarge", "ecs.gn6i-c4g1.xlarge"], gpuModelSeries="T4",
                            rateLimits={"egressMbit": 3000, "ingressMbit": 4001})
-    assert _issues(prod_raw) == [(f"{PATH}.rateLimits",
+    assert refusals(prod_raw) == [(f"{PATH}.rateLimits",
                                   "ingressMbit = 4001 exceeds 4000 Mbit/s, the smallest bandwidth of the pool's instance types.",
                                   "set ingressMbit between 1 and 4000.")]
 
@@ -169,7 +163,7 @@ def test_the_rate_limit_is_the_smallest_bandwidth_of_mixed_types(prod_raw):
 def test_every_type_is_checked_against_the_driver_table(prod_raw):
     # eight A100 each: gn7e is in Alibaba's driver table, ebmgn7ex is not, so an install cannot be checked
     _pool(prod_raw).update(instanceTypes=["ecs.gn7e-c16g1.32xlarge", "ecs.ebmgn7ex.32xlarge"], gpuModelSeries="A100")
-    ((path, msg, _),) = _issues(prod_raw)
+    ((path, msg, _),) = refusals(prod_raw)
     assert path == f"{PATH}.driver"
     assert msg == "Alibaba's driver table lists no driver branch for family ebmgn7ex, so an install cannot be checked."
 
@@ -179,7 +173,7 @@ def test_every_type_is_checked_against_the_driver_table(prod_raw):
 def test_a_type_outside_the_gpu_families_is_refused_naming_them(prod_raw):
     # ecs.g7 is a general-purpose family (no GPU): the pool's nodes could never offer nvidia.com/gpu
     _pool(prod_raw)["instanceTypes"] = ["ecs.g7.2xlarge"]
-    ((path, msg, fix),) = _issues(prod_raw)
+    ((path, msg, fix),) = refusals(prod_raw)
     assert path == f"{PATH}.instanceTypes"
     assert msg.startswith("'ecs.g7.2xlarge' is not a GPU instance type.")
     assert fix == "use GPU families such as ecs.gn7i-*, ecs.gn7e-*."
@@ -188,7 +182,7 @@ def test_a_type_outside_the_gpu_families_is_refused_naming_them(prod_raw):
 def test_a_gpu_type_outside_the_known_spec_table_suggests_its_near_neighbour(prod_raw):
     # a one-character slip of c32g1.8xlarge, which the table lists: the refusal points at it
     _pool(prod_raw)["instanceTypes"] = ["ecs.gn7i-c32g1.9xlarge"]
-    ((path, msg, fix),) = _issues(prod_raw)
+    ((path, msg, fix),) = refusals(prod_raw)
     assert path == f"{PATH}.instanceTypes"
     assert msg.startswith("instance type ecs.gn7i-c32g1.9xlarge is not in the known-spec table. "
                           "Did you mean ecs.gn7i-c32g1.8xlarge")
@@ -198,7 +192,7 @@ def test_a_gpu_type_outside_the_known_spec_table_suggests_its_near_neighbour(pro
 def test_an_egress_above_the_smallest_bandwidth_names_egress(prod_raw):
     # c32g1.8xlarge: 16 Gbit/s, the smallest of prod's three types
     _pool(prod_raw)["rateLimits"]["egressMbit"] = 16001
-    assert _issues(prod_raw) == [(f"{PATH}.rateLimits",
+    assert refusals(prod_raw) == [(f"{PATH}.rateLimits",
                                   "egressMbit = 16001 exceeds 16000 Mbit/s, the smallest bandwidth of the pool's instance types.",
                                   "set egressMbit between 1 and 16000.")]
 

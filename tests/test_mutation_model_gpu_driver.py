@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import pytest
 
-from hybrid.errors import ConfigError, FieldError
+from hybrid.errors import FieldError
 from hybrid.model import load
 from hybrid.model.gpu_driver import GpuDriver, check_driver, instance_family, kubelet_may_set
+from tests.conftest import refusals
 
 POOL = "regions[0].gpuPools[0]"
 TABLE = "gn5, gn5i, gn6e, gn6i, gn6v, gn7, gn7e, gn7i, gn7s, gn8ia, gn8is"  # the table's families, sorted
@@ -25,12 +26,6 @@ TABLE = "gn5, gn5i, gn6e, gn6i, gn6v, gn7, gn7e, gn7i, gn7s, gn8ia, gn8is"  # th
 
 def _pool(raw):
     return raw["regions"][0]["gpuPools"][0]
-
-
-def _issues(raw):
-    with pytest.raises(ConfigError) as info:
-        load(raw)
-    return [(i.path, i.message, i.fix) for i in info.value.issues]
 
 
 def _refusal(driver, instance_type):
@@ -52,14 +47,14 @@ def test_a_branch_given_as_a_number_is_that_branch(dev_raw, number, text):
 @pytest.mark.parametrize("number,text", [(0, "000"), (55, "055"), (999, "999")])
 def test_a_number_is_padded_to_three_digits(dev_raw, number, text):
     _pool(dev_raw)["driver"]["branch"] = number
-    assert _issues(dev_raw) == [(f"{POOL}.driver", f"driver branch {text} is not offered for family gn7i "
+    assert refusals(dev_raw) == [(f"{POOL}.driver", f"driver branch {text} is not offered for family gn7i "
                                  "(Alibaba lists 470, 535, 550).", "set branch to one of 470, 535, 550.")]
 
 
 @pytest.mark.parametrize("value", [1000, -1, True])
 def test_numbers_outside_three_digits_and_booleans_are_not_branches(dev_raw, value):
     _pool(dev_raw)["driver"]["branch"] = value
-    assert [path for path, _, _ in _issues(dev_raw)] == [f"{POOL}.driver.branch"]
+    assert [path for path, _, _ in refusals(dev_raw)] == [f"{POOL}.driver.branch"]
 
 
 @pytest.mark.parametrize("number,text", [(1000, "1000"), (-1, "-1"), (12345, "12345")])
@@ -68,9 +63,9 @@ def test_a_number_past_three_digits_meets_the_refusal_its_text_meets(dev_raw, nu
     # past either end. A number is read as its digits, so it is refused as its text is: by the branch's form,
     # never as "not a string" (numbers are a branch's accepted form).
     _pool(dev_raw)["driver"]["branch"] = number
-    as_number = _issues(dev_raw)
+    as_number = refusals(dev_raw)
     _pool(dev_raw)["driver"]["branch"] = text
-    assert as_number == _issues(dev_raw) == [(f"{POOL}.driver.branch", "String should match pattern '^[0-9]{3}$'.",
+    assert as_number == refusals(dev_raw) == [(f"{POOL}.driver.branch", "String should match pattern '^[0-9]{3}$'.",
                                                "match the pattern shown.")]
 
 
@@ -78,7 +73,7 @@ def test_a_number_past_three_digits_meets_the_refusal_its_text_meets(dev_raw, nu
 
 def test_no_driver_names_both_paths(dev_raw):
     del _pool(dev_raw)["driver"]
-    assert _issues(dev_raw) == [(f"{POOL}.driver",
+    assert refusals(dev_raw) == [(f"{POOL}.driver",
                                  "ecs.gn7i-c8g1.2xlarge is a GPU instance type but the pool declares no NVIDIA driver "
                                  "path, so its nodes would join without nvidia.com/gpu capacity.",
                                  'add driver: {source: install, branch: "535"} (installed at first boot) or '
@@ -89,7 +84,7 @@ def test_an_invalid_instance_type_is_reported_once_on_its_own_field(dev_raw):
     pool = _pool(dev_raw)
     del pool["driver"]
     pool["instanceType"] = "ecs.g7.2xlarge"  # a general-purpose type
-    assert [path for path, _, _ in _issues(dev_raw)] == [f"{POOL}.instanceType"]
+    assert [path for path, _, _ in refusals(dev_raw)] == [f"{POOL}.instanceType"]
 
 
 def test_a_driver_is_kept_when_the_instance_type_is_unknown():
@@ -142,7 +137,7 @@ def test_instance_family(itype, family):
 
 def test_a_device_plugin_setting_with_the_gpu_operator_is_refused(prod_raw):
     prod_raw["gpu"] = {"provider": "gpu-operator", "devicePlugin": {"version": "v0.17.4"}}
-    assert _issues(prod_raw) == [("gpu", "devicePlugin is set but provider is gpu-operator.",
+    assert refusals(prod_raw) == [("gpu", "devicePlugin is set but provider is gpu-operator.",
                                   "drop devicePlugin or set provider: device-plugin.")]
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from hybrid.errors import ConfigError
 from hybrid.model import load
 from hybrid.model.identity import required_secrets
+from tests.conftest import refusals
 
 ADDON = ["addonAccessKeyId", "addonAccessKeySecret"]
 POOL = "regions[0].gpuPools[0].ramRole"
@@ -26,12 +26,6 @@ TERWAY = ("Terway on the nodes of pool a10-dev (cn-beijing) has no credentials: 
 TOKEN = ("the nodes of pool a10-dev (cn-beijing) have no RAM role to read the join token with "
          "(identity.nodeRole is false and the pool names no ramRole).",
          "set identity.nodeRole: true (recommended), or give the pool a ramRole (the program grants it the token read).")
-
-
-def _issues(raw):
-    with pytest.raises(ConfigError) as info:
-        load(raw)
-    return [(i.path, i.message, i.fix) for i in info.value.issues]
 
 
 def _no_node_role(raw):
@@ -70,7 +64,7 @@ def test_the_node_role_gives_every_node_its_credentials(dev_raw):
 
 
 def test_without_node_role_a_pool_without_ram_role_has_neither_terway_nor_token_credentials(dev_raw):
-    assert _issues(_no_node_role(dev_raw)) == [(POOL, *TERWAY), (POOL, *TOKEN)]
+    assert refusals(_no_node_role(dev_raw)) == [(POOL, *TERWAY), (POOL, *TOKEN)]
 
 
 def test_a_pools_own_ram_role_is_enough(dev_raw):
@@ -86,14 +80,14 @@ def test_a_pool_of_no_nodes_needs_no_role(dev_raw):
 @pytest.mark.parametrize("mode", ["accessKey", "credentialFile"])
 def test_terway_with_its_own_credentials_leaves_only_the_token_read(dev_raw, mode):
     dev_raw["cni"]["terway"]["credentials"] = mode
-    assert _issues(_no_node_role(dev_raw)) == [(POOL, *TOKEN)]
+    assert refusals(_no_node_role(dev_raw)) == [(POOL, *TOKEN)]
 
 
 def test_an_elastic_pools_terway_is_reported_on_the_credentials_setting(prod_raw):
     for region in prod_raw["regions"]:
         for pool in region["gpuPools"]:
             pool["ramRole"] = "hybrid-gpu-node"  # fixed pools covered: only the elastic pool is left
-    assert _issues(_no_node_role(prod_raw)) == [(
+    assert refusals(_no_node_role(prod_raw)) == [(
         "cni.terway.credentials",
         "Terway on the nodes of elastic pool a10-elastic (cn-beijing, regions[0].elasticPools[0]) has no credentials: "
         "cni.terway.credentials is instanceRole and identity.nodeRole is false, so the node pool's RAM role only reads "

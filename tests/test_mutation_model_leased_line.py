@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from hybrid.errors import ConfigError
 from hybrid.model import load
+from tests.conftest import refusals
 
 CEN, VBR_TR, VBR_RT = "cen-7qthudw0ll6jmc9cb2", "tr-2zetyq3e6kf5b8mhm0ae1", "vtb-2zeyp4s1gqxxfgmt3aawi"
 ZJK_TR = "tr-8vbf3m2k1n0p9q8r7s6t5"
@@ -24,12 +24,6 @@ BJ, ZJK = "regions[0].leasedLine.transitRouter", "regions[2].leasedLine.transitR
 
 def _tr(raw, i):
     return raw["regions"][i]["leasedLine"]["transitRouter"]
-
-
-def _issues(raw):
-    with pytest.raises(ConfigError) as info:
-        load(raw)
-    return [(i.path, i.message, i.fix) for i in info.value.issues]
 
 
 # --- the VBR's route limit ----------------------------------------------------------
@@ -50,7 +44,7 @@ def test_110_announced_ranges_fit(prod_raw):
 
 def test_111_announced_ranges_are_refused_naming_the_limit(prod_raw):
     _ranges(prod_raw, 107)
-    assert _issues(prod_raw) == [(
+    assert refusals(prod_raw) == [(
         "idc.extraRanges",
         "the IDC would announce 111 ranges to the VBR (nodeCidrs, podCidr, extraRanges), above its limit of 110 dynamic "
         "routes per BGP peer; routes beyond it are denied.",
@@ -60,7 +54,7 @@ def test_111_announced_ranges_are_refused_naming_the_limit(prod_raw):
 def test_without_a_leased_line_the_vbr_limit_does_not_apply(prod_raw):
     _ranges(prod_raw, 107)
     prod_raw["idc"]["leasedLine"] = False
-    assert "idc.extraRanges" not in [path for path, _, _ in _issues(prod_raw)]
+    assert "idc.extraRanges" not in [path for path, _, _ in refusals(prod_raw)]
 
 
 # --- the path of each transit-router region ---------------------------------------------
@@ -73,7 +67,7 @@ def test_prod_paths_are_accepted(prod_raw):
 def test_no_vbr_names_the_transit_router_regions_and_stops_there(prod_raw):
     del prod_raw["idc"]["vbr"]
     _tr(prod_raw, 2)["cenId"] = "cen-other0"  # would be refused against a VBR, but there is none to compare with
-    assert _issues(prod_raw) == [(
+    assert refusals(prod_raw) == [(
         "idc.vbr",
         "regions ['cn-beijing', 'cn-zhangjiakou'] attach to transit routers, but the transit router the leased line's "
         "VBR is attached to is not given, so no path from their VPCs to the IDC can be declared.",
@@ -92,7 +86,7 @@ def test_existing_vpc_regions_need_no_vbr(prod_raw):
 def test_another_cen_is_refused_alone(prod_raw):
     _tr(prod_raw, 2)["cenId"] = "cen-other0"
     del _tr(prod_raw, 2)["interRegion"]  # not reported: in another CEN nothing else about the path matters
-    assert _issues(prod_raw) == [(
+    assert refusals(prod_raw) == [(
         f"{ZJK}.cenId",
         f"cen-other0 is not the CEN instance of the VBR ({CEN}): transit routers of different CEN instances exchange "
         "no routes, so this VPC has no path to the IDC.",
@@ -101,7 +95,7 @@ def test_another_cen_is_refused_alone(prod_raw):
 
 def test_the_vbrs_transit_router_in_another_region_is_refused_alone(prod_raw):
     _tr(prod_raw, 2)["transitRouterId"] = VBR_TR  # keeps its interRegion and its own route table: not reported
-    assert _issues(prod_raw) == [(
+    assert refusals(prod_raw) == [(
         f"{ZJK}.transitRouterId",
         f"{VBR_TR} is the VBR's transit router in cn-beijing, but a transit router only attaches VPCs of its own region "
         "(cn-zhangjiakou).",
@@ -110,7 +104,7 @@ def test_the_vbrs_transit_router_in_another_region_is_refused_alone(prod_raw):
 
 def test_on_the_vbrs_transit_router_another_route_table_and_an_inter_region_are_both_refused(prod_raw):
     _tr(prod_raw, 0).update(routeTableId="vtb-other0", interRegion={})
-    assert _issues(prod_raw) == [
+    assert refusals(prod_raw) == [
         (f"{BJ}.interRegion", "the region is on the VBR's own transit router: there is no inter-region connection to make.",
          "drop interRegion."),
         (f"{BJ}.routeTableId", f"vtb-other0 is not the route table the VBR attachment uses ({VBR_RT}): the VPC would "
@@ -121,7 +115,7 @@ def test_on_the_vbrs_transit_router_another_route_table_and_an_inter_region_are_
 
 def test_another_transit_router_in_the_vbrs_region_is_refused_alone(prod_raw):
     _tr(prod_raw, 0)["transitRouterId"] = "tr-other0"  # and no interRegion: not reported on top
-    assert _issues(prod_raw) == [(
+    assert refusals(prod_raw) == [(
         f"{BJ}.transitRouterId",
         f"tr-other0 is not the VBR's transit router {VBR_TR}, which is this region's (cn-beijing): a CEN instance has "
         "one transit router per region.",
@@ -130,7 +124,7 @@ def test_another_transit_router_in_the_vbrs_region_is_refused_alone(prod_raw):
 
 def test_another_region_without_an_inter_region_connection(prod_raw):
     del _tr(prod_raw, 2)["interRegion"]
-    assert _issues(prod_raw) == [(
+    assert refusals(prod_raw) == [(
         f"{ZJK}.interRegion",
         f"region cn-zhangjiakou's transit router {ZJK_TR} is not the VBR's ({VBR_TR} in cn-beijing) and no inter-region "
         "connection joins them, so this VPC has no path to the IDC.",
@@ -141,7 +135,7 @@ def test_each_region_is_checked(prod_raw):
     # the first region's refusal does not hide the third's
     _tr(prod_raw, 0)["routeTableId"] = "vtb-other0"
     del _tr(prod_raw, 2)["interRegion"]
-    assert [path for path, _, _ in _issues(prod_raw)] == [f"{BJ}.routeTableId", f"{ZJK}.interRegion"]
+    assert [path for path, _, _ in refusals(prod_raw)] == [f"{BJ}.routeTableId", f"{ZJK}.interRegion"]
 
 
 # --- imported vSwitches ----------------------------------------------------------------
@@ -158,7 +152,7 @@ def test_imported_vswitches_by_zone_and_role(prod_raw):
 def test_a_region_in_another_cen_does_not_hide_the_next_regions_problem(prod_raw):
     _tr(prod_raw, 0)["cenId"] = "cen-other0"
     del _tr(prod_raw, 2)["interRegion"]
-    assert [path for path, _, _ in _issues(prod_raw)] == [f"{BJ}.cenId", f"{ZJK}.interRegion"]
+    assert [path for path, _, _ in refusals(prod_raw)] == [f"{BJ}.cenId", f"{ZJK}.interRegion"]
 
 
 def test_a_region_on_anothers_transit_router_does_not_hide_the_next_regions_problem(prod_raw):
@@ -168,7 +162,7 @@ def test_a_region_on_anothers_transit_router_does_not_hide_the_next_regions_prob
     assert [r["id"] for r in prod_raw["regions"]] == ["cn-zhangjiakou", "cn-hangzhou", "cn-beijing"]
     _tr(prod_raw, 0)["transitRouterId"] = VBR_TR
     _tr(prod_raw, 2)["routeTableId"] = "vtb-other0"
-    assert [path for path, _, _ in _issues(prod_raw)] == ["regions[0].leasedLine.transitRouter.transitRouterId",
+    assert [path for path, _, _ in refusals(prod_raw)] == ["regions[0].leasedLine.transitRouter.transitRouterId",
                                                           "regions[2].leasedLine.transitRouter.routeTableId"]
 
 
@@ -184,7 +178,7 @@ HZ = "regions[1].leasedLine.existingVpc"
                                       ("VpnGateway", "ri-abc123"), ("Attachment", "tr-abc123")])
 def test_a_next_hop_id_of_another_kind_is_refused(prod_raw, kind, hop):
     prod_raw["regions"][1]["leasedLine"]["existingVpc"]["nextHop"] = {"type": kind, "id": hop}
-    ((path, msg, fix),) = _issues(prod_raw)
+    ((path, msg, fix),) = refusals(prod_raw)
     assert path == f"{HZ}.nextHop"
     assert msg.startswith(f"next hop id {hop} is not the id of a {kind} next hop (")
     assert fix == f"give the id of the {kind} the routes point at, or the type of {hop}."
@@ -200,12 +194,12 @@ def test_a_next_hop_id_of_its_kind_is_accepted(prod_raw, kind, hop):
 def test_a_zone_and_role_given_twice_is_refused(prod_raw):
     vsws = prod_raw["regions"][1]["leasedLine"]["existingVpc"]["vswitches"]
     vsws.append({**vsws[0], "id": "vsw-bp1other0"})
-    assert _issues(prod_raw) == [(HZ, "vSwitch for zone cn-hangzhou-h role nodes is given twice.", "list each zone/role once.")]
+    assert refusals(prod_raw) == [(HZ, "vSwitch for zone cn-hangzhou-h role nodes is given twice.", "list each zone/role once.")]
 
 
 def test_a_transit_router_without_a_route_table_is_refused(prod_raw):
     del _tr(prod_raw, 2)["routeTableId"]
-    ((path, msg, fix),) = _issues(prod_raw)
+    ((path, msg, fix),) = refusals(prod_raw)
     assert path == ZJK
     assert msg.startswith("routeTableId is missing: a VPC attachment learns and forwards no route until")
     # the reason names the API whose defaults cause it, so the user can look it up: Alibaba's
@@ -223,7 +217,7 @@ def test_exactly_one_form_of_path(prod_raw, both):
         ll["existingVpc"] = prod_raw["regions"][1]["leasedLine"]["existingVpc"]
     else:
         del ll["transitRouter"]
-    assert _issues(prod_raw) == [("regions[0].leasedLine",
+    assert refusals(prod_raw) == [("regions[0].leasedLine",
                                   "a region's leased-line path needs exactly one of transitRouter or existingVpc.",
                                   "give transitRouter {cenId, transitRouterId, routeTableId} to attach a new VPC, or "
                                   "existingVpc {vpcId, routeTableId, nextHop} to adopt one.")]

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import pytest
 
-from hybrid.errors import ConfigError
 from hybrid.model import load
 from hybrid.model.pricing import Pricing
+from tests.conftest import refusals
 
 BJ = "pricing.regions.cn-beijing"
 TYPE = "ecs.gn7i-c32g1.8xlarge"
@@ -25,12 +25,6 @@ TYPE = "ecs.gn7i-c32g1.8xlarge"
 
 def _bj(raw):
     return raw["pricing"]["regions"]["cn-beijing"]
-
-
-def _issues(raw):
-    with pytest.raises(ConfigError) as info:
-        load(raw)
-    return [(i.path, i.message, i.fix) for i in info.value.issues]
 
 
 # --- a price -------------------------------------------------------------------
@@ -48,14 +42,14 @@ def test_a_number_is_read_as_the_decimal_it_is_written_as(prod_raw, value, exact
                                           ("9" * 41, "'" + "9" * 40 + "'")])
 def test_anything_but_a_number_is_refused_quoting_at_most_40_characters(prod_raw, value, quoted):
     _bj(prod_raw)["instanceHour"][TYPE] = value
-    assert _issues(prod_raw) == [(f"{BJ}.instanceHour.{TYPE}", f"{quoted} is not a number.",
+    assert refusals(prod_raw) == [(f"{BJ}.instanceHour.{TYPE}", f"{quoted} is not a number.",
                                   "write a plain number such as 20.00.")]
 
 
 @pytest.mark.parametrize("value,shown", [(float("inf"), "inf"), (float("-inf"), "-inf"), (float("nan"), "nan")])
 def test_a_float_that_is_not_finite_is_refused(prod_raw, value, shown):
     _bj(prod_raw)["instanceHour"][TYPE] = value
-    assert _issues(prod_raw) == [(f"{BJ}.instanceHour.{TYPE}", f"{shown} is not a finite number.",
+    assert refusals(prod_raw) == [(f"{BJ}.instanceHour.{TYPE}", f"{shown} is not a finite number.",
                                   "write a plain number such as 20.00.")]
 
 
@@ -95,7 +89,7 @@ def test_prod_is_fully_priced(prod_raw):
 
 def test_a_region_without_prices_is_reported_once_naming_its_first_pool(prod_raw):
     del prod_raw["pricing"]["regions"]["cn-beijing"]
-    assert _issues(prod_raw) == [(BJ, "no prices for region cn-beijing, where pool a10-train runs.",
+    assert refusals(prod_raw) == [(BJ, "no prices for region cn-beijing, where pool a10-train runs.",
                                   "add pricing.regions.cn-beijing with instanceHour and diskGibHour.")]
 
 
@@ -103,7 +97,7 @@ def test_every_region_without_prices_is_reported(prod_raw):
     # one issue per region (regions[0] cn-beijing, regions[1] cn-hangzhou), the later region still checked
     del prod_raw["pricing"]["regions"]["cn-beijing"]
     del prod_raw["pricing"]["regions"]["cn-hangzhou"]
-    assert _issues(prod_raw) == [
+    assert refusals(prod_raw) == [
         (BJ, "no prices for region cn-beijing, where pool a10-train runs.",
          "add pricing.regions.cn-beijing with instanceHour and diskGibHour."),
         ("pricing.regions.cn-hangzhou", "no prices for region cn-hangzhou, where pool t4-infer runs.",
@@ -112,7 +106,7 @@ def test_every_region_without_prices_is_reported(prod_raw):
 
 def test_a_pay_as_you_go_pool_needs_its_instance_price(prod_raw):
     del _bj(prod_raw)["instanceHour"][TYPE]
-    assert _issues(prod_raw) == [(f"{BJ}.instanceHour", f"no price for {TYPE} (regions[0].gpuPools[0]).",
+    assert refusals(prod_raw) == [(f"{BJ}.instanceHour", f"no price for {TYPE} (regions[0].gpuPools[0]).",
                                   f"add {TYPE}: <price per hour>.")]
 
 
@@ -126,7 +120,7 @@ def test_every_unpriced_disk_is_named_with_the_key_to_add(prod_raw):
     # unpriced; a10-train's PL1 data disk keeps cloud_essd/PL1
     del _bj(prod_raw)["diskGibHour"]["cloud_essd"]
     del _bj(prod_raw)["diskGibHour"]["cloud_essd/PL2"]
-    assert _issues(prod_raw) == [
+    assert refusals(prod_raw) == [
         (f"{BJ}.diskGibHour", "no price for cloud_essd (regions[0].gpuPools[0].systemDisk).",
          "add cloud_essd: <price per GiB-hour>."),
         (f"{BJ}.diskGibHour", "no price for cloud_essd (regions[0].gpuPools[1].systemDisk).",
