@@ -443,17 +443,28 @@ def _undecorate(path: Path) -> None:
     it was written, so the copy's module gets that form: the same objects in the same order, each
     built over the function mutmut trampolines. A last (innermost) ``@classmethod`` or
     ``@staticmethod`` stays on the definition, the one form mutmut mutates with its decorator.
+
+    Caches (``functools.lru_cache``, ``functools.cache``) are dropped instead: mutmut forks each
+    mutant from a process that already ran the tests with the original code, so a cache would hand
+    the mutant the original's answers. They memoise pure functions, so dropping one changes speed only.
     """
     import libcst as cst  # mutmut's own parser, installed with it
 
     keep = ("classmethod", "staticmethod")
+    caches = ("lru_cache", "cache")
+
+    def is_cache(d: cst.Decorator) -> bool:
+        e = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        return (isinstance(e, cst.Name) and e.value in caches) or (isinstance(e, cst.Attribute) and e.attr.value in caches)
 
     def split(body: list) -> list:
         out: list = []
         for stmt in body:
             if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
                 stmt = stmt.with_changes(body=stmt.body.with_changes(body=split(list(stmt.body.body))))
-            decorators = list(getattr(stmt, "decorators", ()))
+            decorators = [d for d in getattr(stmt, "decorators", ()) if not is_cache(d)]
+            if isinstance(stmt, cst.FunctionDef) and len(decorators) < len(stmt.decorators):
+                stmt = stmt.with_changes(decorators=decorators)
             if not isinstance(stmt, cst.FunctionDef) or not decorators:
                 out.append(stmt)
                 continue

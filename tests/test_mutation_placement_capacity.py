@@ -99,3 +99,70 @@ def test_unbounded_capacity_is_refused_with_its_reason():
         AggregateCapacity({GPU: 8}).replicas_for({})
     with pytest.raises(UnboundedCapacity, match="request is empty.*no pods limit"):
         NodeCapacity((Node({GPU: 8}),)).replicas_for({})
+
+
+# --- quantities: each refusal names the value and why (quantity.go's grammar and int64 range) -------------
+
+def _refusal(value) -> str:
+    with pytest.raises(QuantityError) as err:
+        parse_quantity(value)
+    return str(err.value)
+
+
+def test_a_quantity_of_64_characters_parses_and_65_are_refused_quoting_the_start():
+    at_limit = "0" * 63 + "1"  # 64 characters, the bound; value 1
+    assert parse_quantity(at_limit) == 1
+    assert _refusal("0" * 64 + "1") == f"{'0' * 20!r}... is longer than 64 characters."
+
+
+def test_non_ascii_digits_are_refused_as_such():
+    # Arabic-Indic five: str.isdigit() says yes, quantity.go's grammar (ASCII digits) says no.
+    assert _refusal("\u0665") == "'\u0665' contains non-ASCII characters (only ASCII digits are quantities)."
+
+
+@pytest.mark.parametrize("text", ["-", "+", ".", "+.", "1.2.3"])
+def test_a_number_without_digits_or_with_two_points_is_not_a_quantity(text):
+    assert _refusal(text) == f"{text!r} is not a Kubernetes quantity."
+
+
+def test_a_trailing_sign_is_not_read_as_the_sign():
+    assert _refusal("5-") == "'5-' has an unknown suffix '-'."
+
+
+@pytest.mark.parametrize("text,value", [("1e3", 1000), ("2E-3", 0.002), ("3e+2", 300), ("1e18", 10**18), ("5e-18", 5e-18)])
+def test_decimal_exponents_up_to_18_either_way(text, value):
+    assert parse_quantity(text) == pytest.approx(value, rel=0, abs=1e-30)
+
+
+@pytest.mark.parametrize("text", ["1e19", "1e-19"])
+def test_an_exponent_past_18_is_refused_naming_the_bound(text):
+    assert _refusal(text) == f"{text!r} has an exponent beyond +-18."
+
+
+@pytest.mark.parametrize("text,suffix", [("1e", "e"), ("1E+", "E+"), ("1ex", "ex"), ("1e18k", "e18k"), ("2Kb", "Kb")])
+def test_an_exponent_without_digits_is_an_unknown_suffix(text, suffix):
+    assert _refusal(text) == f"{text!r} has an unknown suffix {suffix!r}."
+
+
+@pytest.mark.parametrize("value,shown", [("9Ei", "'9Ei'"), ("10e18", "'10e18'"), (2**63 + 1, str(2**63 + 1)),
+                                         (1e19, "1e+19")])
+def test_values_above_2_to_the_63_are_refused_quoting_what_was_written(value, shown):
+    # 9Ei = 9 * 2^60 > 2^63, 10e18 > 2^63 ~ 9.22e18; the int and float forms are quoted as given (int64 is
+    # Kubernetes' bound).
+    assert _refusal(value) == f"{shown} is above 2^63, more than Kubernetes can represent."
+    assert parse_quantity(2**63) == 2**63  # the bound itself is representable here
+
+
+def test_zero_is_a_quantity_and_negatives_are_refused():
+    assert parse_quantity("0") == 0 and parse_quantity(0) == 0 and parse_quantity(0.0) == 0
+    assert _refusal("-1") == "'-1' is negative."
+    assert _refusal(-2) == "-2 is negative."
+    assert _refusal(-0.5) == "-0.5 is negative."
+
+
+@pytest.mark.parametrize("value,message", [(True, "True is a boolean, not a quantity."),
+                                           (float("nan"), "nan is not a finite number."),
+                                           (float("inf"), "inf is not a finite number."),
+                                           ([1], "[1] is neither a string nor a number.")])
+def test_other_types_are_refused_naming_the_value(value, message):
+    assert _refusal(value) == message
