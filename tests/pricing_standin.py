@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlsplit
+
+from tests.http_standin import JsonStandIn
 
 ACCESS_KEY_ID = "LTAI-pricing-standin-key"
 ACCESS_KEY_SECRET = "pricing-standin-secret-9876543210"
@@ -54,54 +53,15 @@ class Call:
     status: int
 
 
-class PricingStandIn:
+class PricingStandIn(JsonStandIn):
     def __init__(self, currency: str = "CNY"):
         self.currency = currency
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self._nonces: set[str] = set()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
-    def __enter__(self) -> "PricingStandIn":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def endpoint(self) -> str:
-        return f"127.0.0.1:{self._server.server_address[1]}"
-
-    def _handler(self):
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _serve(self):
-                n = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(n) if n else b""
-                status, doc = standin.handle(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw)
-                data = json.dumps(doc).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json;charset=utf-8")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _serve
-
-        return Handler
-
-    def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict]:
+    def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict, dict]:
         url = urlsplit(target)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         problems = self.verify(method, url.path, query, headers, raw)
@@ -119,10 +79,10 @@ class PricingStandIn:
             self.calls.append(call)
             self.violations.extend(problems)
         if problems:
-            return 400, {"Code": "StandIn.InvalidRequest", "Message": "; ".join(problems), "RequestId": f"PSI-{len(self.calls)}"}
+            return 400, {"Code": "StandIn.InvalidRequest", "Message": "; ".join(problems), "RequestId": f"PSI-{len(self.calls)}"}, {}
         return 200, {"RequestId": f"PSI-{len(self.calls)}", "PriceInfo": {
             "Price": {"OriginalPrice": float(price), "DiscountPrice": 0.0, "TradePrice": float(price), "Currency": self.currency},
-            "Rules": {"Rule": []}}}
+            "Rules": {"Rule": []}}}, {}
 
     def verify(self, method, path, query, headers, raw) -> list[str]:
         auth = headers.get("authorization", "")

@@ -27,16 +27,15 @@ import hmac
 import itertools
 import json
 import re
-import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from hybrid import agent
+from tests.http_standin import JsonStandIn
 
 ACCESS_KEY_ID = "LTAI-standin-test-key"
 ACCESS_KEY_SECRET = "standin-test-secret-0123456789"
@@ -72,7 +71,7 @@ class Seen:
     status: int = 0
 
 
-class StandIn:
+class StandIn(JsonStandIn):
     def __init__(self, region_id: str = "cn-beijing"):
         self.region_id = region_id
         self.clusters: dict[str, dict[str, Any]] = {}
@@ -81,23 +80,7 @@ class StandIn:
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._nonces: set[str] = set()
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    # lifecycle
-    def __enter__(self) -> "StandIn":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def endpoint(self) -> str:
-        return f"127.0.0.1:{self._server.server_address[1]}"
+        super().__init__()
 
     # scripting
     def fail(self, action: str, fault: Fault, times: int = 1) -> None:
@@ -115,36 +98,6 @@ class StandIn:
 
     def _new_id(self) -> str:
         return "c" + hashlib.sha256(f"standin-{next(self._ids)}".encode()).hexdigest()[:32]
-
-    # request handling
-    def _handler(self):
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def _serve(self):
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                status, body, headers = standin.handle(self.command, self.path, dict(self.headers.items()), raw)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json;charset=utf-8")
-                self.send_header("content-length", str(len(data)))
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout test)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        return Handler
 
     def _error(self, status: int, code: str, message: str) -> tuple[int, dict, dict]:
         rid = f"STANDIN-{len(self.requests):04d}"
