@@ -21,6 +21,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.contracts import NodeRoleOutputs, RegionNetworkOutputs, RegisteredClusterOutputs
+from components.oss import private_bucket
 from hybrid import elastic, identity
 from hybrid.model import Platform
 
@@ -59,17 +60,8 @@ class ElasticPools(pulumi.ComponentResource):
         # --- the node script ---------------------------------------------------------
         self.bucket_name = elastic.bucket_name(p)
         self.script_url = elastic.script_url(self.bucket_name, region)
-        self.bucket = alicloud.oss.Bucket(
-            f"{name}-scripts",
-            bucket=self.bucket_name,
-            storage_class="Standard",
-            redundancy_type="LRS",
-            server_side_encryption_rule=alicloud.oss.BucketServerSideEncryptionRuleArgs(sse_algorithm="AES256"),
-            versioning=alicloud.oss.BucketVersioningArgs(status="Enabled"),
-            tags=self._tags,
-            opts=child,
-        )
-        self.bucket_acl = alicloud.oss.BucketAcl(f"{name}-scripts-acl", bucket=self.bucket.bucket, acl="private", opts=child)
+        self.bucket, self.bucket_acl = private_bucket(f"{name}-scripts", f"{name}-scripts-acl", self.bucket_name,
+                                                      self._tags, child, versioned=True)
         # No credential in the script: its nodes read the join token with their RAM role. The CA hash
         # comes from secret config, so the content stays a secret output.
         script: pulumi.Output[str] = pulumi.Output.secret(args.ca_cert_hash.apply(lambda h: elastic.render_node_script(p, h)))

@@ -15,6 +15,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_alicloud as alicloud
 
+from components.oss import private_bucket
 from hybrid import identity
 from hybrid.model import join_token
 
@@ -41,16 +42,8 @@ class JoinTokenStore(pulumi.ComponentResource):
         tags = {**args.tags, "env": args.environment, "managed-by": "pulumi", "role": "join-token"}
         self.bucket_name = args.bucket
         # No versioning: a rotated token must not linger as an old version.
-        self.bucket = alicloud.oss.Bucket(
-            f"{name}-bucket",
-            bucket=args.bucket,
-            storage_class="Standard",
-            redundancy_type="LRS",
-            server_side_encryption_rule=alicloud.oss.BucketServerSideEncryptionRuleArgs(sse_algorithm="AES256"),
-            tags=tags,
-            opts=child,
-        )
-        self.bucket_acl = alicloud.oss.BucketAcl(f"{name}-acl", bucket=self.bucket.bucket, acl="private", opts=child)
+        self.bucket, self.bucket_acl = private_bucket(f"{name}-bucket", f"{name}-acl", args.bucket, tags, child,
+                                                      versioned=False)
         self.policy = alicloud.ram.Policy(
             f"{name}-read",
             policy_name=f"hybrid-{args.environment}-{args.region_id}-join-token-read"[:128],
