@@ -88,6 +88,14 @@ class Bench:
         self.ns.stop(self.procs.pop(name))
         self.procs[name] = self.ns.serve({**listeners(self.tls, **kw)[name], "ttl": 600}, self.tmp)
 
+    def preflight_with(self, name: str, **kw) -> subprocess.CompletedProcess:
+        """Run the checks with listener ``name`` rebuilt from ``kw``, then put the healthy one back."""
+        self.replace(name, **kw)
+        try:
+            return self.preflight()
+        finally:
+            self.replace(name)
+
     def preflight(self, trust: bool = True) -> subprocess.CompletedProcess:
         env = ["env", f"SSL_CERT_FILE={self.certs['ca']}"] if trust else ["env", "SSL_CERT_FILE=/nonexistent"]
         return self.ns.exec([*env, sys.executable, RUNNER, "--checks", str(self.checks), "--codename", "jammy", "--timeout", "2"])
@@ -150,11 +158,7 @@ def test_tls_failure(bench):
 
 
 def test_registry_manifest_missing(bench):
-    bench.replace("mirror", mirror_images=())
-    try:
-        r = bench.preflight()
-    finally:
-        bench.replace("mirror")
+    r = bench.preflight_with("mirror", mirror_images=())
     assert r.returncode == 1
     fails = _lines(r.stdout, "FAIL")
     assert len(fails) == 1 and " registry " in fails[0] and "404" in fails[0]
@@ -164,21 +168,13 @@ def test_registry_manifest_missing(bench):
 
 
 def test_registry_wants_credentials(bench):
-    bench.replace("mirror", mirror_auth=True)
-    try:
-        r = bench.preflight()
-    finally:
-        bench.replace("mirror")
+    r = bench.preflight_with("mirror", mirror_auth=True)
     fails = _lines(r.stdout, "FAIL")
     assert r.returncode == 1 and len(fails) == 1 and "401" in fails[0] and "credentials" in fails[0]
 
 
 def test_apt_inrelease_missing(bench):
-    bench.replace("apt", apt_files={k: v for k, v in APT_FILES.items() if not k.startswith("/ubuntu/")})
-    try:
-        r = bench.preflight()
-    finally:
-        bench.replace("apt")
+    r = bench.preflight_with("apt", apt_files={k: v for k, v in APT_FILES.items() if not k.startswith("/ubuntu/")})
     fails = _lines(r.stdout, "FAIL")
     assert r.returncode == 1 and len(fails) == 1 and " apt " in fails[0] and "/ubuntu/dists/jammy/InRelease: HTTP 404" in fails[0]
     assert "fix: sync the repository at http://mirrors.cloud.aliyuncs.com/ubuntu" in r.stdout
