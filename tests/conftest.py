@@ -152,6 +152,17 @@ def refusals(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(i.path, i.message, i.fix) for i in info.value.issues]
 
 
+def restricted_without_actions(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` in restricted mode with nothing for ACK to do in the cluster (no component, no node pool)."""
+    raw["virtualNode"] = {"enabled": False}
+    for r in raw["regions"]:
+        r.pop("elasticPools", None)
+    raw.get("cni", {}).get("terway", {}).pop("install", None)
+    raw["registration"]["agent"] = {**raw["registration"].get("agent", {}), "mode": "restricted"}
+    raw["registration"]["consoleAccess"] = "read-only"
+    return raw
+
+
 def require_tool(name: str) -> str:
     """The path of a checker the test drives; skip without it on a developer machine, fail
     without it as root (CI installs every one: scripts/setup-system.sh)."""

@@ -19,6 +19,7 @@ import yaml
 
 from hybrid.errors import ConfigError
 from hybrid.model import load
+from tests.conftest import restricted_without_actions
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = "hybrid-gpu-platform:"
@@ -32,16 +33,6 @@ def _issues(raw: dict) -> list:
     with pytest.raises(ConfigError) as err:
         load(raw)
     return err.value.issues
-
-
-def _restricted_without_actions(raw: dict) -> dict:
-    raw["virtualNode"] = {"enabled": False}
-    for r in raw["regions"]:
-        r.pop("elasticPools", None)
-    raw.setdefault("cni", {}).setdefault("terway", {}).pop("install", None)
-    raw["registration"]["agent"] = {**raw["registration"].get("agent", {}), "mode": "restricted"}
-    raw["registration"]["consoleAccess"] = "read-only"
-    return raw
 
 
 def test_prod_in_restricted_mode_is_one_line_naming_the_field_the_components_and_the_pool(tmp_path):
@@ -75,7 +66,7 @@ def test_prod_in_restricted_mode_is_one_line_naming_the_field_the_components_and
     ("Terway as the cluster's component", lambda raw: raw["cni"]["terway"].__setitem__("install", "addon"), [TERWAY]),
 ])
 def test_each_component_alone_refuses_restricted_mode(dev_raw, what, change, named):
-    raw = _restricted_without_actions(dev_raw)
+    raw = restricted_without_actions(dev_raw)
     load(raw)  # nothing for ACK to do: restricted plans
     change(raw)
     issues = [i for i in _issues(raw) if i.path == "registration.agent.mode"]
@@ -86,7 +77,7 @@ def test_each_component_alone_refuses_restricted_mode(dev_raw, what, change, nam
 
 
 def test_an_elastic_pool_alone_refuses_restricted_mode(prod_raw):
-    raw = _restricted_without_actions(prod_raw)
+    raw = restricted_without_actions(prod_raw)
     # prod with its elastic pool back: a node pool and the autoscaler component that scales it.
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][NS + "regions"]
     raw["regions"][0]["elasticPools"] = prod[0]["elasticPools"]
@@ -100,7 +91,7 @@ def test_console_access_follows_the_mode(dev_raw):
     dev_raw["registration"]["consoleAccess"] = "read-only"
     assert [i.path for i in _issues(dev_raw)] == ["registration.consoleAccess"]
     # cluster-admin for the agent is administrator mode: never with a restricted agent.
-    raw = _restricted_without_actions(dev_raw)
+    raw = restricted_without_actions(dev_raw)
     raw["registration"]["consoleAccess"] = "admin"
     issue, = _issues(raw)
     assert issue.path == "registration.consoleAccess" and "restricted" in issue.message
@@ -110,7 +101,7 @@ def test_restricted_stack_without_components_or_node_pools_plans(dev_raw, tmp_pa
     from hybrid_tools.plan import build_plan, write_plan
 
     doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
-    raw = _restricted_without_actions(dev_raw)
+    raw = restricted_without_actions(dev_raw)
     doc["config"][NS + "virtualNode"] = raw["virtualNode"]
     doc["config"][NS + "registration"] = raw["registration"]
     doc["config"][NS + "placement"].pop("serverlessReplicas", None)  # no virtual node, no Serverless tier

@@ -14,6 +14,7 @@ from hybrid import agent
 from hybrid.errors import ConfigError
 from hybrid.model import load
 from tests.conftest import PROJECT, settle
+from tests.conftest import restricted_without_actions
 
 DYN = "pulumi-python:dynamic/ack:RegisteredCluster"
 CR = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
@@ -41,19 +42,8 @@ def _build(raw):
     return p, rc
 
 
-def _restricted(raw: dict) -> dict:
-    """The stack with nothing for ACK to do in the cluster (no component, no node pool), in restricted mode."""
-    raw["virtualNode"] = {"enabled": False}
-    for r in raw["regions"]:
-        r.pop("elasticPools", None)
-    raw.get("cni", {}).get("terway", {}).pop("install", None)
-    raw["registration"]["agent"] = {**raw["registration"].get("agent", {}), "mode": "restricted"}
-    raw["registration"]["consoleAccess"] = "read-only"
-    return raw
-
-
 def test_registration_inputs_and_read_only_console_scope(pulumi_mocks, dev_raw):
-    dev_raw = _restricted(dev_raw)
+    dev_raw = restricted_without_actions(dev_raw)
     rec = pulumi_mocks(dev_raw)
     cluster_id = settle(lambda: _build(dev_raw)[1].cluster_id)
 
@@ -296,7 +286,7 @@ def test_config_checks_fleet_name_and_admin_agent_with_read_only_console(dev_raw
     assert _issues(dev_raw) == ["registration.fleet: fleet.apply or fleet.members is set but the fleet is not enabled."]
     dev_raw["registration"]["fleet"] = {"enabled": False}
     # Nothing for ACK to do in the cluster: admin mode with a read-only console is a preference, a warning.
-    _restricted(dev_raw)
+    restricted_without_actions(dev_raw)
     dev_raw["registration"]["agent"] = {"mode": "admin"}
     from hybrid.model import warnings
 
