@@ -114,6 +114,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                               "tests/test_lease_cost.py::test_standin_rejects_a_wrong_signature",
                                               "tests/test_mutation_pricing_api.py"]),
     "preflight": ("hybrid/preflight.py", ["tests/test_preflight.py::test_idc_mode_checks_only_what_the_idc_serves",
+                                          "tests/test_preflight.py::test_a_url_without_a_host_fails_its_check_not_the_run",
+                                          "tests/test_preflight.py::test_progress_names_each_check_before_it_runs",
                                           "tests/test_mutation_preflight.py"]),
 }
 

@@ -253,3 +253,66 @@ def test_no_answer_to_create_is_ambiguous_and_not_repeated(standin):
                          "Look for it in the ACK console before running `pulumi up` again")
     assert "timed out" in text.lower() and err.value.retryable is False
     assert len(standin.calls("CreateCluster")) == 1 and sleeps == []
+
+
+def _client_for(standin, attempts=2):
+    return AckClient("cn-beijing", retry=RetryPolicy(attempts=attempts, base=0.01, jitter=False, sleep=lambda s: None),
+                     read_timeout_ms=2_000)
+
+
+def test_a_create_answer_without_a_cluster_id_is_an_error(standin):
+    # HTTP 200 with a body that is no CreateCluster answer (the stand-in's error body): nothing to register
+    standin.fail("CreateCluster", Fault(200, "Odd", "no id here"), times=1)
+    with pytest.raises(AckApiError) as err:
+        _client_for(standin).create_cluster(ClusterSpec("idc-bj", "cn-beijing", "vpc-1"))
+    assert str(err.value) == "ACK CreateCluster failed: the response carries no cluster_id"
+
+
+def test_an_agent_answer_without_config_is_an_error(standin):
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    standin.fail("DescribeExternalAgent", Fault(200, "Odd", "no config here"), times=1)
+    with pytest.raises(AckApiError) as err:
+        _client_for(standin).describe_agent(cid, private=False, mode="admin")
+    assert str(err.value) == f"ACK DescribeExternalAgent failed: cluster {cid}: the response carries no agent config"
+
+
+def test_rollback_of_an_unprotected_cluster_deletes_it_directly(standin):
+    # deletion_protection false at creation: nothing to lift, DeleteCluster right after the failure
+    standin.fail("DescribeExternalAgent", Fault(403, "Forbidden.RAM", "not authorized"), times=1)
+    with pytest.raises(ack_api.RolledBackError) as err:
+        _client_for(standin).register(ClusterSpec("idc-bj", "cn-beijing", "vpc-1", deletion_protection=False),
+                                      private=True, mode="restricted")
+    assert [r.action for r in standin.requests] == ["CreateCluster", "DescribeExternalAgent", "DeleteCluster"]
+    assert standin.clusters == {} and err.value.cluster_id in str(err.value)
+
+
+def test_register_returns_the_id_and_the_manifest(standin):
+    cid, manifest = _client_for(standin).register(ClusterSpec("idc-bj", "cn-beijing", "vpc-1"), private=True,
+                                                  mode="restricted")
+    assert list(standin.clusters) == [cid] and standin.clusters[cid]["deletion_protection"] is True
+    # the stand-in's agent manifest for this cluster: its Secret carries the cluster's own token
+    import base64
+
+    import yaml
+
+    (secret,) = [d for d in yaml.safe_load_all(manifest) if d and d["kind"] == "Secret"]
+    assert base64.b64decode(secret["data"]["token"]).decode() == f"token-of-{cid}"
+
+
+def test_describe_of_a_missing_cluster_is_none_and_other_errors_raise(standin):
+    c = _client_for(standin)
+    assert c.describe_cluster("c0000missing") is None
+    assert c.attempts["DescribeClusterDetail"] == 1  # a 404 is not retried
+    standin.fail("DescribeClusterDetail", Fault(403, "Forbidden.RAM", "no"), times=1)
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    with pytest.raises(AckApiError) as err:
+        c.describe_cluster(cid)
+    assert err.value.status == 403
+
+
+def test_delete_raises_what_is_not_a_404(standin):
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    standin.fail("DeleteCluster", Fault(400, "ErrTaskRunning", "busy"), times=1)
+    with pytest.raises(AckApiError) as err:
+        _client_for(standin).delete_cluster(cid)
+    assert (err.value.code, err.value.status) == ("ErrTaskRunning", 400) and cid in standin.clusters
