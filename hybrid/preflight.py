@@ -74,7 +74,9 @@ def _fixes(r: "Region", n: Need, path: Optional[ReachPath], contact: str) -> dic
     base = f"nodeAccess.regions.{r.id}"
     # The field that chose this endpoint: a mirror entry, else the need's own field.
     declared = path.field if path is not None and path.via == "mirror" else n.field
-    host = urlsplit(contact).hostname or contact
+    # A tcp need's endpoint is host:port without a scheme, which urlsplit reads as a scheme and a path:
+    # "//" makes it the netloc, so the DNS and TLS fixes name the host alone.
+    host = urlsplit(contact if "://" in contact else "//" + contact).hostname or contact
     via = path.via if path is not None else "none"
     inner = path.inner.via if path is not None and path.inner is not None else via
     route = ("the leased line: check the VPC route table and transit router toward the IDC range, and the IDC "

@@ -109,6 +109,14 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
     "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
     "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
+    "ack_api": ("hybrid/ack_api.py", ["tests/test_ack_api.py", "-k", "not pickled", "tests/test_mutation_ack_api.py"]),
+    "pricing_api": ("hybrid/pricing_api.py", ["tests/test_lease_cost.py::test_pricing_api_against_the_standin",
+                                              "tests/test_lease_cost.py::test_standin_rejects_a_wrong_signature",
+                                              "tests/test_mutation_pricing_api.py"]),
+    "preflight": ("hybrid/preflight.py", ["tests/test_preflight.py::test_idc_mode_checks_only_what_the_idc_serves",
+                                          "tests/test_preflight.py::test_a_url_without_a_host_fails_its_check_not_the_run",
+                                          "tests/test_preflight.py::test_progress_names_each_check_before_it_runs",
+                                          "tests/test_mutation_preflight.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -394,6 +402,33 @@ EQUIVALENT: dict[str, str] = {
        "and bound (ElasticDataDisk size >= 40 against DataDisk's 20, the same patterns and lists), so GpuPool can only "
        "fail in its own field validators, which raise FieldError on a field name (loc without a list index): the "
        "generic branch and the camel-casing of an index never run" for n in (14, 28, 29, 30, 31, 32, 33, 34, 35)},
+    "hybrid.cost.x_elastic_maxima__mutmut_27":
+        "`disks_priced = None` for `False`: only its truth value is read (`not unpriced and disks_priced`, "
+        "`elif not disks_priced`)",
+    "hybrid.cost.x_elastic_maxima__mutmut_29":
+        "`break` for `continue` after a disk without a price: disks_priced is already False, so the pool's maximum is "
+        "left unpriced (\"disks\") and the remaining disks' prices are never read",
+    **{f"hybrid.cost.x_elastic_maxima__mutmut_{n}":
+       "message of an assertion that cannot fail (the model checks every table entry a pool needs; the assertion "
+       "states why): no user reads it" for n in (31, 32, 38, 39)},
+    "hybrid.cost.x_elastic_maxima__mutmut_56":
+        "`sum(disks)` without the Decimal start: the pool's two disks are Decimals, and int 0 + a Decimal is the "
+        "same Decimal",
+    "hybrid.cost.xǁCostReportǁhour_with_elastic_max__mutmut_5":
+        "`sum(...)` of the elastic hours without the Decimal start: self.hour is a Decimal, and Decimal + int 0 (no "
+        "elastic pool) or + a sum of Decimals is the same Decimal",
+    "hybrid.cost.x_placement_costs__mutmut_6":
+        "a region's pool cost summed from int 0: it is an int only when the region has no pools, and then its GPU "
+        "count is 0 too and no rate is set (compute makes a PoolCost for every pool, count 0 included)",
+    "hybrid.cost.x_placement_costs__mutmut_72":
+        "`idc_replicas = n` for `+= n`: the IDC is the only tier-0 cluster (placement_platform.fleet_clusters puts "
+        "one FleetCluster at TIER_IDC, the hybrid cluster), so the sum has one term",
+    **{f"hybrid.cost.x_placement_costs__mutmut_{n}":
+       "default of `capacity.get(name, ...)`: the placement's capacity has an entry for every cluster it assigns "
+       "(hybrid/placement.py place: assignments and capacity built over the same names)" for n in (77, 79, 80)},
+    **{f"hybrid.cost.x_placement_costs__mutmut_{n}":
+       "default of `TIER_NAMES.get(tier, ...)`: TIER_NAMES names all five tiers (IDC, cloud, elastic, Serverless, "
+       "member) and every cluster has one of them" for n in (88, 90, 91)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
