@@ -1,0 +1,216 @@
+"""hybrid.placement_platform: hand-worked cases from the stack files (tiers of the one hybrid cluster).
+
+prod (stacks/Pulumi.prod.yaml) with the divided-train workload the tests add first
+(tests/conftest.py DIVIDED_WORKLOAD: 48 x {24 CPU, 160Gi, 1 GPU}, dynamic, FederatedHPA 16..112),
+then prod's batch-infer (24 x {4 CPU, 16Gi, 1 GPU}, static, weights idc-bj 2, cn-hangzhou 1,
+cn-zhangjiakou 1, the two -serverless 1, ack-sh-infer 1; FederatedHPA 8..32). By hand:
+
+divided-train: the IDC has 320 - 296 - 8 = 16 free GPUs (CPU 710 cores and 7 TiB memory allow more);
+cn-beijing's fixed nodes take 8 (tests/test_placement_platform.py); cn-hangzhou's T4 and
+cn-zhangjiakou's nodes hold no 160Gi replica; the elastic tier counts its minSize 0 nodes (a virtual node
+exists); Serverless 32 + 16 + 16 = 64, of which 48 - 16 - 8 = 24 are divided by capacity 2:1:1 ->
+12 / 6 / 6. The hybrid member's AvailableReplicas: 16 + 8 + 64 = 88; ack-sh-infer 12, ack-wlcb-train 16.
+At 112 (maxReplicas) the calculator fills the hybrid cluster (88) and divides 24 over the members by
+capacity 12:16 -> 10.29 / 13.71 -> 10 / 14; Karmada, short in the first group, divides all 112 over
+the second by 88:12:16 (Hamilton): 84.97 / 11.59 / 15.45 -> 85 / 12 / 15.
+
+batch-infer, after divided-train: IDC 0; tier 1 by weight: cn-beijing weight 0, cn-hangzhou 4 and
+cn-zhangjiakou 2 (their capacity); Serverless hz / zjk 10 each left (weight 1 each), beijing 0 weight;
+then ack-sh-infer (weight 1). At 8: 6 + 2 = 8 in the hybrid member; at 24: 6 + 18; at 32: 6 + 20 = 26 and
+6 on ack-sh-infer. Static weights {idc-bj: 24} reproduce the plan from 8 to 26 replicas; 27..32 differ
+(6 counts), worst at 32: |32 - 26| + |0 - 6| = 12.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from hybrid.cloudinit import LABEL_POOL
+from hybrid.model import load
+from hybrid.placement_platform import plan_placement
+from tests.k8s_affinity import Node, placement
+
+NOTE_DYNAMIC_START = "Karmada schedules into the first group that can take every replica and divides by available replicas there"
+NOTE_DYNAMIC_END = "ACK documents scale-in cloud first for its form; Karmada's own scale-down divides by the current assignment."
+
+
+def _out(raw, key="divided-train"):
+    return plan_placement(load(raw)).output()[key]
+
+
+def test_fleet_summary_of_the_dynamic_workload_by_hand(placement_raw):
+    fleet = dict(_out(placement_raw)["fleet"])
+    note = fleet.pop("note")
+    assert note.startswith(NOTE_DYNAMIC_START) and note.endswith(NOTE_DYNAMIC_END)
+    assert "elastic at minSize" in note and "discussion 7707" in note
+    assert fleet == {
+        "applied": True,  # prod: registration.fleet.apply
+        "apiVersion": "policy.one.alibabacloud.com/v1alpha1", "karmadaVersion": "v1.18.2",
+        "replicaCounts": {"min": 16, "current": 48, "max": 112},
+        "intended": {"16": {"idc-bj": 16, "ack-sh-infer": 0, "ack-wlcb-train": 0},
+                     "48": {"idc-bj": 48, "ack-sh-infer": 0, "ack-wlcb-train": 0},
+                     "112": {"idc-bj": 88, "ack-sh-infer": 10, "ack-wlcb-train": 14}},
+        "form": "ordered clusterAffinities, dynamicWeight: AvailableReplicas, autoScaling.ecsProvision",
+        "groups": {"hybrid": ["idc-bj"], "members": ["idc-bj", "ack-sh-infer", "ack-wlcb-train"]},
+        "availableReplicas": {"idc-bj": 88, "ack-sh-infer": 12, "ack-wlcb-train": 16},
+        "engine": {"16": {"group": "hybrid", "idc-bj": 16}, "48": {"group": "hybrid", "idc-bj": 48},
+                   "112": {"group": "members", "idc-bj": 85, "ack-sh-infer": 12, "ack-wlcb-train": 15}},
+    }
+
+
+def test_fleet_summary_of_the_static_workload_by_hand(placement_raw):
+    fleet = dict(_out(placement_raw, "batch-infer")["fleet"])
+    note = fleet.pop("note")
+    assert note == ("Karmada divides every replica count afresh by Webster over the static weights, ignoring tiers and "
+                    "capacity; the weights are the calculator's plan at 24 replicas, the closest over the range (docs/placement.md).")
+    assert fleet == {
+        "applied": True, "apiVersion": "policy.one.alibabacloud.com/v1alpha1", "karmadaVersion": "v1.18.2",
+        "replicaCounts": {"min": 8, "current": 24, "max": 32},
+        "intended": {"8": {"idc-bj": 8, "ack-sh-infer": 0, "ack-wlcb-train": 0},
+                     "24": {"idc-bj": 24, "ack-sh-infer": 0, "ack-wlcb-train": 0},
+                     "32": {"idc-bj": 26, "ack-sh-infer": 6, "ack-wlcb-train": 0}},
+        "form": "staticWeightList", "weights": {"idc-bj": 24},
+        "weightsFromReplicas": 24, "replicaRange": [8, 32], "exactAt": "8-26", "differsAt": 6, "worstDeviation": 12,
+        "engine": {"8": {"idc-bj": 8}, "24": {"idc-bj": 24}, "32": {"idc-bj": 32}},
+    }
+
+
+def test_a_static_plan_exact_over_its_range_has_no_note(placement_raw):
+    # batch-infer without its FederatedHPA: one replica count, reproduced exactly
+    placement_raw["placement"]["workloads"][1].pop("autoscaling")
+    fleet = _out(placement_raw, "batch-infer")["fleet"]
+    assert "note" not in fleet and fleet["replicaCounts"] == {"min": 24, "current": 24, "max": 24}
+    assert fleet["engine"] == {"24": {"idc-bj": 24}}
+
+
+def test_other_forms_are_named_as_emitted(placement_raw):
+    raw = copy.deepcopy(placement_raw)
+    raw["registration"]["fleet"].update(policyApi="karmada", overflow=True)
+    assert _out(raw)["fleet"]["form"] == "overflowAffinities, dynamicWeight: AvailableReplicas"
+    assert _out(raw)["fleet"]["apiVersion"] == "policy.karmada.io/v1alpha1"
+    raw = copy.deepcopy(placement_raw)
+    raw["placement"]["workloads"][0]["strategy"] = "aggregated"
+    fleet = _out(raw)["fleet"]
+    assert fleet["form"] == "ordered clusterAffinities, Aggregated, autoScaling.ecsProvision"
+    assert fleet["engine"]["112"]["group"] == "members"
+
+
+def test_a_fleet_without_other_members_sends_every_count_to_the_hybrid_cluster(placement_raw):
+    placement_raw["registration"]["fleet"]["members"] = {}
+    placement_raw["placement"]["workloads"][1]["weights"].pop("ack-sh-infer")
+    fleet = _out(placement_raw)["fleet"]
+    assert fleet == {"applied": True, "apiVersion": "policy.one.alibabacloud.com/v1alpha1", "karmadaVersion": "v1.18.2",
+                     "replicaCounts": {"min": 16, "current": 48, "max": 112},
+                     "form": "every replica to the hybrid cluster idc-bj (the Fleet's only member)",
+                     "engine": {"16": {"idc-bj": 16}, "48": {"idc-bj": 48}, "112": {"idc-bj": 112}}}
+
+
+# --- the hybrid member's AvailableReplicas: the nodes that exist ---------------------------------
+
+def _without_serverless(raw):
+    raw["placement"]["serverlessReplicas"] = {}
+    for w in raw["placement"]["workloads"]:
+        w["weights"] = {k: v for k, v in w.get("weights", {}).items() if not k.endswith("-serverless")}
+    return raw
+
+
+def test_available_replicas_count_existing_elastic_nodes_only(placement_raw):
+    """With elastic minSize 2 (one divided-train replica per gn7i-c32g1.8xlarge node):
+    - with Serverless tiers the tier is counted at minSize: 16 + 8 + 64 + 2 = 90;
+    - without them the calculator may plan up to maxSize 8 there, but Karmada sees only the 2 nodes
+      that exist: 16 + 8 + 2 = 26."""
+    placement_raw["regions"][0]["elasticPools"][0]["minSize"] = 2
+    out = _out(copy.deepcopy(placement_raw))
+    assert out["capacity"]["cn-beijing-elastic"] == 2
+    assert out["fleet"]["availableReplicas"] == {"idc-bj": 90, "ack-sh-infer": 12, "ack-wlcb-train": 16}
+    out = _out(_without_serverless(placement_raw))
+    assert out["capacity"]["cn-beijing-elastic"] == 8
+    assert out["fleet"]["availableReplicas"] == {"idc-bj": 26, "ack-sh-infer": 12, "ack-wlcb-train": 16}
+
+
+def test_available_replicas_without_elastic_pools(placement_raw):
+    placement_raw["regions"][0]["elasticPools"] = []
+    out = _out(_without_serverless(placement_raw))
+    assert out["fleet"]["availableReplicas"] == {"idc-bj": 24, "ack-sh-infer": 12, "ack-wlcb-train": 16}
+
+
+# --- the tiering patch inside the hybrid cluster ---------------------------------------------------
+
+PROD_CLOUD_POOLS = ["a10-overflow", "a10-train", "a100-burst", "t4-infer"]  # sorted: prod's fixed GPU pools
+
+
+def _patch(raw, key="deployment-divided-train"):
+    return plan_placement(load(raw)).tiering()[f"tiering/default/{key}.yaml"]
+
+
+def test_the_tiering_patch_of_prod_by_hand(placement_raw):
+    assert _patch(placement_raw) == {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "divided-train", "namespace": "default",
+                     "annotations": {"placement.hybrid-gpu.io/tiers": "idc,cloud,serverless"}},
+        "spec": {"template": {"spec": {
+            "affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 100, "preference": {"matchExpressions": [
+                    {"key": "alibabacloud.com/external", "operator": "DoesNotExist"},
+                    {"key": "type", "operator": "NotIn", "values": ["virtual-kubelet"]}]}},
+                {"weight": 50, "preference": {"matchExpressions": [{"key": LABEL_POOL, "operator": "In", "values": PROD_CLOUD_POOLS}]}},
+                {"weight": 10, "preference": {"matchExpressions": [{"key": LABEL_POOL, "operator": "In", "values": ["a10-elastic"]}]}},
+            ]}},
+            # prod's pools taint PreferNoSchedule only: the virtual node's taint is the one to tolerate
+            "tolerations": [{"key": "virtual-kubelet.io/provider", "operator": "Exists", "effect": "NoSchedule"}],
+        }}},
+    }
+
+
+def test_blocking_pool_taints_are_tolerated_and_the_pods_admitted(placement_raw):
+    pools = placement_raw["regions"][0]
+    pools["gpuPools"][0]["taints"] = [{"key": "dedicated", "value": "train", "effect": "NoSchedule"},
+                                      {"key": "hybrid.example.com/cloud", "value": "true", "effect": "PreferNoSchedule"}]
+    pools["elasticPools"][0]["taints"] = [{"key": "burst", "value": "yes", "effect": "NoExecute"}]
+    spec = _patch(placement_raw)["spec"]["template"]["spec"]
+    assert spec["tolerations"] == [
+        {"key": "burst", "operator": "Equal", "value": "yes", "effect": "NoExecute"},
+        {"key": "dedicated", "operator": "Equal", "value": "train", "effect": "NoSchedule"},
+        {"key": "virtual-kubelet.io/provider", "operator": "Exists", "effect": "NoSchedule"},
+    ]
+    # kube-scheduler's TaintToleration filter (tests/k8s_affinity.py) admits the pod on each tier's node
+    train = Node("a10-train-1", {LABEL_POOL: "a10-train"}, pools["gpuPools"][0]["taints"])
+    burst = Node("a10-elastic-1", {LABEL_POOL: "a10-elastic"}, pools["elasticPools"][0]["taints"])
+    assert placement(spec, train)[0] and placement(spec, burst)[0]
+    assert not placement(spec, Node("other", {}, [{"key": "dedicated", "value": "infer", "effect": "NoSchedule"}]))[0]
+
+
+def test_without_serverless_or_blocking_taints_no_toleration_is_written(placement_raw):
+    patch = _patch(_without_serverless(placement_raw))
+    assert "tolerations" not in patch["spec"]["template"]["spec"]
+    assert patch["metadata"]["annotations"] == {"placement.hybrid-gpu.io/tiers": "idc,cloud,elastic"}
+
+
+def test_the_tiers_annotation_lists_tiers_that_can_host_the_workload(placement_raw, dev_raw):
+    # batch-infer alone, elastic minSize 2: the elastic tier has room (2 nodes, one replica each) though
+    # unweighted, so nothing is assigned there; it can still host the workload
+    placement_raw["regions"][0]["elasticPools"][0]["minSize"] = 2
+    placement_raw["placement"]["workloads"] = placement_raw["placement"]["workloads"][1:]
+    out = _out(copy.deepcopy(placement_raw), "batch-infer")
+    assert (out["capacity"]["cn-beijing-elastic"], out["assignments"]["cn-beijing-elastic"]) == (2, 0)
+    patch = _patch(placement_raw, "deployment-batch-infer")
+    assert patch["metadata"]["annotations"] == {"placement.hybrid-gpu.io/tiers": "idc,cloud,elastic,serverless"}
+    # dev: one running replica holds cn-beijing's only slot (capacity 0, 1 kept): cloud still hosts it;
+    # a workload the IDC cannot host still lists the IDC first
+    dev_raw["placement"]["workloads"][0]["previous"] = {"cn-beijing": 1}
+    dev_raw["placement"]["idcCapacity"]["allocated"] = dict(dev_raw["placement"]["idcCapacity"]["allocatable"])
+    out = _out(copy.deepcopy(dev_raw), "finetune-7b")
+    assert (out["capacity"]["cn-beijing"], out["assignments"]["cn-beijing"], out["capacity"]["idc-bj-dev"]) == (0, 1, 0)
+    patch = _patch(dev_raw, "deployment-finetune-7b")
+    assert patch["metadata"]["annotations"] == {"placement.hybrid-gpu.io/tiers": "idc,cloud,serverless"}
+
+
+def test_a_statefulset_in_its_namespace_is_patched_as_such(placement_raw):
+    w = placement_raw["placement"]["workloads"][0]
+    w.update(kind="StatefulSet", namespace="training")
+    pp = plan_placement(load(placement_raw))
+    patch = pp.tiering()["tiering/training/statefulset-divided-train.yaml"]
+    assert (patch["apiVersion"], patch["kind"], patch["metadata"]["name"], patch["metadata"]["namespace"]) == (
+        "apps/v1", "StatefulSet", "divided-train", "training")
+    summary = pp.output()["training/divided-train"]["hybridCluster"]
+    assert summary["mechanisms"][0].endswith("tiering/training/statefulset-divided-train.yaml")
