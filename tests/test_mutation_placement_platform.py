@@ -214,3 +214,53 @@ def test_a_statefulset_in_its_namespace_is_patched_as_such(placement_raw):
         "apps/v1", "StatefulSet", "divided-train", "training")
     summary = pp.output()["training/divided-train"]["hybridCluster"]
     assert summary["mechanisms"][0].endswith("tiering/training/statefulset-divided-train.yaml")
+
+
+# --- the stack output per workload ---------------------------------------------------------------
+
+def test_the_output_of_both_workloads_by_hand(placement_raw):
+    pp = plan_placement(load(placement_raw))
+    out = pp.output()
+    assert list(out) == ["divided-train", "batch-infer"]  # declared order
+    dt, bi = out["divided-train"], out["batch-infer"]
+    assert dt["strategy"] == "dynamic" and bi["strategy"] == "static"
+    # dynamic: every cluster weighs its capacity; tier 3 is divided 32:16:16 -> 12 / 6 / 6
+    assert dt["assignments"] == {"idc-bj": 16, "cn-beijing": 8, "cn-hangzhou": 0, "cn-zhangjiakou": 0, "cn-beijing-elastic": 0,
+                                 "cn-beijing-serverless": 12, "cn-hangzhou-serverless": 6, "cn-zhangjiakou-serverless": 6,
+                                 "ack-sh-infer": 0, "ack-wlcb-train": 0}
+    assert dt["weights"] == dt["capacity"]
+    assert dt["hybridCluster"]["tiers"] == {k: v for k, v in dt["assignments"].items() if not k.startswith("ack-")}
+    # static: the configured weights, unlisted clusters 0
+    assert bi["weights"] == {"idc-bj": 2, "cn-beijing": 0, "cn-hangzhou": 1, "cn-zhangjiakou": 1, "cn-beijing-elastic": 0,
+                             "cn-beijing-serverless": 0, "cn-hangzhou-serverless": 1, "cn-zhangjiakou-serverless": 1,
+                             "ack-sh-infer": 1, "ack-wlcb-train": 0}
+    assert bi["assignments"]["cn-hangzhou"] + bi["assignments"]["cn-zhangjiakou"] == 6 and bi["unplaced"] == 0
+    assert dt["fleet"]["applied"] is True
+    placement_raw["registration"]["fleet"]["apply"] = False
+    assert plan_placement(load(placement_raw)).output()["divided-train"]["fleet"]["applied"] is False
+
+
+CAVEATS = ("preferences are scores, not a fill order", "scale-in is not in reverse tier order",
+           "ACK's ResourcePolicy (ordered units, reverse scale-in) runs on ACK's scheduler")
+NODE_AFFINITY = ("preferred nodeAffinity by tier (idc 100, cloud pools 50, elastic pools 10, virtual node 0): "
+                 "tiering/default/deployment-divided-train.yaml")
+
+
+def _summary(raw):
+    return _out(raw)["hybridCluster"]
+
+
+def test_in_cluster_summary_with_a_virtual_node(placement_raw):
+    s = _summary(placement_raw)
+    assert s["mechanisms"] == [NODE_AFFINITY, "tolerations for the pools' blocking taints and the virtual node"]
+    assert [c.startswith(p) for c, p in zip(s["notGuaranteed"], CAVEATS)] == [True, True, True]
+    assert len(s["notGuaranteed"]) == 4 and s["notGuaranteed"][3].startswith("elastic pools grow only for Pending pods")
+
+
+def test_in_cluster_summary_without_serverless(placement_raw):
+    raw = _without_serverless(copy.deepcopy(placement_raw))
+    s = _summary(raw)
+    assert s["mechanisms"] == [NODE_AFFINITY]  # prod's pool taints are PreferNoSchedule: nothing to tolerate
+    assert len(s["notGuaranteed"]) == 3 and all(c.startswith(p) for c, p in zip(s["notGuaranteed"], CAVEATS))
+    raw["regions"][0]["gpuPools"][0]["taints"].append({"key": "dedicated", "value": "train", "effect": "NoSchedule"})
+    assert _summary(raw)["mechanisms"] == [NODE_AFFINITY, "tolerations for the pools' blocking taints"]
