@@ -201,3 +201,14 @@ def test_defaults_are_a_dynamic_deployment_in_the_default_namespace(placement_ra
     assert pol["spec"]["resourceSelectors"] == [
         {"apiVersion": "apps/v1", "kind": "Deployment", "name": "divided-train", "namespace": "default"}]
     assert pol["spec"]["placement"]["replicaScheduling"]["weightPreference"] == {"dynamicWeight": "AvailableReplicas"}
+
+
+def test_pending_is_a_part_of_previous(placement_raw):
+    """pending counts replicas of previous that are not running (docs/placement.md, Stability): 3
+    running on idc-bj of which 3 pending is accepted, 4 pending is not."""
+    w = _dt(placement_raw)
+    w.update(previous={"idc-bj": 3}, pending={"idc-bj": 3})
+    assert load(copy.deepcopy(placement_raw)).placement.workloads[0].pending == {"idc-bj": 3}
+    w["pending"] = {"idc-bj": 4}
+    assert refusals(placement_raw) == [(f"{W}[0]", "pending[idc-bj] = 4 is more than previous[idc-bj] = 3.",
+                                        "pending counts replicas of previous that are not running; lower it or raise previous.")]
