@@ -264,3 +264,139 @@ def test_in_cluster_summary_without_serverless(placement_raw):
     assert len(s["notGuaranteed"]) == 3 and all(c.startswith(p) for c, p in zip(s["notGuaranteed"], CAVEATS))
     raw["regions"][0]["gpuPools"][0]["taints"].append({"key": "dedicated", "value": "train", "effect": "NoSchedule"})
     assert _summary(raw)["mechanisms"] == [NODE_AFFINITY, "tolerations for the pools' blocking taints"]
+
+
+# --- the PropagationPolicy, form by form ---------------------------------------------------------
+
+SH, WLCB = "c5e7a9b1d3f5a7c9e1b3d5f7a9c1e3b5d", "c6f8b0c2e4a6b8d0f2c4e6a8b0d2f4a6c"  # prod's member clusterIds
+
+
+def _policy(raw, name="divided-train", names=None):
+    docs = plan_placement(load(raw)).objects(names)
+    return next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == name)
+
+
+def test_the_dynamic_policy_of_prod_by_hand(placement_raw):
+    """ACK's IDC-first form (Alibaba Cloud help, "Elastic scheduling with multi-cluster priorities"),
+    with the members named by their cluster ids as the Fleet knows them."""
+    pol = _policy(placement_raw, names={"ack-sh-infer": SH, "ack-wlcb-train": WLCB})
+    assert pol == {
+        "apiVersion": "policy.one.alibabacloud.com/v1alpha1", "kind": "PropagationPolicy",
+        "metadata": {"name": "divided-train", "namespace": "default",
+                     "labels": {"app.kubernetes.io/managed-by": "pulumi", "placement.hybrid-gpu.io/strategy": "dynamic"},
+                     "annotations": {
+                         # the non-zero assignments, sorted (see the module doc above)
+                         "placement.hybrid-gpu.io/assignments": '{"cn-beijing": 8, "cn-beijing-serverless": 12, '
+                         '"cn-hangzhou-serverless": 6, "cn-zhangjiakou-serverless": 6, "idc-bj": 16}',
+                         "placement.hybrid-gpu.io/unplaced": "0"}},
+        "spec": {
+            "resourceSelectors": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "divided-train", "namespace": "default"}],
+            "placement": {
+                "clusterAffinities": [{"affinityName": "hybrid", "clusterNames": ["idc-bj"]},
+                                      {"affinityName": "members", "clusterNames": ["idc-bj", SH, WLCB]}],
+                "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted",
+                                      "weightPreference": {"dynamicWeight": "AvailableReplicas"}}},
+            "autoScaling": {"ecsProvision": True},
+        },
+    }
+
+
+def test_the_overflow_and_aggregated_forms(placement_raw):
+    raw = copy.deepcopy(placement_raw)
+    raw["registration"]["fleet"].update(policyApi="karmada", overflow=True)
+    pol = _policy(raw)
+    assert pol["apiVersion"] == "policy.karmada.io/v1alpha1" and "autoScaling" not in pol["spec"]
+    # karmada >= v1.18: one term, the members as its overflow (the hybrid cluster is not repeated)
+    assert pol["spec"]["placement"]["clusterAffinities"] == [
+        {"affinityName": "hybrid", "clusterNames": ["idc-bj"],
+         "overflowAffinities": [{"affinityName": "members", "clusterNames": ["ack-sh-infer", "ack-wlcb-train"]}]}]
+    raw = copy.deepcopy(placement_raw)
+    raw["placement"]["workloads"][0]["strategy"] = "aggregated"
+    pol = _policy(raw)
+    assert pol["spec"]["placement"]["replicaScheduling"] == {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Aggregated"}
+    assert pol["metadata"]["labels"]["placement.hybrid-gpu.io/strategy"] == "aggregated"
+    assert [a["affinityName"] for a in pol["spec"]["placement"]["clusterAffinities"]] == ["hybrid", "members"]
+
+
+def test_the_static_policy_lists_members_with_weight_hybrid_first(placement_raw):
+    # batch-infer at 32 without a FederatedHPA: the plan (26 in the hybrid cluster, 6 on ack-sh-infer) is the weights
+    w = placement_raw["placement"]["workloads"][1]
+    w.pop("autoscaling")
+    w["replicas"] = 32
+    pol = _policy(placement_raw, "batch-infer", names={"idc-bj": "c-idc", "ack-sh-infer": SH})
+    assert pol["spec"]["placement"] == {
+        "clusterAffinity": {"clusterNames": ["c-idc", SH]},
+        "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted",
+                              "weightPreference": {"staticWeightList": [
+                                  {"targetCluster": {"clusterNames": ["c-idc"]}, "weight": 26},
+                                  {"targetCluster": {"clusterNames": [SH]}, "weight": 6}]}}}
+    assert pol["metadata"]["annotations"]["placement.hybrid-gpu.io/unplaced"] == "0"
+
+
+def test_without_other_members_the_policy_names_the_hybrid_cluster_alone(placement_raw):
+    placement_raw["registration"]["fleet"]["members"] = {}
+    placement_raw["placement"]["workloads"][1]["weights"].pop("ack-sh-infer")
+    for name in ("divided-train", "batch-infer"):
+        pol = _policy(placement_raw, name)
+        assert pol["spec"]["placement"] == {
+            "clusterAffinity": {"clusterNames": ["idc-bj"]},
+            "replicaScheduling": {"replicaSchedulingType": "Divided", "replicaDivisionPreference": "Weighted",
+                                  "weightPreference": {"staticWeightList": [{"targetCluster": {"clusterNames": ["idc-bj"]}, "weight": 1}]}}}
+
+
+def test_unplaced_replicas_are_annotated(placement_raw):
+    # divided-train at 112 without its FederatedHPA: 88 in the hybrid cluster + 28 members = 116 >= 112;
+    # at 120: 4 unplaced (tests/test_placement_platform.py)
+    w = placement_raw["placement"]["workloads"][0]
+    w.pop("autoscaling")
+    w["replicas"] = 120
+    placement_raw["placement"]["workloads"] = [w]
+    assert _policy(placement_raw)["metadata"]["annotations"]["placement.hybrid-gpu.io/unplaced"] == "4"
+
+
+def test_objects_and_their_files(placement_raw):
+    pp = plan_placement(load(placement_raw))
+    kinds = [(d["kind"], d["metadata"]["name"]) for d in pp.objects()]
+    assert kinds == [("PropagationPolicy", "divided-train"), ("FederatedHPA", "divided-train"),
+                     ("PropagationPolicy", "batch-infer"), ("FederatedHPA", "batch-infer"),
+                     ("PriorityClass", "gpu-batch"), ("PriorityClass", "gpu-training"),
+                     ("ClusterPropagationPolicy", "hybrid-gpu-priority-classes")]
+    cpp = pp.objects({"ack-sh-infer": SH, "ack-wlcb-train": WLCB})[-1]
+    assert cpp["spec"]["placement"]["clusterAffinity"]["clusterNames"] == ["idc-bj", SH, WLCB]
+    assert sorted(pp.policies()) == [
+        "manifests/cluster/clusterpropagationpolicy-hybrid-gpu-priority-classes.yaml",
+        "manifests/cluster/priorityclass-gpu-batch.yaml", "manifests/cluster/priorityclass-gpu-training.yaml",
+        "manifests/default/federatedhpa-batch-infer.yaml", "manifests/default/federatedhpa-divided-train.yaml",
+        "manifests/default/propagationpolicy-batch-infer.yaml", "manifests/default/propagationpolicy-divided-train.yaml"]
+    assert pp.fleet_members == ["idc-bj", "ack-sh-infer", "ack-wlcb-train"]
+    # without classes: no PriorityClass and no ClusterPropagationPolicy
+    for w in placement_raw["placement"]["workloads"]:
+        w.pop("priority")
+    assert [d["kind"] for d in plan_placement(load(placement_raw)).objects()] == [
+        "PropagationPolicy", "FederatedHPA", "PropagationPolicy", "FederatedHPA"]
+
+
+def test_no_fleet_no_objects(dev_raw):
+    pp = plan_placement(load(dev_raw))
+    assert pp.objects() == [] and pp.policies() == {}
+    assert pp.output()["finetune-7b"]["fleet"] is None
+    assert pp.topology.output()["fleet"] is None
+
+
+def test_the_topology_output_of_prod_by_hand(placement_raw):
+    out = plan_placement(load(placement_raw)).topology.output()
+    assert out == {
+        "hybridCluster": {
+            "name": "idc-bj", "registeredAs": "idc-bj",
+            "tiers": [{"name": "idc-bj", "tier": "idc"}, {"name": "cn-beijing", "tier": "cloud"},
+                      {"name": "cn-hangzhou", "tier": "cloud"}, {"name": "cn-zhangjiakou", "tier": "cloud"},
+                      {"name": "cn-beijing-elastic", "tier": "elastic"}, {"name": "cn-beijing-serverless", "tier": "serverless"},
+                      {"name": "cn-hangzhou-serverless", "tier": "serverless"},
+                      {"name": "cn-zhangjiakou-serverless", "tier": "serverless"}],
+            "elasticCountedAt": "minSize"},
+        "fleet": {"name": "ai-fleet", "policyApi": "ack", "karmadaVersion": "v1.18.2",
+                  "members": ["idc-bj", "ack-sh-infer", "ack-wlcb-train"],
+                  "memberIds": {"ack-sh-infer": SH, "ack-wlcb-train": WLCB}},
+    }
+    out = plan_placement(load(_without_serverless(placement_raw))).topology.output()
+    assert out["hybridCluster"]["elasticCountedAt"] == "maxSize"
