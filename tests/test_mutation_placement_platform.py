@@ -400,3 +400,61 @@ def test_the_topology_output_of_prod_by_hand(placement_raw):
     }
     out = plan_placement(load(_without_serverless(placement_raw))).topology.output()
     assert out["hybridCluster"]["elasticCountedAt"] == "maxSize"
+
+
+# --- refusals: field, message and fix ------------------------------------------------------------
+
+def _refused(raw):
+    from hybrid.errors import ConfigError
+
+    try:
+        plan_placement(load(raw))
+    except ConfigError as err:
+        return [(i.path, i.message, i.fix) for i in err.issues]
+    raise AssertionError("accepted")
+
+
+def test_a_member_may_not_take_a_name_of_the_hybrid_cluster(placement_raw):
+    placement_raw["registration"]["clusterName"] = "idc-bj-reg"
+    placement_raw["registration"]["fleet"]["members"]["idc-bj-reg"] = {"clusterId": "c0123456789abcdef", "availableReplicas": 4}
+    assert _refused(placement_raw) == [(
+        "registration.fleet.members.idc-bj-reg",
+        "'idc-bj-reg' is the IDC cluster, always a member, not another cluster: the IDC cluster's Fleet member already counts its nodes.",
+        "drop the entry (tiers inside the hybrid cluster need no member), or name the other ACK cluster differently.")]
+
+
+def test_one_member_entry_per_ack_cluster(placement_raw):
+    members = placement_raw["registration"]["fleet"]["members"]
+    members["ack-sh-again"] = dict(members["ack-sh-infer"])
+    assert _refused(placement_raw) == [("registration.fleet.members.ack-sh-infer.clusterId",
+                                        f"{SH} is already member 'ack-sh-again'.", "give each ACK cluster one member entry.")]
+
+
+def test_a_serverless_quota_needs_a_virtual_node_region(placement_raw):
+    placement_raw["placement"]["serverlessReplicas"]["ap-southeast-1"] = 4
+    assert _refused(placement_raw) == [(
+        "placement.serverlessReplicas.ap-southeast-1",
+        "ap-southeast-1 is not a virtual-node region, so no Serverless pod can run there.",
+        "add the region to virtualNode.regions (with virtualNode.enabled: true) or drop this entry.")]
+
+
+def test_an_unknown_weight_names_the_clusters_of_the_stack(dev_raw):
+    dev_raw["placement"]["workloads"][0]["weights"] = {"idc-sh": 1, "idc-bj-dev": 1}
+    assert _refused(dev_raw) == [("placement.workloads[0].weights.idc-sh", "'idc-sh' is not a cluster of this stack.",
+                                  "use one of ['cn-beijing', 'cn-beijing-serverless', 'idc-bj-dev'].")]
+
+
+def test_an_empty_request_against_an_idc_without_a_pods_figure_is_unbounded(dev_raw):
+    cap = dev_raw["placement"]["idcCapacity"]
+    cap["allocatable"].pop("pods")
+    cap["allocated"].pop("pods")
+    dev_raw["placement"]["workloads"][0]["request"] = {}
+    [(path, message, fix)] = _refused(dev_raw)
+    assert (path, fix) == ("placement.workloads[0].request", "request at least cpu, memory or nvidia.com/gpu.")
+    assert message.startswith("capacity is unbounded: ") and message.endswith(".")
+
+
+def test_an_idc_without_figures_offers_nothing(dev_raw):
+    dev_raw["placement"].pop("idcCapacity")
+    out = plan_placement(load(dev_raw)).output()["finetune-7b"]
+    assert out["capacity"]["idc-bj-dev"] == 0 and out["assignments"]["idc-bj-dev"] == 0
