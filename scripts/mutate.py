@@ -54,7 +54,9 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                           "tests/test_mutation_placement.py"]),
     "placement_capacity": ("hybrid/placement_capacity.py", ["tests/test_placement_capacity.py",
                                                             "tests/test_mutation_placement_capacity.py"]),
-    "placement_platform": ("hybrid/placement_platform.py", ["tests/test_placement_platform.py"]),
+    "placement_platform": ("hybrid/placement_platform.py", [
+        "tests/test_placement_platform.py", "tests/test_fleet.py", "tests/test_mutation_placement_platform.py",
+        "-k", "not prod_declares and not writes_in_cluster and not prod_applies and not plan_cli"]),
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py"]),
     "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
@@ -117,6 +119,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                           "tests/test_preflight.py::test_a_url_without_a_host_fails_its_check_not_the_run",
                                           "tests/test_preflight.py::test_progress_names_each_check_before_it_runs",
                                           "tests/test_mutation_preflight.py"]),
+    "model_placement": ("hybrid/model/placement.py", ["tests/test_mutation_model_placement.py"]),
+    "placement_input": ("hybrid/placement_input.py", ["tests/test_placement_cli.py", "-k", "not end_to_end",
+                                                      "tests/test_mutation_placement_input.py"]),
+    "partial": ("hybrid/partial.py", ["tests/test_config_one_run.py", "tests/test_mutation_partial.py"]),
+    "usage": ("hybrid/usage.py", ["tests/test_usage.py", "tests/test_mutation_usage.py"]),
+    "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "tests/test_mutation_gpu_metrics.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
