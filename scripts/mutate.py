@@ -394,6 +394,13 @@ EQUIVALENT: dict[str, str] = {
        "and bound (ElasticDataDisk size >= 40 against DataDisk's 20, the same patterns and lists), so GpuPool can only "
        "fail in its own field validators, which raise FieldError on a field name (loc without a list index): the "
        "generic branch and the camel-casing of an index never run" for n in (14, 28, 29, 30, 31, 32, 33, 34, 35)},
+    "hybrid/scripts/hybrid-join-token.sh:newline-kept":
+        "the token was read with $(<file), and bash's command substitution already strips every trailing newline: "
+        "the ${token%$'\\n'} that the mutant removes never has one to strip",
+    "hybrid/scripts/hybrid-join-token.sh:role-first-line-not-taken":
+        "an ECS instance has at most one instance RAM role (ECS API AttachInstanceRamRole, help.aliyun.com/document_detail/54244.html: "
+        "an instance that has one refuses another), "
+        "so ram/security-credentials/ lists one name, and $(curl ...) strips its trailing newline: there is no second line to cut",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
