@@ -437,6 +437,13 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid.cost.x_placement_costs__mutmut_{n}":
        "default of `TIER_NAMES.get(tier, ...)`: TIER_NAMES names all five tiers (IDC, cloud, elastic, Serverless, "
        "member) and every cluster has one of them" for n in (88, 90, 91)},
+    "hybrid/scripts/hybrid-join-token.sh:newline-kept":
+        "the token was read with $(<file), and bash's command substitution already strips every trailing newline: "
+        "the ${token%$'\\n'} that the mutant removes never has one to strip",
+    "hybrid/scripts/hybrid-join-token.sh:role-first-line-not-taken":
+        "an ECS instance has at most one instance RAM role (ECS API AttachInstanceRamRole, help.aliyun.com/document_detail/54244.html: "
+        "an instance that has one refuses another), "
+        "so ram/security-credentials/ lists one name, and $(curl ...) strips its trailing newline: there is no second line to cut",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
@@ -454,6 +461,98 @@ SHELL_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
         ("htb-never-added", "if ! has '^qdisc htb 1: root' qdisc show dev \"$dev\" root; then", "if false; then"),
         ("ingress-to-egress-ifb", 'ifb=$IFB_INGRESS field=src', 'ifb=$IFB_EGRESS field=src'),
         ("no-glob-match", 'if [[ $name == $ENI_GLOB ]]; then devs+=("$name"); fi', 'true'),
+    ]),
+    "sh_join": ("hybrid/scripts/hybrid-join.sh", ["tests/test_join_script.py", "tests/test_node_boot_netns.py"], [
+        ("rejoins-a-joined-node", 'if [ -f /etc/kubernetes/kubelet.conf ]; then echo "hybrid-join: already joined"; exit 0; fi', 'true'),
+        ("joins-without-data-disk", 'if ! mountpoint -q -- "$DATA_MOUNT"; then', 'if false; then'),
+        ("session-token-by-get", '--retry-connrefused -X PUT', '--retry-connrefused -X GET'),
+        ("provider-id-reversed", 'PROVIDER_ID="$REGION.$INSTANCE_ID"', 'PROVIDER_ID="$INSTANCE_ID.$REGION"'),
+        ("metadata-values-unchecked", 'if ! [[ $v =~ ^[a-z0-9][a-z0-9.-]*$ ]]; then', 'if false; then'),
+        ("cgroupfs-kept", "'s/SystemdCgroup = false/SystemdCgroup = true/'", "'s/SystemdCgroup = true/SystemdCgroup = true/'"),
+        ("pause-region-unfilled", '${PAUSE_IMAGE//@REGION@/$REGION}', '${PAUSE_IMAGE}'),
+        ("config-path-check-dropped", 'if ! grep -qF "config_path = \\"$CERTS_D\\"" /etc/containerd/config.toml; then', 'if false; then'),
+        ("kubelet-not-held", 'apt-mark hold kubelet kubeadm', 'true'),
+        ("token-config-kept", 'rm -f "$CONF_DIR/kubeadm-join.yaml"', 'true'),
+        ("elastic-provider-id-ignored", 'if [ -s "$CONF_DIR/provider-id" ]; then PROVIDER_ID=$(<"$CONF_DIR/provider-id"); fi', 'true'),
+    ]),
+    "sh_data_disk": ("hybrid/scripts/hybrid-data-disk.sh", ["tests/test_data_disk.py"], [
+        ("remounts-when-mounted", 'if mountpoint -q -- "$MOUNT"; then exit 0; fi', 'true'),
+        ("formats-a-disk-with-data", 'if [ -z "$(blkid -o value -s TYPE "$dev" 2>/dev/null || true)" ]; then', 'if true; then'),
+        ("formats-a-partitioned-disk", 'if [ "$(lsblk -no NAME "$dev" | wc -l)" -gt 1 ]; then', 'if false; then'),
+        ("gives-up-at-once", 'if [ "$SECONDS" -ge "$DEADLINE" ]; then', 'if true; then'),
+        ("waits-forever", 'if [ "$SECONDS" -ge "$DEADLINE" ]; then', 'if false; then'),
+        ("no-label", 'mkfs.ext4 -q -m 0 -L "$LABEL" "$dev"', 'mkfs.ext4 -q -m 0 "$dev"'),
+        ("fstab-line-per-run", 'if ! grep -q "^LABEL=$LABEL " /etc/fstab; then', 'if true; then'),
+        ("boot-waits-on-a-missing-disk", 'defaults,noatime,nofail,', 'defaults,noatime,'),
+        ("label-ignored", 'dev=$(blkid -L "$LABEL" 2>/dev/null || true)', 'dev='),
+    ]),
+    "sh_preload": ("hybrid/scripts/hybrid-preload.sh", ["tests/test_preload.py"], [
+        ("no-lock", 'if ! flock -n 9; then', 'if false; then'),
+        ("lock-held-is-success", 'another run holds the lock" >&2; exit 75', 'another run holds the lock" >&2; exit 0'),
+        ("bwlimit-in-kbit", '--bwlimit="$((RATE_MBIT * 125))KB"', '--bwlimit="$((RATE_MBIT * 1000))KB"'),
+        ("partial-in-place", '--partial --partial-dir=.hybrid-preload-partial', '--partial'),
+        ("source-change-during-copy-unnoticed", 'if [ "$(source_manifest)" != "$before" ]; then', 'if false; then'),
+        ("damaged-target-trusted", 'if [ "$(target_manifest)" = "$(marker_field target-manifest)" ]; then', 'if true; then'),
+        ("unreachable-source-resyncs", 'echo "preload $NAME: complete; source unreachable, keeping the copy"; exit 0', 'true'),
+        ("source-dir-nested", 'SOURCE=${2%/}/', 'SOURCE=${2%/}'),
+        ("changed-source-skipped", 'if [ "$current" = "$(marker_field source-manifest)" ]; then', 'if true; then'),
+    ]),
+    "sh_preload_run": ("hybrid/scripts/hybrid-preload-run.sh", [
+        "tests/test_hostile_render.py::test_hostile_preload_settings_reach_the_program_as_single_words",
+        "tests/test_preload_run.py"], [
+        ("name-unchecked", '[ $# -ne 1 ] || ! [[ $1 =~ ^[a-z0-9][a-z0-9-]*$ ]]', '[ $# -ne 1 ]'),
+        ("extra-args-accepted", '[ $# -ne 1 ] ||', '[ $# -lt 1 ] ||'),
+        ("values-split", 'exec "$PRELOAD_BIN" "$NAME" "$SOURCE" "$TARGET" "$RATE_MBIT"', 'exec "$PRELOAD_BIN" $NAME $SOURCE $TARGET $RATE_MBIT'),
+        ("settings-file-misnamed", '. "$PRELOAD_CONF_DIR/$1.env"', '. "$PRELOAD_CONF_DIR/$1"'),
+        ("no-exec", 'exec "$PRELOAD_BIN"', '"$PRELOAD_BIN"'),
+        ("usage-exit-1", 'dashes)" >&2; exit 64', 'dashes)" >&2; exit 1'),
+    ]),
+    "sh_gpu_driver": ("hybrid/scripts/hybrid-gpu-driver.sh", ["tests/test_gpu_driver_script.py"], [
+        ("reboots-forever", 'if [ -e "$STATE_DIR/rebooted-for-driver" ]; then', 'if false; then'),
+        ("reboot-marker-kept", 'rm -f "$STATE_DIR/rebooted-for-driver"', 'true'),
+        ("no-dkms-build", 'dkms autoinstall -k "$kernel"', 'true'),
+        ("generic-headers", '"linux-headers-$kernel" "nvidia-driver-${DRIVER_BRANCH}-server"', '"linux-headers-generic" "nvidia-driver-${DRIVER_BRANCH}-server"'),
+        ("kernel-not-held", 'if [ ${#kernel_pkgs[@]} -gt 0 ]; then', 'if false; then'),
+        ("gpu-count-unchecked", 'if [ "$seen" -ne "$EXPECT_GPUS" ]; then', 'if false; then'),
+        ("toolkit-always-reinstalled", 'if ! grep -qF "version $TOOLKIT_VERSION" <<<"$have"; then', 'if true; then'),
+        ("toolkit-never-upgraded", 'if ! grep -qF "version $TOOLKIT_VERSION" <<<"$have"; then', 'if false; then'),
+        ("modprobe-failure-fatal", 'modprobe nvidia 2>/dev/null || true', 'modprobe nvidia 2>/dev/null'),
+        ("no-reboot", 'systemctl --no-block reboot', 'true'),
+        ("driver-not-held", 'apt-mark hold "nvidia-driver-${DRIVER_BRANCH}-server"', 'true "nvidia-driver-${DRIVER_BRANCH}-server"'),
+    ]),
+    "sh_join_token": ("hybrid/scripts/hybrid-join-token.sh", ["tests/test_join_token_fetch.py"], [
+        ("never-retries", 'for ((i = 1; i <= ATTEMPTS; i++)); do', 'for ((i = 1; i <= 1; i++)); do'),
+        ("session-token-by-get", '--max-time 10 -X PUT', '--max-time 10 -X GET'),
+        ("resource-without-slash", "x-oss-security-token:%s\\n/%s/%s'", "x-oss-security-token:%s\\n/%s%s'"),
+        ("token-header-unsigned", "'GET\\n\\n\\n%s\\nx-oss-security-token:%s\\n/%s/%s' \"$date\" \"$sts_token\"",
+         "'GET\\n\\n\\n%s\\n/%s/%s' \"$date\""),
+        ("code-unchecked", 'if [ "$(json_field Code "$WORK/sts")" != Success ]; then', 'if false; then'),
+        ("token-unchecked", 'if ! [[ $token =~ ^[a-z0-9]{6}\\.[a-z0-9]{16}$ ]]; then', 'if false; then'),
+        ("newline-kept", "token=${token%$'\\n'}", 'true'),
+        ("local-date", "date=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')", "date=$(LC_ALL=C date '+%a, %d %b %Y %H:%M:%S GMT')"),
+        ("role-first-line-not-taken", "role=${role%%$'\\n'*}", 'true'),
+    ]),
+    "sh_elastic_node": ("hybrid/scripts/hybrid-elastic-node.sh", ["tests/test_elastic_node.py"], [
+        ("provider-id-unchecked", '[[ $provider_id =~ ^[a-z0-9-]+\\.i-[a-z0-9]+$ ]] || die', 'true || die'),
+        ("pool-by-value", 'if [ "$key" = "$POOL_LABEL" ]; then pool=$value; fi', 'if [ "$value" = "$POOL_LABEL" ]; then pool=$value; fi'),
+        ("last-taint-only", 'taint_list+="${taint_list:+, }', 'taint_list="${taint_list:+, }'),
+        ("effect-unchecked", '$effect =~ ^(NoSchedule|PreferNoSchedule|NoExecute)$ && ', ''),
+        ("hosts-appended-every-run", 'if [ -f "$conf/hosts" ] && ! grep -qxF "$(head -n1 "$conf/hosts")" "$ROOT/etc/hosts"; then',
+         'if [ -f "$conf/hosts" ]; then'),
+        ("image-sources-kept", 'rm -f "$ROOT/etc/apt/sources.list.d/ubuntu.sources"', 'true'),
+        ("first-unit-only", 'systemctl enable "${step[@]}"', 'systemctl enable "${step[0]}"'),
+        ("label-value-unchecked", '$value =~ $VALUE_RE && ${#value} -le 63 ]] || die', '${#value} -le 63 ]] || die'),
+        ("provider-id-not-kept", 'printf \'%s\\n\' "$provider_id" > "$conf/provider-id"', 'true'),
+    ]),
+    "sh_metadata_guard": ("hybrid/scripts/hybrid-metadata-guard.sh", ["tests/test_metadata_guard.py"], [
+        ("jump-added-every-run", 'while $IPT -D FORWARD -j "$CHAIN" 2>/dev/null; do :; done', 'true'),
+        ("jump-appended", '$IPT -I FORWARD 1 -j "$CHAIN"', '$IPT -A FORWARD -j "$CHAIN"'),
+        ("guards-the-host", '$IPT -I FORWARD 1 -j "$CHAIN"', '$IPT -I OUTPUT 1 -j "$CHAIN"'),
+        ("chain-not-flushed", '$IPT -F "$CHAIN"', 'true'),
+        ("tcp-dropped-silently", '-p tcp -j REJECT --reject-with tcp-reset', '-p tcp -j DROP'),
+        ("udp-open", '$IPT -A "$CHAIN" -d "$METADATA_IP/32" -j DROP', 'true'),
+        ("existing-chain-fatal", '$IPT -N "$CHAIN" 2>/dev/null || true', '$IPT -N "$CHAIN"'),
+        ("whole-subnet", '-d "$METADATA_IP/32" -p tcp', '-d "$METADATA_IP/16" -p tcp'),
     ]),
 }
 

@@ -174,7 +174,7 @@ def _handler(listener: dict):
                     values[f"ram/security-credentials/{role}"] = json.dumps({
                         "AccessKeyId": listener["credentials"]["id"], "AccessKeySecret": listener["credentials"]["secret"],
                         "SecurityToken": listener["credentials"]["token"], "Expiration": "2099-01-01T00:00:00Z",
-                        "LastUpdated": "2026-01-01T00:00:00Z", "Code": "Success"}, indent=2)
+                        "LastUpdated": "2026-01-01T00:00:00Z", "Code": listener["credentials"].get("code", "Success")}, indent=2)
                 key = path.removeprefix("/latest/meta-data/")
                 if path.startswith("/latest/meta-data/") and key in values and self.headers.get("X-aliyun-ecs-metadata-token"):
                     return self._send(200, values[key].encode())

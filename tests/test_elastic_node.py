@@ -53,9 +53,9 @@ def _shims(tmp_path):
     return bin_, log
 
 
-def run(script, tmp_path, **env_over):
+def run(script, tmp_path, root=None, **env_over):
     bin_, log = _shims(tmp_path)
-    root = tmp_path / "root"
+    root = root or tmp_path / "root"
     env = {"PATH": f"{bin_}:{os.environ['PATH']}", "HYBRID_ROOT": str(root),
            "ALIBABA_CLOUD_PROVIDER_ID": PROVIDER_ID, "ALIBABA_CLOUD_NODE_NAME": NODE_NAME,
            "ALIBABA_CLOUD_LABELS": LABELS, "ALIBABA_CLOUD_TAINTS": TAINTS}
@@ -148,3 +148,37 @@ def test_script_is_deterministic_and_redacted_in_the_plan(platform):
     assert a == elastic.render_node_script(copy.deepcopy(platform), CA_HASH)
     red = elastic.render_node_script(platform, cloudinit.REDACTED)
     assert CA_HASH not in red and red != a
+
+
+def test_the_images_own_sources_are_removed(script, tmp_path):
+    """Ubuntu 24.04 images list the archive in deb822 form (/etc/apt/sources.list.d/ubuntu.sources,
+    Ubuntu's "Noble release notes": the image's sources moved there). apt reads it besides
+    sources.list, so if kept, apt-get update goes to archive.ubuntu.com, which the VPC does not reach."""
+    image = tmp_path / "root/etc/apt/sources.list.d/ubuntu.sources"
+    image.parent.mkdir(parents=True)
+    image.write_text("Types: deb\nURIs: http://archive.ubuntu.com/ubuntu/\nSuites: noble noble-updates\nComponents: main\n")
+    out, root, _ = run(script, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert not image.exists()
+
+
+def test_idc_host_entries_are_added_once_however_often_the_script_runs(tmp_path):
+    """A region with nodeAccess dns.hosts: the names reach /etc/hosts after the image's own lines, and
+    ACK running the script again (a retried scale-out) does not repeat them."""
+    raw = copy.deepcopy(stack_raw("prod"))
+    hosts = {"k8s-api.idc-bj.corp.internal": "10.0.0.10", "registry.idc-bj.corp.internal": "10.1.0.30"}
+    raw["nodeAccess"]["regions"]["cn-beijing"]["dns"]["hosts"] = hosts
+    path = tmp_path / "node.sh"
+    path.write_text(elastic.render_node_script(load(raw), CA_HASH))
+    image_hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n"
+    etc_hosts = tmp_path / "root/etc/hosts"
+    etc_hosts.parent.mkdir(parents=True)
+    etc_hosts.write_text(image_hosts)
+    for attempt in ("first", "second"):
+        (tmp_path / attempt).mkdir()
+        out, _, _ = run(path, tmp_path / attempt, root=etc_hosts.parents[1])
+        assert out.returncode == 0, out.stderr
+    lines = etc_hosts.read_text().splitlines()
+    assert lines[:2] == image_hosts.splitlines()
+    for name, ip in hosts.items():
+        assert lines.count(f"{ip} {name}") == 1, lines

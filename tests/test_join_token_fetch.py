@@ -37,7 +37,7 @@ def _context():
     return cloudinit.context_for(p, region.id, region.gpu_pools[0])
 
 
-def fetch(tmp: Path, node_secret: str = STS_SECRET, objects: bool = True, token: str = TOKEN):
+def fetch(tmp: Path, node_secret: str = STS_SECRET, objects: bool = True, token: str = TOKEN, code: str = "Success", tz: str = "UTC"):
     """Run the rendered fetch in a fresh namespace; (exit code, stdout, stderr, what OSS saw)."""
     ctx = _context()
     host = join_token.internal_host(ctx.token_bucket, ctx.region_id)
@@ -47,14 +47,14 @@ def fetch(tmp: Path, node_secret: str = STS_SECRET, objects: bool = True, token:
     certs = make_certs(tmp / "certs", [host], [OSS])
     config = {"ttl": 120, "listeners": [
         {"kind": "metadata", "addr": METADATA, "port": 80, "role": "hybrid-dev-cn-beijing-gpu-node",
-         "credentials": {"id": STS_ID, "secret": node_secret, "token": STS_TOKEN}},
+         "credentials": {"id": STS_ID, "secret": node_secret, "token": STS_TOKEN, "code": code}},
         {"kind": "oss", "addr": OSS, "port": 443, "tls": {"cert": certs["cert"], "key": certs["key"]},
          "keys": {STS_ID: {"secret": STS_SECRET, "token": STS_TOKEN}},
          "objects": [{"bucket": ctx.token_bucket, "key": join_token.TOKEN_KEY, "body": token + "\n"}] if objects else []},
     ]}
     with Namespace([METADATA, OSS], {host: OSS}) as ns:
         ns.serve(config, tmp)
-        done = ns.exec(["env", f"CURL_CA_BUNDLE={certs['ca']}", "bash", str(script)], timeout=120)
+        done = ns.exec(["env", f"CURL_CA_BUNDLE={certs['ca']}", f"TZ={tz}", "bash", str(script)], timeout=120)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -86,6 +86,21 @@ def test_a_missing_object_names_join_token_put(tmp_path):
 def test_an_object_that_is_no_kubeadm_token_is_refused(tmp_path):
     rc, out, err = fetch(tmp_path, token="not a token")
     assert rc == 1 and out == "" and "does not hold a kubeadm token" in err
+
+
+def test_credentials_the_service_marks_failed_are_not_used(tmp_path):
+    """The metadata service answers a role whose STS issue failed with Code other than "Success"
+    (alibabacloud-credentials' ecs_ram_role provider raises on it): no request to OSS with them."""
+    rc, out, err = fetch(tmp_path, code="Failed")
+    assert rc == 1 and out == ""
+    assert "are not Code: Success" in err and "HTTP" not in err
+
+
+def test_a_node_on_china_standard_time_signs_a_gmt_date(tmp_path):
+    """The Date header is GMT whatever the node's zone (RFC 1123 form, as OSS's signature doc
+    requires); a local time labelled GMT is eight hours off on CST and OSS answers RequestTimeTooSkewed."""
+    rc, out, err = fetch(tmp_path, tz="Asia/Shanghai")
+    assert (rc, out) == (0, TOKEN), err
 
 
 if __name__ == "__main__":

@@ -166,3 +166,32 @@ def test_concurrent_runs_do_not_collide(preload):
     first.wait(timeout=30)
     assert first.returncode == 0
     assert same_tree(src, dst)
+
+
+def test_a_complete_copy_is_kept_when_the_source_is_unreachable(preload):
+    """The leased line down at boot: a complete copy (its target unchanged) is used as it is."""
+    _, src, dst, run, _ = preload
+    write_random(src / "a.bin", 64 * 1024)
+    assert run(100).returncode == 0
+    marker = (dst / PRELOAD_MARKER).read_text()
+    src.rename(src.with_name("away"))
+    proc = run(100)
+    assert proc.returncode == 0, proc.stderr
+    assert "source unreachable, keeping the copy" in proc.stdout
+    assert (dst / PRELOAD_MARKER).read_text() == marker
+
+
+def test_a_source_that_changes_during_the_copy_is_not_marked_complete(preload):
+    """A file added to the IDC dataset while rsync runs: this run's copy may lack it, so no marker;
+    exit 75 (EX_TEMPFAIL) so the unit's restart runs it again."""
+    _, src, dst, run, start = preload
+    write_random(src / "big.bin", 2 * MiB)
+    proc = start(8)  # 1 MB/s: about two seconds of copying
+    deadline = time.monotonic() + 20
+    while not (dst.exists() and any(p.name != ".hybrid-preload-lock" for p in dst.iterdir())):  # rsync's first file
+        assert time.monotonic() < deadline and proc.poll() is None, "the copy never started"
+        time.sleep(0.02)
+    write_random(src / "late.bin", 1024)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 75 and "source changed during the copy" in err
+    assert not (dst / PRELOAD_MARKER).exists()

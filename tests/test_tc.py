@@ -92,9 +92,9 @@ class Site:
         self.node_ns, self.peer_ns, self.devs, self.glob, self.tag = node_ns, peer_ns, devs, glob, tag
 
 
-def run_script(tmp_path, site: Site, *devs: str) -> subprocess.CompletedProcess:
+def run_script(tmp_path, site: Site, *devs: str, ranges: list[str] = IDC_RANGES) -> subprocess.CompletedProcess:
     script = tmp_path / "hybrid-tc"
-    script.write_text(render_tc_script(EGRESS_MBIT, INGRESS_MBIT, IDC_RANGES, site.glob))
+    script.write_text(render_tc_script(EGRESS_MBIT, INGRESS_MBIT, ranges, site.glob))
     return subprocess.run(["ip", "netns", "exec", site.node_ns, "bash", str(script), *devs], capture_output=True, text=True)
 
 
@@ -190,6 +190,20 @@ def test_an_interface_added_later_is_attached_on_the_next_run(site, tmp_path):
     # Given explicitly (the udev path can pass the device): the same result, nothing else changes.
     assert run_script(tmp_path, site, late).returncode == 0
     assert tc_state(site, site.devs + [late]) == after
+
+
+def test_a_range_dropped_from_the_config_is_no_longer_redirected(site, tmp_path):
+    """The IDC ranges shrink (a range handed back): the next run leaves exactly the configured ranges'
+    filters, the dropped one's removed with the rest of our priority before the rebuild."""
+    gone = "203.0.113.0/24"  # cb007100/ffffff00
+    assert run_script(tmp_path, site, ranges=[*IDC_RANGES, gone]).returncode == 0
+    assert "cb007100/ffffff00" in tc_state(site)[f"{site.devs[0]} egress"]
+    proc = run_script(tmp_path, site)
+    assert proc.returncode == 0, proc.stderr
+    st = tc_state(site)
+    for dev in site.devs:
+        assert_attached(st, dev)
+        assert "cb007100" not in st[f"{dev} egress"] + st[f"{dev} ingress"]
 
 
 _RECEIVER = textwrap.dedent("""
