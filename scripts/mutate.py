@@ -5,7 +5,8 @@ copies the tracked tree into build/mutate/<target>/, adds a [tool.mutmut] sectio
 module there (mutmut reads a single config from the working directory, so per-module test
 selection needs one directory per target), runs ``mutmut run``, records the counts of that
 module in docs/mutation-results.json and rewrites the table of docs/testing.md from that file
-(every module of the packages; a module never run reads "not measured"). Nothing else in the
+(every module of the packages; a module never run reads "not measured", one whose run generated
+no mutant "no code to mutate"). Nothing else in the
 checkout is changed. ``--table-only`` rewrites the table from the recorded results alone.
 Survivors: ``cd build/mutate/<target> && ../../../.venv/bin/mutmut results`` and
 ``mutmut show <name>``.
@@ -109,6 +110,14 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
     "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
     "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
+    "cloudinit": ("hybrid/cloudinit.py", [
+        "tests/test_cloudinit.py", "tests/test_node_access.py",
+        "tests/test_hostile_render.py::test_label_values_outside_the_grammar_are_refused_by_the_renderer",
+        "tests/test_hostile_render.py::test_preload_names_that_are_not_one_word_are_refused",
+        "tests/test_hostile_render.py::test_hostile_preload_settings_reach_the_program_as_single_words",
+        "tests/test_units.py::test_every_shipped_unit_is_installed_by_some_pool",
+        "-k", "not plan_refuses and not (schema and prod) and not shellcheck"]),
+    "redaction": ("hybrid/redaction.py", ["tests/test_cloudinit.py::test_redaction_and_determinism"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -554,6 +563,19 @@ pytest_add_cli_args = {json.dumps(["-p", "no:cacheprovider", "-q", "-W", "ignore
     return statuses
 
 
+def generated_none(name: str) -> bool:
+    """Whether the last run of target ``name`` generated no mutant at all for its module.
+
+    mutmut mutates function bodies only, so a module of constants has no mutant; its run then
+    stops before the tests ("could not find any test case for any mutant": no function to reach)
+    and `mutmut results` lists nothing, as it does for a run that failed. mutmut writes a module's
+    mutants to mutants/<module>.meta before any test runs: that file, present with no mutant in
+    it, tells the first case from the second (no file: nothing was generated, the run failed).
+    """
+    meta = ROOT / "build" / "mutate" / name / "mutants" / (TARGETS[name][0] + ".meta")
+    return meta.is_file() and not json.loads(meta.read_text())["exit_code_by_key"]
+
+
 def run_shell_target(name: str) -> dict[str, str]:
     """Each listed mutant applied alone to a copy of the tree; killed when the script's tests fail."""
     script, tests, mutants = SHELL_TARGETS[name]
@@ -604,7 +626,7 @@ def table(results: dict[str, dict]) -> str:
         eq = sum(1 for m in r["survivors"] if m in EQUIVALENT)
         survived = r["mutants"] - r["killed"]
         denom = r["mutants"] - eq
-        pct = f"{100 * r['killed'] / denom:.0f} %" if denom else "-"
+        pct = f"{100 * r['killed'] / denom:.0f} %" if denom else "-" if r["mutants"] else "no code to mutate"
         rows.append(f"| `{mod}` | {r['mutants']} | {r['killed']} | {survived} ({eq}) | {pct} |")
     return "\n".join(rows)
 
@@ -667,7 +689,7 @@ def main() -> int:
             secs = time.monotonic() - start
             print(f"{module:<36} {r['killed']}/{r['mutants']} killed, {len(r['survivors'])} survived, "
                   f"{secs:.0f} s", flush=True)
-            if not args.rev and not args.tests and r["mutants"]:
+            if not args.rev and not args.tests and (r["mutants"] or (name in TARGETS and generated_none(name))):
                 results[module] = r
                 save_results(results)
     write_docs(results)
