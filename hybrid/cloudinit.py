@@ -393,8 +393,9 @@ def etc_hosts(ctx: NodeContext) -> str:
 
 def _toml_str(value: str) -> str:
     # Validated URLs and host names carry no quote, backslash or control character, so a
-    # TOML basic string is the value between double quotes.
-    if any(c in value for c in '"\\') or any(ord(c) < 32 for c in value):
+    # TOML basic string is the value between double quotes (toml.io v1.0.0, "String": everything
+    # but ", \ and the control characters U+0000-U+001F and U+007F; tab too is refused here).
+    if any(c in value for c in '"\\') or any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError(f"{value!r} cannot be a TOML basic string here")
     return f'"{value}"'
 

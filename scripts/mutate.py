@@ -116,6 +116,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "tests/test_hostile_render.py::test_preload_names_that_are_not_one_word_are_refused",
         "-k", "not schema and not shellcheck"]),
     "redaction": ("hybrid/redaction.py", ["tests/test_cloudinit.py::test_redaction_and_determinism"]),
+    "instance_types": ("hybrid/instance_types.py", ["tests/test_mutation_instance_types.py"]),
+    "errors": ("hybrid/errors.py", ["tests/test_mutation_errors.py"]),
+    "yamlio": ("hybrid/yamlio.py", ["tests/test_mutation_yamlio.py"]),
+    "stack": ("hybrid/stack.py", ["tests/test_mutation_stack.py"]),
+    "tables": ("hybrid/tables.py", ["tests/test_mutation_tables.py"]),
+    "unconfirmed": ("hybrid/unconfirmed.py", ["tests/test_mutation_unconfirmed.py", "tests/test_unconfirmed.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -401,6 +407,24 @@ EQUIVALENT: dict[str, str] = {
        "and bound (ElasticDataDisk size >= 40 against DataDisk's 20, the same patterns and lists), so GpuPool can only "
        "fail in its own field validators, which raise FieldError on a field name (loc without a list index): the "
        "generic branch and the camel-casing of an index never run" for n in (14, 28, 29, 30, 31, 32, 33, 34, 35)},
+    "hybrid.cloudinit.x__dump__mutmut_3":
+        "`sort_keys=None` for `False`: PyYAML's representer only tests its truth value (representer.py `if self.sort_keys`), "
+        "and None is falsy: the keys stay in the order written",
+    **{f"hybrid.cloudinit.x__dump__mutmut_{n}":
+       "`allow_unicode=None` (given, or the default of yaml.dump when dropped) for `False`: the emitter only tests its "
+       "truth value (emitter.py `if not self.allow_unicode`), so non-ASCII is escaped either way "
+       "(tests/test_mutation_cloudinit.py checks the escape)" for n in (6, 12)},
+    "hybrid.cloudinit.x__dump__mutmut_10":
+        "drops `default_flow_style=False`: yaml.dump's default is False (PyYAML >= 5.1, __init__.py dump_all), the same call",
+    "hybrid.cloudinit.x_render_join_config__mutmut_79":
+        "drops `sort_keys=True`: yaml.dump's default is True (PyYAML __init__.py dump_all), the same call",
+    "hybrid.cloudinit.x_render_join_config__mutmut_80":
+        "drops `default_flow_style=False`: yaml.dump's default is False (PyYAML >= 5.1), the same call",
+    **{f"hybrid.cloudinit.x_render_join_config__mutmut_{n}":
+       "the line width left at PyYAML's 80 (`width=None` or dropped): the emitter folds a scalar only at a space "
+       "(emitter.py write_plain/write_double_quoted), and no scalar of a JoinConfiguration holds one: host:port, "
+       "the checked sha256 hash (both callers run check_ca_hash first), label and taint keys and values of the "
+       "Kubernetes grammar, fixed paths and @PLACEHOLDERS@" for n in (77, 81)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

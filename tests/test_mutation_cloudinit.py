@@ -346,7 +346,7 @@ def test_a_mirror_at_the_root_path_needs_no_override():
         'server = "https://registry.k8s.io"\n\n[host."https://10.9.0.30:5000/"]\n  capabilities = ["pull", "resolve"]\n')
 
 
-@pytest.mark.parametrize("registry", ['a"b.io', "a\\b.io", "a\x1fb.io", "a\nb.io"])
+@pytest.mark.parametrize("registry", ['a"b.io', "a\\b.io", "a\x1fb.io", "a\nb.io", "a\x7fb.io", "a\x00b.io"])
 def test_a_value_that_is_no_toml_basic_string_is_refused(registry):
     with pytest.raises(ValueError) as e:
         cloudinit.hosts_toml(A10, registry)
@@ -356,6 +356,7 @@ def test_a_value_that_is_no_toml_basic_string_is_refused(registry):
 def test_a_space_is_a_toml_basic_string_character():
     # TOML basic strings: any Unicode character but ", \ and the control characters (U+0000-U+001F, U+007F)
     assert cloudinit.hosts_toml(A10, "a b") == 'server = "https://a b"\n'
+    assert cloudinit.hosts_toml(A10, "X~\x80.io") == 'server = "https://X~\x80.io"\n'  # U+007E and U+0080 around DEL
 
 
 def test_one_hosts_file_per_registry_the_pods_pull_from():
@@ -401,6 +402,8 @@ def test_cloud_config_document():
                          "permissions": "0644", "append": True}
     # multi-line file contents as literal blocks, ASCII only (escapes, not raw characters)
     assert "  content: |\n    #!/bin/bash\n" in text and text.isascii()
+    # block style for every list too (the bytes are the instances' user-data: a new form replaces them all)
+    assert "packages:\n- ca-certificates\n- containerd\n" in text and "runcmd:\n- - systemctl\n  - daemon-reload\n" in text
 
 
 def test_cloud_config_without_host_entries_and_bad_hash():
@@ -414,12 +417,16 @@ def test_cloud_config_without_host_entries_and_bad_hash():
 
 def test_non_ascii_content_is_escaped_in_the_user_data():
     # The model keeps sources ASCII; a copy past it shows what the dumper does with anything else.
-    pre = T4.pool.preload[0].model_copy(update={"source": "rsync://10.1.0.20/donn\u00e9es/"})
+    source = "rsync://10.1.0.20/donn\u00e9es d entra\u00eenement/" + "tr\u00e8s longues " * 4
+    pre = T4.pool.preload[0].model_copy(update={"source": source})
     ctx = dataclasses.replace(T4, pool=T4.pool.model_copy(update={"preload": [pre]}))
     text = cloudinit.render_cloud_init(ctx, SECRET)
     assert text.isascii()  # allow_unicode=False: escaped, the user-data stays ASCII
     env = next(f for f in yaml.safe_load(text)["write_files"] if f["path"].endswith("model-weights.env"))
-    assert "SOURCE='rsync://10.1.0.20/donn\u00e9es/'\n" in env["content"]
+    assert f"SOURCE='{source}'\n" in env["content"]
+    # that content is a double-quoted scalar now, over 80 characters with spaces: never folded
+    line = next(x for x in text.splitlines() if "NAME=model-weights" in x)
+    assert line.startswith('  content: "NAME=model-weights\\nSOURCE=') and line.endswith('RATE_MBIT=2000\\n"')
 
 
 def test_render_context_of_a_pool():
