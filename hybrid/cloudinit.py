@@ -204,7 +204,12 @@ def node_labels_arg(ctx: NodeContext) -> str:
         LABEL_INSTANCE_TYPE: "@INSTANCE_TYPE@",
     }
     for k, v in labels.items():
-        if not (_LABEL_KEY_RE.match(k) and len(k) <= 316 and _LABEL_VALUE_RE.match(v) and len(v) <= 63):
+        # A DNS-subdomain prefix of at most 253 and a name of at most 63 characters (kubernetes/apimachinery
+        # pkg/util/validation/validation.go IsQualifiedName: DNS1123SubdomainMaxLength, qualifiedNameMaxLength).
+        prefix, _, name = k.rpartition("/")
+        # fullmatch: match() would let a final newline through ($ matches before it).
+        if not (_LABEL_KEY_RE.fullmatch(k) and len(prefix) <= 253 and len(name) <= 63
+                and _LABEL_VALUE_RE.fullmatch(v) and len(v) <= 63):
             raise ValueError(f"node label {k!r}={v!r} is outside the Kubernetes label grammar")
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
@@ -388,8 +393,9 @@ def etc_hosts(ctx: NodeContext) -> str:
 
 def _toml_str(value: str) -> str:
     # Validated URLs and host names carry no quote, backslash or control character, so a
-    # TOML basic string is the value between double quotes.
-    if any(c in value for c in '"\\') or any(ord(c) < 32 for c in value):
+    # TOML basic string is the value between double quotes (toml.io v1.0.0, "String": everything
+    # but ", \ and the control characters U+0000-U+001F and U+007F; tab too is refused here).
+    if any(c in value for c in '"\\') or any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError(f"{value!r} cannot be a TOML basic string here")
     return f'"{value}"'
 

@@ -5,7 +5,8 @@ copies the tracked tree into build/mutate/<target>/, adds a [tool.mutmut] sectio
 module there (mutmut reads a single config from the working directory, so per-module test
 selection needs one directory per target), runs ``mutmut run``, records the counts of that
 module in docs/mutation-results.json and rewrites the table of docs/testing.md from that file
-(every module of the packages; a module never run reads "not measured"). Nothing else in the
+(every module of the packages; a module never run reads "not measured", one whose run generated
+no mutant "no code to mutate"). Nothing else in the
 checkout is changed. ``--table-only`` rewrites the table from the recorded results alone.
 Survivors: ``cd build/mutate/<target> && ../../../.venv/bin/mutmut results`` and
 ``mutmut show <name>``.
@@ -125,6 +126,18 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "partial": ("hybrid/partial.py", ["tests/test_config_one_run.py", "tests/test_mutation_partial.py"]),
     "usage": ("hybrid/usage.py", ["tests/test_usage.py", "tests/test_mutation_usage.py"]),
     "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "tests/test_mutation_gpu_metrics.py"]),
+    "cloudinit": ("hybrid/cloudinit.py", [
+        "tests/test_mutation_cloudinit.py", "tests/test_cloudinit.py",
+        "tests/test_hostile_render.py::test_label_values_outside_the_grammar_are_refused_by_the_renderer",
+        "tests/test_hostile_render.py::test_preload_names_that_are_not_one_word_are_refused",
+        "-k", "not schema and not shellcheck"]),
+    "redaction": ("hybrid/redaction.py", ["tests/test_cloudinit.py::test_redaction_and_determinism"]),
+    "instance_types": ("hybrid/instance_types.py", ["tests/test_mutation_instance_types.py"]),
+    "errors": ("hybrid/errors.py", ["tests/test_mutation_errors.py"]),
+    "yamlio": ("hybrid/yamlio.py", ["tests/test_mutation_yamlio.py"]),
+    "stack": ("hybrid/stack.py", ["tests/test_mutation_stack.py"]),
+    "tables": ("hybrid/tables.py", ["tests/test_mutation_tables.py"]),
+    "unconfirmed": ("hybrid/unconfirmed.py", ["tests/test_mutation_unconfirmed.py", "tests/test_unconfirmed.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -444,6 +457,24 @@ EQUIVALENT: dict[str, str] = {
         "an ECS instance has at most one instance RAM role (ECS API AttachInstanceRamRole, help.aliyun.com/document_detail/54244.html: "
         "an instance that has one refuses another), "
         "so ram/security-credentials/ lists one name, and $(curl ...) strips its trailing newline: there is no second line to cut",
+    "hybrid.cloudinit.x__dump__mutmut_3":
+        "`sort_keys=None` for `False`: PyYAML's representer only tests its truth value (representer.py `if self.sort_keys`), "
+        "and None is falsy: the keys stay in the order written",
+    **{f"hybrid.cloudinit.x__dump__mutmut_{n}":
+       "`allow_unicode=None` (given, or the default of yaml.dump when dropped) for `False`: the emitter only tests its "
+       "truth value (emitter.py `if not self.allow_unicode`), so non-ASCII is escaped either way "
+       "(tests/test_mutation_cloudinit.py checks the escape)" for n in (6, 12)},
+    "hybrid.cloudinit.x__dump__mutmut_10":
+        "drops `default_flow_style=False`: yaml.dump's default is False (PyYAML >= 5.1, __init__.py dump_all), the same call",
+    "hybrid.cloudinit.x_render_join_config__mutmut_79":
+        "drops `sort_keys=True`: yaml.dump's default is True (PyYAML __init__.py dump_all), the same call",
+    "hybrid.cloudinit.x_render_join_config__mutmut_80":
+        "drops `default_flow_style=False`: yaml.dump's default is False (PyYAML >= 5.1), the same call",
+    **{f"hybrid.cloudinit.x_render_join_config__mutmut_{n}":
+       "the line width left at PyYAML's 80 (`width=None` or dropped): the emitter folds a scalar only at a space "
+       "(emitter.py write_plain/write_double_quoted), and no scalar of a JoinConfiguration holds one: host:port, "
+       "the checked sha256 hash (both callers run check_ca_hash first), label and taint keys and values of the "
+       "Kubernetes grammar, fixed paths and @PLACEHOLDERS@" for n in (77, 81)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
@@ -696,6 +727,19 @@ pytest_add_cli_args = {json.dumps(["-p", "no:cacheprovider", "-q", "-W", "ignore
     return statuses
 
 
+def generated_none(name: str) -> bool:
+    """Whether the last run of target ``name`` generated no mutant at all for its module.
+
+    mutmut mutates function bodies only, so a module of constants has no mutant; its run then
+    stops before the tests ("could not find any test case for any mutant": no function to reach)
+    and `mutmut results` lists nothing, as it does for a run that failed. mutmut writes a module's
+    mutants to mutants/<module>.meta before any test runs: that file, present with no mutant in
+    it, tells the first case from the second (no file: nothing was generated, the run failed).
+    """
+    meta = ROOT / "build" / "mutate" / name / "mutants" / (TARGETS[name][0] + ".meta")
+    return meta.is_file() and not json.loads(meta.read_text())["exit_code_by_key"]
+
+
 def run_shell_target(name: str) -> dict[str, str]:
     """Each listed mutant applied alone to a copy of the tree; killed when the script's tests fail."""
     script, tests, mutants = SHELL_TARGETS[name]
@@ -746,7 +790,7 @@ def table(results: dict[str, dict]) -> str:
         eq = sum(1 for m in r["survivors"] if m in EQUIVALENT)
         survived = r["mutants"] - r["killed"]
         denom = r["mutants"] - eq
-        pct = f"{100 * r['killed'] / denom:.0f} %" if denom else "-"
+        pct = f"{100 * r['killed'] / denom:.0f} %" if denom else "-" if r["mutants"] else "no code to mutate"
         rows.append(f"| `{mod}` | {r['mutants']} | {r['killed']} | {survived} ({eq}) | {pct} |")
     return "\n".join(rows)
 
@@ -809,7 +853,7 @@ def main() -> int:
             secs = time.monotonic() - start
             print(f"{module:<36} {r['killed']}/{r['mutants']} killed, {len(r['survivors'])} survived, "
                   f"{secs:.0f} s", flush=True)
-            if not args.rev and not args.tests and r["mutants"]:
+            if not args.rev and not args.tests and (r["mutants"] or (name in TARGETS and generated_none(name))):
                 results[module] = r
                 save_results(results)
     write_docs(results)
