@@ -58,7 +58,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py"]),
     "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
-    "model_base": ("hybrid/model/base.py", ["tests/test_model.py"]),
+    "model_base": ("hybrid/model/base.py", ["tests/test_mutation_model_base.py"]),
     "model_disk": ("hybrid/model/disk.py", ["tests/test_model.py", "tests/test_hostile_input.py",
                                             "tests/test_mutation_model_disk.py"]),
     "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
@@ -109,6 +109,13 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
     "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
     "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
+    "model_network": ("hybrid/model/network.py", ["tests/test_model.py", "-k", "not cli_exit",
+                                                  "tests/test_mutation_model_network.py"]),
+    "model_gpu": ("hybrid/model/gpu.py", ["tests/test_model.py", "-k", "not cli_exit", "tests/test_mutation_model_gpu.py"]),
+    "model_node_access": ("hybrid/model/node_access.py", ["tests/test_node_access.py", "-k", "not plan_refuses",
+                                                          "tests/test_mutation_model_node_access.py"]),
+    "model_platform": ("hybrid/model/platform.py", ["tests/test_model.py", "-k", "not cli_exit",
+                                                    "tests/test_mutation_model_platform.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
