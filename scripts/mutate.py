@@ -404,6 +404,19 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid.model.gpu.x__bandwidth__mutmut_{n}":
        "the default of a missing instance type for the known-spec lookup: \"\", None and \"XXXX\" are all keys KNOWN "
        "lacks (every key is an ecs.<family>... type), so the lookup gives None either way" for n in (10, 12, 15)},
+    **{f"hybrid.model.base.x__control_chars__mutmut_{n}":
+       "the surrogate category Cs misspelt: no value reaching the check holds a lone surrogate, since pydantic refuses "
+       "such a str itself (string_unicode) before any AfterValidator, and YAML/JSON loading refuses it earlier"
+       for n in (11, 12, 13)},
+    "hybrid.model.base.x__host__mutmut_9":
+        "`\"://\" in value` misspelt: every value holding \"://\" holds \":\", which the next test of the same `or` refuses "
+        "with the same message",
+    "hybrid.model.base.x__host__mutmut_35":
+        "an octet over 3 digits for one over 4: a dotted octet of 4 digits either starts with 0 (refused as a leading zero) "
+        "or is at least 1000 (refused as above 255) in the same `or`",
+    **{f"hybrid.model.base.x__host__mutmut_{n}":
+       "the labels of an empty value: \"\".rstrip(\".\").split(\".\") is [\"\"] too, and \"XXXX\" is no lower-case label "
+       "either, so \"\" is refused as not a DNS name with the same message" for n in (58, 64)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
