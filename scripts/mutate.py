@@ -61,7 +61,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py"]),
     "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
-    "model_base": ("hybrid/model/base.py", ["tests/test_model.py"]),
+    "model_base": ("hybrid/model/base.py", ["tests/test_mutation_model_base.py"]),
     "model_disk": ("hybrid/model/disk.py", ["tests/test_model.py", "tests/test_hostile_input.py",
                                             "tests/test_mutation_model_disk.py"]),
     "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
@@ -138,6 +138,13 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "stack": ("hybrid/stack.py", ["tests/test_mutation_stack.py"]),
     "tables": ("hybrid/tables.py", ["tests/test_mutation_tables.py"]),
     "unconfirmed": ("hybrid/unconfirmed.py", ["tests/test_mutation_unconfirmed.py", "tests/test_unconfirmed.py"]),
+    "model_network": ("hybrid/model/network.py", ["tests/test_model.py", "-k", "not cli_exit",
+                                                  "tests/test_mutation_model_network.py"]),
+    "model_gpu": ("hybrid/model/gpu.py", ["tests/test_model.py", "-k", "not cli_exit", "tests/test_mutation_model_gpu.py"]),
+    "model_node_access": ("hybrid/model/node_access.py", ["tests/test_node_access.py", "-k", "not plan_refuses",
+                                                          "tests/test_mutation_model_node_access.py"]),
+    "model_platform": ("hybrid/model/platform.py", ["tests/test_model.py", "-k", "not cli_exit",
+                                                    "tests/test_mutation_model_platform.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -475,6 +482,22 @@ EQUIVALENT: dict[str, str] = {
        "(emitter.py write_plain/write_double_quoted), and no scalar of a JoinConfiguration holds one: host:port, "
        "the checked sha256 hash (both callers run check_ca_hash first), label and taint keys and values of the "
        "Kubernetes grammar, fixed paths and @PLACEHOLDERS@" for n in (77, 81)},
+    **{f"hybrid.model.gpu.x__bandwidth__mutmut_{n}":
+       "the default of a missing instance type for the known-spec lookup: \"\", None and \"XXXX\" are all keys KNOWN "
+       "lacks (every key is an ecs.<family>... type), so the lookup gives None either way" for n in (10, 12, 15)},
+    **{f"hybrid.model.base.x__control_chars__mutmut_{n}":
+       "the surrogate category Cs misspelt: no value reaching the check holds a lone surrogate, since pydantic refuses "
+       "such a str itself (string_unicode) before any AfterValidator, and YAML/JSON loading refuses it earlier"
+       for n in (11, 12, 13)},
+    "hybrid.model.base.x__host__mutmut_9":
+        "`\"://\" in value` misspelt: every value holding \"://\" holds \":\", which the next test of the same `or` refuses "
+        "with the same message",
+    "hybrid.model.base.x__host__mutmut_35":
+        "an octet over 3 digits for one over 4: a dotted octet of 4 digits either starts with 0 (refused as a leading zero) "
+        "or is at least 1000 (refused as above 255) in the same `or`",
+    **{f"hybrid.model.base.x__host__mutmut_{n}":
+       "the labels of an empty value: \"\".rstrip(\".\").split(\".\") is [\"\"] too, and \"XXXX\" is no lower-case label "
+       "either, so \"\" is refused as not a DNS name with the same message" for n in (58, 64)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
