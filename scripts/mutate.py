@@ -109,6 +109,14 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
     "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
     "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
+    "calico": ("hybrid/calico.py", ["tests/test_calico.py", "tests/test_mutation_calico.py"]),
+    "cni": ("hybrid/cni.py", ["tests/test_mutation_cni.py"]),
+    "metadata_guard": ("hybrid/metadata_guard.py", ["tests/test_metadata_guard.py", "tests/test_mutation_metadata_guard.py"]),
+    "device_plugin": ("hybrid/device_plugin.py", ["tests/test_device_plugin.py", "-k", "not component",
+                                                  "tests/test_mutation_device_plugin.py"]),
+    "gpu_nodes": ("hybrid/gpu_nodes.py", ["tests/test_mutation_gpu_nodes.py"]),
+    "identity": ("hybrid/identity.py", ["tests/test_identity.py", "-k", "not every_gpu_instance and not addon_secret_is_secret",
+                                        "tests/test_mutation_identity.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
