@@ -402,6 +402,12 @@ EQUIVALENT: dict[str, str] = {
        "and bound (ElasticDataDisk size >= 40 against DataDisk's 20, the same patterns and lists), so GpuPool can only "
        "fail in its own field validators, which raise FieldError on a field name (loc without a list index): the "
        "generic branch and the camel-casing of an index never run" for n in (14, 28, 29, 30, 31, 32, 33, 34, 35)},
+    "hybrid.calico.x_routing_objects__mutmut_13":
+        "`pod_pool(cni, None)`: pod_pool never reads idc (the patch names no cidr; the live cidr is compared by "
+        "live_pool_mismatch), so the pool patch is the same",
+    **{f"hybrid.calico.x_{fn}__mutmut_{n}":
+       "the default of `spec.get(\"disabled\", ...)` None (given or left out) instead of False: an absent key then "
+       "gives None, and `not None` is True like `not False`" for fn, n in (("patched", 10), ("patched", 12), ("adopted", 20), ("adopted", 22))},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
