@@ -145,6 +145,14 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                           "tests/test_mutation_model_node_access.py"]),
     "model_platform": ("hybrid/model/platform.py", ["tests/test_model.py", "-k", "not cli_exit",
                                                     "tests/test_mutation_model_platform.py"]),
+    "calico": ("hybrid/calico.py", ["tests/test_calico.py", "tests/test_mutation_calico.py"]),
+    "cni": ("hybrid/cni.py", ["tests/test_mutation_cni.py"]),
+    "metadata_guard": ("hybrid/metadata_guard.py", ["tests/test_metadata_guard.py", "tests/test_mutation_metadata_guard.py"]),
+    "device_plugin": ("hybrid/device_plugin.py", ["tests/test_device_plugin.py", "-k", "not component",
+                                                  "tests/test_mutation_device_plugin.py"]),
+    "gpu_nodes": ("hybrid/gpu_nodes.py", ["tests/test_mutation_gpu_nodes.py"]),
+    "identity": ("hybrid/identity.py", ["tests/test_identity.py", "-k", "not every_gpu_instance and not addon_secret_is_secret",
+                                        "tests/test_mutation_identity.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -498,6 +506,12 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid.model.base.x__host__mutmut_{n}":
        "the labels of an empty value: \"\".rstrip(\".\").split(\".\") is [\"\"] too, and \"XXXX\" is no lower-case label "
        "either, so \"\" is refused as not a DNS name with the same message" for n in (58, 64)},
+    "hybrid.calico.x_routing_objects__mutmut_13":
+        "`pod_pool(cni, None)`: pod_pool never reads idc (the patch names no cidr; the live cidr is compared by "
+        "live_pool_mismatch), so the pool patch is the same",
+    **{f"hybrid.calico.x_{fn}__mutmut_{n}":
+       "the default of `spec.get(\"disabled\", ...)` None (given or left out) instead of False: an absent key then "
+       "gives None, and `not None` is True like `not False`" for fn, n in (("patched", 10), ("patched", 12), ("adopted", 20), ("adopted", 22))},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
