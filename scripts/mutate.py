@@ -512,6 +512,25 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid.calico.x_{fn}__mutmut_{n}":
        "the default of `spec.get(\"disabled\", ...)` None (given or left out) instead of False: an absent key then "
        "gives None, and `not None` is True like `not False`" for fn, n in (("patched", 10), ("patched", 12), ("adopted", 20), ("adopted", 22))},
+    **{f"hybrid.preflight.x_runner__mutmut_{n}":
+       "the name the runner's module is loaded under: it is not put in sys.modules and nothing looks it up by name; "
+       "the module's functions are the same" for n in (6, 7)},
+    "hybrid.preflight.x_runner__mutmut_8":
+        "`spec is not None or spec.loader is not None`: spec_from_file_location of an existing .py file always gives a "
+        "spec with a SourceFileLoader, so both hold",
+    **{f"hybrid.preflight.{m}":
+       "what a need without a path gets: unreachable, a platform that loads has a path for every need "
+       "(hybrid/model/node_access.py check refuses a need `resolve` finds none for, naming the field)"
+       for m in ("x__served_from_idc__mutmut_2", "x__fixes__mutmut_21", "x__fixes__mutmut_23", "x__fixes__mutmut_24")},
+    "hybrid.preflight.x__transport__mutmut_6":
+        "the host of a URL without one: every URL handed to _transport names a host (mirrors and apt URLs pass "
+        "node_access._url, which refuses a URL without a host; the others are built as https://HOST:PORT)",
+    **{f"hybrid.preflight.x_checks__mutmut_{n}":
+       "default mode \"XXnodeXX\"/\"NODE\" for \"node\": the mode is only compared with \"idc\", so any other value "
+       "selects every check, as \"node\" does" for n in (1, 2)},
+    "hybrid.preflight.x_checks__mutmut_94":
+        "`path not in (\"\", \"XX/XX\")` for `(\"\", \"/\")`: a mirror endpoint is stored without its trailing '/' "
+        "(node_access._url strips it; tests/test_mutation_preflight.py), so a contact's path is never \"/\"",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

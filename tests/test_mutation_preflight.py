@@ -259,3 +259,39 @@ def test_idc_mode_keeps_what_the_leased_line_carries(prod):
     # the checks themselves are the node mode's, filtered
     node = [c for c in preflight.checks(prod, "cn-zhangjiakou") if c["group"] == "registry:registry.k8s.io"]
     assert [c for c in preflight.checks(prod, "cn-zhangjiakou", "idc") if c["group"] == "registry:registry.k8s.io"] == node
+
+
+def test_a_mirror_inside_the_regions_own_vpc():
+    # an apt mirror at 10.33.0.50, inside cn-hangzhou's vpcCidr 10.33.0.0/16: the VPC serves it, so its
+    # fix points at the VPC and the IDC run leaves it out
+    raw = stack_raw("prod")
+    raw["nodeAccess"]["regions"]["cn-hangzhou"]["apt"]["ubuntu"] = "http://10.33.0.50/ubuntu"
+    p = load(raw)
+    hz = preflight.checks(p, "cn-hangzhou")
+    assert _fix(hz, "apt:http://10.33.0.50/ubuntu", "tcp") == (
+        "http://10.33.0.50/ubuntu is not reachable through the VPC: check the security group egress and, for an "
+        "Alibaba service, that it exists in this region; or the service is down (nodeAccess.regions.cn-hangzhou.apt.ubuntu)")
+    assert not any(c["group"] == "apt:http://10.33.0.50/ubuntu" for c in preflight.checks(p, "cn-hangzhou", "idc"))
+
+
+def test_every_check_carries_its_need_and_fix(prod):
+    # the runner prints each failed check as its need and its fix (hybrid/scripts/hybrid-preflight.py)
+    for region in ("cn-beijing", "cn-hangzhou", "cn-zhangjiakou"):
+        for c in preflight.checks(prod, region):
+            assert isinstance(c.get("need"), str) and c["need"], (region, c)
+            assert isinstance(c.get("fix"), str) and c["fix"].split(" ")[0], (region, c)
+
+
+def test_rsync_and_http_needs_by_hand(prod):
+    hz = preflight.checks(prod, "cn-hangzhou")
+    (rsync,) = [c for c in hz if c["group"] == "rsync:rsync://10.1.0.20"]
+    assert rsync["need"] == "rsync://10.1.0.20"
+    assert rsync["fix"] == ("rsync://10.1.0.20 is not reachable through the leased line: check the VPC route table and "
+                            "transit router toward the IDC range, and the IDC firewall; or the service is down (preload.source)")
+    oss = "https://hybrid-prod-cn-hangzhou-join-idc-bj.oss-cn-hangzhou-internal.aliyuncs.com/join-token"
+    assert [c["need"] for c in hz if c["group"] == f"http:{oss}"] == [oss] * 4
+    bj = preflight.checks(prod, "cn-beijing")
+    key = "https://mirrors.cloud.aliyuncs.com/libnvidia-container/gpgkey"
+    (get,) = [c for c in bj if c["group"] == f"apt:{key}" and c["kind"] == "http"]
+    assert (get["need"], get["fix"]) == (key, f"{key} must answer over HTTP "
+                                              "(nodeAccess.regions.cn-beijing.apt.nvidiaContainerToolkitKey)")
