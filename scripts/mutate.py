@@ -109,6 +109,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
     "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
     "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
+    "model_jobs": ("hybrid/model/jobs.py", ["tests/test_mutation_model_jobs.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
