@@ -153,6 +153,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "gpu_nodes": ("hybrid/gpu_nodes.py", ["tests/test_mutation_gpu_nodes.py"]),
     "identity": ("hybrid/identity.py", ["tests/test_identity.py", "-k", "not every_gpu_instance and not addon_secret_is_secret",
                                         "tests/test_mutation_identity.py"]),
+    "model_jobs": ("hybrid/model/jobs.py", ["tests/test_mutation_model_jobs.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
