@@ -394,6 +394,33 @@ EQUIVALENT: dict[str, str] = {
        "and bound (ElasticDataDisk size >= 40 against DataDisk's 20, the same patterns and lists), so GpuPool can only "
        "fail in its own field validators, which raise FieldError on a field name (loc without a list index): the "
        "generic branch and the camel-casing of an index never run" for n in (14, 28, 29, 30, 31, 32, 33, 34, 35)},
+    **{f"policy.rules.compute.{m}":
+       "`default=None` (or none) for an absent list: `items()` (policy/rules/common.py) reads None as the empty list, "
+       "so the loop sees nothing either way"
+       for m in ("x__node_pool_gpu_type__mutmut_4", "x__node_pool_gpu_type__mutmut_7",
+                 "x_check_data_disks_kept__mutmut_29", "x_check_data_disks_kept__mutmut_32",
+                 "x_check_disks_encrypted__mutmut_83", "x_check_disks_encrypted__mutmut_86")},
+    **{f"policy.rules.compute.x__public_bandwidth__mutmut_{n}":
+       "`default=None` (or none) for an absent internetMaxBandwidthOut: it is read as `(bw or 0) > 0`, so None and 0 "
+       "both mean no public IP" for n in (4, 7)},
+    **{f"policy.rules.compute.{m}":
+       "`default=None` (or none) for an absent boolean flag: the flag is only compared `is True`, which neither False "
+       "nor None is"
+       for m in ("x_check_gpu_no_public_ip__mutmut_20", "x_check_gpu_no_public_ip__mutmut_24",
+                 "x_check_gpu_no_public_ip__mutmut_68", "x_check_gpu_no_public_ip__mutmut_71",
+                 "x_check_data_disks_kept__mutmut_9", "x_check_data_disks_kept__mutmut_12")},
+    "policy.rules.compute.x_check_data_disks_kept__mutmut_45":
+        "the guard `disk is not UNKNOWN` made always true: `get()` of any path under UNKNOWN returns UNKNOWN "
+        "(policy/rules/common.py), the value the guard's else branch gives",
+    **{f"policy.rules.compute.x_check_data_disks_kept__mutmut_{n}":
+       "`default=None` (or none) for MISSING on an inline disk's deleteWithInstance: the next test is `v is MISSING "
+       "or v is None`, one branch for both" for n in (48, 51)},
+    **{f"policy.rules.compute.x_check_disks_encrypted__mutmut_{n}":
+       "the default of a node pool's absent data-disk flag (\"false\" -> False, \"XXfalseXX\", \"FALSE\"): it is only "
+       "tested `in (\"true\", True)`, which none of them is, so all read as not encrypted" for n in (110, 112, 113)},
+    **{f"policy.rules.compute.x_check_virtual_node__mutmut_{n}":
+       "the name of a default region without a region key (\"?\"): unreachable, `_region_entries` keeps only objects "
+       "with one of _VN_REGION_KEYS" for n in (83, 85, 88)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
