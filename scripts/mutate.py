@@ -423,6 +423,10 @@ EQUIVALENT: dict[str, str] = {
     **{f"policy.rules.compute.x_check_virtual_node__mutmut_{n}":
        "the name of a default region without a region key (\"?\"): unreachable, `_region_entries` keeps only objects "
        "with one of _VN_REGION_KEYS" for n in (83, 85, 88)},
+    "policy/__main__.py:pack-level-advisory":
+        "the pack's own level applies only to a policy without one (pulumi-policy policy.py _get_enforcement_level), "
+        "and every policy of the pack is declared with its level (`level=` is required by resource_policy and "
+        "stack_policy, policy/rules/common.py)",
     "policy.rules.common.x_decoded_user_data__mutmut_26":
         "codec \"UTF-8\" for \"utf-8\": Python's codec registry normalises the name, the same codec",
     "policy.rules.common.x_get__mutmut_17":
@@ -444,6 +448,9 @@ BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked
 # Shell scripts: mutmut mutates Python only, so each script has a small list of its own mutants
 # (a literal that occurs once in the script, and what replaces it: a realistic slip each), run
 # against the tests that execute the script. Target "sh_<name>" -> (script, tests, mutants).
+# policy/__main__.py is listed here too: it is module-level code only (it builds the PolicyPack,
+# which serves and blocks), and mutmut 3 runs mutants of function bodies alone, so none of its mutants there is run;
+# its slips are run against the test that starts the pack as the engine does.
 SHELL_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
     "sh_tc": ("hybrid/scripts/hybrid-tc.sh", ["tests/test_tc.py"], [
         ("egress-matches-source", 'ifb=$IFB_EGRESS field=dst', 'ifb=$IFB_EGRESS field=src'),
@@ -454,6 +461,11 @@ SHELL_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
         ("htb-never-added", "if ! has '^qdisc htb 1: root' qdisc show dev \"$dev\" root; then", "if false; then"),
         ("ingress-to-egress-ifb", 'ifb=$IFB_INGRESS field=src', 'ifb=$IFB_EGRESS field=src'),
         ("no-glob-match", 'if [[ $name == $ENI_GLOB ]]; then devs+=("$name"); fi', 'true'),
+    ]),
+    "policy_main": ("policy/__main__.py", ["tests/test_policy_pack_main.py"], [
+        ("one-policy-dropped", "policies=POLICIES,", "policies=POLICIES[1:],"),
+        ("pack-renamed", "name=PACK_NAME,", 'name="hybrid-gpu",'),
+        ("pack-level-advisory", "enforcement_level=EnforcementLevel.MANDATORY", "enforcement_level=EnforcementLevel.ADVISORY"),
     ]),
 }
 
