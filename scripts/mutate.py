@@ -99,7 +99,9 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "policy_common": ("policy/rules/common.py", ["tests/test_policy_rules.py", "tests/test_mutation_policy_lease.py",
                                                  "tests/test_mutation_policy_kubernetes.py",
                                                  "tests/test_mutation_policy_identity.py",
-                                                 "tests/test_mutation_policy_network.py"]),
+                                                 "tests/test_mutation_policy_network.py",
+                                                 "tests/test_mutation_policy_compute.py",
+                                                 "tests/test_mutation_policy_common.py"]),
     "waivers": ("hybrid/waivers.py", ["tests/test_mutation_waivers.py", "tests/test_cni.py"]),
     "regions": ("hybrid/regions.py", ["tests/test_mutation_regions.py", "tests/test_model.py"]),
     "shtemplate": ("hybrid/shtemplate.py", ["tests/test_mutation_shtemplate.py", "tests/test_gpu_driver_script.py"]),
@@ -532,6 +534,51 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.preflight.x_checks__mutmut_94":
         "`path not in (\"\", \"XX/XX\")` for `(\"\", \"/\")`: a mirror endpoint is stored without its trailing '/' "
         "(node_access._url strips it; tests/test_mutation_preflight.py), so a contact's path is never \"/\"",
+    **{f"policy.rules.compute.{m}":
+       "`default=None` (or none) for an absent list: `items()` (policy/rules/common.py) reads None as the empty list, "
+       "so the loop sees nothing either way"
+       for m in ("x__node_pool_gpu_type__mutmut_4", "x__node_pool_gpu_type__mutmut_7",
+                 "x_check_data_disks_kept__mutmut_29", "x_check_data_disks_kept__mutmut_32",
+                 "x_check_disks_encrypted__mutmut_83", "x_check_disks_encrypted__mutmut_86")},
+    **{f"policy.rules.compute.x__public_bandwidth__mutmut_{n}":
+       "`default=None` (or none) for an absent internetMaxBandwidthOut: it is read as `(bw or 0) > 0`, so None and 0 "
+       "both mean no public IP" for n in (4, 7)},
+    **{f"policy.rules.compute.{m}":
+       "`default=None` (or none) for an absent boolean flag: the flag is only compared `is True`, which neither False "
+       "nor None is"
+       for m in ("x_check_gpu_no_public_ip__mutmut_20", "x_check_gpu_no_public_ip__mutmut_24",
+                 "x_check_gpu_no_public_ip__mutmut_68", "x_check_gpu_no_public_ip__mutmut_71",
+                 "x_check_data_disks_kept__mutmut_9", "x_check_data_disks_kept__mutmut_12")},
+    "policy.rules.compute.x_check_data_disks_kept__mutmut_45":
+        "the guard `disk is not UNKNOWN` made always true: `get()` of any path under UNKNOWN returns UNKNOWN "
+        "(policy/rules/common.py), the value the guard's else branch gives",
+    **{f"policy.rules.compute.x_check_data_disks_kept__mutmut_{n}":
+       "`default=None` (or none) for MISSING on an inline disk's deleteWithInstance: the next test is `v is MISSING "
+       "or v is None`, one branch for both" for n in (48, 51)},
+    **{f"policy.rules.compute.x_check_disks_encrypted__mutmut_{n}":
+       "the default of a node pool's absent data-disk flag (\"false\" -> False, \"XXfalseXX\", \"FALSE\"): it is only "
+       "tested `in (\"true\", True)`, which none of them is, so all read as not encrypted" for n in (110, 112, 113)},
+    **{f"policy.rules.compute.x_check_virtual_node__mutmut_{n}":
+       "the name of a default region without a region key (\"?\"): unreachable, `_region_entries` keeps only objects "
+       "with one of _VN_REGION_KEYS" for n in (83, 85, 88)},
+    "policy/__main__.py:pack-level-advisory":
+        "the pack's own level applies only to a policy without one (pulumi-policy policy.py _get_enforcement_level), "
+        "and every policy of the pack is declared with its level (`level=` is required by resource_policy and "
+        "stack_policy, policy/rules/common.py)",
+    "policy.rules.common.x_decoded_user_data__mutmut_26":
+        "codec \"UTF-8\" for \"utf-8\": Python's codec registry normalises the name, the same codec",
+    "policy.rules.common.x_get__mutmut_17":
+        "`key <= len(cur)` for `<`: at key == len(cur) the lookup raises IndexError (a list, str or pulumi-policy "
+        "_ListProxy) or KeyError (a mapping), which the except turns into the same default",
+    "policy.rules.common.x_get__mutmut_21":
+        "`cur[key]` tried without `key in cur`: the values get() walks are dicts and pulumi-policy's proxies over "
+        "deserialized JSON, whose lookup of a missing key raises KeyError, caught into the same default",
+    "policy.rules.common.x_get__mutmut_4":
+        "the no-elements guard made false for a value without __len__: `len(cur)` then raises TypeError, which the "
+        "except turns into the same default",
+    **{f"policy.rules.common.xǁ_Unknownǁ__repr____mutmut_{n}":
+       "the marker's repr: no violation message formats UNKNOWN (every rule tests `is UNKNOWN` before it uses a "
+       "value), so only a debugger shows it" for n in (1, 2)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
@@ -539,6 +586,9 @@ BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked
 # Shell scripts: mutmut mutates Python only, so each script has a small list of its own mutants
 # (a literal that occurs once in the script, and what replaces it: a realistic slip each), run
 # against the tests that execute the script. Target "sh_<name>" -> (script, tests, mutants).
+# policy/__main__.py is listed here too: it is module-level code only (it builds the PolicyPack,
+# which serves and blocks), and mutmut 3 runs mutants of function bodies alone, so none of its mutants there is run;
+# its slips are run against the test that starts the pack as the engine does.
 SHELL_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
     "sh_tc": ("hybrid/scripts/hybrid-tc.sh", ["tests/test_tc.py"], [
         ("egress-matches-source", 'ifb=$IFB_EGRESS field=dst', 'ifb=$IFB_EGRESS field=src'),
@@ -641,6 +691,10 @@ SHELL_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
         ("udp-open", '$IPT -A "$CHAIN" -d "$METADATA_IP/32" -j DROP', 'true'),
         ("existing-chain-fatal", '$IPT -N "$CHAIN" 2>/dev/null || true', '$IPT -N "$CHAIN"'),
         ("whole-subnet", '-d "$METADATA_IP/32" -p tcp', '-d "$METADATA_IP/16" -p tcp'),
+    "policy_main": ("policy/__main__.py", ["tests/test_policy_pack_main.py"], [
+        ("one-policy-dropped", "policies=POLICIES,", "policies=POLICIES[1:],"),
+        ("pack-renamed", "name=PACK_NAME,", 'name="hybrid-gpu",'),
+        ("pack-level-advisory", "enforcement_level=EnforcementLevel.MANDATORY", "enforcement_level=EnforcementLevel.ADVISORY"),
     ]),
 }
 
