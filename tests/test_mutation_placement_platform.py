@@ -458,3 +458,23 @@ def test_an_idc_without_figures_offers_nothing(dev_raw):
     dev_raw["placement"].pop("idcCapacity")
     out = plan_placement(load(dev_raw)).output()["finetune-7b"]
     assert out["capacity"]["idc-bj-dev"] == 0 and out["assignments"]["idc-bj-dev"] == 0
+
+
+def test_kept_replicas_are_deducted_once(dev_raw):
+    """dev (one A10 node on cn-beijing, Serverless quota 8, 4 free IDC GPUs): finetune-7b runs 3 replicas
+    on Serverless and keeps them (3 of the quota used), then fills 3 in the IDC. A copy placed after it
+    sees 1 IDC GPU, the A10 node, and 8 - 3 = 5 Serverless slots: the kept 3 are not taken twice."""
+    w = dev_raw["placement"]["workloads"][0]
+    second = {**copy.deepcopy(w), "name": "second"}
+    w["previous"] = {"cn-beijing-serverless": 3}
+    dev_raw["placement"]["workloads"].append(second)
+    out = plan_placement(load(dev_raw)).output()
+    assert out["finetune-7b"]["assignments"] == {"idc-bj-dev": 3, "cn-beijing": 0, "cn-beijing-serverless": 3}
+    assert out["second"]["capacity"] == {"idc-bj-dev": 1, "cn-beijing": 1, "cn-beijing-serverless": 5}
+    assert out["second"]["assignments"] == {"idc-bj-dev": 1, "cn-beijing": 1, "cn-beijing-serverless": 4}
+
+
+def test_a_members_reported_figure_already_holds_what_runs_there(placement_raw):
+    # ack-sh-infer reports 12 available: 5 replicas it runs today are inside that figure, not taken again
+    placement_raw["placement"]["workloads"][0]["previous"] = {"ack-sh-infer": 5}
+    assert _out(placement_raw)["capacity"]["ack-sh-infer"] == 12
