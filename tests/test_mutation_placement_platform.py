@@ -478,3 +478,29 @@ def test_a_members_reported_figure_already_holds_what_runs_there(placement_raw):
     # ack-sh-infer reports 12 available: 5 replicas it runs today are inside that figure, not taken again
     placement_raw["placement"]["workloads"][0]["previous"] = {"ack-sh-infer": 5}
     assert _out(placement_raw)["capacity"]["ack-sh-infer"] == 12
+
+
+def test_every_cluster_with_its_tier_host_and_kind_of_figures(placement_raw):
+    from hybrid.placement_platform import fleet_clusters
+
+    got = {c.name: (c.tier, c.host, c.observed) for c in fleet_clusters(load(placement_raw))}
+    # tiers 0-3 live in the hybrid cluster idc-bj; a member is its own host. Observed: the IDC's and the
+    # members' figures are reported (they hold what runs there); the modelled tiers start empty.
+    assert got == {
+        "idc-bj": (0, "idc-bj", True),
+        "cn-beijing": (1, "idc-bj", False), "cn-hangzhou": (1, "idc-bj", False), "cn-zhangjiakou": (1, "idc-bj", False),
+        "cn-beijing-elastic": (2, "idc-bj", False),
+        "cn-beijing-serverless": (3, "idc-bj", False), "cn-hangzhou-serverless": (3, "idc-bj", False),
+        "cn-zhangjiakou-serverless": (3, "idc-bj", False),
+        "ack-sh-infer": (4, "ack-sh-infer", True), "ack-wlcb-train": (4, "ack-wlcb-train", True),
+    }
+    assert list(got) == ["idc-bj", "cn-beijing", "cn-hangzhou", "cn-zhangjiakou", "cn-beijing-elastic",
+                         "cn-beijing-serverless", "cn-hangzhou-serverless", "cn-zhangjiakou-serverless",
+                         "ack-sh-infer", "ack-wlcb-train"]
+
+
+def test_a_disabled_virtual_node_offers_no_serverless_tier(placement_raw):
+    placement_raw["virtualNode"]["enabled"] = False
+    paths = [p for p, _, _ in _refused(placement_raw)]
+    assert paths == ["placement.serverlessReplicas.cn-beijing", "placement.serverlessReplicas.cn-hangzhou",
+                     "placement.serverlessReplicas.cn-zhangjiakou"]
