@@ -504,3 +504,15 @@ def test_a_disabled_virtual_node_offers_no_serverless_tier(placement_raw):
     paths = [p for p, _, _ in _refused(placement_raw)]
     assert paths == ["placement.serverlessReplicas.cn-beijing", "placement.serverlessReplicas.cn-hangzhou",
                      "placement.serverlessReplicas.cn-zhangjiakou"]
+
+
+def test_each_name_of_the_hybrid_cluster_is_refused_as_a_member_with_what_it_is(placement_raw):
+    for name, what in [("cn-hangzhou", "a region whose pools join the hybrid cluster"),
+                       ("cn-zhangjiakou-elastic", "an elastic tier of the hybrid cluster"),
+                       ("cn-hangzhou-serverless", "a Serverless tier of the hybrid cluster"),
+                       ("idc-bj", "the IDC cluster, always a member")]:
+        raw = copy.deepcopy(placement_raw)
+        raw["registration"]["fleet"]["members"][name] = {"clusterId": "c0123456789abcdef", "availableReplicas": 4}
+        [(path, message, _)] = _refused(raw)
+        assert (path, message) == (f"registration.fleet.members.{name}", f"'{name}' is {what}, not another cluster: the IDC "
+                                   "cluster's Fleet member already counts its nodes."), name
