@@ -579,6 +579,18 @@ EQUIVALENT: dict[str, str] = {
     **{f"policy.rules.common.xǁ_Unknownǁ__repr____mutmut_{n}":
        "the marker's repr: no violation message formats UNKNOWN (every rule tests `is UNKNOWN` before it uses a "
        "value), so only a debugger shows it" for n in (1, 2)},
+    "hybrid.usage.x_recommend__mutmut_4":
+        "`share > RENEW_AT` for `>=`: recommend runs for fixed pools only, whose paid is count x GPUs per instance x "
+        "hours (hybrid_tools/usage_cli.py), so at exactly 50 % the shrink branch computes ceil(count) = count and "
+        "answers renew with the same count",
+    **{f"hybrid.usage.xǁUsageReportǁowners__mutmut_{n}":
+       "gpus_per_instance / count of an owner row: owner rows are only rendered (doc row(), render rows()), and "
+       "neither reads those two fields" for n in (17, 18, 44, 45)},
+    "hybrid.usage.xǁUsageReportǁowners__mutmut_57":
+        "sum without the Decimal(0) start: an owner has at least one pool, so when every cost is known the list is "
+        "non-empty and int 0 + Decimal is the same Decimal",
+    "hybrid.usage.xǁUsageReportǁdoc__mutmut_53":
+        "r(x, ) for r(x, 4): r's default is 4 places, the same call",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

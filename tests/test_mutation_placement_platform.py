@@ -458,3 +458,61 @@ def test_an_idc_without_figures_offers_nothing(dev_raw):
     dev_raw["placement"].pop("idcCapacity")
     out = plan_placement(load(dev_raw)).output()["finetune-7b"]
     assert out["capacity"]["idc-bj-dev"] == 0 and out["assignments"]["idc-bj-dev"] == 0
+
+
+def test_kept_replicas_are_deducted_once(dev_raw):
+    """dev (one A10 node on cn-beijing, Serverless quota 8, 4 free IDC GPUs): finetune-7b runs 3 replicas
+    on Serverless and keeps them (3 of the quota used), then fills 3 in the IDC. A copy placed after it
+    sees 1 IDC GPU, the A10 node, and 8 - 3 = 5 Serverless slots: the kept 3 are not taken twice."""
+    w = dev_raw["placement"]["workloads"][0]
+    second = {**copy.deepcopy(w), "name": "second"}
+    w["previous"] = {"cn-beijing-serverless": 3}
+    dev_raw["placement"]["workloads"].append(second)
+    out = plan_placement(load(dev_raw)).output()
+    assert out["finetune-7b"]["assignments"] == {"idc-bj-dev": 3, "cn-beijing": 0, "cn-beijing-serverless": 3}
+    assert out["second"]["capacity"] == {"idc-bj-dev": 1, "cn-beijing": 1, "cn-beijing-serverless": 5}
+    assert out["second"]["assignments"] == {"idc-bj-dev": 1, "cn-beijing": 1, "cn-beijing-serverless": 4}
+
+
+def test_a_members_reported_figure_already_holds_what_runs_there(placement_raw):
+    # ack-sh-infer reports 12 available: 5 replicas it runs today are inside that figure, not taken again
+    placement_raw["placement"]["workloads"][0]["previous"] = {"ack-sh-infer": 5}
+    assert _out(placement_raw)["capacity"]["ack-sh-infer"] == 12
+
+
+def test_every_cluster_with_its_tier_host_and_kind_of_figures(placement_raw):
+    from hybrid.placement_platform import fleet_clusters
+
+    got = {c.name: (c.tier, c.host, c.observed) for c in fleet_clusters(load(placement_raw))}
+    # tiers 0-3 live in the hybrid cluster idc-bj; a member is its own host. Observed: the IDC's and the
+    # members' figures are reported (they hold what runs there); the modelled tiers start empty.
+    assert got == {
+        "idc-bj": (0, "idc-bj", True),
+        "cn-beijing": (1, "idc-bj", False), "cn-hangzhou": (1, "idc-bj", False), "cn-zhangjiakou": (1, "idc-bj", False),
+        "cn-beijing-elastic": (2, "idc-bj", False),
+        "cn-beijing-serverless": (3, "idc-bj", False), "cn-hangzhou-serverless": (3, "idc-bj", False),
+        "cn-zhangjiakou-serverless": (3, "idc-bj", False),
+        "ack-sh-infer": (4, "ack-sh-infer", True), "ack-wlcb-train": (4, "ack-wlcb-train", True),
+    }
+    assert list(got) == ["idc-bj", "cn-beijing", "cn-hangzhou", "cn-zhangjiakou", "cn-beijing-elastic",
+                         "cn-beijing-serverless", "cn-hangzhou-serverless", "cn-zhangjiakou-serverless",
+                         "ack-sh-infer", "ack-wlcb-train"]
+
+
+def test_a_disabled_virtual_node_offers_no_serverless_tier(placement_raw):
+    placement_raw["virtualNode"]["enabled"] = False
+    paths = [p for p, _, _ in _refused(placement_raw)]
+    assert paths == ["placement.serverlessReplicas.cn-beijing", "placement.serverlessReplicas.cn-hangzhou",
+                     "placement.serverlessReplicas.cn-zhangjiakou"]
+
+
+def test_each_name_of_the_hybrid_cluster_is_refused_as_a_member_with_what_it_is(placement_raw):
+    for name, what in [("cn-hangzhou", "a region whose pools join the hybrid cluster"),
+                       ("cn-zhangjiakou-elastic", "an elastic tier of the hybrid cluster"),
+                       ("cn-hangzhou-serverless", "a Serverless tier of the hybrid cluster"),
+                       ("idc-bj", "the IDC cluster, always a member")]:
+        raw = copy.deepcopy(placement_raw)
+        raw["registration"]["fleet"]["members"][name] = {"clusterId": "c0123456789abcdef", "availableReplicas": 4}
+        [(path, message, _)] = _refused(raw)
+        assert (path, message) == (f"registration.fleet.members.{name}", f"'{name}' is {what}, not another cluster: the IDC "
+                                   "cluster's Fleet member already counts its nodes."), name

@@ -203,3 +203,33 @@ def test_text_layout_has_a_rule_and_no_markdown():
 def test_no_lease_ending_and_no_notes():
     text = usage.render(_report(leases=False, notes=())).splitlines()
     assert text[-2:] == ["leases ending within 30 days (rule: " + usage.RULE + "):", "  none"]
+
+
+def test_a_zero_energy_figure_is_a_figure():
+    rep = _report()
+    rep.pools[0].energy_kwh = 0.0  # a pool whose GPUs drew nothing measurable still reported
+    rep.pools[1].energy_kwh = 2.5
+    assert rep.owners()[0].energy_kwh == 2.5
+
+
+def test_a_pool_that_paid_nothing_shows_no_idle_share():
+    rep = _report(leases=False, notes=())
+    rep.pools.append(usage.PoolUsage("gone", "team-z", "not in stack", 0, 0, 0, paid=0, reporting=3, busy=0,
+                                     allocated=0, used=0, cost=None))
+    md = usage.render(rep, md=True).splitlines()
+    gone = next(row for row in _md_rows(md, "per pool:") if row[0] == "gone")
+    assert gone == ["gone", "team-z", "-", "0.00", "3.00", "0.00", "-", "-", "-", "-"]
+    assert rep.doc()["pools"][-1]["idleShare"] is None
+
+
+def test_sections_are_separated_by_one_blank_line_and_numbers_align_right():
+    md = usage.render(_report(), md=True).splitlines()
+    for title in ("per pool:", "per lease owner:", "per namespace / workload (GPUs a pod holds):"):
+        assert md[md.index(title) - 1] == ""
+    k = next(n for n, line in enumerate(md) if line.startswith("leases ending within"))
+    assert md[1] == "" and md[k - 1] == ""
+    i = md.index("per lease owner:")
+    assert md[i + 2] == "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    # without notes the report ends with the lease table, no trailing blank line
+    text = usage.render(_report(notes=()), md=True)
+    assert text.endswith("| 8 -> 8 |")
