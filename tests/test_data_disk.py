@@ -159,3 +159,17 @@ def test_no_disk_gives_up_at_the_deadline(disk):
     rows = disk.run(["$RUN"], timeout_s=1, wait=30)
     assert rows[0][0] == 1 and "no 1 GiB data disk appeared" in rows[0][1]
     assert time.monotonic() - started < 20  # one poll interval past the deadline, not forever
+
+
+def test_a_disk_grown_after_it_was_formatted_is_found_by_its_label(disk):
+    """ECS disks can be resized (ResizeDisk) while attached: the disk no longer has the pool's size,
+    and the next boot must find it by the filesystem label it was given, not by size."""
+    dev = disk.attach()
+    m = str(disk.mount)
+    rows = disk.run(["$RUN", f"echo weights > {m}/kept", f"umount {m}",
+                     f"truncate -s {2 * SIZE} {disk.image} && losetup -c {dev}", "/usr/bin/lsblk -dnbo SIZE " + dev,
+                     "$RUN", f"cat {m}/kept"], timeout_s=3)
+    assert rows[0][0] == 0 and rows[3][0] == 0, rows
+    assert int(rows[4][1]) == 2 * SIZE  # the kernel sees the grown disk
+    assert rows[5][0] == 0 and f"{dev} mounted at {m}" in rows[5][1], rows[5]
+    assert rows[6] == (0, "weights\n")

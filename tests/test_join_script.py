@@ -112,7 +112,7 @@ def node(tmp_path):
 def test_a_full_run_leaves_a_joined_node_and_no_token_on_disk(node):
     out, calls = node.run()
     assert out.returncode == 0, out.stderr
-    # the kubelet's provider id: <region-id>.<instance-id> (ALIBABA-NOTES: the cloud controller's form)
+    # the kubelet's provider id: <region-id>.<instance-id> (ALIBABA-NOTES: the spec.providerID Terway-served nodes need)
     assert "joined as cn-beijing.i-2zejoinscript00001" in out.stdout
     patch = node.etc / "hybrid/kubeadm-patches/kubeletconfiguration+merge.yaml"
     assert patch.read_text() == "providerID: cn-beijing.i-2zejoinscript00001\n"
