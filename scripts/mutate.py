@@ -6,10 +6,9 @@ module there (mutmut reads a single config from the working directory, so per-mo
 selection needs one directory per target), runs ``mutmut run``, records the counts of that
 module in docs/mutation-results.json and rewrites the table of docs/testing.md from that file
 (every module of the packages; a module never run reads "not measured", one whose run generated
-no mutant "no code to mutate"). Nothing else in the
-checkout is changed. ``--table-only`` rewrites the table from the recorded results alone.
-Survivors: ``cd build/mutate/<target> && ../../../.venv/bin/mutmut results`` and
-``mutmut show <name>``.
+no mutant "no code to mutate"). Nothing else in the checkout is changed. ``--table-only``
+rewrites the table from the recorded results alone. Survivors:
+``cd build/mutate/<target> && ../../../.venv/bin/mutmut results`` and ``mutmut show <name>``.
 
 Score = killed (or timed out) / (all mutants - equivalent ones). A mutant no selected test
 reaches counts as surviving. Equivalent mutants (no behaviour can tell them from the original)
@@ -479,8 +478,9 @@ EQUIVALENT: dict[str, str] = {
         "`sort_keys=None` for `False`: PyYAML's representer only tests its truth value (representer.py `if self.sort_keys`), "
         "and None is falsy: the keys stay in the order written",
     **{f"hybrid.cloudinit.x__dump__mutmut_{n}":
-       "`allow_unicode=None` (given, or the default of yaml.dump when dropped) for `False`: the emitter only tests its "
-       "truth value (emitter.py `if not self.allow_unicode`), so non-ASCII is escaped either way "
+       "`allow_unicode=None` (given, or the default of yaml.dump when dropped) for `False`: both emitters only test its "
+       "truth value (PyYAML's emitter.py `if not self.allow_unicode`; the libyaml CEmitter turns unicode on only "
+       "when it is true), so non-ASCII is escaped either way "
        "(tests/test_mutation_cloudinit.py checks the escape)" for n in (6, 12)},
     "hybrid.cloudinit.x__dump__mutmut_10":
         "drops `default_flow_style=False`: yaml.dump's default is False (PyYAML >= 5.1, __init__.py dump_all), the same call",

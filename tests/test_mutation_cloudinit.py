@@ -346,7 +346,7 @@ def test_a_mirror_at_the_root_path_needs_no_override():
         'server = "https://registry.k8s.io"\n\n[host."https://10.9.0.30:5000/"]\n  capabilities = ["pull", "resolve"]\n')
 
 
-@pytest.mark.parametrize("registry", ['a"b.io', "a\\b.io", "a\x1fb.io", "a\nb.io", "a\x7fb.io", "a\x00b.io"])
+@pytest.mark.parametrize("registry", ['a"b.io', "a\\b.io", "a\x1fb.io", "a\nb.io", "a\x7fb.io", "a\x00b.io", "a\tb.io"])
 def test_a_value_that_is_no_toml_basic_string_is_refused(registry):
     with pytest.raises(ValueError) as e:
         cloudinit.hosts_toml(A10, registry)
@@ -354,7 +354,8 @@ def test_a_value_that_is_no_toml_basic_string_is_refused(registry):
 
 
 def test_a_space_is_a_toml_basic_string_character():
-    # TOML basic strings: any Unicode character but ", \ and the control characters (U+0000-U+001F, U+007F)
+    # TOML v1.0.0 basic strings: any Unicode character but ", \ and the control characters other than tab
+    # (U+0000-U+0008, U+000A-U+001F, U+007F); the renderer refuses tab as well
     assert cloudinit.hosts_toml(A10, "a b") == 'server = "https://a b"\n'
     assert cloudinit.hosts_toml(A10, "X~\x80.io") == 'server = "https://X~\x80.io"\n'  # U+007E and U+0080 around DEL
 
