@@ -703,6 +703,7 @@ SHELL_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
         ("udp-open", '$IPT -A "$CHAIN" -d "$METADATA_IP/32" -j DROP', 'true'),
         ("existing-chain-fatal", '$IPT -N "$CHAIN" 2>/dev/null || true', '$IPT -N "$CHAIN"'),
         ("whole-subnet", '-d "$METADATA_IP/32" -p tcp', '-d "$METADATA_IP/16" -p tcp'),
+    ]),
     "policy_main": ("policy/__main__.py", ["tests/test_policy_pack_main.py"], [
         ("one-policy-dropped", "policies=POLICIES,", "policies=POLICIES[1:],"),
         ("pack-renamed", "name=PACK_NAME,", 'name="hybrid-gpu",'),
