@@ -88,18 +88,18 @@ class _TwoCurrencies(ps.PricingStandIn):
     """Instances in USD, disks in the stand-in's currency (CNY)."""
 
     def handle(self, method, target, headers, raw):
-        status, doc = super().handle(method, target, headers, raw)
+        status, doc, extra = super().handle(method, target, headers, raw)
         if status == 200 and "ResourceType=instance" in target:
             doc["PriceInfo"]["Price"]["Currency"] = "USD"
-        return status, doc
+        return status, doc, extra
 
 
 class _NoPrice(ps.PricingStandIn):
     """A 200 answer without PriceInfo.Price."""
 
     def handle(self, method, target, headers, raw):
-        status, doc = super().handle(method, target, headers, raw)
-        return status, {"RequestId": doc.get("RequestId")}
+        status, doc, extra = super().handle(method, target, headers, raw)
+        return status, {"RequestId": doc.get("RequestId")}, extra
 
 
 def test_two_currencies_for_one_pool_are_refused(prod_raw, api_credentials):
@@ -114,10 +114,10 @@ def test_two_currencies_for_the_disks_are_refused(prod_raw, api_credentials, mon
     # system disk asked as a disk: a stand-in answering disks per call in turn CNY, then USD
     class Alternating(ps.PricingStandIn):
         def handle(self, method, target, headers, raw):
-            status, doc = super().handle(method, target, headers, raw)
+            status, doc, extra = super().handle(method, target, headers, raw)
             if status == 200 and len(self.calls) % 2 == 0:
                 doc["PriceInfo"]["Price"]["Currency"] = "USD"
-            return status, doc
+            return status, doc, extra
 
     _, burst = _pools(prod_raw)
     with Alternating() as s:
