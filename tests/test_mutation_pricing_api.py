@@ -17,6 +17,13 @@ from hybrid.cost import PricingUnavailable
 from hybrid.model import load
 from hybrid.pricing_api import PricingClient, _reason
 from tests import pricing_standin as ps
+from tests.standin import loopback_only
+
+
+@pytest.fixture(autouse=True)
+def _stay_on_loopback(monkeypatch):
+    # a change that drops the stand-in's endpoint fails here instead of reaching Alibaba's
+    loopback_only(monkeypatch)
 
 
 @pytest.fixture
@@ -281,3 +288,13 @@ def test_one_sdk_client_per_region(prod_raw, api_credentials, credential_clients
         client.quote("cn-hangzhou", train)
         client.quote("cn-beijing", train.model_copy(update={"name": "other", "instance_type": "ecs.gn7i-c8g1.2xlarge"}))
     assert len(credential_clients) == 2
+
+
+def test_the_regional_endpoint_is_named_when_it_cannot_be_reached(prod_raw, api_credentials, monkeypatch):
+    # No endpoint given: the SDK's own ECS endpoint, which does not resolve here (loopback only):
+    # the reason names where the client went.
+    monkeypatch.delenv(pricing_api.ENDPOINT_ENV, raising=False)
+    _, burst = _pools(prod_raw)
+    with pytest.raises(PricingUnavailable) as e:
+        PricingClient(protocol="http").quote("cn-beijing", burst)
+    assert str(e.value) == "pricing API at the ECS endpoint of cn-beijing failed: unreachable (host name does not resolve)"
