@@ -272,8 +272,32 @@ class StandIn(JsonStandIn):
         return 202, {"cluster_id": params["id"], "request_id": self._rid(), "task_id": f"T-del-{params['id'][:8]}"}
 
 
+def loopback_only(monkeypatch) -> None:
+    """Name resolution answers for loopback only: a change that drops the stand-in's endpoint (a
+    mutant, a bug) makes the SDK fail on the spot instead of looking up and contacting Alibaba's
+    real endpoint (tests never leave 127.0.0.0/8)."""
+    import ipaddress
+    import socket
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            loopback = ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            loopback = name == "localhost"
+        if not loopback:
+            raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known ({name}: tests stay on loopback)")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
 def sdk_env(monkeypatch, standin: StandIn) -> None:
-    """Environment the provider sees: stand-in endpoint over http, test credentials, no proxies."""
+    """Environment the provider sees: stand-in endpoint over http, test credentials, no proxies;
+    names other than loopback do not resolve (loopback_only)."""
+    loopback_only(monkeypatch)
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
                 "ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_CREDENTIALS_FILE"):
         monkeypatch.delenv(var, raising=False)
@@ -283,6 +307,16 @@ def sdk_env(monkeypatch, standin: StandIn) -> None:
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
     # The credentials chain would otherwise also probe ~/.alibabacloud and the ECS metadata server.
     monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+    # alibabacloud-credentials reads these variables once, when it is first imported
+    # (alibabacloud_credentials/utils/auth_util.py, module-level os.environ.get): a test that
+    # imported it earlier with other values (the pricing stand-in's key) would leave them in
+    # place, so the chain's view is set too.
+    from alibabacloud_credentials.utils import auth_util
+
+    for name, value in (("environment_access_key_id", ACCESS_KEY_ID), ("environment_access_key_secret", ACCESS_KEY_SECRET),
+                        ("environment_security_token", None), ("environment_ecs_metadata_disabled", "true"),
+                        ("environment_credentials_file", None), ("enable_oidc_credential", False)):
+        monkeypatch.setattr(auth_util, name, value)
 
 
 def the_clusters(standin: StandIn, name: Optional[str] = None) -> list[dict[str, Any]]:

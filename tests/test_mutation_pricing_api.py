@@ -17,6 +17,13 @@ from hybrid.cost import PricingUnavailable
 from hybrid.model import load
 from hybrid.pricing_api import PricingClient, _reason
 from tests import pricing_standin as ps
+from tests.standin import loopback_only
+
+
+@pytest.fixture(autouse=True)
+def _stay_on_loopback(monkeypatch):
+    # a change that drops the stand-in's endpoint fails here instead of reaching Alibaba's
+    loopback_only(monkeypatch)
 
 
 @pytest.fixture
@@ -212,3 +219,82 @@ def test_an_unreachable_endpoint_is_one_reason(prod_raw, api_credentials):
     with pytest.raises(PricingUnavailable) as e:
         PricingClient(endpoint=f"127.0.0.1:{port}", protocol="http").quote("cn-beijing", burst)
     assert str(e.value) == f"pricing API at 127.0.0.1:{port} failed: unreachable (connection refused)"
+
+
+# --- which credentials: an explicit AccessKey from the environment, else the default chain -----------
+# The real default chain would try the ECS metadata service (alibabacloud-credentials 1.0.12
+# provider/default.py): an address no test may contact, so the chain is replaced by one that
+# finds nothing and says so as the real one does ("unable to load credentials from any of the
+# providers in the chain"), through the library's own `provider=` argument.
+
+class _EmptyChain:
+    def get_credentials(self):
+        from alibabacloud_credentials.exceptions import CredentialException
+
+        raise CredentialException("unable to load credentials from any of the providers in the chain: []")
+
+    async def get_credentials_async(self):
+        return self.get_credentials()
+
+    def get_provider_name(self):
+        return "default"
+
+
+@pytest.fixture
+def credential_clients(monkeypatch):
+    import alibabacloud_credentials.client as cc
+
+    made: list = []
+    real = cc.Client
+
+    class Recording(real):
+        def __init__(self, config=None, provider=None):
+            made.append(config)
+            super().__init__(config, provider if (config is not None or provider is not None) else _EmptyChain())
+
+    monkeypatch.setattr(cc, "Client", Recording)
+    return made
+
+
+def test_an_access_key_pair_from_the_environment_is_used_as_given(prod_raw, api_credentials, credential_clients):
+    _, burst = _pools(prod_raw)
+    with ps.PricingStandIn() as s:
+        PricingClient(endpoint=s.endpoint, protocol="http").quote("cn-beijing", burst)
+        assert s.violations == [] and [c.status for c in s.calls] == [200, 200]
+    (config,) = credential_clients
+    assert (config.type, config.access_key_id, config.access_key_secret) == ("access_key", ps.ACCESS_KEY_ID, ps.ACCESS_KEY_SECRET)
+
+
+@pytest.mark.parametrize("only", ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
+def test_half_a_key_pair_leaves_it_to_the_default_chain(prod_raw, monkeypatch, credential_clients, only):
+    for var in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv(only, "x")
+    _, burst = _pools(prod_raw)
+    with ps.PricingStandIn() as s:
+        with pytest.raises(PricingUnavailable) as e:
+            PricingClient(endpoint=s.endpoint, protocol="http").quote("cn-beijing", burst)
+        assert s.calls == []  # nothing signed, nothing sent
+    assert credential_clients == [None]
+    assert str(e.value) == (f"pricing API at {s.endpoint} failed: no Alibaba Cloud credentials (environment "
+                            "ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, a profile or an ECS RAM role)")
+
+
+def test_one_sdk_client_per_region(prod_raw, api_credentials, credential_clients):
+    train, _ = _pools(prod_raw)
+    with ps.PricingStandIn() as s:
+        client = PricingClient(endpoint=s.endpoint, protocol="http")
+        client.quote("cn-beijing", train)
+        client.quote("cn-hangzhou", train)
+        client.quote("cn-beijing", train.model_copy(update={"name": "other", "instance_type": "ecs.gn7i-c8g1.2xlarge"}))
+    assert len(credential_clients) == 2
+
+
+def test_the_regional_endpoint_is_named_when_it_cannot_be_reached(prod_raw, api_credentials, monkeypatch):
+    # No endpoint given: the SDK's own ECS endpoint, which does not resolve here (loopback only):
+    # the reason names where the client went.
+    monkeypatch.delenv(pricing_api.ENDPOINT_ENV, raising=False)
+    _, burst = _pools(prod_raw)
+    with pytest.raises(PricingUnavailable) as e:
+        PricingClient(protocol="http").quote("cn-beijing", burst)
+    assert str(e.value) == "pricing API at the ECS endpoint of cn-beijing failed: unreachable (host name does not resolve)"
