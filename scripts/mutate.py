@@ -111,6 +111,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
     "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
     "model_jobs": ("hybrid/model/jobs.py", ["tests/test_mutation_model_jobs.py"]),
+    "jobs": ("hybrid/jobs.py", ["tests/test_mutation_jobs.py", "tests/test_jobs.py",
+                                "-k", "not plans_recorded and not every_prod_object"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
