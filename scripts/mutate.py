@@ -58,7 +58,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "tests/test_placement_platform.py", "tests/test_fleet.py", "tests/test_mutation_placement_platform.py",
         "-k", "not prod_declares and not writes_in_cluster and not prod_applies and not plan_cli"]),
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
-    "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py"]),
+    "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py", "-k", "not plan_cli and not prod_declares and not dev_without_a_fleet_writes "
+                                  "and not prod_applies", "tests/test_mutation_fleet.py"]),
     "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
     "model_base": ("hybrid/model/base.py", ["tests/test_mutation_model_base.py"]),
     "model_disk": ("hybrid/model/disk.py", ["tests/test_model.py", "tests/test_hostile_input.py",
@@ -155,6 +156,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "identity": ("hybrid/identity.py", ["tests/test_identity.py", "-k", "not every_gpu_instance and not addon_secret_is_secret",
                                         "tests/test_mutation_identity.py"]),
     "model_jobs": ("hybrid/model/jobs.py", ["tests/test_mutation_model_jobs.py"]),
+    "jobs": ("hybrid/jobs.py", ["tests/test_mutation_jobs.py", "tests/test_jobs.py",
+                                "-k", "not plans_recorded and not every_prod_object"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -591,6 +594,35 @@ EQUIVALENT: dict[str, str] = {
         "non-empty and int 0 + Decimal is the same Decimal",
     "hybrid.usage.xǁUsageReportǁdoc__mutmut_53":
         "r(x, ) for r(x, 4): r's default is 4 places, the same call",
+    "hybrid.fleet.x__both__mutmut_4":
+        "`descending=None` for `False`: karmada_static_divisions reads it only as a truth value "
+        "(`-i if descending else i`, `-rank if descending else rank`), and None is falsy",
+    "hybrid.fleet.x__version__mutmut_6":
+        "`lstrip(\"XXvXX\")` strips the characters X and v: a Karmada version is `v` then digits and dots, "
+        "with no X, so the same digits are left",
+    "hybrid.fleet.x_choose_static_weights__mutmut_42":
+        "always `max(dev, deviation(descending[n], ...))`: where the two UID orders divide alike, "
+        "the descending deviation is `dev` itself, so max gives the same number",
+    "hybrid.fleet.x_choose_static_weights__mutmut_60":
+        "`<=` for `<` between scores: a score's last element is its source count and each count is tried once, "
+        "so two scores are never equal",
+    "hybrid.fleet.x_compact__mutmut_2":
+        "`run = None` for `[]` at the start: before its first assignment run is read only for its truth value "
+        "(`if run and ...`, `if run:`), and None is falsy like []",
+    "hybrid.fleet.x_engine_division__mutmut_34":
+        "members with 0 available passed on too (`v >= 0`): karmada_static_divisions drops weight-0 clusters "
+        "whenever one is positive, and a group reaches it only when its available replicas cover n > 0",
+    **{f"hybrid.fleet.x_form_issues__mutmut_{n}":
+       "unreachable: the clusterAffinities branch runs only for a version in SCHEMA_VERSIONS (else the "
+       "first branch refuses it), and the only stored version, v1.18.2 (tests/data/karmada-v1.18.2), is "
+       "after v1.5.0, so neither the comparison nor the refusal built there is ever reached"
+       for n in (18, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31)},
+    "hybrid.fleet.x_karmada_static_divisions__mutmut_11":
+        "all weights 0 kept as votes of 0 instead of equal votes: every quotient is then 0, so each seat goes "
+        "by Webster's tie-break (fewer seats, then the name order), the same sequence equal votes give",
+    "hybrid.fleet.x_karmada_static_divisions__mutmut_13":
+        "equal votes of 2 instead of 1 when all weights are 0: Webster's order depends on the ratios of the "
+        "votes only, and 2:2:... divides as 1:1:...",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
