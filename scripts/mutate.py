@@ -158,6 +158,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_jobs": ("hybrid/model/jobs.py", ["tests/test_mutation_model_jobs.py"]),
     "jobs": ("hybrid/jobs.py", ["tests/test_mutation_jobs.py", "tests/test_jobs.py",
                                 "-k", "not plans_recorded and not every_prod_object"]),
+    "model_platform": ("hybrid/model/platform.py", ["tests/test_mutation_model_platform.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -623,6 +624,18 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.fleet.x_karmada_static_divisions__mutmut_13":
         "equal votes of 2 instead of 1 when all weights are 0: Webster's order depends on the ratios of the "
         "votes only, and 2:2:... divides as 1:1:...",
+    **{f"hybrid.model.node_access.xǁNeedǁport__mutmut_{n}":
+       "split for rsplit, or another maxsplit, on an endpoint with one ':': a registry is domain[:port] by the "
+       "distribution grammar (RegistryMirror._upstream, imageref), a tcp endpoint HOST:PORT whose host is an IPv4 "
+       "address or a DNS name (Host, NodeAccess._hostport), so every split yields the port at [1]"
+       for n in (10, 11, 13, 25, 26, 28)},
+    "hybrid.model.node_access.x_apiserver_service_env__mutmut_4":
+        "partition for rpartition on controlPlaneEndpoint: NodeAccess._hostport admits only HOST:PORT with an IPv4 or DNS "
+        "host, one ':' in all, so both split at the same place",
+    "hybrid.model.node_access.x__fix__mutmut_20":
+        "`or` for `and` in the apt fix's test: the only apt/http needs outside nodeAccess.regions.<id>.apt are the "
+        "metadata service, the join token and the elastic node script, whose hosts (100.100.100.200, the region's OSS "
+        "internal endpoint) always resolve, so _fix never gets one; and every need whose field is under .apt is apt or http",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -1,0 +1,329 @@
+"""hybrid/model/node_access.py: the config's URLs, hosts and mirrors, each endpoint's host and port, the paths.
+
+Sources: RFC 3986 via Python's urllib.parse.urlsplit (the scheme, userinfo, query and fragment parts, a
+port 0-65535); containerd docs/hosts.md (one hosts.toml per upstream registry namespace); the distribution
+reference grammar (distribution/reference regexp.go: a domain is components of [a-zA-Z0-9-] joined by '.',
+optionally ':port'; the path is lower-case); kubeadm's cluster-info server (HOST:PORT); client-go
+rest.InClusterConfig reads KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT; default ports http 80,
+https 443, rsync 873 (IANA). Alibaba's VPC-internal endpoints: registry-vpc.<region>.aliyuncs.com,
+<bucket>.oss-<region>-internal.aliyuncs.com. Expected values are worked out by hand, prod's from
+stacks/Pulumi.prod.yaml.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from hybrid.model import load
+from hybrid.model.node_access import (AptMirrors, Dns, ForwardZone, IdcDaemonSet, Need, NodeAccess, Path, RegionAccess,
+                                      RegistryMirror, alibaba_service, apiserver_service_env, is_ipv4, needs, report,
+                                      resolve)
+from tests.conftest import refusals
+
+URL_FIX = "use https://HOST[:PORT][/PATH]."
+
+
+def refused(cls, data) -> tuple[tuple, str]:
+    """(location, "message Fix: fix") of the one refusal."""
+    with pytest.raises(ValidationError) as info:
+        cls.model_validate(data)
+    (err,) = info.value.errors()
+    return err["loc"], str(err["ctx"]["error"])
+
+
+# --- URLs ---------------------------------------------------------------------------------------
+
+def test_urls_lose_their_trailing_slash():
+    a = AptMirrors.model_validate({"ubuntu": "https://mirror.example.com/ubuntu/", "kubernetes": "http://10.1.0.40:8080/k8s",
+                                   "nvidiaContainerToolkit": "https://h.example", "nvidiaContainerToolkitKey": "https://h.example/k/"})
+    assert (a.ubuntu, a.kubernetes, a.nvidia_container_toolkit, a.nvidia_container_toolkit_key) == (
+        "https://mirror.example.com/ubuntu", "http://10.1.0.40:8080/k8s", "https://h.example", "https://h.example/k")
+    assert AptMirrors.model_validate({}).ubuntu is None
+
+
+@pytest.mark.parametrize("url", ["ftp://h.example/x", "https://", "https:///path", "https://h.example/?q=1",
+                                 "https://h.example/#top", "https://user@h.example/", "h.example/ubuntu"])
+def test_urls_that_are_not_http_of_a_host_are_refused(url):
+    assert refused(AptMirrors, {"kubernetes": url}) == (("kubernetes",), f"{url!r} is not an http(s) URL of a host. Fix: {URL_FIX}")
+
+
+@pytest.mark.parametrize("url", ["https://h.example/a b", "https://h.example/$x", "https://h.example/`id`",
+                                 "https://h.example/a'b", "https://h.example/a\"b", "https://h.example/a\\b",
+                                 "https://h_1.example/", "https://-h.example/"])
+def test_urls_with_characters_apt_and_containerd_do_not_take_are_refused(url):
+    assert refused(AptMirrors, {"ubuntu": url}) == (("ubuntu",), f"{url!r} has a host or characters outside what apt and "
+                                                                  "containerd take. Fix: use a lower-case DNS name or IPv4 "
+                                                                  "address and a plain path.")
+
+
+@pytest.mark.parametrize("url", ["https://h.example:65536/", "https://h.example:x/"])
+def test_urls_with_a_bad_port_are_refused(url):
+    assert refused(AptMirrors, {"nvidiaContainerToolkitKey": url}) == (
+        ("nvidiaContainerToolkitKey",), f"{url!r} has an invalid port. Fix: use a port between 1 and 65535.")
+
+
+def test_a_long_bad_url_is_quoted_to_100_characters():
+    url = "ftp://" + "a" * 120
+    assert refused(AptMirrors, {"ubuntu": url})[1] == f"'{url[:100]}' is not an http(s) URL of a host. Fix: {URL_FIX}"
+
+
+def test_ipv4_is_the_dotted_quad_only():
+    assert is_ipv4("10.2.0.1") and is_ipv4("255.255.255.255")
+    assert not any(is_ipv4(h) for h in ("10.2", "010.2.0.1", "10.2.0.256", "h.example", ""))
+
+
+# --- registry mirrors, DNS, DaemonSets, the control-plane endpoint ---------------------------------------------
+
+def test_registry_upstreams_are_registry_hosts():
+    for upstream in ("registry.k8s.io", "docker.io", "nvcr.io", "harbor.idc:5000", "localhost"):
+        m = RegistryMirror.model_validate({"upstream": upstream, "endpoint": "https://m.example/v2/x/"})
+        assert (m.upstream, m.endpoint) == (upstream, "https://m.example/v2/x")
+    fix = "use the registry part of the image references, e.g. registry.k8s.io or docker.io."
+    for upstream in ("Docker.io", "-bad.io", "registry.k8s.io/path"):
+        assert refused(RegistryMirror, {"upstream": upstream, "endpoint": "https://m.example"}) == (
+            ("upstream",), f"{upstream!r} is not a registry host (distribution reference grammar, domain and port). Fix: {fix}")
+
+
+def test_a_mirror_endpoint_is_a_url():
+    assert refused(RegistryMirror, {"upstream": "docker.io", "endpoint": "m.example"}) == (
+        ("endpoint",), f"'m.example' is not an http(s) URL of a host. Fix: {URL_FIX}")
+
+
+def test_one_mirror_per_upstream_and_the_lookup():
+    mirrors = [{"upstream": "a.io", "endpoint": "https://m1"}, {"upstream": "b.io", "endpoint": "https://m2"}]
+    access = RegionAccess.model_validate({"registryMirrors": mirrors})
+    i, m = access.mirror("b.io")
+    assert (i, m.endpoint) == (1, "https://m2")
+    assert access.mirror("c.io") is None
+    assert refused(RegionAccess, {"registryMirrors": mirrors + [{"upstream": "b.io", "endpoint": "https://m3"}]}) == (
+        ("registryMirrors",), "registryMirrors[2] repeats upstream b.io (also [1]). Fix: give each upstream registry one "
+                              "entry (containerd reads one hosts.toml per upstream).")
+
+
+def test_forward_zones_are_domains_with_ipv4_forwarders():
+    z = ForwardZone.model_validate({"domain": "idc.example.internal", "forwarders": ["10.2.0.53", "10.2.0.54"]})
+    assert (z.domain, z.forwarders) == ("idc.example.internal", ["10.2.0.53", "10.2.0.54"])
+    for domain in ("idc", "IDC.example", "idc..example"):
+        assert refused(ForwardZone, {"domain": domain, "forwarders": ["10.2.0.53"]}) == (
+            ("domain",), f"{domain!r} is not a DNS domain. Fix: use a lower-case domain such as idc.example.internal.")
+    assert refused(ForwardZone, {"domain": "idc.x", "forwarders": ["10.2.0.53", "10.2.0"]}) == (
+        ("forwarders",), "forwarder '10.2.0' is not an IPv4 address. Fix: give the IDC resolvers' addresses.")
+
+
+def test_dns_hosts_map_lower_case_names_to_ipv4():
+    assert Dns.model_validate({"hosts": {"k8s-api.idc": "10.0.0.10", "reg": "10.1.0.30"}}).hosts == {
+        "k8s-api.idc": "10.0.0.10", "reg": "10.1.0.30"}
+    assert refused(Dns, {"hosts": {"ok.idc": "10.0.0.1", "Api.idc": "10.0.0.2"}}) == (
+        ("hosts",), "host name 'Api.idc' is not a lower-case DNS name. Fix: use names such as k8s-api.idc.example.internal.")
+    assert refused(Dns, {"hosts": {"ok.idc": "10.0.0.1", "b.idc": "10.0.0"}}) == (
+        ("hosts",), "b.idc: '10.0.0' is not an IPv4 address. Fix: map each name to the IDC address that serves it.")
+
+
+def test_idc_daemonset_images_are_references():
+    ds = IdcDaemonSet.model_validate({"name": "node-exporter", "images": ["quay.io/prometheus/node-exporter:v1.8.2"]})
+    assert ds.images == ["quay.io/prometheus/node-exporter:v1.8.2"]
+    fix = "use REGISTRY/REPOSITORY:TAG (or @sha256:...) exactly as the DaemonSet names it."
+    assert refused(IdcDaemonSet, {"name": "x", "images": ["quay.io/a:v1", "quay.io/UPPER:v1"]}) == (
+        ("images",), f"'quay.io/UPPER:v1': repository name must be lowercase. Fix: {fix}")
+
+
+@pytest.mark.parametrize("endpoint", ["10.0.0.10:6443", "k8s-api.idc:1", "h:65535"])
+def test_control_plane_endpoints_that_are_host_and_port(endpoint):
+    assert NodeAccess.model_validate({"controlPlaneEndpoint": endpoint}).control_plane_endpoint == endpoint
+
+
+@pytest.mark.parametrize("endpoint", ["10.0.0.10", "h:0", "h:65536", "H:6443", ":6443", "h:x", "h:", "h_1:6443"])
+def test_control_plane_endpoints_that_are_not_host_and_port(endpoint):
+    assert refused(NodeAccess, {"controlPlaneEndpoint": endpoint}) == (
+        ("controlPlaneEndpoint",), f"{endpoint!r} is not HOST:PORT. Fix: copy host and port from the server: of "
+                                   "kube-public/cluster-info, e.g. 10.0.0.10:6443.")
+
+
+def test_a_region_without_an_entry_gets_the_defaults():
+    na = NodeAccess.model_validate({"regions": {"cn-beijing": {"egress": "natGateway"}}})
+    assert (na.region("cn-beijing").egress, na.region("cn-hangzhou").egress) == ("natGateway", "none")
+    assert na.region("cn-hangzhou").registry_mirrors == [] and na.control_plane_endpoint is None
+
+
+# --- an endpoint's host and port ----------------------------------------------------------------
+
+@pytest.mark.parametrize("kind,endpoint,host,port", [
+    ("registry", "registry.k8s.io", "registry.k8s.io", 443), ("registry", "harbor.idc:5000", "harbor.idc", 5000),
+    ("tcp", "10.0.0.10:6443", "10.0.0.10", 6443), ("http", "http://100.100.100.200", "100.100.100.200", 80),
+    ("apt", "https://mirrors.example/ubuntu", "mirrors.example", 443), ("apt", "http://10.1.0.40:8080/u", "10.1.0.40", 8080),
+    ("rsync", "rsync://10.1.0.20", "10.1.0.20", 873), ("rsync", "rsync://10.1.0.20:8873", "10.1.0.20", 8873)])
+def test_need_host_and_port(kind, endpoint, host, port):
+    n = Need(kind, endpoint, ("x",), "s", "f")
+    assert (n.host, n.port) == (host, port)
+
+
+def test_alibaba_services_of_the_nodes_region_only():
+    assert alibaba_service("registry-vpc.cn-beijing.aliyuncs.com", "cn-beijing") == (
+        "Container Registry, VPC endpoint of the region", "Alibaba Container Registry: VPC endpoint registry-vpc.<region-id>.aliyuncs.com")
+    assert alibaba_service("registry-vpc.cn-hangzhou.aliyuncs.com", "cn-beijing") is None
+    assert alibaba_service("b.oss-cn-beijing-internal.aliyuncs.com", "cn-beijing")[0] == "OSS internal endpoint of the region"
+    assert alibaba_service("b.oss-cn-beijing.aliyuncs.com", "cn-beijing") is None  # the public endpoint
+    assert alibaba_service("mirrors.cloud.aliyuncs.com", "cn-hangzhou")[0] == "Alibaba mirror site, VPC-internal address"
+    assert alibaba_service("xmirrors.cloud.aliyuncs.com", "cn-hangzhou") is None
+    # the region id is matched literally: a '.' in it would be any character as a pattern
+    assert alibaba_service("registry-vpcxcn-beijing.aliyuncs.com", "cn-beijing") is None
+
+
+def test_apiserver_service_env():
+    assert apiserver_service_env("k8s-api.idc-bj.corp.internal:6443") == [
+        {"name": "KUBERNETES_SERVICE_HOST", "value": "k8s-api.idc-bj.corp.internal"},
+        {"name": "KUBERNETES_SERVICE_PORT", "value": "6443"}]
+    assert apiserver_service_env(None) == [] and apiserver_service_env("") == []
+
+
+# --- paths on prod, worked by hand ---------------------------------------------------------------
+
+def _rows(p, region):
+    return {e["endpoint"]: e for e in report(p)["regions"][region]["endpoints"]}
+
+
+def test_the_metadata_service_is_in_every_vpc(prod_raw):
+    row = _rows(load(prod_raw), "cn-zhangjiakou")["http://100.100.100.200"]
+    assert (row["kind"], row["path"]) == ("http", {"via": "metadata", "detail": "ECS metadata service, inside every VPC",
+                                                   "declaredBy": ""})
+    assert row["neededBy"] == ["hybrid-join: region, zone, instance id, instance type"]
+
+
+def test_the_apiserver_over_the_leased_line(prod_raw):
+    row = _rows(load(prod_raw), "cn-beijing")["10.0.0.10:6443"]
+    assert row["path"] == {"via": "leasedLine", "detail": "idc.nodeCidrs[0] 10.0.0.0/18 over the leased line",
+                           "declaredBy": "regions[cn-beijing].leasedLine"}
+    assert row["neededBy"] == ["kubeadm join: discovery (kube-public/cluster-info)"]
+
+
+def test_an_idc_name_by_host_entry_and_by_forwarding(prod_raw):
+    p = load(prod_raw)
+    hz = _rows(p, "cn-hangzhou")["k8s-api.idc-bj.corp.internal:6443"]
+    assert hz["path"] == {"via": "leasedLine", "declaredBy": "nodeAccess.regions.cn-hangzhou.dns.hosts",
+                          "detail": "k8s-api.idc-bj.corp.internal -> 10.0.0.10 (/etc/hosts); idc.nodeCidrs[0] 10.0.0.0/18 "
+                                    "over the leased line"}
+    bj = _rows(p, "cn-beijing")["k8s-api.idc-bj.corp.internal:6443"]
+    assert bj["path"] == {"via": "leasedLine", "declaredBy": "nodeAccess.regions.cn-beijing.dns.forwardZones[0]",
+                          "detail": "k8s-api.idc-bj.corp.internal resolved by PrivateZone forwarding of idc-bj.corp.internal "
+                                    "to 10.2.0.53, 10.2.0.54"}
+    assert bj["neededBy"] == ["kubelet (and kube-proxy) after the join: cluster-info's server:",
+                              "Terway: KUBERNETES_SERVICE_HOST/PORT"]
+
+
+def test_a_mirror_path_names_its_endpoint_and_how_it_is_reached(prod_raw):
+    hz = _rows(load(prod_raw), "cn-hangzhou")["quay.io"]
+    assert hz["path"] == {
+        "via": "mirror", "declaredBy": "nodeAccess.regions.cn-hangzhou.registryMirrors[1]",
+        "detail": "https://registry.idc-bj.corp.internal:5000 (leasedLine: registry.idc-bj.corp.internal -> 10.1.0.30 "
+                  "(/etc/hosts); idc.extraRanges[0] 10.1.0.0/20 over the leased line)",
+        "contacts": ["https://registry.idc-bj.corp.internal:5000"],
+        "reachedBy": {"via": "leasedLine", "declaredBy": "nodeAccess.regions.cn-hangzhou.dns.hosts",
+                      "detail": "registry.idc-bj.corp.internal -> 10.1.0.30 (/etc/hosts); idc.extraRanges[0] 10.1.0.0/20 "
+                                "over the leased line"}}
+    assert hz["images"] == ["quay.io/prometheus/node-exporter:v1.8.2"] and hz["kind"] == "registry"
+
+
+def test_the_nat_gateway_serves_public_names_not_idc_ones(prod_raw):
+    zjk = _rows(load(prod_raw), "cn-zhangjiakou")
+    assert zjk["quay.io"]["path"] == {"via": "natGateway", "detail": "public DNS and the internet through the VPC's NAT gateway",
+                                      "declaredBy": "nodeAccess.regions.cn-zhangjiakou.egress"}
+    assert report(load(prod_raw))["regions"]["cn-zhangjiakou"]["egress"] == "natGateway"
+
+
+def test_a_vpc_address_is_reached_in_the_vpc(prod_raw):
+    prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["apt"]["ubuntu"] = "http://10.33.200.7/ubuntu"
+    p = load(prod_raw)
+    assert _rows(p, "cn-hangzhou")["http://10.33.200.7/ubuntu"]["path"] == {
+        "via": "vpc", "detail": "the region's VPC 10.33.0.0/16", "declaredBy": "regions[cn-hangzhou].vpcCidr"}
+
+
+def test_a_public_address_only_through_the_nat_gateway(prod_raw):
+    # a config value only, never contacted: the path is worked out, not probed
+    prod_raw["nodeAccess"]["regions"]["cn-zhangjiakou"]["apt"] = {"ubuntu": "http://8.8.8.8/ubuntu"}
+    assert _rows(load(prod_raw), "cn-zhangjiakou")["http://8.8.8.8/ubuntu"]["path"] == {
+        "via": "natGateway", "detail": "internet through the VPC's NAT gateway",
+        "declaredBy": "nodeAccess.regions.cn-zhangjiakou.egress"}
+    prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["apt"]["ubuntu"] = "http://8.8.8.8/ubuntu"
+    assert refusals(prod_raw) == [(
+        "nodeAccess.regions.cn-hangzhou.apt.ubuntu",
+        "GPU nodes in cn-hangzhou (egress none) have no path to http://8.8.8.8/ubuntu, needed by cloud-init packages "
+        "(every GPU node); hybrid-gpu-driver: nvidia-driver-535-server + linux headers.",
+        "set it to a mirror the VPC reaches (e.g. under https://mirrors.cloud.aliyuncs.com, or an IDC mirror), or set "
+        "nodeAccess.regions.cn-hangzhou.egress: natGateway.")]
+
+
+def test_a_documentation_address_is_not_on_the_internet(prod_raw):
+    # 203.0.113.0/24 is TEST-NET-3 (RFC 5737): not globally routable, so not even the NAT gateway reaches it
+    prod_raw["nodeAccess"]["regions"]["cn-zhangjiakou"]["apt"] = {"ubuntu": "http://203.0.113.7/ubuntu"}
+    assert [p for p, _, _ in refusals(prod_raw)] == ["nodeAccess.regions.cn-zhangjiakou.apt.ubuntu"]
+
+
+def test_needs_merge_one_endpoint_from_two_steps(prod_raw):
+    p = load(prod_raw)
+    hz = [n for n in needs(p, p.region("cn-hangzhou")) if n.endpoint == "http://10.1.0.40/ubuntu"]
+    assert len(hz) == 1
+    assert hz[0].who == ("cloud-init packages (every GPU node)", "hybrid-gpu-driver: nvidia-driver-535-server + linux headers")
+    assert hz[0].source == ("cloud-init package_update/packages (hybrid/cloudinit.py NODE_PACKAGES); hybrid-gpu-driver.sh "
+                            "(Ubuntu restricted: packaged NVIDIA server branches)")
+    assert hz[0].field == "nodeAccess.regions.cn-hangzhou.apt.ubuntu" and not hz[0].idc
+
+
+def test_resolve_of_an_unmirrored_registry_without_egress_is_none(prod_raw):
+    p = load(prod_raw)
+    r = p.region("cn-hangzhou")
+    assert resolve(p, r, Need("registry", "ghcr.io", ("x",), "s", "f")) is None
+    assert resolve(p, r, Need("registry", "registry-vpc.cn-hangzhou.aliyuncs.com", ("x",), "s", "f")) == Path(
+        "alibabaVpc", "Container Registry, VPC endpoint of the region",
+        "Alibaba Container Registry: VPC endpoint registry-vpc.<region-id>.aliyuncs.com")
+
+
+# --- refusals and their fixes, worked by hand ----------------------------------------------------------
+
+APISERVER_BY = ("kubeadm join: discovery (kube-public/cluster-info); kubelet (and kube-proxy) after the join: cluster-info's "
+                "server:; Terway: KUBERNETES_SERVICE_HOST/PORT")
+IDC_FIX = "use an address inside the IDC ranges (idc.nodeCidrs / extraRanges), which the leased line carries."
+
+
+def test_an_idc_endpoint_is_never_served_by_the_nat_gateway(prod_raw):
+    # the apiserver and cluster-info's server are one endpoint (merged), an IDC one: cn-zhangjiakou's NAT gateway
+    # would reach 8.8.8.8, but an IDC endpoint only travels the leased line (a config value, never contacted)
+    prod_raw["idc"]["apiserver"]["host"] = "8.8.8.8"
+    prod_raw["nodeAccess"]["controlPlaneEndpoint"] = "8.8.8.8:6443"
+    assert refusals(prod_raw) == [
+        ("idc.apiserver.host", f"GPU nodes in {r} (egress {e}) have no path to 8.8.8.8:6443, needed by {APISERVER_BY}.", IDC_FIX)
+        for r, e in (("cn-beijing", "none"), ("cn-hangzhou", "none"), ("cn-zhangjiakou", "natGateway"))]
+
+
+def test_an_idc_address_outside_the_idc_ranges_names_its_field(dev_raw):
+    dev_raw["regions"][0]["gpuPools"][0]["preload"][0]["source"] = "rsync://10.200.0.1/datasets/x/"
+    assert refusals(dev_raw) == [(
+        "preload.source", "GPU nodes in cn-beijing (egress none) have no path to rsync://10.200.0.1, needed by "
+                          "hybrid-preload@sample-corpus (a10-dev).", IDC_FIX)]
+
+
+def test_an_unreachable_mirror_names_the_mirrors_endpoint(prod_raw):
+    prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["registryMirrors"][1]["endpoint"] = "https://8.8.8.8:5000"
+    assert refusals(prod_raw) == [(
+        "nodeAccess.regions.cn-hangzhou.registryMirrors[1].endpoint",
+        "GPU nodes in cn-hangzhou (egress none) have no path to quay.io, needed by IDC DaemonSet node-exporter "
+        "(images: quay.io/prometheus/node-exporter:v1.8.2).",
+        "point the mirror at a host the VPC reaches: an ACR instance's VPC endpoint "
+        "(<instance>-registry-vpc.<region>.cr.aliyuncs.com), an IDC registry address inside the IDC ranges, or a name in "
+        "dns.hosts / dns.forwardZones.")]
+
+
+def test_an_unreachable_key_over_http_gets_the_apt_fix(prod_raw):
+    prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["apt"]["nvidiaContainerToolkitKey"] = "http://8.8.8.8/gpgkey"
+    assert refusals(prod_raw) == [(
+        "nodeAccess.regions.cn-hangzhou.apt.nvidiaContainerToolkitKey",
+        "GPU nodes in cn-hangzhou (egress none) have no path to http://8.8.8.8/gpgkey, needed by hybrid-gpu-driver: "
+        "toolkit signing key.",
+        "set it to a mirror the VPC reaches (e.g. under https://mirrors.cloud.aliyuncs.com, or an IDC mirror), or set "
+        "nodeAccess.regions.cn-hangzhou.egress: natGateway.")]
+
+
+def test_report_rows_carry_their_source(prod_raw):
+    row = _rows(load(prod_raw), "cn-beijing")["http://100.100.100.200"]
+    assert row["source"] == "hybrid-join.sh; Alibaba ECS instance metadata (security-hardening mode)"
+    assert "images" not in row
