@@ -55,8 +55,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "placement_capacity": ("hybrid/placement_capacity.py", ["tests/test_placement_capacity.py",
                                                             "tests/test_mutation_placement_capacity.py"]),
     "placement_platform": ("hybrid/placement_platform.py", [
-        "tests/test_placement_platform.py", "tests/test_fleet.py", "tests/test_mutation_placement_platform.py",
-        "-k", "not prod_declares and not writes_in_cluster and not prod_applies and not plan_cli"]),
+        "tests/test_placement_platform.py", "tests/test_mutation_placement_platform.py",
+        "tests/test_fleet.py::test_every_fleet_object_of_each_policy_form_matches_its_schema",
+        "tests/test_fleet.py::test_members_are_other_clusters_never_tiers_of_the_hybrid_one",
+        "tests/test_fleet.py::test_a_fleet_without_other_members_sends_everything_to_the_hybrid_cluster",
+        "tests/test_fleet.py::test_emitted_weights_are_the_closest_plan_over_the_range"]),
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py"]),
     "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
@@ -116,7 +119,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                       "tests/test_mutation_placement_input.py"]),
     "partial": ("hybrid/partial.py", ["tests/test_config_one_run.py", "tests/test_mutation_partial.py"]),
     "usage": ("hybrid/usage.py", ["tests/test_usage.py", "tests/test_mutation_usage.py"]),
-    "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "tests/test_mutation_gpu_metrics.py"]),
+    "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "-k", "not component",
+                                              "tests/test_mutation_gpu_metrics.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -414,6 +418,9 @@ EQUIVALENT: dict[str, str] = {
         "non-empty and int 0 + Decimal is the same Decimal",
     "hybrid.usage.xǁUsageReportǁdoc__mutmut_53":
         "r(x, ) for r(x, 4): r's default is 4 places, the same call",
+    **{f"hybrid.placement_platform.x__present__mutmut_{n}":
+       "the default of capacity.get / assignments.get: every name of wp.tiers is a candidate of the placement, so "
+       "both maps hold it and the default is never read" for n in (5, 7, 8, 10, 12, 13)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

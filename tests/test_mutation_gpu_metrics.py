@@ -234,3 +234,21 @@ def test_resources_and_security(prod_raw):
     assert "periodSeconds" not in c["readinessProbe"] and c["readinessProbe"]["initialDelaySeconds"] == 45
 
 
+
+
+def test_a_fixed_pool_without_a_lease_has_no_owner(prod_raw):
+    pool = prod_raw["regions"][0]["gpuPools"][0]
+    assert pool["name"] == "a10-train"
+    pool.pop("lease")
+    labels = _objects(prod_raw)["dcgm-exporter-a10-train"]["spec"]["template"]["metadata"]["labels"]
+    assert "hybrid.example.com/lease-owner" not in labels
+    # the scrape job then finds no owner label: the series carry owner="" (Prometheus drops empty labels)
+
+
+def test_every_object_is_labelled_as_managed_by_pulumi(prod_raw):
+    # Kubernetes "Recommended Labels": app.kubernetes.io/managed-by names the tool that manages the object
+    for o in gpu_metrics.objects(load(prod_raw)):
+        assert o["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "pulumi", o["metadata"]["name"]
+        if o["kind"] == "DaemonSet":
+            assert o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "pulumi"
+            assert o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == "dcgm-exporter"
