@@ -421,6 +421,17 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid.placement_platform.x__present__mutmut_{n}":
        "the default of capacity.get / assignments.get: every name of wp.tiers is a candidate of the placement, so "
        "both maps hold it and the default is never read" for n in (5, 7, 8, 10, 12, 13)},
+    "hybrid.gpu_metrics.x_rules__mutmut_7":
+        "format 'G' for 'g': the two differ only in the exponent's case, which appears only for thresholds below 1e-4, "
+        "and PromQL reads 1e-05 and 1E-05 as the same number (a float literal parsed by Go's strconv.ParseFloat)",
+    **{f"hybrid.gpu_metrics.x_rules_text__mutmut_{n}":
+       "sort_keys=None is falsy like False (no sorting), and a width of 1001 for 1000 folds nothing: the longest rules "
+       "line is about 260 characters" for n in (3, 10)},
+    **{f"hybrid.gpu_metrics.x_scrape_text__mutmut_{n}":
+       "sort_keys=None is falsy like False, and no width (PyYAML's 80) or 1001 folds nothing: the longest scrape line "
+       "is 64 characters" for n in (3, 4, 7, 12)},
+    "hybrid.gpu_metrics.x_objects__mutmut_39":
+        "owner None for '': daemonset() adds the lease-owner label only for a truthy owner, so both give none",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

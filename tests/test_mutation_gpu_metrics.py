@@ -252,3 +252,21 @@ def test_every_object_is_labelled_as_managed_by_pulumi(prod_raw):
         if o["kind"] == "DaemonSet":
             assert o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "pulumi"
             assert o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == "dcgm-exporter"
+
+
+def test_the_files_read_in_prometheus_documented_order(prod_raw):
+    """The layout of Prometheus' own examples (docs, "Recording rules" and "Configuration"): a group's
+    name, interval, rules; each rule its record, then its expr; a scrape config opens with job_name. The
+    threshold is written as the number the stack gives (10, not 10.0)."""
+    p = load(prod_raw)
+    assert gpu_metrics.rules_text(p).splitlines()[:6] == [
+        "groups:", "- name: hybrid-gpu-usage", "  interval: 60s", "  rules:", "  - record: node:hybrid_gpu_present:count",
+        "    expr: count by (pool, owner, node) (DCGM_FI_DEV_GPU_UTIL)"]
+    assert "    expr: count by (pool, owner, node) (DCGM_FI_DEV_GPU_UTIL > 10)" in gpu_metrics.rules_text(p).splitlines()
+    assert gpu_metrics.scrape_text(p).splitlines()[:3] == ["scrape_configs:", "- job_name: dcgm-exporter", "  scrape_interval: 30s"]
+
+
+def test_the_idc_exporter_has_no_lease_owner(prod_raw):
+    prod_raw["metrics"]["idcNodeSelector"] = {"nvidia.com/gpu.present": "true"}
+    labels = _objects(prod_raw)["dcgm-exporter-idc"]["spec"]["template"]["metadata"]["labels"]
+    assert "hybrid.example.com/lease-owner" not in labels  # IDC GPUs are owned, not leased
