@@ -55,8 +55,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "placement_capacity": ("hybrid/placement_capacity.py", ["tests/test_placement_capacity.py",
                                                             "tests/test_mutation_placement_capacity.py"]),
     "placement_platform": ("hybrid/placement_platform.py", [
-        "tests/test_placement_platform.py", "tests/test_fleet.py", "tests/test_mutation_placement_platform.py",
-        "-k", "not prod_declares and not writes_in_cluster and not prod_applies and not plan_cli"]),
+        "tests/test_placement_platform.py", "tests/test_mutation_placement_platform.py",
+        "tests/test_fleet.py::test_every_fleet_object_of_each_policy_form_matches_its_schema",
+        "tests/test_fleet.py::test_members_are_other_clusters_never_tiers_of_the_hybrid_one",
+        "tests/test_fleet.py::test_a_fleet_without_other_members_sends_everything_to_the_hybrid_cluster",
+        "tests/test_fleet.py::test_emitted_weights_are_the_closest_plan_over_the_range"]),
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py", "-k", "not plan_cli and not prod_declares and not dev_without_a_fleet_writes "
                                   "and not prod_applies", "tests/test_mutation_fleet.py"]),
@@ -159,6 +162,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "jobs": ("hybrid/jobs.py", ["tests/test_mutation_jobs.py", "tests/test_jobs.py",
                                 "-k", "not plans_recorded and not every_prod_object"]),
     "model_platform": ("hybrid/model/platform.py", ["tests/test_mutation_model_platform.py"]),
+    "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "-k", "not component",
+                                              "tests/test_mutation_gpu_metrics.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -636,6 +641,20 @@ EQUIVALENT: dict[str, str] = {
         "`or` for `and` in the apt fix's test: the only apt/http needs outside nodeAccess.regions.<id>.apt are the "
         "metadata service, the join token and the elastic node script, whose hosts (100.100.100.200, the region's OSS "
         "internal endpoint) always resolve, so _fix never gets one; and every need whose field is under .apt is apt or http",
+    **{f"hybrid.placement_platform.x__present__mutmut_{n}":
+       "the default of capacity.get / assignments.get: every name of wp.tiers is a candidate of the placement, so "
+       "both maps hold it and the default is never read" for n in (5, 7, 8, 10, 12, 13)},
+    "hybrid.gpu_metrics.x_rules__mutmut_7":
+        "format 'G' for 'g': the two differ only in the exponent's case, which appears only for thresholds below 1e-4, "
+        "and PromQL reads 1e-05 and 1E-05 as the same number (a float literal parsed by Go's strconv.ParseFloat)",
+    **{f"hybrid.gpu_metrics.x_rules_text__mutmut_{n}":
+       "sort_keys=None is falsy like False (no sorting), and a width of 1001 for 1000 folds nothing: the longest rules "
+       "line is about 260 characters" for n in (3, 10)},
+    **{f"hybrid.gpu_metrics.x_scrape_text__mutmut_{n}":
+       "sort_keys=None is falsy like False, and no width (PyYAML's 80) or 1001 folds nothing: the longest scrape line "
+       "is 64 characters" for n in (3, 4, 7, 12)},
+    "hybrid.gpu_metrics.x_objects__mutmut_39":
+        "owner None for '': daemonset() adds the lease-owner label only for a truthy owner, so both give none",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

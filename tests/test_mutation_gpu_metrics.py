@@ -234,3 +234,39 @@ def test_resources_and_security(prod_raw):
     assert "periodSeconds" not in c["readinessProbe"] and c["readinessProbe"]["initialDelaySeconds"] == 45
 
 
+
+
+def test_a_fixed_pool_without_a_lease_has_no_owner(prod_raw):
+    pool = prod_raw["regions"][0]["gpuPools"][0]
+    assert pool["name"] == "a10-train"
+    pool.pop("lease")
+    labels = _objects(prod_raw)["dcgm-exporter-a10-train"]["spec"]["template"]["metadata"]["labels"]
+    assert "hybrid.example.com/lease-owner" not in labels
+    # the scrape job then finds no owner label: the series carry owner="" (Prometheus drops empty labels)
+
+
+def test_every_object_is_labelled_as_managed_by_pulumi(prod_raw):
+    # Kubernetes "Recommended Labels": app.kubernetes.io/managed-by names the tool that manages the object
+    for o in gpu_metrics.objects(load(prod_raw)):
+        assert o["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "pulumi", o["metadata"]["name"]
+        if o["kind"] == "DaemonSet":
+            assert o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "pulumi"
+            assert o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == "dcgm-exporter"
+
+
+def test_the_files_read_in_prometheus_documented_order(prod_raw):
+    """The layout of Prometheus' own examples (docs, "Recording rules" and "Configuration"): a group's
+    name, interval, rules; each rule its record, then its expr; a scrape config opens with job_name. The
+    threshold is written as the number the stack gives (10, not 10.0)."""
+    p = load(prod_raw)
+    assert gpu_metrics.rules_text(p).splitlines()[:6] == [
+        "groups:", "- name: hybrid-gpu-usage", "  interval: 60s", "  rules:", "  - record: node:hybrid_gpu_present:count",
+        "    expr: count by (pool, owner, node) (DCGM_FI_DEV_GPU_UTIL)"]
+    assert "    expr: count by (pool, owner, node) (DCGM_FI_DEV_GPU_UTIL > 10)" in gpu_metrics.rules_text(p).splitlines()
+    assert gpu_metrics.scrape_text(p).splitlines()[:3] == ["scrape_configs:", "- job_name: dcgm-exporter", "  scrape_interval: 30s"]
+
+
+def test_the_idc_exporter_has_no_lease_owner(prod_raw):
+    prod_raw["metrics"]["idcNodeSelector"] = {"nvidia.com/gpu.present": "true"}
+    labels = _objects(prod_raw)["dcgm-exporter-idc"]["spec"]["template"]["metadata"]["labels"]
+    assert "hybrid.example.com/lease-owner" not in labels  # IDC GPUs are owned, not leased
