@@ -130,7 +130,6 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                       "tests/test_mutation_placement_input.py"]),
     "partial": ("hybrid/partial.py", ["tests/test_config_one_run.py", "tests/test_mutation_partial.py"]),
     "usage": ("hybrid/usage.py", ["tests/test_usage.py", "tests/test_mutation_usage.py"]),
-    "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "tests/test_mutation_gpu_metrics.py"]),
     "cloudinit": ("hybrid/cloudinit.py", [
         "tests/test_mutation_cloudinit.py", "tests/test_cloudinit.py",
         "tests/test_hostile_render.py::test_label_values_outside_the_grammar_are_refused_by_the_renderer",
@@ -148,8 +147,6 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_gpu": ("hybrid/model/gpu.py", ["tests/test_model.py", "-k", "not cli_exit", "tests/test_mutation_model_gpu.py"]),
     "model_node_access": ("hybrid/model/node_access.py", ["tests/test_node_access.py", "-k", "not plan_refuses",
                                                           "tests/test_mutation_model_node_access.py"]),
-    "model_platform": ("hybrid/model/platform.py", ["tests/test_model.py", "-k", "not cli_exit",
-                                                    "tests/test_mutation_model_platform.py"]),
     "calico": ("hybrid/calico.py", ["tests/test_calico.py", "tests/test_mutation_calico.py"]),
     "cni": ("hybrid/cni.py", ["tests/test_mutation_cni.py"]),
     "metadata_guard": ("hybrid/metadata_guard.py", ["tests/test_metadata_guard.py", "tests/test_mutation_metadata_guard.py"]),
