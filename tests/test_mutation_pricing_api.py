@@ -298,3 +298,80 @@ def test_the_regional_endpoint_is_named_when_it_cannot_be_reached(prod_raw, api_
     with pytest.raises(PricingUnavailable) as e:
         PricingClient(protocol="http").quote("cn-beijing", burst)
     assert str(e.value) == "pricing API at the ECS endpoint of cn-beijing failed: unreachable (host name does not resolve)"
+
+
+def test_the_credential_librarys_logger_is_silenced(prod_raw, api_credentials):
+    # alibabacloud-credentials logs under "credentials" (provider/refreshable.py, ecs_ram_role.py:
+    # logging.getLogger('credentials')), a traceback per provider the chain tries; the one-line
+    # reason says what matters, so that logger is set to CRITICAL when a client is made.
+    import logging
+
+    log = logging.getLogger("credentials")
+    before = log.level
+    log.setLevel(logging.NOTSET)
+    try:
+        _, burst = _pools(prod_raw)
+        with ps.PricingStandIn() as s:
+            PricingClient(endpoint=s.endpoint, protocol="http").quote("cn-beijing", burst)
+        assert log.level == logging.CRITICAL
+    finally:
+        log.setLevel(before)
+
+
+def test_reason_of_an_exception_without_code_or_message_attributes():
+    assert _reason(RuntimeError("socket   closed\nby peer")) == "socket closed by peer"
+    assert _reason(RuntimeError()) == "RuntimeError"
+
+
+class _Slow(ps.PricingStandIn):
+    """Answers after 0.6 s."""
+
+    def handle(self, method, target, headers, raw):
+        import time
+
+        time.sleep(0.6)
+        return super().handle(method, target, headers, raw)
+
+
+def test_a_slow_answer_times_out_at_the_read_timeout(prod_raw, api_credentials):
+    # read timeout 200 ms against an answer 600 ms late: the call fails as timed out (SDK default: 15 s here)
+    _, burst = _pools(prod_raw)
+    with _Slow() as s:
+        with pytest.raises(PricingUnavailable) as e:
+            PricingClient(endpoint=s.endpoint, protocol="http", read_timeout_ms=200).quote("cn-beijing", burst)
+    assert str(e.value) == f"pricing API at {s.endpoint} failed: unreachable (timed out)"
+
+
+def test_a_connection_never_accepted_times_out_at_the_connect_timeout(prod_raw, api_credentials):
+    # A listener whose accept queue is full (backlog 0, filled, never accepted): Linux drops the SYN,
+    # so connect() waits. At connect_timeout_ms 300 the call gives up long before the default 5 s.
+    import socket
+    import time
+
+    _, burst = _pools(prod_raw)
+    with socket.socket() as refused:  # warm-up: the SDK's imports, outside the timing
+        refused.bind(("127.0.0.1", 0))
+        port = refused.getsockname()[1]
+    with pytest.raises(PricingUnavailable):
+        PricingClient(endpoint=f"127.0.0.1:{port}", protocol="http").quote("cn-beijing", burst)
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(0)
+        fill = []
+        try:
+            for _ in range(3):
+                c = socket.socket()
+                c.setblocking(False)
+                c.connect_ex(srv.getsockname())
+                fill.append(c)
+            time.sleep(0.2)
+            start = time.monotonic()
+            with pytest.raises(PricingUnavailable) as e:
+                PricingClient(endpoint="127.0.0.1:%d" % srv.getsockname()[1], protocol="http",
+                              connect_timeout_ms=300).quote("cn-beijing", burst)
+            elapsed = time.monotonic() - start
+        finally:
+            for c in fill:
+                c.close()
+    assert str(e.value).endswith("failed: unreachable (timed out)")
+    assert elapsed < 3.0, elapsed
