@@ -658,6 +658,18 @@ EQUIVALENT: dict[str, str] = {
        "(provider/static_ak.py; this code passes a pair only when both are set) or for a disabled ECS metadata "
        "provider (provider/ecs_ram_role.py; the default chain leaves it out then, provider/default.py); a missing "
        "credential surfaces at the call instead (tests/test_mutation_pricing_api.py)" for n in (25, 26)},
+    **{f"hybrid.model.node_access.xǁNeedǁhost__mutmut_{n}":
+       "the host of a registry or tcp endpoint, which holds at most one ':' (see Need.port): with no ':' rsplit gives "
+       "the endpoint itself, with one every split and maxsplit give the same [0]" for n in (7, 11, 12, 14)},
+    "hybrid.model.node_access.x_resolve__mutmut_13":
+        "the fallback of a mirror endpoint without a host: RegistryMirror._endpoint (_url) refuses a URL without one, "
+        "so urlsplit(...).hostname is never empty here",
+    "hybrid.model.node_access.x_resolve__mutmut_18":
+        "None for False as the mirror's idc flag: resolve_host reads it only as `not idc`, the same for both",
+    "hybrid.model.node_access.x__merge__mutmut_28":
+        "`and` for `or` when merging the idc flag: needs merge only on the same (kind, endpoint), and every need of a kind "
+        "has the same flag (tcp: the apiserver and cluster-info's server, both IDC; rsync: IDC; apt, http, registry: "
+        "never), so both operands are equal",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -327,3 +327,41 @@ def test_report_rows_carry_their_source(prod_raw):
     row = _rows(load(prod_raw), "cn-beijing")["http://100.100.100.200"]
     assert row["source"] == "hybrid-join.sh; Alibaba ECS instance metadata (security-hardening mode)"
     assert "images" not in row
+
+
+APT_FIX = ("set it to a mirror the VPC reaches (e.g. under https://mirrors.cloud.aliyuncs.com, or an IDC mirror), or set "
+           "nodeAccess.regions.cn-hangzhou.egress: natGateway.")
+
+
+@pytest.mark.parametrize("key,field,who", [
+    ("kubernetes", "kubernetes", "hybrid-join: kubelet, kubeadm 1.30.4"),
+    ("nvidiaContainerToolkit", "nvidiaContainerToolkit", "hybrid-gpu-driver: nvidia-container-toolkit")])
+def test_an_unreachable_apt_mirror_names_its_field_and_the_apt_fix(prod_raw, key, field, who):
+    prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["apt"][key] = "http://8.8.8.8/repo"
+    assert refusals(prod_raw) == [(f"nodeAccess.regions.cn-hangzhou.apt.{field}",
+                                   f"GPU nodes in cn-hangzhou (egress none) have no path to http://8.8.8.8/repo, needed by {who}.",
+                                   APT_FIX)]
+
+
+def test_a_driver_from_the_image_needs_no_driver_packages(prod_raw):
+    # cn-hangzhou's only pool, t4-infer, installs the 535 driver; from the image, Ubuntu serves cloud-init alone
+    prod_raw["regions"][1]["gpuPools"][0]["driver"] = {"source": "image", "branch": "535"}
+    p = load(prod_raw)
+    ubuntu = [n for n in needs(p, p.region("cn-hangzhou")) if n.endpoint == "http://10.1.0.40/ubuntu"]
+    assert [n.who for n in ubuntu] == [("cloud-init packages (every GPU node)",)]
+
+
+def test_two_preloads_from_one_rsync_host_are_one_endpoint_with_one_source(dev_raw):
+    pool = dev_raw["regions"][0]["gpuPools"][0]
+    pool["preload"].append({"name": "second", "source": "rsync://10.9.0.20/datasets/second/",
+                            "target": "/data/datasets/second", "rateMbit": 400})
+    row = _rows(load(dev_raw), "cn-beijing")["rsync://10.9.0.20"]
+    assert row["neededBy"] == ["hybrid-preload@sample-corpus (a10-dev)", "hybrid-preload@second (a10-dev)"]
+    assert row["source"] == "hybrid-preload.sh (rsync over the leased line)"
+
+
+def test_a_public_mirror_is_reached_through_the_nat_gateway(prod_raw):
+    # a mirror is not an IDC endpoint: cn-zhangjiakou's NAT gateway may serve it (a config value, never contacted)
+    prod_raw["nodeAccess"]["regions"]["cn-zhangjiakou"]["registryMirrors"][0]["endpoint"] = "https://8.8.8.8/v2/k8s"
+    path = _rows(load(prod_raw), "cn-zhangjiakou")["registry.k8s.io"]["path"]
+    assert (path["via"], path["reachedBy"]["via"], path["contacts"]) == ("mirror", "natGateway", ["https://8.8.8.8/v2/k8s"])
