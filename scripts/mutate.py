@@ -432,6 +432,10 @@ EQUIVALENT: dict[str, str] = {
        "is 64 characters" for n in (3, 4, 7, 12)},
     "hybrid.gpu_metrics.x_objects__mutmut_39":
         "owner None for '': daemonset() adds the lease-owner label only for a truthy owner, so both give none",
+    "hybrid.partial.x__partial_class__mutmut_3":
+        "types.new_class(..., None, ...) for {}: None is new_class's default for kwds, the same class results",
+    "hybrid.partial.xǁ_Builderǁ__init____mutmut_7":
+        "range(len(loc) + 2): loc[:i] past the end is loc itself, so the extra prefix adds nothing to touched",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
