@@ -670,6 +670,10 @@ EQUIVALENT: dict[str, str] = {
         "`and` for `or` when merging the idc flag: needs merge only on the same (kind, endpoint), and every need of a kind "
         "has the same flag (tcp: the apiserver and cluster-info's server, both IDC; rsync: IDC; apt, http, registry: "
         "never), so both operands are equal",
+    "hybrid.partial.x__partial_class__mutmut_3":
+        "types.new_class(..., None, ...) for {}: None is new_class's default for kwds, the same class results",
+    "hybrid.partial.xǁ_Builderǁ__init____mutmut_7":
+        "range(len(loc) + 2): loc[:i] past the end is loc itself, so the extra prefix adds nothing to touched",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -10,10 +10,10 @@ failed, which after-checks run again and with what error dicts (pydantic's own s
 from __future__ import annotations
 
 import operator
-from typing import Optional
+from typing import Annotated, Optional
 
 import pytest
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from hybrid.partial import INVALID, Recorder, Recording, Unevaluable, build, evaluable
 from tests.conftest import refusals
@@ -218,9 +218,81 @@ def test_evaluable_keeps_what_came_before_the_failed_read():
 def test_a_partial_object_is_its_model_and_refuses_only_its_failed_fields():
     raw = {"name": "x", "inner": {"a": "one", "b": 3}}
     (obj, _), _ = _build(raw)
-    (again, _), _ = _build(dict(raw))
     assert isinstance(obj.inner, Inner) and type(obj.inner).__name__ == "PartialInner"
-    assert type(again.inner) is type(obj.inner)  # one class per model
     assert obj.inner.b == 3
     with pytest.raises(Unevaluable, match="^a$"):
         _ = obj.inner.a
+
+
+# --- the type forms a field can take ------------------------------------------------------------
+
+class Forms(Recording):
+    opt: list[Optional[Inner]] = []
+    tagged: list[Annotated[Inner, Field(description="an Inner behind Annotated")]] = []
+    by: dict[str, Inner] = {}
+    pick: Inner | int = 0
+    count: int = 0
+    size: int = 0
+
+
+def _forms(raw):
+    rec = Recorder()
+    with pytest.raises(ValidationError) as info:
+        Forms.model_validate(raw, context=rec.context())
+    return build(Forms, raw, rec, [tuple(e["loc"]) for e in info.value.errors()])[0]
+
+
+def test_optional_annotated_and_dict_members_are_rebuilt_as_far_as_they_validated():
+    obj = _forms({"opt": [None, {"a": "x", "b": 7}], "tagged": [{"a": 1}, {"a": "x"}],
+                  "by": {"k": {"a": 3}, "bad": {"a": "x"}}})
+    assert obj.opt[0] is None
+    assert obj.opt[1].b == 7
+    _unevaluable(lambda: obj.opt[1].a)
+    assert type(obj.tagged[0]) is Inner and obj.tagged[0].a == 1  # validated whole: the model itself
+    assert obj.tagged[1].b == 5
+    _unevaluable(lambda: obj.tagged[1].a)
+    assert type(obj.by["k"]) is Inner and obj.by["k"].a == 3
+    _unevaluable(lambda: obj.by["bad"].a)
+    assert obj.by["bad"].b == 5
+
+
+def test_a_union_of_a_model_and_a_plain_type_that_failed_is_failed():
+    obj = _forms({"pick": {"a": "x"}})
+    _unevaluable(lambda: obj.pick)  # no branch can be trusted, not even the model's
+
+
+def test_a_plain_field_given_a_list_or_a_mapping_is_failed():
+    obj = _forms({"count": [1], "size": {"k": 1}})
+    _unevaluable(lambda: obj.count)
+    _unevaluable(lambda: obj.size)
+
+
+def test_a_check_that_cannot_be_evaluated_does_not_stop_the_next():
+    class Two(Recording):
+        a: int
+        b: int
+
+        @model_validator(mode="after")
+        def _reads_a(self) -> "Two":
+            if self.a > 3:
+                raise ValueError("a above 3")
+            return self
+
+        @model_validator(mode="after")
+        def _b_not_negative(self) -> "Two":
+            if self.b < 0:
+                raise ValueError("b is negative")
+            return self
+
+    raw = {"a": "x", "b": -1}
+    rec = Recorder()
+    with pytest.raises(ValidationError) as info:
+        Two.model_validate(raw, context=rec.context())
+    obj, errors = build(Two, raw, rec, [tuple(e["loc"]) for e in info.value.errors()])
+    assert [e["msg"] for e in errors] == ["Value error, b is negative"] and obj is INVALID
+
+
+def test_the_refusal_says_what_happened():
+    with pytest.raises(Unevaluable) as info:
+        INVALID + 1
+    assert str(info.value) == "a field that did not validate"
