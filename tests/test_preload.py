@@ -156,9 +156,19 @@ def test_concurrent_runs_do_not_collide(preload):
     _, src, dst, run, start = preload
     write_random(src / "big.bin", 2 * MiB)
     first = start(8)
-    # Wait until the first run holds its lock (a fixed sleep raced on a loaded machine).
+    # Wait until the first run holds its lock (a fixed sleep raced on a loaded machine). Look, don't
+    # take: a probe with `flock -n` holds the free lock for an instant, and a first run starting in
+    # that instant exits 75 itself. /proc/locks lists each flock with its file's inode (proc(5)).
     lock, deadline = dst / ".hybrid-preload-lock", time.monotonic() + 20
-    while not (lock.exists() and subprocess.run(["flock", "-n", str(lock), "true"]).returncode != 0):
+
+    def held() -> bool:
+        if not lock.exists():
+            return False
+        inode = str(lock.stat().st_ino)
+        with open("/proc/locks") as f:
+            return any(ln.split()[1] == "FLOCK" and ln.split()[5].rsplit(":", 1)[1] == inode for ln in f)
+
+    while not held():
         assert time.monotonic() < deadline and first.poll() is None, "the first run never took the lock"
         time.sleep(0.02)
     second = run(8)
