@@ -109,7 +109,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_pricing": ("hybrid/model/pricing.py", ["tests/test_mutation_model_pricing.py"]),
     "model_cni": ("hybrid/model/cni.py", ["tests/test_mutation_model_cni.py"]),
     "model_identity": ("hybrid/model/identity.py", ["tests/test_mutation_model_identity.py"]),
-    "ack_api": ("hybrid/ack_api.py", ["tests/test_ack_api.py", "-k", "not pickled", "tests/test_mutation_ack_api.py"]),
+    "ack_api": ("hybrid/ack_api.py", ["tests/test_mutation_ack_api.py", "tests/test_ack_api.py", "-k", "not pickled"]),
     # (only tests whose name resolution is held to loopback, tests/standin.py loopback_only: a mutant
     # that drops the stand-in's endpoint must not send the SDK to Alibaba's)
     "pricing_api": ("hybrid/pricing_api.py", ["tests/test_mutation_pricing_api.py"]),
