@@ -316,3 +316,31 @@ def test_delete_raises_what_is_not_a_404(standin):
     with pytest.raises(AckApiError) as err:
         _client_for(standin).delete_cluster(cid)
     assert (err.value.code, err.value.status) == ("ErrTaskRunning", 400) and cid in standin.clusters
+
+
+def test_an_empty_cluster_body_reads_as_empty_fields():
+    assert ClusterInfo.from_body({}) == ClusterInfo("", "", "", "", "", "", None)
+
+
+def test_modify_is_named_in_its_error_and_retried_on_a_5xx(standin):
+    # ModifyCluster sets a name or a flag: repeating it does no harm, so a 503 is retried
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    standin.fail("ModifyCluster", Fault(503, "ServiceUnavailable", "temporarily unavailable"), times=1)
+    c = _client_for(standin)
+    c.modify_cluster(cid, name="idc-bj-2")
+    assert [r.status for r in standin.calls("ModifyCluster")] == [503, 202] and standin.clusters[cid]["name"] == "idc-bj-2"
+    standin.fail("ModifyCluster", Fault(400, "ErrBad", "bad"), times=1)
+    with pytest.raises(AckApiError) as err:
+        c.modify_cluster(cid, deletion_protection=True)
+    assert str(err.value).startswith("ACK ModifyCluster failed: ErrBad (HTTP 400): bad")
+    assert c.attempts["ModifyCluster"] == 1
+
+
+def test_delete_is_named_in_its_error(standin):
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    standin.fail("DeleteCluster", Fault(400, "ErrTaskRunning", "busy"), times=1)
+    c = _client_for(standin)
+    with pytest.raises(AckApiError) as err:
+        c.delete_cluster(cid)
+    assert str(err.value).startswith("ACK DeleteCluster failed: ErrTaskRunning (HTTP 400): busy")
+    assert c.attempts["DeleteCluster"] == 1
