@@ -344,3 +344,11 @@ def test_delete_is_named_in_its_error(standin):
         c.delete_cluster(cid)
     assert str(err.value).startswith("ACK DeleteCluster failed: ErrTaskRunning (HTTP 400): busy")
     assert c.attempts["DeleteCluster"] == 1
+
+
+def test_describe_agent_is_named_in_its_error(standin):
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    standin.fail("DescribeExternalAgent", Fault(400, "ErrorQueryAgent", "agent config not ready"), times=1)
+    with pytest.raises(AckApiError) as err:
+        _client_for(standin).describe_agent(cid, private=True, mode="restricted")
+    assert str(err.value).startswith("ACK DescribeExternalAgent failed: ErrorQueryAgent (HTTP 400): agent config not ready")
