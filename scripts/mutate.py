@@ -466,12 +466,18 @@ EQUIVALENT: dict[str, str] = {
        "the SDK call's headers `None` for `{}`: tea-openapi 0.4.6 client.py do_request merges them into its own with "
        "DaraCore.merge, which skips None, so the same headers are sent"
        for m in ("xǁAckClientǁdescribe_cluster__mutmut_13", "xǁAckClientǁmodify_cluster__mutmut_18",
-                 "xǁAckClientǁdelete_cluster__mutmut_14", "xǁAckClientǁdescribe_agent__mutmut_25")},
+                 "xǁAckClientǁdelete_cluster__mutmut_14", "xǁAckClientǁdescribe_agent__mutmut_25",
+                 "xǁAckClientǁcreate_cluster__mutmut_16")},
     **{f"hybrid.ack_api.x__sdk_error_fields__mutmut_{n}":
        "the default of `getattr(exc, ...)` for data, status_code or code: _sdk_error_fields is only called for an "
        "AlibabaCloudException, which always sets data, status_code, code, message and request_id (tea-openapi 0.4.6 "
        "exceptions/_alibaba_cloud.py, darabonba exceptions.py DaraException), None when unknown, so the default is "
-       "never used" for n in (7, 15, 31)},
+       "never used" for n in (7, 15, 31, 34, 37, 52, 55, 58, 80)},
+    "hybrid.ack_api.xǁAckClientǁcreate_cluster__mutmut_7":
+        "`idempotent=None` for False: classify only reads its truth value (`if idempotent`)",
+    "hybrid.ack_api.xǁAckClientǁcreate_cluster__mutmut_24":
+        "`response.body.cluster_id` without the guard on body: as for DescribeExternalAgent, the SDK's "
+        "create_cluster_with_options builds CreateClusterResponse with its body from every answer it parsed",
     "hybrid.ack_api.xǁAckClientǁdescribe_agent__mutmut_34":
         "`response.body.config` without the guard on body: the SDK builds the response with its body model from "
         "every answer it parsed (alibabacloud-cs20151215 7.2.3 client.py describe_external_agent_with_options: "

@@ -192,7 +192,8 @@ def test_the_sdks_none_strings_are_no_code_and_no_request_id():
 
 def test_without_any_message_the_exception_text_is_the_message():
     exc = _sdk_error(status_code=400)
-    assert classify("X", exc, True).detail == str(exc)
+    err = classify("X", exc, True)
+    assert (err.detail, err.code, err.request_id) == (str(exc), "", "")  # nothing known: no code, no request id
 
 
 @pytest.mark.parametrize("exc", [
