@@ -472,7 +472,7 @@ EQUIVALENT: dict[str, str] = {
        "the default of `getattr(exc, ...)` for data, status_code or code: _sdk_error_fields is only called for an "
        "AlibabaCloudException, which always sets data, status_code, code, message and request_id (tea-openapi 0.4.6 "
        "exceptions/_alibaba_cloud.py, darabonba exceptions.py DaraException), None when unknown, so the default is "
-       "never used" for n in (7, 15, 31, 34, 37, 52, 55, 58, 80)},
+       "never used" for n in (7, 15, 31, 34, 37, 52, 55, 58, 74, 77, 80)},
     "hybrid.ack_api.xǁAckClientǁcreate_cluster__mutmut_7":
         "`idempotent=None` for False: classify only reads its truth value (`if idempotent`)",
     "hybrid.ack_api.xǁAckClientǁcreate_cluster__mutmut_24":

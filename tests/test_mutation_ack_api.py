@@ -210,8 +210,9 @@ def test_throttling_is_retryable_even_for_create(exc):
 def test_a_4xx_is_final_and_a_5xx_depends_on_idempotence():
     assert classify("DeleteCluster", _sdk_error(status_code=499, code="E", message="m"), True).retryable is False
     for status in (500, 503):
-        read = classify("DescribeClusterDetail", _sdk_error(status_code=status, code="E", message="m"), True)
+        read = classify("DescribeClusterDetail", _sdk_error(status_code=status, code="E", message="m", request_id="R"), True)
         assert read.retryable is True and type(read) is AckApiError
+        assert (read.detail, read.code, read.status, read.request_id) == ("m", "E", status, "R")
     create = classify("CreateCluster", _sdk_error(status_code=500, code="InternalError", message="boom",
                                                   request_id="R"), idempotent=False)
     assert type(create) is ack_api.AmbiguousCreateError and create.retryable is False
@@ -353,3 +354,15 @@ def test_describe_agent_is_named_in_its_error(standin):
     with pytest.raises(AckApiError) as err:
         _client_for(standin).describe_agent(cid, private=True, mode="restricted")
     assert str(err.value).startswith("ACK DescribeExternalAgent failed: ErrorQueryAgent (HTTP 400): agent config not ready")
+
+
+def test_no_response_names_the_transport_error_itself():
+    # darabonba's UnretryableException wraps the transport error (exceptions.py: inner_exception; its
+    # own message is the inner's repr): the operator reads the inner error's text
+    from darabonba.exceptions import UnretryableException
+    from darabonba.policy.retry import RetryPolicyContext
+
+    exc = UnretryableException(RetryPolicyContext(exception=ConnectionResetError("connection reset by peer")))
+    read = classify("DescribeClusterDetail", exc, idempotent=True)
+    assert type(read) is ack_api.AckNetworkError and read.retryable is True
+    assert str(read) == "ACK DescribeClusterDetail failed: no response from the CS endpoint (connection reset by peer)"
