@@ -192,7 +192,8 @@ def test_the_sdks_none_strings_are_no_code_and_no_request_id():
 
 def test_without_any_message_the_exception_text_is_the_message():
     exc = _sdk_error(status_code=400)
-    assert classify("X", exc, True).detail == str(exc)
+    err = classify("X", exc, True)
+    assert (err.detail, err.code, err.request_id) == (str(exc), "", "")  # nothing known: no code, no request id
 
 
 @pytest.mark.parametrize("exc", [
@@ -209,8 +210,9 @@ def test_throttling_is_retryable_even_for_create(exc):
 def test_a_4xx_is_final_and_a_5xx_depends_on_idempotence():
     assert classify("DeleteCluster", _sdk_error(status_code=499, code="E", message="m"), True).retryable is False
     for status in (500, 503):
-        read = classify("DescribeClusterDetail", _sdk_error(status_code=status, code="E", message="m"), True)
+        read = classify("DescribeClusterDetail", _sdk_error(status_code=status, code="E", message="m", request_id="R"), True)
         assert read.retryable is True and type(read) is AckApiError
+        assert (read.detail, read.code, read.status, read.request_id) == ("m", "E", status, "R")
     create = classify("CreateCluster", _sdk_error(status_code=500, code="InternalError", message="boom",
                                                   request_id="R"), idempotent=False)
     assert type(create) is ack_api.AmbiguousCreateError and create.retryable is False
@@ -316,3 +318,51 @@ def test_delete_raises_what_is_not_a_404(standin):
     with pytest.raises(AckApiError) as err:
         _client_for(standin).delete_cluster(cid)
     assert (err.value.code, err.value.status) == ("ErrTaskRunning", 400) and cid in standin.clusters
+
+
+def test_an_empty_cluster_body_reads_as_empty_fields():
+    assert ClusterInfo.from_body({}) == ClusterInfo("", "", "", "", "", "", None)
+
+
+def test_modify_is_named_in_its_error_and_retried_on_a_5xx(standin):
+    # ModifyCluster sets a name or a flag: repeating it does no harm, so a 503 is retried
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    standin.fail("ModifyCluster", Fault(503, "ServiceUnavailable", "temporarily unavailable"), times=1)
+    c = _client_for(standin)
+    c.modify_cluster(cid, name="idc-bj-2")
+    assert [r.status for r in standin.calls("ModifyCluster")] == [503, 202] and standin.clusters[cid]["name"] == "idc-bj-2"
+    standin.fail("ModifyCluster", Fault(400, "ErrBad", "bad"), times=1)
+    with pytest.raises(AckApiError) as err:
+        c.modify_cluster(cid, deletion_protection=True)
+    assert str(err.value).startswith("ACK ModifyCluster failed: ErrBad (HTTP 400): bad")
+    assert c.attempts["ModifyCluster"] == 1
+
+
+def test_delete_is_named_in_its_error(standin):
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    standin.fail("DeleteCluster", Fault(400, "ErrTaskRunning", "busy"), times=1)
+    c = _client_for(standin)
+    with pytest.raises(AckApiError) as err:
+        c.delete_cluster(cid)
+    assert str(err.value).startswith("ACK DeleteCluster failed: ErrTaskRunning (HTTP 400): busy")
+    assert c.attempts["DeleteCluster"] == 1
+
+
+def test_describe_agent_is_named_in_its_error(standin):
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-1")
+    standin.fail("DescribeExternalAgent", Fault(400, "ErrorQueryAgent", "agent config not ready"), times=1)
+    with pytest.raises(AckApiError) as err:
+        _client_for(standin).describe_agent(cid, private=True, mode="restricted")
+    assert str(err.value).startswith("ACK DescribeExternalAgent failed: ErrorQueryAgent (HTTP 400): agent config not ready")
+
+
+def test_no_response_names_the_transport_error_itself():
+    # darabonba's UnretryableException wraps the transport error (exceptions.py: inner_exception; its
+    # own message is the inner's repr): the operator reads the inner error's text
+    from darabonba.exceptions import UnretryableException
+    from darabonba.policy.retry import RetryPolicyContext
+
+    exc = UnretryableException(RetryPolicyContext(exception=ConnectionResetError("connection reset by peer")))
+    read = classify("DescribeClusterDetail", exc, idempotent=True)
+    assert type(read) is ack_api.AckNetworkError and read.retryable is True
+    assert str(read) == "ACK DescribeClusterDetail failed: no response from the CS endpoint (connection reset by peer)"

@@ -375,3 +375,30 @@ def test_a_connection_never_accepted_times_out_at_the_connect_timeout(prod_raw, 
                 c.close()
     assert str(e.value).endswith("failed: unreachable (timed out)")
     assert elapsed < 3.0, elapsed
+
+
+def test_the_instance_quote_carries_the_system_disks_level(prod_raw, api_credentials):
+    # a10-train with a PL0 system disk: DescribePrice's SystemDisk.PerformanceLevel says so
+    prod_raw["regions"][0]["gpuPools"][0]["systemDisk"] = {"category": "cloud_essd", "size": 100, "performanceLevel": "PL0"}
+    train, _ = _pools(prod_raw)
+    with ps.PricingStandIn() as s:
+        PricingClient(endpoint=s.endpoint, protocol="http").quote("cn-beijing", train)
+        assert s.violations == []
+    inst = next(c.query for c in s.calls if c.query["ResourceType"] == "instance")
+    assert (inst["SystemDisk.Category"], inst.get("SystemDisk.PerformanceLevel"), inst["SystemDisk.Size"]) == (
+        "cloud_essd", "PL0", "100")
+
+
+def test_an_answer_without_a_currency_says_none(prod_raw, api_credentials):
+    # PriceInfo.Price without Currency: the quote names no currency rather than inventing one
+    class NoCurrency(ps.PricingStandIn):
+        def handle(self, method, target, headers, raw):
+            status, doc = super().handle(method, target, headers, raw)
+            if status == 200:
+                del doc["PriceInfo"]["Price"]["Currency"]
+            return status, doc
+
+    _, burst = _pools(prod_raw)
+    with NoCurrency() as s:
+        q = PricingClient(endpoint=s.endpoint, protocol="http").quote("cn-beijing", burst)
+    assert (q.currency, q.data_disk) == ("", Decimal("13.1072"))
