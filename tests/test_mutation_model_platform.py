@@ -527,3 +527,30 @@ def test_zones_that_do_not_validate_are_not_judged_as_missing(dev_raw):
     dev_raw["regions"][0]["gpuPools"][0]["zones"] = ["cn-beijing-h"]
     assert refusals(dev_raw) == [("regions[0].zones[1].id", "'BAD' is not an Alibaba Cloud zone id.",
                                   "use an id such as cn-beijing-g or ap-southeast-1a.")]
+
+
+def test_a_misspelt_key_under_a_dict_key_gets_the_close_keys(dev_raw):
+    # nodeAccess.regions is keyed by region id: the entry's keys are RegionAccess's (egress, registryMirrors, apt, dns)
+    dev_raw["nodeAccess"]["regions"]["cn-beijing"]["egres"] = "none"
+    assert refusals(dev_raw) == [("nodeAccess.regions.cn-beijing.egres", "Extra inputs are not permitted. Did you mean egress?",
+                                  "remove the key or fix its spelling (keys are camelCase).")]
+
+
+def test_a_value_of_the_wrong_type_points_at_the_reference(dev_raw):
+    dev_raw["idc"]["apiserver"]["port"] = "6443"  # strict: a string is not an integer
+    assert refusals(dev_raw) == [("idc.apiserver.port", "Input should be a valid integer.",
+                                  "see the field's type and limits in docs/config.md (the stack config reference).")]
+
+
+def test_cross_and_warning_checks_register_the_function(monkeypatch):
+    from hybrid.model import platform as platform_model
+
+    checks, warns = [], []
+    monkeypatch.setattr(platform_model, "CROSS_CHECKS", checks)
+    monkeypatch.setattr(platform_model, "WARNING_CHECKS", warns)
+
+    def check(p):
+        return []
+
+    assert platform_model.cross_check(check) is check and checks == [check]
+    assert platform_model.warning_check(check) is check and warns == [check]

@@ -130,13 +130,15 @@ def _keys_at(loc: tuple[str | int, ...]) -> list[str]:
     current: list[type[BaseModel]] = [Platform]
     for part in loc:
         if isinstance(part, int) or not current:
-            continue  # a list index (or a dict key below): the item type is already what models() found
+            continue  # a list index: the item type is already what models() found
         nxt: list[type[BaseModel]] = []
         for cls in current:
             for name, f in cls.model_fields.items():
                 if part in (name, f.alias):
                     nxt += models(f.annotation)
-        current = nxt or current if isinstance(part, int) else nxt
+        # Every part of an error's location exists in the input, so a part that names no field is a
+        # dict key (nodeAccess.regions.<region id>): its value type is what models() already found.
+        current = nxt or current
     return sorted({f.alias or name for cls in current for name, f in cls.model_fields.items()})
 
 
