@@ -436,6 +436,10 @@ EQUIVALENT: dict[str, str] = {
         "types.new_class(..., None, ...) for {}: None is new_class's default for kwds, the same class results",
     "hybrid.partial.xǁ_Builderǁ__init____mutmut_7":
         "range(len(loc) + 2): loc[:i] past the end is loc itself, so the extra prefix adds nothing to touched",
+    "hybrid.placement_platform.x_fleet_summary__mutmut_44":
+        "wp.at(current) for wp.result: at() runs place() again on the result's own candidates (same order, capacity, "
+        "tier), its effective weights (place() uses capacity as weight for dynamic/aggregated and the all-zero rule "
+        "already applied for static), previous, pending and tie key, so at the current count it returns the same plan",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
