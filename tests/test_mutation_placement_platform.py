@@ -516,3 +516,29 @@ def test_each_name_of_the_hybrid_cluster_is_refused_as_a_member_with_what_it_is(
         [(path, message, _)] = _refused(raw)
         assert (path, message) == (f"registration.fleet.members.{name}", f"'{name}' is {what}, not another cluster: the IDC "
                                    "cluster's Fleet member already counts its nodes."), name
+
+
+def test_the_engine_for_aggregated_and_overflow_forms(placement_raw):
+    """Aggregated (Karmada's division_algorithm: the fewest clusters by available replicas, then divided
+    by them): at 100, short in the hybrid group (88), the members group sorted 88, 16, 12 needs
+    88 + 16 = 104 >= 100, so 100 over 88:16 -> 84.6 / 15.4 -> 85 / 15 and ack-sh-infer none (dynamic
+    would give all three a share: 76 / 10 / 14). The overflow form's division is not modelled."""
+    raw = copy.deepcopy(placement_raw)
+    raw["placement"]["workloads"][0]["strategy"] = "aggregated"
+    raw["placement"]["workloads"][0]["autoscaling"]["maxReplicas"] = 100
+    assert _out(raw)["fleet"]["engine"]["100"] == {"group": "members", "idc-bj": 85, "ack-wlcb-train": 15}
+    raw["placement"]["workloads"][0]["strategy"] = "dynamic"
+    assert _out(raw)["fleet"]["engine"]["100"] == {"group": "members", "idc-bj": 76, "ack-sh-infer": 10, "ack-wlcb-train": 14}
+    raw = copy.deepcopy(placement_raw)
+    raw["registration"]["fleet"].update(policyApi="karmada", overflow=True)
+    assert _out(raw)["fleet"]["engine"] == {"16": {"modelled": False}, "48": {"modelled": False}, "112": {"modelled": False}}
+
+
+def test_the_dynamic_note_in_full(placement_raw):
+    assert _out(placement_raw)["fleet"]["note"] == (
+        "Karmada schedules into the first group that can take every replica and divides by available replicas there, so "
+        "once the hybrid cluster is short the members share by capacity, not after it; a binding stays in its group when "
+        "capacity returns (karmada-io/karmada discussion 7707). The hybrid member's available replicas are the "
+        "calculator's capacity of its tiers (elastic at minSize, Serverless at its quota: the virtual node itself "
+        "advertises more). ACK documents scale-in cloud first for its form; Karmada's own scale-down divides by the "
+        "current assignment.")
