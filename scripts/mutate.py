@@ -440,6 +440,9 @@ EQUIVALENT: dict[str, str] = {
         "wp.at(current) for wp.result: at() runs place() again on the result's own candidates (same order, capacity, "
         "tier), its effective weights (place() uses capacity as weight for dynamic/aggregated and the all-zero rule "
         "already applied for static), previous, pending and tie key, so at the current count it returns the same plan",
+    **{f"hybrid.placement_platform.x_fleet_summary__mutmut_{n}":
+       "the groups / overflow arguments of a static engine_division: with static=True it returns Webster over the "
+       "weights before reading either (hybrid/fleet.py engine_division)" for n in (159, 161, 168)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

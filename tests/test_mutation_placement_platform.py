@@ -12,7 +12,7 @@ exists); Serverless 32 + 16 + 16 = 64, of which 48 - 16 - 8 = 24 are divided by 
 12 / 6 / 6. The hybrid member's AvailableReplicas: 16 + 8 + 64 = 88; ack-sh-infer 12, ack-wlcb-train 16.
 At 112 (maxReplicas) the calculator fills the hybrid cluster (88) and divides 24 over the members by
 capacity 12:16 -> 10.29 / 13.71 -> 10 / 14; Karmada, short in the first group, divides all 112 over
-the second by 88:12:16 (Hamilton): 84.97 / 11.59 / 15.45 -> 85 / 12 / 15.
+the second by 88:12:16 (Webster and largest remainder agree): 84.97 / 11.59 / 15.45 -> 85 / 12 / 15.
 
 batch-infer, after divided-train: IDC 0; tier 1 by weight: cn-beijing weight 0, cn-hangzhou 4 and
 cn-zhangjiakou 2 (their capacity); Serverless hz / zjk 10 each left (weight 1 each), beijing 0 weight;
@@ -542,3 +542,18 @@ def test_the_dynamic_note_in_full(placement_raw):
         "calculator's capacity of its tiers (elastic at minSize, Serverless at its quota: the virtual node itself "
         "advertises more). ACK documents scale-in cloud first for its form; Karmada's own scale-down divides by the "
         "current assignment.")
+
+
+def test_the_caveats_in_full(placement_raw):
+    assert _summary(placement_raw)["notGuaranteed"] == [
+        "preferences are scores, not a fill order: kube-scheduler adds other plugins' scores (resource fit, spread, "
+        "taint toleration), so a pod may land in a later tier while an earlier one has room",
+        "scale-in is not in reverse tier order: the ReplicaSet controller removes pending, not-ready, lower "
+        "pod-deletion-cost, then co-located and newer pods first (kubernetes/kubernetes pkg/controller/controller_utils.go "
+        "ActivePodsWithRanks); pod-deletion-cost would need something to annotate each pod by the tier it runs in, "
+        "which the program does not run",
+        "ACK's ResourcePolicy (ordered units, reverse scale-in) runs on ACK's scheduler; for a registered cluster "
+        "Alibaba documents it through ack-co-scheduler (help doc 446694), which this stack does not install",
+        "elastic pools grow only for Pending pods and a pod that tolerates the virtual node is never Pending, so the "
+        "elastic tier counts only its minSize nodes",
+    ]
