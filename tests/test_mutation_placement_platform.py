@@ -557,3 +557,24 @@ def test_the_caveats_in_full(placement_raw):
         "elastic pools grow only for Pending pods and a pod that tolerates the virtual node is never Pending, so the "
         "elastic tier counts only its minSize nodes",
     ]
+
+
+def test_a_member_with_weight_one_is_listed(placement_raw):
+    # batch-infer at 27 without a FederatedHPA: 26 fit the hybrid cluster (see above), 1 goes to ack-sh-infer
+    w = placement_raw["placement"]["workloads"][1]
+    w.pop("autoscaling")
+    w["replicas"] = 27
+    weights = _policy(placement_raw, "batch-infer")["spec"]["placement"]["replicaScheduling"]["weightPreference"]["staticWeightList"]
+    assert weights == [{"targetCluster": {"clusterNames": ["idc-bj"]}, "weight": 26},
+                       {"targetCluster": {"clusterNames": ["ack-sh-infer"]}, "weight": 1}]
+
+
+def test_other_replica_counts_keep_what_runs_and_replace_what_is_pending(placement_raw):
+    """divided-train runs 4 replicas on ack-sh-infer today. At minReplicas 16 the calculator keeps them
+    (scale-out keeps what runs): 12 more fill the IDC. If those 4 are Pending they are placed again,
+    and all 16 fit the IDC."""
+    w = placement_raw["placement"]["workloads"][0]
+    w["previous"] = {"ack-sh-infer": 4}
+    assert _out(copy.deepcopy(placement_raw))["fleet"]["intended"]["16"] == {"idc-bj": 12, "ack-sh-infer": 4, "ack-wlcb-train": 0}
+    w["pending"] = {"ack-sh-infer": 4}
+    assert _out(placement_raw)["fleet"]["intended"]["16"] == {"idc-bj": 16, "ack-sh-infer": 0, "ack-wlcb-train": 0}
