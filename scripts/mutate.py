@@ -450,9 +450,6 @@ EQUIVALENT: dict[str, str] = {
        "the weight at() passes for a dynamic or aggregated workload (the result's weight, or 2, for 1): place() "
        "weighs those strategies by capacity and never reads the candidates' weights (hybrid/placement.py)"
        for n in (12, 16)},
-    "hybrid.placement_platform.x_propagation_policy__mutmut_151":
-        "the fallback weight of a one-entry staticWeightList (2 for 1): Webster over a single weight gives that "
-        "cluster every replica whatever the weight",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

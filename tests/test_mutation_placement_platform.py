@@ -578,3 +578,13 @@ def test_other_replica_counts_keep_what_runs_and_replace_what_is_pending(placeme
     assert _out(copy.deepcopy(placement_raw))["fleet"]["intended"]["16"] == {"idc-bj": 12, "ack-sh-infer": 4, "ack-wlcb-train": 0}
     w["pending"] = {"ack-sh-infer": 4}
     assert _out(placement_raw)["fleet"]["intended"]["16"] == {"idc-bj": 16, "ack-sh-infer": 0, "ack-wlcb-train": 0}
+
+
+def test_a_static_workload_at_zero_replicas_names_the_hybrid_cluster_with_weight_one(placement_raw):
+    w = placement_raw["placement"]["workloads"][1]
+    w.pop("autoscaling")
+    w["replicas"] = 0
+    placement = _policy(placement_raw, "batch-infer")["spec"]["placement"]
+    assert placement["clusterAffinity"] == {"clusterNames": ["idc-bj"]}
+    assert placement["replicaScheduling"]["weightPreference"] == {
+        "staticWeightList": [{"targetCluster": {"clusterNames": ["idc-bj"]}, "weight": 1}]}
