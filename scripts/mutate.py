@@ -450,6 +450,16 @@ EQUIVALENT: dict[str, str] = {
        "the weight at() passes for a dynamic or aggregated workload (the result's weight, or 2, for 1): place() "
        "weighs those strategies by capacity and never reads the candidates' weights (hybrid/placement.py)"
        for n in (12, 16)},
+    "hybrid.placement_platform.xǁWorkloadPlacementǁweight_choice__mutmut_9":
+        "wp.at(current) for wp.result: the same plan (see x_fleet_summary__mutmut_44)",
+    "hybrid.placement_platform.x_topology__mutmut_45":
+        "member ids of a Fleet that is not enabled: the model refuses members without fleet.enabled, so the "
+        "comprehension is empty either way",
+    "hybrid.placement_platform.x_plan_placement__mutmut_44":
+        "running >= 0 for > 0: consuming 0 replicas takes nothing from any capacity source",
+    "hybrid.placement_platform.x_plan_placement__mutmut_53":
+        "no configured weights read as 0 for every cluster: place() replaces all-zero weights by equal ones (1), "
+        "the same weights as the original",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

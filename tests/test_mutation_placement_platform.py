@@ -588,3 +588,30 @@ def test_a_static_workload_at_zero_replicas_names_the_hybrid_cluster_with_weight
     assert placement["clusterAffinity"] == {"clusterNames": ["idc-bj"]}
     assert placement["replicaScheduling"]["weightPreference"] == {
         "staticWeightList": [{"targetCluster": {"clusterNames": ["idc-bj"]}, "weight": 1}]}
+
+
+def test_every_workload_is_checked_not_only_the_first_refused(dev_raw):
+    first = dev_raw["placement"]["workloads"][0]
+    dev_raw["placement"]["workloads"].append({**copy.deepcopy(first), "name": "second"})
+    for w in dev_raw["placement"]["workloads"]:
+        w["weights"] = {"idc-sh": 1}
+    assert [p for p, _, _ in _refused(copy.deepcopy(dev_raw))] == [
+        "placement.workloads[0].weights.idc-sh", "placement.workloads[1].weights.idc-sh"]
+    cap = dev_raw["placement"]["idcCapacity"]
+    cap["allocatable"].pop("pods")
+    cap["allocated"].pop("pods")
+    for w in dev_raw["placement"]["workloads"]:
+        w["weights"] = {}
+        w["request"] = {}
+    assert [p for p, _, _ in _refused(dev_raw)] == ["placement.workloads[0].request", "placement.workloads[1].request"]
+
+
+def test_a_static_workload_without_weights_weighs_every_cluster_one(dev_raw):
+    dev_raw["placement"]["workloads"][0]["strategy"] = "static"
+    assert _out(dev_raw, "finetune-7b")["weights"] == {"idc-bj-dev": 1, "cn-beijing": 1, "cn-beijing-serverless": 1}
+
+
+def test_a_named_fleet_that_is_not_enabled_declares_nothing(dev_raw):
+    dev_raw["registration"]["fleet"] = {"enabled": False, "name": "ai-fleet"}
+    pp = plan_placement(load(dev_raw))
+    assert pp.objects() == [] and pp.topology.output()["fleet"] is None
