@@ -27,6 +27,7 @@ import copy
 
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.model import load
+from hybrid.placement_capacity import normalise_request
 from hybrid.placement_platform import plan_placement
 from tests.k8s_affinity import Node, placement
 
@@ -615,3 +616,33 @@ def test_a_named_fleet_that_is_not_enabled_declares_nothing(dev_raw):
     dev_raw["registration"]["fleet"] = {"enabled": False, "name": "ai-fleet"}
     pp = plan_placement(load(dev_raw))
     assert pp.objects() == [] and pp.topology.output()["fleet"] is None
+
+
+def test_daemonsets_take_eight_pod_slots_and_memory_is_whole_bytes():
+    from hybrid.placement_capacity import NodeCapacity
+    from hybrid.placement_platform import node_of
+    from hybrid.instance_types import KNOWN
+
+    node = node_of(KNOWN["ecs.gn7i-c8g1.2xlarge"])
+    # a 1m-CPU pod: 7910m - 500m of DaemonSets leave 7410 by CPU; the 110 pod slots less the 8 DaemonSet pods bind
+    assert NodeCapacity((node,)).replicas_for(normalise_request({"cpu": "1m"})) == 102
+    assert isinstance(node.allocatable["memory"], int)  # a byte count, as Kubernetes reports it
+
+
+def test_a_region_without_a_virtual_node_still_owns_its_serverless_name(placement_raw):
+    placement_raw["virtualNode"]["regions"] = [r for r in placement_raw["virtualNode"]["regions"] if r["id"] != "cn-zhangjiakou"]
+    placement_raw["placement"]["serverlessReplicas"].pop("cn-zhangjiakou")
+    for w in placement_raw["placement"]["workloads"]:
+        w.get("weights", {}).pop("cn-zhangjiakou-serverless", None)
+    placement_raw["registration"]["fleet"]["members"]["cn-zhangjiakou-serverless"] = {
+        "clusterId": "c0123456789abcdef", "availableReplicas": 4}
+    [(_, message, _)] = _refused(placement_raw)
+    assert message.startswith("'cn-zhangjiakou-serverless' is a Serverless tier of the hybrid cluster, not another cluster")
+
+
+def test_pending_replicas_at_the_current_count_are_placed_again(placement_raw):
+    w = placement_raw["placement"]["workloads"][0]
+    w["previous"] = {"ack-sh-infer": 4}
+    assert _out(copy.deepcopy(placement_raw))["assignments"]["ack-sh-infer"] == 4  # kept
+    w["pending"] = {"ack-sh-infer": 4}
+    assert _out(placement_raw)["assignments"]["ack-sh-infer"] == 0  # not running: the hybrid cluster has room
