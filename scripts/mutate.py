@@ -465,6 +465,10 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.placement_platform.x_fleet_clusters__mutmut_105":
         "members of a Fleet that is not enabled: the model refuses members without fleet.enabled, so the loop is "
         "empty either way",
+    **{f"hybrid.placement_platform.x_check_topology__mutmut_{n}":
+       "has_members of form_issues (None / bool(None) for bool(members)): it only gates the clusterAffinities "
+       "version refusal, which needs a version below v1.5.0, and every version form_issues accepts past its first "
+       "check is one of SCHEMA_VERSIONS (v1.18.2 only)" for n in (40, 45)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

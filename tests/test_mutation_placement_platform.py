@@ -646,3 +646,9 @@ def test_pending_replicas_at_the_current_count_are_placed_again(placement_raw):
     assert _out(copy.deepcopy(placement_raw))["assignments"]["ack-sh-infer"] == 4  # kept
     w["pending"] = {"ack-sh-infer": 4}
     assert _out(placement_raw)["assignments"]["ack-sh-infer"] == 0  # not running: the hybrid cluster has room
+
+
+def test_overflow_is_refused_in_acks_form(placement_raw):
+    placement_raw["registration"]["fleet"]["overflow"] = True
+    assert _refused(placement_raw) == [("registration.fleet.overflow", "overflowAffinities is not in ACK's documented policy fields.",
+                                        "set policyApi: karmada, or drop overflow (ACK's form is ordered clusterAffinities).")]
