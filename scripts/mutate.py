@@ -724,6 +724,39 @@ EQUIVALENT: dict[str, str] = {
        "the (Cluster)RoleBinding's own name XXterwayXX / TERWAY: RBAC authorises by roleRef and subjects, nothing "
        "refers to a binding by name, and both are valid RBAC object names (path segment names allow upper case)"
        for n in (16, 17)},
+    "hybrid.placement_platform.x_fleet_summary__mutmut_44":
+        "wp.at(current) for wp.result: at() runs place() again on the result's own candidates (same order, capacity, "
+        "tier), its effective weights (place() uses capacity as weight for dynamic/aggregated and the all-zero rule "
+        "already applied for static), previous, pending and tie key, so at the current count it returns the same plan",
+    **{f"hybrid.placement_platform.x_fleet_summary__mutmut_{n}":
+       "the groups / overflow arguments of a static engine_division: with static=True it returns Webster over the "
+       "weights before reading either (hybrid/fleet.py engine_division)" for n in (159, 161, 168)},
+    **{f"hybrid.placement_platform.x_propagation_policy__mutmut_{n}":
+       "json.dumps' sort_keys (None, absent, False) on the assignments annotation: the dict is built from "
+       "sorted(items), so its keys are already in order and the text is the same" for n in (10, 12, 14)},
+    **{f"hybrid.placement_platform.xǁWorkloadPlacementǁat__mutmut_{n}":
+       "the weight at() passes for a dynamic or aggregated workload (the result's weight, or 2, for 1): place() "
+       "weighs those strategies by capacity and never reads the candidates' weights (hybrid/placement.py)"
+       for n in (12, 16)},
+    "hybrid.placement_platform.xǁWorkloadPlacementǁweight_choice__mutmut_9":
+        "wp.at(current) for wp.result: the same plan (see x_fleet_summary__mutmut_44)",
+    "hybrid.placement_platform.x_topology__mutmut_45":
+        "member ids of a Fleet that is not enabled: the model refuses members without fleet.enabled, so the "
+        "comprehension is empty either way",
+    "hybrid.placement_platform.x_plan_placement__mutmut_44":
+        "running >= 0 for > 0: consuming 0 replicas takes nothing from any capacity source",
+    "hybrid.placement_platform.x_plan_placement__mutmut_53":
+        "no configured weights read as 0 for every cluster: place() replaces all-zero weights by equal ones (1), "
+        "the same weights as the original",
+    "hybrid.placement_platform.x_plan_placement__mutmut_95":
+        "new >= 0 for > 0: consuming 0 replicas takes nothing from any capacity source",
+    "hybrid.placement_platform.x_fleet_clusters__mutmut_105":
+        "members of a Fleet that is not enabled: the model refuses members without fleet.enabled, so the loop is "
+        "empty either way",
+    **{f"hybrid.placement_platform.x_check_topology__mutmut_{n}":
+       "has_members of form_issues (None / bool(None) for bool(members)): it only gates the clusterAffinities "
+       "version refusal, which needs a version below v1.5.0, and every version form_issues accepts past its first "
+       "check is one of SCHEMA_VERSIONS (v1.18.2 only)" for n in (40, 45)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -296,3 +296,9 @@ def test_the_refusal_says_what_happened():
     with pytest.raises(Unevaluable) as info:
         INVALID + 1
     assert str(info.value) == "a field that did not validate"
+
+
+def test_null_for_a_union_without_none_is_failed():
+    (obj, _), locs = _build({"name": "x", "inner": {"a": 1}, "either": None})
+    assert sorted(locs) == [("either", "int"), ("either", "str")]
+    _unevaluable(lambda: obj.either)  # None is not a value of int | str: not read as "absent"

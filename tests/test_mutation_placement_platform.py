@@ -12,7 +12,7 @@ exists); Serverless 32 + 16 + 16 = 64, of which 48 - 16 - 8 = 24 are divided by 
 12 / 6 / 6. The hybrid member's AvailableReplicas: 16 + 8 + 64 = 88; ack-sh-infer 12, ack-wlcb-train 16.
 At 112 (maxReplicas) the calculator fills the hybrid cluster (88) and divides 24 over the members by
 capacity 12:16 -> 10.29 / 13.71 -> 10 / 14; Karmada, short in the first group, divides all 112 over
-the second by 88:12:16 (Hamilton): 84.97 / 11.59 / 15.45 -> 85 / 12 / 15.
+the second by 88:12:16 (Webster and largest remainder agree): 84.97 / 11.59 / 15.45 -> 85 / 12 / 15.
 
 batch-infer, after divided-train: IDC 0; tier 1 by weight: cn-beijing weight 0, cn-hangzhou 4 and
 cn-zhangjiakou 2 (their capacity); Serverless hz / zjk 10 each left (weight 1 each), beijing 0 weight;
@@ -27,6 +27,7 @@ import copy
 
 from hybrid.cloudinit import LABEL_POOL
 from hybrid.model import load
+from hybrid.placement_capacity import normalise_request
 from hybrid.placement_platform import plan_placement
 from tests.k8s_affinity import Node, placement
 
@@ -516,3 +517,138 @@ def test_each_name_of_the_hybrid_cluster_is_refused_as_a_member_with_what_it_is(
         [(path, message, _)] = _refused(raw)
         assert (path, message) == (f"registration.fleet.members.{name}", f"'{name}' is {what}, not another cluster: the IDC "
                                    "cluster's Fleet member already counts its nodes."), name
+
+
+def test_the_engine_for_aggregated_and_overflow_forms(placement_raw):
+    """Aggregated (Karmada's division_algorithm: the fewest clusters by available replicas, then divided
+    by them): at 100, short in the hybrid group (88), the members group sorted 88, 16, 12 needs
+    88 + 16 = 104 >= 100, so 100 over 88:16 -> 84.6 / 15.4 -> 85 / 15 and ack-sh-infer none (dynamic
+    would give all three a share: 76 / 10 / 14). The overflow form's division is not modelled."""
+    raw = copy.deepcopy(placement_raw)
+    raw["placement"]["workloads"][0]["strategy"] = "aggregated"
+    raw["placement"]["workloads"][0]["autoscaling"]["maxReplicas"] = 100
+    assert _out(raw)["fleet"]["engine"]["100"] == {"group": "members", "idc-bj": 85, "ack-wlcb-train": 15}
+    raw["placement"]["workloads"][0]["strategy"] = "dynamic"
+    assert _out(raw)["fleet"]["engine"]["100"] == {"group": "members", "idc-bj": 76, "ack-sh-infer": 10, "ack-wlcb-train": 14}
+    raw = copy.deepcopy(placement_raw)
+    raw["registration"]["fleet"].update(policyApi="karmada", overflow=True)
+    assert _out(raw)["fleet"]["engine"] == {"16": {"modelled": False}, "48": {"modelled": False}, "112": {"modelled": False}}
+
+
+def test_the_dynamic_note_in_full(placement_raw):
+    assert _out(placement_raw)["fleet"]["note"] == (
+        "Karmada schedules into the first group that can take every replica and divides by available replicas there, so "
+        "once the hybrid cluster is short the members share by capacity, not after it; a binding stays in its group when "
+        "capacity returns (karmada-io/karmada discussion 7707). The hybrid member's available replicas are the "
+        "calculator's capacity of its tiers (elastic at minSize, Serverless at its quota: the virtual node itself "
+        "advertises more). ACK documents scale-in cloud first for its form; Karmada's own scale-down divides by the "
+        "current assignment.")
+
+
+def test_the_caveats_in_full(placement_raw):
+    assert _summary(placement_raw)["notGuaranteed"] == [
+        "preferences are scores, not a fill order: kube-scheduler adds other plugins' scores (resource fit, spread, "
+        "taint toleration), so a pod may land in a later tier while an earlier one has room",
+        "scale-in is not in reverse tier order: the ReplicaSet controller removes pending, not-ready, lower "
+        "pod-deletion-cost, then co-located and newer pods first (kubernetes/kubernetes pkg/controller/controller_utils.go "
+        "ActivePodsWithRanks); pod-deletion-cost would need something to annotate each pod by the tier it runs in, "
+        "which the program does not run",
+        "ACK's ResourcePolicy (ordered units, reverse scale-in) runs on ACK's scheduler; for a registered cluster "
+        "Alibaba documents it through ack-co-scheduler (help doc 446694), which this stack does not install",
+        "elastic pools grow only for Pending pods and a pod that tolerates the virtual node is never Pending, so the "
+        "elastic tier counts only its minSize nodes",
+    ]
+
+
+def test_a_member_with_weight_one_is_listed(placement_raw):
+    # batch-infer at 27 without a FederatedHPA: 26 fit the hybrid cluster (see above), 1 goes to ack-sh-infer
+    w = placement_raw["placement"]["workloads"][1]
+    w.pop("autoscaling")
+    w["replicas"] = 27
+    weights = _policy(placement_raw, "batch-infer")["spec"]["placement"]["replicaScheduling"]["weightPreference"]["staticWeightList"]
+    assert weights == [{"targetCluster": {"clusterNames": ["idc-bj"]}, "weight": 26},
+                       {"targetCluster": {"clusterNames": ["ack-sh-infer"]}, "weight": 1}]
+
+
+def test_other_replica_counts_keep_what_runs_and_replace_what_is_pending(placement_raw):
+    """divided-train runs 4 replicas on ack-sh-infer today. At minReplicas 16 the calculator keeps them
+    (scale-out keeps what runs): 12 more fill the IDC. If those 4 are Pending they are placed again,
+    and all 16 fit the IDC."""
+    w = placement_raw["placement"]["workloads"][0]
+    w["previous"] = {"ack-sh-infer": 4}
+    assert _out(copy.deepcopy(placement_raw))["fleet"]["intended"]["16"] == {"idc-bj": 12, "ack-sh-infer": 4, "ack-wlcb-train": 0}
+    w["pending"] = {"ack-sh-infer": 4}
+    assert _out(placement_raw)["fleet"]["intended"]["16"] == {"idc-bj": 16, "ack-sh-infer": 0, "ack-wlcb-train": 0}
+
+
+def test_a_static_workload_at_zero_replicas_names_the_hybrid_cluster_with_weight_one(placement_raw):
+    w = placement_raw["placement"]["workloads"][1]
+    w.pop("autoscaling")
+    w["replicas"] = 0
+    placement = _policy(placement_raw, "batch-infer")["spec"]["placement"]
+    assert placement["clusterAffinity"] == {"clusterNames": ["idc-bj"]}
+    assert placement["replicaScheduling"]["weightPreference"] == {
+        "staticWeightList": [{"targetCluster": {"clusterNames": ["idc-bj"]}, "weight": 1}]}
+
+
+def test_every_workload_is_checked_not_only_the_first_refused(dev_raw):
+    first = dev_raw["placement"]["workloads"][0]
+    dev_raw["placement"]["workloads"].append({**copy.deepcopy(first), "name": "second"})
+    for w in dev_raw["placement"]["workloads"]:
+        w["weights"] = {"idc-sh": 1}
+    assert [p for p, _, _ in _refused(copy.deepcopy(dev_raw))] == [
+        "placement.workloads[0].weights.idc-sh", "placement.workloads[1].weights.idc-sh"]
+    cap = dev_raw["placement"]["idcCapacity"]
+    cap["allocatable"].pop("pods")
+    cap["allocated"].pop("pods")
+    for w in dev_raw["placement"]["workloads"]:
+        w["weights"] = {}
+        w["request"] = {}
+    assert [p for p, _, _ in _refused(dev_raw)] == ["placement.workloads[0].request", "placement.workloads[1].request"]
+
+
+def test_a_static_workload_without_weights_weighs_every_cluster_one(dev_raw):
+    dev_raw["placement"]["workloads"][0]["strategy"] = "static"
+    assert _out(dev_raw, "finetune-7b")["weights"] == {"idc-bj-dev": 1, "cn-beijing": 1, "cn-beijing-serverless": 1}
+
+
+def test_a_named_fleet_that_is_not_enabled_declares_nothing(dev_raw):
+    dev_raw["registration"]["fleet"] = {"enabled": False, "name": "ai-fleet"}
+    pp = plan_placement(load(dev_raw))
+    assert pp.objects() == [] and pp.topology.output()["fleet"] is None
+
+
+def test_daemonsets_take_eight_pod_slots_and_memory_is_whole_bytes():
+    from hybrid.placement_capacity import NodeCapacity
+    from hybrid.placement_platform import node_of
+    from hybrid.instance_types import KNOWN
+
+    node = node_of(KNOWN["ecs.gn7i-c8g1.2xlarge"])
+    # a 1m-CPU pod: 7910m - 500m of DaemonSets leave 7410 by CPU; the 110 pod slots less the 8 DaemonSet pods bind
+    assert NodeCapacity((node,)).replicas_for(normalise_request({"cpu": "1m"})) == 102
+    assert isinstance(node.allocatable["memory"], int)  # a byte count, as Kubernetes reports it
+
+
+def test_a_region_without_a_virtual_node_still_owns_its_serverless_name(placement_raw):
+    placement_raw["virtualNode"]["regions"] = [r for r in placement_raw["virtualNode"]["regions"] if r["id"] != "cn-zhangjiakou"]
+    placement_raw["placement"]["serverlessReplicas"].pop("cn-zhangjiakou")
+    for w in placement_raw["placement"]["workloads"]:
+        w.get("weights", {}).pop("cn-zhangjiakou-serverless", None)
+    placement_raw["registration"]["fleet"]["members"]["cn-zhangjiakou-serverless"] = {
+        "clusterId": "c0123456789abcdef", "availableReplicas": 4}
+    [(_, message, _)] = _refused(placement_raw)
+    assert message.startswith("'cn-zhangjiakou-serverless' is a Serverless tier of the hybrid cluster, not another cluster")
+
+
+def test_pending_replicas_at_the_current_count_are_placed_again(placement_raw):
+    w = placement_raw["placement"]["workloads"][0]
+    w["previous"] = {"ack-sh-infer": 4}
+    assert _out(copy.deepcopy(placement_raw))["assignments"]["ack-sh-infer"] == 4  # kept
+    w["pending"] = {"ack-sh-infer": 4}
+    assert _out(placement_raw)["assignments"]["ack-sh-infer"] == 0  # not running: the hybrid cluster has room
+
+
+def test_overflow_is_refused_in_acks_form(placement_raw):
+    placement_raw["registration"]["fleet"]["overflow"] = True
+    assert _refused(placement_raw) == [("registration.fleet.overflow", "overflowAffinities is not in ACK's documented policy fields.",
+                                        "set policyApi: karmada, or drop overflow (ACK's form is ordered clusterAffinities).")]
