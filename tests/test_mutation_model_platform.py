@@ -554,3 +554,15 @@ def test_cross_and_warning_checks_register_the_function(monkeypatch):
 
     assert platform_model.cross_check(check) is check and checks == [check]
     assert platform_model.warning_check(check) is check and warns == [check]
+
+
+def test_a_16_vswitch_is_accepted(dev_raw):
+    dev_raw["regions"][0].update(vpcCidr="10.40.0.0/15", zones=_zone("10.40.0.0/24", "10.41.0.0/16"))
+    assert load(dev_raw).regions[0].zones[0].pod_vswitch_cidr == "10.41.0.0/16"
+
+
+def test_a_pod_vswitch_alone_is_still_checked(dev_raw):
+    dev_raw["regions"][0]["gpuPools"] = []
+    dev_raw["regions"][0]["zones"] = ["cn-beijing-g", {"id": "cn-beijing-h", "podVswitchCidr": "10.41.0.0/19"}]
+    assert _issue(dev_raw, "regions[0].zones[1].podVswitchCidr") == [("10.41.0.0/19 is not inside the VPC 10.40.0.0/16.",
+                                                                      "pick a block inside 10.40.0.0/16.")]
