@@ -473,6 +473,10 @@ EQUIVALENT: dict[str, str] = {
        "AlibabaCloudException, which always sets data, status_code, code, message and request_id (tea-openapi 0.4.6 "
        "exceptions/_alibaba_cloud.py, darabonba exceptions.py DaraException), None when unknown, so the default is "
        "never used" for n in (7, 15, 31, 34, 37, 52, 55, 58, 74, 77, 80)},
+    **{f"hybrid.ack_api.xǁAckClientǁsdk__mutmut_{n}":
+       "the SDK Config's read/connect timeout left out: every call passes RuntimeOptions with both (_runtime), and "
+       "tea-openapi 0.4.6 client.py takes `runtime.read_timeout or self._read_timeout` (and connect alike), so the "
+       "Config's value is never read" for n in (8, 9, 14, 15)},
     "hybrid.ack_api.xǁAckClientǁcreate_cluster__mutmut_7":
         "`idempotent=None` for False: classify only reads its truth value (`if idempotent`)",
     "hybrid.ack_api.xǁAckClientǁcreate_cluster__mutmut_24":
