@@ -36,6 +36,7 @@ def test_https_unless_told_otherwise(monkeypatch):
     c = AckClient("cn-shanghai")
     assert (c.endpoint, c.protocol) == ("cs.cn-shanghai.aliyuncs.com", "https")
     assert AckClient("cn-shanghai", protocol="http").protocol == "http"
+    assert AckClient("cn-shanghai", endpoint="gw.example:8443").endpoint == "gw.example:8443"
     monkeypatch.setenv(ack_api.PROTOCOL_ENV, "http")
     assert AckClient("cn-shanghai").protocol == "http"
     assert AckClient("cn-shanghai", protocol="https").protocol == "https"
