@@ -693,6 +693,18 @@ EQUIVALENT: dict[str, str] = {
        "AlibabaCloudException, which always sets data, status_code, code, message and request_id (tea-openapi 0.4.6 "
        "exceptions/_alibaba_cloud.py, darabonba exceptions.py DaraException), None when unknown, so the default is "
        "never used" for n in (7, 15, 31, 34, 37, 52, 55, 58, 74, 77, 80)},
+    **{f"hybrid.ack_api.xǁAckClientǁsdk__mutmut_{n}":
+       "the SDK Config's read/connect timeout left out: every call passes RuntimeOptions with both (_runtime), and "
+       "tea-openapi 0.4.6 client.py takes `runtime.read_timeout or self._read_timeout` (and connect alike), so the "
+       "Config's value is never read" for n in (8, 9, 14, 15)},
+    **{f"hybrid.ack_api.xǁAckClientǁ_runtime__mutmut_{n}":
+       "a call's RuntimeOptions without its read/connect timeout: the SDK then takes the Config's (tea-openapi 0.4.6 "
+       "client.py `runtime.read_timeout or self._read_timeout`), which sdk() sets to the same values" for n in (1, 2, 3, 4)},
+    "hybrid.ack_api.xǁAckClientǁ_call__mutmut_8":
+        "`range(1, attempts + 2)`: the loop raises at `attempt == self.retry.attempts` before the extra round",
+    **{f"hybrid.ack_api.xǁAckClientǁ_call__mutmut_{n}":
+       "`last` and the statements after the loop: the loop always returns or raises (the last attempt raises), so "
+       "they never run" for n in (1, 21, 26)},
     "hybrid.ack_api.xǁAckClientǁcreate_cluster__mutmut_7":
         "`idempotent=None` for False: classify only reads its truth value (`if idempotent`)",
     "hybrid.ack_api.xǁAckClientǁcreate_cluster__mutmut_24":

@@ -36,6 +36,7 @@ def test_https_unless_told_otherwise(monkeypatch):
     c = AckClient("cn-shanghai")
     assert (c.endpoint, c.protocol) == ("cs.cn-shanghai.aliyuncs.com", "https")
     assert AckClient("cn-shanghai", protocol="http").protocol == "http"
+    assert AckClient("cn-shanghai", endpoint="gw.example:8443").endpoint == "gw.example:8443"
     monkeypatch.setenv(ack_api.PROTOCOL_ENV, "http")
     assert AckClient("cn-shanghai").protocol == "http"
     assert AckClient("cn-shanghai", protocol="https").protocol == "https"
@@ -366,3 +367,15 @@ def test_no_response_names_the_transport_error_itself():
     read = classify("DescribeClusterDetail", exc, idempotent=True)
     assert type(read) is ack_api.AckNetworkError and read.retryable is True
     assert str(read) == "ACK DescribeClusterDetail failed: no response from the CS endpoint (connection reset by peer)"
+
+
+def test_no_response_prefers_the_inner_errors_own_message():
+    # a Tea exception inside (Tea/exceptions.py: `message` set, str() "Error: <code> <message> Response: ...")
+    from darabonba.exceptions import UnretryableException
+    from darabonba.policy.retry import RetryPolicyContext
+    from Tea.exceptions import TeaException
+
+    inner = TeaException({"code": "SDK.Timeout", "message": "read timed out"})
+    exc = UnretryableException(RetryPolicyContext(exception=inner))
+    assert str(classify("DeleteCluster", exc, idempotent=True)) == (
+        "ACK DeleteCluster failed: no response from the CS endpoint (read timed out)")
