@@ -241,6 +241,26 @@ def classify(operation: str, exc: BaseException, idempotent: bool) -> AckApiErro
 
 # --- the client ---------------------------------------------------------------
 
+def credential_client() -> Any:
+    """What the SDK clients sign with: the AccessKey (and STS token) in ALIBABA_CLOUD_ACCESS_KEY_ID,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET (ALIBABA_CLOUD_SECURITY_TOKEN) as they are now, else the
+    library's default chain (profile, ECS RAM role, OIDC). The chain reads those variables once,
+    when alibabacloud-credentials is first imported (its utils/auth_util.py), so a key set or changed
+    afterwards would go unseen; an explicit config is read when it is built.
+    """
+    from alibabacloud_credentials.client import Client as CredentialClient
+    from alibabacloud_credentials.models import Config as CredentialConfig
+
+    key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    if not (key_id and secret):
+        return CredentialClient()
+    token = os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN")
+    if token:
+        return CredentialClient(CredentialConfig(type="sts", access_key_id=key_id, access_key_secret=secret,
+                                                 security_token=token))
+    return CredentialClient(CredentialConfig(type="access_key", access_key_id=key_id, access_key_secret=secret))
+
+
 class AckClient:
     """CS calls for one region, with retries and clear errors.
 
@@ -263,12 +283,11 @@ class AckClient:
 
     def sdk(self) -> Any:
         if self._sdk is None:
-            from alibabacloud_credentials.client import Client as CredentialClient
             from alibabacloud_cs20151215.client import Client
             from alibabacloud_tea_openapi.utils_models import Config
 
             self._sdk = Client(Config(
-                credential=CredentialClient(),
+                credential=credential_client(),
                 region_id=self.region_id,
                 endpoint=self.endpoint,
                 protocol=self.protocol,

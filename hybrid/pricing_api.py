@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from hybrid import unconfirmed
+from hybrid.ack_api import credential_client
 from hybrid.cost import PricingUnavailable, Quote
 from hybrid.model.gpu import GpuPool
 
@@ -59,7 +60,6 @@ class PricingClient:
 
     def _client(self, region: str) -> Any:
         if region not in self._clients:
-            from alibabacloud_credentials.client import Client as CredentialClient
             from alibabacloud_ecs20140526.client import Client
             from alibabacloud_tea_openapi.utils_models import Config
 
@@ -67,15 +67,7 @@ class PricingClient:
             # this module raises says what matters.
             logging.getLogger("credentials").setLevel(logging.CRITICAL)
             try:
-                key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-                if key_id and secret:
-                    # An explicit AccessKey from the environment, read now (the default chain caches
-                    # what it found first for the whole process).
-                    from alibabacloud_credentials.models import Config as CredentialConfig
-
-                    credential = CredentialClient(CredentialConfig(type="access_key", access_key_id=key_id, access_key_secret=secret))
-                else:
-                    credential = CredentialClient()
+                credential = credential_client()
             except Exception as exc:  # noqa: BLE001 - the credential chain raises plain Exceptions
                 raise PricingUnavailable(f"no Alibaba Cloud credentials for the pricing API ({_reason(exc)})") from None
             self._clients[region] = Client(Config(

@@ -307,16 +307,6 @@ def sdk_env(monkeypatch, standin: StandIn) -> None:
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET)
     # The credentials chain would otherwise also probe ~/.alibabacloud and the ECS metadata server.
     monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-    # alibabacloud-credentials reads these variables once, when it is first imported
-    # (alibabacloud_credentials/utils/auth_util.py, module-level os.environ.get): a test that
-    # imported it earlier with other values (the pricing stand-in's key) would leave them in
-    # place, so the chain's view is set too.
-    from alibabacloud_credentials.utils import auth_util
-
-    for name, value in (("environment_access_key_id", ACCESS_KEY_ID), ("environment_access_key_secret", ACCESS_KEY_SECRET),
-                        ("environment_security_token", None), ("environment_ecs_metadata_disabled", "true"),
-                        ("environment_credentials_file", None), ("enable_oidc_credential", False)):
-        monkeypatch.setattr(auth_util, name, value)
 
 
 def the_clusters(standin: StandIn, name: Optional[str] = None) -> list[dict[str, Any]]:

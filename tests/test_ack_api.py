@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hybrid import ack_api
-from hybrid.ack_api import AckClient, ClusterSpec, RetryPolicy
+from hybrid.ack_api import AckApiError, AckClient, ClusterSpec, RetryPolicy
 from tests.standin import ACCESS_KEY_ID, Fault, StandIn, sdk_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -295,3 +295,28 @@ def test_pickled_provider_creates_from_a_fresh_interpreter(standin, provider, tm
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["id"] in standin.clusters and result["manifest_bytes"] > 1000
     assert standin.requests[0].signed_headers and ACCESS_KEY_ID  # signed with the env credentials
+
+
+# --- credentials: the environment as it is when a client is built ---------------
+
+def test_a_key_changed_after_the_first_client_signs_the_next_client(standin, monkeypatch):
+    # alibabacloud-credentials' default chain keeps the variables it read when first imported
+    # (alibabacloud_credentials/utils/auth_util.py): a key rotated in the environment must still be
+    # the one a new client signs with.
+    cid = standin.add_cluster(name="idc-bj")
+    assert AckClient("cn-beijing").describe_cluster(cid) is not None
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-rotated")
+    with pytest.raises(AckApiError):
+        AckClient("cn-beijing", retry=RetryPolicy(attempts=1)).describe_cluster(cid)
+    assert standin.violations == ["DescribeClusterDetail: signed with access key 'LTAI-rotated', not the one in the environment"]
+    standin.violations.clear()
+
+
+def test_an_sts_token_in_the_environment_is_sent_and_signed(standin, monkeypatch):
+    # An STS credential is three values; the token travels as x-acs-security-token (Alibaba Cloud
+    # API signature v3: the header is included in the signed headers).
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "sts-token-from-the-environment")
+    cid = standin.add_cluster(name="idc-bj")
+    assert AckClient("cn-beijing").describe_cluster(cid) is not None
+    (seen,) = standin.calls("DescribeClusterDetail")
+    assert "x-acs-security-token" in seen.signed_headers

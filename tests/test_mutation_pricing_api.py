@@ -393,10 +393,10 @@ def test_an_answer_without_a_currency_says_none(prod_raw, api_credentials):
     # PriceInfo.Price without Currency: the quote names no currency rather than inventing one
     class NoCurrency(ps.PricingStandIn):
         def handle(self, method, target, headers, raw):
-            status, doc = super().handle(method, target, headers, raw)
+            status, doc, extra = super().handle(method, target, headers, raw)
             if status == 200:
                 del doc["PriceInfo"]["Price"]["Currency"]
-            return status, doc
+            return status, doc, extra
 
     _, burst = _pools(prod_raw)
     with NoCurrency() as s:
