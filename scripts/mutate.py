@@ -161,6 +161,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_platform": ("hybrid/model/platform.py", ["tests/test_mutation_model_platform.py"]),
     "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "-k", "not component",
                                               "tests/test_mutation_gpu_metrics.py"]),
+    "tools_errors": ("hybrid_tools/errors.py", ["tests/test_mutation_tools_formats.py"]),
+    "tools_formats": ("hybrid_tools/formats.py", ["tests/test_mutation_tools_formats.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
