@@ -163,6 +163,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                               "tests/test_mutation_gpu_metrics.py"]),
     "tools_errors": ("hybrid_tools/errors.py", ["tests/test_mutation_tools_formats.py"]),
     "tools_formats": ("hybrid_tools/formats.py", ["tests/test_mutation_tools_formats.py"]),
+    "reach_artifacts": ("hybrid_tools/reach_artifacts.py", ["tests/test_mutation_tools_reach.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
