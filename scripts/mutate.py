@@ -164,6 +164,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "tools_errors": ("hybrid_tools/errors.py", ["tests/test_mutation_tools_formats.py"]),
     "tools_formats": ("hybrid_tools/formats.py", ["tests/test_mutation_tools_formats.py"]),
     "reach_artifacts": ("hybrid_tools/reach_artifacts.py", ["tests/test_mutation_tools_reach.py"]),
+    "vnode_artifacts": ("hybrid_tools/vnode_artifacts.py", ["tests/test_mutation_tools_vnode.py"]),
+    "placement_artifacts": ("hybrid_tools/placement_artifacts.py", ["tests/test_mutation_tools_placement.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
