@@ -166,6 +166,10 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "reach_artifacts": ("hybrid_tools/reach_artifacts.py", ["tests/test_mutation_tools_reach.py"]),
     "vnode_artifacts": ("hybrid_tools/vnode_artifacts.py", ["tests/test_mutation_tools_vnode.py"]),
     "placement_artifacts": ("hybrid_tools/placement_artifacts.py", ["tests/test_mutation_tools_placement.py"]),
+    "policy_config": ("hybrid_tools/policy_config.py", ["tests/test_mutation_tools_policy_config.py"]),
+    "cost_diff": ("hybrid_tools/cost_diff.py", ["tests/test_cost_elastic.py::test_diff_lines_for_an_elastic_maximum",
+                                               "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
+                                               "tests/test_mutation_tools_cost_diff.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -679,6 +683,9 @@ EQUIVALENT: dict[str, str] = {
         "types.new_class(..., None, ...) for {}: None is new_class's default for kwds, the same class results",
     "hybrid.partial.xǁ_Builderǁ__init____mutmut_7":
         "range(len(loc) + 2): loc[:i] past the end is loc itself, so the extra prefix adds nothing to touched",
+    "hybrid_tools.policy_config.x__entry__mutmut_7":
+        "copy.copy for deepcopy of a file's entry: effective hands _entry an entry of its own deep copy of the file "
+        "(and replaces it whole), drift only reads the entry, so no nested value is ever shared with the caller",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
