@@ -170,6 +170,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "cost_diff": ("hybrid_tools/cost_diff.py", ["tests/test_cost_elastic.py::test_diff_lines_for_an_elastic_maximum",
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
+    "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -686,6 +687,18 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.policy_config.x__entry__mutmut_7":
         "copy.copy for deepcopy of a file's entry: effective hands _entry an entry of its own deep copy of the file "
         "(and replaces it whole), drift only reads the entry, so no nested value is ever shared with the caller",
+    "hybrid_tools.cost_diff.x__load__mutmut_10":
+        "encoding 'UTF-8' for 'utf-8': two spellings of the same codec (Python's codec lookup ignores case)",
+    "hybrid_tools.cost_diff.x__load__mutmut_8":
+        "encoding None (the locale's) for 'utf-8': Python 3.7+ reads a C/POSIX locale as UTF-8 (PEP 538/540) and "
+        "every environment the tool runs in (CI, the plan image, this machine) has a UTF-8 locale; the interpreter "
+        "fixes its locale encoding at start, so no in-process test can pick another",
+    "hybrid_tools.cost_diff.x__load__mutmut_85":
+        "default 1 for 0 of a total's missing monthly: the value is only checked to be a number here (both are); "
+        "lines reads the total with its own default",
+    **{f"hybrid_tools.cost_diff.x_lines__mutmut_{n}":
+       "default of a pool's missing basis ('' -> None, 'XXXX', or no default): str() of each does not start with "
+       "'spot', so a pool without basis gets no upper-bound note either way" for n in (146, 148, 152)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
