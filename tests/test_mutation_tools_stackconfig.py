@@ -304,3 +304,29 @@ def test_a_foreign_value_with_control_characters(tmp_path):
     config["alicloud:retries"] = 3  # not text: passed on as JSON
     s = sc.read_stack("dev", _root(tmp_path, config))
     assert (s.engine_config["alicloud:profile"], s.engine_config["alicloud:retries"]) == ("default", "3")
+
+
+def test_structured_values_reach_the_engine_with_sorted_keys(tmp_path):
+    text = yaml.safe_dump({"config": _dev_config()}) + "  alicloud:assumeRole: {roleArn: r, policy: p}\n"
+    s = sc.read_stack("dev", _root(tmp_path, text=text))
+    assert s.engine_config["alicloud:assumeRole"] == '{"policy": "p", "roleArn": "r"}'
+
+
+def test_a_region_that_is_not_text_gets_no_suggestion(tmp_path):
+    config = _dev_config()
+    config["alicloud:region"] = ["cn-beijing"]  # its text is close to cn-beijing, but it is a list
+    [issue] = _issues(tmp_path, config=config)
+    assert issue.message == repr("['cn-beijing']") + " is not an Alibaba Cloud region."
+
+
+def test_a_declared_secret_key_is_everything_after_the_namespace(tmp_path):
+    config = _dev_config()
+    config["alicloud:assume:role"] = {"secure": "v1:EEEE"}
+    assert sc.read_stack("dev", _root(tmp_path, config)).declared_secrets == ("assume:role",)
+
+
+def test_offline_kubeconfigs_restore_a_variable_the_body_removed(monkeypatch):
+    monkeypatch.delenv("HYBRID_FLEET_KUBECONFIG", raising=False)
+    with sc.offline_kubeconfigs():
+        del os.environ["HYBRID_FLEET_KUBECONFIG"]
+    assert "HYBRID_FLEET_KUBECONFIG" not in os.environ
