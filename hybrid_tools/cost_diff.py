@@ -29,7 +29,10 @@ def _num(path: Path, value: Any, what: str) -> float:
     return float(value)
 
 
-def _entries(path: Path, doc: dict, key: str, fields: tuple[str, ...]) -> dict[tuple[str, str], dict]:
+def _entries(path: Path, doc: dict, key: str, fields: tuple[str, ...],
+             nullable: tuple[str, ...] = ()) -> dict[tuple[str, str], dict]:
+    """Rows of ``key`` by (region, pool); each of ``fields`` a number where given (null only if ``nullable``:
+    an elastic pool's monthly, null when a type is unpriced; a null count or size has no difference)."""
     rows = doc.get(key, [])
     if not isinstance(rows, list):
         raise _bad(path, f"{key} is not a list")
@@ -38,7 +41,7 @@ def _entries(path: Path, doc: dict, key: str, fields: tuple[str, ...]) -> dict[t
         if not isinstance(r, dict) or not all(isinstance(r.get(f), str) for f in ("region", "pool")):
             raise _bad(path, f"{key}[{i}] has no region/pool")
         for f in fields:
-            if r.get(f) is not None:
+            if f in r and not (r[f] is None and f in nullable):
                 _num(path, r[f], f"{key}[{i}].{f}")
         out[(r["region"], r["pool"])] = r
     return out
@@ -55,7 +58,7 @@ def _load(plan_dir: Path) -> Optional[dict[str, Any]]:
     if not isinstance(doc, dict):
         raise _bad(path, "not an object")
     doc["_pools"] = _entries(path, doc, "pools", ("count", "monthly"))
-    doc["_elastic"] = _entries(path, doc, "elastic", ("maxSize", "monthly"))
+    doc["_elastic"] = _entries(path, doc, "elastic", ("maxSize", "monthly"), nullable=("monthly",))
     for key in ("total", "totalWithElasticMax"):
         if key in doc:
             if not isinstance(doc[key], dict):
@@ -96,7 +99,7 @@ def lines(base_dir: Path, head_dir: Path) -> list[str]:
         m_old, m_new = (old or {}).get("monthly"), (new or {}).get("monthly")
         if s_old == s_new and m_old == m_new:
             continue
-        where = f"{key[0]}/{key[1]}, max " + (f"{s_old} -> {s_new}" if old and new else "new pool" if new else "pool removed")
+        where = f"{key[0]}/{key[1]}, " + (f"max {s_old} -> {s_new}" if old and new else "new pool" if new else "pool removed")
         if (old and m_old is None) or (new and m_new is None):
             money = "no price for " + ", ".join(map(str, (new or old).get("unpriced") or ["its types"]))
         else:

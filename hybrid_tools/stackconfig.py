@@ -25,7 +25,8 @@ STACK_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 def check_stack_name(stack: str) -> str:
     if not isinstance(stack, str) or not STACK_RE.fullmatch(stack):
-        shown = stack if len(stack) <= 40 else stack[:40] + "..."
+        text = str(stack)
+        shown = text if len(text) <= 40 else text[:40] + "..."
         raise ConfigError([ConfigIssue("--stack", f"{shown!r} is not a stack name.",
                                        "use 1-63 lower-case letters, digits and '-', starting with a letter or digit (e.g. dev, prod).")])
     return stack

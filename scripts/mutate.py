@@ -161,6 +161,16 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_platform": ("hybrid/model/platform.py", ["tests/test_mutation_model_platform.py"]),
     "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "-k", "not component",
                                               "tests/test_mutation_gpu_metrics.py"]),
+    "tools_errors": ("hybrid_tools/errors.py", ["tests/test_mutation_tools_formats.py"]),
+    "tools_formats": ("hybrid_tools/formats.py", ["tests/test_mutation_tools_formats.py"]),
+    "reach_artifacts": ("hybrid_tools/reach_artifacts.py", ["tests/test_mutation_tools_reach.py"]),
+    "vnode_artifacts": ("hybrid_tools/vnode_artifacts.py", ["tests/test_mutation_tools_vnode.py"]),
+    "placement_artifacts": ("hybrid_tools/placement_artifacts.py", ["tests/test_mutation_tools_placement.py"]),
+    "policy_config": ("hybrid_tools/policy_config.py", ["tests/test_mutation_tools_policy_config.py"]),
+    "cost_diff": ("hybrid_tools/cost_diff.py", ["tests/test_cost_elastic.py::test_diff_lines_for_an_elastic_maximum",
+                                               "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
+                                               "tests/test_mutation_tools_cost_diff.py"]),
+    "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -776,6 +786,40 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid.gpu_metrics.x_rules__mutmut_{n}":
        "COUNT / SUM for count / sum: PromQL keywords are case-insensitive (prometheus/promql/parser/lex.go looks "
        "identifiers up lower-cased), and promtool evaluates both rule files to the same hand figures" for n in (22, 24)},
+    "hybrid_tools.policy_config.x__entry__mutmut_7":
+        "copy.copy for deepcopy of a file's entry: effective hands _entry an entry of its own deep copy of the file "
+        "(and replaces it whole), drift only reads the entry, so no nested value is ever shared with the caller",
+    "hybrid_tools.cost_diff.x__load__mutmut_10":
+        "encoding 'UTF-8' for 'utf-8': two spellings of the same codec (Python's codec lookup ignores case)",
+    "hybrid_tools.cost_diff.x__load__mutmut_8":
+        "encoding None (the locale's) for 'utf-8': Python 3.7+ reads a C/POSIX locale as UTF-8 (PEP 538/540) and "
+        "every environment the tool runs in (CI, the plan image, this machine) has a UTF-8 locale; the interpreter "
+        "fixes its locale encoding at start, so no in-process test can pick another",
+    "hybrid_tools.cost_diff.x__load__mutmut_85":
+        "default 1 for 0 of a total's missing monthly: the value is only checked to be a number here (both are); "
+        "lines reads the total with its own default",
+    **{f"hybrid_tools.cost_diff.x_lines__mutmut_{n}":
+       "default of a pool's missing basis ('' -> None, 'XXXX', or no default): str() of each does not start with "
+       "'spot', so a pool without basis gets no upper-bound note either way" for n in (146, 148, 152)},
+    **{f"hybrid_tools.stackconfig.x__check_foreign__mutmut_{n}":
+       "n=2 or the default n=3 for n=1 in get_close_matches: it returns the best match first, and only close[0] "
+       "is shown" for n in (18, 22)},
+    **{f"hybrid_tools.stackconfig.x__kind__mutmut_{n}":
+       "the fallback name of a type outside the table: safeload.load_yaml yields only mappings, lists, strings, "
+       "numbers, booleans and null (it refuses timestamps, sets, binary), and read_stack turns a null file or "
+       "config into {} before _kind is asked" for n in (2, 4, 16)},
+    **{f"hybrid_tools.stackconfig.x_read_stack__mutmut_{n}":
+       "json.dumps' default hook dropped: safeload.load_yaml yields only JSON types (a timestamp is refused, "
+       "tests/test_hostile_input.py), so json.dumps never calls it" for n in (144, 147)},
+    "hybrid_tools.stackconfig.x_read_stack__mutmut_168":
+        "raw.pop(key) without a default: a project key with a plain value is always put in raw a few lines above "
+        "(retired keys never reach the engine), so the key is always there",
+    "hybrid_tools.stackconfig.x_read_stack__mutmut_178":
+        "'' for None as platform's initial value: it is replaced by load_platform, or load_platform raised, "
+        "issues is then not empty and read_stack raises before platform is used",
+    "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
+        "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
+        "before needed is read",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
