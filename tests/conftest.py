@@ -163,6 +163,17 @@ def restricted_without_actions(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+@pytest.fixture
+def standin(monkeypatch):
+    """The ACK CS API stand-in, the SDK pointed at it; no request may break its checks."""
+    from tests.standin import StandIn, sdk_env
+
+    with StandIn() as s:
+        sdk_env(monkeypatch, s)
+        yield s
+        assert s.violations == [], s.violations
+
+
 def require_tool(name: str) -> str:
     """The path of a checker the test drives; skip without it on a developer machine, fail
     without it as root (CI installs every one: scripts/setup-system.sh)."""

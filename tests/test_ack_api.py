@@ -19,7 +19,7 @@ import pytest
 
 from hybrid import ack_api
 from hybrid.ack_api import AckApiError, AckClient, ClusterSpec, RetryPolicy
-from tests.standin import ACCESS_KEY_ID, Fault, StandIn, sdk_env
+from tests.standin import ACCESS_KEY_ID, Fault
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,14 +35,6 @@ PROPS = {
     "agent_endpoint": "private",
     "agent_mode": "restricted",
 }
-
-
-@pytest.fixture
-def standin(monkeypatch):
-    with StandIn() as s:
-        sdk_env(monkeypatch, s)
-        yield s
-        assert s.violations == [], s.violations
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import pytest
 from hybrid import cloudinit
 from hybrid.model import load
 from tests.conftest import stack_raw
+from tests.test_node_boot_netns import CONTAINERD_DEFAULT
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
                                 reason="needs root and unshare (a private mount namespace)")
@@ -28,16 +29,6 @@ TOKEN = "b0dq7x.3k9m2n4p6r8t1v5w"
 META = {"region-id": "cn-beijing", "zone-id": "cn-beijing-g", "instance-id": "i-2zejoinscript00001",
         "instance/instance-type": "ecs.gn7i-c16g1.4xlarge"}
 HOST = "a10-dev-cn-beijing-g-0"
-# containerd 1.7 `containerd config default`: the lines hybrid-join edits.
-CONTAINERD_DEFAULT = """version = 2
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.8"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-    SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = ""
-"""
-
 SHIMS = {
     "curl": r'''echo "curl $*" >> "$SHIM_LOG"
 url=${*: -1}

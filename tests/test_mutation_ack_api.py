@@ -15,7 +15,7 @@ from alibabacloud_tea_openapi import exceptions as oe
 
 from hybrid import ack_api
 from hybrid.ack_api import AckApiError, AckClient, ClusterInfo, ClusterSpec, RetryPolicy, classify, endpoint_for
-from tests.standin import Fault, StandIn, sdk_env
+from tests.standin import Fault
 
 # --- endpoints and protocol ---------------------------------------------------------------
 
@@ -234,14 +234,6 @@ def test_a_programming_error_is_not_an_api_error():
 
 
 # --- no answer at all (the stand-in answers too late) ----------------------------------------------
-
-@pytest.fixture
-def standin(monkeypatch):
-    with StandIn() as s:
-        sdk_env(monkeypatch, s)
-        yield s
-        assert s.violations == [], s.violations
-
 
 def test_no_answer_to_create_is_ambiguous_and_not_repeated(standin):
     sleeps: list[float] = []
