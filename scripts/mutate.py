@@ -667,7 +667,7 @@ EQUIVALENT: dict[str, str] = {
        "(requirements.txt), whose Client raises at construction only for an empty AccessKey id or secret "
        "(provider/static_ak.py; this code passes a pair only when both are set) or for a disabled ECS metadata "
        "provider (provider/ecs_ram_role.py; the default chain leaves it out then, provider/default.py); a missing "
-       "credential surfaces at the call instead (tests/test_mutation_pricing_api.py)" for n in (25, 26)},
+       "credential surfaces at the call instead (tests/test_mutation_pricing_api.py)" for n in (7, 8)},
     **{f"hybrid.model.node_access.xǁNeedǁhost__mutmut_{n}":
        "the host of a registry or tcp endpoint, which holds at most one ':' (see Need.port): with no ':' rsplit gives "
        "the endpoint itself, with one every split and maxsplit give the same [0]" for n in (7, 11, 12, 14)},

@@ -312,3 +312,20 @@ def test_an_sts_token_in_the_environment_is_sent_and_signed(standin, monkeypatch
     assert AckClient("cn-beijing").describe_cluster(cid) is not None
     (seen,) = standin.calls("DescribeClusterDetail")
     assert "x-acs-security-token" in seen.signed_headers
+
+
+@pytest.mark.parametrize("sts", [False, True], ids=["access-key", "sts"])
+@pytest.mark.parametrize("rotated", ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"])
+def test_each_value_of_a_rotated_pair_is_the_one_signed_with(standin, monkeypatch, rotated, sts):
+    # Every value comes from the environment as it is now: the library would otherwise fill a missing
+    # one from what it read at import (alibabacloud_credentials/provider/static_ak.py, static_sts.py:
+    # `access_key_id or auth_util.environment_access_key_id`), the pair the stand-in accepts.
+    if sts:
+        monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "sts-token-from-the-environment")
+    cid = standin.add_cluster(name="idc-bj")
+    assert AckClient("cn-beijing").describe_cluster(cid) is not None  # the library has read the environment
+    monkeypatch.setenv(rotated, "LTAI-rotated" if rotated.endswith("_ID") else "rotated-secret")
+    with pytest.raises(AckApiError):
+        AckClient("cn-beijing", retry=RetryPolicy(attempts=1)).describe_cluster(cid)
+    assert len(standin.violations) == 1 and standin.violations[0].startswith("DescribeClusterDetail: ")
+    standin.violations.clear()
