@@ -545,6 +545,21 @@ def test_the_dynamic_note_in_full(placement_raw):
         "current assignment.")
 
 
+def test_the_caveats_in_full(placement_raw):
+    assert _summary(placement_raw)["notGuaranteed"] == [
+        "preferences are scores, not a fill order: kube-scheduler adds other plugins' scores (resource fit, spread, "
+        "taint toleration), so a pod may land in a later tier while an earlier one has room",
+        "scale-in is not in reverse tier order: the ReplicaSet controller removes pending, not-ready, lower "
+        "pod-deletion-cost, then co-located and newer pods first (kubernetes/kubernetes pkg/controller/controller_utils.go "
+        "ActivePodsWithRanks); pod-deletion-cost would need something to annotate each pod by the tier it runs in, "
+        "which the program does not run",
+        "ACK's ResourcePolicy (ordered units, reverse scale-in) runs on ACK's scheduler; for a registered cluster "
+        "Alibaba documents it through ack-co-scheduler (help doc 446694), which this stack does not install",
+        "elastic pools grow only for Pending pods and a pod that tolerates the virtual node is never Pending, so the "
+        "elastic tier counts only its minSize nodes",
+    ]
+
+
 def test_a_member_with_weight_one_is_listed(placement_raw):
     # batch-infer at 27 without a FederatedHPA: 26 fit the hybrid cluster (see above), 1 goes to ack-sh-infer
     w = placement_raw["placement"]["workloads"][1]
