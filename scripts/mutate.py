@@ -7,7 +7,8 @@ selection needs one directory per target), runs ``mutmut run``, records the coun
 module in docs/mutation-results.json and rewrites the table of docs/testing.md from that file
 (every module of the packages; a module never run reads "not measured", one whose run generated
 no mutant "no code to mutate"). Nothing else in the checkout is changed. ``--table-only``
-rewrites the table from the recorded results alone. Survivors:
+rewrites the table from the recorded results alone; ``--survivors`` re-runs only a target's recorded
+survivors (after tests were added; refused once the module's text differs from its recorded run). Survivors:
 ``cd build/mutate/<target> && ../../../.venv/bin/mutmut results`` and ``mutmut show <name>``.
 
 Score = killed (or timed out) / (all mutants - equivalent ones). A mutant no selected test
@@ -23,6 +24,7 @@ definition (``_undecorate``: mutmut never mutates a decorated function), and for
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -1036,8 +1038,8 @@ for _area in ("common", "compute", "identity", "kubernetes", "lease", "network")
 
 
 def run_target(name: str, max_children: int, rev: str | None = None,
-               tests: list[str] | None = None) -> dict[str, str]:
-    """Run mutmut over one target; return mutant name -> status."""
+               tests: list[str] | None = None, only: list[str] | None = None) -> dict[str, str]:
+    """Run mutmut over one target (over the mutants ``only`` names, when given); return mutant name -> status."""
     module, default_tests = TARGETS[name]
     tests = tests or default_tests
     work = ROOT / "build" / "mutate" / (name + (f"@{rev}" if rev else ""))
@@ -1068,7 +1070,7 @@ also_copy = ["stacks", "policy", "Pulumi.yaml", "__main__.py", "docs", "scripts"
 pytest_add_cli_args_test_selection = {json.dumps(tests)}
 pytest_add_cli_args = {json.dumps(["-p", "no:cacheprovider", "-q", "-W", "ignore", *extra])}
 """)
-    subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children)], cwd=work,
+    subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *(only or [])], cwd=work,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=work, capture_output=True,
                          text=True).stdout
@@ -1115,10 +1117,35 @@ def run_shell_target(name: str) -> dict[str, str]:
     return statuses
 
 
-def summarize(statuses: dict[str, str]) -> dict:
+def summarize(statuses: dict[str, str], module: str) -> dict:
     c = Counter(statuses.values())
     survivors = sorted(m for m, s in statuses.items() if s not in ("killed", "timeout"))
-    return {"mutants": len(statuses), "killed": c["killed"] + c["timeout"], "survivors": survivors}
+    return {"mutants": len(statuses), "killed": c["killed"] + c["timeout"], "survivors": survivors,
+            "source": source_digest(module)}
+
+
+def source_digest(module: str) -> str:
+    """The module's text, hashed: mutmut names mutants by function and position in it, so a
+    recorded survivor names the same mutant only while the text is unchanged."""
+    return hashlib.sha256((ROOT / module).read_bytes()).hexdigest()
+
+
+def rerun_survivors(name: str, recorded: dict | None, max_children: int) -> dict[str, str]:
+    """Run only the survivors recorded for target ``name``; the mutants killed then stay killed.
+
+    Sound while the module's text is the one recorded (the same names, the same mutants) and the
+    tests only grew: a test added kills more, never fewer. Otherwise the whole target must run."""
+    module = TARGETS[name][0]
+    if not recorded or recorded.get("source") != source_digest(module):
+        raise SystemExit(f"mutate: {name}: {module} has no recorded run of its current text; "
+                         f"run the whole target: scripts/mutate.py {name}")
+    fresh = run_target(name, max_children, only=recorded["survivors"])
+    statuses = {m: fresh.get(m, "survived") for m in recorded["survivors"]}
+    missing = recorded["mutants"] - len(fresh)
+    if missing or set(statuses) - set(fresh):
+        raise SystemExit(f"mutate: {name}: the copy generated {len(fresh)} mutants, {recorded['mutants']} recorded; "
+                         f"run the whole target")
+    return {**{m: "killed" for m in fresh if m not in statuses}, **statuses}
 
 
 def _all_modules() -> list[str]:
@@ -1184,6 +1211,8 @@ def main() -> int:
     ap.add_argument("--max-children", type=int, default=1)
     ap.add_argument("--rev", help="mutate the tree of this git revision instead of the working tree (not recorded)")
     ap.add_argument("--tests", help="pytest arguments selecting the tests, instead of the target's (space-separated)")
+    ap.add_argument("--survivors", action="store_true",
+                    help="re-run only the recorded survivors (module text unchanged since its recorded run)")
     ap.add_argument("--table-only", action="store_true", help="rewrite docs/testing.md from the recorded results")
     args = ap.parse_args()
     targets = args.targets or os.environ.get("MUTATE", "").split() or [*TARGETS, *SHELL_TARGETS]
@@ -1201,8 +1230,9 @@ def main() -> int:
                 statuses = run_shell_target(name)
             else:
                 module = TARGETS[name][0]
-                statuses = run_target(name, args.max_children, args.rev, args.tests.split() if args.tests else None)
-            r = summarize(statuses)
+                statuses = (rerun_survivors(name, results.get(module), args.max_children) if args.survivors else
+                            run_target(name, args.max_children, args.rev, args.tests.split() if args.tests else None))
+            r = summarize(statuses, module)
             secs = time.monotonic() - start
             print(f"{module:<36} {r['killed']}/{r['mutants']} killed, {len(r['survivors'])} survived, "
                   f"{secs:.0f} s", flush=True)
