@@ -7,15 +7,8 @@ RPC-style action as ``POST /`` with the parameters in the query string
 ACS3-HMAC-SHA256. For every request the stand-in checks, on its own:
 
 * ``POST /``, ``x-acs-action: DescribePrice``, ``x-acs-version: 2014-05-26``;
-* the ``Authorization`` header: access key id, sorted SignedHeaders that
-  include host, x-acs-action, x-acs-version, x-acs-date,
-  x-acs-signature-nonce and x-acs-content-sha256; the payload hash matches
-  the body; the date is within 15 minutes; no nonce twice; and the
-  signature recomputed here (canonical request = method, path, query sorted
-  by key with RFC 3986 encoding, the signed headers as ``name:value``
-  lines, the header list, the payload hash; string to sign = algorithm and
-  the SHA-256 of the canonical request; HMAC-SHA256 with the secret) is the
-  one sent;
+* the ``Authorization`` header: an ACS3-HMAC-SHA256 signature that verifies
+  (``tests.http_standin.Acs3Verifier``);
 * the DescribePrice parameters this project relies on: ``RegionId``,
   ``PriceUnit=Hour``, ``ResourceType`` ``instance`` with ``InstanceType`` or
   ``disk`` with ``DataDisk.1.Category`` and ``DataDisk.1.Size``.
@@ -27,19 +20,13 @@ stays empty). Prices come from the stand-in's own table (``INSTANCE_HOUR``,
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from tests.http_standin import JsonStandIn
+from tests.http_standin import Acs3Verifier, JsonStandIn
 
 ACCESS_KEY_ID = "LTAI-pricing-standin-key"
 ACCESS_KEY_SECRET = "pricing-standin-secret-9876543210"
-SCHEME = "ACS3-HMAC-SHA256"
-MUST_SIGN = ("host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version")
 
 # The stand-in's own prices, per hour (instance) and per GiB-hour (disk, by category/level).
 INSTANCE_HOUR = {"ecs.gn7i-c32g1.8xlarge": "21.50", "ecs.gn6i-c16g1.4xlarge": "11.25", "ecs.gn7i-c8g1.2xlarge": "9.00"}
@@ -58,13 +45,13 @@ class PricingStandIn(JsonStandIn):
         self.currency = currency
         self.calls: list[Call] = []
         self.violations: list[str] = []
-        self._nonces: set[str] = set()
+        self.signature = Acs3Verifier(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
         super().__init__()
 
     def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict, dict]:
         url = urlsplit(target)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
-        problems = self.verify(method, url.path, query, headers, raw)
+        _, problems = self.signature.check(method, url.path, query, headers, raw)
         if method != "POST" or url.path != "/":
             problems.append(f"{method} {url.path}: an RPC action is POST /")
         if headers.get("x-acs-action") != "DescribePrice":
@@ -83,45 +70,6 @@ class PricingStandIn(JsonStandIn):
         return 200, {"RequestId": f"PSI-{len(self.calls)}", "PriceInfo": {
             "Price": {"OriginalPrice": float(price), "DiscountPrice": 0.0, "TradePrice": float(price), "Currency": self.currency},
             "Rules": {"Rule": []}}}, {}
-
-    def verify(self, method, path, query, headers, raw) -> list[str]:
-        auth = headers.get("authorization", "")
-        m = re.fullmatch(rf"{SCHEME} Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{{64}})", auth)
-        if not m:
-            return [f"Authorization is not {SCHEME}: {auth[:50]!r}"]
-        key_id, signed, sig = m.group(1), m.group(2).split(";"), m.group(3)
-        out = []
-        if key_id != ACCESS_KEY_ID:
-            out.append(f"access key {key_id!r} is not the one the client was given")
-        if signed != sorted(signed):
-            out.append("SignedHeaders not sorted")
-        missing = [h for h in MUST_SIGN if h not in signed]
-        if missing:
-            out.append(f"not signed: {missing}")
-        body_hash = hashlib.sha256(raw).hexdigest()
-        if headers.get("x-acs-content-sha256") != body_hash:
-            out.append("x-acs-content-sha256 is not the SHA-256 of the body")
-        nonce = headers.get("x-acs-signature-nonce", "")
-        with self._lock:
-            if not nonce or nonce in self._nonces:
-                out.append(f"nonce {nonce!r} missing or replayed")
-            self._nonces.add(nonce)
-        try:
-            when = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-            if abs((datetime.now(timezone.utc) - when).total_seconds()) > 900:
-                out.append("x-acs-date more than 15 minutes off")
-        except ValueError:
-            out.append(f"x-acs-date {headers.get('x-acs-date')!r} is not ISO 8601 UTC")
-        pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in query.items())
-        canonical = "\n".join([
-            method, path, "&".join(f"{k}={v}" for k, v in pairs),
-            "".join(f"{h}:{headers.get(h, '').strip()}\n" for h in signed), ";".join(signed), body_hash,
-        ])
-        string_to_sign = SCHEME + "\n" + hashlib.sha256(canonical.encode()).hexdigest()
-        want = hmac.new(ACCESS_KEY_SECRET.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(want, sig):
-            out.append("signature does not verify")
-        return out
 
     def _describe_price(self, q: dict[str, str]) -> tuple[list[str], str | None]:
         from decimal import Decimal

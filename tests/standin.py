@@ -23,23 +23,20 @@ slow answers) can be scripted per action.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import itertools
 import json
 import re
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Optional
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from hybrid import agent
-from tests.http_standin import JsonStandIn
+from tests.http_standin import Acs3Verifier, JsonStandIn
 
 ACCESS_KEY_ID = "LTAI-standin-test-key"
 ACCESS_KEY_SECRET = "standin-test-secret-0123456789"
-ALGORITHM = "ACS3-HMAC-SHA256"
 
 ROUTES = (
     ("POST", re.compile(r"^/clusters$"), "CreateCluster"),
@@ -48,7 +45,6 @@ ROUTES = (
     ("PUT", re.compile(r"^/api/v2/clusters/(?P<id>[a-z0-9]+)$"), "ModifyCluster"),
     ("GET", re.compile(r"^/k8s/(?P<id>[a-z0-9]+)/external/agent/deployment$"), "DescribeExternalAgent"),
 )
-_REQUIRED_SIGNED = {"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"}
 
 
 @dataclass
@@ -78,7 +74,7 @@ class StandIn(JsonStandIn):
         self.requests: list[Seen] = []
         self.violations: list[str] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
-        self._nonces: set[str] = set()
+        self.signature = Acs3Verifier(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
         self._ids = itertools.count(1)
         super().__init__()
 
@@ -120,7 +116,7 @@ class StandIn(JsonStandIn):
         seen = Seen(action or "?", method, url.path, query, body, [])
         with self._lock:
             self.requests.append(seen)
-        problems = self._check_signature(method, url.path, query, headers, raw, seen)
+        seen.signed_headers, problems = self.signature.check(method, url.path, query, headers, raw)
         if not action:
             problems.append(f"no route for {method} {url.path}")
         elif headers.get("x-acs-action") != action:
@@ -146,43 +142,6 @@ class StandIn(JsonStandIn):
         seen.status = status
         return status, out, {}
 
-    def _check_signature(self, method, path, query, headers, raw, seen) -> list[str]:
-        auth = headers.get("authorization", "")
-        m = re.fullmatch(rf"{ALGORITHM} Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{{64}})", auth)
-        if not m:
-            return [f"Authorization is not an {ALGORITHM} signature: {auth[:40]!r}"]
-        ak, signed, signature = m.group(1), m.group(2).split(";"), m.group(3)
-        seen.signed_headers = signed
-        problems = []
-        if ak != ACCESS_KEY_ID:
-            problems.append(f"signed with access key {ak!r}, not the one in the environment")
-        if signed != sorted(signed):
-            problems.append("SignedHeaders are not sorted")
-        missing = _REQUIRED_SIGNED - set(signed)
-        if missing:
-            problems.append(f"headers not signed: {sorted(missing)}")
-        payload_hash = hashlib.sha256(raw).hexdigest()
-        if headers.get("x-acs-content-sha256") != payload_hash:
-            problems.append("x-acs-content-sha256 does not match the body")
-        nonce = headers.get("x-acs-signature-nonce", "")
-        with self._lock:
-            if nonce in self._nonces:
-                problems.append(f"nonce {nonce} replayed")
-            self._nonces.add(nonce)
-        try:
-            sent = datetime.strptime(headers.get("x-acs-date", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-            if abs((datetime.now(timezone.utc) - sent).total_seconds()) > 900:
-                problems.append("x-acs-date is more than 15 minutes off")
-        except ValueError:
-            problems.append(f"x-acs-date {headers.get('x-acs-date')!r} is not ISO 8601 UTC")
-        canonical_query = "&".join(f"{k}={quote(v, safe='~')}" for k, v in sorted(query.items()))
-        canonical_headers = "".join(f"{h}:{headers.get(h, '').strip()}\n" for h in signed)
-        canonical = "\n".join([method, path, canonical_query, canonical_headers, ";".join(signed), payload_hash])
-        to_sign = f"{ALGORITHM}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-        expected = hmac.new(ACCESS_KEY_SECRET.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, signature):
-            problems.append("signature does not verify")
-        return problems
 
     # per-action request checks
     def _check_CreateCluster(self, query, body, headers) -> list[str]:

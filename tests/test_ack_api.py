@@ -300,7 +300,7 @@ def test_a_key_changed_after_the_first_client_signs_the_next_client(standin, mon
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI-rotated")
     with pytest.raises(AckApiError):
         AckClient("cn-beijing", retry=RetryPolicy(attempts=1)).describe_cluster(cid)
-    assert standin.violations == ["DescribeClusterDetail: signed with access key 'LTAI-rotated', not the one in the environment"]
+    assert standin.violations == ["DescribeClusterDetail: signed with access key 'LTAI-rotated', not the one the client was given"]
     standin.violations.clear()
 
 
