@@ -826,13 +826,13 @@ EQUIVALENT: dict[str, str] = {
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
 
-# Shell scripts: mutmut mutates Python only, so each script has a small list of its own mutants
-# (a literal that occurs once in the script, and what replaces it: a realistic slip each), run
-# against the tests that execute the script. Target "sh_<name>" -> (script, tests, mutants).
-# policy/__main__.py is listed here too: it is module-level code only (it builds the PolicyPack,
-# which serves and blocks), and mutmut 3 runs mutants of function bodies alone, so none of its mutants there is run;
-# its slips are run against the test that starts the pack as the engine does.
-SHELL_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
+# Hand-written mutants, for code mutmut cannot mutate: a small list per file (a literal that occurs
+# once in it, and what replaces it: a realistic slip each), run against the tests that execute the
+# file. Target -> (file, tests, mutants). The shell scripts ("sh_<name>": mutmut mutates Python
+# only) and policy/__main__.py (module-level code only: it builds the PolicyPack, which serves and
+# blocks, and mutmut 3 runs mutants of function bodies alone), against the test that starts the
+# pack as the engine does.
+HAND_TARGETS: dict[str, tuple[str, list[str], list[tuple[str, str, str]]]] = {
     "sh_tc": ("hybrid/scripts/hybrid-tc.sh", ["tests/test_tc.py"], [
         ("egress-matches-source", 'ifb=$IFB_EGRESS field=dst', 'ifb=$IFB_EGRESS field=src'),
         ("ceil-twice-the-rate", 'ceil "${mbit}mbit"', 'ceil "$((mbit * 2))mbit"'),
@@ -1095,9 +1095,9 @@ def generated_none(name: str) -> bool:
     return meta.is_file() and not json.loads(meta.read_text())["exit_code_by_key"]
 
 
-def run_shell_target(name: str) -> dict[str, str]:
+def run_hand_target(name: str) -> dict[str, str]:
     """Each listed mutant applied alone to a copy of the tree; killed when the script's tests fail."""
-    script, tests, mutants = SHELL_TARGETS[name]
+    script, tests, mutants = HAND_TARGETS[name]
     work = ROOT / "build" / "mutate" / name
     if work.exists():
         shutil.rmtree(work)
@@ -1215,19 +1215,19 @@ def main() -> int:
                     help="re-run only the recorded survivors (module text unchanged since its recorded run)")
     ap.add_argument("--table-only", action="store_true", help="rewrite docs/testing.md from the recorded results")
     args = ap.parse_args()
-    targets = args.targets or os.environ.get("MUTATE", "").split() or [*TARGETS, *SHELL_TARGETS]
-    unknown = [t for t in targets if t not in TARGETS and t not in SHELL_TARGETS]
+    targets = args.targets or os.environ.get("MUTATE", "").split() or [*TARGETS, *HAND_TARGETS]
+    unknown = [t for t in targets if t not in TARGETS and t not in HAND_TARGETS]
     if unknown:
-        print(f"mutate: unknown target {unknown[0]!r}: choose from {', '.join([*TARGETS, *SHELL_TARGETS])}",
+        print(f"mutate: unknown target {unknown[0]!r}: choose from {', '.join([*TARGETS, *HAND_TARGETS])}",
               file=sys.stderr)
         return 2
     results = load_results()
     if not args.table_only:
         for name in targets:
             start = time.monotonic()
-            if name in SHELL_TARGETS:
-                module = SHELL_TARGETS[name][0]
-                statuses = run_shell_target(name)
+            if name in HAND_TARGETS:
+                module = HAND_TARGETS[name][0]
+                statuses = run_hand_target(name)
             else:
                 module = TARGETS[name][0]
                 statuses = (rerun_survivors(name, results.get(module), args.max_children) if args.survivors else

@@ -112,6 +112,17 @@ class Namespace:
         shutil.rmtree(self.etc, ignore_errors=True)
 
 
+# containerd 1.7 `containerd config default`, the lines hybrid-join edits (the nodes' containerd shim prints them).
+CONTAINERD_DEFAULT = """version = 2
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.8"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+    SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = ""
+"""
+
+
 # --- the listeners (run inside the namespace) ------------------------------------------
 
 def _handler(listener: dict):

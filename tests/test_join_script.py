@@ -18,7 +18,7 @@ import pytest
 from hybrid import cloudinit
 from hybrid.model import load
 from tests.conftest import stack_raw
-from tests.test_node_boot_netns import CONTAINERD_DEFAULT
+from tests.node_standins import CONTAINERD_DEFAULT
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
                                 reason="needs root and unshare (a private mount namespace)")

@@ -37,7 +37,7 @@ from hybrid import cloudinit
 from hybrid.model import join_token, load
 from hybrid.model.node_access import needs
 from tests.conftest import stack_raw
-from tests.node_standins import Namespace, make_certs
+from tests.node_standins import CONTAINERD_DEFAULT, Namespace, make_certs
 
 VPC_REGISTRY, VPC_MIRROR, METADATA, OSS = "10.40.0.5", "10.40.0.6", "100.100.100.200", "10.40.0.7"
 APISERVER, RSYNC, IDC_REGISTRY = "10.8.0.10", "10.9.0.20", "10.9.0.30"
@@ -52,16 +52,6 @@ STS = {"id": "STS.NTbootstandin", "secret": "boot-standin-secret", "token": "CAI
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not all(shutil.which(t) for t in ("ip", "openssl", "gpg", "apt-get", "unshare", "curl")),
     reason="needs root, ip, openssl, gpg, apt-get, unshare and curl")
-
-# containerd 1.7 `containerd config default`, the lines hybrid-join edits (the shim prints them).
-CONTAINERD_DEFAULT = """version = 2
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.8"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-    SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = ""
-"""
 
 SHIMS = {
     "apt-get": 'if [ "$1" = update ]; then exec /usr/bin/apt-get "$@"; fi; echo "apt-get $* (shim: no packages in the stand-in)" >> "$BOOT_LOG"',
