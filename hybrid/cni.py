@@ -348,9 +348,10 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
         "securityContext": _restricted(add=["NET_ADMIN", "DAC_OVERRIDE"]),
         "env": [_field_env("NODE_NAME", "spec.nodeName"), _field_env("POD_NAMESPACE", "metadata.namespace"), *service_env],
         "resources": _resources("100m", "128Mi", "512Mi"),
-        # terwayd serves the CNI plugin on a unix socket; no socket means no pod can get an IP.
-        "readinessProbe": {**probe_cmd, "periodSeconds": 10, "timeoutSeconds": 5},
-        "livenessProbe": {**probe_cmd, "initialDelaySeconds": 30, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 6},
+        # terwayd serves the CNI plugin on a unix socket; no socket means no pod can get an IP. The
+        # timings are the chart's (terway@release-1.16 charts/terway/templates/terwayd/daemonset.yaml).
+        "readinessProbe": {**probe_cmd, "periodSeconds": 10},
+        "livenessProbe": {**probe_cmd, "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 6},
         "volumeMounts": [
             _mount("eni-config", "/etc/eni", read_only=True),
             _mount("eni-run", "/var/run/eni"),
@@ -368,7 +369,7 @@ def terway_daemonset(cni: Cni, region_id: str, checksum: str, apiserver: Optiona
         "metadata": _meta(f"terway-eniip-{region_id}", TERWAY_NS, labels),
         "spec": {
             "selector": {"matchLabels": selector},
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}},  # the chart's
             "template": {
                 "metadata": {"labels": labels, "annotations": {CHECKSUM_ANNOTATION: checksum}},
                 "spec": {
@@ -506,11 +507,12 @@ def kube_proxy_cloud_daemonset(cni: Cni, idc: Idc) -> Obj:
         "securityContext": _privileged(),
         "resources": _resources("50m", "64Mi", "256Mi"),
         # kube-proxy's health server: healthzBindAddress defaults to 0.0.0.0:10256 and /healthz
-        # answers 200 while its rules are in sync (kubernetes pkg/proxy/apis/config/v1alpha1/defaults.go,
-        # pkg/proxy/healthcheck/proxier_health.go). hostNetwork: the probe reaches the node's address.
-        "readinessProbe": {"httpGet": {"path": "/healthz", "port": 10256}, "periodSeconds": 10, "timeoutSeconds": 5},
-        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 10256}, "initialDelaySeconds": 30,
-                          "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 6},
+        # answers 200 until an update has waited 2 x syncPeriod (kubernetes pkg/proxy/apis/config/v1alpha1/
+        # defaults.go, cmd/kube-proxy/app/server.go, pkg/proxy/healthcheck/proxier_health.go), so the
+        # probes' own defaults suffice: kubeadm's DaemonSet declares none, and this one adds no timing.
+        # hostNetwork: the probe reaches the node's address.
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": 10256}},
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 10256}},
         "volumeMounts": [
             _mount("kube-proxy", KUBE_PROXY_DIR, read_only=True),
             _mount("xtables-lock", "/run/xtables.lock"),

@@ -309,7 +309,8 @@ def test_terway_daemonset_is_valid_for_the_api(prod, credentials):
 def test_terway_daemonset_follows_the_chart(prod):
     ds = _terway(prod)
     assert ds["metadata"]["name"] == "terway-eniip-cn-beijing" and ds["metadata"]["namespace"] == "kube-system"
-    assert ds["spec"]["updateStrategy"]["type"] == "RollingUpdate"
+    # the chart's: 10 % of the nodes at a time (terway@release-1.16 charts/terway/templates/terwayd/daemonset.yaml)
+    assert ds["spec"]["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}}
     assert ds["spec"]["template"]["metadata"]["annotations"] == {"hybrid.example.com/eni-config-sha256": "abc123"}
     spec = _spec(ds)
     assert spec["priorityClassName"] == "system-node-critical" and spec["serviceAccountName"] == "terway"
@@ -357,10 +358,12 @@ def test_terway_daemonset_follows_the_chart(prod):
         "eni-config": ("/etc/eni", True), "eni-run": ("/var/run/eni", False), "lib-modules": ("/lib/modules", True),
         "cni-terway": ("/var/lib/cni/terway", False), "cni": ("/etc/cni/net.d", True),
         "host-cni": ("/host-etc-net.d", False), "tmp": ("/tmp", False)}
-    # The probes test terwayd's socket, which lies in the mounted host directory.
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert terwayd[probe]["exec"]["command"] == ["/bin/sh", "-c", "test -S /var/run/eni/eni.socket"]
-    assert terwayd["livenessProbe"]["initialDelaySeconds"] > 0
+    # The probes test terwayd's socket, which lies in the mounted host directory; their timings are
+    # the chart's (terway@release-1.16 charts/terway/templates/terwayd/daemonset.yaml: liveness every
+    # 10 s after 10 s, restart after 6 failures; readiness every 10 s; timeouts left to the API's 1 s).
+    exec_socket = {"exec": {"command": ["/bin/sh", "-c", "test -S /var/run/eni/eni.socket"]}}
+    assert terwayd["livenessProbe"] == {**exec_socket, "initialDelaySeconds": 10, "periodSeconds": 10, "failureThreshold": 6}
+    assert terwayd["readinessProbe"] == {**exec_socket, "periodSeconds": 10}
 
 
 def test_terway_reaches_the_apiserver_directly_when_given(prod):
@@ -466,8 +469,10 @@ def test_kube_proxy_cloud_daemonset_is_kubeadms_with_this_config(prod):
         {"configMap": {"name": "kube-proxy-cloud", "items": [{"key": "config.conf", "path": "config.conf"}]}},
         {"configMap": {"name": "kube-proxy", "items": [{"key": "kubeconfig.conf", "path": "kubeconfig.conf"}]}}]
     # kube-proxy's health server: 0.0.0.0:10256, /healthz (pkg/proxy/apis/config/v1alpha1/defaults.go).
+    # no timing of its own: the API's defaults (period 10 s, 3 failures) restart a kube-proxy whose
+    # /healthz failed for 30 s, i.e. an update waiting over 2 x syncPeriod + 30 s (cmd/kube-proxy/app/server.go)
     for probe in ("readinessProbe", "livenessProbe"):
-        assert c[probe]["httpGet"] == {"path": "/healthz", "port": 10256}
+        assert c[probe] == {"httpGet": {"path": "/healthz", "port": 10256}}
     cloud = {"alibabacloud.com/external": "true", "kubernetes.io/os": "linux"}
     assert placement(spec, Node("cloud", cloud)) == (True, "")
     assert placement(spec, Node("idc", {"kubernetes.io/os": "linux"})) == (False, "nodeAffinity")
