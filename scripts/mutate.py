@@ -1237,9 +1237,10 @@ def main() -> int:
             print(f"{module:<36} {r['killed']}/{r['mutants']} killed, {len(r['survivors'])} survived, "
                   f"{secs:.0f} s", flush=True)
             if not args.rev and not args.tests and (r["mutants"] or (name in TARGETS and generated_none(name))):
+                results = load_results()  # read again: another target's run may have recorded since
                 results[module] = r
                 save_results(results)
-    write_docs(results)
+    write_docs(load_results())
     return 0
 
 
