@@ -7,7 +7,6 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -81,13 +80,6 @@ class StackConfig:
     declared_secrets: tuple[str, ...] = ()
 
 
-def _yaml_scalar(value: Any) -> str:
-    # YAML reads an unquoted 2027-03-31 as a date; the Pulumi CLI passes it on as that string.
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not a config value")
-
-
 def project_root(start: Path | None = None) -> Path:
     here = (start or Path.cwd()).resolve()
     for d in (here, *here.parents):
@@ -138,7 +130,7 @@ def read_stack(stack: str, root: Path | None = None, config_file: Path | None = 
             engine[full] = OFFLINE_SECRETS.get(key, "offline-placeholder")
             secret_keys.append(full)
             continue
-        engine[full] = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=_yaml_scalar)
+        engine[full] = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
         if ns == project:
             raw[key] = value
         else:

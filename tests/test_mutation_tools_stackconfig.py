@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -178,18 +177,6 @@ def test_terway_access_key_credentials_need_their_pair(tmp_path):
     s = sc.read_stack("dev", _root(tmp_path, config))
     assert s.secret_keys.count(f"{NS}:terwayAccessKeyId") == 1
     assert s.declared_secrets == ("terwayAccessKeyId",)
-
-
-def test_yaml_dates_would_reach_the_engine_as_iso_text():
-    # safeload refuses an unquoted timestamp in a stack file first (tests/test_hostile_input.py); were one
-    # to pass, the engine would get the text the Pulumi CLI passes on, not a crash
-    value = {"from": date(2027, 3, 31), "at": datetime(2027, 3, 31, 10, 30)}
-    assert json.loads(json.dumps(value, default=sc._yaml_scalar)) == {"from": "2027-03-31", "at": "2027-03-31T10:30:00"}
-
-
-def test_a_value_yaml_gives_that_is_no_config_value_is_named():
-    with pytest.raises(TypeError, match=r"^bytes is not a config value$"):
-        json.dumps({"a": b"x"}, default=sc._yaml_scalar)
 
 
 # --- read_stack: refusals -------------------------------------------------------------------------
