@@ -229,7 +229,7 @@ def classify(operation: str, exc: BaseException, idempotent: bool) -> AckApiErro
                 code=code, status=status, request_id=request_id)
         return AckApiError(operation, message, code=code, status=status, request_id=request_id)
     if isinstance(exc, UnretryableException):
-        inner = getattr(exc, "inner_exception", None) or exc
+        inner = exc.inner_exception or exc  # Tea/exceptions.py sets it, None without a transport error
         text = getattr(inner, "message", None) or str(inner)
         if idempotent:
             return AckNetworkError(operation, f"no response from the CS endpoint ({text})", retryable=True)

@@ -371,3 +371,4 @@ def test_no_response_prefers_the_inner_errors_own_message():
     exc = UnretryableException(RetryPolicyContext(exception=inner))
     assert str(classify("DeleteCluster", exc, idempotent=True)) == (
         "ACK DeleteCluster failed: no response from the CS endpoint (read timed out)")
+
