@@ -117,37 +117,23 @@ def parse_quantity(value: Quantity) -> Fraction:
     return result
 
 
-# Node lists repeat the same few quantity strings endlessly; converting each
-# distinct (resource, value) once keeps 100k nodes well under a second.
-_FLOOR: dict[tuple[str, Quantity], int] = {}
-_CEIL: dict[tuple[str, Quantity], int] = {}
-_CACHE_LIMIT = 1 << 16
-
-
+# Node lists repeat the same few quantity strings endlessly; converting each distinct
+# (resource, value) once keeps 100k nodes well under a second. typed: 1, 1.0 and True are
+# different inputs (a boolean is refused, a float is read through its repr).
+@lru_cache(maxsize=65536, typed=True)
 def _convert(resource: str, value: Quantity, round_up: bool) -> int:
     exact = parse_quantity(value) * (1000 if resource == CPU else 1)  # cpu in millicores
-    result = math.ceil(exact) if round_up else math.floor(exact)
-    cache = _CEIL if round_up else _FLOOR
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[(resource, value)] = result
-    return result
+    return math.ceil(exact) if round_up else math.floor(exact)
 
 
 def offered(resource: str, value: Quantity) -> int:
     """Allocatable amount in base units (millicores for cpu), rounded down."""
-    try:
-        return _FLOOR[(resource, value)]
-    except KeyError:
-        return _convert(resource, value, False)
+    return _convert(resource, value, False)
 
 
 def used(resource: str, value: Quantity) -> int:
     """Allocated / allocating / requested amount in base units, rounded up."""
-    try:
-        return _CEIL[(resource, value)]
-    except KeyError:
-        return _convert(resource, value, True)
+    return _convert(resource, value, True)
 
 
 def normalise_request(request: Resources) -> dict[str, int]:

@@ -4,8 +4,7 @@ Kubernetes facts used (kubernetes/apimachinery pkg/api/resource/quantity.go, the
 fit predicate in pkg/scheduler/framework/plugins/noderesources/fit.go): a quantity may carry a
 sign ("+5" is 5); cpu is counted in millicores (1 = 1000m); a pod fits when every requested
 resource, and one pod slot, is free after what is already taken; a node whose pods or resources
-are overcommitted fits nothing. Quantity strings here are used nowhere else in the suite, so the
-module's conversion caches cannot answer for the code under test.
+are overcommitted fits nothing.
 """
 
 from __future__ import annotations
@@ -166,3 +165,39 @@ def test_zero_is_a_quantity_and_negatives_are_refused():
                                            ([1], "[1] is neither a string nor a number.")])
 def test_other_types_are_refused_naming_the_value(value, message):
     assert _refusal(value) == message
+
+
+def test_a_boolean_is_refused_even_after_the_same_number_was_converted():
+    # True == 1 and hash(True) == hash(1): a conversion cache keyed without the type would answer
+    # True with 1's millicores; Kubernetes has no boolean quantity.
+    assert used("cpu", 1) == 1000 and offered("memory", 1) == 1
+    for conv in (used, offered):
+        with pytest.raises(QuantityError, match=r"^True is a boolean, not a quantity\.$"):
+            conv("cpu", True)
+
+
+def test_used_rounds_up_and_offered_down_for_every_resource():
+    # 2.0007 cores = 2000.7 m; 2.5 bytes of memory: used takes the next whole unit, offered the last.
+    assert (used("cpu", "2.0007"), offered("cpu", "2.0007")) == (2001, 2000)
+    assert (used("memory", "2.5"), offered("memory", "2.5")) == (3, 2)
+    assert (used(GPU, "3"), offered(GPU, "3")) == (3, 3)  # only cpu is scaled to milli-units
+
+
+def test_a_decimal_suffix_above_2_63_names_the_text():
+    # 10E = 10 * 10^18 > 2^63 - 1 (quantity.go: int64 scaled values)
+    with pytest.raises(QuantityError, match=r"^'10E' is above 2\^63, more than Kubernetes can represent\.$"):
+        parse_quantity("10E")
+
+
+def test_an_exponent_suffix_must_be_digits_after_the_sign():
+    # "1eX3": e followed by no signed integer is no exponent (quantity.go's suffix grammar), so the
+    # whole rest is an unknown suffix, not a number to read
+    with pytest.raises(QuantityError, match=r"^'1eX3' has an unknown suffix 'eX3'\.$"):
+        parse_quantity("1eX3")
+
+
+def test_an_empty_request_on_capacity_without_a_pods_limit_says_which_view():
+    with pytest.raises(UnboundedCapacity, match=r"^the request is empty and allocatable has no pods limit$"):
+        AggregateCapacity({"cpu": "4"}).replicas_for({})
+    with pytest.raises(UnboundedCapacity, match=r"^the request is empty and a node has no pods limit$"):
+        NodeCapacity([Node({"cpu": "4"})]).per_node({})
