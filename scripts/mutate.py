@@ -220,6 +220,9 @@ EQUIVALENT: dict[str, str] = {
         "`i = 1` for `i += 1` where i is 0: the same value",
     "hybrid.placement_capacity.x__convert__mutmut_13":
         "the conversion cache is cleared at 65,537 entries instead of 65,536: a cache size, never a result",
+    "hybrid.placement_capacity.x__parse_text__mutmut_11":
+        "'XX+-XX' for '+-' as the characters stripped from the number: _split_number returns a sign, digits and "
+        "dots only, so an X is never there to strip",
     "hybrid.placement_capacity.x_offered__mutmut_3":
         "`round_up=None` for `False`: only its truth value is read",
     **{f"hybrid.placement_capacity.x_fit__mutmut_{n}":
