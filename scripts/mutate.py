@@ -734,12 +734,11 @@ EQUIVALENT: dict[str, str] = {
        "the prose of a scanner waiver's reason, XX-padded or re-cased: the waiver still names the same check (or init "
        "container) on the same object, without '=' and over the policy pack's 10 characters; checkov, kube-linter "
        "and the pack read the id and only require some reason (hybrid/waivers.py), people read the text"
-       for fn, ns in (("terway_daemonset", (558, 559, 560, 565, 566, 567, 572, 573, 574, 585, 586, 589, 590, 591, 594,
-                                            595, 596, 603, 604, 607, 608, 609, 614, 615, 618, 619, 620, 623, 624, 625,
-                                            626, 627)),
-                      ("kube_proxy_cloud_daemonset", (347, 348, 351, 352, 355, 356, 357, 360, 361, 366, 367, 368, 371,
-                                                      372, 385, 386, 389, 390, 393, 394, 399, 400, 403, 404, 405, 408,
-                                                      409, 410)))
+       for fn, ns in (("terway_daemonset", (550, 551, 552, 557, 558, 559, 564, 565, 566, 577, 578, 581, 582, 583,
+                                            586, 587, 588, 595, 596, 599, 600, 601, 606, 607, 610, 611, 612, 615,
+                                            616, 617, 618, 619)),
+                      ("kube_proxy_cloud_daemonset", (323, 324, 327, 328, 331, 332, 333, 336, 337, 342, 343, 344, 347, 348,
+                                                      361, 362, 365, 366, 369, 370, 375, 376, 379, 380, 381, 384, 385, 386)))
        for n in ns},
     "hybrid.cni.x__cm_env__mutmut_1":
         "default of `optional` True instead of False: never read, the one caller (terway-init's DISABLE_POLICY) "
