@@ -173,6 +173,16 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
+    # (in-process only: each test of tests/test_wait_gpus.py with the fake apiserver costs half a second to stop it)
+    "tools_wait_gpus": ("hybrid_tools/wait_gpus.py", [
+        "tests/test_mutation_tools_wait_gpus.py", "tests/test_wait_gpus.py::test_progress_heartbeat_when_nothing_changes",
+        "tests/test_wait_gpus.py::test_nodes_named_after_their_instance_are_found_by_their_host_label"]),
+    "tools_references": ("hybrid_tools/references.py", ["tests/test_references.py", "-k", "not plans_have and not every_table_entry",
+                                                        "tests/test_mutation_tools_references.py"]),
+    "tools_provider_ids": ("hybrid_tools/provider_ids.py", [
+        "tests/test_provider_ids.py", "-k", "not every_declared_type and not fails_the_plan and not prod_outputs",
+        "tests/test_mutation_tools_provider_ids.py"]),
+    "tools_validators": ("hybrid_tools/validators.py", ["tests/test_mutation_tools_validators.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
