@@ -832,6 +832,31 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    **{f"hybrid_tools.wait_gpus.x_evaluate__mutmut_{n}":
+       "the default of an absent nvidia.com/gpu quantity: None (or no default) reads as 0 through _quantity, like 0"
+       for n in (77, 79)},
+    **{f"hybrid_tools.wait_gpus.x_evaluate__mutmut_{n}":
+       "the default of a found Node's metadata: a Node is found only by its metadata.name or its host label, so it "
+       "always has metadata" for n in (142, 144)},
+    "hybrid_tools.wait_gpus.xǁClientǁ__init____mutmut_12":
+        "`decode(\"UTF-8\")` for `\"utf-8\"`: Python's codec lookup ignores case, both name the same codec",
+    "hybrid_tools.wait_gpus.xǁClientǁ_tls__mutmut_5":
+        "`check_hostname = None` for `False`: ssl.SSLContext.check_hostname stores the truth value (None reads back False)",
+    "hybrid_tools.wait_gpus.x_poll__mutmut_8":
+        "the text said before the first poll: the first text is never \"\" nor \"XXXX\" (always a count or "
+        "`apiserver: ...`), so the first line is printed either way",
+    "hybrid_tools.references.x_check__mutmut_24":
+        "the path a walk starts at: None or \"\", both falsy, so the first key alone starts the path",
+    "hybrid_tools.references.x_check__mutmut_82":
+        "`rstrip(\"XX[]{}XX\")` for `rstrip(\"[]{}\")` (a set of characters): it strips an X too, and no input key a "
+        "REFERENCES path starts with ends in X",
+    **{f"hybrid_tools.references.x__cluster__mutmut_{n}":
+       "`split(\"/\")[0]` / `split(\"/\", 2)[0]` for `split(\"/\", 1)[0]`: the first piece is the same whatever the "
+       "split limit" for n in (31, 34)},
+    **{f"hybrid_tools.references.x_check_kubernetes__mutmut_{n}":
+       "which kinds' keys are read: keys are compared only when a key is asked for, which only ConfigMap and Secret "
+       "references do (and no Secret is in EXISTING), so the keys of any other kind are never compared"
+       for n in (46, 58, 64, 65, 66)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

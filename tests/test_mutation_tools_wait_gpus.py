@@ -633,3 +633,14 @@ def test_a_sub_second_interval_is_accepted(monkeypatch, tmp_path, capsys):
     args = _parser(monkeypatch).parse_args(["wait-gpus", "--kubeconfig", _kubeconfig(tmp_path), "--interval", "0.5"])
     assert w.run(args) == 0
     assert capsys.readouterr().out.startswith("ok        a10-dev-cn-beijing-g-0")
+
+
+def test_only_the_trailing_slash_of_the_server_is_dropped(tmp_path):
+    assert w.Client(_kubeconfig(tmp_path, "http://proxy.example/apiX/")).server == "http://proxy.example/apiX"
+
+
+def test_client_files_are_written_under_a_named_private_directory(tmp_path, pem, recorder):
+    cert, key = pem
+    w.Client(_kubeconfig(tmp_path, "https://h:6443", user={"client-certificate-data": _b64(cert), "client-key-data": _b64(key)}))
+    certfile = recorder[0].calls[0][1]
+    assert os.path.basename(os.path.dirname(certfile)).startswith("hybrid-wait-")
