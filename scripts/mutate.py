@@ -860,6 +860,13 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.provider_ids.x__rule_cidr__mutmut_1":
         "`cidr = None` for `\"\"` before the sources are read: when none is set it is only read as `cidr or ...`, "
         "and None and \"\" are both falsy",
+    **{f"hybrid_tools.validators.x__decorator_name__mutmut_{n}":
+       "the name of a decorator or call that is neither a name nor an attribute (a subscript, a call's result): "
+       "only compared with validator and policy decorator names, which neither \"\" nor None nor \"XXXX\" is"
+       for n in (8, 14)},
+    **{f"hybrid_tools.validators.{m}":
+       "`encoding=\"UTF-8\"` for `\"utf-8\"`: Python's codec lookup ignores case, both name the same codec"
+       for m in ("x_discover__mutmut_12", "x_discover__mutmut_105", "x_write__mutmut_5", "x_write__mutmut_13")},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
