@@ -135,7 +135,8 @@ ALICLOUD: dict[str, Entry] = {
     "alicloud:ecs/securityGroupRule:SecurityGroupRule": Entry(
         "{securityGroupId}:{type}:{ipProtocol}:{portRange}:{nicType}:{ruleCidr}:{policy}:{priority}",
         _t("security_group_rule", 270), sdk=f"{SDK} ecs/security_group_rule.py:584 <id>",
-        note="ruleCidr: cidrIp, or ipv6CidrIp with ':' replaced by '_' (resource_alicloud_security_group_rule.go:159)"),
+        note="ruleCidr: sourceSecurityGroupId, else ipv6CidrIp with ':' replaced by '_', else cidrIp, else prefixListId "
+             "(resource_alicloud_security_group_rule.go:150-186, :269-272)"),
     "alicloud:ecs/instance:Instance": Entry(
         "instance", _t("instance", 1280), {"privateIp": "private ip in the vSwitch"}, _t("instance", 1399) + " private_ip",
         f"{SDK} ecs/instance.py:3482 i-abc12345678"),
@@ -310,9 +311,17 @@ def _field(values: Mapping[str, Any], name: str) -> str:
 
 
 def _rule_cidr(inputs: Mapping[str, Any]) -> str:
+    # The provider's create (TF alicloud/resource_alicloud_security_group_rule.go:150 cidr_ip, :159 ipv6_cidr_ip with
+    # ':' replaced by '_', :168 source_security_group_id, each set one replacing the one before; :269-272 the id's
+    # sixth part is that, or prefix_list_id (:186) when it is empty).
+    cidr = ""
     if inputs.get("cidrIp"):
-        return str(inputs["cidrIp"])
-    return str(inputs.get("ipv6CidrIp") or inputs.get("prefixListId") or "").replace(":", "_")
+        cidr = str(inputs["cidrIp"])
+    if inputs.get("ipv6CidrIp"):
+        cidr = str(inputs["ipv6CidrIp"]).replace(":", "_")
+    if inputs.get("sourceSecurityGroupId"):
+        cidr = str(inputs["sourceSecurityGroupId"])
+    return cidr or str(inputs.get("prefixListId") or "")
 
 
 def answer(type_: str, seed: str, inputs: Mapping[str, Any], lookup: Lookup,

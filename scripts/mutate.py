@@ -173,6 +173,16 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
+    # (in-process only: each test of tests/test_wait_gpus.py with the fake apiserver costs half a second to stop it)
+    "tools_wait_gpus": ("hybrid_tools/wait_gpus.py", [
+        "tests/test_mutation_tools_wait_gpus.py", "tests/test_wait_gpus.py::test_progress_heartbeat_when_nothing_changes",
+        "tests/test_wait_gpus.py::test_nodes_named_after_their_instance_are_found_by_their_host_label"]),
+    "tools_references": ("hybrid_tools/references.py", ["tests/test_references.py", "-k", "not plans_have and not every_table_entry",
+                                                        "tests/test_mutation_tools_references.py"]),
+    "tools_provider_ids": ("hybrid_tools/provider_ids.py", [
+        "tests/test_provider_ids.py", "-k", "not every_declared_type and not fails_the_plan and not prod_outputs",
+        "tests/test_mutation_tools_provider_ids.py"]),
+    "tools_validators": ("hybrid_tools/validators.py", ["tests/test_mutation_tools_validators.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -826,6 +836,41 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_183":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    **{f"hybrid_tools.wait_gpus.x_evaluate__mutmut_{n}":
+       "the default of an absent nvidia.com/gpu quantity: None (or no default) reads as 0 through _quantity, like 0"
+       for n in (77, 79)},
+    **{f"hybrid_tools.wait_gpus.x_evaluate__mutmut_{n}":
+       "the default of a found Node's metadata: a Node is found only by its metadata.name or its host label, so it "
+       "always has metadata" for n in (142, 144)},
+    "hybrid_tools.wait_gpus.xǁClientǁ__init____mutmut_12":
+        "`decode(\"UTF-8\")` for `\"utf-8\"`: Python's codec lookup ignores case, both name the same codec",
+    "hybrid_tools.wait_gpus.xǁClientǁ_tls__mutmut_5":
+        "`check_hostname = None` for `False`: ssl.SSLContext.check_hostname stores the truth value (None reads back False)",
+    "hybrid_tools.wait_gpus.x_poll__mutmut_8":
+        "the text said before the first poll: the first text is never \"\" nor \"XXXX\" (always a count or "
+        "`apiserver: ...`), so the first line is printed either way",
+    "hybrid_tools.references.x_check__mutmut_24":
+        "the path a walk starts at: None or \"\", both falsy, so the first key alone starts the path",
+    "hybrid_tools.references.x_check__mutmut_82":
+        "`rstrip(\"XX[]{}XX\")` for `rstrip(\"[]{}\")` (a set of characters): it strips an X too, and no input key a "
+        "REFERENCES path starts with ends in X",
+    **{f"hybrid_tools.references.x__cluster__mutmut_{n}":
+       "`split(\"/\")[0]` / `split(\"/\", 2)[0]` for `split(\"/\", 1)[0]`: the first piece is the same whatever the "
+       "split limit" for n in (31, 34)},
+    **{f"hybrid_tools.references.x_check_kubernetes__mutmut_{n}":
+       "which kinds' keys are read: keys are compared only when a key is asked for, which only ConfigMap and Secret "
+       "references do (and no Secret is in EXISTING), so the keys of any other kind are never compared"
+       for n in (46, 58, 64, 65, 66)},
+    "hybrid_tools.provider_ids.x__rule_cidr__mutmut_1":
+        "`cidr = None` for `\"\"` before the sources are read: when none is set it is only read as `cidr or ...`, "
+        "and None and \"\" are both falsy",
+    **{f"hybrid_tools.validators.x__decorator_name__mutmut_{n}":
+       "the name of a decorator or call that is neither a name nor an attribute (a subscript, a call's result): "
+       "only compared with validator and policy decorator names, which neither \"\" nor None nor \"XXXX\" is"
+       for n in (8, 14)},
+    **{f"hybrid_tools.validators.{m}":
+       "`encoding=\"UTF-8\"` for `\"utf-8\"`: Python's codec lookup ignores case, both name the same codec"
+       for m in ("x_discover__mutmut_12", "x_discover__mutmut_105", "x_write__mutmut_5", "x_write__mutmut_13")},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
