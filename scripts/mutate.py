@@ -173,6 +173,9 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
+    "tools_cost_artifacts": ("hybrid_tools/cost_artifacts.py", ["tests/test_mutation_tools_cost_artifacts.py"]),
+    "tools_cen_standin": ("hybrid_tools/cen_standin.py", ["tests/test_mutation_tools_cen_standin.py"]),
+    "tools_idc_standin": ("hybrid_tools/idc_standin.py", ["tests/test_mutation_tools_idc_standin.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
