@@ -59,6 +59,8 @@ def registration_requests(_: Platform, run: ProgramRun) -> dict[str, str]:
             name=inputs["cluster_name"], region_id=inputs["region_id"], vpc_id=inputs["vpc_id"],
             service_cidr=inputs.get("service_cidr"), vswitch_ids=tuple(inputs.get("vswitch_ids") or ()),
             security_group_id=inputs.get("security_group_id"),
+            # Terway's pod vSwitches (cni.terway.install: addon): CreateCluster carries them as the resource does.
+            pod_vswitch_ids=tuple(inputs.get("pod_vswitch_ids") or ()),
             deletion_protection=bool(inputs.get("deletion_protection", True)), tags=inputs.get("tags") or {},
         )
         doc = {

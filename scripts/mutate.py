@@ -176,6 +176,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "tools_cost_artifacts": ("hybrid_tools/cost_artifacts.py", ["tests/test_mutation_tools_cost_artifacts.py"]),
     "tools_cen_standin": ("hybrid_tools/cen_standin.py", ["tests/test_mutation_tools_cen_standin.py"]),
     "tools_idc_standin": ("hybrid_tools/idc_standin.py", ["tests/test_mutation_tools_idc_standin.py"]),
+    "tools_agent_artifacts": ("hybrid_tools/agent_artifacts.py", ["tests/test_mutation_tools_agent_artifacts.py"]),
+    "tools_elastic_artifacts": ("hybrid_tools/elastic_artifacts.py", [
+        "tests/test_mutation_tools_elastic_artifacts.py", "tests/test_elastic_plan.py::test_array_words_are_shlex_split"]),
+    "tools_init_stack": ("hybrid_tools/init_stack.py", ["tests/test_init_stack.py"]),
+    "tools_configdoc": ("hybrid_tools/configdoc.py", ["tests/test_configdoc.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -825,6 +830,12 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    "hybrid_tools.artifacts.x_dump_yaml__mutmut_8":
+        "sort_keys=True dropped: PyYAML's dump defaults to sort_keys=True (pinned PyYAML 6.0.3, yaml/__init__.py "
+        "dump_all), so the keys are sorted either way",
+    "hybrid_tools.artifacts.x_dump_yaml__mutmut_9":
+        "default_flow_style=False dropped: PyYAML's dump defaults to default_flow_style=False (since 5.1; pinned "
+        "6.0.3, yaml/__init__.py dump_all), so collections are block style either way",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
