@@ -179,8 +179,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "tools_agent_artifacts": ("hybrid_tools/agent_artifacts.py", ["tests/test_mutation_tools_agent_artifacts.py"]),
     "tools_elastic_artifacts": ("hybrid_tools/elastic_artifacts.py", [
         "tests/test_mutation_tools_elastic_artifacts.py", "tests/test_elastic_plan.py::test_array_words_are_shlex_split"]),
-    "tools_init_stack": ("hybrid_tools/init_stack.py", ["tests/test_init_stack.py"]),
-    "tools_configdoc": ("hybrid_tools/configdoc.py", ["tests/test_configdoc.py"]),
+    "tools_init_stack": ("hybrid_tools/init_stack.py", ["tests/test_init_stack.py", "tests/test_mutation_tools_init_stack.py"]),
+    "tools_configdoc": ("hybrid_tools/configdoc.py", ["tests/test_configdoc.py", "tests/test_mutation_tools_configdoc.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -836,6 +836,38 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.artifacts.x_dump_yaml__mutmut_9":
         "default_flow_style=False dropped: PyYAML's dump defaults to default_flow_style=False (since 5.1; pinned "
         "6.0.3, yaml/__init__.py dump_all), so collections are block style either way",
+    "hybrid_tools.agent_artifacts.x_registered_cluster_state__mutmut_20":
+        "token=agent.REDACTED dropped: hybrid/agent.py sample_manifest's token defaults to agent.REDACTED, so the "
+        "manifest carries the same placeholder (the argument says so where the mock answers)",
+    **{f"hybrid_tools.elastic_artifacts.x__arrays__mutmut_{n}":
+       "rindex for index of a header marker: shtemplate.render writes BEGIN and END once each (the template holds "
+       "neither; every value is one shlex-quoted word of a line), so the first and last are the same" for n in (3, 5)},
+    "hybrid_tools.elastic_artifacts.x__unpack__mutmut_4":
+        "mode \"r:gz\" dropped: tarfile.open's default \"r\" is \"r:*\", which opens gzip transparently, and "
+        "every bundle is a gzip'd tar (hybrid/elastic.py)",
+    **{f"hybrid_tools.elastic_artifacts.x_elastic_pools__mutmut_{n}":
+       "snapshots.yaml without NO_WRAP (width None or dropped: PyYAML's 80): PyYAML folds a plain or single-quoted "
+       "scalar only at a space, and every value here is a name, id, label key/value or number (no spaces)"
+       for n in (130, 134)},
+    "hybrid_tools.elastic_artifacts.x_elastic_pools__mutmut_132":
+        "sort_keys=True dropped: PyYAML's dump defaults to sort_keys=True (pinned 6.0.3, yaml/__init__.py dump_all)",
+    "hybrid_tools.elastic_artifacts.x_elastic_pools__mutmut_133":
+        "default_flow_style=False dropped: PyYAML's dump defaults to it (pinned 6.0.3, yaml/__init__.py dump_all)",
+    "hybrid_tools.elastic_artifacts.x_elastic_pools__mutmut_143":
+        "the sort key of a node pool without a pool tag, \"XXXX\" for \"\": pool names are DNS labels starting with "
+        "a lower-case letter (hybrid/model/base.py Name), which sort after both, so the order is the same",
+    **{f"hybrid_tools.configdoc.x__ref_name__mutmut_{n}":
+       "rsplit(\"/\") or rsplit(\"/\", 2) for rsplit(\"/\", 1): the last piece is the same whatever the split limit"
+       for n in (5, 8)},
+    "hybrid_tools.configdoc.x__anchor__mutmut_12":
+        "\"XX-_XX\" for \"-_\" among the kept characters: the title is lower-cased first, so no X is left to keep "
+        "(and x is kept as alphanumeric either way)",
+    **{f"hybrid_tools.configdoc.x__limits__mutmut_{n}":
+       "the null branch of an anyOf let through: a {\"type\": \"null\"} branch has no limit, its _limits is \"\", "
+       "and the join drops empty parts" for n in (51, 52, 53, 55, 56)},
+    "hybrid_tools.configdoc.x_render__mutmut_2":
+        "by_alias=None for True: pydantic 2.14's model_json_schema treats None as its default, the aliases "
+        "(tests/test_mutation_tools_configdoc.py renders maxSize, an alias, through render)",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
