@@ -868,6 +868,13 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.configdoc.x_render__mutmut_2":
         "by_alias=None for True: pydantic 2.14's model_json_schema treats None as its default, the aliases "
         "(tests/test_mutation_tools_configdoc.py renders maxSize, an alias, through render)",
+    "hybrid_tools.configdoc.x_data__mutmut_1":
+        "by_alias=None for True: pydantic 2.14's model_json_schema treats None as its default, the aliases "
+        "(tests/test_mutation_tools_configdoc.py reads maxSize, an alias, from data)",
+    **{f"hybrid_tools.configdoc.x_render__mutmut_{n}":
+       "the default of schema.get(\"properties\") in the key check: pydantic writes \"properties\" into every "
+       "model's schema, an empty model's too ({\"properties\": {}, ...}), so the default is never used"
+       for n in (49, 51)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
