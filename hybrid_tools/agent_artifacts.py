@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from hybrid import agent
 from hybrid.ack_api import DYNAMIC_TYPE, ClusterSpec
 from hybrid.model import Platform
-from hybrid_tools.mockrun import REDACTED, UNKNOWN, ProgramRun, redact
+from hybrid_tools.mockrun import REDACTED, ProgramRun, redact
 
 
 def planned_cluster_id(name: str) -> str:
@@ -43,22 +43,19 @@ def registered_cluster_state(args_name: str, inputs: Mapping[str, Any]) -> dict[
     return {"cluster_id": cluster_id, "state": "waiting", "agent_manifest": manifest}
 
 
-def _plain(value: Any) -> Any:
-    """Inputs as recorded, with ``[unknown]`` for values only known at deployment."""
-    value = redact(value)
-    return "[unknown]" if value == UNKNOWN else value
-
-
 def registration_requests(_: Platform, run: ProgramRun) -> dict[str, str]:
     out: dict[str, str] = {}
     for reg in sorted(run.registrations.values(), key=lambda r: r.urn):
         if reg.type != DYNAMIC_TYPE:
             continue
-        inputs = {k: _plain(v) for k, v in reg.inputs.items() if not k.startswith("__")}
+        # as recorded: secrets "[secret]", values only known at deployment "[unknown]"
+        inputs = redact(reg.inputs)
         spec = ClusterSpec(
             name=inputs["cluster_name"], region_id=inputs["region_id"], vpc_id=inputs["vpc_id"],
             service_cidr=inputs.get("service_cidr"), vswitch_ids=tuple(inputs.get("vswitch_ids") or ()),
             security_group_id=inputs.get("security_group_id"),
+            # Terway's pod vSwitches (cni.terway.install: addon): CreateCluster carries them as the resource does.
+            pod_vswitch_ids=tuple(inputs.get("pod_vswitch_ids") or ()),
             deletion_protection=bool(inputs.get("deletion_protection", True)), tags=inputs.get("tags") or {},
         )
         doc = {

@@ -115,7 +115,7 @@ def render() -> str:
         *[f"- `{PROJECT}:{key}`: {what}" for key, what in OPTIONAL_SECRET_KEYS.items()],
         "",
     ]
-    assert set(schema.get("properties", {})) <= set(CONFIG_KEYS) | {"environment"}, "model keys missing from CONFIG_KEYS"
+    assert set(schema.get("properties", {})) <= set(CONFIG_KEYS), "model keys missing from CONFIG_KEYS"
     for name in sorted(defs, key=_ref_name):
         node = defs[name]
         out += [f"## {_ref_name(name)}", ""]

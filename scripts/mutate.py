@@ -183,6 +183,14 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "tests/test_provider_ids.py", "-k", "not every_declared_type and not fails_the_plan and not prod_outputs",
         "tests/test_mutation_tools_provider_ids.py"]),
     "tools_validators": ("hybrid_tools/validators.py", ["tests/test_mutation_tools_validators.py"]),
+    "tools_cost_artifacts": ("hybrid_tools/cost_artifacts.py", ["tests/test_mutation_tools_cost_artifacts.py"]),
+    "tools_cen_standin": ("hybrid_tools/cen_standin.py", ["tests/test_mutation_tools_cen_standin.py"]),
+    "tools_idc_standin": ("hybrid_tools/idc_standin.py", ["tests/test_mutation_tools_idc_standin.py"]),
+    "tools_agent_artifacts": ("hybrid_tools/agent_artifacts.py", ["tests/test_mutation_tools_agent_artifacts.py"]),
+    "tools_elastic_artifacts": ("hybrid_tools/elastic_artifacts.py", [
+        "tests/test_mutation_tools_elastic_artifacts.py", "tests/test_elastic_plan.py::test_array_words_are_shlex_split"]),
+    "tools_init_stack": ("hybrid_tools/init_stack.py", ["tests/test_init_stack.py", "tests/test_mutation_tools_init_stack.py"]),
+    "tools_configdoc": ("hybrid_tools/configdoc.py", ["tests/test_configdoc.py", "tests/test_mutation_tools_configdoc.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -871,6 +879,51 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid_tools.validators.{m}":
        "`encoding=\"UTF-8\"` for `\"utf-8\"`: Python's codec lookup ignores case, both name the same codec"
        for m in ("x_discover__mutmut_12", "x_discover__mutmut_105", "x_write__mutmut_5", "x_write__mutmut_13")},
+    "hybrid_tools.artifacts.x_dump_yaml__mutmut_8":
+        "sort_keys=True dropped: PyYAML's dump defaults to sort_keys=True (pinned PyYAML 6.0.3, yaml/__init__.py "
+        "dump_all), so the keys are sorted either way",
+    "hybrid_tools.artifacts.x_dump_yaml__mutmut_9":
+        "default_flow_style=False dropped: PyYAML's dump defaults to default_flow_style=False (since 5.1; pinned "
+        "6.0.3, yaml/__init__.py dump_all), so collections are block style either way",
+    "hybrid_tools.agent_artifacts.x_registered_cluster_state__mutmut_20":
+        "token=agent.REDACTED dropped: hybrid/agent.py sample_manifest's token defaults to agent.REDACTED, so the "
+        "manifest carries the same placeholder (the argument says so where the mock answers)",
+    **{f"hybrid_tools.elastic_artifacts.x__arrays__mutmut_{n}":
+       "rindex for index of a header marker: shtemplate.render writes BEGIN and END once each (the template holds "
+       "neither; every value is one shlex-quoted word of a line), so the first and last are the same" for n in (3, 5)},
+    "hybrid_tools.elastic_artifacts.x__unpack__mutmut_4":
+        "mode \"r:gz\" dropped: tarfile.open's default \"r\" is \"r:*\", which opens gzip transparently, and "
+        "every bundle is a gzip'd tar (hybrid/elastic.py)",
+    **{f"hybrid_tools.elastic_artifacts.x_elastic_pools__mutmut_{n}":
+       "snapshots.yaml without NO_WRAP (width None or dropped: PyYAML's 80): PyYAML folds a plain or single-quoted "
+       "scalar only at a space, and every value here is a name, id, label key/value or number (no spaces)"
+       for n in (130, 134)},
+    "hybrid_tools.elastic_artifacts.x_elastic_pools__mutmut_132":
+        "sort_keys=True dropped: PyYAML's dump defaults to sort_keys=True (pinned 6.0.3, yaml/__init__.py dump_all)",
+    "hybrid_tools.elastic_artifacts.x_elastic_pools__mutmut_133":
+        "default_flow_style=False dropped: PyYAML's dump defaults to it (pinned 6.0.3, yaml/__init__.py dump_all)",
+    "hybrid_tools.elastic_artifacts.x_elastic_pools__mutmut_143":
+        "the sort key of a node pool without a pool tag, \"XXXX\" for \"\": pool names are DNS labels starting with "
+        "a lower-case letter (hybrid/model/base.py Name), which sort after both, so the order is the same",
+    **{f"hybrid_tools.configdoc.x__ref_name__mutmut_{n}":
+       "rsplit(\"/\") or rsplit(\"/\", 2) for rsplit(\"/\", 1): the last piece is the same whatever the split limit"
+       for n in (5, 8)},
+    "hybrid_tools.configdoc.x__anchor__mutmut_12":
+        "\"XX-_XX\" for \"-_\" among the kept characters: the title is lower-cased first, so no X is left to keep "
+        "(and x is kept as alphanumeric either way)",
+    **{f"hybrid_tools.configdoc.x__limits__mutmut_{n}":
+       "the null branch of an anyOf let through: a {\"type\": \"null\"} branch has no limit, its _limits is \"\", "
+       "and the join drops empty parts" for n in (51, 52, 53, 55, 56)},
+    "hybrid_tools.configdoc.x_render__mutmut_2":
+        "by_alias=None for True: pydantic 2.14's model_json_schema treats None as its default, the aliases "
+        "(tests/test_mutation_tools_configdoc.py renders maxSize, an alias, through render)",
+    "hybrid_tools.configdoc.x_data__mutmut_1":
+        "by_alias=None for True: pydantic 2.14's model_json_schema treats None as its default, the aliases "
+        "(tests/test_mutation_tools_configdoc.py reads maxSize, an alias, from data)",
+    **{f"hybrid_tools.configdoc.x_render__mutmut_{n}":
+       "the default of schema.get(\"properties\") in the key check: pydantic writes \"properties\" into every "
+       "model's schema, an empty model's too ({\"properties\": {}, ...}), so the default is never used"
+       for n in (49, 51)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

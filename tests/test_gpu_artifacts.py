@@ -58,8 +58,9 @@ def test_instances_of_one_pool_must_agree():
 def test_user_data_in_clear_text_is_refused():
     reg = _instance("a-0")
     reg.inputs["userData"] = _user_data()
-    with pytest.raises(RuntimeError, match="clear text"):
+    with pytest.raises(RuntimeError) as e:
         gpu_artifacts.gpu_cloud_init(None, _run(reg))
+    assert str(e.value) == "an instance's userData was recorded in clear text; it must be a Pulumi secret"
 
 
 def test_instances_without_user_data_and_other_types_write_nothing():
@@ -103,3 +104,36 @@ def test_only_declared_kubernetes_objects_reach_manifests():
     ok = _reg("kubernetes:core/v1:ConfigMap", "z", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "z"}})
     out = artifacts.manifests(None, _run(skip_first, group, no_api, no_kind, unnamed, ok))
     assert sorted(out) == ["manifests/cluster/configmap-unnamed.yaml", "manifests/cluster/configmap-z.yaml"]
+
+
+def test_patches_go_to_patches_and_whole_objects_to_manifests():
+    # pulumi-kubernetes names a server-side-apply patch's type kubernetes:<apiVersion>:<kind>Patch
+    # (the pinned SDK's core/v1/ConfigMapPatch.py, apiextensions/CustomResourcePatch.py).
+    patch = _reg("kubernetes:crd.projectcalico.org/v1:IPPoolPatch", "a-pool", {
+        "apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool", "metadata": {"name": "default-ipv4-ippool"},
+        "spec": {"natOutgoing": True}})
+    cm_patch = _reg("kubernetes:core/v1:ConfigMapPatch", "b-cm", {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
+        "data": {"k": "v"}})
+    whole = _reg("kubernetes:core/v1:ConfigMap", "c-cm", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                         "metadata": {"name": "c", "namespace": "ns"}})
+    out = artifacts.manifests(None, _run(patch, cm_patch, whole))
+    assert out == {
+        "manifests/ns/configmap-c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: ns\n",
+        "patches/cluster/ippool-default-ipv4-ippool.yaml":
+            "apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata:\n  name: default-ipv4-ippool\n"
+            "spec:\n  natOutgoing: true\n",
+        "patches/kube-system/configmap-kube-proxy.yaml":
+            "apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  name: kube-proxy\n  namespace: kube-system\n",
+    }
+
+
+def test_a_patch_before_a_whole_object_does_not_hide_it():
+    # Read in URN order: kubernetes:apps/... before kubernetes:core/..., so the patch comes first for
+    # manifests/ and the whole object first for patches/; each reading must go on past the other kind.
+    patch = _reg("kubernetes:apps/v1:DeploymentPatch", "a", {"apiVersion": "apps/v1", "kind": "Deployment",
+                                                             "metadata": {"name": "p"}})
+    whole = _reg("kubernetes:core/v1:ConfigMap", "b", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "w"}})
+    assert [o["metadata"]["name"] for o in artifacts.k8s_objects(_run(patch, whole))] == ["w"]
+    late = _reg("kubernetes:core/v1:ServicePatch", "c", {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}})
+    assert [o["metadata"]["name"] for o in artifacts.k8s_objects(_run(whole, patch, late), patches=True)] == ["p", "s"]
