@@ -173,6 +173,13 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
+    # Components, in-process under Pulumi's mocks (tests/conftest.py pulumi_mocks + settle).
+    "comp_gpu_pool": ("components/gpu_pool.py", ["tests/test_gpu_pool.py::test_instances_have_the_real_inputs",
+                                                 "tests/test_gpu_pool.py::test_ram_role_attached_only_when_configured"]),
+    "comp_cni": ("components/cni.py", ["tests/test_cni_component.py"]),
+    "comp_elastic": ("components/elastic.py", ["tests/test_platform_inprocess.py"]),
+    "comp_network": ("components/network.py", ["tests/test_network_component.py", "tests/test_leased_line.py"]),
+    "comp_platform": ("components/platform.py", ["tests/test_platform_inprocess.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
