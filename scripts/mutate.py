@@ -69,7 +69,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_base": ("hybrid/model/base.py", ["tests/test_mutation_model_base.py"]),
     "model_disk": ("hybrid/model/disk.py", ["tests/test_model.py", "tests/test_hostile_input.py",
                                             "tests/test_mutation_model_disk.py"]),
-    "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "-k", "not plan"]),
+    "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "tests/test_ack_api.py",
+                                                                "-k", "not plan and not pickled"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "model_lease": ("hybrid/model/lease.py", ["tests/test_lease_cost.py::test_lease_fields_are_validated",
@@ -175,10 +176,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
     # Components, in-process under Pulumi's mocks (tests/conftest.py pulumi_mocks + settle).
     "comp_gpu_pool": ("components/gpu_pool.py", ["tests/test_gpu_pool.py::test_instances_have_the_real_inputs",
-                                                 "tests/test_gpu_pool.py::test_ram_role_attached_only_when_configured"]),
-    "comp_cni": ("components/cni.py", ["tests/test_cni_component.py"]),
-    "comp_elastic": ("components/elastic.py", ["tests/test_platform_inprocess.py"]),
-    "comp_network": ("components/network.py", ["tests/test_network_component.py", "tests/test_leased_line.py"]),
+                                                 "tests/test_gpu_pool.py::test_ram_role_attached_only_when_configured",
+                                                 "tests/test_mutation_comp_gpu_pool.py"]),
+    "comp_cni": ("components/cni.py", ["tests/test_cni_component.py", "tests/test_mutation_comp_cni.py"]),
+    "comp_elastic": ("components/elastic.py", ["tests/test_mutation_comp_elastic.py"]),
+    "comp_network": ("components/network.py", ["tests/test_network_component.py", "tests/test_leased_line.py",
+                                               "tests/test_mutation_comp_network.py"]),
     "comp_platform": ("components/platform.py", ["tests/test_platform_inprocess.py"]),
 }
 
