@@ -832,6 +832,12 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    "components.elastic.xǁElasticPoolsǁ__init____mutmut_127":
+        "`[:65]` for `[:64]` on the elastic node role's name: hybrid-<environment>-<region>-elastic-node is at most 42 "
+        "characters (environment dev/staging/prod, a region id of hybrid/regions.py at most 14), so no cut happens",
+    "components.elastic.xǁElasticPoolsǁ_create_autoscaler__mutmut_28":
+        "\"\" for None as autoscaler_policy_attachment without a RAM user: no caller reads the attribute (grep "
+        "components/ hybrid_tools/ __main__.py), and no resource is declared either way",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

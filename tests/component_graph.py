@@ -57,14 +57,14 @@ def record(configure: Callable[..., Any], raw: dict[str, Any], stack: str = "dev
     return rec, monitor
 
 
-def standin_network(region_id: str, zones: list[str]):
+def standin_network(region_id: str, zones: list[str], ipv6: bool = False):
     """RegionNetworkOutputs with fixed ids in the provider's forms (vpc-, vsw-, sg-), so a test of a
     component that only reads a network checks which id lands where without building one."""
     from components.contracts import RegionNetworkOutputs
 
     out = pulumi.Output.from_input
     return RegionNetworkOutputs(
-        region_id=region_id, ipv6=False, vpc_id=out(f"vpc-{region_id}"),
+        region_id=region_id, ipv6=ipv6, vpc_id=out(f"vpc-{region_id}"),
         vswitch_ids=out({z: f"vsw-{z}-nodes" for z in zones}), pod_vswitch_ids=out({z: f"vsw-{z}-pods" for z in zones}),
         security_group_id=out(f"sg-{region_id}-workers"), pod_security_group_id=out(f"sg-{region_id}-pods"),
         idc_routes=out({"kind": "none", "routes": {}}))

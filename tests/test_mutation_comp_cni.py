@@ -11,6 +11,7 @@ import hashlib
 import json
 
 import pulumi
+import pytest
 
 from hybrid.model import load
 from tests.component_graph import record, standin_network
@@ -37,7 +38,7 @@ def _provider(reg):
     return reg.provider.rsplit("::", 1)[0]  # a provider reference is "<provider urn>::<provider id>"
 
 
-def _program(raw, regions=("cn-beijing",), apiserver="10.0.0.10:6443", with_secret=True):
+def _program(raw, regions=("cn-beijing",), apiserver="10.0.0.10:6443", with_secret=True, ipv6=False):
     def program():
         import pulumi_kubernetes as k8s
 
@@ -48,7 +49,7 @@ def _program(raw, regions=("cn-beijing",), apiserver="10.0.0.10:6443", with_secr
         adopt = k8s.Provider("idc-adopt", kubeconfig="{}", upsert_existing_objects=True)
         secret = k8s.core.v1.Secret("terway-credential", metadata={"name": "terway-credential", "namespace": "kube-system"},
                                     opts=pulumi.ResourceOptions(provider=idc)) if with_secret else None
-        nets = [standin_network(r.id, r.zone_ids) for r in p.regions if r.id in regions]
+        nets = [standin_network(r.id, r.zone_ids, ipv6) for r in p.regions if r.id in regions]
         cni = DualCni("cni", DualCniArgs(cni=p.cni, idc=p.idc, regions=nets, adopt_provider=adopt, credential_secret=secret,
                                          apiserver=apiserver),
                       opts=pulumi.ResourceOptions(providers={"kubernetes": idc}))
@@ -90,6 +91,8 @@ def test_dev_objects_providers_retention_and_order(pulumi_mocks, dev_raw):
     cm = mon.one(CM, "cni-configmap-kube-system-eni-config-cn-beijing")
     conf = json.loads(cm.inputs["data"]["eni_conf"])
     assert conf["vswitches"] == {"cn-beijing-g": ["vsw-cn-beijing-g-pods"]} and conf["security_groups"] == ["sg-cn-beijing-pods"]
+    # Terway's eni_conf names its region, and an IPv4-only VPC's stack (terway types/daemon/config.go ip_stack)
+    assert (conf["region_id"], conf["ip_stack"]) == ("cn-beijing", "ipv4")
     assert eni_configs == {"cn-beijing": cm.inputs["data"]}
     ds = mon.one(DS, "cni-daemonset-kube-system-terway-eniip-cn-beijing")
     wanted = {_ref(mon, CM, cm.name), _ref(mon, SECRET, "terway-credential"), *(_ref(mon, t, n) for t, n in TERWAY_RBAC)}
@@ -176,3 +179,33 @@ def test_terway_addon_on_the_registered_cluster(pulumi_mocks, dev_raw):
     assert "vsw-cn-beijing-g-pods" in json.dumps(conf) and "sg-cn-beijing-pods" in json.dumps(conf)
     assert mon.outputs[comp.urn] == {"config": config, "addonId": mon.outputs[comp.urn]["addonId"]}
     assert mon.outputs[comp.urn]["addonId"]
+
+
+def test_an_ipv6_region_gets_the_dual_stack(pulumi_mocks, dev_raw):
+    _, mon = record(pulumi_mocks, dev_raw)
+    settle(_program(dev_raw, ipv6=True))
+    conf = json.loads(mon.one(CM, "cni-configmap-kube-system-eni-config-cn-beijing").inputs["data"]["eni_conf"])
+    assert (conf["region_id"], conf["ip_stack"]) == ("cn-beijing", "dual")
+
+
+def test_terway_addon_refuses_a_region_without_pod_vswitches_naming_it(pulumi_mocks, dev_raw):
+    dev_raw["cni"]["terway"]["install"] = "addon"
+    dev_raw["cni"]["terway"]["credentials"] = "instanceRole"
+    record(pulumi_mocks, dev_raw)
+
+    def program():
+        import pulumi_kubernetes as k8s
+
+        from components.cni import TerwayAddon, TerwayAddonArgs
+        from components.contracts import RegisteredClusterOutputs
+
+        idc = k8s.Provider("idc", kubeconfig="{}")
+        connected = k8s.core.v1.ConfigMap("connected", metadata={"name": "c", "namespace": "kube-system"},
+                                          opts=pulumi.ResourceOptions(provider=idc))
+        cluster = RegisteredClusterOutputs(cluster_id=pulumi.Output.from_input("c-standin"), connected=connected, agent_config=connected)
+        net = standin_network("cn-beijing", [])  # no zone: no pod vSwitch for Terway's ENIs
+        return TerwayAddon("terway", TerwayAddonArgs(cni=load(dev_raw).cni, cluster=cluster, region=net)).config
+
+    # Terway without a pod vSwitch would put pod IPs on the node vSwitch (hybrid/cni.py addon_config)
+    with pytest.raises(ValueError, match="region cn-beijing has no pod vSwitches; Terway would use the node vSwitch"):
+        settle(program)

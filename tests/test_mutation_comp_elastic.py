@@ -59,9 +59,12 @@ def _program(raw, with_role: bool):
             ready = alicloud.ram.RolePolicyAttachment("role-ready", role_name="hybrid-prod-cn-beijing-gpu-node",
                                                       policy_name="terway", policy_type="Custom")
             role = NodeRoleOutputs(role_name=pulumi.Output.from_input("hybrid-prod-cn-beijing-gpu-node"), ready=ready)
+        # the registration region's provider, as components/platform.py hands it to the component
+        region = alicloud.Provider("alicloud-cn-beijing", region="cn-beijing")
         comp = ElasticPools("elastic", ElasticPoolsArgs(
             platform=p, cluster=cluster, network=net, ca_cert_hash=pulumi.Config().require_secret("caCertHash"),
-            node_role=role, depends_on=[addon_secret], tags={"stack": "prod"}))
+            node_role=role, depends_on=[addon_secret], tags={"stack": "prod"}),
+            opts=pulumi.ResourceOptions(providers={"alicloud": region}))
         return (comp, net.vswitch_ids, net.security_group_id, net.vpc_id, comp.script_url, comp.role_name,
                 comp.node_pools["a10-elastic"].id)
     return program
@@ -186,6 +189,11 @@ def test_prod_elastic_pool_by_hand(pulumi_mocks, prod_raw):
     assert scaling.dependencies == [addon.urn]
 
     # every resource is the component's child; what it registers
+    # the role is the region's node role: the component declares none (the platform reads this)
+    assert comp.role is None
+    # every child calls the registration region's API
+    region = mon.one("pulumi:providers:alicloud", "alicloud-cn-beijing").urn
+    assert {r.provider.rsplit("::", 1)[0] for r in mon.children(comp_reg)} == {region}
     kids = {(r.type, r.name) for r in mon.children(comp_reg)}
     assert kids == {(BUCKET, "elastic-scripts"), (BUCKET_ACL, "elastic-scripts-acl"), (OBJECT, "elastic-node-script"),
                     (BUCKET_POLICY, "elastic-scripts-policy"), (POLICY, "elastic-script-read"), (ROLE_ATTACH, "elastic-script-read"),
@@ -200,6 +208,12 @@ def test_prod_elastic_pool_by_hand(pulumi_mocks, prod_raw):
 
 def test_without_a_node_role_the_component_declares_one_with_ecs_trust(pulumi_mocks, prod_raw):
     del prod_raw["registration"]["autoscaler"]["ramUser"]
+    # the same pool all pay-as-you-go, with a system disk of its own
+    pool = prod_raw["regions"][0]["elasticPools"][0]
+    pool["billing"] = {"onDemandBaseCapacity": 0, "onDemandPercentageAboveBase": 100}
+    pool["systemDisk"] = {"category": "cloud_essd", "size": 120, "performanceLevel": "PL1", "kmsKeyId": "key-sys123"}
+    pool["dataDisk"].update(encrypted=False)
+    del pool["dataDisk"]["kmsKeyId"]
     _, mon = record(pulumi_mocks, prod_raw, stack="prod")
     _, _, _, _, _, role_name, _ = settle(_program(prod_raw, with_role=False))
     role = mon.one(ROLE, "elastic-node-role")
@@ -212,6 +226,15 @@ def test_without_a_node_role_the_component_declares_one_with_ecs_trust(pulumi_mo
         "tags": {"stack": "prod", "env": "prod", "managed-by": "pulumi", "role": "elastic"},
     }
     assert role_name == "hybrid-prod-cn-beijing-elastic-node"
+    assert role.parent == mon.one(COMPONENT, "elastic").urn
     assert mon.one(ROLE_ATTACH, "elastic-script-read").inputs["roleName"] == role_name
-    assert mon.one(NODE_POOL, "elastic-a10-elastic").inputs["ramRoleName"] == role_name
+    np = mon.one(NODE_POOL, "elastic-a10-elastic").inputs
+    assert np["ramRoleName"] == role_name
+    assert np["spotStrategy"] == "NoSpot" and "spotPriceLimits" not in np and "spotInstanceRemedy" not in np
+    # NodePoolDataDisk.encrypted is a string in the provider's schema (pulumi-alicloud cs/_inputs.py)
+    assert np["dataDisks"][0]["encrypted"] == "false" and "kmsKeyId" not in np["dataDisks"][0]
+    assert (np["onDemandBaseCapacity"], np["onDemandPercentageAboveBaseCapacity"]) == ("0", "100")
+    assert {k: np[k] for k in np if k.startswith("systemDisk")} == {
+        "systemDiskCategory": "cloud_essd", "systemDiskSize": 120, "systemDiskPerformanceLevel": "PL1", "systemDiskEncrypted": True,
+        "systemDiskKmsKey": "key-sys123"}
     assert mon.of_type(USER_ATTACH) == []  # no RAM user named: nothing to attach the policy to
