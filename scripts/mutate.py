@@ -838,6 +838,28 @@ EQUIVALENT: dict[str, str] = {
     "components.elastic.xǁElasticPoolsǁ_create_autoscaler__mutmut_28":
         "\"\" for None as autoscaler_policy_attachment without a RAM user: no caller reads the attribute (grep "
         "components/ hybrid_tools/ __main__.py), and no resource is declared either way",
+    **{f"components.cni.xǁTerwayAddonǁ__init____mutmut_{n}":
+       "the region's ipv6 flag handed to the terway-eniip config (None, or left to the False default): "
+       "hybrid/cni.py addon_config never reads TerwayRegion.ipv6 (the component's config has no IP-stack key)"
+       for n in (26, 30)},
+    "components.cni.xǁDualCniǁ__init____mutmut_47":
+        "idc handed to calico.installation_patch as None: the Installation patch is built from cni alone "
+        "(hybrid/calico.py installation_patch never reads idc)",
+    "components.cni.xǁDualCniǁ__init____mutmut_100":
+        "cni handed to kube_proxy_config_map as None: the cloud kube-proxy's ConfigMap is fixed "
+        "(hybrid/cni.py kube_proxy_config_map and kube_proxy_cloud_config never read cni)",
+    "components.cni.xǁDualCniǁ__init____mutmut_120":
+        "cni handed to terway_rbac as None: Terway's ServiceAccount and roles are fixed (hybrid/cni.py terway_rbac "
+        "never reads cni)",
+    **{f"components.cni.xǁDualCniǁ__init____mutmut_{n}":
+       "the checksum or apiserver of `ds_obj`, the Terway DaemonSet rendered only for its apiVersion, kind and "
+       "metadata: its spec (the only part that carries either) is replaced by the `spec=ds_spec` override"
+       for n in (169, 170, 173, 174, 175)},
+    **{f"components.cni.xǁDualCniǁ_declare__mutmut_{n}":
+       "`kind` no longer left out of the typed class's arguments: every pulumi-kubernetes typed class takes "
+       "`kind` and sets its own regardless (pulumi_kubernetes core/v1/ConfigMap.py, apps/v1/DaemonSet.py: "
+       "__props__.__dict__[\"kind\"] = '<Kind>'), so the same object is sent"
+       for n in (20, 21)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

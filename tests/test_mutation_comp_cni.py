@@ -166,7 +166,12 @@ def test_terway_addon_on_the_registered_cluster(pulumi_mocks, dev_raw):
         connected = k8s.core.v1.ConfigMap("connected", metadata={"name": "c", "namespace": "kube-system"},
                                           opts=pulumi.ResourceOptions(provider=idc))
         cluster = RegisteredClusterOutputs(cluster_id=pulumi.Output.from_input("c-standin"), connected=connected, agent_config=connected)
-        addon = TerwayAddon("terway", TerwayAddonArgs(cni=p.cni, cluster=cluster, region=standin_network("cn-beijing", ["cn-beijing-g"])))
+        import pulumi_alicloud as alicloud
+
+        # the registration region's provider, as components/platform.py hands it
+        region = alicloud.Provider("alicloud-cn-beijing", region="cn-beijing")
+        addon = TerwayAddon("terway", TerwayAddonArgs(cni=p.cni, cluster=cluster, region=standin_network("cn-beijing", ["cn-beijing-g"])),
+                            opts=pulumi.ResourceOptions(providers={"alicloud": region}))
         return addon.config
 
     config = settle(program)
@@ -175,6 +180,7 @@ def test_terway_addon_on_the_registered_cluster(pulumi_mocks, dev_raw):
     # terway-eniip is Terway's component name in ACK; dev's Terway is v1.16.7
     assert addon.inputs == {"clusterId": "c-standin", "name": "terway-eniip", "version": "v1.16.7", "config": config}
     assert addon.parent == comp.urn and _ref(mon, CM, "connected") in addon.dependencies
+    assert _provider(addon) == _ref(mon, "pulumi:providers:alicloud", "alicloud-cn-beijing")
     conf = json.loads(config)
     assert "vsw-cn-beijing-g-pods" in json.dumps(conf) and "sg-cn-beijing-pods" in json.dumps(conf)
     assert mon.outputs[comp.urn] == {"config": config, "addonId": mon.outputs[comp.urn]["addonId"]}
