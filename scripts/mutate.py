@@ -173,6 +173,30 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
+    # components under Pulumi's mocks, in-process (tests/conftest.py pulumi_mocks + settle)
+    "comp_oss": ("components/oss.py", ["tests/test_mutation_comp_oss.py", "tests/test_platform_inprocess.py"]),
+    "comp_device_plugin": ("components/device_plugin.py", [
+        "tests/test_device_plugin.py::test_component_declares_daemonsets_or_reads_the_operators_cluster_policy",
+        "tests/test_mutation_comp_device_plugin.py"]),
+    "comp_gpu_metrics": ("components/gpu_metrics.py", [
+        "tests/test_gpu_metrics.py::test_component_declares_the_objects_and_the_arms_job_when_managed",
+        "tests/test_mutation_comp_gpu_metrics.py"]),
+    "comp_fleet": ("components/fleet.py", ["tests/test_mutation_comp_fleet.py", "tests/test_platform_inprocess.py"]),
+    "comp_join_token": ("components/join_token.py", ["tests/test_mutation_comp_join_token.py",
+                                                     "tests/test_platform_inprocess.py"]),
+    "comp_config": ("components/config.py", [
+        "tests/test_identity.py::test_missing_credential_secret_config_names_the_key",
+        "tests/test_identity.py::test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named",
+        "tests/test_mutation_comp_config.py", "tests/test_platform_inprocess.py"]),
+    "comp_contracts": ("components/contracts.py", ["tests/test_mutation_comp_contracts.py",
+                                                   "tests/test_platform_inprocess.py"]),
+    "comp_virtual_node": ("components/virtual_node.py", ["tests/test_virtual_node.py::test_addon_config_one_region",
+                                                         "tests/test_virtual_node.py::test_addon_config_three_regions",
+                                                         "tests/test_mutation_comp_virtual_node.py"]),
+    "comp_calico": ("components/calico.py", ["tests/test_mutation_comp_calico.py", "tests/test_platform_inprocess.py"]),
+    "comp_identity": ("components/identity.py", ["tests/test_mutation_comp_identity.py",
+                                                 "tests/test_gpu_pool.py::test_ram_role_attached_only_when_configured",
+                                                 "tests/test_platform_inprocess.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
