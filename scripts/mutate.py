@@ -846,6 +846,13 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    **{f"components.config.x_read_platform__mutmut_{n}":
+       "the value of an unset kubeconfig variable ('' -> None, or get's own None): `not path` is true for both, so "
+       "every unset variable adds its ConfigIssue and read_platform raises before the secrets it went into are "
+       "returned" for n in (26, 28)},
+    "components.join_token.xǁJoinTokenStoreǁ__init____mutmut_31":
+        "versioned=None for False: private_bucket reads it only as the condition of `... if versioned else None`, "
+        "false for both, so the bucket gets no versioning block either way",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
