@@ -853,6 +853,19 @@ EQUIVALENT: dict[str, str] = {
     "components.join_token.xǁJoinTokenStoreǁ__init____mutmut_31":
         "versioned=None for False: private_bucket reads it only as the condition of `... if versioned else None`, "
         "false for both, so the bucket gets no versioning block either way",
+    "components.calico.xǁCalicoRoutingǁ__init____mutmut_12":
+        "'' for None as live_pool_check's initial value: routing_objects always ends its adopted objects with the "
+        "pod pool, a patch (hybrid.calico.patched), whose check replaces the initial value in every build",
+    "components.calico.xǁCalicoRoutingǁ__init____mutmut_17":
+        "routing_objects(cni, None, cloud): it hands idc only to pod_pool, which never reads it (cidr and blockSize "
+        "are never written; the live pool is compared instead, with args.idc)",
+    **{f"components.calico.xǁCalicoRoutingǁ__init____mutmut_{n}":
+       "the stage of a non-adopted object (-2 for -1) or the `n > 0` guard (`n >= 0`, always true): done holds only "
+       "adopted objects, at stages 0..2, so done.get(n - 1, []) is [] for n = 0, -1 and -2 alike, as the guard's "
+       "else gives" for n in (37, 40, 47)},
+    "components.calico.xǁCalicoRoutingǁ__init____mutmut_102":
+        "None recorded in done for the pod pool patch: it is the last stage of CUTOVER_ORDER (IPPool, 2), and "
+        "done[2] is read only by a stage 3, which does not exist",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
