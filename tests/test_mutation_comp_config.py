@@ -56,9 +56,12 @@ def test_dev_reads_every_object_the_environment_paths_and_only_the_secrets_its_s
 def test_optional_objects_are_read_when_present(pulumi_mocks, prod_raw):
     pulumi_mocks(prod_raw, stack="prod")
     p = _read()["platform"]
+    # stacks/Pulumi.prod.yaml, by hand: each optional object it sets, with a value unlike its default
     assert p.environment == "prod" and p.metrics.enabled is True and p.pricing is not None
-    assert p.gpu.provider == "device-plugin" and p.jobs.priority_classes
-    assert p.node_access is not None and p.identity is not None
+    assert p.gpu.device_plugin.version == "v0.17.4"
+    assert sorted(c.name for c in p.jobs.priority_classes) == ["ai-batch", "ai-inference-online", "ai-training"]
+    assert p.node_access.control_plane_endpoint == "k8s-api.idc-bj.corp.internal:6443"
+    assert [w.name for w in p.placement.workloads] == ["batch-infer"]
 
 
 def test_prod_applying_to_a_fleet_it_creates_without_its_kubeconfig_is_told_the_two_phases(pulumi_mocks, prod_raw, monkeypatch):
