@@ -69,7 +69,8 @@ def test_adopted_objects_go_through_the_adopt_provider_are_retained_and_follow_t
     assert conf.inputs["spec"]["nodeToNodeMeshEnabled"] is False
     assert pool.dependencies == sorted([first, conf.urn])
     assert (pool.inputs["apiVersion"], pool.inputs["kind"]) == ("crd.projectcalico.org/v1", "IPPool")
-    assert pool.inputs["spec"] == {"ipipMode": "Never", "vxlanMode": "Never", "natOutgoing": pool.inputs["spec"]["natOutgoing"]}
+    # routed without overlay; prod's natOutgoing: true; never cidr or blockSize (Calico refuses changing them)
+    assert pool.inputs["spec"] == {"ipipMode": "Never", "vxlanMode": "Never", "natOutgoing": True}
     assert peers[2].inputs["spec"]["peerIP"] == "10.0.63.254" and peers[2].inputs["spec"]["asNumber"] == 65012
 
     # each object under its own Calico name (what the apiserver stores it as, and what the patch finds)
