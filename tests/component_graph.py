@@ -4,9 +4,10 @@
 graph: each child's parent, the resources it waits on (``dependencies`` and per input
 ``propertyDependencies``), its provider and its options (protect, deleteBeforeReplace,
 ignoreChanges, retainOnDelete), and the outputs a component registers (what ``pulumi stack
-export`` shows under it). ``record`` installs a monitor that keeps all of that, through the public
+export`` shows under it), and the reads (``Resource.get``). ``record`` (or ``watch``, the monitor
+alone) installs a monitor that keeps all of that, through the public
 ``pulumi.runtime.set_mocks(..., monitor=...)``, on top of the ``pulumi_mocks`` fixture's config
-and event loop.
+and event loop; build the components inside ``settle(...)`` and read the monitor after it returns.
 """
 
 from __future__ import annotations
@@ -21,16 +22,24 @@ from tests.conftest import PROJECT
 
 
 class GraphMonitor(RecordingMonitor):
-    """RecordingMonitor that also keeps each component's registered outputs (by URN)."""
+    """RecordingMonitor that also keeps the ids, the reads and each component's registered outputs."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks):
         super().__init__(mocks)
         self.outputs: dict[str, dict[str, Any]] = {}
         self.ids: dict[str, str] = {}  # URN -> the id the mocks gave (the provider's form)
+        self.reads: dict[tuple[str, str], dict[str, Any]] = {}
 
     def RegisterResource(self, request):  # noqa: N802 (the monitor's RPC name)
         response = super().RegisterResource(request)
         self.ids[response.urn] = response.id
+        return response
+
+    def ReadResource(self, request):  # noqa: N802 (the monitor's RPC name)
+        response = super().ReadResource(request)
+        self.reads[(request.type, request.name)] = {
+            "urn": response.urn, "id": request.id, "parent": request.parent, "provider": request.provider,
+            "dependencies": sorted(request.dependencies), "inputs": json_format.MessageToDict(request.properties)}
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 (the monitor's RPC name)
@@ -45,8 +54,12 @@ class GraphMonitor(RecordingMonitor):
     def of_type(self, typ: str) -> list[Registration]:
         return sorted((r for r in self.registrations.values() if r.type == typ), key=lambda r: r.name)
 
-    def children(self, parent: Registration) -> list[Registration]:
-        return sorted((r for r in self.registrations.values() if r.parent == parent.urn), key=lambda r: (r.type, r.name))
+    def children(self, parent: Registration | str) -> list[Registration]:
+        urn = parent if isinstance(parent, str) else parent.urn
+        return sorted((r for r in self.registrations.values() if r.parent == urn), key=lambda r: (r.type, r.name))
+
+    def outputs_of(self, typ: str, name: str) -> dict[str, Any]:
+        return self.outputs[self.one(typ, name).urn]
 
 
 def record(configure: Callable[..., Any], raw: dict[str, Any], stack: str = "dev") -> tuple[Any, GraphMonitor]:
@@ -55,6 +68,16 @@ def record(configure: Callable[..., Any], raw: dict[str, Any], stack: str = "dev
     monitor = GraphMonitor(rec.mocks)
     pulumi.runtime.set_mocks(rec.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     return rec, monitor
+
+
+def watch(configure: Callable[..., Any], raw: dict[str, Any] | None = None, stack: str = "dev") -> GraphMonitor:
+    """The monitor alone, when the Recorder's view is not needed."""
+    return record(configure, raw or {}, stack)[1]
+
+
+def provider_urn(reference: str) -> str:
+    """The provider a registration names: ``<urn>::<id>`` -> the urn."""
+    return reference.rsplit("::", 1)[0]
 
 
 def standin_network(region_id: str, zones: list[str], ipv6: bool = False):

@@ -15,7 +15,7 @@ import pulumi
 import pytest
 
 from hybrid.model import load
-from tests.component_watch import provider_urn, watch
+from tests.component_graph import provider_urn, watch
 from tests.conftest import settle
 
 COMP = "hybrid:calico:Routing"
@@ -45,13 +45,13 @@ def _program(raw, cni_raw=None):
 def test_adopted_objects_go_through_the_adopt_provider_are_retained_and_follow_the_cutover(pulumi_mocks, prod_raw):
     mon = watch(pulumi_mocks, prod_raw, stack="prod")
     got = settle(lambda: _program(prod_raw))
-    comp = mon.get(COMP, "calico")
+    comp = mon.one(COMP, "calico")
     first = got["first"]
 
-    peers = [mon.get(T + "BGPPeer", f"calico-bgppeer-{n}") for n in ("rr-a", "rr-b", "tor-gpu-r12")]
-    conf = mon.get(T + "BGPConfiguration", "calico-bgpconfiguration-default")
-    pool = mon.get(T + "IPPoolPatch", "calico-ippool-default-ipv4-ippool")
-    cloud = [mon.get(T + "IPPool", f"calico-ippool-cloud-{r}-vpc") for r, _ in CLOUD]
+    peers = [mon.one(T + "BGPPeer", f"calico-bgppeer-{n}") for n in ("rr-a", "rr-b", "tor-gpu-r12")]
+    conf = mon.one(T + "BGPConfiguration", "calico-bgpconfiguration-default")
+    pool = mon.one(T + "IPPoolPatch", "calico-ippool-default-ipv4-ippool")
+    cloud = [mon.one(T + "IPPool", f"calico-ippool-cloud-{r}-vpc") for r, _ in CLOUD]
     assert sorted(r.urn for r in mon.children(comp.urn)) == sorted(r.urn for r in (*peers, conf, pool, *cloud))
 
     for r in (*peers, conf, pool):

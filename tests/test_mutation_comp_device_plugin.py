@@ -13,7 +13,7 @@ import copy
 import pulumi
 
 from hybrid.model import load
-from tests.component_watch import provider_urn, watch
+from tests.component_graph import provider_urn, watch
 from tests.conftest import settle
 
 DS = "kubernetes:apps/v1:DaemonSet"
@@ -36,7 +36,7 @@ def test_one_daemonset_per_gpu_region_under_the_component_through_the_idc_provid
     mon = watch(pulumi_mocks, prod_raw, stack="prod")
     got = settle(lambda: _program(prod_raw, "gpu"))
 
-    comp = mon.get(COMP, "gpu")
+    comp = mon.one(COMP, "gpu")
     assert got["urn"] == comp.urn
     ds = mon.of_type(DS)
     assert [d.name for d in ds] == [f"gpu-nvidia-device-plugin-{r}" for r in REGIONS]
@@ -67,7 +67,7 @@ def test_with_the_gpu_operator_the_component_reads_its_cluster_policy_and_declar
     mon = watch(pulumi_mocks, raw, stack="prod")
     got = settle(lambda: _program(raw, "gpu-op"))
 
-    comp = mon.get(COMP, "gpu-op")
+    comp = mon.one(COMP, "gpu-op")
     assert mon.of_type(DS) == []
     (key,) = mon.reads
     read = mon.reads[key]

@@ -16,7 +16,7 @@ import pulumi
 
 from hybrid.model import load
 from hybrid.placement_platform import plan_placement
-from tests.component_watch import provider_urn, watch
+from tests.component_graph import provider_urn, watch
 from tests.conftest import settle
 
 COMP = "hybrid:fleet:Placement"
@@ -51,7 +51,7 @@ def _program(raw, members=None):
 def test_prod_objects_land_on_the_fleet_with_member_ids_after_the_memberships(pulumi_mocks, prod_raw):
     mon = watch(pulumi_mocks, prod_raw, stack="prod")
     got = settle(lambda: _program(prod_raw))
-    comp = mon.get(COMP, "fleet")
+    comp = mon.one(COMP, "fleet")
     kids = mon.children(comp.urn)
     assert [(k.type, k.name) for k in kids] == [
         ("kubernetes:autoscaling.karmada.io/v1alpha1:FederatedHPA", "fleet-federatedhpa-default-batch-infer"),
@@ -60,7 +60,7 @@ def test_prod_objects_land_on_the_fleet_with_member_ids_after_the_memberships(pu
         (PC, "fleet-priorityclass-cluster-gpu-batch"),
     ]
     memberships = sorted(got["m"])
-    pc = mon.get(PC, "fleet-priorityclass-cluster-gpu-batch")
+    pc = mon.one(PC, "fleet-priorityclass-cluster-gpu-batch")
     for k in kids:
         assert provider_urn(k.provider) == got["fleet"]
         # each waits for the memberships; the ClusterPropagationPolicy also for the classes it propagates
@@ -71,21 +71,21 @@ def test_prod_objects_land_on_the_fleet_with_member_ids_after_the_memberships(pu
     assert (pc.inputs["value"], pc.inputs["preemptionPolicy"], pc.inputs["globalDefault"]) == (1000, "Never", False)
     assert pc.inputs["description"] == "Batch inference; yields to training, never preempts."
 
-    cpp = mon.get(CPP, "fleet-clusterpropagationpolicy-cluster-hybrid-gpu-priority-classes").inputs
+    cpp = mon.one(CPP, "fleet-clusterpropagationpolicy-cluster-hybrid-gpu-priority-classes").inputs
     assert (cpp["apiVersion"], cpp["kind"]) == (API, "ClusterPropagationPolicy")
     # every member, the IDC cluster by the registered cluster's id, the others by theirs
     assert sorted(cpp["spec"]["placement"]["clusterAffinity"]["clusterNames"]) == sorted([IDC, SH, WLCB])
     assert cpp["spec"]["resourceSelectors"] == [
         {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "name": "gpu-batch"}]
 
-    pp = mon.get(PP, "fleet-propagationpolicy-default-batch-infer").inputs
+    pp = mon.one(PP, "fleet-propagationpolicy-default-batch-infer").inputs
     assert (pp["kind"], pp["metadata"]["name"], pp["metadata"]["namespace"]) == ("PropagationPolicy", "batch-infer", "default")
     placement = pp["spec"]["placement"]
     named = set(placement["clusterAffinity"]["clusterNames"]) if "clusterAffinity" in placement else {
         n for t in placement["clusterAffinities"] for g in [t, *t.get("overflowAffinities", [])] for n in g["clusterNames"]}
     # Fleet members by cluster id (the IDC cluster by the registered cluster's), never a placement name
     assert IDC in named and named <= {IDC, SH}
-    hpa = mon.get("kubernetes:autoscaling.karmada.io/v1alpha1:FederatedHPA", "fleet-federatedhpa-default-batch-infer").inputs
+    hpa = mon.one("kubernetes:autoscaling.karmada.io/v1alpha1:FederatedHPA", "fleet-federatedhpa-default-batch-infer").inputs
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (8, 32)
     assert len(got["fp"].objects) == 4
     assert mon.outputs_of(COMP, "fleet") == {"objects": 4}
@@ -96,6 +96,6 @@ def test_a_class_without_description_declares_none(pulumi_mocks, prod_raw):
     del raw["placement"]["workloads"][0]["priority"]["description"]
     mon = watch(pulumi_mocks, raw, stack="prod")
     settle(lambda: _program(raw))
-    pc = mon.get(PC, "fleet-priorityclass-cluster-gpu-batch")
+    pc = mon.one(PC, "fleet-priorityclass-cluster-gpu-batch")
     assert "description" not in pc.inputs
     assert pc.inputs["value"] == 1000

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from hybrid.model import load
-from tests.component_watch import provider_urn, watch
+from tests.component_graph import provider_urn, watch
 from tests.conftest import settle
 
 COMP = "hybrid:metrics:GpuMetrics"
@@ -48,14 +48,14 @@ def _program(raw):
 def test_namespace_first_then_one_exporter_per_pool_and_the_scrape_configmap_in_it(pulumi_mocks, prod_raw):
     mon = watch(pulumi_mocks, prod_raw, stack="prod")
     got = settle(lambda: _program(prod_raw))
-    comp = mon.get(COMP, "gm")
+    comp = mon.one(COMP, "gm")
 
-    ns = mon.get(NS, "gm-ns")
+    ns = mon.one(NS, "gm-ns")
     assert ns.inputs["metadata"]["name"] == "gpu-metrics"
     assert ns.parent == comp.urn and ns.dependencies == []
     ds = mon.of_type(DS)
     assert [d.name for d in ds] == [f"gm-dcgm-exporter-{p}" for p in POOLS]
-    cm = mon.get(CM, "gm-gpu-usage-prometheus")
+    cm = mon.one(CM, "gm-gpu-usage-prometheus")
     for child in (*ds, cm):
         assert child.parent == comp.urn
         # created in the namespace only once it exists
@@ -78,15 +78,15 @@ def test_managed_prometheus_gets_the_same_scrape_job_as_a_running_arms_custom_jo
     raw = metrics(prod_raw, enabled=True, prometheus="managed", managed={"environmentId": "env-abc123"})
     mon = watch(pulumi_mocks, raw, stack="prod")
     got = settle(lambda: _program(raw))
-    comp = mon.get(COMP, "gm")
+    comp = mon.one(COMP, "gm")
 
-    job = mon.get(JOB, "gm-scrape")
+    job = mon.one(JOB, "gm-scrape")
     assert job.parent == comp.urn and provider_urn(job.provider) == got["bj"]
     assert job.inputs["envCustomJobName"] == "dcgm-exporter"
     assert job.inputs["environmentId"] == "env-abc123"
     assert job.inputs["status"] == "run"
     assert job.inputs["aliyunLang"] == "en"
-    cm = mon.get(CM, "gm-gpu-usage-prometheus")
+    cm = mon.one(CM, "gm-gpu-usage-prometheus")
     # the job ARMS runs is the scrape file the in-cluster Prometheus would mount
     assert yaml.safe_load(job.inputs["configYaml"]) == yaml.safe_load(cm.inputs["data"]["gpu-scrape.yml"])
     assert yaml.safe_load(job.inputs["configYaml"])["scrape_configs"][0]["job_name"] == "dcgm-exporter"
@@ -97,7 +97,7 @@ def test_disabled_metrics_declare_nothing_not_even_a_managed_job(pulumi_mocks, p
     raw = metrics(prod_raw, enabled=False, prometheus="managed", managed={"environmentId": "env-abc123"})
     mon = watch(pulumi_mocks, raw, stack="prod")
     got = settle(lambda: _program(raw))
-    comp = mon.get(COMP, "gm")
+    comp = mon.one(COMP, "gm")
     assert mon.children(comp.urn) == []
     assert got["gm"].custom_job is None and got["gm"].daemonsets == {}
     assert mon.outputs_of(COMP, "gm") == {"daemonSets": []}

@@ -14,7 +14,7 @@ import json
 import pulumi
 
 from hybrid_tools.mockrun import secret_payload
-from tests.component_watch import provider_urn, watch
+from tests.component_graph import provider_urn, watch
 from tests.conftest import settle
 
 ROLE = "alicloud:ram/role:Role"
@@ -44,15 +44,15 @@ def _node_role(**kw):
 def test_the_node_role_trusts_ecs_carries_terways_actions_everywhere_with_scope_all_and_goes_on_every_instance(pulumi_mocks):
     mon = watch(pulumi_mocks)
     got = settle(lambda: _node_role(ipv6=True, scope="all"))
-    comp = mon.get("hybrid:identity:NodeRole", "nr")
+    comp = mon.one("hybrid:identity:NodeRole", "nr")
 
-    role = mon.get(ROLE, "nr-role")
+    role = mon.one(ROLE, "nr-role")
     assert role.inputs["roleName"] == "hybrid-dev-gpu-node-cn-beijing"
     assert json.loads(role.inputs["assumeRolePolicyDocument"]) == TRUST
     assert role.inputs["description"] == "GPU nodes of cn-beijing (hybrid dev): Terway's ENI calls only."
     assert role.inputs["tags"] == {"env": "dev"}
 
-    pol = mon.get(POLICY, "nr-policy")
+    pol = mon.one(POLICY, "nr-policy")
     assert pol.inputs["policyName"] == "hybrid-dev-terway-eni-cn-beijing"
     doc = json.loads(pol.inputs["policyDocument"])
     assert doc == {"Version": "1", "Statement": [
@@ -65,7 +65,7 @@ def test_the_node_role_trusts_ecs_carries_terways_actions_everywhere_with_scope_
     assert pol.inputs["rotateStrategy"] == "DeleteOldestNonDefaultVersionWhenLimitExceeded"
     assert pol.inputs["tags"] == {"env": "dev"}
 
-    att = mon.get(ATTACH, "nr-policy-attach")
+    att = mon.one(ATTACH, "nr-policy-attach")
     assert att.inputs == {"roleName": "hybrid-dev-gpu-node-cn-beijing", "policyName": "hybrid-dev-terway-eni-cn-beijing",
                           "policyType": "Custom"}
     # the attachment names the role and the policy through their outputs: it waits for both
@@ -91,7 +91,7 @@ def test_the_node_role_trusts_ecs_carries_terways_actions_everywhere_with_scope_
 def test_by_default_the_policy_is_limited_to_the_region_and_ipv4(pulumi_mocks):
     mon = watch(pulumi_mocks)
     settle(lambda: _node_role(ipv6=False))
-    pol = mon.get(POLICY, "nr-policy")
+    pol = mon.one(POLICY, "nr-policy")
     doc = json.loads(pol.inputs["policyDocument"])
     ecs, vpc = doc["Statement"]
     assert ecs["Action"] == ECS and vpc["Action"] == ["vpc:DescribeVSwitches"]
@@ -117,7 +117,7 @@ def test_the_credential_secret_holds_each_value_as_a_secret(pulumi_mocks):
         return s.urn, idc.urn
 
     urn, idc = settle(program)
-    sec = mon.get("kubernetes:core/v1:Secret", "addon-secret")
+    sec = mon.one("kubernetes:core/v1:Secret", "addon-secret")
     # in the cluster the caller names (the registered IDC cluster), under the component
     assert sec.parent == urn and provider_urn(sec.provider) == idc
     assert sec.inputs["metadata"] == {"name": "alibaba-addon-secret", "namespace": "kube-system", "labels": {"app": "x"}}

@@ -14,7 +14,7 @@ import json
 
 import pulumi
 
-from tests.component_watch import provider_urn, watch
+from tests.component_graph import provider_urn, watch
 from tests.conftest import settle
 
 COMP = "hybrid:identity:JoinTokenStore"
@@ -50,15 +50,15 @@ def test_read_policy_reads_the_one_token_object_and_nothing_else():
 def test_the_store_declares_a_private_bucket_a_read_only_policy_and_gives_it_to_every_node_role(pulumi_mocks):
     mon = watch(pulumi_mocks)
     got = settle(lambda: _program())
-    comp = mon.get(COMP, "jt")
+    comp = mon.one(COMP, "jt")
     tags = {"team": "ml", "env": "dev", "managed-by": "pulumi", "role": "join-token"}
 
-    b = mon.get(BUCKET, "jt-bucket")
+    b = mon.one(BUCKET, "jt-bucket")
     assert b.inputs["bucket"] == NAME and b.inputs["tags"] == tags
     assert "versioning" not in b.inputs  # a rotated token must not linger as an old version
-    assert mon.get(ACL, "jt-acl").inputs["acl"] == "private"
+    assert mon.one(ACL, "jt-acl").inputs["acl"] == "private"
 
-    pol = mon.get(POLICY, "jt-read")
+    pol = mon.one(POLICY, "jt-read")
     assert pol.inputs["policyName"] == "hybrid-dev-cn-beijing-join-token-read"
     assert json.loads(pol.inputs["policyDocument"]) == READ_DOC
     assert pol.inputs["description"] == \
@@ -76,7 +76,7 @@ def test_the_store_declares_a_private_bucket_a_read_only_policy_and_gives_it_to_
         assert pol.urn in a.property_dependencies["policyName"]
     assert att[0].property_dependencies["roleName"] == [got["role"]]
 
-    for reg in (b, mon.get(ACL, "jt-acl"), pol, *att):
+    for reg in (b, mon.one(ACL, "jt-acl"), pol, *att):
         assert reg.parent == comp.urn
         assert provider_urn(reg.provider) == got["bj"]
     assert len(got["store"].attachments) == 2 and got["store"].bucket_name == NAME
@@ -88,5 +88,5 @@ def test_a_long_policy_name_is_cut_to_rams_128_characters(pulumi_mocks):
     mon = watch(pulumi_mocks)
     settle(lambda: _program(environment="e" * 130, roles=0))
     # "hybrid-" (7) + 130 e's + the rest: the first 128 characters are "hybrid-" and 121 e's
-    assert mon.get(POLICY, "jt-read").inputs["policyName"] == "hybrid-" + "e" * 121
+    assert mon.one(POLICY, "jt-read").inputs["policyName"] == "hybrid-" + "e" * 121
     assert mon.of_type(ATTACH) == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pulumi
 
-from tests.component_watch import provider_urn, watch
+from tests.component_graph import provider_urn, watch
 from tests.conftest import settle
 
 BUCKET = "alicloud:oss/bucket:Bucket"
@@ -35,7 +35,7 @@ def test_a_private_bucket_is_standard_lrs_aes256_with_a_private_acl_under_the_ca
     mon = watch(pulumi_mocks)
     got = settle(lambda: _declare(versioned=False))
 
-    b = mon.get(BUCKET, "store")
+    b = mon.one(BUCKET, "store")
     assert b.inputs["bucket"] == "hybrid-dev-cn-beijing-token"
     assert b.inputs["storageClass"] == "Standard"
     assert b.inputs["redundancyType"] == "LRS"
@@ -44,7 +44,7 @@ def test_a_private_bucket_is_standard_lrs_aes256_with_a_private_acl_under_the_ca
     assert "versioning" not in b.inputs
     assert b.inputs["tags"] == {"env": "dev", "role": "t"}
 
-    a = mon.get(ACL, "store-acl")
+    a = mon.one(ACL, "store-acl")
     assert a.inputs == {"bucket": "hybrid-dev-cn-beijing-token", "acl": "private"}
     # the ACL names the bucket through its output: it waits for the bucket to exist
     assert a.property_dependencies == {"bucket": [got["bucket_urn"]]}
@@ -59,6 +59,6 @@ def test_a_private_bucket_is_standard_lrs_aes256_with_a_private_acl_under_the_ca
 def test_a_versioned_bucket_enables_versioning(pulumi_mocks):
     mon = watch(pulumi_mocks)
     settle(lambda: _declare(versioned=True))
-    b = mon.get(BUCKET, "store")
+    b = mon.one(BUCKET, "store")
     assert b.inputs["versioning"] == {"status": "Enabled"}
     assert b.inputs["serverSideEncryptionRule"] == {"sseAlgorithm": "AES256"}

@@ -15,7 +15,7 @@ import json
 import pulumi
 
 from hybrid.model import load
-from tests.component_watch import provider_urn, watch
+from tests.component_graph import provider_urn, watch
 from tests.conftest import settle
 
 COMP = "hybrid:vnode:VirtualNode"
@@ -65,8 +65,8 @@ def _program(raw):
 def test_the_addon_waits_for_the_connected_agent_and_the_secret_with_each_regions_pod_network(pulumi_mocks, prod_raw):
     mon = watch(pulumi_mocks, prod_raw, stack="prod")
     got = settle(lambda: _program(prod_raw))
-    comp = mon.get(COMP, "vnode")
-    addon = mon.get(ADDON, "vnode-addon")
+    comp = mon.one(COMP, "vnode")
+    addon = mon.one(ADDON, "vnode-addon")
     assert addon.parent == comp.urn and provider_urn(addon.provider) == got["bj"]
     assert addon.dependencies == sorted([got["agent"], got["secret"]])
     assert addon.inputs["name"] == "ack-virtual-node"
@@ -83,4 +83,4 @@ def test_cleanup_off_is_passed_through(pulumi_mocks, prod_raw):
     raw["virtualNode"]["cleanupCloudResources"] = False
     mon = watch(pulumi_mocks, raw, stack="prod")
     settle(lambda: _program(raw))
-    assert mon.get(ADDON, "vnode-addon").inputs["cleanupCloudResources"] is False
+    assert mon.one(ADDON, "vnode-addon").inputs["cleanupCloudResources"] is False
