@@ -142,6 +142,28 @@ def settle(program: Callable[[], Any]) -> Any:
     return box["value"]
 
 
+class PlainConfig:
+    """The part of pulumi.Config that read_platform uses, over plain values (no runtime, no Outputs)."""
+
+    def __init__(self, raw: dict, secrets: dict):
+        self.raw, self.secrets = raw, secrets
+
+    def require(self, key):
+        return self.raw[key]
+
+    def require_object(self, key):
+        return self.raw[key]
+
+    def get_object(self, key):
+        return self.raw.get(key)
+
+    def require_secret(self, key):
+        return self.secrets[key]
+
+    def get_secret(self, key):
+        return self.secrets.get(key)
+
+
 def refusals(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(field path, message, fix) of every problem loading ``raw`` reports; the load must fail."""
     from hybrid.errors import ConfigError

@@ -10,7 +10,7 @@ import pytest
 from hybrid import cni as cni_plan
 from hybrid import identity
 from hybrid.model import load
-from tests.conftest import stack_raw
+from tests.conftest import PlainConfig, stack_raw
 
 UPSTREAM = json.loads((Path(__file__).parent / "data" / "terway-release-1.16" / "ecs-ram-policy.json").read_text())
 # terway@release-1.16:docs/ipv6.md: the actions dual-stack adds.
@@ -123,28 +123,6 @@ def test_addon_secret_is_secret_in_every_artifact(prod_plan_resources):
     assert OFFLINE_SECRETS["addonAccessKeySecret"] not in text and OFFLINE_SECRETS["addonAccessKeyId"] not in text
 
 
-class _Config:
-    """The part of pulumi.Config that read_platform uses, over plain values (no runtime, no Outputs)."""
-
-    def __init__(self, raw: dict, secrets: dict):
-        self.raw, self.secrets = raw, secrets
-
-    def require(self, key):
-        return self.raw[key]
-
-    def require_object(self, key):
-        return self.raw[key]
-
-    def get_object(self, key):
-        return self.raw.get(key)
-
-    def require_secret(self, key):
-        return self.secrets[key]
-
-    def get_secret(self, key):
-        return self.secrets.get(key)
-
-
 def test_missing_credential_secret_config_names_the_key(monkeypatch):
     from components.config import read_platform
     from hybrid.errors import ConfigError
@@ -156,15 +134,15 @@ def test_missing_credential_secret_config_names_the_key(monkeypatch):
     present = {"caCertHash": "sha256:" + "0" * 64,
                "addonAccessKeyId": "id", "addonAccessKeySecret": "s"}
     with pytest.raises(ConfigError) as err:
-        read_platform(_Config(raw, present))
+        read_platform(PlainConfig(raw, present))
     assert [i.path for i in err.value.issues] == ["terwayAccessKeyId", "terwayAccessKeySecret"]
     assert all("pulumi config set --secret" in i.fix for i in err.value.issues)
     # With them set, the platform loads and carries them.
-    _, secrets = read_platform(_Config(raw, {**present, "terwayAccessKeyId": "i", "terwayAccessKeySecret": "k"}))
+    _, secrets = read_platform(PlainConfig(raw, {**present, "terwayAccessKeyId": "i", "terwayAccessKeySecret": "k"}))
     assert sorted(secrets.credentials) == ["addonAccessKeyId", "addonAccessKeySecret", "terwayAccessKeyId", "terwayAccessKeySecret"]
     # a join token left in stack config is named with the move to `join-token put`
     with pytest.raises(ConfigError) as err:
-        read_platform(_Config(raw, {**present, "terwayAccessKeyId": "i", "terwayAccessKeySecret": "k",
+        read_platform(PlainConfig(raw, {**present, "terwayAccessKeyId": "i", "terwayAccessKeySecret": "k",
                                     "bootstrapToken": "abcdef.0123456789abcdef"}))
     assert [i.path for i in err.value.issues] == ["bootstrapToken"] and "join-token put" in err.value.issues[0].fix
 
@@ -182,16 +160,16 @@ def test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named(m
     monkeypatch.delenv("HYBRID_IDC_KUBECONFIG", raising=False)
     monkeypatch.delenv("HYBRID_FLEET_KUBECONFIG", raising=False)
     with pytest.raises(ConfigError) as err:
-        read_platform(_Config(stack_raw("dev"), present))
+        read_platform(PlainConfig(stack_raw("dev"), present))
     (issue,) = err.value.issues
     assert issue.path == "HYBRID_IDC_KUBECONFIG" and "export HYBRID_IDC_KUBECONFIG=" in issue.fix
     monkeypatch.setenv("HYBRID_IDC_KUBECONFIG", "/run/idc.kubeconfig")
-    _, secrets = read_platform(_Config(stack_raw("dev"), present))
+    _, secrets = read_platform(PlainConfig(stack_raw("dev"), present))
     assert secrets.idc_kubeconfig == "/run/idc.kubeconfig" and secrets.fleet_kubeconfig is None
     prod = stack_raw("prod")
     assert prod["registration"]["fleet"]["apply"] is True
     with pytest.raises(ConfigError) as err:
-        read_platform(_Config(prod, present))
+        read_platform(PlainConfig(prod, present))
     # prod creates its Fleet: the field to change on the first run is named, with the two phases
     (issue,) = err.value.issues
     assert issue.path == "registration.fleet.apply" and "apply: false" in issue.fix and "HYBRID_FLEET_KUBECONFIG" in issue.fix
@@ -199,5 +177,5 @@ def test_kubeconfig_paths_come_from_the_environment_and_a_missing_one_is_named(m
     prod["registration"]["fleet"].pop("name")
     prod["registration"]["fleet"]["id"] = "c0123456789abcdef0"
     with pytest.raises(ConfigError) as err:
-        read_platform(_Config(prod, present))
+        read_platform(PlainConfig(prod, present))
     assert [i.path for i in err.value.issues] == ["HYBRID_FLEET_KUBECONFIG"]

@@ -11,7 +11,8 @@ import pulumi
 import pytest
 
 from hybrid.errors import ConfigError
-from tests.conftest import settle
+from hybrid.model import OPTIONAL_SECRET_KEYS
+from tests.conftest import PlainConfig, settle
 
 IDC_PATH = "/offline/hybrid-idc.kubeconfig"      # hybrid_tools.stackconfig.OFFLINE_KUBECONFIGS (the fixture sets it)
 FLEET_PATH = "/offline/hybrid-fleet.kubeconfig"
@@ -143,24 +144,6 @@ def test_an_explicit_config_is_read_instead_of_the_projects(pulumi_mocks, dev_ra
     prod_like = copy.deepcopy(dev_raw)
     prod_like["environment"] = "staging"
 
-    class Given:
-        def __init__(self, raw):
-            self.raw = raw
-
-        def require(self, key):
-            return self.raw[key]
-
-        def require_object(self, key):
-            return self.raw[key]
-
-        def get_object(self, key):
-            return self.raw.get(key)
-
-        def require_secret(self, key):
-            return "sha256:" + "1" * 64
-
-        def get_secret(self, key):
-            return "x" if key.startswith("addon") else None
-
-    platform, secrets = read_platform(Given(prod_like))
+    addon = {k: "x" for k in OPTIONAL_SECRET_KEYS if k.startswith("addon")}
+    platform, secrets = read_platform(PlainConfig(prod_like, {"caCertHash": "sha256:" + "1" * 64, **addon}))
     assert platform.environment == "staging" and secrets.ca_cert_hash == "sha256:" + "1" * 64
