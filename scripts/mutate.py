@@ -173,6 +173,24 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
+    # (in-process mock runs of small programs; the dev plan is built in-process, never the CLI subprocess)
+    "tools_mockrun": ("hybrid_tools/mockrun.py", [
+        "tests/test_mockrun.py", "tests/test_mock_settle.py", "tests/test_mutation_tools_mockrun.py",
+        *(f"tests/test_provider_ids.py::test_{t}" for t in (
+            "transit_router_attachment_id_is_cen_colon_attachment", "node_pool_id_is_cluster_colon_node_pool",
+            "route_entry_id_has_five_parts_with_the_vpcs_vrouter", "security_group_rule_id_replaces_the_ipv6_colons",
+            "private_ips_are_distinct_and_outside_the_reserved_addresses", "an_imported_resource_keeps_its_id",
+            "kubernetes_ids_are_namespace_slash_name_or_name", "the_registered_cluster_id_is_its_cluster_id"))]),
+    "tools_plan": ("hybrid_tools/plan.py", [
+        "tests/test_plan_summary.py", "tests/test_mutation_tools_plan.py",
+        "tests/test_cost_elastic.py::test_plan_summary_ends_with_unplaced_replicas_and_cost",
+        "tests/test_provider_ids.py::test_a_type_missing_from_the_table_fails_the_plan"]),
+    # (one policy pack process per test module: the analyzer's gRPC, as the engine speaks it)
+    "tools_policy_gate": ("hybrid_tools/policy_gate.py", [
+        "tests/test_mutation_tools_policy_gate.py",
+        *(f"tests/test_policy_gate.py::test_{t}" for t in (
+            "unknowns_and_secrets_over_the_wire", "levels_and_config_are_validated_like_the_engine",
+            "level_numbers_match_the_protocol", "pipelined_requests_fail_as_one_and_leave_nothing_running"))]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
