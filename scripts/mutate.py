@@ -65,7 +65,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py", "-k", "not plan_cli and not prod_declares and not dev_without_a_fleet_writes "
                                   "and not prod_applies", "tests/test_mutation_fleet.py"]),
-    "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
+    "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py", "tests/test_mutation_diff.py"]),
     "model_base": ("hybrid/model/base.py", ["tests/test_mutation_model_base.py"]),
     "model_disk": ("hybrid/model/disk.py", ["tests/test_model.py", "tests/test_hostile_input.py",
                                             "tests/test_mutation_model_disk.py"]),
@@ -840,6 +840,18 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    "hybrid_tools.diff.x_effect__mutmut_20":
+        "`>=` for `>` when a longer property is found: two different properties of one length cannot both match a "
+        "path (each must be the path's first len(prop) characters), so a tie never happens",
+    **{f"hybrid_tools.diff.x__short_type__mutmut_{n}":
+       "`rsplit(\":\")[-1]`, `rsplit(\":\", 2)[-1]` or `rsplit(\":\", 1)[1]` of a type with two or more ':': the "
+       "last piece, the same whatever the split limit (and [1] is the last of two)" for n in (6, 9, 10)},
+    **{f"hybrid_tools.diff.{m}":
+       "`encoding=\"UTF-8\"` for \"utf-8\": Python's codec lookup ignores case, both name the same codec"
+       for m in ("x__json_file__mutmut_5", "x__text_files__mutmut_20")},
+    **{f"hybrid_tools.diff.x__mark_protected_and_dependents__mutmut_{n}":
+       "the kind \"moved\" in `gone`: a moved resource always `replaces` (ResourceChange.replaces), which `gone` "
+       "reads as well" for n in (19, 20)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
