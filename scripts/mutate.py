@@ -852,6 +852,9 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid_tools.diff.x__mark_protected_and_dependents__mutmut_{n}":
        "the kind \"moved\" in `gone`: a moved resource always `replaces` (ResourceChange.replaces), which `gone` "
        "reads as well" for n in (19, 20)},
+    "hybrid_tools.plan.x_region_of__mutmut_6":
+        "`or \"XXXX\"` for `or \"\"` of a resource without provider: only `startswith(\"alicloud-\")` reads it, "
+        "false for both",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from pathlib import Path
 
 import pulumi
@@ -226,26 +225,39 @@ def test_review_lines_for_every_placement_and_a_spot_bound(tmp_path):
     assert plan.review_lines(tmp_path) == ["  monthly cost: no price table (hybrid-gpu-platform:pricing; docs/cost.md)"]
 
 
+def _stub_build(monkeypatch, calls):
+    """main's own steps around the plan run: build_plan (tested above on the dev stack) answers a small run."""
+    def build(stack, root=None, config_file=None, progress=None):
+        calls.append((stack, root, config_file))
+        for n in range(1, 6):
+            progress(n)
+        return "cfg", "the platform", _small_run(), 1.25
+
+    monkeypatch.setattr(plan, "build_plan", build)
+
+
 def test_main_plans_writes_and_prints_the_summary(tmp_path, monkeypatch, capsys):
-    _writers(monkeypatch, lambda platform, run: {"cost.json": "{}\n"})
-    result = plan.main("dev", tmp_path)
+    calls: list = []
+    _stub_build(monkeypatch, calls)
+    seen = []
+    _writers(monkeypatch, lambda platform, run: seen.append(platform) or {"cost.json": "{}\n"})
+    result = plan.main("st", tmp_path, config_file=Path("/c/Pulumi.st.yaml"))
     out, err = capsys.readouterr()
-    assert result.stack == "dev" and result.out_dir == tmp_path / "dev"
-    assert (tmp_path / "dev" / "resources.json").is_file()
-    assert len(result.resources) == len(result.run.registrations) and result.seconds > 0
-    assert result.platform.environment == stack_raw("dev")["environment"]
-    assert out.startswith(f"offline plan of stack 'dev': {len(result.resources)} resources registered in ")
-    assert re.search(r"references between resources: \d+ checked, 0 wrong", out)
-    assert f"artifacts: {tmp_path / 'dev'}" in out
-    assert re.fullmatch(rf"planning dev: {len(result.resources)} resources registered in \d+\.\d\ds\n", err)
-    quiet = plan.main("dev", tmp_path / "q", quiet=True)
-    assert capsys.readouterr().out == "" and quiet.out_dir == tmp_path / "q" / "dev"
+    assert calls == [("st", None, Path("/c/Pulumi.st.yaml"))] and seen == ["the platform"]
+    assert (result.stack, result.out_dir, result.platform, result.seconds) == ("st", tmp_path / "st", "the platform", 1.25)
+    assert result.run.outputs == _small_run().outputs and result.resources == plan.resources_doc(_small_run())
+    assert json.loads((tmp_path / "st" / "resources.json").read_text()) == result.resources
+    assert err == "planning st: 5 resources registered in 1.25s\n"  # stderr is no terminal here
+    assert out == plan.summary("st", tmp_path / "st", result.resources, 1.25, "0 checked, 0 wrong (hybrid_tools/references.py)") + "\n"
+    assert out.startswith("offline plan of stack 'st': 1 resources registered in 1.25s")
+    quiet = plan.main("st", tmp_path / "q", quiet=True)
+    assert capsys.readouterr().out == "" and quiet.out_dir == tmp_path / "q" / "st"
+    assert calls[-1] == ("st", None, None)
 
 
-def test_main_reads_the_given_config_file(tmp_path, monkeypatch):
-    _writers(monkeypatch)
-    doc = (ROOT / "stacks" / "Pulumi.dev.yaml").read_text()
-    other = tmp_path / "Pulumi.dev.yaml"
-    other.write_text(doc.replace("podCidr: 10.244.0.0/16", "podCidr: 10.248.0.0/16"))
-    result = plan.main("dev", tmp_path / "out", config_file=other, quiet=True)
-    assert str(result.platform.idc.pod_cidr) == "10.248.0.0/16"
+def test_review_lines_of_a_cost_without_elastic_pools_listed(tmp_path):
+    (tmp_path / "outputs.json").write_text("{}")
+    (tmp_path / "cost.json").write_text(json.dumps({"currency": "CNY", "total": {"monthly": 5},
+                                                    "totalWithElasticMax": {"monthly": 5}}))
+    assert plan.review_lines(tmp_path) == [
+        "  monthly cost: 5.00 CNY (fixed pools); with elastic pools at their maximum: 5.00 CNY"]
