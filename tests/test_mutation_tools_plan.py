@@ -261,3 +261,22 @@ def test_review_lines_of_a_cost_without_elastic_pools_listed(tmp_path):
                                                     "totalWithElasticMax": {"monthly": 5}}))
     assert plan.review_lines(tmp_path) == [
         "  monthly cost: 5.00 CNY (fixed pools); with elastic pools at their maximum: 5.00 CNY"]
+
+
+def test_a_progress_without_registrations_says_zero():
+    log = io.StringIO()
+    plan.Progress(log, "planning z").done(0.5)
+    assert log.getvalue() == "planning z: 0 resources registered in 0.50s\n"
+
+
+def test_the_plan_is_built_beside_its_place_whatever_tmpdir_says(tmp_path, monkeypatch):
+    import tempfile
+
+    # TMPDIR elsewhere (here: nowhere) must not matter: the new plan is swapped in by a rename, which
+    # only works within one filesystem, so it is written under the output root; the root's parents
+    # are made as needed, and a directory made as a parent of a deeper one is reused.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-tmpdir"))
+    _writers(monkeypatch, lambda platform, run: {"deep/er/c.txt": "c", "deep/x.txt": "x", "deep/er/d.txt": "d"})
+    out, _ = plan.write_plan("st", tmp_path / "new" / "root", None, _small_run())
+    assert out == tmp_path / "new" / "root" / "st"
+    assert [(out / f).read_text() for f in ("deep/er/c.txt", "deep/er/d.txt", "deep/x.txt")] == ["c", "d", "x"]
