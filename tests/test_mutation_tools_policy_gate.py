@@ -514,3 +514,99 @@ def test_the_levels_and_severities_are_the_protocols():
                                  sev.POLICY_SEVERITY_MEDIUM: "medium", sev.POLICY_SEVERITY_HIGH: "high",
                                  sev.POLICY_SEVERITY_CRITICAL: "critical"}
     assert sys.executable  # the pack runs under this interpreter by default
+
+
+def test_a_pack_that_does_not_come_up_is_stopped(tmp_path):
+    """A pack that prints no port but keeps running (hung at startup) is stopped by the failed start,
+    not left running after the gate has given up on it."""
+    import os
+
+    (tmp_path / "__main__.py").write_text(
+        "import os, time\nopen('pid', 'w').write(str(os.getpid()))\nprint('starting...', flush=True)\ntime.sleep(120)\n")
+    a = pg.PolicyAnalyzer(pack_dir=tmp_path)
+    with pytest.raises(pg.GateError, match="did not report a port"):
+        a.start()
+    pid = int((tmp_path / "pid").read_text())
+    assert a.proc is None
+    with pytest.raises(ProcessLookupError):  # stopped and reaped
+        os.kill(pid, 0)
+
+
+def test_the_pack_process_gets_the_packs_path_first_and_unbuffered_output(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("PYTHONPATH", "/already/there")
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    (tmp_path / "__main__.py").write_text(
+        "import os, sys\nsys.stderr.write(os.environ['PYTHONPATH'] + '|' + os.environ.get('PYTHONUNBUFFERED', '-') + '\\n')\n"
+        "print('x')\n")
+    with pytest.raises(pg.GateError) as e:
+        pg.PolicyAnalyzer(pack_dir=tmp_path).start()
+    assert f"{tmp_path}{os.pathsep}/already/there|1\n" in str(e.value)
+
+
+def test_an_analyzer_never_started_closes_and_has_no_stderr():
+    a = pg.PolicyAnalyzer()
+    assert (a.proc, a.stub, a.stderr()) == (None, None, "")
+    a.close()
+    assert a.proc is None
+
+
+def test_a_nested_config_error_names_its_path_and_odd_severities_read_unspecified(tmp_path):
+    info = _info(_policy("p", props={"limits": {"type": "object", "properties": {"max": {"type": "number"}}}}))
+    with pytest.raises(pg.PolicyConfigError) as e:
+        pg.configure(_Stub(info), info, {"p": {"limits": {"max": "big"}}})
+    assert str(e.value).startswith("policy config of p: limits.max: 'big' is not of type 'number'.")
+    info = _info(_policy("p", severity=9))
+    assert [p.severity for p in _gate(_Stub(info)).policies] == ["unspecified"]
+
+
+def test_disabled_and_other_levels_sort_after_advisory_ones():
+    info = _info(_policy("b"), _policy("a"))
+    r = _res("r")
+    d = proto.AnalyzeDiagnostic
+    stub = _Stub(info, responses={r.urn: proto.AnalyzeResponse(diagnostics=[
+        d(policyName="a", message="off", enforcementLevel=proto.DISABLED),
+        d(policyName="b", message="adv", enforcementLevel=proto.ADVISORY),
+        d(policyName="b", message="D  spaced", description="D", enforcementLevel=proto.MANDATORY),
+        d(policyName="b", message="DXX\nkept", description="D", enforcementLevel=proto.MANDATORY)])})
+    report = _gate(stub, resources=[r])
+    # Only the newline after the description goes: the rest of the message is the pack's, as written.
+    assert [(v.enforcement, v.policy, v.message) for v in report.violations] == [
+        ("mandatory", "b", "  spaced"), ("mandatory", "b", "XX\nkept"), ("advisory", "b", "adv"), ("disabled", "a", "off")]
+
+
+def test_a_components_stack_state_is_its_inputs():
+    comp = _res("c", "x:index:Comp", custom=False, properties={"k": "v"})
+    stub = _Stub()
+    pg.analyze(stub, [comp])
+    from google.protobuf import json_format
+
+    assert json_format.MessageToDict(stub.stack_requests[0].resources[0].properties) == {"k": "v"}
+
+
+def test_gate_run_names_the_stack_and_makes_the_output_directory(tmp_path):
+    info = _info(_policy("p"), *map(_policy, FACT_POLICIES))
+
+    class Analyzer:
+        pass
+
+    a = Analyzer()
+    a.stub = _Stub(info)
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text("{}")
+    out = tmp_path / "deep" / "er"
+    report = pg.gate_run("dev", _platform(), ProgramRun(registrations={}, outputs={}), out, policy_config=cfg,
+                         analyzer=a, stream=io.StringIO())
+    assert report.stack == "dev" and json.loads((out / "policy.json").read_text())["stack"] == "dev"
+
+
+def test_cli_write_config_defaults_to_the_stacks_file_and_makes_its_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(pc, "CONFIG_DIR", tmp_path / "new" / "configs")
+    assert pg.cli(_args(tmp_path, write_config=True)) == 0
+    path = tmp_path / "new" / "configs" / "dev.json"
+    assert json.loads(path.read_text()) == pc.effective({}, _platform())
+    # An unreadable existing file at the default path is refused, not overwritten.
+    path.write_text("[1]")
+    with pytest.raises(pg.PolicyConfigError):
+        pg.cli(_args(tmp_path, write_config=True))
