@@ -855,6 +855,28 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid_tools.diff.x__mark_protected_and_dependents__mutmut_{n}":
        "the kind \"moved\" in `gone`: a moved resource always `replaces` (ResourceChange.replaces), which `gone` "
        "reads as well" for n in (19, 20)},
+    "hybrid_tools.diff.x__depth__mutmut_2":
+        "the initial deepest 1 for 0: the root is counted at depth 1 by the first `max`, before any return",
+    "hybrid_tools.diff.x__fmt__mutmut_9":
+        "`ensure_ascii=None` for False: only its truth value is read",
+    "hybrid_tools.diff.x_compute__mutmut_183":
+        "added ranked 4 instead of 3: still last, after removed 0, moved 1 and changed 2",
+    "hybrid_tools.diff.x_compute__mutmut_348":
+        "the type \"XXXX\" for \"\" when diffing the outputs: neither names a row of EFFECTS nor a Kubernetes type, "
+        "so every output change has no effect either way",
+    "hybrid_tools.diff.x_effect__mutmut_10":
+        "the initial best \"XXXX\" for \"\": with no match, `table.get(best, \"\")` finds no property named "
+        "\"XXXX\" either and gives \"\"",
+    **{f"hybrid_tools.diff.x_main__mutmut_{n}":
+       "the default format's name: every format but json and md renders the text view, and the CLI always passes "
+       "--format" for n in (1, 2)},
+    **{f"hybrid_tools.diff.x_main__mutmut_{n}":
+       "`default=str` of json.dumps dropped: to_json returns JSON values only (plan artifacts are JSON, the absent "
+       "marker is turned into None), so the default is never called" for n in (16, 20)},
+    **{f"hybrid_tools.diff.{m}":
+       "`lstrip(\"\\n\")` for `rstrip(\"\\n\")` before splitlines: a unified diff starts with its '--- ' header, "
+       "never a newline, and splitlines drops the final newline itself"
+       for m in ("x_render_md__mutmut_191", "x_render_text__mutmut_92", "x_render_text__mutmut_100")},
     "hybrid_tools.plan.x_region_of__mutmut_6":
         "`or \"XXXX\"` for `or \"\"` of a resource without provider: only `startswith(\"alicloud-\")` reads it, "
         "false for both",
@@ -887,6 +909,20 @@ EQUIVALENT: dict[str, str] = {
         "`notes = [...]` for `notes += [...]`: notes is still the empty list there",
     "hybrid_tools.policy_gate.x_cli__mutmut_18":
         "`explicit=None` for False: only its truth value is read",
+    **{f"hybrid_tools.policy_gate.xǁPolicyAnalyzerǁstart__mutmut_{n}":
+       "an absent PYTHONPATH read as None instead of \"\": `if p` drops both" for n in (9, 11)},
+    "hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_1":
+        "`or` in an assertion that holds either way: start() sets proc, with a stdout pipe, just before",
+    "hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_27":
+        "reads of 65 bytes for 64: the loop reads until a newline whatever the chunk size, and only the first line "
+        "is used",
+    **{f"hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_{n}":
+       "the split limit of `buf.split(b\"\\n\", 1)[0]`: the first line is the same whatever the limit"
+       for n in (36, 39)},
+    "hybrid_tools.policy_gate.x_run_gate__mutmut_103":
+        "the rank of levels other than mandatory and advisory, 3 for 2: the same for all of them, still after both",
+    "hybrid_tools.policy_gate.x_resources_from_run__mutmut_35":
+        "`or True` on `reg.provider`: an empty provider reference rsplits to \"\" as well",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -381,7 +381,7 @@ def test_main_writes_each_format_to_stdout_or_a_file(tmp_path, capsys, fmt, star
 def test_markdown_cuts_a_long_file_diff_at_200_lines_by_default(tmp_path):
     long = "".join(f"l{i}\n" for i in range(197))  # its diff: 3 header lines + 197 = 200 lines
     d = diff.PlanDiff(tmp_path, tmp_path, [], {"manifests/x.yaml": "--- a\n+++ b\n@@ h @@\n" + long}, {}, [])
-    assert "more lines" not in diff.render_md(d)
+    assert "more lines" not in diff.render_md(d) and "\nl196\n```\n" in diff.render_md(d)
     d.manifests["manifests/x.yaml"] += "extra\n"
     assert "\nl196\n... 1 more lines\n```" in diff.render_md(d)
 
@@ -391,8 +391,10 @@ def test_each_part_alone_makes_a_diff_non_empty(tmp_path):
              "outputs": [diff.PropChange("o", 1, 2, "")], "cost": ["c"], "boot": {"cloud-init/x": "y"}}
     empty = diff.PlanDiff(tmp_path, tmp_path, [], {}, {}, [])
     assert empty.empty
-    assert diff.render_text(empty).endswith("  no changes\n")
-    assert diff.render_md(empty).endswith("No changes to the offline plan.\n")
+    counts = ("0 to add, 0 to change, 0 to delete, 0 moved; 0 replacement(s); 0 manifest(s) changed; 0 node boot file(s) "
+              "changed; 0 workload placement(s) changed; 0 protected resource(s) in the way")
+    assert diff.render_text(empty) == f"plan diff {tmp_path} -> {tmp_path}\n  {counts}\n  no changes\n"
+    assert diff.render_md(empty) == f"### Offline plan diff\n\n**{counts}**\n\nNo changes to the offline plan.\n"
     for name, value in parts.items():
         d = diff.PlanDiff(tmp_path, tmp_path, [], {}, {}, [])
         setattr(d, name, value)
@@ -530,6 +532,8 @@ def test_plans_are_read_as_utf8_whatever_the_locale(tmp_path):
     import locale
 
     a = write(tmp_path / "a", [r(SW, "s", description="café")], {"note": "雪"}, {"manifests/m.yaml": "name: café\n"})
+    for name, doc in (("resources.json", [r(SW, "s", description="café")]), ("outputs.json", {"note": "雪"})):
+        (a / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")  # as the plan writes them
     old = locale.setlocale(locale.LC_CTYPE)
     locale.setlocale(locale.LC_CTYPE, "C")  # an ASCII locale, as on a bare CI image without LANG
     try:
@@ -565,3 +569,56 @@ def test_placement_that_is_not_a_mapping_is_skipped(tmp_path):
     c = write(tmp_path / "c", [], {"placement": {"w": 7}}, {})  # an entry that is not an object reads as empty
     assert diff.compute(b, c).placement == {"w": [("idc", 1, 0)]}
     assert diff.compute(c, b).placement == {"w": [("idc", 0, 1)]}
+
+
+def test_a_provider_set_or_dropped_and_an_option_other_than_protect(tmp_path):
+    a = write(tmp_path / "a", [r(SW, "s", provider=None, options={"deleteBeforeReplace": True})], {}, {})
+    b = write(tmp_path / "b", [r(SW, "s", options={"deleteBeforeReplace": False})], {}, {})
+    (c,) = diff.compute(a, b).resources
+    assert [(p.path, p.old, p.new, p.effect) for p in c.props] == [
+        ("<options.deleteBeforeReplace>", True, False, ""),
+        ("<provider>", diff._ABSENT, "alicloud-cn-beijing", "replaces (new provider)")]
+    (c,) = diff.compute(b, a).resources
+    assert [(p.path, p.old, p.new) for p in c.props][-1] == ("<provider>", "alicloud-cn-beijing", diff._ABSENT)
+
+
+def test_removed_resources_come_before_moved_ones_whatever_their_type(tmp_path):
+    a = write(tmp_path / "a", [r(SW, "z"), r(NET, "a", parent="old")], {}, {})
+    b = write(tmp_path / "b", [r(NET, "a", parent="new")], {}, {})
+    d = diff.compute(a, b)
+    assert [(c.kind, c.name) for c in d.resources] == [("removed", "z"), ("moved", "a")]
+    # A move without a property change is still listed with its URN in the Markdown details.
+    assert "**Network `a`** (URN moved from `urn:pulumi:dev::p::old$alicloud:vpc/network:Network::a`: add an Alias)" in diff.render_md(d)
+
+
+@pytest.mark.parametrize("base,head,rows", [
+    ({"assignments": {"idc": 1}}, {"assignments": {"idc": 1, "new": 0}}, None),  # a cluster given 0 is no change
+    ({"assignments": {}, "unplaced": 0}, {"assignments": {}, "unplaced": 2}, [("(unplaced)", 0, 2)]),
+    ({"assignments": {}}, {"assignments": {}, "unplaced": 2}, [("(unplaced)", 0, 2)]),
+    ({"assignments": {}, "unplaced": 3}, {"assignments": {}}, [("(unplaced)", 3, 0)]),
+])
+def test_placement_rows_read_a_missing_count_as_zero(tmp_path, base, head, rows):
+    a = write(tmp_path / "a", [], {"placement": {"w": base}}, {})
+    b = write(tmp_path / "b", [], {"placement": {"w": head}}, {})
+    assert diff.compute(a, b).placement == ({"w": rows} if rows else {})
+
+
+def test_file_diffs_keep_their_last_line_as_written_and_name_every_instance(tmp_path):
+    a = write(tmp_path / "a", [r(INST, "pool-a-0"), r(INST, "pool-a-1")], {},
+              {"manifests/a.yaml": "v: 0\n", "manifests/b.yaml": "v: 0\n", "cloud-init/pool-a.yaml": "X=1\n"})
+    b = write(tmp_path / "b", [r(INST, "pool-a-0"), r(INST, "pool-a-1")], {},
+              {"manifests/a.yaml": "v: X\n", "manifests/b.yaml": "v: 1 \n", "cloud-init/pool-a.yaml": "X=X\n"})
+    d = diff.compute(a, b)
+    text, md = diff.render_text(d), diff.render_md(d)
+    for line in ("+v: X", "+v: 1 ", "+X=X"):
+        assert f"\n    {line}\n" in text and f"\n{line}\n" in md
+    assert "node boot cloud-init/pool-a.yaml (instances pool-a-0, pool-a-1):" in text
+    assert "- `cloud-init/pool-a.yaml` (instances `pool-a-0`, `pool-a-1`): reaches new nodes only" in md
+
+
+def test_main_writes_into_an_existing_directory(tmp_path):
+    base, head = pair(tmp_path)
+    (tmp_path / "out").mkdir()
+    assert diff.main(base, head, "md", output=tmp_path / "out" / "one.md") == 0
+    assert diff.main(base, head, "md", output=tmp_path / "out" / "two.md") == 0
+    assert (tmp_path / "out" / "one.md").read_text() == (tmp_path / "out" / "two.md").read_text()

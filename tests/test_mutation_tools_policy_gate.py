@@ -610,3 +610,16 @@ def test_cli_write_config_defaults_to_the_stacks_file_and_makes_its_directory(tm
     path.write_text("[1]")
     with pytest.raises(pg.PolicyConfigError):
         pg.cli(_args(tmp_path, write_config=True))
+
+
+def test_the_error_shows_the_last_4000_characters_of_the_packs_stderr_decoded_leniently(tmp_path, monkeypatch):
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    (tmp_path / "__main__.py").write_text(
+        "import os, sys\nsys.stderr.buffer.write(b'\\xff' + b'a' * 4999 + ('|' + os.environ['PYTHONPATH']).encode())\n"
+        "sys.stderr.flush()\nprint('x')\n")
+    a = pg.PolicyAnalyzer(pack_dir=tmp_path)
+    with pytest.raises(pg.GateError) as e:
+        a.start()
+    tail = str(e.value).split("its stderr:\n", 1)[1]
+    end = "|" + str(tmp_path)  # without a PYTHONPATH of its own, the pack's directory alone
+    assert tail == ("a" * 5000 + end)[-4000:]
