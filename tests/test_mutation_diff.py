@@ -593,6 +593,7 @@ def test_removed_resources_come_before_moved_ones_whatever_their_type(tmp_path):
 
 @pytest.mark.parametrize("base,head,rows", [
     ({"assignments": {"idc": 1}}, {"assignments": {"idc": 1, "new": 0}}, None),  # a cluster given 0 is no change
+    ({"assignments": {"idc": 1, "old": 0}}, {"assignments": {"idc": 1}}, None),
     ({"assignments": {}, "unplaced": 0}, {"assignments": {}, "unplaced": 2}, [("(unplaced)", 0, 2)]),
     ({"assignments": {}}, {"assignments": {}, "unplaced": 2}, [("(unplaced)", 0, 2)]),
     ({"assignments": {}, "unplaced": 3}, {"assignments": {}}, [("(unplaced)", 3, 0)]),
@@ -607,10 +608,11 @@ def test_file_diffs_keep_their_last_line_as_written_and_name_every_instance(tmp_
     a = write(tmp_path / "a", [r(INST, "pool-a-0"), r(INST, "pool-a-1")], {},
               {"manifests/a.yaml": "v: 0\n", "manifests/b.yaml": "v: 0\n", "cloud-init/pool-a.yaml": "X=1\n"})
     b = write(tmp_path / "b", [r(INST, "pool-a-0"), r(INST, "pool-a-1")], {},
-              {"manifests/a.yaml": "v: X\n", "manifests/b.yaml": "v: 1 \n", "cloud-init/pool-a.yaml": "X=X\n"})
+              {"manifests/a.yaml": "v: X\n", "manifests/b.yaml": "v: 1 \n", "cloud-init/pool-a.yaml": "X=X\n",
+               "elastic/s.sh": "K=1 \n"})
     d = diff.compute(a, b)
     text, md = diff.render_text(d), diff.render_md(d)
-    for line in ("+v: X", "+v: 1 ", "+X=X"):
+    for line in ("+v: X", "+v: 1 ", "+X=X", "+K=1 "):
         assert f"\n    {line}\n" in text and f"\n{line}\n" in md
     assert "node boot cloud-init/pool-a.yaml (instances pool-a-0, pool-a-1):" in text
     assert "- `cloud-init/pool-a.yaml` (instances `pool-a-0`, `pool-a-1`): reaches new nodes only" in md
