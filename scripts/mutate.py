@@ -173,9 +173,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
-    # (in-process mock runs of small programs; the dev plan is built in-process, never the CLI subprocess)
+    # (the mocks and the wire forms directly; the tests that run a program under the mock runtime stay in the
+    # suite only: a mutant raising inside the SDK's mock monitor spins until the CPU limit, ~17 s each, and
+    # RecordingMonitor.RegisterResource and run_program are reached by nothing else)
     "tools_mockrun": ("hybrid_tools/mockrun.py", [
-        "tests/test_mockrun.py", "tests/test_mock_settle.py", "tests/test_mutation_tools_mockrun.py",
+        "tests/test_mockrun.py", "tests/test_mutation_tools_mockrun.py",
+        "-k", "not registration_is_recorded and not outputs_secrets and not own_root_stack and not real_one_not",
         *(f"tests/test_provider_ids.py::test_{t}" for t in (
             "transit_router_attachment_id_is_cen_colon_attachment", "node_pool_id_is_cluster_colon_node_pool",
             "route_entry_id_has_five_parts_with_the_vpcs_vrouter", "security_group_rule_id_replaces_the_ipv6_colons",
