@@ -912,6 +912,13 @@ EQUIVALENT: dict[str, str] = {
         "`notes = [...]` for `notes += [...]`: notes is still the empty list there",
     "hybrid_tools.policy_gate.x_cli__mutmut_18":
         "`explicit=None` for False: only its truth value is read",
+    **{f"hybrid_tools.mockrun.xǁPlanMocksǁnew_resource__mutmut_{n}":
+       "fake_id(None, seed) for a component or a type without a table entry: fake_id reads the type only to find "
+       "its entry, and neither has one, so the same digest of the seed" for n in (12, 48)},
+    **{f"hybrid_tools.mockrun.x__plain__mutmut_{n}":
+       "the plain-data fast path refused (kind None; every key read as not a str): _resolve then reads the value "
+       "through Output.from_input, which resolves plain data to the same value and secrecy (tests/test_mockrun.py "
+       "holds the two equal)" for n in (1, 11)},
     **{f"hybrid_tools.policy_gate.xǁPolicyAnalyzerǁstart__mutmut_{n}":
        "an absent PYTHONPATH read as None instead of \"\": `if p` drops both" for n in (9, 11)},
     "hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_1":

@@ -236,3 +236,14 @@ def test_canonical_json_is_the_stdlibs_sorted_two_space_utf8_form():
 def test_the_recorded_wire_signatures_are_the_protocols():
     # The runner reads the wire forms by these constants; they must be the protocol's.
     assert (mockrun.SIG_KEY, mockrun.SECRET_SIG, mockrun.RESOURCE_SIG, mockrun.UNKNOWN) == (SIG, SECRET, RESOURCE, UNKNOWN)
+
+
+def test_addresses_are_taken_per_vswitch():
+    # Two /29 vSwitches with the same CIDR (in two VPCs): each has its own four usable addresses.
+    mocks = PlanMocks()
+    ids = [mocks.new_resource(_args("alicloud:vpc/switch:Switch", f"s{n}", {"cidrBlock": "192.168.0.0/29"}))[0]
+           for n in range(2)]
+    for vsw in ids:
+        ips = {mocks.new_resource(_args("alicloud:ecs/instance:Instance", f"{vsw}-{n}", {"vswitchId": vsw}))[1]["privateIp"]
+               for n in range(4)}
+        assert ips == {"192.168.0.1", "192.168.0.2", "192.168.0.3", "192.168.0.4"}
