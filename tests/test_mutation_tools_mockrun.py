@@ -247,3 +247,51 @@ def test_addresses_are_taken_per_vswitch():
         ips = {mocks.new_resource(_args("alicloud:ecs/instance:Instance", f"{vsw}-{n}", {"vswitchId": vsw}))[1]["privateIp"]
                for n in range(4)}
         assert ips == {"192.168.0.1", "192.168.0.2", "192.168.0.3", "192.168.0.4"}
+
+
+def test_the_monitor_records_one_request_as_sent(monkeypatch):
+    """One RegisterResourceRequest (pulumi proto/pulumi/resource.proto) handed to the monitor directly,
+    with every option the recording keeps, in an order the recording sorts."""
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import resource_pb2
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    pulumi.runtime.reset_options(project="p", stack="s", preview=False)
+    counts: list[int] = []
+    monitor = mockrun.RecordingMonitor(PlanMocks(), counts.append)
+    obj = struct_pb2.Struct()
+    obj.update({"n": 1, "s": "x"})
+    deps = resource_pb2.RegisterResourceRequest.PropertyDependencies
+    req = resource_pb2.RegisterResourceRequest(
+        type=THING, name="t", parent="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", custom=True, object=obj,
+        protect=True, dependencies=["urn:b", "urn:a"], provider="urn:prov::id-1", importId="imp",
+        deleteBeforeReplace=True, ignoreChanges=["z", "y"], replaceOnChanges=["q", "p"],
+        additionalSecretOutputs=["t", "s"], retainOnDelete=True,
+        propertyDependencies={"n": deps(urns=["urn:d", "urn:c"]), "s": deps(urns=[])})
+    try:
+        response = monitor.RegisterResource(req)
+        stack = monitor.RegisterResource(resource_pb2.RegisterResourceRequest(type="pulumi:pulumi:Stack", name="p-s"))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(asyncio.new_event_loop())
+    (reg,) = monitor.registrations.values()  # the root Stack is not recorded
+    assert stack.urn == "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s" and counts == [1]
+    assert reg.urn == response.urn == "urn:pulumi:s::p::pulumi:pulumi:Stack$test:index:Thing::t" and response.id == "imp"
+    assert (reg.type, reg.name, reg.parent, reg.custom, reg.provider, reg.protect) == (
+        THING, "t", "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", True, "urn:prov::id-1", True)
+    assert reg.inputs == {"n": 1.0, "s": "x"}
+    assert reg.dependencies == ["urn:a", "urn:b"]
+    assert reg.property_dependencies == {"n": ["urn:c", "urn:d"]}
+    assert reg.options == {"protect": True, "import": "imp", "deleteBeforeReplace": True, "ignoreChanges": ["y", "z"],
+                           "replaceOnChanges": ["p", "q"], "additionalSecretOutputs": ["s", "t"], "retainOnDelete": True}
+    plain = mockrun.RecordingMonitor(PlanMocks())  # no callback
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        plain.RegisterResource(resource_pb2.RegisterResourceRequest(type=THING, name="u", custom=False))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(asyncio.new_event_loop())
+    (u,) = plain.registrations.values()
+    assert (u.custom, u.protect, u.options, u.dependencies, u.property_dependencies, u.provider) == (False, False, {}, [], {}, "")
