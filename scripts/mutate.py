@@ -173,9 +173,9 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
-    # (the mocks and the wire forms directly; the tests that run a program under the mock runtime stay in the
-    # suite only: a mutant raising inside the SDK's mock monitor spins until the CPU limit, ~17 s each, and
-    # RecordingMonitor.RegisterResource and run_program are reached by nothing else)
+    # (the mocks, the wire forms and the recording monitor directly; the tests that run a program under the
+    # mock runtime stay in the suite only: a mutant raising inside the SDK's mock monitor spins until the CPU
+    # limit, ~17 s each, and run_program is reached by nothing else)
     "tools_mockrun": ("hybrid_tools/mockrun.py", [
         "tests/test_mockrun.py", "tests/test_mutation_tools_mockrun.py",
         "-k", "not registration_is_recorded and not outputs_secrets and not own_root_stack and not real_one_not",
@@ -919,6 +919,11 @@ EQUIVALENT: dict[str, str] = {
        "the plain-data fast path refused (kind None; every key read as not a str): _resolve then reads the value "
        "through Output.from_input, which resolves plain data to the same value and secrecy (tests/test_mockrun.py "
        "holds the two equal)" for n in (1, 11)},
+    "hybrid_tools.mockrun.xǁPlanMocksǁnew_resource__mutmut_55":
+        "`or` for `and` when a state is also filed under its route table: only a VPC's state is read back that way "
+        "(its routerId, for a route entry's id); the other states holding a routeTableId are route entries, "
+        "registered after their VPC (setdefault keeps the VPC's) or on a table outside the run, and hold no "
+        "routerId, so a lookup answers the same",
     **{f"hybrid_tools.policy_gate.xǁPolicyAnalyzerǁstart__mutmut_{n}":
        "an absent PYTHONPATH read as None instead of \"\": `if p` drops both" for n in (9, 11)},
     "hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_1":

@@ -295,3 +295,14 @@ def test_the_monitor_records_one_request_as_sent(monkeypatch):
         asyncio.set_event_loop(asyncio.new_event_loop())
     (u,) = plain.registrations.values()
     assert (u.custom, u.protect, u.options, u.dependencies, u.property_dependencies, u.provider) == (False, False, {}, [], {}, "")
+
+
+def test_close_loop_closes_the_current_loop_and_leaves_a_fresh_one():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mockrun._close_loop()
+    fresh = asyncio.get_event_loop()
+    assert loop.is_closed() and fresh is not loop and not fresh.is_closed()
+    fresh.close()  # an already closed loop is left as it is, and replaced
+    mockrun._close_loop()
+    assert not asyncio.get_event_loop().is_closed()
