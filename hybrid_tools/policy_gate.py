@@ -124,9 +124,15 @@ class PolicyAnalyzer:
         self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([self.python, "__main__.py"], cwd=self.pack_dir, env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr)
-        port = self._read_port()
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(self._channel).result(timeout=STARTUP_SECONDS)
+        try:
+            port = self._read_port()
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            grpc.channel_ready_future(self._channel).result(timeout=STARTUP_SECONDS)
+        except BaseException:
+            # A pack that did not come up is stopped here: no caller holds it to close it (the
+            # context manager's __exit__ does not run when __enter__ raises).
+            self.close()
+            raise
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self
 

@@ -65,7 +65,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "cost": ("hybrid/cost.py", ["tests/test_cost_elastic.py", "tests/test_mutation_cost.py"]),
     "fleet": ("hybrid/fleet.py", ["tests/test_fleet.py", "-k", "not plan_cli and not prod_declares and not dev_without_a_fleet_writes "
                                   "and not prod_applies", "tests/test_mutation_fleet.py"]),
-    "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py"]),
+    "diff": ("hybrid_tools/diff.py", ["tests/test_diff.py", "tests/test_diff_coverage.py", "tests/test_mutation_diff.py"]),
     "model_base": ("hybrid/model/base.py", ["tests/test_mutation_model_base.py"]),
     "model_disk": ("hybrid/model/disk.py", ["tests/test_model.py", "tests/test_hostile_input.py",
                                             "tests/test_mutation_model_disk.py"]),
@@ -225,6 +225,30 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "comp_identity": ("components/identity.py", ["tests/test_mutation_comp_identity.py",
                                                  "tests/test_gpu_pool.py::test_ram_role_attached_only_when_configured",
                                                  "tests/test_platform_inprocess.py"]),
+    # (the mocks, the wire forms and the recording monitor directly; the tests that run a program under the
+    # mock runtime stay in the suite only: a mutant raising inside the SDK's mock monitor spins until the CPU
+    # limit, ~17 s each, and run_program is reached by nothing else)
+    "tools_mockrun": ("hybrid_tools/mockrun.py", [
+        "tests/test_mockrun.py", "tests/test_mutation_tools_mockrun.py",
+        "-k", "not registration_is_recorded and not outputs_secrets and not own_root_stack and not real_one_not",
+        *(f"tests/test_provider_ids.py::test_{t}" for t in (
+            "transit_router_attachment_id_is_cen_colon_attachment", "node_pool_id_is_cluster_colon_node_pool",
+            "route_entry_id_has_five_parts_with_the_vpcs_vrouter", "security_group_rule_id_replaces_the_ipv6_colons",
+            "private_ips_are_distinct_and_outside_the_reserved_addresses", "an_imported_resource_keeps_its_id",
+            "kubernetes_ids_are_namespace_slash_name_or_name", "the_registered_cluster_id_is_its_cluster_id"))]),
+    # (build_plan is left out: only a run of the whole program reaches it, about 1-2 minutes per mutant in a
+    # forked child on a loaded machine; tests/test_mutation_tools_plan.py still checks it in the suite)
+    "tools_plan": ("hybrid_tools/plan.py", [
+        "tests/test_plan_summary.py", "tests/test_mutation_tools_plan.py",
+        "tests/test_cost_elastic.py::test_plan_summary_ends_with_unplaced_replicas_and_cost",
+        "-k", "not build_plan and not wrong_reference"]),
+    # (the gate's side of the analyzer protocol against a recording stub, in process; the tests that start the
+    # real pack (a gRPC server) or plan the dev stack are left out: a forked mutant took minutes on each)
+    "tools_policy_gate": ("hybrid_tools/policy_gate.py", [
+        "tests/test_mutation_tools_policy_gate.py",
+        "tests/test_policy_gate.py::test_level_numbers_match_the_protocol",
+        "tests/test_policy_gate.py::test_pipelined_requests_fail_as_one_and_leave_nothing_running",
+        "-k", "not real_pack and not plans_the_stack_in_memory"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -1006,6 +1030,98 @@ EQUIVALENT: dict[str, str] = {
     "components.calico.xǁCalicoRoutingǁ__init____mutmut_102":
         "None recorded in done for the pod pool patch: it is the last stage of CUTOVER_ORDER (IPPool, 2), and "
         "done[2] is read only by a stage 3, which does not exist",
+    "hybrid_tools.diff.x_effect__mutmut_20":
+        "`>=` for `>` when a longer property is found: two different properties of one length cannot both match a "
+        "path (each must be the path's first len(prop) characters), so a tie never happens",
+    **{f"hybrid_tools.diff.x__short_type__mutmut_{n}":
+       "`rsplit(\":\")[-1]`, `rsplit(\":\", 2)[-1]` or `rsplit(\":\", 1)[1]` of a type with two or more ':': the "
+       "last piece, the same whatever the split limit (and [1] is the last of two)" for n in (6, 9, 10)},
+    **{f"hybrid_tools.diff.{m}":
+       "`encoding=\"UTF-8\"` for \"utf-8\": Python's codec lookup ignores case, both name the same codec"
+       for m in ("x__json_file__mutmut_5", "x__text_files__mutmut_20")},
+    **{f"hybrid_tools.diff.x__mark_protected_and_dependents__mutmut_{n}":
+       "the kind \"moved\" in `gone`: a moved resource always `replaces` (ResourceChange.replaces), which `gone` "
+       "reads as well" for n in (19, 20)},
+    "hybrid_tools.diff.x__depth__mutmut_2":
+        "the initial deepest 1 for 0: the root is counted at depth 1 by the first `max`, before any return",
+    "hybrid_tools.diff.x__fmt__mutmut_9":
+        "`ensure_ascii=None` for False: only its truth value is read",
+    "hybrid_tools.diff.x_compute__mutmut_183":
+        "added ranked 4 instead of 3: still last, after removed 0, moved 1 and changed 2",
+    "hybrid_tools.diff.x_compute__mutmut_348":
+        "the type \"XXXX\" for \"\" when diffing the outputs: neither names a row of EFFECTS nor a Kubernetes type, "
+        "so every output change has no effect either way",
+    "hybrid_tools.diff.x_effect__mutmut_10":
+        "the initial best \"XXXX\" for \"\": with no match, `table.get(best, \"\")` finds no property named "
+        "\"XXXX\" either and gives \"\"",
+    **{f"hybrid_tools.diff.x_main__mutmut_{n}":
+       "the default format's name: every format but json and md renders the text view, and the CLI always passes "
+       "--format" for n in (1, 2)},
+    **{f"hybrid_tools.diff.x_main__mutmut_{n}":
+       "`default=str` of json.dumps dropped: to_json returns JSON values only (plan artifacts are JSON, the absent "
+       "marker is turned into None), so the default is never called" for n in (16, 20)},
+    **{f"hybrid_tools.diff.{m}":
+       "`lstrip(\"\\n\")` for `rstrip(\"\\n\")` before splitlines: a unified diff starts with its '--- ' header, "
+       "never a newline, and splitlines drops the final newline itself"
+       for m in ("x_render_md__mutmut_191", "x_render_text__mutmut_92", "x_render_text__mutmut_100")},
+    "hybrid_tools.plan.x_region_of__mutmut_6":
+        "`or \"XXXX\"` for `or \"\"` of a resource without provider: only `startswith(\"alicloud-\")` reads it, "
+        "false for both",
+    "hybrid_tools.plan.x_region_of__mutmut_20":
+        "`or \"XXXX\"` for `or \"\"` of a resource without provider: only `startswith(\"idc\")` reads it, false "
+        "for both",
+    **{f"hybrid_tools.plan.x_write_plan__mutmut_{n}":
+       "the temporary directory's name prefix: the directory never outlives write_plan (renamed to the stack's "
+       "directory, or removed in `finally`), and nothing reads its name" for n in (37, 39)},
+    **{f"hybrid_tools.plan.x_write_plan__mutmut_{n}":
+       "the resolved root handed to `_inside` (None, or the root itself None while the resolved one is given): "
+       "`_inside` resolves the root itself when not given, and never reads it when given; the same answer"
+       for n in (44, 53, 55, 58)},
+    **{f"hybrid_tools.plan.x_write_plan__mutmut_{n}":
+       "the set of directories known to exist, which only saves `mkdir` calls: a directory missing from it (the "
+       "manifests directory under another name, or None added instead of a parent) is made again with "
+       "`exist_ok=True`, the same tree" for n in (47, 48, 67)},
+    **{f"hybrid_tools.policy_gate.x_short_urn__mutmut_{n}":
+       "how the qualified type is split before its last ':' piece is taken (`split(None)` or `split(\"XX$XX\")` for "
+       "`split(\"$\")`, `rsplit(\":\")` or `rsplit(\":\", 2)` for `rsplit(\":\", 1)`): a type token always ends "
+       "in \"<module>:<Type>\", so the last ':' piece is the same" for n in (10, 13, 19, 22)},
+    "hybrid_tools.policy_gate.x__message_dict__mutmut_2":
+        "`or True` on `struct is not None`: it is a protobuf message field (PolicyConfigSchema.properties), never None",
+    **{f"hybrid_tools.policy_gate.x__validate__mutmut_{n}":
+       "the schema's root `\"type\": \"object\"` key renamed: the properties validated are always a dict that "
+       "configure builds, so the root type check never fails" for n in (2, 3)},
+    "hybrid_tools.policy_gate.x_project_of__mutmut_7":
+        "`len(parts) > 2` for `> 1`: the keys are URNs, urn:pulumi:<stack>::<project>::<type>::<name>, four parts",
+    "hybrid_tools.policy_gate.x_gate_run__mutmut_11":
+        "`notes = [...]` for `notes += [...]`: notes is still the empty list there",
+    "hybrid_tools.policy_gate.x_cli__mutmut_18":
+        "`explicit=None` for False: only its truth value is read",
+    **{f"hybrid_tools.mockrun.xǁPlanMocksǁnew_resource__mutmut_{n}":
+       "fake_id(None, seed) for a component or a type without a table entry: fake_id reads the type only to find "
+       "its entry, and neither has one, so the same digest of the seed" for n in (12, 48)},
+    **{f"hybrid_tools.mockrun.x__plain__mutmut_{n}":
+       "the plain-data fast path refused (kind None; every key read as not a str): _resolve then reads the value "
+       "through Output.from_input, which resolves plain data to the same value and secrecy (tests/test_mockrun.py "
+       "holds the two equal)" for n in (1, 11)},
+    "hybrid_tools.mockrun.xǁPlanMocksǁnew_resource__mutmut_55":
+        "`or` for `and` when a state is also filed under its route table: only a VPC's state is read back that way "
+        "(its routerId, for a route entry's id); the other states holding a routeTableId are route entries, "
+        "registered after their VPC (setdefault keeps the VPC's) or on a table outside the run, and hold no "
+        "routerId, so a lookup answers the same",
+    **{f"hybrid_tools.policy_gate.xǁPolicyAnalyzerǁstart__mutmut_{n}":
+       "an absent PYTHONPATH read as None instead of \"\": `if p` drops both" for n in (9, 11)},
+    "hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_1":
+        "`or` in an assertion that holds either way: start() sets proc, with a stdout pipe, just before",
+    "hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_27":
+        "reads of 65 bytes for 64: the loop reads until a newline whatever the chunk size, and only the first line "
+        "is used",
+    **{f"hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_{n}":
+       "the split limit of `buf.split(b\"\\n\", 1)[0]`: the first line is the same whatever the limit"
+       for n in (36, 39)},
+    "hybrid_tools.policy_gate.x_run_gate__mutmut_103":
+        "the rank of levels other than mandatory and advisory, 3 for 2: the same for all of them, still after both",
+    "hybrid_tools.policy_gate.x_resources_from_run__mutmut_35":
+        "`or True` on `reg.provider`: an empty provider reference rsplits to \"\" as well",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
