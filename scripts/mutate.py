@@ -822,6 +822,16 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    "hybrid.model.node_access.x__merge__mutmut_22":
+        "the merged need's images dropped (the default ()): needs() groups every image per registry before _merge, "
+        "so a registry need has a key of its own, and the needs that do merge (apt, http, tcp, rsync) carry no images",
+    "hybrid.model.node_access.xǁNodeAccessǁ_hostport__mutmut_4":
+        "partition for rpartition: with one ':' both split at it; with two or more the original's host holds a ':' "
+        "(neither IPv4 nor a DNS name) and the mutant's port does (not digits), so both refuse with the same message",
+    "hybrid.model.node_access.x__check_images__mutmut_45":
+        "kube-proxy's reference built with version None: the version only forms the default tag v<version>, and "
+        "'vNone' is as valid a tag as v1.30.4 (an explicit cni.kubeProxy.image ignores the version), so the grammar "
+        "check gives the same verdict",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
