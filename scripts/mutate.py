@@ -845,6 +845,9 @@ EQUIVALENT: dict[str, str] = {
         "`nxt = models(...)` for `nxt += models(...)`: nxt starts empty for each part and gets at most one models() "
         "result, since no field of the config's model tree is a union of models (current holds one class) and no "
         "class has two fields one key names; assigning to the empty list is appending to it",
+    "hybrid.model.node_access.x_needs__mutmut_55":
+        "no field for the driver packages' need: it has the kind (apt) and endpoint (apt.ubuntu or the default) of the "
+        "cloud-init need listed just before it, so _merge always folds it into that one and keeps the earlier field",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
