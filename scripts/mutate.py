@@ -1122,6 +1122,32 @@ EQUIVALENT: dict[str, str] = {
         "the rank of levels other than mandatory and advisory, 3 for 2: the same for all of them, still after both",
     "hybrid_tools.policy_gate.x_resources_from_run__mutmut_35":
         "`or True` on `reg.provider`: an empty provider reference rsplits to \"\" as well",
+    "hybrid.model.node_access.x__merge__mutmut_22":
+        "the merged need's images dropped (the default ()): needs() groups every image per registry before _merge, "
+        "so a registry need has a key of its own, and the needs that do merge (apt, http, tcp, rsync) carry no images",
+    "hybrid.model.node_access.xǁNodeAccessǁ_hostport__mutmut_4":
+        "partition for rpartition: with one ':' both split at it; with two or more the original's host holds a ':' "
+        "(neither IPv4 nor a DNS name) and the mutant's port does (not digits), so both refuse with the same message",
+    "hybrid.model.node_access.x__check_images__mutmut_45":
+        "kube-proxy's reference built with version None: the version only forms the default tag v<version>, and "
+        "'vNone' is as valid a tag as v1.30.4 (an explicit cni.kubeProxy.image ignores the version), so the grammar "
+        "check gives the same verdict",
+    **{f"hybrid.model.platform.x__regional_ids__mutmut_{n}":
+       "another key for one kind of id ('tr', 'vpc' or 'vsw' as None, XX..XX or upper case): the kind only keeps the "
+       "three id namespaces of `first` apart, and the mutated key is still distinct from the other two, so every "
+       "(kind, id) pair meets the same earlier entries" for n in (22, 32, 33, 40, 50, 51, 58, 68, 69)},
+    **{f"hybrid.model.platform.x__unhidden_issues__mutmut_{n}":
+       "key_style / reference of the issues of `refused`: partial.build puts there only after-check failures "
+       "(partial._object_errors), every after-check of hybrid/model raises FieldError (no other raise, no assert), "
+       "and validation_issues keeps a FieldError's own message and fix, so the generic fix that reads key_style "
+       "and reference is never built for them" for n in (15, 16, 20, 21, 22, 23, 24)},
+    "hybrid.model.platform.x__keys_at__mutmut_14":
+        "`nxt = models(...)` for `nxt += models(...)`: nxt starts empty for each part and gets at most one models() "
+        "result, since no field of the config's model tree is a union of models (current holds one class) and no "
+        "class has two fields one key names; assigning to the empty list is appending to it",
+    "hybrid.model.node_access.x_needs__mutmut_55":
+        "no field for the driver packages' need: it has the kind (apt) and endpoint (apt.ubuntu or the default) of the "
+        "cloud-init need listed just before it, so _merge always folds it into that one and keeps the earlier field",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from hybrid.model import load
 from hybrid.model.node_access import (AptMirrors, Dns, ForwardZone, IdcDaemonSet, Need, NodeAccess, Path, RegionAccess,
                                       RegistryMirror, alibaba_service, apiserver_service_env, is_ipv4, needs, report,
-                                      resolve)
+                                      resolve, resolve_host)
 from tests.conftest import refusals
 
 URL_FIX = "use https://HOST[:PORT][/PATH]."
@@ -365,3 +365,243 @@ def test_a_public_mirror_is_reached_through_the_nat_gateway(prod_raw):
     prod_raw["nodeAccess"]["regions"]["cn-zhangjiakou"]["registryMirrors"][0]["endpoint"] = "https://8.8.8.8/v2/k8s"
     path = _rows(load(prod_raw), "cn-zhangjiakou")["registry.k8s.io"]["path"]
     assert (path["via"], path["reachedBy"]["via"], path["contacts"]) == ("mirror", "natGateway", ["https://8.8.8.8/v2/k8s"])
+
+
+# --- every endpoint of a region, worked by hand from the stack config ----------------------------------
+
+MIRRORS = "https://mirrors.cloud.aliyuncs.com"  # Alibaba's VPC-internal mirror site (developer.aliyun.com/mirror)
+JOIN_BY = ("kubeadm join: discovery (kube-public/cluster-info)",)
+JOIN_SRC = "kubeadm JoinConfiguration discovery.bootstrapToken.apiServerEndpoint"
+CPE_BY = ("kubelet (and kube-proxy) after the join: cluster-info's server:", "Terway: KUBERNETES_SERVICE_HOST/PORT")
+CPE_SRC = "kubeadm join writes cluster-info's server (the IDC controlPlaneEndpoint) into kubelet.conf"
+PAUSE_BY, PAUSE_SRC = ("containerd sandbox (pause) image",
+                       "hybrid-join.sh sets containerd's sandbox_image; kubelet starts every pod with it")
+TERWAY_SRC = "terway@release-1.16 charts/terway/values.yaml (image acs/terway); scheduled on cni.cloudNodeLabel nodes"
+PROXY_BY, PROXY_SRC = ("kube-proxy-cloud DaemonSet (the cloud nodes' kube-proxy)",
+                       "hybrid/cni.py kube_proxy_cloud_daemonset: kubeadm's kube-proxy is kept off cloud nodes, this one runs there")
+DP_BY, DP_SRC = ("NVIDIA device plugin DaemonSet",
+                 "NVIDIA/k8s-device-plugin@v0.17.4 deployments/static/nvidia-device-plugin.yml; hybrid/device_plugin.py")
+DCGM_BY, DCGM_SRC = ("dcgm-exporter DaemonSet (GPU metrics)",
+                     "NVIDIA/dcgm-exporter deployment/values.yaml; hybrid/gpu_metrics.py, one DaemonSet per GPU pool")
+
+
+def _boot(base: str, ubuntu_by: tuple[str, ...]) -> list[Need]:
+    """The first five endpoints of every region on the default (Alibaba VPC-internal) apt mirrors."""
+    return [
+        Need("http", "http://100.100.100.200", ("hybrid-join: region, zone, instance id, instance type",),
+             "hybrid-join.sh; Alibaba ECS instance metadata (security-hardening mode)", base),
+        Need("apt", f"{MIRRORS.replace('https', 'http')}/ubuntu", ubuntu_by,
+             "cloud-init package_update/packages (hybrid/cloudinit.py NODE_PACKAGES); hybrid-gpu-driver.sh (Ubuntu restricted: "
+             "packaged NVIDIA server branches)", f"{base}.apt.ubuntu"),
+        Need("apt", f"{MIRRORS}/kubernetes-new/core/stable", ("hybrid-join: kubelet, kubeadm 1.30.4",),
+             "hybrid-join.sh (pkgs.k8s.io layout <base>/v<minor>/deb/)", f"{base}.apt.kubernetes"),
+        Need("apt", f"{MIRRORS}/libnvidia-container/stable/deb/amd64", ("hybrid-gpu-driver: nvidia-container-toolkit",),
+             "hybrid-gpu-driver.sh; NVIDIA container toolkit install guide (apt repository libnvidia-container/stable/deb)",
+             f"{base}.apt.nvidiaContainerToolkit"),
+        Need("apt", f"{MIRRORS}/libnvidia-container/gpgkey", ("hybrid-gpu-driver: toolkit signing key",),
+             "hybrid-gpu-driver.sh (signed-by keyring)", f"{base}.apt.nvidiaContainerToolkitKey"),
+    ]
+
+
+DRIVER_BY = ("cloud-init packages (every GPU node)", "hybrid-gpu-driver: nvidia-driver-535-server + linux headers")
+
+
+def test_every_endpoint_of_prods_registration_region(prod_raw):
+    # stacks/Pulumi.prod.yaml: cn-beijing is the registration region with elastic pools, metrics on, the device plugin
+    # from nvcr.io, controlPlaneEndpoint a name apart from idc.apiserver 10.0.0.10:6443, node-exporter from quay.io.
+    p = load(prod_raw)
+    base = "nodeAccess.regions.cn-beijing"
+    acr = "registry-vpc.cn-beijing.aliyuncs.com"
+    assert needs(p, p.region("cn-beijing")) == [
+        *_boot(base, DRIVER_BY),
+        Need("tcp", "10.0.0.10:6443", JOIN_BY, JOIN_SRC, "idc.apiserver.host", idc=True),
+        Need("tcp", "k8s-api.idc-bj.corp.internal:6443", CPE_BY, CPE_SRC, "nodeAccess.controlPlaneEndpoint", idc=True),
+        Need("http", "https://hybrid-prod-cn-beijing-join-idc-bj.oss-cn-beijing-internal.aliyuncs.com/join-token",
+             ("hybrid-join-token: the join token (V1-signed GET with the instance RAM role)",),
+             "hybrid-join-token.sh; the region's join-token bucket (hybrid/model/join_token.py) on its OSS internal endpoint", base),
+        Need("http", "https://hybrid-prod-idc-bj-node-scripts.oss-cn-beijing-internal.aliyuncs.com/elastic/hybrid-elastic-node.sh",
+             ("ACK node initialisation: addNodeScriptPath (elastic pools)",),
+             "ACK One registered cluster 'Create a node pool', Step 2 (script URL)", base),
+        Need("rsync", "rsync://10.1.0.20", ("hybrid-preload@imagenet-1k (a10-train)", "hybrid-preload@llm-corpus (a100-burst)",
+                                            "hybrid-preload@imagenet-1k (a10-elastic)"),
+             "hybrid-preload.sh (rsync over the leased line)", "preload.source", idc=True),
+        Need("registry", acr, (PAUSE_BY, DCGM_BY), f"{DCGM_SRC}; {PAUSE_SRC}", f"{base}.registryMirrors",
+             images=(f"{acr}/acs/pause:3.9", f"{acr}/acs/dcgm-exporter:4.5.3-4.8.2-distroless")),
+        Need("registry", "registry-cn-beijing-vpc.ack.aliyuncs.com", ("Terway DaemonSet (manifest)",), TERWAY_SRC,
+             f"{base}.registryMirrors", images=("registry-cn-beijing-vpc.ack.aliyuncs.com/acs/terway:v1.16.7",)),
+        Need("registry", "registry.k8s.io", (PROXY_BY,), PROXY_SRC, f"{base}.registryMirrors",
+             images=("registry.k8s.io/kube-proxy:v1.30.4",)),
+        Need("registry", "nvcr.io", (DP_BY,), DP_SRC, f"{base}.registryMirrors", images=("nvcr.io/nvidia/k8s-device-plugin:v0.17.4",)),
+        Need("registry", "quay.io", ("IDC DaemonSet node-exporter",),
+             "nodeAccess.idcDaemonSets (the IDC's DaemonSets that tolerate cloud nodes)", f"{base}.registryMirrors",
+             images=("quay.io/prometheus/node-exporter:v1.8.2",)),
+    ]
+
+
+def test_every_endpoint_of_devs_region(dev_raw):
+    # stacks/Pulumi.dev.yaml: the registration region without elastic pools (no node script), the apiserver and
+    # cluster-info's server one address (one endpoint), the device plugin from the region's ACR VPC endpoint.
+    p = load(dev_raw)
+    base = "nodeAccess.regions.cn-beijing"
+    acr = "registry-vpc.cn-beijing.aliyuncs.com"
+    assert needs(p, p.region("cn-beijing")) == [
+        *_boot(base, DRIVER_BY),
+        Need("tcp", "10.8.0.10:6443", JOIN_BY + CPE_BY, f"{JOIN_SRC}; {CPE_SRC}", "idc.apiserver.host", idc=True),
+        Need("http", "https://hybrid-dev-cn-beijing-join-idc-bj-dev.oss-cn-beijing-internal.aliyuncs.com/join-token",
+             ("hybrid-join-token: the join token (V1-signed GET with the instance RAM role)",),
+             "hybrid-join-token.sh; the region's join-token bucket (hybrid/model/join_token.py) on its OSS internal endpoint", base),
+        Need("rsync", "rsync://10.9.0.20", ("hybrid-preload@sample-corpus (a10-dev)",), "hybrid-preload.sh (rsync over the leased line)",
+             "preload.source", idc=True),
+        Need("registry", acr, (PAUSE_BY, DP_BY), f"{DP_SRC}; {PAUSE_SRC}", f"{base}.registryMirrors",
+             images=(f"{acr}/acs/pause:3.9", f"{acr}/acs/k8s-device-plugin:v0.17.4")),
+        Need("registry", "registry-cn-beijing-vpc.ack.aliyuncs.com", ("Terway DaemonSet (manifest)",), TERWAY_SRC,
+             f"{base}.registryMirrors", images=("registry-cn-beijing-vpc.ack.aliyuncs.com/acs/terway:v1.16.7",)),
+        Need("registry", "registry.k8s.io", (PROXY_BY,), PROXY_SRC, f"{base}.registryMirrors",
+             images=("registry.k8s.io/kube-proxy:v1.30.4",)),
+    ]
+
+
+def test_a_signing_key_over_plain_http_is_an_http_endpoint(prod_raw):
+    # apt fetches the sources; the key is fetched by curl in hybrid-gpu-driver.sh: an http: URL is a plain HTTP GET
+    p = load(prod_raw)
+    key = [n for n in needs(p, p.region("cn-hangzhou")) if n.endpoint == "http://10.1.0.40/libnvidia-container/gpgkey"]
+    assert [(n.kind, n.field) for n in key] == [("http", "nodeAccess.regions.cn-hangzhou.apt.nvidiaContainerToolkitKey")]
+
+
+# --- the config's values, at their edges ----------------------------------------------------------------
+
+def test_a_url_path_keeps_its_upper_case_and_loses_only_slashes():
+    a = AptMirrors.model_validate({"ubuntu": "https://h.example/UbuntuX/", "kubernetes": None})
+    assert (a.ubuntu, a.kubernetes) == ("https://h.example/UbuntuX", None)
+
+
+def test_long_bad_values_are_quoted_to_their_limit():
+    host = "h" * 120
+    assert refused(AptMirrors, {"ubuntu": f"https://{host}_/"})[1].startswith(repr(f"https://{host}_/"[:100]) + " has a host")
+    assert refused(AptMirrors, {"ubuntu": f"https://h.example:99999/{host}"})[1].startswith(
+        repr(f"https://h.example:99999/{host}"[:100]) + " has an invalid port")
+    assert refused(Dns, {"hosts": {host.upper(): "10.0.0.1"}})[1].startswith(f"host name {host.upper()[:100]!r} is not")
+    assert refused(Dns, {"hosts": {"a.idc": "1" * 80}})[1].startswith(f"a.idc: {'1' * 60!r} is not an IPv4")
+    assert refused(ForwardZone, {"domain": host.upper(), "forwarders": ["10.0.0.1"]})[1].startswith(f"{host.upper()[:100]!r} is not a DNS")
+    assert refused(ForwardZone, {"domain": "idc.x", "forwarders": ["1" * 80]})[1].startswith(f"forwarder {'1' * 60!r} is not an IPv4")
+    assert refused(NodeAccess, {"controlPlaneEndpoint": host.upper() + ":6443"})[1].startswith(f"{host.upper()[:100]!r} is not HOST:PORT")
+    assert refused(RegistryMirror, {"upstream": host.upper(), "endpoint": "https://m.example"})[1].startswith(
+        f"{host.upper()[:100]!r} is not a registry host")
+
+
+def test_a_url_without_a_host_has_no_host():
+    assert Need("http", "file:/etc/hosts", ("x",), "s", "f").host == ""
+
+
+# --- the load's refusals, worked by hand ----------------------------------------------------------------
+
+REF_FIX = "give a registry/repository path in the distribution reference grammar, without tag or digest."
+MIRROR_FIX = ("point the mirror at a host the VPC reaches: an ACR instance's VPC endpoint (<instance>-registry-vpc.<region>.cr.aliyuncs.com), "
+              "an IDC registry address inside the IDC ranges, or a name in dns.hosts / dns.forwardZones.")
+CPE_NEEDED = ("GPU nodes in cn-zhangjiakou (egress natGateway) have no path to k8s-api.idc-bj.corp.internal:6443, needed by kubelet (and "
+              "kube-proxy) after the join: cluster-info's server:; Terway: KUBERNETES_SERVICE_HOST/PORT.")
+CPE_DNS_FIX = ("add dns.hosts {k8s-api.idc-bj.corp.internal: <IDC address>} or a dns.forwardZones entry covering "
+               "k8s-api.idc-bj.corp.internal.")
+
+
+def test_a_region_entry_of_no_declared_region_names_the_declared_ones(prod_raw):
+    prod_raw["nodeAccess"]["regions"]["cn-shanghai"] = {}
+    assert refusals(prod_raw) == [("nodeAccess.regions.cn-shanghai", "cn-shanghai is not a region of this stack.",
+                                   "use one of cn-beijing, cn-hangzhou, cn-zhangjiakou, or drop the entry.")]
+
+
+def test_gpu_nodes_need_the_control_plane_endpoint_declared(dev_raw):
+    del dev_raw["nodeAccess"]["controlPlaneEndpoint"]
+    assert refusals(dev_raw) == [(
+        "nodeAccess.controlPlaneEndpoint",
+        "not declared: after discovery the kubelet uses the server: of kube-public/cluster-info (the IDC's controlPlaneEndpoint), "
+        "and the plan cannot tell whether the nodes reach it.",
+        "set it to HOST:PORT from `kubectl -n kube-public get cm cluster-info -o yaml` (the server: line).")]
+
+
+def test_a_region_without_the_leased_line_does_not_hide_the_next_regions_endpoints(prod_raw):
+    del prod_raw["regions"][0]["leasedLine"]  # cn-beijing: reported once, on its leasedLine
+    prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["apt"]["ubuntu"] = "http://8.8.8.8/u"
+    assert [path for path, _, _ in refusals(prod_raw)] == ["nodeAccess.regions.cn-hangzhou.apt.ubuntu", "regions[0].leasedLine"]
+
+
+def test_a_public_forwarder_does_not_resolve_idc_names_even_with_a_nat_gateway(prod_raw):
+    # an IDC resolver is reached over the leased line only: 8.8.8.8 behind cn-zhangjiakou's NAT gateway does not answer
+    # for idc-bj.corp.internal (a config value, never contacted)
+    prod_raw["nodeAccess"]["regions"]["cn-zhangjiakou"]["dns"] = {
+        "forwardZones": [{"domain": "idc-bj.corp.internal", "forwarders": ["8.8.8.8"]}]}
+    assert refusals(prod_raw) == [
+        ("nodeAccess.regions.cn-zhangjiakou.dns", CPE_NEEDED, CPE_DNS_FIX),
+        ("nodeAccess.regions.cn-zhangjiakou.dns.forwardZones[0].forwarders",
+         "8.8.8.8 is not inside an IDC range the leased line carries to cn-zhangjiakou.",
+         "list the IDC resolvers' addresses (inside idc.nodeCidrs or extraRanges)."),
+        # registry.idc-bj.corp.internal lost its host entry with the dns block
+        ("nodeAccess.regions.cn-zhangjiakou.registryMirrors[0].endpoint",
+         "GPU nodes in cn-zhangjiakou (egress natGateway) have no path to registry.k8s.io, needed by kube-proxy-cloud DaemonSet "
+         "(the cloud nodes' kube-proxy) (images: registry.k8s.io/kube-proxy:v1.30.4).", MIRROR_FIX)]
+
+
+def test_an_idc_name_mapped_to_a_public_address_is_not_reached_through_the_nat_gateway(prod_raw):
+    prod_raw["nodeAccess"]["regions"]["cn-zhangjiakou"]["dns"]["hosts"]["k8s-api.idc-bj.corp.internal"] = "8.8.8.8"
+    assert refusals(prod_raw) == [("nodeAccess.regions.cn-zhangjiakou.dns", CPE_NEEDED, CPE_DNS_FIX)]
+
+
+def test_an_unreachable_registry_lists_every_image(prod_raw):
+    prod_raw["nodeAccess"]["idcDaemonSets"][0]["images"].append("quay.io/prometheus/x:v1")
+    prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["registryMirrors"][1]["endpoint"] = "https://8.8.8.8:5000"
+    (refusal,) = refusals(prod_raw)
+    assert refusal[1].endswith("(images: quay.io/prometheus/node-exporter:v1.8.2, quay.io/prometheus/x:v1).")
+
+
+def test_a_device_plugin_image_outside_the_reference_grammar(dev_raw):
+    # distribution/reference: path components are separated by single '/' (an empty component is refused)
+    dev_raw["gpu"] = {**dev_raw.get("gpu", {}), "devicePlugin": {"image": "registry-vpc.{region}.aliyuncs.com//dp"}}
+    assert refusals(dev_raw) == [("gpu.devicePlugin.image", "'registry-vpc.cn-beijing.aliyuncs.com//dp': invalid reference format "
+                                                            "(distribution reference grammar).", REF_FIX)]
+
+
+def test_an_image_is_judged_in_the_first_region_with_gpu_nodes(prod_raw):
+    zjk = prod_raw["regions"].pop(2)
+    zjk["gpuPools"] = []
+    prod_raw["regions"].insert(0, zjk)  # first now, without GPU nodes: cn-beijing is the first with some
+    prod_raw["gpu"] = {**prod_raw.get("gpu", {}), "devicePlugin": {"image": "registry-vpc.{region}.aliyuncs.com//dp"}}
+    assert [m for _, m, _ in refusals(prod_raw)] == [
+        "'registry-vpc.cn-beijing.aliyuncs.com//dp': invalid reference format (distribution reference grammar)."]
+
+
+def test_an_image_is_judged_in_the_first_region_when_none_has_gpu_nodes(dev_raw):
+    dev_raw["regions"][0]["gpuPools"] = []
+    dev_raw["gpu"] = {**dev_raw.get("gpu", {}), "devicePlugin": {"image": "registry-vpc.{region}.aliyuncs.com//dp"}}
+    assert [m for _, m, _ in refusals(dev_raw)] == [
+        "'registry-vpc.cn-beijing.aliyuncs.com//dp': invalid reference format (distribution reference grammar)."]
+
+
+def test_a_terway_registry_outside_the_reference_grammar(dev_raw):
+    dev_raw["cni"]["terway"]["imageRegistry"] = "registry-{region}-vpc.ack.aliyuncs.com//acs"
+    assert refusals(dev_raw) == [("cni.terway.imageRegistry", "'registry-cn-beijing-vpc.ack.aliyuncs.com//acs/terway': invalid "
+                                                              "reference format (distribution reference grammar).", REF_FIX)]
+
+
+def test_a_kube_proxy_image_outside_the_reference_grammar(dev_raw):
+    dev_raw["cni"]["kubeProxy"] = {"image": "registry.k8s.io//kube-proxy:v1"}
+    assert refusals(dev_raw) == [("cni.kubeProxy.image", "'registry.k8s.io//kube-proxy:v1': invalid reference format (distribution "
+                                                         "reference grammar).", "use REGISTRY/REPOSITORY:TAG.")]
+
+
+def test_without_the_idcs_leased_line_no_region_reaches_the_idc(prod_raw):
+    # the region's attachment alone carries nothing when the IDC side declares no leased line
+    p = load(prod_raw)
+    no_line = p.model_copy(update={"idc": p.idc.model_copy(update={"leased_line": False})})
+    bj, hz = no_line.region("cn-beijing"), no_line.region("cn-hangzhou")
+    assert resolve_host(no_line, bj, "10.0.0.10", True) is None
+    assert resolve_host(no_line, bj, "k8s-api.idc-bj.corp.internal", True) is None  # forwarding zone: the resolvers are IDC ones
+    assert resolve_host(no_line, hz, "k8s-api.idc-bj.corp.internal", True) is None  # host entry to an IDC address
+
+
+def test_a_forwarding_zone_needs_the_leased_line_even_when_its_resolvers_are_in_the_vpc(prod_raw):
+    # PrivateZone forwards to the resolvers, but the names they answer with are IDC addresses: no leased line, no path
+    prod_raw["nodeAccess"]["regions"]["cn-beijing"]["dns"]["forwardZones"][0]["forwarders"] = ["10.32.0.53"]  # cn-beijing's VPC
+    p = load(prod_raw)
+    assert resolve_host(p, p.region("cn-beijing"), "k8s-api.idc-bj.corp.internal", True).via == "leasedLine"
+    no_line = p.model_copy(update={"idc": p.idc.model_copy(update={"leased_line": False})})
+    assert resolve_host(no_line, no_line.region("cn-beijing"), "k8s-api.idc-bj.corp.internal", True) is None

@@ -566,3 +566,109 @@ def test_a_pod_vswitch_alone_is_still_checked(dev_raw):
     dev_raw["regions"][0]["zones"] = ["cn-beijing-g", {"id": "cn-beijing-h", "podVswitchCidr": "10.41.0.0/19"}]
     assert _issue(dev_raw, "regions[0].zones[1].podVswitchCidr") == [("10.41.0.0/19 is not inside the VPC 10.40.0.0/16.",
                                                                       "pick a block inside 10.40.0.0/16.")]
+
+
+# --- what the survivors of the first full run showed untested ----------------------------------------------
+
+def test_the_restricted_agents_fix_names_both_ways_out(prod_raw):
+    prod_raw["registration"].update(agent={"endpoint": "private", "mode": "restricted"}, consoleAccess="read-only")
+    ((_, _, fix),) = refusals(prod_raw)
+    assert fix == ("set registration.agent.mode: admin with registration.consoleAccess: admin, or drop them (virtualNode.enabled: "
+                   "false, cni.terway.install: manifest, no elasticPools) and install components with onectl, which grants the "
+                   "agent temporary administrator permissions.")
+
+
+def _unplannable(region):
+    region.update(vpcCidr=region["vpcCidr"].replace("/16", "/24"), autoPlan={"nodePrefix": 24, "podPrefix": 24},
+                  zones=[z["id"] if isinstance(z, dict) else z for z in region["zones"]])
+
+
+def test_planning_issues_of_an_earlier_region_are_kept(prod_raw):
+    # cn-beijing (10.32.0.0/24) cannot hold a /24 node and a /24 pod vSwitch; cn-hangzhou and cn-zhangjiakou plan fine
+    _unplannable(prod_raw["regions"][0])
+    assert [p for p, m, _ in refusals(prod_raw) if m.startswith("cannot plan")] == ["regions[0].vpcCidr"]
+
+
+def test_planning_issues_of_an_earlier_region_are_kept_behind_a_field_error(prod_raw):
+    _unplannable(prod_raw["regions"][0])
+    prod_raw["idc"]["kubernetesVersion"] = "2.0"
+    got = [p for p, _, _ in refusals(prod_raw)]
+    assert "idc.kubernetesVersion" in got and "regions[0].vpcCidr" in got
+
+
+def test_auto_planning_takes_both_prefixes(dev_raw):
+    # dev: cn-beijing-g planned in 10.40.0.0/16; prefixes of the autoPlan block, not the defaults
+    dev_raw["regions"][0]["autoPlan"] = {"nodePrefix": 26, "podPrefix": 21}
+    z = load(dev_raw).regions[0].zones[0]
+    assert (z.node_vswitch_cidr.split("/")[1], z.pod_vswitch_cidr.split("/")[1]) == ("26", "21")
+
+
+def test_a_misspelt_key_with_three_near_keys_gets_the_two_nearest(prod_raw):
+    # difflib ratios of "llocated": allocated 16/17, allocatable 14/19, allocating 12/18: the two best are shown
+    prod_raw["placement"]["idcCapacity"]["llocated"] = prod_raw["placement"]["idcCapacity"].pop("allocated")
+    assert _issue(prod_raw, "placement.idcCapacity.llocated") == [
+        ("Extra inputs are not permitted. Did you mean allocated or allocatable?",
+         "remove the key or fix its spelling (keys are camelCase).")]
+
+
+def test_a_region_without_leased_line_does_not_hide_a_later_transit_router_twice(prod_raw):
+    del prod_raw["regions"][0]["leasedLine"]
+    prod_raw["regions"][1]["leasedLine"] = {"transitRouter": {**prod_raw["regions"][2]["leasedLine"]["transitRouter"]}}
+    prod_raw["regions"][1]["leasedLine"]["transitRouter"]["routeTableId"] = "vtb-hz0"
+    assert _issue(prod_raw, "regions[2].leasedLine.transitRouter.transitRouterId") == [(
+        "transit router tr-8vbf3m2k1n0p9q8r7s6t5 is also given at regions[1].leasedLine.transitRouter.transitRouterId.",
+        "a transit router is regional: give each region the transit router of its own region.")]
+
+
+def test_one_vpc_in_two_regions_gets_the_vpc_fix(prod_raw):
+    hz = prod_raw["regions"][1]["leasedLine"]["existingVpc"]
+    prod_raw["regions"][2]["leasedLine"] = _existing(2, hz["vpcId"], [])
+    assert _issue(prod_raw, "regions[2].leasedLine.existingVpc.vpcId") == [(
+        "VPC vpc-bp1k7mq9w2x3r4t5y6u7i is also given at regions[1].leasedLine.existingVpc.vpcId.",
+        "a VPC is regional: give each region its own VPC.")]
+
+
+def test_a_zone_id_one_letter_off_gets_a_guess(dev_raw):
+    # hybrid/regions.py: cn-beijing's zones are cn-beijing-c..l; "cn-beijing-gg" is "cn-beijing-g" with a doubled letter
+    # (difflib ratio 24/25 = 0.96, above ZONE_CUTOFF 0.93)
+    dev_raw["regions"][0]["zones"] = ["cn-beijing-gg"]
+    dev_raw["regions"][0]["gpuPools"][0]["zones"] = ["cn-beijing-gg"]
+    (msg,) = [m for m, _ in _issue(dev_raw, "regions[0].zones[0].id")]
+    assert msg.endswith(" Did you mean cn-beijing-g?")
+
+
+def test_platform_region_names_the_missing_id(prod_raw):
+    with pytest.raises(KeyError) as info:
+        load(prod_raw).region("cn-shanghai")
+    assert info.value.args == ("cn-shanghai",)
+
+
+def test_regions_that_do_not_validate_hide_only_what_reads_them(dev_raw):
+    dev_raw["regions"] = "cn-beijing"
+    assert [p for p, _, _ in refusals(dev_raw)] == ["regions"]
+
+
+def test_zones_that_cannot_be_planned_for_a_field_error_are_not_judged_unplanned(dev_raw):
+    # cn-beijing-g is to be planned, but with the node prefix refused (vSwitches take /16../29) it cannot be: neither
+    # the pool's zone nor the transit router is judged as lacking a node vSwitch, and the region is still there for
+    # the checks that read only its id (the registration region against the declared ones)
+    dev_raw["regions"][0]["autoPlan"] = {"nodePrefix": 40}
+    dev_raw["registration"]["regionId"] = "cn-hangzhou"
+    assert [p for p, _, _ in refusals(dev_raw)] == ["regions[0].autoPlan.nodePrefix", "registration.regionId"]
+
+
+def test_a_region_entry_that_is_not_an_object_is_reported_alone(dev_raw):
+    dev_raw["regions"] = ["cn-beijing"]
+    assert refusals(dev_raw) == [("regions[0]", "Input should be a valid dictionary or instance of Region.",
+                                  "see the field's type and limits in docs/config.md (the stack config reference).")]
+
+
+def test_an_unlisted_zone_of_a_region_with_long_zone_ids_gets_the_nearest_listed_ones(prod_raw):
+    # hybrid/regions.py lists cn-zhangjiakou-a..c; "cn-zhangjiakou-z" differs from each in its last letter: difflib
+    # ratio 30/32 = 0.9375, above ZONE_CUTOFF 0.93; get_close_matches keeps two and orders a tie by the larger string
+    prod_raw["regions"][2]["zones"].append("cn-zhangjiakou-z")
+    assert refusals(prod_raw) == [(
+        "regions[2].zones[2].id",
+        "zone cn-zhangjiakou-z is not a zone of cn-zhangjiakou (cn-zhangjiakou-a, cn-zhangjiakou-b, cn-zhangjiakou-c). "
+        "Did you mean cn-zhangjiakou-c or cn-zhangjiakou-b?",
+        "use one of those, or add the zone to hybrid/regions.py with its source if DescribeZones lists it.")]
