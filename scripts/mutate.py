@@ -159,7 +159,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                         "tests/test_mutation_identity.py"]),
     "model_jobs": ("hybrid/model/jobs.py", ["tests/test_mutation_model_jobs.py"]),
     "jobs": ("hybrid/jobs.py", ["tests/test_mutation_jobs.py", "tests/test_jobs.py",
-                                "-k", "not plans_recorded and not every_prod_object"]),
+                                "-k", "not plans_recorded and not every_prod_object",
+                                "tests/test_mutation_jobs_objects.py", "tests/test_mutation_jobs_checks.py"]),
     "model_platform": ("hybrid/model/platform.py", ["tests/test_mutation_model_platform.py"]),
     "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "-k", "not component",
                                               "tests/test_mutation_gpu_metrics.py"]),
@@ -173,6 +174,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
+    "comp_jobs": ("components/jobs.py", ["tests/test_mutation_comp_jobs.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
