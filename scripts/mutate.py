@@ -824,6 +824,14 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    "hybrid.jobs.xǁJobsPlanǁcron_hpa__mutmut_2":
+        "`or` for `and` in cron_hpa's assert: fleet_objects calls it only for a service whose autoscaling has "
+        "cron rules, where both forms hold",
+    "hybrid.jobs.xǁJobsPlanǁpropagation__mutmut_3":
+        "the default of propagation's `replicas`: both callers (a job's policy, a service's) pass it, so it is never read",
+    **{f"hybrid.jobs.xǁJobsPlanǁfederated_hpa__mutmut_{n}":
+       "the message of an assert that never fails: hybrid.jobs.check refuses a metric no listed source serves "
+       "before any plan is made, so metric_source always finds one" for n in (12, 13)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

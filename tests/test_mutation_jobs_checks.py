@@ -406,3 +406,28 @@ def test_one_adapter_for_two_metrics_apis_is_two_sources():
     raw["jobs"]["services"][0]["autoscaling"]["metrics"][2]["metric"] = "queue_age"
     assert one(raw)[1] == ("prometheus-adapter does not serve queue_age (it serves DCGM_FI_DEV_GPU_UTIL, vllm:num_requests_waiting, "
                            "queue_depth).")
+
+
+def test_a_job_on_an_unknown_tier_does_not_hide_the_next_jobs_problems():
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][1]["tier"] = "cn-beijing-serverless"
+    raw["jobs"]["tenants"][0].update(minGpus=16, maxGpus=47)  # llm-pretrain: 48 x 1 GPU
+    assert [i[0] for i in issues(raw)] == ["jobs.jobs[1].tier", "jobs.jobs[2].replicas"]  # llm-finetune: 32 GPUs, under 47
+
+
+def test_the_request_is_quoted_in_name_order():
+    # the config lists the request GPU first; the refusal names cpu, memory, nvidia.com/gpu in that order
+    raw = stack_raw("prod")
+    raw["jobs"]["tenants"][0]["maxGpus"] = 400
+    del raw["jobs"]["jobs"][0]["failover"]
+    raw["jobs"]["jobs"][0].update(replicas=41, request={"nvidia.com/gpu": 8, "memory": "480Gi", "cpu": "64"})
+    assert one(raw)[1].startswith("41 pods of {cpu: 64, memory: 480Gi, nvidia.com/gpu: 8} do not fit whole in any tier")
+
+
+def test_each_failover_target_is_checked_after_one_that_is_not_declared():
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][0]["failover"]["to"] = ["ack-sh-infer", "ack-wlcb-train"]
+    raw["jobs"]["failoverMembers"][0]["operators"] = ["spark-operator"]
+    assert [(i[0], i[1].split(" (")[0]) for i in issues(raw)] == [
+        ("jobs.jobs[0].failover.to[0]", "ack-sh-infer is not in jobs.failoverMembers"),
+        ("jobs.jobs[0].failover.to[1]", "ack-wlcb-train runs no training-operator")]

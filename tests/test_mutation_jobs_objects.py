@@ -338,6 +338,11 @@ def test_a_one_pod_training_job_fails_over_without_a_worker_path():
     op = next(d for d in docs if d["kind"] == "OverridePolicy")
     assert op["spec"]["overrideRules"][0]["overriders"]["plaintext"] == [
         {"path": "/spec/pytorchReplicaSpecs/Master/template/spec/affinity", "operator": "remove"}]
+    # 2 pods: Master 1 + Worker 1, both paths
+    raw["jobs"]["jobs"][0]["replicas"] = 2
+    op = next(d for d in J.plan_jobs(load(raw)).objects(MEMBER) if d["kind"] == "OverridePolicy")
+    assert [o["path"] for o in op["spec"]["overrideRules"][0]["overriders"]["plaintext"]] == [
+        "/spec/pytorchReplicaSpecs/Master/template/spec/affinity", "/spec/pytorchReplicaSpecs/Worker/template/spec/affinity"]
 
 
 def test_a_tfjob_fails_over_by_its_own_replica_paths():
@@ -551,3 +556,41 @@ def test_jobs_table_of_a_queued_spark_application_without_a_class():
 def test_a_stack_without_jobs_has_no_rows_and_no_objects():
     plan = J.plan_jobs(load(stack_raw("dev")))
     assert plan.table() == [] and plan.objects(MEMBER) == [] and plan.jobs == []
+
+
+def test_a_job_failing_over_to_two_members_names_both_in_order():
+    # ack-sh-infer (clusterId c5e7...) declared as a failover member too, with the training-operator and
+    # the gang scheduler, 4 nodes of 8 GPUs like ack-wlcb-train: llm-finetune's 4 pods fit on either.
+    sh = "c5e7a9b1d3f5a7c9e1b3d5f7a9c1e3b5d"
+    raw = stack_raw("prod")
+    raw["jobs"]["failoverMembers"].append({**raw["jobs"]["failoverMembers"][0], "member": "ack-sh-infer"})
+    raw["jobs"]["jobs"][0]["failover"]["to"] = ["ack-wlcb-train", "ack-sh-infer"]
+    plan = J.plan_jobs(load(raw))
+    assert plan.table()[0]["failover"] == "Directly after 60s to ack-wlcb-train, ack-sh-infer"
+    docs = plan.objects(MEMBER)
+    pp = next(d for d in docs if d["kind"] == "PropagationPolicy" and d["metadata"]["name"] == "llm-finetune")
+    assert pp["spec"]["placement"]["clusterAffinities"][1] == {"affinityName": "failover", "clusterNames": [WLCB, sh]}
+    op = next(d for d in docs if d["kind"] == "OverridePolicy")
+    assert op["spec"]["overrideRules"][0]["targetCluster"] == {"clusterNames": [WLCB, sh]}
+    cpp = next(d for d in docs if d["kind"] == "ClusterPropagationPolicy")
+    assert cpp["spec"]["placement"]["clusterAffinity"]["clusterNames"] == [MEMBER, sh, WLCB]  # the others sorted
+
+
+def test_a_tiers_pools_are_named_in_name_order_whatever_the_config_order():
+    # The affinity's values are a set to the scheduler; in name order the rendered object does not change
+    # when pools are reordered in the stack.
+    raw = stack_raw("prod")
+    beijing = raw["regions"][0]
+    assert [p["name"] for p in beijing["gpuPools"]] == ["a10-train", "a100-burst"]
+    beijing["gpuPools"].reverse()
+    (tier,) = [t for t in J.tiers(model_load(raw)) if t.name == "cn-beijing"]
+    assert tier.affinity["nodeSelectorTerms"][0]["matchExpressions"][0]["values"] == ["a10-train", "a100-burst"]
+
+
+def test_a_class_without_a_description_has_none():
+    raw = stack_raw("prod")
+    del raw["jobs"]["priorityClasses"][1]["description"]  # ai-training
+    docs = J.plan_jobs(load(raw)).objects(MEMBER)
+    pc = next(d for d in docs if d["kind"] == "PriorityClass" and d["metadata"]["name"] == "ai-training")
+    assert pc == {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": meta("ai-training"), "value": 100000,
+                  "preemptionPolicy": "PreemptLowerPriority", "globalDefault": False}
