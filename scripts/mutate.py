@@ -832,6 +832,18 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid.jobs.xǁJobsPlanǁfederated_hpa__mutmut_{n}":
        "the message of an assert that never fails: hybrid.jobs.check refuses a metric no listed source serves "
        "before any plan is made, so metric_source always finds one" for n in (12, 13)},
+    "hybrid.jobs.x_tiers__mutmut_5":
+        "`break` for `continue` at the first tier no gang may use: fleet_clusters lists the clusters in tier order "
+        "(IDC 0, cloud 1, elastic 2, then Serverless 3 and other members 4), so the gang tiers all come before it",
+    "hybrid.jobs.x__container__mutmut_74":
+        "`or` for `and` on (health, port): _container gets both (a service: its port and healthPath, which the model "
+        "requires, default /health) or neither (a job's container)",
+    **{f"hybrid.jobs.xǁJobsPlanǁ__init____mutmut_{n}":
+       "the tiers handed to host_tier computed eagerly or left out: host_tier computes tiers(p) itself when given "
+       "none, the same list, and without jobs nothing reads them" for n in (7, 9, 15, 18)},
+    **{f"hybrid.jobs.xǁJobsPlanǁ__init____mutmut_{n}":
+       "the message of an assert that never fails: hybrid.jobs.check refuses a job no tier holds before any plan "
+       "is made" for n in (20, 21)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
