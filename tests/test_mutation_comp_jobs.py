@@ -46,7 +46,7 @@ def run():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
 
-    def go(raw, stack, memberships=1):
+    def go(raw, stack, memberships=1, provider=False):
         from components.jobs import AiJobs, AiJobsArgs
 
         mocks = PlanMocks()
@@ -58,7 +58,12 @@ def run():
         @pulumi.runtime.test
         def program():
             ms = tuple(pulumi.CustomResource("test:fleet:Membership", f"member-{i}", {}) for i in range(memberships))
-            comp = AiJobs("jobs", AiJobsArgs(plan=plan, member=MEMBER, memberships=ms))
+            opts = None
+            if provider:  # as the platform passes it: the Fleet's (or the hybrid cluster's) kubernetes provider
+                import pulumi_kubernetes as k8s
+
+                opts = pulumi.ResourceOptions(providers={"kubernetes": k8s.Provider("fleet", kubeconfig="{}")})
+            comp = AiJobs("jobs", AiJobsArgs(plan=plan, member=MEMBER, memberships=ms), opts=opts)
             return pulumi.Output.all(*[o.urn for o in comp.objects])
 
         program()
@@ -143,10 +148,15 @@ def test_without_the_fleet_quotas_and_workloads_go_to_the_cluster(run):
     del raw["jobs"]["jobs"][0]["failover"]
     svc = raw["jobs"]["services"][0]
     del svc["failover"], svc["autoscaling"]
-    monitor = run(raw, "prod", memberships=0)
+    monitor = run(raw, "prod", memberships=0, provider=True)
     regs = _by_name(monitor)
     rq = regs["jobs-resourcequota-data-gpu"]
-    assert rq.type == "kubernetes:core/v1:ResourceQuota"
+    assert rq.type == "kubernetes:core/v1:ResourceQuota" and rq.parent == regs["jobs"].urn
+    assert rq.inputs["metadata"] == {"name": "gpu", "namespace": "data", "labels": {"app.kubernetes.io/managed-by": "pulumi"}}
+    # every object through the provider the component was given (the hybrid cluster's here)
+    children = [r for r in regs.values() if r.parent == regs["jobs"].urn]
+    assert len(children) == 16  # 3 classes, 3 quotas, 10 workload objects
+    assert {r.provider.rsplit("::", 1)[0].rsplit("::", 1)[1] for r in children} == {"fleet"}
     assert rq.inputs["spec"] == {"hard": {"requests.nvidia.com/gpu": "32"}} and rq.dependencies == []
     assert sorted(_name(u) for u in regs["jobs-job-data-embed-corpus"].dependencies) == CLASSES
     assert not [n for n in regs if "propagationpolicy" in n]
