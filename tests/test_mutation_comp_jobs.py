@@ -180,6 +180,7 @@ def test_a_spark_applications_account_role_and_binding(run):
     assert rb.inputs["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "embed-corpus-spark"}
     for r in (sa, role, rb):
         assert sorted(_name(u) for u in r.dependencies) == MEMBERSHIP
+        assert r.inputs["metadata"] == {"name": "embed-corpus-spark", "namespace": "data", "labels": {"app.kubernetes.io/managed-by": "pulumi"}}
     app = regs["jobs-sparkapplication-data-embed-corpus"]
     assert app.type == "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication"
     assert sorted(_name(u) for u in app.dependencies) == sorted(MEMBERSHIP + CLASSES)
