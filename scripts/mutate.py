@@ -848,6 +848,10 @@ EQUIVALENT: dict[str, str] = {
        "the ClusterPropagationPolicy left out of the kinds that wait for the templates: the jobs plan declares it "
        "right after the PriorityClasses, before any workload (JobsPlan.fleet_objects), so the list is empty then"
        for n in (190, 191, 192)},
+    **{f"hybrid.jobs.x__ack__mutmut_{n}":
+       "split without maxsplit, rsplit, or maxsplit 2 on a policy apiVersion: group/version has exactly one '/' "
+       "(hybrid.fleet POLICY_APIS: policy.karmada.io/v1alpha1, policy.one.alibabacloud.com/v1alpha1), so the group "
+       "is the same [0]" for n in (4, 5, 7)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
