@@ -160,7 +160,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                         "tests/test_mutation_identity.py"]),
     "model_jobs": ("hybrid/model/jobs.py", ["tests/test_mutation_model_jobs.py"]),
     "jobs": ("hybrid/jobs.py", ["tests/test_mutation_jobs.py", "tests/test_jobs.py",
-                                "-k", "not plans_recorded and not every_prod_object"]),
+                                "-k", "not plans_recorded and not every_prod_object",
+                                "tests/test_mutation_jobs_objects.py", "tests/test_mutation_jobs_checks.py"]),
     "model_platform": ("hybrid/model/platform.py", ["tests/test_mutation_model_platform.py"]),
     "gpu_metrics": ("hybrid/gpu_metrics.py", ["tests/test_gpu_metrics.py", "-k", "not component",
                                               "tests/test_mutation_gpu_metrics.py"]),
@@ -249,6 +250,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "tests/test_policy_gate.py::test_level_numbers_match_the_protocol",
         "tests/test_policy_gate.py::test_pipelined_requests_fail_as_one_and_leave_nothing_running",
         "-k", "not real_pack and not plans_the_stack_in_memory"]),
+    "comp_jobs": ("components/jobs.py", ["tests/test_mutation_comp_jobs.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -1148,6 +1150,34 @@ EQUIVALENT: dict[str, str] = {
     "hybrid.model.node_access.x_needs__mutmut_55":
         "no field for the driver packages' need: it has the kind (apt) and endpoint (apt.ubuntu or the default) of the "
         "cloud-init need listed just before it, so _merge always folds it into that one and keeps the earlier field",
+    "hybrid.jobs.xǁJobsPlanǁcron_hpa__mutmut_2":
+        "`or` for `and` in cron_hpa's assert: fleet_objects calls it only for a service whose autoscaling has "
+        "cron rules, where both forms hold",
+    "hybrid.jobs.xǁJobsPlanǁpropagation__mutmut_3":
+        "the default of propagation's `replicas`: both callers (a job's policy, a service's) pass it, so it is never read",
+    **{f"hybrid.jobs.xǁJobsPlanǁfederated_hpa__mutmut_{n}":
+       "the message of an assert that never fails: hybrid.jobs.check refuses a metric no listed source serves "
+       "before any plan is made, so metric_source always finds one" for n in (12, 13)},
+    "hybrid.jobs.x_tiers__mutmut_5":
+        "`break` for `continue` at the first tier no gang may use: fleet_clusters lists the clusters in tier order "
+        "(IDC 0, cloud 1, elastic 2, then Serverless 3 and other members 4), so the gang tiers all come before it",
+    "hybrid.jobs.x__container__mutmut_74":
+        "`or` for `and` on (health, port): _container gets both (a service: its port and healthPath, which the model "
+        "requires, default /health) or neither (a job's container)",
+    **{f"hybrid.jobs.xǁJobsPlanǁ__init____mutmut_{n}":
+       "the tiers handed to host_tier computed eagerly or left out: host_tier computes tiers(p) itself when given "
+       "none, the same list, and without jobs nothing reads them" for n in (7, 9, 15, 18)},
+    **{f"hybrid.jobs.xǁJobsPlanǁ__init____mutmut_{n}":
+       "the message of an assert that never fails: hybrid.jobs.check refuses a job no tier holds before any plan "
+       "is made" for n in (20, 21)},
+    **{f"components.jobs.xǁAiJobsǁ_declare__mutmut_{n}":
+       "the ClusterPropagationPolicy left out of the kinds that wait for the templates: the jobs plan declares it "
+       "right after the PriorityClasses, before any workload (JobsPlan.fleet_objects), so the list is empty then"
+       for n in (190, 191, 192)},
+    **{f"hybrid.jobs.x__ack__mutmut_{n}":
+       "split without maxsplit, rsplit, or maxsplit 2 on a policy apiVersion: group/version has exactly one '/' "
+       "(hybrid.fleet POLICY_APIS: policy.karmada.io/v1alpha1, policy.one.alibabacloud.com/v1alpha1), so the group "
+       "is the same [0]" for n in (4, 5, 7)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
