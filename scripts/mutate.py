@@ -173,6 +173,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
                                                "tests/test_cost_elastic.py::test_a_hand_edited_cost_json_is_one_line",
                                                "tests/test_mutation_tools_cost_diff.py"]),
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
+    "tools_placement_cli": ("hybrid_tools/placement_cli.py", ["tests/test_placement_cli.py", "-k", "not end_to_end",
+                                                              "tests/test_mutation_tools_placement_cli.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
