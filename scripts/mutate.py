@@ -175,6 +175,17 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "stackconfig": ("hybrid_tools/stackconfig.py", ["tests/test_mutation_tools_stackconfig.py"]),
     "tools_placement_cli": ("hybrid_tools/placement_cli.py", ["tests/test_placement_cli.py", "-k", "not end_to_end",
                                                               "tests/test_mutation_tools_placement_cli.py"]),
+    "tools_preflight_cli": ("hybrid_tools/preflight_cli.py", [
+        "tests/test_preflight.py::test_node_bundle_is_the_runner_and_the_regions_checks",
+        "tests/test_mutation_tools_preflight_cli.py"]),
+    # (every selected test that can reach the pricing API or OSS holds name resolution to loopback,
+    # tests/standin.py loopback_only: a mutant that drops the stand-in's endpoint must not reach Alibaba's)
+    "tools_cost_cli": ("hybrid_tools/cost_cli.py", [
+        "tests/test_lease_cost.py::test_prod_cost_by_hand",
+        "tests/test_lease_cost.py::test_pricing_api_against_the_standin",
+        "tests/test_mutation_tools_cost_cli.py"]),
+    "tools_join_token_cli": ("hybrid_tools/join_token_cli.py", ["tests/test_join_token_cli.py",
+                                                                "tests/test_mutation_tools_join_token_cli.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
