@@ -186,6 +186,13 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "tests/test_mutation_tools_cost_cli.py"]),
     "tools_join_token_cli": ("hybrid_tools/join_token_cli.py", ["tests/test_join_token_cli.py",
                                                                 "tests/test_mutation_tools_join_token_cli.py"]),
+    "tools_lease_cli": ("hybrid_tools/lease_cli.py", ["tests/test_mutation_tools_lease_cli.py"]),
+    "tools_jobs_cli": ("hybrid_tools/jobs_cli.py", ["tests/test_mutation_tools_jobs_cli.py"]),
+    "tools_usage_cli": ("hybrid_tools/usage_cli.py", ["tests/test_mutation_tools_usage_cli.py",
+                                                      "tests/test_lease_cost.py::test_one_clock_for_the_lease_rules_and_the_usage_report"]),
+    "tools_cli": ("hybrid_tools/cli.py", ["tests/test_cli_style.py::test_every_subcommand_offers_the_three_formats",
+                                         "tests/test_cli_style.py::test_json_is_data_except_where_placed",
+                                         "tests/test_cli_style.py::test_one_stack_convention", "tests/test_mutation_tools_cli.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
