@@ -40,8 +40,9 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_without_the_api_the_price_table_prices_the_pools():
+def test_without_the_api_the_price_table_prices_the_pools(capsys):
     rep = cost_cli.report(load(stack_raw("prod")))
+    assert capsys.readouterr().err == ""  # the API was not asked (nothing to fall back from)
     assert rep.source.startswith("price table")
     assert {p.pool: p.hour for p in rep.pools}["a10-train"] == Decimal("92.888")
 
@@ -55,6 +56,19 @@ def test_the_api_prices_through_the_given_endpoint_and_names_its_source(capsys):
     how = "system disk inside the instance price" if SYSTEM_DISK_IN_INSTANCE_QUOTE else "system disk quoted as a disk"
     assert rep.source == f"{API}; {how}"
     assert capsys.readouterr().err == ""
+
+
+def test_the_source_says_how_the_system_disk_was_priced(monkeypatch):
+    import hybrid.pricing_api
+
+    monkeypatch.setattr(hybrid.pricing_api, "SYSTEM_DISK_IN_INSTANCE_QUOTE", False)
+    with ps.PricingStandIn() as s:
+        rep = cost_cli.report(load(stack_raw("dev")), use_api=True, endpoint=s.endpoint, protocol="http")
+    assert rep.source == f"{API}; system disk quoted as a disk"
+    monkeypatch.setattr(hybrid.pricing_api, "SYSTEM_DISK_IN_INSTANCE_QUOTE", True)
+    with ps.PricingStandIn() as s:
+        rep = cost_cli.report(load(stack_raw("dev")), use_api=True, endpoint=s.endpoint, protocol="http")
+    assert rep.source == f"{API}; system disk inside the instance price"
 
 
 def test_an_unreachable_api_falls_back_to_the_table_and_says_why():
@@ -158,9 +172,10 @@ def test_the_cli_flags_reach_the_api(capsys):
 def test_the_config_flag_is_the_stack_read(tmp_path, capsys):
     text = (cli.Path(__file__).resolve().parents[1] / "stacks" / "Pulumi.prod.yaml").read_text()
     f = tmp_path / "Pulumi.prod.yaml"
-    f.write_text(text.replace("hybrid-gpu-platform:pricing:", "hybrid-gpu-platform:pricingX:", 1))
-    assert "hybrid-gpu-platform:pricing:" in text
-    assert cli.main(["cost", "--stack", "prod", "--config", str(f)]) == 2
+    f.write_text(text.replace("          count: 4\n", "          count: 3\n", 1))  # a10-train: 3 instances, not 4
+    assert cli.main(["cost", "--stack", "prod", "--config", str(f)]) == 0
+    assert ("cn-beijing      a10-train     ecs.gn7i-c32g1.8xlarge       3  pay-as-you-go         23.2220   69.6660   50,856.18"
+            in capsys.readouterr().out.splitlines())  # 3 x 23.222 = 69.666/h, x 730 h
 
 
 def test_placement_lines_for_a_workload_with_nothing_priced_or_placed(monkeypatch):
