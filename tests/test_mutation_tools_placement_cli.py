@@ -168,3 +168,26 @@ def test_help_says_what_the_command_reads_and_prints(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "placement spread a workload's replicas over clusters (JSON in, JSON out)" in " ".join(capsys.readouterr().out.split())
+
+
+class _Endless:
+    """A stdin that never ends (``yes | hybrid-gpu placement --input -``): any read without a bound never returns."""
+
+    def __init__(self, unit):
+        self.unit = unit
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            raise RuntimeError("read to the end of an endless stream")
+        return self.unit * size
+
+
+def test_an_endless_stdin_is_cut_one_byte_past_the_limit():
+    big = ("hybrid-gpu placement: invalid input: <root>: is above the 1000000-byte limit (<stdin>). "
+           "Fix: {}\n")
+
+    class Bytes:
+        buffer = _Endless(b" ")
+
+    assert _run("-", stdin=Bytes()) == (2, "", big.format("config files are a few KB; check that this is the right file."))
+    assert _run("-", stdin=_Endless(" ")) == (2, "", big.format("input files are small; check that this is the right file."))
