@@ -842,6 +842,16 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.stackconfig.x_read_stack__mutmut_185":
         "None for [] as needed when the model is invalid: issues is then not empty and read_stack raises "
         "before needed is read",
+    **{f"hybrid_tools.placement_cli.x_run__mutmut_{n}":
+       "another default for run()'s fmt: fmt is only compared with \"table\", so any other string prints the JSON contract, "
+       "as \"json\" does (and the CLI always passes --format)" for n in (1, 2)},
+    **{f"hybrid_tools.placement_cli.x_run__mutmut_{n}":
+       "stdin read two characters past the limit instead of one: any text over MAX_BYTES is refused alike "
+       "(safeload.decode / loads_json), and an endless stdin is still cut after a bounded read" for n in (25, 31)},
+    **{f"hybrid_tools.preflight_cli.x_run__mutmut_{n}":
+       "the progress line without flush=True: sys.stderr is line-buffered whether interactive or not (Python 3.9+, "
+       "docs.python.org/3/library/sys.html#sys.stderr), so each line, ending in a newline, is written at once either way"
+       for n in (105, 108, 115)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

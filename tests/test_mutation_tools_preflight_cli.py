@@ -200,3 +200,8 @@ def test_help_names_every_flag_and_its_default(capsys):
         cli.main(["--help"])
     assert ("preflight check for real (DNS, TCP, TLS, registry manifests, apt InRelease) that a region's GPU nodes reach every "
             "endpoint they need; like EKS Hybrid Nodes' nodeadm debug") in " ".join(capsys.readouterr().out.split())
+
+
+def test_from_node_said_explicitly_is_the_default(loopback, capsys):
+    assert _main(capsys, "--region", "cn-hangzhou", "--from", "node")[0] == 0
+    assert loopback["checks"] == preflight.checks(load(stack_raw("prod")), "cn-hangzhou", "node")
