@@ -266,3 +266,70 @@ def test_help_names_every_flag_and_default(capsys):
     with pytest.raises(SystemExit):
         cli.main(["lease", "extend", "p"])
     assert "argument action: invalid choice: 'extend'" in capsys.readouterr().err
+
+
+def test_an_edit_that_would_reach_an_alias_is_refused():
+    # count: &n 3 ... replicas: *n -- rewriting the anchored scalar changes the alias too
+    text = TEXT.replace("          count: 3\n", "          count: &n 3\n          spare: *n\n")
+    with pytest.raises(InputError) as e:
+        lease_cli.edit(text, "f", "p", None, 0)
+    assert str(e.value) == ("pool p (f): changing count would change other values too (a YAML anchor that other keys alias). "
+                            "Fix: edit the stack file by hand.")
+    text = TEXT.replace("lease: {owner: o, end: 2027-01-01}", "lease: {owner: o, end: &d 2027-01-01, start: *d}")
+    assert lease_cli.edit(text, "f", "q", None, 0)[1]["count"] == (1, 0)  # another pool's edit is fine
+    with pytest.raises(InputError) as e:
+        lease_cli.edit(text, "f", "p", date(2027, 5, 1), 3)
+    assert "changing end would change other values too" in str(e.value)
+
+
+def test_md_drops_only_the_newline_of_a_diff_line():
+    doc = {"action": "renew", "pool": "p", "region": "r", "owner": "o", "end": None, "count": None, "file": "f",
+           "dryRun": False, "written": False, "usage": None, "recommendation": None}
+    assert lease_cli._md(doc, [" # note X\n", "+XX\n"]).endswith("```diff\n # note X\n+XX\n```\n")
+
+
+def test_the_config_file_gets_every_commands_checks(cfg, capsys):
+    text = cfg.read_text()
+    assert "  alicloud:region: cn-beijing\n" in text
+    cfg.write_text(text.replace("  alicloud:region: cn-beijing\n", "  alicloud:region: cn-nowhere\n", 1))
+    rc, out, err = _lease(capsys, "release", "a100-burst", "--stack", "prod", "--config", str(cfg), "--dry-run")
+    assert (rc, out) == (2, "") and "config.alicloud:region: 'cn-nowhere' is not an Alibaba Cloud region." in err
+
+
+def test_a_renewal_of_an_unknown_pool_names_the_file(cfg, capsys):
+    rc, _, err = _lease(capsys, "renew", "nope", "--stack", "prod", "--config", str(cfg), "--until", "2030-01-01")
+    assert rc == 2 and err.startswith(f"hybrid-gpu: POOL nope: {cfg} has no gpuPools entry of that name")
+
+
+def test_usage_and_the_recommendation_in_the_summary(cfg, capsys, monkeypatch):
+    """The pool's usage from Prometheus (tests/test_mutation_tools_usage_cli.py: a10-train over 2 h, busy 3 of 8 GPU-h,
+    185.776 CNY, 61.9253 per busy GPU-h; 29 days left on 2027-06-01: shrink 4 -> 3), read before the edit."""
+    from tests.prom_api_standin import PromApi
+    from tests.standin import loopback_only
+    from tests.test_mutation_tools_usage_cli import END, INSTANT, RANGES, _groups
+
+    loopback_only(monkeypatch)
+    monkeypatch.setenv("HYBRID_TODAY", "2027-06-01")
+    with PromApi(_groups(), RANGES, INSTANT) as p:
+        argv = ["renew", "a10-train", "--stack", "prod", "--config", str(cfg), "--until", "2027-12-31", "--count", "3",
+                "--prometheus", p.url, "--since", "2h", "--step", "1h", "--range-end", END, "--dry-run"]
+        rc, out, _ = _lease(capsys, *argv)
+        assert rc == 0
+        assert out.splitlines()[1:3] == [
+            "usage 2026-11-28T22:00:00Z .. 2026-11-29T00:00:00Z: busy 3.00 of 8.00 GPU-h paid (busy share 37.5%), CNY 61.93 per busy GPU-h",
+            "recommendation: shrink (count 4 -> 3); rule: busy share = busy / paid GPU-hours; >= 50%: renew; < 10%: release; "
+            "otherwise shrink to ceil(mean busy GPUs / 0.5 / GPUs per instance) instances"]
+        rc, out, _ = _lease(capsys, *argv, "--format", "json")
+        doc = json.loads(out)
+        assert doc["usage"] == {"start": "2026-11-28T22:00:00Z", "end": END, "currency": "CNY", "gpuHoursPaid": 8.0,
+                                "gpuHoursBusy": 3.0, "busyShare": 0.375, "costPerBusyGpuHour": 61.9253}
+        assert doc["recommendation"]["action"] == "shrink" and (doc["recommendation"]["count"], doc["recommendation"]["newCount"]) == (4, 3)
+        assert doc["recommendation"]["rule"].startswith("busy share = busy / paid GPU-hours; >= 50%: renew")
+        # a pool whose lease ends beyond any window still gets its usage; a pool without samples has no busy share
+        rc, out, _ = _lease(capsys, "release", "t4-infer", "--stack", "prod", "--config", str(cfg), "--prometheus", p.url,
+                            "--since", "2h", "--step", "1h", "--range-end", END, "--dry-run", "--format", "json")
+        doc = json.loads(out)
+        assert doc["usage"]["gpuHoursBusy"] == 0.0 and doc["usage"]["busyShare"] == 0.0
+        assert doc["recommendation"] == {"action": "release", "count": 4, "newCount": 0, "rule": doc["recommendation"]["rule"]}
+    _, query = p.requests[1]
+    assert query["step"] == "3600"  # --step reached the query
