@@ -852,6 +852,21 @@ EQUIVALENT: dict[str, str] = {
        "the progress line without flush=True: sys.stderr is line-buffered whether interactive or not (Python 3.9+, "
        "docs.python.org/3/library/sys.html#sys.stderr), so each line, ending in a newline, is written at once either way"
        for n in (105, 108, 115)},
+    "hybrid_tools.lease_cli.x__quoted__mutmut_8":
+        "\"XXXX\" for \"\" as the style of a plain scalar: neither is a quote character, so both give the bare value",
+    "hybrid_tools.lease_cli.x_edit__mutmut_24":
+        "the lease guard dropped: _mapping_get of a missing lease (None, not a MappingNode) is None, as the guard gives",
+    "hybrid_tools.lease_cli.x_edit__mutmut_81":
+        "a shallow copy of the parsed text: what it shares with `before` is read afterwards only for the region id, "
+        "which the edit never changes, and the comparison with the re-parsed text is the same",
+    **{f"hybrid_tools.lease_cli.x_edit__mutmut_{n}":
+       "the text of an assertion no input reaches: the new end is written as an ISO day (quoted or plain), which parses "
+       "back to that day; an anchor on it fails the re-parse before this check" for n in (111, 112, 113)},
+    **{f"hybrid_tools.lease_cli.x__cmd__mutmut_{n}":
+       "the file name for decode: read_stack has already read and decoded the same file with the same checks "
+       "(safeload), so this decode never fails and the name is never shown" for n in (17, 21)},
+    "hybrid_tools.lease_cli.x__cmd__mutmut_28":
+        "\"XXXX\" for \"\" when --until is missing: neither is a day, and the message shows --until's own value (None)",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

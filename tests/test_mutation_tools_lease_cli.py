@@ -333,3 +333,20 @@ def test_usage_and_the_recommendation_in_the_summary(cfg, capsys, monkeypatch):
         assert doc["recommendation"] == {"action": "release", "count": 4, "newCount": 0, "rule": doc["recommendation"]["rule"]}
     _, query = p.requests[1]
     assert query["step"] == "3600"  # --step reached the query
+
+
+def test_a_pool_without_an_owner_shows_a_dash(cfg, capsys):
+    import yaml
+
+    doc = yaml.safe_load(cfg.read_text())
+    pool = doc["config"]["hybrid-gpu-platform:regions"][1]["gpuPools"][0]
+    assert pool["name"] == "t4-infer"
+    pool.pop("lease")
+    cfg.write_text(yaml.safe_dump(doc))
+    rc, out, _ = _lease(capsys, "release", "t4-infer", "--stack", "prod", "--config", str(cfg), "--dry-run")
+    assert rc == 0 and out.splitlines()[0] == "lease release t4-infer (cn-hangzhou, owner -): count 4 -> 0"
+
+
+def test_the_usage_range_defaults_are_the_documented_ones():
+    args = cli.build_parser().parse_args(["lease", "release", "p"])
+    assert (args.since, args.step, args.range_end, args.prometheus, args.dry_run) == ("7d", "1h", None, None, False)
