@@ -867,6 +867,16 @@ EQUIVALENT: dict[str, str] = {
        "(safeload), so this decode never fails and the name is never shown" for n in (17, 21)},
     "hybrid_tools.lease_cli.x__cmd__mutmut_28":
         "\"XXXX\" for \"\" when --until is missing: neither is a day, and the message shows --until's own value (None)",
+    "hybrid_tools.join_token_cli.x__oss_failure__mutmut_6":
+        "getattr(err, \"status\") without a default: every error passed in is an oss2 OssError (RequestError included, "
+        "status -2), which always has a status",
+    **{f"hybrid_tools.join_token_cli.x_put__mutmut_{n}":
+       "another letter case for a request header name: oss2's put_object puts the headers in a CaseInsensitiveDict "
+       "(oss2/api.py Bucket.put_object) and HTTP header names are case-insensitive (RFC 9110 section 5.1); OSS's V1 "
+       "signature lower-cases x-oss- names" for n in (21, 25, 26)},
+    **{f"hybrid_tools.join_token_cli.x_check__mutmut_{n}":
+       "another letter case for Last-Modified: oss2's result headers are requests' CaseInsensitiveDict (oss2/http.py "
+       "Response.headers = response.headers)" for n in (33, 34)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
