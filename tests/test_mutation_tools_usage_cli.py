@@ -400,3 +400,60 @@ def test_help_names_every_flag_and_default(capsys):
 def test_the_documented_defaults_are_the_defaults(prom, capsys, monkeypatch):
     args = cli.build_parser().parse_args(["usage"])
     assert (args.since, args.step, args.lease_days, args.stack) == ("7d", "1h", 30, "dev")
+
+
+def test_the_chart_shows_each_pools_paid_reporting_allocated_and_busy_gpus(prom, tmp_path, monkeypatch):
+    """What the PNG shows, read off the figure before it is saved (the hand-worked pool: paid 4 GPUs, reporting
+    4 and 4, allocated 3 and 3, busy 2 and 1 over the two hours; idle 62.5 %, 61.93 CNY per busy GPU-h)."""
+    import matplotlib.colors as mcolors
+    import matplotlib.figure
+
+    seen = {}
+    real = matplotlib.figure.Figure.savefig
+
+    def savefig(fig, path, **kw):
+        seen.update(fig=fig, kw=kw, size=tuple(fig.get_size_inches()))
+        return real(fig, path, **kw)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    png = tmp_path / "deep" / "u.png"
+    usage_cli.chart(usage_cli.build(_args(prom.url)), png)
+    assert png.is_file()
+    fig = seen["fig"]
+    assert seen["kw"] == {"dpi": 100, "metadata": {"Software": None}} and seen["size"] == (10, 2.8)
+    assert fig.get_suptitle() == f"GPU usage, stack prod, 2026-11-28T22:00:00Z .. {END}"
+    (ax,) = fig.axes
+    assert ax.get_title() == "a10-train (ml-platform): idle 62.5%, CNY/busy GPU-h 61.93"
+    assert ax.get_ylabel() == "GPUs" and ax.get_ylim()[0] == 0
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert list(lines) == ["paid", "reporting", "allocated", "busy (> 10 %)"]
+    expect = {"paid": ([4, 4], "black", "--", 1.5, "default"), "reporting": ([4.0, 4.0], "tab:blue", "-", 2.5, "steps-pre"),
+              "allocated": ([3.0, 3.0], "tab:orange", "-", 1.5, "steps-pre"), "busy (> 10 %)": ([2.0, 1.0], "tab:green", "-", 1.5, "steps-pre")}
+    for label, (ys, colour, style, width, draw) in expect.items():
+        ln = lines[label]
+        assert list(ln.get_ydata()) == ys, label
+        assert mcolors.same_color(ln.get_color(), colour), label
+        assert (ln.get_linestyle(), ln.get_linewidth(), ln.get_drawstyle()) == (style, width, draw), label
+    assert lines["paid"].get_zorder() == 5
+    assert [x.timestamp() for x in lines["busy (> 10 %)"].get_xdata()] == [T1, T2]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(expect)
+    assert legend.get_texts()[0].get_fontsize() == 8
+    assert ax.xaxis.get_major_formatter().fmt == "%m-%d %H:%M"
+
+
+def test_the_chart_has_a_panel_per_reporting_or_paid_pool(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    ranges = dict(RANGES)
+    ranges[gm.record_name("pool_owner", gm.PRESENT)] = RANGES[gm.record_name("pool_owner", gm.PRESENT)] + [
+        {"metric": {"pool": "idc", "owner": "x"}, "values": [[T2, "60"]]}]
+    seen = {}
+    real = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda fig, path, **kw: seen.update(fig=fig) or real(fig, path, **kw))
+    with PromApi(_groups(), ranges, INSTANT) as p:
+        usage_cli.chart(usage_cli.build(_args(p.url, pool=["a10-train", "t4-infer"])), tmp_path / "u.png")
+    # t4-infer is paid (4 GPUs) without a sample, idc reports but is not asked for: two panels
+    titles = [ax.get_title() for ax in seen["fig"].axes]
+    assert titles == ["a10-train (ml-platform): idle 62.5%, CNY/busy GPU-h 61.93", "t4-infer (inference): idle 100.0%, CNY/busy GPU-h -"]
+    assert tuple(seen["fig"].get_size_inches()) == (10, 5.6)
