@@ -877,6 +877,9 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid_tools.join_token_cli.x_check__mutmut_{n}":
        "another letter case for Last-Modified: oss2's result headers are requests' CaseInsensitiveDict (oss2/http.py "
        "Response.headers = response.headers)" for n in (33, 34)},
+    **{f"hybrid_tools.usage_cli.x_rule_settings__mutmut_{n}":
+       "no default for a group's rules: Prometheus's /api/v1/rules lists every group with its rules, [] when it has "
+       "none (web/api/v1/api.go RuleGroup, Rules: []Rule{})" for n in (14, 16)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -457,3 +457,27 @@ def test_the_chart_has_a_panel_per_reporting_or_paid_pool(tmp_path, monkeypatch)
     titles = [ax.get_title() for ax in seen["fig"].axes]
     assert titles == ["a10-train (ml-platform): idle 62.5%, CNY/busy GPU-h 61.93", "t4-infer (inference): idle 100.0%, CNY/busy GPU-h -"]
     assert tuple(seen["fig"].get_size_inches()) == (10, 5.6)
+
+
+def test_times_are_shown_in_utc_whatever_the_local_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert usage_cli._iso(T2) == END
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_rules_out_reads_the_given_config(tmp_path, capsys):
+    import yaml
+
+    doc = yaml.safe_load((cli.Path(__file__).resolve().parents[1] / "stacks" / "Pulumi.prod.yaml").read_text())
+    doc["config"]["hybrid-gpu-platform:metrics"]["busyThresholdPercent"] = 25
+    cfg = tmp_path / "Pulumi.prod.yaml"
+    cfg.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "r.yml"
+    assert cli.main(["usage", "--stack", "prod", "--config", str(cfg), "--rules-out", str(out)]) == 0
+    assert f"{gm.UTIL} > 25)" in out.read_text() and f"{gm.UTIL} > 10)" not in out.read_text()
