@@ -880,6 +880,8 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid_tools.usage_cli.x_rule_settings__mutmut_{n}":
        "no default for a group's rules: Prometheus's /api/v1/rules lists every group with its rules, [] when it has "
        "none (web/api/v1/api.go RuleGroup, Rules: []Rule{})" for n in (14, 16)},
+    "hybrid_tools.preflight_cli.x_add_parser__mutmut_66":
+        "default=None dropped from --codename: argparse's default for an option is None already",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

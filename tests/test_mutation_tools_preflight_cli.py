@@ -205,3 +205,12 @@ def test_help_names_every_flag_and_its_default(capsys):
 def test_from_node_said_explicitly_is_the_default(loopback, capsys):
     assert _main(capsys, "--region", "cn-hangzhou", "--from", "node")[0] == 0
     assert loopback["checks"] == preflight.checks(load(stack_raw("prod")), "cn-hangzhou", "node")
+
+
+def test_the_summary_line_gives_the_runs_elapsed_time(loopback, capsys, monkeypatch):
+    import time
+
+    clock = iter([1000.0, 1002.25])  # started at 1000 s, done 2.25 s later
+    monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
+    rc, _, err = _main(capsys, "--region", "cn-hangzhou")
+    assert rc == 0 and err.splitlines()[-1] == "preflight: 1 checks in 2.2s"
