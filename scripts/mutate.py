@@ -882,6 +882,10 @@ EQUIVALENT: dict[str, str] = {
        "none (web/api/v1/api.go RuleGroup, Rules: []Rule{})" for n in (14, 16)},
     "hybrid_tools.preflight_cli.x_add_parser__mutmut_66":
         "default=None dropped from --codename: argparse's default for an option is None already",
+    **{f"hybrid_tools.join_token_cli.x__oss_failure__mutmut_{n}":
+       "another default for the wrapped error: only oss2's RequestError reaches that line (put and check catch OssError "
+       "and RequestError, and every other OssError returned above), and a RequestError always has .exception "
+       "(oss2/exceptions.py RequestError.__init__)" for n in (27, 30)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -119,6 +119,8 @@ def test_an_unreachable_endpoint_names_the_bucket_and_the_flag(monkeypatch, caps
         assert text.startswith(f"{prefix}oss://{bucket} (cn-beijing): ") and text.endswith(
             ". Fix: check that this host reaches the OSS endpoint (--endpoint).\n"), text
         assert text.count("\n") == 1 and "Connection refused" in text and "HTTP" not in text.split("Fix:")[0].replace("HTTPConnection", "")
+        # the connection's own error (requests': HTTPConnectionPool(...)), not oss2's dict of status -2 and details
+        assert text.startswith(f"{prefix}oss://{bucket} (cn-beijing): HTTPConnectionPool(host='127.0.0.1', port={port}): "), text
 
 
 def test_check_reports_each_objects_age_against_the_limit(oss, monkeypatch, capsys):
