@@ -85,10 +85,13 @@ def _oss_failure(region: str, bucket: str, err: Exception) -> InputError:
     if isinstance(err, oss2.exceptions.NoSuchKey) or getattr(err, "status", None) == 404:
         return InputError(f"oss://{bucket}/{join_token.TOKEN_KEY} ({region}): does not exist. "
                           "Fix: `kubeadm token create --ttl 720h | hybrid-gpu join-token put --stack <stack>` (after `pulumi up` created the bucket).")
-    if isinstance(err, oss2.exceptions.OssError):
+    # oss2's RequestError (no answer: refused, timed out, no route) is an OssError too, with status -2:
+    # it gets the connection's own error and the endpoint's fix, not an HTTP status.
+    if isinstance(err, oss2.exceptions.OssError) and not isinstance(err, oss2.exceptions.RequestError):
         return InputError(f"oss://{bucket}/{join_token.TOKEN_KEY} ({region}): OSS answered HTTP {err.status} {err.code}. "
                           "Fix: use the deploy identity's AccessKey (oss:PutObject/GetObject on the bucket) and check the host's clock.")
-    return InputError(f"oss://{bucket} ({region}): {err}. Fix: check that this host reaches the OSS endpoint (--endpoint).")
+    reason = " ".join(str(getattr(err, "exception", err)).split())
+    return InputError(f"oss://{bucket} ({region}): {reason}. Fix: check that this host reaches the OSS endpoint (--endpoint).")
 
 
 def put(stack: str, token: str, endpoint: Optional[str], config: Optional[str] = None) -> list[str]:

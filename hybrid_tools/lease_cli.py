@@ -97,8 +97,15 @@ def edit(text: str, where: str, pool: str, end: Optional[date], count: Optional[
             _replace(lines, count_node, str(count))
             changed["count"] = (int(count_node.value), count)
     new = "".join(lines)
-    # The edit must be exactly the intended change: parse both and compare.
-    before, after = yaml.safe_load(text), yaml.safe_load(new)
+    # The edit must be exactly the intended change: parse both and compare. An anchor on an edited scalar
+    # (``count: &n 4``, aliased as ``*n`` elsewhere) is inside its mark: the edit drops it, or the alias follows.
+    anchored = InputError(f"pool {pool} ({where}): changing {' and '.join(k for k in ('end', 'count') if k in changed)} would "
+                          "change other values too (a YAML anchor that other keys alias). Fix: edit the stack file by hand.")
+    before = yaml.safe_load(text)
+    try:
+        after = yaml.safe_load(new)
+    except yaml.YAMLError:
+        raise anchored from None
     expect = copy.deepcopy(before)
     target = expect["config"][f"{NS}:regions"][ri]["gpuPools"][pi]
     if "end" in changed:
@@ -108,7 +115,7 @@ def edit(text: str, where: str, pool: str, end: Optional[date], count: Optional[
     if "count" in changed:
         target["count"] = count
     if expect != after:
-        raise AssertionError("the edit changed more than lease.end and count")
+        raise anchored
     changed["region"] = before["config"][f"{NS}:regions"][ri].get("id")
     changed["owner"] = (target.get("lease") or {}).get("owner")
     return new, changed

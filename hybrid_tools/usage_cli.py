@@ -132,8 +132,10 @@ def _today() -> date:
         raise InputError(str(e)) from None
 
 
-def build(args: argparse.Namespace, err=sys.stderr) -> usage.UsageReport:
+def build(args: argparse.Namespace, err=None) -> usage.UsageReport:
     from hybrid.cost import PricingUnavailable, compute
+
+    err = err or sys.stderr  # looked up per call: a redirected sys.stderr is honoured
     from hybrid.stack import load_platform as load
     from hybrid_tools.stackconfig import read_stack
 

@@ -251,6 +251,26 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "tests/test_policy_gate.py::test_pipelined_requests_fail_as_one_and_leave_nothing_running",
         "-k", "not real_pack and not plans_the_stack_in_memory"]),
     "comp_jobs": ("components/jobs.py", ["tests/test_mutation_comp_jobs.py"]),
+    "tools_placement_cli": ("hybrid_tools/placement_cli.py", ["tests/test_placement_cli.py", "-k", "not end_to_end",
+                                                              "tests/test_mutation_tools_placement_cli.py"]),
+    "tools_preflight_cli": ("hybrid_tools/preflight_cli.py", [
+        "tests/test_preflight.py::test_node_bundle_is_the_runner_and_the_regions_checks",
+        "tests/test_mutation_tools_preflight_cli.py"]),
+    # (every selected test that can reach the pricing API or OSS holds name resolution to loopback,
+    # tests/standin.py loopback_only: a mutant that drops the stand-in's endpoint must not reach Alibaba's)
+    "tools_cost_cli": ("hybrid_tools/cost_cli.py", [
+        "tests/test_lease_cost.py::test_prod_cost_by_hand",
+        "tests/test_lease_cost.py::test_pricing_api_against_the_standin",
+        "tests/test_mutation_tools_cost_cli.py"]),
+    "tools_join_token_cli": ("hybrid_tools/join_token_cli.py", ["tests/test_join_token_cli.py",
+                                                                "tests/test_mutation_tools_join_token_cli.py"]),
+    "tools_lease_cli": ("hybrid_tools/lease_cli.py", ["tests/test_mutation_tools_lease_cli.py"]),
+    "tools_jobs_cli": ("hybrid_tools/jobs_cli.py", ["tests/test_mutation_tools_jobs_cli.py"]),
+    "tools_usage_cli": ("hybrid_tools/usage_cli.py", ["tests/test_mutation_tools_usage_cli.py",
+                                                      "tests/test_lease_cost.py::test_one_clock_for_the_lease_rules_and_the_usage_report"]),
+    "tools_cli": ("hybrid_tools/cli.py", ["tests/test_cli_style.py::test_every_subcommand_offers_the_three_formats",
+                                         "tests/test_cli_style.py::test_json_is_data_except_where_placed",
+                                         "tests/test_cli_style.py::test_one_stack_convention", "tests/test_mutation_tools_cli.py"]),
 }
 
 # Targets whose property tests would take minutes per mutant at their full example count: in the
@@ -1178,6 +1198,50 @@ EQUIVALENT: dict[str, str] = {
        "split without maxsplit, rsplit, or maxsplit 2 on a policy apiVersion: group/version has exactly one '/' "
        "(hybrid.fleet POLICY_APIS: policy.karmada.io/v1alpha1, policy.one.alibabacloud.com/v1alpha1), so the group "
        "is the same [0]" for n in (4, 5, 7)},
+    **{f"hybrid_tools.placement_cli.x_run__mutmut_{n}":
+       "another default for run()'s fmt: fmt is only compared with \"table\", so any other string prints the JSON contract, "
+       "as \"json\" does (and the CLI always passes --format)" for n in (1, 2)},
+    **{f"hybrid_tools.placement_cli.x_run__mutmut_{n}":
+       "stdin read two characters past the limit instead of one: any text over MAX_BYTES is refused alike "
+       "(safeload.decode / loads_json), and an endless stdin is still cut after a bounded read" for n in (25, 31)},
+    **{f"hybrid_tools.preflight_cli.x_run__mutmut_{n}":
+       "the progress line without flush=True: sys.stderr is line-buffered whether interactive or not (Python 3.9+, "
+       "docs.python.org/3/library/sys.html#sys.stderr), so each line, ending in a newline, is written at once either way"
+       for n in (105, 108, 115)},
+    "hybrid_tools.lease_cli.x__quoted__mutmut_8":
+        "\"XXXX\" for \"\" as the style of a plain scalar: neither is a quote character, so both give the bare value",
+    "hybrid_tools.lease_cli.x_edit__mutmut_24":
+        "the lease guard dropped: _mapping_get of a missing lease (None, not a MappingNode) is None, as the guard gives",
+    "hybrid_tools.lease_cli.x_edit__mutmut_81":
+        "a shallow copy of the parsed text: what it shares with `before` is read afterwards only for the region id, "
+        "which the edit never changes, and the comparison with the re-parsed text is the same",
+    **{f"hybrid_tools.lease_cli.x_edit__mutmut_{n}":
+       "the text of an assertion no input reaches: the new end is written as an ISO day (quoted or plain), which parses "
+       "back to that day; an anchor on it fails the re-parse before this check" for n in (111, 112, 113)},
+    **{f"hybrid_tools.lease_cli.x__cmd__mutmut_{n}":
+       "the file name for decode: read_stack has already read and decoded the same file with the same checks "
+       "(safeload), so this decode never fails and the name is never shown" for n in (17, 21)},
+    "hybrid_tools.lease_cli.x__cmd__mutmut_28":
+        "\"XXXX\" for \"\" when --until is missing: neither is a day, and the message shows --until's own value (None)",
+    "hybrid_tools.join_token_cli.x__oss_failure__mutmut_6":
+        "getattr(err, \"status\") without a default: every error passed in is an oss2 OssError (RequestError included, "
+        "status -2), which always has a status",
+    **{f"hybrid_tools.join_token_cli.x_put__mutmut_{n}":
+       "another letter case for a request header name: oss2's put_object puts the headers in a CaseInsensitiveDict "
+       "(oss2/api.py Bucket.put_object) and HTTP header names are case-insensitive (RFC 9110 section 5.1); OSS's V1 "
+       "signature lower-cases x-oss- names" for n in (21, 25, 26)},
+    **{f"hybrid_tools.join_token_cli.x_check__mutmut_{n}":
+       "another letter case for Last-Modified: oss2's result headers are requests' CaseInsensitiveDict (oss2/http.py "
+       "Response.headers = response.headers)" for n in (33, 34)},
+    **{f"hybrid_tools.usage_cli.x_rule_settings__mutmut_{n}":
+       "no default for a group's rules: Prometheus's /api/v1/rules lists every group with its rules, [] when it has "
+       "none (web/api/v1/api.go RuleGroup, Rules: []Rule{})" for n in (14, 16)},
+    "hybrid_tools.preflight_cli.x_add_parser__mutmut_66":
+        "default=None dropped from --codename: argparse's default for an option is None already",
+    **{f"hybrid_tools.join_token_cli.x__oss_failure__mutmut_{n}":
+       "another default for the wrapped error: only oss2's RequestError reaches that line (put and check catch OssError "
+       "and RequestError, and every other OssError returned above), and a RequestError always has .exception "
+       "(oss2/exceptions.py RequestError.__init__)" for n in (27, 30)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
