@@ -196,6 +196,38 @@ def standin(monkeypatch):
         assert s.violations == [], s.violations
 
 
+DEPLOY_KEY_ID, DEPLOY_SECRET = "LTAIdeploystandin01", "deploy-standin-secret"
+
+
+@pytest.fixture
+def oss(monkeypatch):
+    """(the OSS stand-in on 127.0.0.1, its endpoint), the deploy identity's key in the environment.
+
+    Name resolution is held to loopback: a change that drops --endpoint fails here instead of
+    contacting Alibaba's OSS."""
+    from tests.oss_standin import Key, OssStandIn
+    from tests.standin import loopback_only
+
+    loopback_only(monkeypatch)
+    standin = OssStandIn(keys={DEPLOY_KEY_ID: Key(DEPLOY_SECRET)})
+    srv = standin.serve()
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEPLOY_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEPLOY_SECRET)
+    yield standin, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def prod_stack_file(tmp_path: Path, without_pools: str = "cn-zhangjiakou") -> Path:
+    """prod's stack file with one region's GPU pools removed, written under tmp_path."""
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
+    for region in doc["config"][f"{PROJECT}:regions"]:
+        if region["id"] == without_pools:
+            region["gpuPools"] = []
+    f = tmp_path / "Pulumi.prod.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    return f
+
+
 def require_tool(name: str) -> str:
     """The path of a checker the test drives; skip without it on a developer machine, fail
     without it as root (CI installs every one: scripts/setup-system.sh)."""

@@ -9,27 +9,12 @@ from __future__ import annotations
 import io
 import time
 
-import pytest
 
 from hybrid.model import join_token, load
 from hybrid_tools import cli, join_token_cli
 from tests.conftest import stack_raw
-from tests.oss_standin import Key, OssStandIn
-from tests.standin import loopback_only
 
 TOKEN = "r5t8y1.u4i7o0p3a6s9d2f5"
-KEY_ID, SECRET = "LTAIdeploystandin01", "deploy-standin-secret"
-
-
-@pytest.fixture
-def oss(monkeypatch):
-    loopback_only(monkeypatch)  # a change that drops --endpoint fails here instead of contacting Alibaba's OSS
-    standin = OssStandIn(keys={KEY_ID: Key(SECRET)})
-    srv = standin.serve()
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
-    yield standin, f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
 
 
 def _buckets(stack: str) -> dict[str, str]:

@@ -18,25 +18,12 @@ import pytest
 from hybrid.model import join_token, load
 from hybrid_tools import cli, join_token_cli
 from hybrid_tools.errors import InputError
-from tests.conftest import stack_raw
-from tests.oss_standin import Key, OssStandIn
+from tests.conftest import DEPLOY_KEY_ID, DEPLOY_SECRET, prod_stack_file, stack_raw
 from tests.standin import loopback_only
 
 TOKEN = "r5t8y1.u4i7o0p3a6s9d2f5"
-KEY_ID, SECRET = "LTAIdeploystandin01", "deploy-standin-secret"
 NOT_A_TOKEN = ("hybrid-gpu: stdin: not a kubeadm token (abcdef.0123456789abcdef). Fix: pipe `kubeadm token create --ttl 720h` "
                "(or its --print-join-command line) into this command.\n")
-
-
-@pytest.fixture
-def oss(monkeypatch):
-    loopback_only(monkeypatch)
-    standin = OssStandIn(keys={KEY_ID: Key(SECRET)})
-    srv = standin.serve()
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
-    yield standin, f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
 
 
 def _bucket(stack: str, region: str) -> str:
@@ -103,8 +90,8 @@ def test_an_unreachable_endpoint_names_the_bucket_and_the_flag(monkeypatch, caps
     import socket
 
     loopback_only(monkeypatch)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEPLOY_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEPLOY_SECRET)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -178,14 +165,8 @@ def test_targets_substitute_the_region_into_the_endpoint():
 
 
 def test_targets_read_the_given_config_file(tmp_path):
-    import yaml
 
-    doc = yaml.safe_load((cli.Path(__file__).resolve().parents[1] / "stacks" / "Pulumi.prod.yaml").read_text())
-    for region in doc["config"]["hybrid-gpu-platform:regions"]:
-        if region["id"] == "cn-zhangjiakou":
-            region["gpuPools"] = []
-    f = tmp_path / "Pulumi.prod.yaml"
-    f.write_text(yaml.safe_dump(doc))
+    f = prod_stack_file(tmp_path)
     assert [t[0] for t in join_token_cli.targets("prod", None, str(f))] == ["cn-beijing", "cn-hangzhou"]
 
 
@@ -225,13 +206,13 @@ def test_the_sdk_client_gets_the_credentials_endpoint_and_a_timeout(monkeypatch)
     import oss2
 
     seen = {}
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEPLOY_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEPLOY_SECRET)
     monkeypatch.setattr(oss2, "Bucket", lambda auth, endpoint, bucket, **kw: seen.update(
         auth=auth.credentials_provider.get_credentials(), endpoint=endpoint, bucket=bucket, **kw) or "client")
     assert join_token_cli._bucket("http://127.0.0.1:9", "b") == "client"
     creds = seen.pop("auth")
-    assert (creds.access_key_id, creds.access_key_secret) == (KEY_ID, SECRET)
+    assert (creds.access_key_id, creds.access_key_secret) == (DEPLOY_KEY_ID, DEPLOY_SECRET)
     assert seen == {"endpoint": "http://127.0.0.1:9", "bucket": "b", "connect_timeout": 10}
 
 
@@ -255,15 +236,9 @@ def test_action_is_put_or_check_and_help_names_the_flags(capsys, monkeypatch):
 
 
 def test_put_and_check_read_the_given_config_file(oss, monkeypatch, capsys, tmp_path):
-    import yaml
 
     standin, endpoint = oss
-    doc = yaml.safe_load((cli.Path(__file__).resolve().parents[1] / "stacks" / "Pulumi.prod.yaml").read_text())
-    for region in doc["config"]["hybrid-gpu-platform:regions"]:
-        if region["id"] == "cn-zhangjiakou":
-            region["gpuPools"] = []
-    f = tmp_path / "Pulumi.prod.yaml"
-    f.write_text(yaml.safe_dump(doc))
+    f = prod_stack_file(tmp_path)
     monkeypatch.setattr("sys.stdin", io.StringIO(TOKEN))
     assert cli.main(["join-token", "put", "--stack", "prod", "--config", str(f), "--endpoint", endpoint]) == 0
     assert capsys.readouterr().out.count("wrote oss://") == 2

@@ -19,7 +19,7 @@ import pytest
 from hybrid import preflight
 from hybrid.model import load
 from hybrid_tools import cli
-from tests.conftest import stack_raw
+from tests.conftest import prod_stack_file, stack_raw
 
 
 @pytest.fixture
@@ -127,14 +127,8 @@ def test_a_stack_without_gpu_regions_says_none(loopback, capsys, tmp_path):
 
 
 def test_the_config_flag_is_the_stack_read(loopback, capsys, tmp_path):
-    import yaml
 
-    doc = yaml.safe_load((cli.Path(__file__).resolve().parents[1] / "stacks" / "Pulumi.prod.yaml").read_text())
-    for region in doc["config"]["hybrid-gpu-platform:regions"]:
-        if region["id"] == "cn-zhangjiakou":
-            region["gpuPools"] = []
-    f = tmp_path / "Pulumi.prod.yaml"
-    f.write_text(yaml.safe_dump(doc))
+    f = prod_stack_file(tmp_path)
     rc, _, err = _main(capsys, "--config", str(f), "--region", "cn-zhangjiakou")
     assert (rc, err) == (2, "preflight: --region cn-zhangjiakou has no GPU nodes in this stack. Fix: pick from cn-beijing, cn-hangzhou.\n")
 
