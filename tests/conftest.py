@@ -48,6 +48,17 @@ DIVIDED_WORKLOAD: dict[str, Any] = {
 }
 
 
+SPARK = {"type": "Python", "sparkVersion": "3.5.3", "mainApplicationFile": "local:///opt/spark/work-dir/embed.py", "memoryOverheadMib": 4096}
+
+
+def spark_raw() -> dict[str, Any]:
+    """prod with embed-corpus as a SparkApplication: 1 driver + 7 executors of {8 CPU, 32Gi, 1 GPU}."""
+    raw = stack_raw("prod")
+    raw["jobs"]["sparkOperator"] = {"version": "v2.5.2"}
+    raw["jobs"]["jobs"][1].update(kind="SparkApplication", gang=False, spark=dict(SPARK))
+    return raw
+
+
 def with_divided(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` with DIVIDED_WORKLOAD as placement.workloads[0] (prod's batch-infer stays [1])."""
     raw["placement"]["workloads"].insert(0, copy.deepcopy(DIVIDED_WORKLOAD))

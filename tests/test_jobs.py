@@ -16,7 +16,7 @@ import yaml
 from hybrid import jobs as J
 from hybrid.errors import ConfigError
 from hybrid.stack import load_platform as load  # the model, then the jobs' checks (hybrid/stack.py)
-from tests.conftest import ROOT, stack_raw
+from tests.conftest import ROOT, spark_raw, stack_raw
 from tests.k8s_validate import crd_validator
 
 DATA = ROOT / "tests" / "data"
@@ -188,19 +188,10 @@ def test_tfjob_is_one_chief_plus_workers_valid_against_its_crd():
     assert any(i.startswith("jobs.jobs[0].kind: a TFJob needs the Kubeflow training-operator") for i in issues(raw))
 
 
-SPARK = {"type": "Python", "sparkVersion": "3.5.3", "mainApplicationFile": "local:///opt/spark/work-dir/embed.py", "memoryOverheadMib": 4096}
-
-
-def _spark_raw():
-    """prod with embed-corpus as a SparkApplication: 1 driver + 7 executors of {8 CPU, 32Gi, 1 GPU}."""
-    raw = stack_raw("prod")
-    raw["jobs"]["sparkOperator"] = {"version": "v2.5.2"}
-    raw["jobs"]["jobs"][1].update(kind="SparkApplication", gang=False, spark=dict(SPARK))
-    return raw
 
 
 def test_spark_application_driver_and_executors_in_one_tier_valid_against_its_crd():
-    docs = J.plan_jobs(load(_spark_raw())).objects(MEMBER)
+    docs = J.plan_jobs(load(spark_raw())).objects(MEMBER)
     minor = ".".join(prod().idc.kubernetes_version.split(".")[:2])
     (app,) = [d for d in docs if d["kind"] == "SparkApplication"]
     assert app["apiVersion"] == "sparkoperator.k8s.io/v1beta2" and schema_errors(app) == []
@@ -231,7 +222,7 @@ def test_spark_application_driver_and_executors_in_one_tier_valid_against_its_cr
 
 def test_a_failed_spark_application_fails_over_without_the_tier_affinity():
     # Karmada v1.18.2: a SparkApplication is unhealthy once applicationState.state is FAILED.
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["failover"] = {"to": ["ack-wlcb-train"]}
     assert issues(raw) == ["jobs.jobs[1].failover.to[0]: ack-wlcb-train runs no spark-operator (jobs.failoverMembers: training-operator), "
                            "so the SparkApplication would never run there. Fix: install spark-operator in ack-wlcb-train and list it, or fail over to another member."]
@@ -244,23 +235,23 @@ def test_a_failed_spark_application_fails_over_without_the_tier_affinity():
 
 
 def test_spark_application_refusals():
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["gang"] = True
     (line,) = issues(raw)
     assert line.startswith("jobs.jobs[1].gang: a SparkApplication cannot be a gang") and "minMember 1" in line
-    raw = _spark_raw()
+    raw = spark_raw()
     del raw["jobs"]["sparkOperator"]
     (line,) = issues(raw)
     assert line.startswith("jobs.jobs[1].kind: a SparkApplication needs kubeflow's spark-operator")
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["request"]["cpu"] = "7500m"
     (line,) = issues(raw)
     assert line.startswith("jobs.jobs[1].request.cpu: 7500m is not a whole number of cores")
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["spark"]["memoryOverheadMib"] = 32768  # = the whole 32Gi: no heap left
     (line,) = issues(raw)
     assert line.startswith("jobs.jobs[1].request.memory: 32Gi leaves no JVM heap")
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["replicas"] = 1
     assert issues(raw)[0].startswith("jobs.jobs[1]: a SparkApplication needs a driver and at least one executor")
 

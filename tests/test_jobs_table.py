@@ -187,35 +187,6 @@ def test_a_missing_plan_says_which_plan_to_run(tmp_path, capsys):
     assert err == f"hybrid-gpu: {tmp_path / 'nowhere'}: no such plan directory. Fix: run `hybrid-gpu plan --stack prod` first.\n"
 
 
-def test_without_the_fleet_the_objects_and_quotas_are_the_clusters(tmp_path, capsys):
-    """registration.fleet.apply false: no Fleet policy, ResourceQuotas in the hybrid cluster; the plan runs."""
-    import yaml
-
-    from hybrid_tools import plan
-
-    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
-    cfg = doc["config"]
-    cfg["hybrid-gpu-platform:registration"]["fleet"]["apply"] = False
-    jobs = cfg["hybrid-gpu-platform:jobs"]
-    del jobs["jobs"][0]["failover"]  # Fleet objects: refused without the Fleet (test_jobs.py)
-    del jobs["services"][0]["failover"], jobs["services"][0]["autoscaling"]
-    stack_file = tmp_path / "Pulumi.prod.yaml"
-    stack_file.write_text(yaml.safe_dump(doc))
-    _, platform, run, _ = plan.build_plan("prod", root=ROOT, config_file=stack_file)
-    out, _ = plan.write_plan("prod", tmp_path / "plan", platform, run)
-    code, text, err = _run(capsys, "--plan-dir", str(out), "--format", "md")
-    assert code == 0, err
-    rows = [line[2:-2].split(" | ") for line in text.splitlines()[2:]]
-    assert [r[2] for r in rows] == [f"{t} / idc-bj (declared in it, no Fleet policy)" for t in
-                                    ("tier idc-bj", "tier cn-beijing-elastic", "tier idc-bj", "any tier (no node affinity)")]
-    assert [r[4] for r in rows] == ["not queued; ResourceQuota llm-research/gpu max 160 GPU", "not queued; ResourceQuota data/gpu max 32 GPU",
-                                    "not queued; ResourceQuota llm-research/gpu max 160 GPU", "not queued; ResourceQuota inference/gpu max 96 GPU"]
-    assert [r[3] for r in rows] == ["PodGroup of 4 (operator's, scheduler-plugins-scheduler)", "PodGroup of 8 (the plan's, scheduler-plugins-scheduler)",
-                                    "PodGroup of 48 (operator's, scheduler-plugins-scheduler)", "none"]
-    assert {r[5] for r in rows} == {"ai-training 100000 preempts", "ai-batch 1000 never preempts", "ai-inference-online 200000 preempts"}
-    assert {r[6] for r in rows} == {"none (no Fleet policy)"}
-
-
 def test_docs_show_what_the_tool_prints(prod_plan, capsys):
     _, out, _ = _run(capsys, "--plan-dir", str(prod_plan), "--format", "md")
     assert out in (ROOT / "docs" / "jobs.md").read_text(), out

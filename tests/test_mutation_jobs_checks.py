@@ -13,7 +13,7 @@ import pytest
 
 from hybrid.errors import ConfigError
 from hybrid.stack import load_platform as load
-from tests.conftest import stack_raw
+from tests.conftest import spark_raw, stack_raw
 
 
 def issues(raw) -> list[tuple[str, str, str]]:
@@ -246,29 +246,21 @@ def test_queued_jobs_need_acks_policy_api_on_the_fleet():
     load(raw)
 
 
-SPARK = {"type": "Python", "sparkVersion": "3.5.3", "mainApplicationFile": "local:///opt/spark/work-dir/embed.py", "memoryOverheadMib": 4096}
-
-
-def _spark_raw():
-    raw = stack_raw("prod")
-    raw["jobs"]["sparkOperator"] = {"version": "v2.5.2"}
-    raw["jobs"]["jobs"][1].update(kind="SparkApplication", gang=False, spark=dict(SPARK))
-    return raw
 
 
 def test_spark_application_refusals_in_full():
-    raw = _spark_raw()
+    raw = spark_raw()
     del raw["jobs"]["sparkOperator"]
     assert one(raw) == ("jobs.jobs[1].kind", "a SparkApplication needs kubeflow's spark-operator (with its webhook) in the hybrid cluster, "
                         "and jobs.sparkOperator declares none.",
                         "install it and declare jobs.sparkOperator {version: v2.5.2}, or run the job as kind: Job.")
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["gang"] = True
     assert one(raw) == ("jobs.jobs[1].gang", "a SparkApplication cannot be a gang: spark-operator v2.5.2's scheduler-plugins integration makes "
                         "a PodGroup of minMember 1 (internal/scheduler/kubescheduler/scheduler.go), which holds the driver only, and the driver "
                         "creates its executors after it starts.",
                         "set gang: false (the job still runs whole in one tier), or run it as kind: Job.")
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["request"]["cpu"] = "1500m"
     assert one(raw) == ("jobs.jobs[1].request.cpu", "1500m is not a whole number of cores; Spark's driver and executor cores "
                         "(spark.*.cores, the CRD's integer cores) are whole.", "request whole cores, e.g. cpu: \"8\".")
@@ -277,7 +269,7 @@ def test_spark_application_refusals_in_full():
                             "(spark.*.cores, the CRD's integer cores) are whole.")
     raw["jobs"]["jobs"][1]["request"]["cpu"] = "1"  # one whole core: accepted
     load(raw)
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["spark"]["memoryOverheadMib"] = 32768  # 32Gi = 32768 MiB: no heap
     assert one(raw) == ("jobs.jobs[1].request.memory", "32Gi leaves no JVM heap above spark.memoryOverheadMib 32768 MiB.",
                         "request more memory or lower spark.memoryOverheadMib.")
@@ -286,7 +278,7 @@ def test_spark_application_refusals_in_full():
 
 
 def test_a_spark_application_without_memory_or_cpu():
-    raw = _spark_raw()
+    raw = spark_raw()
     raw["jobs"]["jobs"][1]["request"] = {"nvidia.com/gpu": 1}
     assert issues(raw) == [
         ("jobs.jobs[1].request.cpu", "None is not a whole number of cores; Spark's driver and executor cores "

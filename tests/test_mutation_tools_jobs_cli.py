@@ -33,7 +33,7 @@ def _plan(name: str = "prod") -> Path:
         root = Path(tempfile.mkdtemp(prefix="jobs-cli-"))
         atexit.register(shutil.rmtree, root, True)
         config_file = None
-        if name == "nofleet":  # registration.fleet.apply false (tests/test_jobs_table.py)
+        if name == "nofleet":  # registration.fleet.apply false: no Fleet policy, ResourceQuotas in the hybrid cluster
             doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
             cfg = doc["config"]
             cfg["hybrid-gpu-platform:registration"]["fleet"]["apply"] = False
