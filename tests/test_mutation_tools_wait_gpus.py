@@ -279,15 +279,15 @@ def test_unusable_tls_settings_are_named(tmp_path, pem, recorder):
         assert msg.startswith(f"--kubeconfig {path}: the TLS settings of the current context cannot be used (") and msg.endswith(fix)
 
 
+class Resp(io.BytesIO):
+    """What urlopen returns, as a context manager that leaves the body readable."""
+
+    def __exit__(self, *a):
+        return False
+
+
 def test_get_asks_the_server_with_the_headers(tmp_path, monkeypatch):
     seen = []
-
-    class Resp(io.BytesIO):
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *a):
-            return False
 
     def urlopen(req, timeout, context):
         seen.append((req.full_url, dict(req.header_items()), timeout, context))
@@ -539,13 +539,6 @@ def test_certificate_data_with_stray_characters_is_refused(tmp_path, pem, record
 
 def test_get_uses_the_contexts_tls(tmp_path, monkeypatch, recorder):
     seen = []
-
-    class Resp(io.BytesIO):
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *a):
-            return False
 
     monkeypatch.setattr(w.urllib.request, "urlopen", lambda req, timeout, context: seen.append(context) or Resp(b"{}"))
     c = w.Client(_kubeconfig(tmp_path, "https://h:6443", cluster_extra={"insecure-skip-tls-verify": True}))
