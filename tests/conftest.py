@@ -175,6 +175,15 @@ class PlainConfig:
         return self.secrets.get(key)
 
 
+def help_text(capsys, *argv: str) -> str:
+    """What ``hybrid-gpu <argv> --help`` prints, white space folded (argparse wraps to the terminal)."""
+    from hybrid_tools import cli
+
+    with pytest.raises(SystemExit):
+        cli.main([*argv, "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
 def refusals(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(field path, message, fix) of every problem loading ``raw`` reports; the load must fail."""
     from hybrid.errors import ConfigError

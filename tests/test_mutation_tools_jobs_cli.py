@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hybrid_tools import cli, jobs_cli
-from tests.conftest import ROOT
+from tests.conftest import help_text, ROOT
 from tests.test_jobs_table import BROKEN, EXPECTED, HEADER, _edit, _obj
 
 _PLANS: dict[str, Path] = {}
@@ -189,15 +189,11 @@ def test_without_the_fleet_the_objects_and_quotas_are_the_clusters(capsys):
 
 
 def test_help_names_the_flags(capsys):
-    with pytest.raises(SystemExit):
-        cli.main(["jobs", "--help"])
-    text = " ".join(capsys.readouterr().out.split())
+    text = help_text(capsys, "jobs")
     for part in ("--config CONFIG the stack config file the plan was made from (named in the fix when the plan is missing); "
                  "the table itself is read from the plan",
                  "--plan-dir PLAN_DIR the plan directory to read; default build/plan/<stack>",
                  "--format {table,json,md} table: one row per workload; json: the rows as data; md: a Markdown table"):
         assert part in text, part
-    with pytest.raises(SystemExit):
-        cli.main(["--help"])
     assert ("jobs one row per AI job and service as the offline plan declared it: tier/cluster, gang, queue/quota, priority, "
-            "failover, autoscaling") in " ".join(capsys.readouterr().out.split())
+            "failover, autoscaling") in help_text(capsys)

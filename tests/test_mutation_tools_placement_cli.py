@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import help_text
+
 from hybrid import safeload
 from hybrid_tools import cli, placement_cli
 
@@ -158,16 +160,12 @@ def test_streams_default_to_the_current_sys_streams(monkeypatch, capsys, tmp_pat
 
 
 def test_help_says_what_the_command_reads_and_prints(capsys):
-    with pytest.raises(SystemExit):
-        cli.main(["placement", "--help"])
-    text = " ".join(capsys.readouterr().out.split())
+    text = help_text(capsys, "placement")
     assert "usage: hybrid-gpu placement [-h] --input INPUT [--format {table,json,md}]" in text
     assert "--input INPUT JSON file with replicas, strategy, request, clusters (- for stdin)" in text
     assert ("--format {table,json,md} json: the contract, one line, keys sorted; table: one cluster a line; "
             "md: the table in a fenced block") in text
-    with pytest.raises(SystemExit):
-        cli.main(["--help"])
-    assert "placement spread a workload's replicas over clusters (JSON in, JSON out)" in " ".join(capsys.readouterr().out.split())
+    assert "placement spread a workload's replicas over clusters (JSON in, JSON out)" in help_text(capsys)
 
 
 class _Endless:
