@@ -125,19 +125,6 @@ def test_the_table_is_what_the_plan_recorded_not_the_stack(prod_plan, tmp_path, 
     assert [r["gang"]["size"] for r in json.loads(out)["workloads"] if r["workload"] == "data/embed-corpus"] == [9]
 
 
-def test_a_queued_job_says_so(prod_plan, tmp_path, capsys):
-    # prod queues nothing; a plan whose policy holds the job for Kube Queue (ACK's suspension.scheduling,
-    # docs/jobs.md "Queues and quotas") shows it queued.
-    d = _copy(prod_plan, tmp_path)
-    _edit(d / "resources.json", lambda docs: _obj("jobs-propagationpolicy-data-embed-corpus")(docs)["spec"].update(
-        suspension={"scheduling": True}))
-    code, out, _ = _run(capsys, "--plan-dir", str(d), "--format", "md")
-    assert code == 0
-    queue = {line.split(" | ")[0][2:]: line.split(" | ")[4] for line in out.splitlines()[2:]}
-    assert queue["data/embed-corpus"] == "queued (Kube Queue); FederatedResourceQuota data/gpu max 32 GPU"
-    assert queue["llm-research/llm-finetune"].startswith("not queued;")
-
-
 def _break_pp_placement(docs):
     _obj("jobs-propagationpolicy-llm-research-llm-finetune")(docs)["spec"]["placement"] = "idc-bj"
 

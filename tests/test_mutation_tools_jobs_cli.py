@@ -123,6 +123,8 @@ def test_the_table_is_what_the_plan_recorded(tmp_path, capsys):
 
 
 def test_a_queued_job_says_so(tmp_path, capsys):
+    # prod queues nothing; a plan whose policy holds the job for Kube Queue (ACK's suspension.scheduling,
+    # docs/jobs.md "Queues and quotas") shows it queued.
     d = _copy(tmp_path)
     _edit(d / "resources.json", lambda docs: _obj("jobs-propagationpolicy-data-embed-corpus")(docs)["spec"].update(
         suspension={"scheduling": True}))
