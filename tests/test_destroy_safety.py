@@ -30,23 +30,24 @@ ROOT = Path(__file__).resolve().parents[1]
 # the calico-node DaemonSet, its calico-config ConfigMap and ServiceAccount; calico-node's startup then
 # creates the pool default-ipv4-ippool (node/pkg/lifecycle/startup/startup.go). The practice's cluster
 # already peers with its two route reflectors and runs with a global BGPConfiguration named default.
-EXISTING_MANIFEST = {
-    ("apps", "DaemonSet", "kube-system", "calico-node"),
-    ("", "ConfigMap", "kube-system", "calico-config"),
-    ("", "ServiceAccount", "kube-system", "calico-node"),
+CALICO_DATASTORE = {
     ("crd.projectcalico.org", "IPPool", "", "default-ipv4-ippool"),
     ("crd.projectcalico.org", "BGPConfiguration", "", "default"),
     ("crd.projectcalico.org", "BGPPeer", "", "rr-a"),
     ("crd.projectcalico.org", "BGPPeer", "", "rr-b"),
 }
-# An operator install: the Installation named default and what the operator made from it.
+EXISTING_MANIFEST = {
+    ("apps", "DaemonSet", "kube-system", "calico-node"),
+    ("", "ConfigMap", "kube-system", "calico-config"),
+    ("", "ServiceAccount", "kube-system", "calico-node"),
+    *CALICO_DATASTORE,
+}
+# An operator install: the Installation named default and what the operator made from it, the same
+# datastore objects.
 EXISTING_OPERATOR = {
     ("operator.tigera.io", "Installation", "", "default"),
     ("apps", "DaemonSet", "calico-system", "calico-node"),
-    ("crd.projectcalico.org", "IPPool", "", "default-ipv4-ippool"),
-    ("crd.projectcalico.org", "BGPConfiguration", "", "default"),
-    ("crd.projectcalico.org", "BGPPeer", "", "rr-a"),
-    ("crd.projectcalico.org", "BGPPeer", "", "rr-b"),
+    *CALICO_DATASTORE,
 }
 
 

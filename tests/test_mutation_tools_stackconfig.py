@@ -196,18 +196,15 @@ def test_config_file_given(tmp_path):
     other = tmp_path / "other.yaml"
     other.write_text(yaml.safe_dump({"config": _dev_config()}))
     assert sc.read_stack("dev", root, other).raw["environment"] == "dev"
-    with pytest.raises(ConfigError) as e:
-        sc.read_stack("dev", root, tmp_path / "stacks")
-    [issue] = e.value.issues
-    assert (issue.path, issue.message, issue.fix) == (
-        "--config", f"{tmp_path / 'stacks'} is a directory, not a stack config file.",
-        "pass the Pulumi.<stack>.yaml file itself.")
-    with pytest.raises(ConfigError) as e:
-        sc.read_stack("dev", root, tmp_path / "absent.yaml")
-    [issue] = e.value.issues
-    assert (issue.path, issue.message, issue.fix) == (
-        "--config", f"no such file {tmp_path / 'absent.yaml'}.",
-        "pass an existing stack config file, or leave --config out to use stacks/Pulumi.<stack>.yaml.")
+    for given, message, fix in (
+            (tmp_path / "stacks", f"{tmp_path / 'stacks'} is a directory, not a stack config file.",
+             "pass the Pulumi.<stack>.yaml file itself."),
+            (tmp_path / "absent.yaml", f"no such file {tmp_path / 'absent.yaml'}.",
+             "pass an existing stack config file, or leave --config out to use stacks/Pulumi.<stack>.yaml.")):
+        with pytest.raises(ConfigError) as e:
+            sc.read_stack("dev", root, given)
+        [issue] = e.value.issues
+        assert (issue.path, issue.message, issue.fix) == ("--config", message, fix)
 
 
 def test_a_bad_stack_name_is_refused_before_any_file_is_read(tmp_path):
