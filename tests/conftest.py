@@ -184,6 +184,12 @@ def help_text(capsys, *argv: str) -> str:
     return " ".join(capsys.readouterr().out.split())
 
 
+def the_issue(excinfo) -> tuple[str, str, str]:
+    """(path, message, fix) of the one issue a ConfigError caught by ``pytest.raises`` carries."""
+    [issue] = excinfo.value.issues
+    return issue.path, issue.message, issue.fix
+
+
 def refusals(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(field path, message, fix) of every problem loading ``raw`` reports; the load must fail."""
     from hybrid.errors import ConfigError

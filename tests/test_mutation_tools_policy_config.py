@@ -22,7 +22,7 @@ import pytest
 from hybrid.errors import ConfigError
 from hybrid.stack import load_platform
 from hybrid_tools import policy_config as pc
-from tests.conftest import stack_raw
+from tests.conftest import stack_raw, the_issue
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_FACTS = {
@@ -56,10 +56,9 @@ def test_load_missing_object_and_not_an_object(tmp_path: Path):
     f.write_text('["advisory"]')
     with pytest.raises(ConfigError) as e:
         pc.load(f)
-    [issue] = e.value.issues
-    assert issue.path == "<root>"
-    assert issue.message == f"{f} is not a JSON object."
-    assert issue.fix == "write an object of policy name -> enforcement level or settings."
+    assert the_issue(e) == (
+        "<root>", f"{f} is not a JSON object.",
+        "write an object of policy name -> enforcement level or settings.")
 
 
 def test_effective_lays_the_facts_over_the_decisions(dev):

@@ -19,6 +19,7 @@ import yaml
 
 from hybrid.errors import ConfigError
 from hybrid_tools import stackconfig as sc
+from tests.conftest import the_issue
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = "hybrid-gpu-platform"
@@ -54,10 +55,9 @@ def test_stack_names_accepted(name):
 def test_stack_names_refused(name):
     with pytest.raises(ConfigError) as e:
         sc.check_stack_name(name)
-    [issue] = e.value.issues
-    assert issue.path == "--stack"
-    assert issue.message == f"{name!r} is not a stack name."
-    assert issue.fix == "use 1-63 lower-case letters, digits and '-', starting with a letter or digit (e.g. dev, prod)."
+    assert the_issue(e) == (
+        "--stack", f"{name!r} is not a stack name.",
+        "use 1-63 lower-case letters, digits and '-', starting with a letter or digit (e.g. dev, prod).")
 
 
 def test_a_long_stack_name_is_quoted_to_40_characters():
@@ -185,10 +185,9 @@ def test_a_missing_stack_file(tmp_path):
     _root(tmp_path, _dev_config())  # stacks/Pulumi.dev.yaml only
     with pytest.raises(ConfigError) as e:
         sc.read_stack("qa", tmp_path)
-    [issue] = e.value.issues
-    assert issue.path == "--stack"
-    assert issue.message == f"no config file {tmp_path / 'stacks' / 'Pulumi.qa.yaml'} for stack 'qa'."
-    assert issue.fix == "create it or pick an existing stack (dev, prod)."
+    assert the_issue(e) == (
+        "--stack", f"no config file {tmp_path / 'stacks' / 'Pulumi.qa.yaml'} for stack 'qa'.",
+        "create it or pick an existing stack (dev, prod).")
 
 
 def test_config_file_given(tmp_path):
