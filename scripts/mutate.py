@@ -1210,14 +1210,6 @@ EQUIVALENT: dict[str, str] = {
        for n in (105, 108, 115)},
     "hybrid_tools.lease_cli.x__quoted__mutmut_8":
         "\"XXXX\" for \"\" as the style of a plain scalar: neither is a quote character, so both give the bare value",
-    "hybrid_tools.lease_cli.x_edit__mutmut_24":
-        "the lease guard dropped: _mapping_get of a missing lease (None, not a MappingNode) is None, as the guard gives",
-    "hybrid_tools.lease_cli.x_edit__mutmut_81":
-        "a shallow copy of the parsed text: what it shares with `before` is read afterwards only for the region id, "
-        "which the edit never changes, and the comparison with the re-parsed text is the same",
-    **{f"hybrid_tools.lease_cli.x_edit__mutmut_{n}":
-       "the text of an assertion no input reaches: the new end is written as an ISO day (quoted or plain), which parses "
-       "back to that day; an anchor on it fails the re-parse before this check" for n in (111, 112, 113)},
     **{f"hybrid_tools.lease_cli.x__cmd__mutmut_{n}":
        "the file name for decode: read_stack has already read and decoded the same file with the same checks "
        "(safeload), so this decode never fails and the name is never shown" for n in (17, 21)},
