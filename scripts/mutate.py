@@ -1194,6 +1194,14 @@ EQUIVALENT: dict[str, str] = {
        "the ClusterPropagationPolicy left out of the kinds that wait for the templates: the jobs plan declares it "
        "right after the PriorityClasses, before any workload (JobsPlan.fleet_objects), so the list is empty then"
        for n in (190, 191, 192)},
+    **{m: "host_tier without the platform, or without the tiers, or told to compute them: every caller passes "
+          "tiers(p) of the same platform (check line `all_tiers = tiers(p)`, JobsPlan when it has jobs), so the "
+          "platform is read only to compute that same list"
+       for m in ("hybrid.jobs.x_check__mutmut_220", "hybrid.jobs.x_check__mutmut_222", "hybrid.jobs.x_check__mutmut_225",
+                 "hybrid.jobs.x_host_tier__mutmut_3", "hybrid.jobs.xǁJobsPlanǁ__init____mutmut_13")},
+    **{f"hybrid.jobs.x_tiers__mutmut_{n}":
+       "AggregateCapacity without its third argument: allocating defaults to an empty mapping "
+       "(hybrid.placement_capacity AggregateCapacity, field(default_factory=dict)), the {} passed" for n in (15, 16)},
     **{f"hybrid.jobs.x__ack__mutmut_{n}":
        "split without maxsplit, rsplit, or maxsplit 2 on a policy apiVersion: group/version has exactly one '/' "
        "(hybrid.fleet POLICY_APIS: policy.karmada.io/v1alpha1, policy.one.alibabacloud.com/v1alpha1), so the group "
