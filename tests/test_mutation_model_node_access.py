@@ -550,7 +550,17 @@ def test_an_unreachable_registry_lists_every_image(prod_raw):
     prod_raw["nodeAccess"]["idcDaemonSets"][0]["images"].append("quay.io/prometheus/x:v1")
     prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["registryMirrors"][1]["endpoint"] = "https://8.8.8.8:5000"
     (refusal,) = refusals(prod_raw)
-    assert refusal[1].endswith("(images: quay.io/prometheus/node-exporter:v1.8.2, quay.io/prometheus/x:v1).")
+    # one DaemonSet with two images on the registry: named once, both images listed
+    assert refusal[1] == ("GPU nodes in cn-hangzhou (egress none) have no path to quay.io, needed by IDC DaemonSet "
+                          "node-exporter (images: quay.io/prometheus/node-exporter:v1.8.2, quay.io/prometheus/x:v1).")
+
+
+def test_an_image_two_daemonsets_share_is_listed_once(prod_raw):
+    prod_raw["nodeAccess"]["idcDaemonSets"].append({"name": "exporter-b", "images": ["quay.io/prometheus/node-exporter:v1.8.2"]})
+    prod_raw["nodeAccess"]["regions"]["cn-hangzhou"]["registryMirrors"][1]["endpoint"] = "https://8.8.8.8:5000"
+    (refusal,) = refusals(prod_raw)
+    assert refusal[1] == ("GPU nodes in cn-hangzhou (egress none) have no path to quay.io, needed by IDC DaemonSet "
+                          "node-exporter; IDC DaemonSet exporter-b (images: quay.io/prometheus/node-exporter:v1.8.2).")
 
 
 def test_a_device_plugin_image_outside_the_reference_grammar(dev_raw):

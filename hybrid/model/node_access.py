@@ -349,8 +349,8 @@ def needs(p: "Platform", r: "Region") -> list[Need]:
     for img, who, source in images(p, r.id):
         by_registry.setdefault(imageref.parse(img).registry, []).append((img, who, source))
     for reg, items in by_registry.items():
-        out.append(Need("registry", reg, tuple(w for _, w, _ in items), "; ".join(sorted({s for _, _, s in items})),
-                        f"{base}.registryMirrors", images=tuple(i for i, _, _ in items)))
+        out.append(Need("registry", reg, _uniq(tuple(w for _, w, _ in items)), "; ".join(sorted({s for _, _, s in items})),
+                        f"{base}.registryMirrors", images=_uniq(tuple(i for i, _, _ in items))))
     return _merge(out)
 
 
