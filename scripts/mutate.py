@@ -1604,6 +1604,8 @@ def table(results: dict[str, dict]) -> str:
         survived = r["mutants"] - r["killed"]
         denom = r["mutants"] - eq
         pct = f"{100 * r['killed'] / denom:.0f} %" if denom else "-" if r["mutants"] else "no code to mutate"
+        if r.get("source") != source_digest(mod):
+            pct += " (stale: the module changed since its run)"
         rows.append(f"| `{mod}` | {r['mutants']} | {r['killed']} | {survived} ({eq}) | {pct} |")
     return "\n".join(rows)
 
