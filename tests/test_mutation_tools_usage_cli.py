@@ -289,7 +289,7 @@ def test_an_http_error_whose_body_is_not_json(monkeypatch):
             pass
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     url = f"http://127.0.0.1:{srv.server_address[1]}"
     try:
         with pytest.raises(InputError) as e:
