@@ -93,7 +93,9 @@ def rule_settings(prom: Prometheus, rules_path: str) -> tuple[int, float]:
                          f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}. "
                          f"Fix: load {rules_path} (written by `hybrid-gpu usage --stack S --rules-out FILE`) into its rule_files and reload it.")
     group, busy = found[gm.record_name("pool_owner", gm.BUSY)]
-    m = re.search(gm.UTIL + r" > ([0-9.eE+-]+)", busy.get("query", ""))
+    # /api/v1/rules answers the parsed expression re-printed (Go's shortest float form: 2.5E1 as 25,
+    # 0.00001 as 1e-05; seen with Debian's prometheus 2.42), so an exponent is a lower-case e.
+    m = re.search(gm.UTIL + r" > ([0-9.e+-]+)", busy.get("query", ""))
     if not m:
         raise InputError(f"Prometheus rule {busy.get('name')} has no threshold ({busy.get('query')!r}). Fix: load {rules_path} again.")
     interval = int(round(float(group.get("interval", 0))))
@@ -116,7 +118,7 @@ def _end(text: Optional[str], step: int) -> float:
         now = datetime.now(timezone.utc).timestamp()
         return float(math.floor(now / step) * step)
     try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        t = datetime.fromisoformat(text)  # Python >= 3.11 reads the Z suffix
     except ValueError:
         raise InputError(f"--end {text!r}: not a time. Fix: write it as YYYY-MM-DDTHH:MM:SSZ.") from None
     if t.tzinfo is None:
@@ -133,9 +135,8 @@ def _today() -> date:
 
 
 def build(args: argparse.Namespace, err=None) -> usage.UsageReport:
-    from hybrid.cost import PricingUnavailable, compute
-
     err = err or sys.stderr  # looked up per call: a redirected sys.stderr is honoured
+    from hybrid.cost import PricingUnavailable, compute
     from hybrid.stack import load_platform as load
     from hybrid_tools.stackconfig import read_stack
 
@@ -251,38 +252,46 @@ def build(args: argparse.Namespace, err=None) -> usage.UsageReport:
 
 
 def chart(rep: usage.UsageReport, path: Path) -> None:
-    """One panel per pool: paid, reporting, allocated and busy GPUs over time (mean per step)."""
+    """One panel per pool: paid, reporting, allocated and busy GPUs over time (mean per step).
+
+    Drawn in matplotlib's default style, whatever the user's matplotlibrc says: the same report
+    is the same PNG on every machine."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
-    pools = [u for u in rep.pools if u.pool in rep.series or u.paid]
-    fig, axes = plt.subplots(len(pools), 1, figsize=(10, 2.8 * len(pools)), sharex=True, squeeze=False)
-    when = [datetime.fromtimestamp(t, timezone.utc) for t in rep.times]
-    for ax, u in zip(axes[:, 0], pools):
-        s = rep.series.get(u.pool, {})
-        if u.kind == "fixed":
-            ax.plot(when, [u.gpus] * len(when), color="black", linestyle="--", linewidth=1.5, label="paid", zorder=5)
-        for what, label, colour in ((gm.PRESENT, "reporting", "tab:blue"), (gm.ALLOCATED, "allocated", "tab:orange"),
-                                    (gm.BUSY, f"busy (> {rep.threshold:g} %)", "tab:green")):
-            # Each value is the mean over the step that ends at its time: steps-pre draws it over that step.
-            ax.plot(when, s.get(what, [0.0] * len(when)), label=label, color=colour, drawstyle="steps-pre",
-                    linewidth=2.5 if what == gm.PRESENT else 1.5)
-        idle = "-" if u.idle_share is None else f"{u.idle_share:.1%}"
-        ax.set_title(f"{u.pool} ({u.owner}): idle {idle}, {rep.currency}/busy GPU-h "
-                     f"{'-' if u.cost_per_busy_hour is None else f'{float(u.cost_per_busy_hour):,.2f}'}", fontsize=10)
-        ax.set_ylabel("GPUs")
-        ax.set_ylim(bottom=0)
-        ax.legend(loc="upper right", fontsize=8)
-        ax.grid(alpha=0.3)
-    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M", tz=timezone.utc))
-    fig.suptitle(f"GPU usage, stack {rep.stack}, {rep.start} .. {rep.end}")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, metadata={"Software": None})  # no version string: same data, same bytes
-    plt.close(fig)
+    with matplotlib.style.context("default"):
+        pools = [u for u in rep.pools if u.pool in rep.series or u.paid]
+        panels = max(len(pools), 1)
+        fig, axes = plt.subplots(panels, 1, figsize=(10, 2.8 * panels), sharex=True, squeeze=False)
+        if not pools:
+            axes[0, 0].text(0.5, 0.5, "no GPU of the chosen pools reported or was paid in the range", ha="center", va="center",
+                            transform=axes[0, 0].transAxes)
+        when = [datetime.fromtimestamp(t, timezone.utc) for t in rep.times]
+        for ax, u in zip(axes[:, 0], pools):
+            s = rep.series.get(u.pool, {})
+            if u.kind == "fixed":
+                ax.plot(when, [u.gpus] * len(when), color="black", linestyle="--", linewidth=1.5, label="paid", zorder=5)
+            for what, label, colour in ((gm.PRESENT, "reporting", "tab:blue"), (gm.ALLOCATED, "allocated", "tab:orange"),
+                                        (gm.BUSY, f"busy (> {rep.threshold:g} %)", "tab:green")):
+                # Each value is the mean over the step that ends at its time: steps-pre draws it over that step.
+                ax.plot(when, s.get(what, [0.0] * len(when)), label=label, color=colour, drawstyle="steps-pre",
+                        linewidth=2.5 if what == gm.PRESENT else 1.5)
+            idle = "-" if u.idle_share is None else f"{u.idle_share:.1%}"
+            ax.set_title(f"{u.pool} ({u.owner}): idle {idle}, {rep.currency}/busy GPU-h "
+                         f"{'-' if u.cost_per_busy_hour is None else f'{float(u.cost_per_busy_hour):,.2f}'}", fontsize=10)
+            ax.set_ylabel("GPUs")
+            ax.set_ylim(bottom=0)
+            ax.legend(loc="upper right", fontsize=8)
+            ax.grid(alpha=0.3)
+        axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M", tz=timezone.utc))
+        fig.suptitle(f"GPU usage, stack {rep.stack}, {rep.start} .. {rep.end}")
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=100, metadata={"Software": None})  # no version string: same data, same bytes
+        plt.close(fig)
 
 
 def _cmd(args: argparse.Namespace) -> int:

@@ -398,61 +398,119 @@ def test_the_documented_defaults_are_the_defaults(prom, capsys, monkeypatch):
     assert (args.since, args.step, args.lease_days, args.stack) == ("7d", "1h", 30, "dev")
 
 
-def test_the_chart_shows_each_pools_paid_reporting_allocated_and_busy_gpus(prom, tmp_path, monkeypatch):
+def _drawn(rep, path):
+    """chart(rep, path), and the figure it saved with savefig's keywords (read before it is closed)."""
+    import matplotlib.figure
+
+    seen: dict = {}
+    real = matplotlib.figure.Figure.savefig
+
+    def savefig(fig, where, **kw):
+        seen.update(fig=fig, kw=kw, size=tuple(fig.get_size_inches()))
+        return real(fig, where, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(matplotlib.figure.Figure, "savefig", savefig)
+        usage_cli.chart(rep, path)
+    return seen
+
+
+def test_the_chart_shows_each_pools_paid_reporting_allocated_and_busy_gpus(prom, tmp_path):
     """What the PNG shows, read off the figure before it is saved (the hand-worked pool: paid 4 GPUs, reporting
     4 and 4, allocated 3 and 3, busy 2 and 1 over the two hours; idle 62.5 %, 61.93 CNY per busy GPU-h)."""
     import matplotlib.colors as mcolors
-    import matplotlib.figure
+    import matplotlib.dates as mdates
 
-    seen = {}
-    real = matplotlib.figure.Figure.savefig
-
-    def savefig(fig, path, **kw):
-        seen.update(fig=fig, kw=kw, size=tuple(fig.get_size_inches()))
-        return real(fig, path, **kw)
-
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
-    png = tmp_path / "deep" / "u.png"
-    usage_cli.chart(usage_cli.build(_args(prom.url)), png)
+    png = tmp_path / "deep" / "er" / "u.png"
+    seen = _drawn(usage_cli.build(_args(prom.url)), png)
     assert png.is_file()
     fig = seen["fig"]
     assert seen["kw"] == {"dpi": 100, "metadata": {"Software": None}} and seen["size"] == (10, 2.8)
     assert fig.get_suptitle() == f"GPU usage, stack prod, 2026-11-28T22:00:00Z .. {END}"
     (ax,) = fig.axes
     assert ax.get_title() == "a10-train (ml-platform): idle 62.5%, CNY/busy GPU-h 61.93"
+    assert ax.title.get_fontsize() == 10
     assert ax.get_ylabel() == "GPUs" and ax.get_ylim()[0] == 0
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
     assert list(lines) == ["paid", "reporting", "allocated", "busy (> 10 %)"]
     expect = {"paid": ([4, 4], "black", "--", 1.5, "default"), "reporting": ([4.0, 4.0], "tab:blue", "-", 2.5, "steps-pre"),
               "allocated": ([3.0, 3.0], "tab:orange", "-", 1.5, "steps-pre"), "busy (> 10 %)": ([2.0, 1.0], "tab:green", "-", 1.5, "steps-pre")}
+    # each point at the end of its hour, as UTC instants (matplotlib reads a naive datetime as UTC)
+    hours = [mdates.date2num(datetime.fromtimestamp(t, timezone.utc)) for t in (T1, T2)]
     for label, (ys, colour, style, width, draw) in expect.items():
         ln = lines[label]
         assert list(ln.get_ydata()) == ys, label
+        assert list(mdates.date2num(ln.get_xdata())) == hours, label
         assert mcolors.same_color(ln.get_color(), colour), label
         assert (ln.get_linestyle(), ln.get_linewidth(), ln.get_drawstyle()) == (style, width, draw), label
     assert lines["paid"].get_zorder() == 5
-    assert [x.timestamp() for x in lines["busy (> 10 %)"].get_xdata()] == [T1, T2]
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == list(expect)
     assert legend.get_texts()[0].get_fontsize() == 8
+    # the legend in the panel's upper right corner
+    box, frame = legend.get_window_extent(fig.canvas.get_renderer()), ax.get_window_extent(fig.canvas.get_renderer())
+    assert frame.x1 - 20 < box.x1 <= frame.x1 and frame.y1 - 20 < box.y1 <= frame.y1
+    assert {g.get_alpha() for g in ax.xaxis.get_gridlines() + ax.yaxis.get_gridlines()} == {0.3}
     assert ax.xaxis.get_major_formatter().fmt == "%m-%d %H:%M"
 
 
-def test_the_chart_has_a_panel_per_reporting_or_paid_pool(tmp_path, monkeypatch):
-    import matplotlib.figure
+def test_the_chart_is_drawn_in_utc_whatever_the_local_zone(prom, tmp_path, monkeypatch):
+    import time
 
+    import matplotlib.dates as mdates
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        fig = _drawn(usage_cli.build(_args(prom.url)), tmp_path / "u.png")["fig"]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    line = fig.axes[0].get_lines()[-1]
+    assert list(mdates.date2num(line.get_xdata())) == [mdates.date2num(datetime.fromtimestamp(t, timezone.utc)) for t in (T1, T2)]
+
+
+def test_the_same_report_is_the_same_png_whatever_the_users_matplotlibrc(prom, tmp_path):
+    import matplotlib
+    from cycler import cycler
+
+    rep = usage_cli.build(_args(prom.url))
+    usage_cli.chart(rep, tmp_path / "plain.png")
+    hostile = {"lines.linewidth": 4.0, "axes.titlesize": 20, "legend.loc": "lower left", "timezone": "Asia/Shanghai",
+               "axes.prop_cycle": cycler(color=["red", "green", "blue"]), "font.size": 14, "axes.grid": True}
+    with matplotlib.rc_context(hostile):
+        usage_cli.chart(rep, tmp_path / "rc.png")
+    assert (tmp_path / "rc.png").read_bytes() == (tmp_path / "plain.png").read_bytes()
+
+
+def test_the_chart_has_a_panel_per_reporting_or_paid_pool(tmp_path):
     ranges = dict(RANGES)
     ranges[gm.record_name("pool_owner", gm.PRESENT)] = RANGES[gm.record_name("pool_owner", gm.PRESENT)] + [
         {"metric": {"pool": "idc", "owner": "x"}, "values": [[T2, "60"]]}]
-    seen = {}
-    real = matplotlib.figure.Figure.savefig
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda fig, path, **kw: seen.update(fig=fig) or real(fig, path, **kw))
     with PromApi(_groups(), ranges, INSTANT) as p:
-        usage_cli.chart(usage_cli.build(_args(p.url, pool=["a10-train", "t4-infer"])), tmp_path / "u.png")
+        asked = _drawn(usage_cli.build(_args(p.url, pool=["a10-train", "t4-infer"])), tmp_path / "u.png")
+        every = _drawn(usage_cli.build(_args(p.url, pool=None)), tmp_path / "all.png")
     # t4-infer is paid (4 GPUs) without a sample, idc reports but is not asked for: two panels
-    titles = [ax.get_title() for ax in seen["fig"].axes]
+    titles = [ax.get_title() for ax in asked["fig"].axes]
     assert titles == ["a10-train (ml-platform): idle 62.5%, CNY/busy GPU-h 61.93", "t4-infer (inference): idle 100.0%, CNY/busy GPU-h -"]
-    assert tuple(seen["fig"].get_size_inches()) == (10, 5.6)
+    assert asked["size"] == (10, 5.6)
+    a10, t4 = asked["fig"].axes
+    assert a10.get_shared_x_axes().joined(a10, t4)  # one time axis for every panel
+    # a pool paid without a sample draws zeros
+    assert [list(ln.get_ydata()) for ln in t4.get_lines()] == [[4, 4], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
+    # every pool: the four fixed ones (paid), idc (reports, paid nothing: idle unknown); a10-elastic neither reports nor is paid
+    assert [ax.get_title().split(":")[0] for ax in every["fig"].axes] == [
+        "a10-train (ml-platform)", "a100-burst (llm-research)", "t4-infer (inference)", "a10-overflow (ml-platform)", "idc (x)"]
+    assert every["fig"].axes[-1].get_title() == "idc (x): idle -, CNY/busy GPU-h -"
+    assert [ln.get_label() for ln in every["fig"].axes[-1].get_lines()] == ["reporting", "allocated", "busy (> 10 %)"]
+
+
+def test_a_chart_of_pools_that_neither_reported_nor_were_paid_says_so(prom, tmp_path):
+    seen = _drawn(usage_cli.build(_args(prom.url, pool=["a10-elastic"])), tmp_path / "u.png")
+    (ax,) = seen["fig"].axes
+    assert seen["size"] == (10, 2.8) and ax.get_lines() == []
+    assert [t.get_text() for t in ax.texts] == ["no GPU of the chosen pools reported or was paid in the range"]
+    assert (tmp_path / "u.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_times_are_shown_in_utc_whatever_the_local_zone(monkeypatch):
@@ -477,3 +535,81 @@ def test_rules_out_reads_the_given_config(tmp_path, capsys):
     out = tmp_path / "r.yml"
     assert cli.main(["usage", "--stack", "prod", "--config", str(cfg), "--rules-out", str(out)]) == 0
     assert f"{gm.UTIL} > 25)" in out.read_text() and f"{gm.UTIL} > 10)" not in out.read_text()
+
+
+def test_two_missing_rules_name_the_first_and_one_more():
+    groups = _groups()
+    gone = {gm.record_name("pool_owner", gm.BUSY), gm.record_name("pool_owner", gm.USED)}
+    with PromApi([{**groups[0], "rules": [r for r in groups[0]["rules"] if r["name"] not in gone]}]) as p:
+        with pytest.raises(InputError) as e:
+            usage_cli.build(_args(p.url))
+    first = next(n for n in gm.required_rules() if n in gone)
+    assert f"has no recording rule {first} (and 1 more). Fix:" in str(e.value)
+
+
+def test_a_threshold_prometheus_prints_with_an_exponent():
+    # Prometheus 2.42 answers 0.00001 in a rule's query as 1e-05 (its re-printed expression)
+    raw = stack_raw("prod")
+    raw["metrics"]["busyThresholdPercent"] = 0.00001
+    groups = api_groups(gm.rules(load(raw)))
+    assert any(f"{gm.UTIL} > 1e-05)" in r["query"] for g in groups for r in g["rules"])
+    cfg = _config_file(raw)
+    with PromApi(groups, RANGES, INSTANT) as p:
+        assert usage_cli.build(_args(p.url, config=str(cfg))).threshold == 0.00001
+
+
+def test_a_server_whose_rules_lack_a_query_or_an_interval_is_one_line():
+    # not Prometheus (its API always sends both), but one line all the same
+    groups = _groups()
+    busy = gm.record_name("pool_owner", gm.BUSY)
+    no_query = [{**groups[0], "rules": [{k: v for k, v in r.items() if k != "query"} if r["name"] == busy else r
+                                        for r in groups[0]["rules"]]}]
+    with PromApi(no_query) as p:
+        with pytest.raises(InputError) as e:
+            usage_cli.build(_args(p.url))
+    assert str(e.value) == f"Prometheus rule {busy} has no threshold (None). Fix: load gpu-usage.rules.yml again."
+    with PromApi([{k: v for k, v in groups[0].items() if k != "interval"}]) as p:
+        with pytest.raises(InputError) as e:
+            usage_cli.build(_args(p.url))
+    assert str(e.value) == "Prometheus group hybrid-gpu-usage has no evaluation interval. Fix: load gpu-usage.rules.yml again."
+    with PromApi([{**groups[0], "interval": 1.0}], RANGES, INSTANT) as p:  # Prometheus takes a 1 s interval
+        assert usage_cli.build(_args(p.url)).interval_s == 1
+
+
+def _config_file(raw: dict, stack: str = "prod"):
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    d = Path(tempfile.mkdtemp(prefix="usage-cfg-"))
+    f = d / f"Pulumi.{stack}.yaml"
+    f.write_text(yaml.safe_dump({"config": {f"hybrid-gpu-platform:{k}": v for k, v in raw.items()}}))
+    return f
+
+
+def test_the_stack_config_given_is_the_one_read(prom):
+    raw = stack_raw("prod")
+    pool = next(p for r in raw["regions"] for p in r.get("gpuPools", []) if p["name"] == "a10-train")
+    pool["lease"]["owner"] = "vision"
+    rep = usage_cli.build(_args(prom.url, config=str(_config_file(raw))))
+    assert [(u.pool, u.owner) for u in rep.pools] == [("a10-train", "vision")]
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"since": "0h"}, "--since '0h': not a duration."),
+    ({"step": "h"}, "--step 'h': not a duration."),
+])
+def test_a_bad_duration_names_its_flag(kw, message, prom):
+    with pytest.raises(InputError) as e:
+        usage_cli.build(_args(prom.url, **kw))
+    assert str(e.value).startswith(message)
+
+
+def test_a_stack_without_pools_says_none(prom):
+    raw = stack_raw("dev")
+    for r in raw["regions"]:
+        r.pop("gpuPools", None)
+    with pytest.raises(InputError) as e:
+        usage_cli.build(_args(prom.url, stack="dev", config=str(_config_file(raw, "dev"))))
+    assert str(e.value) == "--pool a10-train: the stack 'dev' has no such pool (pools: none). Fix: name one of them."
