@@ -241,13 +241,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "tools_plan": ("hybrid_tools/plan.py", [
         "tests/test_plan_summary.py", "tests/test_mutation_tools_plan.py",
         "tests/test_cost_elastic.py::test_plan_summary_ends_with_unplaced_replicas_and_cost"]),
-    # (the gate's side of the analyzer protocol against a recording stub, in process; the tests that start the
-    # real pack (a gRPC server) or plan the dev stack are left out: a forked mutant took minutes on each)
+    # (the gate's side of the analyzer protocol against a recording stub, in process; the real pack and the
+    # program's runs of the dev and bad stacks through the gate's cli, a few seconds each)
     "tools_policy_gate": ("hybrid_tools/policy_gate.py", [
         "tests/test_mutation_tools_policy_gate.py",
         "tests/test_policy_gate.py::test_level_numbers_match_the_protocol",
-        "tests/test_policy_gate.py::test_pipelined_requests_fail_as_one_and_leave_nothing_running",
-        "-k", "not real_pack and not plans_the_stack_in_memory"]),
+        "tests/test_policy_gate.py::test_pipelined_requests_fail_as_one_and_leave_nothing_running"]),
     "comp_jobs": ("components/jobs.py", ["tests/test_mutation_comp_jobs.py"]),
     "tools_placement_cli": ("hybrid_tools/placement_cli.py", ["tests/test_placement_cli.py", "-k", "not end_to_end",
                                                               "tests/test_mutation_tools_placement_cli.py"]),
@@ -1248,6 +1247,20 @@ EQUIVALENT: dict[str, str] = {
        "the branch for a StackConfig without a platform (`or True` takes cfg.platform always; load_platform(None) "
        "on that branch): read_stack never returns one, it raises the ConfigError instead, so the branch is never "
        "taken" for n in (10, 12)},
+    "hybrid_tools.policy_gate.x_load_policy_config__mutmut_14":
+        "`\"XX; XX\"` for the separator of the file's issues: every ConfigError pc.load raises holds one issue "
+        "(hybrid/safeload.py's LoadError wraps one ConfigIssue, and pc.load's own refusal is one), so nothing is joined",
+    **{f"hybrid_tools.policy_gate.x_load_policy_config__mutmut_{n}":
+       "the message of a branch never taken (OSError, UnicodeDecodeError / JSONDecodeError, other ValueError): pc.load "
+       "reads through hybrid/safeload.py, which turns each of them into a LoadError (read_bytes, decode, loads_json; "
+       "its JSON hooks raise LoadError too), a ConfigError the first clause catches" for n in (15, 16, 17)},
+    "hybrid_tools.policy_gate.xǁPolicyAnalyzerǁ_read_port__mutmut_17":
+        "`left < 0` for `left <= 0`: left is a float difference of two monotonic clock readings; at exactly 0.0 the "
+        "mutant runs one more select with timeout 0, which returns at once, and its next pass stops (left < 0)",
+    "hybrid_tools.policy_gate.xǁPolicyAnalyzerǁclose__mutmut_6":
+        "the grace before SIGKILL, 11 s for 10: the pack is stopped and reaped either way; only a pack that ignores "
+        "SIGTERM and then exits by itself between 10 and 11 s later would tell them apart (tests/"
+        "test_mutation_tools_policy_gate.py holds the kill after the grace, at 10 s or more and under 20 s)",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -623,3 +623,179 @@ def test_the_error_shows_the_last_4000_characters_of_the_packs_stderr_decoded_le
     tail = str(e.value).split("its stderr:\n", 1)[1]
     end = "|" + str(tmp_path)  # without a PYTHONPATH of its own, the pack's directory alone
     assert tail == ("a" * 5000 + end)[-4000:]
+
+
+# --- the program's run end to end, and the pack process at its edges -------------------------------
+
+def _children() -> set[int]:
+    import os
+
+    pids: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        pids |= {int(p) for p in (task / "children").read_text().split()}
+    return pids
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running():
+    """Every pack process a test starts is stopped and reaped by the gate itself: a child left behind
+    (running, or exited and unreaped) fails the test, and is stopped and reaped here."""
+    import os
+    import signal
+
+    before = _children()
+    yield
+    left = _children() - before
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    assert not left, f"processes left behind: {sorted(left)}"
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def test_cli_fails_a_stack_that_breaks_mandatory_policies(tmp_path, capsys):
+    """The deliberately bad stack (tests/fixtures/Pulumi.bad.yaml: node CIDR 8.0.0.0/7, no flow logs) with
+    its policy config (tests/fixtures/policy.bad.json: flow logs required, sg-no-public-all-ports advisory):
+    exit 1, the named violations in its policy.json, and the planned resources counted once."""
+    import re
+
+    code = pg.cli(_args(tmp_path, stack="bad", config=str(FIXTURES / "Pulumi.bad.yaml"),
+                        policy_config=str(FIXTURES / "policy.bad.json"), out=str(tmp_path / "gate")))
+    doc = json.loads((tmp_path / "gate" / "bad" / "policy.json").read_text())
+    assert code == 1 and doc["stack"] == "bad" and doc["summary"]["passed"] is False
+    found = {(v["enforcement"], v["policy"], pg.short_urn(v["urn"])) for v in doc["violations"]}
+    assert ("mandatory", "vpc-flow-logs", "Network::cn-beijing-vpc") in found
+    assert ("mandatory", "sg-no-public-admin-ports", "SecurityGroupRule::cn-beijing-kubelet-tcp-8-0-0-0-7") in found
+    assert ("advisory", "sg-no-public-all-ports", "SecurityGroupRule::cn-beijing-pod-tcp-8-0-0-0-7") in found
+    out, err = capsys.readouterr()
+    assert out.startswith("policy gate: stack 'bad', pack hybrid-gpu-policies@") and "FAIL" in out
+    # stderr is no terminal here: the progress closes with one line; the gate analyzes the plan's
+    # resources and the stack resource.
+    m = re.fullmatch(r"planning bad: (\d+) resources registered in \d+\.\d\ds\n", err)
+    assert m and int(m.group(1)) == doc["resourcesAnalyzed"] - 1 > 50
+
+
+_STAND_IN = """
+import os, sys, time
+{body}
+time.sleep(30)
+"""
+
+
+def _stand_in_pack(tmp_path: Path, body: str) -> Path:
+    (tmp_path / "__main__.py").write_text(_STAND_IN.format(body=body))
+    return tmp_path
+
+
+def test_a_pack_silent_past_the_startup_deadline_is_given_up_at_the_deadline(tmp_path, monkeypatch):
+    """A pack that prints nothing (hung importing, say) is waited for STARTUP_SECONDS, no less and not
+    until it exits, then stopped."""
+    import os
+    import time
+
+    monkeypatch.setattr(pg, "STARTUP_SECONDS", 1)
+    pack = _stand_in_pack(tmp_path, "open('pid', 'w').write(str(os.getpid()))")
+    a = pg.PolicyAnalyzer(pack_dir=pack)
+    start = time.monotonic()
+    with pytest.raises(pg.GateError, match=r"did not report a port \(got b''\)"):
+        a.start()
+    waited = time.monotonic() - start
+    assert 1 <= waited < 10  # the stand-in would exit by itself after 30 s
+    with pytest.raises(ProcessLookupError):
+        os.kill(int((pack / "pid").read_text()), 0)
+
+
+@pytest.fixture
+def grpc_server():
+    """A gRPC server on loopback: what a pack serves its analyzer on (the gate only needs it to accept)."""
+    from concurrent import futures
+
+    import grpc
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield port
+    server.stop(None)
+
+
+def test_the_port_is_the_first_line_the_pack_prints(tmp_path, grpc_server):
+    """The pack prints its port, then may print more: the engine takes the port from the first line of
+    the plugin's stdout and leaves the rest to the plugin (pulumi sdk/go/common/resource/plugin/plugin.go,
+    newPlugin: "a single line to STDOUT: the port it's listening on")."""
+    # one write: both lines reach the gate in its first read
+    pack = _stand_in_pack(tmp_path, f"sys.stdout.write('{grpc_server}\\nserving\\n'); sys.stdout.flush()")
+    a = pg.PolicyAnalyzer(pack_dir=pack).start()
+    try:
+        assert a.stub is not None and a.proc.poll() is None
+    finally:
+        a.close()
+    a.close()  # closing twice is harmless
+    assert a.proc is None
+
+
+def test_a_port_nobody_serves_fails_within_the_startup_deadline(tmp_path, monkeypatch):
+    import socket
+    import threading
+
+    import grpc
+
+    monkeypatch.setattr(pg, "STARTUP_SECONDS", 1)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            pg.PolicyAnalyzer(pack_dir=pack).start()
+        except BaseException as e:  # noqa: BLE001 - handed to the test below
+            errors.append(e)
+
+    with socket.socket() as s:  # a loopback port held bound, never listening: nothing answers there
+        s.bind(("127.0.0.1", 0))
+        pack = _stand_in_pack(tmp_path, f"print('{s.getsockname()[1]}', flush=True)")
+        # In a thread, so that a gate waiting for the channel without a deadline fails here, not hangs.
+        waiting = threading.Thread(target=start, daemon=True)
+        waiting.start()
+        waiting.join(10)
+    assert not waiting.is_alive(), "the gate still waits for a channel nobody serves"
+    assert len(errors) == 1 and isinstance(errors[0], grpc.FutureTimeoutError)
+
+
+def test_the_pack_does_not_read_the_gates_standard_input(tmp_path):
+    """What the user types stays with the terminal: the pack's stdin is /dev/null, whatever the gate's is."""
+    import os
+
+    pack = _stand_in_pack(tmp_path, "sys.stderr.write('stdin=' + repr(sys.stdin.read()) + '\\n'); print('x', flush=True)")
+    r, w = os.pipe()
+    os.write(w, b"typed by the user\n")
+    os.close(w)
+    saved = os.dup(0)
+    os.dup2(r, 0)
+    try:
+        with pytest.raises(pg.GateError) as e:
+            pg.PolicyAnalyzer(pack_dir=pack).start()
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+        os.close(r)
+    assert "stdin=''" in str(e.value)
+
+
+def test_a_pack_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path):
+    """close() asks the pack to stop (SIGTERM), waits 10 s, then kills it: a pack that ignores the request
+    does not hold the gate."""
+    import signal
+    import subprocess
+    import time
+
+    pack = _stand_in_pack(tmp_path, "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ignoring', flush=True)")
+    a = pg.PolicyAnalyzer(pack_dir=pack)
+    a.proc = subprocess.Popen([sys.executable, "__main__.py"], cwd=pack, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert a.proc.stdout.readline() == b"ignoring\n"
+    proc, start = a.proc, time.monotonic()
+    a.close()
+    assert 10 <= time.monotonic() - start < 20 and proc.returncode == -signal.SIGKILL and a.proc is None
