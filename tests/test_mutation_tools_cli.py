@@ -399,3 +399,71 @@ def test_main_runs_the_subcommand_through_the_format(capsys):
     assert rc == 2 and out == ""
     rc, out, _ = _main(capsys, "unconfirmed", "--format", "json")
     assert rc == 0 and json.loads(out)
+
+
+# --- plan: what it passes on, what it prints ------------------------------------------------------
+
+def _plan_with_a_recording_gate(tmp_path, capsys, monkeypatch, *extra: str):
+    """`plan --stack dev` with the gate's two calls recorded (the gate itself answered: it passes)."""
+    from types import SimpleNamespace
+
+    from hybrid_tools import policy_gate
+
+    seen: dict = {}
+    monkeypatch.setattr(policy_gate, "load_policy_config", lambda path, explicit: seen.update(config=(path, explicit)) or {})
+
+    def gate(stack, platform, run, gate_dir, policy_path, stream):
+        seen["gate"] = (stack, policy_path)
+        (gate_dir / "policy.json").write_bytes(b"{}")
+        return SimpleNamespace(exit_code=0)
+
+    monkeypatch.setattr(policy_gate, "gate_run", gate)
+    rc, out, err = _main(capsys, "plan", "--stack", "dev", "--out", str(tmp_path / "out"), *extra)
+    return rc, out, err, seen
+
+
+def test_the_gate_reads_the_stacks_policy_config_unless_one_is_named(tmp_path, capsys, monkeypatch):
+    # docs/operations.md: policy/config/<stack>.json by default (absent: the pack's defaults); a file
+    # named with --policy-config must exist
+    rc, _, _, seen = _plan_with_a_recording_gate(tmp_path, capsys, monkeypatch)
+    assert rc == 0 and seen == {"config": (ROOT / "policy" / "config" / "dev.json", False), "gate": ("dev", None)}
+    named = tmp_path / "p.json"
+    rc, _, _, seen = _plan_with_a_recording_gate(tmp_path, capsys, monkeypatch, "--policy-config", str(named))
+    assert rc == 0 and seen == {"config": (named, True), "gate": ("dev", named)}
+
+
+def test_plan_prints_its_summary_then_what_the_real_run_needs_then_the_review(tmp_path, capsys, monkeypatch):
+    from hybrid_tools import init_stack
+
+    monkeypatch.setattr(init_stack, "missing", lambda cfg, platform: [])
+    rc, out, err = _main(capsys, "plan", "--stack", "dev", "--out", str(tmp_path), "--no-policy")
+    assert rc == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("offline plan of stack 'dev': ") and " resources registered in " in lines[0]
+    assert f"  artifacts: {tmp_path / 'dev'}" in lines
+    refs = [line for line in lines if line.startswith("  references between resources: ")]
+    assert len(refs) == 1 and refs[0].endswith(" checked, 0 wrong (hybrid_tools/references.py)")
+    i = lines.index("  for the real run (pulumi preview/up): nothing missing")
+    # the review last, a line each: dev's one workload placed, dev has no price table (stacks/Pulumi.dev.yaml)
+    assert lines[i + 1].startswith("  unplaced replicas: ") and lines[i + 1].endswith(" (every replica has a place)")
+    assert lines[i + 2:] == ["  monthly cost: no price table (hybrid-gpu-platform:pricing; docs/cost.md)"]
+    # the progress line counts what the run registered (not a terminal: one closing line)
+    (progress,) = [line for line in err.splitlines() if line.startswith("planning dev: ")]
+    registered = int(lines[0].split(": ", 1)[1].split(" resources", 1)[0])
+    assert progress.startswith(f"planning dev: {registered} resources registered in ") and registered > 50
+
+
+def test_stack_names_are_checked_before_a_plan_directory_is_named(capsys):
+    # jobs builds build/plan/<stack> from the name: a path outside build/plan must never be read
+    rc, out, err = _main(capsys, "jobs", "--stack", "../x")
+    assert (rc, out) == (2, "") and err.startswith("invalid stack config: --stack: '../x' is not a stack name.")
+
+
+def test_a_generic_format_names_the_command(capsys, monkeypatch):
+    from hybrid_tools import init_stack
+
+    monkeypatch.setattr(init_stack, "init", lambda new, source: (None, ["created stacks/Pulumi.lab.yaml"]))
+    rc, out, _ = _main(capsys, "init", "lab", "--format", "json")
+    assert rc == 0 and json.loads(out) == {"command": "init", "exitCode": 0, "lines": ["created stacks/Pulumi.lab.yaml"]}
+    rc, out, _ = _main(capsys, "init", "lab", "--format", "md")
+    assert out.splitlines()[0] == "**hybrid-gpu init** (exit 0)"
