@@ -1242,6 +1242,14 @@ EQUIVALENT: dict[str, str] = {
        "another default for the wrapped error: only oss2's RequestError reaches that line (put and check catch OssError "
        "and RequestError, and every other OssError returned above), and a RequestError always has .exception "
        "(oss2/exceptions.py RequestError.__init__)" for n in (27, 30)},
+    "hybrid_tools.jobs_cli.xǁ_Planǁ__init____mutmut_1":
+        "_Plan.dir set to None: nothing reads it (row() and rows() name res_file and out_file; no other module uses _Plan)",
+    **{f"hybrid_tools.jobs_cli.x_row__mutmut_{n}":
+       "required=None for required=False: _Plan.get reads required only as `not required` and _Plan.path only passes it on"
+       for n in (207, 243, 344, 474, 506)},
+    "hybrid_tools.jobs_cli.x_row__mutmut_501":
+        "`found or True` before the failover lookup: without a policy pp is {}, so the optional path "
+        "spec.failover.application is None, what the else branch gives",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
