@@ -1261,6 +1261,14 @@ EQUIVALENT: dict[str, str] = {
         "the grace before SIGKILL, 11 s for 10: the pack is stopped and reaped either way; only a pack that ignores "
         "SIGTERM and then exits by itself between 10 and 11 s later would tell them apart (tests/"
         "test_mutation_tools_policy_gate.py holds the kill after the grace, at 10 s or more and under 20 s)",
+    "hybrid_tools.jobs_cli.xǁ_Planǁ__init____mutmut_1":
+        "_Plan.dir set to None: nothing reads it (row() and rows() name res_file and out_file; no other module uses _Plan)",
+    **{f"hybrid_tools.jobs_cli.x_row__mutmut_{n}":
+       "required=None for required=False: _Plan.get reads required only as `not required` and _Plan.path only passes it on"
+       for n in (207, 243, 344, 474, 506)},
+    "hybrid_tools.jobs_cli.x_row__mutmut_501":
+        "`found or True` before the failover lookup: without a policy pp is {}, so the optional path "
+        "spec.failover.application is None, what the else branch gives",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -199,3 +199,304 @@ def test_help_names_the_flags(capsys):
         assert part in text, part
     assert ("jobs one row per AI job and service as the offline plan declared it: tier/cluster, gang, queue/quota, priority, "
             "failover, autoscaling") in help_text(capsys)
+
+
+# --- hand-edited plans: every shape check is one exact line naming the file, the object and the field ----------
+# The objects are addressed by their Pulumi resource names (the ``name`` of resources.json) and their URNs read
+# from the file itself; the field paths are the objects' own (docs/jobs.md "Objects and the source of each
+# field"), the member ids the plan's ``fleet.members`` (outputs.json).
+
+FT, PT = "jobs-pytorchjob-llm-research-llm-finetune", "jobs-pytorchjob-llm-research-llm-pretrain"
+JOB, PG = "jobs-job-data-embed-corpus", "jobs-podgroup-data-embed-corpus"
+PP_FT, PP_PT = "jobs-propagationpolicy-llm-research-llm-finetune", "jobs-propagationpolicy-llm-research-llm-pretrain"
+PP_JOB, PP_SERVE = "jobs-propagationpolicy-data-embed-corpus", "jobs-propagationpolicy-inference-llm-serve"
+HPA, CRON = "jobs-federatedhpa-inference-llm-serve", "jobs-cronfederatedhpa-inference-llm-serve"
+PC_BATCH, FRQ_DATA = "jobs-priorityclass-cluster-ai-batch", "jobs-federatedresourcequota-data-gpu"
+_GONE = object()
+RES, OUT = "resources.json", "outputs.json"
+_JOBS_ONLY: dict[str, str] = {}
+
+
+def _set(name: str, dotted: str, value=_GONE):
+    """An edit: the object's inputs at ``a.b.0.c`` set to value (deleted without one)."""
+    def change(docs, out):
+        *steps, last = dotted.split(".")
+        node = _obj(name)(docs)
+        for s in steps:
+            node = node[int(s)] if isinstance(node, list) else node[s]
+        key = int(last) if isinstance(node, list) else last
+        if value is _GONE:
+            del node[key]
+        else:
+            node[key] = value
+    return change
+
+
+def _drop(name: str):
+    return lambda docs, out: docs.remove(next(r for r in docs if r["name"] == name))
+
+
+def _out(change):
+    return lambda docs, out: change(out)
+
+
+def _spark(docs, out):
+    # The batch Job as a SparkApplication (spark-operator v1beta2: the pods are spec.driver and spec.executor),
+    # its policy selecting it by kind.
+    job = _obj(JOB)(docs)
+    pod = job["spec"]["template"]["spec"]
+    common = {"affinity": pod["affinity"], "priorityClassName": pod["priorityClassName"]}
+    job.update(apiVersion="sparkoperator.k8s.io/v1beta2", kind="SparkApplication",
+               spec={"driver": {**common, "serviceAccount": "embed-corpus-spark"}, "executor": {**common, "instances": 7}})
+    _obj(PP_JOB)(docs)["spec"]["resourceSelectors"][0] = {"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
+                                                          "name": "embed-corpus"}
+
+
+def _apply(tmp_path: Path, *edits) -> Path:
+    """The prod plan with the edits, as a directory of resources.json (the jobs component and its objects only:
+    the table reads nothing else, and a small file keeps each case fast) and outputs.json."""
+    if not _JOBS_ONLY:
+        src = _plan()
+        _JOBS_ONLY[RES] = json.dumps([r for r in json.loads((src / RES).read_text()) if "hybrid:jobs:AiJobs" in r["urn"]])
+        _JOBS_ONLY[OUT] = (src / OUT).read_text()
+    docs, out = json.loads(_JOBS_ONLY[RES]), json.loads(_JOBS_ONLY[OUT])
+    for e in edits:
+        e(docs, out)
+    d = tmp_path / "prod"
+    d.mkdir()
+    (d / RES).write_text(json.dumps(docs))
+    (d / OUT).write_text(json.dumps(out))
+    return d
+
+
+def _urn(d: Path, name: str) -> str:
+    return next(r["urn"] for r in json.loads((d / "resources.json").read_text()) if r["name"] == name)
+
+
+SHAPES = {  # case: (file named, object whose URN leads the message or None, what is wrong, edits)
+    "kind not a string": (RES, JOB, "inputs.kind is not a string", [_set(JOB, "kind", 5)]),
+    "metadata not an object": (RES, JOB, "inputs.metadata is not a dict", [_set(JOB, "metadata", "x")]),
+    "metadata missing": (RES, JOB, "inputs.metadata is not a dict", [_set(JOB, "metadata")]),
+    "name not a string": (RES, JOB, "inputs.metadata.name is not a str", [_set(JOB, "metadata.name", 7)]),
+    "jobs output not a list": (OUT, None, "jobs is not a list", [_out(lambda o: o.update(jobs={}))]),
+    "jobs row without a workload": (OUT, None, "jobs[1] has no workload", [_out(lambda o: o["jobs"][1].pop("workload"))]),
+    "jobs row not an object": (OUT, None, "jobs[2] has no workload", [_out(lambda o: o["jobs"].__setitem__(2, "x"))]),
+    "recorded jobs without objects": (RES, None, "outputs.json's jobs name a/x, b/y, which no object of the plan declares",
+                                      [_out(lambda o: o["jobs"].extend([{"workload": "a/x"}, {"workload": "b/y"}]))]),
+    "fleet members a list": (OUT, None, "fleet.members is not a dict", [_out(lambda o: o["fleet"].update(members=["idc-bj"]))]),
+    "spark without executor": (RES, JOB, "inputs.spec.executor is not a dict", [_spark, _set(JOB, "spec.executor")]),
+    "job pod spec not an object": (RES, JOB, "inputs.spec.template.spec is not a dict", [_set(JOB, "spec.template.spec", "x")]),
+    "pytorchjob spec not an object": (RES, FT, "inputs.spec is not a dict", [_set(FT, "spec", "x")]),
+    "two replica specs": (RES, FT, "inputs.spec has no single *ReplicaSpecs", [_set(FT, "spec.tfReplicaSpecs", {})]),
+    "replica specs not an object": (RES, FT, "inputs.spec.pytorchReplicaSpecs is not a dict", [_set(FT, "spec.pytorchReplicaSpecs", "x")]),
+    "a role without its pod spec": (RES, FT, "inputs.spec.pytorchReplicaSpecs.Worker.template.spec is not a dict",
+                                    [_set(FT, "spec.pytorchReplicaSpecs.Worker.template.spec")]),
+    "pods differ in affinity": (RES, FT, "its pods differ in affinity",
+                                [_set(FT, "spec.pytorchReplicaSpecs.Worker.template.spec.affinity", {})]),
+    "pods differ in scheduler": (RES, FT, "its pods differ in schedulerName",
+                                 [_set(FT, "spec.pytorchReplicaSpecs.Worker.template.spec.schedulerName", "default-scheduler")]),
+    "pods differ in priority": (RES, FT, "its pods differ in priorityClassName",
+                                [_set(FT, "spec.pytorchReplicaSpecs.Worker.template.spec.priorityClassName", "ai-batch")]),
+    "policy without spec": (RES, PP_SERVE, "inputs.spec is not a dict", [_set(PP_SERVE, "spec")]),
+    "selectors not a list": (RES, PP_SERVE, "inputs.spec.resourceSelectors is not a list", [_set(PP_SERVE, "spec.resourceSelectors", "x")]),
+    "selector not an object": (RES, PP_FT, "inputs.spec.resourceSelectors[0] is not a dict", [_set(PP_FT, "spec.resourceSelectors.0", "x")]),
+    "placement missing": (RES, PP_SERVE, "inputs.spec.placement is not a dict", [_set(PP_SERVE, "spec.placement")]),
+    "clusterAffinity a string": (RES, PP_JOB, "inputs.spec.placement.clusterAffinity.clusterNames is not a list of strings",
+                                 [_set(PP_JOB, "spec.placement.clusterAffinity", "idc-bj")]),
+    "clusterNames not strings": (RES, PP_JOB, "inputs.spec.placement.clusterAffinity.clusterNames is not a list of strings",
+                                 [_set(PP_JOB, "spec.placement.clusterAffinity.clusterNames", [1])]),
+    "clusterAffinities empty": (RES, PP_FT, "inputs.spec.placement.clusterAffinities is not a non-empty list",
+                                [_set(PP_FT, "spec.placement.clusterAffinities", [])]),
+    "first cluster group's names": (RES, PP_FT, "inputs.spec.placement.clusterAffinities[0].clusterNames is not a list of strings",
+                                    [_set(PP_FT, "spec.placement.clusterAffinities.0.clusterNames", "x")]),
+    "failover group's names": (RES, PP_FT, "inputs.spec.placement.clusterAffinities[1].clusterNames is not a list of strings",
+                               [_set(PP_FT, "spec.placement.clusterAffinities.1.clusterNames", "x")]),
+    "hybrid cluster not an object": (OUT, None, "placementTopology.hybridCluster is not a dict",
+                                     [_drop(PP_JOB), _out(lambda o: o["placementTopology"].update(hybridCluster="idc-bj"))]),
+    "runPolicy not an object": (RES, FT, "inputs.spec.runPolicy is not a dict", [_set(FT, "spec.runPolicy", "x")]),
+    "job pod metadata not an object": (RES, JOB, "inputs.spec.template.metadata is not a dict",
+                                       [_set(JOB, "spec.template.metadata", "x")]),
+    "podgroup without minMember": (RES, PG, "inputs.spec.minMember is not a int", [_set(PG, "spec.minMember")]),
+    "suspension not an object": (RES, PP_JOB, "inputs.spec.suspension is not a dict", [_set(PP_JOB, "spec.suspension", "yes")]),
+    "quota overall not an object": (RES, FRQ_DATA, "inputs.spec.overall is not a dict", [_set(FRQ_DATA, "spec.overall", "x")]),
+    "priority value a string": (RES, PC_BATCH, "inputs.value is not a int", [_set(PC_BATCH, "value", "1000")]),
+    "preemptionPolicy not a string": (RES, PC_BATCH, "inputs.preemptionPolicy is not a str", [_set(PC_BATCH, "preemptionPolicy", False)]),
+    "schedulePriority a string": (RES, PP_JOB, "inputs.spec.schedulePriority is not a dict", [_set(PP_JOB, "spec.schedulePriority", "ai-batch")]),
+    "failover not an object": (RES, PP_SERVE, "inputs.spec.failover is not a dict", [_set(PP_SERVE, "spec.failover", "x")]),
+    "hpa without target": (RES, HPA, "inputs.spec.scaleTargetRef is not a dict", [_set(HPA, "spec.scaleTargetRef")]),
+    "hpa metrics not a list": (RES, HPA, "inputs.spec.metrics is not a list", [_set(HPA, "spec.metrics", "x")]),
+    "hpa metric not an object": (RES, HPA, "inputs.spec.metrics[1] has no none section", [_set(HPA, "spec.metrics.1", "x")]),
+    "hpa metric without its section": (RES, HPA, "inputs.spec.metrics[0] has no pods section", [_set(HPA, "spec.metrics.0.pods")]),
+    "hpa minReplicas a string": (RES, HPA, "inputs.spec.minReplicas is not a int", [_set(HPA, "spec.minReplicas", "2")]),
+    "hpa maxReplicas missing": (RES, HPA, "inputs.spec.maxReplicas is not a int", [_set(HPA, "spec.maxReplicas")]),
+    "cron without target": (RES, CRON, "inputs.spec.scaleTargetRef is not a dict", [_set(CRON, "spec.scaleTargetRef")]),
+    "cron rules not a list": (RES, CRON, "inputs.spec.rules is not a list", [_set(CRON, "spec.rules", "x")]),
+    "cron rule not an object": (RES, CRON, "inputs.spec.rules[1] is not a dict", [_set(CRON, "spec.rules.1", "x")]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHAPES))
+def test_a_hand_edited_plan_is_one_exact_line(case, tmp_path, capsys):
+    file, obj, what, edits = SHAPES[case]
+    d = _apply(tmp_path, *edits)
+    where = f"{_urn(d, obj)}: " if obj else ""
+    code, out, err = _run(capsys, "--plan-dir", str(d))
+    assert (code, out) == (2, "")
+    assert err == f"hybrid-gpu: {d / file}: not a plan artifact ({where}{what}). Fix: re-run `hybrid-gpu plan` to rewrite it.\n"
+
+
+@pytest.mark.parametrize("obj, edit, field", [
+    (PP_FT, _set(PP_FT, "spec.failover.application.decisionConditions.tolerationSeconds", "60s"), "tolerationSeconds is not a int"),
+    (PP_SERVE, _set(PP_SERVE, "spec.failover.application.purgeMode", 1), "purgeMode is not a str"),
+    (HPA, _set(HPA, "spec.metrics.0.pods.metric.name", None), "name is not a str"),
+    (HPA, _set(HPA, "spec.metrics.1.pods.target", {}), "averageValue is not a str"),
+])
+def test_a_bad_field_inside_a_section_names_its_object(obj, edit, field, tmp_path, capsys):
+    d = _apply(tmp_path, edit)
+    code, _, err = _run(capsys, "--plan-dir", str(d))
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith(f"hybrid-gpu: {d / RES}: not a plan artifact ({_urn(d, obj)}: inputs.") and f"{field}). Fix: " in err, err
+
+
+def _names_of(name: str, where: str, *members: str):
+    def change(docs, out):
+        _set(name, where, [out["fleet"]["members"].get(m, m) for m in members])(docs, out)
+    return change
+
+
+def _extra(name: str, new: str, namespace: str, change=None, first=False):
+    """A copy of an object under another resource name (and URN) and namespace, before or after every other."""
+    def add(docs, out):
+        r = json.loads(json.dumps(next(r for r in docs if r["name"] == name)))
+        r["urn"], r["name"] = r["urn"].rsplit("::", 1)[0] + "::" + new, new
+        r["inputs"]["metadata"]["namespace"] = namespace
+        if change:
+            change(r["inputs"])
+        docs.insert(0, r) if first else docs.append(r)
+    return add
+
+
+def _three_link_parents(docs, out):
+    # The component one level deeper in the URN's type chain (Stack$HybridPlatform$AiJobs): still its objects.
+    for r in docs:
+        if isinstance(r.get("parent"), str) and r["parent"].endswith("$hybrid:jobs:AiJobs::jobs"):
+            r["parent"] = r["parent"].replace("::hybrid:platform:HybridPlatform$", "::pulumi:pulumi:Stack$hybrid:platform:HybridPlatform$")
+
+
+def _reorder_worker_affinity(docs, out):
+    # The same affinity with its keys in another order: the same value in JSON.
+    spec = _obj(FT)(docs)["spec"]["pytorchReplicaSpecs"]["Worker"]["template"]["spec"]
+    (term,) = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    term["matchExpressions"] = [dict(reversed(list(e.items()))) for e in term["matchExpressions"]]
+
+
+def _tfjob(docs, out):
+    pre = _obj(PT)(docs)
+    pre["kind"], pre["spec"]["tfReplicaSpecs"] = "TFJob", pre["spec"].pop("pytorchReplicaSpecs")
+    _obj(PP_PT)(docs)["spec"]["resourceSelectors"][0]["kind"] = "TFJob"
+
+
+ROW = {e[0]: e for e in EXPECTED}
+COL = {c: i for i, c in enumerate(HEADER)}
+BATCH_FLEET = "ai-batch 1000 never preempts; Fleet: "
+# case: (edits, workload, the cells that differ from the hand-worked prod row)
+VARIANTS = {
+    "a TFJob is a gang of its operator": ([_tfjob], "llm-research/llm-pretrain", {"kind": "TFJob"}),
+    "a SparkApplication's pods are its driver and executor": (
+        [_spark], "data/embed-corpus", {"kind": "SparkApplication", "gang": "Fleet: Gang, one member"}),
+    "no member names recorded: the cluster ids": (
+        [_out(lambda o: o["fleet"].pop("members"))], "llm-research/llm-finetune",
+        {"tier/cluster": "tier idc-bj / ce7dd1b7d528cb8944d4da48cda36769d",
+         "failover": "to c6f8b0c2e4a6b8d0f2c4e6a8b0d2f4a6c after 60s, purgeMode Directly"}),
+    "two clusters, one not a member": (
+        [_names_of(PP_JOB, "spec.placement.clusterAffinity.clusterNames", "idc-bj", "c-not-a-member")], "data/embed-corpus",
+        {"tier/cluster": "tier cn-beijing-elastic / idc-bj, c-not-a-member"}),
+    "failover to two members": (
+        [_names_of(PP_FT, "spec.placement.clusterAffinities.1.clusterNames", "ack-wlcb-train", "ack-sh-infer")],
+        "llm-research/llm-finetune", {"failover": "to ack-wlcb-train, ack-sh-infer after 60s, purgeMode Directly"}),
+    "no Fleet policy for the job": (
+        [_drop(PP_JOB)], "data/embed-corpus",
+        {"tier/cluster": "tier cn-beijing-elastic / idc-bj (declared in it, no Fleet policy)",
+         "gang": "PodGroup of 8 (the plan's, scheduler-plugins-scheduler)", "priority": "ai-batch 1000 never preempts",
+         "failover": "none (no Fleet policy)"}),
+    "no Fleet policy, no hybrid cluster name": (
+        [_drop(PP_JOB), _out(lambda o: o["placementTopology"]["hybridCluster"].pop("name"))], "data/embed-corpus",
+        {"tier/cluster": "tier cn-beijing-elastic / the hybrid cluster (declared in it, no Fleet policy)",
+         "gang": "PodGroup of 8 (the plan's, scheduler-plugins-scheduler)", "priority": "ai-batch 1000 never preempts",
+         "failover": "none (no Fleet policy)"}),
+    "another namespace's policy for a job of the same name": (
+        [_extra(PP_FT, "jobs-propagationpolicy-other-llm-finetune", "other", first=True,
+                change=lambda i: i["spec"]["placement"].update(clusterAffinities=[{"clusterNames": ["c-other"]}]))],
+        "llm-research/llm-finetune", {}),
+    "other PodGroups: another namespace's, another name": (
+        [_extra(PG, "jobs-podgroup-other-embed-corpus", "other", change=lambda i: i["spec"].update(minMember=99)),
+         _extra(PG, "jobs-podgroup-data-other", "data", change=lambda i: (i["spec"].update(minMember=99),
+                                                                          i["metadata"].update(name="other")))],
+        "data/embed-corpus", {}),
+    "other autoscalers: another target, another namespace": (
+        [_extra(HPA, "jobs-federatedhpa-inference-other", "inference", first=True,
+                change=lambda i: (i["metadata"].update(name="other"), i["spec"]["scaleTargetRef"].update(name="other"))),
+         _extra(HPA, "jobs-federatedhpa-other-llm-serve", "other", change=lambda i: i["spec"].update(minReplicas=1)),
+         _extra(CRON, "jobs-cronfederatedhpa-other-llm-serve", "other", change=lambda i: i["spec"]["rules"].pop())],
+        "inference/llm-serve", {}),
+    "a PyTorchJob without a schedulingPolicy: the Fleet's gang only": (
+        [_set(FT, "spec.runPolicy.schedulingPolicy")], "llm-research/llm-finetune", {"gang": "Fleet: Gang, one member"}),
+    "a Job's pods without labels: no PodGroup of the plan": (
+        [_set(JOB, "spec.template.metadata.labels")], "data/embed-corpus", {"gang": "Fleet: Gang, one member"}),
+    "spread by region: not one member": (
+        [_set(PP_FT, "spec.placement.spreadConstraints.0.spreadByField", "region")], "llm-research/llm-finetune",
+        {"gang": "PodGroup of 4 (operator's, scheduler-plugins-scheduler); Fleet: Gang"}),
+    "up to two clusters: not one member": (
+        [_set(PP_FT, "spec.placement.spreadConstraints.0.maxGroups", 2)], "llm-research/llm-finetune",
+        {"gang": "PodGroup of 4 (operator's, scheduler-plugins-scheduler); Fleet: Gang"}),
+    "no Fleet gang": (
+        [_set(PP_FT, "spec.customSchedulingType")], "llm-research/llm-finetune",
+        {"gang": "PodGroup of 4 (operator's, scheduler-plugins-scheduler); Fleet: one member"}),
+    "no GPU quota": ([_drop(FRQ_DATA)], "data/embed-corpus", {"queue/quota": "not queued; no GPU quota"}),
+    "pods without a PriorityClass": (
+        [_set(JOB, "spec.template.spec.priorityClassName")], "data/embed-corpus",
+        {"priority": "-; Fleet: schedulePriority ai-batch, policy priority 100 preemption Always"}),
+    "schedulePriority without a class": (
+        [_set(PP_JOB, "spec.schedulePriority.priorityClassName")], "data/embed-corpus",
+        {"priority": BATCH_FLEET + "policy priority 100 preemption Always"}),
+    "no schedulePriority": (
+        [_set(PP_JOB, "spec.schedulePriority")], "data/embed-corpus", {"priority": BATCH_FLEET + "policy priority 100 preemption Always"}),
+    "no policy preemption": (
+        [_set(PP_JOB, "spec.preemption")], "data/embed-corpus", {"priority": BATCH_FLEET + "schedulePriority ai-batch, policy priority 100"}),
+    "no Fleet priority at all": (
+        [_set(PP_JOB, "spec.schedulePriority"), _set(PP_JOB, "spec.priority"), _set(PP_JOB, "spec.preemption")], "data/embed-corpus",
+        {"priority": "ai-batch 1000 never preempts"}),
+    "the component deeper in the URN's chain": ([_three_link_parents], "llm-research/llm-finetune", {}),
+    "the same affinity, keys in another order": ([_reorder_worker_affinity], "llm-research/llm-finetune", {}),
+    "a PyTorchJob with no replica specs: no pods": (
+        [_set(FT, "spec.pytorchReplicaSpecs", {})], "llm-research/llm-finetune",
+        {"gang": "PodGroup of 4 (operator's, None); Fleet: Gang, one member",
+         "priority": "-; Fleet: schedulePriority ai-training, policy priority 100 preemption Always"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VARIANTS))
+def test_a_plan_the_prod_stack_does_not_make(case, tmp_path, capsys):
+    edits, workload, cells = VARIANTS[case]
+    d = _apply(tmp_path, *edits)
+    code, out, err = _run(capsys, "--plan-dir", str(d), "--format", "md")
+    assert code == 0, err
+    rows = {r[0]: r for r in (line[2:-2].split(" | ") for line in out.splitlines()[2:])}
+    want = list(ROW[workload])
+    for column, text in cells.items():
+        want[COL[column]] = text
+    assert rows[workload] == want
+
+
+@pytest.mark.parametrize("edit, workload, field, value", [
+    (_set(FT, "spec.runPolicy.schedulingPolicy"), "llm-research/llm-finetune", "gang",
+     {"mechanism": None, "fleetGang": True, "oneMember": True}),
+    (_drop(FRQ_DATA), "data/embed-corpus", "quota", None),
+    (_set(JOB, "spec.template.spec.priorityClassName"), "data/embed-corpus", "priority", None),
+    (_drop(PP_JOB), "data/embed-corpus", "fleetPriority", None),
+])
+def test_what_the_plan_does_not_say_is_null_in_json(edit, workload, field, value, tmp_path, capsys):
+    d = _apply(tmp_path, edit)
+    code, out, _ = _run(capsys, "--plan-dir", str(d), "--format", "json")
+    assert code == 0
+    assert [r[field] for r in json.loads(out)["workloads"] if r["workload"] == workload] == [value]
