@@ -57,10 +57,11 @@ class _Plan:
             raise bad_artifact(self.res_file, f"{urn}: inputs.{where}{key} is not a {kind.__name__}")
         return value
 
-    def path(self, urn: str, doc: dict[str, Any], dotted: str, kind: type, required: bool = True) -> Any:
-        """``doc`` at ``a.b.c``; None when an optional step is missing, an InputError when a step has the wrong shape."""
+    def path(self, urn: str, doc: dict[str, Any], dotted: str, kind: type, required: bool = True, at: str = "") -> Any:
+        """``doc`` at ``a.b.c``; None when an optional step is missing, an InputError when a step has the wrong shape.
+        ``at``: where ``doc`` itself sits in the object's inputs (``spec.x.``), for the message."""
         *steps, last = dotted.split(".")
-        where = ""
+        where = at
         for step in steps:
             doc = self.get(urn, doc, step, dict, where, required)
             if doc is None:
@@ -210,8 +211,9 @@ def row(plan: _Plan, urn: str, doc: dict[str, Any], recorded: dict[str, dict[str
     app = plan.path(pp_urn, pp, "spec.failover.application", dict, required=False) if found else None
     if app is not None:
         targets = [ids.get(i, i) for k, g in enumerate(rest, 1) for i in _names(plan, pp_urn, g, f"clusterAffinities[{k}]")]
-        failover = {"to": targets, "tolerationSeconds": plan.path(pp_urn, app, "decisionConditions.tolerationSeconds", int),
-                    "purgeMode": plan.get(pp_urn, app, "purgeMode", str), "propagateDeps": pp["spec"].get("propagateDeps") is True}
+        at = "spec.failover.application."
+        failover = {"to": targets, "tolerationSeconds": plan.path(pp_urn, app, "decisionConditions.tolerationSeconds", int, at=at),
+                    "purgeMode": plan.get(pp_urn, app, "purgeMode", str, at), "propagateDeps": pp["spec"].get("propagateDeps") is True}
     else:
         text = rec.get("failover")
         failover = {"none": "no Fleet policy" if not found else
@@ -229,8 +231,9 @@ def row(plan: _Plan, urn: str, doc: dict[str, Any], recorded: dict[str, dict[str
             body = m.get(str(mtype).lower()) if isinstance(m, dict) else None
             if not isinstance(body, dict):
                 raise bad_artifact(plan.res_file, f"{h_urn}: inputs.spec.metrics[{i}] has no {str(mtype).lower()} section")
-            metrics.append({"type": mtype, "name": plan.path(h_urn, body, "metric.name", str),
-                            "averageValue": plan.path(h_urn, body, "target.averageValue", str)})
+            at = f"spec.metrics[{i}].{str(mtype).lower()}."
+            metrics.append({"type": mtype, "name": plan.path(h_urn, body, "metric.name", str, at=at),
+                            "averageValue": plan.path(h_urn, body, "target.averageValue", str, at=at)})
         cron = []
         for c_urn, c in plan.of_kind("CronFederatedHPA", ns):
             cref = plan.path(c_urn, c, "spec.scaleTargetRef", dict)
