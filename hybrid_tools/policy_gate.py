@@ -263,11 +263,13 @@ def short_urn(urn: str) -> str:
     """``...::alicloud:ecs/securityGroupRule:SecurityGroupRule::name`` -> ``SecurityGroupRule::name``."""
     if not urn:
         return "(stack)"
-    parts = urn.split("::")
+    # urn:pulumi:<stack>::<project>::<qualified type>::<name>, the name being all after the third
+    # separator, "::" included (pulumi sdk/go/common/resource/urn.go: Name()).
+    parts = urn.split("::", 3)
     if len(parts) < 4:
         return urn
-    typ = parts[-2].split("$")[-1]
-    return f"{typ.rsplit(':', 1)[-1]}::{parts[-1]}"
+    typ = parts[2].split("$")[-1]
+    return f"{typ.rsplit(':', 1)[-1]}::{parts[3]}"
 
 
 def pack_version(pack_dir: Path = PACK_DIR) -> str:

@@ -87,6 +87,8 @@ def test_project_of(registrations, project):
     ("urn:pulumi:s::p::hybrid:x:Comp$kubernetes:apps/v1:DaemonSet::ds", "DaemonSet::ds"),
     ("urn:pulumi:s::p::t", "urn:pulumi:s::p::t"),
     ("a::b::c::d", "c::d"),
+    # a name may hold "::" (pulumi urn.go: the name is everything after the third separator)
+    ("urn:pulumi:s::p::kubernetes:core/v1:ConfigMap::kube-system::cm", "ConfigMap::kube-system::cm"),
 ])
 def test_short_urn(urn, short):
     assert pg.short_urn(urn) == short
