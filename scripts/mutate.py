@@ -69,8 +69,17 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "model_base": ("hybrid/model/base.py", ["tests/test_mutation_model_base.py"]),
     "model_disk": ("hybrid/model/disk.py", ["tests/test_model.py", "tests/test_hostile_input.py",
                                             "tests/test_mutation_model_disk.py"]),
-    "registered_cluster": ("components/registered_cluster.py", ["tests/test_registered_cluster.py", "tests/test_ack_api.py",
-                                                                "-k", "not plan and not pickled"]),
+    # In-process and small: the prod_plan tests (the whole prod plan, seconds per mutant) and the
+    # pickled-provider test (a fresh interpreter) are left out; the relations they read are checked in
+    # tests/test_mutation_registered_cluster.py under the mocks.
+    "registered_cluster": ("components/registered_cluster.py", [
+        "tests/test_registered_cluster.py::test_registration_inputs_and_read_only_console_scope",
+        "tests/test_registered_cluster.py::test_agent_workload_comes_from_the_manifest_with_credentials_only_in_the_secret",
+        "tests/test_registered_cluster.py::test_admin_console_and_fleet_when_the_stack_asks",
+        "tests/test_registered_cluster.py::test_referenced_fleet_gets_every_member_and_no_new_fleet",
+        "tests/test_registered_cluster.py::test_agent_manifest_output_is_secret",
+        "tests/test_registered_cluster.py::test_engine_is_asked_to_keep_the_agent_manifest_secret_in_state",
+        "tests/test_ack_api.py", "-k", "not pickled"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "model_lease": ("hybrid/model/lease.py", ["tests/test_lease_cost.py::test_lease_fields_are_validated",
