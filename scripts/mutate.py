@@ -79,7 +79,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "tests/test_registered_cluster.py::test_referenced_fleet_gets_every_member_and_no_new_fleet",
         "tests/test_registered_cluster.py::test_agent_manifest_output_is_secret",
         "tests/test_registered_cluster.py::test_engine_is_asked_to_keep_the_agent_manifest_secret_in_state",
-        "tests/test_ack_api.py", "-k", "not pickled"]),
+        "tests/test_ack_api.py", "tests/test_mutation_registered_cluster.py", "-k", "not pickled"]),
     "gpu_artifacts": ("hybrid_tools/gpu_artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "artifacts": ("hybrid_tools/artifacts.py", ["tests/test_gpu_artifacts.py"]),
     "model_lease": ("hybrid/model/lease.py", ["tests/test_lease_cost.py::test_lease_fields_are_validated",
