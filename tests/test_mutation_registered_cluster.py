@@ -18,11 +18,15 @@ Expectations, each from a source outside the module:
 
 from __future__ import annotations
 
+import base64
 import socket
 
+import dill
 import pulumi
 import pytest
+import yaml
 
+from components.registered_cluster import RegisteredClusterProvider
 from hybrid import ack_api
 from tests.component_graph import provider_urn, record, standin_network
 from tests.conftest import settle
@@ -33,8 +37,6 @@ ENGINE_KEY = "__provider"  # pulumi/dynamic/__main__.py PROVIDER_KEY
 
 
 def _provider():
-    from components.registered_cluster import RegisteredClusterProvider
-
     return RegisteredClusterProvider(retry_base=0.001, attempts=3, read_timeout_ms=2_000)
 
 
@@ -76,8 +78,7 @@ def test_create_sends_every_field_it_was_given_and_protects_by_default(standin):
     assert (body["name"], body["region_id"], body["vpcid"]) == ("idc-bj", "cn-beijing", "vpc-2ze0example")
     # deletion protection unset: a registered cluster is protected (the safe side of a missing flag)
     assert body["deletion_protection"] is True and standin.clusters[result.id]["deletion_protection"] is True
-    # outputs: the inputs, the id, the state and the manifest; never the engine's own key
-    assert ENGINE_KEY not in result.outs
+    # outputs: the inputs, the id, the state and the manifest
     assert {k: result.outs[k] for k in props} == props
     assert result.outs["cluster_id"] == result.id and result.outs["state"] == "waiting"
 
@@ -140,11 +141,17 @@ def test_the_provider_makes_the_project_importable_in_the_engines_process(monkey
     assert (client.retry.attempts, client.retry.base, client.read_timeout_ms) == (3, 0.001, 2_000)
 
 
-def test_default_provider_retries_five_times_and_waits_30_seconds_for_an_answer(monkeypatch):
-    from components.registered_cluster import RegisteredClusterProvider
-
-    _, client = RegisteredClusterProvider()._api("cn-beijing")
-    assert (client.retry.attempts, client.retry.base, client.read_timeout_ms) == (5, 1.0, 30_000)
+def test_the_engines_provider_tries_five_times_backing_off_from_one_second(standin, monkeypatch):
+    """The component registers RegisteredClusterProvider() as is: throttled CS calls are tried five
+    times, with full-jitter pauses under 1, 2, 4 and 8 seconds, and each answer is awaited 30 s."""
+    ceilings = []
+    monkeypatch.setattr(ack_api.random, "uniform", lambda low, high: ceilings.append(high) or 0.0)
+    cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-2ze0example")
+    standin.fail("DescribeClusterDetail", Fault(429, "Throttling.User", "Request was denied due to user flow control."), times=5)
+    with pytest.raises(ack_api.AckApiError, match="after 5 attempts"):
+        RegisteredClusterProvider().read(cid, _engine({**PROPS, "agent_manifest": "applied"}))
+    assert ceilings == [1.0, 2.0, 4.0, 8.0]
+    assert RegisteredClusterProvider()._api("cn-beijing")[1].read_timeout_ms == 30_000
 
 
 def test_retries_of_a_provider_call_stop_after_its_attempts(standin):
@@ -189,6 +196,7 @@ def test_read_of_a_region_the_api_names_differently_keeps_the_apis_region(standi
 def test_read_without_a_manifest_fetches_one_for_the_recorded_endpoint_and_mode(standin):
     cid = standin.add_cluster(name="idc-bj", vpc_id="vpc-2ze0example")
     got = _provider().read(cid, _engine({**PROPS, "agent_endpoint": "public", "agent_mode": "admin"}))
+    assert got.id == cid and got.outs["cluster_id"] == cid  # read with the inputs only (no state yet)
     (call,) = standin.calls("DescribeExternalAgent")
     assert call.path == f"/k8s/{cid}/external/agent/deployment"
     assert call.query == {"PrivateIpAddress": "false", "AgentMode": "admin"}
@@ -196,17 +204,11 @@ def test_read_without_a_manifest_fetches_one_for_the_recorded_endpoint_and_mode(
 
 
 def _decoded(manifest: str) -> str:
-    import base64
-
-    import yaml
-
     secret = next(d for d in yaml.safe_load_all(manifest) if d and d["kind"] == "Secret")
     return base64.b64decode(secret["data"]["token"]).decode()
 
 
 def _env(manifest: str) -> dict:
-    import yaml
-
     deploy = next(d for d in yaml.safe_load_all(manifest) if d and d["kind"] == "Deployment")
     return {e["name"]: e.get("value") for e in deploy["spec"]["template"]["spec"]["containers"][0]["env"]}
 
@@ -258,7 +260,7 @@ def test_update_of_protection_alone_sends_only_protection(standin):
     # the agent is untouched: no new credentials, the applied manifest stays
     assert len(standin.calls("DescribeExternalAgent")) == 1 and out.outs["agent_manifest"] == created.outs["agent_manifest"]
     assert out.outs["state"] == "running" and out.outs["cluster_id"] == created.id
-    assert out.outs["deletion_protection"] is True and ENGINE_KEY not in out.outs
+    assert out.outs["deletion_protection"] is True
 
 
 def test_update_lifting_protection_sends_false(standin):
@@ -352,9 +354,9 @@ def _component(raw, *, terway=False, tags=None):
         tags=tags if tags is not None else {"team": "ai", "env": p.environment}, terway_pod_vswitches=terway,
         agent_config={"addNodeScriptPath": NODE_SCRIPT}),
         opts=pulumi.ResourceOptions(providers={"kubernetes": idc}))
-    return {"rc": rc, "idc": idc.urn, "cluster_id": rc.cluster_id, "fleet_id": rc.fleet_id,
+    return {"rc": rc, "idc": idc.urn, "cluster_id": rc.cluster_id, "fleet_id": rc.fleet_id, "out_id": rc.outputs.cluster_id,
             "memberships": [m.urn for m in rc.outputs.memberships], "connected": rc.outputs.connected.urn,
-            "agent_config": rc.outputs.agent_config.urn}
+            "agent_config": rc.outputs.agent_config.urn, "manifest": rc.agent_manifest}
 
 
 def test_prod_registers_the_cluster_with_the_regions_network_and_its_fleet_with_every_member(pulumi_mocks, prod_raw):
@@ -371,6 +373,11 @@ def test_prod_registers_the_cluster_with_the_regions_network_and_its_fleet_with_
         "tags": {"env": "prod", "team": "ai"}, "agent_endpoint": "private", "agent_mode": "admin"}
     assert list(dyn.inputs["tags"]) == ["env", "team"]  # one order whatever the caller's: no spurious diff
     assert dyn.options == {"additionalSecretOutputs": ["agent_manifest"]}
+    # the engine runs this resource's CRUD with the provider it was registered with
+    # (pulumi/dynamic/__main__.py get_provider: dill.loads of the base64 "__provider" input)
+    engine_provider = dill.loads(base64.b64decode(dyn.inputs[ENGINE_KEY]["value"]))
+    assert isinstance(engine_provider, RegisteredClusterProvider)
+    assert got["out_id"] == got["cluster_id"] and got["rc"].console_role is None  # admin: cluster-admin, no role
 
     # The Fleet spans the registration region's VPC and vSwitches; argocd off (the provider's
     # alicloud_ack_one_cluster docs: a fleet with ArgoCD on cannot be deleted).
@@ -449,6 +456,9 @@ def test_the_agents_objects_carry_its_identity_scope_and_the_manifests_contents(
     assert "addNodeScriptPath" not in cms["provider"]["data"] and cms["provider"]["data"]
     secret = kids[("Secret", "ack-agent-credentials")]
     assert secret.inputs["type"] == "Opaque"
+    # each value is the manifest Secret's, base64-decoded (core/v1 Secret: data is base64, stringData plain)
+    manifest_secret = next(d for d in yaml.safe_load_all(got["manifest"]) if d and d["kind"] == "Secret")
+    assert secret.inputs["stringData"]["value"] == {k: base64.b64decode(v).decode() for k, v in manifest_secret["data"].items()}
     assert secret.inputs["metadata"] == {"name": "ack-credentials", "namespace": "kube-system", "labels": LABELS}
     # the connector writes its cert and key into the Secret (alibabacloud-ack-connector vars.TlsCrt/TlsKey)
     assert secret.options["ignoreChanges"] == ["stringData.cert", "stringData.key"]
@@ -491,4 +501,5 @@ def test_read_only_console_gets_its_own_role_and_terway_gets_the_pod_vswitches(p
     assert binding["metadata"] == {"name": "hybrid-ack-console", "labels": labels}  # no waiver: nothing waived
     assert binding["roleRef"]["name"] == "hybrid-ack-console"
     assert not any(t in ("Cluster", "MembershipAttachment") for t, _ in kids)
-    assert mon.outputs[comp.urn].get("fleetId") is None and got["fleet_id"] is None
+    assert mon.outputs[comp.urn].get("fleetId") is None and got["fleet_id"] is None and got["rc"].fleet is None
+    assert got["memberships"] == []
