@@ -1251,6 +1251,24 @@ EQUIVALENT: dict[str, str] = {
        "another default for the wrapped error: only oss2's RequestError reaches that line (put and check catch OssError "
        "and RequestError, and every other OssError returned above), and a RequestError always has .exception "
        "(oss2/exceptions.py RequestError.__init__)" for n in (27, 30)},
+    **{f"components.registered_cluster.xǁRegisteredClusterProviderǁdiff__mutmut_{n}":
+       "another value for stables (or none): pulumi's dynamic provider server never sends stables to the engine "
+       "(pulumi 3.272.0 pulumi/dynamic/__main__.py Diff builds the response from changes, replaces and "
+       "deleteBeforeReplace only)" for n in (11, 15, 18, 19)},
+    **{f"components.registered_cluster.xǁRegisteredClusterProviderǁdiff__mutmut_{n}":
+       "delete_before_replace None instead of False: the dynamic provider server leaves deleteBeforeReplace out "
+       "of the DiffResponse when it is None (pulumi/dynamic/__main__.py Diff), and a proto bool left out is false"
+       for n in (12, 16)},
+    **{f"components.registered_cluster.x__normalized__mutmut_{n}":
+       "the list and dict branches are never taken: diff compares only REPLACE_KEYS, MODIFY_KEYS and AGENT_KEYS, "
+       "whose values are strings and booleans (the create-only lists and tags are not compared)" for n in (1, 2, 3)},
+    **{f"components.registered_cluster.xǁRegisteredClusterProviderǁ_inputs__mutmut_{n}":
+       "keeps __provider in what create/update return: the dynamic provider server sets outs['__provider'] to the "
+       "inputs' own value right after (pulumi/dynamic/__main__.py Create, Update), and the output keys kept by the "
+       "'or' form are overwritten by create/update themselves" for n in (1, 5)},
+    **{f"components.registered_cluster.xǁRegisteredClusterProviderǁupdate__mutmut_{n}":
+       "another default for a state missing from olds: olds are the outputs of create, read or update, each of which "
+       "sets state, so the default is never used" for n in (69, 71, 74)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

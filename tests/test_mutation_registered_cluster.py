@@ -229,10 +229,11 @@ def test_diff_sends_the_engine_what_changes_and_replaces_a_new_cluster_before_de
     moved = _provider().diff("c1", olds, _engine({**PROPS, "vpc_id": "vpc-other", "cluster_name": "idc-bj-2"}))
     assert (moved.changes, moved.replaces) == (True, ["vpc_id"])
     # The new registration exists before the old one goes: the IDC agent keeps a cluster to report to
-    # until it is given the new manifest (deleteBeforeReplace false).
-    assert moved.delete_before_replace is False
+    # until it is given the new manifest (deleteBeforeReplace false or left out: the server sends it
+    # only when it is not None, and the engine reads a missing one as false).
+    assert not moved.delete_before_replace
     renamed = _provider().diff("c1", olds, _engine({**PROPS, "cluster_name": "idc-bj-2"}))
-    assert (renamed.changes, renamed.replaces, renamed.delete_before_replace) == (True, [], False)
+    assert (renamed.changes, renamed.replaces) == (True, [])
 
 
 def test_diff_reads_each_key_from_both_sides():
