@@ -1269,6 +1269,9 @@ EQUIVALENT: dict[str, str] = {
     **{f"components.registered_cluster.xǁRegisteredClusterProviderǁupdate__mutmut_{n}":
        "another default for a state missing from olds: olds are the outputs of create, read or update, each of which "
        "sets state, so the default is never used" for n in (69, 71, 74)},
+    **{f"components.registered_cluster.xǁRegisteredClusterǁ_create_agent_identity__mutmut_{n}":
+       "None for _ns_role / _ns_role_binding: private attributes nothing reads (the Roles and RoleBindings are "
+       "reached through _ns_roles and _ns_role_bindings)" for n in (98, 99)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
