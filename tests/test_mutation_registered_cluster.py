@@ -97,26 +97,38 @@ def test_create_leaves_out_what_is_not_set(standin):
 # --- the regional endpoint: each method talks to the region of the resource ----------------------
 
 @pytest.fixture
-def regional(standin, monkeypatch):
-    """The stand-in reachable only as ACK's endpoint of its region, cs.<region>.aliyuncs.com, with no
-    endpoint override: a client built for any other region (or none) does not resolve."""
-    monkeypatch.delenv(ack_api.ENDPOINT_ENV)
-    host, port = standin.endpoint.rsplit(":", 1)
-    resolve = socket.getaddrinfo  # already held to loopback by the stand-in's environment
-    regional_host = f"cs.{standin.region_id}.aliyuncs.com"
+def regional(monkeypatch):
+    """A stand-in reachable only as ACK's endpoint of its region, cs.<region>.aliyuncs.com, with no
+    endpoint override: a client built for any other region (or none) does not resolve.
 
-    def getaddrinfo(name, service, *args, **kwargs):
-        if (name.decode() if isinstance(name, bytes) else name) == regional_host:
-            return resolve(host, int(port), *args, **kwargs)
-        return resolve(name, service, *args, **kwargs)
+    Its region id is unique to the fixture: the SDK keeps one connection pool per endpoint host for
+    the life of the process (darabonba/core.py DaraCore._get_session, keyed by protocol, host and
+    port), and a pool left by an earlier run in the same process (mutmut runs the tests again in one
+    process and forks each mutant from it) would still hold a connection to that run's stand-in."""
+    import uuid
 
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return standin
+    from tests.standin import StandIn, sdk_env
+
+    with StandIn(region_id=f"cn-{uuid.uuid4().hex[:12]}") as standin:
+        sdk_env(monkeypatch, standin)
+        monkeypatch.delenv(ack_api.ENDPOINT_ENV)
+        host, port = standin.endpoint.rsplit(":", 1)
+        resolve = socket.getaddrinfo  # held to loopback by sdk_env
+        regional_host = f"cs.{standin.region_id}.aliyuncs.com"
+
+        def getaddrinfo(name, service, *args, **kwargs):
+            if (name.decode() if isinstance(name, bytes) else name) == regional_host:
+                return resolve(host, int(port), *args, **kwargs)
+            return resolve(name, service, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield standin
+        assert standin.violations == [], standin.violations
 
 
 def test_every_method_calls_the_endpoint_of_the_clusters_region(regional):
     p = _provider()
-    created = p.create(_engine(PROPS))
+    created = p.create(_engine({**PROPS, "region_id": regional.region_id}))
     read = p.read(created.id, dict(created.outs))
     assert read.id == created.id
     p.update(created.id, dict(read.outs), {**read.outs, "cluster_name": "idc-bj-2", "deletion_protection": True})
