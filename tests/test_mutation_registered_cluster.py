@@ -214,6 +214,9 @@ def test_read_without_a_manifest_fetches_one_for_the_recorded_endpoint_and_mode(
     assert call.path == f"/k8s/{cid}/external/agent/deployment"
     assert call.query == {"PrivateIpAddress": "false", "AgentMode": "admin"}
     assert f"token-of-{cid}" in _decoded(got.outs["agent_manifest"])
+    # ... and over the leased line, the internal endpoint's credentials
+    _provider().read(cid, _engine({**PROPS, "agent_endpoint": "private", "agent_mode": "restricted"}))
+    assert standin.calls("DescribeExternalAgent")[-1].query == {"PrivateIpAddress": "true", "AgentMode": "restricted"}
 
 
 def _decoded(manifest: str) -> str:
