@@ -41,7 +41,7 @@ PROPS = {
 def provider():
     from components.registered_cluster import RegisteredClusterProvider
 
-    return RegisteredClusterProvider(retry_base=0.001, attempts=3, read_timeout_ms=2_000)
+    return RegisteredClusterProvider(retry_base=0.001, attempts=3, read_timeout_ms=20_000)
 
 
 class Sleeps(list):
