@@ -1580,8 +1580,15 @@ also_copy = ["stacks", "policy", "Pulumi.yaml", "__main__.py", "docs", "scripts"
 pytest_add_cli_args_test_selection = {json.dumps(tests)}
 pytest_add_cli_args = {json.dumps(["-p", "no:cacheprovider", "-q", "-W", "ignore", *extra])}
 """)
-    subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *(only or [])], cwd=work,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = work / "mutmut-run.log"
+    with open(log, "w") as f:
+        run = subprocess.run([str(MUTMUT), "run", "--max-children", str(max_children), *(only or [])], cwd=work,
+                             stdout=f, stderr=subprocess.STDOUT)
+    # mutmut stops with 1 before any mutant when the selected tests fail on the unmutated code (or
+    # reach no function): every mutant would then read "not checked", counted as survived.
+    if run.returncode != 0 and not generated_none(name):
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise SystemExit(f"mutate: {name}: mutmut stopped before the mutants ({tail[0].strip()}); see {log}")
     out = subprocess.run([str(MUTMUT), "results", "--all", "true"], cwd=work, capture_output=True,
                          text=True).stdout
     statuses: dict[str, str] = {}
