@@ -1299,6 +1299,55 @@ EQUIVALENT: dict[str, str] = {
     **{f"components.registered_cluster.xǁRegisteredClusterǁ_create_agent_identity__mutmut_{n}":
        "None for _ns_role / _ns_role_binding: private attributes nothing reads (the Roles and RoleBindings are "
        "reached through _ns_roles and _ns_role_bindings)" for n in (98, 99)},
+    "hybrid_tools.usage_cli.xǁPrometheusǁ__init____mutmut_9":
+        "`url or \"XXXX\"`: a missing URL is refused either way (\"XXXX\" is not an http(s) URL either) and the message "
+        "quotes the URL given, None",
+    **{f"hybrid_tools.usage_cli.xǁPrometheusǁget__mutmut_{n}":
+       "the query string's branches when there is none: every call passes parameters (rules: type=record; query; "
+       "query_range), so the query string is never empty" for n in (6, 7)},
+    **{f"hybrid_tools.usage_cli.xǁPrometheusǁget__mutmut_{n}":
+       "\"UTF-8\" for \"utf-8\": Python's codec names are case-insensitive (codecs.lookup)" for n in (16, 25)},
+    **{f"hybrid_tools.usage_cli.xǁPrometheusǁget__mutmut_{n}":
+       "None for \"\" as an error body's missing detail: the detail is only tested for truth (`': ' + detail if "
+       "detail else ''`), and both are false" for n in (19, 21, 29)},
+    "hybrid_tools.usage_cli.x_rule_settings__mutmut_58":
+        "\"XXXX\" for \"\" as a rule's missing query: neither holds a threshold, so the same refusal, which quotes "
+        "the rule's query, None",
+    "hybrid_tools.usage_cli.x__end__mutmut_3":
+        "now() naive for now(timezone.utc) before .timestamp(): a naive datetime's timestamp() reads it as local time, "
+        "the zone now() gave it (fold included, Python datetime docs), so the same instant",
+    "hybrid_tools.usage_cli.x_build__mutmut_29":
+        "`since / step` for `since // step` against the point limit: the line before refuses a since that is not a "
+        "whole number of steps, so the two quotients are equal",
+    "hybrid_tools.usage_cli.x_build__mutmut_155":
+        "`=` for `+=` on a pool and owner's total of one measure: a range query's matrix holds one series per label "
+        "set (Prometheus HTTP API, resultType matrix) and the pool_owner records keep exactly pool and owner, so each "
+        "total is added to once",
+    **{f"hybrid_tools.usage_cli.x_chart__mutmut_{n}":
+       "\"agg\"/\"AGG\" for \"Agg\": backend names are case-insensitive (matplotlib 3.10 backends/registry.py "
+       "lower-cases them before loading): the same Agg canvas" for n in (3, 4)},
+    "hybrid_tools.usage_cli.x_chart__mutmut_22":
+        "squeeze=None for False: plt.subplots only tests squeeze for truth, so the same 2-D array of axes",
+    "hybrid_tools.usage_cli.x_chart__mutmut_24":
+        "ncols left out of plt.subplots: its default is 1, the value given",
+    **{f"hybrid_tools.usage_cli.x_chart__mutmut_{n}":
+       "the empty panel's note in data coordinates instead of the axes': an empty panel keeps matplotlib's default "
+       "limits (0, 1) on both axes, so (0.5, 0.5) is its centre either way" for n in (40, 46)},
+    **{f"hybrid_tools.usage_cli.x_chart__mutmut_{n}":
+       "the paid line's width left to the style: chart() draws in matplotlib's default style, whose lines.linewidth "
+       "is 1.5, the width given" for n in (82, 89)},
+    **{f"hybrid_tools.usage_cli.x_chart__mutmut_{n}":
+       "a colour name in capitals: matplotlib's named colours are case-insensitive (colors.to_rgba looks names up "
+       "lower-cased), so the same colour" for n in (94, 103, 107, 109)},
+    **{f"hybrid_tools.usage_cli.x_chart__mutmut_{n}":
+       "the three measures' colours left to the style: in the default style chart() draws in, the colour cycle "
+       "starts tab:blue, tab:orange, tab:green, and the paid line's explicit black does not advance it" for n in (113, 119)},
+    "hybrid_tools.usage_cli.x_chart__mutmut_141":
+        "a title's fontsize None: FontProperties.set_size(None) takes rcParams font.size, 10 in the default style "
+        "chart() draws in, the size given",
+    "hybrid_tools.usage_cli.x_chart__mutmut_193":
+        "plt.close(None) for plt.close(fig): None closes the current figure, which is fig (plt.subplots made it "
+        "current and nothing after opens another)",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -613,3 +613,52 @@ def test_a_stack_without_pools_says_none(prom):
     with pytest.raises(InputError) as e:
         usage_cli.build(_args(prom.url, stack="dev", config=str(_config_file(raw, "dev"))))
     assert str(e.value) == "--pool a10-train: the stack 'dev' has no such pool (pools: none). Fix: name one of them."
+
+
+def test_a_trailing_slash_alone_is_dropped_from_the_url():
+    assert usage_cli.Prometheus("http://prometheus-X/").url == "http://prometheus-X"
+
+
+def test_a_prometheus_that_never_answers_is_given_up_after_the_timeout(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(usage_cli, "TIMEOUT_S", 0.3)
+    with socket.socket() as s:  # the kernel completes the handshake; nobody ever reads or answers
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+        with pytest.raises(InputError) as e:
+            usage_cli.Prometheus(url).get("/api/v1/rules", type="record")
+    assert str(e.value) == f"cannot reach Prometheus at {url} (timed out). Fix: check --prometheus and that the server runs."
+
+
+def test_series_without_a_pool_or_owner_label():
+    # a series of no pool of the stack, without an owner label; the energy of the series without a pool label
+    ranges = dict(RANGES)
+    ranges[gm.record_name("pool_owner", gm.PRESENT)] = RANGES[gm.record_name("pool_owner", gm.PRESENT)] + [
+        {"metric": {"pool": "idc"}, "values": [[T2, "60"]]}, {"metric": {"owner": "y"}, "values": [[T2, "60"]]}]
+    instant = {**INSTANT, gm.ENERGY: INSTANT[gm.ENERGY] + [{"metric": {}, "value": [T2, "3.6e9"]}]}
+    with PromApi(_groups(), ranges, instant) as p:
+        rep = usage_cli.build(_args(p.url, pool=None))
+    pools = {u.pool: u for u in rep.pools}
+    assert pools["idc"].owner == "-" and pools["(no pool label)"].owner == "y"
+    assert pools["(no pool label)"].energy_kwh == 1.0 and pools["idc"].energy_kwh is None
+    # 7.2e9 mJ over the range: 7.2e9 / 3.6e9 mJ per kWh = 2 kWh exactly
+    assert pools["a10-train"].energy_kwh == 2.0
+
+
+def test_a_step_longer_than_an_hour_is_the_mean_over_its_window():
+    # one 2 h window ending T2 with 480 one-minute samples: 8 GPU-hours over 2 h = 4 GPUs on average
+    ranges = {k: [{"metric": POOL, "values": [[T2, str(2 * float(s["values"][0][1]))]]} for s in v] for k, v in RANGES.items()}
+    with PromApi(_groups(), ranges, INSTANT) as p:
+        rep = usage_cli.build(_args(p.url, since="2h", step="2h"))
+    assert rep.times == [T2] and rep.series["a10-train"][gm.PRESENT] == [4.0]
+
+
+def test_the_empty_charts_note_is_centred(prom, tmp_path):
+    seen = _drawn(usage_cli.build(_args(prom.url, pool=["a10-elastic"])), tmp_path / "u.png")
+    (ax,) = seen["fig"].axes
+    renderer = seen["fig"].canvas.get_renderer()
+    box, frame = ax.texts[0].get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert abs((box.x0 + box.x1) / 2 - (frame.x0 + frame.x1) / 2) < 2
+    assert abs((box.y0 + box.y1) / 2 - (frame.y0 + frame.y1) / 2) < 2
