@@ -201,7 +201,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "comp_elastic": ("components/elastic.py", ["tests/test_mutation_comp_elastic.py"]),
     "comp_network": ("components/network.py", ["tests/test_network_component.py", "tests/test_leased_line.py",
                                                "tests/test_mutation_comp_network.py"]),
-    "comp_platform": ("components/platform.py", ["tests/test_platform_inprocess.py"]),
+    "comp_platform": ("components/platform.py", ["tests/test_platform_inprocess.py", "tests/test_mutation_comp_platform.py"]),
     # components under Pulumi's mocks, in-process (tests/conftest.py pulumi_mocks + settle)
     "comp_oss": ("components/oss.py", ["tests/test_mutation_comp_oss.py", "tests/test_platform_inprocess.py"]),
     "comp_device_plugin": ("components/device_plugin.py", [

@@ -111,7 +111,7 @@ def test_prod_networks_by_hand(pulumi_mocks, prod_raw):
         store = mon.one("alicloud:log/store:Store", f"{rid}-flowlog-store")
         assert store.inputs == {"projectName": f"hybrid-prod-{rid}-flowlog", "logstoreName": "vpc-flowlog", "retentionPeriod": 180,
                                 "shardCount": 2}
-        assert store.parent == proj.urn
+        assert store.parent == proj.urn and proj.parent == comp.urn  # the region's provider comes through the parent
         flow = mon.one("alicloud:vpc/flowLog:FlowLog", f"{rid}-flowlog")
         assert flow.inputs == {"flowLogName": f"hybrid-prod-{rid}", "resourceType": "VPC", "resourceId": vpc_id, "trafficType": "All",
                                "projectName": f"hybrid-prod-{rid}-flowlog", "logStoreName": "vpc-flowlog",
@@ -199,6 +199,21 @@ def test_prod_paths_to_the_idc_by_hand(pulumi_mocks, prod_raw):
     nodeports = sorted((r.inputs["ipProtocol"], r.inputs["cidrIp"]) for r in mon.of_type(SGR) if r.inputs["portRange"] == "30000/32767")
     assert nodeports == sorted((p, c) for p in ("tcp", "udp") for c in ("10.0.0.0/18", "10.128.0.0/14", "10.34.0.0/16"))
     assert all(r.name.startswith("cn-zhangjiakou-nodeport-") for r in mon.of_type(SGR) if r.inputs["portRange"] == "30000/32767")
+
+
+def test_a_referenced_inter_region_connection_binds_under_the_vpc_attachment(pulumi_mocks, prod_raw):
+    # cn-zhangjiakou's connection to the VBR's transit router referenced by id (interRegion.attachmentId):
+    # nothing declared for it; its bindings in both tables take that id, under the region's VPC attachment.
+    link = "tr-attach-0a1b2c3d4e5f6g7h8i"
+    prod_raw["regions"][2]["leasedLine"]["transitRouter"]["interRegion"] = {"attachmentId": link}
+    mon, _ = _prod(pulumi_mocks, prod_raw)
+    assert not mon.of_type(TR_PEER)
+    zj = mon.one(TR_VPC, "cn-zhangjiakou-tr-attachment")
+    for typ, suffix in ((ASSOC, "association"), (PROP, "propagation")):
+        for table_region, table in (("cn-zhangjiakou", "vtb-8vbr4t6y8u0i2o4p6a8s0"), ("cn-beijing", VBR_RT)):
+            b = mon.one(typ, f"cn-zhangjiakou-link-{table_region}-{suffix}")
+            assert b.inputs == {"transitRouterAttachmentId": link, "transitRouterRouteTableId": table}
+            assert b.parent == zj.urn
 
 
 def test_existing_vpc_without_route_creation_reports_existing_routes(pulumi_mocks, prod_raw):
