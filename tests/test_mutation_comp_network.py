@@ -5,6 +5,8 @@ to the VBR's by an inter-region connection), checked resource by resource."""
 
 from __future__ import annotations
 
+import json
+
 from hybrid.model import load
 from tests.component_graph import record
 from tests.conftest import settle
@@ -249,3 +251,54 @@ def test_ipv6_masks_and_rules(pulumi_mocks, dev_raw):
     assert v6["cn-beijing-kubelet-tcp-vpc-ipv6"]["portRange"] == "10250/10250"
     assert v6["cn-beijing-pod-udp-vpc-ipv6"]["description"] == "pod traffic inside the VPC (IPv6, VPC block only)"
     assert v6["cn-beijing-pod-udp-vpc-ipv6"]["portRange"] == "1/65535" and "cidrIp" not in v6["cn-beijing-pod-udp-vpc-ipv6"]
+
+
+def test_the_networks_options_reach_its_children(pulumi_mocks, dev_raw):
+    # As components/platform.py builds it: under a parent, with the region's alicloud provider. Every
+    # child (VPC, route entries, flow log) is the network's and goes through that provider.
+    dev_raw["regions"][0]["flowLogs"] = True
+    _, mon = record(pulumi_mocks, dev_raw)
+
+    def program():
+        import pulumi
+        import pulumi_alicloud as alicloud
+
+        from components.network import RegionNetwork, RegionNetworkArgs
+
+        p = load(dev_raw)
+        r = p.regions[0]
+        provider = alicloud.Provider("alicloud-cn-beijing", region="cn-beijing")
+        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment),
+                             opts=pulumi.ResourceOptions(providers={"alicloud": provider})).outputs.idc_routes
+
+    settle(program)
+    comp = mon.one(NET, "cn-beijing")
+    provider = mon.one("pulumi:providers:alicloud", "alicloud-cn-beijing").urn
+    # dev: idc.nodeCidrs[0], podCidr and extraRanges[0] routed over the line, and the flow log's project
+    children = [mon.one(VPC, "cn-beijing-vpc"), *mon.of_type(ROUTE), mon.one("alicloud:log/project:Project", "cn-beijing-flowlog-project"),
+                mon.one("alicloud:vpc/flowLog:FlowLog", "cn-beijing-flowlog")]
+    assert len(children) == 6
+    for child in children:
+        assert child.parent == comp.urn and child.provider.rsplit("::", 1)[0] == provider, child.name
+
+
+def test_without_a_leased_line_the_network_has_no_path(pulumi_mocks, dev_raw):
+    # idc.leasedLine: false and no leasedLine on the region: a VPC of its own, no route, no attachment.
+    # (Then nothing in the region may need the IDC: no GPU pool, a NAT gateway, the agent on the public endpoint.)
+    dev_raw["idc"]["leasedLine"] = False
+    del dev_raw["idc"]["vbr"], dev_raw["regions"][0]["leasedLine"]
+    dev_raw["regions"][0]["gpuPools"] = []
+    dev_raw["nodeAccess"]["regions"]["cn-beijing"] = {"egress": "natGateway"}
+    dev_raw["registration"]["agent"]["endpoint"] = "public"
+    _, mon = record(pulumi_mocks, dev_raw)
+
+    def program():
+        from components.network import RegionNetwork, RegionNetworkArgs
+
+        p = load(dev_raw)
+        r = p.regions[0]
+        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs.idc_routes
+
+    assert settle(program) == {"kind": "none", "routes": {}}
+    assert "importId" not in json.dumps(mon.one(VPC, "cn-beijing-vpc").options)
+    assert not mon.of_type(ROUTE) and not mon.of_type(TR_VPC)
