@@ -157,6 +157,9 @@ def test_dev_providers_parents_secret_and_exports(pulumi_mocks, dev_raw):
     assert _role_name(mon, "cn-beijing") == "hybrid-dev-gpu-node-cn-beijing"
     bucket = mon.one("alicloud:oss/bucket:Bucket", "cn-beijing-join-token-bucket")
     assert (bucket.inputs["bucket"], bucket.inputs["tags"]["region"]) == ("hybrid-dev-cn-beijing-join-idc-bj-dev", "cn-beijing")
+    # docs/permissions.md: the token's read policy hybrid-<env>-<region>-join-token-read; the VPC named for env and region
+    assert mon.one("alicloud:ram/policy:Policy", "cn-beijing-join-token-read").inputs["policyName"] == "hybrid-dev-cn-beijing-join-token-read"
+    assert mon.one("alicloud:vpc/network:Network", "cn-beijing-vpc").inputs["vpcName"] == "hybrid-dev-cn-beijing"
     # the node joins with the IDC CA's hash: the secret config caCertHash (the fixture's OFFLINE_SECRETS)
     assert OFFLINE_SECRETS["caCertHash"] in json.dumps(mon.one("alicloud:ecs/instance:Instance", "cn-beijing-a10-dev-cn-beijing-g-0").inputs)
     # Calico leaves the region's VPC (regions[0].vpcCidr) unNATed
