@@ -274,12 +274,17 @@ def test_the_networks_options_reach_its_children(pulumi_mocks, dev_raw):
     settle(program)
     comp = mon.one(NET, "cn-beijing")
     provider = mon.one("pulumi:providers:alicloud", "alicloud-cn-beijing").urn
-    # dev: idc.nodeCidrs[0], podCidr and extraRanges[0] routed over the line, and the flow log's project
-    children = [mon.one(VPC, "cn-beijing-vpc"), *mon.of_type(ROUTE), mon.one("alicloud:log/project:Project", "cn-beijing-flowlog-project"),
-                mon.one("alicloud:vpc/flowLog:FlowLog", "cn-beijing-flowlog")]
-    assert len(children) == 6
+    # dev: the VPC attachment to regions[0].leasedLine.transitRouter; idc.nodeCidrs[0], podCidr and
+    # extraRanges[0] routed over the line; the flow log and its project
+    attachment = mon.one(TR_VPC, "cn-beijing-tr-attachment")
+    children = [mon.one(VPC, "cn-beijing-vpc"), attachment, *mon.of_type(ROUTE),
+                mon.one("alicloud:log/project:Project", "cn-beijing-flowlog-project"), mon.one("alicloud:vpc/flowLog:FlowLog", "cn-beijing-flowlog")]
+    assert len(children) == 7
     for child in children:
         assert child.parent == comp.urn and child.provider.rsplit("::", 1)[0] == provider, child.name
+    # the attachment's route-table bindings (the VBR's table, same region) under it, through the same provider
+    for binding in (mon.one(ASSOC, "cn-beijing-tr-association"), mon.one(PROP, "cn-beijing-tr-propagation")):
+        assert binding.parent == attachment.urn and binding.provider.rsplit("::", 1)[0] == provider
 
 
 def test_without_a_leased_line_the_network_has_no_path(pulumi_mocks, dev_raw):
