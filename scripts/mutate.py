@@ -1242,6 +1242,12 @@ EQUIVALENT: dict[str, str] = {
        "another default for the wrapped error: only oss2's RequestError reaches that line (put and check catch OssError "
        "and RequestError, and every other OssError returned above), and a RequestError always has .exception "
        "(oss2/exceptions.py RequestError.__init__)" for n in (27, 30)},
+    "components.network.xǁRegionNetworkǁ__init____mutmut_72":
+        "another initial value of inter_region, never read: only an inter-region binding reads it, and those exist only "
+        "when path.inter_region is set, for which _create_leased_line calls _create_inter_region (which sets it) first",
+    "components.network.xǁRegionNetworkǁ_create_leased_line__mutmut_10":
+        "`ll is None and path is None` for `or`: hybrid.transit.region_path returns None exactly when the region has no "
+        "leasedLine, so the two are None together and both forms agree on every input",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

@@ -307,3 +307,33 @@ def test_without_a_leased_line_the_network_has_no_path(pulumi_mocks, dev_raw):
     assert settle(program) == {"kind": "none", "routes": {}}
     assert "importId" not in json.dumps(mon.one(VPC, "cn-beijing-vpc").options)
     assert not mon.of_type(ROUTE) and not mon.of_type(TR_VPC)
+
+
+def test_dev_security_group_rules_by_hand(pulumi_mocks, dev_raw):
+    # Alibaba AuthorizeSecurityGroup: IpProtocol tcp, udp, icmp, gre or all; PortRange 1/65535 for every tcp/udp port,
+    # -1/-1 for icmp. Kubernetes "Ports and Protocols": the kubelet API on 10250/tcp.
+    _, mon = record(pulumi_mocks, dev_raw)
+
+    def program():
+        from components.network import RegionNetwork, RegionNetworkArgs
+
+        p = load(dev_raw)
+        r = p.regions[0]
+        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs.vpc_id
+
+    settle(program)
+    # dev: idc.nodeCidrs[0] 10.8.0.0/20, podCidr 10.244.0.0/16, extraRanges[0] 10.9.0.0/24; vpcCidr 10.40.0.0/16;
+    # one zone (cn-beijing-g) with a node and a pod vSwitch
+    node_vsw = mon.one(VSW, "cn-beijing-cn-beijing-g-nodes").inputs["cidrBlock"]
+    pod_vsw = mon.one(VSW, "cn-beijing-cn-beijing-g-pods").inputs["cidrBlock"]
+    icmp = {("icmp", "-1/-1", c) for c in ("10.8.0.0/20", "10.244.0.0/16", "10.9.0.0/24")}
+    want = {
+        "cn-beijing-workers-sg": icmp | {("tcp", "10250/10250", c) for c in ("10.8.0.0/20", "10.244.0.0/16", "10.40.0.0/16")},
+        "cn-beijing-pods-sg": icmp | {(p, "1/65535", c) for p in ("tcp", "udp") for c in ("10.8.0.0/20", "10.244.0.0/16", pod_vsw, node_vsw)},
+    }
+    got: dict[str, set] = {name: set() for name in want}
+    for r in mon.of_type(SGR):
+        group = mon.registrations[r.parent].name
+        got[group].add((r.inputs["ipProtocol"], r.inputs["portRange"], r.inputs["cidrIp"]))
+    assert got == want
+    assert len(mon.of_type(SGR)) == 17  # no rule twice
