@@ -1248,6 +1248,13 @@ EQUIVALENT: dict[str, str] = {
     "components.network.xǁRegionNetworkǁ_create_leased_line__mutmut_10":
         "`ll is None and path is None` for `or`: hybrid.transit.region_path returns None exactly when the region has no "
         "leasedLine, so the two are None together and both forms agree on every input",
+    **{f"components.platform.xǁHybridPlatformǁ{fn}__mutmut_{n}":
+       f"another initial value of HybridPlatform.{attr}, an attribute nothing reads (build() and the tests read the "
+       "graph and the exports; the component itself never reads it back)"
+       for fn, n, attr in (("_registration", 39, "terway_addon"), ("_placement", 5, "fleet_placement"), ("_jobs", 4, "ai_jobs"))},
+    "components.platform.xǁHybridPlatformǁ_placement__mutmut_6":
+        "another initial value of fleet_provider: _jobs reads it only for jobs on the Fleet (fleet.enabled and apply), "
+        "and then _placement has already replaced it with the Fleet's provider",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
