@@ -164,6 +164,11 @@ def test_dev_providers_parents_secret_and_exports(pulumi_mocks, dev_raw):
     assert OFFLINE_SECRETS["caCertHash"] in json.dumps(mon.one("alicloud:ecs/instance:Instance", "cn-beijing-a10-dev-cn-beijing-g-0").inputs)
     # Calico leaves the region's VPC (regions[0].vpcCidr) unNATed
     assert mon.one("kubernetes:crd.projectcalico.org/v1:IPPool", "calico-ippool-cloud-cn-beijing-vpc").inputs["spec"]["cidr"] == "10.40.0.0/16"
+    # Placement: placement.workloads[0] finetune-7b over the tiers of the hybrid cluster idc-bj-dev: the IDC,
+    # the cloud region cn-beijing (its GPU pool), its Serverless pods (virtualNode.regions); no Fleet.
+    assert "finetune-7b" in exports["placement"]
+    assert exports["placementTopology"]["hybridCluster"]["tiers"] == [
+        {"name": "idc-bj-dev", "tier": "idc"}, {"name": "cn-beijing", "tier": "cloud"}, {"name": "cn-beijing-serverless", "tier": "serverless"}]
     # ack-virtual-node reaches the IDC apiserver at idc.apiserver (10.8.0.10:6443)
     assert (exports["virtualNodeConfig"]["APIServerHost"], exports["virtualNodeConfig"]["APIServerPort"]) == ("10.8.0.10", "6443")
 
@@ -338,15 +343,16 @@ def test_prod_components_receive_their_regions_and_the_registration_region(pulum
 
 
 def test_prod_pools_with_their_own_role_and_the_fleet_not_applied(pulumi_mocks, prod_raw):
-    # prod with ramRoles on cn-beijing's two pools and cn-zhangjiakou's one, the Fleet declared but not
+    # prod with ramRoles on cn-beijing's two pools and cn-hangzhou's one, the Fleet declared but not
     # applied, no metrics, no virtual node.
-    beijing, _, zhangjiakou = prod_raw["regions"]
+    beijing, hangzhou, _ = prod_raw["regions"]
     beijing["gpuPools"][0]["ramRole"], beijing["gpuPools"][1]["ramRole"] = "ml-a10-node", "llm-a100-node"
-    zhangjiakou["gpuPools"][0]["ramRole"] = "overflow-node"
+    hangzhou["gpuPools"][0]["ramRole"] = "t4-node"
     prod_raw["registration"]["fleet"]["apply"] = False
     prod_raw["metrics"]["enabled"] = False
     prod_raw["virtualNode"]["enabled"] = False
     beijing["ipv6"] = True
+    prod_raw["cni"]["terway"]["credentials"] = "accessKey"
     # Serverless pods and tiers need the virtual node
     del prod_raw["placement"]["serverlessReplicas"]
     for tier in ("cn-hangzhou-serverless", "cn-zhangjiakou-serverless"):
@@ -357,21 +363,28 @@ def test_prod_pools_with_their_own_role_and_the_fleet_not_applied(pulumi_mocks, 
     mon, exports = _build(pulumi_mocks, prod_raw, "prod")
     kids = _children_of_platform(mon)
     # cn-beijing keeps its node role for the elastic pools (registration region) though no fixed node
-    # takes it; cn-zhangjiakou has none (its only pool brings its own); no dcgm-exporter, no virtual node,
-    # no Fleet provider or objects.
-    assert {n for t, n in kids if t == "hybrid:identity:NodeRole"} == {"cn-beijing-node-role", "cn-hangzhou-node-role"}
+    # takes it; cn-hangzhou has none (its only pool brings its own), cn-zhangjiakou after it has one; no
+    # dcgm-exporter, no virtual node, no Fleet provider or objects.
+    assert {n for t, n in kids if t == "hybrid:identity:NodeRole"} == {"cn-beijing-node-role", "cn-zhangjiakou-node-role"}
     assert not {t for t, _ in kids} & {"hybrid:metrics:GpuMetrics", "hybrid:vnode:VirtualNode", "hybrid:fleet:Placement"}
     assert {n for t, n in kids if t == "pulumi:providers:kubernetes"} == {"idc", "idc-adopt"}
     assert _attached_instances(mon, "cn-beijing") == set()
-    assert len(_attached_instances(mon, "cn-hangzhou")) == 4  # t4-infer's count
+    # cni.terway.credentials accessKey: Secret terway-credential (terway@release-1.16 types/daemon/config.go),
+    # which every region's terwayd waits for
+    assert {n for t, n in kids if t == "hybrid:identity:CredentialSecret"} == {"addon-credentials", "terway-credentials"}
+    access_key = mon.one(SECRET, "terway-credentials-secret")
+    assert access_key.inputs["metadata"]["name"] == "terway-credential"
+    for r in PROD_ZONES:
+        assert access_key.urn in mon.one("kubernetes:apps/v1:DaemonSet", f"cni-daemonset-kube-system-terway-eniip-{r}").dependencies
+    assert len(_attached_instances(mon, "cn-zhangjiakou")) == 2  # a10-overflow's count
     # The token readers: the region's node role, then the pools' own roles in name order.
     assert _join_token_roles(mon, "cn-beijing") == [_role_name(mon, "cn-beijing"), "llm-a100-node", "ml-a10-node"]
-    assert _join_token_roles(mon, "cn-hangzhou") == [_role_name(mon, "cn-hangzhou")]
-    assert _join_token_roles(mon, "cn-zhangjiakou") == ["overflow-node"]
-    # regions[0].ipv6: cn-beijing's node role may assign IPv6 addresses (Terway's IPv6 actions), cn-hangzhou's not
+    assert _join_token_roles(mon, "cn-hangzhou") == ["t4-node"]
+    assert _join_token_roles(mon, "cn-zhangjiakou") == [_role_name(mon, "cn-zhangjiakou")]
+    # regions[0].ipv6: cn-beijing's node role may assign IPv6 addresses (Terway's IPv6 actions), cn-zhangjiakou's not
     policies = {r: mon.one("alicloud:ram/policy:Policy", f"{r}-node-role-policy").inputs["policyDocument"]
-                for r in ("cn-beijing", "cn-hangzhou")}
-    assert "ecs:AssignIpv6Addresses" in policies["cn-beijing"] and "ecs:AssignIpv6Addresses" not in policies["cn-hangzhou"]
+                for r in ("cn-beijing", "cn-zhangjiakou")}
+    assert "ecs:AssignIpv6Addresses" in policies["cn-beijing"] and "ecs:AssignIpv6Addresses" not in policies["cn-zhangjiakou"]
     # The elastic pools still take cn-beijing's node role and wait for alibaba-addon-secret, which the
     # autoscaler needs without a virtual node too.
     node_pool = mon.one("alicloud:cs/nodePool:NodePool", "elastic-a10-elastic")
