@@ -17,8 +17,8 @@ import json
 import pulumi
 import pytest
 
-from tests.component_graph import provider_urn, record
 from hybrid_tools.stackconfig import OFFLINE_SECRETS
+from tests.component_graph import provider_urn, record
 from tests.conftest import PROJECT, settle
 
 PLATFORM = "hybrid:platform:HybridPlatform"
