@@ -1255,6 +1255,9 @@ EQUIVALENT: dict[str, str] = {
     "components.platform.xǁHybridPlatformǁ_placement__mutmut_6":
         "another initial value of fleet_provider: _jobs reads it only for jobs on the Fleet (fleet.enabled and apply), "
         "and then _placement has already replaced it with the Fleet's provider",
+    **{f"components.platform.xǁHybridPlatformǁ__init____mutmut_{n}":
+       "HybridPlatform's options dropped: its one caller, build() (what __main__.py runs), creates it without options, "
+       "so opts is always None and the component is the stack's child either way" for n in (3, 6, 7)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
