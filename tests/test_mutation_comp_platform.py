@@ -353,6 +353,7 @@ def test_prod_pools_with_their_own_role_and_the_fleet_not_applied(pulumi_mocks, 
     prod_raw["virtualNode"]["enabled"] = False
     beijing["ipv6"] = True
     prod_raw["cni"]["terway"]["credentials"] = "accessKey"
+    prod_raw["identity"] = {"nodeRoleScope": "all"}
     # Serverless pods and tiers need the virtual node
     del prod_raw["placement"]["serverlessReplicas"]
     for tier in ("cn-hangzhou-serverless", "cn-zhangjiakou-serverless"):
@@ -385,6 +386,9 @@ def test_prod_pools_with_their_own_role_and_the_fleet_not_applied(pulumi_mocks, 
     policies = {r: mon.one("alicloud:ram/policy:Policy", f"{r}-node-role-policy").inputs["policyDocument"]
                 for r in ("cn-beijing", "cn-zhangjiakou")}
     assert "ecs:AssignIpv6Addresses" in policies["cn-beijing"] and "ecs:AssignIpv6Addresses" not in policies["cn-zhangjiakou"]
+    # identity.nodeRoleScope all: Terway's documented Resource "*" on every statement
+    # (terway@release-1.16:docs/ecs.md, "RAM"); the region scope narrows it, this one keeps it
+    assert {json.dumps(st["Resource"]) for doc in policies.values() for st in json.loads(doc)["Statement"]} == {'["*"]'}
     # The elastic pools still take cn-beijing's node role and wait for alibaba-addon-secret, which the
     # autoscaler needs without a virtual node too.
     node_pool = mon.one("alicloud:cs/nodePool:NodePool", "elastic-a10-elastic")
