@@ -210,7 +210,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "comp_elastic": ("components/elastic.py", ["tests/test_mutation_comp_elastic.py"]),
     "comp_network": ("components/network.py", ["tests/test_network_component.py", "tests/test_leased_line.py",
                                                "tests/test_mutation_comp_network.py"]),
-    "comp_platform": ("components/platform.py", ["tests/test_platform_inprocess.py"]),
+    "comp_platform": ("components/platform.py", ["tests/test_platform_inprocess.py", "tests/test_mutation_comp_platform.py"]),
     # components under Pulumi's mocks, in-process (tests/conftest.py pulumi_mocks + settle)
     "comp_oss": ("components/oss.py", ["tests/test_mutation_comp_oss.py", "tests/test_platform_inprocess.py"]),
     "comp_device_plugin": ("components/device_plugin.py", [
@@ -1348,6 +1348,22 @@ EQUIVALENT: dict[str, str] = {
     "hybrid_tools.usage_cli.x_chart__mutmut_193":
         "plt.close(None) for plt.close(fig): None closes the current figure, which is fig (plt.subplots made it "
         "current and nothing after opens another)",
+    "components.network.xǁRegionNetworkǁ__init____mutmut_72":
+        "another initial value of inter_region, never read: only an inter-region binding reads it, and those exist only "
+        "when path.inter_region is set, for which _create_leased_line calls _create_inter_region (which sets it) first",
+    "components.network.xǁRegionNetworkǁ_create_leased_line__mutmut_10":
+        "`ll is None and path is None` for `or`: hybrid.transit.region_path returns None exactly when the region has no "
+        "leasedLine, so the two are None together and both forms agree on every input",
+    **{f"components.platform.xǁHybridPlatformǁ{fn}__mutmut_{n}":
+       f"another initial value of HybridPlatform.{attr}, an attribute nothing reads (build() and the tests read the "
+       "graph and the exports; the component itself never reads it back)"
+       for fn, n, attr in (("_registration", 39, "terway_addon"), ("_placement", 5, "fleet_placement"), ("_jobs", 4, "ai_jobs"))},
+    "components.platform.xǁHybridPlatformǁ_placement__mutmut_6":
+        "another initial value of fleet_provider: _jobs reads it only for jobs on the Fleet (fleet.enabled and apply), "
+        "and then _placement has already replaced it with the Fleet's provider",
+    **{f"components.platform.xǁHybridPlatformǁ__init____mutmut_{n}":
+       "HybridPlatform's options dropped: its one caller, build() (what __main__.py runs), creates it without options, "
+       "so opts is always None and the component is the stack's child either way" for n in (3, 6, 7)},
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}

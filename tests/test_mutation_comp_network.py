@@ -5,6 +5,8 @@ to the VBR's by an inter-region connection), checked resource by resource."""
 
 from __future__ import annotations
 
+import json
+
 from hybrid.model import load
 from tests.component_graph import record
 from tests.conftest import settle
@@ -111,7 +113,7 @@ def test_prod_networks_by_hand(pulumi_mocks, prod_raw):
         store = mon.one("alicloud:log/store:Store", f"{rid}-flowlog-store")
         assert store.inputs == {"projectName": f"hybrid-prod-{rid}-flowlog", "logstoreName": "vpc-flowlog", "retentionPeriod": 180,
                                 "shardCount": 2}
-        assert store.parent == proj.urn
+        assert store.parent == proj.urn and proj.parent == comp.urn  # the region's provider comes through the parent
         flow = mon.one("alicloud:vpc/flowLog:FlowLog", f"{rid}-flowlog")
         assert flow.inputs == {"flowLogName": f"hybrid-prod-{rid}", "resourceType": "VPC", "resourceId": vpc_id, "trafficType": "All",
                                "projectName": f"hybrid-prod-{rid}-flowlog", "logStoreName": "vpc-flowlog",
@@ -201,6 +203,21 @@ def test_prod_paths_to_the_idc_by_hand(pulumi_mocks, prod_raw):
     assert all(r.name.startswith("cn-zhangjiakou-nodeport-") for r in mon.of_type(SGR) if r.inputs["portRange"] == "30000/32767")
 
 
+def test_a_referenced_inter_region_connection_binds_under_the_vpc_attachment(pulumi_mocks, prod_raw):
+    # cn-zhangjiakou's connection to the VBR's transit router referenced by id (interRegion.attachmentId):
+    # nothing declared for it; its bindings in both tables take that id, under the region's VPC attachment.
+    link = "tr-attach-0a1b2c3d4e5f6g7h8i"
+    prod_raw["regions"][2]["leasedLine"]["transitRouter"]["interRegion"] = {"attachmentId": link}
+    mon, _ = _prod(pulumi_mocks, prod_raw)
+    assert not mon.of_type(TR_PEER)
+    zj = mon.one(TR_VPC, "cn-zhangjiakou-tr-attachment")
+    for typ, suffix in ((ASSOC, "association"), (PROP, "propagation")):
+        for table_region, table in (("cn-zhangjiakou", "vtb-8vbr4t6y8u0i2o4p6a8s0"), ("cn-beijing", VBR_RT)):
+            b = mon.one(typ, f"cn-zhangjiakou-link-{table_region}-{suffix}")
+            assert b.inputs == {"transitRouterAttachmentId": link, "transitRouterRouteTableId": table}
+            assert b.parent == zj.urn
+
+
 def test_existing_vpc_without_route_creation_reports_existing_routes(pulumi_mocks, prod_raw):
     prod_raw["regions"][1]["leasedLine"]["existingVpc"]["createRoutes"] = False
     mon, nets = _prod(pulumi_mocks, prod_raw)
@@ -234,3 +251,89 @@ def test_ipv6_masks_and_rules(pulumi_mocks, dev_raw):
     assert v6["cn-beijing-kubelet-tcp-vpc-ipv6"]["portRange"] == "10250/10250"
     assert v6["cn-beijing-pod-udp-vpc-ipv6"]["description"] == "pod traffic inside the VPC (IPv6, VPC block only)"
     assert v6["cn-beijing-pod-udp-vpc-ipv6"]["portRange"] == "1/65535" and "cidrIp" not in v6["cn-beijing-pod-udp-vpc-ipv6"]
+
+
+def test_the_networks_options_reach_its_children(pulumi_mocks, dev_raw):
+    # As components/platform.py builds it: under a parent, with the region's alicloud provider. Every
+    # child (VPC, route entries, flow log) is the network's and goes through that provider.
+    dev_raw["regions"][0]["flowLogs"] = True
+    _, mon = record(pulumi_mocks, dev_raw)
+
+    def program():
+        import pulumi
+        import pulumi_alicloud as alicloud
+
+        from components.network import RegionNetwork, RegionNetworkArgs
+
+        p = load(dev_raw)
+        r = p.regions[0]
+        provider = alicloud.Provider("alicloud-cn-beijing", region="cn-beijing")
+        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment),
+                             opts=pulumi.ResourceOptions(providers={"alicloud": provider})).outputs.idc_routes
+
+    settle(program)
+    comp = mon.one(NET, "cn-beijing")
+    provider = mon.one("pulumi:providers:alicloud", "alicloud-cn-beijing").urn
+    # dev: the VPC attachment to regions[0].leasedLine.transitRouter; idc.nodeCidrs[0], podCidr and
+    # extraRanges[0] routed over the line; the flow log and its project
+    attachment = mon.one(TR_VPC, "cn-beijing-tr-attachment")
+    children = [mon.one(VPC, "cn-beijing-vpc"), attachment, *mon.of_type(ROUTE),
+                mon.one("alicloud:log/project:Project", "cn-beijing-flowlog-project"), mon.one("alicloud:vpc/flowLog:FlowLog", "cn-beijing-flowlog")]
+    assert len(children) == 7
+    for child in children:
+        assert child.parent == comp.urn and child.provider.rsplit("::", 1)[0] == provider, child.name
+    # the attachment's route-table bindings (the VBR's table, same region) under it, through the same provider
+    for binding in (mon.one(ASSOC, "cn-beijing-tr-association"), mon.one(PROP, "cn-beijing-tr-propagation")):
+        assert binding.parent == attachment.urn and binding.provider.rsplit("::", 1)[0] == provider
+
+
+def test_without_a_leased_line_the_network_has_no_path(pulumi_mocks, dev_raw):
+    # idc.leasedLine: false and no leasedLine on the region: a VPC of its own, no route, no attachment.
+    # (Then nothing in the region may need the IDC: no GPU pool, a NAT gateway, the agent on the public endpoint.)
+    dev_raw["idc"]["leasedLine"] = False
+    del dev_raw["idc"]["vbr"], dev_raw["regions"][0]["leasedLine"]
+    dev_raw["regions"][0]["gpuPools"] = []
+    dev_raw["nodeAccess"]["regions"]["cn-beijing"] = {"egress": "natGateway"}
+    dev_raw["registration"]["agent"]["endpoint"] = "public"
+    _, mon = record(pulumi_mocks, dev_raw)
+
+    def program():
+        from components.network import RegionNetwork, RegionNetworkArgs
+
+        p = load(dev_raw)
+        r = p.regions[0]
+        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs.idc_routes
+
+    assert settle(program) == {"kind": "none", "routes": {}}
+    assert "importId" not in json.dumps(mon.one(VPC, "cn-beijing-vpc").options)
+    assert not mon.of_type(ROUTE) and not mon.of_type(TR_VPC)
+
+
+def test_dev_security_group_rules_by_hand(pulumi_mocks, dev_raw):
+    # Alibaba AuthorizeSecurityGroup: IpProtocol tcp, udp, icmp, gre or all; PortRange 1/65535 for every tcp/udp port,
+    # -1/-1 for icmp. Kubernetes "Ports and Protocols": the kubelet API on 10250/tcp.
+    _, mon = record(pulumi_mocks, dev_raw)
+
+    def program():
+        from components.network import RegionNetwork, RegionNetworkArgs
+
+        p = load(dev_raw)
+        r = p.regions[0]
+        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs.vpc_id
+
+    settle(program)
+    # dev: idc.nodeCidrs[0] 10.8.0.0/20, podCidr 10.244.0.0/16, extraRanges[0] 10.9.0.0/24; vpcCidr 10.40.0.0/16;
+    # one zone (cn-beijing-g) with a node and a pod vSwitch
+    node_vsw = mon.one(VSW, "cn-beijing-cn-beijing-g-nodes").inputs["cidrBlock"]
+    pod_vsw = mon.one(VSW, "cn-beijing-cn-beijing-g-pods").inputs["cidrBlock"]
+    icmp = {("icmp", "-1/-1", c) for c in ("10.8.0.0/20", "10.244.0.0/16", "10.9.0.0/24")}
+    want = {
+        "cn-beijing-workers-sg": icmp | {("tcp", "10250/10250", c) for c in ("10.8.0.0/20", "10.244.0.0/16", "10.40.0.0/16")},
+        "cn-beijing-pods-sg": icmp | {(p, "1/65535", c) for p in ("tcp", "udp") for c in ("10.8.0.0/20", "10.244.0.0/16", pod_vsw, node_vsw)},
+    }
+    got: dict[str, set] = {name: set() for name in want}
+    for r in mon.of_type(SGR):
+        group = mon.registrations[r.parent].name
+        got[group].add((r.inputs["ipProtocol"], r.inputs["portRange"], r.inputs["cidrIp"]))
+    assert got == want
+    assert len(mon.of_type(SGR)) == 17  # no rule twice
