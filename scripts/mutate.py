@@ -1252,6 +1252,12 @@ EQUIVALENT: dict[str, str] = {
     **{f"hybrid_tools.mockrun.x_run_program__mutmut_{n}":
        "set_mocks' preview None (given or by default) for False: the SDK reads it only as bool(SETTINGS.dry_run) "
        "(pulumi 3.272.0 runtime/settings.py is_dry_run), None and False alike" for n in (22, 27)},
+    "hybrid_tools.lease_cli.x__usage__mutmut_53":
+        "usage.r(cost per busy GPU-hour) without its 4: r's default is 4 places (hybrid/usage.py)",
+    "hybrid_tools.lease_cli.x__usage__mutmut_8":
+        "the usage report built for every pool instead of this one: each pool's figures come from its own series "
+        "and lease alone (usage_cli.build), _usage takes this pool's by name, and the --pool check it skips never "
+        "refuses here (_cmd's edit has already refused a pool the stack lacks or an elastic one)",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
