@@ -1258,6 +1258,9 @@ EQUIVALENT: dict[str, str] = {
         "the usage report built for every pool instead of this one: each pool's figures come from its own series "
         "and lease alone (usage_cli.build), _usage takes this pool's by name, and the --pool check it skips never "
         "refuses here (_cmd's edit has already refused a pool the stack lacks or an elastic one)",
+    "hybrid.ack_api.xǁAckClientǁ__init____mutmut_1":
+        "the default read timeout 30_001 ms: never read, the only AckClient the program builds "
+        "(components/registered_cluster.py RegisteredClusterProvider._api) passes read_timeout_ms",
 }
 
 BAD = {"survived", "no tests", "suspicious", "skipped", "segfault", "not checked"}
