@@ -130,6 +130,20 @@ def pulumi_mocks(monkeypatch):
     asyncio.set_event_loop(asyncio.new_event_loop())
 
 
+
+@pytest.fixture
+def own_loop():
+    """A fresh event loop for a test that runs a program with hybrid_tools.mockrun.run_program. A loop
+    inherited through fork (mutmut forks every mutant from one server, which made a loop while it
+    collected) shares its epoll instance with the parent: run_program closes the loop it ran on, that
+    close takes the loop's wake-up socket out of the shared instance, and the next child's run then
+    waits forever for RPCs that have finished."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    yield
+    loop = asyncio.get_event_loop()
+    if not loop.is_closed():
+        loop.close()
+
 def settle(program: Callable[[], Any]) -> Any:
     """Run ``program`` under the mocks ``pulumi_mocks`` set up, as the engine runs a Pulumi
     program, and return what it returned with every Output in it (also inside tuples, lists

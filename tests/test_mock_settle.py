@@ -7,9 +7,12 @@ What the run recorded must hold it all the same."""
 from __future__ import annotations
 
 import pulumi
+import pytest
 
 from hybrid_tools.mockrun import fake_id, run_program
 from tests.conftest import settle
+
+pytestmark = pytest.mark.usefixtures("own_loop")  # tests/conftest.py: a loop of its own per test
 
 LINK = "test:index:Link"
 LINKS = 30

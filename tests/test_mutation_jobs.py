@@ -212,3 +212,38 @@ def test_a_service_is_reached_on_its_named_port_and_probed_on_its_health_path():
 def test_guaranteed_gpus_are_the_idc_and_the_fixed_pools():
     # IDC 320 + a10-train 4x1 + a100-burst 2x4 + t4-infer 4x1 + a10-overflow 2x1 = 338; the elastic pool not.
     assert J.guaranteed_gpus(load(stack_raw("prod"))) == 338
+
+
+def test_a_two_pod_pytorchjob_is_a_master_and_one_worker():
+    # PyTorchJob v1.8.1: Master exactly 1, the other pods Workers: 2 pods = Master 1 + Worker 1, a gang of 2.
+    raw = stack_raw("prod")
+    raw["jobs"]["jobs"][0]["replicas"] = 2
+    specs = _one(_objects(raw), "PyTorchJob", "llm-finetune")["spec"]["pytorchReplicaSpecs"]
+    assert {k: v["replicas"] for k, v in specs.items()} == {"Master": 1, "Worker": 1}
+
+
+def test_the_operators_gang_scheduler_name_matters_to_training_jobs_only():
+    # The training-operator gives the pods of a PyTorchJob/TFJob its --gang-scheduler-name
+    # (kubeflow/training-operator@v1.8.1:cmd/training-operator.v1/main.go); a gang Job (embed-corpus) names
+    # its scheduler itself, so a mismatched operator is no issue while no training job is a gang.
+    raw = stack_raw("prod")
+    raw["jobs"]["trainingOperator"]["gangSchedulerName"] = "volcano"
+    raw["jobs"]["jobs"][0]["gang"] = False
+    raw["jobs"]["jobs"][2]["gang"] = False
+    docs = _objects(raw)
+    assert _one(docs, "Job", "embed-corpus")["spec"]["template"]["spec"]["schedulerName"] == "scheduler-plugins-scheduler"
+    raw["jobs"]["jobs"][2]["gang"] = True
+    ((path, message, _),) = _issues(raw)
+    assert path == "jobs.trainingOperator.gangSchedulerName" and message.startswith("is volcano, but the gang scheduler is ")
+
+
+def test_a_member_without_the_operator_is_named_with_the_operators_it_lists():
+    # The member's operators as listed (here one named twice), ", "-separated, in the refusal.
+    from tests.test_jobs import spark_raw
+
+    raw = spark_raw()
+    raw["jobs"]["jobs"][1]["failover"] = {"to": ["ack-wlcb-train"]}
+    raw["jobs"]["failoverMembers"][0]["operators"] = ["training-operator", "training-operator"]
+    ((path, message, _),) = _issues(raw)
+    assert path == "jobs.jobs[1].failover.to[0]"
+    assert "runs no spark-operator (jobs.failoverMembers: training-operator, training-operator), so" in message

@@ -302,3 +302,26 @@ def test_null_for_a_union_without_none_is_failed():
     (obj, _), locs = _build({"name": "x", "inner": {"a": 1}, "either": None})
     assert sorted(locs) == [("either", "int"), ("either", "str")]
     _unevaluable(lambda: obj.either)  # None is not a value of int | str: not read as "absent"
+
+
+def test_an_object_rewritten_before_it_validated_reads_as_failed_not_as_absent():
+    # A before-validator that hands pydantic new dicts: what validated is not the raw object build is
+    # given, so nothing it accepted can be matched to it. The sibling of a failed item, though valid,
+    # reads as failed (a check that reads it is not evaluated), never as None.
+    class Rewrites(Recording):
+        items: list[Inner] = []
+
+        @field_validator("items", mode="before")
+        @classmethod
+        def _copy(cls, value):
+            return [dict(x) for x in value]
+
+    raw = {"items": [{"a": 1}, {"a": "x"}]}
+    rec = Recorder()
+    with pytest.raises(ValidationError) as info:
+        Rewrites.model_validate(raw, context=rec.context())
+    locs = [tuple(e["loc"]) for e in info.value.errors()]
+    assert locs == [("items", 1, "a")]
+    obj, _ = build(Rewrites, raw, rec, locs)
+    _unevaluable(lambda: obj.items[0].a)
+    _unevaluable(lambda: obj.items[1].a)

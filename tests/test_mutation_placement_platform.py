@@ -29,6 +29,7 @@ from hybrid.cloudinit import LABEL_POOL
 from hybrid.model import load
 from hybrid.placement_capacity import normalise_request
 from hybrid.placement_platform import plan_placement
+from tests.conftest import stack_raw
 from tests.k8s_affinity import Node, placement
 
 NOTE_DYNAMIC_START = "Karmada schedules into the first group that can take every replica and divides by available replicas there"
@@ -652,3 +653,28 @@ def test_overflow_is_refused_in_acks_form(placement_raw):
     placement_raw["registration"]["fleet"]["overflow"] = True
     assert _refused(placement_raw) == [("registration.fleet.overflow", "overflowAffinities is not in ACK's documented policy fields.",
                                         "set policyApi: karmada, or drop overflow (ACK's form is ordered clusterAffinities).")]
+
+
+def test_workloads_tied_between_two_clusters_do_not_all_send_their_odd_replica_to_the_same_one():
+    # prod's batch-infer at 23 replicas: IDC 16, cn-hangzhou 4, cn-zhangjiakou 2 (capacities) and one left for
+    # the Serverless tier, where cn-hangzhou-serverless and cn-zhangjiakou-serverless weigh 1 each: a tie.
+    # The tie is broken per workload (hybrid/placement.py: a hash of the workload and the cluster name), so
+    # two workloads alike but for their name need not pick the same cluster; these two pick differently.
+    def odd(name: str, replicas: int = 23) -> dict[str, int]:
+        raw = copy.deepcopy(stack_raw("prod"))
+        raw["placement"]["workloads"][0]["name"] = name
+        raw["placement"]["workloads"][0]["replicas"] = replicas
+        (wp,) = plan_placement(load(raw)).workloads
+        planned = {n: k for n, k in wp.result.assignments.items() if k and n.endswith("-serverless")}
+        at = {n: k for n, k in wp.at(replicas).assignments.items() if k and n.endswith("-serverless")}
+        assert planned == at  # the calculator at the planned count is the plan
+        return planned
+
+    first, second = odd("batch-infer"), odd("batch-infer-b")
+    assert len(first) == len(second) == 1 and sum(first.values()) == sum(second.values()) == 1
+    assert set(first) | set(second) == {"cn-hangzhou-serverless", "cn-zhangjiakou-serverless"}
+    # and from the 24 the plan holds, at() steps back to the same tie
+    raw = copy.deepcopy(stack_raw("prod"))
+    raw["placement"]["workloads"][0]["name"] = "batch-infer-b"
+    (wp,) = plan_placement(load(raw)).workloads
+    assert {n: k for n, k in wp.at(23).assignments.items() if k and n.endswith("-serverless")} == second

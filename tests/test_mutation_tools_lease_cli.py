@@ -346,3 +346,39 @@ def test_a_pool_without_an_owner_shows_a_dash(cfg, capsys):
 def test_the_usage_range_defaults_are_the_documented_ones():
     args = cli.build_parser().parse_args(["lease", "release", "p"])
     assert (args.since, args.step, args.range_end, args.prometheus, args.dry_run) == ("7d", "1h", None, None, False)
+
+
+def test_the_summary_lines_of_a_pool_without_busy_hours_or_paid_hours(cfg, capsys, monkeypatch):
+    """The summary's dashes, worked by hand. t4-infer (4 x ecs.gn6i-c16g1.4xlarge, one T4 each: Alibaba's
+    gn6i instance family page) reports nothing in the stand-in: 4 x 1 x 2 h = 8 GPU-h paid, none busy, so
+    a busy share of 0 % and no cost per busy GPU-hour. a10-train at count 0 in the edited file pays for no
+    GPU-hour (its series still say 3 GPU-h busy): no busy share, 0 CNY over 3 busy GPU-h, and (nothing
+    running) no recommendation; the figures are those of the file given with --config (the stack's own
+    file has a10-train at count 4: 8 GPU-h paid, 37.5 % busy)."""
+    import yaml
+
+    from tests.prom_api_standin import PromApi
+    from tests.standin import loopback_only
+    from tests.test_mutation_tools_usage_cli import END, INSTANT, RANGES, _groups
+
+    loopback_only(monkeypatch)
+    monkeypatch.setenv("HYBRID_TODAY", "2027-06-01")
+    rng = ["--since", "2h", "--step", "1h", "--range-end", END, "--dry-run"]
+    with PromApi(_groups(), RANGES, INSTANT) as p:
+        rc, out, _ = _lease(capsys, "release", "t4-infer", "--stack", "prod", "--config", str(cfg), "--prometheus", p.url, *rng)
+        assert rc == 0
+        assert out.splitlines()[1] == ("usage 2026-11-28T22:00:00Z .. 2026-11-29T00:00:00Z: busy 0.00 of 8.00 GPU-h paid "
+                                       "(busy share 0.0%), CNY - per busy GPU-h")
+        doc = yaml.safe_load(cfg.read_text())
+        pool = doc["config"]["hybrid-gpu-platform:regions"][0]["gpuPools"][0]
+        assert pool["name"] == "a10-train"
+        pool["count"] = 0
+        cfg.write_text(yaml.safe_dump(doc))
+        rc, out, _ = _lease(capsys, "release", "a10-train", "--stack", "prod", "--config", str(cfg), "--prometheus", p.url, *rng)
+        assert rc == 0
+        assert out.splitlines()[1:] == [
+            "usage 2026-11-28T22:00:00Z .. 2026-11-29T00:00:00Z: busy 3.00 of 0.00 GPU-h paid (busy share -), CNY 0.00 per busy GPU-h"]
+        rc, out, _ = _lease(capsys, "release", "a10-train", "--stack", "prod", "--config", str(cfg), "--prometheus", p.url, *rng,
+                            "--format", "json")
+        doc = json.loads(out)
+        assert (doc["usage"]["gpuHoursPaid"], doc["usage"]["busyShare"], doc["recommendation"]) == (0.0, None, None)

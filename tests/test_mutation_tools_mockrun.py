@@ -27,6 +27,8 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 THING = "test:index:Thing"
 
+pytestmark = pytest.mark.usefixtures("own_loop")  # tests/conftest.py: a loop of its own per test
+
 PROGRAM = '''
 import pulumi
 import helper_mockrun_32
@@ -306,3 +308,17 @@ def test_close_loop_closes_the_current_loop_and_leaves_a_fresh_one():
     fresh.close()  # an already closed loop is left as it is, and replaced
     mockrun._close_loop()
     assert not asyncio.get_event_loop().is_closed()
+
+
+def test_the_program_knows_which_config_keys_are_secret(tmp_path, monkeypatch):
+    # The engine hands the program the list of secret keys (PULUMI_CONFIG_SECRET_KEYS; pulumi sdk
+    # runtime/config.py get_config_secret_keys_env), and the program can ask for it: is_config_secret.
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi\n"
+        "pulumi.export('secret', [pulumi.runtime.is_config_secret(k) for k in ('q32:hidden', 'q32:plain')])\n")
+    config = {"q32:hidden": "h", "q32:plain": "p"}
+    run = run_program(tmp_path / "__main__.py", "q32", "s", config, ["q32:hidden"])
+    assert run.outputs == {"secret": ([True, False], False)}
+    run = run_program(tmp_path / "__main__.py", "q32", "s", config, [])  # a run's own keys, none left from the last
+    assert run.outputs == {"secret": ([False, False], False)}
