@@ -133,6 +133,6 @@ def test_render_refuses_parameters_other_than_the_declared_ones_naming_both_side
 
 def test_every_shipped_script_is_ascii():
     # Read the same under any locale (here and on a node whose locale is C); the equivalence of
-    # reading them with the locale's encoding (scripts/mutate.py EQUIVALENT) rests on this.
+    # reading them with the locale's encoding (scripts/mutate.toml) rests on this.
     for name in shtemplate.names():
         (SCRIPTS / name).read_bytes().decode("ascii")

@@ -11,6 +11,8 @@ import ast
 import hashlib
 import json
 import re
+import tomllib
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,3 +83,19 @@ def test_every_listed_equivalent_mutant_has_a_reason_and_survived():
         name, reason = (c.strip() for c in row.strip("|").split("|", 1))
         assert name.strip("`") in survivors, row
         assert len(reason) > 20, row
+
+
+def test_the_tables_name_what_is_there():
+    """scripts/mutate.toml: every target's module and test files exist, each hand-written mutant's text
+    occurs once in its file (so it still names one place), and no mutant is listed under two reasons."""
+    tables = tomllib.loads((ROOT / "scripts" / "mutate.toml").read_text(encoding="utf-8"))
+    for name, t in tables["targets"].items():
+        assert (ROOT / t["module"]).is_file(), name
+        assert all((ROOT / a.split("::")[0]).is_file() for a in t["tests"] if a.startswith("tests/")), name
+    for name, t in tables["hand_targets"].items():
+        text = (ROOT / t["file"]).read_text()
+        for mutant, old, new in t["mutants"]:
+            assert text.count(old) == 1 and old != new, (name, mutant)
+    listed = [m for e in tables["equivalent"] for m in e["mutants"]]
+    assert sorted(m for m, n in Counter(listed).items() if n > 1) == []
+    assert all(len(e["reason"]) > 20 and e["mutants"] for e in tables["equivalent"])
