@@ -127,7 +127,7 @@ def _usage(args: argparse.Namespace, pool: str) -> tuple[dict[str, Any], Optiona
     from hybrid_tools import usage_cli
 
     ns = argparse.Namespace(stack=args.stack, config=args.config, prometheus=args.prometheus, since=args.since, end=args.range_end,
-                            step=args.step, pool=[pool], lease_days=100_000)
+                            step=args.step, pool=[pool], lease_days=(date.max - date.min).days)  # any lease end a date can hold
     rep = usage_cli.build(ns)
     u = next(x for x in rep.pools if x.pool == pool)
     cpb = u.cost_per_busy_hour

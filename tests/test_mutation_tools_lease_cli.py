@@ -382,3 +382,27 @@ def test_the_summary_lines_of_a_pool_without_busy_hours_or_paid_hours(cfg, capsy
                             "--format", "json")
         doc = json.loads(out)
         assert (doc["usage"]["gpuHoursPaid"], doc["usage"]["busyShare"], doc["recommendation"]) == (0.0, None, None)
+
+
+def test_a_lease_ending_in_the_last_year_a_date_holds_still_gets_its_recommendation(cfg, capsys, monkeypatch):
+    # The rule is asked about this pool's lease whatever its end: 9999-12-31 is about 2.9 million days after
+    # HYBRID_TODAY. a10-train, hand-worked in tests/test_mutation_tools_usage_cli.py: 37.5 % busy, shrink 4 -> 3.
+    import yaml
+
+    from tests.prom_api_standin import PromApi
+    from tests.standin import loopback_only
+    from tests.test_mutation_tools_usage_cli import END, INSTANT, RANGES, _groups
+
+    loopback_only(monkeypatch)
+    monkeypatch.setenv("HYBRID_TODAY", "2027-06-01")
+    doc = yaml.safe_load(cfg.read_text())
+    pool = doc["config"]["hybrid-gpu-platform:regions"][0]["gpuPools"][0]
+    assert pool["name"] == "a10-train"
+    pool["lease"]["end"] = "9999-12-31"
+    cfg.write_text(yaml.safe_dump(doc))
+    with PromApi(_groups(), RANGES, INSTANT) as p:
+        rc, out, _ = _lease(capsys, "release", "a10-train", "--stack", "prod", "--config", str(cfg), "--prometheus", p.url,
+                            "--since", "2h", "--step", "1h", "--range-end", END, "--dry-run", "--format", "json")
+    assert rc == 0
+    rec = json.loads(out)["recommendation"]
+    assert (rec["action"], rec["count"], rec["newCount"]) == ("shrink", 4, 3)
