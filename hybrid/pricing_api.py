@@ -95,15 +95,16 @@ class PricingClient:
             **fields,
         )
         self.calls += 1
+        at = self.where(region)
         try:
             response = self._client(region).describe_price_with_options(request, RuntimeOptions(autoretry=False))
         except PricingUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - every SDK/transport failure means: no price from the API
-            raise PricingUnavailable(f"pricing API at {self.where(region)} failed: {_reason(exc)}") from None
+            raise PricingUnavailable(f"pricing API at {at} failed: {_reason(exc)}") from None
         price = getattr(getattr(getattr(response, "body", None), "price_info", None), "price", None)
         if price is None or price.trade_price is None:
-            raise PricingUnavailable(f"pricing API at {self.where(region)} answered without PriceInfo.Price.TradePrice")
+            raise PricingUnavailable(f"pricing API at {at} answered without PriceInfo.Price.TradePrice")
         answer = (Decimal(str(price.trade_price)), price.currency or "")
         self._answers[key] = answer
         return answer
