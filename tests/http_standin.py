@@ -8,11 +8,14 @@ block ends.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import re
+import socket
 import threading
+import time
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
@@ -130,3 +133,24 @@ class JsonStandIn:
             do_GET = do_POST = do_PUT = do_DELETE = _serve
 
         return Handler
+
+
+@contextlib.contextmanager
+def unaccepted_listener():
+    """The address of a loopback listener whose accept queue is full (backlog 0, filled, never
+    accepted): Linux drops a new SYN, so a client's connect() waits until its own timeout."""
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(0)
+        fill = []
+        try:
+            for _ in range(3):
+                c = socket.socket()
+                c.setblocking(False)
+                c.connect_ex(srv.getsockname())
+                fill.append(c)
+            time.sleep(0.2)
+            yield "127.0.0.1:%d" % srv.getsockname()[1]
+        finally:
+            for c in fill:
+                c.close()

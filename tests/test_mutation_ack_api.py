@@ -378,33 +378,20 @@ def test_a_connection_never_accepted_gives_up_at_the_connect_timeout_given(monke
     # A listener whose accept queue is full (backlog 0, filled, never accepted): Linux drops the SYN, so
     # connect() waits. At connect_timeout_ms 300 the call gives up long before the SDK's own default
     # (darabonba-core 1.0.9 core.py DEFAULT_CONNECT_TIMEOUT = 5000 ms, used when none is given).
-    import socket
     import time
+
+    from tests.http_standin import unaccepted_listener
 
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAItest")  # signing needs a key; nothing answers
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret")
     monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
-    with socket.socket() as srv:
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(0)
-        fill = []
-        try:
-            for _ in range(3):
-                c = socket.socket()
-                c.setblocking(False)
-                c.connect_ex(srv.getsockname())
-                fill.append(c)
-            time.sleep(0.2)
-            client = AckClient("cn-beijing", endpoint="127.0.0.1:%d" % srv.getsockname()[1], protocol="http",
-                               retry=RetryPolicy(attempts=1), connect_timeout_ms=300)
-            client.sdk()  # the SDK's imports, outside the timing
-            start = time.monotonic()
-            with pytest.raises(ack_api.AckNetworkError):
-                client.describe_cluster("c0123")
-            elapsed = time.monotonic() - start
-        finally:
-            for c in fill:
-                c.close()
+    with unaccepted_listener() as address:
+        client = AckClient("cn-beijing", endpoint=address, protocol="http", retry=RetryPolicy(attempts=1), connect_timeout_ms=300)
+        client.sdk()  # the SDK's imports, outside the timing
+        start = time.monotonic()
+        with pytest.raises(ack_api.AckNetworkError):
+            client.describe_cluster("c0123")
+        elapsed = time.monotonic() - start
     assert elapsed < 3.0, elapsed
 
 

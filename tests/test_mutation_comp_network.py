@@ -46,6 +46,21 @@ def _prod(pulumi_mocks, prod_raw):
     return mon, nets
 
 
+def _dev(pulumi_mocks, dev_raw):
+    """The monitor after dev's one region network (as configured in dev_raw) was built and settled."""
+    _, mon = record(pulumi_mocks, dev_raw)
+
+    def program():
+        from components.network import RegionNetwork, RegionNetworkArgs
+
+        p = load(dev_raw)
+        r = p.regions[0]
+        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs.vpc_id
+
+    settle(program)
+    return mon
+
+
 def _routes(mon, region, table, hop):
     want = {f"{region}-idc-route-{c.replace('.', '-').replace('/', '-')}": (c, f"IDC idc.{f} over the leased line") for f, c in IDC}
     want |= {f"{region}-vpc-route-{c.replace('.', '-').replace('/', '-')}": (c, f"VPC of {peer} through the transit routers")
@@ -230,16 +245,7 @@ def test_existing_vpc_without_route_creation_reports_existing_routes(pulumi_mock
 def test_ipv6_masks_and_rules(pulumi_mocks, dev_raw):
     dev_raw["regions"][0]["ipv6"] = True
     dev_raw["regions"][0]["zones"].append("cn-beijing-h")
-    _, mon = record(pulumi_mocks, dev_raw)
-
-    def program():
-        from components.network import RegionNetwork, RegionNetworkArgs
-
-        p = load(dev_raw)
-        r = p.regions[0]
-        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs.vpc_id
-
-    settle(program)
+    mon = _dev(pulumi_mocks, dev_raw)
     assert mon.one(VPC, "cn-beijing-vpc").inputs["enableIpv6"] is True
     # the VPC's /56 split into /64s by zone order: nodes 2k, pods 2k+1
     masks = {s.name: (s.inputs["enableIpv6"], s.inputs["ipv6CidrBlockMask"]) for s in mon.of_type(VSW)}
@@ -312,16 +318,7 @@ def test_without_a_leased_line_the_network_has_no_path(pulumi_mocks, dev_raw):
 def test_dev_security_group_rules_by_hand(pulumi_mocks, dev_raw):
     # Alibaba AuthorizeSecurityGroup: IpProtocol tcp, udp, icmp, gre or all; PortRange 1/65535 for every tcp/udp port,
     # -1/-1 for icmp. Kubernetes "Ports and Protocols": the kubelet API on 10250/tcp.
-    _, mon = record(pulumi_mocks, dev_raw)
-
-    def program():
-        from components.network import RegionNetwork, RegionNetworkArgs
-
-        p = load(dev_raw)
-        r = p.regions[0]
-        return RegionNetwork(r.id, RegionNetworkArgs(region=r, idc=p.idc, environment=p.environment)).outputs.vpc_id
-
-    settle(program)
+    mon = _dev(pulumi_mocks, dev_raw)
     # dev: idc.nodeCidrs[0] 10.8.0.0/20, podCidr 10.244.0.0/16, extraRanges[0] 10.9.0.0/24; vpcCidr 10.40.0.0/16;
     # one zone (cn-beijing-g) with a node and a pod vSwitch
     node_vsw = mon.one(VSW, "cn-beijing-cn-beijing-g-nodes").inputs["cidrBlock"]

@@ -348,31 +348,19 @@ def test_a_connection_never_accepted_times_out_at_the_connect_timeout(prod_raw, 
     import socket
     import time
 
+    from tests.http_standin import unaccepted_listener
+
     _, burst = _pools(prod_raw)
     with socket.socket() as refused:  # warm-up: the SDK's imports, outside the timing
         refused.bind(("127.0.0.1", 0))
         port = refused.getsockname()[1]
     with pytest.raises(PricingUnavailable):
         PricingClient(endpoint=f"127.0.0.1:{port}", protocol="http").quote("cn-beijing", burst)
-    with socket.socket() as srv:
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(0)
-        fill = []
-        try:
-            for _ in range(3):
-                c = socket.socket()
-                c.setblocking(False)
-                c.connect_ex(srv.getsockname())
-                fill.append(c)
-            time.sleep(0.2)
-            start = time.monotonic()
-            with pytest.raises(PricingUnavailable) as e:
-                PricingClient(endpoint="127.0.0.1:%d" % srv.getsockname()[1], protocol="http",
-                              connect_timeout_ms=300).quote("cn-beijing", burst)
-            elapsed = time.monotonic() - start
-        finally:
-            for c in fill:
-                c.close()
+    with unaccepted_listener() as address:
+        start = time.monotonic()
+        with pytest.raises(PricingUnavailable) as e:
+            PricingClient(endpoint=address, protocol="http", connect_timeout_ms=300).quote("cn-beijing", burst)
+        elapsed = time.monotonic() - start
     assert str(e.value).endswith("failed: unreachable (timed out)")
     assert elapsed < 3.0, elapsed
 
