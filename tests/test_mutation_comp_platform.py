@@ -109,21 +109,21 @@ def test_dev_providers_parents_secret_and_exports(pulumi_mocks, dev_raw):
     assert mon.one("pulumi:providers:alicloud", "alicloud-cn-beijing").inputs == {"region": "cn-beijing"}
     # Cloud resources through the region's provider, cluster objects through the IDC cluster's,
     # the objects the cluster already runs (calico-node, kube-proxy, the default pool) through the adopt twin.
-    where = {
-        ("alicloud:vpc/network:Network", "cn-beijing-vpc"): "alicloud-cn-beijing",
-        ("alicloud:ecs/instance:Instance", "cn-beijing-a10-dev-cn-beijing-g-0"): "alicloud-cn-beijing",
-        ("alicloud:ram/role:Role", "cn-beijing-node-role-role"): "alicloud-cn-beijing",
-        ("alicloud:oss/bucket:Bucket", "cn-beijing-join-token-bucket"): "alicloud-cn-beijing",
-        ("alicloud:cs/kubernetesAddon:KubernetesAddon", "vnode-addon"): "alicloud-cn-beijing",
-        (SECRET, "addon-credentials-secret"): "idc",
-        ("kubernetes:apps/v1:Deployment", "ack-agent"): "idc",
-        ("kubernetes:apps/v1:DaemonSet", "gpu-nvidia-device-plugin-cn-beijing"): "idc",
-        ("kubernetes:apps/v1:DaemonSet", "cni-daemonset-kube-system-terway-eniip-cn-beijing"): "idc",
-        ("kubernetes:apps/v1:DaemonSetPatch", "cni-calico-node-affinity"): "idc-adopt",
-        ("kubernetes:crd.projectcalico.org/v1:IPPool", "calico-ippool-cloud-cn-beijing-vpc"): "idc",
-        ("kubernetes:crd.projectcalico.org/v1:IPPoolPatch", "calico-ippool-default-ipv4-ippool"): "idc-adopt",
+    # provider -> resources (type, name) that go through it
+    through = {
+        "alicloud-cn-beijing": [("alicloud:vpc/network:Network", "cn-beijing-vpc"),
+                                ("alicloud:ecs/instance:Instance", "cn-beijing-a10-dev-cn-beijing-g-0"),
+                                ("alicloud:ram/role:Role", "cn-beijing-node-role-role"),
+                                ("alicloud:oss/bucket:Bucket", "cn-beijing-join-token-bucket"),
+                                ("alicloud:cs/kubernetesAddon:KubernetesAddon", "vnode-addon")],
+        "idc": [(SECRET, "addon-credentials-secret"), ("kubernetes:apps/v1:Deployment", "ack-agent"),
+                ("kubernetes:apps/v1:DaemonSet", "gpu-nvidia-device-plugin-cn-beijing"),
+                ("kubernetes:apps/v1:DaemonSet", "cni-daemonset-kube-system-terway-eniip-cn-beijing"),
+                ("kubernetes:crd.projectcalico.org/v1:IPPool", "calico-ippool-cloud-cn-beijing-vpc")],
+        "idc-adopt": [("kubernetes:apps/v1:DaemonSetPatch", "cni-calico-node-affinity"),
+                      ("kubernetes:crd.projectcalico.org/v1:IPPoolPatch", "calico-ippool-default-ipv4-ippool")],
     }
-    assert {k: _provider(mon, mon.one(*k)) for k in where} == where
+    assert {p: [_provider(mon, mon.one(*k)) for k in ks] for p, ks in through.items()} == {p: [p] * len(ks) for p, ks in through.items()}
     # The project's tags (docs/architecture.md): the stack file's environment and the stack's name.
     assert mon.one("alicloud:vpc/network:Network", "cn-beijing-vpc").inputs["tags"] == {
         "env": "dev", "stack": "dev", "managed-by": "pulumi", "platform": "hybrid-gpu", "region": "cn-beijing"}
