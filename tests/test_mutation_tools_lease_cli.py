@@ -276,6 +276,10 @@ def test_an_edit_that_would_reach_an_alias_is_refused():
     with pytest.raises(InputError) as e:
         lease_cli.edit(text, "f", "p", date(2027, 5, 1), 3)
     assert "changing end would change other values too" in str(e.value)
+    # a renewal that also shrinks the pool names both fields
+    with pytest.raises(InputError) as e:
+        lease_cli.edit(text, "f", "p", date(2027, 5, 1), 2)
+    assert str(e.value).startswith("pool p (f): changing end and count would change other values too")
 
 
 def test_md_drops_only_the_newline_of_a_diff_line():
