@@ -296,8 +296,10 @@ def source_digest(module: str) -> str:
     return hashlib.sha256((ROOT / module).read_bytes()).hexdigest()
 
 
-def rerun_survivors(name: str, recorded: dict | None, max_children: int) -> dict[str, str]:
+def rerun_survivors(name: str, recorded: dict | None, max_children: int, open_only: bool = False) -> dict[str, str]:
     """Run only the survivors recorded for target ``name``; the mutants killed then stay killed.
+    ``open_only``: not those listed as equivalent either (they stay survivors; re-running them only
+    checks the listing).
 
     Sound while the module's text is the one recorded (the same names, the same mutants) and the
     tests only grew: a test added kills more, never fewer. Otherwise the whole target must run."""
@@ -305,8 +307,9 @@ def rerun_survivors(name: str, recorded: dict | None, max_children: int) -> dict
     if not recorded or recorded.get("source") != source_digest(module):
         raise SystemExit(f"mutate: {name}: {module} has no recorded run of its current text; "
                          f"run the whole target: scripts/mutate.py {name}")
-    fresh = run_target(name, max_children, only=recorded["survivors"])
-    statuses = {m: fresh.get(m, "survived") for m in recorded["survivors"]}
+    rerun = [m for m in recorded["survivors"] if not (open_only and m in EQUIVALENT)]
+    fresh = run_target(name, max_children, only=rerun)
+    statuses = {m: fresh.get(m, "survived") if m in rerun else "survived" for m in recorded["survivors"]}
     missing = recorded["mutants"] - len(fresh)
     if missing or set(statuses) - set(fresh):
         raise SystemExit(f"mutate: {name}: the copy generated {len(fresh)} mutants, {recorded['mutants']} recorded; "
@@ -381,6 +384,7 @@ def main() -> int:
     ap.add_argument("--tests", help="pytest arguments selecting the tests, instead of the target's (space-separated)")
     ap.add_argument("--survivors", action="store_true",
                     help="re-run only the recorded survivors (module text unchanged since its recorded run)")
+    ap.add_argument("--open", action="store_true", help="with --survivors: only those not listed as equivalent")
     ap.add_argument("--table-only", action="store_true", help="rewrite docs/testing.md from the recorded results")
     args = ap.parse_args()
     targets = args.targets or os.environ.get("MUTATE", "").split() or [*TARGETS, *HAND_TARGETS]
@@ -398,7 +402,7 @@ def main() -> int:
                 statuses = run_hand_target(name)
             else:
                 module = TARGETS[name][0]
-                statuses = (rerun_survivors(name, results.get(module), args.max_children) if args.survivors else
+                statuses = (rerun_survivors(name, results.get(module), args.max_children, args.open) if args.survivors else
                             run_target(name, args.max_children, args.rev, args.tests.split() if args.tests else None))
                 statuses = confirm_timeouts(name, statuses)
             r = summarize(statuses, module)
