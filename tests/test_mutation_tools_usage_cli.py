@@ -662,3 +662,41 @@ def test_the_empty_charts_note_is_centred(prom, tmp_path):
     box, frame = ax.texts[0].get_window_extent(renderer), ax.get_window_extent(renderer)
     assert abs((box.x0 + box.x1) / 2 - (frame.x0 + frame.x1) / 2) < 2
     assert abs((box.y0 + box.y1) / 2 - (frame.y0 + frame.y1) / 2) < 2
+
+
+def test_every_pools_row_in_full_with_labels_missing_here_and_there():
+    """Each row's figures worked by hand (rules every 60 s: a sample is 1/60 GPU-hour; 2 h range):
+    a10-train as in the module docstring; a100-burst (lease removed here) 2 x 4 A100 paid 2 x 4 x 2 = 16
+    GPU-h, nothing reported, owner "-"; t4-infer 4 x 1 T4 = 8; a10-overflow 2 x 1 A10 = 4; a10-elastic
+    120 samples = 2 GPU-h, paid as reported, 1 kWh; the series of no stack pool: idc (owners b, x; 60 + 60
+    samples = 2; 2 kWh) and old (no owner label: 30 samples = 0.5). Namespaces: a series without a
+    namespace label and one with only a busy figure."""
+    raw = stack_raw("prod")
+    burst = next(p for r in raw["regions"] for p in r.get("gpuPools", []) if p["name"] == "a100-burst")
+    del burst["lease"]
+    ranges = dict(RANGES)
+    ranges[gm.record_name("pool_owner", gm.PRESENT)] = RANGES[gm.record_name("pool_owner", gm.PRESENT)] + [
+        {"metric": {"pool": "a10-elastic", "owner": ""}, "values": [[T2, "120"]]},
+        {"metric": {"pool": "idc", "owner": "x"}, "values": [[T2, "60"]]},
+        {"metric": {"pool": "idc", "owner": "b"}, "values": [[T2, "60"]]},
+        {"metric": {"pool": "old"}, "values": [[T2, "30"]]}]
+    energy = [{"metric": {"pool": p}, "value": [T2, str(kwh * 3.6e9)]} for p, kwh in (("a10-train", 2), ("a10-elastic", 1), ("idc", 2))]
+    busy_ns = gm.record_name("namespace_workload", gm.BUSY)
+    instant = {**INSTANT, gm.ENERGY: energy,
+               busy_ns: INSTANT[busy_ns] + [{"metric": {"workload": "w"}, "value": [T2, "60"]},
+                                            {"metric": {"namespace": "ml-platform", "workload": "only-busy"}, "value": [T2, "120"]}]}
+    with PromApi(_groups(), ranges, instant) as p:
+        rep = usage_cli.build(_args(p.url, config=str(_config_file(raw)), pool=None))
+    rows = [(u.pool, u.owner, u.kind, u.gpus, u.gpus_per_instance, u.count, u.paid, u.reporting, u.busy, u.allocated, u.used,
+             u.energy_kwh) for u in rep.pools]
+    assert rows == [
+        ("a10-train", "ml-platform", "fixed", 4, 1, 4, 8.0, 8.0, 3.0, 6.0, 2.0, 2.0),
+        ("a100-burst", "-", "fixed", 8, 4, 2, 16.0, 0.0, 0.0, 0.0, 0.0, None),
+        ("t4-infer", "inference", "fixed", 4, 1, 4, 8.0, 0.0, 0.0, 0.0, 0.0, None),
+        ("a10-overflow", "ml-platform", "fixed", 2, 1, 2, 4.0, 0.0, 0.0, 0.0, 0.0, None),
+        ("a10-elastic", "-", "elastic", 0, 0, 0, 2.0, 2.0, 0.0, 0.0, 0.0, 1.0),
+        ("idc", "b,x", "not in stack", 0, 0, 0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0),
+        ("old", "-", "not in stack", 0, 0, 0, 0.0, 0.5, 0.0, 0.0, 0.0, None)]
+    # namespace rows: (namespace, workload, allocated, busy, used) GPU-hours; a missing label reads ""
+    assert [(n.namespace, n.workload, n.allocated, n.busy, n.used) for n in rep.namespaces] == [
+        ("", "w", 0.0, 1.0, 0.0), ("ml-platform", "only-busy", 0.0, 2.0, 0.0), ("ml-platform", "train", 6.0, 3.0, 2.0)]
