@@ -680,11 +680,18 @@ def test_every_pools_row_in_full_with_labels_missing_here_and_there():
         {"metric": {"pool": "idc", "owner": "x"}, "values": [[T2, "60"]]},
         {"metric": {"pool": "idc", "owner": "b"}, "values": [[T2, "60"]]},
         {"metric": {"pool": "old"}, "values": [[T2, "30"]]}]
+    # a10-elastic busy 60, allocated 90, used 30 samples; ghost (no stack pool) all but reporting: 30, 60, 15
+    for what, elastic, ghost in ((gm.BUSY, "60", "30"), (gm.ALLOCATED, "90", "60"), (gm.USED, "30", "15")):
+        name = gm.record_name("pool_owner", what)
+        ranges[name] = RANGES[name] + [{"metric": {"pool": "a10-elastic", "owner": ""}, "values": [[T2, elastic]]},
+                                       {"metric": {"pool": "ghost", "owner": "z"}, "values": [[T2, ghost]]}]
     energy = [{"metric": {"pool": p}, "value": [T2, str(kwh * 3.6e9)]} for p, kwh in (("a10-train", 2), ("a10-elastic", 1), ("idc", 2))]
-    busy_ns = gm.record_name("namespace_workload", gm.BUSY)
+    busy_ns, alloc_ns = gm.record_name("namespace_workload", gm.BUSY), gm.record_name("namespace_workload", gm.ALLOCATED)
     instant = {**INSTANT, gm.ENERGY: energy,
                busy_ns: INSTANT[busy_ns] + [{"metric": {"workload": "w"}, "value": [T2, "60"]},
-                                            {"metric": {"namespace": "ml-platform", "workload": "only-busy"}, "value": [T2, "120"]}]}
+                                            {"metric": {"namespace": "ml-platform", "workload": "only-busy"}, "value": [T2, "120"]},
+                                            {"metric": {"namespace": "ns2"}, "value": [T2, "60"]}],
+               alloc_ns: INSTANT[alloc_ns] + [{"metric": {"namespace": "ml-platform", "workload": "only-alloc"}, "value": [T2, "180"]}]}
     with PromApi(_groups(), ranges, instant) as p:
         rep = usage_cli.build(_args(p.url, config=str(_config_file(raw)), pool=None))
     rows = [(u.pool, u.owner, u.kind, u.gpus, u.gpus_per_instance, u.count, u.paid, u.reporting, u.busy, u.allocated, u.used,
@@ -694,9 +701,18 @@ def test_every_pools_row_in_full_with_labels_missing_here_and_there():
         ("a100-burst", "-", "fixed", 8, 4, 2, 16.0, 0.0, 0.0, 0.0, 0.0, None),
         ("t4-infer", "inference", "fixed", 4, 1, 4, 8.0, 0.0, 0.0, 0.0, 0.0, None),
         ("a10-overflow", "ml-platform", "fixed", 2, 1, 2, 4.0, 0.0, 0.0, 0.0, 0.0, None),
-        ("a10-elastic", "-", "elastic", 0, 0, 0, 2.0, 2.0, 0.0, 0.0, 0.0, 1.0),
+        ("a10-elastic", "-", "elastic", 0, 0, 0, 2.0, 2.0, 1.0, 1.5, 0.5, 1.0),
+        ("ghost", "z", "not in stack", 0, 0, 0, 0.0, 0.0, 0.5, 1.0, 0.25, None),
         ("idc", "b,x", "not in stack", 0, 0, 0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0),
         ("old", "-", "not in stack", 0, 0, 0, 0.0, 0.5, 0.0, 0.0, 0.0, None)]
     # namespace rows: (namespace, workload, allocated, busy, used) GPU-hours; a missing label reads ""
     assert [(n.namespace, n.workload, n.allocated, n.busy, n.used) for n in rep.namespaces] == [
-        ("", "w", 0.0, 1.0, 0.0), ("ml-platform", "only-busy", 0.0, 2.0, 0.0), ("ml-platform", "train", 6.0, 3.0, 2.0)]
+        ("", "w", 0.0, 1.0, 0.0), ("ml-platform", "only-alloc", 3.0, 0.0, 0.0), ("ml-platform", "only-busy", 0.0, 2.0, 0.0),
+        ("ml-platform", "train", 6.0, 3.0, 2.0), ("ns2", "", 0.0, 1.0, 0.0)]
+
+
+def test_an_elastic_pool_without_a_sample_is_all_zero(prom):
+    # prod's a10-elastic reports nothing in the hand-worked series: paid as reported, 0
+    rep = usage_cli.build(_args(prom.url, pool=None))
+    (u,) = [u for u in rep.pools if u.pool == "a10-elastic"]
+    assert (u.kind, u.paid, u.reporting, u.busy, u.allocated, u.used, u.energy_kwh) == ("elastic", 0.0, 0.0, 0.0, 0.0, 0.0, None)
