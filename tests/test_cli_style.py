@@ -128,7 +128,7 @@ OTHER_FLAGS = {
     "--gang-scheduler-name": "kubeflow training-operator", "--node-labels": "kubelet", "--patches": "kubeadm",
     "--scale-down-unneeded-time": "cluster-autoscaler", "--ttl": "kubeadm token create",
     "--enable-batch-scheduler": "spark-operator controller", "--kube-scheduler-names": "spark-operator controller",
-    "--table-only": "scripts/mutate.py", "--survivors": "scripts/mutate.py",
+    "--table-only": "scripts/mutate.py", "--survivors": "scripts/mutate.py", "--open": "scripts/mutate.py",
 }
 
 

@@ -634,7 +634,10 @@ def _children() -> set[int]:
 
     pids: set[int] = set()
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        pids |= {int(p) for p in (task / "children").read_text().split()}
+        try:
+            pids |= {int(p) for p in (task / "children").read_text().split()}
+        except FileNotFoundError:  # a thread that ended since the listing
+            continue
     return pids
 
 
